@@ -1,0 +1,30 @@
+// The subcommands of the sysgate CLI. Each returns the process exit status:
+// 0 success, 1 a failed check, 2 bad input (policy errors, unknown names),
+// otherwise the confined command's own status (run).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "policy/parser.h"
+
+namespace sysgate::cli {
+
+struct RunFlags {
+  policy::PolicySource source;
+  bool kill_on_violation = false;
+  bool json = false;
+  bool quiet = false;  // no notes (degradations), only violations
+  std::vector<std::string> command;
+};
+
+int run_command(const RunFlags& flags);
+int check_command(const policy::PolicySource& source, bool dump);
+int explain_command(const policy::PolicySource& source, const std::string& syscall,
+                    const std::vector<std::string>& args);
+int promises_command(bool markdown);
+
+// Prints "sysgate: <error>" to stderr and returns the exit status for it (2 for bad input).
+int report_error(const Error& error);
+
+}  // namespace sysgate::cli

@@ -1,0 +1,103 @@
+// sysgate: run untrusted programs under a policy, and explain every refusal.
+// This file only parses flags; the work is in the library (src/monitor, src/policy).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <climits>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace {
+
+using sysgate::policy::FileRule;
+using sysgate::policy::Origin;
+
+// --allow-* paths are taken relative to the working directory, like a shell would.
+void add_path_rules(std::vector<FileRule>& out, const std::vector<std::string>& paths, uint8_t rights,
+                    const char* flag) {
+  char cwd[PATH_MAX];
+  std::string base = getcwd(cwd, sizeof cwd) ? cwd : "/";
+  for (const std::string& p : paths) {
+    std::string path = !p.empty() && (p[0] == '/' || p[0] == '$') ? p : base + "/" + p;
+    out.push_back({path, rights, {}, {Origin::Source::kCommandLine, std::string(flag) + " " + p}});
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sysgate: run untrusted native code under a seccomp policy, and explain every refusal"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sysgate 0.1");
+
+  sysgate::cli::RunFlags run;
+  std::vector<std::string> allow_read, allow_write, allow_exec;
+  CLI::App* run_cmd = app.add_subcommand("run", "run a command confined by a policy");
+  auto* policy_opt = run_cmd->add_option("--policy", run.source.file, "policy file (TOML)");
+  run_cmd->add_option("--profile", run.source.profile, "embedded profile: default, stdio, all")->excludes(policy_opt);
+  run_cmd->add_option("--allow-read", allow_read, "also allow reading this path (file or tree)");
+  run_cmd->add_option("--allow-write", allow_write, "also allow writing and creating under this path");
+  run_cmd->add_option("--allow-exec", allow_exec, "also allow executing this path");
+  run_cmd->add_flag("--kill-on-violation", run.kill_on_violation, "kill the program at its first refused call");
+  run_cmd->add_flag("--json", run.json, "report refusals as JSON lines");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "report refusals only, not notes");
+  run_cmd->add_option("command", run.command, "the command and its arguments (after --)")->required();
+
+  sysgate::policy::PolicySource check_source;
+  bool dump = false;
+  CLI::App* check_cmd = app.add_subcommand("check", "validate a policy and summarise it");
+  auto* check_file = check_cmd->add_option("file", check_source.file, "policy file");
+  check_cmd->add_option("--profile", check_source.profile, "check an embedded profile instead")->excludes(check_file);
+  check_cmd->add_flag("--dump", dump, "print the compiled BPF program");
+
+  sysgate::policy::PolicySource explain_source;
+  std::vector<std::string> explain_args;
+  CLI::App* explain_cmd =
+      app.add_subcommand("explain", "say which rule decides a syscall: explain FILE SYSCALL [ARGS...]");
+  explain_cmd->add_option("--profile", explain_source.profile, "use an embedded profile instead of FILE");
+  explain_cmd->add_option("words", explain_args, "[FILE] SYSCALL [ARG...] (args: numbers or constants)")
+      ->required();
+
+  bool markdown = false;
+  CLI::App* promises_cmd = app.add_subcommand("promises", "list the promises and what they grant");
+  promises_cmd->add_flag("--markdown", markdown, "print docs/promises.md");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  if (run_cmd->parsed()) {
+    add_path_rules(run.source.extra_files, allow_read, sysgate::policy::kRead, "--allow-read");
+    add_path_rules(run.source.extra_files, allow_write,
+                   sysgate::policy::kRead | sysgate::policy::kWrite | sysgate::policy::kCreate, "--allow-write");
+    add_path_rules(run.source.extra_files, allow_exec, sysgate::policy::kRead | sysgate::policy::kExecute,
+                   "--allow-exec");
+    return sysgate::cli::run_command(run);
+  }
+  if (check_cmd->parsed()) {
+    if (check_source.file.empty() && check_source.profile.empty()) {
+      std::cerr << "sysgate check: give a policy FILE or --profile NAME\n";
+      return 2;
+    }
+    return sysgate::cli::check_command(check_source, dump);
+  }
+  if (explain_cmd->parsed()) {
+    if (explain_source.profile.empty()) {
+      if (explain_args.size() < 2) {
+        std::cerr << "sysgate explain: usage: explain FILE SYSCALL [ARGS...] (or --profile NAME SYSCALL ...)\n";
+        return 2;
+      }
+      explain_source.file = explain_args.front();
+      explain_args.erase(explain_args.begin());
+    }
+    std::string syscall = explain_args.front();
+    explain_args.erase(explain_args.begin());
+    return sysgate::cli::explain_command(explain_source, syscall, explain_args);
+  }
+  if (promises_cmd->parsed()) return sysgate::cli::promises_command(markdown);
+  return 2;
+}

@@ -1,0 +1,46 @@
+// Brokered path calls: a path syscall the policy's promises do not grant, but
+// a file rule covers, is performed by the monitor on the program's behalf.
+//
+// Race-free by construction (DESIGN invariant 2): the path is copied out of the
+// target once; the monitor resolves and opens *its copy* (O_PATH first, so
+// opening has no side effects), judges the file it actually got by its
+// canonical path (/proc/self/fd/N), reopens that same file with the requested
+// flags, and hands the descriptor over with SECCOMP_ADDFD_FLAG_SEND, which
+// answers the syscall atomically. Changing the target's memory after the copy
+// changes nothing.
+//
+// Brokered: open/openat without O_CREAT/O_TMPFILE (read needs r, writing needs
+// w), access/faccessat (needs r). Paths under /proc are never brokered: the
+// monitor's /proc/self is not the target's.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "monitor/explanation.h"
+#include "monitor/resolved_files.h"
+#include "sandbox/notify.h"
+
+namespace sysgate::monitor {
+
+// What the broker did with one notification.
+struct BrokerOutcome {
+  enum class Kind {
+    kNotBrokerable,  // not a call the broker performs: refuse it as the policy says
+    kRefused,        // brokerable, but no file rule covers it: refuse and report with `hint`
+    kAnswered,       // performed (or answered with the real errno): nothing to report
+  };
+  Kind kind = Kind::kNotBrokerable;
+  std::optional<PathHint> hint;  // kRefused: the path and right that a rule would need
+};
+
+// Handles notification n if it is a brokerable call. Answers the notification
+// itself only for kAnswered. Not thread-safe (one monitor thread).
+BrokerOutcome broker_path_call(sandbox::Listener& listener, const sandbox::Notification& n,
+                               const ResolvedFiles& files);
+
+// For reports of calls that were not brokered: the absolute path (display only)
+// and right a brokerable call names, or nullopt.
+std::optional<PathHint> path_hint(const sandbox::Notification& n);
+
+}  // namespace sysgate::monitor

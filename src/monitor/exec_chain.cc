@@ -1,0 +1,77 @@
+#include "monitor/exec_chain.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "sandbox/unique_fd.h"
+
+namespace sysgate::monitor {
+
+namespace {
+
+constexpr int kMaxDepth = 4;  // the kernel allows 4 levels of interpreters too
+
+std::string read_prefix(int fd, size_t max) {
+  std::string buf(max, '\0');
+  ssize_t n = pread(fd, buf.data(), max, 0);
+  buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return buf;
+}
+
+std::string elf_interpreter(int fd, off_t file_size) {
+  Elf64_Ehdr eh;
+  if (pread(fd, &eh, sizeof eh, 0) != static_cast<ssize_t>(sizeof eh)) return "";
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64) return "";
+  if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 512) return "";
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    off_t at = static_cast<off_t>(eh.e_phoff + uint64_t{i} * sizeof ph);
+    if (at < 0 || at + static_cast<off_t>(sizeof ph) > file_size) return "";
+    if (pread(fd, &ph, sizeof ph, at) != static_cast<ssize_t>(sizeof ph)) return "";
+    if (ph.p_type != PT_INTERP) continue;
+    if (ph.p_filesz < 2 || ph.p_filesz > 4096 || ph.p_offset + ph.p_filesz > static_cast<uint64_t>(file_size)) return "";
+    std::string path(ph.p_filesz, '\0');
+    if (pread(fd, path.data(), ph.p_filesz, static_cast<off_t>(ph.p_offset)) != static_cast<ssize_t>(ph.p_filesz)) {
+      return "";
+    }
+    path.resize(strnlen(path.c_str(), path.size()));
+    return path;
+  }
+  return "";
+}
+
+void walk(const std::string& program, int depth, std::vector<ChainEntry>& out) {
+  if (depth > kMaxDepth || program.empty() || program[0] != '/') return;
+  sandbox::UniqueFd fd(open(program.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  std::string head = read_prefix(fd.get(), 256);
+  if (head.size() > 2 && head[0] == '#' && head[1] == '!') {
+    if (!out.empty()) out.back().needs_read = true;
+    size_t end = head.find('\n');
+    std::string line = head.substr(2, end == std::string::npos ? std::string::npos : end - 2);
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) return;
+    size_t stop = line.find_first_of(" \t", start);
+    std::string interpreter = line.substr(start, stop == std::string::npos ? std::string::npos : stop - start);
+    out.push_back({interpreter, false});
+    walk(interpreter, depth + 1, out);
+    return;
+  }
+  std::string interp = elf_interpreter(fd.get(), st.st_size);
+  if (!interp.empty()) out.push_back({interp, false});
+}
+
+}  // namespace
+
+std::vector<ChainEntry> exec_chain(const std::string& program) {
+  std::vector<ChainEntry> out{{program, false}};
+  walk(program, 0, out);
+  return out;
+}
+
+}  // namespace sysgate::monitor

@@ -1,0 +1,158 @@
+#include "monitor/resolved_files.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <climits>
+#include <cstdlib>
+#include <memory>
+
+namespace sysgate::monitor {
+
+namespace {
+
+bool is_under(const std::string& path, const std::string& root) {
+  if (root == "/") return true;
+  return path.size() >= root.size() && path.compare(0, root.size(), root) == 0 &&
+         (path.size() == root.size() || path[root.size()] == '/');
+}
+
+uint32_t landlock_access(uint8_t rights) {
+  uint32_t a = 0;
+  if (rights & policy::kRead) a |= sandbox::landlock::kRead;
+  if (rights & policy::kWrite) a |= sandbox::landlock::kWrite;
+  if (rights & policy::kCreate) a |= sandbox::landlock::kCreate;
+  if (rights & policy::kExecute) a |= sandbox::landlock::kExecute;
+  return a;
+}
+
+std::string lexically_normal(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    std::string part = path.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const std::string& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+void expand(const std::string& dir, uint32_t access, const std::vector<std::string>& except,
+            std::vector<sandbox::landlock::Rule>& out, int depth) {
+  if (depth > 32) return;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), closedir);
+  if (!d) return;
+  while (dirent* e = readdir(d.get())) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    std::string child = (dir == "/" ? "" : dir) + "/" + name;
+    struct stat st {};
+    if (lstat(child.c_str(), &st) != 0 || S_ISLNK(st.st_mode)) continue;
+    bool excluded = false, contains_exception = false;
+    for (const std::string& x : except) {
+      if (x == child) excluded = true;
+      else if (is_under(x, child)) contains_exception = true;
+    }
+    if (excluded) continue;
+    if (contains_exception && S_ISDIR(st.st_mode)) {
+      expand(child, access, except, out, depth + 1);
+    } else {
+      out.push_back({child, access});
+    }
+  }
+}
+
+}  // namespace
+
+std::string canonical_path(const std::string& path) {
+  std::string normal = lexically_normal(path);
+  char buf[PATH_MAX];
+  if (realpath(normal.c_str(), buf) != nullptr) return buf;
+  size_t slash = normal.rfind('/');
+  if (slash == std::string::npos || normal == "/") return normal;
+  std::string parent = slash == 0 ? "/" : normal.substr(0, slash);
+  std::string base = normal.substr(slash + 1);
+  std::string canonical_parent = canonical_path(parent);
+  return (canonical_parent == "/" ? "" : canonical_parent) + "/" + base;
+}
+
+bool ResolvedFiles::allows(const std::string& path, uint8_t rights) const {
+  uint8_t granted = 0;
+  for (const ResolvedRule& r : rules_) {
+    if (!is_under(path, r.path)) continue;
+    bool carved = false;
+    for (const std::string& x : r.except) carved = carved || is_under(path, x);
+    if (!carved) granted |= r.rights;
+  }
+  return (granted & rights) == rights;
+}
+
+std::vector<sandbox::landlock::Rule> ResolvedFiles::landlock_rules(std::vector<std::string>* notes) const {
+  std::vector<sandbox::landlock::Rule> out;
+  for (const ResolvedRule& r : rules_) {
+    if (!r.exists) {
+      if (notes) notes->push_back(r.path + " does not exist (rule from " + r.origin + ")");
+      continue;
+    }
+    uint32_t access = landlock_access(r.rights);
+    std::vector<std::string> inside;
+    for (const std::string& x : r.except) {
+      if (is_under(x, r.path)) inside.push_back(x);
+    }
+    if (inside.empty() || !r.directory) {
+      out.push_back({r.path, access});
+    } else {
+      expand(r.path, access, inside, out, 0);
+    }
+  }
+  return out;
+}
+
+Result<ResolvedFiles> resolve_files(const std::vector<policy::FileRule>& rules, const Placeholders& places) {
+  auto substitute = [&](const std::string& path, const std::string& origin) -> Result<std::string> {
+    static const std::pair<const char*, const std::string Placeholders::*> kNames[] = {
+        {"$CWD", &Placeholders::cwd}, {"$TMP", &Placeholders::tmp}, {"$HOME", &Placeholders::home}};
+    for (const auto& [name, member] : kNames) {
+      std::string_view n(name);
+      if (path.compare(0, n.size(), n) == 0 && (path.size() == n.size() || path[n.size()] == '/')) {
+        const std::string& value = places.*member;
+        if (value.empty()) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            std::string(name) + " is not available in this run (rule from " + origin + ")");
+        }
+        return value + path.substr(n.size());
+      }
+    }
+    return path;
+  };
+
+  ResolvedFiles files;
+  for (const policy::FileRule& f : rules) {
+    Result<std::string> path = substitute(f.path, f.origin.where);
+    if (!path) return path.error();
+    ResolvedRule r;
+    r.path = canonical_path(*path);
+    r.rights = f.rights;
+    r.origin = f.origin.where;
+    struct stat st {};
+    r.exists = stat(r.path.c_str(), &st) == 0;
+    r.directory = r.exists && S_ISDIR(st.st_mode);
+    for (const std::string& x : f.except) {
+      Result<std::string> e = substitute(x, f.origin.where);
+      if (!e) return e.error();
+      r.except.push_back(canonical_path(*e));
+    }
+    files.add(std::move(r));
+  }
+  return files;
+}
+
+}  // namespace sysgate::monitor

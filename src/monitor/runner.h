@@ -1,0 +1,42 @@
+// `sysgate run`: start a command under a policy and explain every refusal.
+//
+//   RunOptions options;
+//   options.command = {"cat", "/etc/hostname"};
+//   options.on_violation = [](const Violation& v) { std::cerr << format_text(v) << "\n"; };
+//   Result<RunResult> r = run_confined(policy, options);
+//   exit(r ? r->exit_status : 2);
+//
+// What it does: resolves the policy's file rules for this run ($CWD, a private
+// $TMP exported as TMPDIR, $HOME), builds a Landlock ruleset from them (the
+// command's own exec chain is always executable), compiles the filter with the
+// first execve routed to the monitor, starts the command (sandbox::launch), and
+// serves the filter's notifications until the command exits: refusals are
+// explained, brokerable path calls covered by a file rule are performed
+// (monitor/broker.h). Library code: never prints, never exits.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "monitor/violation.h"
+#include "policy/policy.h"
+
+namespace sysgate::monitor {
+
+struct RunOptions {
+  std::vector<std::string> command;  // argv; argv[0] is searched in PATH
+  bool kill_on_violation = false;    // kill the process instead of returning the errno (still reported)
+  std::function<void(const Violation&)> on_violation;
+  std::function<void(const std::string&)> on_note;  // degradations and other facts worth a line
+};
+
+struct RunResult {
+  int exit_status = 0;  // the command's exit code, or 128+N when signal N killed it
+  int violations = 0;
+};
+
+Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& options);
+
+}  // namespace sysgate::monitor

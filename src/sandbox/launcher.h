@@ -1,0 +1,112 @@
+// Starts a command confined by a seccomp filter (and optionally a Landlock
+// ruleset) and hands the caller the filter's user-notification listener.
+//
+//   LaunchSpec spec;
+//   spec.executable = "echo";                       // searched in the PATH of spec.env
+//   spec.argv = {"echo", "hello"};
+//   spec.env = {"PATH=/usr/bin:/bin"};
+//   spec.filter = program;                          // MUST route execve to SECCOMP_RET_USER_NOTIF
+//   Result<LaunchedProcess> child = launch(spec);
+//   if (!child) return child.error();               // e.g. kNotFound: command "echo" not found
+//   if (auto r = release_first_exec(child->listener, child->pid); !r) return r.error();
+//   ...monitor loop on child->listener; reap child->pid (waitpid or child->pidfd)...
+//
+// The handshake (why the filter must notify execve, why the child makes no
+// syscall between installing the filter and execve) is described at the top of
+// launcher.cc. Every failure the parent can detect before fork is reported with
+// a precise error; failures inside the child before the filter is installed come
+// back through a shared page as "step: strerror".
+//
+// The child stays in the caller's process group and session (signals from the
+// terminal reach it; sysgate forwards the rest). It is killed (SIGKILL) if the
+// thread that called launch() exits (PR_SET_PDEATHSIG follows the parent
+// *thread*): call launch() from a thread that outlives the child.
+//
+// Thread-safety: launch() may be called from several threads; it forks the
+// calling process and briefly blocks all signals on the calling thread.
+// Not async-signal-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "bpf/program.h"
+#include "sandbox/notify.h"
+#include "sandbox/unique_fd.h"
+
+namespace sysgate::sandbox {
+
+struct LaunchSpec {
+  // A path (contains '/'; relative paths are relative to working_directory) or a
+  // command name searched like execvp in the PATH of env (default "/bin:/usr/bin").
+  // Scripts need a "#!" line: there is no /bin/sh fallback on ENOEXEC.
+  std::string executable;
+  // argv[0] included. Empty: {executable}.
+  std::vector<std::string> argv;
+  // The complete environment, "NAME=value" each. Nothing is inherited implicitly.
+  std::vector<std::string> env;
+  // Installed with NEW_LISTENER|TSYNC|TSYNC_ESRCH. It must return
+  // SECCOMP_RET_USER_NOTIF for execve (59) on x86-64 — see launcher.cc.
+  bpf::Program filter;
+  // A Landlock ruleset fd (landlock::build_ruleset) enforced before the filter,
+  // or -1. The caller keeps ownership; the child closes its copy.
+  int landlock_ruleset_fd = -1;
+  // chdir() here before confinement. Empty: inherit the caller's.
+  std::string working_directory;
+  // Descriptors dup2'ed onto the child's 0, 1, 2 (in that order); -1 inherits.
+  std::array<int, 3> stdio = {-1, -1, -1};
+  // Descriptors >= 3 that stay open across execve. Every other descriptor of
+  // the caller is closed at exec (close_range CLOEXEC), so supervisor fds
+  // (listeners, pidfds, sockets) never leak into the sandbox.
+  std::vector<int> keep_fds;
+  // How long launch() waits for the child to install its filter.
+  int handshake_timeout_ms = 10000;
+};
+
+// Shared page between parent and child; defined in launcher.cc.
+struct Handoff;
+struct HandoffUnmapper {
+  void operator()(Handoff* page) const;
+};
+
+// A child blocked in (or past) its first execve. The caller reaps it.
+struct LaunchedProcess {
+  pid_t pid = -1;
+  UniqueFd pidfd;     // O_CLOEXEC; poll it (readable when the child exits) or waitid(P_PIDFD)
+  Listener listener;  // the filter's notification listener, owned by the parent
+
+  // The errno of the child's first execve if it failed (after release_first_exec
+  // continued it, or after the caller answered it with an error); nullopt while
+  // it has not returned, and forever once it succeeded. The child then exits 127.
+  std::optional<int> exec_error() const;
+
+  std::unique_ptr<Handoff, HandoffUnmapper> handoff;
+};
+
+// Resolves spec.executable the way launch() will: returns the path to execve.
+// kNotFound when no candidate exists, kSystem (EACCES) when candidates exist but
+// none is an executable regular file, kInvalidArgument for an empty name.
+Result<std::string> resolve_executable(const std::string& executable,
+                                       const std::vector<std::string>& env,
+                                       const std::string& working_directory);
+
+// Forks a child that confines itself (no_new_privs, Landlock, seccomp filter)
+// and blocks in execve; returns once the parent holds the listener. Errors:
+// kInvalidArgument (bad spec), kNotFound / kSystem (executable), kSystem (a
+// syscall in the parent or a pre-filter step in the child failed, or the
+// handshake timed out). On error no child is left behind (it is killed and reaped).
+Result<LaunchedProcess> launch(const LaunchSpec& spec);
+
+// Step 2 of starting a command: receives the child's first notification, checks
+// it is execve from pid on x86-64, and lets the kernel run it
+// (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Anything else is answered EPERM and
+// reported as an error, as is the child dying first. Waits at most timeout_ms.
+Result<void> release_first_exec(Listener& listener, pid_t pid, int timeout_ms = 10000);
+
+}  // namespace sysgate::sandbox

@@ -1,0 +1,182 @@
+// format_call and quote_string: a syscall in strace's grammar.
+//
+// Arguments are decoded by type (format_value), except strings and input buffers,
+// which are fetched through the MemoryReader, and a few calls whose arguments'
+// meaning depends on another argument (fcntl's arg, open's mode) or that take O_*
+// flags without an access mode (dup3, pipe2, inotify_init1). What the reader returns is untrusted
+// bytes from the traced process: it is bounded by the options and escaped.
+#include "syscalls/call_format.h"
+
+#include <linux/fcntl.h>
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "syscalls/constant_tables.h"
+#include "syscalls/constants.h"
+
+namespace sysgate::syscalls {
+namespace {
+
+std::string hex_or_zero(uint64_t value) {  // strace's %#lx: 0 or 0x...
+  if (value == 0) return "0";
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%" PRIx64, value);
+  return buf;
+}
+
+// A NUL-terminated string of at most max_len bytes; its address when unreadable.
+std::string string_arg(uint64_t addr, size_t max_len, MemoryReader* reader) {
+  if (addr == 0 || reader == nullptr) return constants::format_value(ArgType::kPtr, addr);
+  bool truncated = false;
+  std::optional<std::string> text = reader->read_string(addr, max_len, &truncated);
+  if (!text) return constants::format_value(ArgType::kPtr, addr);
+  return quote_string(*text, truncated);
+}
+
+// A buffer the kernel reads, whose length is another argument: up to max_string bytes
+// of it, quoted, with "..." when the buffer is longer.
+std::string input_buffer_arg(const SyscallInfo& info, const ArgSpec& spec, uint64_t addr,
+                             const uint64_t args[6], MemoryReader* reader,
+                             const FormatOptions& options) {
+  if (addr == 0 || reader == nullptr || spec.size_arg < 0 || spec.size_arg >= info.argc) {
+    return constants::format_value(ArgType::kPtr, addr);
+  }
+  uint64_t length = args[spec.size_arg];
+  if (arg_width_bits(info.args[spec.size_arg].type) == 32) {
+    const auto narrow = static_cast<int32_t>(length);  // int lengths, as the kernel sees them
+    if (narrow < 0) return constants::format_value(ArgType::kPtr, addr);
+    length = static_cast<uint64_t>(narrow);
+  }
+  const size_t shown = length < options.max_string ? static_cast<size_t>(length) : options.max_string;
+  std::optional<std::string> bytes =
+      shown == 0 ? std::optional<std::string>(std::string()) : reader->read_bytes(addr, shown);
+  if (!bytes || bytes->size() != shown) return constants::format_value(ArgType::kPtr, addr);
+  return quote_string(*bytes, length > shown);
+}
+
+// O_* flags of calls that take no access mode: O_CLOEXEC, not O_RDONLY|O_CLOEXEC.
+std::string flags_without_access_mode(uint64_t value) {
+  constants::detail::FlagSet set = constants::detail::kOpenFlags;
+  set.field_mask = 0;
+  set.field_values = {};
+  return constants::detail::format_flags(set, static_cast<uint32_t>(value));
+}
+
+// fcntl's third argument as strace shows it, or nullopt for commands that take none.
+std::optional<std::string> fcntl_arg(uint64_t cmd_value, uint64_t arg) {
+  switch (static_cast<uint32_t>(cmd_value)) {
+    case F_GETFD:
+    case F_GETFL:
+    case F_GETOWN:
+    case F_GETSIG:
+    case F_GETLEASE:
+    case F_GETPIPE_SZ:
+    case F_GET_SEALS:
+      return std::nullopt;
+    case F_SETFD:
+      return constants::detail::format_flags(constants::detail::kFdFlags, static_cast<uint32_t>(arg));
+    case F_SETFL:
+      return constants::format_value(ArgType::kOpenFlags, arg);
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+    case F_SETOWN:
+    case F_SETSIG:
+    case F_SETPIPE_SZ:
+    case F_SETLEASE:
+      return constants::format_value(ArgType::kInt, arg);
+    default:  // struct flock*, f_owner_ex*, seal and notify masks ...
+      return hex_or_zero(arg);
+  }
+}
+
+std::string format_arg(const SyscallInfo& info, int index, const uint64_t args[6],
+                       MemoryReader* reader, const FormatOptions& options) {
+  const ArgSpec& spec = info.args[index];
+  const uint64_t value = args[index];
+  switch (spec.type) {
+    case ArgType::kPath:
+      return string_arg(value, options.max_path, reader);
+    case ArgType::kString:
+      return string_arg(value, options.max_string, reader);
+    case ArgType::kBufIn:
+      return input_buffer_arg(info, spec, value, args, reader, options);
+    case ArgType::kOpenFlags:
+      if (info.name == "dup3" || info.name == "pipe2" || info.name == "inotify_init1") {
+        return flags_without_access_mode(value);
+      }
+      return constants::format_value(spec.type, value);
+    default:
+      return constants::format_value(spec.type, value);
+  }
+}
+
+}  // namespace
+
+std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader,
+                        const FormatOptions& options) {
+  std::string out = display_name(nr) + "(";
+  const SyscallInfo* info = by_number(nr);
+  if (info == nullptr) {  // unknown: all six registers, as nothing says how many count
+    for (int i = 0; i < 6; ++i) {
+      if (i > 0) out += ", ";
+      out += hex_or_zero(args[i]);
+    }
+    return out + ")";
+  }
+  int argc = info->argc;
+  if (info->name == "open" || info->name == "openat") {
+    // As strace: the mode is shown only when the kernel reads it.
+    const uint64_t flags = args[info->name == "open" ? 1 : 2];
+    if ((flags & O_CREAT) == 0 && (flags & __O_TMPFILE) == 0) --argc;
+  }
+  for (int i = 0; i < argc; ++i) {
+    std::string text;
+    if (info->name == "fcntl" && i == 2) {
+      std::optional<std::string> arg = fcntl_arg(args[1], args[2]);
+      if (!arg) break;
+      text = std::move(*arg);
+    } else {
+      text = format_arg(*info, i, args, reader, options);
+    }
+    if (i > 0) out += ", ";
+    out += text;
+  }
+  return out + ")";
+}
+
+std::string quote_string(std::string_view bytes, bool truncated) {
+  std::string out = "\"";
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    switch (c) {
+      case '"': out += "\\\""; continue;
+      case '\\': out += "\\\\"; continue;
+      case '\t': out += "\\t"; continue;
+      case '\n': out += "\\n"; continue;
+      case '\v': out += "\\v"; continue;
+      case '\f': out += "\\f"; continue;
+      case '\r': out += "\\r"; continue;
+      default: break;
+    }
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    // Shortest octal escape, but all three digits when an octal digit follows, so
+    // that "\0" then '1' does not read back as "\01".
+    const bool digit_follows = i + 1 < bytes.size() && bytes[i + 1] >= '0' && bytes[i + 1] <= '7';
+    char buf[8];
+    if (digit_follows) {
+      std::snprintf(buf, sizeof buf, "\\%03o", c);
+    } else {
+      std::snprintf(buf, sizeof buf, "\\%o", c);
+    }
+    out += buf;
+  }
+  out += "\"";
+  if (truncated) out += "...";
+  return out;
+}
+
+}  // namespace sysgate::syscalls

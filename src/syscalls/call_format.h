@@ -1,0 +1,44 @@
+// Formats a syscall with its arguments in strace's grammar, for reports and traces:
+//
+//   openat(AT_FDCWD, "/etc/hostname", O_RDONLY)
+//   write(1, "hello\n", 6)
+//   mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+//
+// Strings and buffers live in another process's memory; a MemoryReader fetches
+// them. Reading is best-effort and only for display: a failed read prints the
+// address in hex, as strace does. The decoded text is never used for a decision.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "syscalls/syscall_table.h"
+
+namespace sysgate::syscalls {
+
+class MemoryReader {
+ public:
+  virtual ~MemoryReader() = default;
+  // Reads up to max_len bytes of a NUL-terminated string at addr (without the NUL).
+  // nullopt if the memory cannot be read. *truncated set when no NUL was found in max_len.
+  virtual std::optional<std::string> read_string(uint64_t addr, size_t max_len, bool* truncated) = 0;
+  // Reads exactly len bytes at addr; nullopt if unreadable.
+  virtual std::optional<std::string> read_bytes(uint64_t addr, size_t len) = 0;
+};
+
+struct FormatOptions {
+  size_t max_string = 32;   // like strace -s: longer data buffers are cut and followed by "..."
+  size_t max_path = 4096;   // paths are shown whole up to PATH_MAX
+};
+
+// "name(arg, arg, ...)" without the return value. reader may be nullptr (then
+// pointers are shown as addresses).
+std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader,
+                        const FormatOptions& options = {});
+
+// Quotes bytes as strace does: "hello\n", with \t \n \r \" \\ and \ooo escapes.
+std::string quote_string(std::string_view bytes, bool truncated);
+
+}  // namespace sysgate::syscalls

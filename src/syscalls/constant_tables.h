@@ -1,0 +1,117 @@
+// Internal to src/syscalls: the tables of named ABI constants behind constants.h.
+//
+// Each *_constants.cc file includes one family of system headers (the kernel's uapi
+// headers where they are the ABI's definition and can be included alone, glibc's
+// otherwise) and defines the tables below from their macros, so no number is typed
+// by hand. Families live in separate files because several of those headers cannot
+// share a translation unit (<linux/fcntl.h> with <fcntl.h>, <linux/time.h> with
+// <time.h>, ...).
+//
+// Every table is constant-initialised (constinit): usable from any thread, from a
+// signal handler, and during other files' static initialisation.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace sysgate::syscalls::constants::detail {
+
+struct Named {
+  std::string_view name;
+  uint64_t value;
+};
+
+// Named{"O_CREAT", O_CREAT}: the name is the macro's own spelling, the value comes
+// from the header. Negative values (AT_FDCWD) are sign-extended to 64 bits.
+#define SYSGATE_NAMED(x) \
+  ::sysgate::syscalls::constants::detail::Named { #x, static_cast<uint64_t>(static_cast<int64_t>(x)) }
+
+// How a flag-set argument is printed: an optional multi-bit field first (O_ACCMODE,
+// MAP_TYPE, the socket type), then every bit entry whose bits are all set, in table
+// order (so a composite such as O_SYNC must precede its parts), then leftover bits
+// in hex. zero_name, if set, is printed for a value of 0 (PROT_NONE, F_OK).
+struct FlagSet {
+  uint64_t field_mask = 0;
+  std::span<const Named> field_values;
+  std::span<const Named> bits;
+  std::string_view zero_name;
+};
+
+// file_constants.cc: <linux/fcntl.h>, <linux/fs.h>, <unistd.h>
+extern const FlagSet kOpenFlags;      // O_*
+extern const FlagSet kAtFlags;        // AT_*
+extern const FlagSet kAccessModes;    // F_OK, R_OK, W_OK, X_OK
+extern const FlagSet kFdFlags;        // FD_CLOEXEC
+extern const FlagSet kFileType;       // S_IFMT field of a mode: S_IFREG, S_IFDIR, ...
+extern const int kAtFdcwd;            // AT_FDCWD
+extern const std::span<const Named> kFcntlCmds;  // F_*
+extern const std::span<const Named> kWhence;     // SEEK_*
+extern const std::span<const Named> kFileOther;  // lookup only: RENAME_*, S_IF*, ...
+
+// memory_constants.cc: <linux/mman.h>, <linux/memfd.h>
+extern const FlagSet kProt;       // PROT_*
+extern const FlagSet kMmapFlags;  // MAP_*
+extern const std::span<const Named> kMadvice;     // MADV_*
+extern const std::span<const Named> kMemoryOther; // lookup only: MREMAP_*, MCL_*, MFD_*, ...
+
+// process_constants.cc: <linux/sched.h>, <linux/prctl.h>, <asm/prctl.h>, <linux/futex.h>, ...
+extern const FlagSet kCloneFlags;  // CLONE_*; the low byte (CSIGNAL) is a signal
+extern const std::span<const Named> kPrctlOptions;  // PR_SET_*, PR_GET_*, ...
+extern const std::span<const Named> kArchPrctl;     // ARCH_*
+// FUTEX_*: the field is everything but FUTEX_CLOCK_REALTIME, so that its values can
+// include the _PRIVATE variants and print as strace does (FUTEX_WAIT_PRIVATE).
+extern const FlagSet kFutexOp;
+extern const std::span<const Named> kProcessOther;  // lookup only: FUTEX_PRIVATE_FLAG, PR_CAP_AMBIENT_*, ...
+
+// resource_constants.cc: <sys/resource.h>, <time.h>
+extern const std::span<const Named> kRlimits;    // RLIMIT_*
+extern const std::span<const Named> kClockIds;   // CLOCK_*
+extern const std::span<const Named> kResourceOther;  // lookup only: RUSAGE_*, PRIO_*, W*, P_*, SCHED_*
+
+// signal_constants.cc: <signal.h>
+extern const std::span<const Named> kSignals;    // SIGHUP..SIGSYS (1..31), by number
+extern const int kFirstRealtimeSignal;           // the kernel's SIGRTMIN (32), not glibc's
+extern const int kLastRealtimeSignal;            // _NSIG (64)
+extern const std::span<const Named> kSigHow;     // SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK
+extern const std::span<const Named> kSignalOther;  // lookup only: aliases, SA_*
+
+// socket_constants.cc: <sys/socket.h>, <netinet/in.h>
+extern const std::span<const Named> kSocketDomains;  // AF_*
+extern const FlagSet kSocketType;                    // SOCK_* | SOCK_NONBLOCK | SOCK_CLOEXEC
+extern const std::span<const Named> kSocketOther;    // lookup only: IPPROTO_*, SOL_*, MSG_*, ...
+
+// ioctl_constants.cc: <asm/ioctls.h>, <linux/fs.h>, <linux/sockios.h>
+extern const std::span<const Named> kIoctlCmds;
+
+// misc_constants.cc: eventfd, epoll, signalfd, timerfd, inotify, getrandom, seccomp, ...
+extern const std::span<const Named> kMiscOther;  // lookup only
+
+// errno_table.cc
+struct ErrnoEntry {
+  int number;
+  std::string_view name;
+  std::string_view text;
+};
+extern const std::span<const ErrnoEntry> kErrnos;       // ascending by number
+extern const std::span<const Named> kErrnoAliases;      // EWOULDBLOCK, ENOTSUP, EDEADLOCK
+
+// Every table lookup() searches, in order. Only addresses, so these arrays are
+// constant-initialised too. A name must not appear twice with different values
+// (constants_test checks).
+inline constexpr const FlagSet* kLookupFlagSets[] = {
+    &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
+    &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
+};
+inline constexpr const std::span<const Named>* kLookupTables[] = {
+    &kFcntlCmds,    &kWhence,      &kFileOther,     &kMadvice,      &kMemoryOther,
+    &kPrctlOptions, &kArchPrctl,   &kProcessOther,  &kRlimits,      &kClockIds,
+    &kResourceOther, &kSignals,    &kSigHow,        &kSignalOther,  &kSocketDomains,
+    &kSocketOther,  &kIoctlCmds,   &kMiscOther,
+};
+
+// Renders a value with a flag set as described above ("O_RDWR|O_CLOEXEC|0x40000000").
+std::string format_flags(const FlagSet& set, uint64_t value);
+
+}  // namespace sysgate::syscalls::constants::detail

@@ -1,0 +1,44 @@
+// Symbolic constants and flag sets of the syscall ABI (O_*, AF_*, PROT_*, ...).
+//
+//   constants::lookup("O_RDONLY") == 0;  constants::lookup("EPERM") -> nullopt (use errno_by_name)
+//   constants::format_flags(ArgType::kOpenFlags, O_WRONLY|O_CREAT) == "O_WRONLY|O_CREAT"
+//   constants::errno_by_name("EACCES") == 13;  constants::errno_name(13) == "EACCES"
+//
+// Used by the policy parser (conditions may name constants), by the decoder that
+// prints syscalls in strace's grammar, and by reports. Pure lookups into static
+// tables: thread-safe, async-signal-safe apart from the std::string results.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "syscalls/syscall_table.h"
+
+namespace sysgate::syscalls::constants {
+
+// Value of a named ABI constant usable in policy conditions (O_*, AT_*, AF_*,
+// SOCK_*, PROT_*, MAP_*, CLONE_*, F_*, SIG*, PR_*, MADV_*, common ioctls such as
+// TCGETS/TIOCGWINSZ/FIONREAD, FUTEX_*, ARCH_*, RLIMIT_*, CLOCK_*, SEEK_*).
+// Negative constants (AT_FDCWD) are returned as their two's-complement uint64.
+std::optional<uint64_t> lookup(std::string_view name);
+
+// errno numbers and names ("EPERM" <-> 1). nullopt / "" for unknown.
+std::optional<int> errno_by_name(std::string_view name);
+std::string_view errno_name(int err);
+// strerror-like text that does not depend on the C library's locale: "Permission denied".
+std::string_view errno_text(int err);
+
+// Signal names ("SIGKILL" <-> 9).
+std::optional<int> signal_by_name(std::string_view name);
+std::string_view signal_name(int sig);
+
+// Decode an argument value of a given type as strace shows it, e.g.
+// O_RDONLY|O_CLOEXEC, AT_FDCWD, PROT_READ|PROT_WRITE, 0644, SIGTERM, AF_INET,
+// SOCK_STREAM|SOCK_CLOEXEC, F_GETFL, TCGETS. Types without symbolic decoding
+// (integers, pointers, sizes) are formatted as numbers (pointers in hex, NULL as "NULL").
+// Unknown bits are appended in hex ("O_RDONLY|0x40000000").
+std::string format_value(ArgType type, uint64_t value);
+
+}  // namespace sysgate::syscalls::constants

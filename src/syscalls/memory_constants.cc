@@ -1,0 +1,90 @@
+// Memory-management constants: PROT_*, MAP_*, MADV_*, MREMAP_*, MCL_*, MFD_*.
+//
+// From the kernel's uapi <linux/mman.h> (which pulls in the x86 <asm/mman.h> for
+// MAP_32BIT) rather than glibc's <sys/mman.h>: the two define the same macros with
+// different spellings and cannot share a translation unit without warnings.
+#include <linux/memfd.h>
+#include <linux/mman.h>
+
+#include "syscalls/constant_tables.h"
+
+namespace sysgate::syscalls::constants::detail {
+namespace {
+
+constexpr Named kProtBits[] = {
+    SYSGATE_NAMED(PROT_READ), SYSGATE_NAMED(PROT_WRITE),     SYSGATE_NAMED(PROT_EXEC),
+    SYSGATE_NAMED(PROT_SEM),  SYSGATE_NAMED(PROT_GROWSDOWN), SYSGATE_NAMED(PROT_GROWSUP),
+};
+
+constexpr Named kMapTypeField[] = {
+    SYSGATE_NAMED(MAP_SHARED),
+    SYSGATE_NAMED(MAP_PRIVATE),
+    SYSGATE_NAMED(MAP_SHARED_VALIDATE),
+};
+
+// MAP_UNINITIALIZED (bit 26, honoured only without an MMU) is left out of the display:
+// with MAP_HUGETLB, bits 26..31 hold the huge page size (MAP_HUGE_SHIFT), so the
+// leftover bits are printed in hex rather than misnamed.
+constexpr Named kMapFlagBits[] = {
+    SYSGATE_NAMED(MAP_FIXED),     SYSGATE_NAMED(MAP_ANONYMOUS),       SYSGATE_NAMED(MAP_32BIT),
+    SYSGATE_NAMED(MAP_GROWSDOWN), SYSGATE_NAMED(MAP_DENYWRITE),       SYSGATE_NAMED(MAP_EXECUTABLE),
+    SYSGATE_NAMED(MAP_LOCKED),    SYSGATE_NAMED(MAP_NORESERVE),       SYSGATE_NAMED(MAP_POPULATE),
+    SYSGATE_NAMED(MAP_NONBLOCK),  SYSGATE_NAMED(MAP_STACK),           SYSGATE_NAMED(MAP_HUGETLB),
+    SYSGATE_NAMED(MAP_SYNC),      SYSGATE_NAMED(MAP_FIXED_NOREPLACE),
+};
+
+constexpr Named kMadviceTable[] = {
+    SYSGATE_NAMED(MADV_NORMAL),       SYSGATE_NAMED(MADV_RANDOM),
+    SYSGATE_NAMED(MADV_SEQUENTIAL),   SYSGATE_NAMED(MADV_WILLNEED),
+    SYSGATE_NAMED(MADV_DONTNEED),     SYSGATE_NAMED(MADV_FREE),
+    SYSGATE_NAMED(MADV_REMOVE),       SYSGATE_NAMED(MADV_DONTFORK),
+    SYSGATE_NAMED(MADV_DOFORK),       SYSGATE_NAMED(MADV_MERGEABLE),
+    SYSGATE_NAMED(MADV_UNMERGEABLE),  SYSGATE_NAMED(MADV_HUGEPAGE),
+    SYSGATE_NAMED(MADV_NOHUGEPAGE),   SYSGATE_NAMED(MADV_DONTDUMP),
+    SYSGATE_NAMED(MADV_DODUMP),       SYSGATE_NAMED(MADV_WIPEONFORK),
+    SYSGATE_NAMED(MADV_KEEPONFORK),   SYSGATE_NAMED(MADV_COLD),
+    SYSGATE_NAMED(MADV_PAGEOUT),      SYSGATE_NAMED(MADV_POPULATE_READ),
+    SYSGATE_NAMED(MADV_POPULATE_WRITE), SYSGATE_NAMED(MADV_DONTNEED_LOCKED),
+    SYSGATE_NAMED(MADV_COLLAPSE),     SYSGATE_NAMED(MADV_HWPOISON),
+    SYSGATE_NAMED(MADV_SOFT_OFFLINE),
+};
+
+constexpr Named kMemoryOtherTable[] = {
+    SYSGATE_NAMED(PROT_NONE),
+    SYSGATE_NAMED(MAP_TYPE),
+    SYSGATE_NAMED(MAP_FILE),
+    SYSGATE_NAMED(MAP_UNINITIALIZED),
+    SYSGATE_NAMED(MAP_HUGE_SHIFT),
+    SYSGATE_NAMED(MAP_HUGE_2MB),
+    SYSGATE_NAMED(MAP_HUGE_1GB),
+    SYSGATE_NAMED(MREMAP_MAYMOVE),
+    SYSGATE_NAMED(MREMAP_FIXED),
+    SYSGATE_NAMED(MREMAP_DONTUNMAP),
+    SYSGATE_NAMED(MCL_CURRENT),
+    SYSGATE_NAMED(MCL_FUTURE),
+    SYSGATE_NAMED(MCL_ONFAULT),
+    SYSGATE_NAMED(MLOCK_ONFAULT),
+    SYSGATE_NAMED(MS_ASYNC),
+    SYSGATE_NAMED(MS_INVALIDATE),
+    SYSGATE_NAMED(MS_SYNC),
+    SYSGATE_NAMED(PKEY_DISABLE_ACCESS),
+    SYSGATE_NAMED(PKEY_DISABLE_WRITE),
+    SYSGATE_NAMED(MFD_CLOEXEC),
+    SYSGATE_NAMED(MFD_ALLOW_SEALING),
+    SYSGATE_NAMED(MFD_HUGETLB),
+#ifdef MFD_NOEXEC_SEAL
+    SYSGATE_NAMED(MFD_NOEXEC_SEAL),
+#endif
+#ifdef MFD_EXEC
+    SYSGATE_NAMED(MFD_EXEC),
+#endif
+};
+
+}  // namespace
+
+constinit const FlagSet kProt{0, {}, kProtBits, "PROT_NONE"};
+constinit const FlagSet kMmapFlags{MAP_TYPE, kMapTypeField, kMapFlagBits, {}};
+constinit const std::span<const Named> kMadvice{kMadviceTable};
+constinit const std::span<const Named> kMemoryOther{kMemoryOtherTable};
+
+}  // namespace sysgate::syscalls::constants::detail

@@ -1,0 +1,73 @@
+// Flags of the descriptor-creating calls and of a few sandbox-relevant interfaces:
+// EFD_*, EPOLL_*, SFD_*, TFD_*, IN_CLOEXEC/IN_NONBLOCK, GRND_*, SECCOMP_*, LANDLOCK_*.
+//
+// glibc's headers for the calls it wraps (their values are the kernel's, many are
+// spelled O_CLOEXEC/O_NONBLOCK), the kernel's uapi headers for seccomp and landlock,
+// which glibc does not wrap; neither set redefines the other's names.
+#include <linux/landlock.h>
+#include <linux/seccomp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+
+#include "syscalls/constant_tables.h"
+
+namespace sysgate::syscalls::constants::detail {
+namespace {
+
+constexpr Named kMiscOtherTable[] = {
+    SYSGATE_NAMED(EFD_SEMAPHORE),
+    SYSGATE_NAMED(EFD_CLOEXEC),
+    SYSGATE_NAMED(EFD_NONBLOCK),
+    SYSGATE_NAMED(EPOLL_CLOEXEC),
+    SYSGATE_NAMED(EPOLL_CTL_ADD),
+    SYSGATE_NAMED(EPOLL_CTL_DEL),
+    SYSGATE_NAMED(EPOLL_CTL_MOD),
+    SYSGATE_NAMED(SFD_CLOEXEC),
+    SYSGATE_NAMED(SFD_NONBLOCK),
+    SYSGATE_NAMED(TFD_CLOEXEC),
+    SYSGATE_NAMED(TFD_NONBLOCK),
+    SYSGATE_NAMED(TFD_TIMER_ABSTIME),
+    SYSGATE_NAMED(TFD_TIMER_CANCEL_ON_SET),
+    SYSGATE_NAMED(IN_CLOEXEC),
+    SYSGATE_NAMED(IN_NONBLOCK),
+    SYSGATE_NAMED(GRND_NONBLOCK),
+    SYSGATE_NAMED(GRND_RANDOM),
+#ifdef GRND_INSECURE
+    SYSGATE_NAMED(GRND_INSECURE),
+#endif
+    SYSGATE_NAMED(SECCOMP_MODE_DISABLED),
+    SYSGATE_NAMED(SECCOMP_MODE_STRICT),
+    SYSGATE_NAMED(SECCOMP_MODE_FILTER),
+    SYSGATE_NAMED(SECCOMP_SET_MODE_STRICT),
+    SYSGATE_NAMED(SECCOMP_SET_MODE_FILTER),
+    SYSGATE_NAMED(SECCOMP_GET_ACTION_AVAIL),
+    SYSGATE_NAMED(SECCOMP_GET_NOTIF_SIZES),
+    SYSGATE_NAMED(SECCOMP_FILTER_FLAG_TSYNC),
+    SYSGATE_NAMED(SECCOMP_FILTER_FLAG_LOG),
+    SYSGATE_NAMED(SECCOMP_FILTER_FLAG_SPEC_ALLOW),
+    SYSGATE_NAMED(SECCOMP_FILTER_FLAG_NEW_LISTENER),
+    SYSGATE_NAMED(SECCOMP_FILTER_FLAG_TSYNC_ESRCH),
+#ifdef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+    SYSGATE_NAMED(SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV),
+#endif
+    SYSGATE_NAMED(SECCOMP_RET_KILL_PROCESS),
+    SYSGATE_NAMED(SECCOMP_RET_KILL_THREAD),
+    SYSGATE_NAMED(SECCOMP_RET_TRAP),
+    SYSGATE_NAMED(SECCOMP_RET_ERRNO),
+    SYSGATE_NAMED(SECCOMP_RET_USER_NOTIF),
+    SYSGATE_NAMED(SECCOMP_RET_TRACE),
+    SYSGATE_NAMED(SECCOMP_RET_LOG),
+    SYSGATE_NAMED(SECCOMP_RET_ALLOW),
+    SYSGATE_NAMED(LANDLOCK_CREATE_RULESET_VERSION),
+    SYSGATE_NAMED(LANDLOCK_RULE_PATH_BENEATH),
+};
+
+}  // namespace
+
+constinit const std::span<const Named> kMiscOther{kMiscOtherTable};
+
+}  // namespace sysgate::syscalls::constants::detail

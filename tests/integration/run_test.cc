@@ -1,0 +1,124 @@
+// `sysgate run`: the acceptance cases and the CLI's contract.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/subprocess.h"
+
+namespace sysgate::testing {
+namespace {
+
+const std::string kSysgate = SYSGATE_BIN;
+
+Output sysgate(std::vector<std::string> args, const std::string& cwd = "") {
+  args.insert(args.begin(), kSysgate);
+  return run(args, cwd);
+}
+
+TEST(Run, EchoHello) {
+  Output o = sysgate({"run", "--", "/bin/echo", "hello"});
+  EXPECT_EQ(o.out, "hello\n");
+  EXPECT_EQ(o.status, 0) << o.err;
+}
+
+TEST(Run, StdioProfileRefusesAndExplainsOpen) {
+  Output o = sysgate({"run", "--profile", "stdio", "--", "/bin/cat", "/etc/hostname"});
+  EXPECT_EQ(o.out, "");
+  EXPECT_NE(o.status, 0);
+  EXPECT_NE(o.err.find("sysgate: denied openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = -EPERM"), std::string::npos)
+      << o.err;
+  EXPECT_NE(o.err.find("needs promise \"rpath\""), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("--allow-read /etc/hostname"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("Operation not permitted"), std::string::npos) << "cat should see EPERM: " << o.err;
+}
+
+TEST(Run, AllowReadFlagMakesTheStdioOpenBrokered) {
+  Output native = run({"/bin/cat", "/etc/hostname"});
+  Output o = sysgate({"run", "--profile", "stdio", "--allow-read", "/etc/hostname", "--", "/bin/cat", "/etc/hostname"});
+  EXPECT_EQ(o.out, native.out);
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.err.find("denied"), std::string::npos) << o.err;
+}
+
+TEST(Run, JsonReports) {
+  Output o = sysgate({"run", "--json", "--profile", "stdio", "--", "/bin/cat", "/etc/hostname"});
+  ASSERT_NE(o.status, 0);
+  bool found = false;
+  std::istringstream lines(o.err);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    nlohmann::json j = nlohmann::json::parse(line);
+    if (j["syscall"] == "openat") {
+      found = true;
+      EXPECT_EQ(j["event"], "denied");
+      EXPECT_EQ(j["errno"], 1);
+      EXPECT_NE(j["call"].get<std::string>().find("/etc/hostname"), std::string::npos);
+      EXPECT_FALSE(j["fixes"].empty());
+    }
+  }
+  EXPECT_TRUE(found) << o.err;
+}
+
+TEST(Run, KillOnViolationKillsAndStillReports) {
+  Output o = sysgate({"run", "--kill-on-violation", "--profile", "stdio", "--", "/bin/cat", "/etc/hostname"});
+  EXPECT_EQ(o.status, 128 + 9) << o.err;
+  EXPECT_NE(o.err.find("sysgate: killed on openat(AT_FDCWD, \"/etc/hostname\""), std::string::npos) << o.err;
+}
+
+TEST(Run, ExitStatusAndSignalsPassThrough) {
+  EXPECT_EQ(sysgate({"run", "--", "/bin/sh", "-c", "exit 7"}).status, 7);
+  EXPECT_EQ(sysgate({"run", "--", "/bin/sh", "-c", "kill -TERM $$"}).status, 128 + 15);
+}
+
+TEST(Run, MissingCommandAndBadPolicyAreClearErrors) {
+  Output missing = sysgate({"run", "--", "/no/such/program"});
+  EXPECT_EQ(missing.status, 127);
+  EXPECT_NE(missing.err.find("/no/such/program"), std::string::npos) << missing.err;
+
+  TempDir dir;
+  dir.write("bad.toml", "default = \"explain\"\npromises = [\"stdio\", \"rpth\"]\n");
+  Output bad = sysgate({"run", "--policy", dir.path() + "/bad.toml", "--", "/bin/true"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find(dir.path() + "/bad.toml:2:22: unknown promise \"rpth\""), std::string::npos) << bad.err;
+
+  Output profile = sysgate({"run", "--profile", "nope", "--", "/bin/true"});
+  EXPECT_EQ(profile.status, 2);
+  EXPECT_NE(profile.err.find("unknown profile \"nope\""), std::string::npos) << profile.err;
+}
+
+TEST(Check, SummarisesAPolicy) {
+  Output o = sysgate({"check", std::string(SYSGATE_SOURCE_DIR) + "/examples/converter.toml"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("argument-checked"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("BPF program:"), std::string::npos) << o.out;
+  Output dump = sysgate({"check", "--profile", "stdio", "--dump"});
+  EXPECT_EQ(dump.status, 0) << dump.err;
+  EXPECT_NE(dump.out.find("ret"), std::string::npos);
+  TempDir dir;
+  dir.write("p.toml", "[[rule]]\nsyscall = \"opne\"\naction = \"allow\"\n");
+  Output bad = sysgate({"check", dir.path() + "/p.toml"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("p.toml:2:11: unknown syscall \"opne\""), std::string::npos) << bad.err;
+}
+
+TEST(Explain, NamesTheDecidingRule) {
+  Output o = sysgate({"explain", "--profile", "stdio", "openat", "AT_FDCWD", "0", "O_RDONLY"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("explain(EPERM)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("needs promise \"rpath\""), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("(agrees)"), std::string::npos) << o.out;
+
+  TempDir dir;
+  dir.write("p.toml", "default = \"kill\"\n[[rule]]\nsyscall = \"ioctl\"\nwhen = \"request == TCGETS\"\naction = \"allow\"\n");
+  Output rule = sysgate({"explain", dir.path() + "/p.toml", "ioctl", "1", "TCGETS"});
+  EXPECT_EQ(rule.status, 0) << rule.err;
+  EXPECT_NE(rule.out.find("p.toml:2:1"), std::string::npos) << rule.out;
+  EXPECT_NE(rule.out.find(": allow"), std::string::npos) << rule.out;
+  Output bad = sysgate({"explain", dir.path() + "/p.toml", "nosuch"});
+  EXPECT_EQ(bad.status, 2);
+}
+
+}  // namespace
+}  // namespace sysgate::testing

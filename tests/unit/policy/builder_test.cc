@@ -1,0 +1,57 @@
+#include "policy/builder.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "policy/evaluate.h"
+
+namespace sysgate::policy {
+namespace {
+
+TEST(Builder, KeepsTheFirstError) {
+  Result<Policy> p = PolicyBuilder().allow("nosuchcall").allow("alsonot").build();
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message, "unknown syscall \"nosuchcall\"");
+}
+
+TEST(Builder, RejectsBadConditionsAndFileRules) {
+  EXPECT_FALSE(PolicyBuilder().rule(SYS_read, Condition::compare(6, 64, CmpOp::kEq, 0), Action::allow()).build().ok());
+  EXPECT_FALSE(PolicyBuilder().rule(SYS_read, Condition::compare(0, 16, CmpOp::kEq, 0), Action::allow()).build().ok());
+  EXPECT_FALSE(PolicyBuilder().rule(-1, Condition::always(), Action::allow()).build().ok());
+  EXPECT_FALSE(PolicyBuilder().file({.path = "rel", .rights = kRead}).build().ok());
+  EXPECT_FALSE(PolicyBuilder().file({.path = "/x", .rights = 0}).build().ok());
+  EXPECT_FALSE(PolicyBuilder().file({.path = "/x", .rights = 0x10}).build().ok());
+  EXPECT_TRUE(PolicyBuilder().file({.path = "$TMP/x", .rights = kRead | kWrite}).build().ok());
+}
+
+TEST(Builder, ExplicitRulesPrecedePromiseGrants) {
+  Result<Policy> p = PolicyBuilder()
+                         .promise(Promise::kUnix)
+                         .rule(SYS_socket, Condition::compare(0, 32, CmpOp::kEq, AF_UNIX), Action::kill())
+                         .build();
+  ASSERT_TRUE(p.ok());
+  SyscallInput in{.nr = SYS_socket};
+  in.args[0] = AF_UNIX;
+  EXPECT_EQ(evaluate(*p, in).action, Action::kill());
+  ASSERT_NE(evaluate(*p, in).rule, nullptr);
+}
+
+TEST(Builder, CompatibilityRulesKeepLibcWorking) {
+  Result<Policy> p = PolicyBuilder().promise(Promise::kStdio).build();
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(evaluate(*p, {.nr = SYS_clone3}).action, Action::error(ENOSYS));
+  EXPECT_EQ(evaluate(*p, {.nr = SYS_openat2}).action, Action::error(ENOSYS));
+  EXPECT_EQ(evaluate(*p, {.nr = SYS_faccessat2}).action, Action::error(ENOSYS));
+  // A promise that grants faccessat2 wins over the compatibility answer.
+  Result<Policy> r = PolicyBuilder().promise(Promise::kRpath).build();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(evaluate(*r, {.nr = SYS_faccessat2}).action, Action::allow());
+  // An allow-everything policy gets no compatibility rules.
+  Result<Policy> all = PolicyBuilder().set_default(Action::allow()).build();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(evaluate(*all, {.nr = SYS_clone3}).action, Action::allow());
+}
+
+}  // namespace
+}  // namespace sysgate::policy

@@ -1,0 +1,187 @@
+// format_call and quote_string, with a fake MemoryReader standing in for the
+// traced process's memory.
+#include "syscalls/call_format.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace sysgate::syscalls {
+namespace {
+
+// Memory as a set of readable byte ranges; anything else is unreadable.
+class FakeMemory : public MemoryReader {
+ public:
+  void put(uint64_t addr, std::string bytes) { regions_[addr] = std::move(bytes); }
+
+  std::optional<std::string> read_string(uint64_t addr, size_t max_len, bool* truncated) override {
+    const std::string* region = find(addr);
+    if (region == nullptr) return std::nullopt;
+    std::string_view rest = std::string_view(*region).substr(addr - base_);
+    const size_t nul = rest.find('\0');
+    if (nul != std::string_view::npos && nul <= max_len) {
+      *truncated = false;
+      return std::string(rest.substr(0, nul));
+    }
+    if (rest.size() < max_len && nul == std::string_view::npos) return std::nullopt;  // runs off the end
+    *truncated = true;
+    return std::string(rest.substr(0, max_len));
+  }
+
+  std::optional<std::string> read_bytes(uint64_t addr, size_t len) override {
+    const std::string* region = find(addr);
+    if (region == nullptr || addr - base_ + len > region->size()) return std::nullopt;
+    return region->substr(addr - base_, len);
+  }
+
+ private:
+  const std::string* find(uint64_t addr) {
+    for (const auto& [start, bytes] : regions_) {
+      if (addr >= start && addr < start + bytes.size()) {
+        base_ = start;
+        return &bytes;
+      }
+    }
+    return nullptr;
+  }
+
+  std::map<uint64_t, std::string> regions_;
+  uint64_t base_ = 0;
+};
+
+constexpr uint64_t kPath = 0x1000;
+constexpr uint64_t kBuffer = 0x2000;
+constexpr uint64_t kUnmapped = 0xdead0000;
+constexpr uint64_t kAtFdcwd = static_cast<uint64_t>(int64_t{AT_FDCWD});
+
+std::string call(int nr, std::initializer_list<uint64_t> values, MemoryReader* reader,
+                 FormatOptions options = {}) {
+  uint64_t args[6] = {};
+  size_t i = 0;
+  for (uint64_t v : values) args[i++] = v;
+  return format_call(nr, args, reader, options);
+}
+
+class CallFormatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    memory_.put(kPath, std::string("/etc/hostname\0", 14));
+    memory_.put(kBuffer, "hello\n");
+  }
+  FakeMemory memory_;
+};
+
+TEST_F(CallFormatTest, OpenatShowsPathAndFlagsAndModeOnlyWithOCreat) {
+  EXPECT_EQ(call(SYS_openat, {kAtFdcwd, kPath, O_RDONLY, 0}, &memory_),
+            "openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY)");
+  EXPECT_EQ(call(SYS_openat, {kAtFdcwd, kPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0644}, &memory_),
+            "openat(AT_FDCWD, \"/etc/hostname\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)");
+  EXPECT_EQ(call(SYS_open, {kPath, O_RDWR | O_TMPFILE, 0600}, &memory_),
+            "open(\"/etc/hostname\", O_RDWR|O_TMPFILE, 0600)");
+}
+
+TEST_F(CallFormatTest, WriteShowsTheBufferItsLengthArgumentDescribes) {
+  EXPECT_EQ(call(SYS_write, {1, kBuffer, 6}, &memory_), "write(1, \"hello\\n\", 6)");
+  EXPECT_EQ(call(SYS_write, {1, kBuffer, 5}, &memory_), "write(1, \"hello\", 5)");
+  EXPECT_EQ(call(SYS_write, {1, kBuffer, 0}, &memory_), "write(1, \"\", 0)");
+}
+
+TEST_F(CallFormatTest, LongBuffersAreCutAtMaxString) {
+  memory_.put(0x3000, std::string(100, 'a'));
+  FormatOptions options;
+  options.max_string = 4;
+  EXPECT_EQ(call(SYS_write, {2, 0x3000, 100}, &memory_, options), "write(2, \"aaaa\"..., 100)");
+  EXPECT_EQ(call(SYS_write, {2, 0x3000, 4}, &memory_, options), "write(2, \"aaaa\", 4)");
+}
+
+TEST_F(CallFormatTest, UnreadableMemoryIsShownAsAnAddress) {
+  EXPECT_EQ(call(SYS_write, {1, kUnmapped, 6}, &memory_), "write(1, 0xdead0000, 6)");
+  EXPECT_EQ(call(SYS_openat, {kAtFdcwd, kUnmapped, O_RDONLY}, &memory_),
+            "openat(AT_FDCWD, 0xdead0000, O_RDONLY)");
+  EXPECT_EQ(call(SYS_openat, {kAtFdcwd, 0, O_RDONLY}, &memory_), "openat(AT_FDCWD, NULL, O_RDONLY)");
+  // A buffer whose claimed length runs past readable memory.
+  EXPECT_EQ(call(SYS_write, {1, kBuffer, 7}, &memory_), "write(1, 0x2000, 7)");
+}
+
+TEST_F(CallFormatTest, WithoutAReaderPointersStayAddresses) {
+  EXPECT_EQ(call(SYS_openat, {kAtFdcwd, kPath, O_RDONLY}, nullptr),
+            "openat(AT_FDCWD, 0x1000, O_RDONLY)");
+  EXPECT_EQ(call(SYS_write, {1, kBuffer, 6}, nullptr), "write(1, 0x2000, 6)");
+}
+
+TEST_F(CallFormatTest, LongPathsAreCutAtMaxPath) {
+  FormatOptions options;
+  options.max_path = 4;
+  EXPECT_EQ(call(SYS_chdir, {kPath}, &memory_, options), "chdir(\"/etc\"...)");
+}
+
+TEST_F(CallFormatTest, OutputBuffersAreAddresses) {
+  EXPECT_EQ(call(SYS_read, {3, 0x7ffd0000, 4096}, &memory_), "read(3, 0x7ffd0000, 4096)");
+}
+
+TEST_F(CallFormatTest, Mmap) {
+  EXPECT_EQ(call(SYS_mmap, {0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                            UINT64_MAX, 0},
+                 &memory_),
+            "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)");
+}
+
+TEST_F(CallFormatTest, IntLengthArguments) {
+  memory_.put(0x4000, "box");
+  EXPECT_EQ(call(SYS_sethostname, {0x4000, 3}, &memory_), "sethostname(\"box\", 3)");
+  // A negative int length is not a length: show the address.
+  EXPECT_EQ(call(SYS_sethostname, {0x4000, 0xffffffff}, &memory_), "sethostname(0x4000, -1)");
+}
+
+TEST_F(CallFormatTest, FcntlArgumentDependsOnTheCommand) {
+  EXPECT_EQ(call(SYS_fcntl, {3, F_GETFL, 0x1234}, &memory_), "fcntl(3, F_GETFL)");
+  EXPECT_EQ(call(SYS_fcntl, {3, F_SETFD, FD_CLOEXEC}, &memory_), "fcntl(3, F_SETFD, FD_CLOEXEC)");
+  EXPECT_EQ(call(SYS_fcntl, {3, F_SETFL, O_RDONLY | O_NONBLOCK}, &memory_),
+            "fcntl(3, F_SETFL, O_RDONLY|O_NONBLOCK)");
+  EXPECT_EQ(call(SYS_fcntl, {3, F_DUPFD_CLOEXEC, 10}, &memory_), "fcntl(3, F_DUPFD_CLOEXEC, 10)");
+  EXPECT_EQ(call(SYS_fcntl, {3, F_SETLK, 0x7ffd0000}, &memory_), "fcntl(3, F_SETLK, 0x7ffd0000)");
+}
+
+TEST_F(CallFormatTest, FlagsWithoutAccessMode) {
+  EXPECT_EQ(call(SYS_dup3, {3, 4, O_CLOEXEC}, &memory_), "dup3(3, 4, O_CLOEXEC)");
+  EXPECT_EQ(call(SYS_dup3, {3, 4, 0}, &memory_), "dup3(3, 4, 0)");
+  EXPECT_EQ(call(SYS_pipe2, {0x7ffd0000, O_NONBLOCK | O_CLOEXEC}, &memory_),
+            "pipe2(0x7ffd0000, O_NONBLOCK|O_CLOEXEC)");
+}
+
+TEST_F(CallFormatTest, AssortedCalls) {
+  EXPECT_EQ(call(SYS_getpid, {}, &memory_), "getpid()");
+  EXPECT_EQ(call(SYS_kill, {1234, SIGTERM}, &memory_), "kill(1234, SIGTERM)");
+  EXPECT_EQ(call(SYS_close, {0xffffffff00000005}, &memory_), "close(5)");
+  EXPECT_EQ(call(SYS_exit_group, {0}, &memory_), "exit_group(0)");
+}
+
+TEST_F(CallFormatTest, UnknownSyscallsShowAllSixArgumentsInHex) {
+  EXPECT_EQ(call(470, {1, 2, 3, 0, 0x10, 0xffffffffffffffff}, &memory_),
+            "syscall_470(0x1, 0x2, 0x3, 0, 0x10, 0xffffffffffffffff)");
+  EXPECT_EQ(call(400, {}, nullptr), "syscall_400(0, 0, 0, 0, 0, 0)");
+}
+
+TEST(QuoteString, EscapesLikeStrace) {
+  EXPECT_EQ(quote_string("hello", false), "\"hello\"");
+  EXPECT_EQ(quote_string("a\tb\nc\rd\ve\ff", false), "\"a\\tb\\nc\\rd\\ve\\ff\"");
+  EXPECT_EQ(quote_string("say \"hi\" \\o/", false), "\"say \\\"hi\\\" \\\\o/\"");
+  EXPECT_EQ(quote_string(std::string_view("\x01x", 2), false), "\"\\1x\"");
+  EXPECT_EQ(quote_string(std::string_view("\0", 1), false), "\"\\0\"");
+  // An octal digit after an escape forces three digits, or it would join the escape.
+  EXPECT_EQ(quote_string(std::string_view("\0" "1", 2), false), "\"\\0001\"");
+  EXPECT_EQ(quote_string("\x7f", false), "\"\\177\"");
+  EXPECT_EQ(quote_string("caf\xc3\xa9", false), "\"caf\\303\\251\"");
+  EXPECT_EQ(quote_string("", false), "\"\"");
+  EXPECT_EQ(quote_string("abc", true), "\"abc\"...");
+}
+
+}  // namespace
+}  // namespace sysgate::syscalls
