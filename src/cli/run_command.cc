@@ -29,7 +29,9 @@ int run_command(const RunFlags& flags) {
   options.command = flags.command;
   options.kill_on_violation = flags.kill_on_violation;
   options.on_violation = [&](const monitor::Violation& v) {
-    std::cerr << (flags.json ? monitor::format_json(v) : monitor::format_text(v)) << std::endl;
+    // One write per report, so lines from the program and from sysgate never interleave mid-line.
+    std::string line = (flags.json ? monitor::format_json(v) : monitor::format_text(v)) + "\n";
+    std::cerr.write(line.data(), static_cast<std::streamsize>(line.size())).flush();
   };
   options.on_note = [&](const std::string& line) {
     if (!flags.quiet && !flags.json) std::cerr << "sysgate: note: " << line << std::endl;

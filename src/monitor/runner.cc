@@ -114,9 +114,11 @@ class Monitor {
       // The syscall has not run and cannot until we answer: the process dies first.
       kill(v.pid, SIGKILL);
     }
-    (void)listener_.respond_error(n.id, v.error);
+    // Report before answering: the caller stays blocked until then, so the report
+    // precedes anything it prints about the failure.
     ++violations_;
     if (options_.on_violation) options_.on_violation(v);
+    (void)listener_.respond_error(n.id, v.error);
   }
 
   int violations() const { return violations_; }

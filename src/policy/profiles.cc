@@ -34,6 +34,14 @@ exec = ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin", "/usr/lib", 
 # Secrets inside the trees above stay out of reach.
 except = ["/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers", "/etc/sudoers.d",
           "/etc/ssh", "/etc/ssl/private", "/etc/security/opasswd"]
+
+# glibc's NSS asks nscd over a unix socket on every user or group lookup (ls -l,
+# id, sqlite3, ...) and reads /etc/passwd when it cannot. Refuse exactly that
+# probe quietly; any other unix socket is still refused with a report.
+[[rule]]
+syscall = "socket"
+when = "domain == AF_UNIX && type == SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC && protocol == 0"
+action = "errno(EACCES)"
 )toml";
 
 constexpr std::string_view kStdio = R"toml(

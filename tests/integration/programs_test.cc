@@ -7,6 +7,8 @@ namespace sysgate::testing {
 namespace {
 
 const std::string kSysgate = SYSGATE_BIN;
+// The system interpreter, not whatever PATH finds first (version-manager shims live in $HOME).
+const std::string kPython = "/usr/bin/python3";
 
 // Runs argv natively and under sysgate in the same fresh working directory
 // (prepared by `setup`), and compares stdout and status.
@@ -33,7 +35,8 @@ void some_files(const TempDir& d) {
   d.write("a.txt", "alpha\n");
 }
 
-TEST(Programs, Ls) { expect_same({"ls", "-la", "--time-style=+", "."}, "default", some_files); }
+// -A, not -a: sysgate's private temp dir changes the link count of /tmp, the parent here.
+TEST(Programs, Ls) { expect_same({"ls", "-lA", "--time-style=+", "."}, "default", some_files); }
 TEST(Programs, Cat) { expect_same({"cat", "b.txt", "a.txt"}, "default", some_files); }
 TEST(Programs, Sort) { expect_same({"sort", "b.txt"}, "default", some_files); }
 TEST(Programs, TarCreatesAndLists) {
@@ -43,7 +46,7 @@ TEST(Programs, ShellPipeline) {
   expect_same({"sh", "-c", "cat b.txt | sort -r | tr a-z A-Z | head -n 2; echo $?"}, "default", some_files);
 }
 TEST(Programs, Python) {
-  expect_same({"python3", "-c", "import json, os, sys; print(json.dumps(sorted(os.listdir('.')))); print(sum(range(100)))"},
+  expect_same({kPython, "-c", "import json, os, sys; print(json.dumps(sorted(os.listdir('.')))); print(sum(range(100)))"},
               "default", some_files);
 }
 TEST(Programs, GitVersion) { expect_same({"git", "--version"}); }
@@ -58,7 +61,7 @@ TEST(Programs, AllProfileRunsAnything) { expect_same({"sh", "-c", "id -u; uname 
 
 TEST(Programs, DefaultProfileRefusesSecretsAndNetwork) {
   TempDir dir;
-  Output o = run({kSysgate, "run", "--", "python3", "-c",
+  Output o = run({kSysgate, "run", "--", kPython, "-c",
                   "import socket\n"
                   "try:\n  open('/etc/shadow').read(); print('read shadow')\nexcept OSError as e: print('shadow', e.errno)\n"
                   "try:\n  open('/root/.bashrc-sysgate-test', 'w'); print('wrote')\nexcept OSError as e: print('write', e.errno)\n"
@@ -71,7 +74,7 @@ TEST(Programs, DefaultProfileRefusesSecretsAndNetwork) {
 
 TEST(Programs, ReportsNameTheChildProcess) {
   TempDir dir;
-  Output o = run({kSysgate, "run", "--", "sh", "-c", "python3 -c 'import socket; socket.socket()'; true"}, dir.path());
+  Output o = run({kSysgate, "run", "--", "sh", "-c", kPython + " -c 'import socket; socket.socket()'; true"}, dir.path());
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_NE(o.err.find("sysgate: [pid "), std::string::npos) << o.err;
 }
