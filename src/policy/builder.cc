@@ -42,11 +42,24 @@ bool valid_args(const Condition& c) {
   return c.kind != Condition::Kind::kNot || c.children.size() == 1;
 }
 
+// The kernel clamps SECCOMP_RET_ERRNO data to MAX_ERRNO: a larger value would make
+// the filter and evaluate() disagree about the result.
+constexpr uint16_t kMaxErrno = 4095;
+
+bool valid_errno(const Action& a) {
+  return (a.kind != ActionKind::kErrno && a.kind != ActionKind::kExplain) || a.errno_value <= kMaxErrno;
+}
+
 }  // namespace
 
 PolicyBuilder::PolicyBuilder(std::string name) : name_(std::move(name)) {}
 
 PolicyBuilder& PolicyBuilder::set_default(Action action) {
+  if (!valid_errno(action)) {
+    errors_.push_back(make_error(ErrorCode::kInvalidArgument,
+                                 "errno " + std::to_string(action.errno_value) + " is above 4095 (MAX_ERRNO)"));
+    return *this;
+  }
   default_action_ = action;
   return *this;
 }
@@ -60,6 +73,12 @@ PolicyBuilder& PolicyBuilder::rule(int nr, Condition when, Action action, Origin
   if (nr < 0 || nr >= static_cast<int>(0x40000000)) {
     errors_.push_back(make_error(ErrorCode::kInvalidArgument,
                                  "syscall number " + std::to_string(nr) + " is out of range",
+                                 position_of(origin)));
+    return *this;
+  }
+  if (!valid_errno(action)) {
+    errors_.push_back(make_error(ErrorCode::kInvalidArgument,
+                                 "errno " + std::to_string(action.errno_value) + " is above 4095 (MAX_ERRNO)",
                                  position_of(origin)));
     return *this;
   }

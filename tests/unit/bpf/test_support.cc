@@ -270,7 +270,7 @@ Action Generator::action() {
     case 1: return Action::allow();
     case 2: return Action::kill();
     case 3:
-    case 4: return Action::error(static_cast<uint16_t>(rng_() % 4 == 0 ? rng_() : 1 + rng_() % 40));
+    case 4: return Action::error(static_cast<uint16_t>(rng_() % 4 == 0 ? rng_() % 4096 : 1 + rng_() % 40));  // builder caps at MAX_ERRNO
     case 5: return Action::explain(static_cast<uint16_t>(1 + rng_() % 40));
     case 6: return Action::trap(static_cast<uint16_t>(rng_()));
     default: return Action::log();

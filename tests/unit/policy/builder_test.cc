@@ -25,6 +25,13 @@ TEST(Builder, RejectsBadConditionsAndFileRules) {
   EXPECT_TRUE(PolicyBuilder().file({.path = "$TMP/x", .rights = kRead | kWrite}).build().ok());
 }
 
+TEST(Builder, RejectsErrnoTheKernelWouldClamp) {
+  // SECCOMP_RET_ERRNO is clamped to MAX_ERRNO; 4096 would make the filter return -4095.
+  EXPECT_FALSE(PolicyBuilder().rule(SYS_read, Condition::always(), Action::error(4096)).build().ok());
+  EXPECT_FALSE(PolicyBuilder().set_default(Action::explain(5000)).build().ok());
+  EXPECT_TRUE(PolicyBuilder().rule(SYS_read, Condition::always(), Action::error(4095)).build().ok());
+}
+
 TEST(Builder, ExplicitRulesPrecedePromiseGrants) {
   Result<Policy> p = PolicyBuilder()
                          .promise(Promise::kUnix)
