@@ -12,6 +12,6 @@ cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang
       -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" >/dev/null
 cmake --build "$build" --target policy_parser_fuzzer -j"$(nproc)"
 mkdir -p "$root/fuzz/corpus-new/policy_parser"
-"$build/fuzz/policy_parser_fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+"$build/bin/policy_parser_fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
     -dict="$root/fuzz/policy.dict" \
     "$root/fuzz/corpus-new/policy_parser" "$root/fuzz/corpus/policy_parser" "$root/examples"
