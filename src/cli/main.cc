@@ -36,9 +36,18 @@ int main(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand("run", "run a command confined by a policy");
   auto* policy_opt = run_cmd->add_option("--policy", run.source.file, "policy file (TOML)");
   run_cmd->add_option("--profile", run.source.profile, "embedded profile: default, stdio, all")->excludes(policy_opt);
-  run_cmd->add_option("--allow-read", allow_read, "also allow reading this path (file or tree)");
-  run_cmd->add_option("--allow-write", allow_write, "also allow writing and creating under this path");
-  run_cmd->add_option("--allow-exec", allow_exec, "also allow executing this path");
+  run_cmd->add_option("--allow-read", allow_read, "also allow reading this path (file or tree)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();  // one path per flag: a greedy vector would eat "--" and then the command's flags
+  run_cmd->add_option("--allow-write", allow_write, "also allow writing and creating under this path")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();  // one path per flag: a greedy vector would eat "--" and then the command's flags
+  run_cmd->add_option("--allow-exec", allow_exec, "also allow executing this path")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();  // one path per flag: a greedy vector would eat "--" and then the command's flags
   run_cmd->add_flag("--kill-on-violation", run.kill_on_violation, "kill the program at its first refused call");
   run_cmd->add_flag("--json", run.json, "report refusals as JSON lines");
   run_cmd->add_flag("-q,--quiet", run.quiet, "report refusals only, not notes");

@@ -166,6 +166,9 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
 
   Result<std::string> executable = sandbox::resolve_executable(options.command[0], env, places.cwd);
   if (!executable) return executable.error();
+  // A relative command (./prog, or a relative PATH entry) is relative to the
+  // working directory: the exec chain below needs the absolute path.
+  if (!executable->empty() && (*executable)[0] != '/') *executable = places.cwd + "/" + *executable;
 
   // 2. File rules -> Landlock. The command's own exec chain is always executable.
   Result<ResolvedFiles> files = resolve_files(policy.file_rules(), places);

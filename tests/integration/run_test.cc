@@ -42,6 +42,22 @@ TEST(Run, AllowReadFlagMakesTheStdioOpenBrokered) {
   EXPECT_EQ(o.err.find("denied"), std::string::npos) << o.err;
 }
 
+TEST(Run, OptionsBeforeTheCommandDoNotSwallowItsFlags) {
+  // A path flag right before "--" once made the CLI parse the command's own options.
+  Output o = sysgate({"run", "--allow-read", "/etc/hostname", "--allow-read", "/etc/hosts", "--", "/bin/ls", "-d",
+                      "/etc/hostname"});
+  EXPECT_EQ(o.out, "/etc/hostname\n") << o.err;
+  EXPECT_EQ(o.status, 0) << o.err;
+}
+
+TEST(Run, RelativeCommandPathIsExecutable) {
+  TempDir dir;
+  ASSERT_EQ(run({"/bin/cp", "/bin/echo", dir.path() + "/myecho"}).status, 0);
+  Output o = sysgate({"run", "--profile", "stdio", "--", "./myecho", "hi"}, dir.path());
+  EXPECT_EQ(o.out, "hi\n") << o.err;
+  EXPECT_EQ(o.status, 0) << o.err;
+}
+
 TEST(Run, JsonReports) {
   Output o = sysgate({"run", "--json", "--profile", "stdio", "--", "/bin/cat", "/etc/hostname"});
   ASSERT_NE(o.status, 0);
