@@ -1,0 +1,41 @@
+# Post-link check of a loader image (run by sysgate_loader_executable):
+# fails the build unless BINARY is a static, self-contained image at ADDRESS.
+#   - no undefined symbols          (nm -u prints nothing)
+#   - no dynamic section, no PT_INTERP
+#   - no constructors or destructors (nothing would run them)
+#   - the first PT_LOAD at ADDRESS
+foreach(v NM READELF BINARY ADDRESS)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "check_freestanding: ${v} not set")
+  endif()
+endforeach()
+
+execute_process(COMMAND ${NM} -u ${BINARY} OUTPUT_VARIABLE undefined RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "check_freestanding: nm failed on ${BINARY}")
+endif()
+if(NOT undefined STREQUAL "")
+  message(FATAL_ERROR "check_freestanding: ${BINARY} has undefined symbols:\n${undefined}")
+endif()
+
+execute_process(COMMAND ${READELF} -d ${BINARY} OUTPUT_VARIABLE dynamic RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT dynamic MATCHES "There is no dynamic section")
+  message(FATAL_ERROR "check_freestanding: ${BINARY} has a dynamic section:\n${dynamic}")
+endif()
+
+execute_process(COMMAND ${READELF} -lSW ${BINARY} OUTPUT_VARIABLE layout RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "check_freestanding: readelf failed on ${BINARY}")
+endif()
+if(layout MATCHES "INTERP")
+  message(FATAL_ERROR "check_freestanding: ${BINARY} has a PT_INTERP")
+endif()
+if(layout MATCHES "\\.(init_array|fini_array|ctors|dtors|preinit_array)")
+  message(FATAL_ERROR "check_freestanding: ${BINARY} has constructors or destructors, which nothing runs")
+endif()
+string(REGEX MATCH "LOAD +0x[0-9a-f]+ +(0x[0-9a-f]+)" first_load "${layout}")
+math(EXPR expected "${ADDRESS}" OUTPUT_FORMAT HEXADECIMAL)
+math(EXPR actual "${CMAKE_MATCH_1}" OUTPUT_FORMAT HEXADECIMAL)
+if(NOT actual EQUAL expected)
+  message(FATAL_ERROR "check_freestanding: ${BINARY}'s first segment is at ${CMAKE_MATCH_1}, not ${ADDRESS}")
+endif()

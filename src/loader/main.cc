@@ -1,0 +1,206 @@
+// sysgate-exec: maps a program from an open fd and enters it with the gate armed.
+//
+//   sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--gate OPTIONS] -- ARGV0 [ARGS...]
+//
+// N: an fd open for reading the program (closed after mapping). M: an fd of its
+// PT_INTERP interpreter; without it the path in PT_INTERP is opened here.
+// The target gets argv = ARGV0..., this process's environment, and an auxv
+// derived from this process's (see stack_builder.h). Any error prints
+// "sysgate-exec: <what>: <why>" and exits 127. See docs/loader.md.
+//
+// Order: parse arguments -> read and validate the program's headers -> map it
+// -> same for its interpreter -> close the fds -> build the entry block below
+// the current stack pointer -> sysgate_gate_arm() -> name the task -> jump.
+//
+// Syscalls made before the gate is armed (the filter must allow them, or
+// the process dies of SIGSYS): fstat, pread64, mmap, munmap, mprotect,
+// close, openat (only for PT_INTERP without --interp-fd), and on failure
+// write(2, ...) and exit_group. After arming: prctl(PR_SET_NAME).
+#include <stdint.h>
+
+#include "loader/die.h"
+#include "loader/gate_hook.h"
+#include "loader/image_file.h"
+#include "loader/map_image.h"
+#include "loader/raw.h"
+#include "loader/stack_builder.h"
+
+extern "C" [[noreturn]] void sysgate_loader_main(uint64_t* sp);
+extern "C" [[noreturn]] void sysgate_loader_enter(uint64_t entry, uint64_t* sp);  // arch/x86_64/loader_entry.S
+extern "C" char __executable_start[];                                             // the linker's bounds of this image
+extern "C" char _end[];
+
+namespace sysgate::loader {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--gate OPTIONS] -- ARGV0 [ARGS...]";
+
+struct Options {
+  int fd = -1;
+  int interp_fd = -1;
+  const char* execfn = nullptr;
+  const char* gate = nullptr;
+  uint64_t argc = 0;  // the target's
+  char** argv = nullptr;
+};
+
+bool equal(const char* a, const char* b) {
+  while (*a != 0 && *a == *b) {
+    ++a;
+    ++b;
+  }
+  return *a == *b;
+}
+
+// A decimal fd number in [0, 2^31 - 1]; no sign, no spaces, no leading junk.
+bool parse_fd(const char* s, int* out) {
+  if (*s == 0) return false;
+  uint64_t v = 0;
+  for (; *s != 0; ++s) {
+    if (*s < '0' || *s > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(*s - '0');
+    if (v > 0x7fffffff) return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+Options parse_options(uint64_t argc, char** argv) {
+  Options o;
+  bool seen_fd = false, seen_interp = false, seen_execfn = false, seen_gate = false, seen_dashes = false;
+  uint64_t i = 1;
+  while (i < argc) {
+    const char* a = argv[i++];
+    if (equal(a, "--")) {
+      seen_dashes = true;
+      break;
+    }
+    const bool is_fd = equal(a, "--fd"), is_interp = equal(a, "--interp-fd");
+    const bool is_execfn = equal(a, "--execfn"), is_gate = equal(a, "--gate");
+    if (!is_fd && !is_interp && !is_execfn && !is_gate) die("arguments", "unknown option", a);
+    if (i >= argc) die("arguments", "option needs a value", a);
+    const char* value = argv[i++];
+    bool& seen = is_fd ? seen_fd : is_interp ? seen_interp : is_execfn ? seen_execfn : seen_gate;
+    if (seen) die("arguments", "option given twice", a);
+    seen = true;
+    if (is_fd || is_interp) {
+      if (!parse_fd(value, is_fd ? &o.fd : &o.interp_fd)) die("arguments", "not an fd number", value);
+    } else if (is_execfn) {
+      o.execfn = value;
+    } else {
+      o.gate = value;
+    }
+  }
+  if (!seen_dashes) die("arguments", "missing \"--\" before the target's argv", kUsage);
+  if (!seen_fd) die("arguments", "missing --fd", kUsage);
+  if (i >= argc) die("arguments", "missing ARGV0 after \"--\"", kUsage);
+  o.argc = argc - i;
+  o.argv = argv + i;
+  return o;
+}
+
+// The kernel names a task after the basename of the path it execs; through
+// an exec of the loader's fd that name would be the fd number ("3").
+// PR_SET_NAME keeps the first 15 bytes, as the kernel does.
+void set_task_name(const char* execfn) {
+  const char* base = execfn;
+  for (const char* p = execfn; *p != 0; ++p) {
+    if (*p == '/' && p[1] != 0) base = p + 1;
+  }
+  char name[16] = {};
+  for (int i = 0; i < 15 && base[i] != 0 && base[i] != '/'; ++i) name[i] = base[i];
+  (void)raw::prctl(PR_SET_NAME, reinterpret_cast<unsigned long>(name));  // cosmetic: errors ignored
+}
+
+void close_fd(int fd) {
+  (void)raw::close(fd);  // the fd was fstat'ed successfully; EINTR still closes it
+}
+
+}  // namespace
+}  // namespace sysgate::loader
+
+void sysgate_loader_main(uint64_t* sp) {
+  using namespace sysgate::loader;
+
+  const uint64_t argc = sp[0];
+  char** argv = reinterpret_cast<char**>(sp + 1);
+  char** envp = argv + argc + 1;
+  uint64_t envc = 0;
+  while (envp[envc] != nullptr) ++envc;
+  const uint64_t* auxv = reinterpret_cast<const uint64_t*>(envp + envc + 1);
+
+  const Options o = parse_options(argc, argv);
+  const char* execfn = o.execfn != nullptr ? o.execfn : o.argv[0];
+  const char* name = execfn[0] != 0 ? execfn : "program";
+
+  ImageFile prog;
+  read_image_file(o.fd, name, &prog);
+  const MappedImage pm = map_image(o.fd, prog.plan, name);
+
+  ImageFile interp;
+  MappedImage im;
+  uint64_t entry = pm.entry;
+  if (prog.plan.has_interp) {
+    const char* path = prog.interp_path;
+    const int ifd = o.interp_fd >= 0 ? o.interp_fd : open_image_file(path, path);
+    read_image_file(ifd, path, &interp);
+    im = map_image(ifd, interp.plan, path);
+    entry = im.entry;
+    if (ifd != o.fd) close_fd(ifd);
+  } else if (o.interp_fd >= 0 && o.interp_fd != o.fd) {
+    close_fd(o.interp_fd);  // a static program needs none; do not leak it
+  }
+  close_fd(o.fd);
+
+  if (prog.plan.executable_stack) make_stack_executable(sp, name);
+
+  StackSpec spec;
+  spec.argc = o.argc;
+  spec.argv = o.argv;
+  spec.envc = envc;
+  spec.envp = envp;
+  spec.auxv = auxv;
+  spec.phdr = pm.phdr;
+  spec.phent = kPhdrSize;
+  spec.phnum = prog.plan.header.phnum;
+  spec.entry = pm.entry;
+  spec.base = prog.plan.has_interp ? im.bias : 0;
+  spec.execfn = execfn;
+  spec.phdr_copy = prog.phdrs;
+  spec.phdr_copy_len = prog.plan.header.phdr_bytes;
+
+  // The block goes below everything live in this frame; callees (the gate
+  // hook included) run below it, and the target's stack grows down from it.
+  const size_t size = stack_block_size(spec);
+  void* mem = __builtin_alloca_with_align(size, 128);
+  const StackBlock b = build_stack_block(mem, size, spec);
+
+  sysgate_loader_info info = {};
+  info.version = SYSGATE_LOADER_INFO_VERSION;
+  info.size = sizeof(info);
+  info.entry = entry;
+  info.program_entry = pm.entry;
+  info.load_bias = pm.bias;
+  info.image_start = pm.start;
+  info.image_end = pm.end;
+  info.interp_base = spec.base;
+  info.interp_start = prog.plan.has_interp ? im.start : 0;
+  info.interp_end = prog.plan.has_interp ? im.end : 0;
+  info.phdr = reinterpret_cast<const void*>(b.phdr);
+  info.phnum = spec.phnum;
+  info.execfn = execfn;
+  info.stack_pointer = b.sp;
+  info.argc = b.argc;
+  info.argv = b.argv;
+  info.envp = b.envp;
+  info.auxv = b.auxv;
+  info.gate_options = o.gate;
+  info.loader_start = reinterpret_cast<uint64_t>(__executable_start);
+  info.loader_end = reinterpret_cast<uint64_t>(_end);
+  sysgate_gate_arm(&info);
+
+  // After arming: a filter that traps prctl now reaches the gate, not a kill.
+  set_task_name(execfn);
+  sysgate_loader_enter(entry, b.sp);
+}
