@@ -13,6 +13,14 @@
 //        jset #0x40000000, kill_x32, tree
 //   kill_x32:
 //        ret  KILL_PROCESS              ; x32 numbers (and negative ones, see below)
+//   [gate mode only (CompileOptions::trap_outside), jset above goes to gate:]
+//   gate:
+//        jeq  #__NR_rt_sigreturn, tree, ip
+//   ip:  <ip in [begin, end)>  true -> inside, false -> trap
+//   trap:
+//        ret  TRAP
+//   inside:
+//        ld   [0]                       ; A = nr again for the tree
 //   tree:                               ; binary search over ranges of nr
 //        jge  #first_nr_of_right_half, right, left
 //        ...
@@ -37,6 +45,8 @@
 // arch and nr and uses jeq/jge/jset with constants, which is exactly what the
 // kernel's seccomp verdict cache can evaluate ahead of time (it caches ALLOW).
 #include "bpf/compiler.h"
+
+#include <sys/syscall.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -187,7 +197,7 @@ SyscallPlan plan_syscall(int nr, std::span<const Rule> rules, const Action& defa
 
 class Compiler {
  public:
-  explicit Compiler(const policy::Policy& policy) : policy_(policy) {}
+  Compiler(const policy::Policy& policy, const CompileOptions& options) : policy_(policy), options_(options) {}
 
   Result<SymbolicProgram> run();
 
@@ -220,6 +230,7 @@ class Compiler {
   void emit_masked_equal(const Operand& a, uint64_t mask, uint64_t v, Label if_true, Label if_false);
 
   const policy::Policy& policy_;
+  const CompileOptions& options_;
   Assembler as_;
   std::vector<SyscallPlan> plans_;
   std::vector<Segment> segments_;
@@ -252,9 +263,23 @@ Result<SymbolicProgram> Compiler::run() {
   as_.bind(check_nr);
   as_.load(kOffsetNr);
   Label root = subtree_label(0, segments_.size() - 1);
-  as_.jump_if(BPF_JSET, kX32SyscallBit, kill_x32, root);
+  const bool gated = options_.trap_outside.begin < options_.trap_outside.end;
+  Label gate = as_.new_label();
+  as_.jump_if(BPF_JSET, kX32SyscallBit, kill_x32, gated ? gate : root);
   as_.bind(kill_x32);
   as_.ret(kill);
+  if (gated) {
+    Label ip = as_.new_label(), trap = as_.new_label(), inside = as_.new_label();
+    as_.bind(gate);
+    as_.jump_if(BPF_JEQ, static_cast<uint32_t>(SYS_rt_sigreturn), root, ip);
+    as_.bind(ip);
+    emit_condition(Condition::ip_range(options_.trap_outside.begin, options_.trap_outside.end), inside, trap);
+    as_.bind(trap);
+    as_.ret(policy::to_seccomp_ret(Action::trap()));
+    as_.bind(inside);
+    as_.load(kOffsetNr);
+    as_.jump(root);
+  }
 
   // The tree (A holds nr throughout), then the verdicts its leaves name.
   if (segments_.size() > 1) emit_tree(0, segments_.size() - 1, root);
@@ -508,7 +533,7 @@ void Compiler::emit_masked_equal(const Operand& a, uint64_t mask, uint64_t v, La
 }  // namespace
 
 Result<Program> compile(const policy::Policy& policy, const CompileOptions& options) {
-  Result<SymbolicProgram> symbolic = Compiler(policy).run();
+  Result<SymbolicProgram> symbolic = Compiler(policy, options).run();
   if (!symbolic) return symbolic.error();
   if (options.optimize) optimize(symbolic.value());
   Result<Program> program = assemble(symbolic.value());

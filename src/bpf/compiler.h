@@ -19,6 +19,15 @@ namespace sysgate::bpf {
 struct CompileOptions {
   // Run the peephole optimiser (jump threading, dead code). Off = the plain program.
   bool optimize = true;
+  // Gate mode (DESIGN invariant 3): after the arch and x32 checks, a call whose
+  // instruction pointer is outside [begin, end) returns SECCOMP_RET_TRAP — the
+  // in-process gate then makes it again from inside the range, where the policy
+  // decides. rt_sigreturn is never trapped (the gate cannot emulate it). Off
+  // when begin == end. Every verdict then depends on the instruction pointer,
+  // so the kernel's verdict cache no longer applies.
+  struct Range {
+    uint64_t begin = 0, end = 0;
+  } trap_outside;
 };
 
 // Errors: kTooLarge when the program exceeds kMaxInstructions (4096);

@@ -3,6 +3,9 @@
 // the optimiser on and off. Seeded; SYSGATE_PROPERTY_SEED=<n> replays a run,
 // SYSGATE_PROPERTY_POLICIES=<n> changes how many policies are tried.
 #include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
 
 #include <chrono>
 #include <cstdio>
@@ -103,6 +106,59 @@ TEST(BpfProperty, CompiledProgramAgreesWithEvaluate) {
   if (policies >= 2000) {
     EXPECT_GE(cases, 1000000u);
   }
+}
+
+}  // namespace
+}  // namespace sysgate::bpf
+
+namespace sysgate::bpf {
+namespace {
+
+// Gate mode: outside [begin, end) every call traps (rt_sigreturn excepted), after
+// the arch and x32 checks; inside, the verdict is exactly the ungated program's.
+TEST(BpfProperty, GateModeTrapsOutsideTheRangeAndIsThePolicyInside) {
+  const uint64_t seed = env_or("SYSGATE_PROPERTY_SEED", 0x5eed2024) ^ 0x9a7e;
+  const uint64_t policies = env_or("SYSGATE_PROPERTY_POLICIES", 10000) / 5;
+  constexpr int kInputsPerPolicy = 500;
+  uint64_t cases = 0, inside = 0, outside = 0;
+  for (uint64_t i = 0; i < policies; ++i) {
+    Generator gen(testing::derive_seed(seed, i));
+    Result<policy::Policy> p = gen.policy();
+    if (!p) continue;
+    // A range that random and policy-derived IPs fall on both sides of.
+    uint64_t begin = gen.rng()() >> (gen.rng()() % 64);
+    uint64_t end = begin + 1 + (gen.rng()() >> (gen.rng()() % 64));
+    if (end <= begin) end = ~0ull;
+    Result<Program> gated = compile(*p, {.optimize = (i % 2) == 0, .trap_outside = {begin, end}});
+    Result<Program> plain = compile(*p, {.optimize = false});
+    ASSERT_TRUE(gated.ok()) << gated.error().describe();
+    ASSERT_TRUE(plain.ok());
+    for (int j = 0; j < kInputsPerPolicy; ++j) {
+      SeccompData d = gen.input(*p);
+      switch (j % 4) {  // aim at the edges of the range too
+        case 0: d.instruction_pointer = begin; break;
+        case 1: d.instruction_pointer = end - 1; break;
+        case 2: d.instruction_pointer = end; break;
+        default: break;
+      }
+      const uint32_t ungated = run(*plain, d);
+      const bool header_decides = d.arch != AUDIT_ARCH_X86_64 || (static_cast<uint32_t>(d.nr) & 0x40000000u);
+      const bool in_range = d.instruction_pointer >= begin && d.instruction_pointer < end;
+      uint32_t want = ungated;
+      if (!header_decides && d.nr != SYS_rt_sigreturn && !in_range) want = SECCOMP_RET_TRAP;
+      (in_range ? inside : outside)++;
+      ++cases;
+      const uint32_t got = run(*gated, d);
+      ASSERT_EQ(got, want) << "seed " << seed << " policy #" << i << " input #" << j << " range [" << std::hex
+                           << begin << ", " << end << ")\ninput: " << testing::describe(d) << "\n"
+                           << disassemble(*gated);
+    }
+  }
+  std::printf("[ property ] gate mode: %llu cases (%llu inside the range, %llu outside)\n",
+              static_cast<unsigned long long>(cases), static_cast<unsigned long long>(inside),
+              static_cast<unsigned long long>(outside));
+  EXPECT_GT(inside, cases / 10);
+  EXPECT_GT(outside, cases / 10);
 }
 
 }  // namespace

@@ -1,0 +1,47 @@
+// compile_gated(): the filter a gated process runs under (trace mode).
+//
+//   GateRouting r{.trusted_code = {loader.text_begin, loader.text_end}, .loader_fd = 1000};
+//   Result<bpf::Program> filter = compile_gated(policy, r);
+//
+// Every syscall made outside the loader's code (where the gate and its one
+// syscall instruction live) is answered SECCOMP_RET_TRAP, so the gate sees it
+// first and makes it again from its own instruction; from the loader's code the
+// policy decides, exactly as it would for untrusted code (DESIGN invariant 3:
+// the gate gains nothing the policy does not grant — untrusted code can jump to
+// that instruction with any registers). rt_sigreturn is never trapped: the gate
+// cannot emulate it, and restoring a frame only gives register control the
+// program already has.
+//
+// The loader's fd (execveat of it is how a gated process execs) is protected:
+// close(), dup2()/dup3() onto it fail with EBADF, close_range() over it with
+// ENOSYS (libc then closes one fd at a time), and execveat(fd, "", ..,
+// AT_EMPTY_PATH) of it is allowed from the loader's code whatever the policy
+// says about exec (the gate only makes that call after the monitor approved and
+// opened the program: see runner.cc).
+//
+// The trap itself is the compiler's gate mode (bpf::CompileOptions::trap_outside);
+// the fd rules are leading rules of the policy. Pure: no syscalls, no globals.
+#pragma once
+
+#include <cstdint>
+
+#include "base/result.h"
+#include "bpf/program.h"
+#include "policy/policy.h"
+
+namespace sysgate::monitor {
+
+struct GateRouting {
+  struct Range {
+    uint64_t begin = 0, end = 0;  // [begin, end): the loader's executable segment
+  } trusted_code;
+  int loader_fd = -1;             // protected fd of sysgate-exec; -1: none
+};
+
+// `policy` plus the loader-fd rules (what the gate-range calls are judged by).
+policy::Policy with_loader_fd_rules(const policy::Policy& policy, int loader_fd);
+
+// Errors: those of bpf::compile (kTooLarge).
+Result<bpf::Program> compile_gated(const policy::Policy& policy, const GateRouting& routing);
+
+}  // namespace sysgate::monitor

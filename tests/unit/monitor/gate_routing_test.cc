@@ -1,0 +1,101 @@
+#include "monitor/gate_routing.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "bpf/compiler.h"
+#include "bpf/interpreter.h"
+#include "policy/profiles.h"
+
+namespace sysgate::monitor {
+namespace {
+
+constexpr uint64_t kGateBegin = 0x100000001000, kGateEnd = 0x100000009000;
+constexpr uint64_t kApp = 0x555555554000;
+constexpr int kLoaderFd = 1000;
+
+class GateRoutingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<policy::Policy> p = policy::load_profile("default");
+    ASSERT_TRUE(p.ok());
+    Result<bpf::Program> prog = compile_gated(*p, {.trusted_code = {kGateBegin, kGateEnd}, .loader_fd = kLoaderFd});
+    ASSERT_TRUE(prog.ok()) << prog.error().describe();
+    program_ = *prog;
+  }
+  uint32_t verdict(int nr, uint64_t ip, std::initializer_list<uint64_t> args = {}) {
+    bpf::SeccompData d;
+    d.nr = nr;
+    d.arch = AUDIT_ARCH_X86_64;
+    d.instruction_pointer = ip;
+    int i = 0;
+    for (uint64_t a : args) d.args[i++] = a;
+    return bpf::run(program_, d);
+  }
+  bpf::Program program_;
+};
+
+TEST_F(GateRoutingTest, FitsTheKernelLimit) { EXPECT_LT(program_.size(), 4096u); }
+
+TEST_F(GateRoutingTest, ProgramCallsTrapAndGateCallsFollowThePolicy) {
+  EXPECT_EQ(verdict(SYS_getppid, kApp), SECCOMP_RET_TRAP);
+  EXPECT_EQ(verdict(SYS_getppid, kGateBegin), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(verdict(SYS_getppid, kGateEnd - 1), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(verdict(SYS_getppid, kGateEnd), SECCOMP_RET_TRAP);
+  EXPECT_EQ(verdict(SYS_getppid, kGateBegin - 1), SECCOMP_RET_TRAP);
+  // The policy still refuses from the gate what it refuses anywhere.
+  EXPECT_EQ(verdict(SYS_socket, kGateBegin, {AF_INET, SOCK_STREAM, 0}), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(verdict(SYS_ptrace, kGateBegin), SECCOMP_RET_USER_NOTIF);
+  // Same low 32 bits as the gate, other high half: still outside.
+  EXPECT_EQ(verdict(SYS_getppid, kGateBegin & 0xffffffffull), SECCOMP_RET_TRAP);
+}
+
+TEST_F(GateRoutingTest, SigreturnIsNeverTrapped) {
+  EXPECT_EQ(verdict(SYS_rt_sigreturn, kApp), SECCOMP_RET_ALLOW);
+}
+
+TEST_F(GateRoutingTest, TheLoaderFdIsProtected) {
+  EXPECT_EQ(verdict(SYS_close, kGateBegin, {kLoaderFd}), SECCOMP_RET_ERRNO | EBADF);
+  EXPECT_EQ(verdict(SYS_close, kGateBegin, {3}), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(verdict(SYS_dup2, kGateBegin, {3, kLoaderFd}), SECCOMP_RET_ERRNO | EBADF);
+  EXPECT_EQ(verdict(SYS_dup3, kGateBegin, {3, kLoaderFd, O_CLOEXEC}), SECCOMP_RET_ERRNO | EBADF);
+  EXPECT_EQ(verdict(SYS_close_range, kGateBegin, {3, ~0u, 0}), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(verdict(SYS_close_range, kGateBegin, {3, 999, 0}), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(verdict(SYS_close_range, kGateBegin, {1001, ~0u, 0}), SECCOMP_RET_ALLOW);
+  // Upper-half garbage in an int argument does not dodge the rule (the kernel takes the low half).
+  EXPECT_EQ(verdict(SYS_close, kGateBegin, {(1ull << 32) | kLoaderFd}), SECCOMP_RET_ERRNO | EBADF);
+}
+
+TEST_F(GateRoutingTest, OnlyTheLoaderCanBeExecutedDirectly) {
+  EXPECT_EQ(verdict(SYS_execveat, kGateBegin, {kLoaderFd, 0, 0, 0, AT_EMPTY_PATH}), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(verdict(SYS_execveat, kApp, {kLoaderFd, 0, 0, 0, AT_EMPTY_PATH}), SECCOMP_RET_TRAP);
+  // Any other execveat is the policy's business (default grants exec; Landlock checks the file).
+  EXPECT_EQ(verdict(SYS_execveat, kGateBegin, {3, 0, 0, 0, AT_EMPTY_PATH}), SECCOMP_RET_ALLOW);
+}
+
+TEST(GateRouting, WithoutExecPromiseOnlyTheLoaderRuns) {
+  Result<policy::Policy> p = policy::load_profile("stdio");
+  ASSERT_TRUE(p.ok());
+  Result<bpf::Program> prog = compile_gated(*p, {.trusted_code = {kGateBegin, kGateEnd}, .loader_fd = kLoaderFd});
+  ASSERT_TRUE(prog.ok());
+  bpf::SeccompData d;
+  d.nr = SYS_execveat;
+  d.arch = AUDIT_ARCH_X86_64;
+  d.instruction_pointer = kGateBegin;
+  d.args[0] = kLoaderFd;
+  d.args[4] = AT_EMPTY_PATH;
+  EXPECT_EQ(bpf::run(*prog, d), SECCOMP_RET_ALLOW);
+  d.args[0] = 3;
+  EXPECT_EQ(bpf::run(*prog, d), SECCOMP_RET_USER_NOTIF);
+  d.args[0] = kLoaderFd;
+  d.args[4] = 0;  // a path relative to the loader fd: not the loader itself
+  EXPECT_EQ(bpf::run(*prog, d), SECCOMP_RET_USER_NOTIF);
+}
+
+}  // namespace
+}  // namespace sysgate::monitor
