@@ -1,0 +1,98 @@
+// gate_install: the one-time set-up. Ordering matters: the region and the
+// thread's gate stack exist before the handler is installed (the handler needs
+// both), and SIGSYS is unblocked last (a trap before that would kill).
+#include "gate/gate.h"
+
+#include <asm/unistd.h>
+#include <linux/mman.h>
+
+#include "gate/arch/x86_64/kernel_abi.h"
+#include "gate/raw_syscall.h"
+#include "gate/signals.h"
+#include "gate/thread_state.h"
+#include "gate/util.h"
+
+namespace sysgate::gate {
+namespace {
+
+constexpr uint64_t kMinStackBytes = 64 * 1024;
+constexpr uint64_t kMaxRegionBytes = uint64_t{1} << 40;
+
+bool is_error(long r) { return r < 0 && r > -4096; }
+
+// Maps the trace region behind fd: the header page first, to learn the size.
+bool map_region(int fd, TraceRegion* out) {
+  const long probe = raw_syscall(__NR_mmap, 0, kPageBytes, PROT_READ, MAP_SHARED, static_cast<uint64_t>(fd), 0);
+  if (is_error(probe)) return false;
+  const trace::RegionHeader* h = reinterpret_cast<const trace::RegionHeader*>(probe);
+  const bool looks_right = h->magic == trace::kRegionMagic && h->version == trace::kRegionVersion;
+  const uint64_t bytes = h->region_bytes;
+  raw_syscall(__NR_munmap, static_cast<uint64_t>(probe), kPageBytes);
+  if (!looks_right || bytes < trace::kRegionHeaderBytes || bytes > kMaxRegionBytes) return false;
+  const long m = raw_syscall(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<uint64_t>(fd), 0);
+  if (is_error(m)) return false;
+  if (!region_check(reinterpret_cast<trace::RegionHeader*>(m), bytes, out)) {
+    raw_syscall(__NR_munmap, static_cast<uint64_t>(m), bytes);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool gate_install(const GateConfig& config) {
+  if (g_gate.installed != 0) return false;
+
+  TraceRegion region;
+  if (config.ring_fd >= 0 && !map_region(config.ring_fd, &region)) return false;
+
+  uint64_t stack_bytes = config.stack_bytes != 0 ? config.stack_bytes : kDefaultStackBytes;
+  if (stack_bytes < kMinStackBytes) stack_bytes = kMinStackBytes;
+  GateThread* t = thread_create(stack_bytes);
+  if (t == nullptr) {
+    if (region.header != nullptr) raw_syscall(__NR_munmap, addr(region.header), region.bytes);
+    return false;
+  }
+  thread_identify(t);
+  arch::KernelStack previous = {};
+  if (thread_register_stack(t, &previous) < 0) {
+    thread_unmap(t);
+    if (region.header != nullptr) raw_syscall(__NR_munmap, addr(region.header), region.bytes);
+    return false;
+  }
+  if ((previous.ss_flags & SS_DISABLE) == 0 && previous.ss_sp != 0) {
+    t->app_altstack.sp = previous.ss_sp;
+    t->app_altstack.size = previous.ss_size;
+    t->app_altstack.flags = static_cast<int32_t>(static_cast<uint32_t>(previous.ss_flags) & SS_AUTODISARM);
+  }
+
+  g_gate.flags = config.flags;
+  g_gate.stack_bytes = stack_bytes;
+  g_gate.region = region;
+
+  strip_sigsys_from_installed_handlers();
+
+  arch::KernelSigaction action = {};
+  action.handler = addr(&sysgate_gate_sigsys_entry);
+  action.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER;
+  action.restorer = addr(&sysgate_gate_restorer);
+  action.mask = arch::kAllSignals;
+  arch::KernelSigaction old_action = {};
+  if (raw_syscall(__NR_rt_sigaction, SIGSYS, addr(&action), addr(&old_action), 8) != 0) {
+    raw_syscall(__NR_sigaltstack, addr(&previous), 0);
+    thread_unmap(t);
+    if (region.header != nullptr) raw_syscall(__NR_munmap, addr(region.header), region.bytes);
+    g_gate.region = TraceRegion();
+    return false;
+  }
+  g_gate.app_sigsys = old_action;
+
+  uint64_t unblock = arch::kSigsysBit;
+  uint64_t before = 0;
+  raw_syscall(__NR_rt_sigprocmask, SIG_UNBLOCK, addr(&unblock), addr(&before), 8);
+  t->sigsys_blocked = (before & arch::kSigsysBit) != 0 ? 1 : 0;
+  g_gate.installed = 1;
+  return true;
+}
+
+}  // namespace sysgate::gate

@@ -1,0 +1,99 @@
+// The in-process gate: a SIGSYS handler that performs the program's trapped
+// syscalls from one syscall instruction of its own, virtualises the signal state
+// it needs (SIGSYS, masks, sigaltstack), handles clone/fork/vfork/exit/execve,
+// and appends a trace record per call to a shared-memory ring.
+//
+//   #include "gate/gate.h"
+//
+//   sysgate::gate::GateConfig config;
+//   config.ring_fd = trace_memfd;            // or -1: no tracing
+//   if (!sysgate::gate::gate_install(config)) die();
+//   install_filter();  // TRAP for the program's syscalls; for calls whose
+//                      // instruction_pointer is in [sysgate_gate_syscall_begin,
+//                      // sysgate_gate_syscall_end) the policy's own verdict
+//   ... jump to the program ...
+//
+// Freestanding: links into the static loader and into hosted test programs; no
+// libc, no allocation but mmap, no TLS, no constructors. See docs/gate.md.
+//
+// THE SYSCALLS THE GATE MAKES ITSELF (all from its one instruction; the filter
+// must allow them there -- each is harmless if the program makes it itself by
+// jumping to that instruction with registers of its choice):
+//
+//   rt_sigaction      install the SIGSYS handler; re-install handlers without
+//                     SIGSYS in sa_mask (install); probe readability of program
+//                     memory with sig == 0 (always fails with EINVAL or EFAULT)
+//   rt_sigprocmask    switch between "all blocked" and the program's mask around
+//                     blocking calls, clone children and execve; probe
+//                     writability of program memory (SIG_BLOCK, NULL set)
+//   sigaltstack       register each thread's gate stack
+//   mmap              anonymous private PROT_READ|PROT_WRITE gate stacks and
+//                     PROT_NONE guard pages (MAP_FIXED over the stack's own first
+//                     page); the trace region (MAP_SHARED of ring_fd, read/write).
+//                     Never PROT_EXEC: a filter may require prot & PROT_EXEC == 0.
+//   munmap            the header probe mapping, stacks of exited threads and of
+//                     vfork children
+//   futex             FUTEX_WAIT / FUTEX_WAKE (shared) on words of the trace region
+//   gettid, getpid    identify threads for trace records
+//   write             fd 2, the message of a raw die
+//   exit_group        raw die
+//   exit              a thread leaving (after unmapping its gate stack)
+//   clone             children that start on a stack of their own (CLONE_VM, or
+//                     a new stack) are created by the gate's own routine
+//   restart_syscall   issued by the kernel itself at the gate's instruction when
+//                     an interrupted forwarded call restarts (nanosleep, poll...)
+// plus rt_sigreturn from the gate's restorer, which has its own syscall
+// instruction: the filter allows rt_sigreturn from everywhere (restoring a frame
+// only gives register control the program already has), and never traps it.
+//
+// Every other syscall the gate makes is one the program trapped, forwarded with
+// the program's arguments (signal masks and sigaction masks stripped of SIGSYS);
+// the filter answers those from the gate's address according to the policy.
+#pragma once
+
+#include <stdint.h>
+
+extern "C" {
+// [begin, end): the instruction_pointer values seccomp reports for syscalls made
+// by the gate -- exactly one address, the one after the gate's `syscall`
+// instruction (the kernel reports the address of the next instruction).
+extern const char sysgate_gate_syscall_begin[];
+extern const char sysgate_gate_syscall_end[];
+// The `syscall` instruction itself (begin - 2), for reference.
+extern const char sysgate_gate_syscall_insn[];
+}
+
+namespace sysgate::gate {
+
+enum GateFlags : uint32_t {
+  kGateNoPayloads = 1u << 0,  // trace records without copied strings and buffers
+};
+
+struct GateConfig {
+  // memfd of the trace region (trace::RegionHeader at offset 0, built by
+  // trace::RingReader::create), or -1 for no tracing. The gate maps it and leaves
+  // the descriptor open (the loader decides whether it survives exec).
+  int ring_fd = -1;
+  uint32_t flags = 0;  // GateFlags
+  // Bytes of each thread's private gate stack (guard page not included); 0 for
+  // the default, 256 KiB; at least 64 KiB. The program's own signal handlers
+  // also run on it when they interrupt a blocking call the gate made, and those
+  // it marked SA_ONSTACK always do (it is the registered alternate stack).
+  uint64_t stack_bytes = 0;
+};
+
+// Installs the gate in the calling process, for the calling thread: maps the
+// trace region, gives the thread its gate stack (sigaltstack), strips SIGSYS
+// from the sa_mask of handlers already installed, installs the SIGSYS handler
+// (SA_SIGINFO | SA_ONSTACK | SA_RESTORER, every signal blocked while it runs;
+// the previous SIGSYS action becomes the program's virtual one) and unblocks
+// SIGSYS (remembering whether it was blocked).
+// Call once, before the filter is installed or after (all of its syscalls go
+// through the gate's instruction), and before the process has other threads:
+// threads that already exist get a gate stack on their first trap, but must not
+// have SIGSYS blocked. Returns false (and installs nothing) if the region is
+// malformed or a syscall fails; a second call returns false.
+// Not thread-safe; not async-signal-safe.
+bool gate_install(const GateConfig& config);
+
+}  // namespace sysgate::gate

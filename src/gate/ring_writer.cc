@@ -1,0 +1,184 @@
+// Ring claims and the single-producer append path. Orderings, as ring_format.h
+// describes: data before head (release), flag before re-check (full fence).
+#include "gate/ring_writer.h"
+
+#include "gate/util.h"
+
+namespace sysgate::gate {
+namespace {
+
+using trace::RegionHeader;
+using trace::RingControl;
+
+// Bounded sleeps: a wake-up can only be missed if the program scribbled on the
+// futex words or the reader died; then the writer re-checks now and then
+// instead of sleeping forever.
+constexpr uint64_t kSpaceWaitNs = 1000000000;  // 1 s
+constexpr uint64_t kClaimWaitNs = 50000000;    // 50 ms
+
+RingControl* control_at(const TraceRegion& r, uint32_t index) {
+  return reinterpret_cast<RingControl*>(reinterpret_cast<uint8_t*>(r.header) + r.controls_offset) + index;
+}
+uint8_t* data_at(const TraceRegion& r, uint32_t index) {
+  return reinterpret_cast<uint8_t*>(r.header) + r.data_offset + uint64_t{index} * r.ring_bytes;
+}
+
+void wake_reader(RegionHeader* h) {
+  if (load_relaxed(&h->reader_sleeping) == 0) return;
+  if (__atomic_exchange_n(&h->reader_sleeping, 0u, __ATOMIC_ACQ_REL) == 0) return;
+  __atomic_fetch_add(&h->data_seq, 1u, __ATOMIC_RELEASE);
+  futex_wake_shared(&h->data_seq);
+}
+
+// Free bytes of the ring, or ring_bytes when the counters are inconsistent (a
+// program wrote them): then the writer just overwrites, the reader resyncs.
+uint64_t free_bytes(const TraceRegion& r, const RingWriter* w) {
+  const uint64_t tail = load_acquire(&w->control->tail);
+  const uint64_t used = w->head - tail;
+  return used > r.ring_bytes ? r.ring_bytes : r.ring_bytes - used;
+}
+
+bool wait_for_space(const TraceRegion& r, RingWriter* w, uint64_t need) {
+  RingControl* c = w->control;
+  for (;;) {
+    if (free_bytes(r, w) >= need) return true;
+    if (load_relaxed(&r.header->reader_detached) != 0) return false;
+    const uint32_t seq = load_acquire(&c->space_seq);
+    store_relaxed(&c->writer_waiting, 1u);
+    full_fence();
+    if (free_bytes(r, w) >= need) {
+      store_relaxed(&c->writer_waiting, 0u);
+      return true;
+    }
+    wake_reader(r.header);
+    futex_wait_shared(&c->space_seq, seq, kSpaceWaitNs);
+    store_relaxed(&c->writer_waiting, 0u);
+  }
+}
+
+bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+}  // namespace
+
+bool region_check(RegionHeader* h, uint64_t mapped_bytes, TraceRegion* out) {
+  if (h == nullptr || mapped_bytes < trace::kRegionHeaderBytes) return false;
+  if (h->magic != trace::kRegionMagic || h->version != trace::kRegionVersion) return false;
+  if (h->header_bytes != trace::kRegionHeaderBytes || h->region_bytes != mapped_bytes) return false;
+  const uint64_t count = h->ring_count;
+  const uint64_t ring = h->ring_bytes;
+  if (count == 0 || count > (1u << 20)) return false;
+  if (!is_power_of_two(ring) || ring < trace::kMinRingBytes || ring > trace::kMaxRingBytes) return false;
+  const uint64_t controls = h->controls_offset;
+  const uint64_t data = h->data_offset;
+  if (controls < trace::kRegionHeaderBytes || controls % 64 != 0) return false;
+  if (controls > mapped_bytes || count * trace::kRingControlBytes > mapped_bytes - controls) return false;
+  if (data < controls + count * trace::kRingControlBytes || data % 8 != 0) return false;
+  if (data > mapped_bytes || count * ring > mapped_bytes - data) return false;
+  TraceRegion r;
+  r.header = h;
+  r.bytes = mapped_bytes;
+  r.ring_count = static_cast<uint32_t>(count);
+  r.ring_bytes = static_cast<uint32_t>(ring);
+  r.max_path = h->max_path < trace::kMaxPathBytes ? h->max_path : trace::kMaxPathBytes;
+  r.max_data = h->max_data < trace::kMaxDataBytes ? h->max_data : trace::kMaxDataBytes;
+  r.controls_offset = controls;
+  r.data_offset = data;
+  *out = r;
+  return true;
+}
+
+bool ring_claim(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* w) {
+  if (r.header == nullptr || r.ring_count == 0) return false;
+  RegionHeader* h = r.header;
+  for (;;) {
+    const uint32_t start = static_cast<uint32_t>(tid) % r.ring_count;
+    for (uint32_t i = 0; i < r.ring_count; ++i) {
+      uint32_t index = start + i;
+      if (index >= r.ring_count) index -= r.ring_count;
+      RingControl* c = control_at(r, index);
+      if (load_relaxed(&c->state) != trace::kRingFree) continue;
+      if (!compare_exchange(&c->state, uint32_t{trace::kRingFree}, uint32_t{trace::kRingClaiming})) continue;
+      c->owner_tid = tid;
+      c->owner_pid = pid;
+      const uint32_t generation = load_relaxed(&c->generation) + 1;
+      store_relaxed(&c->generation, generation);
+      w->control = c;
+      w->data = data_at(r, index);
+      w->head = load_acquire(&c->head);  // == tail: the reader frees drained rings only
+      w->pending = 0;
+      w->index = index;
+      w->generation = generation;
+      w->released = 0;
+      store_release(&c->state, uint32_t{trace::kRingOwned});
+      wake_reader(h);
+      return true;
+    }
+    if (load_relaxed(&h->reader_detached) != 0) return false;
+    // Every ring is owned: sleep until the reader frees one.
+    const uint32_t seq = load_acquire(&h->free_seq);
+    store_relaxed(&h->claimers_waiting, 1u);
+    full_fence();
+    wake_reader(h);
+    futex_wait_shared(&h->free_seq, seq, kClaimWaitNs);
+  }
+}
+
+uint8_t* ring_reserve(const TraceRegion& r, RingWriter* w, uint32_t bytes) {
+  if (w->control == nullptr || bytes < sizeof(trace::RecordHeader) || bytes % trace::kRecordAlign != 0 ||
+      bytes > max_record_bytes(r)) {
+    return nullptr;
+  }
+  const uint32_t offset = static_cast<uint32_t>(w->head & (r.ring_bytes - 1));
+  const uint32_t to_end = r.ring_bytes - offset;
+  const uint64_t need = bytes <= to_end ? bytes : uint64_t{to_end} + bytes;
+  if (!wait_for_space(r, w, need)) {
+    __atomic_fetch_add(&r.header->dropped_records, uint64_t{1}, __ATOMIC_RELAXED);
+    return nullptr;
+  }
+  if (bytes > to_end) {
+    // The record would wrap: pad to the end of the data area, published with it.
+    trace::RecordHeader* pad = reinterpret_cast<trace::RecordHeader*>(w->data + offset);
+    pad->size = to_end;
+    pad->kind = trace::kRecordPad;
+    pad->flags = 0;
+    w->head += to_end;
+  }
+  w->pending = bytes;
+  return w->data + (w->head & (r.ring_bytes - 1));
+}
+
+void ring_commit(const TraceRegion& r, RingWriter* w) {
+  if (w->control == nullptr) return;
+  w->head += w->pending;
+  w->pending = 0;
+  store_release(&w->control->head, w->head);
+  store_relaxed(&w->control->records_written, load_relaxed(&w->control->records_written) + 1);
+  full_fence();  // head before reader_sleeping: pairs with the reader's fence in wait()
+  wake_reader(r.header);
+}
+
+void ring_release(RingWriter* w) {
+  if (w->control == nullptr || w->released != 0) return;
+  // A CAS, not a store: if the reader took the ring away (it wrongly judged the
+  // owner dead), the ring may belong to someone else by now.
+  compare_exchange(&w->control->state, uint32_t{trace::kRingOwned}, uint32_t{trace::kRingReleased});
+  w->released = 1;
+}
+
+bool ring_reacquire(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* w) {
+  if (w->control != nullptr && w->released != 0 &&
+      load_relaxed(&w->control->generation) == w->generation &&
+      compare_exchange(&w->control->state, uint32_t{trace::kRingReleased}, uint32_t{trace::kRingOwned})) {
+    // Between the generation check and the CAS the reader may have freed the
+    // ring and another thread claimed and released it: then it is not ours.
+    if (load_relaxed(&w->control->generation) == w->generation) {
+      w->released = 0;
+      return true;
+    }
+    store_release(&w->control->state, uint32_t{trace::kRingReleased});
+  }
+  w->control = nullptr;
+  return ring_claim(r, tid, pid, w);
+}
+
+}  // namespace sysgate::gate

@@ -1,0 +1,84 @@
+// The writing side of the trace rings (src/trace/ring_format.h), for the gate.
+//
+//   TraceRegion region;
+//   if (!region_check(mapped_header, mapped_bytes, &region)) ...;   // once, at install
+//   RingWriter w;                                                    // one per thread
+//   if (ring_claim(region, tid, pid, &w)) {
+//     uint8_t* p = ring_reserve(region, &w, bytes);   // bytes: multiple of 8
+//     if (p != nullptr) { fill p[0, bytes); ring_commit(region, &w); }
+//   }
+//   ring_release(&w);                                   // thread exits / execs
+//
+// Contracts:
+// - A RingWriter has exactly one user at a time: one thread, never re-entered by
+//   a signal handler while it is inside reserve..commit (the gate runs these with
+//   every signal blocked). Different RingWriters may be used concurrently.
+// - No record is ever lost while the reader is attached: reserve waits (futex)
+//   until the reader frees space; claim waits until the reader frees a ring.
+//   Only after the reader detached do reserve and claim give up (reserve counts
+//   the dropped record in RegionHeader::dropped_records).
+// - Everything in the region may have been scribbled on by the program; these
+//   functions stay inside the ring they own whatever the counters say, and never
+//   wait forever on a counter that cannot change (the timeouts below).
+// - Async-signal-safe; freestanding (no libc); syscalls go through the gate's
+//   instruction (futex only).
+#pragma once
+
+#include <stdint.h>
+
+#include "trace/ring_format.h"
+
+namespace sysgate::gate {
+
+// The parts of a region header the writer uses, checked once and copied so that
+// later writes to the shared header cannot move the writer's pointers.
+struct TraceRegion {
+  trace::RegionHeader* header = nullptr;  // null: no region (tracing off)
+  uint64_t bytes = 0;
+  uint32_t ring_count = 0;
+  uint32_t ring_bytes = 0;
+  uint32_t max_path = 0;
+  uint32_t max_data = 0;
+  uint64_t controls_offset = 0;
+  uint64_t data_offset = 0;
+};
+
+// Checks the header of a region mapped with mapped_bytes bytes and fills *out.
+// False (and *out untouched) if anything is out of bounds or inconsistent.
+bool region_check(trace::RegionHeader* header, uint64_t mapped_bytes, TraceRegion* out);
+
+// Largest record ring_reserve accepts for this region (half a ring).
+inline uint32_t max_record_bytes(const TraceRegion& region) { return region.ring_bytes / 2; }
+
+struct RingWriter {
+  trace::RingControl* control = nullptr;  // null: no ring claimed
+  uint8_t* data = nullptr;
+  uint64_t head = 0;     // bytes published, plus a pad not yet published
+  uint32_t pending = 0;  // bytes of the reserved, unpublished record
+  uint32_t index = 0;
+  uint32_t generation = 0;
+  uint32_t released = 0;  // 1 after ring_release, until ring_reacquire
+};
+
+// Claims a free ring for thread tid of process pid. Waits while none is free.
+// False only if the region has no rings or the reader detached.
+bool ring_claim(const TraceRegion& region, int32_t tid, int32_t pid, RingWriter* w);
+
+// Reserves `bytes` contiguous bytes (a multiple of 8, <= max_record_bytes) for
+// one record and returns where to write it; waits while the ring is full.
+// nullptr if the reader detached (the record is dropped and counted) or bytes is
+// out of range.
+uint8_t* ring_reserve(const TraceRegion& region, RingWriter* w, uint32_t bytes);
+
+// Publishes the record reserved last and wakes a sleeping reader.
+void ring_commit(const TraceRegion& region, RingWriter* w);
+
+// Gives the ring up: the reader frees it once drained. w remembers it so that
+// ring_reacquire can take the same ring back (execve failed).
+void ring_release(RingWriter* w);
+
+// Takes back the ring given up by ring_release if the reader has not freed it,
+// else claims a ring anew. Same result as ring_claim.
+bool ring_reacquire(const TraceRegion& region, int32_t tid, int32_t pid, RingWriter* w);
+
+}  // namespace sysgate::gate

@@ -1,0 +1,247 @@
+#include "gate/signals.h"
+
+#include <asm/errno.h>
+#include <asm/unistd.h>
+
+#include "gate/app_memory.h"
+#include "gate/raw_syscall.h"
+#include "gate/util.h"
+#include "trace/ring_format.h"
+
+namespace sysgate::gate {
+namespace {
+
+using arch::kSigsysBit;
+using arch::KernelSigaction;
+using arch::KernelStack;
+
+constexpr uint64_t kSigsetBytes = 8;
+
+// Serialises access to g_gate.app_sigsys between threads. Held only with every
+// signal blocked, so a holder is never interrupted, only preempted.
+void lock_app_sigsys() {
+  while (!compare_exchange(&g_gate.sigsys_lock, 0u, 1u)) cpu_relax();
+}
+void unlock_app_sigsys() { store_release(&g_gate.sigsys_lock, 0u); }
+
+void remember_mask_had_sigsys(int sig, bool had) {
+  const uint64_t bit = arch::sigbit(sig);
+  if (had) {
+    __atomic_fetch_or(&g_gate.mask_had_sigsys, bit, __ATOMIC_RELAXED);
+  } else {
+    __atomic_fetch_and(&g_gate.mask_had_sigsys, ~bit, __ATOMIC_RELAXED);
+  }
+}
+
+bool mask_had_sigsys(int sig) {
+  return (load_relaxed(&g_gate.mask_had_sigsys) & arch::sigbit(sig)) != 0;
+}
+
+// The kernel just wrote *oact: put SIGSYS back into the mask the program set.
+void restore_sigsys_in_old_action(uint64_t oact, bool had) {
+  if (oact != 0 && had) reinterpret_cast<KernelSigaction*>(oact)->mask |= kSigsysBit;
+}
+
+// Copies the 8-byte signal set at p without SIGSYS into *out; false if unreadable.
+bool read_mask_without_sigsys(uint64_t p, uint64_t* out) {
+  if (!app_probe_read(p, kSigsetBytes)) return false;
+  copy_bytes(out, reinterpret_cast<const void*>(p), kSigsetBytes);
+  *out &= ~kSigsysBit;
+  return true;
+}
+
+}  // namespace
+
+long emulate_rt_sigaction(Call& call) {
+  const int sig = static_cast<int>(call.args[0]);
+  const uint64_t act = call.args[1];
+  const uint64_t oact = call.args[2];
+  if (call.args[3] != kSigsetBytes) return -EINVAL;
+
+  if (sig == SIGSYS) {
+    call.record_flags |= trace::kRecordEmulated;
+    KernelSigaction next = {};
+    if (act != 0) {
+      if (!app_probe_read(act, sizeof next)) return -EFAULT;
+      copy_bytes(&next, reinterpret_cast<const void*>(act), sizeof next);
+    }
+    if (oact != 0 && !app_probe_write(oact, sizeof(KernelSigaction))) return -EFAULT;
+    lock_app_sigsys();
+    const KernelSigaction old = g_gate.app_sigsys;
+    if (act != 0) g_gate.app_sigsys = next;
+    unlock_app_sigsys();
+    if (oact != 0) copy_bytes(reinterpret_cast<void*>(oact), &old, sizeof old);
+    return 0;
+  }
+  if (sig < 1 || sig > 64) return raw_syscall(__NR_rt_sigaction, call.args[0], act, oact, kSigsetBytes);
+
+  const bool old_had = mask_had_sigsys(sig);
+  if (act == 0) {
+    const long r = raw_syscall(__NR_rt_sigaction, call.args[0], 0, oact, kSigsetBytes);
+    if (r == 0) restore_sigsys_in_old_action(oact, old_had);
+    return r;
+  }
+  if (!app_probe_read(act, sizeof(KernelSigaction))) return -EFAULT;
+  KernelSigaction local;
+  copy_bytes(&local, reinterpret_cast<const void*>(act), sizeof local);
+  const bool had = (local.mask & kSigsysBit) != 0;
+  local.mask &= ~kSigsysBit;
+  const long r = raw_syscall(__NR_rt_sigaction, call.args[0], addr(&local), oact, kSigsetBytes);
+  if (r == 0) {
+    remember_mask_had_sigsys(sig, had);
+    restore_sigsys_in_old_action(oact, old_had);
+  }
+  return r;
+}
+
+long emulate_rt_sigprocmask(GateThread* t, arch::KernelUcontext* uc, Call& call) {
+  const int how = static_cast<int>(call.args[0]);
+  const uint64_t set = call.args[1];
+  const uint64_t oset = call.args[2];
+  if (call.args[3] != kSigsetBytes) return -EINVAL;
+  call.record_flags |= trace::kRecordEmulated;
+
+  const uint64_t current = uc->uc_sigmask | (t->sigsys_blocked != 0 ? kSigsysBit : 0);
+  uint64_t next = current;
+  if (set != 0) {
+    if (!app_probe_read(set, kSigsetBytes)) return -EFAULT;
+    uint64_t s;
+    copy_bytes(&s, reinterpret_cast<const void*>(set), kSigsetBytes);
+    s &= ~arch::kUnblockableBits;
+    switch (how) {
+      case SIG_BLOCK:
+        next = current | s;
+        break;
+      case SIG_UNBLOCK:
+        next = current & ~s;
+        break;
+      case SIG_SETMASK:
+        next = s;
+        break;
+      default:
+        return -EINVAL;
+    }
+  }
+  if (oset != 0 && !app_probe_write(oset, kSigsetBytes)) return -EFAULT;
+  if (set != 0) {
+    // sigreturn installs uc_sigmask: the new mask takes effect, and signals it
+    // unblocks are delivered, as the program returns from its syscall.
+    t->sigsys_blocked = (next & kSigsysBit) != 0 ? 1 : 0;
+    uc->uc_sigmask = next & ~kSigsysBit;
+  }
+  if (oset != 0) copy_bytes(reinterpret_cast<void*>(oset), &current, kSigsetBytes);
+  return 0;
+}
+
+long emulate_rt_sigpending(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
+  const uint64_t set = call.args[0];
+  const uint64_t size = call.args[1];
+  const long r = raw_syscall(__NR_rt_sigpending, set, size);
+  if (r != 0 || set == 0) return r;
+  // The kernel answered "pending and blocked" with the handler's mask (every
+  // signal); the program blocks fewer. The kernel just wrote these bytes.
+  call.record_flags |= trace::kRecordEmulated;
+  const uint64_t blocked = uc->uc_sigmask | (t->sigsys_blocked != 0 ? kSigsysBit : 0);
+  uint8_t* bytes = reinterpret_cast<uint8_t*>(set);
+  for (uint64_t i = 0; i < size && i < kSigsetBytes; ++i) bytes[i] &= static_cast<uint8_t>(blocked >> (8 * i));
+  return r;
+}
+
+long emulate_sigaltstack(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
+  const uint64_t ss = call.args[0];
+  const uint64_t old = call.args[1];
+  call.record_flags |= trace::kRecordEmulated;
+  const AppAltStack current = t->app_altstack;
+  const bool disabled = (current.flags & SS_DISABLE) != 0;
+  const uint64_t sp = uc->mc.rsp;
+  const bool on_stack = !disabled && sp > current.sp && sp - current.sp <= current.size;
+
+  AppAltStack next = current;
+  if (ss != 0) {
+    if (!app_probe_read(ss, sizeof(KernelStack))) return -EFAULT;
+    KernelStack req;
+    copy_bytes(&req, reinterpret_cast<const void*>(ss), sizeof req);
+    if (on_stack) return -EPERM;
+    const int32_t mode = static_cast<int32_t>(static_cast<uint32_t>(req.ss_flags) & ~SS_AUTODISARM);
+    if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0) return -EINVAL;
+    if (mode == SS_DISABLE) {
+      next.sp = 0;
+      next.size = 0;
+      next.flags = SS_DISABLE;
+    } else {
+      if (req.ss_size < MINSIGSTKSZ) return -ENOMEM;
+      next.sp = req.ss_sp;
+      next.size = req.ss_size;
+      next.flags = static_cast<int32_t>(static_cast<uint32_t>(req.ss_flags) & SS_AUTODISARM);
+    }
+  }
+  if (old != 0) {
+    if (!app_probe_write(old, sizeof(KernelStack))) return -EFAULT;
+    KernelStack report = {};
+    report.ss_sp = current.sp;
+    report.ss_size = current.size;
+    report.ss_flags = disabled ? SS_DISABLE : ((on_stack ? SS_ONSTACK : 0) | current.flags);
+    copy_bytes(reinterpret_cast<void*>(old), &report, sizeof report);
+  }
+  t->app_altstack = next;
+  return 0;
+}
+
+long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call) {
+  uint64_t args[6];
+  for (int i = 0; i < 6; ++i) args[i] = call.args[i];
+  uint64_t mask = 0;
+  struct {
+    uint64_t set;
+    uint64_t size;
+  } pselect_sig = {};
+  // Which argument holds the mask (and its size); pselect6 has a {set, size} pair.
+  int mask_arg = -1;
+  int size_arg = -1;
+  switch (call.nr) {
+    case __NR_rt_sigsuspend:
+      mask_arg = 0;
+      size_arg = 1;
+      break;
+    case __NR_ppoll:
+      mask_arg = 3;
+      size_arg = 4;
+      break;
+    case __NR_epoll_pwait:
+    case __NR_epoll_pwait2:
+      mask_arg = 4;
+      size_arg = 5;
+      break;
+    case __NR_pselect6:
+      if (args[5] != 0 && app_probe_read(args[5], sizeof pselect_sig)) {
+        copy_bytes(&pselect_sig, reinterpret_cast<const void*>(args[5]), sizeof pselect_sig);
+        if (pselect_sig.set != 0 && pselect_sig.size == kSigsetBytes &&
+            read_mask_without_sigsys(pselect_sig.set, &mask)) {
+          pselect_sig.set = addr(&mask);
+          args[5] = addr(&pselect_sig);
+        }
+      }
+      return forward(uc, call.nr, args);
+    default:
+      return forward(uc, call.nr, args);
+  }
+  // Anything odd (bad size, unreadable) goes to the kernel unchanged: it fails.
+  if (args[mask_arg] != 0 && args[size_arg] == kSigsetBytes && read_mask_without_sigsys(args[mask_arg], &mask)) {
+    args[mask_arg] = addr(&mask);
+  }
+  return forward(uc, call.nr, args);
+}
+
+void strip_sigsys_from_installed_handlers() {
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSYS) continue;
+    KernelSigaction action;
+    if (raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), 0, addr(&action), kSigsetBytes) != 0) continue;
+    if ((action.mask & kSigsysBit) == 0) continue;
+    remember_mask_had_sigsys(sig, true);
+    action.mask &= ~kSigsysBit;
+    raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&action), 0, kSigsetBytes);
+  }
+}
+
+}  // namespace sysgate::gate

@@ -1,0 +1,45 @@
+// Signal virtualisation: SIGSYS belongs to the gate, and the program must not be
+// able to take it away by accident (the kernel turns a seccomp trap with SIGSYS
+// blocked into a kill, and a SIGSYS handler of the program's would replace ours).
+//
+//   rt_sigaction(SIGSYS)     the program's action is remembered and returned,
+//                            never installed
+//   rt_sigaction(other)      SIGSYS is removed from sa_mask before the kernel sees
+//                            it (a handler blocking every signal would otherwise
+//                            get the process killed by its first syscall) and put
+//                            back when the program reads the action
+//   rt_sigprocmask           applied to the frame's saved mask (uc_sigmask), which
+//                            sigreturn installs; SIGSYS is never really blocked,
+//                            a per-thread bit remembers that the program blocked it
+//                            and the old set it reads back says so
+//   rt_sigpending            reports only signals the program blocks (in the
+//                            handler every signal is blocked)
+//   sigaltstack              the program's alternate stack is remembered and
+//                            reported, the gate's stays registered (the gate finds
+//                            its per-thread state through it); handlers the program
+//                            marked SA_ONSTACK therefore run on the gate stack
+//   rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2
+//                            forwarded with a copy of the temporary mask without SIGSYS
+//
+// rt_sigreturn is never trapped (the filter allows it from everywhere).
+// All functions run inside the SIGSYS handler, with every signal blocked; the
+// program's memory is probed before use (app_memory.h), so a bad pointer gives
+// EFAULT as it would without the gate.
+#pragma once
+
+#include "gate/call.h"
+
+namespace sysgate::gate {
+
+long emulate_rt_sigaction(Call& call);
+long emulate_rt_sigprocmask(GateThread* t, arch::KernelUcontext* uc, Call& call);
+long emulate_rt_sigpending(GateThread* t, const arch::KernelUcontext* uc, Call& call);
+long emulate_sigaltstack(GateThread* t, const arch::KernelUcontext* uc, Call& call);
+// rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2.
+long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call);
+
+// At install: removes SIGSYS from the sa_mask of every handler already
+// installed (remembering which had it). Not for use in the handler.
+void strip_sigsys_from_installed_handlers();
+
+}  // namespace sysgate::gate

@@ -1,0 +1,30 @@
+// What the gate needs to know about a syscall number: which arguments carry
+// bytes for the trace, and whether the call can block until a signal arrives.
+//
+//   if (may_block(nr, args)) { run it with the program's signal mask }
+//   uint32_t kind = arg_payload_kind(nr, 1);   // trace::PayloadKind or 0
+//
+// The payload table is generated at build time from src/syscalls/signatures.txt
+// (gen_gate_table.py); the blocking list is written by hand in syscall_classes.cc.
+// Pure lookups: thread-safe, async-signal-safe.
+#pragma once
+
+#include <stdint.h>
+
+namespace sysgate::gate {
+
+// trace::PayloadKind of argument i of syscall nr, 0 for none (or unknown nr).
+uint32_t arg_payload_kind(long nr, int i);
+// For data kinds: index of the argument holding the buffer's length, -1 if none.
+int arg_length_index(long nr, int i);
+// True if nr has a signature in the table.
+bool syscall_known(long nr);
+
+// True if the call can sleep until a signal interrupts it (reads from pipes,
+// waits, sleeps, locks...). The gate runs such calls with the program's signal
+// mask, so the program's handlers run and EINTR/SA_RESTART behave as without the
+// gate; everything else runs with all signals blocked (they are delivered right
+// after, when the handler returns). Unknown numbers count as blocking.
+bool may_block(long nr, const uint64_t args[6]);
+
+}  // namespace sysgate::gate

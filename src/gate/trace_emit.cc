@@ -1,0 +1,170 @@
+#include "gate/trace_emit.h"
+
+#include <asm/errno.h>
+#include <asm/unistd.h>
+
+#include "gate/app_memory.h"
+#include "gate/gate.h"
+#include "gate/syscall_classes.h"
+#include "gate/util.h"
+
+namespace sysgate::gate {
+namespace {
+
+struct PlannedPayload {
+  uint64_t addr;
+  uint32_t length;
+  uint8_t arg;
+  uint8_t kind;
+  uint16_t flags;
+};
+
+// Errors the kernel returns only after it copied the call's path and string
+// arguments in (they come from looking the path up, or from the xattr value).
+bool strings_were_read(long ret) {
+  if (ret >= 0) return true;
+  switch (-ret) {
+    case ENOENT:
+    case ENOTDIR:
+    case EACCES:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case EEXIST:
+    case EISDIR:
+    case EROFS:
+    case ENOTEMPTY:
+    case EXDEV:
+    case ETXTBSY:
+    case ENXIO:
+    case ENODEV:
+    case EMLINK:
+    case ENODATA:
+    case ERANGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Calls whose buf_in return value counts the bytes consumed; for the others
+// (setxattr, mq_timedsend, ...) success means the whole buffer was read.
+bool returns_bytes_consumed(long nr) { return nr == __NR_write || nr == __NR_pwrite64 || nr == __NR_sendto; }
+
+uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+// Decides what to copy for argument i; false when nothing.
+bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long ret, const TraceRegion& region,
+                  PlannedPayload* out, uint16_t* record_flags) {
+  const uint32_t payload_kind = arg_payload_kind(nr, i);
+  const uint64_t p = args[i];
+  if (payload_kind == 0 || p == 0) return false;
+  const bool after_call = kind == trace::kRecordSyscall;
+  out->addr = p;
+  out->arg = static_cast<uint8_t>(i);
+  out->kind = static_cast<uint8_t>(payload_kind);
+  out->flags = 0;
+  switch (payload_kind) {
+    case trace::kPayloadPath:
+    case trace::kPayloadString: {
+      const uint64_t max = payload_kind == trace::kPayloadPath ? region.max_path : region.max_data;
+      // mount(2) may ignore its source string: never assume it was read.
+      const bool trusted = after_call && nr != __NR_mount && strings_were_read(ret);
+      // The kernel reads paths up to PATH_MAX (4096) bytes but some strings only
+      // up to 256 (xattr names): trust no more than it surely read.
+      const uint64_t trusted_bytes = !trusted ? 0 : payload_kind == trace::kPayloadPath ? max : min64(max, 256);
+      bool terminated = false;
+      const long n = app_string_length(p, max, trusted_bytes, &terminated);
+      if (n < 0) {
+        *record_flags |= trace::kRecordPayloadSkipped;
+        return false;
+      }
+      out->length = static_cast<uint32_t>(n);
+      if (!terminated) out->flags |= trace::kPayloadTruncated;
+      return true;
+    }
+    case trace::kPayloadDataIn: {
+      const int len_arg = arg_length_index(nr, i);
+      if (len_arg < 0) return false;
+      const uint64_t len = args[len_arg];
+      const uint64_t want = min64(len, region.max_data);
+      uint64_t trusted = 0;
+      if (after_call && ret > 0 && returns_bytes_consumed(nr)) trusted = static_cast<uint64_t>(ret);
+      if (after_call && ret >= 0 && !returns_bytes_consumed(nr)) trusted = len;
+      const uint64_t n = app_readable_prefix(p, want, trusted);
+      if (n < want) *record_flags |= trace::kRecordPayloadSkipped;
+      out->length = static_cast<uint32_t>(n);
+      if (n < len) out->flags |= trace::kPayloadTruncated;
+      return n > 0 || len == 0;
+    }
+    case trace::kPayloadDataOut: {
+      const int len_arg = arg_length_index(nr, i);
+      if (!after_call || ret <= 0 || len_arg < 0) return false;
+      const uint64_t written = min64(static_cast<uint64_t>(ret), args[len_arg]);
+      out->length = static_cast<uint32_t>(min64(written, region.max_data));
+      if (out->length < written) out->flags |= trace::kPayloadTruncated;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool trace_ring_ready(GateThread* t) {
+  const TraceRegion& region = g_gate.region;
+  if (region.header == nullptr) return false;
+  if (t->ring.control != nullptr && t->ring.released == 0) return true;
+  if (t->ring.control != nullptr) return ring_reacquire(region, t->tid, t->pid, &t->ring);
+  return ring_claim(region, t->tid, t->pid, &t->ring);
+}
+
+void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret) {
+  const TraceRegion& region = g_gate.region;
+  if (region.header == nullptr) return;
+  if (!trace_ring_ready(t)) return;
+
+  PlannedPayload payloads[6];
+  uint32_t count = 0;
+  uint32_t bytes = sizeof(trace::RecordHeader);
+  if ((g_gate.flags & kGateNoPayloads) == 0) {
+    for (int i = 0; i < 6; ++i) {
+      if (plan_payload(nr, i, kind, args, ret, region, &payloads[count], &flags)) {
+        bytes += sizeof(trace::PayloadHeader) + trace::align_record(payloads[count].length);
+        ++count;
+      }
+    }
+  }
+
+  uint8_t* p = ring_reserve(region, &t->ring, bytes);
+  if (p == nullptr) return;  // the reader detached
+  trace::RecordHeader* h = reinterpret_cast<trace::RecordHeader*>(p);
+  h->size = bytes;
+  h->kind = kind;
+  h->flags = flags;
+  h->tid = t->tid;
+  h->pid = t->pid;
+  h->nr = static_cast<int32_t>(nr);
+  h->payload_count = static_cast<uint16_t>(count);
+  h->reserved = 0;
+  for (int i = 0; i < 6; ++i) h->args[i] = args[i];
+  h->ret = ret;
+  h->tsc = t->tsc_disabled != 0 ? 0 : read_tsc();
+  uint8_t* cursor = p + sizeof(trace::RecordHeader);
+  for (uint32_t i = 0; i < count; ++i) {
+    trace::PayloadHeader* ph = reinterpret_cast<trace::PayloadHeader*>(cursor);
+    ph->length = payloads[i].length;
+    ph->arg = payloads[i].arg;
+    ph->kind = payloads[i].kind;
+    ph->flags = payloads[i].flags;
+    ph->addr = payloads[i].addr;
+    cursor += sizeof(trace::PayloadHeader);
+    copy_bytes(cursor, reinterpret_cast<const void*>(payloads[i].addr), payloads[i].length);
+    const uint32_t padded = trace::align_record(payloads[i].length);
+    zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
+    cursor += padded;
+  }
+  ring_commit(region, &t->ring);
+}
+
+}  // namespace sysgate::gate

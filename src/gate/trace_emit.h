@@ -1,0 +1,38 @@
+// Turning a syscall the gate handled into a trace record.
+//
+//   trace_syscall(t, trace::kRecordSyscall, 0, nr, args, ret);   // after the call
+//   trace_syscall(t, trace::kRecordSyscallEnter, 0, nr, args, 0); // before execve
+//
+// Copies, at the time of the call, the bytes the monitor needs to print the call
+// later (paths, strings, the first max_data bytes of data buffers), so what it
+// prints is what the kernel saw even if the memory changes afterwards:
+//
+//   path / string argument   up to max_path / max_data bytes, NUL not included,
+//                            truncated flag when no NUL within the bound
+//   data the kernel read     write, pwrite64, sendto, setxattr...: min(len, max_data)
+//   data the kernel wrote    read, pread64, recvfrom, getrandom...: min(ret, len, max_data),
+//                            only when ret > 0
+//
+// What the kernel itself just read or wrote is copied without asking; anything
+// else is probed first (app_memory.h), so an argument the program got wrong
+// yields a record without that payload (kRecordPayloadSkipped), never a fault.
+//
+// Claims the thread's ring on first use. A no-op when tracing is off. Waits
+// while the ring is full (never drops a record while the reader is attached).
+// Runs inside the SIGSYS handler with every signal blocked.
+#pragma once
+
+#include <stdint.h>
+
+#include "gate/thread_state.h"
+#include "trace/ring_format.h"
+
+namespace sysgate::gate {
+
+void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret);
+
+// Makes sure t owns a ring (claims one if needed). False if tracing is off or
+// the reader detached.
+bool trace_ring_ready(GateThread* t);
+
+}  // namespace sysgate::gate

@@ -1,0 +1,68 @@
+// Freestanding helpers for the gate: byte copies, atomics, futexes, the raw die.
+//
+//   copy_bytes(dst, src, n);            // rep movsb: no libc, no vector registers
+//   futex_wait_shared(&word, seen, 0);  // on a MAP_SHARED word (the trace region)
+//   die("SIGSYS not sent by seccomp", code);  // "sysgate gate: ...", exit_group(159)
+//
+// Everything here is async-signal-safe and thread-safe (no state).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace sysgate::gate {
+
+// Exit status of a process the gate had to stop (as a shell shows "killed by SIGSYS").
+inline constexpr int kDieStatus = 159;
+
+// Copies / clears n bytes with `rep movsb` / `rep stosb` (general registers only;
+// gcc would otherwise be free to emit calls to memcpy/memset, which do not exist here).
+inline void copy_bytes(void* dst, const void* src, size_t n) {
+  asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+inline void zero_bytes(void* dst, size_t n) {
+  asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(0) : "memory");
+}
+
+inline uint64_t read_tsc() {
+  uint32_t lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (uint64_t{hi} << 32) | lo;
+}
+
+inline void cpu_relax() { asm volatile("pause" ::: "memory"); }
+
+template <typename T>
+inline T load_acquire(const T* p) {
+  return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+template <typename T>
+inline T load_relaxed(const T* p) {
+  return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+template <typename T>
+inline void store_release(T* p, T v) {
+  __atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+template <typename T>
+inline void store_relaxed(T* p, T v) {
+  __atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+template <typename T>
+inline bool compare_exchange(T* p, T expected, T desired) {
+  return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+inline void full_fence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
+// Shared (inter-process) futex wait/wake. timeout_ns == 0: no timeout.
+long futex_wait_shared(uint32_t* word, uint32_t expected, uint64_t timeout_ns);
+long futex_wake_shared(uint32_t* word);
+
+// Writes "sysgate gate: <message>[ <number>]\n" to fd 2 and exit_group(kDieStatus).
+[[noreturn]] void die(const char* message);
+[[noreturn]] void die(const char* message, long number);
+
+// Bytes of the NUL-terminated string s (a gate string, not program memory).
+size_t string_length(const char* s);
+
+}  // namespace sysgate::gate

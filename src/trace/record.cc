@@ -1,0 +1,89 @@
+#include "trace/record.h"
+
+#include <cstring>
+
+namespace sysgate::trace {
+namespace {
+
+Error corrupt(const std::string& what) { return make_error(ErrorCode::kInvalidArgument, "corrupt record: " + what); }
+
+bool is_record_kind(uint16_t kind) {
+  return kind == kRecordSyscall || kind == kRecordSyscallEnter || kind == kRecordExit || kind == kRecordSignal;
+}
+
+}  // namespace
+
+const Payload* Record::payload(int arg) const {
+  for (const Payload& p : payloads) {
+    if (p.arg == arg) return &p;
+  }
+  return nullptr;
+}
+
+Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits& limits) {
+  RecordHeader h;
+  if (bytes.size() < sizeof h) return corrupt("shorter than a header");
+  std::memcpy(&h, bytes.data(), sizeof h);
+  if (h.size < sizeof h || h.size % kRecordAlign != 0 || h.size > bytes.size()) {
+    return corrupt("size " + std::to_string(h.size) + " out of range");
+  }
+  if (!is_record_kind(h.kind)) return corrupt("unknown kind " + std::to_string(h.kind));
+  if (h.payload_count > 6) return corrupt("payload count " + std::to_string(h.payload_count));
+
+  Record r;
+  r.kind = static_cast<RecordKind>(h.kind);
+  r.flags = h.flags;
+  r.tid = h.tid;
+  r.pid = h.pid;
+  r.nr = h.nr;
+  std::memcpy(r.args, h.args, sizeof r.args);
+  r.ret = h.ret;
+  r.tsc = h.tsc;
+
+  size_t at = sizeof h;
+  for (uint32_t i = 0; i < h.payload_count; ++i) {
+    PayloadHeader ph;
+    if (h.size - at < sizeof ph) return corrupt("payload header past the end");
+    std::memcpy(&ph, bytes.data() + at, sizeof ph);
+    at += sizeof ph;
+    if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadDataOut) return corrupt("payload kind " + std::to_string(ph.kind));
+    const uint32_t limit = ph.kind == kPayloadPath ? limits.max_path : limits.max_data;
+    if (ph.length > limit) return corrupt("payload of " + std::to_string(ph.length) + " bytes");
+    const size_t padded = align_record(ph.length);
+    if (h.size - at < padded) return corrupt("payload past the end");
+    Payload p;
+    p.arg = ph.arg;
+    p.kind = static_cast<PayloadKind>(ph.kind);
+    p.truncated = (ph.flags & kPayloadTruncated) != 0;
+    p.addr = ph.addr;
+    p.bytes.assign(reinterpret_cast<const char*>(bytes.data() + at), ph.length);
+    at += padded;
+    r.payloads.push_back(std::move(p));
+  }
+  if (at != h.size) return corrupt("size " + std::to_string(h.size) + " but payloads end at " + std::to_string(at));
+  return r;
+}
+
+std::optional<std::string> RecordMemory::read_string(uint64_t addr, size_t max_len, bool* truncated) {
+  for (const Payload& p : record_.payloads) {
+    if (p.addr != addr || (p.kind != kPayloadPath && p.kind != kPayloadString)) continue;
+    if (p.bytes.size() > max_len) {
+      *truncated = true;
+      return p.bytes.substr(0, max_len);
+    }
+    *truncated = p.truncated;
+    return p.bytes;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> RecordMemory::read_bytes(uint64_t addr, size_t len) {
+  for (const Payload& p : record_.payloads) {
+    if (p.addr != addr || (p.kind != kPayloadDataIn && p.kind != kPayloadDataOut)) continue;
+    if (p.bytes.size() >= len) return p.bytes.substr(0, len);
+  }
+  return std::nullopt;
+}
+
+}  // namespace sysgate::trace

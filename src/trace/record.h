@@ -1,0 +1,75 @@
+// A decoded trace record, and a MemoryReader that serves its payloads to the
+// strace-grammar formatter.
+//
+//   Result<Record> r = decode_record(bytes, limits);
+//   RecordMemory memory(*r);
+//   std::string text = syscalls::format_call(r->nr, r->args, &memory);
+//   // openat(AT_FDCWD, "/etc/hostname", O_RDONLY)
+//
+// The bytes come from a ring the traced (untrusted) process writes: decoding
+// checks every size and count against the record's length and the region's
+// limits, and fails with a description instead of reading out of bounds.
+// Pure functions; thread-compatible.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "syscalls/call_format.h"
+#include "trace/ring_format.h"
+
+namespace sysgate::trace {
+
+struct Payload {
+  int arg = 0;  // argument index 0..5
+  PayloadKind kind = kPayloadPath;
+  bool truncated = false;  // string without NUL within the bound / longer buffer
+  uint64_t addr = 0;       // the argument's value
+  std::string bytes;       // copied bytes (strings without their NUL)
+};
+
+struct Record {
+  RecordKind kind = kRecordSyscall;
+  uint16_t flags = 0;  // RecordFlags
+  int32_t tid = 0;
+  int32_t pid = 0;
+  int nr = -1;
+  uint64_t args[6] = {};
+  int64_t ret = 0;
+  uint64_t tsc = 0;
+  std::vector<Payload> payloads;
+  uint32_t ring = 0;  // ring it was read from (set by the reader)
+
+  // The payload copied from argument arg, or nullptr.
+  const Payload* payload(int arg) const;
+};
+
+struct DecodeLimits {
+  uint32_t max_path = kMaxPathBytes;
+  uint32_t max_data = kMaxDataBytes;
+};
+
+// Decodes the record at the start of bytes (which may extend beyond it). Its
+// RecordHeader::size must fit in bytes and account exactly for its payloads.
+Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits& limits = {});
+
+// Serves a record's payloads by address: read_string finds a path/string payload
+// copied from addr, read_bytes a data payload holding at least len bytes. Any
+// other address is "unreadable" (the formatter then prints it in hex). The
+// record must outlive this object.
+class RecordMemory final : public syscalls::MemoryReader {
+ public:
+  explicit RecordMemory(const Record& record) : record_(record) {}
+  std::optional<std::string> read_string(uint64_t addr, size_t max_len, bool* truncated) override;
+  std::optional<std::string> read_bytes(uint64_t addr, size_t len) override;
+
+ private:
+  const Record& record_;
+};
+
+}  // namespace sysgate::trace

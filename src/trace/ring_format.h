@@ -1,0 +1,193 @@
+// The trace region: the shared-memory layout between the gate (writer, in the
+// untrusted process, freestanding) and the monitor (reader, hosted C++).
+//
+//   monitor:  auto reader = trace::RingReader::create({.region_bytes = 64 << 20});
+//             GateConfig{.ring_fd = reader->fd()} reaches the gate (loader / test);
+//   gate:     claims a ring with a CAS the first time a thread traps, then appends
+//             records to it; each thread is the only producer of its ring;
+//   monitor:  reader->poll(sink) drains every ring in order; reader->wait(timeout).
+//
+// Layout of the region (one memfd, mapped MAP_SHARED by both sides):
+//
+//   [0, 4096)                         RegionHeader
+//   [controls_offset, +256*ring_count) RingControl[ring_count]
+//   [data_offset + i*ring_bytes, ...)  data of ring i (ring_bytes, a power of two)
+//
+// A ring is a single-producer / single-consumer byte queue addressed by two
+// 64-bit absolute byte counters: `head` (bytes published by the writer) and `tail`
+// (bytes consumed by the reader); the byte at absolute position p lives at
+// data[p & (ring_bytes - 1)]. head - tail <= ring_bytes always. Records are
+// 8-byte aligned and never wrap: when a record does not fit before the end of
+// the data area the writer first fills the rest with one kRecordPad record.
+//
+// Full ring: the writer never drops a record. It sets writer_waiting and sleeps
+// on the futex word space_seq; the reader, after advancing tail, bumps space_seq
+// and wakes it when writer_waiting is set (a Dekker pair: each side stores its
+// flag, issues a full fence, then re-reads the other side's counter). Likewise a
+// reader going to sleep sets reader_sleeping and waits on data_seq; a writer
+// that publishes and sees reader_sleeping clears it, bumps data_seq and wakes it.
+// Futexes here are shared (not FUTEX_PRIVATE): the two sides are different
+// processes.
+//
+// Ring ownership (RingControl::state):
+//   kRingFree --gate CAS--> kRingClaiming --gate--> kRingOwned --gate--> kRingReleased
+//   kRingReleased --reader CAS, once drained--> kRingFree
+//   kRingReleased --gate CAS (execve failed)--> kRingOwned
+//   kRingOwned --reader, once drained and the owner thread is gone--> kRingFree
+// The reader resets nothing else: head == tail when a ring is freed, and the
+// counters keep growing across owners (generation tells owners apart).
+//
+// Everything in the region is written by untrusted code: the reader bounds-checks
+// every field before use and treats an inconsistent ring as corrupt (never
+// trusts a size, an offset or a counter). The gate trusts nothing it reads here
+// either, beyond what could only hurt the process itself.
+//
+// This header is plain C++ with no library dependency: the freestanding gate
+// includes it. All multi-byte fields are little-endian x86-64 native.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace sysgate::trace {
+
+inline constexpr uint64_t kRegionMagic = 0x3145434152544753ull;  // "SGTRACE1"
+inline constexpr uint32_t kRegionVersion = 1;
+inline constexpr uint32_t kRegionHeaderBytes = 4096;
+inline constexpr uint32_t kRingControlBytes = 256;
+inline constexpr uint32_t kMinRingBytes = 64 * 1024;
+inline constexpr uint32_t kMaxRingBytes = 1u << 30;
+inline constexpr uint32_t kRecordAlign = 8;
+// Bounds the gate honours whatever the header says (so a record always fits in
+// half of the smallest ring: 6 payloads of 4096 + headers < 32 KiB).
+inline constexpr uint32_t kMaxPathBytes = 4096;
+inline constexpr uint32_t kMaxDataBytes = 4096;
+
+enum RingState : uint32_t {
+  kRingFree = 0,
+  kRingClaiming = 1,
+  kRingOwned = 2,
+  kRingReleased = 3,
+};
+
+struct RegionHeader {
+  // Written once by the monitor before the region is handed to the gate.
+  uint64_t magic;            // kRegionMagic
+  uint32_t version;          // kRegionVersion
+  uint32_t header_bytes;     // kRegionHeaderBytes
+  uint64_t region_bytes;     // size of the memfd and of the mapping
+  uint32_t ring_count;
+  uint32_t ring_bytes;       // data bytes per ring: power of two in [kMinRingBytes, kMaxRingBytes]
+  uint64_t controls_offset;  // RingControl[ring_count], 64-byte aligned
+  uint64_t data_offset;      // ring i's data at data_offset + i * ring_bytes
+  uint32_t max_path;         // bytes of a path argument copied into a record (<= kMaxPathBytes)
+  uint32_t max_data;         // bytes of a data buffer or other string copied (<= kMaxDataBytes; strace -s)
+  uint8_t reserved0[8];
+
+  // Cache line 1: waking the reader.
+  uint32_t reader_sleeping;  // reader: 1 before it sleeps on data_seq; a writer swaps it to 0
+  uint32_t data_seq;         // futex word the reader sleeps on
+  uint32_t reader_detached;  // reader: 1 when it stops reading; writers then drop instead of waiting
+  uint32_t reserved1;
+  uint64_t dropped_records;  // writers: records dropped because the reader had detached
+  uint8_t reserved2[40];
+
+  // Cache line 2: waiting for a free ring.
+  uint32_t free_seq;          // futex word claimers sleep on when no ring is free
+  uint32_t claimers_waiting;  // claimer: 1 before it sleeps; the reader wakes free_seq when set
+  uint8_t reserved3[56];
+};
+static_assert(sizeof(RegionHeader) == 192);
+static_assert(offsetof(RegionHeader, max_path) == 48);
+static_assert(offsetof(RegionHeader, reader_sleeping) == 64);
+static_assert(offsetof(RegionHeader, free_seq) == 128);
+
+struct RingControl {
+  // Cache line 0: ownership (gate claims, reader frees).
+  uint32_t state;       // RingState
+  uint32_t generation;  // bumped by every claim
+  int32_t owner_tid;    // thread id of the owner (as the gate saw it)
+  int32_t owner_pid;    // its process id
+  uint8_t reserved0[48];
+
+  // Cache line 1: the writer's side.
+  uint64_t head;             // bytes published (absolute)
+  uint32_t writer_waiting;   // writer: 1 while it sleeps on space_seq
+  uint32_t reserved1;
+  uint64_t records_written;  // records published, pads excluded (for cross-checks)
+  uint8_t reserved2[40];
+
+  // Cache line 2: the reader's side.
+  uint64_t tail;       // bytes consumed (absolute)
+  uint32_t space_seq;  // futex word a writer sleeps on when the ring is full
+  uint8_t reserved3[52];
+
+  uint8_t reserved4[64];
+};
+static_assert(sizeof(RingControl) == kRingControlBytes);
+static_assert(offsetof(RingControl, head) == 64);
+static_assert(offsetof(RingControl, tail) == 128);
+
+enum RecordKind : uint16_t {
+  kRecordPad = 1,           // filler up to the end of the data area; skip `size` bytes
+  kRecordSyscall = 2,       // a completed syscall: args, ret, payloads
+  kRecordSyscallEnter = 3,  // a syscall that may not return (execve, execveat); ret is 0.
+                            // If it fails, a kRecordSyscall with the error follows.
+  kRecordExit = 4,          // exit / exit_group: written just before the call; args[0] = status
+  kRecordSignal = 5,        // reserved for signal events (not written yet)
+};
+
+enum RecordFlags : uint16_t {
+  kRecordEmulated = 1,        // the gate answered itself (virtualised signal state, clone3)
+  kRecordPayloadSkipped = 2,  // an argument's memory was unreadable, or copying was disabled
+};
+
+struct RecordHeader {
+  uint32_t size;           // bytes of the whole record incl. payloads, multiple of 8
+  uint16_t kind;           // RecordKind
+  uint16_t flags;          // RecordFlags
+  int32_t tid;
+  int32_t pid;
+  int32_t nr;              // syscall number (as trapped)
+  uint16_t payload_count;  // PayloadHeaders that follow this header
+  uint16_t reserved;
+  uint64_t args[6];        // rdi rsi rdx r10 r8 r9 as the program passed them
+  int64_t ret;             // rax as returned to the program (-errno on failure)
+  uint64_t tsc;            // rdtsc when the record was written; 0 if the program disabled TSC
+};
+static_assert(sizeof(RecordHeader) == 88);
+static_assert(offsetof(RecordHeader, args) == 24);
+static_assert(offsetof(RecordHeader, ret) == 72);
+
+enum PayloadKind : uint8_t {
+  kPayloadPath = 1,     // NUL-terminated path argument (bytes exclude the NUL)
+  kPayloadString = 2,   // other NUL-terminated string argument
+  kPayloadDataIn = 3,   // bytes the kernel read (write's buf), up to max_data
+  kPayloadDataOut = 4,  // bytes the kernel wrote (read's buf), up to max_data and ret
+};
+
+enum PayloadFlags : uint16_t {
+  kPayloadTruncated = 1,  // string: no NUL within the bound; data: the buffer was longer
+};
+
+struct PayloadHeader {
+  uint32_t length;  // data bytes that follow (the record pads them to 8)
+  uint8_t arg;      // argument index 0..5
+  uint8_t kind;     // PayloadKind
+  uint16_t flags;   // PayloadFlags
+  uint64_t addr;    // the argument's value: the address the bytes were copied from
+};
+static_assert(sizeof(PayloadHeader) == 16);
+
+inline constexpr uint32_t align_record(uint32_t n) { return (n + (kRecordAlign - 1)) & ~(kRecordAlign - 1); }
+
+// Conveniences that trust the header's geometry: for tests and tools. The gate
+// and the reader use their own checked copies (a program can rewrite the header).
+inline RingControl* ring_control(RegionHeader* region, uint32_t index) {
+  return reinterpret_cast<RingControl*>(reinterpret_cast<uint8_t*>(region) + region->controls_offset) + index;
+}
+inline uint8_t* ring_data(RegionHeader* region, uint32_t index) {
+  return reinterpret_cast<uint8_t*>(region) + region->data_offset + uint64_t{index} * region->ring_bytes;
+}
+
+}  // namespace sysgate::trace

@@ -1,0 +1,140 @@
+// The monitor's side of the trace region: creates it, drains its rings, frees
+// rings whose owners are done.
+//
+//   Result<RingReader> reader = RingReader::create({.region_bytes = 64 << 20});
+//   int fd = reader->fd();             // give to the gate: GateConfig::ring_fd
+//   ... start the traced program ...
+//   while (running) {
+//     reader->poll([&](const Record& r) { print(r); });   // per-ring order
+//     reader->wait(std::chrono::milliseconds(100));
+//   }
+//   reader->poll(sink);                // drain what is left
+//
+// Every thread's records come from its own ring, so poll() yields each thread's
+// records in the order it made the calls; records of different threads (rings)
+// can be ordered by Record::tsc. A ring is freed for reuse once its owner gave
+// it up (exit, execve) or died, and everything in it was read.
+//
+// The region is written by the traced process, which is untrusted: the reader
+// copies each record out before decoding it, bounds-checks everything, keeps
+// its own copies of the region's geometry and of each ring's read position, and
+// on an inconsistent ring reports a RingError and skips to the ring's current
+// head (records in between are lost; only a program writing to the region
+// itself can cause this).
+//
+// Not thread-safe: one thread polls. The writers never block the reader.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "trace/record.h"
+#include "trace/ring_format.h"
+
+namespace sysgate::trace {
+
+struct RegionOptions {
+  uint64_t region_bytes = uint64_t{64} << 20;  // size of the memfd
+  uint32_t ring_bytes = 1u << 20;  // per ring; power of two in [kMinRingBytes, kMaxRingBytes]
+  uint32_t max_path = 4096;        // path bytes copied per argument (<= kMaxPathBytes)
+  uint32_t max_data = 32;          // data / string bytes copied (<= kMaxDataBytes), like strace -s
+  // Free a ring whose owner thread no longer exists (killed, or gone with an
+  // exit_group/execve of another thread) once it is drained. The reader asks
+  // the kernel about the owner's ids (tgkill(pid, tid, 0)), so this needs the
+  // traced threads to be in the reader's pid namespace; turn it off otherwise
+  // (rings of threads that die without exit/execve are then never reused).
+  bool free_rings_of_dead_owners = true;
+};
+
+struct RingError {
+  uint32_t ring = 0;
+  std::string message;
+};
+
+class RingReader {
+ public:
+  using Sink = std::function<void(const Record&)>;
+
+  struct Stats {
+    uint64_t records = 0;      // records delivered
+    uint64_t rings_freed = 0;  // rings returned to the free pool
+    uint64_t corrupt = 0;      // inconsistencies found (see take_errors)
+  };
+
+  // Creates a memfd (MFD_CLOEXEC: clear it, or dup, to pass it across exec),
+  // sizes it and writes the header. The monitor's constructor.
+  static Result<RingReader> create(const RegionOptions& options = {});
+  // Reads a region created elsewhere (validates its header). Dups fd.
+  static Result<RingReader> attach(int fd, bool free_rings_of_dead_owners = true);
+
+  RingReader(RingReader&& other) noexcept;
+  RingReader& operator=(RingReader&& other) noexcept;
+  RingReader(const RingReader&) = delete;
+  RingReader& operator=(const RingReader&) = delete;
+  // Detaches (writers stop waiting and drop), unmaps, closes.
+  ~RingReader();
+
+  int fd() const { return fd_; }
+  uint32_t ring_count() const { return ring_count_; }
+  uint32_t ring_bytes() const { return ring_bytes_; }
+  const DecodeLimits& limits() const { return limits_; }
+
+  // Drains every ring, calling sink for each record (each ring's records in
+  // order, at most max_records in all), wakes writers waiting for space, frees
+  // rings that are done. Returns the number of records delivered.
+  size_t poll(const Sink& sink, size_t max_records = SIZE_MAX);
+
+  // Sleeps until a writer publishes something, or timeout. True if there is
+  // something for poll() to do. Adaptive: while records are flowing (the last
+  // poll delivered some) it naps for at most kBusyNap without asking writers to
+  // wake it -- a wake-up costs the writer a futex syscall, which per record
+  // would double the cost of a traced call -- and only when a poll came back
+  // empty does it ask the next writer to wake it.
+  bool wait(std::chrono::milliseconds timeout);
+  static constexpr std::chrono::microseconds kBusyNap{1000};
+
+  // From now on writers drop records instead of waiting for space or rings.
+  void detach();
+
+  // Inconsistencies found since the last call.
+  std::vector<RingError> take_errors();
+  Stats stats() const { return stats_; }
+  // Records writers dropped because the reader had detached.
+  uint64_t dropped_after_detach() const;
+
+ private:
+  RingReader() = default;
+  Result<bool> map_and_check(uint64_t bytes);
+  RingControl* control(uint32_t index) const;
+  uint8_t* data(uint32_t index) const;
+  bool drain_ring(uint32_t index, const Sink& sink, size_t* budget);
+  bool has_work() const;
+  void wake_writer(RingControl* c);
+  void wake_claimers();
+  void maybe_free(uint32_t index, bool check_owner);
+  void report(uint32_t index, std::string message);
+  void release();
+
+  int fd_ = -1;
+  uint8_t* base_ = nullptr;
+  uint64_t bytes_ = 0;
+  uint32_t ring_count_ = 0;
+  uint32_t ring_bytes_ = 0;
+  uint64_t controls_offset_ = 0;
+  uint64_t data_offset_ = 0;
+  DecodeLimits limits_;
+  std::vector<uint64_t> tails_;  // our own read position per ring
+  std::vector<uint8_t> scratch_;
+  std::vector<RingError> errors_;
+  Stats stats_;
+  bool free_rings_of_dead_owners_ = true;
+  bool last_poll_busy_ = false;
+  std::chrono::steady_clock::time_point next_owner_check_{};
+};
+
+}  // namespace sysgate::trace

@@ -1,0 +1,456 @@
+// The trace rings: the gate's writer (src/gate/ring_writer.h, called directly
+// here, no signals involved) against the monitor's reader (src/trace).
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "gate/ring_writer.h"
+#include "syscalls/call_format.h"
+#include "trace/record.h"
+#include "trace/ring_format.h"
+#include "trace/ring_reader.h"
+
+namespace sysgate::trace {
+namespace {
+
+using gate::RingWriter;
+using gate::TraceRegion;
+
+// Rings are claimed with real ids: the reader frees the rings of threads that
+// no longer exist.
+int32_t tid() { return static_cast<int32_t>(syscall(SYS_gettid)); }
+
+// The writer's view of a reader's region: a second mapping, as in the traced process.
+struct WriterSide {
+  explicit WriterSide(const RingReader& reader) {
+    struct stat st;
+    EXPECT_EQ(fstat(reader.fd(), &st), 0);
+    bytes = static_cast<uint64_t>(st.st_size);
+    map = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, reader.fd(), 0);
+    EXPECT_NE(map, MAP_FAILED);
+    EXPECT_TRUE(gate::region_check(static_cast<RegionHeader*>(map), bytes, &region));
+  }
+  ~WriterSide() { munmap(map, bytes); }
+  void* map = nullptr;
+  uint64_t bytes = 0;
+  TraceRegion region;
+};
+
+struct TestPayload {
+  int arg;
+  PayloadKind kind;
+  std::string bytes;
+  uint64_t addr;
+  bool truncated = false;
+};
+
+// Appends one record as the gate would; false if the reader detached.
+bool write_record(const TraceRegion& region, RingWriter* w, int nr, uint64_t seq, int64_t ret,
+                  const std::vector<TestPayload>& payloads = {}) {
+  uint32_t bytes = sizeof(RecordHeader);
+  for (const TestPayload& p : payloads) bytes += sizeof(PayloadHeader) + align_record(p.bytes.size());
+  uint8_t* out = gate::ring_reserve(region, w, bytes);
+  if (out == nullptr) return false;
+  RecordHeader h = {};
+  h.size = bytes;
+  h.kind = kRecordSyscall;
+  h.tid = 1234;
+  h.pid = 1200;
+  h.nr = nr;
+  h.payload_count = static_cast<uint16_t>(payloads.size());
+  h.args[0] = seq;
+  for (size_t i = 0; i < payloads.size(); ++i) h.args[payloads[i].arg] = payloads[i].addr;
+  h.ret = ret;
+  h.tsc = seq * 10;
+  std::memcpy(out, &h, sizeof h);
+  uint8_t* at = out + sizeof h;
+  for (const TestPayload& p : payloads) {
+    PayloadHeader ph = {};
+    ph.length = static_cast<uint32_t>(p.bytes.size());
+    ph.arg = static_cast<uint8_t>(p.arg);
+    ph.kind = p.kind;
+    ph.flags = p.truncated ? kPayloadTruncated : 0;
+    ph.addr = p.addr;
+    std::memcpy(at, &ph, sizeof ph);
+    at += sizeof ph;
+    std::memcpy(at, p.bytes.data(), p.bytes.size());
+    at += align_record(p.bytes.size());
+  }
+  gate::ring_commit(region, w);
+  return true;
+}
+
+RegionOptions small_region(uint32_t rings = 4, uint32_t ring_bytes = kMinRingBytes) {
+  RegionOptions o;
+  o.ring_bytes = ring_bytes;
+  o.region_bytes = kRegionHeaderBytes + 4096 + uint64_t{rings} * ring_bytes;
+  return o;
+}
+
+TEST(TraceRegion, CreateLaysOutHeaderControlsAndData) {
+  Result<RingReader> reader = RingReader::create(small_region(4));
+  ASSERT_TRUE(reader) << reader.error().describe();
+  EXPECT_EQ(reader->ring_count(), 4u);
+  EXPECT_EQ(reader->ring_bytes(), kMinRingBytes);
+  EXPECT_EQ(reader->limits().max_path, 4096u);
+  EXPECT_EQ(reader->limits().max_data, 32u);
+  WriterSide w(*reader);
+  EXPECT_EQ(w.region.ring_count, 4u);
+  EXPECT_EQ(w.region.max_data, 32u);
+  EXPECT_EQ(w.region.data_offset % 4096, 0u);
+
+  Result<RingReader> again = RingReader::attach(reader->fd());
+  ASSERT_TRUE(again) << again.error().describe();
+  EXPECT_EQ(again->ring_count(), 4u);
+}
+
+TEST(TraceRegion, RejectsBadOptionsAndForeignFiles) {
+  RegionOptions o;
+  o.ring_bytes = 100000;  // not a power of two
+  EXPECT_FALSE(RingReader::create(o));
+  o = {};
+  o.max_data = 5000;
+  EXPECT_FALSE(RingReader::create(o));
+  o = small_region(1);
+  o.region_bytes = 8192;  // no room for a ring
+  EXPECT_FALSE(RingReader::create(o));
+
+  const int fd = static_cast<int>(syscall(SYS_memfd_create, "not-a-region", 0));
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 1 << 20), 0);
+  EXPECT_FALSE(RingReader::attach(fd));
+  close(fd);
+}
+
+TEST(TraceRegion, WriterRejectsAMalformedHeader) {
+  Result<RingReader> reader = RingReader::create(small_region(2));
+  ASSERT_TRUE(reader);
+  WriterSide w(*reader);
+  auto* h = static_cast<RegionHeader*>(w.map);
+  TraceRegion out;
+  h->ring_count = 1000;  // more rings than fit
+  EXPECT_FALSE(gate::region_check(h, w.bytes, &out));
+  h->ring_count = 2;
+  h->ring_bytes = 3000;
+  EXPECT_FALSE(gate::region_check(h, w.bytes, &out));
+  h->ring_bytes = kMinRingBytes;
+  EXPECT_FALSE(gate::region_check(h, w.bytes - 4096, &out));  // size mismatch
+  EXPECT_TRUE(gate::region_check(h, w.bytes, &out));
+}
+
+TEST(TraceRing, RecordsAndPayloadsRoundTripIntoTheFormatter) {
+  Result<RingReader> reader = RingReader::create(small_region(2));
+  ASSERT_TRUE(reader);
+  WriterSide side(*reader);
+  RingWriter w;
+  ASSERT_TRUE(gate::ring_claim(side.region, tid(), getpid(), &w));
+  ASSERT_TRUE(write_record(side.region, &w, SYS_openat, static_cast<uint64_t>(-100), 3,
+                           {{1, kPayloadPath, "/etc/hostname", 0x7000}}));
+  ASSERT_TRUE(write_record(side.region, &w, SYS_write, 1, 6, {{1, kPayloadDataIn, "hello\n", 0x8000}}));
+  ASSERT_TRUE(write_record(side.region, &w, SYS_openat, static_cast<uint64_t>(-100), -2,
+                           {{1, kPayloadPath, "/very/long", 0x9000, /*truncated=*/true}}));
+
+  std::vector<Record> got;
+  EXPECT_EQ(reader->poll([&](const Record& r) { got.push_back(r); }), 3u);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].tid, 1234);  // what the record says, not the ring's owner
+  EXPECT_EQ(got[0].pid, 1200);
+  EXPECT_EQ(got[0].ret, 3);
+  ASSERT_NE(got[0].payload(1), nullptr);
+  EXPECT_EQ(got[0].payload(1)->bytes, "/etc/hostname");
+  EXPECT_EQ(got[0].ring, w.index);
+
+  got[0].args[2] = 0;  // O_RDONLY
+  RecordMemory m0(got[0]);
+  EXPECT_EQ(syscalls::format_call(got[0].nr, got[0].args, &m0), "openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY)");
+  got[1].args[2] = 6;
+  RecordMemory m1(got[1]);
+  EXPECT_EQ(syscalls::format_call(got[1].nr, got[1].args, &m1), "write(1, \"hello\\n\", 6)");
+  EXPECT_FALSE(m1.read_bytes(0x8000, 7).has_value());
+  EXPECT_FALSE(m1.read_string(0x8000, 10, nullptr).has_value());  // data is not a string
+  got[2].args[2] = 0;
+  RecordMemory m2(got[2]);
+  EXPECT_EQ(syscalls::format_call(got[2].nr, got[2].args, &m2), "openat(AT_FDCWD, \"/very/long\"..., O_RDONLY)");
+  EXPECT_TRUE(reader->take_errors().empty());
+}
+
+// One writer thread, a reader that takes few records at a time: nothing lost,
+// order kept, across many wrap-arounds with pads.
+TEST(TraceRing, SlowReaderNeverLosesARecord) {
+  constexpr uint64_t kRecords = 200000;
+  Result<RingReader> reader = RingReader::create(small_region(1));
+  ASSERT_TRUE(reader);
+  WriterSide side(*reader);
+  std::atomic<bool> writer_ok{true};
+  std::thread writer([&] {
+    RingWriter w;
+    if (!gate::ring_claim(side.region, tid(), getpid(), &w)) writer_ok = false;
+    for (uint64_t i = 0; i < kRecords && writer_ok; ++i) {
+      // Varying sizes so records land on every offset and the end of the ring.
+      const std::string data(i % 29, static_cast<char>('a' + i % 26));
+      if (!write_record(side.region, &w, SYS_write, i, static_cast<int64_t>(data.size()),
+                        {{1, kPayloadDataIn, data, 0x1000 + i}})) {
+        writer_ok = false;
+      }
+    }
+    gate::ring_release(&w);
+  });
+  uint64_t expected = 0;
+  bool in_order = true;
+  auto sink = [&](const Record& r) {
+    if (r.args[0] != expected || r.payload(1) == nullptr || r.payload(1)->bytes.size() != expected % 29) {
+      in_order = false;
+    }
+    ++expected;
+  };
+  size_t polls = 0;
+  while (expected < kRecords && polls < 10000000) {
+    reader->poll(sink, 97);
+    if (++polls % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  writer.join();
+  reader->poll(sink);
+  EXPECT_TRUE(writer_ok);
+  EXPECT_TRUE(in_order);
+  EXPECT_EQ(expected, kRecords);
+  EXPECT_TRUE(reader->take_errors().empty());
+  EXPECT_EQ(reader->stats().records, kRecords);
+  reader->poll(sink);  // the released, drained ring is freed
+  EXPECT_EQ(reader->stats().rings_freed, 1u);
+}
+
+TEST(TraceRing, WaitWakesWhenAWriterPublishes) {
+  Result<RingReader> reader = RingReader::create(small_region(1));
+  ASSERT_TRUE(reader);
+  WriterSide side(*reader);
+  RingWriter w;
+  ASSERT_TRUE(gate::ring_claim(side.region, tid(), getpid(), &w));
+  reader->poll([](const Record&) {});
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    write_record(side.region, &w, SYS_getpid, 1, 5);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(reader->wait(std::chrono::seconds(10)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  writer.join();
+  EXPECT_EQ(reader->poll([](const Record&) {}), 1u);
+  EXPECT_FALSE(reader->wait(std::chrono::milliseconds(10)));
+}
+
+TEST(TraceRing, ClaimersWaitForAFreeRing) {
+  Result<RingReader> reader = RingReader::create(small_region(2));
+  ASSERT_TRUE(reader);
+  WriterSide side(*reader);
+  constexpr int kWriters = 6;
+  std::atomic<int> done{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kWriters; ++t) {
+    writers.emplace_back([&, t] {
+      RingWriter w;
+      if (!gate::ring_claim(side.region, tid(), getpid(), &w)) return;
+      for (uint64_t i = 0; i < 1000; ++i) write_record(side.region, &w, SYS_getppid, i, t);
+      gate::ring_release(&w);
+      ++done;
+    });
+  }
+  std::vector<int> per_writer(kWriters, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (done.load() < kWriters && std::chrono::steady_clock::now() < deadline) {
+    reader->poll([&](const Record& r) { ++per_writer[static_cast<size_t>(r.ret)]; });
+    reader->wait(std::chrono::milliseconds(5));
+  }
+  for (std::thread& th : writers) th.join();
+  reader->poll([&](const Record& r) { ++per_writer[static_cast<size_t>(r.ret)]; });
+  for (int t = 0; t < kWriters; ++t) EXPECT_EQ(per_writer[static_cast<size_t>(t)], 1000) << t;
+  EXPECT_GE(reader->stats().rings_freed, static_cast<uint64_t>(kWriters - 2));
+}
+
+TEST(TraceRing, ReacquireTakesTheSameRingBack) {
+  Result<RingReader> reader = RingReader::create(small_region(3));
+  ASSERT_TRUE(reader);
+  WriterSide side(*reader);
+  RingWriter w;
+  ASSERT_TRUE(gate::ring_claim(side.region, tid(), getpid(), &w));
+  const uint32_t index = w.index;
+  ASSERT_TRUE(write_record(side.region, &w, SYS_execve, 1, 0));
+  gate::ring_release(&w);
+  ASSERT_TRUE(gate::ring_reacquire(side.region, tid(), getpid(), &w));  // before the reader freed it
+  EXPECT_EQ(w.index, index);
+  ASSERT_TRUE(write_record(side.region, &w, SYS_execve, 2, -2));
+  std::vector<uint64_t> seen;
+  reader->poll([&](const Record& r) { seen.push_back(r.args[0]); });
+  EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2}));
+
+  gate::ring_release(&w);
+  reader->poll([](const Record&) {});  // drained and released: freed
+  EXPECT_EQ(reader->stats().rings_freed, 1u);
+  ASSERT_TRUE(gate::ring_reacquire(side.region, tid(), getpid(), &w));  // claims afresh (same start index)
+  EXPECT_EQ(w.index, index);
+  ASSERT_TRUE(write_record(side.region, &w, SYS_getpid, 3, 9));
+  reader->poll([&](const Record& r) { seen.push_back(r.args[0]); });
+  EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2, 3}));
+}
+
+TEST(TraceRing, DetachReleasesAWriterWaitingForSpace) {
+  Result<RingReader> reader = RingReader::create(small_region(1));
+  ASSERT_TRUE(reader);
+  WriterSide side(*reader);
+  std::atomic<uint64_t> written{0};
+  std::atomic<bool> finished{false};
+  std::thread writer([&] {
+    RingWriter w;
+    ASSERT_TRUE(gate::ring_claim(side.region, tid(), getpid(), &w));
+    while (write_record(side.region, &w, SYS_getpid, written, 0)) ++written;
+    finished = true;
+  });
+  // Nobody reads: the writer fills the ring and sleeps.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(finished.load());
+  EXPECT_GT(written.load(), 100u);
+  reader->detach();
+  writer.join();
+  EXPECT_TRUE(finished.load());
+  EXPECT_EQ(reader->dropped_after_detach(), 1u);
+}
+
+TEST(TraceRing, ADeadOwnersRingIsDrainedAndFreed) {
+  Result<RingReader> reader = RingReader::create(small_region(2));
+  ASSERT_TRUE(reader);
+  const pid_t child = fork();
+  if (child == 0) {
+    WriterSide side(*reader);
+    RingWriter w;
+    if (!gate::ring_claim(side.region, getpid(), getpid(), &w)) _exit(1);
+    for (uint64_t i = 0; i < 10; ++i) write_record(side.region, &w, SYS_getpid, i, 0);
+    _exit(0);  // without releasing the ring
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_EQ(status, 0);
+  size_t n = 0;
+  reader->poll([&](const Record&) { ++n; });
+  EXPECT_EQ(n, 10u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // past the owner-check interval
+  reader->poll([&](const Record&) { ++n; });
+  EXPECT_EQ(reader->stats().rings_freed, 1u);
+}
+
+TEST(TraceRing, CorruptRingsAreReportedAndSkipped) {
+  Result<RingReader> reader = RingReader::create(small_region(1));
+  ASSERT_TRUE(reader);
+  WriterSide side(*reader);
+  RingWriter w;
+  ASSERT_TRUE(gate::ring_claim(side.region, tid(), getpid(), &w));
+  ASSERT_TRUE(write_record(side.region, &w, SYS_getpid, 1, 0));
+  // The program scribbles a size that runs past the head.
+  auto* data = static_cast<uint8_t*>(side.map) + side.region.data_offset;
+  const uint64_t at = w.head;
+  ASSERT_TRUE(write_record(side.region, &w, SYS_getpid, 2, 0));
+  const uint32_t huge = 1u << 20;
+  std::memcpy(data + (at & (side.region.ring_bytes - 1)), &huge, sizeof huge);
+  std::vector<uint64_t> seen;
+  reader->poll([&](const Record& r) { seen.push_back(r.args[0]); });
+  EXPECT_EQ(seen, std::vector<uint64_t>{1});
+  std::vector<RingError> errors = reader->take_errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("record size"), std::string::npos) << errors[0].message;
+  // The reader resynced at the head: later records come through.
+  ASSERT_TRUE(write_record(side.region, &w, SYS_getpid, 3, 0));
+  reader->poll([&](const Record& r) { seen.push_back(r.args[0]); });
+  EXPECT_EQ(seen, (std::vector<uint64_t>{1, 3}));
+}
+
+TEST(TraceRing, RandomGarbageNeverCrashesTheReader) {
+  Result<RingReader> reader = RingReader::create(small_region(2));
+  ASSERT_TRUE(reader);
+  WriterSide side(*reader);
+  std::mt19937_64 rng(12345);
+  auto* base = static_cast<uint8_t*>(side.map);
+  for (int round = 0; round < 2000; ++round) {
+    for (uint32_t i = 0; i < 2; ++i) {
+      RingControl* c = ring_control(static_cast<RegionHeader*>(side.map), i);
+      c->state = static_cast<uint32_t>(rng() % 5);
+      c->head = rng() % 3 == 0 ? rng() : c->tail + (rng() % 4096) * 8;
+      uint8_t* data = base + side.region.data_offset + uint64_t{i} * side.region.ring_bytes;
+      for (int k = 0; k < 64; ++k) data[rng() % side.region.ring_bytes] = static_cast<uint8_t>(rng());
+      // Sometimes a plausible record header with garbage inside.
+      RecordHeader h = {};
+      h.size = static_cast<uint32_t>((rng() % 64) * 8);
+      h.kind = static_cast<uint16_t>(rng() % 6);
+      h.payload_count = static_cast<uint16_t>(rng() % 8);
+      std::memcpy(data + (c->tail & (side.region.ring_bytes - 1) & ~uint64_t{7}), &h,
+                  std::min<size_t>(sizeof h, side.region.ring_bytes - (c->tail & (side.region.ring_bytes - 1))));
+    }
+    reader->poll([](const Record&) {});
+  }
+  SUCCEED() << reader->stats().corrupt << " inconsistencies reported";
+}
+
+TEST(TraceRecord, DecodeRejectsMalformedRecords) {
+  std::vector<uint8_t> buf(256, 0);
+  RecordHeader h = {};
+  h.size = sizeof h;
+  h.kind = kRecordSyscall;
+  std::memcpy(buf.data(), &h, sizeof h);
+  EXPECT_TRUE(decode_record(buf));
+
+  auto with = [&](auto mutate) {
+    RecordHeader copy = h;
+    mutate(copy);
+    std::vector<uint8_t> b = buf;
+    std::memcpy(b.data(), &copy, sizeof copy);
+    return decode_record(b);
+  };
+  EXPECT_FALSE(with([](RecordHeader& x) { x.size = 12; }));
+  EXPECT_FALSE(with([](RecordHeader& x) { x.size = 1000; }));
+  EXPECT_FALSE(with([](RecordHeader& x) { x.size = 92; }));
+  EXPECT_FALSE(with([](RecordHeader& x) { x.kind = kRecordPad; }));
+  EXPECT_FALSE(with([](RecordHeader& x) { x.kind = 99; }));
+  EXPECT_FALSE(with([](RecordHeader& x) { x.payload_count = 1; }));  // no room for it
+
+  // One payload whose length runs past the record.
+  RecordHeader p = h;
+  p.payload_count = 1;
+  p.size = sizeof(RecordHeader) + sizeof(PayloadHeader) + 8;
+  PayloadHeader ph = {};
+  ph.length = 40;
+  ph.kind = kPayloadPath;
+  std::vector<uint8_t> b = buf;
+  std::memcpy(b.data(), &p, sizeof p);
+  std::memcpy(b.data() + sizeof p, &ph, sizeof ph);
+  EXPECT_FALSE(decode_record(b));
+  ph.length = 8;
+  std::memcpy(b.data() + sizeof p, &ph, sizeof ph);
+  EXPECT_TRUE(decode_record(b));
+  ph.arg = 6;
+  std::memcpy(b.data() + sizeof p, &ph, sizeof ph);
+  EXPECT_FALSE(decode_record(b));
+  ph.arg = 0;
+  ph.kind = 9;
+  std::memcpy(b.data() + sizeof p, &ph, sizeof ph);
+  EXPECT_FALSE(decode_record(b));
+  ph.kind = kPayloadDataIn;
+  ph.length = 8;
+  DecodeLimits tight;
+  tight.max_data = 4;
+  std::memcpy(b.data() + sizeof p, &ph, sizeof ph);
+  EXPECT_FALSE(decode_record(b, tight));
+}
+
+}  // namespace
+}  // namespace sysgate::trace
