@@ -18,7 +18,16 @@ struct RunFlags {
   std::vector<std::string> command;
 };
 
+struct TraceFlags {
+  policy::PolicySource source;  // default: the `all` profile
+  bool follow = false;          // -f: [pid N] prefixes
+  std::string output;           // -o FILE (default stderr)
+  size_t max_string = 32;       // -s N
+  std::vector<std::string> command;
+};
+
 int run_command(const RunFlags& flags);
+int trace_command(const TraceFlags& flags);
 int check_command(const policy::PolicySource& source, bool dump);
 int explain_command(const policy::PolicySource& source, const std::string& syscall,
                     const std::vector<std::string>& args);

@@ -53,6 +53,16 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("-q,--quiet", run.quiet, "report refusals only, not notes");
   run_cmd->add_option("command", run.command, "the command and its arguments (after --)")->required();
 
+  sysgate::cli::TraceFlags trace;
+  CLI::App* trace_cmd = app.add_subcommand("trace", "run a command and print its syscalls in strace's grammar");
+  auto* trace_policy = trace_cmd->add_option("--policy", trace.source.file, "confine it by this policy file too");
+  trace_cmd->add_option("--profile", trace.source.profile, "confine it by an embedded profile (default: all)")
+      ->excludes(trace_policy);
+  trace_cmd->add_flag("-f", trace.follow, "prefix lines with [pid N] (every process is always traced)");
+  trace_cmd->add_option("-o", trace.output, "write the trace to this file");
+  trace_cmd->add_option("-s", trace.max_string, "bytes of data buffers to show (like strace -s)");
+  trace_cmd->add_option("command", trace.command, "the command and its arguments (after --)")->required();
+
   sysgate::policy::PolicySource check_source;
   bool dump = false;
   CLI::App* check_cmd = app.add_subcommand("check", "validate a policy and summarise it");
@@ -87,6 +97,7 @@ int main(int argc, char** argv) {
                    "--allow-exec");
     return sysgate::cli::run_command(run);
   }
+  if (trace_cmd->parsed()) return sysgate::cli::trace_command(trace);
   if (check_cmd->parsed()) {
     if (check_source.file.empty() && check_source.profile.empty()) {
       std::cerr << "sysgate check: give a policy FILE or --profile NAME\n";

@@ -27,6 +27,7 @@
 #include <linux/sched.h>
 
 #include "gate/call.h"
+#include "gate/exec_via_loader.h"
 #include "gate/process.h"
 #include "gate/raw_syscall.h"
 #include "gate/signals.h"
@@ -80,7 +81,7 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       do_exit(t, call);
     case __NR_execve:
     case __NR_execveat:
-      return do_execve(t, uc, call);
+      return exec_via_loader(t, uc, call);
     case __NR_rt_sigreturn:
       die("rt_sigreturn was trapped: the filter must allow it from every address");
     case __NR_prctl: {

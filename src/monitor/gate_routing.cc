@@ -13,28 +13,33 @@ using policy::CmpOp;
 using policy::Condition;
 using policy::Rule;
 
-policy::Policy with_loader_fd_rules(const policy::Policy& policy, int loader_fd) {
+policy::Policy with_loader_fd_rules(const policy::Policy& policy, int loader_fd, const std::vector<int>& more) {
   if (loader_fd < 0) return policy;
-  const policy::Origin origin{policy::Origin::Source::kBuiltin, "loader fd protection"};
-  const uint64_t fd = static_cast<uint64_t>(loader_fd);
+  const policy::Origin origin{policy::Origin::Source::kBuiltin, "protected fd of the gate"};
   auto arg_is = [](uint8_t arg, uint64_t v) { return Condition::compare(arg, 32, CmpOp::kEq, v); };
-  std::vector<Rule> rules = {
-      {SYS_close, arg_is(0, fd), Action::error(EBADF), origin},
-      {SYS_dup2, arg_is(1, fd), Action::error(EBADF), origin},
-      {SYS_dup3, arg_is(1, fd), Action::error(EBADF), origin},
-      {SYS_close_range,
-       Condition::all_of({Condition::compare(0, 32, CmpOp::kLe, fd), Condition::compare(1, 32, CmpOp::kGe, fd)}),
-       Action::error(ENOSYS), origin},
-      {SYS_execveat, Condition::all_of({arg_is(0, fd), Condition::compare(4, 32, CmpOp::kEq, AT_EMPTY_PATH)}),
-       Action::allow(), origin},
-  };
+  std::vector<int> fds = more;
+  fds.insert(fds.begin(), loader_fd);
+  std::vector<Rule> rules;
+  for (int fd : fds) {
+    const uint64_t v = static_cast<uint64_t>(fd);
+    rules.push_back({SYS_close, arg_is(0, v), Action::error(EBADF), origin});
+    rules.push_back({SYS_dup2, arg_is(1, v), Action::error(EBADF), origin});
+    rules.push_back({SYS_dup3, arg_is(1, v), Action::error(EBADF), origin});
+    rules.push_back({SYS_close_range,
+                     Condition::all_of({Condition::compare(0, 32, CmpOp::kLe, v), Condition::compare(1, 32, CmpOp::kGe, v)}),
+                     Action::error(ENOSYS), origin});
+  }
+  rules.push_back({SYS_execveat,
+                   Condition::all_of({arg_is(0, static_cast<uint64_t>(loader_fd)),
+                                      Condition::compare(4, 32, CmpOp::kEq, AT_EMPTY_PATH)}),
+                   Action::allow(), origin});
   return policy::with_leading_rules(policy, rules);
 }
 
 Result<bpf::Program> compile_gated(const policy::Policy& policy, const GateRouting& routing) {
   bpf::CompileOptions options;
   options.trap_outside = {routing.trusted_code.begin, routing.trusted_code.end};
-  return bpf::compile(with_loader_fd_rules(policy, routing.loader_fd), options);
+  return bpf::compile(with_loader_fd_rules(policy, routing.loader_fd, {}), options);
 }
 
 }  // namespace sysgate::monitor

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "base/result.h"
 #include "bpf/program.h"
@@ -38,8 +39,10 @@ struct GateRouting {
   int loader_fd = -1;             // protected fd of sysgate-exec; -1: none
 };
 
-// `policy` plus the loader-fd rules (what the gate-range calls are judged by).
-policy::Policy with_loader_fd_rules(const policy::Policy& policy, int loader_fd);
+// `policy` plus the protection of the loader fd and of `more` fds the gate needs
+// across execs (the trace region): close/dup2/dup3 onto them fail with EBADF,
+// close_range over them with ENOSYS; execveat of the loader fd is allowed.
+policy::Policy with_loader_fd_rules(const policy::Policy& policy, int loader_fd, const std::vector<int>& more);
 
 // Errors: those of bpf::compile (kTooLarge).
 Result<bpf::Program> compile_gated(const policy::Policy& policy, const GateRouting& routing);

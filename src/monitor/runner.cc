@@ -2,22 +2,31 @@
 
 #include <ftw.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 
 #include "bpf/compiler.h"
 #include "monitor/broker.h"
+#include "monitor/exec_broker.h"
 #include "monitor/exec_chain.h"
+#include "monitor/gate_routing.h"
+#include "monitor/loader_image.h"
 #include "monitor/resolved_files.h"
 #include "policy/evaluate.h"
 #include "sandbox/landlock.h"
 #include "sandbox/launcher.h"
 #include "syscalls/call_format.h"
+#include "trace/ring_reader.h"
 
 extern char** environ;
 
@@ -71,6 +80,9 @@ class Monitor {
           sandbox::Listener& listener, pid_t main_pid)
       : policy_(policy), files_(files), options_(options), listener_(listener), main_pid_(main_pid) {}
 
+  // Gated (trace mode): execs are brokered (exec_broker.h), not continued.
+  bool gated = false;
+
   void handle(const sandbox::Notification& n) {
     policy::SyscallInput input;
     input.nr = n.data.nr;
@@ -79,10 +91,19 @@ class Monitor {
     for (int i = 0; i < 6; ++i) input.args[i] = n.data.args[i];
     const policy::Decision d = policy::evaluate(policy_, input);
 
-    // Only execve reaches us with a verdict other than explain: it is always routed here.
+    // Only exec reaches us with a verdict other than explain: it is always routed here.
+    const bool exec = n.data.nr == SYS_execve || n.data.nr == SYS_execveat;
+    std::optional<PathHint> hint;
     switch (d.action.kind) {
       case ActionKind::kAllow:
       case ActionKind::kLog:
+        if (gated && exec) {
+          // The gate asks us to open the program for the loader.
+          BrokerOutcome b = broker_exec(listener_, n, files_);
+          if (b.kind == BrokerOutcome::Kind::kAnswered) return;
+          hint = b.hint;
+          break;
+        }
         (void)listener_.respond_continue(n.id);  // the decision depends on registers only
         return;
       case ActionKind::kErrno:
@@ -92,7 +113,6 @@ class Monitor {
         break;
     }
 
-    std::optional<PathHint> hint;
     if (d.action.kind == ActionKind::kExplain) {
       BrokerOutcome b = broker_path_call(listener_, n, files_);
       if (b.kind == BrokerOutcome::Kind::kAnswered) return;
@@ -106,10 +126,15 @@ class Monitor {
     for (int i = 0; i < 6; ++i) v.args[i] = n.data.args[i];
     sandbox::ProcessMemory memory(v.pid);
     v.call = syscalls::format_call(v.nr, v.args, &memory);
-    v.action = d.action;
-    v.why = explain_refusal(policy_, input, d, hint);
-    v.killed = options_.kill_on_violation || d.action.kind == ActionKind::kKill;
-    v.error = d.action.errno_value ? d.action.errno_value : EPERM;
+    // An exec the policy allows but no file rule lets run: refused like Landlock would (EACCES).
+    policy::Decision shown = d;
+    if (shown.action.kind == ActionKind::kAllow || shown.action.kind == ActionKind::kLog) {
+      shown.action = Action::explain(EACCES);
+    }
+    v.action = shown.action;
+    v.why = explain_refusal(policy_, input, shown, hint);
+    v.killed = options_.kill_on_violation || shown.action.kind == ActionKind::kKill;
+    v.error = shown.action.errno_value ? shown.action.errno_value : EPERM;
     if (v.killed) {
       // The syscall has not run and cannot until we answer: the process dies first.
       kill(v.pid, SIGKILL);
@@ -170,12 +195,23 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // working directory: the exec chain below needs the absolute path.
   if (!executable->empty() && (*executable)[0] != '/') *executable = places.cwd + "/" + *executable;
 
-  // 2. File rules -> Landlock. The command's own exec chain is always executable.
+  // Trace mode starts the command in the loader, which must exist.
+  std::optional<LoaderImage> loader;
+  if (options.trace) {
+    Result<LoaderImage> found = find_loader_image();
+    if (!found) return found.error();
+    loader = std::move(*found);
+  }
+
+  // 2. File rules -> Landlock. The command's own exec chain is always executable
+  // (and the loader, which the kernel execs in trace mode).
   Result<ResolvedFiles> files = resolve_files(policy.file_rules(), places);
   if (!files) return files.error();
   sandbox::UniqueFd ruleset;
   if (!files->empty()) {
-    for (const ChainEntry& c : exec_chain(*executable)) {
+    std::vector<ChainEntry> chain = exec_chain(*executable);
+    if (loader) chain.push_back({loader->path});
+    for (const ChainEntry& c : chain) {
       ResolvedRule r;
       r.path = canonical_path(c.path);
       // The kernel opens each file of the chain for reading with FMODE_EXEC: Landlock wants both rights.
@@ -204,14 +240,72 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     routing.push_back({nr, policy::Condition::always(), Action::explain(),
                        {policy::Origin::Source::kBuiltin, "exec routing"}});
   }
-  Result<bpf::Program> program = bpf::compile(policy::with_leading_rules(policy, routing));
+  // A filter the program stacks with its own listener would receive the
+  // notifications this one sends to the monitor (the kernel notifies the newest
+  // filter's listener) and could answer them itself: never allowed.
+  routing.push_back({SYS_seccomp,
+                     policy::Condition::all_of(
+                         {policy::Condition::compare(0, 32, policy::CmpOp::kEq, SECCOMP_SET_MODE_FILTER),
+                          policy::Condition::masked_eq(1, 32, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                                                       SECCOMP_FILTER_FLAG_NEW_LISTENER)}),
+                     Action::error(EPERM), {policy::Origin::Source::kBuiltin, "no second listener"}});
+  policy::Policy routed = policy::with_leading_rules(policy, routing);
+
+  // Trace mode: the trace region, the loader's fd (protected by the filter) and
+  // the program's fd, which the loader maps (docs/gate.md).
+  std::optional<trace::RingReader> reader;
+  sandbox::UniqueFd loader_fd, target_fd, ring_fd;
+  std::vector<std::string> argv = options.command;
+  if (options.trace) {
+    trace::RegionOptions region;
+    region.max_data = options.trace->max_data;
+    Result<trace::RingReader> created = trace::RingReader::create(region);
+    if (!created) return created.error();
+    reader.emplace(std::move(*created));
+    // The gate's fds live high, out of the way of the program's own numbering
+    // (dup2 onto them fails, see gate_routing.h).
+    struct rlimit nofile {};
+    getrlimit(RLIMIT_NOFILE, &nofile);
+    const int high = static_cast<int>(std::min<rlim_t>(900, nofile.rlim_cur > 64 ? nofile.rlim_cur - 16 : 32));
+    ring_fd.reset(fcntl(reader->fd(), F_DUPFD_CLOEXEC, high));
+    sandbox::UniqueFd opened(open(loader->path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (opened.valid()) loader_fd.reset(fcntl(opened.get(), F_DUPFD_CLOEXEC, high));
+    if (!loader_fd.valid() || !ring_fd.valid()) {
+      return make_error(ErrorCode::kSystem, "cannot open " + loader->path + ": " + strerror(errno));
+    }
+    target_fd.reset(open(executable->c_str(), O_RDONLY | O_CLOEXEC));
+    if (!target_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + *executable + ": " + strerror(errno));
+    const policy::Origin origin{policy::Origin::Source::kBuiltin, "gate set-up"};
+    routed = policy::with_leading_rules(
+        with_loader_fd_rules(routed, loader_fd.get(), {ring_fd.get()}),
+        {// The loader stacks the gate's redirect filter (no listener, no TSYNC): it can only restrict.
+         {SYS_seccomp,
+          policy::Condition::all_of({policy::Condition::compare(0, 32, policy::CmpOp::kEq, SECCOMP_SET_MODE_FILTER),
+                                     policy::Condition::compare(1, 32, policy::CmpOp::kEq, 0)}),
+          Action::allow(), origin},
+         // The loader names the task after the program, as exec would.
+         {SYS_prctl, policy::Condition::compare(0, 32, policy::CmpOp::kEq, PR_SET_NAME), Action::allow(), origin},
+         // What the gate itself needs (src/gate/gate.h), whatever the promises.
+         // Each only changes the process's own signal state or identifies it.
+         {SYS_rt_sigaction, policy::Condition::always(), Action::allow(), origin},
+         {SYS_rt_sigprocmask, policy::Condition::always(), Action::allow(), origin},
+         {SYS_sigaltstack, policy::Condition::always(), Action::allow(), origin},
+         {SYS_gettid, policy::Condition::always(), Action::allow(), origin},
+         {SYS_getpid, policy::Condition::always(), Action::allow(), origin}});
+    std::string gate = "ring=" + std::to_string(ring_fd.get()) + ",loader=" + std::to_string(loader_fd.get()) +
+                       ",filter=1" + (options.trace->payloads ? "" : ",nopayloads");
+    argv = {"sysgate-exec", "--fd", std::to_string(target_fd.get()), "--execfn", *executable, "--gate", gate, "--"};
+    argv.insert(argv.end(), options.command.begin(), options.command.end());
+  }
+  Result<bpf::Program> program = bpf::compile(routed);
   if (!program) return program.error();
 
   // 4. Start it.
   sandbox::LaunchSpec spec;
-  spec.executable = *executable;
-  spec.argv = options.command;
+  spec.executable = loader ? loader->path : *executable;
+  spec.argv = argv;
   spec.env = env;
+  if (options.trace) spec.keep_fds = {loader_fd.get(), target_fd.get(), ring_fd.get()};
   spec.filter = std::move(*program);
   spec.landlock_ruleset_fd = ruleset.valid() ? ruleset.get() : -1;
   Result<sandbox::LaunchedProcess> child = sandbox::launch(spec);
@@ -246,9 +340,16 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
 
   // 5. Serve notifications until the command exits.
   Monitor monitor(policy, *files, options, child->listener, child->pid);
+  monitor.gated = options.trace.has_value();
+  target_fd.reset();  // the child has its copy
+  auto drain = [&] {
+    if (reader) reader->poll([&](const trace::Record& r) { options.trace->on_record(r); });
+  };
   for (;;) {
-    Result<sandbox::Readiness> ready = child->listener.wait(-1, child->pidfd.get());
+    // Tracing: records arrive without a wake-up for us, so look every millisecond.
+    Result<sandbox::Readiness> ready = child->listener.wait(reader ? 1 : -1, child->pidfd.get());
     if (!ready) return ready.error();
+    drain();
     if (ready->notification) {
       Result<std::optional<sandbox::Notification>> n = child->listener.receive();
       if (n && *n) monitor.handle(**n);
@@ -256,6 +357,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     }
     if (ready->other || ready->no_targets) break;
   }
+  drain();
   siginfo_t info{};
   while (waitid(P_PID, static_cast<id_t>(child->pid), &info, WEXITED) != 0) {
     if (errno != EINTR) return make_error(ErrorCode::kSystem, std::string("waitid: ") + strerror(errno));

@@ -16,17 +16,29 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 #include "monitor/violation.h"
 #include "policy/policy.h"
+#include "trace/record.h"
 
 namespace sysgate::monitor {
 
+// Trace mode: the command starts in the loader (sysgate-exec) with the gate
+// armed; every syscall of every thread and process, across execs, reaches
+// on_record, in per-thread order (threads interleave as the monitor drains them).
+struct TraceOptions {
+  std::function<void(const trace::Record&)> on_record;  // called on the monitor's thread
+  uint32_t max_data = 32;  // bytes of data buffers copied per call (strace -s)
+  bool payloads = true;    // copy path and data arguments at all
+};
+
 struct RunOptions {
   std::vector<std::string> command;  // argv; argv[0] is searched in PATH
+  std::optional<TraceOptions> trace;
   bool kill_on_violation = false;    // kill the process instead of returning the errno (still reported)
   std::function<void(const Violation&)> on_violation;
   std::function<void(const std::string&)> on_note;  // degradations and other facts worth a line

@@ -300,11 +300,21 @@ TEST(LoaderExecTest, EntryRegistersAndAlignment) {
 
 // --- the gate hook -------------------------------------------------------------
 
-TEST(LoaderGateHookTest, DefaultBuildHasANoOpHook) {
-  RunResult l = via_loader("/bin/echo", {"/bin/echo", "x"}, {"--gate", "ignored"});
-  EXPECT_EQ(l.status, 0) << describe(l);
-  EXPECT_EQ(l.out, "x\n");
-  EXPECT_EQ(l.err, "");
+// sysgate-exec links the real gate (src/gate/loader_glue.cc): without --gate it
+// runs the program unarmed; with options it arms the gate, and refuses options it
+// does not know rather than run half-armed.
+TEST(LoaderGateHookTest, RealGateArmsOrRefuses) {
+  RunResult plain = via_loader("/bin/echo", {"/bin/echo", "x"}, {});
+  EXPECT_EQ(plain.status, 0) << describe(plain);
+  EXPECT_EQ(plain.out, "x\n");
+  RunResult armed = via_loader("/bin/echo", {"/bin/echo", "x"}, {"--gate", ""});
+  EXPECT_EQ(armed.status, 0) << describe(armed);
+  EXPECT_EQ(armed.out, "x\n");
+  EXPECT_EQ(armed.err, "");
+  RunResult bad = via_loader("/bin/echo", {"/bin/echo", "x"}, {"--gate", "ignored"});
+  EXPECT_EQ(bad.status, 127) << describe(bad);
+  EXPECT_EQ(bad.out, "");
+  EXPECT_EQ(bad.err, "sysgate-exec: gate: unknown --gate option\n");
 }
 
 TEST(LoaderGateHookTest, HookSeesTheNewBlockDynamic) {

@@ -99,3 +99,48 @@ TEST(GateRouting, WithoutExecPromiseOnlyTheLoaderRuns) {
 
 }  // namespace
 }  // namespace sysgate::monitor
+
+// The gate's hand-written redirect filter (src/gate/redirect_filter.cc) must
+// route exactly as the compiler's gate mode does for an allow-everything policy:
+// trap outside the range, allow inside and for rt_sigreturn (x86-64, non-x32
+// numbers; other arches and x32 are the policy filter's to kill).
+#include <random>
+
+#include "gate/redirect_filter.h"
+
+namespace sysgate::monitor {
+namespace {
+
+TEST(RedirectFilter, AgreesWithTheCompilersGateMode) {
+  Result<policy::Policy> all = policy::load_profile("all");
+  ASSERT_TRUE(all.ok());
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    const uint64_t begin = (0x100000000000ull + (rng() % 0x10000) * 4096) & ~0xfffull;
+    const uint64_t end = begin + 4096 * (1 + rng() % 16) - (rng() % 7);
+    sock_filter raw[gate::kRedirectFilterLength];
+    ASSERT_TRUE(gate::build_redirect_filter(begin, end, raw));
+    bpf::Program redirect;
+    for (const sock_filter& f : raw) redirect.instructions.push_back({f.code, f.jt, f.jf, f.k});
+    ASSERT_TRUE(bpf::validate(redirect).ok());
+    Result<bpf::Program> reference = bpf::compile(*all, {.trap_outside = {begin, end}});
+    ASSERT_TRUE(reference.ok());
+    const uint64_t ips[] = {begin, end - 1, end, begin - 1, begin + rng() % (end - begin), rng(),
+                            (begin & 0xffffffffull), begin + (1ull << 32)};
+    for (uint64_t ip : ips) {
+      for (int nr : {0, 1, 15, 59, 231, 322, 435, 470, static_cast<int>(rng() % 512)}) {
+        bpf::SeccompData d;
+        d.nr = nr;
+        d.arch = AUDIT_ARCH_X86_64;
+        d.instruction_pointer = ip;
+        EXPECT_EQ(bpf::run(redirect, d), bpf::run(*reference, d)) << std::hex << "ip " << ip << " nr " << std::dec << nr;
+      }
+    }
+  }
+  sock_filter raw[gate::kRedirectFilterLength];
+  EXPECT_FALSE(gate::build_redirect_filter(0x1fffff000ull, 0x200001000ull, raw));  // spans 4 GiB
+  EXPECT_FALSE(gate::build_redirect_filter(5, 5, raw));
+}
+
+}  // namespace
+}  // namespace sysgate::monitor

@@ -1,0 +1,201 @@
+#include "gate/exec_via_loader.h"
+
+#include <asm/unistd.h>
+#include <linux/errno.h>
+#include <linux/fcntl.h>
+#include <linux/mman.h>
+
+#include "gate/app_memory.h"
+#include "gate/process.h"
+#include "gate/raw_syscall.h"
+#include "gate/trace_emit.h"
+#include "gate/util.h"
+
+namespace sysgate::gate {
+namespace {
+
+constexpr int kMaxScriptDepth = 4;        // the kernel's limit of interpreter nesting (ELOOP past it)
+constexpr uint64_t kMaxArgs = 1u << 20;   // more than ARG_MAX could hold
+constexpr int kLoaderArgs = 8;            // "sysgate-exec" --fd N --execfn P --gate O --
+
+// Zero-initialised (no constructor runs in the gate): `configured` says whether
+// loader_fd is meaningful.
+struct ExecLoader {
+  int loader_fd;
+  int configured;
+  char options[256];
+};
+ExecLoader g_exec __attribute__((visibility("hidden")));
+
+bool is_error(long r) { return r < 0 && r > -4096; }
+
+// Decimal of a non-negative int into buf (at least 12 bytes).
+const char* decimal(long v, char* buf) {
+  char tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v > 0 && n < 20);
+  for (int i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
+  buf[n] = '\0';
+  return buf;
+}
+
+// Counts argv's entries (argv may be NULL: none). -EFAULT if unreadable, -E2BIG if absurd.
+long count_args(uint64_t argv) {
+  if (argv == 0) return 0;
+  for (uint64_t i = 0; i < kMaxArgs; ++i) {
+    const uint64_t slot = argv + 8 * i;
+    if ((i == 0 || (slot & (kPageBytes - 1)) == 0) && !app_probe_read(slot, 8)) return -EFAULT;
+    if (*reinterpret_cast<const uint64_t*>(slot) == 0) return static_cast<long>(i);
+  }
+  return -E2BIG;
+}
+
+// A "#!" line as the kernel parses it: interpreter, then at most one argument
+// (the rest of the line, trimmed). Returns false if buf is not a script.
+bool parse_shebang(char* buf, long n, const char** interp, const char** arg) {
+  if (n < 3 || buf[0] != '#' || buf[1] != '!') return false;
+  long end = 2;
+  while (end < n && buf[end] != '\n') ++end;
+  if (end == n && n == 256) return false;  // line longer than we read: not ours to guess (ENOEXEC below)
+  buf[end] = '\0';
+  char* p = buf + 2;
+  while (*p == ' ' || *p == '\t') ++p;
+  if (*p == '\0') return false;
+  *interp = p;
+  while (*p != '\0' && *p != ' ' && *p != '\t') ++p;
+  *arg = nullptr;
+  if (*p == '\0') return true;
+  *p++ = '\0';
+  while (*p == ' ' || *p == '\t') ++p;
+  char* last = p + string_length(p);
+  while (last > p && (last[-1] == ' ' || last[-1] == '\t')) --last;
+  *last = '\0';
+  if (*p != '\0') *arg = p;
+  return true;
+}
+
+struct Scratch {
+  uint64_t* base = nullptr;
+  uint64_t bytes = 0;
+  ~Scratch() {
+    if (base != nullptr) raw_syscall(__NR_munmap, addr(base), bytes);
+  }
+};
+
+long map_scratch(Scratch* s, uint64_t slots) {
+  const uint64_t bytes = (slots * 8 + kPageBytes - 1) & ~(kPageBytes - 1);
+  const long m = raw_syscall(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                             static_cast<uint64_t>(-1), 0);
+  if (is_error(m)) return m;
+  s->base = reinterpret_cast<uint64_t*>(m);
+  s->bytes = bytes;
+  return 0;
+}
+
+}  // namespace
+
+bool exec_loader_configure(int loader_fd, const char* options) {
+  const uint64_t n = string_length(options);
+  if (loader_fd < 0 || n >= sizeof g_exec.options) return false;
+  copy_bytes(g_exec.options, options, n + 1);
+  g_exec.loader_fd = loader_fd;
+  g_exec.configured = 1;
+  return true;
+}
+
+long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
+  if (g_exec.configured == 0) return do_execve(t, uc, call);
+  trace_syscall(t, trace::kRecordSyscallEnter, call.record_flags, call.nr, call.args, 0);
+
+  const bool at = call.nr == __NR_execveat;
+  uint64_t words[7] = {static_cast<uint64_t>(call.nr), call.args[0], call.args[1], call.args[2],
+                       call.args[3], call.args[4], call.args[5]};
+  // What the program asked to run, and with what; scripts replace these.
+  uint64_t path = at ? call.args[1] : call.args[0];
+  uint64_t argv = at ? call.args[2] : call.args[1];
+  const uint64_t envp = at ? call.args[3] : call.args[2];
+
+  const long argc = count_args(argv);
+  if (argc < 0) return argc;
+  // Room for the loader's arguments, the program's, up to 2 per script level, NULL.
+  Scratch scratch;
+  if (long r = map_scratch(&scratch, kLoaderArgs + 2 * kMaxScriptDepth + static_cast<uint64_t>(argc) + 1); r < 0) {
+    return r;
+  }
+  uint64_t* args_out = scratch.base + kLoaderArgs;  // the program's argv, built in place
+  uint64_t nargs = 0;
+  for (long i = 0; i < argc; ++i) args_out[nargs++] = reinterpret_cast<const uint64_t*>(argv)[i];
+
+  char header[256 + 1];
+  char interp_copy[kMaxScriptDepth][257];
+  for (int depth = 0;; ++depth) {
+    const long fd = sysgate_gate_blocking_syscall(uc, words);
+    if (fd < 0) return fd;  // the monitor's (or the kernel's) answer
+    const long n = raw_syscall(__NR_pread64, static_cast<uint64_t>(fd), addr(header), 256, 0);
+    const char* interp = nullptr;
+    const char* interp_arg = nullptr;
+    if (n > 0 && parse_shebang(header, n, &interp, &interp_arg)) {
+      raw_syscall(__NR_close, static_cast<uint64_t>(fd));
+      if (depth + 1 >= kMaxScriptDepth) return -ELOOP;
+      const uint64_t len = string_length(interp);
+      copy_bytes(interp_copy[depth], interp, len + 1);
+      // argv becomes [interp, arg?, path, argv[1], ...]: shift right by 1 or 2
+      // over argv[0] (the kernel drops the script's argv[0]).
+      const uint64_t extra = interp_arg != nullptr ? 2 : 1;
+      const uint64_t keep = nargs > 0 ? nargs - 1 : 0;
+      for (uint64_t i = keep; i > 0; --i) args_out[i + extra] = args_out[i];
+      args_out[0] = addr(interp_copy[depth]);
+      if (interp_arg != nullptr) {
+        // The argument lives in header, which the next level overwrites: keep it
+        // after the interpreter's copy.
+        const uint64_t alen = string_length(interp_arg);
+        if (len + 1 + alen + 1 > sizeof interp_copy[depth]) return -ENAMETOOLONG;
+        char* a = interp_copy[depth] + len + 1;
+        copy_bytes(a, interp_arg, alen + 1);
+        args_out[1] = addr(a);
+      }
+      args_out[extra] = path;
+      nargs = keep + 1 + extra;
+      path = addr(interp_copy[depth]);
+      words[0] = __NR_execve;
+      words[1] = path;
+      words[2] = addr(args_out);
+      words[3] = envp;
+      args_out[nargs] = 0;
+      continue;
+    }
+
+    // An image: start it in the loader. scratch.base[0..7] are the loader's
+    // own arguments, right before the program's argv at args_out.
+    static const char kName[] = "sysgate-exec";
+    static const char kFd[] = "--fd";
+    static const char kExecfn[] = "--execfn";
+    static const char kGate[] = "--gate";
+    static const char kEnd[] = "--";
+    static const char kEmpty[] = "";
+    char fd_text[24];
+    uint64_t* out = scratch.base;
+    out[0] = addr(kName);
+    out[1] = addr(kFd);
+    out[2] = addr(decimal(fd, fd_text));
+    out[3] = addr(kExecfn);
+    out[4] = path;
+    out[5] = addr(kGate);
+    out[6] = addr(g_exec.options);
+    out[7] = addr(kEnd);
+    // The loader needs an argv[0]; the kernel, too, invents "" for an empty argv.
+    if (nargs == 0) args_out[nargs++] = addr(kEmpty);
+    args_out[nargs] = 0;
+    ring_release(&t->ring);
+    const uint64_t exec_words[7] = {__NR_execveat, static_cast<uint64_t>(g_exec.loader_fd), addr(kEmpty),
+                                    addr(out), envp, AT_EMPTY_PATH, 0};
+    const long r = sysgate_gate_blocking_syscall(uc, exec_words);
+    raw_syscall(__NR_close, static_cast<uint64_t>(fd));
+    return r;  // failed: the handler records it, retaking the ring
+  }
+}
+
+}  // namespace sysgate::gate

@@ -1,0 +1,146 @@
+// The gate's side of the loader hook (src/loader/gate_hook.h): arms the gate in
+// every image the loader starts, from the loader's --gate options:
+//
+//   ring=N      the trace region's memfd (absent: no tracing)
+//   loader=M    the protected fd of sysgate-exec, for execs (exec_via_loader.h)
+//   filter=1    install the redirect filter (redirect_filter.h); the monitor
+//               asks for it on the first image only, since filters survive exec
+//   nopayloads  trace records without copied strings and buffers
+//
+// Options are comma-separated; an unknown one is an error: the loader was
+// started by something other than sysgate, and a silently half-armed gate would
+// trace less than asked. Every failure ends the process (status 127, as the
+// loader's own errors) before the program's first instruction.
+#include <asm/unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "gate/exec_via_loader.h"
+#include "gate/gate.h"
+#include "gate/raw_syscall.h"
+#include "gate/redirect_filter.h"
+#include "loader/gate_hook.h"
+
+namespace sysgate::gate {
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+  static const char kPrefix[] = "sysgate-exec: gate: ";
+  uint64_t n = 0;
+  while (what[n] != '\0') ++n;
+  raw_syscall(__NR_write, 2, addr(kPrefix), sizeof kPrefix - 1);
+  raw_syscall(__NR_write, 2, addr(what), n);
+  raw_syscall(__NR_write, 2, addr("\n"), 1);
+  for (;;) raw_syscall(__NR_exit_group, 127);
+}
+
+bool starts_with(const char* s, const char* prefix) {
+  while (*prefix != '\0') {
+    if (*s++ != *prefix++) return false;
+  }
+  return true;
+}
+
+// Parses a decimal fd from s up to ',' or NUL; -1 if malformed.
+int parse_fd(const char* s, const char** end) {
+  long v = 0;
+  int digits = 0;
+  while (*s >= '0' && *s <= '9' && digits < 10) {
+    v = v * 10 + (*s++ - '0');
+    ++digits;
+  }
+  *end = s;
+  if (digits == 0 || v > 0x7fffffff || (*s != ',' && *s != '\0')) return -1;
+  return static_cast<int>(v);
+}
+
+struct Options {
+  int ring = -1;
+  int loader = -1;
+  bool filter = false;
+  bool no_payloads = false;
+};
+
+Options parse(const char* s) {
+  Options o;
+  while (*s != '\0') {
+    const char* end = s;
+    if (starts_with(s, "ring=")) {
+      o.ring = parse_fd(s + 5, &end);
+      if (o.ring < 0) fail("bad ring= option");
+    } else if (starts_with(s, "loader=")) {
+      o.loader = parse_fd(s + 7, &end);
+      if (o.loader < 0) fail("bad loader= option");
+    } else if (starts_with(s, "filter=1")) {
+      o.filter = true;
+      end = s + 8;
+    } else if (starts_with(s, "nopayloads")) {
+      o.no_payloads = true;
+      end = s + 10;
+    } else {
+      fail("unknown --gate option");
+    }
+    if (*end == ',') ++end;
+    else if (*end != '\0') fail("malformed --gate options");
+    s = end;
+  }
+  return o;
+}
+
+// The options every later image gets: the same, without filter=1.
+void options_for_exec(const Options& o, char* out, uint64_t size) {
+  uint64_t n = 0;
+  auto put = [&](const char* text) {
+    while (*text != '\0' && n + 1 < size) out[n++] = *text++;
+  };
+  auto put_fd = [&](int fd) {
+    char digits[12];
+    int k = 0;
+    do {
+      digits[k++] = static_cast<char>('0' + fd % 10);
+      fd /= 10;
+    } while (fd > 0);
+    while (k > 0 && n + 1 < size) out[n++] = digits[--k];
+  };
+  if (o.ring >= 0) {
+    put("ring=");
+    put_fd(o.ring);
+    put(",");
+  }
+  put("loader=");
+  put_fd(o.loader);
+  if (o.no_payloads) put(",nopayloads");
+  out[n] = '\0';
+}
+
+}  // namespace
+}  // namespace sysgate::gate
+
+extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
+  using namespace sysgate::gate;
+  if (info->gate_options == nullptr) return;  // started without a gate: run unarmed
+  const Options o = parse(info->gate_options);
+
+  GateConfig config;
+  config.ring_fd = o.ring;
+  config.flags = o.no_payloads ? static_cast<uint32_t>(kGateNoPayloads) : 0u;
+  if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");
+
+  if (o.loader >= 0) {
+    char next[128];
+    options_for_exec(o, next, sizeof next);
+    if (!exec_loader_configure(o.loader, next)) fail("cannot configure exec through the loader");
+  }
+  if (o.filter) {
+    sock_filter program[kRedirectFilterLength];
+    if (!build_redirect_filter(info->loader_start, info->loader_end, program)) {
+      fail("the loader image spans a 4 GiB boundary");
+    }
+    const sock_fprog fprog = {kRedirectFilterLength, program};
+    // NO_NEW_PRIVS is inherited from the launcher; flags 0: no listener, no TSYNC
+    // (the loader is single-threaded), which the policy filter allows from here.
+    if (raw_syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, addr(&fprog)) != 0) {
+      fail("cannot install the redirect filter");
+    }
+  }
+}

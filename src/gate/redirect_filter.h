@@ -1,0 +1,42 @@
+// The redirect filter: a tiny second seccomp filter, stacked on the policy's,
+// that sends every syscall made outside the loader image to the gate.
+//
+//   sock_filter prog[kRedirectFilterLength];
+//   if (!build_redirect_filter(info->loader_start, info->loader_end, prog)) die(...);
+//   seccomp(SECCOMP_SET_MODE_FILTER, 0, {kRedirectFilterLength, prog});
+//
+//        ld   [4]                     ; arch
+//        jeq  #AUDIT_ARCH_X86_64, nr, allow   ; the policy filter kills other arches
+//   nr:  ld   [0]
+//        jeq  #__NR_rt_sigreturn, allow, hi   ; the gate cannot emulate it
+//   hi:  ld   [12]                    ; instruction_pointer, high word
+//        jeq  #hi(begin), lo, trap
+//   lo:  ld   [8]                     ; low word
+//        jge  #lo(begin), last, trap
+//   last:jgt  #lo(end - 1), trap, allow
+//   trap: ret TRAP
+//   allow: ret ALLOW
+//
+// Why a second filter and not one: the kernel runs every filter and keeps the
+// most severe verdict (KILL > TRAP > ERRNO > USER_NOTIF > ALLOW), so this one
+// only ever turns a call into a trap that the gate then repeats from inside the
+// loader, where the policy filter alone decides. It grants nothing: it is not
+// part of the sandbox boundary (docs/gate.md). The policy filter stays the one
+// installed by the launcher before the first exec, whose handshake needs that
+// first execve to reach the monitor untrapped.
+//
+// Pure; freestanding.
+#pragma once
+
+#include <linux/filter.h>
+#include <stdint.h>
+
+namespace sysgate::gate {
+
+inline constexpr int kRedirectFilterLength = 11;
+
+// [begin, end) must be non-empty and inside one 4 GiB-aligned window (the loader
+// image is a few pages); false otherwise.
+bool build_redirect_filter(uint64_t begin, uint64_t end, sock_filter out[kRedirectFilterLength]);
+
+}  // namespace sysgate::gate

@@ -1,0 +1,116 @@
+#include "monitor/exec_broker.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <string>
+
+#include "sandbox/notify.h"
+#include "sandbox/unique_fd.h"
+
+namespace sysgate::monitor {
+
+namespace {
+
+using sandbox::UniqueFd;
+
+BrokerOutcome answered() { return {BrokerOutcome::Kind::kAnswered, std::nullopt}; }
+
+std::string link_target(const std::string& link) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const ResolvedFiles& files) {
+  const pid_t pid = static_cast<pid_t>(n.pid);
+  const uint64_t* a = n.data.args;
+  const bool at = n.data.nr == SYS_execveat;
+  const int dirfd = at ? static_cast<int>(a[0]) : AT_FDCWD;
+  const uint64_t path_addr = at ? a[1] : a[0];
+  const int flags = at ? static_cast<int>(a[4]) : 0;
+  if ((flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) != 0) {
+    (void)listener.respond_error(n.id, EINVAL);
+    return answered();
+  }
+
+  // 1. One copy of the path.
+  sandbox::ProcessMemory memory(pid);
+  bool truncated = false;
+  std::optional<std::string> copied = memory.read_string(path_addr, PATH_MAX, &truncated);
+  if (!copied) {
+    (void)listener.respond_error(n.id, EFAULT);
+    return answered();
+  }
+  if (truncated) {
+    (void)listener.respond_error(n.id, ENAMETOOLONG);
+    return answered();
+  }
+  const std::string& path = *copied;
+  if (path.empty() && (flags & AT_EMPTY_PATH) == 0) {
+    (void)listener.respond_error(n.id, ENOENT);
+    return answered();
+  }
+
+  // 2. Where a relative path starts, as the process sees it; then check the pid
+  // still names the process (the /proc links above could name a successor).
+  const std::string base_link = "/proc/" + std::to_string(pid) + (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + std::to_string(dirfd));
+  UniqueFd base(open(base_link.c_str(), O_PATH | O_CLOEXEC));
+  Result<bool> still_there = listener.id_valid(n.id);
+  if (!still_there || !*still_there) return answered();
+  if (!base.valid() && (path.empty() || path[0] != '/')) {
+    (void)listener.respond_error(n.id, dirfd == AT_FDCWD ? ENOENT : EBADF);
+    return answered();
+  }
+
+  // 3. Resolve our copy without side effects.
+  UniqueFd object;
+  if (path.empty()) {
+    object = std::move(base);  // execveat(fd, "", AT_EMPTY_PATH): the fd itself
+  } else {
+    open_how how{};
+    how.flags = O_PATH | O_CLOEXEC | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+    how.resolve = RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(SYS_openat2, base.valid() ? base.get() : AT_FDCWD, path.c_str(), &how, sizeof how);
+    if (fd < 0) {
+      (void)listener.respond_error(n.id, errno);
+      return answered();
+    }
+    object.reset(static_cast<int>(fd));
+  }
+
+  // 4. Judge the object we hold: what execve itself would check, then the x right.
+  struct stat st {};
+  if (fstat(object.get(), &st) != 0) {
+    (void)listener.respond_error(n.id, errno);
+    return answered();
+  }
+  if (!S_ISREG(st.st_mode) || syscall(SYS_faccessat2, object.get(), "", X_OK, AT_EMPTY_PATH) != 0) {
+    (void)listener.respond_error(n.id, EACCES);
+    return answered();
+  }
+  const std::string real = link_target("/proc/self/fd/" + std::to_string(object.get()));
+  if (!files.empty() && (real.empty() || real[0] != '/' || !files.allows(real, policy::kExecute))) {
+    return {BrokerOutcome::Kind::kRefused, PathHint{real.empty() ? path : real, policy::kExecute}};
+  }
+
+  // 5. Reopen that same file for reading and hand it over (not close-on-exec:
+  // the loader reads it after the exec that starts it).
+  UniqueFd file(open(("/proc/self/fd/" + std::to_string(object.get())).c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat again {};
+  if (!file.valid() || fstat(file.get(), &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
+    (void)listener.respond_error(n.id, file.valid() ? EACCES : errno);
+    return answered();
+  }
+  (void)listener.add_fd_and_respond(n.id, file.get(), /*cloexec=*/false);
+  return answered();
+}
+
+}  // namespace sysgate::monitor

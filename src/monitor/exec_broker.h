@@ -1,0 +1,23 @@
+// Brokered exec for gated processes (trace mode; src/gate/exec_via_loader.h).
+//
+// A gated process never execs a program directly: its gate makes the program's
+// execve/execveat, which the filter routes to the monitor; if the policy allows
+// exec, the monitor resolves the path as the process would, checks the file it
+// actually got (regular, executable, and — with file rules — covered by an x
+// right, the check Landlock would have made on a real exec), opens it read-only
+// and puts the descriptor into the process (SECCOMP_IOCTL_NOTIF_ADDFD with
+// SEND): the call "returns" the fd, and the gate hands it to the loader.
+// The same race-free steps as broker.h: one copy of the path, O_PATH resolution
+// without magic links, judging the object held, reopening that same object.
+#pragma once
+
+#include "monitor/broker.h"
+
+namespace sysgate::monitor {
+
+// n must be an execve or execveat notification. kAnswered: the fd was handed
+// over, or the kernel's own error (ENOENT, EACCES for a non-executable file...)
+// was returned. kRefused: the file rules do not grant x on it (report `hint`).
+BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const ResolvedFiles& files);
+
+}  // namespace sysgate::monitor

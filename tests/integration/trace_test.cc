@@ -1,0 +1,119 @@
+// `sysgate trace`: real programs, unmodified, started in the loader with the gate
+// armed; their output must be what it is natively, and the trace must show the
+// calls they made, across fork, exec, threads and static binaries.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/subprocess.h"
+
+namespace sysgate::testing {
+namespace {
+
+const std::string kSysgate = SYSGATE_BIN;
+
+struct Traced {
+  Output run;
+  std::string trace;
+};
+
+Traced trace(const std::vector<std::string>& command, const std::vector<std::string>& flags = {},
+             const std::string& cwd = "") {
+  TempDir dir;
+  const std::string file = dir.path() + "/trace.txt";
+  std::vector<std::string> argv = {kSysgate, "trace", "-f", "-o", file};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.push_back("--");
+  argv.insert(argv.end(), command.begin(), command.end());
+  Traced t;
+  t.run = run(argv, cwd);
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  t.trace = ss.str();
+  return t;
+}
+
+void expect_same_output(const std::vector<std::string>& command, const Traced& t) {
+  Output native = run(command);
+  EXPECT_EQ(t.run.out, native.out) << t.run.err;
+  EXPECT_EQ(t.run.status, native.status) << t.run.err;
+}
+
+TEST(Trace, EchoShowsItsWrite) {
+  Traced t = trace({"/bin/echo", "hello"});
+  expect_same_output({"/bin/echo", "hello"}, t);
+  EXPECT_NE(t.trace.find("write(1, \"hello\\n\", 6) = 6"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3"), std::string::npos)
+      << t.trace;
+  EXPECT_NE(t.trace.find("exit_group(0)"), std::string::npos) << t.trace;
+}
+
+TEST(Trace, ShellPipelineAcrossForkAndExec) {
+  const std::vector<std::string> cmd = {"/bin/sh", "-c", "echo hello | tr a-z A-Z; ls /usr | head -n 2"};
+  Traced t = trace(cmd);
+  expect_same_output(cmd, t);
+  // The children were traced after their exec: tr's own read of its input.
+  EXPECT_NE(t.trace.find("execve(\"/usr/bin/tr\""), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("write(1, \"HELLO\\n\", 6) = 6"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("getdents64("), std::string::npos) << t.trace;
+}
+
+TEST(Trace, ExecChainStaysTraced) {
+  // sh execs python3 in place: the new image must start armed again.
+  const std::vector<std::string> cmd = {"/bin/sh", "-c", "exec /usr/bin/python3 -c 'import os; os.write(1, b\"py\\n\")'"};
+  Traced t = trace(cmd);
+  expect_same_output(cmd, t);
+  EXPECT_NE(t.trace.find("write(1, \"py\\n\", 3) = 3"), std::string::npos) << t.trace;
+}
+
+TEST(Trace, ScriptsRunThroughTheirInterpreter) {
+  TempDir dir;
+  dir.write("s.sh", "#!/bin/sh -e\necho from script \"$1\"\n");
+  ASSERT_EQ(run({"/bin/chmod", "+x", dir.path() + "/s.sh"}).status, 0);
+  const std::vector<std::string> cmd = {"/bin/sh", "-c", dir.path() + "/s.sh arg"};
+  Traced t = trace(cmd);
+  expect_same_output(cmd, t);
+  EXPECT_EQ(t.run.out, "from script arg\n") << t.run.err;
+}
+
+TEST(Trace, PythonThreadsAndSubprocess) {
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import threading, subprocess\n"
+      "out = []\n"
+      "ts = [threading.Thread(target=lambda i=i: out.append(i * i)) for i in range(4)]\n"
+      "[t.start() for t in ts]; [t.join() for t in ts]\n"
+      "print(sorted(out))\n"
+      "print(subprocess.run(['/bin/echo', 'child'], capture_output=True, text=True).stdout, end='')\n"};
+  Traced t = trace(cmd);
+  expect_same_output(cmd, t);
+  EXPECT_NE(t.trace.find("CLONE_THREAD"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("execve(\"/bin/echo\""), std::string::npos) << t.trace;
+}
+
+TEST(Trace, StaticBusybox) {
+  const std::vector<std::string> cmd = {"/bin/busybox", "sh", "-c", "echo static; /bin/busybox true"};
+  Traced t = trace(cmd);
+  expect_same_output(cmd, t);
+  EXPECT_NE(t.trace.find("write(1, \"static\\n\", 7) = 7"), std::string::npos) << t.trace;
+}
+
+TEST(Trace, RefusalsOfAPolicyAppearInTheTrace) {
+  Traced t = trace({"/bin/cat", "/etc/hostname"}, {"--profile", "stdio"});
+  EXPECT_EQ(t.run.status, 1);
+  EXPECT_EQ(t.run.out, "");
+  EXPECT_NE(t.run.err.find("sysgate: denied openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = -EPERM"),
+            std::string::npos)
+      << t.run.err;
+  EXPECT_NE(t.trace.find("openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = -1 EPERM"), std::string::npos) << t.trace;
+}
+
+TEST(Trace, ExitStatusPassesThrough) {
+  Traced t = trace({"/bin/sh", "-c", "exit 7"});
+  EXPECT_EQ(t.run.status, 7) << t.run.err;
+}
+
+}  // namespace
+}  // namespace sysgate::testing
