@@ -76,6 +76,17 @@ TEST(Escape, OwnAllowAllFilterDoesNotLoosen) {
   EXPECT_NE(o.err.find("denied openat"), std::string::npos) << o.err;
 }
 
+// Claim: a program allowed to install filters still cannot install one with its
+// own listener, which would receive (and could continue) the calls the monitor
+// is meant to judge.
+TEST(Escape, SecondListenerCannotAnswerForTheMonitor) {
+  TempDir dir;
+  dir.write("p.toml", "extends = \"stdio\"\n[[rule]]\nsyscalls = [\"seccomp\", \"ioctl\"]\naction = \"allow\"\n");
+  Output o = under({"--policy", dir.path() + "/p.toml"}, {"second-listener", "/etc/hostname"});
+  EXPECT_NE(o.out.find("seccomp listener: -1 errno 1"), std::string::npos) << o.out << o.err;
+  EXPECT_NE(o.out.find("open /etc/hostname: errno 1"), std::string::npos) << o.out << o.err;
+}
+
 // Claim: the sandboxed program cannot reach into its supervisor.
 TEST(Escape, CannotTraceOrWriteTheMonitor) {
   TempDir dir;

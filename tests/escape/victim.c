@@ -15,6 +15,7 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,42 @@ static int loosen(const char* path) {
   return print_file(path);
 }
 
+/* A second supervisor: a stacked filter with its own listener receives the
+ * notifications meant for sysgate's monitor (the kernel picks the newest
+ * filter's listener) and could answer them "continue". */
+static int own_listener_fd = -1;
+static void* serve_own_listener(void* unused) {
+  (void)unused;
+  for (;;) {
+    struct seccomp_notif req;
+    struct seccomp_notif_resp resp;
+    memset(&req, 0, sizeof req);
+    if (ioctl(own_listener_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return NULL;
+    memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    ioctl(own_listener_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+}
+
+static int second_listener(const char* path) {
+  struct sock_filter notify_open[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {4, notify_open};
+  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+  printf("seccomp listener: %ld errno %d\n", r, r < 0 ? errno : 0);
+  if (r >= 0) {
+    own_listener_fd = (int)r;
+    pthread_t t;
+    pthread_create(&t, NULL, serve_own_listener, NULL);
+  }
+  return print_file(path);
+}
+
 static int attack_parent(void) {
   pid_t parent = getppid();
   long r = ptrace(PTRACE_ATTACH, parent, 0, 0);
@@ -121,6 +158,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "toctou") && argc == 5) return toctou(argv[2], argv[3], atoi(argv[4]));
   if (!strcmp(what, "loosen") && argc == 3) return loosen(argv[2]);
   if (!strcmp(what, "ptrace")) return attack_parent();
+  if (!strcmp(what, "second-listener") && argc == 3) return second_listener(argv[2]);
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';
     long r = syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c);
