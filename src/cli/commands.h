@@ -23,6 +23,9 @@ struct TraceFlags {
   bool follow = false;          // -f: [pid N] prefixes
   std::string output;           // -o FILE (default stderr)
   size_t max_string = 32;       // -s N
+  bool summary = false;         // -c: strace -c's table instead of lines
+  bool json = false;            // --json: one object per call
+  std::string expression;       // -e trace=SET
   std::vector<std::string> command;
 };
 

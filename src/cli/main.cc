@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("-f", trace.follow, "prefix lines with [pid N] (every process is always traced)");
   trace_cmd->add_option("-o", trace.output, "write the trace to this file");
   trace_cmd->add_option("-s", trace.max_string, "bytes of data buffers to show (like strace -s)");
+  trace_cmd->add_flag("-c", trace.summary, "count calls and errors per syscall (like strace -c)");
+  trace_cmd->add_flag("--json", trace.json, "one JSON object per call");
+  trace_cmd->add_option("-e", trace.expression, "trace=SET: which syscalls to show (strace's sets and %classes)");
   trace_cmd->add_option("command", trace.command, "the command and its arguments (after --)")->required();
 
   sysgate::policy::PolicySource check_source;

@@ -1,19 +1,115 @@
-// `sysgate trace`: run a command with the gate armed and print its syscalls.
+// `sysgate trace`: run a command with the gate armed and print its syscalls in
+// strace's grammar (src/trace/formatter.h), or strace -c's table (-c).
+#include <asm/unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "cli/commands.h"
 #include "monitor/runner.h"
-#include "syscalls/call_format.h"
-#include "trace/record.h"
+#include "trace/formatter.h"
+#include "trace/summary.h"
+#include "trace/trace_filter.h"
 
 namespace sysgate::cli {
+
+namespace {
+
+// Writes lines to the output; execs are held until their outcome is known
+// (the next record of the same process says whether the exec happened).
+class TracePrinter {
+ public:
+  TracePrinter(FILE* out, const TraceFlags& flags, std::optional<trace::TraceFilter> filter)
+      : out_(out), flags_(flags), filter_(std::move(filter)) {
+    options_.max_string = flags.max_string;
+    options_.pid_prefix = flags.follow;
+  }
+
+  void record(const trace::Record& r) {
+    if (r.kind == trace::kRecordPad || r.kind == trace::kRecordSignal) return;
+    auto pending = pending_exec_.find(r.pid);
+    if (pending != pending_exec_.end()) {
+      trace::Record enter = pending->second;
+      pending_exec_.erase(pending);
+      const bool failed = r.kind == trace::kRecordSyscall && r.nr == enter.nr && r.tid == enter.tid;
+      if (failed) {
+        emit(r);  // the error of the exec
+        return;
+      }
+      emit(trace::exec_result(enter));
+    }
+    if (r.kind == trace::kRecordSyscallEnter) {
+      pending_exec_[r.pid] = r;
+      return;
+    }
+    emit(r);
+    if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && wanted(r.nr) && !flags_.summary && !flags_.json) {
+      line(trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
+    }
+  }
+
+  // Execs whose process ended without another record: the exec happened.
+  void finish() {
+    for (const auto& [pid, enter] : pending_exec_) emit(trace::exec_result(enter));
+    pending_exec_.clear();
+    if (flags_.summary) {
+      const std::string table = summary_.render();
+      std::fwrite(table.data(), 1, table.size(), out_);
+    }
+  }
+
+ private:
+  bool wanted(int nr) const { return !filter_ || filter_->matches(nr); }
+
+  void emit(const trace::Record& r) {
+    if (!wanted(r.nr)) return;
+    if (flags_.summary) {
+      summary_.add(r);
+      return;
+    }
+    line(flags_.json ? trace::format_json(r, options_) : trace::format_record(r, options_));
+  }
+
+  void line(std::string text) {
+    if (text.empty()) return;
+    text += "\n";
+    std::fwrite(text.data(), 1, text.size(), out_);
+  }
+
+  FILE* out_;
+  const TraceFlags& flags_;
+  std::optional<trace::TraceFilter> filter_;
+  trace::FormatOptions options_;
+  trace::Summary summary_;
+  std::map<int32_t, trace::Record> pending_exec_;
+};
+
+}  // namespace
 
 int trace_command(const TraceFlags& flags) {
   policy::PolicySource source = flags.source;
   if (source.file.empty() && source.profile.empty()) source.profile = "all";  // like strace: confine nothing
   Result<policy::Policy> policy = policy::load_policy(source);
   if (!policy) return report_error(policy.error());
+
+  std::optional<trace::TraceFilter> filter;
+  if (!flags.expression.empty()) {
+    std::string set = flags.expression;
+    if (set.rfind("trace=", 0) == 0) set.erase(0, 6);
+    else if (set.find('=') != std::string::npos) {
+      std::cerr << "sysgate trace: only -e trace=SET is supported, not " << flags.expression << "\n";
+      return 2;
+    }
+    Result<trace::TraceFilter> parsed = trace::parse_trace_filter(set);
+    if (!parsed) {
+      std::cerr << "sysgate trace: -e " << flags.expression << ": " << parsed.error().message << "\n";
+      return 2;
+    }
+    filter = std::move(*parsed);
+  }
 
   FILE* out = stderr;
   if (!flags.output.empty()) {
@@ -23,27 +119,20 @@ int trace_command(const TraceFlags& flags) {
       return 2;
     }
   }
+  TracePrinter printer(out, flags, std::move(filter));
   monitor::RunOptions options;
   options.command = flags.command;
   monitor::TraceOptions trace;
-  trace.max_data = flags.max_string;
-  trace.on_record = [&](const trace::Record& r) {
-    trace::RecordMemory memory(r);
-    syscalls::FormatOptions fo;
-    fo.max_string = flags.max_string;
-    std::string line = flags.follow ? "[pid " + std::to_string(r.tid) + "] " : "";
-    line += syscalls::format_call(r.nr, r.args, &memory, fo);
-    if (r.kind == trace::kRecordSyscall) line += " = " + std::to_string(r.ret);
-    else line += " = ?";
-    line += "\n";
-    std::fwrite(line.data(), 1, line.size(), out);
-  };
+  trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));
+  trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   options.trace = trace;
   options.on_violation = [&](const monitor::Violation& v) {
     std::string line = monitor::format_text(v) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
   };
+  options.on_note = [&](const std::string& line) { std::cerr << "sysgate: note: " << line << "\n"; };
   Result<monitor::RunResult> result = monitor::run_confined(*policy, options);
+  printer.finish();
   if (out != stderr) std::fclose(out);
   if (!result) return report_error(result.error());
   return result->exit_status;

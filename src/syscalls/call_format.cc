@@ -101,6 +101,11 @@ std::string format_arg(const SyscallInfo& info, int index, const uint64_t args[6
       return string_arg(value, options.max_string, reader);
     case ArgType::kBufIn:
       return input_buffer_arg(info, spec, value, args, reader, options);
+    case ArgType::kBufOut:
+      if (options.output_buffer) {
+        if (std::optional<std::string> text = options.output_buffer(index, value)) return std::move(*text);
+      }
+      return constants::format_value(spec.type, value);
     case ArgType::kOpenFlags:
       if (info.name == "dup3" || info.name == "pipe2" || info.name == "inotify_init1") {
         return flags_without_access_mode(value);

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,11 @@ class MemoryReader {
 struct FormatOptions {
   size_t max_string = 32;   // like strace -s: longer data buffers are cut and followed by "..."
   size_t max_path = 4096;   // paths are shown whole up to PATH_MAX
+  // Output buffers (kBufOut arguments) hold something only after the call
+  // returned. When set, called with such an argument's index and value: a string
+  // it returns is printed instead of the address (trace/formatter.cc shows what
+  // the kernel wrote there, as strace does on exit). Unset: the address.
+  std::function<std::optional<std::string>(int index, uint64_t value)> output_buffer;
 };
 
 // "name(arg, arg, ...)" without the return value. reader may be nullptr (then

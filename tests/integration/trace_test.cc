@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "support/subprocess.h"
@@ -31,7 +32,8 @@ Traced trace(const std::vector<std::string>& command, const std::vector<std::str
   std::ifstream in(file);
   std::stringstream ss;
   ss << in.rdbuf();
-  t.trace = ss.str();
+  // strace aligns " = " at column 40; compare calls without that padding.
+  t.trace = std::regex_replace(ss.str(), std::regex(" +="), " =");
   return t;
 }
 
@@ -107,7 +109,37 @@ TEST(Trace, RefusalsOfAPolicyAppearInTheTrace) {
   EXPECT_NE(t.run.err.find("sysgate: denied openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = -EPERM"),
             std::string::npos)
       << t.run.err;
-  EXPECT_NE(t.trace.find("openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = -1 EPERM"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = -1 EPERM (Operation not permitted)"), std::string::npos) << t.trace;
+}
+
+TEST(Trace, ExecsAndExitsAreShownAsStraceDoes) {
+  Traced t = trace({"/bin/sh", "-c", "/bin/true; exit 3"});
+  EXPECT_EQ(t.run.status, 3);
+  EXPECT_NE(t.trace.find("execve(\"/bin/true\""), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find(") = 0\n"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("+++ exited with 0 +++"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("+++ exited with 3 +++"), std::string::npos) << t.trace;
+  // A failed exec is one line with its error.
+  Traced missing = trace({"/bin/sh", "-c", "/nonexistent/x 2>/dev/null; true"});
+  EXPECT_NE(missing.trace.find("execve(\"/nonexistent/x\", "), std::string::npos) << missing.trace;
+  EXPECT_NE(missing.trace.find("= -1 ENOENT (No such file or directory)"), std::string::npos) << missing.trace;
+}
+
+TEST(Trace, SummaryAndFilter) {
+  Traced c = trace({"/bin/echo", "x"}, {"-c"});
+  EXPECT_NE(c.trace.find("calls    errors syscall"), std::string::npos) << c.trace;
+  EXPECT_NE(c.trace.find(" write\n"), std::string::npos) << c.trace;
+  Traced e = trace({"/bin/echo", "x"}, {"-e", "trace=write"});
+  EXPECT_EQ(e.trace.find("openat("), std::string::npos) << e.trace;
+  EXPECT_NE(e.trace.find("write(1, \"x\\n\", 2) = 2"), std::string::npos) << e.trace;
+  Output bad = run({kSysgate, "trace", "-e", "trace=opne", "--", "/bin/true"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("invalid system call 'opne'"), std::string::npos) << bad.err;
+}
+
+TEST(Trace, JsonLines) {
+  Traced j = trace({"/bin/echo", "x"}, {"--json"});
+  EXPECT_NE(j.trace.find("\"syscall\":\"write\""), std::string::npos) << j.trace;
 }
 
 TEST(Trace, ExitStatusPassesThrough) {

@@ -1,0 +1,86 @@
+// Trace records as `strace -f` prints them: one line per record, returned as a
+// string (the library never prints).
+//
+//   trace::FormatOptions options{.max_string = 32, .pid_prefix = several_tasks};
+//   reader->poll([&](const trace::Record& r) {
+//     out << trace::format_record(r, options) << "\n";
+//   });
+//   // openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3
+//   // read(3, "root:x:0:0:root:/root:/bin/bash\n"..., 4096) = 1234
+//   // [pid  4242] openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
+//   // exit_group(0)                           = ?
+//   out << trace::format_exited(tid, 0, options) << "\n";   // +++ exited with 0 +++
+//
+// What each kind of record becomes:
+//   kRecordSyscall       the call, its arguments (output buffers such as read's
+//                        show what the kernel wrote, from the record's payload),
+//                        " = " aligned at column 40 as strace does, the result.
+//   kRecordExit          "exit_group(0) = ?"; the caller prints format_exited()
+//                        when it learns the process ended.
+//   kRecordSyscallEnter  execve/execveat, which returns only on failure. The
+//                        caller resolves it from the next record of the same pid:
+//                        a kRecordSyscall of the same call carries the error (format
+//                        that record as usual); anything else means the exec
+//                        happened: format_exec_success(enter) gives "... = 0".
+//                        format_record(enter) gives strace's unresolved form,
+//                        `execve("/bin/ls", ...) <unfinished ...>`, for an exec
+//                        whose outcome never came (the process was killed).
+//   kRecordSignal, kRecordPad  "" (no signal records are written yet).
+//
+// Pure functions of their arguments; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "trace/record.h"
+
+namespace sysgate::trace {
+
+struct FormatOptions {
+  // strace -s: bytes of a data buffer or non-path string shown before "...".
+  size_t max_string = 32;
+  // "[pid  1234] " before each line, with the record's tid, as strace -f does
+  // while it follows more than one task. The caller knows how many there are.
+  bool pid_prefix = false;
+  // strace -a: the column " = " is aligned to (counting the prefix).
+  size_t align_column = 40;
+};
+
+// The call with its arguments and no result: `read(3, "abc", 4096)`. For a
+// completed call, output buffers show what the kernel wrote.
+std::string format_call_text(const Record& record, const FormatOptions& options = {});
+
+// The result as strace prints it after the call: "= 3", "= 0x7f12a000" (mmap,
+// mremap, brk, shmat), "= 022" (umask), "= 0x8002 (flags O_RDWR|O_LARGEFILE)"
+// (fcntl F_GETFL), "= -1 ENOENT (No such file or directory)",
+// "= ? ERESTARTSYS (To be restarted if SA_RESTART is set)", "= ?" (exit, exit_group,
+// and a kRecordSyscallEnter). ret is the raw kernel value: -4095..-1 is -errno.
+std::string format_result(const Record& record);
+
+// The whole strace line for a record (no trailing newline); see the table above.
+std::string format_record(const Record& record, const FormatOptions& options = {});
+
+// An execve/execveat enter record as the completed call the exec became:
+// kind kRecordSyscall, ret 0. format_record(exec_result(enter)) == format_exec_success(enter).
+Record exec_result(const Record& enter);
+std::string format_exec_success(const Record& enter, const FormatOptions& options = {});
+
+// "+++ exited with 3 +++" (status: the exit code, 0..255) and
+// "+++ killed by SIGKILL +++" / "+++ killed by SIGSEGV (core dumped) +++",
+// with the "[pid N] " prefix when options.pid_prefix.
+std::string format_exited(int32_t tid, int status, const FormatOptions& options = {});
+std::string format_killed(int32_t tid, int signal, bool core_dumped, const FormatOptions& options = {});
+
+// One JSON object on one line:
+//   {"pid":12,"tid":12,"syscall":"openat","nr":257,"args":[4294967196,...,0,0],
+//    "call":"openat(AT_FDCWD, \"/x\", O_RDONLY)","ret":-2,"errno":"ENOENT",
+//    "text":"openat(AT_FDCWD, \"/x\", O_RDONLY) = -1 ENOENT (No such file or directory)"}
+// args are the six raw registers; ret is the raw kernel value, null when there is
+// none (exit records, an unresolved exec); errno is the error's name, null on
+// success (or for an error number without a name). Bytes that are not UTF-8 in
+// the text fields are replaced (U+FFFD), never emitted raw.
+std::string format_json(const Record& record, const FormatOptions& options = {});
+
+}  // namespace sysgate::trace

@@ -1,0 +1,282 @@
+// trace::format_record and friends against what strace 6.1 printed for the same
+// calls. Each expected line was copied from a real `strace -f` run (of cat, sh,
+// and small C programs); where sysgate cannot print strace's exact line (execve's
+// argv, nanosleep's struct) the test says so and checks sysgate's own shape.
+#include "trace/formatter.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "syscalls/syscall_table.h"
+#include "trace/record.h"
+
+namespace sysgate::trace {
+namespace {
+
+int nr_of(const char* name) {
+  const syscalls::SyscallInfo* info = syscalls::by_name(name);
+  EXPECT_NE(info, nullptr) << name;
+  return info != nullptr ? info->nr : -1;
+}
+
+uint64_t neg(int64_t v) { return static_cast<uint64_t>(v); }
+
+Payload path(int arg, uint64_t addr, std::string text) {
+  return Payload{.arg = arg, .kind = kPayloadPath, .truncated = false, .addr = addr, .bytes = std::move(text)};
+}
+Payload data_in(int arg, uint64_t addr, std::string bytes) {
+  return Payload{.arg = arg, .kind = kPayloadDataIn, .truncated = false, .addr = addr, .bytes = std::move(bytes)};
+}
+Payload data_out(int arg, uint64_t addr, std::string bytes, bool truncated = false) {
+  return Payload{.arg = arg, .kind = kPayloadDataOut, .truncated = truncated, .addr = addr, .bytes = std::move(bytes)};
+}
+
+Record call(const char* name, std::vector<uint64_t> args, int64_t ret, std::vector<Payload> payloads = {},
+            RecordKind kind = kRecordSyscall, int32_t tid = 4242) {
+  Record r;
+  r.kind = kind;
+  r.tid = tid;
+  r.pid = tid;
+  r.nr = nr_of(name);
+  for (size_t i = 0; i < args.size() && i < 6; ++i) r.args[i] = args[i];
+  r.ret = ret;
+  r.payloads = std::move(payloads);
+  return r;
+}
+
+// The first 1221 bytes cat read from /etc/passwd start like this.
+const std::string kPasswd =
+    "root:x:0:0:root:/root:/bin/bash\n"
+    "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+    "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n";
+
+TEST(TraceFormatter, SuccessfulCallsAlignTheResultAtColumn40) {
+  EXPECT_EQ(format_record(call("openat", {neg(-100), 0x7f10, 0x80000}, 3, {path(1, 0x7f10, "/etc/ld.so.cache")})),
+            "openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3");
+  EXPECT_EQ(format_record(call("close", {3}, 0)), "close(3)                                = 0");
+  EXPECT_EQ(format_record(call("getuid", {}, 0)), "getuid()                                = 0");
+  EXPECT_EQ(format_record(call("write", {1, 0x5000, 7}, 7, {data_in(1, 0x5000, std::string("\0\1\2abc\n", 7))})),
+            "write(1, \"\\0\\1\\2abc\\n\", 7)              = 7");
+}
+
+TEST(TraceFormatter, ErrorsShowMinusOneTheErrnoNameAndGlibcsMessage) {
+  EXPECT_EQ(format_record(call("access", {0x7f20, 4}, -2, {path(0, 0x7f20, "/etc/ld.so.preload")})),
+            "access(\"/etc/ld.so.preload\", R_OK)      = -1 ENOENT (No such file or directory)");
+  EXPECT_EQ(format_record(call("close", {0xffffffff00000063ull}, -9)),
+            "close(99)                               = -1 EBADF (Bad file descriptor)");
+  EXPECT_EQ(format_record(call("wait4", {neg(-1), 0x7ffc0d2eb210, 1, 0}, -10)),
+            "wait4(-1, 0x7ffc0d2eb210, 1, NULL)      = -1 ECHILD (No child processes)");  // strace: WNOHANG
+  // Kernel-internal errors strace names, glibc has no text for; and a number without a name.
+  EXPECT_EQ(format_result(call("ioctl", {3, 0x5401, 0}, -515)), "= -1 ENOIOCTLCMD (Unknown error 515)");
+  EXPECT_EQ(format_result(call("ioctl", {3, 0x5401, 0}, -600)), "= -1 (errno 600)");
+  EXPECT_EQ(format_result(call("ioctl", {3, 0x5401, 0}, -4095)), "= -1 (errno 4095)");
+  EXPECT_EQ(format_result(call("lseek", {3, 0, 0}, -4096)), "= -4096");  // not an error value
+}
+
+TEST(TraceFormatter, RestartErrorsAsStraceShowsThem) {
+  EXPECT_EQ(format_record(call("read", {3, 0x7fff4ca65770, 10}, -512)),
+            "read(3, 0x7fff4ca65770, 10)             = ? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+  EXPECT_EQ(format_record(call("pause", {}, -514)),
+            "pause()                                 = ? ERESTARTNOHAND (To be restarted if no handler)");
+  EXPECT_EQ(format_result(call("fork", {}, -513)), "= ? ERESTARTNOINTR (To be restarted)");
+  // strace: nanosleep({tv_sec=5, tv_nsec=0}, NULL)  = ? ERESTART_RESTARTBLOCK (Interrupted by signal)
+  EXPECT_EQ(format_result(call("nanosleep", {0x7ffd0000, 0}, -516)),
+            "= ? ERESTART_RESTARTBLOCK (Interrupted by signal)");
+}
+
+TEST(TraceFormatter, PointerReturningCallsInHex) {
+  EXPECT_EQ(format_record(call("brk", {0}, 0x56396457a000)), "brk(NULL)                               = 0x56396457a000");
+  EXPECT_EQ(format_record(call("mmap", {0, 8192, 3, 0x22, neg(-1), 0}, 0x7f6d0d594000)),
+            "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f6d0d594000");
+  EXPECT_EQ(format_result(call("mremap", {0x7f44e7e25000, 4096, 8192, 1, 0}, 0x7f44e7e23000)), "= 0x7f44e7e23000");
+  EXPECT_EQ(format_result(call("shmat", {5, 0, 0}, 0x7f0000000000)), "= 0x7f0000000000");
+  EXPECT_EQ(format_result(call("mmap", {0, 8192, 3, 0x22, neg(-1), 0}, -12)), "= -1 ENOMEM (Cannot allocate memory)");
+}
+
+TEST(TraceFormatter, ResultsStraceDecodes) {
+  EXPECT_EQ(format_record(call("umask", {022}, 022)), "umask(022)                              = 022");
+  EXPECT_EQ(format_record(call("umask", {0}, 022)), "umask(000)                              = 022");
+  EXPECT_EQ(format_record(call("fcntl", {1, 3}, 0x8001)),
+            "fcntl(1, F_GETFL)                       = 0x8001 (flags O_WRONLY|O_LARGEFILE)");
+  EXPECT_EQ(format_record(call("fcntl", {1, 1}, 0)), "fcntl(1, F_GETFD)                       = 0");
+  EXPECT_EQ(format_record(call("fcntl", {1, 1}, 1)),
+            "fcntl(1, F_GETFD)                       = 0x1 (flags FD_CLOEXEC)");
+  EXPECT_EQ(format_record(call("fcntl", {1, 0, 10}, 11)), "fcntl(1, F_DUPFD, 10)                   = 11");
+}
+
+TEST(TraceFormatter, ReadShowsWhatTheKernelWroteUpToMaxString) {
+  EXPECT_EQ(format_record(call("read", {3, 0x9000, 131072}, 1221, {data_out(1, 0x9000, kPasswd)})),
+            "read(3, \"root:x:0:0:root:/root:/bin/bash\\n\"..., 131072) = 1221");
+  EXPECT_EQ(format_record(call("read", {3, 0x9000, 10}, 10, {data_out(1, 0x9000, "root:x:0:0")})),
+            "read(3, \"root:x:0:0\", 10)               = 10");
+  EXPECT_EQ(format_record(call("pread64", {3, 0x9000, 5, 0}, 5, {data_out(1, 0x9000, "root:")})),
+            "pread64(3, \"root:\", 5, 0)               = 5");
+  EXPECT_EQ(format_record(call("read", {3, 0x9000, 0}, 0)), "read(3, \"\", 0)                          = 0");
+  EXPECT_EQ(format_record(call("read", {3, 0x9000, 4096}, 0)), "read(3, \"\", 4096)                       = 0");
+  // A failed read shows the buffer's address (NULL for 0).
+  EXPECT_EQ(format_record(call("read", {neg(-1), 0x7fff14c56b80, 10}, -9)),
+            "read(-1, 0x7fff14c56b80, 10)            = -1 EBADF (Bad file descriptor)");
+  EXPECT_EQ(format_record(call("read", {3, 0, 10}, -14)),
+            "read(3, NULL, 10)                       = -1 EFAULT (Bad address)");
+  // Binary data in octal escapes, as strace prints an ELF header.
+  const std::string elf("\177ELF\2\1\1\3\0\0\0\0\0\0\0\0\3\0>\0\1\0\0\0\20t\2\0\0\0\0\0\x40\0\0\0", 36);
+  EXPECT_EQ(format_record(call("read", {3, 0x9000, 832}, 832, {data_out(1, 0x9000, elf)})),
+            "read(3, \"\\177ELF\\2\\1\\1\\3\\0\\0\\0\\0\\0\\0\\0\\0\\3\\0>\\0\\1\\0\\0\\0\\20t\\2\\0\\0\\0\\0\\0\"..., 832) = 832");
+}
+
+TEST(TraceFormatter, MaxStringIsStraceMinusS) {
+  const Record r = call("read", {3, 0x9000, 100}, 100, {data_out(1, 0x9000, kPasswd.substr(10, 100))});
+  EXPECT_EQ(format_record(r), "read(3, \":root:/root:/bin/bash\\ndaemon:x:1\"..., 100) = 100");
+  EXPECT_EQ(format_record(r, {.max_string = 5}), "read(3, \":root\"..., 100)                = 100");
+  EXPECT_EQ(format_record(r, {.max_string = 0}), "read(3, \"\"..., 100)                     = 100");
+  EXPECT_EQ(format_record(r, {.max_string = 100}), "read(3, " + std::string("\":root:/root:/bin/bash\\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\\nbin:x:2:2:bin:/bin:/usr/sbin/n\"") + ", 100) = 100");
+  // The gate copied fewer bytes than -s asks for (its max_data): what there is, then "...".
+  const Record short_copy = call("read", {3, 0x9000, 100}, 100, {data_out(1, 0x9000, "root:", true)});
+  EXPECT_EQ(format_record(short_copy, {.max_string = 64}), "read(3, \"root:\"..., 100)                = 100");
+  // A record without the payload (copying disabled): the address.
+  EXPECT_EQ(format_record(call("read", {3, 0x9000, 100}, 100)), "read(3, 0x9000, 100)                    = 100");
+  // write's input buffer obeys -s too.
+  const Record w = call("write", {1, 0x5000, 40}, 40, {data_in(1, 0x5000, kPasswd.substr(0, 40))});
+  EXPECT_EQ(format_record(w, {.max_string = 4}), "write(1, \"root\"..., 40)                 = 40");
+}
+
+TEST(TraceFormatter, OtherOutputBuffers) {
+  EXPECT_EQ(format_record(call("readlink", {0x7f30, 0x9000, 4096}, 7,
+                               {path(0, 0x7f30, "/proc/self/exe"), data_out(1, 0x9000, "/tmp/t1")})),
+            "readlink(\"/proc/self/exe\", \"/tmp/t1\", 4096) = 7");
+  EXPECT_EQ(format_record(call("readlink", {0x7f30, 0x9000, 4}, 4,
+                               {path(0, 0x7f30, "/proc/self/exe"), data_out(1, 0x9000, "/tmp")})),
+            "readlink(\"/proc/self/exe\", \"/tmp\", 4)   = 4");
+  // getcwd's result counts the NUL; the path is shown whole.
+  EXPECT_EQ(format_record(call("getcwd", {0x9000, 4096}, 5, {data_out(0, 0x9000, std::string("/tmp\0", 5))})),
+            "getcwd(\"/tmp\", 4096)                    = 5");
+  // getrandom in hex, as strace forces it.
+  const std::string random("\x4b\x58\x38\x24\x0d\xd8\x55\xb6\xee\xfa\x7f\x4c\xad\xad\xcb\xb3"
+                           "\x88\xd3\x98\xbd\x1a\x4f\x53\xf7\xb2\x89\x24\x1d\xdf\xb4\x5b\x06"
+                           "\x01\x02\x03\x04\x05\x06\x07\x08",
+                           40);
+  EXPECT_EQ(format_record(call("getrandom", {0x9000, 40, 0}, 40, {data_out(0, 0x9000, random)})),
+            "getrandom(\"\\x4b\\x58\\x38\\x24\\x0d\\xd8\\x55\\xb6\\xee\\xfa\\x7f\\x4c\\xad\\xad\\xcb\\xb3\\x88\\xd3"
+            "\\x98\\xbd\\x1a\\x4f\\x53\\xf7\\xb2\\x89\\x24\\x1d\\xdf\\xb4\\x5b\\x06\"..., 40, 0) = 40");
+  // getdents64: the address and the number of entries ("." and "..", 24 bytes each).
+  std::string dirents;
+  for (const char* name : {".", ".."}) {
+    std::string entry(24, '\0');
+    entry[16] = 24;
+    entry[18] = 4;  // DT_DIR
+    entry.replace(19, std::char_traits<char>::length(name), name);
+    dirents += entry;
+  }
+  EXPECT_EQ(format_record(call("getdents64", {5, 0x7fff4ca64760, 4096}, 48, {data_out(1, 0x7fff4ca64760, dirents)})),
+            "getdents64(5, 0x7fff4ca64760 /* 2 entries */, 4096) = 48");
+  EXPECT_EQ(format_record(call("getdents64", {5, 0x7fff4ca64760, 4096}, 0)),
+            "getdents64(5, 0x7fff4ca64760 /* 0 entries */, 4096) = 0");
+  // More entries than the gate copied: no count, the address alone.
+  EXPECT_EQ(format_record(call("getdents64", {5, 0x7fff4ca64760, 32768}, 8000,
+                               {data_out(1, 0x7fff4ca64760, dirents, true)})),
+            "getdents64(5, 0x7fff4ca64760, 32768)    = 8000");
+}
+
+TEST(TraceFormatter, PidPrefixUsesTheTid) {
+  const FormatOptions several{.pid_prefix = true};
+  EXPECT_EQ(format_record(call("exit_group", {0}, 0, {}, kRecordExit, 28812), several),
+            "[pid 28812] exit_group(0)               = ?");
+  EXPECT_EQ(format_exited(28812, 0, several), "[pid 28812] +++ exited with 0 +++");
+  Record thread = call("getpid", {}, 77, {}, kRecordSyscall, 79);
+  thread.pid = 77;
+  EXPECT_EQ(format_record(thread, several), "[pid    79] getpid()                    = 77");
+}
+
+TEST(TraceFormatter, ExitGroupThenExitedLine) {
+  EXPECT_EQ(format_record(call("exit_group", {3}, 0, {}, kRecordExit)), "exit_group(3)                           = ?");
+  EXPECT_EQ(format_exited(4242, 3), "+++ exited with 3 +++");
+  EXPECT_EQ(format_record(call("exit", {0}, 0, {}, kRecordExit)), "exit(0)                                 = ?");
+  EXPECT_EQ(format_killed(4242, 9, false), "+++ killed by SIGKILL +++");
+  EXPECT_EQ(format_killed(4242, 11, true, {.pid_prefix = true}), "[pid  4242] +++ killed by SIGSEGV (core dumped) +++");
+}
+
+TEST(TraceFormatter, Execve) {
+  // strace: execve("/usr/bin/sh", ["sh", "-c", "..."], 0x7fffb350a658 /* 37 vars */) = 0
+  // The gate does not copy argv and envp yet: their addresses stand in.
+  const Record enter = call("execve", {0x7f40, 0x7fffb350a640, 0x7fffb350a658}, 0, {path(0, 0x7f40, "/usr/bin/sh")},
+                            kRecordSyscallEnter);
+  EXPECT_EQ(format_exec_success(enter), "execve(\"/usr/bin/sh\", 0x7fffb350a640, 0x7fffb350a658) = 0");
+  EXPECT_EQ(format_record(exec_result(enter)), format_exec_success(enter));
+  EXPECT_EQ(exec_result(enter).kind, kRecordSyscall);
+  // Unresolved (the process died in the exec): strace's unfinished form.
+  EXPECT_EQ(format_record(enter, {.pid_prefix = true}),
+            "[pid  4242] execve(\"/usr/bin/sh\", 0x7fffb350a640, 0x7fffb350a658 <unfinished ...>");
+  EXPECT_EQ(format_result(enter), "= ?");
+  // Failure: the gate's second record carries the error.
+  const Record failed = call("execve", {0x7f40, 0x7fffb350a640, 0x7fffb350a658}, -2, {path(0, 0x7f40, "/nonexistent")});
+  EXPECT_EQ(format_record(failed),
+            "execve(\"/nonexistent\", 0x7fffb350a640, 0x7fffb350a658) = -1 ENOENT (No such file or directory)");
+  const Record at = call("execveat", {3, 0x7f40, 0x10, 0x20, 0x1000}, 0, {path(1, 0x7f40, "")}, kRecordSyscallEnter);
+  EXPECT_EQ(format_exec_success(at), "execveat(3, \"\", 0x10, 0x20, AT_EMPTY_PATH) = 0");
+}
+
+TEST(TraceFormatter, RecordsThatAreNotCallsGiveNothing) {
+  Record pad;
+  pad.kind = kRecordPad;
+  EXPECT_EQ(format_record(pad), "");
+  Record signal;
+  signal.kind = kRecordSignal;
+  EXPECT_EQ(format_record(signal), "");
+}
+
+TEST(TraceFormatter, JsonHasEveryFieldAndParses) {
+  const Record r = call("openat", {neg(-100), 0x7f10, 0}, -2, {path(1, 0x7f10, "/nope \"quoted\"\n")});
+  const std::string line = format_json(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  const nlohmann::json j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["pid"], 4242);
+  EXPECT_EQ(j["tid"], 4242);
+  EXPECT_EQ(j["syscall"], "openat");
+  EXPECT_EQ(j["nr"], 257);
+  ASSERT_TRUE(j["args"].is_array());
+  ASSERT_EQ(j["args"].size(), 6u);
+  EXPECT_EQ(j["args"][0].get<uint64_t>(), 0xffffffffffffff9cull);
+  EXPECT_EQ(j["args"][1].get<uint64_t>(), 0x7f10u);
+  EXPECT_EQ(j["call"], "openat(AT_FDCWD, \"/nope \\\"quoted\\\"\\n\", O_RDONLY)");
+  EXPECT_EQ(j["ret"], -2);
+  EXPECT_EQ(j["errno"], "ENOENT");
+  EXPECT_EQ(j["text"], format_record(r));
+  EXPECT_EQ(j["text"], "openat(AT_FDCWD, \"/nope \\\"quoted\\\"\\n\", O_RDONLY) = -1 ENOENT (No such file or directory)");
+
+  const nlohmann::json ok = nlohmann::json::parse(format_json(call("close", {3}, 0)));
+  EXPECT_EQ(ok["ret"], 0);
+  EXPECT_TRUE(ok["errno"].is_null());
+  const nlohmann::json exit = nlohmann::json::parse(format_json(call("exit_group", {1}, 0, {}, kRecordExit)));
+  EXPECT_TRUE(exit["ret"].is_null());
+  EXPECT_EQ(exit["text"], "exit_group(1)                           = ?");
+  const nlohmann::json restart = nlohmann::json::parse(format_json(call("pause", {}, -514)));
+  EXPECT_EQ(restart["errno"], "ERESTARTNOHAND");
+  EXPECT_TRUE(nlohmann::json::parse(format_json(call("ioctl", {3, 0, 0}, -600)))["errno"].is_null());
+  // The prefix option reaches "text", never the other fields.
+  const nlohmann::json prefixed = nlohmann::json::parse(format_json(call("close", {3}, 0), {.pid_prefix = true}));
+  EXPECT_EQ(prefixed["text"], "[pid  4242] close(3)                    = 0");
+  EXPECT_EQ(prefixed["call"], "close(3)");
+}
+
+TEST(TraceFormatter, HostileBytesStayEscapedAndBounded) {
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
+  const Record r = call("read", {3, 0x9000, 256}, 256, {data_out(1, 0x9000, bytes)});
+  const std::string line = format_record(r, {.max_string = 256});
+  for (const char c : line) {
+    EXPECT_TRUE(c >= 0x20 && c < 0x7f) << static_cast<int>(static_cast<unsigned char>(c));
+  }
+  EXPECT_NO_THROW(nlohmann::json::parse(format_json(r, {.max_string = 256})));
+  // A payload longer than the result claims is cut to the result.
+  const Record liar = call("read", {3, 0x9000, 100}, 3, {data_out(1, 0x9000, "abcdef")});
+  EXPECT_EQ(format_record(liar), "read(3, \"abc\", 100)                     = 3");
+  // A payload at another address than the argument is not used.
+  const Record moved = call("read", {3, 0x9000, 100}, 3, {data_out(1, 0x9999, "abc")});
+  EXPECT_EQ(format_record(moved), "read(3, 0x9000, 100)                    = 3");
+}
+
+}  // namespace
+}  // namespace sysgate::trace

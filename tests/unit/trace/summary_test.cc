@@ -1,0 +1,150 @@
+// trace::Summary: strace -c's counts over hand-built records. The table's
+// layout is strace 6.1's (`strace -c -U calls,errors,name`, and the default
+// columns for zero_time_columns); times are never measured.
+#include "trace/summary.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "syscalls/syscall_table.h"
+
+namespace sysgate::trace {
+namespace {
+
+Record rec(const char* name, int64_t ret, RecordKind kind = kRecordSyscall, int32_t tid = 10) {
+  Record r;
+  r.kind = kind;
+  r.tid = tid;
+  r.pid = tid;
+  r.nr = syscalls::by_name(name)->nr;
+  r.ret = ret;
+  return r;
+}
+
+// A small program's trace: 5 reads, 4 openat (2 failed), 3 mmap, 3 close (1 failed),
+// a failed execve then a successful one, exit_group.
+std::vector<Record> sample() {
+  std::vector<Record> v;
+  v.push_back(rec("execve", 0, kRecordSyscallEnter));
+  v.push_back(rec("execve", -2));  // the failure of the enter above
+  v.push_back(rec("execve", 0, kRecordSyscallEnter));
+  for (int i = 0; i < 3; ++i) v.push_back(rec("mmap", 0x7f0000000000));
+  v.push_back(rec("openat", 3));
+  v.push_back(rec("openat", -2));
+  v.push_back(rec("openat", -13));
+  v.push_back(rec("openat", 4));
+  for (int i = 0; i < 5; ++i) v.push_back(rec("read", i == 4 ? 0 : 100));
+  v.push_back(rec("close", 0));
+  v.push_back(rec("close", 0));
+  v.push_back(rec("close", -9));
+  v.push_back(rec("exit_group", 0, kRecordExit));
+  return v;
+}
+
+TEST(TraceSummary, CountsCallsAndErrorsAsStraceDoes) {
+  Summary s;
+  for (const Record& r : sample()) s.add(r);
+  const std::vector<SummaryRow> rows = s.rows(SummarySort::kNothing);
+  ASSERT_EQ(rows.size(), 5u);  // exit_group is not counted: it never returns
+  EXPECT_EQ(rows[0].name, "read");
+  EXPECT_EQ(rows[0].calls, 5u);
+  EXPECT_EQ(rows[0].errors, 0u);
+  EXPECT_EQ(rows[1].name, "close");
+  EXPECT_EQ(rows[1].errors, 1u);
+  EXPECT_EQ(rows[2].name, "mmap");
+  EXPECT_EQ(rows[3].name, "execve");
+  EXPECT_EQ(rows[3].calls, 2u);  // two attempts, not three records
+  EXPECT_EQ(rows[3].errors, 1u);
+  EXPECT_EQ(rows[4].name, "openat");
+  EXPECT_EQ(rows[4].calls, 4u);
+  EXPECT_EQ(rows[4].errors, 2u);
+  EXPECT_EQ(s.total().calls, 17u);
+  EXPECT_EQ(s.total().errors, 4u);
+}
+
+TEST(TraceSummary, TableWithoutTimeColumns) {
+  Summary s;
+  for (const Record& r : sample()) s.add(r);
+  EXPECT_EQ(s.render(),
+            "time columns omitted: trace records carry no per-call durations\n"
+            "    calls    errors syscall\n"
+            "--------- --------- ----------------\n"
+            "        5           read\n"
+            "        4         2 openat\n"
+            "        3         1 close\n"
+            "        3           mmap\n"
+            "        2         1 execve\n"
+            "--------- --------- ----------------\n"
+            "       17         4 total\n");
+}
+
+TEST(TraceSummary, TableWithStracesDefaultColumnsAsZeros) {
+  Summary s;
+  for (const Record& r : sample()) s.add(r);
+  EXPECT_EQ(s.render({.sort = SummarySort::kErrors, .zero_time_columns = true}),
+            "% time, seconds and usecs/call are not measured (shown as 0): trace records carry no per-call durations\n"
+            "% time     seconds  usecs/call     calls    errors syscall\n"
+            "------ ----------- ----------- --------- --------- ----------------\n"
+            "  0.00    0.000000           0         4         2 openat\n"
+            "  0.00    0.000000           0         3         1 close\n"
+            "  0.00    0.000000           0         2         1 execve\n"
+            "  0.00    0.000000           0         5           read\n"
+            "  0.00    0.000000           0         3           mmap\n"
+            "------ ----------- ----------- --------- --------- ----------------\n"
+            "100.00    0.000000           0        17         4 total\n");
+}
+
+TEST(TraceSummary, SortOrders) {
+  Summary s;
+  for (const Record& r : sample()) s.add(r);
+  auto names = [&](SummarySort sort) {
+    std::vector<std::string> out;
+    for (const SummaryRow& row : s.rows(sort)) out.push_back(row.name);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(names(SummarySort::kTime), (V{"read", "openat", "close", "mmap", "execve"}));
+  EXPECT_EQ(names(SummarySort::kCalls), names(SummarySort::kTime));
+  EXPECT_EQ(names(SummarySort::kName), (V{"close", "execve", "mmap", "openat", "read"}));
+  EXPECT_EQ(names(SummarySort::kNothing), (V{"read", "close", "mmap", "execve", "openat"}));
+}
+
+TEST(TraceSummary, ParsesStracesSortWords) {
+  EXPECT_EQ(*parse_summary_sort("time"), SummarySort::kTime);
+  EXPECT_EQ(*parse_summary_sort("avg-time"), SummarySort::kTime);
+  EXPECT_EQ(*parse_summary_sort("calls"), SummarySort::kCalls);
+  EXPECT_EQ(*parse_summary_sort("errors"), SummarySort::kErrors);
+  EXPECT_EQ(*parse_summary_sort("name"), SummarySort::kName);
+  EXPECT_EQ(*parse_summary_sort("nothing"), SummarySort::kNothing);
+  const Result<SummarySort> bad = parse_summary_sort("bogus");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("invalid sortby: 'bogus'"), std::string::npos);
+}
+
+TEST(TraceSummary, EmptyTraceRendersNothing) {
+  Summary s;
+  EXPECT_EQ(s.render(), "");
+  s.add(rec("exit_group", 0, kRecordExit));
+  EXPECT_EQ(s.render(), "");
+}
+
+TEST(TraceSummary, ExecEntersOfDifferentThreadsAreTrackedApart) {
+  Summary s;
+  s.add(rec("execve", 0, kRecordSyscallEnter, 1));
+  s.add(rec("execve", 0, kRecordSyscallEnter, 2));
+  s.add(rec("execve", -2, kRecordSyscall, 2));  // thread 2's failed; thread 1's succeeded
+  s.add(rec("execve", -2, kRecordSyscall, 3));  // an error without its enter still counts as a call
+  const SummaryRow row = s.rows().at(0);
+  EXPECT_EQ(row.calls, 3u);
+  EXPECT_EQ(row.errors, 2u);
+  // A record in between resolves the enter: a later error is another call.
+  s.add(rec("execve", 0, kRecordSyscallEnter, 4));
+  s.add(rec("getpid", 4, kRecordSyscall, 4));
+  s.add(rec("execve", -2, kRecordSyscall, 4));
+  EXPECT_EQ(s.rows(SummarySort::kName).at(0).calls, 5u);
+}
+
+}  // namespace
+}  // namespace sysgate::trace
