@@ -3,8 +3,11 @@
 //
 //   ring=N      the trace region's memfd (absent: no tracing)
 //   loader=M    the protected fd of sysgate-exec, for execs (exec_via_loader.h)
-//   filter=1    install the redirect filter (redirect_filter.h); the monitor
-//               asks for it on the first image only, since filters survive exec
+//   filter=1    install the redirect filter (redirect_filter.h): every call
+//               outside the loader traps (tracing); the monitor asks for it on
+//               the first image only, since filters survive exec
+//   filter=exec install the signal-and-exec redirect filter: only execve,
+//               execveat and the signal calls trap (`sysgate run`)
 //   nopayloads  trace records without copied strings and buffers
 //
 // Options are comma-separated; an unknown one is an error: the loader was
@@ -57,7 +60,8 @@ int parse_fd(const char* s, const char** end) {
 struct Options {
   int ring = -1;
   int loader = -1;
-  bool filter = false;
+  bool filter = false;       // redirect every call
+  bool filter_exec = false;  // redirect exec and signal calls only
   bool no_payloads = false;
 };
 
@@ -74,6 +78,9 @@ Options parse(const char* s) {
     } else if (starts_with(s, "filter=1")) {
       o.filter = true;
       end = s + 8;
+    } else if (starts_with(s, "filter=exec")) {
+      o.filter_exec = true;
+      end = s + 11;
     } else if (starts_with(s, "nopayloads")) {
       o.no_payloads = true;
       end = s + 10;
@@ -131,12 +138,15 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
     options_for_exec(o, next, sizeof next);
     if (!exec_loader_configure(o.loader, next)) fail("cannot configure exec through the loader");
   }
-  if (o.filter) {
-    sock_filter program[kRedirectFilterLength];
-    if (!build_redirect_filter(info->loader_start, info->loader_end, program)) {
-      fail("the loader image spans a 4 GiB boundary");
-    }
-    const sock_fprog fprog = {kRedirectFilterLength, program};
+  static_assert(kSignalExecRedirectFilterLength >= kRedirectFilterLength);
+  if (o.filter || o.filter_exec) {
+    sock_filter program[kSignalExecRedirectFilterLength];
+    const bool built = o.filter ? build_redirect_filter(info->loader_start, info->loader_end, program)
+                                : build_signal_exec_redirect_filter(info->loader_start, info->loader_end, program);
+    if (!built) fail("the loader image spans a 4 GiB boundary");
+    const sock_fprog fprog = {static_cast<unsigned short>(o.filter ? kRedirectFilterLength
+                                                                   : kSignalExecRedirectFilterLength),
+                              program};
     // NO_NEW_PRIVS is inherited from the launcher; flags 0: no listener, no TSYNC
     // (the loader is single-threaded), which the policy filter allows from here.
     if (raw_syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, addr(&fprog)) != 0) {

@@ -128,11 +128,14 @@ class Monitor {
     v.call = syscalls::format_call(v.nr, v.args, &memory);
     // An exec the policy allows but no file rule lets run: refused like Landlock would (EACCES).
     policy::Decision shown = d;
-    if (shown.action.kind == ActionKind::kAllow || shown.action.kind == ActionKind::kLog) {
-      shown.action = Action::explain(EACCES);
-    }
+    const bool file_rules_refused = shown.action.kind == ActionKind::kAllow || shown.action.kind == ActionKind::kLog;
+    if (file_rules_refused) shown.action = Action::explain(EACCES);
     v.action = shown.action;
     v.why = explain_refusal(policy_, input, shown, hint);
+    if (file_rules_refused && hint) {
+      v.why.cause = "the policy allows exec, but no file rule lets " + hint->path + " run";
+      v.why.fixes = {allow_flag(hint->right) + " " + hint->path};
+    }
     v.killed = options_.kill_on_violation || shown.action.kind == ActionKind::kKill;
     v.error = shown.action.errno_value ? shown.action.errno_value : EPERM;
     if (v.killed) {
@@ -195,16 +198,13 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // working directory: the exec chain below needs the absolute path.
   if (!executable->empty() && (*executable)[0] != '/') *executable = places.cwd + "/" + *executable;
 
-  // Trace mode starts the command in the loader, which must exist.
-  std::optional<LoaderImage> loader;
-  if (options.trace) {
-    Result<LoaderImage> found = find_loader_image();
-    if (!found) return found.error();
-    loader = std::move(*found);
-  }
+  // Every image starts in the loader (DESIGN invariant 4), which must exist.
+  Result<LoaderImage> found_loader = find_loader_image();
+  if (!found_loader) return found_loader.error();
+  std::optional<LoaderImage> loader = std::move(*found_loader);
 
   // 2. File rules -> Landlock. The command's own exec chain is always executable
-  // (and the loader, which the kernel execs in trace mode).
+  // (and the loader, which is what the kernel actually execs).
   Result<ResolvedFiles> files = resolve_files(policy.file_rules(), places);
   if (!files) return files.error();
   sandbox::UniqueFd ruleset;
@@ -251,61 +251,64 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
                      Action::error(EPERM), {policy::Origin::Source::kBuiltin, "no second listener"}});
   policy::Policy routed = policy::with_leading_rules(policy, routing);
 
-  // Trace mode: the trace region, the loader's fd (protected by the filter) and
-  // the program's fd, which the loader maps (docs/gate.md).
+  // The loader's fd (protected by the filter), the program's fd, which the
+  // loader maps, and in trace mode the trace region (docs/tracing.md).
   std::optional<trace::RingReader> reader;
   sandbox::UniqueFd loader_fd, target_fd, ring_fd;
-  std::vector<std::string> argv = options.command;
+  // The gate's fds live high, out of the way of the program's own numbering
+  // (dup2 onto them fails, see gate_routing.h).
+  struct rlimit nofile {};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  const int high = static_cast<int>(std::min<rlim_t>(900, nofile.rlim_cur > 64 ? nofile.rlim_cur - 16 : 32));
+  std::string gate = "filter=exec";
+  std::vector<int> protected_fds;
   if (options.trace) {
     trace::RegionOptions region;
     region.max_data = options.trace->max_data;
     Result<trace::RingReader> created = trace::RingReader::create(region);
     if (!created) return created.error();
     reader.emplace(std::move(*created));
-    // The gate's fds live high, out of the way of the program's own numbering
-    // (dup2 onto them fails, see gate_routing.h).
-    struct rlimit nofile {};
-    getrlimit(RLIMIT_NOFILE, &nofile);
-    const int high = static_cast<int>(std::min<rlim_t>(900, nofile.rlim_cur > 64 ? nofile.rlim_cur - 16 : 32));
     ring_fd.reset(fcntl(reader->fd(), F_DUPFD_CLOEXEC, high));
-    sandbox::UniqueFd opened(open(loader->path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (opened.valid()) loader_fd.reset(fcntl(opened.get(), F_DUPFD_CLOEXEC, high));
-    if (!loader_fd.valid() || !ring_fd.valid()) {
-      return make_error(ErrorCode::kSystem, "cannot open " + loader->path + ": " + strerror(errno));
-    }
-    target_fd.reset(open(executable->c_str(), O_RDONLY | O_CLOEXEC));
-    if (!target_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + *executable + ": " + strerror(errno));
-    const policy::Origin origin{policy::Origin::Source::kBuiltin, "gate set-up"};
-    routed = policy::with_leading_rules(
-        with_loader_fd_rules(routed, loader_fd.get(), {ring_fd.get()}),
-        {// The loader stacks the gate's redirect filter (no listener, no TSYNC): it can only restrict.
-         {SYS_seccomp,
-          policy::Condition::all_of({policy::Condition::compare(0, 32, policy::CmpOp::kEq, SECCOMP_SET_MODE_FILTER),
-                                     policy::Condition::compare(1, 32, policy::CmpOp::kEq, 0)}),
-          Action::allow(), origin},
-         // The loader names the task after the program, as exec would.
-         {SYS_prctl, policy::Condition::compare(0, 32, policy::CmpOp::kEq, PR_SET_NAME), Action::allow(), origin},
-         // What the gate itself needs (src/gate/gate.h), whatever the promises.
-         // Each only changes the process's own signal state or identifies it.
-         {SYS_rt_sigaction, policy::Condition::always(), Action::allow(), origin},
-         {SYS_rt_sigprocmask, policy::Condition::always(), Action::allow(), origin},
-         {SYS_sigaltstack, policy::Condition::always(), Action::allow(), origin},
-         {SYS_gettid, policy::Condition::always(), Action::allow(), origin},
-         {SYS_getpid, policy::Condition::always(), Action::allow(), origin}});
-    std::string gate = "ring=" + std::to_string(ring_fd.get()) + ",loader=" + std::to_string(loader_fd.get()) +
-                       ",filter=1" + (options.trace->payloads ? "" : ",nopayloads");
-    argv = {"sysgate-exec", "--fd", std::to_string(target_fd.get()), "--execfn", *executable, "--gate", gate, "--"};
-    argv.insert(argv.end(), options.command.begin(), options.command.end());
+    if (!ring_fd.valid()) return make_error(ErrorCode::kSystem, std::string("dup of the trace region: ") + strerror(errno));
+    protected_fds.push_back(ring_fd.get());
+    gate = "ring=" + std::to_string(ring_fd.get()) + ",filter=1" + (options.trace->payloads ? "" : ",nopayloads");
   }
+  sandbox::UniqueFd opened(open(loader->path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (opened.valid()) loader_fd.reset(fcntl(opened.get(), F_DUPFD_CLOEXEC, high));
+  if (!loader_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + loader->path + ": " + strerror(errno));
+  target_fd.reset(open(executable->c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + *executable + ": " + strerror(errno));
+  gate += ",loader=" + std::to_string(loader_fd.get());
+  const policy::Origin origin{policy::Origin::Source::kBuiltin, "gate set-up"};
+  routed = policy::with_leading_rules(
+      with_loader_fd_rules(routed, loader_fd.get(), protected_fds),
+      {// The loader stacks the gate's redirect filter (no listener, no TSYNC): it can only restrict.
+       {SYS_seccomp,
+        policy::Condition::all_of({policy::Condition::compare(0, 32, policy::CmpOp::kEq, SECCOMP_SET_MODE_FILTER),
+                                   policy::Condition::compare(1, 32, policy::CmpOp::kEq, 0)}),
+        Action::allow(), origin},
+       // The loader names the task after the program, as exec would.
+       {SYS_prctl, policy::Condition::compare(0, 32, policy::CmpOp::kEq, PR_SET_NAME), Action::allow(), origin},
+       // What the gate itself needs (src/gate/gate.h), whatever the promises.
+       // Each only changes the process's own signal state or identifies it.
+       {SYS_rt_sigaction, policy::Condition::always(), Action::allow(), origin},
+       {SYS_rt_sigprocmask, policy::Condition::always(), Action::allow(), origin},
+       {SYS_sigaltstack, policy::Condition::always(), Action::allow(), origin},
+       {SYS_gettid, policy::Condition::always(), Action::allow(), origin},
+       {SYS_getpid, policy::Condition::always(), Action::allow(), origin}});
+  std::vector<std::string> argv = {"sysgate-exec", "--fd",  std::to_string(target_fd.get()), "--execfn",
+                                   *executable,    "--gate", gate,                             "--"};
+  argv.insert(argv.end(), options.command.begin(), options.command.end());
   Result<bpf::Program> program = bpf::compile(routed);
   if (!program) return program.error();
 
   // 4. Start it.
   sandbox::LaunchSpec spec;
-  spec.executable = loader ? loader->path : *executable;
+  spec.executable = loader->path;
   spec.argv = argv;
   spec.env = env;
-  if (options.trace) spec.keep_fds = {loader_fd.get(), target_fd.get(), ring_fd.get()};
+  spec.keep_fds = {loader_fd.get(), target_fd.get()};
+  if (ring_fd.valid()) spec.keep_fds.push_back(ring_fd.get());
   spec.filter = std::move(*program);
   spec.landlock_ruleset_fd = ruleset.valid() ? ruleset.get() : -1;
   Result<sandbox::LaunchedProcess> child = sandbox::launch(spec);
@@ -340,7 +343,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
 
   // 5. Serve notifications until the command exits.
   Monitor monitor(policy, *files, options, child->listener, child->pid);
-  monitor.gated = options.trace.has_value();
+  monitor.gated = true;
   target_fd.reset();  // the child has its copy
   auto drain = [&] {
     if (reader) reader->poll([&](const trace::Record& r) { options.trace->on_record(r); });

@@ -58,6 +58,26 @@ TEST(Run, RelativeCommandPathIsExecutable) {
   EXPECT_EQ(o.status, 0) << o.err;
 }
 
+// Every image starts in the loader: a program's own exec is brokered (the
+// monitor checks the x right, opens the file, the loader maps it).
+TEST(Run, ExecsGoThroughTheLoaderAndNeedTheExecRight) {
+  TempDir dir;
+  ASSERT_EQ(run({"/bin/cp", "/bin/echo", dir.path() + "/myecho"}).status, 0);
+  Output refused = sysgate({"run", "--", "/bin/sh", "-c", "./myecho hi"}, dir.path());
+  EXPECT_NE(refused.status, 0);
+  EXPECT_EQ(refused.out, "");
+  EXPECT_NE(refused.err.find("denied execve(\"./myecho\""), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--allow-exec " + dir.path() + "/myecho"), std::string::npos) << refused.err;
+  Output allowed = sysgate({"run", "--allow-exec", dir.path(), "--", "/bin/sh", "-c", "./myecho hi"}, dir.path());
+  EXPECT_EQ(allowed.out, "hi\n") << allowed.err;
+  EXPECT_EQ(allowed.status, 0) << allowed.err;
+  // exec chains and scripts keep working.
+  dir.write("s.sh", "#!/bin/sh\nexec /usr/bin/python3 -c 'print(6 * 7)'\n");
+  ASSERT_EQ(run({"/bin/chmod", "+x", dir.path() + "/s.sh"}).status, 0);
+  Output script = sysgate({"run", "--allow-exec", dir.path(), "--", "/bin/sh", "-c", "./s.sh"}, dir.path());
+  EXPECT_EQ(script.out, "42\n") << script.err;
+}
+
 TEST(Run, JsonReports) {
   Output o = sysgate({"run", "--json", "--profile", "stdio", "--", "/bin/cat", "/etc/hostname"});
   ASSERT_NE(o.status, 0);

@@ -105,6 +105,7 @@ TEST(GateRouting, WithoutExecPromiseOnlyTheLoaderRuns) {
 // trap outside the range, allow inside and for rt_sigreturn (x86-64, non-x32
 // numbers; other arches and x32 are the policy filter's to kill).
 #include <random>
+#include <set>
 
 #include "gate/redirect_filter.h"
 
@@ -140,6 +141,35 @@ TEST(RedirectFilter, AgreesWithTheCompilersGateMode) {
   sock_filter raw[gate::kRedirectFilterLength];
   EXPECT_FALSE(gate::build_redirect_filter(0x1fffff000ull, 0x200001000ull, raw));  // spans 4 GiB
   EXPECT_FALSE(gate::build_redirect_filter(5, 5, raw));
+}
+
+}  // namespace
+}  // namespace sysgate::monitor
+
+namespace sysgate::monitor {
+namespace {
+
+// `sysgate run`'s variant traps exactly exec and the signal calls outside the
+// range; everything else is ALLOW on a path the kernel's verdict cache can take.
+TEST(RedirectFilter, SignalExecVariantTrapsOnlyItsCalls) {
+  const uint64_t begin = 0x100000001000ull, end = 0x100000004000ull;
+  sock_filter raw[gate::kSignalExecRedirectFilterLength];
+  ASSERT_TRUE(gate::build_signal_exec_redirect_filter(begin, end, raw));
+  bpf::Program redirect;
+  for (const sock_filter& f : raw) redirect.instructions.push_back(f);
+  ASSERT_TRUE(bpf::validate(redirect).ok());
+  const std::set<int> trapped = {SYS_execve, SYS_execveat, SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_sigaltstack};
+  for (int nr = 0; nr < 470; ++nr) {
+    for (uint64_t ip : std::initializer_list<uint64_t>{begin, end - 1, end, begin - 1, 0x555555554000ull}) {
+      bpf::SeccompData d;
+      d.nr = nr;
+      d.arch = AUDIT_ARCH_X86_64;
+      d.instruction_pointer = ip;
+      const bool inside = ip >= begin && ip < end;
+      const uint32_t want = trapped.count(nr) && !inside ? SECCOMP_RET_TRAP : SECCOMP_RET_ALLOW;
+      EXPECT_EQ(bpf::run(redirect, d), want) << "nr " << nr << std::hex << " ip " << ip;
+    }
+  }
 }
 
 }  // namespace
