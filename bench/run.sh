@@ -51,6 +51,9 @@ wrap() {
     sg_default) "$sysgate" run --profile default -- "$@" ;;
     sg_stdio) "$sysgate" run --allow-read "$open_path" --profile stdio -- "$@" ;;
     strace) strace -f -o /dev/null "$@" ;;
+    # Tracing to a file, as the issue's numbers compare them.
+    sg_trace) "$sysgate" trace -o "$tmp/sysgate-trace.out" -- "$@" ;;
+    strace_file) strace -f -o "$tmp/strace.out" "$@" ;;
     bwrap) bwrap --bind / / --dev /dev --proc /proc "$@" ;;
     *) echo "bench: unknown configuration $config" >&2; return 2 ;;
   esac
@@ -62,6 +65,8 @@ declare -A label=(
   [sg_default]="sysgate run --profile default"
   [sg_stdio]="sysgate run --profile stdio --allow-read PATH (brokered)"
   [strace]="strace -f -o /dev/null"
+  [sg_trace]="sysgate trace -o FILE"
+  [strace_file]="strace -f -o FILE"
   [bwrap]="bwrap --bind / / --dev /dev --proc /proc"
   [unotify]="unotify baseline (bare user-notif supervisor, CONTINUE)"
 )
@@ -74,6 +79,7 @@ if ! command -v strace >/dev/null; then
 elif ! strace -f -o /dev/null true 2>"$tmp/err"; then
   skip[strace]="strace does not work here: $(head -c 200 "$tmp/err" | tr '\n' ' ')"
 fi
+if [ -n "${skip[strace]:-}" ]; then skip[strace_file]=${skip[strace]}; fi
 if ! command -v bwrap >/dev/null; then
   skip[bwrap]="bwrap is not installed"
 elif ! bwrap --bind / / --dev /dev --proc /proc true 2>"$tmp/err"; then
@@ -130,6 +136,7 @@ loop_bench() {
 iterations() {
   case $1/$2 in
     getppid/strace) echo 5000 ;;
+    getppid/sg_trace) echo 100000 ;;
     getppid/unotify) echo 50000 ;;
     getppid/*) echo 1000000 ;;
     open/strace) echo 5000 ;;
@@ -158,7 +165,7 @@ whole_bench() {
   done
 }
 
-loop_configs="native sg_all sg_default strace bwrap unotify"
+loop_configs="native sg_all sg_default sg_trace strace bwrap unotify"
 log "getppid loop: $loop_configs"
 loop_bench getppid "$loop_configs" -- "$benchdir/getppid_loop"
 
@@ -166,7 +173,7 @@ open_configs="native sg_all sg_default sg_stdio strace"
 log "open+close loop on $open_path: $open_configs"
 loop_bench open "$open_configs" -- "$benchdir/open_loop" "$open_path"
 
-whole_configs="native sg_default strace bwrap"
+whole_configs="native sg_default sg_trace strace_file strace bwrap"
 declare -a programs=(true tar find python)
 declare -A program_text=(
   [true]="/bin/true (start-up cost)"
