@@ -189,7 +189,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     // The loader needs an argv[0]; the kernel, too, invents "" for an empty argv.
     if (nargs == 0) args_out[nargs++] = addr(kEmpty);
     args_out[nargs] = 0;
-    ring_release(&t->ring);
+    trace_release_rings(t);
     const uint64_t exec_words[7] = {__NR_execveat, static_cast<uint64_t>(g_exec.loader_fd), addr(kEmpty),
                                     addr(out), envp, AT_EMPTY_PATH, 0};
     const long r = sysgate_gate_blocking_syscall(uc, exec_words);

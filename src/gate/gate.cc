@@ -8,6 +8,7 @@
 
 #include "gate/arch/x86_64/kernel_abi.h"
 #include "gate/raw_syscall.h"
+#include "gate/rewrite.h"
 #include "gate/signals.h"
 #include "gate/thread_state.h"
 #include "gate/util.h"
@@ -92,6 +93,14 @@ bool gate_install(const GateConfig& config) {
   raw_syscall(__NR_rt_sigprocmask, SIG_UNBLOCK, addr(&unblock), addr(&before), 8);
   t->sigsys_blocked = (before & arch::kSigsysBit) != 0 ? 1 : 0;
   g_gate.installed = 1;
+  if ((config.flags & kGateRewrite) != 0) {
+    LoadedObjects objects;
+    objects.program_phdr = config.program_phdr;
+    objects.program_phnum = config.program_phnum;
+    objects.interp_base = config.interp_base;
+    rewrite_install(objects);
+    rewrite_thread_started(t);  // GS base = this thread's GateThread (or rewriting stays off)
+  }
   return true;
 }
 

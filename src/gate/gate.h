@@ -42,6 +42,11 @@
 //                     a new stack) are created by the gate's own routine
 //   restart_syscall   issued by the kernel itself at the gate's instruction when
 //                     an interrupted forwarded call restarts (nanosleep, poll...)
+// and, only with kGateRewrite (rewrite.h): arch_prctl(ARCH_SET_GS) per thread,
+// mmap of anonymous RW trampoline blocks (MAP_FIXED_NOREPLACE near the code),
+// mprotect(PROT_READ|PROT_EXEC) of the gate's own fresh pages, and
+// mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of a patched copy over program code; a
+// refusal of any of them turns rewriting off.
 // plus rt_sigreturn from the gate's restorer, which has its own syscall
 // instruction: the filter allows rt_sigreturn from everywhere (restoring a frame
 // only gives register control the program already has), and never traps it.
@@ -67,6 +72,9 @@ namespace sysgate::gate {
 
 enum GateFlags : uint32_t {
   kGateNoPayloads = 1u << 0,  // trace records without copied strings and buffers
+  // Rewrite `mov $nr,%eax; syscall` sites onto trampolines after their first
+  // trap (rewrite.h, docs/gate.md "Site rewriting"). Needs program_phdr.
+  kGateRewrite = 1u << 1,
 };
 
 struct GateConfig {
@@ -80,6 +88,12 @@ struct GateConfig {
   // also run on it when they interrupt a blocking call the gate made, and those
   // it marked SA_ONSTACK always do (it is the registered alternate stack).
   uint64_t stack_bytes = 0;
+  // For kGateRewrite: where the program's headers are (AT_PHDR, AT_PHNUM) and the
+  // interpreter's load address (AT_BASE, 0 for none); objects loaded later are
+  // found through the program's DT_DEBUG link map.
+  uint64_t program_phdr = 0;
+  uint64_t program_phnum = 0;
+  uint64_t interp_base = 0;
 };
 
 // Installs the gate in the calling process, for the calling thread: maps the

@@ -30,6 +30,7 @@
 #include "gate/exec_via_loader.h"
 #include "gate/process.h"
 #include "gate/raw_syscall.h"
+#include "gate/rewrite.h"
 #include "gate/signals.h"
 #include "gate/syscall_classes.h"
 #include "gate/trace_emit.h"
@@ -78,12 +79,16 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       return do_clone(t, uc, call, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
     case __NR_exit:
     case __NR_exit_group:
+      rewrite_thread_exits(t, call.nr == __NR_exit_group);
       do_exit(t, call);
     case __NR_execve:
     case __NR_execveat:
       return exec_via_loader(t, uc, call);
     case __NR_rt_sigreturn:
       die("rt_sigreturn was trapped: the filter must allow it from every address");
+    case __NR_arch_prctl:
+      if (a[0] == 0x1001 /* ARCH_SET_GS */) rewrite_program_sets_gs();  // before the GS base changes
+      return forward(uc, call.nr, a);
     case __NR_prctl: {
       const long r = forward(uc, call.nr, a);
       if (r == 0 && a[0] == PR_SET_TSC) t->tsc_disabled = a[1] == PR_TSC_SIGSEGV ? 1 : 0;
@@ -111,9 +116,12 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   for (int i = 0; i < 6; ++i) call.args[i] = arch::syscall_arg(*uc, i);
   call.record_flags = 0;
   call.recorded = false;
+  ++t->trap_calls;
   const long ret = dispatch(t, uc, call);
   uc->mc.rax = static_cast<uint64_t>(ret);
   if (!call.recorded) trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret);
+  // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).
+  rewrite_after_trap(call.nr, info->call_addr);
 }
 
 }  // namespace sysgate::gate

@@ -9,6 +9,11 @@
 //   filter=exec install the signal-and-exec redirect filter: only execve,
 //               execveat and the signal calls trap (`sysgate run`)
 //   nopayloads  trace records without copied strings and buffers
+//   rewrite=1   rewrite syscall sites onto trampolines after their first trap
+//               (gate/rewrite.h); carried into every later image
+//   rewritestats[=FD]  at exit_group, one line of rewrite counts on FD (2; sites
+//               rewritten and refused by reason, calls through trampolines
+//               and through traps); carried into every later image
 //
 // Options are comma-separated; an unknown one is an error: the loader was
 // started by something other than sysgate, and a silently half-armed gate would
@@ -22,6 +27,7 @@
 #include "gate/gate.h"
 #include "gate/raw_syscall.h"
 #include "gate/redirect_filter.h"
+#include "gate/rewrite.h"
 #include "loader/gate_hook.h"
 
 namespace sysgate::gate {
@@ -63,6 +69,8 @@ struct Options {
   bool filter = false;       // redirect every call
   bool filter_exec = false;  // redirect exec and signal calls only
   bool no_payloads = false;
+  bool rewrite = false;
+  int rewrite_stats = -1;  // fd for the report, or -1
 };
 
 Options parse(const char* s) {
@@ -81,6 +89,18 @@ Options parse(const char* s) {
     } else if (starts_with(s, "filter=exec")) {
       o.filter_exec = true;
       end = s + 11;
+    } else if (starts_with(s, "rewrite=1")) {
+      o.rewrite = true;
+      end = s + 9;
+    } else if (starts_with(s, "rewritestats=")) {
+      o.rewrite_stats = parse_fd(s + 13, &end);
+      if (o.rewrite_stats < 0) fail("bad rewritestats= option");
+    } else if (starts_with(s, "rewritestats")) {
+      o.rewrite_stats = 2;
+      end = s + 12;
+    } else if (starts_with(s, "rewrite=0")) {
+      o.rewrite = false;
+      end = s + 9;
     } else if (starts_with(s, "nopayloads")) {
       o.no_payloads = true;
       end = s + 10;
@@ -117,6 +137,11 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
   put("loader=");
   put_fd(o.loader);
   if (o.no_payloads) put(",nopayloads");
+  if (o.rewrite) put(",rewrite=1");
+  if (o.rewrite_stats >= 0) {
+    put(",rewritestats=");
+    put_fd(o.rewrite_stats);
+  }
   out[n] = '\0';
 }
 
@@ -131,6 +156,13 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   GateConfig config;
   config.ring_fd = o.ring;
   config.flags = o.no_payloads ? static_cast<uint32_t>(kGateNoPayloads) : 0u;
+  if (o.rewrite) {
+    config.flags |= kGateRewrite;
+    config.program_phdr = reinterpret_cast<uint64_t>(info->phdr);
+    config.program_phnum = info->phnum;
+    config.interp_base = info->interp_base;
+  }
+  rewrite_set_report(o.rewrite_stats);
   if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");
 
   if (o.loader >= 0) {

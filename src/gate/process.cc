@@ -6,6 +6,7 @@
 
 #include "gate/arch/x86_64/child_start.h"
 #include "gate/raw_syscall.h"
+#include "gate/rewrite.h"
 #include "gate/trace_emit.h"
 #include "gate/util.h"
 
@@ -52,6 +53,7 @@ void after_fork_in_child(GateThread* t) {
   zero_bytes(&t->ring, sizeof t->ring);
   // Another thread of the parent may have held it at the fork; it does not exist here.
   store_release(&g_gate.sigsys_lock, 0u);
+  rewrite_after_fork_in_child();
 }
 
 // The program's registers at the trapped clone, for the child: rax = 0, rsp =
@@ -94,6 +96,7 @@ extern "C" __attribute__((visibility("hidden"))) void sysgate_gate_child_start(C
     thread_identify(t);
     const long r = thread_register_stack(t, nullptr);
     if (r < 0) die("cannot register a new thread's gate stack; sigaltstack error", -r);
+    rewrite_thread_started(t);  // the GS base was inherited from the parent thread
   }
   set_real_mask(cs->sigmask);
 }
@@ -161,7 +164,7 @@ void do_exit(GateThread* t, Call& call) {
   const int status = static_cast<int>(call.args[0]);
   trace_syscall(t, trace::kRecordExit, call.record_flags, call.nr, call.args, 0);
   call.recorded = true;
-  ring_release(&t->ring);
+  trace_release_rings(t);
   if (call.nr == __NR_exit_group) {
     for (;;) raw_syscall(__NR_exit_group, static_cast<uint64_t>(status));
   }
@@ -171,7 +174,7 @@ void do_exit(GateThread* t, Call& call) {
 
 long do_execve(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
   trace_syscall(t, trace::kRecordSyscallEnter, call.record_flags, call.nr, call.args, 0);
-  ring_release(&t->ring);
+  trace_release_rings(t);
   // With the program's mask, which the new image inherits (and during which the
   // program's handlers may run, as around any blocking call).
   const uint64_t words[7] = {static_cast<uint64_t>(call.nr), call.args[0], call.args[1], call.args[2],

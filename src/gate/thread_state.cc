@@ -4,6 +4,7 @@
 #include <linux/mman.h>
 
 #include "gate/raw_syscall.h"
+#include "gate/rewrite.h"
 #include "gate/util.h"
 
 namespace sysgate::gate {
@@ -72,6 +73,7 @@ GateThread* thread_from_context(arch::KernelUcontext* uc) {
   arch::KernelStack old = {};
   const long r = thread_register_stack(t, &old);
   if (r < 0) die("cannot register the gate stack; sigaltstack error", -r);
+  rewrite_thread_started(t);
   uc->uc_stack.ss_sp = addr(t->stack);
   uc->uc_stack.ss_size = t->stack_bytes;
   uc->uc_stack.ss_flags = 0;

@@ -54,6 +54,17 @@ struct GateThread {
   uint32_t pad;
   AppAltStack app_altstack;
   RingWriter ring;
+  // Site rewriting (rewrite.h). The trampolines reach this struct through the
+  // GS base (arch_prctl(ARCH_SET_GS) per thread) and read self/stack/stack_bytes
+  // and bump tramp_calls at fixed offsets (static_asserts in rewrite.cc).
+  uint64_t tramp_calls;  // calls made through a rewritten site by this thread
+  uint64_t trap_calls;   // calls that came through the SIGSYS trap
+  // Trace records being written by this thread right now: a program signal
+  // handler can interrupt a record written from a trampoline (signals are not
+  // blocked there), and its own records then go to a nested ring (trace_emit.cc).
+  uint32_t record_depth;
+  uint32_t nested_owner_tid;  // tid that claimed nested_rings (a forked copy drops them)
+  RingWriter nested_rings[2];
 };
 
 struct GateProcess {

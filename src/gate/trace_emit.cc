@@ -109,20 +109,65 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
   }
 }
 
-}  // namespace
+// Ring writers by nesting depth: 0 is the thread's ring; a record started while
+// another of the same thread is half written (a program signal handler
+// interrupting a trampoline's record, see rewrite.h) goes to a nested ring, so
+// each ring keeps exactly one writer in reserve..commit. Deeper nesting than
+// two handlers inside records drops the record.
+RingWriter* writer_for_depth(GateThread* t, uint32_t depth) {
+  if (depth == 0) return &t->ring;
+  if (depth > 2) return nullptr;
+  if (t->nested_owner_tid != static_cast<uint32_t>(t->tid)) {
+    // Fresh, or a forked copy whose nested rings are its parent's.
+    zero_bytes(t->nested_rings, sizeof t->nested_rings);
+    t->nested_owner_tid = static_cast<uint32_t>(t->tid);
+  }
+  return &t->nested_rings[depth - 1];
+}
 
-bool trace_ring_ready(GateThread* t) {
+bool writer_ready(GateThread* t, RingWriter* w) {
   const TraceRegion& region = g_gate.region;
   if (region.header == nullptr) return false;
-  if (t->ring.control != nullptr && t->ring.released == 0) return true;
-  if (t->ring.control != nullptr) return ring_reacquire(region, t->tid, t->pid, &t->ring);
-  return ring_claim(region, t->tid, t->pid, &t->ring);
+  if (w->control != nullptr && w->released == 0) return true;
+  if (w->control != nullptr) return ring_reacquire(region, t->tid, t->pid, w);
+  return ring_claim(region, t->tid, t->pid, w);
+}
+
+void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
+                  long ret);
+
+}  // namespace
+
+bool trace_ring_ready(GateThread* t) { return writer_ready(t, &t->ring); }
+
+void trace_release_rings(GateThread* t) {
+  ring_release(&t->ring);
+  if (t->nested_owner_tid == static_cast<uint32_t>(t->tid)) {
+    for (RingWriter& w : t->nested_rings) {
+      if (w.control != nullptr) ring_release(&w);
+    }
+  }
 }
 
 void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret) {
+  if (g_gate.region.header == nullptr) return;
+  // One store each way: a signal handler that interrupts between the load and
+  // the store records at the same depth and finishes before we go on.
+  volatile uint32_t* depth_word = &t->record_depth;
+  const uint32_t depth = *depth_word;
+  *depth_word = depth + 1;
+  asm volatile("" ::: "memory");
+  RingWriter* w = writer_for_depth(t, depth);
+  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret);
+  asm volatile("" ::: "memory");
+  *depth_word = depth;
+}
+
+namespace {
+
+void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
+                  long ret) {
   const TraceRegion& region = g_gate.region;
-  if (region.header == nullptr) return;
-  if (!trace_ring_ready(t)) return;
 
   PlannedPayload payloads[6];
   uint32_t count = 0;
@@ -136,7 +181,7 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
     }
   }
 
-  uint8_t* p = ring_reserve(region, &t->ring, bytes);
+  uint8_t* p = ring_reserve(region, w, bytes);
   if (p == nullptr) return;  // the reader detached
   trace::RecordHeader* h = reinterpret_cast<trace::RecordHeader*>(p);
   h->size = bytes;
@@ -164,7 +209,8 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
     zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
     cursor += padded;
   }
-  ring_commit(region, &t->ring);
+  ring_commit(region, w);
 }
 
+}  // namespace
 }  // namespace sysgate::gate

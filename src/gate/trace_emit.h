@@ -19,7 +19,8 @@
 //
 // Claims the thread's ring on first use. A no-op when tracing is off. Waits
 // while the ring is full (never drops a record while the reader is attached).
-// Runs inside the SIGSYS handler with every signal blocked.
+// Runs inside the SIGSYS handler with every signal blocked, or in a trampoline
+// (rewrite.h) with the program's mask: re-entrant through t->record_depth.
 #pragma once
 
 #include <stdint.h>
@@ -30,6 +31,9 @@
 namespace sysgate::gate {
 
 void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret);
+
+// Gives up every ring t holds (exit, execve); see ring_release.
+void trace_release_rings(GateThread* t);
 
 // Makes sure t owns a ring (claims one if needed). False if tracing is off or
 // the reader detached.

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -77,6 +78,10 @@ TracedRun run_traced(const std::function<int()>& body, const RunOptions& options
     if (options.before_install) options.before_install();
     GateConfig config;
     config.ring_fd = options.trace ? reader->fd() : -1;
+    config.flags = options.gate_flags;
+    config.program_phdr = getauxval(AT_PHDR);
+    config.program_phnum = getauxval(AT_PHNUM);
+    config.interp_base = getauxval(AT_BASE);
     if (!gate_install(config)) {
       std::fprintf(stderr, "gate_install failed\n");
       _exit(120);

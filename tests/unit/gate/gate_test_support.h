@@ -48,6 +48,7 @@ struct RunOptions {
   std::chrono::microseconds pause_between_polls{0};  // > 0: a slow reader
   std::chrono::seconds deadline{120};
   std::function<void()> before_install;  // runs in the child before gate_install
+  uint32_t gate_flags = 0;  // GateConfig::flags (kGateRewrite: the program's AT_PHDR/AT_BASE are passed)
 };
 
 struct TracedRun {

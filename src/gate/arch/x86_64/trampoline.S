@@ -1,0 +1,161 @@
+/* Trampolines for rewritten syscall sites (src/gate/rewrite.h, docs/gate.md
+ * "Site rewriting").
+ *
+ * A rewritten site is `jmp slot; syscall` where the program had
+ * `mov $nr,%eax; syscall`. A slot lives in a trampoline BLOCK mapped within
+ * +-2 GiB of the site:
+ *
+ *     block + 0      code page, R-X: a byte-for-byte copy of
+ *                    sysgate_tramp_template below (256 slots of 16 bytes)
+ *     block + 4096   data pages, RW: 256 slot records of 64 bytes
+ *                    {nr, return address (after the syscall), entry, site, flag, taken}
+ *
+ * Slot i is `lea data_i(%rip), %r11; jmp *16(%r11)`: position-independent, so
+ * the copy works wherever the block is; the code never changes and is never
+ * writable (the copy is made in a fresh RW page that is then made R-X). r11 is
+ * clobbered by `syscall` anyway, and so are rax (the mov was skipped: it holds
+ * garbage) and rcx.
+ *
+ * sysgate_tramp_entry, entered by jmp with r11 = the slot record, everything
+ * else the program's (rsp on the program's stack, whose red zone is not touched):
+ *   1. save the arithmetic flags in rax (seto + lahf: no stack needed);
+ *   2. if rewriting fell back (the program took the GS base) -> jump to the
+ *      site's own `syscall` with eax = nr: the trap path;
+ *   3. switch to the thread's gate stack (GS base = its GateThread): the top,
+ *      or below rsp - 128 if rsp is already on it (a program handler running
+ *      there) -- the kernel's own rule for nested signals on an alternate stack;
+ *   4. untraced: `call sysgate_gate_syscall_insn` with rax = nr and the
+ *      program's argument registers as they are; traced: save the argument
+ *      registers and call sysgate_tramp_traced (C++), which makes the call and
+ *      writes the record;
+ *   5. rcx = return address, r11 = rflags (what `syscall` leaves), restore rflags
+ *      and rsp, jmp *%rcx.
+ * Signals are NOT blocked: a program handler may interrupt at any point and
+ * runs with the program's mask, natively (EINTR, SA_RESTART: the kernel restarts
+ * at the gate's `syscall` with the argument registers it saved).
+ *
+ * No vector register is touched. */
+
+#define GT_SELF 8
+#define GT_STACK 32
+#define GT_STACK_BYTES 40
+#define GT_TRAMP_CALLS 136 /* static_assert in rewrite.cc */
+#define SLOT_NR 0
+#define SLOT_RET 8
+#define SLOT_FLAG 32
+#define SLOT_TAKEN 40
+#define SLOT_BYTES 64
+
+	.text
+
+	.globl sysgate_tramp_entry
+	.hidden sysgate_tramp_entry
+	.type sysgate_tramp_entry, @function
+	.p2align 4
+sysgate_tramp_entry:
+	seto %al
+	lahf
+	cmpb $0, sysgate_rewrite_fallback(%rip)
+	jne .Ltramp_fallback
+	movq %rsp, %rcx
+	subq %gs:GT_STACK, %rcx
+	cmpq %gs:GT_STACK_BYTES, %rcx
+	jb 1f
+	movq %gs:GT_SELF, %rcx /* top of the gate stack */
+	jmp 2f
+1:	leaq -128(%rsp), %rcx /* nested: below the red zone of the code running there */
+2:	andq $-16, %rcx
+	/* One instruction switches: a signal arriving before it runs on the
+	 * program's stack (and a trampoline call in its handler may use the top of
+	 * the gate stack); after it, rsp is on the gate stack and the kernel puts
+	 * the frame below it. Storing the old rsp first and switching after would
+	 * let such a handler's trampoline overwrite the stored word. */
+	xchgq %rcx, %rsp
+	pushq %rcx /* the program's rsp */
+	addb $0x7f, %al /* OF back from al, then SF ZF AF PF CF from ah */
+	sahf
+	pushfq /* the program's rflags */
+	incq %gs:GT_TRAMP_CALLS
+	pushq %r11
+	cmpb $0, sysgate_rewrite_traced(%rip)
+	jne .Ltramp_traced
+	movq SLOT_NR(%r11), %rax
+	call sysgate_gate_syscall_insn
+.Ltramp_done:
+	/* stack: [slot][rflags][program rsp] */
+	popq %r11
+	movq SLOT_RET(%r11), %rcx
+	movq (%rsp), %r11
+	popfq
+	movq (%rsp), %rsp
+	jmp *%rcx
+
+.Ltramp_traced:
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %r10
+	pushq %r8
+	pushq %r9
+	subq $8, %rsp /* 16-byte aligned for the call */
+	movq %rsp, %rdi /* TrampFrame */
+	movq %gs:GT_SELF, %rsi
+	cld
+	call sysgate_tramp_traced
+	addq $8, %rsp
+	popq %r9
+	popq %r8
+	popq %r10
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	jmp .Ltramp_done
+
+.Ltramp_fallback:
+	addb $0x7f, %al
+	sahf
+	movq SLOT_RET(%r11), %rcx
+	movl SLOT_NR(%r11), %eax
+	leaq -2(%rcx), %rcx /* the site's own syscall instruction: traps */
+	jmp *%rcx
+	.size sysgate_tramp_entry, . - sysgate_tramp_entry
+
+/* Entry for the "stcheck" shape, glibc's single-threaded read at the entry of
+ * read():  cmpb $0,X(%rip); je L; xor %eax,%eax; syscall  (the cmpb became the
+ * jmp). At a function's entry rax, rcx, r11 and the flags are dead (SysV ABI),
+ * so the taken branch may arrive at L with them clobbered; the flags there are
+ * the cmpb's own, computed again here. */
+	.globl sysgate_tramp_entry_stcheck
+	.hidden sysgate_tramp_entry_stcheck
+	.type sysgate_tramp_entry_stcheck, @function
+	.p2align 4
+sysgate_tramp_entry_stcheck:
+	movq SLOT_TAKEN(%r11), %rax
+	movq SLOT_FLAG(%r11), %rcx
+	cmpb $0, (%rcx)
+	jne 1f
+	jmp *%rax
+1:	xorl %eax, %eax /* the flags the program's xor leaves, kept across the call */
+	jmp sysgate_tramp_entry
+	.size sysgate_tramp_entry_stcheck, . - sysgate_tramp_entry_stcheck
+
+/* The slot code template: copied (never executed here). */
+	.globl sysgate_tramp_template
+	.hidden sysgate_tramp_template
+	.type sysgate_tramp_template, @object
+	.p2align 12
+sysgate_tramp_template:
+.Ltmpl:
+	.set .Lslot, 0
+	.rept 256
+	leaq .Ltmpl + 4096 + SLOT_BYTES * .Lslot(%rip), %r11
+	jmpq *16(%r11)
+	.p2align 4, 0xcc
+	.set .Lslot, .Lslot + 1
+	.endr
+	.globl sysgate_tramp_template_end
+	.hidden sysgate_tramp_template_end
+sysgate_tramp_template_end:
+	.size sysgate_tramp_template, . - sysgate_tramp_template
+
+	.section .note.GNU-stack, "", @progbits

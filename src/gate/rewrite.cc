@@ -1,0 +1,455 @@
+#include "gate/rewrite.h"
+
+#include <asm/errno.h>
+#include <asm/unistd.h>
+#include <linux/mman.h>
+
+#include "gate/app_memory.h"
+#include "gate/raw_syscall.h"
+#include "gate/rewrite_decoder.h"
+#include "gate/syscall_classes.h"
+#include "gate/trace_emit.h"
+#include "gate/util.h"
+
+// Read by trampoline.S on every call (RIP-relative, no GS needed).
+extern "C" {
+__attribute__((visibility("hidden"))) uint8_t sysgate_rewrite_fallback = 0;
+__attribute__((visibility("hidden"))) uint8_t sysgate_rewrite_traced = 0;
+extern const uint8_t sysgate_tramp_template[] __attribute__((visibility("hidden")));
+extern const uint8_t sysgate_tramp_template_end[] __attribute__((visibility("hidden")));
+void sysgate_tramp_entry() __attribute__((visibility("hidden")));
+void sysgate_tramp_entry_stcheck() __attribute__((visibility("hidden")));
+}
+
+namespace sysgate::gate {
+
+static_assert(offsetof(GateThread, self) == 8);
+static_assert(offsetof(GateThread, stack) == 32);
+static_assert(offsetof(GateThread, stack_bytes) == 40);
+static_assert(offsetof(GateThread, tramp_calls) == 136);  // GT_TRAMP_CALLS in trampoline.S
+
+namespace {
+
+constexpr uint64_t kArchSetGs = 0x1001;
+constexpr uint32_t kPfR = 4, kPfX = 1;
+constexpr uint64_t kSlotsPerBlock = 256;
+constexpr uint64_t kSlotCodeBytes = 16;
+constexpr uint64_t kBlockCodeBytes = kSlotsPerBlock * kSlotCodeBytes;  // one page
+constexpr uint64_t kBlockDataBytes = 4 * kPageBytes;
+constexpr uint64_t kBlockBytes = kBlockCodeBytes + kBlockDataBytes;
+constexpr uint64_t kMaxBlocks = 64;
+constexpr uint64_t kSeenSlots = 4096;  // open-addressed set of sites already judged
+
+static_assert(kBlockCodeBytes == kPageBytes);
+
+struct Slot {  // in a block's data pages; layout shared with trampoline.S
+  uint64_t nr;
+  uint64_t ret;    // after the syscall
+  uint64_t entry;  // sysgate_tramp_entry or sysgate_tramp_entry_stcheck
+  uint64_t site;   // the patched instruction
+  uint64_t flag;   // stcheck: the byte the entry compares with 0 (__libc_single_threaded)
+  uint64_t taken;  // stcheck: where its je goes
+  uint64_t pad[2];
+};
+static_assert(sizeof(Slot) * kSlotsPerBlock == kBlockDataBytes);
+
+struct Block {
+  uint64_t code;  // kBlockCodeBytes of R-X slot code, then the Slot table
+  uint32_t used;
+  uint32_t pad;
+};
+
+struct RewriteState {
+  uint32_t enabled;
+  uint32_t lock;
+  int32_t disabled_error;
+  uint32_t block_count;
+  LoadedObjects objects;
+  Block blocks[kMaxBlocks];
+  uint64_t rewritten;
+  uint64_t refused[kRefuseCount];
+  uint64_t seen[kSeenSlots];  // sites refused or rewritten (0: empty)
+};
+
+constinit RewriteState g_rw = {};
+int32_t g_rw_report = 0;  // report fd + 1 (0: no report)
+uint64_t g_rw_calls[2] = {};  // trampoline, trap: of threads that exited
+
+bool is_error(long r) { return r < 0 && r > -4096; }
+
+void lock() {
+  while (!compare_exchange(&g_rw.lock, 0u, 1u)) cpu_relax();
+}
+void unlock() { store_release(&g_rw.lock, 0u); }
+
+uint64_t seen_index(uint64_t site) { return ((site * 0x9E3779B97F4A7C15ull) >> 52) & (kSeenSlots - 1); }
+
+bool seen(uint64_t site) {
+  uint64_t i = seen_index(site);
+  for (uint64_t n = 0; n < kSeenSlots; ++n, i = (i + 1) & (kSeenSlots - 1)) {
+    const uint64_t v = load_relaxed(&g_rw.seen[i]);
+    if (v == site) return true;
+    if (v == 0) return false;
+  }
+  return false;
+}
+
+// Under the lock.
+void remember(uint64_t site) {
+  uint64_t i = seen_index(site);
+  for (uint64_t n = 0; n < kSeenSlots; ++n, i = (i + 1) & (kSeenSlots - 1)) {
+    if (g_rw.seen[i] == site) return;
+    if (g_rw.seen[i] == 0) {
+      store_relaxed(&g_rw.seen[i], site);
+      return;
+    }
+  }
+}
+
+void refuse(uint64_t site, RewriteRefusal why) {
+  if (seen(site)) return;
+  remember(site);
+  __atomic_fetch_add(&g_rw.refused[why], 1, __ATOMIC_RELAXED);
+}
+
+void disable(long error) {
+  g_rw.disabled_error = static_cast<int32_t>(error);
+  store_release(&g_rw.enabled, 0u);
+}
+
+bool fits_rel32(uint64_t from_end, uint64_t target) {
+  const int64_t d = static_cast<int64_t>(target - from_end);
+  constexpr int64_t kMargin = 2 * static_cast<int64_t>(kPageBytes);
+  return d >= -(int64_t{1} << 31) + kMargin && d < (int64_t{1} << 31) - kMargin;
+}
+
+// Decodes the function from its start: true if `site` (the mov) is an
+// instruction boundary followed by the syscall, and no direct branch of the
+// function lands inside the mov.
+RewriteRefusal check_function(const CodeLocation& loc, uint64_t site, uint32_t site_length) {
+  uint64_t p = loc.function_start;
+  bool landed = false;
+  while (p < loc.function_end) {
+    DecodedInsn d;
+    const uint64_t avail = loc.function_end - p;
+    const uint32_t n = decode_length(reinterpret_cast<const uint8_t*>(p), avail < 15 ? avail : 15, &d);
+    if (n == 0) return kRefuseDecode;
+    if (p == site) {
+      if (n != site_length) return kRefuseDecode;
+      landed = true;
+    }
+    if (p < site && p + n > site) return kRefuseDecode;  // site is inside an instruction
+    if (d.has_target) {
+      const uint64_t target = p + n + static_cast<uint64_t>(d.rel);
+      if (target > site && target < site + 5) return kRefuseBranchTarget;
+    }
+    p += n;
+  }
+  return landed ? kRefuseCount : kRefuseDecode;
+}
+
+// A block with a free slot within rel32 reach of the site; maps one if needed.
+// Under the lock.
+Block* block_near(uint64_t site, const CodeLocation& loc) {
+  const uint64_t from = site + 5;
+  for (uint32_t i = 0; i < g_rw.block_count; ++i) {
+    Block& b = g_rw.blocks[i];
+    if (b.used < kSlotsPerBlock && fits_rel32(from, b.code) && fits_rel32(from, b.code + kBlockCodeBytes)) return &b;
+  }
+  if (g_rw.block_count >= kMaxBlocks) return nullptr;
+  // Below the segment first (the usual free gap under a library), then above.
+  constexpr uint64_t kStep = uint64_t{1} << 20;
+  for (int k = 1; k <= 64; ++k) {
+    const bool down = (k & 1) != 0;
+    const uint64_t dist = static_cast<uint64_t>((k + 1) / 2) * kStep;
+    uint64_t want;
+    if (down) {
+      if (loc.segment_start < dist + kBlockBytes + (uint64_t{1} << 16)) continue;
+      want = (loc.segment_start - dist) & ~uint64_t{0xffff};
+    } else {
+      want = (loc.segment_end + dist) & ~uint64_t{0xffff};
+    }
+    if (!fits_rel32(from, want) || !fits_rel32(from, want + kBlockCodeBytes)) continue;
+    const long m = raw_syscall(__NR_mmap, want, kBlockBytes, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, static_cast<uint64_t>(-1), 0);
+    if (m == -EEXIST) continue;
+    if (is_error(m)) {
+      disable(m);
+      return nullptr;
+    }
+    if (static_cast<uint64_t>(m) != want) {  // a kernel that ignores NOREPLACE
+      raw_syscall(__NR_munmap, static_cast<uint64_t>(m), kBlockBytes);
+      continue;
+    }
+    copy_bytes(reinterpret_cast<void*>(want), sysgate_tramp_template, kBlockCodeBytes);
+    const long r = raw_syscall(__NR_mprotect, want, kBlockCodeBytes, PROT_READ | PROT_EXEC);
+    if (r != 0) {
+      raw_syscall(__NR_munmap, want, kBlockBytes);
+      disable(r);
+      return nullptr;
+    }
+    Block& b = g_rw.blocks[g_rw.block_count];
+    b.code = want;
+    b.used = 0;
+    store_release(&g_rw.block_count, g_rw.block_count + 1);
+    return &b;
+  }
+  return nullptr;
+}
+
+// Replaces the page(s) holding [site, site + 5) with a patched copy. Under the lock.
+RewriteRefusal patch(uint64_t site, uint64_t rip, uint64_t slot_code, const CodeLocation& loc) {
+  const uint64_t first = site & ~(kPageBytes - 1);
+  const uint64_t last = (rip - 1) & ~(kPageBytes - 1);  // the syscall's last byte
+  const uint64_t bytes = last + kPageBytes - first;
+  if (first < loc.segment_start || last + kPageBytes > loc.segment_end) return kRefusePatch;
+  const long m = raw_syscall(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                             static_cast<uint64_t>(-1), 0);
+  if (is_error(m)) {
+    disable(m);
+    return kRefuseDisabled;
+  }
+  uint8_t* copy = reinterpret_cast<uint8_t*>(m);
+  copy_bytes(copy, reinterpret_cast<const void*>(first), bytes);
+  uint8_t* at = copy + (site - first);
+  const int32_t rel = static_cast<int32_t>(static_cast<int64_t>(slot_code - (site + 5)));
+  at[0] = 0xe9;
+  copy_bytes(at + 1, &rel, 4);
+  long r = raw_syscall(__NR_mprotect, static_cast<uint64_t>(m), bytes, PROT_READ | PROT_EXEC);
+  if (r != 0) {
+    raw_syscall(__NR_munmap, static_cast<uint64_t>(m), bytes);
+    disable(r);
+    return kRefuseDisabled;
+  }
+  r = raw_syscall(__NR_mremap, static_cast<uint64_t>(m), bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, first);
+  if (is_error(r)) {
+    raw_syscall(__NR_munmap, static_cast<uint64_t>(m), bytes);
+    // EFAULT/EINVAL: the range spans mappings; anything else: the policy said no.
+    if (r != -EFAULT && r != -EINVAL) {
+      disable(r);
+      return kRefuseDisabled;
+    }
+    return kRefusePatch;
+  }
+  return kRefuseCount;
+}
+
+// The two site shapes (docs/gate.md, "Site rewriting"):
+//   mov:     b8 <nr:4> 0f 05                        mov $nr,%eax; syscall
+//   stcheck: 80 3d <disp:4> 00 74 <rel8> 31 c0 0f 05
+//            cmpb $0,X(%rip); je L; xor %eax,%eax; syscall  -- at a function's
+//            entry (glibc's single-threaded read): the 7-byte cmpb becomes the jmp.
+enum SiteShape { kShapeNone, kShapeMov, kShapeStcheck };
+
+SiteShape shape_at(uint64_t rip, long nr, uint64_t* site) {
+  const uint8_t* b = reinterpret_cast<const uint8_t*>(rip - 7);
+  uint32_t imm;
+  copy_bytes(&imm, b + 1, 4);
+  if (b[0] == 0xb8 && imm == static_cast<uint32_t>(nr) && b[5] == 0x0f && b[6] == 0x05) {
+    *site = rip - 7;
+    return kShapeMov;
+  }
+  if (nr == 0 && b[5] == 0x0f && b[6] == 0x05 && b[3] == 0x31 && b[4] == 0xc0 && b[1] == 0x74) {
+    const uint8_t* c = reinterpret_cast<const uint8_t*>(rip - 13);  // 7 + 2 + 2 + 2 bytes
+    if (((rip - 13) & ~(kPageBytes - 1)) != ((rip - 7) & ~(kPageBytes - 1)) && !app_probe_read(rip - 13, 6)) {
+      return kShapeNone;
+    }
+    if (c[0] == 0x80 && c[1] == 0x3d && c[6] == 0x00) {
+      *site = rip - 13;
+      return kShapeStcheck;
+    }
+  }
+  return kShapeNone;
+}
+
+}  // namespace
+
+bool rewrite_number_allowed(long nr) {
+  switch (nr) {
+    // The handler emulates these, or must see them (new threads and processes,
+    // exits, execs, signal state, GS base).
+    case __NR_clone:
+    case __NR_clone3:
+    case __NR_fork:
+    case __NR_vfork:
+    case __NR_execve:
+    case __NR_execveat:
+    case __NR_exit:
+    case __NR_exit_group:
+    case __NR_rt_sigreturn:
+    case __NR_rt_sigaction:
+    case __NR_rt_sigprocmask:
+    case __NR_rt_sigpending:
+    case __NR_sigaltstack:
+    case __NR_rt_sigsuspend:
+    case __NR_ppoll:
+    case __NR_pselect6:
+    case __NR_epoll_pwait:
+    case __NR_epoll_pwait2:
+    case __NR_prctl:
+    case __NR_arch_prctl:
+    case __NR_restart_syscall:
+      return false;
+    default:
+      return nr >= 0 && syscall_known(nr);
+  }
+}
+
+bool rewrite_install(const LoadedObjects& objects) {
+  g_rw.objects = objects;
+  sysgate_rewrite_traced = g_gate.region.header != nullptr ? 1 : 0;
+  store_release(&g_rw.enabled, 1u);
+  return true;
+}
+
+void rewrite_thread_started(GateThread* t) {
+  if (load_acquire(&g_rw.enabled) == 0 && g_rw.rewritten == 0) return;
+  const long r = raw_syscall(__NR_arch_prctl, kArchSetGs, addr(t));
+  if (r != 0) {
+    // Trampolines could not find this thread's state: send every call to the trap path.
+    store_release(&sysgate_rewrite_fallback, uint8_t{1});
+    disable(r);
+  }
+}
+
+void rewrite_program_sets_gs() {
+  if (load_acquire(&g_rw.enabled) == 0 && g_rw.rewritten == 0) return;
+  store_release(&sysgate_rewrite_fallback, uint8_t{1});
+  full_fence();
+}
+
+bool rewrite_enabled() { return load_acquire(&g_rw.enabled) != 0; }
+
+void rewrite_after_fork_in_child() { store_release(&g_rw.lock, 0u); }
+
+void rewrite_after_trap(long nr, uint64_t rip) {
+  if (load_acquire(&g_rw.enabled) == 0 || load_relaxed(&sysgate_rewrite_fallback) != 0) return;
+  if (rip < kPageBytes + 13) return;
+  // Sites are remembered by the address after their syscall.
+  if (seen(rip)) return;
+  // The syscall's page is mapped (it just ran); the mov may start on the page before.
+  if (((rip - 7) & ~(kPageBytes - 1)) != ((rip - 2) & ~(kPageBytes - 1)) && !app_probe_read(rip - 7, 5)) return;
+  lock();
+  RewriteRefusal why = kRefuseCount;
+  CodeLocation loc;
+  Block* block = nullptr;
+  uint64_t site = 0;
+  if (seen(rip) || load_relaxed(&g_rw.enabled) == 0) {
+    unlock();
+    return;
+  }
+  const SiteShape shape = shape_at(rip, nr, &site);
+  const uint32_t site_length = shape == kShapeMov ? 5 : 7;
+  if (shape == kShapeNone) {
+    // Already a jump of ours (a fallback, or a branch straight to the syscall): not a refusal.
+    const uint8_t* b = reinterpret_cast<const uint8_t*>(rip - 7);
+    if (b[0] != 0xe9) why = kRefuseShape;
+  } else if (!rewrite_number_allowed(nr)) {
+    why = kRefuseNumber;
+  } else if (!locate_code(g_rw.objects, site, rip, &loc)) {
+    why = kRefuseNoFunction;
+  } else if (loc.segment_flags != (kPfR | kPfX)) {
+    why = kRefuseSegment;
+  } else if (shape == kShapeStcheck && loc.function_start != site) {
+    why = kRefuseShape;  // only at a function's entry are rax, rcx, r11 and the flags dead
+  } else if ((why = check_function(loc, site, site_length)) != kRefuseCount) {
+    // refused
+  } else if ((block = block_near(site, loc)) == nullptr) {
+    why = load_relaxed(&g_rw.enabled) != 0 ? kRefuseNoSlot : kRefuseDisabled;
+  } else {
+    const uint64_t index = block->used;
+    Slot* slot = reinterpret_cast<Slot*>(block->code + kBlockCodeBytes) + index;
+    slot->nr = static_cast<uint64_t>(nr);
+    slot->ret = rip;
+    slot->site = site;
+    if (shape == kShapeStcheck) {
+      int32_t disp;
+      copy_bytes(&disp, reinterpret_cast<const void*>(site + 2), 4);
+      slot->flag = site + 7 + static_cast<uint64_t>(static_cast<int64_t>(disp));
+      const int8_t rel = static_cast<int8_t>(reinterpret_cast<const uint8_t*>(site)[8]);
+      slot->taken = site + 9 + static_cast<uint64_t>(static_cast<int64_t>(rel));
+      slot->entry = addr(&sysgate_tramp_entry_stcheck);
+    } else {
+      slot->flag = 0;
+      slot->taken = 0;
+      slot->entry = addr(&sysgate_tramp_entry);
+    }
+    why = patch(site, rip, block->code + index * kSlotCodeBytes, loc);
+    if (why == kRefuseCount) {
+      block->used = static_cast<uint32_t>(index + 1);
+      remember(rip);
+      __atomic_fetch_add(&g_rw.rewritten, 1, __ATOMIC_RELAXED);
+    }
+  }
+  if (why != kRefuseCount) refuse(rip, why);
+  if (why == kRefuseCount && shape == kShapeNone) remember(rip);
+  unlock();
+}
+
+void rewrite_set_report(int fd) { g_rw_report = fd + 1; }
+
+void rewrite_thread_exits(GateThread* t, bool whole_process) {
+  __atomic_fetch_add(&g_rw_calls[0], t->tramp_calls, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&g_rw_calls[1], t->trap_calls, __ATOMIC_RELAXED);
+  t->tramp_calls = 0;
+  t->trap_calls = 0;
+  if (!whole_process || g_rw_report == 0) return;
+  // "sysgate-gate: pid P: rewrite: sites S refused R0/R1/...; calls: trampoline T trap X"
+  char line[320];
+  uint64_t n = 0;
+  auto put = [&](const char* s) {
+    while (*s != '\0' && n + 1 < sizeof line) line[n++] = *s++;
+  };
+  auto put_num = [&](uint64_t v) {
+    char d[24];
+    int k = 0;
+    do {
+      d[k++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    while (k > 0 && n + 1 < sizeof line) line[n++] = d[--k];
+  };
+  put("sysgate-gate: pid ");
+  put_num(static_cast<uint64_t>(t->pid));
+  put(": rewrite: sites ");
+  put_num(g_rw.rewritten);
+  put(" refused");
+  static const char kNames[kRefuseCount][14] = {" shape ", " number ", " nofunction ", " segment ", " decode ",
+                                                    " branch ", " noslot ", " patch ", " disabled "};
+  for (uint32_t i = 0; i < kRefuseCount; ++i) {
+    put(kNames[i]);
+    put_num(g_rw.refused[i]);
+  }
+  put("; calls: trampoline ");
+  put_num(g_rw_calls[0]);
+  put(" trap ");
+  put_num(g_rw_calls[1]);
+  put("\n");
+  raw_syscall(__NR_write, static_cast<uint64_t>(g_rw_report - 1), addr(line), n);
+}
+
+void rewrite_stats(RewriteStats* out) {
+  out->enabled = load_acquire(&g_rw.enabled);
+  out->fallback = load_acquire(&sysgate_rewrite_fallback);
+  out->disabled_error = g_rw.disabled_error;
+  out->blocks = load_acquire(&g_rw.block_count);
+  out->sites_rewritten = load_relaxed(&g_rw.rewritten);
+  for (uint32_t i = 0; i < kRefuseCount; ++i) out->refused[i] = load_relaxed(&g_rw.refused[i]);
+}
+
+// The traced trampoline path (trampoline.S): the call, then its record, as the
+// trap path writes it. Runs on the gate stack with the program's signal mask.
+struct TrampFrame {
+  uint64_t pad, r9, r8, r10, rdx, rsi, rdi;
+  const Slot* slot;
+};
+
+extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const TrampFrame* f, GateThread* t) {
+  const long nr = static_cast<long>(f->slot->nr);
+  const uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+  const long ret = raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+  trace_syscall(t, trace::kRecordSyscall, 0, nr, args, ret);
+  return ret;
+}
+
+}  // namespace sysgate::gate

@@ -1,0 +1,62 @@
+// Lazy, W^X-safe rewriting of syscall sites onto trampolines (docs/gate.md,
+// "Site rewriting"). Off unless GateConfig::flags has kGateRewrite (--gate
+// rewrite=1); the trap path stays correct for every site either way.
+//
+//   // in the SIGSYS handler, after the trapped call was handled:
+//   rewrite_after_trap(t, nr, uc->mc.rip);
+//
+// A site is rewritten only if it is glibc's shape `b8 <nr> 0f 05`
+// (`mov $nr,%eax; syscall`) with nr == the trapped number, nr is not a call with
+// special semantics (rewrite_number_allowed), both instructions lie in one R-X
+// PT_LOAD of a loaded object and in one function of its .eh_frame_hdr, decoding
+// that function from its start reaches the mov exactly, and no direct branch of
+// the function targets the middle of the mov. The 5-byte mov becomes
+// `jmp rel32` to a trampoline slot; the syscall stays as a landing point (a
+// branch to it still works, through the trap path).
+//
+// Patching: the page(s) holding the 7 bytes are copied into a fresh anonymous RW
+// mapping, patched there, made R-X, and moved over the original with
+// mremap(MREMAP_MAYMOVE|MREMAP_FIXED): a concurrent executor sees the old or
+// the new page, never a writable one, never a hole. Serialised by a spin lock
+// held only inside the SIGSYS handler (every signal blocked).
+//
+// Freestanding; see trampoline.S for the trampolines themselves.
+#pragma once
+
+#include <stdint.h>
+
+#include "gate/rewrite_elf.h"
+#include "gate/rewrite_stats.h"
+#include "gate/thread_state.h"
+
+namespace sysgate::gate {
+
+// At gate_install: turns rewriting on (config.flags & kGateRewrite) and gives
+// the calling thread its GS base. False if arch_prctl(ARCH_SET_GS) fails (then
+// rewriting stays off; the gate works as without it).
+bool rewrite_install(const LoadedObjects& objects);
+
+// Every new thread with a gate stack: sets its GS base to t (no-op when off).
+void rewrite_thread_started(GateThread* t);
+
+// After the trap path handled syscall nr, trapped at rip (after `syscall`).
+// Signals blocked (SIGSYS handler).
+void rewrite_after_trap(long nr, uint64_t rip);
+
+// The program calls arch_prctl(ARCH_SET_GS): from now on every trampoline
+// sends its calls to the trap path (the GS base no longer finds the gate).
+void rewrite_program_sets_gs();
+
+bool rewrite_enabled();
+
+// In a forked child: another thread of the parent may have held the rewrite
+// lock at the fork; it does not exist here.
+void rewrite_after_fork_in_child();
+
+// A thread leaves (exit) or the process does (exit_group): adds the thread's
+// call counts to the process totals; for the process, with reporting on
+// (--gate rewritestats[=FD]), writes one line of counts to that fd.
+void rewrite_thread_exits(GateThread* t, bool whole_process);
+void rewrite_set_report(int fd);  // -1: no report
+
+}  // namespace sysgate::gate

@@ -1,0 +1,223 @@
+/* Syscall sites for the rewriting tests (rewrite_test.cc). Every function has
+ * CFI, so the test binary's .eh_frame_hdr describes it (the rewriter only
+ * rewrites sites inside a function it can decode from its start).
+ *
+ * Each sg_rw_* returns the raw kernel result (rax). */
+#define SITE(name, nr)          \
+	.globl name;                \
+	.type name, @function;      \
+name:;                          \
+	.cfi_startproc;             \
+	movl $nr, %eax;             \
+	syscall;                    \
+	ret;                        \
+	.cfi_endproc;               \
+	.size name, . - name
+
+	.text
+
+/* Eight sites on one page (concurrent rewrites of one page). */
+	.p2align 12
+	.globl sg_rw_page_start
+sg_rw_page_start:
+SITE(sg_rw_multi_getppid, 110)
+SITE(sg_rw_multi_getpid, 39)
+SITE(sg_rw_multi_getuid, 102)
+SITE(sg_rw_multi_getgid, 104)
+SITE(sg_rw_multi_geteuid, 107)
+SITE(sg_rw_multi_getegid, 108)
+SITE(sg_rw_multi_getpgrp, 111)
+SITE(sg_rw_multi_gettid, 186)
+
+/* long sg_rw_read(int fd, void* buf, size_t n) */
+SITE(sg_rw_read, 0)
+
+/* long sg_rw_stcheck_read(int fd, void* buf, size_t n): glibc's read() entry
+ * shape. With sg_rw_single == 0 it returns -1000 without a syscall (the taken
+ * branch); else it reads. */
+	.globl sg_rw_stcheck_read
+	.type sg_rw_stcheck_read, @function
+	.p2align 4
+sg_rw_stcheck_read:
+	.cfi_startproc
+	cmpb $0, sg_rw_single(%rip)
+	je 1f
+	xorl %eax, %eax
+	syscall
+	ret
+1:	movq $-1000, %rax
+	ret
+	.cfi_endproc
+	.size sg_rw_stcheck_read, . - sg_rw_stcheck_read
+
+/* long sg_rw_jump_into(int direct): direct != 0 jumps straight to the syscall
+ * instruction (with eax set elsewhere), which must keep working (trap path)
+ * after the site was rewritten. */
+	.globl sg_rw_jump_into
+	.type sg_rw_jump_into, @function
+sg_rw_jump_into:
+	.cfi_startproc
+	testl %edi, %edi
+	jnz 1f
+	movl $110, %eax
+	.globl sg_rw_jump_into_syscall
+sg_rw_jump_into_syscall:
+	syscall
+	ret
+1:	movl $110, %eax
+	jmp sg_rw_jump_into_syscall
+	.cfi_endproc
+	.size sg_rw_jump_into, . - sg_rw_jump_into
+
+/* long sg_rw_branch_into_mov(int x): a branch (never taken) targets the middle
+ * of the mov: the rewriter must refuse the site. */
+	.globl sg_rw_branch_into_mov
+	.type sg_rw_branch_into_mov, @function
+sg_rw_branch_into_mov:
+	.cfi_startproc
+	testl %edi, %edi
+	jnz 3f
+	.globl sg_rw_branch_into_mov_site
+sg_rw_branch_into_mov_site:
+	movl $110, %eax
+	syscall
+	ret
+3:	jmp sg_rw_branch_into_mov_site + 1
+	.cfi_endproc
+	.size sg_rw_branch_into_mov, . - sg_rw_branch_into_mov
+
+/* void sg_rw_regs(const uint64_t in[12], uint64_t out[20])
+ * Loads rbx rbp r12 r13 r14 r15 rdi rsi rdx r8 r9 r10 from in[0..11], sets CF,
+ * makes getppid from a rewritable site, stores those registers to out[0..11],
+ * out[12] = rax, out[13] = rcx, out[14] = r11, out[15] = the address after
+ * `syscall`, out[16] = rsp before, out[17] = rsp after, out[18] = rflags
+ * before the syscall, out[19] = rflags after. */
+	.globl sg_rw_regs
+	.type sg_rw_regs, @function
+sg_rw_regs:
+	.cfi_startproc
+	pushq %rbx
+	.cfi_adjust_cfa_offset 8
+	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	pushq %r12
+	.cfi_adjust_cfa_offset 8
+	pushq %r13
+	.cfi_adjust_cfa_offset 8
+	pushq %r14
+	.cfi_adjust_cfa_offset 8
+	pushq %r15
+	.cfi_adjust_cfa_offset 8
+	pushq %rsi
+	.cfi_adjust_cfa_offset 8
+	subq $8, %rsp
+	.cfi_adjust_cfa_offset 8
+	movq %rsp, 128(%rsi)
+	movq %rdi, %rax
+	movq 0(%rax), %rbx
+	movq 8(%rax), %rbp
+	movq 16(%rax), %r12
+	movq 24(%rax), %r13
+	movq 32(%rax), %r14
+	movq 40(%rax), %r15
+	movq 56(%rax), %rsi
+	movq 64(%rax), %rdx
+	movq 72(%rax), %r8
+	movq 80(%rax), %r9
+	movq 88(%rax), %r10
+	movq 48(%rax), %rdi
+	stc
+	pushfq
+	.cfi_adjust_cfa_offset 8
+	popq %r11
+	.cfi_adjust_cfa_offset -8
+	movq %r11, (%rsp)
+	movl $110, %eax
+	syscall
+.Lrw_after_syscall:
+	pushfq
+	.cfi_adjust_cfa_offset 8
+	pushq %rax
+	.cfi_adjust_cfa_offset 8
+	movq 24(%rsp), %rax
+	movq %rbx, 0(%rax)
+	movq %rbp, 8(%rax)
+	movq %r12, 16(%rax)
+	movq %r13, 24(%rax)
+	movq %r14, 32(%rax)
+	movq %r15, 40(%rax)
+	movq %rdi, 48(%rax)
+	movq %rsi, 56(%rax)
+	movq %rdx, 64(%rax)
+	movq %r8, 72(%rax)
+	movq %r9, 80(%rax)
+	movq %r10, 88(%rax)
+	movq %rcx, 104(%rax)
+	movq %r11, 112(%rax)
+	leaq .Lrw_after_syscall(%rip), %rcx
+	movq %rcx, 120(%rax)
+	leaq 16(%rsp), %rcx
+	movq %rcx, 136(%rax)
+	movq (%rsp), %rcx
+	movq %rcx, 96(%rax)
+	movq 8(%rsp), %rcx
+	movq %rcx, 152(%rax)
+	movq 16(%rsp), %rcx
+	movq %rcx, 144(%rax)
+	addq $32, %rsp
+	.cfi_adjust_cfa_offset -32
+	popq %r15
+	.cfi_adjust_cfa_offset -8
+	popq %r14
+	.cfi_adjust_cfa_offset -8
+	popq %r13
+	.cfi_adjust_cfa_offset -8
+	popq %r12
+	.cfi_adjust_cfa_offset -8
+	popq %rbp
+	.cfi_adjust_cfa_offset -8
+	popq %rbx
+	.cfi_adjust_cfa_offset -8
+	ret
+	.cfi_endproc
+	.size sg_rw_regs, . - sg_rw_regs
+
+/* Sites whose 7 bytes cross a page boundary: the mov (sg_rw_cross_mov) or the
+ * syscall (sg_rw_cross_syscall) straddles it. Both do getppid. */
+	.p2align 12
+	.skip 4096 - 64, 0xcc
+	.globl sg_rw_cross_mov
+	.type sg_rw_cross_mov, @function
+sg_rw_cross_mov:
+	.cfi_startproc
+	.fill 61, 1, 0x90
+	.globl sg_rw_cross_mov_site
+sg_rw_cross_mov_site:
+	movl $110, %eax
+	syscall
+	ret
+	.cfi_endproc
+	.size sg_rw_cross_mov, . - sg_rw_cross_mov
+
+	.p2align 12
+	.skip 4096 - 64, 0xcc
+	.globl sg_rw_cross_syscall
+	.type sg_rw_cross_syscall, @function
+sg_rw_cross_syscall:
+	.cfi_startproc
+	.fill 58, 1, 0x90
+	.globl sg_rw_cross_syscall_site
+sg_rw_cross_syscall_site:
+	movl $110, %eax
+	syscall
+	ret
+	.cfi_endproc
+	.size sg_rw_cross_syscall, . - sg_rw_cross_syscall
+	.p2align 12
+
+	.data
+	.globl sg_rw_single
+sg_rw_single:
+	.byte 1
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,537 @@
+// Site rewriting (src/gate/rewrite.h): a forked child under the gate with
+// kGateRewrite and the test filter (every syscall outside the gate traps) makes
+// calls from glibc's getppid and from the sites in rewrite_programs.S; sites are
+// rewritten after their first trap and later calls go through trampolines.
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/single_threaded.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "gate/gate.h"
+#include "gate/rewrite_stats.h"
+#include "gate_test_support.h"
+
+extern "C" {
+long sg_rw_multi_getppid();
+long sg_rw_multi_getpid();
+long sg_rw_multi_getuid();
+long sg_rw_multi_getgid();
+long sg_rw_multi_geteuid();
+long sg_rw_multi_getegid();
+long sg_rw_multi_getpgrp();
+long sg_rw_multi_gettid();
+long sg_rw_read(int fd, void* buf, size_t n);
+long sg_rw_stcheck_read(int fd, void* buf, size_t n);
+extern uint8_t sg_rw_single;
+long sg_rw_jump_into(int direct);
+long sg_rw_branch_into_mov(int x);
+void sg_rw_regs(const uint64_t* in, uint64_t* out);
+long sg_rw_cross_mov();
+long sg_rw_cross_syscall();
+extern const uint8_t sg_rw_page_start[];
+extern const uint8_t sg_rw_jump_into_syscall[];
+extern const uint8_t sg_rw_branch_into_mov_site[];
+extern const uint8_t sg_rw_cross_mov_site[];
+extern const uint8_t sg_rw_cross_syscall_site[];
+}
+
+namespace sysgate::gate::test {
+namespace {
+
+RewriteStats stats() {
+  RewriteStats s;
+  rewrite_stats(&s);
+  return s;
+}
+
+// This thread's trampoline and trap counts (GateThread through the GS base).
+uint64_t tramp_calls() {
+  uint64_t v;
+  asm volatile("movq %%gs:136, %0" : "=r"(v));
+  return v;
+}
+
+RunOptions rewriting(bool trace = false) {
+  RunOptions o;
+  o.gate_flags = kGateRewrite;
+  o.trace = trace;
+  return o;
+}
+
+void print_stats(const char* what) {
+  const RewriteStats s = stats();
+  std::fprintf(stderr, "%s: enabled %u, rewritten %lu, refused shape %lu number %lu nofn %lu seg %lu decode %lu "
+               "branch %lu slot %lu patch %lu disabled %lu (error %d), blocks %u\n",
+               what, s.enabled, s.sites_rewritten, s.refused[kRefuseShape], s.refused[kRefuseNumber],
+               s.refused[kRefuseNoFunction], s.refused[kRefuseSegment], s.refused[kRefuseDecode],
+               s.refused[kRefuseBranchTarget], s.refused[kRefuseNoSlot], s.refused[kRefusePatch],
+               s.refused[kRefuseDisabled], s.disabled_error, s.blocks);
+}
+
+int hundred_thousand_getppid() {
+  const pid_t parent = getppid();  // traps; the site is rewritten after it
+  CHILD_CHECK(parent > 1);
+  CHILD_CHECK(stats().enabled == 1);
+  CHILD_CHECK(stats().sites_rewritten >= 1);
+  const uint64_t before = tramp_calls();
+  for (int i = 0; i < 100000; ++i) CHILD_CHECK(getppid() == parent);
+  CHILD_CHECK(tramp_calls() - before >= 100000);
+  print_stats("getppid");
+  return 0;
+}
+
+TEST(GateRewrite, GlibcGetppidIsRewrittenAndStaysRight) {
+  TracedRun run = run_traced(hundred_thousand_getppid, rewriting(false));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+TEST(GateRewrite, TracedRewrittenCallsWriteTheSameRecordsAsTraps) {
+  TracedRun run = run_traced(hundred_thousand_getppid, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_TRUE(run.errors.empty());
+  const auto recs = with_nr(run.records, SYS_getppid);
+  ASSERT_EQ(recs.size(), 100001u);
+  for (const trace::Record* r : recs) {
+    ASSERT_EQ(r->kind, trace::kRecordSyscall);
+    ASSERT_EQ(r->flags, 0u);
+    ASSERT_EQ(r->ret, recs[0]->ret);
+    ASSERT_EQ(r->tid, recs[0]->tid);
+  }
+  EXPECT_EQ(format(*recs.back()), "getppid() = " + std::to_string(recs[0]->ret));
+}
+
+// glibc's read() starts `cmpb $0,__libc_single_threaded(%rip); je L; xor %eax,%eax;
+// syscall`: the stcheck shape (sg_rw_stcheck_read has the same bytes).
+TEST(GateRewrite, SingleThreadCheckAtAFunctionEntryIsRewritten) {
+  TracedRun run = run_traced([] {
+    const int fd = open("/dev/zero", O_RDONLY);
+    CHILD_CHECK(fd >= 0);
+    char buf[16];
+    CHILD_CHECK(sg_rw_stcheck_read(fd, buf, sizeof buf) == 16);  // traps, rewritten
+    print_stats("stcheck");
+    CHILD_CHECK(*reinterpret_cast<volatile const uint8_t*>(&sg_rw_stcheck_read) == 0xe9);
+    const uint64_t t0 = tramp_calls();
+    for (int i = 0; i < 1000; ++i) {
+      memset(buf, 1, sizeof buf);
+      CHILD_CHECK(sg_rw_stcheck_read(fd, buf, sizeof buf) == 16);
+      CHILD_CHECK(buf[0] == 0 && buf[15] == 0);
+    }
+    CHILD_CHECK(tramp_calls() - t0 == 1000);
+    CHILD_CHECK(sg_rw_stcheck_read(-1, buf, 1) == -EBADF);
+    sg_rw_single = 0;  // the branch is taken: no syscall
+    CHILD_CHECK(sg_rw_stcheck_read(fd, buf, sizeof buf) == -1000);
+    sg_rw_single = 1;
+    CHILD_CHECK(sg_rw_stcheck_read(fd, buf, sizeof buf) == 16);
+    CHILD_CHECK(tramp_calls() - t0 == 1002);
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_read), 1003u);
+}
+
+TEST(GateRewrite, GlibcReadWorksRewrittenOrNot) {
+  TracedRun run = run_traced([] {
+    const bool single = __libc_single_threaded != 0;
+    const int fd = open("/dev/zero", O_RDONLY);
+    CHILD_CHECK(fd >= 0);
+    char buf[16];
+    CHILD_CHECK(read(fd, buf, sizeof buf) == 16);
+    const uint64_t t0 = tramp_calls();
+    for (int i = 0; i < 100; ++i) CHILD_CHECK(read(fd, buf, sizeof buf) == 16);
+    if (single) CHILD_CHECK(tramp_calls() - t0 == 100);
+    std::fprintf(stderr, "glibc read: single-threaded %d, %lu of 100 through trampolines\n", single ? 1 : 0,
+                 tramp_calls() - t0);
+    std::thread([] {}).join();
+    for (int i = 0; i < 100; ++i) CHILD_CHECK(read(fd, buf, sizeof buf) == 16);
+    CHILD_CHECK(read(-1, buf, 1) == -1 && errno == EBADF);
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_read), 202u);
+}
+
+TEST(GateRewrite, PayloadsOfRewrittenCallsAreCopied) {
+  const std::string path = temp_file("rewritten\n");
+  TracedRun run = run_traced([&] {
+    const int fd = open(path.c_str(), O_RDONLY);
+    CHILD_CHECK(fd >= 0);
+    char buf[32];
+    for (int i = 0; i < 3; ++i) CHILD_CHECK(sg_rw_read(fd, buf, 0) == 0);  // rewritten after the first
+    CHILD_CHECK(sg_rw_read(fd, buf, sizeof buf) == 10);
+    CHILD_CHECK(memcmp(buf, "rewritten\n", 10) == 0);
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  const trace::Record* r = find_with_payload(run.records, SYS_read, 1, "rewritten\n");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->ret, 10);
+}
+
+TEST(GateRewrite, RegistersAndFlagsAreAsAfterANativeSyscall) {
+  TracedRun run = run_traced([] {
+    for (int round = 0; round < 3; ++round) {  // round 0 traps, then the trampoline
+      uint64_t in[12];
+      for (int i = 0; i < 12; ++i) in[i] = 0x1111111111111111ull * static_cast<uint64_t>(i + 1) + 0x0456;
+      uint64_t out[20] = {};
+      sg_rw_regs(in, out);
+      for (int i = 0; i < 12; ++i) CHILD_CHECK(out[i] == in[i]);
+      CHILD_CHECK(static_cast<long>(out[12]) == getppid());
+      CHILD_CHECK(out[13] == out[15]);  // rcx = the address after `syscall`
+      CHILD_CHECK(out[16] == out[17]);  // rsp
+      CHILD_CHECK((out[18] & 1) != 0);  // CF was set before
+      CHILD_CHECK((out[19] & 0xed5) == (out[18] & 0xed5));  // flags preserved
+      CHILD_CHECK((out[14] & 0xed5) == (out[18] & 0xed5));  // r11 = rflags
+    }
+    CHILD_CHECK(tramp_calls() >= 2);
+    return 0;
+  }, rewriting(false));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+TEST(GateRewrite, SitesCrossingAPageBoundary) {
+  TracedRun run = run_traced([] {
+    const long ppid = getppid();
+    const uint64_t r0 = stats().sites_rewritten;
+    CHILD_CHECK(((reinterpret_cast<uintptr_t>(sg_rw_cross_mov_site) + 3) & 4095) == 0);  // mov: 3 + 2 bytes
+    CHILD_CHECK(((reinterpret_cast<uintptr_t>(sg_rw_cross_syscall_site) + 6) & 4095) == 0);  // syscall: 1 + 1
+    for (int i = 0; i < 5; ++i) {
+      CHILD_CHECK(sg_rw_cross_mov() == ppid);
+      CHILD_CHECK(sg_rw_cross_syscall() == ppid);
+    }
+    CHILD_CHECK(stats().sites_rewritten >= r0 + 2);
+    print_stats("cross");
+    CHILD_CHECK(sg_rw_cross_mov_site[0] == 0xe9);
+    CHILD_CHECK(sg_rw_cross_syscall_site[0] == 0xe9);
+    CHILD_CHECK(sg_rw_cross_syscall_site[5] == 0x0f && sg_rw_cross_syscall_site[6] == 0x05);
+    return 0;
+  }, rewriting(false));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+TEST(GateRewrite, AJumpIntoTheSyscallOfARewrittenSiteStillWorks) {
+  TracedRun run = run_traced([] {
+    const long ppid = getppid();
+    CHILD_CHECK(sg_rw_jump_into(0) == ppid);  // traps, rewritten
+    CHILD_CHECK(*(reinterpret_cast<const volatile uint8_t*>(reinterpret_cast<uintptr_t>(sg_rw_jump_into_syscall) - 5)) == 0xe9);
+    const uint64_t t0 = tramp_calls();
+    CHILD_CHECK(sg_rw_jump_into(0) == ppid);  // trampoline
+    CHILD_CHECK(tramp_calls() == t0 + 1);
+    CHILD_CHECK(sg_rw_jump_into(1) == ppid);  // straight to the syscall: trap path
+    CHILD_CHECK(tramp_calls() == t0 + 1);
+    return 0;
+  }, rewriting(true));
+  EXPECT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_getppid), 4u);
+}
+
+TEST(GateRewrite, ABranchIntoTheMovLeavesTheSiteOnTheTrapPath) {
+  TracedRun run = run_traced([] {
+    const long ppid = getppid();
+    const uint64_t refused = stats().refused[kRefuseBranchTarget];
+    for (int i = 0; i < 3; ++i) CHILD_CHECK(sg_rw_branch_into_mov(0) == ppid);
+    CHILD_CHECK(stats().refused[kRefuseBranchTarget] == refused + 1);
+    CHILD_CHECK(sg_rw_branch_into_mov_site[0] == 0xb8);
+    return 0;
+  }, rewriting(false));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+TEST(GateRewrite, ThreadsCallThroughAPageWhileItIsRewritten) {
+  TracedRun run = run_traced([] {
+    const long ppid = getppid();
+    const long pid = getpid();
+    CHILD_CHECK(sg_rw_multi_getppid() == ppid);  // rewritten
+    std::atomic<bool> stop{false};
+    std::atomic<int> bad{0};
+    std::atomic<long> calls{0};
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 3; ++k) {
+      threads.emplace_back([&] {
+        long n = 0;
+        while (!stop.load(std::memory_order_relaxed)) {
+          if (sg_rw_multi_getppid() != ppid) bad.fetch_add(1);
+          if (sg_rw_multi_getpid() != pid) bad.fetch_add(1);
+          ++n;
+        }
+        calls.fetch_add(n);
+      });
+    }
+    long (*const others[])() = {sg_rw_multi_getuid, sg_rw_multi_getgid, sg_rw_multi_geteuid, sg_rw_multi_getegid,
+                                sg_rw_multi_getpgrp, sg_rw_multi_gettid};
+    for (auto* f : others) {
+      usleep(20000);
+      CHILD_CHECK(f() >= 0);
+    }
+    usleep(20000);
+    stop = true;
+    for (auto& t : threads) t.join();
+    print_stats("threads");
+    std::fprintf(stderr, "threads: %ld calls\n", calls.load());
+    CHILD_CHECK(bad.load() == 0);
+    CHILD_CHECK(sg_rw_multi_getuid() == static_cast<long>(getuid()));
+    CHILD_CHECK(sg_rw_multi_gettid() == pid);
+    for (int i = 0; i < 8 * 8; i += 8) CHILD_CHECK(sg_rw_page_start[i] == 0xe9);  // 8-byte functions
+    return 0;
+  }, rewriting(true));
+  EXPECT_EQ(exit_code(run.status), 0);
+  EXPECT_TRUE(run.errors.empty());
+}
+
+std::atomic<int> g_handled{0};
+std::atomic<long> g_handler_ppid{0};
+
+void on_usr1(int) {
+  g_handler_ppid = sg_rw_multi_getppid();  // a rewritten call inside the handler
+  g_handled.fetch_add(1);
+}
+
+int blocking_read_interrupted(bool restart) {
+  int p[2];
+  CHILD_CHECK(pipe(p) == 0);
+  char c = 'x';
+  CHILD_CHECK(write(p[1], &c, 1) == 1);
+  CHILD_CHECK(sg_rw_read(p[0], &c, 1) == 1);  // traps, rewritten
+  CHILD_CHECK(sg_rw_multi_getppid() > 0);
+  CHILD_CHECK(stats().sites_rewritten >= 2);
+  struct sigaction sa = {};
+  sa.sa_handler = on_usr1;
+  sa.sa_flags = restart ? SA_RESTART : 0;
+  CHILD_CHECK(sigaction(SIGUSR1, &sa, nullptr) == 0);
+  std::atomic<long> result{12345};
+  const uint64_t before_handled = g_handled.load();
+  std::thread reader([&] {
+    char b = 0;
+    result = sg_rw_read(p[0], &b, 1);  // blocks in the trampoline's call
+    if (result == 1 && b != 'y') result = -1000;
+  });
+  usleep(100000);
+  CHILD_CHECK(result.load() == 12345);
+  pthread_kill(reader.native_handle(), SIGUSR1);
+  usleep(100000);
+  CHILD_CHECK(g_handled.load() == static_cast<int>(before_handled) + 1);
+  CHILD_CHECK(g_handler_ppid.load() == getppid());
+  if (restart) {
+    CHILD_CHECK(result.load() == 12345);  // restarted, still blocked
+    c = 'y';
+    CHILD_CHECK(write(p[1], &c, 1) == 1);
+  }
+  reader.join();
+  CHILD_CHECK(result.load() == (restart ? 1 : -EINTR));
+  return 0;
+}
+
+TEST(GateRewrite, ASignalInterruptsARewrittenBlockingReadWithEintr) {
+  TracedRun run = run_traced([] { return blocking_read_interrupted(false); }, rewriting(true));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+TEST(GateRewrite, ASignalInterruptsARewrittenBlockingReadWithSaRestart) {
+  TracedRun run = run_traced([] { return blocking_read_interrupted(true); }, rewriting(true));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+std::atomic<long> g_alarm_calls{0};
+void on_alarm(int) {
+  if (sg_rw_multi_getppid() > 0) g_alarm_calls.fetch_add(1);
+}
+
+// A timer signal whose handler makes a traced rewritten call, while the thread
+// makes traced rewritten calls: handlers interrupt records half written.
+TEST(GateRewrite, SignalHandlersInterruptingRecordsLoseNothing) {
+  constexpr long kCalls = 200000;
+  TracedRun run = run_traced([] {
+    CHILD_CHECK(sg_rw_multi_getppid() > 0);
+    struct sigaction sa = {};
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    CHILD_CHECK(sigaction(SIGALRM, &sa, nullptr) == 0);
+    itimerval it = {{0, 50}, {0, 50}};
+    CHILD_CHECK(setitimer(ITIMER_REAL, &it, nullptr) == 0);
+    for (long i = 0; i < kCalls; ++i) CHILD_CHECK(sg_rw_multi_getppid() > 0);
+    itimerval off = {};
+    CHILD_CHECK(setitimer(ITIMER_REAL, &off, nullptr) == 0);
+    std::fprintf(stderr, "alarm handler calls: %ld\n", g_alarm_calls.load());
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_TRUE(run.errors.empty());
+  EXPECT_EQ(run.dropped, 0u);
+  // Every call has its record (the handler's calls counted from the trace itself:
+  // all are getppid with the same result).
+  const size_t n = count(run.records, SYS_getppid);
+  EXPECT_GE(n, static_cast<size_t>(kCalls + 1));
+  std::fprintf(stderr, "getppid records: %zu (handler calls: %zu)\n", n, n - kCalls - 1);
+}
+
+TEST(GateRewrite, ForkAndPosixSpawnChildrenUseRewrittenSites) {
+  TracedRun run = run_traced([] {
+    const long me = getpid();
+    CHILD_CHECK(sg_rw_multi_getppid() > 0);  // rewritten
+    const pid_t child = fork();
+    if (child == 0) {
+      for (int i = 0; i < 1000; ++i) {
+        if (sg_rw_multi_getppid() != me) _exit(3);
+      }
+      _exit(0);
+    }
+    int status = 0;
+    CHILD_CHECK(waitpid(child, &status, 0) == child);
+    CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    const pid_t v = vfork();
+    if (v == 0) {
+      if (sg_rw_multi_getppid() != me) _exit(4);
+      _exit(0);
+    }
+    CHILD_CHECK(waitpid(v, &status, 0) == v);
+    CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return 0;
+  }, rewriting(true));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+// mprotect(PROT_EXEC) refused (a policy without prot_exec): rewriting turns
+// itself off and every call stays on the trap path.
+TEST(GateRewrite, RewritingIsDisabledWhenProtExecIsRefused) {
+  TracedRun run = run_traced([] {
+    std::vector<sock_filter> p = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mprotect, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[2])),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog = {static_cast<unsigned short>(p.size()), p.data()};
+    CHILD_CHECK(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0);
+    const long ppid = getppid();
+    for (int i = 0; i < 100; ++i) CHILD_CHECK(getppid() == ppid);
+    const RewriteStats s = stats();
+    print_stats("noexec");
+    CHILD_CHECK(s.enabled == 0);
+    CHILD_CHECK(s.disabled_error == -EPERM);
+    CHILD_CHECK(s.sites_rewritten == 0);
+    CHILD_CHECK(tramp_calls() == 0);
+    return 0;
+  }, rewriting(true));
+  EXPECT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_getppid), 101u);
+}
+
+TEST(GateRewrite, OffByDefault) {
+  TracedRun run = run_traced([] {
+    const long ppid = getppid();
+    for (int i = 0; i < 10; ++i) CHILD_CHECK(getppid() == ppid);
+    CHILD_CHECK(stats().enabled == 0);
+    CHILD_CHECK(stats().sites_rewritten == 0);
+    return 0;
+  });
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+#ifdef SYSGATE_EXEC_BIN
+// End to end through the loader: `sysgate-exec --gate filter=1,rewrite=1` runs
+// python3 with the redirect filter (every syscall outside the loader traps);
+// its report line says how many calls went through trampolines.
+struct LoaderRun {
+  int status = -1;
+  std::string out, report;
+};
+
+LoaderRun run_loader(const std::string& program, const std::vector<std::string>& args) {
+  LoaderRun r;
+  int out[2], rep[2];
+  if (pipe(out) != 0 || pipe(rep) != 0) return r;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int prog = open(program.c_str(), O_RDONLY);
+    const int loader = open(SYSGATE_EXEC_BIN, O_RDONLY);
+    if (prog < 0 || loader < 0 || dup2(prog, 10) != 10 || dup2(loader, 11) != 11 || dup2(rep[1], 20) != 20 ||
+        dup2(out[1], 1) != 1) {
+      _exit(126);
+    }
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    std::vector<std::string> argv = {"sysgate-exec", "--fd", "10", "--gate",
+                                     "loader=11,filter=1,rewrite=1,rewritestats=20", "--"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    execv(SYSGATE_EXEC_BIN, cargv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(rep[1]);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof buf)) > 0) r.out.append(buf, static_cast<size_t>(n));
+  while ((n = read(rep[0], buf, sizeof buf)) > 0) r.report.append(buf, static_cast<size_t>(n));
+  close(out[0]);
+  close(rep[0]);
+  waitpid(pid, &r.status, 0);
+  return r;
+}
+
+uint64_t report_number(const std::string& report, const std::string& key) {
+  const size_t at = report.find(key);
+  return at == std::string::npos ? 0 : std::strtoull(report.c_str() + at + key.size(), nullptr, 10);
+}
+
+TEST(GateRewriteLoader, Python3ThroughTheLoaderGoesThroughTrampolines) {
+  if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no python3";
+  const LoaderRun r = run_loader("/usr/bin/python3",
+                                 {"python3", "-c", "import os, json\nfor i in range(20000): os.getppid()\n"
+                                                   "print(json.dumps({'ok': sum(range(10))}))"});
+  ASSERT_EQ(exit_code(r.status), 0) << r.report;
+  EXPECT_EQ(r.out, "{\"ok\": 45}\n");
+  std::fprintf(stderr, "%s", r.report.c_str());
+  const uint64_t sites = report_number(r.report, "rewrite: sites ");
+  const uint64_t tramp = report_number(r.report, "calls: trampoline ");
+  const uint64_t trap = report_number(r.report, " trap ");
+  EXPECT_GE(sites, 10u);
+  EXPECT_GE(tramp, 20000u);
+  EXPECT_GT(tramp * 100, (tramp + trap) * 97) << "fewer than 97% of the calls went through trampolines";
+}
+
+TEST(GateRewriteLoader, FindThroughTheLoader) {
+  if (access("/usr/bin/find", X_OK) != 0) GTEST_SKIP() << "no find";
+  const LoaderRun r = run_loader("/usr/bin/find", {"find", "/usr/include", "-name", "*.h"});
+  ASSERT_EQ(exit_code(r.status), 0) << r.report;
+  EXPECT_NE(r.out.find("/usr/include/stdio.h\n"), std::string::npos);
+  std::fprintf(stderr, "%s", r.report.c_str());
+  const uint64_t tramp = report_number(r.report, "calls: trampoline ");
+  const uint64_t trap = report_number(r.report, " trap ");
+  EXPECT_GT(tramp * 100, (tramp + trap) * 99) << "fewer than 99% of the calls went through trampolines";
+}
+#endif
+
+TEST(GateRewrite, NumbersWithSpecialSemanticsAreNeverRewritten) {
+  for (long nr : {SYS_clone, SYS_clone3, SYS_fork, SYS_vfork, SYS_execve, SYS_execveat, SYS_exit, SYS_exit_group,
+                  SYS_rt_sigreturn, SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_sigaltstack, SYS_arch_prctl}) {
+    EXPECT_FALSE(rewrite_number_allowed(nr)) << nr;
+  }
+  EXPECT_TRUE(rewrite_number_allowed(SYS_getppid));
+  EXPECT_TRUE(rewrite_number_allowed(SYS_read));
+}
+
+}  // namespace
+}  // namespace sysgate::gate::test
