@@ -26,6 +26,7 @@ struct TraceFlags {
   bool summary = false;         // -c: strace -c's table instead of lines
   bool json = false;            // --json: one object per call
   std::string expression;       // -e trace=SET
+  bool no_rewrite = false;      // --no-rewrite: every call on the SIGSYS trap path
   std::vector<std::string> command;
 };
 

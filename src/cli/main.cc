@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
   trace_cmd->add_option("-s", trace.max_string, "bytes of data buffers to show (like strace -s)");
   trace_cmd->add_flag("-c", trace.summary, "count calls and errors per syscall (like strace -c)");
   trace_cmd->add_flag("--json", trace.json, "one JSON object per call");
+  trace_cmd->add_flag("--no-rewrite", trace.no_rewrite,
+                      "keep every call on the SIGSYS trap path (no rewritten syscall sites)");
   trace_cmd->add_option("-e", trace.expression, "trace=SET: which syscalls to show (strace's sets and %classes)");
   trace_cmd->add_option("command", trace.command, "the command and its arguments (after --)")->required();
 

@@ -124,6 +124,7 @@ int trace_command(const TraceFlags& flags) {
   options.command = flags.command;
   monitor::TraceOptions trace;
   trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));
+  trace.rewrite = !flags.no_rewrite;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   options.trace = trace;
   options.on_violation = [&](const monitor::Violation& v) {

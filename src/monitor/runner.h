@@ -34,6 +34,9 @@ struct TraceOptions {
   std::function<void(const trace::Record&)> on_record;  // called on the monitor's thread
   uint32_t max_data = 32;  // bytes of data buffers copied per call (strace -s)
   bool payloads = true;    // copy path and data arguments at all
+  // Rewrite syscall sites onto trampolines after their first trap (the fast
+  // path, docs/gate.md); off: every call takes the SIGSYS trap path.
+  bool rewrite = true;
 };
 
 struct RunOptions {

@@ -142,6 +142,23 @@ TEST(Trace, JsonLines) {
   EXPECT_NE(j.trace.find("\"syscall\":\"write\""), std::string::npos) << j.trace;
 }
 
+// After its first trap a site is rewritten onto a trampoline; every later call
+// must still be recorded, once, with its result.
+TEST(Trace, RewrittenSitesLoseNoRecord) {
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import os\nfor _ in range(5000): os.getppid()\nprint('done')"};
+  for (const char* mode : {"", "--no-rewrite"}) {
+    Traced t = trace(cmd, *mode ? std::vector<std::string>{mode} : std::vector<std::string>{});
+    EXPECT_EQ(t.run.out, "done\n") << mode << t.run.err;
+    size_t calls = 0;
+    for (size_t at = t.trace.find("getppid() ="); at != std::string::npos; at = t.trace.find("getppid() =", at + 1)) {
+      ++calls;
+    }
+    EXPECT_GE(calls, 5000u) << mode;
+    EXPECT_LE(calls, 5010u) << mode;
+  }
+}
+
 TEST(Trace, ExitStatusPassesThrough) {
   Traced t = trace({"/bin/sh", "-c", "exit 7"});
   EXPECT_EQ(t.run.status, 7) << t.run.err;
