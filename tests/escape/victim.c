@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -127,6 +129,103 @@ static int second_listener(const char* path) {
   return print_file(path);
 }
 
+/* The loader image (fixed address, docs/loader.md) as /proc/self/maps shows it. */
+static int loader_ranges(unsigned long* lo, unsigned long* hi, int max, int want_exec) {
+  FILE* f = fopen("/proc/self/maps", "r");
+  if (!f) return 0;
+  char line[512];
+  int n = 0;
+  while (n < max && fgets(line, sizeof line, f)) {
+    unsigned long a, b;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) != 3) continue;
+    if (a < 0x100000000000ul || a >= 0x100001000000ul) continue;
+    if (want_exec && perms[2] != 'x') continue;
+    lo[n] = a;
+    hi[n] = b;
+    ++n;
+  }
+  fclose(f);
+  return n;
+}
+
+/* Calls the gate's own `syscall; ret` with socket(AF_INET, SOCK_STREAM, 0): a
+ * call from the gate's address is judged by the policy like any other. */
+static int gate_gadget(void) {
+  unsigned long lo[8], hi[8];
+  int n = loader_ranges(lo, hi, 8, 1);
+  for (int i = 0; i < n; ++i) {
+    for (unsigned long p = lo[i]; p + 3 <= hi[i]; ++p) {
+      const unsigned char* b = (const unsigned char*)p;
+      if (b[0] != 0x0f || b[1] != 0x05 || b[2] != 0xc3) continue;
+      long ret;
+      register long r10 __asm__("r10") = 0;
+      __asm__ volatile("call *%[gadget]"
+                       : "=a"(ret)
+                       : "a"((long)SYS_socket), "D"((long)AF_INET), "S"((long)SOCK_STREAM), "d"(0L), "r"(r10),
+                         [gadget] "r"(p)
+                       : "rcx", "r11", "memory");
+      printf("gadget %lx: socket returned %ld\n", p, ret);
+    }
+  }
+  printf("gadgets tried in %d ranges\n", n);
+  return 0;
+}
+
+/* Unmaps the loader image, gate included, then asks for a refused call. */
+static int unmap_loader(void) {
+  unsigned long lo[16], hi[16];
+  int n = loader_ranges(lo, hi, 16, 0);
+  for (int i = 0; i < n; ++i) syscall(SYS_munmap, lo[i], hi[i] - lo[i]);
+  printf("unmapped %d ranges\n", n);
+  long r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+  printf("socket returned %ld\n", r);
+  return 0;
+}
+
+/* Closes or replaces every descriptor sysgate gave the process, then execs. */
+static int attack_fds(const char* then_exec) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    char link[64], target[256];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t k = readlink(link, target, sizeof target - 1);
+    if (k <= 0) continue;
+    target[k] = 0;
+    long c = syscall(SYS_close, fd);
+    int ce = errno;
+    long d = dup2(1, fd);
+    int de = errno;
+    long r = syscall(SYS_close_range, fd, fd, 0);
+    int re = errno;
+    printf("fd %d (%s): close %ld/%d dup2 %ld/%d close_range %ld/%d\n", fd, strstr(target, "sysgate-exec") ? "loader" : "other",
+           c, c < 0 ? ce : 0, d, d < 0 ? de : 0, r, r < 0 ? re : 0);
+  }
+  execl(then_exec, then_exec, "after", (char*)NULL);
+  printf("exec failed: %d\n", errno);
+  return 1;
+}
+
+static volatile sig_atomic_t own_sigsys_ran = 0;
+static void own_sigsys(int sig) { (void)sig; own_sigsys_ran = 1; }
+
+/* Takes SIGSYS for itself and blocks it, then asks for a refused call. */
+static int own_sigsys_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = own_sigsys;
+  printf("sigaction: %d\n", sigaction(SIGSYS, &sa, NULL));
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGSYS);
+  printf("sigprocmask: %d\n", sigprocmask(SIG_BLOCK, &set, NULL));
+  long r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+  printf("socket returned %ld errno %d; own handler ran: %d\n", r, r < 0 ? errno : 0, (int)own_sigsys_ran);
+  sigset_t now;
+  sigprocmask(SIG_BLOCK, NULL, &now);
+  printf("SIGSYS reads back blocked: %d\n", sigismember(&now, SIGSYS));
+  return 0;
+}
+
 static int attack_parent(void) {
   pid_t parent = getppid();
   long r = ptrace(PTRACE_ATTACH, parent, 0, 0);
@@ -159,6 +258,10 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "loosen") && argc == 3) return loosen(argv[2]);
   if (!strcmp(what, "ptrace")) return attack_parent();
   if (!strcmp(what, "second-listener") && argc == 3) return second_listener(argv[2]);
+  if (!strcmp(what, "gate-gadget")) return gate_gadget();
+  if (!strcmp(what, "unmap-loader")) return unmap_loader();
+  if (!strcmp(what, "fds") && argc == 3) return attack_fds(argv[2]);
+  if (!strcmp(what, "own-sigsys")) return own_sigsys_handler();
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';
     long r = syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c);
