@@ -101,6 +101,18 @@ TEST(EscapeGate, OwnSigsysHandlerAndMaskGainNothing) {
   }
 }
 
+// Claim: a forged signal frame (rt_sigreturn is never trapped) only sets
+// registers: the syscall it lands on is judged like any other.
+TEST(EscapeGate, ForgedSigreturnGainsNothing) {
+  for (bool trace : {false, true}) {
+    Output o = trace ? traced({"--profile", "default"}, {"forged-sigreturn"})
+                     : under({"--profile", "default"}, {"forged-sigreturn"});
+    EXPECT_NE(o.out.find("forged socket returned -1\n"), std::string::npos) << "trace=" << trace << "\n"
+                                                                             << o.out << o.err;
+    EXPECT_NE(o.err.find("denied socket(AF_INET, SOCK_STREAM, 0)"), std::string::npos) << o.err;
+  }
+}
+
 // Claim: only the x86-64 syscall ABI exists inside; x32 and i386 entries are killed.
 TEST(Escape, X32SyscallIsKilled) {
   Output o = under({"--profile", "all"}, {"x32"});

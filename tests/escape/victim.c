@@ -26,6 +26,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static int print_file(const char* path) {
@@ -226,6 +227,43 @@ static int own_sigsys_handler(void) {
   return 0;
 }
 
+/* A forged signal return: a handler rewrites its saved context so the kernel's
+ * rt_sigreturn "returns" onto a raw `syscall` with socket's registers. */
+long forged_result = 12345;
+unsigned long forged_saved_rsp, forged_saved_rip;
+__asm__(".text\n"
+        ".globl forged_landing\n"
+        "forged_landing:\n"
+        "  syscall\n"
+        "  movq %rax, forged_result(%rip)\n"
+        "  movq forged_saved_rsp(%rip), %rsp\n"
+        "  jmpq *forged_saved_rip(%rip)\n");
+extern char forged_landing[];
+
+static void forge(int sig, siginfo_t* info, void* ctx) {
+  (void)sig;
+  (void)info;
+  ucontext_t* uc = (ucontext_t*)ctx;
+  forged_saved_rsp = (unsigned long)uc->uc_mcontext.gregs[REG_RSP];
+  forged_saved_rip = (unsigned long)uc->uc_mcontext.gregs[REG_RIP];
+  uc->uc_mcontext.gregs[REG_RIP] = (greg_t)forged_landing;
+  uc->uc_mcontext.gregs[REG_RAX] = SYS_socket;
+  uc->uc_mcontext.gregs[REG_RDI] = AF_INET;
+  uc->uc_mcontext.gregs[REG_RSI] = SOCK_STREAM;
+  uc->uc_mcontext.gregs[REG_RDX] = 0;
+}
+
+static int forged_sigreturn(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = forge;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGUSR1, &sa, NULL);
+  syscall(SYS_kill, getpid(), SIGUSR1);
+  printf("forged socket returned %ld\n", forged_result);
+  return 0;
+}
+
 static int attack_parent(void) {
   pid_t parent = getppid();
   long r = ptrace(PTRACE_ATTACH, parent, 0, 0);
@@ -262,6 +300,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "unmap-loader")) return unmap_loader();
   if (!strcmp(what, "fds") && argc == 3) return attack_fds(argv[2]);
   if (!strcmp(what, "own-sigsys")) return own_sigsys_handler();
+  if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';
     long r = syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c);
