@@ -19,6 +19,8 @@ step "$sysgate" run -- sh -c 'ls /usr | head -n 3; /usr/bin/python3 -c "import s
 # Secrets inside readable trees are refused by Landlock in the kernel: no report yet (docs/policy.md).
 step "$sysgate" run -- cat /etc/shadow
 step "$sysgate" run --json --profile stdio -- /bin/cat /etc/hostname
+step "$sysgate" trace -e trace=%file,write -- /bin/sh -c 'echo traced > /dev/null; exec /bin/true'
+step "$sysgate" trace -c -- /bin/ls /usr
 step "$sysgate" check --profile default
 step "$sysgate" explain --profile default socket AF_INET SOCK_STREAM 0
 exit 0
