@@ -199,9 +199,8 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   if (!executable->empty() && (*executable)[0] != '/') *executable = places.cwd + "/" + *executable;
 
   // Every image starts in the loader (DESIGN invariant 4), which must exist.
-  Result<LoaderImage> found_loader = find_loader_image();
-  if (!found_loader) return found_loader.error();
-  std::optional<LoaderImage> loader = std::move(*found_loader);
+  Result<LoaderImage> loader = find_loader_image();
+  if (!loader) return loader.error();
 
   // 2. File rules -> Landlock. The command's own exec chain is always executable
   // (and the loader, which is what the kernel actually execs).
@@ -210,7 +209,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   sandbox::UniqueFd ruleset;
   if (!files->empty()) {
     std::vector<ChainEntry> chain = exec_chain(*executable);
-    if (loader) chain.push_back({loader->path});
+    chain.push_back({loader->path});
     for (const ChainEntry& c : chain) {
       ResolvedRule r;
       r.path = canonical_path(c.path);
