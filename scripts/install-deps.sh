@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev
   # programs the integration tests and benchmarks run under the sandbox
   coreutils tar sqlite3 git python3 busybox-static strace bubblewrap file
+  golang-go  # tests/integration/go_test.cc builds static Go programs (skipped without it)
 )
 
 missing=()

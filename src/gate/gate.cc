@@ -88,6 +88,12 @@ bool gate_install(const GateConfig& config) {
   }
   g_gate.app_sigsys = old_action;
 
+  // The GS base finds the thread's state once the program's own alternate stack
+  // is the registered one (thread_state.h); without it, alternate stacks stay
+  // virtual and the gate stack stays registered.
+  g_gate.gs_owned = 1;
+  thread_set_gs(t);
+
   uint64_t unblock = arch::kSigsysBit;
   uint64_t before = 0;
   raw_syscall(__NR_rt_sigprocmask, SIG_UNBLOCK, addr(&unblock), addr(&before), 8);

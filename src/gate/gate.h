@@ -26,7 +26,11 @@
 //   rt_sigprocmask    switch between "all blocked" and the program's mask around
 //                     blocking calls, clone children and execve; probe
 //                     writability of program memory (SIG_BLOCK, NULL set)
-//   sigaltstack       register each thread's gate stack
+//   sigaltstack       register each thread's gate stack, and the program's own
+//                     alternate stack when it has one (with rsp on a scratch
+//                     area of the thread's state page)
+//   arch_prctl        ARCH_SET_GS: each thread's GS base is its state; ARCH_GET_GS
+//                     only after the program took GS
 //   mmap              anonymous private PROT_READ|PROT_WRITE gate stacks and
 //                     PROT_NONE guard pages (MAP_FIXED over the stack's own first
 //                     page); the trace region (MAP_SHARED of ring_fd, read/write).
@@ -42,8 +46,7 @@
 //                     a new stack) are created by the gate's own routine
 //   restart_syscall   issued by the kernel itself at the gate's instruction when
 //                     an interrupted forwarded call restarts (nanosleep, poll...)
-// and, only with kGateRewrite (rewrite.h): arch_prctl(ARCH_SET_GS) per thread,
-// mmap of anonymous RW trampoline blocks (MAP_FIXED_NOREPLACE near the code),
+// and, only with kGateRewrite (rewrite.h): mmap of anonymous RW trampoline blocks (MAP_FIXED_NOREPLACE near the code),
 // mprotect(PROT_READ|PROT_EXEC) of the gate's own fresh pages, and
 // mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of a patched copy over program code; a
 // refusal of any of them turns rewriting off.
@@ -85,8 +88,8 @@ struct GateConfig {
   uint32_t flags = 0;  // GateFlags
   // Bytes of each thread's private gate stack (guard page not included); 0 for
   // the default, 256 KiB; at least 64 KiB. The program's own signal handlers
-  // also run on it when they interrupt a blocking call the gate made, and those
-  // it marked SA_ONSTACK always do (it is the registered alternate stack).
+  // also run on it when they interrupt a blocking call the gate made (those it
+  // marked SA_ONSTACK run on its own alternate stack when it has one).
   uint64_t stack_bytes = 0;
   // For kGateRewrite: where the program's headers are (AT_PHDR, AT_PHNUM) and the
   // interpreter's load address (AT_BASE, 0 for none); objects loaded later are

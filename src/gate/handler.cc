@@ -2,10 +2,10 @@
 //
 // The kernel filter answered SECCOMP_RET_TRAP for a syscall of the program; the
 // kernel rolled the registers back to the syscall's entry (rax = nr, rip after
-// the instruction) and delivered SIGSYS on the thread's gate stack with every
+// the instruction) and delivered SIGSYS on the registered alternate stack with every
 // signal blocked (the handler's sa_mask). The handler
 //   1. checks the signal is a seccomp trap for x86-64 (else dies: the gate owns SIGSYS),
-//   2. finds the thread's state through the frame's alternate-stack record,
+//   2. finds the thread's state through the GS base or the frame's alternate-stack record,
 //   3. performs the call -- itself, from the gate's instruction, or emulated --
 //   4. stores the result in the frame's rax and appends the trace record;
 // returning runs the restorer: rt_sigreturn reloads every register from the
@@ -87,7 +87,13 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
     case __NR_rt_sigreturn:
       die("rt_sigreturn was trapped: the filter must allow it from every address");
     case __NR_arch_prctl:
-      if (a[0] == 0x1001 /* ARCH_SET_GS */) rewrite_program_sets_gs();  // before the GS base changes
+      if (a[0] == 0x1001 /* ARCH_SET_GS */) {
+        // Before the GS base changes: it no longer finds the gate. The program's
+        // alternate stacks go back to virtual (thread_sync_altstack, below).
+        rewrite_program_sets_gs();
+        store_release(&g_gate.gs_owned, 0u);
+        t->gs_set = 0;
+      }
       return forward(uc, call.nr, a);
     case __NR_prctl: {
       const long r = forward(uc, call.nr, a);
@@ -103,7 +109,71 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
   }
 }
 
+constexpr uint64_t kRedZoneBytes = 128;
+constexpr uint64_t kSigframeBytes = 8 + sizeof(arch::KernelUcontext) + 128;  // pretcode, uc, siginfo
+constexpr uint32_t kFpXstateMagic1 = 0x46505853;                              // FP_XSTATE_MAGIC1
+constexpr uint64_t kFxsaveBytes = 512;
+constexpr uint64_t kMaxFpstateBytes = 64 * 1024;
+constexpr uint64_t kMinGateStackLeft = 32 * 1024;  // for the handler itself
+
+bool on_stack(uint64_t sp, uint64_t base, uint64_t size) { return sp > base && sp - base <= size; }
+
 }  // namespace
+
+// Called by sysgate_gate_sigsys_entry before anything else, on the stack the
+// kernel chose. Returns where the frame was copied (the new rsp, pointing at the
+// copy's return address), or 0 to stay.
+//
+// The kernel delivers SIGSYS (SA_ONSTACK) on the registered alternate stack:
+//   - the gate stack (the program has none): stay;
+//   - the program's own, and the program was already running on it (a handler of
+//     its own trapped): stay, below the program's rsp, exactly where the kernel
+//     puts any nested signal -- the program's next signal lands below us, and
+//     nothing above is touched;
+//   - the program's own, at its top (the program was elsewhere): move the frame
+//     (and its FPU state) to the gate stack and run there, so that a program
+//     signal arriving during a blocking call -- which the kernel delivers at the
+//     top of the program's stack, since rsp is not on it -- finds it free, as it
+//     would natively. On the gate stack: at its top, or below the interrupted
+//     rsp when that is on the gate stack (a program handler running there), the
+//     rule trampolines follow too.
+// Signals are blocked (the handler's sa_mask). No syscall.
+extern "C" uint64_t sysgate_gate_sigsys_relocate(uint64_t frame, arch::KernelUcontext* uc, arch::KernelSiginfo* info) {
+  const arch::KernelStack& ss = uc->uc_stack;
+  if ((ss.ss_flags & SS_DISABLE) != 0 || ss.ss_size == 0) return 0;
+  GateThread* t = thread_from_gs();
+  if (t == nullptr) return 0;
+  const uint64_t gate_base = addr(t->stack);
+  if (ss.ss_sp == gate_base) return 0;
+  const uint64_t sp = uc->mc.rsp;
+  if (on_stack(sp, ss.ss_sp, ss.ss_size)) return 0;
+  if (addr(uc) != frame + 8 || addr(info) != frame + 8 + sizeof(arch::KernelUcontext)) return 0;
+  const uint64_t fpstate = uc->mc.fpstate;
+  uint64_t fp_bytes = 0;
+  if (fpstate != 0) {
+    const uint8_t* fx = reinterpret_cast<const uint8_t*>(fpstate);
+    uint32_t magic1 = 0;
+    uint32_t extended = 0;
+    copy_bytes(&magic1, fx + 464, 4);  // struct _fpx_sw_bytes in the fxsave area's reserved bytes
+    copy_bytes(&extended, fx + 468, 4);
+    fp_bytes = magic1 == kFpXstateMagic1 ? extended : kFxsaveBytes;
+    if (fp_bytes < kFxsaveBytes || fp_bytes > kMaxFpstateBytes) return 0;
+    // The kernel put it above the frame, on the same stack.
+    if (fpstate < frame + kSigframeBytes || fpstate + fp_bytes > ss.ss_sp + ss.ss_size) return 0;
+  }
+  uint64_t top = gate_base + t->stack_bytes;
+  if (on_stack(sp, gate_base, t->stack_bytes)) top = sp - kRedZoneBytes;
+  uint64_t new_fp = top;
+  if (fpstate != 0) new_fp = (top - fp_bytes) & ~uint64_t{63};  // xrstor needs 64-byte alignment
+  const uint64_t new_frame = ((new_fp - kSigframeBytes) & ~uint64_t{15}) - 8;  // as the kernel aligns it
+  if (new_frame < gate_base + kMinGateStackLeft || new_frame > top) return 0;
+  copy_bytes(reinterpret_cast<void*>(new_frame), reinterpret_cast<const void*>(frame), kSigframeBytes);
+  if (fpstate != 0) {
+    copy_bytes(reinterpret_cast<void*>(new_fp), reinterpret_cast<const void*>(fpstate), fp_bytes);
+    reinterpret_cast<arch::KernelUcontext*>(new_frame + 8)->mc.fpstate = new_fp;
+  }
+  return new_frame;
+}
 
 extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
   if (info->si_code != arch::kSysSeccomp) {
@@ -119,6 +189,8 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   ++t->trap_calls;
   const long ret = dispatch(t, uc, call);
   uc->mc.rax = static_cast<uint64_t>(ret);
+  // rt_sigreturn installs uc_stack: the program's alternate stack once it has one.
+  thread_sync_altstack(t, uc);
   if (!call.recorded) trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret);
   // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).
   rewrite_after_trap(call.nr, info->call_addr);

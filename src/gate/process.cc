@@ -96,7 +96,8 @@ extern "C" __attribute__((visibility("hidden"))) void sysgate_gate_child_start(C
     thread_identify(t);
     const long r = thread_register_stack(t, nullptr);
     if (r < 0) die("cannot register a new thread's gate stack; sigaltstack error", -r);
-    rewrite_thread_started(t);  // the GS base was inherited from the parent thread
+    thread_set_gs(t);           // the GS base was inherited from the parent thread
+    rewrite_thread_started(t);
   }
   set_real_mask(cs->sigmask);
 }

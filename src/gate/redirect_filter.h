@@ -41,11 +41,12 @@ bool build_redirect_filter(uint64_t begin, uint64_t end, sock_filter out[kRedire
 
 // `sysgate run`'s variant: only the calls the gate must see in every image trap
 // outside [begin, end) — execve and execveat (every image starts in the loader)
-// and rt_sigaction, rt_sigprocmask, sigaltstack (SIGSYS stays the gate's, so
-// those traps are delivered). Every other syscall's path reads only arch and
+// rt_sigaction, rt_sigprocmask, sigaltstack (SIGSYS stays the gate's, so
+// those traps are delivered) and arch_prctl (the gate finds its per-thread state
+// through GS and must see a program that takes GS for itself). Every other syscall's path reads only arch and
 // nr and returns ALLOW, so the kernel's verdict cache still applies to it and
 // the policy filter alone decides its fate at full speed.
-inline constexpr int kSignalExecRedirectFilterLength = 15;
+inline constexpr int kSignalExecRedirectFilterLength = 16;
 bool build_signal_exec_redirect_filter(uint64_t begin, uint64_t end,
                                        sock_filter out[kSignalExecRedirectFilterLength]);
 

@@ -27,6 +27,8 @@ static_assert(offsetof(GateThread, self) == 8);
 static_assert(offsetof(GateThread, stack) == 32);
 static_assert(offsetof(GateThread, stack_bytes) == 40);
 static_assert(offsetof(GateThread, tramp_calls) == 136);  // GT_TRAMP_CALLS in trampoline.S
+static_assert(offsetof(GateThread, app_altstack) + offsetof(AppAltStack, sp) == 72);    // GT_APP_ALT_SP
+static_assert(offsetof(GateThread, app_altstack) + offsetof(AppAltStack, size) == 80);  // GT_APP_ALT_SIZE
 
 namespace {
 
@@ -304,7 +306,8 @@ bool rewrite_install(const LoadedObjects& objects) {
 
 void rewrite_thread_started(GateThread* t) {
   if (load_acquire(&g_rw.enabled) == 0 && g_rw.rewritten == 0) return;
-  const long r = raw_syscall(__NR_arch_prctl, kArchSetGs, addr(t));
+  // thread_set_gs ran first (every thread with a gate stack gets its GS base).
+  const long r = t->gs_set != 0 ? 0 : raw_syscall(__NR_arch_prctl, kArchSetGs, addr(t));
   if (r != 0) {
     // Trampolines could not find this thread's state: send every call to the trap path.
     store_release(&sysgate_rewrite_fallback, uint8_t{1});

@@ -15,9 +15,10 @@
 //   rt_sigpending            reports only signals the program blocks (in the
 //                            handler every signal is blocked)
 //   sigaltstack              the program's alternate stack is remembered and
-//                            reported, the gate's stays registered (the gate finds
-//                            its per-thread state through it); handlers the program
-//                            marked SA_ONSTACK therefore run on the gate stack
+//                            reported, and registered for real as the call returns
+//                            (thread_sync_altstack: through the frame's uc_stack),
+//                            so its SA_ONSTACK handlers run on it as natively; the
+//                            gate stack is registered while it has none
 //   rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2
 //                            forwarded with a copy of the temporary mask without SIGSYS
 //

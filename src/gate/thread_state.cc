@@ -3,6 +3,7 @@
 #include <asm/unistd.h>
 #include <linux/mman.h>
 
+#include "gate/app_memory.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/util.h"
@@ -59,13 +60,55 @@ void thread_identify(GateThread* t) {
   t->pid = static_cast<int32_t>(raw_syscall(__NR_getpid));
 }
 
+namespace {
+
+constexpr uint64_t kArchSetGs = 0x1001;  // ARCH_SET_GS
+constexpr uint64_t kArchGetGs = 0x1004;  // ARCH_GET_GS
+
+bool is_thread(const GateThread* t) { return t != nullptr && t->magic == kThreadMagic && t->self == t; }
+
+bool stack_enabled(const arch::KernelStack& ss) { return (ss.ss_flags & SS_DISABLE) == 0 && ss.ss_size != 0; }
+
+}  // namespace
+
+long thread_set_gs(GateThread* t) {
+  const long r = raw_syscall(__NR_arch_prctl, kArchSetGs, addr(t));
+  t->gs_set = r == 0 ? 1 : 0;
+  if (r != 0) store_release(&g_gate.gs_owned, 0u);
+  return r;
+}
+
+GateThread* thread_from_gs() {
+  if (load_acquire(&g_gate.gs_owned) == 0) return nullptr;
+  uint64_t self;
+  asm volatile("movq %%gs:8, %0" : "=r"(self));  // GateThread::self
+  GateThread* t = reinterpret_cast<GateThread*>(self);
+  return is_thread(t) && t->gs_set != 0 ? t : nullptr;
+}
+
 GateThread* thread_from_context(arch::KernelUcontext* uc) {
   const arch::KernelStack& ss = uc->uc_stack;
-  if ((ss.ss_flags & SS_DISABLE) == 0 && ss.ss_sp != 0) {
+  if (stack_enabled(ss)) {
+    // Some alternate stack is registered, so this thread has been given a gate
+    // stack (a thread the gate did not see starts without one: the kernel clears
+    // it for CLONE_VM children). Its GS base leads to its state.
+    if (GateThread* t = thread_from_gs(); t != nullptr) return t;
+    // No GS (the program took it, or arch_prctl failed): the registered stack is
+    // a gate stack (always so while gs_owned was never set), or a program stack
+    // registered before GS was given up, in which case this thread's own GS base
+    // may still be the gate's. Both probed: neither need be gate memory.
     GateThread* t = reinterpret_cast<GateThread*>(ss.ss_sp + ss.ss_size);
-    // The registered stack is always a gate stack (sigaltstack is virtualised),
-    // unless something bypassed the gate; the magic and self pointer say which.
-    if (t->magic == kThreadMagic && t->self == t && addr(t->stack) == ss.ss_sp) return t;
+    const bool maybe_app_stack = load_relaxed(&g_gate.app_stacks_installed) != 0;
+    if ((!maybe_app_stack || app_probe_read(addr(t), 2 * sizeof(uint64_t))) && is_thread(t) &&
+        addr(t->stack) == ss.ss_sp) {
+      return t;
+    }
+    uint64_t gs = 0;
+    if (raw_syscall(__NR_arch_prctl, kArchGetGs, addr(&gs)) == 0 && gs != 0 &&
+        app_probe_read(gs, 2 * sizeof(uint64_t))) {
+      t = reinterpret_cast<GateThread*>(gs);
+      if (is_thread(t) && t->gs_set != 0) return t;
+    }
   }
   GateThread* t = thread_create(g_gate.stack_bytes != 0 ? g_gate.stack_bytes : kDefaultStackBytes);
   if (t == nullptr) die("cannot map a gate stack for a new thread");
@@ -73,18 +116,43 @@ GateThread* thread_from_context(arch::KernelUcontext* uc) {
   arch::KernelStack old = {};
   const long r = thread_register_stack(t, &old);
   if (r < 0) die("cannot register the gate stack; sigaltstack error", -r);
+  thread_set_gs(t);
   rewrite_thread_started(t);
   uc->uc_stack.ss_sp = addr(t->stack);
   uc->uc_stack.ss_size = t->stack_bytes;
   uc->uc_stack.ss_flags = 0;
   if ((old.ss_flags & SS_DISABLE) == 0 && old.ss_sp != 0) {
     // Something registered an alternate stack behind the gate's back: keep it as
-    // the program's (virtual) one.
+    // the program's one.
     t->app_altstack.sp = old.ss_sp;
     t->app_altstack.size = old.ss_size;
     t->app_altstack.flags = 0;
   }
   return t;
+}
+
+void thread_sync_altstack(GateThread* t, arch::KernelUcontext* uc) {
+  uint64_t sp = addr(t->stack);
+  uint64_t size = t->stack_bytes;
+  const AppAltStack& app = t->app_altstack;
+  if (load_relaxed(&g_gate.gs_owned) != 0 && t->gs_set != 0 && (app.flags & SS_DISABLE) == 0 && app.size != 0) {
+    sp = app.sp;
+    size = app.size;
+    if (load_relaxed(&g_gate.app_stacks_installed) == 0) store_relaxed(&g_gate.app_stacks_installed, 1u);
+  }
+  arch::KernelStack& ss = uc->uc_stack;
+  if (stack_enabled(ss) && ss.ss_sp == sp && ss.ss_size == size) return;
+  ss.ss_sp = sp;
+  ss.ss_size = size;
+  ss.ss_flags = 0;
+  // rt_sigreturn alone does not do it: it re-installs uc_stack only while its
+  // own rsp -- this frame, on the registered stack -- is off the registered
+  // stack. So register it now from a scratch stack that is on neither (the end
+  // of this thread's GateThread page), and sigreturn then re-installs the same.
+  // Refused (kept as it is) while the program's rsp is on the registered stack,
+  // as natively; the next trap tries again.
+  arch::KernelStack next = ss;
+  sysgate_gate_sigaltstack_on(&next, nullptr, reinterpret_cast<uint8_t*>(t) + kPageBytes - 64);
 }
 
 }  // namespace sysgate::gate

@@ -3,17 +3,21 @@
 //   GateThread* t = thread_from_context(uc);   // in the SIGSYS handler
 //   t->sigsys_blocked, t->ring, t->tid ...
 //
-// Each thread that traps owns a gate stack, registered as its alternate signal
-// stack, so the SIGSYS handler never runs on the program's stack:
+// Each thread that traps owns a gate stack:
 //
 //   map:  [guard page, PROT_NONE][stack: stack_bytes][GateThread, one page]
-//                                 ^ ss_sp            ^ ss_sp + ss_size
+//                                 ^ stack             ^ stack + stack_bytes
 //
-// The kernel saves the registered alternate stack in every signal frame
-// (uc_stack), so the handler finds its thread's state at ss_sp + ss_size without
-// a syscall and without TLS. A thread whose frame shows no gate stack (created by
-// a clone the gate did not see) gets one on its first trap -- that one handler
-// invocation runs on the program's stack.
+// The thread's real alternate signal stack is the gate stack while the program
+// has none, and the PROGRAM's own alternate stack while it has one (sigaltstack
+// is emulated, and the emulation installs it), so the program's SA_ONSTACK
+// handlers run where the kernel would run them natively. The handler finds its
+// thread's state through the GS base (arch_prctl(ARCH_SET_GS) for every thread
+// with a gate stack) and, when the gate stack is the registered one, through the
+// frame's uc_stack (the GateThread sits at ss_sp + ss_size). A thread whose frame
+// shows no alternate stack at all (created by a clone the gate did not see) gets
+// a gate stack on its first trap -- that one handler invocation runs on the
+// program's stack.
 //
 // GateProcess is a zero-initialised global: no constructor runs. It is shared by
 // all threads; fork copies it.
@@ -24,14 +28,21 @@
 #include "gate/arch/x86_64/kernel_abi.h"
 #include "gate/ring_writer.h"
 
+extern "C" {
+// gate_entry.S: sigaltstack(ss, old) made with rsp = stack_top.
+long sysgate_gate_sigaltstack_on(const sysgate::gate::arch::KernelStack* ss, sysgate::gate::arch::KernelStack* old,
+                                 void* stack_top) __attribute__((visibility("hidden")));
+}
+
 namespace sysgate::gate {
 
 inline constexpr uint64_t kPageBytes = 4096;
 inline constexpr uint64_t kDefaultStackBytes = 256 * 1024;
 inline constexpr uint64_t kThreadMagic = 0x4854455441475347ull;  // "SGGATETH"
 
-// The program's alternate signal stack, as it asked for it (never installed: the
-// gate keeps its own registered; see signals.cc).
+// The program's alternate signal stack, as it asked for it. Installed for real
+// (without SS_AUTODISARM, which stays virtual) while the GS base finds the gate
+// (GateProcess::gs_owned, GateThread::gs_set); see thread_sync_altstack.
 struct AppAltStack {
   uint64_t sp;
   uint64_t size;
@@ -65,7 +76,12 @@ struct GateThread {
   uint32_t record_depth;
   uint32_t nested_owner_tid;  // tid that claimed nested_rings (a forked copy drops them)
   RingWriter nested_rings[2];
+  // This thread's GS base is this GateThread (arch_prctl succeeded).
+  uint32_t gs_set;
+  uint32_t pad2;
+  // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
+static_assert(sizeof(GateThread) <= 4096 - 64);
 
 struct GateProcess {
   uint32_t installed;
@@ -81,6 +97,14 @@ struct GateProcess {
   // Bit (sig - 1): the program's sa_mask for sig contained SIGSYS (stripped
   // before the kernel saw it; put back when the program reads the action).
   uint64_t mask_had_sigsys;
+  // Every thread with a gate stack has its GS base pointing at its GateThread:
+  // set by gate_install when arch_prctl(ARCH_SET_GS) works; cleared for good when
+  // the program sets GS itself or a thread's arch_prctl fails. While set, the
+  // program's alternate stacks are registered for real (thread_sync_altstack).
+  uint32_t gs_owned;
+  // Some thread ever had a program stack registered for real: a registered stack
+  // that is not found through GS need not be a gate stack.
+  uint32_t app_stacks_installed;
 };
 
 extern GateProcess g_gate __attribute__((visibility("hidden")));
@@ -97,11 +121,29 @@ long thread_register_stack(GateThread* t, arch::KernelStack* old);
 // thread's own stack while it runs on it: see sysgate_gate_exit_thread.
 void thread_unmap(GateThread* t);
 
-// The calling thread's state, found through the signal frame; creates and
-// registers a gate stack if the frame shows none, and records it in the frame's
-// uc_stack too (rt_sigreturn re-installs the alternate stack saved there, which
-// would undo a registration made inside the handler). Dies if that fails.
+// Sets the calling thread's GS base to t (t->gs_set); clears g_gate.gs_owned if
+// that fails. Returns the syscall's result.
+long thread_set_gs(GateThread* t);
+
+// The calling thread's GateThread through its GS base, or nullptr when the GS
+// base is not known to be the gate's (g_gate.gs_owned clear) or does not lead to
+// a GateThread. Reads %gs: only valid while gs_owned says every gate thread has
+// its GS base set and the program never set one.
+GateThread* thread_from_gs();
+
+// The calling thread's state, found through the GS base or the signal frame;
+// creates and registers a gate stack if the frame shows no alternate stack, and
+// records it in the frame's uc_stack too (rt_sigreturn re-installs the alternate
+// stack saved there, which would undo a registration made inside the handler).
+// Dies if that fails.
 GateThread* thread_from_context(arch::KernelUcontext* uc);
+
+// The alternate stack the thread should have registered: the program's when it
+// has one and the GS base finds the gate, else the gate stack. Written into the
+// frame's uc_stack when it differs, so rt_sigreturn installs it (the kernel
+// refuses, silently, while the program's rsp is on the stack being replaced; the
+// next trap tries again). SIGSYS handler only.
+void thread_sync_altstack(GateThread* t, arch::KernelUcontext* uc);
 
 // Reads gettid/getpid into t.
 void thread_identify(GateThread* t);

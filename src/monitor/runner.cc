@@ -80,9 +80,6 @@ class Monitor {
           sandbox::Listener& listener, pid_t main_pid)
       : policy_(policy), files_(files), options_(options), listener_(listener), main_pid_(main_pid) {}
 
-  // Gated (trace mode): execs are brokered (exec_broker.h), not continued.
-  bool gated = false;
-
   void handle(const sandbox::Notification& n) {
     policy::SyscallInput input;
     input.nr = n.data.nr;
@@ -96,16 +93,20 @@ class Monitor {
     std::optional<PathHint> hint;
     switch (d.action.kind) {
       case ActionKind::kAllow:
-      case ActionKind::kLog:
-        if (gated && exec) {
-          // The gate asks us to open the program for the loader.
-          BrokerOutcome b = broker_exec(listener_, n, files_);
-          if (b.kind == BrokerOutcome::Kind::kAnswered) return;
-          hint = b.hint;
-          break;
+      case ActionKind::kLog: {
+        if (!exec) {
+          // The filter sends only exec here with this verdict; anything else would
+          // be a compiler bug: fail closed.
+          (void)listener_.respond_error(n.id, EPERM);
+          return;
         }
-        (void)listener_.respond_continue(n.id);  // the decision depends on registers only
-        return;
+        // The gate asks us to open the program for the loader (exec_broker.h);
+        // after the launcher's first exec, no exec is ever continued.
+        BrokerOutcome b = broker_exec(listener_, n, files_);
+        if (b.kind == BrokerOutcome::Kind::kAnswered) return;
+        hint = b.hint;
+        break;
+      }
       case ActionKind::kErrno:
         (void)listener_.respond_error(n.id, d.action.errno_value);
         return;
@@ -343,7 +344,6 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
 
   // 5. Serve notifications until the command exits.
   Monitor monitor(policy, *files, options, child->listener, child->pid);
-  monitor.gated = true;
   target_fd.reset();  // the child has its copy
   auto drain = [&] {
     if (reader) reader->poll([&](const trace::Record& r) { options.trace->on_record(r); });

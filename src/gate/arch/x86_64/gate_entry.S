@@ -149,8 +149,13 @@ sysgate_gate_blocking_syscall:
 
 /* SIGSYS handler, installed with SA_SIGINFO|SA_ONSTACK|SA_RESTORER and a signal
  * mask of every signal: void (int sig, siginfo_t* info, ucontext_t* uc), running
- * on the thread's gate stack. The C++ side does the work; returning goes to the
- * restorer (the return address the kernel pushed). The kernel has cleared DF
+ * on the registered alternate stack: the thread's gate stack, or the program's
+ * own alternate stack once it has one. sysgate_gate_sigsys_relocate decides
+ * whether to stay there or to continue on a copy of the frame (siginfo, ucontext,
+ * FPU state) on the gate stack (handler.cc says when); rsi/rdx then point into
+ * the copy. The C++ side does the work; returning goes to the restorer (the
+ * return address the kernel pushed, copied along), whose rt_sigreturn reads the
+ * frame at rsp - 8 -- the copy, if there is one. The kernel has cleared DF
  * already; cld is for the reader's peace of mind. */
 	.globl sysgate_gate_sigsys_entry
 	.hidden sysgate_gate_sigsys_entry
@@ -158,8 +163,44 @@ sysgate_gate_blocking_syscall:
 	.p2align 4
 sysgate_gate_sigsys_entry:
 	cld
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx  /* rsp was 8 mod 16 (a frame as for a call): now 16-aligned */
+	leaq 24(%rsp), %rdi  /* the frame: its return address */
+	xchgq %rsi, %rdx     /* (frame, uc, info) */
+	call sysgate_gate_sigsys_relocate
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	testq %rax, %rax
+	jz sysgate_gate_handle_sigsys
+	subq %rsp, %rsi  /* info and uc at the same offsets in the copy */
+	addq %rax, %rsi
+	subq %rsp, %rdx
+	addq %rax, %rdx
+	movq %rax, %rsp
 	jmp sysgate_gate_handle_sigsys
 	.size sysgate_gate_sigsys_entry, . - sysgate_gate_sigsys_entry
+
+/* long sysgate_gate_sigaltstack_on(const KernelStack* ss, KernelStack* old, void* stack_top)
+ * sigaltstack(ss, old) made with rsp = stack_top: the kernel refuses to change
+ * the alternate stack while rsp is on the registered one, which is where the
+ * SIGSYS handler runs. stack_top is a few free, 16-byte aligned bytes of the
+ * thread's own that are on no alternate stack (the end of its GateThread page);
+ * every signal is blocked, so nothing is delivered there. */
+#define NR_sigaltstack 131
+	.globl sysgate_gate_sigaltstack_on
+	.hidden sysgate_gate_sigaltstack_on
+	.type sysgate_gate_sigaltstack_on, @function
+	.p2align 4
+sysgate_gate_sigaltstack_on:
+	movq %rsp, %r8  /* the kernel preserves r8 */
+	movq %rdx, %rsp
+	movl $NR_sigaltstack, %eax
+	call sysgate_gate_syscall_insn
+	movq %r8, %rsp
+	ret
+	.size sysgate_gate_sigaltstack_on, . - sysgate_gate_sigaltstack_on
 
 /* sa_restorer of the gate's own handler: rt_sigreturn with rsp at the frame. */
 	.globl sysgate_gate_restorer

@@ -22,8 +22,9 @@
  *   2. if rewriting fell back (the program took the GS base) -> jump to the
  *      site's own `syscall` with eax = nr: the trap path;
  *   3. switch to the thread's gate stack (GS base = its GateThread): the top,
- *      or below rsp - 128 if rsp is already on it (a program handler running
- *      there) -- the kernel's own rule for nested signals on an alternate stack;
+ *      or stay below rsp - 128 if rsp is already on it or on the program's own
+ *      alternate stack (a program handler running there) -- the kernel's own
+ *      rule for nested signals on an alternate stack;
  *   4. untraced: `call sysgate_gate_syscall_insn` with rax = nr and the
  *      program's argument registers as they are; traced: save the argument
  *      registers and call sysgate_tramp_traced (C++), which makes the call and
@@ -39,6 +40,8 @@
 #define GT_SELF 8
 #define GT_STACK 32
 #define GT_STACK_BYTES 40
+#define GT_APP_ALT_SP 72 /* GateThread::app_altstack.sp */
+#define GT_APP_ALT_SIZE 80 /* GateThread::app_altstack.size */
 #define GT_TRAMP_CALLS 136 /* static_assert in rewrite.cc */
 #define SLOT_NR 0
 #define SLOT_RET 8
@@ -60,6 +63,14 @@ sysgate_tramp_entry:
 	movq %rsp, %rcx
 	subq %gs:GT_STACK, %rcx
 	cmpq %gs:GT_STACK_BYTES, %rcx
+	jb 1f
+	/* On the program's own alternate stack (a handler of its own running
+	 * there): stay, below it, as the kernel nests signals there; the top of
+	 * the gate stack may hold frames suspended under that handler. Size 0
+	 * when it has none. */
+	movq %rsp, %rcx
+	subq %gs:GT_APP_ALT_SP, %rcx
+	cmpq %gs:GT_APP_ALT_SIZE, %rcx
 	jb 1f
 	movq %gs:GT_SELF, %rcx /* top of the gate stack */
 	jmp 2f
