@@ -2,6 +2,7 @@
 // armed; their output must be what it is natively, and the trace must show the
 // calls they made, across fork, exec, threads and static binaries.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <regex>
@@ -202,6 +203,58 @@ TEST(Trace, AgreesWithStraceOnSingleThreadedPrograms) {
     ASSERT_EQ(t.run.status, 0) << t.run.err;
     EXPECT_EQ(calls_and_results(t.trace), calls_and_results(ss.str())) << cmd[0];
   }
+}
+
+// The list of real programs, under both `trace` and `run`: output identical to native.
+void expect_same_under_both(const std::vector<std::string>& cmd, const std::string& cwd = "") {
+  Output native = run(cmd, cwd);
+  ASSERT_EQ(native.status, 0) << native.err;
+  Traced t = trace(cmd, {}, cwd);
+  EXPECT_EQ(t.run.out, native.out) << "trace: " << t.run.err;
+  EXPECT_EQ(t.run.status, native.status) << "trace: " << t.run.err;
+  std::vector<std::string> confined = {kSysgate, "run", "--profile", "all", "--"};
+  confined.insert(confined.end(), cmd.begin(), cmd.end());
+  Output r = run(confined, cwd);
+  EXPECT_EQ(r.out, native.out) << "run: " << r.err;
+  EXPECT_EQ(r.status, native.status) << "run: " << r.err;
+}
+
+TEST(TracePrograms, Sqlite) {
+  expect_same_under_both({"/usr/bin/sqlite3", ":memory:", "create table t(x); insert into t values (1),(2); select sum(x) from t;"});
+}
+
+TEST(TracePrograms, Git) { expect_same_under_both({"/usr/bin/git", "--version"}); }
+
+TEST(TracePrograms, Node) {
+  if (access("/usr/bin/node", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/node";
+  expect_same_under_both({"/usr/bin/node", "-e", "setTimeout(() => console.log([1,2,3].map(x => x * 2).join(',')), 10)"});
+}
+
+TEST(TracePrograms, GccCompilesAFile) {
+  TempDir dir;
+  dir.write("x.c", "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", 6 * 7); return 0; }\n");
+  expect_same_under_both({"/bin/sh", "-c", "gcc -O1 -o x x.c && ./x"}, dir.path());
+}
+
+// SIGALRM interrupting a blocking read, as natively: the read fails with EINTR,
+// Python runs the handler (which makes a syscall) and retries the read (PEP 475),
+// which then gets the byte; a handler that raises ends the read instead.
+// (SA_RESTART restarts inside the kernel, where Python's handlers cannot run;
+// tests/unit/gate covers it with C handlers.)
+TEST(TracePrograms, PythonSignalsInterruptBlockingCalls) {
+  expect_same_under_both({"/usr/bin/python3", "-c",
+                          "import os, signal\n"
+                          "r, w = os.pipe()\n"
+                          "def on_alarm(sig, frame): os.write(w, b'x')\n"
+                          "signal.signal(signal.SIGALRM, on_alarm)\n"
+                          "signal.siginterrupt(signal.SIGALRM, True)\n"
+                          "signal.setitimer(signal.ITIMER_REAL, 0.05)\n"
+                          "print(os.read(r, 1))\n"
+                          "def boom(sig, frame): raise TimeoutError\n"
+                          "signal.signal(signal.SIGALRM, boom)\n"
+                          "signal.siginterrupt(signal.SIGALRM, True)\n"
+                          "signal.setitimer(signal.ITIMER_REAL, 0.05)\n"
+                          "try:\n  os.read(r, 1)\nexcept TimeoutError: print('interrupted')\n"});
 }
 
 TEST(Trace, ExitStatusPassesThrough) {
