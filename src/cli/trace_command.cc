@@ -9,10 +9,13 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "syscalls/call_format.h"
 #include "monitor/runner.h"
 #include "trace/formatter.h"
 #include "trace/summary.h"
 #include "trace/trace_filter.h"
+
+extern char** environ;
 
 namespace sysgate::cli {
 
@@ -28,8 +31,25 @@ class TracePrinter {
     options_.pid_prefix = flags.follow;
   }
 
+  // The command's own first execve is made by sysgate's launcher, before any gate
+  // exists: print it as strace would, from what sysgate itself passed (the
+  // environment's address is not known, so only its size is shown).
+  void set_first_exec(const std::string& path, const std::vector<std::string>& argv, size_t env_count) {
+    first_exec_ = "execve(" + syscalls::quote_string(path, false) + ", [";
+    for (size_t i = 0; i < argv.size(); ++i) first_exec_ += (i ? ", " : "") + syscalls::quote_string(argv[i], false);
+    first_exec_ += "], /* " + std::to_string(env_count) + " vars */) = 0";
+  }
+
   void record(const trace::Record& r) {
     if (r.kind == trace::kRecordPad || r.kind == trace::kRecordSignal) return;
+    if (!first_exec_.empty()) {
+      if (wanted(__NR_execve) && !flags_.summary && !flags_.json) {
+        char prefix[32] = "";
+        if (flags_.follow) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
+        line(prefix + first_exec_);
+      }
+      first_exec_.clear();
+    }
     auto pending = pending_exec_.find(r.pid);
     if (pending != pending_exec_.end()) {
       trace::Record enter = pending->second;
@@ -85,6 +105,7 @@ class TracePrinter {
   trace::FormatOptions options_;
   trace::Summary summary_;
   std::map<int32_t, trace::Record> pending_exec_;
+  std::string first_exec_;
 };
 
 }  // namespace
@@ -120,6 +141,11 @@ int trace_command(const TraceFlags& flags) {
     }
   }
   TracePrinter printer(out, flags, std::move(filter));
+  {
+    size_t env_count = 0;
+    for (char** e = environ; *e != nullptr; ++e) ++env_count;
+    printer.set_first_exec(flags.command[0], flags.command, env_count);
+  }
   monitor::RunOptions options;
   options.command = flags.command;
   monitor::TraceOptions trace;
