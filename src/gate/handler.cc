@@ -28,6 +28,7 @@
 
 #include "gate/call.h"
 #include "gate/exec_via_loader.h"
+#include "gate/hooks.h"
 #include "gate/process.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
@@ -83,6 +84,9 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       do_exit(t, call);
     case __NR_execve:
     case __NR_execveat:
+      // Under the interposer there is no loader for the next image, which
+      // would inherit the filter without the gate (include/sysgate/interposer.h).
+      if (interposer_started()) return -EPERM;
       return exec_via_loader(t, uc, call);
     case __NR_rt_sigreturn:
       die("rt_sigreturn was trapped: the filter must allow it from every address");
@@ -105,7 +109,7 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
         call.record_flags |= trace::kRecordEmulated;  // never forward x32 calls
         return -ENOSYS;
       }
-      return forward(uc, call.nr, a);
+      return hooked_forward(uc, call);  // the interposer's hooks, if any; else forward()
   }
 }
 

@@ -1,0 +1,168 @@
+// include/sysgate/interposer.h: the hook registry and interposer_start().
+//
+// The table is written only before start (registration after it is refused), so
+// the handler reads it without synchronisation: start's seccomp() call, which
+// every later trap happens after, orders the writes before the reads.
+#include "sysgate/interposer.h"
+
+#include <asm/unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/prctl.h>
+#include <linux/seccomp.h>
+
+// The gate's symbols are in this same library: reach them PC-relative, not
+// through a GOT (the freestanding check refuses _GLOBAL_OFFSET_TABLE_).
+#pragma GCC visibility push(hidden)
+#include "gate/gate.h"
+#pragma GCC visibility pop
+#include "gate/hooks.h"
+#include "gate/raw_syscall.h"
+
+namespace sysgate::gate {
+namespace {
+
+constexpr long kMaxNr = 512;
+constexpr int kMaxHooked = 64;
+
+struct HookSlot {
+  BeforeHook before;
+  void* before_user;
+  AfterHook after;
+  void* after_user;
+};
+
+// Zero-initialised: no constructor runs in the gate.
+HookSlot g_slots[kMaxNr];
+long g_hooked[kMaxHooked];
+int g_hooked_count;
+int g_started;
+
+// Handled by the gate itself (handler.cc), never forwarded: not hookable.
+bool reserved(long nr) {
+  switch (nr) {
+    case __NR_clone: case __NR_clone3: case __NR_fork: case __NR_vfork:
+    case __NR_execve: case __NR_execveat: case __NR_exit: case __NR_exit_group:
+    case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_sigaltstack: case __NR_rt_sigreturn:
+    case __NR_rt_sigsuspend: case __NR_ppoll: case __NR_pselect6: case __NR_epoll_pwait: case __NR_epoll_pwait2:
+    case __NR_rt_sigpending: case __NR_prctl: case __NR_arch_prctl:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool note_hooked(long nr) {
+  for (int i = 0; i < g_hooked_count; ++i) {
+    if (g_hooked[i] == nr) return true;
+  }
+  if (g_hooked_count == kMaxHooked) return false;
+  g_hooked[g_hooked_count++] = nr;
+  return true;
+}
+
+bool can_hook(long nr) { return g_started == 0 && nr >= 0 && nr < kMaxNr && !reserved(nr); }
+
+// The calls the gate must see besides the hooked ones: exec (refused, see the
+// header) and the signal calls that keep SIGSYS the gate's.
+constexpr long kAlwaysTrapped[] = {__NR_execve,         __NR_execveat,   __NR_rt_sigaction,
+                                   __NR_rt_sigprocmask, __NR_sigaltstack, __NR_arch_prctl};
+constexpr int kMaxTrapped = kMaxHooked + 6;
+// ld arch, jeq, ld nr, one jeq per number, ret, then the 64-bit ip check (5) and two rets.
+constexpr int kMaxProgram = 3 + kMaxTrapped + 1 + 5 + 2;
+
+sock_filter stmt(uint16_t code, uint32_t k) { return {code, 0, 0, k}; }
+sock_filter jump(uint16_t op, uint32_t k, uint8_t jt, uint8_t jf) {
+  return {static_cast<uint16_t>(BPF_JMP | op | BPF_K), jt, jf, k};
+}
+
+// Traps the listed numbers when made outside [begin, end) — the gate's one
+// instruction — and allows everything else (the kernel's verdict cache keeps
+// ordinary calls at full speed).
+int build_filter(const long* nrs, int k, uint64_t begin, uint64_t end, sock_filter* out) {
+  const uint32_t hi = static_cast<uint32_t>(begin >> 32);
+  // Layout: 0 ld arch, 1 jeq, 2 ld nr, 3..3+k-1 one jeq per number, 3+k ret ALLOW,
+  // ip = 4+k: ld hi, jeq, ld lo, jge, jgt; trap = 9+k; allow = 10+k. A jump at
+  // index i to index t skips t - i - 1 instructions.
+  const int ip = 4 + k, trap = 9 + k, allow = 10 + k;
+  auto skip = [](int from, int to) { return static_cast<uint8_t>(to - from - 1); };
+  out[0] = stmt(BPF_LD | BPF_W | BPF_ABS, 4);
+  out[1] = jump(BPF_JEQ, AUDIT_ARCH_X86_64, 0, skip(1, allow));
+  out[2] = stmt(BPF_LD | BPF_W | BPF_ABS, 0);
+  for (int j = 0; j < k; ++j) out[3 + j] = jump(BPF_JEQ, static_cast<uint32_t>(nrs[j]), skip(3 + j, ip), 0);
+  out[3 + k] = stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  out[ip] = stmt(BPF_LD | BPF_W | BPF_ABS, 12);
+  out[ip + 1] = jump(BPF_JEQ, hi, 0, skip(ip + 1, trap));
+  out[ip + 2] = stmt(BPF_LD | BPF_W | BPF_ABS, 8);
+  out[ip + 3] = jump(BPF_JGE, static_cast<uint32_t>(begin), 0, skip(ip + 3, trap));
+  out[ip + 4] = jump(BPF_JGT, static_cast<uint32_t>(end - 1), 0, 1);
+  out[trap] = stmt(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+  out[allow] = stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  return allow + 1;
+}
+
+}  // namespace
+
+bool interposer_started() { return g_started != 0; }
+
+long hooked_forward(const arch::KernelUcontext* uc, const Call& call) {
+  const HookSlot* slot = call.nr >= 0 && call.nr < kMaxNr ? &g_slots[call.nr] : nullptr;
+  if (slot == nullptr || (slot->before == nullptr && slot->after == nullptr)) return forward(uc, call.nr, call.args);
+  Syscall s;
+  s.nr = call.nr;
+  for (int i = 0; i < 6; ++i) s.args[i] = call.args[i];
+  long ret;
+  HookDecision d = slot->before != nullptr ? slot->before(s, slot->before_user) : HookDecision::proceed();
+  ret = d.answered ? d.value : forward(uc, call.nr, s.args);
+  if (slot->after != nullptr) slot->after(s, &ret, slot->after_user);
+  return ret;
+}
+
+}  // namespace sysgate::gate
+
+namespace sysgate {
+
+using gate::g_slots;
+
+bool interpose_before(long nr, BeforeHook hook, void* user) {
+  if (!gate::can_hook(nr) || !gate::note_hooked(nr)) return false;
+  g_slots[nr].before = hook;
+  g_slots[nr].before_user = user;
+  return true;
+}
+
+bool interpose_after(long nr, AfterHook hook, void* user) {
+  if (!gate::can_hook(nr) || !gate::note_hooked(nr)) return false;
+  g_slots[nr].after = hook;
+  g_slots[nr].after_user = user;
+  return true;
+}
+
+long interposer_syscall(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
+  return gate::raw_syscall(nr, a0, a1, a2, a3, a4, a5);
+}
+
+bool interposer_start() {
+  using namespace gate;
+  if (g_started != 0) return false;
+  long nrs[kMaxTrapped];
+  int k = 0;
+  for (long nr : kAlwaysTrapped) nrs[k++] = nr;
+  for (int i = 0; i < g_hooked_count; ++i) nrs[k++] = g_hooked[i];
+  const uint64_t begin = addr(sysgate_gate_syscall_begin), end = addr(sysgate_gate_syscall_end);
+  if (begin >= end || (begin >> 32) != ((end - 1) >> 32)) return false;
+  sock_filter program[kMaxProgram];
+  const int n = build_filter(nrs, k, begin, end, program);
+  if (raw_syscall(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
+  GateConfig config;  // no trace region: the interposer does not record
+  if (!gate_install(config)) return false;
+  g_started = 1;
+  const sock_fprog fprog = {static_cast<unsigned short>(n), program};
+  if (raw_syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, addr(&fprog)) != 0) {
+    g_started = 0;  // the gate is installed but nothing traps: hooks simply never run
+    return false;
+  }
+  return true;
+}
+
+}  // namespace sysgate

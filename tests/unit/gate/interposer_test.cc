@@ -1,0 +1,121 @@
+// include/sysgate/interposer.h in a real process: each test forks a child that
+// registers hooks, starts the interposer and checks what its own calls return.
+#include <errno.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "sysgate/interposer.h"
+
+namespace {
+
+// Runs body in a forked child; returns its exit code (or 128 + signal).
+int in_child(const std::function<int()>& body) {
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid == 0) _exit(body());
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+#define CHILD_EXPECT(cond)                                                          \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
+      std::fprintf(stderr, "%s:%d: child check failed: %s\n", __FILE__, __LINE__, #cond); \
+      return 1;                                                                     \
+    }                                                                               \
+  } while (0)
+
+int opens_seen = 0;
+
+TEST(Interposer, BeforeHookAnswersAndAfterHookSees) {
+  EXPECT_EQ(in_child([] {
+              const pid_t real_parent = getppid();
+              CHILD_EXPECT(sysgate::interpose_before(SYS_getppid, [](sysgate::Syscall&, void*) {
+                return sysgate::HookDecision::answer(4242);
+              }));
+              CHILD_EXPECT(sysgate::interpose_after(
+                  SYS_openat, [](const sysgate::Syscall&, long* result, void* n) {
+                    ++*static_cast<int*>(n);
+                    if (*result >= 0) return;
+                    *result = -EACCES;  // rewrite the error the program sees
+                  },
+                  &opens_seen));
+              CHILD_EXPECT(sysgate::interposer_start());
+              CHILD_EXPECT(getppid() == 4242);              // answered, never made
+              CHILD_EXPECT(syscall(SYS_getppid) == 4242);   // from any call site
+              CHILD_EXPECT(getpid() > 1);                   // not hooked: native
+              int fd = open("/etc/hostname", O_RDONLY);
+              CHILD_EXPECT(fd >= 0);
+              close(fd);
+              CHILD_EXPECT(open("/nonexistent/file", O_RDONLY) == -1 && errno == EACCES);
+              CHILD_EXPECT(opens_seen == 2);
+              (void)real_parent;
+              return 0;
+            }),
+            0);
+}
+
+TEST(Interposer, BeforeHookCanChangeArguments) {
+  EXPECT_EQ(in_child([] {
+              CHILD_EXPECT(sysgate::interpose_before(SYS_write, [](sysgate::Syscall& call, void*) {
+                if (call.args[0] == 1) call.args[0] = 2;  // stdout -> stderr
+                return sysgate::HookDecision::proceed();
+              }));
+              int pipefd[2];
+              CHILD_EXPECT(pipe(pipefd) == 0);
+              CHILD_EXPECT(dup2(pipefd[1], 2) == 2);
+              CHILD_EXPECT(sysgate::interposer_start());
+              CHILD_EXPECT(write(1, "moved", 5) == 5);
+              char buf[8] = {};
+              CHILD_EXPECT(read(pipefd[0], buf, 5) == 5);
+              CHILD_EXPECT(std::string(buf) == "moved");
+              return 0;
+            }),
+            0);
+}
+
+TEST(Interposer, HooksMaySyscallThroughTheGateAndThreadsWork) {
+  EXPECT_EQ(in_child([] {
+              CHILD_EXPECT(sysgate::interpose_before(SYS_getuid, [](sysgate::Syscall&, void*) {
+                // A plain syscall here would trap again with SIGSYS blocked.
+                return sysgate::HookDecision::answer(sysgate::interposer_syscall(SYS_getpid) > 0 ? 7 : -1);
+              }));
+              CHILD_EXPECT(sysgate::interposer_start());
+              long seen[4] = {};
+              std::thread threads[4];
+              for (int i = 0; i < 4; ++i) threads[i] = std::thread([&seen, i] { seen[i] = syscall(SYS_getuid); });
+              for (auto& t : threads) t.join();
+              for (long v : seen) CHILD_EXPECT(v == 7);
+              return 0;
+            }),
+            0);
+}
+
+TEST(Interposer, RefusesWhatItCannotDo) {
+  EXPECT_EQ(in_child([] {
+              auto nothing = [](sysgate::Syscall&, void*) { return sysgate::HookDecision::proceed(); };
+              CHILD_EXPECT(!sysgate::interpose_before(SYS_clone, nothing));   // the gate's own
+              CHILD_EXPECT(!sysgate::interpose_before(SYS_execve, nothing));
+              CHILD_EXPECT(!sysgate::interpose_before(100000, nothing));
+              CHILD_EXPECT(sysgate::interposer_start());
+              CHILD_EXPECT(!sysgate::interposer_start());
+              CHILD_EXPECT(!sysgate::interpose_before(SYS_getppid, nothing));  // after start
+              // exec would outlive the gate: refused.
+              execl("/bin/true", "true", (char*)nullptr);
+              CHILD_EXPECT(errno == EPERM);
+              return 0;
+            }),
+            0);
+}
+
+}  // namespace
