@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "gate_test_support.h"  // CHILD_CHECK
 #include "sysgate/interposer.h"
 
 namespace {
@@ -27,38 +28,30 @@ int in_child(const std::function<int()>& body) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-#define CHILD_EXPECT(cond)                                                          \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: child check failed: %s\n", __FILE__, __LINE__, #cond); \
-      return 1;                                                                     \
-    }                                                                               \
-  } while (0)
-
 int opens_seen = 0;
 
 TEST(Interposer, BeforeHookAnswersAndAfterHookSees) {
   EXPECT_EQ(in_child([] {
               const pid_t real_parent = getppid();
-              CHILD_EXPECT(sysgate::interpose_before(SYS_getppid, [](sysgate::Syscall&, void*) {
+              CHILD_CHECK(sysgate::interpose_before(SYS_getppid, [](sysgate::Syscall&, void*) {
                 return sysgate::HookDecision::answer(4242);
               }));
-              CHILD_EXPECT(sysgate::interpose_after(
+              CHILD_CHECK(sysgate::interpose_after(
                   SYS_openat, [](const sysgate::Syscall&, long* result, void* n) {
                     ++*static_cast<int*>(n);
                     if (*result >= 0) return;
                     *result = -EACCES;  // rewrite the error the program sees
                   },
                   &opens_seen));
-              CHILD_EXPECT(sysgate::interposer_start());
-              CHILD_EXPECT(getppid() == 4242);              // answered, never made
-              CHILD_EXPECT(syscall(SYS_getppid) == 4242);   // from any call site
-              CHILD_EXPECT(getpid() > 1);                   // not hooked: native
+              CHILD_CHECK(sysgate::interposer_start());
+              CHILD_CHECK(getppid() == 4242);              // answered, never made
+              CHILD_CHECK(syscall(SYS_getppid) == 4242);   // from any call site
+              CHILD_CHECK(getpid() > 1);                   // not hooked: native
               int fd = open("/etc/hostname", O_RDONLY);
-              CHILD_EXPECT(fd >= 0);
+              CHILD_CHECK(fd >= 0);
               close(fd);
-              CHILD_EXPECT(open("/nonexistent/file", O_RDONLY) == -1 && errno == EACCES);
-              CHILD_EXPECT(opens_seen == 2);
+              CHILD_CHECK(open("/nonexistent/file", O_RDONLY) == -1 && errno == EACCES);
+              CHILD_CHECK(opens_seen == 2);
               (void)real_parent;
               return 0;
             }),
@@ -67,18 +60,18 @@ TEST(Interposer, BeforeHookAnswersAndAfterHookSees) {
 
 TEST(Interposer, BeforeHookCanChangeArguments) {
   EXPECT_EQ(in_child([] {
-              CHILD_EXPECT(sysgate::interpose_before(SYS_write, [](sysgate::Syscall& call, void*) {
+              CHILD_CHECK(sysgate::interpose_before(SYS_write, [](sysgate::Syscall& call, void*) {
                 if (call.args[0] == 1) call.args[0] = 2;  // stdout -> stderr
                 return sysgate::HookDecision::proceed();
               }));
               int pipefd[2];
-              CHILD_EXPECT(pipe(pipefd) == 0);
-              CHILD_EXPECT(dup2(pipefd[1], 2) == 2);
-              CHILD_EXPECT(sysgate::interposer_start());
-              CHILD_EXPECT(write(1, "moved", 5) == 5);
+              CHILD_CHECK(pipe(pipefd) == 0);
+              CHILD_CHECK(dup2(pipefd[1], 2) == 2);
+              CHILD_CHECK(sysgate::interposer_start());
+              CHILD_CHECK(write(1, "moved", 5) == 5);
               char buf[8] = {};
-              CHILD_EXPECT(read(pipefd[0], buf, 5) == 5);
-              CHILD_EXPECT(std::string(buf) == "moved");
+              CHILD_CHECK(read(pipefd[0], buf, 5) == 5);
+              CHILD_CHECK(std::string(buf) == "moved");
               return 0;
             }),
             0);
@@ -86,16 +79,16 @@ TEST(Interposer, BeforeHookCanChangeArguments) {
 
 TEST(Interposer, HooksMaySyscallThroughTheGateAndThreadsWork) {
   EXPECT_EQ(in_child([] {
-              CHILD_EXPECT(sysgate::interpose_before(SYS_getuid, [](sysgate::Syscall&, void*) {
+              CHILD_CHECK(sysgate::interpose_before(SYS_getuid, [](sysgate::Syscall&, void*) {
                 // A plain syscall here would trap again with SIGSYS blocked.
                 return sysgate::HookDecision::answer(sysgate::interposer_syscall(SYS_getpid) > 0 ? 7 : -1);
               }));
-              CHILD_EXPECT(sysgate::interposer_start());
+              CHILD_CHECK(sysgate::interposer_start());
               long seen[4] = {};
               std::thread threads[4];
               for (int i = 0; i < 4; ++i) threads[i] = std::thread([&seen, i] { seen[i] = syscall(SYS_getuid); });
               for (auto& t : threads) t.join();
-              for (long v : seen) CHILD_EXPECT(v == 7);
+              for (long v : seen) CHILD_CHECK(v == 7);
               return 0;
             }),
             0);
@@ -104,15 +97,15 @@ TEST(Interposer, HooksMaySyscallThroughTheGateAndThreadsWork) {
 TEST(Interposer, RefusesWhatItCannotDo) {
   EXPECT_EQ(in_child([] {
               auto nothing = [](sysgate::Syscall&, void*) { return sysgate::HookDecision::proceed(); };
-              CHILD_EXPECT(!sysgate::interpose_before(SYS_clone, nothing));   // the gate's own
-              CHILD_EXPECT(!sysgate::interpose_before(SYS_execve, nothing));
-              CHILD_EXPECT(!sysgate::interpose_before(100000, nothing));
-              CHILD_EXPECT(sysgate::interposer_start());
-              CHILD_EXPECT(!sysgate::interposer_start());
-              CHILD_EXPECT(!sysgate::interpose_before(SYS_getppid, nothing));  // after start
+              CHILD_CHECK(!sysgate::interpose_before(SYS_clone, nothing));   // the gate's own
+              CHILD_CHECK(!sysgate::interpose_before(SYS_execve, nothing));
+              CHILD_CHECK(!sysgate::interpose_before(100000, nothing));
+              CHILD_CHECK(sysgate::interposer_start());
+              CHILD_CHECK(!sysgate::interposer_start());
+              CHILD_CHECK(!sysgate::interpose_before(SYS_getppid, nothing));  // after start
               // exec would outlive the gate: refused.
               execl("/bin/true", "true", (char*)nullptr);
-              CHILD_EXPECT(errno == EPERM);
+              CHILD_CHECK(errno == EPERM);
               return 0;
             }),
             0);
