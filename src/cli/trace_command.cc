@@ -12,6 +12,7 @@
 #include "syscalls/call_format.h"
 #include "monitor/runner.h"
 #include "trace/formatter.h"
+#include "trace/signal_format.h"
 #include "trace/summary.h"
 #include "trace/trace_filter.h"
 
@@ -41,7 +42,7 @@ class TracePrinter {
   }
 
   void record(const trace::Record& r) {
-    if (r.kind == trace::kRecordPad || r.kind == trace::kRecordSignal) return;
+    if (r.kind == trace::kRecordPad) return;
     if (!first_exec_.empty()) {
       if (wanted(__NR_execve) && !flags_.summary && !flags_.json) {
         char prefix[32] = "";
@@ -49,6 +50,11 @@ class TracePrinter {
         line(prefix + first_exec_);
       }
       first_exec_.clear();
+    }
+    if (r.kind == trace::kRecordSignal) {
+      // As strace: shown whatever -e trace= selects; not counted by -c.
+      if (!flags_.summary) line(flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
+      return;
     }
     auto pending = pending_exec_.find(r.pid);
     if (pending != pending_exec_.end()) {
@@ -66,7 +72,7 @@ class TracePrinter {
       return;
     }
     emit(r);
-    if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && wanted(r.nr) && !flags_.summary && !flags_.json) {
+    if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && !flags_.summary && !flags_.json) {
       line(trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
     }
   }

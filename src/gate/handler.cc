@@ -56,7 +56,7 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
   const uint64_t* a = call.args;
   switch (call.nr) {
     case __NR_rt_sigaction:
-      return emulate_rt_sigaction(call);
+      return emulate_rt_sigaction(t, call);
     case __NR_rt_sigprocmask:
       return emulate_rt_sigprocmask(t, uc, call);
     case __NR_rt_sigpending:

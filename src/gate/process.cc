@@ -134,6 +134,7 @@ long do_clone(GateThread* t, arch::KernelUcontext* uc, Call& call, uint64_t flag
   const bool vfork = (flags & CLONE_VFORK) != 0;
   child->sigsys_blocked = t->sigsys_blocked;
   child->tsc_disabled = t->tsc_disabled;
+  child->foreign_handlers = (flags & CLONE_SIGHAND) == 0 ? 1 : t->foreign_handlers;
   if (vfork) {
     // The kernel keeps the alternate stack of a CLONE_VM|CLONE_VFORK child (and
     // clears it for other CLONE_VM children): mirror that for the virtual one.

@@ -4,6 +4,7 @@
 #include <asm/unistd.h>
 
 #include "gate/app_memory.h"
+#include "gate/trace_emit.h"
 #include "gate/raw_syscall.h"
 #include "gate/util.h"
 #include "trace/ring_format.h"
@@ -50,9 +51,60 @@ bool read_mask_without_sigsys(uint64_t p, uint64_t* out) {
   return true;
 }
 
+constexpr uint64_t kSigDfl = 0;
+constexpr uint64_t kSigIgn = 1;
+
+// Serialises the wrapper table's updates with the kernel calls that install
+// them, so the table and the kernel's actions agree. Held with every signal
+// blocked.
+void lock_handlers() {
+  while (!compare_exchange(&g_gate.handlers_lock, 0u, 1u)) cpu_relax();
+}
+void unlock_handlers() { store_release(&g_gate.handlers_lock, 0u); }
+
+struct AppHandler {
+  uint64_t handler;
+  bool without_siginfo;
+};
+
+AppHandler app_handler_of(int sig) {
+  return {load_acquire(&g_gate.app_handlers[sig - 1]),
+          (load_relaxed(&g_gate.handler_without_siginfo) & arch::sigbit(sig)) != 0};
+}
+
+// Tracing shows every delivery to a program handler (strace's "--- SIGCHLD
+// {...} ---"); the kernel enters handlers directly, so while tracing each one
+// is installed behind the gate's wrapper. Not in a vfork child: it shares this
+// table with a parent whose actions stay as they were.
+bool should_wrap(const GateThread* t, int sig, const KernelSigaction& action) {
+  return g_gate.region.header != nullptr && t->foreign_handlers == 0 && sig != SIGKILL && sig != SIGSTOP &&
+         action.handler > kSigIgn && action.handler != addr(sysgate_gate_signal_entry);
+}
+
+void wrap(int sig, KernelSigaction* action) {
+  const uint64_t bit = arch::sigbit(sig);
+  if ((action->flags & SA_SIGINFO) == 0) {
+    __atomic_fetch_or(&g_gate.handler_without_siginfo, bit, __ATOMIC_RELAXED);
+  } else {
+    __atomic_fetch_and(&g_gate.handler_without_siginfo, ~bit, __ATOMIC_RELAXED);
+  }
+  store_release(&g_gate.app_handlers[sig - 1], action->handler);
+  action->handler = addr(sysgate_gate_signal_entry);
+  action->flags |= SA_SIGINFO;  // the record needs the siginfo; the frame is the same
+}
+
+// The kernel just wrote *oact: the program sees its own handler, not the wrapper.
+void unwrap_old_action(uint64_t oact, const AppHandler& wrapped) {
+  if (oact == 0) return;
+  KernelSigaction* old = reinterpret_cast<KernelSigaction*>(oact);
+  if (old->handler != addr(sysgate_gate_signal_entry)) return;
+  old->handler = wrapped.handler;
+  if (wrapped.without_siginfo) old->flags &= ~static_cast<uint64_t>(SA_SIGINFO);
+}
+
 }  // namespace
 
-long emulate_rt_sigaction(Call& call) {
+long emulate_rt_sigaction(GateThread* t, Call& call) {
   const int sig = static_cast<int>(call.args[0]);
   const uint64_t act = call.args[1];
   const uint64_t oact = call.args[2];
@@ -78,7 +130,10 @@ long emulate_rt_sigaction(Call& call) {
   const bool old_had = mask_had_sigsys(sig);
   if (act == 0) {
     const long r = raw_syscall(__NR_rt_sigaction, call.args[0], 0, oact, kSigsetBytes);
-    if (r == 0) restore_sigsys_in_old_action(oact, old_had);
+    if (r == 0) {
+      restore_sigsys_in_old_action(oact, old_had);
+      unwrap_old_action(oact, app_handler_of(sig));
+    }
     return r;
   }
   if (!app_probe_read(act, sizeof(KernelSigaction))) return -EFAULT;
@@ -86,12 +141,36 @@ long emulate_rt_sigaction(Call& call) {
   copy_bytes(&local, reinterpret_cast<const void*>(act), sizeof local);
   const bool had = (local.mask & kSigsysBit) != 0;
   local.mask &= ~kSigsysBit;
+  // The wrapped handler is the one the kernel has until this call replaces it.
+  lock_handlers();
+  const AppHandler before = app_handler_of(sig);
+  if (should_wrap(t, sig, local)) wrap(sig, &local);
   const long r = raw_syscall(__NR_rt_sigaction, call.args[0], addr(&local), oact, kSigsetBytes);
+  unlock_handlers();
   if (r == 0) {
     remember_mask_had_sigsys(sig, had);
     restore_sigsys_in_old_action(oact, old_had);
+    unwrap_old_action(oact, before);
   }
   return r;
+}
+
+// The kernel entered sysgate_gate_signal_entry for a signal whose handler the
+// program installed while tracing: record the delivery, then return the
+// program's handler, which the entry jumps to with the kernel's registers.
+extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, const void*) {
+  const uint64_t handler = sig >= 1 && sig <= 64 ? load_acquire(&g_gate.app_handlers[sig - 1]) : 0;
+  if (handler <= kSigIgn || handler == addr(sysgate_gate_signal_entry)) {
+    die("signal wrapper entered without a program handler; signal", sig);
+  }
+  GateThread* t = thread_from_gs();
+  // A thread the gate never saw start has its parent's GS base: not its state.
+  if (t != nullptr && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
+    uint64_t words[6];
+    copy_bytes(words, info, sizeof words);  // the kernel just wrote the whole siginfo
+    trace_syscall(t, trace::kRecordSignal, 0, sig, words, 0);
+  }
+  return handler;
 }
 
 long emulate_rt_sigprocmask(GateThread* t, arch::KernelUcontext* uc, Call& call) {

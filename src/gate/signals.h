@@ -7,7 +7,12 @@
 //   rt_sigaction(other)      SIGSYS is removed from sa_mask before the kernel sees
 //                            it (a handler blocking every signal would otherwise
 //                            get the process killed by its first syscall) and put
-//                            back when the program reads the action
+//                            back when the program reads the action; while
+//                            tracing, a handler is installed behind the gate's
+//                            wrapper (sysgate_gate_signal_entry), which records
+//                            each delivery and jumps to it with the kernel's
+//                            registers and frame untouched; the program reads
+//                            back its own handler and flags
 //   rt_sigprocmask           applied to the frame's saved mask (uc_sigmask), which
 //                            sigreturn installs; SIGSYS is never really blocked,
 //                            a per-thread bit remembers that the program blocked it
@@ -30,9 +35,14 @@
 
 #include "gate/call.h"
 
+extern "C" {
+// gate_entry.S: the handler the kernel enters for a wrapped program handler.
+void sysgate_gate_signal_entry(int sig, void* info, void* uc) __attribute__((visibility("hidden")));
+}
+
 namespace sysgate::gate {
 
-long emulate_rt_sigaction(Call& call);
+long emulate_rt_sigaction(GateThread* t, Call& call);
 long emulate_rt_sigprocmask(GateThread* t, arch::KernelUcontext* uc, Call& call);
 long emulate_rt_sigpending(GateThread* t, const arch::KernelUcontext* uc, Call& call);
 long emulate_sigaltstack(GateThread* t, const arch::KernelUcontext* uc, Call& call);

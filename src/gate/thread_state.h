@@ -62,7 +62,9 @@ struct GateThread {
   uint32_t sigsys_blocked;  // the program believes SIGSYS is blocked in this thread
   uint32_t tsc_disabled;    // the program made rdtsc fault (prctl PR_SET_TSC)
   uint32_t unmap_on_exit;   // 0 for a vfork child's stack: its parent unmaps it
-  uint32_t pad;
+  // A CLONE_VM child without CLONE_SIGHAND (vfork): shares g_gate with a process
+  // whose signal actions are not its own, so it installs its handlers unwrapped.
+  uint32_t foreign_handlers;
   AppAltStack app_altstack;
   RingWriter ring;
   // Site rewriting (rewrite.h). The trampolines reach this struct through the
@@ -105,6 +107,13 @@ struct GateProcess {
   // Some thread ever had a program stack registered for real: a registered stack
   // that is not found through GS need not be a gate stack.
   uint32_t app_stacks_installed;
+  // Tracing: the program's handlers, which the kernel reaches through the gate's
+  // signal wrapper (signals.h). Entry sig - 1: the handler; bit sig - 1 of
+  // handler_without_siginfo: the program did not ask for SA_SIGINFO.
+  uint32_t handlers_lock;
+  uint32_t pad3;
+  uint64_t handler_without_siginfo;
+  uint64_t app_handlers[64];
 };
 
 extern GateProcess g_gate __attribute__((visibility("hidden")));

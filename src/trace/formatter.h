@@ -25,7 +25,8 @@
 //                        format_record(enter) gives strace's unresolved form,
 //                        `execve("/bin/ls", ...) <unfinished ...>`, for an exec
 //                        whose outcome never came (the process was killed).
-//   kRecordSignal, kRecordPad  "" (no signal records are written yet).
+//   kRecordSignal        "": see signal_format.h.
+//   kRecordPad           "".
 //
 // Pure functions of their arguments; thread-safe.
 #pragma once

@@ -134,7 +134,8 @@ enum RecordKind : uint16_t {
   kRecordSyscallEnter = 3,  // a syscall that may not return (execve, execveat); ret is 0.
                             // If it fails, a kRecordSyscall with the error follows.
   kRecordExit = 4,          // exit / exit_group: written just before the call; args[0] = status
-  kRecordSignal = 5,        // reserved for signal events (not written yet)
+  kRecordSignal = 5,        // a signal entering a program handler: nr = the signal,
+                            // args = the first 48 bytes of its siginfo; ret 0
 };
 
 enum RecordFlags : uint16_t {

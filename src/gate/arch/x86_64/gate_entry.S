@@ -213,6 +213,37 @@ sysgate_gate_restorer:
 	ud2
 	.size sysgate_gate_restorer, . - sysgate_gate_restorer
 
+/* void sysgate_gate_signal_entry(int sig, siginfo_t* info, ucontext_t* uc)
+ * The handler the kernel enters, while tracing, for a signal the program has a
+ * handler for (signals.h). sysgate_gate_signal_record writes the delivery's
+ * record and returns the program's handler; the jump enters it as the kernel
+ * would have: same rsp (the frame, its return address the program's restorer),
+ * same rdi/rsi/rdx, eax zero. Nothing is left of this function on the stack. */
+	.globl sysgate_gate_signal_entry
+	.hidden sysgate_gate_signal_entry
+	.type sysgate_gate_signal_entry, @function
+	.p2align 4
+sysgate_gate_signal_entry:
+	.cfi_startproc
+	pushq %rdi
+	.cfi_adjust_cfa_offset 8
+	pushq %rsi
+	.cfi_adjust_cfa_offset 8
+	pushq %rdx  /* rsp was 8 mod 16 (as for a call): now 16-aligned */
+	.cfi_adjust_cfa_offset 8
+	call sysgate_gate_signal_record
+	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	popq %rsi
+	.cfi_adjust_cfa_offset -8
+	popq %rdi
+	.cfi_adjust_cfa_offset -8
+	movq %rax, %r11
+	xorl %eax, %eax
+	jmp *%r11
+	.cfi_endproc
+	.size sysgate_gate_signal_entry, . - sysgate_gate_signal_entry
+
 /* long sysgate_gate_clone(unsigned long flags, void* child_sp, int* ptid, int* ctid,
  *                         unsigned long tls)
  * clone(2) for CLONE_VM children. child_sp points 8 bytes below a ChildStart

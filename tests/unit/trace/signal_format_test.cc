@@ -1,0 +1,111 @@
+// trace::format_signal against what strace 6.1 printed for the same deliveries
+// (kill, tgkill, sigqueue, a child's exit and kill, alarm, a POSIX timer), and
+// the shapes strace uses for faults and SIGIO, from hand-built siginfo bytes.
+#include "trace/signal_format.h"
+
+#include <cstring>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace sysgate::trace {
+namespace {
+
+// A signal record as the gate writes it: nr = the signal, args = the first 48
+// bytes of the kernel's siginfo.
+struct SiginfoBytes {
+  int32_t signo = 0, err = 0, code = 0, pad = 0;
+  uint8_t fields[32] = {};
+  void put32(size_t offset, int32_t v) { std::memcpy(fields + offset - 16, &v, sizeof v); }
+  void put64(size_t offset, int64_t v) { std::memcpy(fields + offset - 16, &v, sizeof v); }
+};
+static_assert(sizeof(SiginfoBytes) == 48);
+
+Record signal(int sig, int code, const SiginfoBytes& base = {}, int32_t tid = 77) {
+  SiginfoBytes s = base;
+  s.signo = sig;
+  s.code = code;
+  Record r;
+  r.kind = kRecordSignal;
+  r.nr = sig;
+  r.tid = tid;
+  r.pid = tid;
+  std::memcpy(r.args, &s, sizeof s);
+  return r;
+}
+
+SiginfoBytes sender(int32_t pid, int32_t uid) {
+  SiginfoBytes s;
+  s.put32(16, pid);
+  s.put32(20, uid);
+  return s;
+}
+
+TEST(SignalFormat, SentByAProcess) {
+  EXPECT_EQ(format_signal(signal(10, 0, sender(25028, 0))),
+            "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=25028, si_uid=0} ---");
+  EXPECT_EQ(format_signal(signal(12, -6, sender(25028, 1000))),
+            "--- SIGUSR2 {si_signo=SIGUSR2, si_code=SI_TKILL, si_pid=25028, si_uid=1000} ---");
+  SiginfoBytes queued = sender(25028, 0);
+  queued.put64(24, 42);
+  EXPECT_EQ(format_signal(signal(35, -1, queued)),
+            "--- SIGRT_3 {si_signo=SIGRT_3, si_code=SI_QUEUE, si_pid=25028, si_uid=0, si_int=42, si_ptr=0x2a} ---");
+}
+
+TEST(SignalFormat, FromTheKernelAndTimers) {
+  EXPECT_EQ(format_signal(signal(14, 0x80)), "--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
+  SiginfoBytes timer;
+  timer.put32(16, 0);
+  timer.put32(20, 0);
+  timer.put64(24, 7);
+  EXPECT_EQ(format_signal(signal(12, -2, timer)),
+            "--- SIGUSR2 {si_signo=SIGUSR2, si_code=SI_TIMER, si_timerid=0, si_overrun=0, si_int=7, si_ptr=0x7} ---");
+}
+
+TEST(SignalFormat, ChildStatus) {
+  SiginfoBytes exited = sender(25029, 0);
+  exited.put32(24, 3);
+  EXPECT_EQ(format_signal(signal(17, 1, exited)),
+            "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=25029, si_uid=0, si_status=3, si_utime=0, "
+            "si_stime=0} ---");
+  SiginfoBytes killed = sender(25030, 0);
+  killed.put32(24, 15);
+  killed.put64(32, 2);
+  EXPECT_EQ(format_signal(signal(17, 2, killed)),
+            "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=25030, si_uid=0, si_status=SIGTERM, "
+            "si_utime=2, si_stime=0} ---");
+}
+
+TEST(SignalFormat, FaultsAndPoll) {
+  SiginfoBytes at;
+  at.put64(16, 0x1234);
+  EXPECT_EQ(format_signal(signal(11, 1, at)), "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x1234} ---");
+  EXPECT_EQ(format_signal(signal(11, 2)), "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=NULL} ---");
+  EXPECT_EQ(format_signal(signal(8, 1, at)), "--- SIGFPE {si_signo=SIGFPE, si_code=FPE_INTDIV, si_addr=0x1234} ---");
+  SiginfoBytes band;
+  band.put64(16, 1);
+  band.put32(24, 5);
+  EXPECT_EQ(format_signal(signal(29, 1, band)), "--- SIGIO {si_signo=SIGIO, si_code=POLL_IN, si_band=1, si_fd=5} ---");
+}
+
+TEST(SignalFormat, UnknownCodesAndSignalsStayNumeric) {
+  EXPECT_EQ(format_signal(signal(11, 99)), "--- SIGSEGV {si_signo=SIGSEGV, si_code=0x63, si_addr=NULL} ---");
+  EXPECT_EQ(format_signal(signal(70, 0x80)), "--- 70 {si_signo=70, si_code=SI_KERNEL} ---");
+}
+
+TEST(SignalFormat, PrefixAndJson) {
+  FormatOptions options;
+  options.pid_prefix = true;
+  EXPECT_EQ(format_signal(signal(14, 0x80, {}, 4242), options),
+            "[pid  4242] --- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
+  const nlohmann::json j = nlohmann::json::parse(format_signal_json(signal(14, 0x80, {}, 4242), options));
+  EXPECT_EQ(j["signal"], "SIGALRM");
+  EXPECT_EQ(j["signo"], 14);
+  EXPECT_EQ(j["code"], 128);
+  EXPECT_EQ(j["tid"], 4242);
+  EXPECT_EQ(j["text"], "--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
+}
+
+}  // namespace
+}  // namespace sysgate::trace
