@@ -27,6 +27,7 @@ struct TraceFlags {
   bool json = false;            // --json: one object per call
   std::string expression;       // -e trace=SET
   bool no_rewrite = false;      // --no-rewrite: every call on the SIGSYS trap path
+  bool rewrite_stats = false;   // --rewrite-stats: what the site rewriter did, on stderr at the end
   std::vector<std::string> command;
 };
 

@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("--json", trace.json, "one JSON object per call");
   trace_cmd->add_flag("--no-rewrite", trace.no_rewrite,
                       "keep every call on the SIGSYS trap path (no rewritten syscall sites)");
+  trace_cmd->add_flag("--rewrite-stats", trace.rewrite_stats,
+                      "at the end, on stderr: syscall sites rewritten or left on the trap path, and the share of\n"
+                      "calls that went through rewritten sites");
   trace_cmd->add_option("-e", trace.expression, "trace=SET: which syscalls to show (strace's sets and %classes)");
   trace_cmd->add_option("command", trace.command, "the command and its arguments (after --)")->required();
 

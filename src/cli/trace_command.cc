@@ -12,6 +12,7 @@
 #include "syscalls/call_format.h"
 #include "monitor/runner.h"
 #include "trace/formatter.h"
+#include "trace/rewrite_counts.h"
 #include "trace/signal_format.h"
 #include "trace/summary.h"
 #include "trace/trace_filter.h"
@@ -51,6 +52,10 @@ class TracePrinter {
       }
       first_exec_.clear();
     }
+    if (r.kind == trace::kRecordRewriteCounts) {
+      counts_.add(r);
+      return;
+    }
     if (r.kind == trace::kRecordSignal) {
       // As strace: shown whatever -e trace= selects; not counted by -c.
       if (!flags_.summary) line(flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
@@ -76,6 +81,8 @@ class TracePrinter {
       line(trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
     }
   }
+
+  const trace::RewriteCounts& rewrite_counts() const { return counts_; }
 
   // Execs whose process ended without another record: the exec happened.
   void finish() {
@@ -110,6 +117,7 @@ class TracePrinter {
   std::optional<trace::TraceFilter> filter_;
   trace::FormatOptions options_;
   trace::Summary summary_;
+  trace::RewriteCounts counts_;
   std::map<int32_t, trace::Record> pending_exec_;
   std::string first_exec_;
 };
@@ -167,6 +175,7 @@ int trace_command(const TraceFlags& flags) {
   Result<monitor::RunResult> result = monitor::run_confined(*policy, options);
   printer.finish();
   if (out != stderr) std::fclose(out);
+  if (flags.rewrite_stats) std::cerr << "sysgate trace: " << printer.rewrite_counts().render() << "\n";
   if (!result) return report_error(result.error());
   return result->exit_status;
 }

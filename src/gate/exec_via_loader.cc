@@ -8,6 +8,7 @@
 #include "gate/app_memory.h"
 #include "gate/process.h"
 #include "gate/raw_syscall.h"
+#include "gate/rewrite.h"
 #include "gate/trace_emit.h"
 #include "gate/util.h"
 
@@ -108,6 +109,11 @@ bool exec_loader_configure(int loader_fd, const char* options) {
 
 long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
   if (g_exec.configured == 0) return do_execve(t, uc, call);
+  // The image's rewrite counts end here if the exec succeeds (this thread's calls
+  // so far; other threads die with the exec). Before the enter record, which the
+  // monitor pairs with the exec's outcome.
+  rewrite_thread_exits(t, false);
+  rewrite_trace_counts(t);
   trace_syscall(t, trace::kRecordSyscallEnter, call.record_flags, call.nr, call.args, 0);
 
   const bool at = call.nr == __NR_execveat;

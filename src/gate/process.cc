@@ -53,7 +53,7 @@ void after_fork_in_child(GateThread* t) {
   zero_bytes(&t->ring, sizeof t->ring);
   // Another thread of the parent may have held it at the fork; it does not exist here.
   store_release(&g_gate.sigsys_lock, 0u);
-  rewrite_after_fork_in_child();
+  rewrite_after_fork_in_child(t);
 }
 
 // The program's registers at the trapped clone, for the child: rax = 0, rsp =

@@ -76,8 +76,21 @@ struct RewriteState {
 constinit RewriteState g_rw = {};
 int32_t g_rw_report = 0;  // report fd + 1 (0: no report)
 uint64_t g_rw_calls[2] = {};  // trampoline, trap: of threads that exited
+uint64_t g_rw_traced[trace::kCountRefusedOther + 1] = {};  // counts already in a trace record
 
 bool is_error(long r) { return r < 0 && r > -4096; }
+
+// The process's counts in RewriteCountsArg order (calls of threads that exited).
+void counts_now(uint64_t out[trace::kCountRefusedOther + 1]) {
+  out[trace::kCountSitesRewritten] = load_relaxed(&g_rw.rewritten);
+  out[trace::kCountTrampolineCalls] = load_relaxed(&g_rw_calls[0]);
+  out[trace::kCountTrapCalls] = load_relaxed(&g_rw_calls[1]);
+  out[trace::kCountRefusedShape] = load_relaxed(&g_rw.refused[kRefuseShape]);
+  out[trace::kCountRefusedNumber] = load_relaxed(&g_rw.refused[kRefuseNumber]);
+  uint64_t other = 0;
+  for (uint32_t i = kRefuseNumber + 1; i < kRefuseCount; ++i) other += load_relaxed(&g_rw.refused[i]);
+  out[trace::kCountRefusedOther] = other;
+}
 
 void lock() {
   while (!compare_exchange(&g_rw.lock, 0u, 1u)) cpu_relax();
@@ -323,7 +336,27 @@ void rewrite_program_sets_gs() {
 
 bool rewrite_enabled() { return load_acquire(&g_rw.enabled) != 0; }
 
-void rewrite_after_fork_in_child() { store_release(&g_rw.lock, 0u); }
+void rewrite_after_fork_in_child(GateThread* t) {
+  store_release(&g_rw.lock, 0u);
+  // The parent reports what it did before the fork; the child only its own.
+  t->tramp_calls = 0;
+  t->trap_calls = 0;
+  uint64_t now[trace::kCountRefusedOther + 1];
+  counts_now(now);
+  for (int i = 0; i <= trace::kCountRefusedOther; ++i) g_rw_traced[i] = now[i];
+}
+
+void rewrite_trace_counts(GateThread* t) {
+  if (g_gate.region.header == nullptr) return;
+  uint64_t now[trace::kCountRefusedOther + 1];
+  counts_now(now);
+  uint64_t delta[6];
+  for (int i = 0; i <= trace::kCountRefusedOther; ++i) {
+    delta[i] = now[i] - g_rw_traced[i];
+    g_rw_traced[i] = now[i];
+  }
+  trace_syscall(t, trace::kRecordRewriteCounts, 0, -1, delta, 0);
+}
 
 void rewrite_after_trap(long nr, uint64_t rip) {
   if (load_acquire(&g_rw.enabled) == 0 || load_relaxed(&sysgate_rewrite_fallback) != 0) return;
@@ -396,7 +429,9 @@ void rewrite_thread_exits(GateThread* t, bool whole_process) {
   __atomic_fetch_add(&g_rw_calls[1], t->trap_calls, __ATOMIC_RELAXED);
   t->tramp_calls = 0;
   t->trap_calls = 0;
-  if (!whole_process || g_rw_report == 0) return;
+  if (!whole_process) return;
+  rewrite_trace_counts(t);
+  if (g_rw_report == 0) return;
   // "sysgate-gate: pid P: rewrite: sites S refused R0/R1/...; calls: trampoline T trap X"
   char line[320];
   uint64_t n = 0;

@@ -51,12 +51,18 @@ bool rewrite_enabled();
 
 // In a forked child: another thread of the parent may have held the rewrite
 // lock at the fork; it does not exist here.
-void rewrite_after_fork_in_child();
+// Its counts start from zero too (the parent reports its own).
+void rewrite_after_fork_in_child(GateThread* t);
 
 // A thread leaves (exit) or the process does (exit_group): adds the thread's
 // call counts to the process totals; for the process, with reporting on
 // (--gate rewritestats[=FD]), writes one line of counts to that fd.
 void rewrite_thread_exits(GateThread* t, bool whole_process);
 void rewrite_set_report(int fd);  // -1: no report
+
+// While tracing: a kRecordRewriteCounts record of the counts since the last one
+// (ring_format.h). At exit_group (rewrite_thread_exits) and before an exec, so
+// the process's records add up to what the image did.
+void rewrite_trace_counts(GateThread* t);
 
 }  // namespace sysgate::gate

@@ -8,7 +8,8 @@ namespace {
 Error corrupt(const std::string& what) { return make_error(ErrorCode::kInvalidArgument, "corrupt record: " + what); }
 
 bool is_record_kind(uint16_t kind) {
-  return kind == kRecordSyscall || kind == kRecordSyscallEnter || kind == kRecordExit || kind == kRecordSignal;
+  return kind == kRecordSyscall || kind == kRecordSyscallEnter || kind == kRecordExit || kind == kRecordSignal ||
+         kind == kRecordRewriteCounts;
 }
 
 }  // namespace

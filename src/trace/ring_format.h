@@ -136,6 +136,20 @@ enum RecordKind : uint16_t {
   kRecordExit = 4,          // exit / exit_group: written just before the call; args[0] = status
   kRecordSignal = 5,        // a signal entering a program handler: nr = the signal,
                             // args = the first 48 bytes of its siginfo; ret 0
+  kRecordRewriteCounts = 6,  // what the gate's site rewriter did since the process's
+                             // previous one (written at exit_group and before an exec);
+                             // nr = -1, args = RewriteCountsArg-indexed counts; ret 0
+};
+
+// args of a kRecordRewriteCounts record. Calls are counted per thread and added
+// up when the thread exits: at exit_group, threads still running are not in it.
+enum RewriteCountsArg {
+  kCountSitesRewritten = 0,  // syscall sites moved onto a trampoline
+  kCountTrampolineCalls,     // calls that entered the gate through a rewritten site
+  kCountTrapCalls,           // calls that came through the SIGSYS trap (first hits included)
+  kCountRefusedShape,        // sites left on the trap path: not `mov $nr,%eax; syscall`
+  kCountRefusedNumber,       // ... a call the gate must see on the trap path (signals, exec, ...)
+  kCountRefusedOther,        // ... any other reason (no function info, decode, patch failed, ...)
 };
 
 enum RecordFlags : uint16_t {

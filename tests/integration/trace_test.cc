@@ -298,6 +298,39 @@ TEST(Trace, SignalsAgreeWithStrace) {
   EXPECT_EQ(signal_lines(t.trace), expected) << t.trace;
 }
 
+// --rewrite-stats: every call the trace shows went through either a rewritten
+// site or the trap, and with --no-rewrite all of them trapped.
+TEST(Trace, RewriteStatsAccountForEveryCall) {
+  const std::vector<std::string> cmd = {"/bin/sh", "-c", "ls /usr | wc -l; /bin/echo done"};
+  for (const bool rewrite : {true, false}) {
+    std::vector<std::string> flags = {"--rewrite-stats"};
+    if (!rewrite) flags.push_back("--no-rewrite");
+    Traced t = trace(cmd, flags);
+    expect_same_output(cmd, t);
+    std::smatch m;
+    const std::regex stats(R"(sysgate trace: (\d+) images?; syscall sites: (\d+) rewritten, \d+ left on the trap path .*calls: (\d+) through rewritten sites \([0-9.]+%\), (\d+) trapped)");
+    ASSERT_TRUE(std::regex_search(t.run.err, m, stats)) << t.run.err;
+    // One report per image: sh's, and two from each of its three children (the
+    // forked shell before its exec, then ls, wc or echo).
+    EXPECT_EQ(std::stoul(m[1]), 7u) << t.run.err;
+    size_t calls = 0;
+    std::istringstream lines(t.trace);
+    for (std::string line; std::getline(lines, line);) {
+      line = std::regex_replace(line, std::regex(R"(^\[pid +\d+\] )"), "");
+      if (line.rfind("+++", 0) == 0 || line.rfind("---", 0) == 0 || line.rfind("execve(\"/bin/sh\"", 0) == 0) continue;
+      ++calls;
+    }
+    EXPECT_EQ(std::stoul(m[3]) + std::stoul(m[4]), calls) << t.run.err;
+    if (rewrite) {
+      EXPECT_GT(std::stoul(m[2]), 10u) << t.run.err;
+      EXPECT_GT(std::stoul(m[3]), 0u) << t.run.err;
+    } else {
+      EXPECT_EQ(std::stoul(m[2]), 0u) << t.run.err;
+      EXPECT_EQ(std::stoul(m[3]), 0u) << t.run.err;
+    }
+  }
+}
+
 TEST(Trace, ExitStatusPassesThrough) {
   Traced t = trace({"/bin/sh", "-c", "exit 7"});
   EXPECT_EQ(t.run.status, 7) << t.run.err;
