@@ -17,18 +17,24 @@
 // per-thread stacks) and a seccomp filter that traps the hooked syscalls — and
 // the signal calls the gate must see, and exec — when made anywhere but the
 // gate's own instruction. Every other syscall runs natively, at full speed.
-// Irreversible; children (fork, threads) inherit it.
+// A hooked call site of glibc's shape (`mov $nr,%eax; syscall`) is rewritten
+// after its first trap, as under `sysgate trace`: later calls there jump to the
+// gate's trampoline and reach the hooks without a signal (~0.1 µs instead of
+// ~3 µs; bench/interposer_bench). Irreversible; children (fork, threads)
+// inherit it.
 //
-// Rules for hook code (it runs inside the SIGSYS handler, every signal blocked,
-// on the gate's stack of 256 KiB):
+// Rules for hook code (it runs on the gate's stack of 256 KiB: inside the SIGSYS
+// handler with every signal blocked, or, for a rewritten site, from the
+// trampoline with the program's own signal mask, so one of the program's signal
+// handlers may interrupt a hook and run hooks of its own calls, nested):
 //   - make syscalls only through sysgate::interposer_syscall(): a plain one
 //     (libc's open, printf, malloc that grows the heap...) would trap again while
 //     SIGSYS is blocked, and the kernel kills the process for that;
 //   - no locks the interrupted code may hold (malloc, stdio): the hook can run
 //     in the middle of any of them, like a signal handler;
 //   - no exceptions out of a hook, no longjmp out of it.
-// Hooks run only for calls that reach the gate's trap path: the special calls the
-// gate itself handles (clone, fork, vfork, exec, exit, rt_sigaction,
+// Hooks run only for calls that reach the gate: the special calls the gate
+// itself handles (clone, fork, vfork, exec, exit, rt_sigaction,
 // rt_sigprocmask, sigaltstack, rt_sigreturn) cannot be hooked.
 //
 // exec: the filter survives exec but the gate does not (there is no loader

@@ -78,6 +78,9 @@ enum GateFlags : uint32_t {
   // Rewrite `mov $nr,%eax; syscall` sites onto trampolines after their first
   // trap (rewrite.h, docs/gate.md "Site rewriting"). Needs program_phdr.
   kGateRewrite = 1u << 1,
+  // The interposer's hooks (include/sysgate/interposer.h) run for calls through
+  // rewritten sites too, from the trampoline (interposer.cc sets it).
+  kGateHooks = 1u << 2,
 };
 
 struct GateConfig {

@@ -101,20 +101,69 @@ int build_filter(const long* nrs, int k, uint64_t begin, uint64_t end, sock_filt
   return allow + 1;
 }
 
+// AT_PHDR, AT_PHNUM and AT_BASE from /proc/self/auxv (the gate has no libc to
+// ask): where the site rewriter finds the loaded objects (rewrite_elf.h).
+bool read_own_auxv(uint64_t* phdr, uint64_t* phnum, uint64_t* base) {
+  const long fd = raw_syscall(__NR_openat, static_cast<uint64_t>(-100), addr("/proc/self/auxv"), 0 /* O_RDONLY */);
+  if (fd < 0) return false;
+  uint64_t words[128];
+  uint64_t got = 0;
+  for (;;) {
+    const long n = raw_syscall(__NR_read, static_cast<uint64_t>(fd), addr(words) + got, sizeof words - got);
+    if (n <= 0) break;
+    got += static_cast<uint64_t>(n);
+    if (got == sizeof words) break;
+  }
+  raw_syscall(__NR_close, static_cast<uint64_t>(fd));
+  *phdr = *phnum = *base = 0;
+  for (uint64_t i = 0; i + 1 < got / 8; i += 2) {
+    if (words[i] == 3 /* AT_PHDR */) *phdr = words[i + 1];
+    if (words[i] == 5 /* AT_PHNUM */) *phnum = words[i + 1];
+    if (words[i] == 7 /* AT_BASE */) *base = words[i + 1];
+  }
+  return *phdr != 0 && *phnum != 0;
+}
+
 }  // namespace
 
 bool interposer_started() { return g_started != 0; }
 
+namespace {
+
+const HookSlot* hooks_of(long nr) {
+  const HookSlot* slot = nr >= 0 && nr < kMaxNr ? &g_slots[nr] : nullptr;
+  return slot == nullptr || (slot->before == nullptr && slot->after == nullptr) ? nullptr : slot;
+}
+
+// Before-hook, the call (make(args)) unless the hook answered, after-hook.
+template <typename Make>
+long run_hooks(const HookSlot* slot, Syscall& s, Make make) {
+  const HookDecision d = slot->before != nullptr ? slot->before(s, slot->before_user) : HookDecision::proceed();
+  long ret = d.answered ? d.value : make(s.args);
+  if (slot->after != nullptr) slot->after(s, &ret, slot->after_user);
+  return ret;
+}
+
+}  // namespace
+
 long hooked_forward(const arch::KernelUcontext* uc, const Call& call) {
-  const HookSlot* slot = call.nr >= 0 && call.nr < kMaxNr ? &g_slots[call.nr] : nullptr;
-  if (slot == nullptr || (slot->before == nullptr && slot->after == nullptr)) return forward(uc, call.nr, call.args);
+  const HookSlot* slot = hooks_of(call.nr);
+  if (slot == nullptr) return forward(uc, call.nr, call.args);
   Syscall s;
   s.nr = call.nr;
   for (int i = 0; i < 6; ++i) s.args[i] = call.args[i];
-  long ret;
-  HookDecision d = slot->before != nullptr ? slot->before(s, slot->before_user) : HookDecision::proceed();
-  ret = d.answered ? d.value : forward(uc, call.nr, s.args);
-  if (slot->after != nullptr) slot->after(s, &ret, slot->after_user);
+  return run_hooks(slot, s, [&](const uint64_t* a) { return forward(uc, call.nr, a); });
+}
+
+long hooked_call(long nr, uint64_t args[6]) {
+  const HookSlot* slot = hooks_of(nr);
+  if (slot == nullptr) return raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+  Syscall s;
+  s.nr = nr;
+  for (int i = 0; i < 6; ++i) s.args[i] = args[i];
+  const long ret =
+      run_hooks(slot, s, [&](const uint64_t* a) { return raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]); });
+  for (int i = 0; i < 6; ++i) args[i] = s.args[i];
   return ret;
 }
 
@@ -155,6 +204,11 @@ bool interposer_start() {
   const int n = build_filter(nrs, k, begin, end, program);
   if (raw_syscall(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
   GateConfig config;  // no trace region: the interposer does not record
+  // Hooked sites move onto trampolines after their first trap, as under
+  // `sysgate trace`; without the auxv the trap path serves every call.
+  if (read_own_auxv(&config.program_phdr, &config.program_phnum, &config.interp_base)) {
+    config.flags |= kGateRewrite | kGateHooks;
+  }
   if (!gate_install(config)) return false;
   g_started = 1;
   const sock_fprog fprog = {static_cast<unsigned short>(n), program};

@@ -5,6 +5,8 @@
 #include <linux/mman.h>
 
 #include "gate/app_memory.h"
+#include "gate/gate.h"
+#include "gate/hooks.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite_decoder.h"
 #include "gate/syscall_classes.h"
@@ -312,7 +314,8 @@ bool rewrite_number_allowed(long nr) {
 
 bool rewrite_install(const LoadedObjects& objects) {
   g_rw.objects = objects;
-  sysgate_rewrite_traced = g_gate.region.header != nullptr ? 1 : 0;
+  // Trampolines take the C++ path when each call needs more than the syscall.
+  sysgate_rewrite_traced = g_gate.region.header != nullptr || (g_gate.flags & kGateHooks) != 0 ? 1 : 0;
   store_release(&g_rw.enabled, 1u);
   return true;
 }
@@ -475,8 +478,9 @@ void rewrite_stats(RewriteStats* out) {
   for (uint32_t i = 0; i < kRefuseCount; ++i) out->refused[i] = load_relaxed(&g_rw.refused[i]);
 }
 
-// The traced trampoline path (trampoline.S): the call, then its record, as the
-// trap path writes it. Runs on the gate stack with the program's signal mask.
+// The trampolines' C++ path (trampoline.S), taken while tracing or with the
+// interposer's hooks: the call (through the hooks, if any), then its record, as
+// the trap path writes it. Runs on the gate stack with the program's signal mask.
 struct TrampFrame {
   uint64_t pad, r9, r8, r10, rdx, rsi, rdi;
   const Slot* slot;
@@ -484,8 +488,9 @@ struct TrampFrame {
 
 extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const TrampFrame* f, GateThread* t) {
   const long nr = static_cast<long>(f->slot->nr);
-  const uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
-  const long ret = raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+  uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+  const long ret = (g_gate.flags & kGateHooks) != 0 ? hooked_call(nr, args)
+                                                    : raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
   trace_syscall(t, trace::kRecordSyscall, 0, nr, args, ret);
   return ret;
 }

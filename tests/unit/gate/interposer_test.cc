@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,6 +90,50 @@ TEST(Interposer, HooksMaySyscallThroughTheGateAndThreadsWork) {
               for (int i = 0; i < 4; ++i) threads[i] = std::thread([&seen, i] { seen[i] = syscall(SYS_getuid); });
               for (auto& t : threads) t.join();
               for (long v : seen) CHILD_CHECK(v == 7);
+              return 0;
+            }),
+            0);
+}
+
+// After its first trap a hooked `mov $nr,%eax; syscall` site (glibc's getppid,
+// write) is rewritten: later calls reach the hooks from the trampoline, which
+// runs them with the program's signal mask instead of the trap's all-blocked one.
+struct HookCounts {
+  int calls = 0;
+  int with_program_mask = 0;
+};
+HookCounts getppid_counts;
+
+TEST(Interposer, HooksRunFromRewrittenSites) {
+  EXPECT_EQ(in_child([] {
+              CHILD_CHECK(sysgate::interpose_before(
+                  SYS_getppid,
+                  [](sysgate::Syscall&, void* user) {
+                    auto* counts = static_cast<HookCounts*>(user);
+                    ++counts->calls;
+                    uint64_t mask = 0;
+                    sysgate::interposer_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, reinterpret_cast<uint64_t>(&mask), 8);
+                    if ((mask & (1u << (SIGUSR1 - 1))) == 0) ++counts->with_program_mask;
+                    return sysgate::HookDecision::answer(counts->calls);
+                  },
+                  &getppid_counts));
+              CHILD_CHECK(sysgate::interpose_before(SYS_write, [](sysgate::Syscall& call, void*) {
+                if (call.args[0] == 1) call.args[0] = 2;  // stdout -> stderr
+                return sysgate::HookDecision::proceed();
+              }));
+              int pipefd[2];
+              CHILD_CHECK(pipe(pipefd) == 0);
+              CHILD_CHECK(dup2(pipefd[1], 2) == 2);
+              CHILD_CHECK(sysgate::interposer_start());
+              for (int i = 1; i <= 100; ++i) CHILD_CHECK(getppid() == i);
+              CHILD_CHECK(getppid_counts.calls == 100);
+              // The first call trapped (every signal blocked); the others came
+              // through the trampoline.
+              CHILD_CHECK(getppid_counts.with_program_mask == 99);
+              for (int i = 0; i < 3; ++i) CHILD_CHECK(write(1, "x", 1) == 1);
+              char buf[4] = {};
+              CHILD_CHECK(read(pipefd[0], buf, 3) == 3);
+              CHILD_CHECK(std::string(buf) == "xxx");
               return 0;
             }),
             0);
