@@ -5,6 +5,7 @@
 
 #include "gate/app_memory.h"
 #include "gate/gate.h"
+#include "gate/struct_payloads.h"
 #include "gate/syscall_classes.h"
 #include "gate/util.h"
 
@@ -55,10 +56,28 @@ uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 // Decides what to copy for argument i; false when nothing.
 bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long ret, const TraceRegion& region,
                   PlannedPayload* out, uint16_t* record_flags) {
-  const uint32_t payload_kind = arg_payload_kind(nr, i);
   const uint64_t p = args[i];
-  if (payload_kind == 0 || p == 0) return false;
+  if (p == 0) return false;
   const bool after_call = kind == trace::kRecordSyscall;
+  uint32_t payload_kind = arg_payload_kind(nr, i);
+  if (payload_kind == 0) {
+    StructPayload st;
+    if (!struct_payload(nr, i, args, &st)) return false;
+    if (st.kind == trace::kPayloadStructOut) {
+      // Written by the kernel (or the gate's emulation) only if the call worked;
+      // wait4 writes no status when it returns 0 (WNOHANG, nothing to report).
+      if (!after_call || ret < 0 || (nr == __NR_wait4 && ret == 0)) return false;
+    } else if (!(after_call && ret >= 0) && !app_probe_read(p, st.bytes)) {
+      *record_flags |= trace::kRecordPayloadSkipped;
+      return false;
+    }
+    out->addr = p;
+    out->arg = static_cast<uint8_t>(i);
+    out->kind = st.kind;
+    out->flags = 0;
+    out->length = st.bytes;
+    return true;
+  }
   out->addr = p;
   out->arg = static_cast<uint8_t>(i);
   out->kind = static_cast<uint8_t>(payload_kind);

@@ -106,6 +106,11 @@ std::string format_arg(const SyscallInfo& info, int index, const uint64_t args[6
         if (std::optional<std::string> text = options.output_buffer(index, value)) return std::move(*text);
       }
       return constants::format_value(spec.type, value);
+    case ArgType::kStructPtr:
+      if (options.struct_arg && value != 0) {
+        if (std::optional<std::string> text = options.struct_arg(index, value)) return std::move(*text);
+      }
+      return constants::format_value(spec.type, value);
     case ArgType::kOpenFlags:
       if (info.name == "dup3" || info.name == "pipe2" || info.name == "inotify_init1") {
         return flags_without_access_mode(value);

@@ -37,6 +37,10 @@ struct FormatOptions {
   // it returns is printed instead of the address (trace/formatter.cc shows what
   // the kernel wrote there, as strace does on exit). Unset: the address.
   std::function<std::optional<std::string>(int index, uint64_t value)> output_buffer;
+  // Struct pointers (kStructPtr): when set and it returns a string, that is
+  // printed instead of the address (trace/struct_format.h decodes the structs a
+  // trace record carries). Unset: the address.
+  std::function<std::optional<std::string>(int index, uint64_t value)> struct_arg;
 };
 
 // "name(arg, arg, ...)" without the return value. reader may be nullptr (then

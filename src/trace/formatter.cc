@@ -19,6 +19,7 @@
 #include "syscalls/call_format.h"
 #include "syscalls/constants.h"
 #include "syscalls/syscall_table.h"
+#include "trace/struct_format.h"
 
 namespace sysgate::trace {
 namespace {
@@ -180,6 +181,7 @@ std::string format_call_text(const Record& record, const FormatOptions& options)
   call_options.output_buffer = [&record, &options](int index, uint64_t value) {
     return output_buffer_text(record, index, value, options);
   };
+  call_options.struct_arg = [&record](int index, uint64_t value) { return struct_arg_text(record, index, value); };
   return syscalls::format_call(record.nr, record.args, &memory, call_options);
 }
 

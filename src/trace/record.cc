@@ -48,8 +48,10 @@ Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits&
     std::memcpy(&ph, bytes.data() + at, sizeof ph);
     at += sizeof ph;
     if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
-    if (ph.kind < kPayloadPath || ph.kind > kPayloadDataOut) return corrupt("payload kind " + std::to_string(ph.kind));
-    const uint32_t limit = ph.kind == kPayloadPath ? limits.max_path : limits.max_data;
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadStructOut) return corrupt("payload kind " + std::to_string(ph.kind));
+    const uint32_t limit = ph.kind == kPayloadPath                                          ? limits.max_path
+                           : ph.kind == kPayloadStructIn || ph.kind == kPayloadStructOut ? kMaxStructBytes
+                                                                                           : limits.max_data;
     if (ph.length > limit) return corrupt("payload of " + std::to_string(ph.length) + " bytes");
     const size_t padded = align_record(ph.length);
     if (h.size - at < padded) return corrupt("payload past the end");

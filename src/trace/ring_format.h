@@ -179,7 +179,12 @@ enum PayloadKind : uint8_t {
   kPayloadString = 2,   // other NUL-terminated string argument
   kPayloadDataIn = 3,   // bytes the kernel read (write's buf), up to max_data
   kPayloadDataOut = 4,  // bytes the kernel wrote (read's buf), up to max_data and ret
+  kPayloadStructIn = 5,   // a struct the kernel read (rt_sigaction's act, connect's
+                          // address), whole, up to kMaxStructBytes
+  kPayloadStructOut = 6,  // a struct the kernel wrote (stat's buf, pipe's fds), whole,
+                          // only after a successful call
 };
+inline constexpr uint32_t kMaxStructBytes = 512;
 
 enum PayloadFlags : uint16_t {
   kPayloadTruncated = 1,  // string: no NUL within the bound; data: the buffer was longer

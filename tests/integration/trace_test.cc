@@ -298,6 +298,40 @@ TEST(Trace, SignalsAgreeWithStrace) {
   EXPECT_EQ(signal_lines(t.trace), expected) << t.trace;
 }
 
+// Struct arguments decoded as strace decodes them: for every call of these
+// syscalls the line is strace's, once addresses (ASLR differs between the runs)
+// and pids are masked.
+TEST(Trace, StructsAgreeWithStrace) {
+  TempDir dir;
+  Output native = run({"/bin/sh", "-c", "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; exec strace -o \"$0\" -- \"$@\"",
+                       dir.path() + "/strace.txt", STRUCTS_PROGRAM});
+  ASSERT_EQ(native.status, 0) << native.err;
+  std::ifstream in(dir.path() + "/strace.txt");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Traced t = trace({STRUCTS_PROGRAM});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  const std::regex decoded(
+      R"(^(newfstatat|rt_sigaction|rt_sigprocmask|prlimit64|pipe2|clock_nanosleep|connect|uname|wait4)\()");
+  auto lines = [&](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream stream(text);
+    for (std::string line; std::getline(stream, line);) {
+      line = std::regex_replace(line, std::regex(R"(^\[pid +\d+\] )"), "");
+      if (!std::regex_search(line, decoded)) continue;
+      line = std::regex_replace(line, std::regex(" +="), " =");
+      line = std::regex_replace(line, std::regex("0x[0-9a-f]+"), "0xADDR");
+      line = std::regex_replace(line, std::regex(R"(^wait4\(\d+)"), "wait4(PID");
+      line = std::regex_replace(line, std::regex(R"(= \d+$)"), "= N");
+      out.push_back(line);
+    }
+    return out;
+  };
+  const std::vector<std::string> expected = lines(ss.str());
+  ASSERT_GE(expected.size(), 25u) << ss.str();
+  EXPECT_EQ(lines(t.trace), expected) << t.trace;
+}
+
 // --rewrite-stats: every call the trace shows went through either a rewritten
 // site or the trap, and with --no-rewrite all of them trapped.
 TEST(Trace, RewriteStatsAccountForEveryCall) {

@@ -1,0 +1,75 @@
+#include "gate/struct_payloads.h"
+
+#include <asm/unistd.h>
+
+#include "trace/ring_format.h"
+
+namespace sysgate::gate {
+namespace {
+
+// x86-64 sizes of the kernel's structures.
+constexpr uint32_t kStat = 144;        // struct stat
+constexpr uint32_t kSigaction = 32;    // the kernel's struct sigaction (handler, flags, restorer, mask)
+constexpr uint32_t kSigset = 8;        // kernel_sigset_t
+constexpr uint32_t kRlimit = 16;       // struct rlimit64
+constexpr uint32_t kTimespec = 16;     // struct __kernel_timespec
+constexpr uint32_t kFdPair = 8;        // int[2]
+constexpr uint32_t kUtsname = 6 * 65;  // struct new_utsname
+constexpr uint32_t kWaitStatus = 4;    // int
+constexpr uint32_t kMaxSockaddr = 128; // struct sockaddr_storage
+
+bool set(StructPayload* out, uint32_t bytes, uint8_t kind) {
+  out->bytes = bytes;
+  out->kind = kind;
+  return true;
+}
+
+}  // namespace
+
+bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) {
+  constexpr uint8_t in = trace::kPayloadStructIn;
+  constexpr uint8_t written = trace::kPayloadStructOut;
+  switch (nr) {
+    case __NR_stat:
+    case __NR_fstat:
+    case __NR_lstat:
+      return i == 1 && set(out, kStat, written);
+    case __NR_newfstatat:
+      return i == 2 && set(out, kStat, written);
+    case __NR_rt_sigaction:
+      if (args[3] != kSigset) return false;  // the kernel refuses other sizes before reading
+      return (i == 1 && set(out, kSigaction, in)) || (i == 2 && set(out, kSigaction, written));
+    case __NR_rt_sigprocmask:
+      if (args[3] != kSigset) return false;
+      return (i == 1 && set(out, kSigset, in)) || (i == 2 && set(out, kSigset, written));
+    case __NR_getrlimit:
+      return i == 1 && set(out, kRlimit, written);
+    case __NR_setrlimit:
+      return i == 1 && set(out, kRlimit, in);
+    case __NR_prlimit64:
+      return (i == 2 && set(out, kRlimit, in)) || (i == 3 && set(out, kRlimit, written));
+    case __NR_pipe:
+    case __NR_pipe2:
+      return i == 0 && set(out, kFdPair, written);
+    case __NR_nanosleep:
+      return i == 0 && set(out, kTimespec, in);
+    case __NR_clock_nanosleep:
+      return i == 2 && set(out, kTimespec, in);
+    case __NR_clock_gettime:
+      return i == 1 && set(out, kTimespec, written);
+    case __NR_uname:
+      return i == 0 && set(out, kUtsname, written);
+    case __NR_wait4:
+      return i == 1 && set(out, kWaitStatus, written);
+    case __NR_connect:
+    case __NR_bind: {
+      if (i != 1) return false;
+      const uint64_t len = static_cast<uint32_t>(args[2]);  // int addrlen
+      return len != 0 && len <= kMaxSockaddr && set(out, static_cast<uint32_t>(len), in);
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace sysgate::gate

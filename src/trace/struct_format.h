@@ -1,0 +1,34 @@
+// The structs a trace record carries (kPayloadStructIn/Out, chosen by the gate's
+// src/gate/struct_payloads.cc), printed as strace prints them:
+//
+//   newfstatat(AT_FDCWD, "/dev/null", {st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}, 0) = 0
+//   rt_sigaction(SIGINT, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f...}, NULL, 8) = 0
+//   rt_sigprocmask(SIG_SETMASK, ~[RTMIN RT_1], [HUP USR2], 8) = 0
+//   prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0
+//   pipe2([3, 4], O_CLOEXEC) = 0
+//   clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1000}, NULL) = 0
+//   connect(3, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT (...)
+//   uname({sysname="Linux", nodename="vm", ...}) = 0
+//   wait4(42, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 42
+//
+// nullopt when the record has no such struct (not copied, the call failed, a
+// syscall or address family not decoded): the caller prints the address, as
+// strace does for a struct it could not read.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "trace/record.h"
+
+namespace sysgate::trace {
+
+std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr);
+
+// A kernel signal set as strace prints it: "[INT TERM]", "~[RTMIN RT_1]" (the
+// complement, when more than half the signals are in it), "[]".
+std::string format_sigset(uint64_t set);
+
+}  // namespace sysgate::trace

@@ -1,0 +1,113 @@
+/* Makes the calls whose struct arguments `sysgate trace` decodes as strace does
+ * (stat, sigaction, signal sets, rlimits, pipes, timespecs, socket addresses,
+ * uname, wait statuses), successful and failing. Used by
+ * tests/integration/trace_test.cc against strace. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void handler(int sig) { (void)sig; }
+
+int main(void) {
+  struct stat st;
+  stat("/dev/null", &st);
+  stat("/etc/hostname", &st);
+  lstat("/bin", &st);
+  stat("/nonexistent", &st);
+  syscall(SYS_newfstatat, AT_FDCWD, "/etc/hostname", (struct stat*)8, 0); /* EFAULT: the address */
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sa.sa_flags = SA_RESTART | SA_NODEFER | SA_ONSTACK;
+  sigaddset(&sa.sa_mask, SIGINT);
+  sigaddset(&sa.sa_mask, SIGTERM);
+  sigaddset(&sa.sa_mask, SIGRTMIN + 2);
+  sigaction(SIGUSR1, &sa, NULL);
+  sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+  sigfillset(&sa.sa_mask);
+  sigaction(SIGUSR2, &sa, NULL);
+  struct sigaction old;
+  sigaction(SIGUSR2, NULL, &old);
+  sa.sa_handler = SIG_IGN;
+  sa.sa_flags = 0;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGPIPE, &sa, &old);
+
+  sigset_t set, was;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &set, &was);
+  sigfillset(&set);
+  sigprocmask(SIG_SETMASK, &set, &was);
+  sigemptyset(&set);
+  sigprocmask(SIG_SETMASK, &set, NULL);
+
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  getrlimit(RLIMIT_STACK, &rl);
+  prlimit(0, RLIMIT_CORE, NULL, &rl);
+
+  int fds[2];
+  pipe(fds);
+  pipe2(fds, O_CLOEXEC);
+
+  struct timespec ts = {0, 1000};
+  nanosleep(&ts, NULL);
+  clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+
+  int unix_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un un;
+  memset(&un, 0, sizeof un);
+  un.sun_family = AF_UNIX;
+  strcpy(un.sun_path, "/nonexistent/sock");
+  connect(unix_fd, (struct sockaddr*)&un, sizeof un);
+  memset(&un, 0, sizeof un);
+  un.sun_family = AF_UNIX;
+  memcpy(un.sun_path, "\0sysgate-test-abstract", 22);
+  connect(unix_fd, (struct sockaddr*)&un, offsetof(struct sockaddr_un, sun_path) + 22);
+  int inet_fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in in;
+  memset(&in, 0, sizeof in);
+  in.sin_family = AF_INET;
+  in.sin_port = htons(9);
+  in.sin_addr.s_addr = inet_addr("127.0.0.1");
+  connect(inet_fd, (struct sockaddr*)&in, sizeof in);
+  int inet6_fd = socket(AF_INET6, SOCK_STREAM, 0);
+  struct sockaddr_in6 in6;
+  memset(&in6, 0, sizeof in6);
+  in6.sin6_family = AF_INET6;
+  in6.sin6_port = htons(9);
+  inet_pton(AF_INET6, "::1", &in6.sin6_addr);
+  connect(inet6_fd, (struct sockaddr*)&in6, sizeof in6);
+
+  struct utsname u;
+  uname(&u);
+
+  int status;
+  pid_t child = fork();
+  if (child == 0) _exit(3);
+  wait4(child, &status, 0, NULL);
+  child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  kill(child, SIGKILL);
+  wait4(child, &status, 0, NULL);
+  return 0;
+}
