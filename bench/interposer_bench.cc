@@ -6,7 +6,9 @@
 //   native                  no interposer
 //   unhooked, filter on     getpid() after interposer_start(): the filter is
 //                           there but does not trap it (the kernel's verdict cache)
-//   forwarding hook         a before-hook that lets the call proceed
+//   forwarding hook         a before-hook that lets the call proceed; the gate
+//                           saves the program's vector state around it (xsave)
+//   ... kHookNoVectorState  the same hook declared vector-free: no xsave
 //   answering hook          a before-hook that answers without the syscall
 //   trap path               the forwarding hook reached through syscall(3), whose
 //                           `mov %rdi,%rax; ...; syscall` site is never rewritten
@@ -32,7 +34,7 @@ uint64_t now_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-enum class Mode { kNative, kUnhooked, kForward, kAnswer, kTrapPath };
+enum class Mode { kNative, kUnhooked, kForward, kForwardNoVector, kAnswer, kAnswerNoVector, kTrapPath };
 
 sysgate::HookDecision forward(sysgate::Syscall&, void*) { return sysgate::HookDecision::proceed(); }
 sysgate::HookDecision answer(sysgate::Syscall&, void*) { return sysgate::HookDecision::answer(1); }
@@ -54,7 +56,10 @@ bool measure(Mode mode, long calls, double* per_call, double* first) {
     close(fds[0]);
     bool ok = true;
     if (mode != Mode::kNative) {
-      ok = sysgate::interpose_before(SYS_getppid, mode == Mode::kAnswer ? answer : forward) &&
+      const bool answers = mode == Mode::kAnswer || mode == Mode::kAnswerNoVector;
+      const bool plain = mode == Mode::kForwardNoVector || mode == Mode::kAnswerNoVector;
+      ok = sysgate::interpose_before(SYS_getppid, answers ? answer : forward, nullptr,
+                                     plain ? sysgate::kHookNoVectorState : 0u) &&
            sysgate::interposer_start();
     }
     const uint64_t f0 = now_ns();
@@ -96,7 +101,9 @@ int main(int argc, char** argv) {
   } rows[] = {{"native", Mode::kNative},
               {"unhooked, filter on", Mode::kUnhooked},
               {"forwarding hook", Mode::kForward},
+              {"  kHookNoVectorState", Mode::kForwardNoVector},
               {"answering hook", Mode::kAnswer},
+              {"  kHookNoVectorState", Mode::kAnswerNoVector},
               {"trap path (forwarding)", Mode::kTrapPath}};
   double native = 0;
   for (const Row& row : rows) {

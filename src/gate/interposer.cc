@@ -18,6 +18,13 @@
 #pragma GCC visibility pop
 #include "gate/hooks.h"
 #include "gate/raw_syscall.h"
+#include "gate/util.h"
+
+extern "C" {
+// arch/x86_64/vector_state.S
+void sysgate_vector_save(void* area, uint64_t features) __attribute__((visibility("hidden")));
+void sysgate_vector_restore(const void* area, uint64_t features) __attribute__((visibility("hidden")));
+}
 
 namespace sysgate::gate {
 namespace {
@@ -30,10 +37,13 @@ struct HookSlot {
   void* before_user;
   AfterHook after;
   void* after_user;
+  uint32_t before_flags;  // HookFlags
+  uint32_t after_flags;
 };
 
 // Zero-initialised: no constructor runs in the gate.
 HookSlot g_slots[kMaxNr];
+uint64_t g_vector_features;  // XCR0: the state sysgate_vector_save saves
 long g_hooked[kMaxHooked];
 int g_hooked_count;
 int g_started;
@@ -101,6 +111,27 @@ int build_filter(const long* nrs, int k, uint64_t begin, uint64_t end, sock_filt
   return allow + 1;
 }
 
+// Room for the XSAVE area of every state the OS enabled (AVX-512 needs ~2.7 KiB).
+constexpr uint32_t kMaxVectorArea = 4096;
+
+void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
+  asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+// Hooks may run outside the SIGSYS handler only if their vector state can be
+// saved: XSAVE enabled by the OS, and an area that fits kMaxVectorArea.
+bool vector_state_savable() {
+  uint32_t r[4];
+  cpuid(1, 0, r);
+  if ((r[2] & (1u << 27)) == 0) return false;  // OSXSAVE
+  uint32_t lo, hi;
+  asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  cpuid(0xd, 0, r);
+  if (r[1] == 0 || r[1] > kMaxVectorArea) return false;
+  g_vector_features = (uint64_t{hi} << 32) | lo;
+  return true;
+}
+
 // AT_PHDR, AT_PHNUM and AT_BASE from /proc/self/auxv (the gate has no libc to
 // ask): where the site rewriter finds the loaded objects (rewrite_elf.h).
 bool read_own_auxv(uint64_t* phdr, uint64_t* phnum, uint64_t* base) {
@@ -161,8 +192,19 @@ long hooked_call(long nr, uint64_t args[6]) {
   Syscall s;
   s.nr = nr;
   for (int i = 0; i < 6; ++i) s.args[i] = args[i];
+  // Hooks are ordinary code of the program's (they may use vector registers);
+  // the program expects its vector state intact across `syscall`, and here, unlike
+  // in the SIGSYS handler, nobody else saves it.
+  const bool save = ((slot->before != nullptr && (slot->before_flags & kHookNoVectorState) == 0) ||
+                     (slot->after != nullptr && (slot->after_flags & kHookNoVectorState) == 0));
+  alignas(64) uint8_t area[kMaxVectorArea];
+  if (save) {
+    zero_bytes(area + 512, 64);  // the XSAVE header: XRSTOR faults on stale bits there
+    sysgate_vector_save(area, g_vector_features);
+  }
   const long ret =
       run_hooks(slot, s, [&](const uint64_t* a) { return raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]); });
+  if (save) sysgate_vector_restore(area, g_vector_features);
   for (int i = 0; i < 6; ++i) args[i] = s.args[i];
   return ret;
 }
@@ -173,17 +215,19 @@ namespace sysgate {
 
 using gate::g_slots;
 
-bool interpose_before(long nr, BeforeHook hook, void* user) {
+bool interpose_before(long nr, BeforeHook hook, void* user, unsigned flags) {
   if (!gate::can_hook(nr) || !gate::note_hooked(nr)) return false;
   g_slots[nr].before = hook;
   g_slots[nr].before_user = user;
+  g_slots[nr].before_flags = flags;
   return true;
 }
 
-bool interpose_after(long nr, AfterHook hook, void* user) {
+bool interpose_after(long nr, AfterHook hook, void* user, unsigned flags) {
   if (!gate::can_hook(nr) || !gate::note_hooked(nr)) return false;
   g_slots[nr].after = hook;
   g_slots[nr].after_user = user;
+  g_slots[nr].after_flags = flags;
   return true;
 }
 
@@ -206,7 +250,7 @@ bool interposer_start() {
   GateConfig config;  // no trace region: the interposer does not record
   // Hooked sites move onto trampolines after their first trap, as under
   // `sysgate trace`; without the auxv the trap path serves every call.
-  if (read_own_auxv(&config.program_phdr, &config.program_phnum, &config.interp_base)) {
+  if (vector_state_savable() && read_own_auxv(&config.program_phdr, &config.program_phnum, &config.interp_base)) {
     config.flags |= kGateRewrite | kGateHooks;
   }
   if (!gate_install(config)) return false;

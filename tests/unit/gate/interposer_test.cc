@@ -139,6 +139,37 @@ TEST(Interposer, HooksRunFromRewrittenSites) {
             0);
 }
 
+// A hook is ordinary code that may use vector registers; the program around a
+// `syscall` expects them intact (only rax, rcx and r11 change). On the
+// trampoline path the gate saves and restores that state around the hooks.
+__attribute__((noinline)) uint64_t getppid_keeping_xmm8(uint64_t value) {
+  uint64_t out;
+  long ret;
+  asm volatile(
+      "movq %[in], %%xmm8\n\t"
+      "mov $110, %%eax\n\t"  // getppid: glibc's site shape, so it is rewritten
+      "syscall\n\t"
+      "movq %%xmm8, %[out]"
+      : [out] "=r"(out), "=a"(ret)
+      : [in] "r"(value)
+      : "rcx", "r11", "xmm8", "memory");
+  (void)ret;
+  return out;
+}
+
+TEST(Interposer, HooksOnTheTrampolineKeepTheProgramsVectorRegisters) {
+  EXPECT_EQ(in_child([] {
+              CHILD_CHECK(sysgate::interpose_before(SYS_getppid, [](sysgate::Syscall&, void*) {
+                asm volatile("pxor %%xmm8, %%xmm8" ::: "xmm8");  // what any SSE code in a hook may do
+                return sysgate::HookDecision::answer(1);
+              }));
+              CHILD_CHECK(sysgate::interposer_start());
+              for (uint64_t i = 1; i <= 50; ++i) CHILD_CHECK(getppid_keeping_xmm8(0x5eed0000 + i) == 0x5eed0000 + i);
+              return 0;
+            }),
+            0);
+}
+
 TEST(Interposer, RefusesWhatItCannotDo) {
   EXPECT_EQ(in_child([] {
               auto nothing = [](sysgate::Syscall&, void*) { return sysgate::HookDecision::proceed(); };
