@@ -15,6 +15,7 @@ struct RunFlags {
   bool kill_on_violation = false;
   bool json = false;
   bool quiet = false;  // no notes (degradations), only violations
+  std::string hooks;   // --hooks LIB: a hook library for the gate (include/sysgate/hook_library.h)
   std::vector<std::string> command;
 };
 
@@ -28,6 +29,7 @@ struct TraceFlags {
   std::string expression;       // -e trace=SET
   bool no_rewrite = false;      // --no-rewrite: every call on the SIGSYS trap path
   bool rewrite_stats = false;   // --rewrite-stats: what the site rewriter did, on stderr at the end
+  std::string hooks;            // --hooks LIB, as for run
   std::vector<std::string> command;
 };
 

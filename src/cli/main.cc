@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--kill-on-violation", run.kill_on_violation, "kill the program at its first refused call");
   run_cmd->add_flag("--json", run.json, "report refusals as JSON lines");
   run_cmd->add_flag("-q,--quiet", run.quiet, "report refusals only, not notes");
+  run_cmd->add_option("--hooks", run.hooks, "load this hook library into the gate of every image (see sysgate/hook_library.h)");
   run_cmd->add_option("command", run.command, "the command and its arguments (after --)")->required();
 
   sysgate::cli::TraceFlags trace;
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("--rewrite-stats", trace.rewrite_stats,
                       "at the end, on stderr: syscall sites rewritten or left on the trap path, and the share of\n"
                       "calls that went through rewritten sites");
+  trace_cmd->add_option("--hooks", trace.hooks, "load this hook library into the gate of every image");
   trace_cmd->add_option("-e", trace.expression, "trace=SET: which syscalls to show (strace's sets and %classes)");
   trace_cmd->add_option("command", trace.command, "the command and its arguments (after --)")->required();
 

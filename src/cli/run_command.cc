@@ -28,6 +28,7 @@ int run_command(const RunFlags& flags) {
   monitor::RunOptions options;
   options.command = flags.command;
   options.kill_on_violation = flags.kill_on_violation;
+  options.hooks = flags.hooks;
   options.on_violation = [&](const monitor::Violation& v) {
     // One write per report, so lines from the program and from sysgate never interleave mid-line.
     std::string line = (flags.json ? monitor::format_json(v) : monitor::format_text(v)) + "\n";

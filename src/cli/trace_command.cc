@@ -162,6 +162,7 @@ int trace_command(const TraceFlags& flags) {
   }
   monitor::RunOptions options;
   options.command = flags.command;
+  options.hooks = flags.hooks;
   monitor::TraceOptions trace;
   trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));
   trace.rewrite = !flags.no_rewrite;

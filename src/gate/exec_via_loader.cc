@@ -17,13 +17,16 @@ namespace {
 
 constexpr int kMaxScriptDepth = 4;        // the kernel's limit of interpreter nesting (ELOOP past it)
 constexpr uint64_t kMaxArgs = 1u << 20;   // more than ARG_MAX could hold
-constexpr int kLoaderArgs = 8;            // "sysgate-exec" --fd N --execfn P --gate O --
+// "sysgate-exec" --fd N --execfn P --gate O [--hooks-fd H] --
+constexpr int kLoaderArgs = 10;
 
 // Zero-initialised (no constructor runs in the gate): `configured` says whether
 // loader_fd is meaningful.
 struct ExecLoader {
   int loader_fd;
   int configured;
+  int hooks_fd;  // valid when has_hooks
+  int has_hooks;
   char options[256];
 };
 ExecLoader g_exec __attribute__((visibility("hidden")));
@@ -98,11 +101,13 @@ long map_scratch(Scratch* s, uint64_t slots) {
 
 }  // namespace
 
-bool exec_loader_configure(int loader_fd, const char* options) {
+bool exec_loader_configure(int loader_fd, const char* options, int hooks_fd) {
   const uint64_t n = string_length(options);
   if (loader_fd < 0 || n >= sizeof g_exec.options) return false;
   copy_bytes(g_exec.options, options, n + 1);
   g_exec.loader_fd = loader_fd;
+  g_exec.hooks_fd = hooks_fd;
+  g_exec.has_hooks = hooks_fd >= 0 ? 1 : 0;
   g_exec.configured = 1;
   return true;
 }
@@ -174,24 +179,32 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
       continue;
     }
 
-    // An image: start it in the loader. scratch.base[0..7] are the loader's
-    // own arguments, right before the program's argv at args_out.
+    // An image: start it in the loader. The loader's own arguments end right
+    // before the program's argv at args_out: scratch.base[0..9] with a hook
+    // library, [2..9] without.
     static const char kName[] = "sysgate-exec";
     static const char kFd[] = "--fd";
     static const char kExecfn[] = "--execfn";
     static const char kGate[] = "--gate";
+    static const char kHooks[] = "--hooks-fd";
     static const char kEnd[] = "--";
     static const char kEmpty[] = "";
     char fd_text[24];
-    uint64_t* out = scratch.base;
-    out[0] = addr(kName);
-    out[1] = addr(kFd);
-    out[2] = addr(decimal(fd, fd_text));
-    out[3] = addr(kExecfn);
-    out[4] = path;
-    out[5] = addr(kGate);
-    out[6] = addr(g_exec.options);
-    out[7] = addr(kEnd);
+    char hooks_text[24];
+    uint64_t* out = scratch.base + (g_exec.has_hooks != 0 ? 0 : 2);
+    uint64_t* o = out;
+    *o++ = addr(kName);
+    *o++ = addr(kFd);
+    *o++ = addr(decimal(fd, fd_text));
+    *o++ = addr(kExecfn);
+    *o++ = path;
+    *o++ = addr(kGate);
+    *o++ = addr(g_exec.options);
+    if (g_exec.has_hooks != 0) {
+      *o++ = addr(kHooks);
+      *o++ = addr(decimal(g_exec.hooks_fd, hooks_text));
+    }
+    *o++ = addr(kEnd);
     // The loader needs an argv[0]; the kernel, too, invents "" for an empty argv.
     if (nargs == 0) args_out[nargs++] = addr(kEmpty);
     args_out[nargs] = 0;

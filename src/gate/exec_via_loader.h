@@ -1,7 +1,7 @@
 // execve and execveat under the loader (DESIGN invariant 4: every image starts
 // in our loader, so the gate survives exec).
 //
-//   exec_loader_configure(loader_fd, "ring=5,loader=1000");   // once, by the loader glue
+//   exec_loader_configure(loader_fd, "ring=5,loader=1000", -1);   // once, by the loader glue
 //   ... in the handler:  case __NR_execve: return exec_via_loader(t, uc, call);
 //
 // The dance, for execve(path, argv, envp) (execveat likewise):
@@ -29,9 +29,9 @@
 
 namespace sysgate::gate {
 
-// Copies options (at most 255 bytes; longer: false). Not thread-safe: call once
-// before the program runs.
-bool exec_loader_configure(int loader_fd, const char* options);
+// Copies options (at most 255 bytes; longer: false); hooks_fd >= 0 is passed to
+// each next loader as --hooks-fd. Not thread-safe: call once before the program runs.
+bool exec_loader_configure(int loader_fd, const char* options, int hooks_fd = -1);
 
 long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call);
 

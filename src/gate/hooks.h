@@ -6,11 +6,21 @@
 #pragma once
 
 #include "gate/call.h"
+#include "gate/redirect_filter.h"
 
 namespace sysgate::gate {
 
 // True once interposer_start() armed the gate in this process.
 bool interposer_started();
+
+// Hooks registered (by the program, or a hook library's init): at least one.
+bool hooks_registered();
+// The numbers a redirect filter must trap when hooks run: kGateTrappedNumbers,
+// then the hooked ones. Returns how many (<= 6 + 64).
+int trapped_numbers(long out[kMaxListedNumbers]);
+// Readies the hooks' trampoline path (the vector state they may clobber can be
+// saved); false when it cannot be (no XSAVE): then hooks run on the trap path only.
+bool hooks_prepare();
 
 // Runs the number's before-hook (which may answer instead of the kernel), the
 // call through forward(), then its after-hook. Without hooks: forward().

@@ -17,6 +17,7 @@
 #include "gate/gate.h"
 #pragma GCC visibility pop
 #include "gate/hooks.h"
+#include "gate/redirect_filter.h"
 #include "gate/raw_syscall.h"
 #include "gate/util.h"
 
@@ -73,44 +74,6 @@ bool note_hooked(long nr) {
 
 bool can_hook(long nr) { return g_started == 0 && nr >= 0 && nr < kMaxNr && !reserved(nr); }
 
-// The calls the gate must see besides the hooked ones: exec (refused, see the
-// header) and the signal calls that keep SIGSYS the gate's.
-constexpr long kAlwaysTrapped[] = {__NR_execve,         __NR_execveat,   __NR_rt_sigaction,
-                                   __NR_rt_sigprocmask, __NR_sigaltstack, __NR_arch_prctl};
-constexpr int kMaxTrapped = kMaxHooked + 6;
-// ld arch, jeq, ld nr, one jeq per number, ret, then the 64-bit ip check (5) and two rets.
-constexpr int kMaxProgram = 3 + kMaxTrapped + 1 + 5 + 2;
-
-sock_filter stmt(uint16_t code, uint32_t k) { return {code, 0, 0, k}; }
-sock_filter jump(uint16_t op, uint32_t k, uint8_t jt, uint8_t jf) {
-  return {static_cast<uint16_t>(BPF_JMP | op | BPF_K), jt, jf, k};
-}
-
-// Traps the listed numbers when made outside [begin, end) — the gate's one
-// instruction — and allows everything else (the kernel's verdict cache keeps
-// ordinary calls at full speed).
-int build_filter(const long* nrs, int k, uint64_t begin, uint64_t end, sock_filter* out) {
-  const uint32_t hi = static_cast<uint32_t>(begin >> 32);
-  // Layout: 0 ld arch, 1 jeq, 2 ld nr, 3..3+k-1 one jeq per number, 3+k ret ALLOW,
-  // ip = 4+k: ld hi, jeq, ld lo, jge, jgt; trap = 9+k; allow = 10+k. A jump at
-  // index i to index t skips t - i - 1 instructions.
-  const int ip = 4 + k, trap = 9 + k, allow = 10 + k;
-  auto skip = [](int from, int to) { return static_cast<uint8_t>(to - from - 1); };
-  out[0] = stmt(BPF_LD | BPF_W | BPF_ABS, 4);
-  out[1] = jump(BPF_JEQ, AUDIT_ARCH_X86_64, 0, skip(1, allow));
-  out[2] = stmt(BPF_LD | BPF_W | BPF_ABS, 0);
-  for (int j = 0; j < k; ++j) out[3 + j] = jump(BPF_JEQ, static_cast<uint32_t>(nrs[j]), skip(3 + j, ip), 0);
-  out[3 + k] = stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-  out[ip] = stmt(BPF_LD | BPF_W | BPF_ABS, 12);
-  out[ip + 1] = jump(BPF_JEQ, hi, 0, skip(ip + 1, trap));
-  out[ip + 2] = stmt(BPF_LD | BPF_W | BPF_ABS, 8);
-  out[ip + 3] = jump(BPF_JGE, static_cast<uint32_t>(begin), 0, skip(ip + 3, trap));
-  out[ip + 4] = jump(BPF_JGT, static_cast<uint32_t>(end - 1), 0, 1);
-  out[trap] = stmt(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
-  out[allow] = stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-  return allow + 1;
-}
-
 // Room for the XSAVE area of every state the OS enabled (AVX-512 needs ~2.7 KiB).
 constexpr uint32_t kMaxVectorArea = 4096;
 
@@ -158,6 +121,17 @@ bool read_own_auxv(uint64_t* phdr, uint64_t* phnum, uint64_t* base) {
 }  // namespace
 
 bool interposer_started() { return g_started != 0; }
+
+int trapped_numbers(long out[kMaxListedNumbers]) {
+  int k = 0;
+  for (long nr : kGateTrappedNumbers) out[k++] = nr;
+  for (int i = 0; i < g_hooked_count; ++i) out[k++] = g_hooked[i];
+  return k;
+}
+
+bool hooks_registered() { return g_hooked_count > 0; }
+
+bool hooks_prepare() { return vector_state_savable(); }
 
 namespace {
 
@@ -238,14 +212,15 @@ long interposer_syscall(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t
 bool interposer_start() {
   using namespace gate;
   if (g_started != 0) return false;
-  long nrs[kMaxTrapped];
-  int k = 0;
-  for (long nr : kAlwaysTrapped) nrs[k++] = nr;
-  for (int i = 0; i < g_hooked_count; ++i) nrs[k++] = g_hooked[i];
-  const uint64_t begin = addr(sysgate_gate_syscall_begin), end = addr(sysgate_gate_syscall_end);
-  if (begin >= end || (begin >> 32) != ((end - 1) >> 32)) return false;
-  sock_filter program[kMaxProgram];
-  const int n = build_filter(nrs, k, begin, end, program);
+  // Trapped outside the gate's instruction: the hooked numbers, and the calls
+  // the gate must see (exec, refused, see the header; the signal calls that
+  // keep SIGSYS the gate's).
+  long nrs[kMaxListedNumbers];
+  const int k = trapped_numbers(nrs);
+  sock_filter program[kMaxListedFilterLength];
+  const int n = build_listed_redirect_filter(nrs, k, addr(sysgate_gate_syscall_begin),
+                                             addr(sysgate_gate_syscall_end), program);
+  if (n == 0) return false;
   if (raw_syscall(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
   GateConfig config;  // no trace region: the interposer does not record
   // Hooked sites move onto trampolines after their first trap, as under

@@ -14,6 +14,11 @@
 //   rewritestats[=FD]  at exit_group, one line of rewrite counts on FD (2; sites
 //               rewritten and refused by reason, calls through trampolines
 //               and through traps); carried into every later image
+//   hooks=H     the hook library's fd (the loader got it as --hooks-fd and
+//               linked it): passed to every later image's loader. The library's
+//               sysgate_hooks_init runs before the gate is installed; its
+//               hooked numbers then trap (filter=exec traps them too) and their
+//               sites are rewritten.
 //
 // Options are comma-separated; an unknown one is an error: the loader was
 // started by something other than sysgate, and a silently half-armed gate would
@@ -25,10 +30,16 @@
 
 #include "gate/exec_via_loader.h"
 #include "gate/gate.h"
+#include "gate/hooks.h"
 #include "gate/raw_syscall.h"
 #include "gate/redirect_filter.h"
 #include "gate/rewrite.h"
 #include "loader/gate_hook.h"
+// The interposer's functions handed to a hook library live in this same static
+// image: reach them PC-relative, not through a GOT the loader does not have.
+#pragma GCC visibility push(hidden)
+#include "sysgate/hook_library.h"
+#pragma GCC visibility pop
 
 namespace sysgate::gate {
 namespace {
@@ -71,6 +82,7 @@ struct Options {
   bool no_payloads = false;
   bool rewrite = false;
   int rewrite_stats = -1;  // fd for the report, or -1
+  int hooks = -1;          // the hook library's fd, or -1
 };
 
 Options parse(const char* s) {
@@ -98,6 +110,9 @@ Options parse(const char* s) {
     } else if (starts_with(s, "rewritestats")) {
       o.rewrite_stats = 2;
       end = s + 12;
+    } else if (starts_with(s, "hooks=")) {
+      o.hooks = parse_fd(s + 6, &end);
+      if (o.hooks < 0) fail("bad hooks= option");
     } else if (starts_with(s, "rewrite=0")) {
       o.rewrite = false;
       end = s + 9;
@@ -142,6 +157,10 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
     put(",rewritestats=");
     put_fd(o.rewrite_stats);
   }
+  if (o.hooks >= 0) {
+    put(",hooks=");
+    put_fd(o.hooks);
+  }
   out[n] = '\0';
 }
 
@@ -153,10 +172,22 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (info->gate_options == nullptr) return;  // started without a gate: run unarmed
   const Options o = parse(info->gate_options);
 
+  // The hook library registers its hooks first: they decide what traps.
+  if (info->hooks_init != 0) {
+    if (info->version < 2 || info->size < sizeof(sysgate_loader_info)) fail("loader too old for a hook library");
+    const sysgate::HookApi api = {sysgate::kHookApiVersion, sizeof(sysgate::HookApi), &sysgate::interpose_before,
+                                  &sysgate::interpose_after, &sysgate::interposer_syscall};
+    using Init = int (*)(const sysgate::HookApi*);
+    if (reinterpret_cast<Init>(info->hooks_init)(&api) != 0) fail("the hook library's sysgate_hooks_init refused");
+  }
+  const bool hooks = hooks_registered();
+  const bool hooks_fast = hooks && hooks_prepare();
+
   GateConfig config;
   config.ring_fd = o.ring;
   config.flags = o.no_payloads ? static_cast<uint32_t>(kGateNoPayloads) : 0u;
-  if (o.rewrite) {
+  if (hooks) config.flags |= kGateHooks;
+  if (o.rewrite || hooks_fast) {
     config.flags |= kGateRewrite;
     config.program_phdr = reinterpret_cast<uint64_t>(info->phdr);
     config.program_phnum = info->phnum;
@@ -166,19 +197,29 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");
 
   if (o.loader >= 0) {
-    char next[128];
+    char next[160];
     options_for_exec(o, next, sizeof next);
-    if (!exec_loader_configure(o.loader, next)) fail("cannot configure exec through the loader");
+    if (!exec_loader_configure(o.loader, next, o.hooks)) fail("cannot configure exec through the loader");
   }
   static_assert(kSignalExecRedirectFilterLength >= kRedirectFilterLength);
+  static_assert(kMaxListedFilterLength >= kSignalExecRedirectFilterLength);
   if (o.filter || o.filter_exec) {
-    sock_filter program[kSignalExecRedirectFilterLength];
-    const bool built = o.filter ? build_redirect_filter(info->loader_start, info->loader_end, program)
-                                : build_signal_exec_redirect_filter(info->loader_start, info->loader_end, program);
-    if (!built) fail("the loader image spans a 4 GiB boundary");
-    const sock_fprog fprog = {static_cast<unsigned short>(o.filter ? kRedirectFilterLength
-                                                                   : kSignalExecRedirectFilterLength),
-                              program};
+    sock_filter program[kMaxListedFilterLength];
+    int length = 0;
+    if (o.filter) {
+      length = build_redirect_filter(info->loader_start, info->loader_end, program) ? kRedirectFilterLength : 0;
+    } else if (hooks) {
+      // `sysgate run` with hooks: the hooked numbers trap too, so they reach them.
+      long nrs[kMaxListedNumbers];
+      const int k = trapped_numbers(nrs);
+      length = build_listed_redirect_filter(nrs, k, info->loader_start, info->loader_end, program);
+    } else {
+      length = build_signal_exec_redirect_filter(info->loader_start, info->loader_end, program)
+                   ? kSignalExecRedirectFilterLength
+                   : 0;
+    }
+    if (length == 0) fail("the loader image spans a 4 GiB boundary");
+    const sock_fprog fprog = {static_cast<unsigned short>(length), program};
     // NO_NEW_PRIVS is inherited from the launcher; flags 0: no listener, no TSYNC
     // (the loader is single-threaded), which the policy filter allows from here.
     if (raw_syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, addr(&fprog)) != 0) {

@@ -61,4 +61,29 @@ bool build_signal_exec_redirect_filter(uint64_t begin, uint64_t end,
   return true;
 }
 
+int build_listed_redirect_filter(const long* nrs, int count, uint64_t begin, uint64_t end,
+                                 sock_filter out[kMaxListedFilterLength]) {
+  if (begin >= end || (begin >> 32) != ((end - 1) >> 32) || count < 0 || count > kMaxListedNumbers) return 0;
+  const uint32_t hi = static_cast<uint32_t>(begin >> 32);
+  // Layout: 0 ld arch, 1 jeq, 2 ld nr, 3..3+count-1 one jeq per number, 3+count
+  // ret ALLOW, then the instruction-pointer check at ip = 4+count (ld hi, jeq,
+  // ld lo, jge, jgt), trap = ip+5, allow = ip+6. A jump at index i to index t
+  // skips t - i - 1 instructions.
+  const int ip = 4 + count, trap = ip + 5, allow = ip + 6;
+  auto skip = [](int from, int to) { return static_cast<uint8_t>(to - from - 1); };
+  out[0] = load(kOffsetArch);
+  out[1] = jump(BPF_JEQ, AUDIT_ARCH_X86_64, 0, skip(1, allow));
+  out[2] = load(kOffsetNr);
+  for (int j = 0; j < count; ++j) out[3 + j] = jump(BPF_JEQ, static_cast<uint32_t>(nrs[j]), skip(3 + j, ip), 0);
+  out[3 + count] = ret(SECCOMP_RET_ALLOW);
+  out[ip] = load(kOffsetIpHi);
+  out[ip + 1] = jump(BPF_JEQ, hi, 0, skip(ip + 1, trap));
+  out[ip + 2] = load(kOffsetIpLo);
+  out[ip + 3] = jump(BPF_JGE, static_cast<uint32_t>(begin), 0, skip(ip + 3, trap));
+  out[ip + 4] = jump(BPF_JGT, static_cast<uint32_t>(end - 1), 0, 1);
+  out[trap] = ret(SECCOMP_RET_TRAP);
+  out[allow] = ret(SECCOMP_RET_ALLOW);
+  return allow + 1;
+}
+
 }  // namespace sysgate::gate

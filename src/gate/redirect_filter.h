@@ -28,6 +28,7 @@
 // Pure; freestanding.
 #pragma once
 
+#include <asm/unistd.h>
 #include <linux/filter.h>
 #include <stdint.h>
 
@@ -49,5 +50,19 @@ bool build_redirect_filter(uint64_t begin, uint64_t end, sock_filter out[kRedire
 inline constexpr int kSignalExecRedirectFilterLength = 16;
 bool build_signal_exec_redirect_filter(uint64_t begin, uint64_t end,
                                        sock_filter out[kSignalExecRedirectFilterLength]);
+
+// The same shape for any list of numbers (the interposer's and a hook library's
+// hooked calls, plus the signal and exec calls): nrs[0..count) trap outside
+// [begin, end), every other call is allowed on arch and nr alone. count <=
+// kMaxListedNumbers; returns the program's length (<= kMaxListedFilterLength),
+// or 0 if the range spans a 4 GiB boundary or count is out of range.
+inline constexpr int kMaxListedNumbers = 80;
+inline constexpr int kMaxListedFilterLength = 3 + kMaxListedNumbers + 1 + 5 + 2;
+int build_listed_redirect_filter(const long* nrs, int count, uint64_t begin, uint64_t end,
+                                 sock_filter out[kMaxListedFilterLength]);
+
+// The numbers build_signal_exec_redirect_filter traps: every gate must see them.
+inline constexpr long kGateTrappedNumbers[] = {__NR_execve,         __NR_execveat,    __NR_rt_sigaction,
+                                               __NR_rt_sigprocmask, __NR_sigaltstack, __NR_arch_prctl};
 
 }  // namespace sysgate::gate

@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define SYSGATE_LOADER_INFO_VERSION 1
+#define SYSGATE_LOADER_INFO_VERSION 2
 
 typedef struct sysgate_loader_info {
   uint32_t version; /* SYSGATE_LOADER_INFO_VERSION */
@@ -62,6 +62,10 @@ typedef struct sysgate_loader_info {
   const char* gate_options; /* the --gate string, or NULL when absent */
   uint64_t loader_start;    /* the loader's own image [loader_start, loader_end) */
   uint64_t loader_end;
+
+  /* --hooks-fd: the hook library's sysgate_hooks_init (include/sysgate/hook_library.h),
+   * mapped and linked; 0 without one. */
+  uint64_t hooks_init;
 } sysgate_loader_info;
 
 void sysgate_gate_arm(const sysgate_loader_info* info);

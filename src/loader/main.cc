@@ -1,11 +1,13 @@
 // sysgate-exec: maps a program from an open fd and enters it with the gate armed.
 //
-//   sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--gate OPTIONS] -- ARGV0 [ARGS...]
+//   sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--gate OPTIONS] [--hooks-fd H] -- ARGV0 [ARGS...]
 //
 // N: an fd open for reading the program (closed after mapping). M: an fd of its
 // PT_INTERP interpreter; without it the path in PT_INTERP is opened here.
 // The target gets argv = ARGV0..., this process's environment, and an auxv
-// derived from this process's (see stack_builder.h). Any error prints
+// derived from this process's (see stack_builder.h). H: an fd of a hook library
+// (include/sysgate/hook_library.h), mapped and linked for the gate and left
+// open for the next exec. Any error prints
 // "sysgate-exec: <what>: <why>" and exits 127. See docs/loader.md.
 //
 // Order: parse arguments -> read and validate the program's headers -> map it
@@ -20,6 +22,7 @@
 
 #include "loader/die.h"
 #include "loader/gate_hook.h"
+#include "loader/hook_library.h"
 #include "loader/image_file.h"
 #include "loader/map_image.h"
 #include "loader/raw.h"
@@ -34,11 +37,13 @@ namespace sysgate::loader {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--gate OPTIONS] -- ARGV0 [ARGS...]";
+    "usage: sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--gate OPTIONS] [--hooks-fd H] -- ARGV0 "
+    "[ARGS...]";
 
 struct Options {
   int fd = -1;
   int interp_fd = -1;
+  int hooks_fd = -1;
   const char* execfn = nullptr;
   const char* gate = nullptr;
   uint64_t argc = 0;  // the target's
@@ -68,7 +73,8 @@ bool parse_fd(const char* s, int* out) {
 
 Options parse_options(uint64_t argc, char** argv) {
   Options o;
-  bool seen_fd = false, seen_interp = false, seen_execfn = false, seen_gate = false, seen_dashes = false;
+  bool seen_fd = false, seen_interp = false, seen_execfn = false, seen_gate = false, seen_hooks = false;
+  bool seen_dashes = false;
   uint64_t i = 1;
   while (i < argc) {
     const char* a = argv[i++];
@@ -77,15 +83,21 @@ Options parse_options(uint64_t argc, char** argv) {
       break;
     }
     const bool is_fd = equal(a, "--fd"), is_interp = equal(a, "--interp-fd");
-    const bool is_execfn = equal(a, "--execfn"), is_gate = equal(a, "--gate");
-    if (!is_fd && !is_interp && !is_execfn && !is_gate) die("arguments", "unknown option", a);
+    const bool is_execfn = equal(a, "--execfn"), is_gate = equal(a, "--gate"), is_hooks = equal(a, "--hooks-fd");
+    if (!is_fd && !is_interp && !is_execfn && !is_gate && !is_hooks) die("arguments", "unknown option", a);
     if (i >= argc) die("arguments", "option needs a value", a);
     const char* value = argv[i++];
-    bool& seen = is_fd ? seen_fd : is_interp ? seen_interp : is_execfn ? seen_execfn : seen_gate;
+    bool& seen = is_fd       ? seen_fd
+                 : is_interp ? seen_interp
+                 : is_execfn ? seen_execfn
+                 : is_hooks  ? seen_hooks
+                             : seen_gate;
     if (seen) die("arguments", "option given twice", a);
     seen = true;
-    if (is_fd || is_interp) {
-      if (!parse_fd(value, is_fd ? &o.fd : &o.interp_fd)) die("arguments", "not an fd number", value);
+    if (is_fd || is_interp || is_hooks) {
+      if (!parse_fd(value, is_fd ? &o.fd : is_interp ? &o.interp_fd : &o.hooks_fd)) {
+        die("arguments", "not an fd number", value);
+      }
     } else if (is_execfn) {
       o.execfn = value;
     } else {
@@ -152,6 +164,9 @@ void sysgate_loader_main(uint64_t* sp) {
     close_fd(o.interp_fd);  // a static program needs none; do not leak it
   }
   close_fd(o.fd);
+  // After the program and its interpreter, so their fixed or preferred places
+  // are taken first; the library goes wherever the kernel puts it.
+  const uint64_t hooks_init = o.hooks_fd >= 0 ? load_hook_library(o.hooks_fd, "hook library") : 0;
 
   if (prog.plan.executable_stack) make_stack_executable(sp, name);
 
@@ -198,6 +213,7 @@ void sysgate_loader_main(uint64_t* sp) {
   info.gate_options = o.gate;
   info.loader_start = reinterpret_cast<uint64_t>(__executable_start);
   info.loader_end = reinterpret_cast<uint64_t>(_end);
+  info.hooks_init = hooks_init;
   sysgate_gate_arm(&info);
 
   // After arming: a filter that traps prctl now reaches the gate, not a kill.

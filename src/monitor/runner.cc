@@ -280,6 +280,18 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   target_fd.reset(open(executable->c_str(), O_RDONLY | O_CLOEXEC));
   if (!target_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + *executable + ": " + strerror(errno));
   gate += ",loader=" + std::to_string(loader_fd.get());
+  sandbox::UniqueFd hooks_fd;
+  if (!options.hooks.empty()) {
+    sandbox::UniqueFd hooks_file(open(options.hooks.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!hooks_file.valid()) {
+      return make_error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kSystem,
+                        "cannot open the hook library " + options.hooks + ": " + strerror(errno));
+    }
+    hooks_fd.reset(fcntl(hooks_file.get(), F_DUPFD_CLOEXEC, high));
+    if (!hooks_fd.valid()) return make_error(ErrorCode::kSystem, std::string("dup of the hook library: ") + strerror(errno));
+    protected_fds.push_back(hooks_fd.get());  // like the loader: every later image maps it again
+    gate += ",hooks=" + std::to_string(hooks_fd.get());
+  }
   const policy::Origin origin{policy::Origin::Source::kBuiltin, "gate set-up"};
   routed = policy::with_leading_rules(
       with_loader_fd_rules(routed, loader_fd.get(), protected_fds),
@@ -297,8 +309,10 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
        {SYS_sigaltstack, policy::Condition::always(), Action::allow(), origin},
        {SYS_gettid, policy::Condition::always(), Action::allow(), origin},
        {SYS_getpid, policy::Condition::always(), Action::allow(), origin}});
-  std::vector<std::string> argv = {"sysgate-exec", "--fd",  std::to_string(target_fd.get()), "--execfn",
-                                   *executable,    "--gate", gate,                             "--"};
+  std::vector<std::string> argv = {"sysgate-exec", "--fd", std::to_string(target_fd.get()), "--execfn",
+                                   *executable,    "--gate", gate};
+  if (hooks_fd.valid()) argv.insert(argv.end(), {"--hooks-fd", std::to_string(hooks_fd.get())});
+  argv.push_back("--");
   argv.insert(argv.end(), options.command.begin(), options.command.end());
   Result<bpf::Program> program = bpf::compile(routed);
   if (!program) return program.error();
@@ -310,6 +324,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   spec.env = env;
   spec.keep_fds = {loader_fd.get(), target_fd.get()};
   if (ring_fd.valid()) spec.keep_fds.push_back(ring_fd.get());
+  if (hooks_fd.valid()) spec.keep_fds.push_back(hooks_fd.get());
   spec.filter = std::move(*program);
   spec.landlock_ruleset_fd = ruleset.valid() ? ruleset.get() : -1;
   Result<sandbox::LaunchedProcess> child = sandbox::launch(spec);

@@ -42,6 +42,9 @@ struct TraceOptions {
 struct RunOptions {
   std::vector<std::string> command;  // argv; argv[0] is searched in PATH
   std::optional<TraceOptions> trace;
+  // A hook library (include/sysgate/hook_library.h) the loader maps into every
+  // image and the gate runs; "" for none. Opened here: a missing file is an error.
+  std::string hooks;
   bool kill_on_violation = false;    // kill the process instead of returning the errno (still reported)
   std::function<void(const Violation&)> on_violation;
   std::function<void(const std::string&)> on_note;  // degradations and other facts worth a line
