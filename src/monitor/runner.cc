@@ -27,6 +27,7 @@
 #include "sandbox/launcher.h"
 #include "syscalls/call_format.h"
 #include "trace/ring_reader.h"
+#include "trace/time_order.h"
 
 extern char** environ;
 
@@ -360,8 +361,15 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // 5. Serve notifications until the command exits.
   Monitor monitor(policy, *files, options, child->listener, child->pid);
   target_fd.reset();  // the child has its copy
+  // Records come ring by ring; TimeOrder hands them on in the order they were
+  // written (by their TSC stamps), a couple of polls late.
+  trace::TimeOrder order;
+  const trace::TimeOrder::Sink deliver = [&](const trace::Record& r) { options.trace->on_record(r); };
   auto drain = [&] {
-    if (reader) reader->poll([&](const trace::Record& r) { options.trace->on_record(r); });
+    if (!reader) return;
+    const uint64_t now = trace::TimeOrder::now();
+    reader->poll([&](const trace::Record& r) { order.add(r); });
+    order.release(now, deliver);
   };
   for (;;) {
     // Tracing: records arrive without a wake-up for us, so look every millisecond.
@@ -376,6 +384,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     if (ready->other || ready->no_targets) break;
   }
   drain();
+  order.flush(deliver);
   siginfo_t info{};
   while (waitid(P_PID, static_cast<id_t>(child->pid), &info, WEXITED) != 0) {
     if (errno != EINTR) return make_error(ErrorCode::kSystem, std::string("waitid: ") + strerror(errno));

@@ -332,6 +332,29 @@ TEST(Trace, StructsAgreeWithStrace) {
   EXPECT_EQ(lines(t.trace), expected) << t.trace;
 }
 
+// Lines of different threads in the order the calls happened, not ring by ring:
+// two threads taking turns to write (each waits for the other through a pipe).
+TEST(Trace, ThreadsLinesAreInTimeOrder) {
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import os, threading\n"
+                                        "ra, wa = os.pipe(); rb, wb = os.pipe()\n"
+                                        "def other():\n"
+                                        "  for i in range(30):\n"
+                                        "    os.read(ra, 1); os.write(1, b'b%d ' % i); os.write(wb, b'x')\n"
+                                        "t = threading.Thread(target=other); t.start()\n"
+                                        "for i in range(30):\n"
+                                        "  os.write(1, b'a%d ' % i); os.write(wa, b'x'); os.read(rb, 1)\n"
+                                        "t.join()\n"};
+  Traced t = trace(cmd);
+  expect_same_output(cmd, t);
+  std::string order;
+  const std::regex turn(R"re(write\(1, "([ab]\d+ )")re");
+  for (auto it = std::sregex_iterator(t.trace.begin(), t.trace.end(), turn); it != std::sregex_iterator(); ++it) {
+    order += (*it)[1];
+  }
+  EXPECT_EQ(order, t.run.out) << t.trace;
+}
+
 // --rewrite-stats: every call the trace shows went through either a rewritten
 // site or the trap, and with --no-rewrite all of them trapped.
 TEST(Trace, RewriteStatsAccountForEveryCall) {
