@@ -33,6 +33,7 @@ uint8_t arg_width_bits(ArgType type) {
     case ArgType::kPrctlOption:   // prctl(int option, unsigned long arg2, ...)
     case ArgType::kMadvice:       // madvise(..., int behavior)
     case ArgType::kAccessMode:    // access(..., int mode)
+    case ArgType::kWaitOptions:   // wait4(..., int options, ...)
     case ArgType::kWhence:        // lseek(..., unsigned int whence)
     case ArgType::kSigHow:        // rt_sigprocmask(int how, ...)
     case ArgType::kFutexOp:       // futex(u32 *uaddr, int op, ...)

@@ -90,6 +90,23 @@ std::optional<std::string> fcntl_arg(uint64_t cmd_value, uint64_t arg) {
   }
 }
 
+// socket()'s protocol for the IP families, as strace names it (IPPROTO_IP for 0).
+std::optional<std::string> ip_protocol(uint64_t domain, uint64_t protocol) {
+  constexpr int kAfInet = 2, kAfInet6 = 10;
+  const int family = static_cast<int>(static_cast<uint32_t>(domain));
+  if (family != kAfInet && family != kAfInet6) return std::nullopt;
+  static constexpr struct {
+    uint32_t value;
+    const char* name;
+  } kProtocols[] = {{0, "IPPROTO_IP"},       {1, "IPPROTO_ICMP"},   {6, "IPPROTO_TCP"},
+                    {17, "IPPROTO_UDP"},     {58, "IPPROTO_ICMPV6"}, {132, "IPPROTO_SCTP"},
+                    {136, "IPPROTO_UDPLITE"}, {255, "IPPROTO_RAW"},  {262, "IPPROTO_MPTCP"}};
+  for (const auto& p : kProtocols) {
+    if (p.value == static_cast<uint32_t>(protocol)) return std::string(p.name);
+  }
+  return std::nullopt;
+}
+
 std::string format_arg(const SyscallInfo& info, int index, const uint64_t args[6],
                        MemoryReader* reader, const FormatOptions& options) {
   const ArgSpec& spec = info.args[index];
@@ -109,6 +126,11 @@ std::string format_arg(const SyscallInfo& info, int index, const uint64_t args[6
     case ArgType::kStructPtr:
       if (options.struct_arg && value != 0) {
         if (std::optional<std::string> text = options.struct_arg(index, value)) return std::move(*text);
+      }
+      return constants::format_value(spec.type, value);
+    case ArgType::kInt:
+      if (info.name == "socket" && index == 2) {
+        if (std::optional<std::string> name = ip_protocol(args[0], value)) return std::move(*name);
       }
       return constants::format_value(spec.type, value);
     case ArgType::kOpenFlags:

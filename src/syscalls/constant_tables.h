@@ -39,6 +39,9 @@ struct FlagSet {
   std::string_view zero_name;
 };
 
+// process_constants.cc: <linux/wait.h>
+extern const FlagSet kWaitOptions;    // WNOHANG, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __W*
+
 // file_constants.cc: <linux/fcntl.h>, <linux/fs.h>, <unistd.h>
 extern const FlagSet kOpenFlags;      // O_*
 extern const FlagSet kAtFlags;        // AT_*
@@ -103,6 +106,7 @@ extern const std::span<const Named> kErrnoAliases;      // EWOULDBLOCK, ENOTSUP,
 inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
+    &kWaitOptions,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kMadvice,      &kMemoryOther,

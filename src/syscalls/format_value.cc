@@ -131,6 +131,8 @@ std::string format_value(ArgType type, uint64_t value) {
       return detail::format_flags(detail::kAtFlags, u32);
     case ArgType::kAccessMode:
       return detail::format_flags(detail::kAccessModes, u32);
+    case ArgType::kWaitOptions:
+      return detail::format_flags(detail::kWaitOptions, u32);
     case ArgType::kSocketType:
       return detail::format_flags(detail::kSocketType, u32);
     case ArgType::kFutexOp:

@@ -60,6 +60,7 @@ TYPES = {
     "arch_prctl": "kArchPrctl",
     "rlimit": "kRlimit",
     "clock_id": "kClockId",
+    "wait_options": "kWaitOptions",
 }
 BUFFER_TYPES = ("buf_in", "buf_out")
 MAX_ARGS = 6

@@ -6,6 +6,7 @@
 #include <linux/futex.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
+#include <linux/wait.h>
 
 #include "syscalls/constant_tables.h"
 
@@ -30,6 +31,12 @@ constexpr Named kCloneFlagBits[] = {
     SYSGATE_NAMED(CLONE_NEWNET),         SYSGATE_NAMED(CLONE_IO),
     SYSGATE_NAMED(CLONE_CLEAR_SIGHAND),  SYSGATE_NAMED(CLONE_INTO_CGROUP),
     SYSGATE_NAMED(CLONE_NEWTIME),
+};
+
+// strace names 2 WSTOPPED (its alias WUNTRACED is not listed: one name per value).
+constexpr Named kWaitOptionBits[] = {
+    SYSGATE_NAMED(WNOHANG),     SYSGATE_NAMED(WSTOPPED), SYSGATE_NAMED(WEXITED), SYSGATE_NAMED(WCONTINUED),
+    SYSGATE_NAMED(WNOWAIT),     SYSGATE_NAMED(__WNOTHREAD), SYSGATE_NAMED(__WALL), SYSGATE_NAMED(__WCLONE),
 };
 
 constexpr Named kPrctlOptionTable[] = {
@@ -136,5 +143,6 @@ constinit const std::span<const Named> kArchPrctl{kArchPrctlTable};
 constinit const FlagSet kFutexOp{0xffffffffu & ~uint64_t{FUTEX_CLOCK_REALTIME}, kFutexOpField,
                                  kFutexOpBits, {}};
 constinit const std::span<const Named> kProcessOther{kProcessOtherTable};
+constinit const FlagSet kWaitOptions{0, {}, kWaitOptionBits, {}};
 
 }  // namespace sysgate::syscalls::constants::detail

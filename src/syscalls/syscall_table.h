@@ -53,6 +53,7 @@ enum class ArgType : uint8_t {
   kPrctlOption,  // PR_* (int)
   kMadvice,      // MADV_* (int)
   kAccessMode,   // F_OK/R_OK/W_OK/X_OK (int)
+  kWaitOptions,  // WNOHANG|WSTOPPED|... of wait4/waitid (int)
   kWhence,       // SEEK_* (uint)
   kSigHow,       // SIG_BLOCK/... (int)
   kFutexOp,      // FUTEX_* (int)

@@ -12,6 +12,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 namespace sysgate::syscalls {
 namespace {
@@ -108,6 +109,17 @@ TEST_F(CallFormatTest, UnreadableMemoryIsShownAsAnAddress) {
   EXPECT_EQ(call(SYS_openat, {kAtFdcwd, 0, O_RDONLY}, &memory_), "openat(AT_FDCWD, NULL, O_RDONLY)");
   // A buffer whose claimed length runs past readable memory.
   EXPECT_EQ(call(SYS_write, {1, kBuffer, 7}, &memory_), "write(1, 0x2000, 7)");
+}
+
+// As strace 6.1 printed them (tests/integration/programs/structs.c).
+TEST_F(CallFormatTest, WaitOptionsAndIpProtocolsAreNamed) {
+  EXPECT_EQ(call(SYS_wait4, {8789, 0, 2 /* WUNTRACED */, 0}, nullptr), "wait4(8789, NULL, WSTOPPED, NULL)");
+  EXPECT_EQ(call(SYS_wait4, {static_cast<uint64_t>(-1), 0, 1 | 8, 0}, nullptr),
+            "wait4(-1, NULL, WNOHANG|WCONTINUED, NULL)");
+  EXPECT_EQ(call(SYS_wait4, {1, 0, 0, 0}, nullptr), "wait4(1, NULL, 0, NULL)");
+  EXPECT_EQ(call(SYS_socket, {AF_INET, SOCK_STREAM, 0}, nullptr), "socket(AF_INET, SOCK_STREAM, IPPROTO_IP)");
+  EXPECT_EQ(call(SYS_socket, {AF_INET6, SOCK_DGRAM, 17}, nullptr), "socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP)");
+  EXPECT_EQ(call(SYS_socket, {AF_UNIX, SOCK_STREAM, 0}, nullptr), "socket(AF_UNIX, SOCK_STREAM, 0)");
 }
 
 TEST_F(CallFormatTest, WithoutAReaderPointersStayAddresses) {

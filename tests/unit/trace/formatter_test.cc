@@ -68,7 +68,7 @@ TEST(TraceFormatter, ErrorsShowMinusOneTheErrnoNameAndGlibcsMessage) {
   EXPECT_EQ(format_record(call("close", {0xffffffff00000063ull}, -9)),
             "close(99)                               = -1 EBADF (Bad file descriptor)");
   EXPECT_EQ(format_record(call("wait4", {neg(-1), 0x7ffc0d2eb210, 1, 0}, -10)),
-            "wait4(-1, 0x7ffc0d2eb210, 1, NULL)      = -1 ECHILD (No child processes)");  // strace: WNOHANG
+            "wait4(-1, 0x7ffc0d2eb210, WNOHANG, NULL) = -1 ECHILD (No child processes)");
   // Kernel-internal errors strace names, glibc has no text for; and a number without a name.
   EXPECT_EQ(format_result(call("ioctl", {3, 0x5401, 0}, -515)), "= -1 ENOIOCTLCMD (Unknown error 515)");
   EXPECT_EQ(format_result(call("ioctl", {3, 0x5401, 0}, -600)), "= -1 (errno 600)");
