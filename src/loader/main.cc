@@ -20,6 +20,7 @@
 // write(2, ...) and exit_group. After arming: prctl(PR_SET_NAME).
 #include <stdint.h>
 
+#include "loader/cmdline.h"
 #include "loader/die.h"
 #include "loader/gate_hook.h"
 #include "loader/hook_library.h"
@@ -32,6 +33,8 @@ extern "C" [[noreturn]] void sysgate_loader_main(uint64_t* sp);
 extern "C" [[noreturn]] void sysgate_loader_enter(uint64_t entry, uint64_t* sp);  // arch/x86_64/loader_entry.S
 extern "C" char __executable_start[];                                             // the linker's bounds of this image
 extern "C" char _end[];
+extern "C" size_t strlen(const char* s);
+extern "C" void* memcpy(void* __restrict dst, const void* __restrict src, size_t n);
 
 namespace sysgate::loader {
 namespace {
@@ -170,6 +173,20 @@ void sysgate_loader_main(uint64_t* sp) {
 
   if (prog.plan.executable_stack) make_stack_executable(sp, name);
 
+  // /proc/self/cmdline should show the program's argv, not ours (cmdline.h):
+  // what is still needed of our own arguments is copied first, here, above the
+  // entry block, where it outlives this function (the program's stack starts
+  // below the block).
+  char* execfn_copy = static_cast<char*>(__builtin_alloca(strlen(execfn) + 1));
+  memcpy(execfn_copy, execfn, strlen(execfn) + 1);
+  execfn = execfn_copy;
+  char* gate_copy = nullptr;
+  if (o.gate != nullptr) {
+    gate_copy = static_cast<char*>(__builtin_alloca(strlen(o.gate) + 1));
+    memcpy(gate_copy, o.gate, strlen(o.gate) + 1);
+  }
+  hide_loader_arguments(argv, argc, o.argv, o.argc);
+
   StackSpec spec;
   spec.argc = o.argc;
   spec.argv = o.argv;
@@ -210,7 +227,7 @@ void sysgate_loader_main(uint64_t* sp) {
   info.argv = b.argv;
   info.envp = b.envp;
   info.auxv = b.auxv;
-  info.gate_options = o.gate;
+  info.gate_options = gate_copy;
   info.loader_start = reinterpret_cast<uint64_t>(__executable_start);
   info.loader_end = reinterpret_cast<uint64_t>(_end);
   info.hooks_init = hooks_init;

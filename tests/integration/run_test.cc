@@ -78,6 +78,20 @@ TEST(Run, ExecsGoThroughTheLoaderAndNeedTheExecRight) {
   EXPECT_EQ(script.out, "42\n") << script.err;
 }
 
+// ps, top and pgrep -f read /proc/PID/cmdline: the program's argv, not the
+// loader's options (the loader moves the strings; docs/loader.md "Seams").
+TEST(Run, CmdlineShowsTheProgramsArgv) {
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "print(open('/proc/self/cmdline', 'rb').read().rstrip(b'\\0').split(b'\\0'))"};
+  Output native = run(cmd);
+  ASSERT_EQ(native.status, 0) << native.err;
+  std::vector<std::string> confined = {kSysgate, "run", "--profile", "all", "--"};
+  confined.insert(confined.end(), cmd.begin(), cmd.end());
+  Output r = run(confined);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, native.out) << r.err;
+}
+
 TEST(Run, JsonReports) {
   Output o = sysgate({"run", "--json", "--profile", "stdio", "--", "/bin/cat", "/etc/hostname"});
   ASSERT_NE(o.status, 0);
