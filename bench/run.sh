@@ -187,6 +187,26 @@ whole_bench tar "$whole_configs" -- /bin/tar cf /dev/null /usr/include
 whole_bench find "$whole_configs" -- /usr/bin/find /usr -name '*.h'
 whole_bench python "$whole_configs" -- /usr/bin/python3 -c 'import json, email, http.client, decimal, asyncio'
 
+# How many of each workload's calls went through rewritten sites under
+# `sysgate trace` (its --rewrite-stats line), from one extra run each.
+declare -A coverage=()
+for program in tar find python; do
+  case $program in
+    tar) cmd=(/bin/tar cf /dev/null /usr/include) ;;
+    find) cmd=(/usr/bin/find /usr -name '*.h') ;;
+    python) cmd=(/usr/bin/python3 -c 'import json, email, http.client, decimal, asyncio') ;;
+  esac
+  coverage[$program]=$("$sysgate" trace --rewrite-stats -o /dev/null -- "${cmd[@]}" 2>&1 >/dev/null |
+    sed -n 's/^sysgate trace: //p' | tail -1)
+done
+
+# The gate's own microbenchmarks: the trap path against rewritten sites, and the
+# interposer's hooks (each prints its own table).
+gate_micro=""
+[ -x "$benchdir/gate_rewrite_bench" ] && { log "gate_rewrite_bench"; gate_micro=$("$benchdir/gate_rewrite_bench" 2>&1); }
+hook_micro=""
+[ -x "$benchdir/interposer_bench" ] && { log "interposer_bench"; hook_micro=$("$benchdir/interposer_bench" 2>&1); }
+
 micro=""
 if [ -x "$benchdir/compiler_bench" ]; then
   log "compiler microbenchmarks"
@@ -271,6 +291,28 @@ whole_table() {
   echo "## whole programs, wall time: median (ratio to native), min–max ms"
   echo
   whole_table "$whole_configs"
+  echo
+  echo "## calls through rewritten sites under \`sysgate trace\` (--rewrite-stats, one run)"
+  echo
+  for program in tar find python; do
+    echo "- \`${program_text[$program]}\`: ${coverage[$program]:-not measured}"
+  done
+  if [ -n "$gate_micro" ]; then
+    echo
+    echo "## the gate: trap path and rewritten sites (build/bench/gate_rewrite_bench, getppid through glibc)"
+    echo
+    echo '```'
+    echo "$gate_micro"
+    echo '```'
+  fi
+  if [ -n "$hook_micro" ]; then
+    echo
+    echo "## interposer hooks (build/bench/interposer_bench, getppid through glibc)"
+    echo
+    echo '```'
+    echo "$hook_micro"
+    echo '```'
+  fi
   if [ -n "$micro" ]; then
     echo
     echo "## policy compiler and BPF interpreter (Google Benchmark, wall time per iteration)"

@@ -153,6 +153,8 @@ int trace_command(const TraceFlags& flags) {
       std::cerr << "sysgate trace: cannot write " << flags.output << "\n";
       return 2;
     }
+    // Lines arrive by the thousand per poll: write them in large pieces.
+    std::setvbuf(out, nullptr, _IOFBF, 1 << 20);
   }
   TracePrinter printer(out, flags, std::move(filter));
   {

@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <chrono>
 #include <unistd.h>
 
 #include <algorithm>
@@ -365,15 +367,20 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // written (by their TSC stamps), a couple of polls late.
   trace::TimeOrder order;
   const trace::TimeOrder::Sink deliver = [&](const trace::Record& r) { options.trace->on_record(r); };
+  bool busy = false;  // the last drain found records: look again at once
   auto drain = [&] {
     if (!reader) return;
-    const uint64_t now = trace::TimeOrder::now();
-    reader->poll([&](const trace::Record& r) { order.add(r); });
-    order.release(now, deliver);
+    const uint64_t tsc = trace::TimeOrder::now();
+    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch()).count();
+    busy = reader->poll([&](trace::Record& r) { order.add(std::move(r)); }) > 0;
+    order.release(tsc, ns, deliver);
   };
   for (;;) {
-    // Tracing: records arrive without a wake-up for us, so look every millisecond.
-    Result<sandbox::Readiness> ready = child->listener.wait(reader ? 1 : -1, child->pidfd.get());
+    // Tracing: records arrive without a wake-up for us, so look every millisecond
+    // -- or at once while they keep coming: a writer whose ring is full waits for
+    // us, and nothing else would wake us.
+    Result<sandbox::Readiness> ready = child->listener.wait(reader ? (busy ? 0 : 1) : -1, child->pidfd.get());
     if (!ready) return ready.error();
     drain();
     if (ready->notification) {

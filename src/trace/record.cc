@@ -42,6 +42,7 @@ Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits&
   r.tsc = h.tsc;
 
   size_t at = sizeof h;
+  r.payloads.reserve(h.payload_count);
   for (uint32_t i = 0; i < h.payload_count; ++i) {
     PayloadHeader ph;
     if (h.size - at < sizeof ph) return corrupt("payload header past the end");

@@ -58,7 +58,8 @@ struct RingError {
 
 class RingReader {
  public:
-  using Sink = std::function<void(const Record&)>;
+  // The record is the reader's own temporary: a sink may move from it.
+  using Sink = std::function<void(Record&)>;
 
   struct Stats {
     uint64_t records = 0;      // records delivered

@@ -62,9 +62,24 @@ std::string stat_text(const Bytes& b) {
   for (const auto& t : kTypes) {
     if ((mode & 0170000) == t.type) type = std::string(t.name) + "|";
   }
-  char perms[16];
-  std::snprintf(perms, sizeof perms, "%#03o", mode & 07777);
-  std::string out = "{st_mode=" + type + perms;
+  // %#03o without printf: "0" then at least two octal digits.
+  char perms[8];
+  int n = 0;
+  uint32_t p = mode & 07777;
+  char digits[6];
+  int k = 0;
+  do {
+    digits[k++] = static_cast<char>('0' + (p & 7));
+    p >>= 3;
+  } while (p != 0);
+  while (k < 2) digits[k++] = '0';
+  perms[n++] = '0';
+  while (k > 0) perms[n++] = digits[--k];
+  std::string out;
+  out.reserve(64);
+  out += "{st_mode=";
+  out += type;
+  out.append(perms, static_cast<size_t>(n));
   const uint32_t kind = mode & 0170000;
   if (kind == 0020000 || kind == 0060000) {
     const uint64_t dev = b.at<uint64_t>(40);

@@ -4,22 +4,25 @@
 //
 //   trace::TimeOrder order;
 //   for (;;) {
-//     const uint64_t now = trace::TimeOrder::now();
-//     reader.poll([&](const Record& r) { order.add(r); });
-//     order.release(now, print);   // what is surely complete, oldest first
+//     const uint64_t tsc = trace::TimeOrder::now();
+//     const int64_t ns = monotonic_ns();
+//     reader.poll([&](Record& r) { order.add(std::move(r)); });
+//     order.release(tsc, ns, print);   // what is surely complete, oldest first
 //   }
-//   order.flush(print);            // the rest, once the writers are gone
+//   order.flush(print);                // the rest, once the writers are gone
 //
-// A record is released once it is older than the start of the poll two polls
-// ago: every record stamped before then was committed long before the current
-// poll, unless its writer was preempted mid-record for more than a poll interval;
-// such a straggler is released late, never lost. Records of one thread keep
-// their order (their stamps only grow; the sort is stable). A record without a
-// stamp (the program turned rdtsc off) sorts as the newest stamp seen.
+// A record is released once it is stamped before a poll that started at least
+// `margin` (2 ms) ago: every record stamped before then was committed long
+// before the current poll, unless its writer was preempted mid-record for longer
+// than the margin; such a straggler is released late, never lost. Records of one
+// thread keep their order (their stamps only grow). A record without a stamp
+// (the program turned rdtsc off) sorts as the newest stamp seen. Polls may come
+// as often as the caller likes: the margin is time, not a number of polls.
 // Thread-compatible.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <vector>
 
@@ -33,9 +36,12 @@ class TimeOrder {
 
   static uint64_t now();  // the TSC, as the gate reads it
 
-  void add(const Record& record);
-  // Emits, oldest first, the records stamped before the `now` given two calls ago.
-  void release(uint64_t now, const Sink& sink);
+  explicit TimeOrder(int64_t margin_ns = 2000000) : margin_ns_(margin_ns) {}
+
+  void add(Record&& record);
+  // A poll started at TSC now_tsc, monotonic time now_ns: emits, oldest first,
+  // the records stamped before the last poll that started margin_ns or more ago.
+  void release(uint64_t now_tsc, int64_t now_ns, const Sink& sink);
   void flush(const Sink& sink);
   size_t pending() const { return pending_.size(); }
 
@@ -47,10 +53,22 @@ class TimeOrder {
     uint64_t arrival;
     Record record;
   };
-  std::vector<Entry> pending_;
+  std::vector<Entry> pending_;  // arrival order
+  struct Slot {
+    uint64_t key;
+    uint64_t arrival;
+    size_t index;  // into pending_
+  };
+  std::vector<Slot> order_;      // scratch for emit_before
+  std::vector<Entry> kept_;      // scratch for emit_before
   uint64_t arrivals_ = 0;
   uint64_t newest_ = 0;
-  uint64_t polls_[2] = {0, 0};  // the `now` of the last two release calls
+  struct Poll {
+    uint64_t tsc;
+    int64_t ns;
+  };
+  int64_t margin_ns_;
+  std::deque<Poll> polls_;  // polls younger than the margin, and the newest older one
 };
 
 }  // namespace sysgate::trace

@@ -23,21 +23,23 @@ std::string seen(const std::vector<Record>& records) {
   return out;
 }
 
-TEST(TimeOrder, ReleasesOnlyWhatIsOlderThanThePollBeforeLast) {
-  TimeOrder order;
+TEST(TimeOrder, ReleasesOnlyWhatIsStampedBeforeAPollOlderThanTheMargin) {
+  TimeOrder order(/*margin_ns=*/1000);
   std::vector<Record> out;
   const TimeOrder::Sink sink = [&](const Record& r) { out.push_back(r); };
-  // Poll 1 (started at 100) drained ring 1 then ring 2.
+  // A poll at tsc 100 (time 0 ns) drained ring 1 then ring 2.
   order.add(stamped(1, 10));
   order.add(stamped(1, 30));
   order.add(stamped(2, 20));
-  order.release(100, sink);
-  EXPECT_EQ(seen(out), "");  // nothing is two polls old yet
-  order.add(stamped(2, 90));  // written during poll 1, drained by poll 2
+  order.release(100, 0, sink);
+  EXPECT_EQ(seen(out), "");  // no poll is a margin old yet
+  order.add(stamped(2, 90));  // written before the first poll, drained by the second
   order.add(stamped(1, 150));
-  order.release(200, sink);
+  order.release(200, 500, sink);
   EXPECT_EQ(seen(out), "");
-  order.release(300, sink);  // now everything stamped before 100 is surely in
+  order.release(300, 1000, sink);  // the first poll is a margin old: all stamped before 100
+  EXPECT_EQ(seen(out), "1@10 2@20 1@30 2@90 ");
+  order.release(310, 1200, sink);  // polls may come often: nothing new is old enough
   EXPECT_EQ(seen(out), "1@10 2@20 1@30 2@90 ");
   order.flush(sink);
   EXPECT_EQ(seen(out), "1@10 2@20 1@30 2@90 1@150 ");
