@@ -147,7 +147,10 @@ std::string format_arg(const SyscallInfo& info, int index, const uint64_t args[6
 
 std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader,
                         const FormatOptions& options) {
-  std::string out = display_name(nr) + "(";
+  std::string out;
+  out.reserve(160);
+  out += display_name(nr);
+  out += '(';
   const SyscallInfo* info = by_number(nr);
   if (info == nullptr) {  // unknown: all six registers, as nothing says how many count
     for (int i = 0; i < 6; ++i) {
@@ -178,9 +181,23 @@ std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader,
 }
 
 std::string quote_string(std::string_view bytes, bool truncated) {
-  std::string out = "\"";
-  for (size_t i = 0; i < bytes.size(); ++i) {
+  std::string out;
+  out.reserve(bytes.size() + 6);
+  out += '"';
+  size_t i = 0;
+  while (i < bytes.size()) {
+    // Runs of bytes printed as they are go in with one append.
+    size_t run = i;
+    while (run < bytes.size()) {
+      const auto c = static_cast<unsigned char>(bytes[run]);
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') break;
+      ++run;
+    }
+    out.append(bytes.data() + i, run - i);
+    i = run;
+    if (i == bytes.size()) break;
     const auto c = static_cast<unsigned char>(bytes[i]);
+    ++i;
     switch (c) {
       case '"': out += "\\\""; continue;
       case '\\': out += "\\\\"; continue;
@@ -191,22 +208,15 @@ std::string quote_string(std::string_view bytes, bool truncated) {
       case '\r': out += "\\r"; continue;
       default: break;
     }
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-      continue;
-    }
     // Shortest octal escape, but all three digits when an octal digit follows, so
     // that "\0" then '1' does not read back as "\01".
-    const bool digit_follows = i + 1 < bytes.size() && bytes[i + 1] >= '0' && bytes[i + 1] <= '7';
-    char buf[8];
-    if (digit_follows) {
-      std::snprintf(buf, sizeof buf, "\\%03o", c);
-    } else {
-      std::snprintf(buf, sizeof buf, "\\%o", c);
-    }
-    out += buf;
+    const bool digit_follows = i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '7';
+    out += '\\';
+    if (digit_follows || c >= 0100) out += static_cast<char>('0' + (c >> 6));
+    if (digit_follows || c >= 010) out += static_cast<char>('0' + ((c >> 3) & 7));
+    out += static_cast<char>('0' + (c & 7));
   }
-  out += "\"";
+  out += '"';
   if (truncated) out += "...";
   return out;
 }

@@ -9,6 +9,7 @@
 // max_string and escaped by quote_string, so a line is always printable ASCII.
 #include "trace/formatter.h"
 
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <iterator>
@@ -169,7 +170,8 @@ std::optional<std::string> fcntl_result(const Record& r) {
 std::string aligned(std::string head, const std::string& result, const FormatOptions& options) {
   head += ' ';
   if (head.size() < options.align_column) head.append(options.align_column - head.size(), ' ');
-  return head + result;
+  head += result;
+  return head;
 }
 
 }  // namespace
@@ -215,13 +217,20 @@ std::string format_result(const Record& record) {
   if (name == "fcntl") {
     if (std::optional<std::string> text = fcntl_result(record)) return *text;
   }
-  return "= " + std::to_string(ret);
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ret);
+  std::string out;
+  out.reserve(2 + static_cast<size_t>(end - buf));
+  out += "= ";
+  out.append(buf, end);
+  return out;
 }
 
 std::string format_record(const Record& record, const FormatOptions& options) {
   switch (record.kind) {
     case kRecordSyscall:
     case kRecordExit:
+      if (!options.pid_prefix) return aligned(format_call_text(record, options), format_result(record), options);
       return aligned(prefix(record.tid, options) + format_call_text(record, options), format_result(record), options);
     case kRecordSyscallEnter: {
       // strace's form for a call whose return has not been seen: the closing
