@@ -3,6 +3,7 @@
 #include <asm/unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -146,6 +147,16 @@ int trace_command(const TraceFlags& flags) {
     filter = std::move(*parsed);
   }
 
+  // Calls outside the set are not even recorded: the gate skips them.
+  std::optional<std::array<uint64_t, 8>> call_mask;
+  if (filter) {
+    std::array<uint64_t, 8> mask{};
+    for (int nr = 0; nr < trace::kCallMaskNumbers; ++nr) {
+      if (filter->matches(nr)) mask[static_cast<size_t>(nr / 64)] |= uint64_t{1} << (nr % 64);
+    }
+    call_mask = mask;
+  }
+
   FILE* out = stderr;
   if (!flags.output.empty()) {
     out = std::fopen(flags.output.c_str(), "w");
@@ -168,6 +179,7 @@ int trace_command(const TraceFlags& flags) {
   monitor::TraceOptions trace;
   trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));
   trace.rewrite = !flags.no_rewrite;
+  trace.call_mask = call_mask;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   options.trace = trace;
   options.on_violation = [&](const monitor::Violation& v) {

@@ -83,6 +83,8 @@ bool region_check(RegionHeader* h, uint64_t mapped_bytes, TraceRegion* out) {
   r.max_data = h->max_data < trace::kMaxDataBytes ? h->max_data : trace::kMaxDataBytes;
   r.controls_offset = controls;
   r.data_offset = data;
+  r.record_all_calls = h->record_all_calls != 0 ? 1 : 0;
+  for (int i = 0; i < 8; ++i) r.call_mask[i] = h->call_mask[i];
   *out = r;
   return true;
 }

@@ -41,6 +41,9 @@ struct TraceRegion {
   uint32_t max_data = 0;
   uint64_t controls_offset = 0;
   uint64_t data_offset = 0;
+  // The header's call filter, copied at install (the program can write the header).
+  uint32_t record_all_calls = 1;
+  uint64_t call_mask[8] = {};
 };
 
 // Checks the header of a region mapped with mapped_bytes bytes and fills *out.

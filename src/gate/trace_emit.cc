@@ -168,8 +168,17 @@ void trace_release_rings(GateThread* t) {
   }
 }
 
+// sysgate trace -e trace=SET: the completed calls outside the set get no record
+// (execve and execveat always do: the monitor pairs them with their enter records).
+static bool call_selected(const TraceRegion& region, long nr) {
+  if (region.record_all_calls != 0 || nr == __NR_execve || nr == __NR_execveat) return true;
+  if (nr < 0 || nr >= trace::kCallMaskNumbers) return false;
+  return (region.call_mask[nr / 64] >> (nr % 64) & 1) != 0;
+}
+
 void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret) {
   if (g_gate.region.header == nullptr) return;
+  if (kind == trace::kRecordSyscall && !call_selected(g_gate.region, nr)) return;
   // One store each way: a signal handler that interrupts between the load and
   // the store records at the same depth and finishes before we go on.
   volatile uint32_t* depth_word = &t->record_depth;

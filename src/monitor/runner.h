@@ -15,6 +15,7 @@
 // (monitor/broker.h). Library code: never prints, never exits.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct TraceOptions {
   // Rewrite syscall sites onto trampolines after their first trap (the fast
   // path, docs/gate.md); off: every call takes the SIGSYS trap path.
   bool rewrite = true;
+  // Which completed calls are recorded at all (trace -e trace=SET): nullopt for
+  // every one. Bit nr % 64 of word nr / 64 (trace::RegionHeader::call_mask).
+  std::optional<std::array<uint64_t, 8>> call_mask;
 };
 
 struct RunOptions {

@@ -52,7 +52,7 @@
 namespace sysgate::trace {
 
 inline constexpr uint64_t kRegionMagic = 0x3145434152544753ull;  // "SGTRACE1"
-inline constexpr uint32_t kRegionVersion = 1;
+inline constexpr uint32_t kRegionVersion = 2;
 inline constexpr uint32_t kRegionHeaderBytes = 4096;
 inline constexpr uint32_t kRingControlBytes = 256;
 inline constexpr uint32_t kMinRingBytes = 64 * 1024;
@@ -96,11 +96,22 @@ struct RegionHeader {
   uint32_t free_seq;          // futex word claimers sleep on when no ring is free
   uint32_t claimers_waiting;  // claimer: 1 before it sleeps; the reader wakes free_seq when set
   uint8_t reserved3[56];
+
+  // Cache lines 3-4, written once by the monitor: which completed calls get a
+  // record (sysgate trace -e trace=SET). Bit nr % 64 of call_mask[nr / 64];
+  // record_all_calls = 1 ignores the mask. Whatever the mask says, execve and
+  // execveat are recorded (the monitor pairs them with their enter records),
+  // and enter, exit, signal and count records are always written.
+  uint32_t record_all_calls;
+  uint8_t reserved4[60];
+  uint64_t call_mask[8];
 };
-static_assert(sizeof(RegionHeader) == 192);
+static_assert(sizeof(RegionHeader) == 320);
 static_assert(offsetof(RegionHeader, max_path) == 48);
 static_assert(offsetof(RegionHeader, reader_sleeping) == 64);
 static_assert(offsetof(RegionHeader, free_seq) == 128);
+static_assert(offsetof(RegionHeader, call_mask) == 256);
+inline constexpr int kCallMaskNumbers = 512;  // calls numbered at or above it are never recorded when masked
 
 struct RingControl {
   // Cache line 0: ownership (gate claims, reader frees).

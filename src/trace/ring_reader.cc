@@ -82,6 +82,8 @@ Result<RingReader> RingReader::create(const RegionOptions& options) {
   h->data_offset = data_offset;
   h->max_path = options.max_path;
   h->max_data = options.max_data;
+  h->record_all_calls = options.call_mask ? 0 : 1;
+  if (options.call_mask) std::memcpy(h->call_mask, options.call_mask->data(), sizeof h->call_mask);
   Result<bool> checked = reader.map_and_check(options.region_bytes);
   if (!checked) return checked.error();
   return reader;

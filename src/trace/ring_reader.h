@@ -25,6 +25,8 @@
 // Not thread-safe: one thread polls. The writers never block the reader.
 #pragma once
 
+#include <array>
+#include <optional>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +45,9 @@ struct RegionOptions {
   uint32_t ring_bytes = 1u << 20;  // per ring; power of two in [kMinRingBytes, kMaxRingBytes]
   uint32_t max_path = 4096;        // path bytes copied per argument (<= kMaxPathBytes)
   uint32_t max_data = 32;          // data / string bytes copied (<= kMaxDataBytes), like strace -s
+  // Which completed calls the gate records (RegionHeader::call_mask): nullopt
+  // for all of them. Bit nr % 64 of word nr / 64.
+  std::optional<std::array<uint64_t, 8>> call_mask;
   // Free a ring whose owner thread no longer exists (killed, or gone with an
   // exit_group/execve of another thread) once it is drained. The reader asks
   // the kernel about the owner's ids (tgkill(pid, tid, 0)), so this needs the

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "gate/gate.h"
 #include "gate/raw_syscall.h"
 #include "gate_test_support.h"
@@ -114,6 +116,32 @@ TEST(GateTrapPath, OnlyRaxChangesAcrossATrappedSyscall) {
   });
   EXPECT_EQ(exit_code(run.status), 0);
   EXPECT_EQ(count(run.records, SYS_getppid), 3u);  // two round trips and the check
+}
+
+// trace -e trace=SET: the gate writes no record for a completed call outside
+// the region's call mask (execve and execveat aside), on the trap path and
+// through rewritten sites alike; exit records are always written.
+TEST(GateTrapPath, CallsOutsideTheMaskAreNotRecorded) {
+  for (const uint32_t flags : {0u, static_cast<uint32_t>(kGateRewrite)}) {
+    RunOptions options;
+    std::array<uint64_t, 8> mask{};
+    mask[SYS_getppid / 64] |= uint64_t{1} << (SYS_getppid % 64);
+    options.region.call_mask = mask;
+    options.gate_flags = flags;
+    TracedRun run = run_traced(
+        [] {
+          for (int i = 0; i < 20; ++i) {
+            CHILD_CHECK(getppid() > 0);
+            CHILD_CHECK(getpid() > 0);
+          }
+          return 0;
+        },
+        options);
+    EXPECT_EQ(exit_code(run.status), 0);
+    EXPECT_EQ(count(run.records, SYS_getppid), 20u) << flags;
+    EXPECT_EQ(count(run.records, SYS_getpid), 0u) << flags;
+    EXPECT_EQ(count(run.records, SYS_exit_group), 1u) << flags;  // an exit record, mask or not
+  }
 }
 
 TEST(GateTrapPath, SurvivesAHundredThousandTrappedCalls) {
