@@ -38,6 +38,29 @@ Traced trace(const std::vector<std::string>& command, const std::vector<std::str
   return t;
 }
 
+// What `strace [-f] -o FILE -- command` wrote to FILE, and how it ran. strace's
+// child inherits the test's descriptors; sysgate's never does: close them.
+struct Straced {
+  Output run;
+  std::string trace;
+};
+Straced strace(const std::vector<std::string>& command, bool follow) {
+  TempDir dir;
+  std::vector<std::string> argv = {
+      "/bin/sh", "-c",
+      std::string("exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; exec strace ") + (follow ? "-f " : "") +
+          "-o \"$0\" -- \"$@\"",
+      dir.path() + "/strace.txt"};
+  argv.insert(argv.end(), command.begin(), command.end());
+  Straced s;
+  s.run = run(argv);
+  std::ifstream in(dir.path() + "/strace.txt");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  s.trace = ss.str();
+  return s;
+}
+
 void expect_same_output(const std::vector<std::string>& command, const Traced& t) {
   Output native = run(command);
   EXPECT_EQ(t.run.out, native.out) << t.run.err;
@@ -188,20 +211,11 @@ std::vector<std::string> calls_and_results(const std::string& text) {
 TEST(Trace, AgreesWithStraceOnSingleThreadedPrograms) {
   for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
            {"/bin/cat", "/etc/hostname"}, {"/bin/ls", "-l", "/usr/include/linux"}, {"/bin/echo", "same"}}) {
-    TempDir dir;
-    // strace's child inherits the test's descriptors; sysgate's never does: close them.
-    std::vector<std::string> strace_argv = {
-        "/bin/sh", "-c", "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; exec strace -o \"$0\" -- \"$@\"",
-        dir.path() + "/strace.txt"};
-    strace_argv.insert(strace_argv.end(), cmd.begin(), cmd.end());
-    Output native = run(strace_argv);
-    ASSERT_EQ(native.status, 0) << native.err;
-    std::ifstream in(dir.path() + "/strace.txt");
-    std::stringstream ss;
-    ss << in.rdbuf();
+    Straced native = strace(cmd, false);
+    ASSERT_EQ(native.run.status, 0) << native.run.err;
     Traced t = trace(cmd);
     ASSERT_EQ(t.run.status, 0) << t.run.err;
-    EXPECT_EQ(calls_and_results(t.trace), calls_and_results(ss.str())) << cmd[0];
+    EXPECT_EQ(calls_and_results(t.trace), calls_and_results(native.trace)) << cmd[0];
   }
 }
 
@@ -273,16 +287,11 @@ TEST(TracePrograms, PythonSignalDeliveriesAreTraced) {
 // handlers, not the gate's wrapper.
 TEST(Trace, SignalsAgreeWithStrace) {
   const std::vector<std::string> cmd = {SIGNALS_PROGRAM};
-  TempDir dir;
-  Output native = run({"/bin/sh", "-c", "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; exec strace -f -o \"$0\" -- \"$@\"",
-                       dir.path() + "/strace.txt", SIGNALS_PROGRAM});
-  ASSERT_EQ(native.status, 0) << native.err;
-  std::ifstream in(dir.path() + "/strace.txt");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  Straced native = strace(cmd, true);
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
   Traced t = trace(cmd);
   ASSERT_EQ(t.run.status, 0) << t.run.out << t.run.err;
-  EXPECT_EQ(t.run.out, native.out);
+  EXPECT_EQ(t.run.out, native.run.out);
   auto signal_lines = [](const std::string& text) {
     std::vector<std::string> lines;
     std::istringstream stream(text);
@@ -293,8 +302,8 @@ TEST(Trace, SignalsAgreeWithStrace) {
     }
     return lines;
   };
-  const std::vector<std::string> expected = signal_lines(ss.str());
-  ASSERT_EQ(expected.size(), 6u) << ss.str();
+  const std::vector<std::string> expected = signal_lines(native.trace);
+  ASSERT_EQ(expected.size(), 6u) << native.trace;
   EXPECT_EQ(signal_lines(t.trace), expected) << t.trace;
 }
 
@@ -302,13 +311,8 @@ TEST(Trace, SignalsAgreeWithStrace) {
 // syscalls the line is strace's, once addresses (ASLR differs between the runs)
 // and pids are masked.
 TEST(Trace, StructsAgreeWithStrace) {
-  TempDir dir;
-  Output native = run({"/bin/sh", "-c", "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; exec strace -o \"$0\" -- \"$@\"",
-                       dir.path() + "/strace.txt", STRUCTS_PROGRAM});
-  ASSERT_EQ(native.status, 0) << native.err;
-  std::ifstream in(dir.path() + "/strace.txt");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  Straced native = strace({STRUCTS_PROGRAM}, false);
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
   Traced t = trace({STRUCTS_PROGRAM});
   ASSERT_EQ(t.run.status, 0) << t.run.err;
   const std::regex decoded(
@@ -327,8 +331,8 @@ TEST(Trace, StructsAgreeWithStrace) {
     }
     return out;
   };
-  const std::vector<std::string> expected = lines(ss.str());
-  ASSERT_GE(expected.size(), 25u) << ss.str();
+  const std::vector<std::string> expected = lines(native.trace);
+  ASSERT_GE(expected.size(), 25u) << native.trace;
   EXPECT_EQ(lines(t.trace), expected) << t.trace;
 }
 

@@ -29,6 +29,16 @@ int in_child(const std::function<int()>& body) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// A before-hook that turns write(1, ...) into write(2, ...), with stderr a pipe
+// whose ends land in pipefd: what the program "printed" can be read back.
+bool send_stdout_writes_to_a_pipe(int pipefd[2]) {
+  const bool hooked = sysgate::interpose_before(SYS_write, [](sysgate::Syscall& call, void*) {
+    if (call.args[0] == 1) call.args[0] = 2;  // stdout -> stderr
+    return sysgate::HookDecision::proceed();
+  });
+  return hooked && pipe(pipefd) == 0 && dup2(pipefd[1], 2) == 2;
+}
+
 int opens_seen = 0;
 
 TEST(Interposer, BeforeHookAnswersAndAfterHookSees) {
@@ -61,13 +71,8 @@ TEST(Interposer, BeforeHookAnswersAndAfterHookSees) {
 
 TEST(Interposer, BeforeHookCanChangeArguments) {
   EXPECT_EQ(in_child([] {
-              CHILD_CHECK(sysgate::interpose_before(SYS_write, [](sysgate::Syscall& call, void*) {
-                if (call.args[0] == 1) call.args[0] = 2;  // stdout -> stderr
-                return sysgate::HookDecision::proceed();
-              }));
               int pipefd[2];
-              CHILD_CHECK(pipe(pipefd) == 0);
-              CHILD_CHECK(dup2(pipefd[1], 2) == 2);
+              CHILD_CHECK(send_stdout_writes_to_a_pipe(pipefd));
               CHILD_CHECK(sysgate::interposer_start());
               CHILD_CHECK(write(1, "moved", 5) == 5);
               char buf[8] = {};
@@ -117,13 +122,8 @@ TEST(Interposer, HooksRunFromRewrittenSites) {
                     return sysgate::HookDecision::answer(counts->calls);
                   },
                   &getppid_counts));
-              CHILD_CHECK(sysgate::interpose_before(SYS_write, [](sysgate::Syscall& call, void*) {
-                if (call.args[0] == 1) call.args[0] = 2;  // stdout -> stderr
-                return sysgate::HookDecision::proceed();
-              }));
               int pipefd[2];
-              CHILD_CHECK(pipe(pipefd) == 0);
-              CHILD_CHECK(dup2(pipefd[1], 2) == 2);
+              CHILD_CHECK(send_stdout_writes_to_a_pipe(pipefd));
               CHILD_CHECK(sysgate::interposer_start());
               for (int i = 1; i <= 100; ++i) CHILD_CHECK(getppid() == i);
               CHILD_CHECK(getppid_counts.calls == 100);
