@@ -26,6 +26,18 @@ bool set(StructPayload* out, uint32_t bytes, uint8_t kind) {
 
 }  // namespace
 
+bool has_struct_payloads(long nr) {
+  switch (nr) {
+    case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat:
+    case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_getrlimit: case __NR_setrlimit:
+    case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_nanosleep: case __NR_clock_nanosleep:
+    case __NR_clock_gettime: case __NR_uname: case __NR_wait4: case __NR_connect: case __NR_bind:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) {
   constexpr uint8_t in = trace::kPayloadStructIn;
   constexpr uint8_t written = trace::kPayloadStructOut;

@@ -20,4 +20,7 @@ struct StructPayload {
 
 bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out);
 
+// False when no argument of nr is ever a struct payload (the common case).
+bool has_struct_payloads(long nr);
+
 }  // namespace sysgate::gate

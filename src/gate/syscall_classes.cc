@@ -21,6 +21,8 @@ constexpr uint64_t kLockNb = 4;   // LOCK_NB
 
 uint32_t arg_payload_kind(long nr, int i) { return static_cast<uint32_t>((spec(nr) >> (4 * i)) & 0xf); }
 
+bool has_arg_payloads(long nr) { return (spec(nr) & 0xffffff) != 0; }
+
 int arg_length_index(long nr, int i) {
   const uint32_t v = static_cast<uint32_t>((spec(nr) >> (24 + 4 * i)) & 0xf);
   return v < 6 ? static_cast<int>(v) : -1;

@@ -15,6 +15,9 @@ namespace sysgate::gate {
 
 // trace::PayloadKind of argument i of syscall nr, 0 for none (or unknown nr).
 uint32_t arg_payload_kind(long nr, int i);
+// False when no argument of nr carries bytes (arg_payload_kind is 0 for all six):
+// the record writer then skips planning payloads.
+bool has_arg_payloads(long nr);
 // For data kinds: index of the argument holding the buffer's length, -1 if none.
 int arg_length_index(long nr, int i);
 // True if nr has a signature in the table.

@@ -201,7 +201,7 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   uint32_t count = 0;
   uint32_t bytes = sizeof(trace::RecordHeader);
   const bool is_call = kind == trace::kRecordSyscall || kind == trace::kRecordSyscallEnter || kind == trace::kRecordExit;
-  if ((g_gate.flags & kGateNoPayloads) == 0 && is_call) {
+  if ((g_gate.flags & kGateNoPayloads) == 0 && is_call && (has_arg_payloads(nr) || has_struct_payloads(nr))) {
     for (int i = 0; i < 6; ++i) {
       if (plan_payload(nr, i, kind, args, ret, region, &payloads[count], &flags)) {
         bytes += sizeof(trace::PayloadHeader) + trace::align_record(payloads[count].length);
