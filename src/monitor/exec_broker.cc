@@ -29,7 +29,8 @@ std::string link_target(const std::string& link) {
 
 }  // namespace
 
-BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const ResolvedFiles& files) {
+BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const ResolvedFiles& files,
+                          ProcessImages& images) {
   const pid_t pid = static_cast<pid_t>(n.pid);
   const uint64_t* a = n.data.args;
   const bool at = n.data.nr == SYS_execveat;
@@ -53,7 +54,10 @@ BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notificati
     (void)listener.respond_error(n.id, ENAMETOOLONG);
     return answered();
   }
-  const std::string& path = *copied;
+  // The kernel's exe link names the loader: re-exec'ing yourself means the
+  // program the monitor started there (an absolute path, so no dirfd matters).
+  const std::optional<std::string> own_image = exe_link_target(*copied, pid, images);
+  const std::string& path = own_image ? *own_image : *copied;
   if (path.empty() && (flags & AT_EMPTY_PATH) == 0) {
     (void)listener.respond_error(n.id, ENOENT);
     return answered();
@@ -109,7 +113,7 @@ BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notificati
     (void)listener.respond_error(n.id, file.valid() ? EACCES : errno);
     return answered();
   }
-  (void)listener.add_fd_and_respond(n.id, file.get(), /*cloexec=*/false);
+  if (listener.add_fd_and_respond(n.id, file.get(), /*cloexec=*/false)) images.set(pid, real);
   return answered();
 }
 

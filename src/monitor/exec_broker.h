@@ -12,12 +12,17 @@
 #pragma once
 
 #include "monitor/broker.h"
+#include "monitor/process_images.h"
 
 namespace sysgate::monitor {
 
 // n must be an execve or execveat notification. kAnswered: the fd was handed
 // over, or the kernel's own error (ENOENT, EACCES for a non-executable file...)
 // was returned. kRefused: the file rules do not grant x on it (report `hint`).
-BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const ResolvedFiles& files);
+// An exec of the process's own exe link ("/proc/self/exe", ...) runs the image
+// `images` says the process runs (process_images.h); a successful exec records
+// the new image there.
+BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const ResolvedFiles& files,
+                          ProcessImages& images);
 
 }  // namespace sysgate::monitor

@@ -20,6 +20,7 @@
 #include "bpf/compiler.h"
 #include "monitor/broker.h"
 #include "monitor/exec_broker.h"
+#include "monitor/process_images.h"
 #include "monitor/exec_chain.h"
 #include "monitor/gate_routing.h"
 #include "monitor/loader_image.h"
@@ -83,6 +84,9 @@ class Monitor {
           sandbox::Listener& listener, pid_t main_pid)
       : policy_(policy), files_(files), options_(options), listener_(listener), main_pid_(main_pid) {}
 
+  // The image each process runs (for exec of /proc/self/exe); the first one's.
+  ProcessImages& images() { return images_; }
+
   void handle(const sandbox::Notification& n) {
     policy::SyscallInput input;
     input.nr = n.data.nr;
@@ -105,7 +109,7 @@ class Monitor {
         }
         // The gate asks us to open the program for the loader (exec_broker.h);
         // after the launcher's first exec, no exec is ever continued.
-        BrokerOutcome b = broker_exec(listener_, n, files_);
+        BrokerOutcome b = broker_exec(listener_, n, files_, images_);
         if (b.kind == BrokerOutcome::Kind::kAnswered) return;
         hint = b.hint;
         break;
@@ -161,6 +165,7 @@ class Monitor {
   const RunOptions& options_;
   sandbox::Listener& listener_;
   pid_t main_pid_;
+  ProcessImages images_;
   int violations_ = 0;
 };
 
@@ -363,6 +368,10 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
 
   // 5. Serve notifications until the command exits.
   Monitor monitor(policy, *files, options, child->listener, child->pid);
+  if (char* real = realpath(executable->c_str(), nullptr); real != nullptr) {
+    monitor.images().set(child->pid, real);
+    free(real);
+  }
   target_fd.reset();  // the child has its copy
   // Records come ring by ring; TimeOrder hands them on in the order they were
   // written (by their TSC stamps), a couple of polls late.

@@ -92,6 +92,25 @@ TEST(Run, CmdlineShowsTheProgramsArgv) {
   EXPECT_EQ(r.out, native.out) << r.err;
 }
 
+// Programs re-exec themselves through /proc/self/exe: the kernel's link names the
+// loader, so the monitor runs the image it started there instead, for the
+// process and for a child it forked (docs/loader.md "Seams").
+TEST(Run, ExecOfProcSelfExeRunsTheProgramAgain) {
+  const std::vector<std::string> cmd = {
+      "/bin/bash", "-c", "( exec /proc/self/exe -c 'echo child' ); exec /proc/self/exe -c 'echo again'"};
+  Output native = run(cmd);
+  ASSERT_EQ(native.status, 0) << native.err;
+  for (const char* mode : {"run", "trace"}) {
+    std::vector<std::string> argv = {kSysgate, mode, "--profile", "all"};
+    if (std::string(mode) == "trace") argv.insert(argv.end(), {"-o", "/dev/null"});
+    argv.push_back("--");
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    Output r = run(argv);
+    EXPECT_EQ(r.status, 0) << mode << ": " << r.err;
+    EXPECT_EQ(r.out, native.out) << mode << ": " << r.err;
+  }
+}
+
 TEST(Run, JsonReports) {
   Output o = sysgate({"run", "--json", "--profile", "stdio", "--", "/bin/cat", "/etc/hostname"});
   ASSERT_NE(o.status, 0);
