@@ -17,8 +17,8 @@ namespace {
 
 constexpr int kMaxScriptDepth = 4;        // the kernel's limit of interpreter nesting (ELOOP past it)
 constexpr uint64_t kMaxArgs = 1u << 20;   // more than ARG_MAX could hold
-// "sysgate-exec" --fd N --execfn P --gate O [--hooks-fd H] --
-constexpr int kLoaderArgs = 10;
+// "sysgate-exec" --fd N --execfn P [--exe E] --gate O [--hooks-fd H] --
+constexpr int kLoaderArgs = 12;
 
 // Zero-initialised (no constructor runs in the gate): `configured` says whether
 // loader_fd is meaningful.
@@ -122,8 +122,13 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
   trace_syscall(t, trace::kRecordSyscallEnter, call.record_flags, call.nr, call.args, 0);
 
   const bool at = call.nr == __NR_execveat;
+  // The sixth argument, which neither execve nor execveat reads, carries a
+  // buffer the monitor fills with the real path of the file it hands over
+  // (exec_broker.h): the next image's /proc/self/exe (exe_link.h).
+  char exe_real[4096];
+  exe_real[0] = '\0';
   uint64_t words[7] = {static_cast<uint64_t>(call.nr), call.args[0], call.args[1], call.args[2],
-                       call.args[3], call.args[4], call.args[5]};
+                       call.args[3], call.args[4], addr(exe_real)};
   // What the program asked to run, and with what; scripts replace these.
   uint64_t path = at ? call.args[1] : call.args[0];
   uint64_t argv = at ? call.args[2] : call.args[1];
@@ -180,24 +185,31 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     }
 
     // An image: start it in the loader. The loader's own arguments end right
-    // before the program's argv at args_out: scratch.base[0..9] with a hook
-    // library, [2..9] without.
+    // before the program's argv at args_out, in scratch.base[0..kLoaderArgs).
     static const char kName[] = "sysgate-exec";
     static const char kFd[] = "--fd";
     static const char kExecfn[] = "--execfn";
+    static const char kExe[] = "--exe";
     static const char kGate[] = "--gate";
     static const char kHooks[] = "--hooks-fd";
     static const char kEnd[] = "--";
     static const char kEmpty[] = "";
     char fd_text[24];
     char hooks_text[24];
-    uint64_t* out = scratch.base + (g_exec.has_hooks != 0 ? 0 : 2);
+    exe_real[sizeof exe_real - 1] = '\0';
+    const bool has_exe = exe_real[0] == '/';
+    const int count = 8 + (has_exe ? 2 : 0) + (g_exec.has_hooks != 0 ? 2 : 0);
+    uint64_t* out = scratch.base + (kLoaderArgs - count);
     uint64_t* o = out;
     *o++ = addr(kName);
     *o++ = addr(kFd);
     *o++ = addr(decimal(fd, fd_text));
     *o++ = addr(kExecfn);
     *o++ = path;
+    if (has_exe) {
+      *o++ = addr(kExe);
+      *o++ = addr(exe_real);
+    }
     *o++ = addr(kGate);
     *o++ = addr(g_exec.options);
     if (g_exec.has_hooks != 0) {

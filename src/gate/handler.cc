@@ -27,6 +27,7 @@
 #include <linux/sched.h>
 
 #include "gate/call.h"
+#include "gate/exe_link.h"
 #include "gate/exec_via_loader.h"
 #include "gate/hooks.h"
 #include "gate/process.h"
@@ -99,6 +100,12 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
         t->gs_set = 0;
       }
       return forward(uc, call.nr, a);
+    case __NR_readlink:
+    case __NR_readlinkat: {
+      long ret;
+      if (emulate_exe_link(t, call, &ret)) return ret;
+      return hooked_forward(uc, call);
+    }
     case __NR_prctl: {
       const long r = forward(uc, call.nr, a);
       if (r == 0 && a[0] == PR_SET_TSC) t->tsc_disabled = a[1] == PR_TSC_SIGSEGV ? 1 : 0;

@@ -15,9 +15,10 @@ bool interposer_started();
 
 // Hooks registered (by the program, or a hook library's init): at least one.
 bool hooks_registered();
-// The numbers a redirect filter must trap when hooks run: kGateTrappedNumbers,
-// then the hooked ones. Returns how many (<= 6 + 64).
-int trapped_numbers(long out[kMaxListedNumbers]);
+// The numbers a redirect filter must trap when hooks run: kGateTrappedNumbers
+// (without readlink and readlinkat unless with_exe_link: only a gate started
+// by the loader answers /proc/self/exe), then the hooked ones. Returns how many.
+int trapped_numbers(long out[kMaxListedNumbers], bool with_exe_link);
 // Readies the hooks' trampoline path (the vector state they may clobber can be
 // saved); false when it cannot be (no XSAVE): then hooks run on the trap path only.
 bool hooks_prepare();

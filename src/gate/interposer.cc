@@ -122,9 +122,11 @@ bool read_own_auxv(uint64_t* phdr, uint64_t* phnum, uint64_t* base) {
 
 bool interposer_started() { return g_started != 0; }
 
-int trapped_numbers(long out[kMaxListedNumbers]) {
+int trapped_numbers(long out[kMaxListedNumbers], bool with_exe_link) {
   int k = 0;
-  for (long nr : kGateTrappedNumbers) out[k++] = nr;
+  for (long nr : kGateTrappedNumbers) {
+    if (with_exe_link || (nr != __NR_readlink && nr != __NR_readlinkat)) out[k++] = nr;
+  }
   for (int i = 0; i < g_hooked_count; ++i) out[k++] = g_hooked[i];
   return k;
 }
@@ -216,7 +218,7 @@ bool interposer_start() {
   // the gate must see (exec, refused, see the header; the signal calls that
   // keep SIGSYS the gate's).
   long nrs[kMaxListedNumbers];
-  const int k = trapped_numbers(nrs);
+  const int k = trapped_numbers(nrs, false);
   sock_filter program[kMaxListedFilterLength];
   const int n = build_listed_redirect_filter(nrs, k, addr(sysgate_gate_syscall_begin),
                                              addr(sysgate_gate_syscall_end), program);

@@ -172,6 +172,15 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (info->gate_options == nullptr) return;  // started without a gate: run unarmed
   const Options o = parse(info->gate_options);
 
+  // readlink("/proc/self/exe") names the program, not us (signals.h).
+  if (info->version >= 2 && info->size >= sizeof(sysgate_loader_info) && info->exe_path != nullptr) {
+    uint64_t n = 0;
+    while (info->exe_path[n] != '\0' && n + 1 < sizeof g_gate.exe_path) {
+      g_gate.exe_path[n] = info->exe_path[n];
+      ++n;
+    }
+    g_gate.exe_path[n] = '\0';
+  }
   // The hook library registers its hooks first: they decide what traps.
   if (info->hooks_init != 0) {
     if (info->version < 2 || info->size < sizeof(sysgate_loader_info)) fail("loader too old for a hook library");
@@ -211,7 +220,7 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
     } else if (hooks) {
       // `sysgate run` with hooks: the hooked numbers trap too, so they reach them.
       long nrs[kMaxListedNumbers];
-      const int k = trapped_numbers(nrs);
+      const int k = trapped_numbers(nrs, true);
       length = build_listed_redirect_filter(nrs, k, info->loader_start, info->loader_end, program);
     } else {
       length = build_signal_exec_redirect_filter(info->loader_start, info->loader_end, program)

@@ -37,27 +37,10 @@ bool build_redirect_filter(uint64_t begin, uint64_t end, sock_filter out[kRedire
 
 bool build_signal_exec_redirect_filter(uint64_t begin, uint64_t end,
                                        sock_filter out[kSignalExecRedirectFilterLength]) {
-  if (begin >= end || (begin >> 32) != ((end - 1) >> 32)) return false;
-  const uint32_t hi = static_cast<uint32_t>(begin >> 32);
-  const uint32_t lo_first = static_cast<uint32_t>(begin);
-  const uint32_t lo_last = static_cast<uint32_t>(end - 1);
-  // trap is at 14, allow at 15; the instruction-pointer check starts at 9.
-  out[0] = load(kOffsetArch);
-  out[1] = jump(BPF_JEQ, AUDIT_ARCH_X86_64, 0, 13);     // -> 2 / allow
-  out[2] = load(kOffsetNr);
-  out[3] = jump(BPF_JEQ, __NR_execve, 5, 0);            // -> ip / 4
-  out[4] = jump(BPF_JEQ, __NR_execveat, 4, 0);          // -> ip / 5
-  out[5] = jump(BPF_JEQ, __NR_rt_sigaction, 3, 0);      // -> ip / 6
-  out[6] = jump(BPF_JEQ, __NR_rt_sigprocmask, 2, 0);    // -> ip / 7
-  out[7] = jump(BPF_JEQ, __NR_sigaltstack, 1, 0);       // -> ip / 8
-  out[8] = jump(BPF_JEQ, __NR_arch_prctl, 0, 6);        // -> ip / allow
-  out[9] = load(kOffsetIpHi);
-  out[10] = jump(BPF_JEQ, hi, 0, 3);                    // -> 11 / trap
-  out[11] = load(kOffsetIpLo);
-  out[12] = jump(BPF_JGE, lo_first, 0, 1);              // -> 13 / trap
-  out[13] = jump(BPF_JGT, lo_last, 0, 1);               // -> trap / allow
-  out[14] = ret(SECCOMP_RET_TRAP);
-  out[15] = ret(SECCOMP_RET_ALLOW);
+  sock_filter program[kMaxListedFilterLength];
+  const int n = build_listed_redirect_filter(kGateTrappedNumbers, kGateTrappedCount, begin, end, program);
+  if (n != kSignalExecRedirectFilterLength) return false;
+  for (int i = 0; i < n; ++i) out[i] = program[i];
   return true;
 }
 

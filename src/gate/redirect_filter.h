@@ -40,19 +40,8 @@ inline constexpr int kRedirectFilterLength = 11;
 // image is a few pages); false otherwise.
 bool build_redirect_filter(uint64_t begin, uint64_t end, sock_filter out[kRedirectFilterLength]);
 
-// `sysgate run`'s variant: only the calls the gate must see in every image trap
-// outside [begin, end) — execve and execveat (every image starts in the loader)
-// rt_sigaction, rt_sigprocmask, sigaltstack (SIGSYS stays the gate's, so
-// those traps are delivered) and arch_prctl (the gate finds its per-thread state
-// through GS and must see a program that takes GS for itself). Every other syscall's path reads only arch and
-// nr and returns ALLOW, so the kernel's verdict cache still applies to it and
-// the policy filter alone decides its fate at full speed.
-inline constexpr int kSignalExecRedirectFilterLength = 16;
-bool build_signal_exec_redirect_filter(uint64_t begin, uint64_t end,
-                                       sock_filter out[kSignalExecRedirectFilterLength]);
-
 // The same shape for any list of numbers (the interposer's and a hook library's
-// hooked calls, plus the signal and exec calls): nrs[0..count) trap outside
+// hooked calls, plus the calls every gate must see): nrs[0..count) trap outside
 // [begin, end), every other call is allowed on arch and nr alone. count <=
 // kMaxListedNumbers; returns the program's length (<= kMaxListedFilterLength),
 // or 0 if the range spans a 4 GiB boundary or count is out of range.
@@ -61,8 +50,23 @@ inline constexpr int kMaxListedFilterLength = 3 + kMaxListedNumbers + 1 + 5 + 2;
 int build_listed_redirect_filter(const long* nrs, int count, uint64_t begin, uint64_t end,
                                  sock_filter out[kMaxListedFilterLength]);
 
-// The numbers build_signal_exec_redirect_filter traps: every gate must see them.
+// The calls every gate must see, whoever makes them: execve and execveat (every
+// image starts in the loader), rt_sigaction, rt_sigprocmask and sigaltstack
+// (SIGSYS stays the gate's, so its traps are delivered), arch_prctl (the gate
+// finds its per-thread state through GS and must see a program that takes GS
+// for itself), readlink and readlinkat (the gate answers "/proc/self/exe" with
+// the program, not the loader).
 inline constexpr long kGateTrappedNumbers[] = {__NR_execve,         __NR_execveat,    __NR_rt_sigaction,
-                                               __NR_rt_sigprocmask, __NR_sigaltstack, __NR_arch_prctl};
+                                               __NR_rt_sigprocmask, __NR_sigaltstack, __NR_arch_prctl,
+                                               __NR_readlink,       __NR_readlinkat};
+inline constexpr int kGateTrappedCount = static_cast<int>(sizeof kGateTrappedNumbers / sizeof kGateTrappedNumbers[0]);
+
+// `sysgate run`'s variant: only kGateTrappedNumbers trap outside [begin, end).
+// Every other syscall's path reads only arch and nr and returns ALLOW, so the
+// kernel's verdict cache still applies to it and the policy filter alone
+// decides its fate at full speed.
+inline constexpr int kSignalExecRedirectFilterLength = 3 + kGateTrappedCount + 1 + 5 + 2;
+bool build_signal_exec_redirect_filter(uint64_t begin, uint64_t end,
+                                       sock_filter out[kSignalExecRedirectFilterLength]);
 
 }  // namespace sysgate::gate

@@ -37,7 +37,8 @@ void rewrite_stats(RewriteStats* out);
 // them or must see them): clone, clone3, fork, vfork, execve, execveat, exit,
 // exit_group, rt_sigreturn, rt_sigaction, rt_sigprocmask, rt_sigpending,
 // sigaltstack, rt_sigsuspend, ppoll, pselect6, epoll_pwait(2), prctl,
-// arch_prctl, restart_syscall; and for numbers the gate does not know.
+// arch_prctl, restart_syscall, readlink, readlinkat; and for numbers the gate
+// does not know.
 bool rewrite_number_allowed(long nr);
 
 }  // namespace sysgate::gate

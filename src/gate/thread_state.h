@@ -114,6 +114,9 @@ struct GateProcess {
   uint32_t pad3;
   uint64_t handler_without_siginfo;
   uint64_t app_handlers[64];
+  // The program's own executable (absolute), which readlink("/proc/self/exe")
+  // answers with instead of the loader (the loader's --exe; "" when unknown).
+  char exe_path[4096];
 };
 
 extern GateProcess g_gate __attribute__((visibility("hidden")));

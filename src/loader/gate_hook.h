@@ -66,6 +66,8 @@ typedef struct sysgate_loader_info {
   /* --hooks-fd: the hook library's sysgate_hooks_init (include/sysgate/hook_library.h),
    * mapped and linked; 0 without one. */
   uint64_t hooks_init;
+  /* --exe: the program's absolute path, for readlink("/proc/self/exe"); NULL without. */
+  const char* exe_path;
 } sysgate_loader_info;
 
 void sysgate_gate_arm(const sysgate_loader_info* info);

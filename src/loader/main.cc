@@ -1,13 +1,15 @@
 // sysgate-exec: maps a program from an open fd and enters it with the gate armed.
 //
-//   sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--gate OPTIONS] [--hooks-fd H] -- ARGV0 [ARGS...]
+//   sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--exe PATH] [--gate OPTIONS] [--hooks-fd H]
+//                -- ARGV0 [ARGS...]
 //
 // N: an fd open for reading the program (closed after mapping). M: an fd of its
 // PT_INTERP interpreter; without it the path in PT_INTERP is opened here.
 // The target gets argv = ARGV0..., this process's environment, and an auxv
 // derived from this process's (see stack_builder.h). H: an fd of a hook library
 // (include/sysgate/hook_library.h), mapped and linked for the gate and left
-// open for the next exec. Any error prints
+// open for the next exec. --exe: the program's absolute path, which the gate
+// gives as /proc/self/exe's target (the kernel's names this loader). Any error prints
 // "sysgate-exec: <what>: <why>" and exits 127. See docs/loader.md.
 //
 // Order: parse arguments -> read and validate the program's headers -> map it
@@ -40,14 +42,15 @@ namespace sysgate::loader {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--gate OPTIONS] [--hooks-fd H] -- ARGV0 "
-    "[ARGS...]";
+    "usage: sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--exe PATH] [--gate OPTIONS] [--hooks-fd H] -- "
+    "ARGV0 [ARGS...]";
 
 struct Options {
   int fd = -1;
   int interp_fd = -1;
   int hooks_fd = -1;
   const char* execfn = nullptr;
+  const char* exe = nullptr;
   const char* gate = nullptr;
   uint64_t argc = 0;  // the target's
   char** argv = nullptr;
@@ -77,7 +80,7 @@ bool parse_fd(const char* s, int* out) {
 Options parse_options(uint64_t argc, char** argv) {
   Options o;
   bool seen_fd = false, seen_interp = false, seen_execfn = false, seen_gate = false, seen_hooks = false;
-  bool seen_dashes = false;
+  bool seen_exe = false, seen_dashes = false;
   uint64_t i = 1;
   while (i < argc) {
     const char* a = argv[i++];
@@ -87,13 +90,15 @@ Options parse_options(uint64_t argc, char** argv) {
     }
     const bool is_fd = equal(a, "--fd"), is_interp = equal(a, "--interp-fd");
     const bool is_execfn = equal(a, "--execfn"), is_gate = equal(a, "--gate"), is_hooks = equal(a, "--hooks-fd");
-    if (!is_fd && !is_interp && !is_execfn && !is_gate && !is_hooks) die("arguments", "unknown option", a);
+    const bool is_exe = equal(a, "--exe");
+    if (!is_fd && !is_interp && !is_execfn && !is_gate && !is_hooks && !is_exe) die("arguments", "unknown option", a);
     if (i >= argc) die("arguments", "option needs a value", a);
     const char* value = argv[i++];
     bool& seen = is_fd       ? seen_fd
                  : is_interp ? seen_interp
                  : is_execfn ? seen_execfn
                  : is_hooks  ? seen_hooks
+                 : is_exe    ? seen_exe
                              : seen_gate;
     if (seen) die("arguments", "option given twice", a);
     seen = true;
@@ -103,6 +108,8 @@ Options parse_options(uint64_t argc, char** argv) {
       }
     } else if (is_execfn) {
       o.execfn = value;
+    } else if (is_exe) {
+      o.exe = value;
     } else {
       o.gate = value;
     }
@@ -185,6 +192,11 @@ void sysgate_loader_main(uint64_t* sp) {
     gate_copy = static_cast<char*>(__builtin_alloca(strlen(o.gate) + 1));
     memcpy(gate_copy, o.gate, strlen(o.gate) + 1);
   }
+  char* exe_copy = nullptr;
+  if (o.exe != nullptr) {
+    exe_copy = static_cast<char*>(__builtin_alloca(strlen(o.exe) + 1));
+    memcpy(exe_copy, o.exe, strlen(o.exe) + 1);
+  }
   hide_loader_arguments(argv, argc, o.argv, o.argc);
 
   StackSpec spec;
@@ -231,6 +243,7 @@ void sysgate_loader_main(uint64_t* sp) {
   info.loader_start = reinterpret_cast<uint64_t>(__executable_start);
   info.loader_end = reinterpret_cast<uint64_t>(_end);
   info.hooks_init = hooks_init;
+  info.exe_path = exe_copy;
   sysgate_gate_arm(&info);
 
   // After arming: a filter that traps prctl now reaches the gate, not a kill.

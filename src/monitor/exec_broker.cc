@@ -113,6 +113,18 @@ BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notificati
     (void)listener.respond_error(n.id, file.valid() ? EACCES : errno);
     return answered();
   }
+  // The gate passes a buffer in the sixth argument (which exec does not read)
+  // for the file's real path: the next image's /proc/self/exe (src/gate/exe_link.h).
+  // Only the notifying process's own memory is written: its /proc/PID/mem is
+  // opened first, and used only if the notification is still pending after
+  // that (else the pid could name a successor by now).
+  if (a[5] != 0 && !real.empty() && real.size() < PATH_MAX) {
+    UniqueFd mem(open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_WRONLY | O_CLOEXEC));
+    Result<bool> pending = listener.id_valid(n.id);
+    if (mem.valid() && pending && *pending) {
+      (void)pwrite(mem.get(), real.c_str(), real.size() + 1, static_cast<off_t>(a[5]));
+    }
+  }
   if (listener.add_fd_and_respond(n.id, file.get(), /*cloexec=*/false)) images.set(pid, real);
   return answered();
 }

@@ -21,7 +21,9 @@ namespace sysgate::monitor {
 // was returned. kRefused: the file rules do not grant x on it (report `hint`).
 // An exec of the process's own exe link ("/proc/self/exe", ...) runs the image
 // `images` says the process runs (process_images.h); a successful exec records
-// the new image there.
+// the new image there, and, when the sixth argument is non-zero, writes the
+// file's real path (NUL-terminated, < PATH_MAX) to that address in the
+// process -- the gate's buffer for the next loader's --exe.
 BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const ResolvedFiles& files,
                           ProcessImages& images);
 

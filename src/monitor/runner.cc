@@ -318,8 +318,15 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
        {SYS_sigaltstack, policy::Condition::always(), Action::allow(), origin},
        {SYS_gettid, policy::Condition::always(), Action::allow(), origin},
        {SYS_getpid, policy::Condition::always(), Action::allow(), origin}});
-  std::vector<std::string> argv = {"sysgate-exec", "--fd", std::to_string(target_fd.get()), "--execfn",
-                                   *executable,    "--gate", gate};
+  std::vector<std::string> argv = {"sysgate-exec", "--fd", std::to_string(target_fd.get()), "--execfn", *executable};
+  // The program's real path, for readlink("/proc/self/exe") (src/gate/exe_link.h).
+  std::string exe_real;
+  if (char* real = realpath(executable->c_str(), nullptr); real != nullptr) {
+    exe_real = real;
+    free(real);
+    argv.insert(argv.end(), {"--exe", exe_real});
+  }
+  argv.insert(argv.end(), {"--gate", gate});
   if (hooks_fd.valid()) argv.insert(argv.end(), {"--hooks-fd", std::to_string(hooks_fd.get())});
   argv.push_back("--");
   argv.insert(argv.end(), options.command.begin(), options.command.end());
@@ -368,10 +375,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
 
   // 5. Serve notifications until the command exits.
   Monitor monitor(policy, *files, options, child->listener, child->pid);
-  if (char* real = realpath(executable->c_str(), nullptr); real != nullptr) {
-    monitor.images().set(child->pid, real);
-    free(real);
-  }
+  if (!exe_real.empty()) monitor.images().set(child->pid, exe_real);
   target_fd.reset();  // the child has its copy
   // Records come ring by ring; TimeOrder hands them on in the order they were
   // written (by their TSC stamps), a couple of polls late.

@@ -111,6 +111,29 @@ TEST(Run, ExecOfProcSelfExeRunsTheProgramAgain) {
   }
 }
 
+// readlink("/proc/self/exe") names the program, not the loader, after every
+// exec (clang finds its headers, node its execPath, Go its os.Executable so).
+TEST(Run, ProcSelfExeNamesTheProgram) {
+  std::vector<std::vector<std::string>> commands = {
+      {"/bin/sh", "-c",
+       "readlink /proc/self/exe; exec /usr/bin/python3 -c 'import os; print(os.readlink(\"/proc/self/exe\"), "
+       "os.readlink(\"/proc/%d/exe\" % os.getpid()))'"}};
+  if (access("/usr/bin/node", X_OK) == 0) commands.push_back({"/usr/bin/node", "-e", "console.log(process.execPath)"});
+  for (const std::vector<std::string>& cmd : commands) {
+    Output native = run(cmd);
+    ASSERT_EQ(native.status, 0) << native.err;
+    for (const char* mode : {"run", "trace"}) {
+      std::vector<std::string> argv = {kSysgate, mode, "--profile", "all"};
+      if (std::string(mode) == "trace") argv.insert(argv.end(), {"-o", "/dev/null"});
+      argv.push_back("--");
+      argv.insert(argv.end(), cmd.begin(), cmd.end());
+      Output r = run(argv);
+      EXPECT_EQ(r.status, 0) << mode << ": " << r.err;
+      EXPECT_EQ(r.out, native.out) << mode << ": " << r.err;
+    }
+  }
+}
+
 TEST(Run, JsonReports) {
   Output o = sysgate({"run", "--json", "--profile", "stdio", "--", "/bin/cat", "/etc/hostname"});
   ASSERT_NE(o.status, 0);

@@ -149,7 +149,7 @@ TEST(RedirectFilter, AgreesWithTheCompilersGateMode) {
 namespace sysgate::monitor {
 namespace {
 
-// `sysgate run`'s variant traps exactly exec and the signal calls outside the
+// `sysgate run`'s variant traps exactly exec, the signal calls and readlink(at) outside the
 // range; everything else is ALLOW on a path the kernel's verdict cache can take.
 TEST(RedirectFilter, SignalExecVariantTrapsOnlyItsCalls) {
   const uint64_t begin = 0x100000001000ull, end = 0x100000004000ull;
@@ -158,8 +158,8 @@ TEST(RedirectFilter, SignalExecVariantTrapsOnlyItsCalls) {
   bpf::Program redirect;
   for (const sock_filter& f : raw) redirect.instructions.push_back(f);
   ASSERT_TRUE(bpf::validate(redirect).ok());
-  const std::set<int> trapped = {SYS_execve,         SYS_execveat,    SYS_rt_sigaction,
-                                 SYS_rt_sigprocmask, SYS_sigaltstack, SYS_arch_prctl};
+  const std::set<int> trapped = {SYS_execve,      SYS_execveat,    SYS_rt_sigaction, SYS_rt_sigprocmask,
+                                 SYS_sigaltstack, SYS_arch_prctl,  SYS_readlink,     SYS_readlinkat};
   for (int nr = 0; nr < 470; ++nr) {
     for (uint64_t ip : std::initializer_list<uint64_t>{begin, end - 1, end, begin - 1, 0x555555554000ull}) {
       bpf::SeccompData d;

@@ -1,0 +1,21 @@
+// readlink("/proc/self/exe") under the loader: the kernel's link names
+// sysgate-exec, the program expects itself (clang finds its headers, node its
+// execPath, Go's os.Executable its binary that way). With GateProcess::exe_path
+// known (the loader's --exe), readlink and readlinkat of "/proc/self/exe",
+// "/proc/thread-self/exe" or "/proc/<own pid>/exe" are answered with it, as
+// the kernel answers: the path's bytes, cut to bufsiz, no NUL, the count
+// returned. Every other readlink is the kernel's.
+//
+//   long ret;
+//   if (emulate_exe_link(t, call, &ret)) return ret;   // in dispatch
+//
+// Inside the SIGSYS handler only (probes the program's memory).
+#pragma once
+
+#include "gate/call.h"
+
+namespace sysgate::gate {
+
+bool emulate_exe_link(const GateThread* t, Call& call, long* ret);
+
+}  // namespace sysgate::gate
