@@ -4,6 +4,7 @@
 #include <asm/unistd.h>
 
 #include "gate/app_memory.h"
+#include "gate/exec_args_payload.h"
 #include "gate/gate.h"
 #include "gate/struct_payloads.h"
 #include "gate/syscall_classes.h"
@@ -18,7 +19,31 @@ struct PlannedPayload {
   uint8_t arg;
   uint8_t kind;
   uint16_t flags;
+  uint64_t value;  // kPayloadArrayCount: the count
 };
+
+// An exec's argv and envp (exec_args_payload.h), in its enter record only.
+bool plan_exec_arrays(long nr, int i, uint16_t kind, const uint64_t args[6], const TraceRegion& region,
+                      PlannedPayload* out) {
+  if (kind != trace::kRecordSyscallEnter) return false;
+  const int argv_index = nr == __NR_execveat ? 2 : nr == __NR_execve ? 1 : -1;
+  if (argv_index < 0 || (i != argv_index && i != argv_index + 1) || args[i] == 0) return false;
+  out->addr = args[i];
+  out->arg = static_cast<uint8_t>(i);
+  out->flags = 0;
+  out->value = 0;
+  if (i == argv_index) {
+    out->kind = trace::kPayloadStringArray;
+    out->length = argv_payload_size(args[i], region.max_data, &out->flags);
+    return true;
+  }
+  const int64_t n = pointer_array_count(args[i]);
+  if (n < 0) return false;
+  out->kind = trace::kPayloadArrayCount;
+  out->length = 8;
+  out->value = static_cast<uint64_t>(n);
+  return true;
+}
 
 // Errors the kernel returns only after it copied the call's path and string
 // arguments in (they come from looking the path up, or from the xattr value).
@@ -58,6 +83,7 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
                   PlannedPayload* out, uint16_t* record_flags) {
   const uint64_t p = args[i];
   if (p == 0) return false;
+  if (plan_exec_arrays(nr, i, kind, args, region, out)) return true;
   const bool after_call = kind == trace::kRecordSyscall;
   uint32_t payload_kind = arg_payload_kind(nr, i);
   if (payload_kind == 0) {
@@ -76,6 +102,7 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
     out->kind = st.kind;
     out->flags = 0;
     out->length = st.bytes;
+    out->value = 0;
     return true;
   }
   out->addr = p;
@@ -201,7 +228,9 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   uint32_t count = 0;
   uint32_t bytes = sizeof(trace::RecordHeader);
   const bool is_call = kind == trace::kRecordSyscall || kind == trace::kRecordSyscallEnter || kind == trace::kRecordExit;
-  if ((g_gate.flags & kGateNoPayloads) == 0 && is_call && (has_arg_payloads(nr) || has_struct_payloads(nr))) {
+  const bool exec_enter = kind == trace::kRecordSyscallEnter && (nr == __NR_execve || nr == __NR_execveat);
+  if ((g_gate.flags & kGateNoPayloads) == 0 && is_call &&
+      (has_arg_payloads(nr) || has_struct_payloads(nr) || exec_enter)) {
     for (int i = 0; i < 6; ++i) {
       if (plan_payload(nr, i, kind, args, ret, region, &payloads[count], &flags)) {
         bytes += sizeof(trace::PayloadHeader) + trace::align_record(payloads[count].length);
@@ -233,7 +262,13 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     ph->flags = payloads[i].flags;
     ph->addr = payloads[i].addr;
     cursor += sizeof(trace::PayloadHeader);
-    copy_bytes(cursor, reinterpret_cast<const void*>(payloads[i].addr), payloads[i].length);
+    if (payloads[i].kind == trace::kPayloadStringArray) {
+      argv_payload_copy(payloads[i].addr, region.max_data, cursor, payloads[i].length);
+    } else if (payloads[i].kind == trace::kPayloadArrayCount) {
+      copy_bytes(cursor, &payloads[i].value, 8);
+    } else {
+      copy_bytes(cursor, reinterpret_cast<const void*>(payloads[i].addr), payloads[i].length);
+    }
     const uint32_t padded = trace::align_record(payloads[i].length);
     zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
     cursor += padded;

@@ -49,10 +49,19 @@ Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits&
     std::memcpy(&ph, bytes.data() + at, sizeof ph);
     at += sizeof ph;
     if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
-    if (ph.kind < kPayloadPath || ph.kind > kPayloadStructOut) return corrupt("payload kind " + std::to_string(ph.kind));
-    const uint32_t limit = ph.kind == kPayloadPath                                          ? limits.max_path
-                           : ph.kind == kPayloadStructIn || ph.kind == kPayloadStructOut ? kMaxStructBytes
-                                                                                           : limits.max_data;
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadArrayCount) return corrupt("payload kind " + std::to_string(ph.kind));
+    uint32_t limit = limits.max_data;
+    switch (ph.kind) {
+      case kPayloadPath: limit = limits.max_path; break;
+      case kPayloadStructIn:
+      case kPayloadStructOut: limit = kMaxStructBytes; break;
+      case kPayloadStringArray: limit = kMaxPathBytes; break;
+      case kPayloadArrayCount:
+        if (ph.length != 8) return corrupt("array count of " + std::to_string(ph.length) + " bytes");
+        limit = 8;
+        break;
+      default: break;
+    }
     if (ph.length > limit) return corrupt("payload of " + std::to_string(ph.length) + " bytes");
     const size_t padded = align_record(ph.length);
     if (h.size - at < padded) return corrupt("payload past the end");

@@ -194,6 +194,9 @@ enum PayloadKind : uint8_t {
                           // address), whole, up to kMaxStructBytes
   kPayloadStructOut = 6,  // a struct the kernel wrote (stat's buf, pipe's fds), whole,
                           // only after a successful call
+  kPayloadStringArray = 7,  // an exec's argv: per string a flag byte (1: cut), its bytes,
+                            // a NUL; at most kMaxPathBytes in all
+  kPayloadArrayCount = 8,   // an exec's envp: 8 bytes, its number of entries
 };
 inline constexpr uint32_t kMaxStructBytes = 512;
 

@@ -215,11 +215,43 @@ std::string format_sigset(uint64_t set) {
   return out + "]";
 }
 
+namespace {
+
+// An exec's argv (kPayloadStringArray): ["ls", "-l"], with "..." after a string
+// or the array the gate cut short.
+std::optional<std::string> argv_text(const Payload& p) {
+  std::string out = "[";
+  size_t at = 0;
+  bool first = true;
+  while (at < p.bytes.size()) {
+    const bool cut = p.bytes[at] != 0;
+    const size_t end = p.bytes.find('\0', at + 1);
+    if (end == std::string::npos) return std::nullopt;
+    if (!first) out += ", ";
+    out += syscalls::quote_string(std::string_view(p.bytes).substr(at + 1, end - at - 1), cut);
+    first = false;
+    at = end + 1;
+    if (at < p.bytes.size() && p.bytes[at] == 0 && p.bytes.find_first_not_of('\0', at) == std::string::npos) break;
+  }
+  if (p.truncated) out += first ? "..." : ", ...";
+  return out + "]";
+}
+
+std::optional<std::string> exec_array_text(const Payload& p) {
+  if (p.kind == kPayloadStringArray) return argv_text(p);
+  if (p.kind != kPayloadArrayCount || p.bytes.size() != 8) return std::nullopt;
+  uint64_t count = 0;
+  std::memcpy(&count, p.bytes.data(), 8);
+  return hex(p.addr) + " /* " + std::to_string(count) + (count == 1 ? " var */" : " vars */");
+}
+
+}  // namespace
+
 std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr) {
   const Payload* p = record.payload(index);
-  if (p == nullptr || p->addr != addr || (p->kind != kPayloadStructIn && p->kind != kPayloadStructOut)) {
-    return std::nullopt;
-  }
+  if (p == nullptr || p->addr != addr) return std::nullopt;
+  if (p->kind == kPayloadStringArray || p->kind == kPayloadArrayCount) return exec_array_text(*p);
+  if (p->kind != kPayloadStructIn && p->kind != kPayloadStructOut) return std::nullopt;
   const syscalls::SyscallInfo* info = syscalls::by_number(record.nr);
   if (info == nullptr) return std::nullopt;
   const std::string_view name = info->name;

@@ -359,6 +359,33 @@ TEST(Trace, ThreadsLinesAreInTimeOrder) {
   EXPECT_EQ(order, t.run.out) << t.trace;
 }
 
+// Every exec after the first shows its argv and environment size as strace
+// does (addresses and pids masked).
+TEST(Trace, ExecArgumentsAgreeWithStrace) {
+  const std::vector<std::string> cmd = {"/bin/sh", "-c",
+                                        "env -i A=1 B=2 /bin/echo one 'two words' "
+                                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+  Straced native = strace(cmd, true);
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
+  Traced t = trace(cmd);
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  auto execs = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream stream(text);
+    for (std::string line; std::getline(stream, line);) {
+      line = std::regex_replace(line, std::regex(R"(^(\[pid +\d+\] |\d+ +))"), "");
+      if (line.rfind("execve(", 0) != 0 || line.rfind("execve(\"/bin/sh\"", 0) == 0) continue;
+      line = std::regex_replace(line, std::regex(" <unfinished \\.\\.\\.>$"), ") = 0");
+      line = std::regex_replace(line, std::regex(" +="), " =");
+      out.push_back(std::regex_replace(line, std::regex("0x[0-9a-f]+"), "0xADDR"));
+    }
+    return out;
+  };
+  const std::vector<std::string> expected = execs(native.trace);
+  ASSERT_EQ(expected.size(), 2u) << native.trace;
+  EXPECT_EQ(execs(t.trace), expected) << t.trace;
+}
+
 // --rewrite-stats: every call the trace shows went through either a rewritten
 // site or the trap, and with --no-rewrite all of them trapped.
 TEST(Trace, RewriteStatsAccountForEveryCall) {

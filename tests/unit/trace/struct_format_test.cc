@@ -136,6 +136,31 @@ TEST(StructFormat, SocketAddresses) {
   EXPECT_EQ(decode("bind", 1, netlink, 0, kPayloadStructIn), std::nullopt);  // not decoded: the address
 }
 
+TEST(StructFormat, ExecArgvAndEnvironmentSize) {
+  auto argv = [](std::string bytes, bool truncated) {
+    Record r;
+    r.kind = kRecordSyscallEnter;
+    r.nr = syscalls::by_name("execve")->nr;
+    r.args[1] = kAddr;
+    r.payloads.push_back(
+        Payload{.arg = 1, .kind = kPayloadStringArray, .truncated = truncated, .addr = kAddr, .bytes = std::move(bytes)});
+    return struct_arg_text(r, 1, kAddr);
+  };
+  EXPECT_EQ(argv(std::string("\0ls\0\0-l\0", 8), false), "[\"ls\", \"-l\"]");
+  EXPECT_EQ(argv(std::string("\0env\0\1aaaa\0", 11), true), "[\"env\", \"aaaa\"..., ...]");  // cut string, cut array
+  EXPECT_EQ(argv("", false), "[]");
+  EXPECT_EQ(argv(std::string("\0unterminated", 13), false), std::nullopt);
+  Record e;
+  e.nr = syscalls::by_name("execveat")->nr;
+  e.args[3] = kAddr;
+  std::string count(8, '\0');
+  count[0] = 37;
+  e.payloads.push_back(Payload{.arg = 3, .kind = kPayloadArrayCount, .truncated = false, .addr = kAddr, .bytes = count});
+  EXPECT_EQ(struct_arg_text(e, 3, kAddr), "0x7ffc1000 /* 37 vars */");
+  e.payloads[0].bytes[0] = 1;
+  EXPECT_EQ(struct_arg_text(e, 3, kAddr), "0x7ffc1000 /* 1 var */");
+}
+
 TEST(StructFormat, OnlyTheArgumentsAddressAndKind) {
   std::string fds(8, '\0');
   Record r;
