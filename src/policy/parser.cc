@@ -109,7 +109,8 @@ Result<void> parse_files(PolicyBuilder& builder, const toml::table& files, std::
       rule.rights = right;
       rule.origin = {origin_source, where_of(*node, source)};
       for (const std::string& e : except) {
-        if (e.size() > path.size() && e.compare(0, path.size(), path) == 0 &&
+        // (An empty path is refused by the builder, "must be absolute"; it has no back().)
+        if (!path.empty() && e.size() > path.size() && e.compare(0, path.size(), path) == 0 &&
             (path.back() == '/' || e[path.size()] == '/')) {
           rule.except.push_back(e);
         }

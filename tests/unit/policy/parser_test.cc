@@ -97,6 +97,8 @@ const Bad kBad[] = {
     {"unknown files key", "[files]\nraed = [\"/usr\"]", "unknown key \"raed\" in [files]", 2, 8},
     {"relative file path", "[files]\nread = [\"usr\"]", "must be absolute", 2, 9},
     {"empty file path", "[files]\nread = [\"\"]", "must be absolute", 2, 9},
+    // Found by the fuzzer: an except list made the parser look at the empty path's last byte.
+    {"empty file path with excepts", "[files]\nread = [\"\"]\nexcept = [\"/usr/x\"]", "must be absolute", 2, 9},
     {"bad placeholder", "[files]\nread = [\"$CWDX\"]", "must be absolute", 2, 9},
     {"relative except", "[files]\nexcept = [\"etc\"]", "must be absolute", 2, 11},
     {"rule not array of tables", "rule = 1", "write rules as [[rule]] tables", 1, 8},
