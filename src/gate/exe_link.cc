@@ -4,6 +4,7 @@
 #include <asm/unistd.h>
 
 #include "gate/app_memory.h"
+#include "gate/raw_syscall.h"
 #include "gate/util.h"
 #include "trace/ring_format.h"
 
@@ -64,6 +65,12 @@ bool emulate_exe_link(const GateThread* t, Call& call, long* ret) {
   // A buffer under 8 bytes cannot be probed without writing past it (app_memory.h):
   // the kernel answers those (with the loader's path, cut short).
   if (size < 8) return false;
+  // The policy still decides: the call is made, and only a success is rewritten.
+  const long real = raw_syscall(call.nr, call.args[0], call.args[1], call.args[2], call.args[3], 0, 0);
+  if (real < 0) {
+    *ret = real;
+    return true;
+  }
   call.record_flags |= trace::kRecordEmulated;
   uint64_t n = string_length(g_gate.exe_path);
   if (n > static_cast<uint64_t>(size)) n = static_cast<uint64_t>(size);
