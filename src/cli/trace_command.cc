@@ -85,6 +85,13 @@ class TracePrinter {
 
   const trace::RewriteCounts& rewrite_counts() const { return counts_; }
 
+  // The command's own process died of a signal (its other processes' deaths
+  // are not known here): "+++ killed by SIGSYS +++", as strace ends.
+  void killed(int pid, int signal, bool core_dumped) {
+    if (flags_.summary || flags_.json) return;
+    line(trace::format_killed(pid, signal, core_dumped, options_));
+  }
+
   // Execs whose process ended without another record: the exec happened.
   void finish() {
     for (const auto& [pid, enter] : pending_exec_) emit(trace::exec_result(enter));
@@ -189,6 +196,7 @@ int trace_command(const TraceFlags& flags) {
   options.on_note = [&](const std::string& line) { std::cerr << "sysgate: note: " << line << "\n"; };
   Result<monitor::RunResult> result = monitor::run_confined(*policy, options);
   printer.finish();
+  if (result && result->killed_by != 0) printer.killed(result->pid, result->killed_by, result->core_dumped);
   if (out != stderr) std::fclose(out);
   if (flags.rewrite_stats) std::cerr << "sysgate trace: " << printer.rewrite_counts().render() << "\n";
   if (!result) return report_error(result.error());

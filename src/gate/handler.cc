@@ -188,7 +188,8 @@ extern "C" uint64_t sysgate_gate_sigsys_relocate(uint64_t frame, arch::KernelUco
 
 extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
   if (info->si_code != arch::kSysSeccomp) {
-    die("SIGSYS not sent by seccomp (SIGSYS belongs to the gate); si_code", info->si_code);
+    deliver_foreign_sigsys(info, uc);  // kill(pid, SIGSYS) and the like: the program's to handle
+    return;
   }
   if (info->arch != arch::kAuditArchX86_64) die("trapped syscall of a foreign architecture; arch", info->arch);
   GateThread* t = thread_from_context(uc);

@@ -311,6 +311,38 @@ long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call) 
   return forward(uc, call.nr, args);
 }
 
+void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
+  // Traced like any delivery (strace shows it whatever the action).
+  if (GateThread* t = thread_from_gs(); t != nullptr && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
+    uint64_t words[6];
+    copy_bytes(words, info, sizeof words);
+    trace_syscall(t, trace::kRecordSignal, 0, SIGSYS, words, 0);
+  }
+  lock_app_sigsys();
+  KernelSigaction action = g_gate.app_sigsys;
+  if ((action.flags & SA_RESETHAND) != 0 && action.handler > kSigIgn) g_gate.app_sigsys.handler = kSigDfl;
+  unlock_app_sigsys();
+  if (action.handler == kSigIgn) return;
+  if (action.handler == kSigDfl) {
+    // The kernel's default for SIGSYS: end the process with a core. Made real
+    // only now, at the end; the raise is delivered as the frame's mask is restored.
+    KernelSigaction dfl = {};
+    raw_syscall(__NR_rt_sigaction, SIGSYS, addr(&dfl), 0, kSigsetBytes);
+    const long pid = raw_syscall(__NR_getpid);
+    raw_syscall(__NR_tgkill, static_cast<uint64_t>(pid), static_cast<uint64_t>(raw_syscall(__NR_gettid)), SIGSYS);
+    uc->uc_sigmask &= ~kSigsysBit;
+    return;
+  }
+  // The program's handler, with the mask it asked for (SIGSYS never blocked:
+  // its calls must still reach the gate). Its return comes back here.
+  uint64_t mask = (uc->uc_sigmask | action.mask) & ~kSigsysBit;
+  set_real_mask(mask);
+  using Handler = void (*)(int, void*, void*);
+  reinterpret_cast<Handler>(action.handler)(SIGSYS, info, uc);
+  mask = arch::kAllSignals;
+  set_real_mask(mask);
+}
+
 void strip_sigsys_from_installed_handlers() {
   for (int sig = 1; sig <= 64; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSYS) continue;

@@ -49,6 +49,13 @@ long emulate_sigaltstack(GateThread* t, const arch::KernelUcontext* uc, Call& ca
 // rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2.
 long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call);
 
+// A SIGSYS that no seccomp filter sent (kill, tgkill, sigqueue from the program
+// or another process): delivered as the program's virtual SIGSYS action says --
+// ignored, its handler called (with the program's mask plus the action's, on
+// the gate stack), or, for SIG_DFL, the default action made real and the
+// signal raised again, so the process ends by SIGSYS as it would natively.
+void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc);
+
 // At install: removes SIGSYS from the sa_mask of every handler already
 // installed (remembering which had it). Not for use in the handler.
 void strip_sigsys_from_installed_handlers();

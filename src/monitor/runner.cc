@@ -416,8 +416,14 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   RunResult result;
   result.exit_status = exit_status_of(info);
   result.violations = monitor.violations();
+  result.pid = child->pid;
+  if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) {
+    result.killed_by = info.si_status;
+    result.core_dumped = info.si_code == CLD_DUMPED;
+  }
   if (info.si_code != CLD_EXITED && info.si_status == SIGSYS) {
-    note("the command was killed by SIGSYS: a syscall matched a kill rule (or the x86-64 arch/x32 check)");
+    note("the command was killed by SIGSYS: a syscall matched a kill rule, failed the x86-64 arch/x32 check, "
+         "or SIGSYS was sent to it");
   }
   return result;
 }

@@ -57,6 +57,9 @@ struct RunOptions {
 struct RunResult {
   int exit_status = 0;  // the command's exit code, or 128+N when signal N killed it
   int violations = 0;
+  int pid = 0;             // the command's process
+  int killed_by = 0;       // the signal that killed it, 0 if it exited
+  bool core_dumped = false;
 };
 
 Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& options);

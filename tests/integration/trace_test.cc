@@ -386,6 +386,38 @@ TEST(Trace, ExecArgumentsAgreeWithStrace) {
   EXPECT_EQ(execs(t.trace), expected) << t.trace;
 }
 
+// A SIGSYS that no filter sent belongs to the program: its handler runs, SIG_IGN
+// ignores it, SIG_DFL kills the process, as natively; the trace shows each
+// delivery and the death as strace does.
+TEST(TracePrograms, SigsysSentByKillIsTheProgramsToHandle) {
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import os, signal\n"
+                                        "signal.signal(signal.SIGSYS, lambda s, f: print('handled', flush=True))\n"
+                                        "os.kill(os.getpid(), signal.SIGSYS)\n"
+                                        "signal.signal(signal.SIGSYS, signal.SIG_IGN)\n"
+                                        "os.kill(os.getpid(), signal.SIGSYS)\n"
+                                        "print('ignored', flush=True)\n"
+                                        "signal.signal(signal.SIGSYS, signal.SIG_DFL)\n"
+                                        "os.kill(os.getpid(), signal.SIGSYS)\n"
+                                        "print('not reached', flush=True)\n"};
+  Output native = run(cmd);
+  ASSERT_EQ(native.out, "handled\nignored\n") << native.err;
+  std::vector<std::string> confined = {kSysgate, "run", "--profile", "all", "--"};
+  confined.insert(confined.end(), cmd.begin(), cmd.end());
+  Output r = run(confined);
+  EXPECT_EQ(r.out, native.out) << r.err;
+  EXPECT_EQ(r.status, native.status) << r.err;
+  Traced t = trace(cmd);
+  EXPECT_EQ(t.run.out, native.out) << t.run.err;
+  EXPECT_EQ(t.run.status, native.status) << t.run.err;
+  size_t deliveries = 0;
+  for (size_t at = 0; (at = t.trace.find("--- SIGSYS {si_signo=SIGSYS, si_code=SI_USER", at)) != std::string::npos; ++at) {
+    ++deliveries;
+  }
+  EXPECT_EQ(deliveries, 3u) << t.trace;
+  EXPECT_NE(t.trace.find("+++ killed by SIGSYS"), std::string::npos) << t.trace;
+}
+
 // --rewrite-stats: every call the trace shows went through either a rewritten
 // site or the trap, and with --no-rewrite all of them trapped.
 TEST(Trace, RewriteStatsAccountForEveryCall) {

@@ -238,12 +238,29 @@ TEST(GateTrapPath, WorksWithoutTracing) {
   EXPECT_TRUE(run.records.empty());
 }
 
-TEST(GateTrapPath, SigsysFromAnotherSourceIsARawDie) {
-  TracedRun run = run_traced([] {
+volatile int g_sigsys_handled = 0;
+
+// A SIGSYS that no filter sent is the program's: its handler runs, SIG_IGN
+// ignores it, SIG_DFL kills the process by SIGSYS (the gate's own SIGSYS
+// handler stays installed throughout; the program's action is virtual).
+TEST(GateTrapPath, SigsysFromAnotherSourceTakesTheProgramsAction) {
+  TracedRun handled = run_traced([] {
+    struct sigaction sa = {};
+    sa.sa_handler = [](int) { g_sigsys_handled = 1; };
+    CHILD_CHECK(sigaction(SIGSYS, &sa, nullptr) == 0);
+    CHILD_CHECK(kill(getpid(), SIGSYS) == 0);
+    CHILD_CHECK(g_sigsys_handled == 1);
+    signal(SIGSYS, SIG_IGN);
+    CHILD_CHECK(kill(getpid(), SIGSYS) == 0);
+    CHILD_CHECK(getppid() > 0);  // traps still reach the gate
+    return 0;
+  });
+  EXPECT_EQ(exit_code(handled.status), 0);
+  TracedRun killed = run_traced([] {
     kill(getpid(), SIGSYS);
     return 0;
   });
-  EXPECT_EQ(exit_code(run.status), 159);
+  EXPECT_EQ(exit_code(killed.status), 1000 + SIGSYS);
 }
 
 TEST(GateTrapPath, Clone3IsRefusedWithEnosys) {
