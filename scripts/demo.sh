@@ -20,7 +20,9 @@ step "$sysgate" run -- sh -c 'ls /usr | head -n 3; /usr/bin/python3 -c "import s
 step "$sysgate" run -- cat /etc/shadow
 step "$sysgate" run --json --profile stdio -- /bin/cat /etc/hostname
 step "$sysgate" trace -e trace=%file,write -- /bin/sh -c 'echo traced > /dev/null; exec /bin/true'
+step "$sysgate" trace -f -e trace=pipe2,wait4,uname,execve -- /bin/bash -c 'uname -n | cat > /dev/null; true'
 step "$sysgate" trace -c -- /bin/ls /usr
+step "$sysgate" trace --rewrite-stats -o /dev/null -- /usr/bin/find /usr/include -name '*.h'
 step "$sysgate" check --profile default
 step "$sysgate" explain --profile default socket AF_INET SOCK_STREAM 0
 exit 0
