@@ -9,6 +9,7 @@
 #include "gate/hooks.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite_decoder.h"
+#include "gate/signals.h"
 #include "gate/syscall_classes.h"
 #include "gate/trace_emit.h"
 #include "gate/util.h"
@@ -53,8 +54,10 @@ struct Slot {  // in a block's data pages; layout shared with trampoline.S
   uint64_t site;   // the patched instruction
   uint64_t flag;   // stcheck: the byte the entry compares with 0 (__libc_single_threaded)
   uint64_t taken;  // stcheck: where its je goes
-  uint64_t pad[2];
+  uint64_t emulated;  // 1: the gate emulates this call: always the C++ path (SLOT_EMULATED)
+  uint64_t pad;
 };
+static_assert(offsetof(Slot, emulated) == 48);  // SLOT_EMULATED in trampoline.S
 static_assert(sizeof(Slot) * kSlotsPerBlock == kBlockDataBytes);
 
 struct Block {
@@ -294,7 +297,6 @@ bool rewrite_number_allowed(long nr) {
     case __NR_exit:
     case __NR_exit_group:
     case __NR_rt_sigreturn:
-    case __NR_rt_sigaction:
     case __NR_rt_sigprocmask:
     case __NR_rt_sigpending:
     case __NR_sigaltstack:
@@ -401,6 +403,7 @@ void rewrite_after_trap(long nr, uint64_t rip) {
     const uint64_t index = block->used;
     Slot* slot = reinterpret_cast<Slot*>(block->code + kBlockCodeBytes) + index;
     slot->nr = static_cast<uint64_t>(nr);
+    slot->emulated = nr == __NR_rt_sigaction ? 1 : 0;
     slot->ret = rip;
     slot->site = site;
     if (shape == kShapeStcheck) {
@@ -491,6 +494,22 @@ struct TrampFrame {
 extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const TrampFrame* f, GateThread* t) {
   const long nr = static_cast<long>(f->slot->nr);
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+  if (f->slot->emulated != 0) {
+    // rt_sigaction (signals.h): its emulation takes locks the SIGSYS handler
+    // holds with every signal blocked; here too, around it.
+    uint64_t all = arch::kAllSignals;
+    uint64_t program_mask = 0;
+    raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&all), addr(&program_mask), 8);
+    Call call;
+    call.nr = nr;
+    for (int i = 0; i < 6; ++i) call.args[i] = args[i];
+    call.record_flags = 0;
+    call.recorded = false;
+    const long ret = emulate_rt_sigaction(t, call);
+    raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&program_mask), 0, 8);
+    trace_syscall(t, trace::kRecordSyscall, call.record_flags, nr, args, ret);
+    return ret;
+  }
   const long ret = (g_gate.flags & kGateHooks) != 0 ? hooked_call(nr, args)
                                                     : raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
   trace_syscall(t, trace::kRecordSyscall, 0, nr, args, ret);

@@ -526,11 +526,46 @@ TEST(GateRewriteLoader, FindThroughTheLoader) {
 
 TEST(GateRewrite, NumbersWithSpecialSemanticsAreNeverRewritten) {
   for (long nr : {SYS_clone, SYS_clone3, SYS_fork, SYS_vfork, SYS_execve, SYS_execveat, SYS_exit, SYS_exit_group,
-                  SYS_rt_sigreturn, SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_sigaltstack, SYS_arch_prctl}) {
+                  SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_sigaltstack, SYS_arch_prctl, SYS_readlink,
+                  SYS_readlinkat}) {
     EXPECT_FALSE(rewrite_number_allowed(nr)) << nr;
   }
   EXPECT_TRUE(rewrite_number_allowed(SYS_getppid));
   EXPECT_TRUE(rewrite_number_allowed(SYS_read));
+  EXPECT_TRUE(rewrite_number_allowed(SYS_rt_sigaction));  // emulated on the trampoline's C++ path
+}
+
+// rt_sigaction through a rewritten site is still the gate's emulation: the
+// program's SIGSYS action stays virtual (traps keep working), other actions
+// are installed with SIGSYS stripped from their masks and read back as set.
+TEST(GateRewrite, RewrittenRtSigactionIsStillEmulated) {
+  for (const bool trace : {false, true}) {
+    TracedRun run = run_traced(
+        [] {
+          struct sigaction mine = {};
+          mine.sa_handler = [](int) {};
+          sigaddset(&mine.sa_mask, SIGSYS);
+          for (int i = 0; i < 20; ++i) {
+            struct sigaction old = {};
+            CHILD_CHECK(sigaction(SIGSYS, &mine, &old) == 0);  // virtual: never installed
+            if (i > 0) CHILD_CHECK(old.sa_handler == mine.sa_handler);
+            CHILD_CHECK(sigaction(SIGUSR1, &mine, &old) == 0);
+            if (i > 0) CHILD_CHECK(old.sa_handler == mine.sa_handler && sigismember(&old.sa_mask, SIGSYS));
+            CHILD_CHECK(syscall(SYS_getppid) > 0);  // syscall(): always the trap path, SIGSYS still the gate's
+          }
+          CHILD_CHECK(tramp_calls() >= 19 * 2);  // the rt_sigaction site went onto a trampoline
+          return 0;
+        },
+        rewriting(trace));
+    EXPECT_EQ(exit_code(run.status), 0) << trace;
+    if (trace) {
+      size_t sigsys_emulated = 0;
+      for (const trace::Record* r : with_nr(run.records, SYS_rt_sigaction)) {
+        if (r->args[0] == SIGSYS && (r->flags & trace::kRecordEmulated) != 0) ++sigsys_emulated;
+      }
+      EXPECT_EQ(sigsys_emulated, 20u);  // every one, through the trap or the trampoline
+    }
+  }
 }
 
 }  // namespace

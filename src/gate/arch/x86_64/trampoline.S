@@ -26,9 +26,10 @@
  *      alternate stack (a program handler running there) -- the kernel's own
  *      rule for nested signals on an alternate stack;
  *   4. untraced: `call sysgate_gate_syscall_insn` with rax = nr and the
- *      program's argument registers as they are; traced: save the argument
- *      registers and call sysgate_tramp_traced (C++), which makes the call and
- *      writes the record;
+ *      program's argument registers as they are; traced, or a call the gate
+ *      emulates (rt_sigaction): save the argument registers and call
+ *      sysgate_tramp_traced (C++), which makes or emulates the call and writes
+ *      the record;
  *   5. rcx = return address, r11 = rflags (what `syscall` leaves), restore rflags
  *      and rsp, jmp *%rcx.
  * Signals are NOT blocked: a program handler may interrupt at any point and
@@ -47,6 +48,7 @@
 #define SLOT_RET 8
 #define SLOT_FLAG 32
 #define SLOT_TAKEN 40
+#define SLOT_EMULATED 48 /* the gate emulates the call: always the C++ path */
 #define SLOT_BYTES 64
 
 	.text
@@ -89,6 +91,8 @@ sysgate_tramp_entry:
 	incq %gs:GT_TRAMP_CALLS
 	pushq %r11
 	cmpb $0, sysgate_rewrite_traced(%rip)
+	jne .Ltramp_traced
+	cmpq $0, SLOT_EMULATED(%r11)
 	jne .Ltramp_traced
 	movq SLOT_NR(%r11), %rax
 	call sysgate_gate_syscall_insn
