@@ -8,10 +8,30 @@ namespace sysgate::trace {
 
 uint64_t TimeOrder::now() { return __rdtsc(); }
 
+namespace {
+
+// The heap keeps the oldest slot on top: "greater" is std::push_heap's "less".
+template <typename Slot>
+bool newer(const Slot& a, const Slot& b) {
+  return a.key != b.key ? a.key > b.key : a.arrival > b.arrival;
+}
+
+}  // namespace
+
 void TimeOrder::add(Record&& record) {
   if (record.tsc > newest_) newest_ = record.tsc;
   const uint64_t key = record.tsc != 0 ? record.tsc : newest_;
-  pending_.push_back(Entry{key, arrivals_++, std::move(record)});
+  size_t index;
+  if (!free_.empty()) {
+    index = free_.back();
+    free_.pop_back();
+    store_[index] = std::move(record);
+  } else {
+    index = store_.size();
+    store_.push_back(std::move(record));
+  }
+  heap_.push_back(Slot{key, arrivals_++, index});
+  std::push_heap(heap_.begin(), heap_.end(), newer<Slot>);
 }
 
 void TimeOrder::release(uint64_t now_tsc, int64_t now_ns, const Sink& sink) {
@@ -24,27 +44,14 @@ void TimeOrder::release(uint64_t now_tsc, int64_t now_ns, const Sink& sink) {
 void TimeOrder::flush(const Sink& sink) { emit_before(UINT64_MAX, sink); }
 
 void TimeOrder::emit_before(uint64_t limit, const Sink& sink) {
-  if (pending_.empty()) return;
-  // Sort small slots, not records; emit those before the limit; keep the rest
-  // in arrival order.
-  order_.clear();
-  for (size_t i = 0; i < pending_.size(); ++i) order_.push_back(Slot{pending_[i].key, pending_[i].arrival, i});
-  std::sort(order_.begin(), order_.end(), [](const Slot& a, const Slot& b) {
-    return a.key != b.key ? a.key < b.key : a.arrival < b.arrival;
-  });
-  size_t emitted = 0;
-  for (const Slot& slot : order_) {
-    if (limit != UINT64_MAX && slot.key >= limit) break;
-    sink(pending_[slot.index].record);
-    pending_[slot.index].arrival = UINT64_MAX;  // gone
-    ++emitted;
+  while (!heap_.empty() && (limit == UINT64_MAX || heap_.front().key < limit)) {
+    std::pop_heap(heap_.begin(), heap_.end(), newer<Slot>);
+    const size_t index = heap_.back().index;
+    heap_.pop_back();
+    sink(store_[index]);
+    store_[index] = Record();  // its payloads' memory goes now
+    free_.push_back(index);
   }
-  if (emitted == 0) return;
-  kept_.clear();
-  for (Entry& e : pending_) {
-    if (e.arrival != UINT64_MAX) kept_.push_back(std::move(e));
-  }
-  pending_.swap(kept_);
 }
 
 }  // namespace sysgate::trace

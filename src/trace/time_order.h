@@ -43,24 +43,22 @@ class TimeOrder {
   // the records stamped before the last poll that started margin_ns or more ago.
   void release(uint64_t now_tsc, int64_t now_ns, const Sink& sink);
   void flush(const Sink& sink);
-  size_t pending() const { return pending_.size(); }
+  size_t pending() const { return heap_.size(); }
 
  private:
   void emit_before(uint64_t limit, const Sink& sink);
 
-  struct Entry {
-    uint64_t key;
-    uint64_t arrival;
-    Record record;
-  };
-  std::vector<Entry> pending_;  // arrival order
+  // Records wait in a slab (their indices stay put) and are ordered by a
+  // min-heap of small slots: each record is pushed and popped once, whatever
+  // the number of polls.
   struct Slot {
     uint64_t key;
     uint64_t arrival;
-    size_t index;  // into pending_
+    size_t index;  // into store_
   };
-  std::vector<Slot> order_;      // scratch for emit_before
-  std::vector<Entry> kept_;      // scratch for emit_before
+  std::vector<Record> store_;
+  std::vector<size_t> free_;  // unused indices of store_
+  std::vector<Slot> heap_;    // std::push_heap/pop_heap, oldest on top
   uint64_t arrivals_ = 0;
   uint64_t newest_ = 0;
   struct Poll {
