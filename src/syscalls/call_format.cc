@@ -29,6 +29,9 @@ std::string hex_or_zero(uint64_t value) {  // strace's %#lx: 0 or 0x...
 std::string string_arg(uint64_t addr, size_t max_len, MemoryReader* reader) {
   if (addr == 0 || reader == nullptr) return constants::format_value(ArgType::kPtr, addr);
   bool truncated = false;
+  if (std::optional<std::string_view> held = reader->view_string(addr, max_len, &truncated)) {
+    return quote_string(*held, truncated);
+  }
   std::optional<std::string> text = reader->read_string(addr, max_len, &truncated);
   if (!text) return constants::format_value(ArgType::kPtr, addr);
   return quote_string(*text, truncated);

@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "syscalls/syscall_table.h"
 
@@ -27,6 +28,14 @@ class MemoryReader {
   virtual std::optional<std::string> read_string(uint64_t addr, size_t max_len, bool* truncated) = 0;
   // Reads exactly len bytes at addr; nullopt if unreadable.
   virtual std::optional<std::string> read_bytes(uint64_t addr, size_t len) = 0;
+  // read_string without a copy, for readers that already hold the bytes (a
+  // trace record's payloads); valid while the reader is. nullopt: use read_string.
+  virtual std::optional<std::string_view> view_string(uint64_t addr, size_t max_len, bool* truncated) {
+    (void)addr;
+    (void)max_len;
+    (void)truncated;
+    return std::nullopt;
+  }
 };
 
 struct FormatOptions {

@@ -78,6 +78,20 @@ Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits&
   return r;
 }
 
+std::optional<std::string_view> RecordMemory::view_string(uint64_t addr, size_t max_len, bool* truncated) {
+  for (const Payload& p : record_.payloads) {
+    if (p.addr != addr || (p.kind != kPayloadPath && p.kind != kPayloadString)) continue;
+    const std::string_view bytes = p.bytes;
+    if (bytes.size() > max_len) {
+      *truncated = true;
+      return bytes.substr(0, max_len);
+    }
+    *truncated = p.truncated;
+    return bytes;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> RecordMemory::read_string(uint64_t addr, size_t max_len, bool* truncated) {
   for (const Payload& p : record_.payloads) {
     if (p.addr != addr || (p.kind != kPayloadPath && p.kind != kPayloadString)) continue;

@@ -66,6 +66,7 @@ class RecordMemory final : public syscalls::MemoryReader {
  public:
   explicit RecordMemory(const Record& record) : record_(record) {}
   std::optional<std::string> read_string(uint64_t addr, size_t max_len, bool* truncated) override;
+  std::optional<std::string_view> view_string(uint64_t addr, size_t max_len, bool* truncated) override;
   std::optional<std::string> read_bytes(uint64_t addr, size_t len) override;
 
  private:

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <bit>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -58,9 +59,9 @@ std::string stat_text(const Bytes& b) {
     const char* name;
   } kTypes[] = {{0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"}, {0060000, "S_IFBLK"},
                 {0040000, "S_IFDIR"},  {0020000, "S_IFCHR"}, {0010000, "S_IFIFO"}};
-  std::string type;
+  std::string_view type;
   for (const auto& t : kTypes) {
-    if ((mode & 0170000) == t.type) type = std::string(t.name) + "|";
+    if ((mode & 0170000) == t.type) type = t.name;
   }
   // %#03o without printf: "0" then at least two octal digits.
   char perms[8];
@@ -78,7 +79,10 @@ std::string stat_text(const Bytes& b) {
   std::string out;
   out.reserve(64);
   out += "{st_mode=";
-  out += type;
+  if (!type.empty()) {
+    out += type;
+    out += '|';
+  }
   out.append(perms, static_cast<size_t>(n));
   const uint32_t kind = mode & 0170000;
   if (kind == 0020000 || kind == 0060000) {
@@ -87,9 +91,13 @@ std::string stat_text(const Bytes& b) {
     const uint64_t minor = (dev & 0xff) | ((dev >> 12) & ~uint64_t{0xff});
     out += ", st_rdev=makedev(" + hex(major) + ", " + hex(minor) + ")";
   } else {
-    out += ", st_size=" + std::to_string(b.at<int64_t>(48));
+    char size[24];
+    const auto [end, ec] = std::to_chars(size, size + sizeof size, b.at<int64_t>(48));
+    out += ", st_size=";
+    out.append(size, end);
   }
-  return out + ", ...}";
+  out += ", ...}";
+  return out;
 }
 
 std::string sigaction_flags(uint64_t flags) {
