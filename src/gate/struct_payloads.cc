@@ -9,6 +9,7 @@ namespace {
 
 // x86-64 sizes of the kernel's structures.
 constexpr uint32_t kStat = 144;        // struct stat
+constexpr uint32_t kStatx = 256;       // struct statx
 constexpr uint32_t kSigaction = 32;    // the kernel's struct sigaction (handler, flags, restorer, mask)
 constexpr uint32_t kSigset = 8;        // kernel_sigset_t
 constexpr uint32_t kRlimit = 16;       // struct rlimit64
@@ -28,7 +29,7 @@ bool set(StructPayload* out, uint32_t bytes, uint8_t kind) {
 
 bool has_struct_payloads(long nr) {
   switch (nr) {
-    case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat:
+    case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat: case __NR_statx:
     case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_getrlimit: case __NR_setrlimit:
     case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_nanosleep: case __NR_clock_nanosleep:
     case __NR_clock_gettime: case __NR_uname: case __NR_wait4: case __NR_connect: case __NR_bind:
@@ -48,6 +49,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) 
       return i == 1 && set(out, kStat, written);
     case __NR_newfstatat:
       return i == 2 && set(out, kStat, written);
+    case __NR_statx:
+      return i == 4 && set(out, kStatx, written);
     case __NR_rt_sigaction:
       if (args[3] != kSigset) return false;  // the kernel refuses other sizes before reading
       return (i == 1 && set(out, kSigaction, in)) || (i == 2 && set(out, kSigaction, written));

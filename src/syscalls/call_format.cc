@@ -93,6 +93,20 @@ std::optional<std::string> fcntl_arg(uint64_t cmd_value, uint64_t arg) {
   }
 }
 
+// statx's flags: the AT_STATX_SYNC_TYPE field by name first (strace prints
+// AT_STATX_SYNC_AS_STAT for 0), then the other AT_* bits.
+std::string statx_flags(uint64_t value) {
+  constexpr uint32_t kSyncType = 0x6000, kForceSync = 0x2000, kDontSync = 0x4000;
+  const uint32_t v = static_cast<uint32_t>(value);
+  const uint32_t sync = v & kSyncType;
+  std::string out = sync == 0 ? "AT_STATX_SYNC_AS_STAT" : sync == kForceSync ? "AT_STATX_FORCE_SYNC"
+                                : sync == kDontSync                         ? "AT_STATX_DONT_SYNC"
+                                                                            : "0x6000";
+  const uint32_t rest = v & ~kSyncType;
+  if (rest != 0) out += "|" + constants::format_value(ArgType::kAtFlags, rest);
+  return out;
+}
+
 // socket()'s protocol for the IP families, as strace names it (IPPROTO_IP for 0).
 std::optional<std::string> ip_protocol(uint64_t domain, uint64_t protocol) {
   constexpr int kAfInet = 2, kAfInet6 = 10;
@@ -130,6 +144,12 @@ std::string format_arg(const SyscallInfo& info, int index, const uint64_t args[6
       if (options.struct_arg && value != 0) {
         if (std::optional<std::string> text = options.struct_arg(index, value)) return std::move(*text);
       }
+      return constants::format_value(spec.type, value);
+    case ArgType::kAtFlags:
+      if (info.name == "statx") return statx_flags(value);
+      return constants::format_value(spec.type, value);
+    case ArgType::kUInt:
+      if (info.name == "statx" && index == 3) return format_statx_mask(value);
       return constants::format_value(spec.type, value);
     case ArgType::kInt:
       if (info.name == "socket" && index == 2) {
@@ -181,6 +201,30 @@ std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader,
     out += text;
   }
   return out + ")";
+}
+
+std::string format_statx_mask(uint64_t mask) {
+  static constexpr struct {
+    uint64_t bits;
+    const char* name;
+  } kNames[] = {{0xfff, "STATX_ALL"},         // strace's name for BASIC_STATS|BTIME
+                {0x7ff, "STATX_BASIC_STATS"}, {0x1, "STATX_TYPE"},      {0x2, "STATX_MODE"},
+                {0x4, "STATX_NLINK"},         {0x8, "STATX_UID"},       {0x10, "STATX_GID"},
+                {0x20, "STATX_ATIME"},        {0x40, "STATX_MTIME"},    {0x80, "STATX_CTIME"},
+                {0x100, "STATX_INO"},         {0x200, "STATX_SIZE"},    {0x400, "STATX_BLOCKS"},
+                {0x800, "STATX_BTIME"},       {0x1000, "STATX_MNT_ID"}, {0x2000, "STATX_DIOALIGN"},
+                {0x4000, "STATX_MNT_ID_UNIQUE"}, {0x8000, "STATX_SUBVOL"}, {0x10000, "STATX_WRITE_ATOMIC"},
+                {0x20000, "STATX_DIO_READ_ALIGN"}};
+  uint64_t left = static_cast<uint32_t>(mask);
+  if (left == 0) return "0";
+  std::string out;
+  for (const auto& n : kNames) {
+    if ((left & n.bits) != n.bits) continue;
+    out += (out.empty() ? "" : "|") + std::string(n.name);
+    left &= ~n.bits;
+  }
+  if (left != 0) out += (out.empty() ? "" : "|") + hex_or_zero(left);
+  return out;
 }
 
 std::string quote_string(std::string_view bytes, bool truncated) {

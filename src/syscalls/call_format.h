@@ -57,6 +57,11 @@ struct FormatOptions {
 std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader,
                         const FormatOptions& options = {});
 
+// STATX_* bits as strace names them ("STATX_BASIC_STATS|STATX_MNT_ID",
+// "STATX_MODE|STATX_SIZE"; unknown bits in hex): statx's mask argument and the
+// stx_mask it fills in.
+std::string format_statx_mask(uint64_t mask);
+
 // Quotes bytes as strace does: "hello\n", with \t \n \r \" \\ and \ooo escapes.
 std::string quote_string(std::string_view bytes, bool truncated);
 

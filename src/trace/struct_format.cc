@@ -51,6 +51,38 @@ std::string c_string(std::string_view field) {
   return syscalls::quote_string(field.substr(0, nul), false);
 }
 
+// "S_IFREG|0644" for a mode, as strace prints st_mode and stx_mode.
+std::string mode_text(uint32_t mode);
+
+// struct statx: {stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0,
+// stx_mode=S_IFREG|0755, stx_size=3, ...}
+std::string statx_text(const Bytes& b) {
+  std::string out = "{stx_mask=" + syscalls::format_statx_mask(b.at<uint32_t>(0));
+  const uint64_t attributes = b.at<uint64_t>(8);
+  out += ", stx_attributes=" + (attributes == 0 ? std::string("0") : hex(attributes));
+  out += ", stx_mode=" + mode_text(b.at<uint16_t>(28));
+  out += ", stx_size=" + std::to_string(b.at<uint64_t>(40));
+  return out + ", ...}";
+}
+
+std::string mode_text(uint32_t mode) {
+  static constexpr struct {
+    uint32_t type;
+    const char* name;
+  } kTypes[] = {{0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"}, {0060000, "S_IFBLK"},
+                {0040000, "S_IFDIR"},  {0020000, "S_IFCHR"}, {0010000, "S_IFIFO"}};
+  std::string out;
+  for (const auto& t : kTypes) {
+    if ((mode & 0170000) == t.type) {
+      out += t.name;
+      out += '|';
+    }
+  }
+  char perms[8];
+  std::snprintf(perms, sizeof perms, "%#03o", mode & 07777);
+  return out + perms;
+}
+
 // struct stat: {st_mode=S_IFREG|0644, st_size=41747, ...}; devices show st_rdev.
 std::string stat_text(const Bytes& b) {
   const uint32_t mode = b.at<uint32_t>(24);
@@ -267,6 +299,8 @@ std::optional<std::string> struct_arg_text(const Record& record, int index, uint
   auto sized = [&](size_t n) { return b.size() == n; };
   if (name == "stat" || name == "fstat" || name == "lstat" || name == "newfstatat") {
     if (sized(144)) return stat_text(b);
+  } else if (name == "statx") {
+    if (sized(256)) return statx_text(b);
   } else if (name == "rt_sigaction") {
     if (sized(32)) return sigaction_text(b);
   } else if (name == "rt_sigprocmask") {

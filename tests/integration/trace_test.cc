@@ -316,7 +316,7 @@ TEST(Trace, StructsAgreeWithStrace) {
   Traced t = trace({STRUCTS_PROGRAM});
   ASSERT_EQ(t.run.status, 0) << t.run.err;
   const std::regex decoded(
-      R"(^(newfstatat|rt_sigaction|rt_sigprocmask|prlimit64|pipe2|clock_nanosleep|connect|uname|wait4)\()");
+      R"(^(newfstatat|statx|rt_sigaction|rt_sigprocmask|prlimit64|pipe2|clock_nanosleep|connect|uname|wait4)\()");
   auto lines = [&](const std::string& text) {
     std::vector<std::string> out;
     std::istringstream stream(text);

@@ -1,5 +1,5 @@
 /* Makes the calls whose struct arguments `sysgate trace` decodes as strace does
- * (stat, sigaction, signal sets, rlimits, pipes, timespecs, socket addresses,
+ * (stat, statx, sigaction, signal sets, rlimits, pipes, timespecs, socket addresses,
  * uname, wait statuses), successful and failing. Used by
  * tests/integration/trace_test.cc against strace. */
 #define _GNU_SOURCE
@@ -27,6 +27,9 @@ int main(void) {
   stat("/etc/hostname", &st);
   lstat("/bin", &st);
   stat("/nonexistent", &st);
+  struct statx stx;
+  statx(AT_FDCWD, "/etc/hostname", AT_SYMLINK_NOFOLLOW, STATX_MODE | STATX_SIZE, &stx);
+  statx(AT_FDCWD, "/dev/null", AT_STATX_DONT_SYNC, STATX_BASIC_STATS | STATX_BTIME, &stx);
   syscall(SYS_newfstatat, AT_FDCWD, "/etc/hostname", (struct stat*)8, 0); /* EFAULT: the address */
 
   struct sigaction sa;

@@ -122,6 +122,17 @@ TEST_F(CallFormatTest, WaitOptionsAndIpProtocolsAreNamed) {
   EXPECT_EQ(call(SYS_socket, {AF_UNIX, SOCK_STREAM, 0}, nullptr), "socket(AF_UNIX, SOCK_STREAM, 0)");
 }
 
+TEST_F(CallFormatTest, StatxFlagsAndMaskAreNamed) {
+  EXPECT_EQ(call(SYS_statx, {kAtFdcwd, kPath, 0x900 /* AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT */, 0x25e, 0}, &memory_),
+            "statx(AT_FDCWD, \"/etc/hostname\", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT, "
+            "STATX_MODE|STATX_NLINK|STATX_UID|STATX_GID|STATX_MTIME|STATX_SIZE, NULL)");
+  EXPECT_EQ(format_statx_mask(0xfff), "STATX_ALL");  // as strace 6.1 names it
+  EXPECT_EQ(format_statx_mask(0x17ff), "STATX_BASIC_STATS|STATX_MNT_ID");
+  EXPECT_EQ(format_statx_mask(0x80000001), "STATX_TYPE|0x80000000");
+  EXPECT_EQ(call(SYS_statx, {3, kPath, 0x4000 /* AT_STATX_DONT_SYNC */, 0, 0}, &memory_),
+            "statx(3, \"/etc/hostname\", AT_STATX_DONT_SYNC, 0, NULL)");
+}
+
 TEST_F(CallFormatTest, WithoutAReaderPointersStayAddresses) {
   EXPECT_EQ(call(SYS_openat, {kAtFdcwd, kPath, O_RDONLY}, nullptr),
             "openat(AT_FDCWD, 0x1000, O_RDONLY)");

@@ -48,6 +48,15 @@ TEST(StructFormat, Stat) {
   EXPECT_EQ(decode("fstat", 1, std::string(10, '\0')), std::nullopt);  // not a whole struct
 }
 
+TEST(StructFormat, Statx) {
+  std::string stx(256, '\0');
+  put<uint32_t>(stx, 0, 0x17ff);  // STATX_BASIC_STATS|STATX_MNT_ID
+  put<uint16_t>(stx, 28, 0100755);
+  put<uint64_t>(stx, 40, 3);
+  EXPECT_EQ(decode("statx", 4, stx),
+            "{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFREG|0755, stx_size=3, ...}");
+}
+
 TEST(StructFormat, SignalSetsAndActions) {
   EXPECT_EQ(format_sigset(0), "[]");
   EXPECT_EQ(format_sigset((1u << (1 - 1)) | (1u << (12 - 1))), "[HUP USR2]");
