@@ -72,50 +72,34 @@ std::string mode_text(uint32_t mode) {
   } kTypes[] = {{0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"}, {0060000, "S_IFBLK"},
                 {0040000, "S_IFDIR"},  {0020000, "S_IFCHR"}, {0010000, "S_IFIFO"}};
   std::string out;
+  out.reserve(16);
   for (const auto& t : kTypes) {
     if ((mode & 0170000) == t.type) {
       out += t.name;
       out += '|';
     }
   }
-  char perms[8];
-  std::snprintf(perms, sizeof perms, "%#03o", mode & 07777);
-  return out + perms;
-}
-
-// struct stat: {st_mode=S_IFREG|0644, st_size=41747, ...}; devices show st_rdev.
-std::string stat_text(const Bytes& b) {
-  const uint32_t mode = b.at<uint32_t>(24);
-  static constexpr struct {
-    uint32_t type;
-    const char* name;
-  } kTypes[] = {{0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"}, {0060000, "S_IFBLK"},
-                {0040000, "S_IFDIR"},  {0020000, "S_IFCHR"}, {0010000, "S_IFIFO"}};
-  std::string_view type;
-  for (const auto& t : kTypes) {
-    if ((mode & 0170000) == t.type) type = t.name;
-  }
   // %#03o without printf: "0" then at least two octal digits.
-  char perms[8];
-  int n = 0;
-  uint32_t p = mode & 07777;
   char digits[6];
   int k = 0;
+  uint32_t p = mode & 07777;
   do {
     digits[k++] = static_cast<char>('0' + (p & 7));
     p >>= 3;
   } while (p != 0);
   while (k < 2) digits[k++] = '0';
-  perms[n++] = '0';
-  while (k > 0) perms[n++] = digits[--k];
+  out += '0';
+  while (k > 0) out += digits[--k];
+  return out;
+}
+
+// struct stat: {st_mode=S_IFREG|0644, st_size=41747, ...}; devices show st_rdev.
+std::string stat_text(const Bytes& b) {
+  const uint32_t mode = b.at<uint32_t>(24);
   std::string out;
   out.reserve(64);
   out += "{st_mode=";
-  if (!type.empty()) {
-    out += type;
-    out += '|';
-  }
-  out.append(perms, static_cast<size_t>(n));
+  out += mode_text(mode);
   const uint32_t kind = mode & 0170000;
   if (kind == 0020000 || kind == 0060000) {
     const uint64_t dev = b.at<uint64_t>(40);
