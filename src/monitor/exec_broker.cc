@@ -125,7 +125,9 @@ BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notificati
       (void)pwrite(mem.get(), real.c_str(), real.size() + 1, static_cast<off_t>(a[5]));
     }
   }
-  if (listener.add_fd_and_respond(n.id, file.get(), /*cloexec=*/false)) images.set(pid, real);
+  // Recorded while the process still waits for us (after the answer it may be gone).
+  images.set(pid, real);
+  (void)listener.add_fd_and_respond(n.id, file.get(), /*cloexec=*/false);
   return answered();
 }
 

@@ -1,7 +1,10 @@
 #include "monitor/process_images.h"
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 namespace sysgate::monitor {
 namespace {
@@ -12,22 +15,52 @@ struct ProcStatus {
   unsigned long long start_time = 0;  // /proc/PID/stat field 22, clock ticks since boot
 };
 
-std::optional<ProcStatus> read_status(pid_t pid) {
-  ProcStatus s;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("Tgid:", 0) == 0) s.tgid = static_cast<pid_t>(std::stol(line.substr(5)));
-    if (line.rfind("PPid:", 0) == 0) s.ppid = static_cast<pid_t>(std::stol(line.substr(5)));
+// The whole of a small /proc file, or nullopt (the process may be gone: reads
+// then fail with ESRCH, which must not throw as iostreams would).
+std::optional<std::string> read_proc_file(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buf[1024];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd);
+      if (n < 0) return std::nullopt;
+      return text;
+    }
+    text.append(buf, static_cast<size_t>(n));
   }
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+}
+
+// The number after `key` on its line of /proc/PID/status; 0 if absent.
+long status_field(const std::string& status, const std::string& key) {
+  const size_t at = status.find("\n" + key);
+  if (at == std::string::npos) return 0;
+  return std::strtol(status.c_str() + at + 1 + key.size(), nullptr, 10);
+}
+
+std::optional<ProcStatus> read_status(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid);
+  std::optional<std::string> status = read_proc_file(dir + "/status");
+  std::optional<std::string> stat = read_proc_file(dir + "/stat");
+  if (!status || !stat) return std::nullopt;
+  ProcStatus s;
+  s.tgid = static_cast<pid_t>(status_field(*status, "Tgid:"));
+  s.ppid = static_cast<pid_t>(status_field(*status, "PPid:"));
   // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-  const size_t close = text.rfind(')');
-  if (s.tgid == 0 || close == std::string::npos) return std::nullopt;
-  std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i) {
-    if (i == 22) s.start_time = std::stoull(field);
+  const size_t close_paren = stat->rfind(')');
+  if (s.tgid == 0 || close_paren == std::string::npos) return std::nullopt;
+  const char* p = stat->c_str() + close_paren + 1;
+  for (int field = 3; field <= 22; ++field) {
+    while (*p == ' ') ++p;
+    if (*p == '\0') return std::nullopt;
+    if (field == 22) {
+      s.start_time = std::strtoull(p, nullptr, 10);
+      break;
+    }
+    while (*p != ' ' && *p != '\0') ++p;
   }
   return s;
 }

@@ -128,6 +128,13 @@ TEST(Run, ProcSelfExeNamesTheProgram) {
   }
 }
 
+// The monitor learns each exec'd image (process_images.h) while the process is
+// stopped, and tolerates processes that are gone by the time it looks: many
+// short-lived execs in a row (a /proc read of an exited process once threw).
+TEST(Run, ManyShortLivedExecs) {
+  expect_native_under_run_and_trace({"/bin/sh", "-c", "i=0; while [ $i -lt 100 ]; do /bin/true; i=$((i+1)); done; echo done"});
+}
+
 TEST(Run, JsonReports) {
   Output o = sysgate({"run", "--json", "--profile", "stdio", "--", "/bin/cat", "/etc/hostname"});
   ASSERT_NE(o.status, 0);
