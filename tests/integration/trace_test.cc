@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
+#include <functional>
 #include <regex>
 #include <sstream>
 
@@ -59,6 +61,20 @@ Straced strace(const std::vector<std::string>& command, bool follow) {
   ss << in.rdbuf();
   s.trace = ss.str();
   return s;
+}
+
+// The lines of a trace (sysgate's or strace's, with or without -f) that pick
+// keeps, without their "[pid N] " or "N " prefix; pick returns the line to
+// compare (normalised) or nullopt to drop it.
+std::vector<std::string> picked_lines(const std::string& text,
+                                      const std::function<std::optional<std::string>(const std::string&)>& pick) {
+  std::vector<std::string> out;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) {
+    line = std::regex_replace(line, std::regex(R"(^(\[pid +\d+\] |\d+ +))"), "");
+    if (std::optional<std::string> kept = pick(line)) out.push_back(std::move(*kept));
+  }
+  return out;
 }
 
 void expect_same_output(const std::vector<std::string>& command, const Traced& t) {
@@ -293,14 +309,10 @@ TEST(Trace, SignalsAgreeWithStrace) {
   ASSERT_EQ(t.run.status, 0) << t.run.out << t.run.err;
   EXPECT_EQ(t.run.out, native.run.out);
   auto signal_lines = [](const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream stream(text);
-    for (std::string line; std::getline(stream, line);) {
-      line = std::regex_replace(line, std::regex(R"(^(\[pid +\d+\] |\d+ +))"), "");
-      if (line.rfind("--- ", 0) != 0) continue;
-      lines.push_back(std::regex_replace(line, std::regex(R"(si_pid=\d+)"), "si_pid=N"));
-    }
-    return lines;
+    return picked_lines(text, [](const std::string& line) -> std::optional<std::string> {
+      if (line.rfind("--- ", 0) != 0) return std::nullopt;
+      return std::regex_replace(line, std::regex(R"(si_pid=\d+)"), "si_pid=N");
+    });
   };
   const std::vector<std::string> expected = signal_lines(native.trace);
   ASSERT_EQ(expected.size(), 6u) << native.trace;
@@ -318,18 +330,13 @@ TEST(Trace, StructsAgreeWithStrace) {
   const std::regex decoded(
       R"(^(newfstatat|statx|rt_sigaction|rt_sigprocmask|prlimit64|pipe2|clock_nanosleep|connect|uname|wait4)\()");
   auto lines = [&](const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream stream(text);
-    for (std::string line; std::getline(stream, line);) {
-      line = std::regex_replace(line, std::regex(R"(^\[pid +\d+\] )"), "");
-      if (!std::regex_search(line, decoded)) continue;
+    return picked_lines(text, [&](std::string line) -> std::optional<std::string> {
+      if (!std::regex_search(line, decoded)) return std::nullopt;
       line = std::regex_replace(line, std::regex(" +="), " =");
       line = std::regex_replace(line, std::regex("0x[0-9a-f]+"), "0xADDR");
       line = std::regex_replace(line, std::regex(R"(^wait4\(\d+)"), "wait4(PID");
-      line = std::regex_replace(line, std::regex(R"(= \d+$)"), "= N");
-      out.push_back(line);
-    }
-    return out;
+      return std::regex_replace(line, std::regex(R"(= \d+$)"), "= N");
+    });
   };
   const std::vector<std::string> expected = lines(native.trace);
   ASSERT_GE(expected.size(), 25u) << native.trace;
@@ -370,16 +377,12 @@ TEST(Trace, ExecArgumentsAgreeWithStrace) {
   Traced t = trace(cmd);
   ASSERT_EQ(t.run.status, 0) << t.run.err;
   auto execs = [](const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream stream(text);
-    for (std::string line; std::getline(stream, line);) {
-      line = std::regex_replace(line, std::regex(R"(^(\[pid +\d+\] |\d+ +))"), "");
-      if (line.rfind("execve(", 0) != 0 || line.rfind("execve(\"/bin/sh\"", 0) == 0) continue;
+    return picked_lines(text, [](std::string line) -> std::optional<std::string> {
+      if (line.rfind("execve(", 0) != 0 || line.rfind("execve(\"/bin/sh\"", 0) == 0) return std::nullopt;
       line = std::regex_replace(line, std::regex(" <unfinished \\.\\.\\.>$"), ") = 0");
       line = std::regex_replace(line, std::regex(" +="), " =");
-      out.push_back(std::regex_replace(line, std::regex("0x[0-9a-f]+"), "0xADDR"));
-    }
-    return out;
+      return std::regex_replace(line, std::regex("0x[0-9a-f]+"), "0xADDR");
+    });
   };
   const std::vector<std::string> expected = execs(native.trace);
   ASSERT_EQ(expected.size(), 2u) << native.trace;
