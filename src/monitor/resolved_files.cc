@@ -54,15 +54,22 @@ void expand(const std::string& dir, uint32_t access, const std::vector<std::stri
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
     std::string child = (dir == "/" ? "" : dir) + "/" + name;
-    struct stat st {};
-    if (lstat(child.c_str(), &st) != 0 || S_ISLNK(st.st_mode)) continue;
+    // The directory entry's type saves an lstat per entry (these trees hold
+    // hundreds); only file systems that do not fill it in need the call.
+    bool is_directory = e->d_type == DT_DIR;
+    if (e->d_type == DT_LNK) continue;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st {};
+      if (lstat(child.c_str(), &st) != 0 || S_ISLNK(st.st_mode)) continue;
+      is_directory = S_ISDIR(st.st_mode);
+    }
     bool excluded = false, contains_exception = false;
     for (const std::string& x : except) {
       if (x == child) excluded = true;
       else if (is_under(x, child)) contains_exception = true;
     }
     if (excluded) continue;
-    if (contains_exception && S_ISDIR(st.st_mode)) {
+    if (contains_exception && is_directory) {
       expand(child, access, except, out, depth + 1);
     } else {
       out.push_back({child, access});

@@ -48,6 +48,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -86,6 +87,11 @@ enum class ChildStep : int32_t {
 };
 
 enum HandoffState : uint32_t { kPending = 0, kReady = 1, kFailed = 2 };
+
+// How long the parent yields instead of sleeping while it waits for the child's
+// handoff: a start takes a few hundred microseconds; a slower one (a loaded
+// machine, a huge filter) then costs 1 ms ticks, not a spinning CPU.
+constexpr std::chrono::milliseconds kHandshakeSpin{20};
 
 }  // namespace
 
@@ -474,12 +480,19 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
   // watching the pidfd so that a child that dies is noticed at once.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(spec.handshake_timeout_ms);
+  // The child needs well under a millisecond from fork to its filter, and a
+  // 1 ms poll tick would add up to a millisecond more to every start: yield for
+  // the first kHandshakeSpin (checking the pidfd without sleeping), then sleep
+  // in 1 ms ticks.
+  const auto spin_until = std::chrono::steady_clock::now() + kHandshakeSpin;
   uint32_t state = kPending;
   for (;;) {
     state = handoff->state.load(std::memory_order_acquire);
     if (state != kPending) break;
+    const bool spinning = std::chrono::steady_clock::now() < spin_until;
+    if (spinning) ::sched_yield();
     pollfd p{out.pidfd.get(), POLLIN, 0};
-    int ready = ::poll(&p, 1, 1);
+    int ready = ::poll(&p, 1, spinning ? 0 : 1);
     if (ready > 0) {
       state = handoff->state.load(std::memory_order_acquire);
       if (state != kPending) break;
