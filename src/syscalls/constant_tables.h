@@ -117,5 +117,6 @@ inline constexpr const std::span<const Named>* kLookupTables[] = {
 
 // Renders a value with a flag set as described above ("O_RDWR|O_CLOEXEC|0x40000000").
 std::string format_flags(const FlagSet& set, uint64_t value);
+void append_flags(std::string& out, const FlagSet& set, uint64_t value);  // the same, appended
 
 }  // namespace sysgate::syscalls::constants::detail

@@ -6,7 +6,8 @@
 //
 // Used by the policy parser (conditions may name constants), by the decoder that
 // prints syscalls in strace's grammar, and by reports. Pure lookups into static
-// tables: thread-safe, async-signal-safe apart from the std::string results.
+// tables: thread-safe, async-signal-safe apart from the std::string results
+// (and the growth of an appended-to string).
 #pragma once
 
 #include <cstdint>
@@ -40,5 +41,8 @@ std::string_view signal_name(int sig);
 // (integers, pointers, sizes) are formatted as numbers (pointers in hex, NULL as "NULL").
 // Unknown bits are appended in hex ("O_RDONLY|0x40000000").
 std::string format_value(ArgType type, uint64_t value);
+// The same text appended to out: what the trace formatter uses, so that a line
+// is built in one buffer. format_value(t, v) == (append_value(s = "", t, v), s).
+void append_value(std::string& out, ArgType type, uint64_t value);
 
 }  // namespace sysgate::syscalls::constants

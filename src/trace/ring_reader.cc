@@ -141,7 +141,6 @@ Result<bool> RingReader::map_and_check(uint64_t bytes) {
   limits_.max_path = h->max_path < kMaxPathBytes ? h->max_path : kMaxPathBytes;
   limits_.max_data = h->max_data < kMaxDataBytes ? h->max_data : kMaxDataBytes;
   tails_.assign(ring_count_, 0);
-  scratch_.resize(ring_bytes_);
   return true;
 }
 
@@ -236,7 +235,11 @@ bool RingReader::drain_ring(uint32_t index, const Sink& sink, size_t* budget) {
       tail += size;
       continue;
     }
-    // Copy first: the program can change the ring under our feet.
+    // Copy first: the program can change the ring under our feet. The copy
+    // buffer grows to the largest record seen (a ring's size at most) rather
+    // than being a whole ring up front: that cost a megabyte of page faults at
+    // every start.
+    if (scratch_.size() < size) scratch_.resize(size);
     std::memcpy(scratch_.data(), ring + offset, size);
     Result<Record> record = decode_record(std::span<const uint8_t>(scratch_.data(), size), limits_);
     if (!record) {
