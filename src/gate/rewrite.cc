@@ -22,6 +22,8 @@ extern const uint8_t sysgate_tramp_template[] __attribute__((visibility("hidden"
 extern const uint8_t sysgate_tramp_template_end[] __attribute__((visibility("hidden")));
 void sysgate_tramp_entry() __attribute__((visibility("hidden")));
 void sysgate_tramp_entry_stcheck() __attribute__((visibility("hidden")));
+extern const uint8_t sysgate_tramp_displaced[] __attribute__((visibility("hidden")));
+extern const uint8_t sysgate_tramp_displaced_xor[] __attribute__((visibility("hidden")));
 }
 
 namespace sysgate::gate {
@@ -143,10 +145,12 @@ bool fits_rel32(uint64_t from_end, uint64_t target) {
   return d >= -(int64_t{1} << 31) + kMargin && d < (int64_t{1} << 31) - kMargin;
 }
 
-// Decodes the function from its start: true if `site` (the mov) is an
-// instruction boundary followed by the syscall, and no direct branch of the
-// function lands inside the mov.
-RewriteRefusal check_function(const CodeLocation& loc, uint64_t site, uint32_t site_length) {
+// Decodes the function from its start: true if `site` (the patched
+// instruction, site_length bytes) is an instruction boundary, and no direct
+// branch of the function lands in (site, changed_end): the bytes the jmp
+// replaces that are not the site's first byte. (A displaced-xor site's fifth
+// byte keeps its value: see shape_at.)
+RewriteRefusal check_function(const CodeLocation& loc, uint64_t site, uint32_t site_length, uint64_t changed_end) {
   uint64_t p = loc.function_start;
   bool landed = false;
   while (p < loc.function_end) {
@@ -161,35 +165,61 @@ RewriteRefusal check_function(const CodeLocation& loc, uint64_t site, uint32_t s
     if (p < site && p + n > site) return kRefuseDecode;  // site is inside an instruction
     if (d.has_target) {
       const uint64_t target = p + n + static_cast<uint64_t>(d.rel);
-      if (target > site && target < site + 5) return kRefuseBranchTarget;
+      if (target > site && target < changed_end) return kRefuseBranchTarget;
     }
     p += n;
   }
   return landed ? kRefuseCount : kRefuseDecode;
 }
 
-// A block with a free slot within rel32 reach of the site; maps one if needed.
-// Under the lock.
-Block* block_near(uint64_t site, const CodeLocation& loc) {
-  const uint64_t from = site + 5;
-  for (uint32_t i = 0; i < g_rw.block_count; ++i) {
-    Block& b = g_rw.blocks[i];
-    if (b.used < kSlotsPerBlock && fits_rel32(from, b.code) && fits_rel32(from, b.code + kBlockCodeBytes)) return &b;
+// The slot code addresses a site's jmp can name. Usually any within rel32
+// reach; for a punned jmp (shape_at: kShapeDisplacedXor) only those whose
+// displacement's top byte is `pun`, the program's own byte at that position,
+// which keeps its value: a 16 MiB window.
+struct Reach {
+  uint64_t from;  // the end of the jmp
+  bool punned;
+  uint8_t pun;
+
+  bool holds(uint64_t code) const {  // every slot of a block whose code page starts at code
+    if (!punned) return fits_rel32(from, code) && fits_rel32(from, code + kBlockCodeBytes);
+    const int64_t first = static_cast<int64_t>(code - from);
+    const int64_t last = static_cast<int64_t>(code + kBlockCodeBytes - kSlotCodeBytes - from);
+    if (first < INT32_MIN || last > INT32_MAX) return false;
+    return static_cast<uint32_t>(first) >> 24 == pun && static_cast<uint32_t>(last) >> 24 == pun;
   }
-  if (g_rw.block_count >= kMaxBlocks) return nullptr;
-  // Below the segment first (the usual free gap under a library), then above.
-  constexpr uint64_t kStep = uint64_t{1} << 20;
-  for (int k = 1; k <= 64; ++k) {
+  // Where to try mapping a new block, k = 1, 2, ...; 0 when out of candidates.
+  uint64_t candidate(int k, const CodeLocation& loc) const {
+    constexpr uint64_t kStep = uint64_t{1} << 20;
+    if (punned) {
+      if (k > 15) return 0;
+      const int64_t window = static_cast<int32_t>(static_cast<uint32_t>(pun) << 24);
+      return (from + static_cast<uint64_t>(window) + k * kStep) & ~uint64_t{0xffff};
+    }
+    // Below the segment first (the usual free gap under a library), then above.
+    if (k > 64) return 0;
     const bool down = (k & 1) != 0;
     const uint64_t dist = static_cast<uint64_t>((k + 1) / 2) * kStep;
-    uint64_t want;
     if (down) {
-      if (loc.segment_start < dist + kBlockBytes + (uint64_t{1} << 16)) continue;
-      want = (loc.segment_start - dist) & ~uint64_t{0xffff};
-    } else {
-      want = (loc.segment_end + dist) & ~uint64_t{0xffff};
+      if (loc.segment_start < dist + kBlockBytes + (uint64_t{1} << 16)) return 1;  // skip
+      return (loc.segment_start - dist) & ~uint64_t{0xffff};
     }
-    if (!fits_rel32(from, want) || !fits_rel32(from, want + kBlockCodeBytes)) continue;
+    return (loc.segment_end + dist) & ~uint64_t{0xffff};
+  }
+};
+
+// A block with a free slot the site's jmp can reach; maps one if needed.
+// Under the lock.
+Block* block_near(const Reach& reach, const CodeLocation& loc) {
+  for (uint32_t i = 0; i < g_rw.block_count; ++i) {
+    Block& b = g_rw.blocks[i];
+    if (b.used < kSlotsPerBlock && reach.holds(b.code)) return &b;
+  }
+  if (g_rw.block_count >= kMaxBlocks) return nullptr;
+  for (int k = 1;; ++k) {
+    const uint64_t want = reach.candidate(k, loc);
+    if (want == 0) break;
+    if (want == 1 || !reach.holds(want)) continue;
     const long m = raw_syscall(__NR_mmap, want, kBlockBytes, PROT_READ | PROT_WRITE,
                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, static_cast<uint64_t>(-1), 0);
     if (m == -EEXIST) continue;
@@ -254,32 +284,72 @@ RewriteRefusal patch(uint64_t site, uint64_t rip, uint64_t slot_code, const Code
   return kRefuseCount;
 }
 
-// The two site shapes (docs/gate.md, "Site rewriting"):
+// D, the one instruction a displaced shape runs in a stub of trampoline.S
+// (sysgate_tramp_displaced*): its stub index, or -1. b: 4 readable bytes.
+int displaced_index(const uint8_t* b) {
+  if (b[0] == 0x8b && b[1] == 0x7c && b[2] == 0x24 && b[3] % 4 == 0 && b[3] != 0 && b[3] < 0x80) {
+    return b[3] / 4;  // movl d8(%rsp),%edi: glibc's cancellable calls reload the fd
+  }
+  if (b[0] == 0x40 && b[1] == 0x80 && b[2] == 0xf6 && (b[3] == 0x80 || b[3] == 0x81)) {
+    return 32 + (b[3] & 1);  // xorb $0x80/$0x81,%sil: glibc's futex waits toggle FUTEX_PRIVATE_FLAG
+  }
+  return -1;
+}
+
+// The site shapes (docs/gate.md, "Site rewriting"):
 //   mov:     b8 <nr:4> 0f 05                        mov $nr,%eax; syscall
 //   stcheck: 80 3d <disp:4> 00 74 <rel8> 31 c0 0f 05
 //            cmpb $0,X(%rip); je L; xor %eax,%eax; syscall  -- at a function's
 //            entry (glibc's single-threaded read): the 7-byte cmpb becomes the jmp.
-enum SiteShape { kShapeNone, kShapeMov, kShapeStcheck };
+//   mov-displaced: b8 <nr:4> <D:4> 0f 05            mov $nr,%eax; D; syscall
+//            the mov becomes the jmp; the stub runs D.
+//   displaced-xor: <D:4> 31 c0 0f 05                D; xor %eax,%eax; syscall (nr 0:
+//            glibc's multi-threaded read). D is only 4 bytes, so the jmp's last
+//            byte lands on the xor's first: the displacement is chosen so that
+//            this byte stays 0x31 (the jmp is "punned", and needs a block in a
+//            16 MiB window). Every instruction boundary but D's interior keeps
+//            its bytes.
+enum SiteShape { kShapeNone, kShapeMov, kShapeStcheck, kShapeMovDisplaced, kShapeDisplacedXor };
 
-SiteShape shape_at(uint64_t rip, long nr, uint64_t* site) {
+struct SiteMatch {
+  SiteShape shape = kShapeNone;
+  uint64_t site = 0;         // the patched instruction
+  uint32_t length = 0;       // its length
+  uint64_t changed_end = 0;  // the jmp changes [site, changed_end)
+  int displaced = -1;        // D's stub index
+};
+
+// Readable bytes [addr, rip): the syscall's page is mapped (it just ran).
+bool before_syscall_readable(uint64_t addr, uint64_t rip) {
+  return (addr & ~(kPageBytes - 1)) == ((rip - 2) & ~(kPageBytes - 1)) || app_probe_read(addr, rip - 2 - addr);
+}
+
+SiteMatch shape_at(uint64_t rip, long nr) {
+  SiteMatch m;
   const uint8_t* b = reinterpret_cast<const uint8_t*>(rip - 7);
   uint32_t imm;
   copy_bytes(&imm, b + 1, 4);
   if (b[0] == 0xb8 && imm == static_cast<uint32_t>(nr) && b[5] == 0x0f && b[6] == 0x05) {
-    *site = rip - 7;
-    return kShapeMov;
+    return {kShapeMov, rip - 7, 5, rip - 2, -1};
   }
-  if (nr == 0 && b[5] == 0x0f && b[6] == 0x05 && b[3] == 0x31 && b[4] == 0xc0 && b[1] == 0x74) {
+  if (b[5] != 0x0f || b[6] != 0x05) return m;
+  if (nr == 0 && b[3] == 0x31 && b[4] == 0xc0 && b[1] == 0x74) {
+    if (!before_syscall_readable(rip - 13, rip)) return m;
     const uint8_t* c = reinterpret_cast<const uint8_t*>(rip - 13);  // 7 + 2 + 2 + 2 bytes
-    if (((rip - 13) & ~(kPageBytes - 1)) != ((rip - 7) & ~(kPageBytes - 1)) && !app_probe_read(rip - 13, 6)) {
-      return kShapeNone;
-    }
-    if (c[0] == 0x80 && c[1] == 0x3d && c[6] == 0x00) {
-      *site = rip - 13;
-      return kShapeStcheck;
-    }
+    if (c[0] == 0x80 && c[1] == 0x3d && c[6] == 0x00) return {kShapeStcheck, rip - 13, 7, rip - 8, -1};
+    return m;
   }
-  return kShapeNone;
+  if (nr == 0 && b[3] == 0x31 && b[4] == 0xc0 && before_syscall_readable(rip - 8, rip)) {
+    const int d = displaced_index(reinterpret_cast<const uint8_t*>(rip - 8));
+    if (d >= 0 && d < 32) return {kShapeDisplacedXor, rip - 8, 4, rip - 4, d};  // an edi load: D before the xor
+  }
+  if (before_syscall_readable(rip - 11, rip)) {
+    const uint8_t* c = reinterpret_cast<const uint8_t*>(rip - 11);
+    copy_bytes(&imm, c + 1, 4);
+    const int d = displaced_index(c + 5);
+    if (c[0] == 0xb8 && imm == static_cast<uint32_t>(nr) && d >= 0) return {kShapeMovDisplaced, rip - 11, 5, rip - 6, d};
+  }
+  return m;
 }
 
 }  // namespace
@@ -381,8 +451,10 @@ void rewrite_after_trap(long nr, uint64_t rip) {
     unlock();
     return;
   }
-  const SiteShape shape = shape_at(rip, nr, &site);
-  const uint32_t site_length = shape == kShapeMov ? 5 : 7;
+  const SiteMatch match = shape_at(rip, nr);
+  const SiteShape shape = match.shape;
+  site = match.site;
+  const Reach reach{site + 5, shape == kShapeDisplacedXor, 0x31};
   if (shape == kShapeNone) {
     // Already a jump of ours (a fallback, or a branch straight to the syscall): not a refusal.
     const uint8_t* b = reinterpret_cast<const uint8_t*>(rip - 7);
@@ -395,9 +467,9 @@ void rewrite_after_trap(long nr, uint64_t rip) {
     why = kRefuseSegment;
   } else if (shape == kShapeStcheck && loc.function_start != site) {
     why = kRefuseShape;  // only at a function's entry are rax, rcx, r11 and the flags dead
-  } else if ((why = check_function(loc, site, site_length)) != kRefuseCount) {
+  } else if ((why = check_function(loc, site, match.length, match.changed_end)) != kRefuseCount) {
     // refused
-  } else if ((block = block_near(site, loc)) == nullptr) {
+  } else if ((block = block_near(reach, loc)) == nullptr) {
     why = load_relaxed(&g_rw.enabled) != 0 ? kRefuseNoSlot : kRefuseDisabled;
   } else {
     const uint64_t index = block->used;
@@ -417,6 +489,8 @@ void rewrite_after_trap(long nr, uint64_t rip) {
       slot->flag = 0;
       slot->taken = 0;
       slot->entry = addr(&sysgate_tramp_entry);
+      if (shape == kShapeMovDisplaced) slot->entry = addr(sysgate_tramp_displaced) + 16 * match.displaced;
+      if (shape == kShapeDisplacedXor) slot->entry = addr(sysgate_tramp_displaced_xor) + 16 * match.displaced;
     }
     why = patch(site, rip, block->code + index * kSlotCodeBytes, loc);
     if (why == kRefuseCount) {

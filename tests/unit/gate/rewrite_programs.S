@@ -215,6 +215,76 @@ sg_rw_cross_syscall_site:
 	.size sg_rw_cross_syscall, . - sg_rw_cross_syscall
 	.p2align 12
 
+/* long sg_rw_mt_read(int fd, void* buf, size_t n, int direct): glibc's
+ * multi-threaded read, `mov 0x8(%rsp),%edi; xor %eax,%eax; syscall` (the
+ * displaced-xor shape). edi is wrong until the mov reloads the fd, so a
+ * trampoline that skipped it would read from fd -1. direct != 0 branches
+ * straight to the xor, the byte the punned jmp must leave as it was. */
+	.globl sg_rw_mt_read
+	.type sg_rw_mt_read, @function
+	.p2align 4
+sg_rw_mt_read:
+	.cfi_startproc
+	subq $0x28, %rsp
+	.cfi_adjust_cfa_offset 0x28
+	movl %edi, 0x8(%rsp)
+	movl $-1, %edi
+	testl %ecx, %ecx
+	jnz 1f
+	.globl sg_rw_mt_read_site
+sg_rw_mt_read_site:
+	movl 0x8(%rsp), %edi
+2:	xorl %eax, %eax
+	syscall
+	addq $0x28, %rsp
+	.cfi_adjust_cfa_offset -0x28
+	ret
+	.cfi_adjust_cfa_offset 0x28
+1:	movl 0x8(%rsp), %edi
+	jmp 2b
+	.cfi_endproc
+	.size sg_rw_mt_read, . - sg_rw_mt_read
+
+/* long sg_rw_displaced_read(int fd, void* buf, size_t n): `mov $0,%eax;
+ * mov 0x10(%rsp),%edi; syscall` (the mov-displaced shape), edi wrong until
+ * the reload. */
+	.globl sg_rw_displaced_read
+	.type sg_rw_displaced_read, @function
+	.p2align 4
+sg_rw_displaced_read:
+	.cfi_startproc
+	subq $0x28, %rsp
+	.cfi_adjust_cfa_offset 0x28
+	movl %edi, 0x10(%rsp)
+	movl $-1, %edi
+	.globl sg_rw_displaced_read_site
+sg_rw_displaced_read_site:
+	movl $0, %eax
+	movl 0x10(%rsp), %edi
+	syscall
+	addq $0x28, %rsp
+	.cfi_adjust_cfa_offset -0x28
+	ret
+	.cfi_endproc
+	.size sg_rw_displaced_read, . - sg_rw_displaced_read
+
+/* long sg_rw_kill_toggled(pid_t pid, int sig): `mov $62,%eax; xorb $0x80,%sil;
+ * syscall` (glibc's futex calls toggle FUTEX_PRIVATE_FLAG this way): kill(pid,
+ * sig ^ 0x80). */
+	.globl sg_rw_kill_toggled
+	.type sg_rw_kill_toggled, @function
+	.p2align 4
+sg_rw_kill_toggled:
+	.cfi_startproc
+	.globl sg_rw_kill_toggled_site
+sg_rw_kill_toggled_site:
+	movl $62, %eax
+	xorb $0x80, %sil
+	syscall
+	ret
+	.cfi_endproc
+	.size sg_rw_kill_toggled, . - sg_rw_kill_toggled
+
 	.data
 	.globl sg_rw_single
 sg_rw_single:

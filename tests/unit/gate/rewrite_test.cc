@@ -53,6 +53,12 @@ extern const uint8_t sg_rw_jump_into_syscall[];
 extern const uint8_t sg_rw_branch_into_mov_site[];
 extern const uint8_t sg_rw_cross_mov_site[];
 extern const uint8_t sg_rw_cross_syscall_site[];
+long sg_rw_mt_read(int fd, void* buf, size_t n, int direct);
+long sg_rw_displaced_read(int fd, void* buf, size_t n);
+long sg_rw_kill_toggled(pid_t pid, int sig);
+extern const uint8_t sg_rw_mt_read_site[];
+extern const uint8_t sg_rw_displaced_read_site[];
+extern const uint8_t sg_rw_kill_toggled_site[];
 }
 
 namespace sysgate::gate::test {
@@ -168,6 +174,62 @@ TEST(GateRewrite, GlibcReadWorksRewrittenOrNot) {
   }, rewriting(true));
   ASSERT_EQ(exit_code(run.status), 0);
   EXPECT_EQ(count(run.records, SYS_read), 202u);
+}
+
+// glibc's multi-threaded read: `mov 0x8(%rsp),%edi; xor %eax,%eax; syscall`.
+// The jmp replaces the 4-byte mov and the xor's first byte, whose value
+// (0x31) it keeps by its choice of displacement; a stub runs the mov.
+TEST(GateRewrite, ALoadBeforeTheXorOfReadIsRewrittenWithAPunnedJump) {
+  TracedRun run = run_traced([] {
+    const int fd = open("/dev/zero", O_RDONLY);
+    CHILD_CHECK(fd >= 0);
+    char buf[16];
+    CHILD_CHECK(sg_rw_mt_read(fd, buf, sizeof buf, 0) == 16);  // traps, rewritten
+    print_stats("displaced-xor");
+    CHILD_CHECK(sg_rw_mt_read_site[0] == 0xe9);
+    CHILD_CHECK(sg_rw_mt_read_site[4] == 0x31 && sg_rw_mt_read_site[5] == 0xc0);
+    const uint64_t t0 = tramp_calls();
+    for (int i = 0; i < 1000; ++i) {
+      memset(buf, 1, sizeof buf);
+      CHILD_CHECK(sg_rw_mt_read(fd, buf, sizeof buf, 0) == 16);
+      CHILD_CHECK(buf[0] == 0 && buf[15] == 0);
+    }
+    CHILD_CHECK(tramp_calls() - t0 == 1000);
+    // Straight to the xor: an old instruction boundary, still intact (trap path).
+    CHILD_CHECK(sg_rw_mt_read(fd, buf, sizeof buf, 1) == 16);
+    CHILD_CHECK(tramp_calls() - t0 == 1000);
+    CHILD_CHECK(sg_rw_mt_read(1000, buf, 1, 0) == -EBADF);
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_read), 1003u);
+}
+
+// `mov $nr,%eax; D; syscall`: the mov becomes the jmp and a stub runs D (an
+// fd reloaded from the stack; the flag toggle of glibc's futex calls).
+TEST(GateRewrite, AnInstructionBetweenTheNumberAndTheSyscallRunsInAStub) {
+  TracedRun run = run_traced([] {
+    const int fd = open("/dev/zero", O_RDONLY);
+    CHILD_CHECK(fd >= 0);
+    char buf[8];
+    const pid_t self = getpid();
+    for (int i = 0; i < 100; ++i) {
+      memset(buf, 1, sizeof buf);
+      CHILD_CHECK(sg_rw_displaced_read(fd, buf, sizeof buf) == 8);
+      CHILD_CHECK(buf[0] == 0 && buf[7] == 0);
+      CHILD_CHECK(sg_rw_kill_toggled(self, 0x80) == 0);  // kill(self, 0)
+    }
+    CHILD_CHECK(sg_rw_kill_toggled(self, 0x80 | 100) == -EINVAL);  // signal 100
+    CHILD_CHECK(sg_rw_displaced_read_site[0] == 0xe9);
+    CHILD_CHECK(sg_rw_displaced_read_site[5] == 0x8b);  // the mov's successor keeps its bytes
+    CHILD_CHECK(sg_rw_kill_toggled_site[0] == 0xe9);
+    CHILD_CHECK(sg_rw_kill_toggled_site[5] == 0x40);
+    print_stats("mov-displaced");
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_read), 100u);
+  EXPECT_EQ(count(run.records, SYS_kill), 101u);
 }
 
 TEST(GateRewrite, PayloadsOfRewrittenCallsAreCopied) {

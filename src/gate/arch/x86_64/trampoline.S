@@ -154,6 +154,60 @@ sysgate_tramp_entry_stcheck:
 	jmp sysgate_tramp_entry
 	.size sysgate_tramp_entry_stcheck, . - sysgate_tramp_entry_stcheck
 
+/* Entries for sites where one instruction D sits between the number and the
+ * syscall (rewrite.cc, "displaced" shapes): D is executed here, verbatim, with
+ * the program's rsp (nothing was pushed: the site jumped here), then the call
+ * goes on as for the mov shape. Each D is position-independent and touches
+ * neither rax, rcx nor r11, so running it here instead of at its address is the
+ * same instruction. Two families, 16 bytes per stub, indexed as
+ * rewrite.cc's displaced_index():
+ *   sysgate_tramp_displaced      `mov $nr,%eax; D; syscall`: D, then the call;
+ *   sysgate_tramp_displaced_xor  `D; xor %eax,%eax; syscall`: D, the xor (its
+ *                                flags are what the program sees after the
+ *                                syscall), then the call.
+ * D: index 1..31  movl 4*index(%rsp), %edi  (8b 7c 24 <4*index>)
+ *    index 32     xorb $0x80, %sil           (40 80 f6 80)
+ *    index 33     xorb $0x81, %sil           (40 80 f6 81)
+ * Index 0 (movl 0(%rsp) has another encoding) is never used: ud2. */
+	.macro displaced_tail with_xor
+	.if \with_xor
+	xorl %eax, %eax
+	.endif
+	jmp sysgate_tramp_entry
+	.p2align 4, 0xcc
+	.endm
+
+	.macro displaced_stubs with_xor
+	ud2
+	.p2align 4, 0xcc
+	.set .Ldisp, 4
+	.rept 31
+	movl .Ldisp(%rsp), %edi
+	displaced_tail \with_xor
+	.set .Ldisp, .Ldisp + 4
+	.endr
+	xorb $0x80, %sil
+	displaced_tail \with_xor
+	xorb $0x81, %sil
+	displaced_tail \with_xor
+	.endm
+
+	.globl sysgate_tramp_displaced
+	.hidden sysgate_tramp_displaced
+	.type sysgate_tramp_displaced, @function
+	.p2align 4
+sysgate_tramp_displaced:
+	displaced_stubs 0
+	.size sysgate_tramp_displaced, . - sysgate_tramp_displaced
+
+	.globl sysgate_tramp_displaced_xor
+	.hidden sysgate_tramp_displaced_xor
+	.type sysgate_tramp_displaced_xor, @function
+	.p2align 4
+sysgate_tramp_displaced_xor:
+	displaced_stubs 1
+	.size sysgate_tramp_displaced_xor, . - sysgate_tramp_displaced_xor
+
 /* The slot code template: copied (never executed here). */
 	.globl sysgate_tramp_template
 	.hidden sysgate_tramp_template
