@@ -454,6 +454,29 @@ TEST(Trace, RewriteStatsAccountForEveryCall) {
   }
 }
 
+// Once a second thread exists, glibc's read() takes its cancellable path
+// (`mov 0x8(%rsp),%edi; xor %eax,%eax; syscall`), which used to trap on
+// every call. Its reads must now go through trampolines.
+TEST(Trace, ThreadedProgramsReadThroughTrampolines) {
+  if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no python3";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import os, threading\n"
+      "t = threading.Thread(target=lambda: None); t.start()\n"
+      "fd = os.open('/dev/zero', os.O_RDONLY)\n"
+      "print(sum(len(os.read(fd, 8)) for i in range(3000)))\n"
+      "t.join()\n"};
+  Traced t = trace(cmd, {"--rewrite-stats", "-e", "trace=read"});
+  expect_same_output(cmd, t);
+  std::smatch m;
+  const std::regex stats(R"(calls: (\d+) through rewritten sites \([0-9.]+%\), (\d+) trapped)");
+  ASSERT_TRUE(std::regex_search(t.run.err, m, stats)) << t.run.err;
+  // Python's own start-up traps ~100 calls (first hits, ld.so); 3000 reads
+  // on the trap path would be far above that.
+  EXPECT_LT(std::stoul(m[2]), 400u) << t.run.err;
+  EXPECT_GT(std::stoul(m[1]), 3000u) << t.run.err;
+}
+
 TEST(Trace, ExitStatusPassesThrough) {
   Traced t = trace({"/bin/sh", "-c", "exit 7"});
   EXPECT_EQ(t.run.status, 7) << t.run.err;
