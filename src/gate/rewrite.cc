@@ -18,12 +18,16 @@
 extern "C" {
 __attribute__((visibility("hidden"))) uint8_t sysgate_rewrite_fallback = 0;
 __attribute__((visibility("hidden"))) uint8_t sysgate_rewrite_traced = 0;
+// Bit nr set: a dynamic site (glibc's syscall()) may make call nr from its
+// trampoline (rewrite_install). Read by trampoline.S.
+__attribute__((visibility("hidden"))) uint64_t sysgate_rewrite_dynamic_ok[512 / 64] = {};
 extern const uint8_t sysgate_tramp_template[] __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_template_end[] __attribute__((visibility("hidden")));
 void sysgate_tramp_entry() __attribute__((visibility("hidden")));
 void sysgate_tramp_entry_stcheck() __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_displaced[] __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_displaced_xor[] __attribute__((visibility("hidden")));
+void sysgate_tramp_dynamic() __attribute__((visibility("hidden")));
 }
 
 namespace sysgate::gate {
@@ -45,7 +49,8 @@ constexpr uint64_t kBlockCodeBytes = kSlotsPerBlock * kSlotCodeBytes;  // one pa
 constexpr uint64_t kBlockDataBytes = 4 * kPageBytes;
 constexpr uint64_t kBlockBytes = kBlockCodeBytes + kBlockDataBytes;
 constexpr uint64_t kMaxBlocks = 64;
-constexpr uint64_t kSeenSlots = 4096;  // open-addressed set of sites already judged
+constexpr uint64_t kSeenSlots = 4096;
+constexpr long kDynamicOkBits = 512;  // DYNAMIC_OK_BITS in trampoline.S  // open-addressed set of sites already judged
 
 static_assert(kBlockCodeBytes == kPageBytes);
 
@@ -309,7 +314,12 @@ int displaced_index(const uint8_t* b) {
 //            this byte stays 0x31 (the jmp is "punned", and needs a block in a
 //            16 MiB window). Every instruction boundary but D's interior keeps
 //            its bytes.
-enum SiteShape { kShapeNone, kShapeMov, kShapeStcheck, kShapeMovDisplaced, kShapeDisplacedXor };
+//   dynamic: 4c 8b 4c 24 08 0f 05 48 3d              mov 0x8(%rsp),%r9; syscall;
+//            cmp $imm32,%rax -- glibc's syscall(): the number is in rax at
+//            run time. The mov becomes the jmp; the stub runs it and checks
+//            the number (trampoline.S); the cmp after the syscall writes every
+//            flag the program could read, so the flags are dead there.
+enum SiteShape { kShapeNone, kShapeMov, kShapeStcheck, kShapeMovDisplaced, kShapeDisplacedXor, kShapeDynamic };
 
 struct SiteMatch {
   SiteShape shape = kShapeNone;
@@ -342,6 +352,11 @@ SiteMatch shape_at(uint64_t rip, long nr) {
   if (nr == 0 && b[3] == 0x31 && b[4] == 0xc0 && before_syscall_readable(rip - 8, rip)) {
     const int d = displaced_index(reinterpret_cast<const uint8_t*>(rip - 8));
     if (d >= 0 && d < 32) return {kShapeDisplacedXor, rip - 8, 4, rip - 4, d};  // an edi load: D before the xor
+  }
+  const uint8_t* after = reinterpret_cast<const uint8_t*>(rip);
+  if (b[0] == 0x4c && b[1] == 0x8b && b[2] == 0x4c && b[3] == 0x24 && b[4] == 0x08 &&
+      ((rip & (kPageBytes - 1)) <= kPageBytes - 2 || app_probe_read(rip, 2)) && after[0] == 0x48 && after[1] == 0x3d) {
+    return {kShapeDynamic, rip - 7, 5, rip - 2, -1};
   }
   if (before_syscall_readable(rip - 11, rip)) {
     const uint8_t* c = reinterpret_cast<const uint8_t*>(rip - 11);
@@ -388,6 +403,11 @@ bool rewrite_number_allowed(long nr) {
 
 bool rewrite_install(const LoadedObjects& objects) {
   g_rw.objects = objects;
+  for (long nr = 0; nr < kDynamicOkBits; ++nr) {
+    // rt_sigaction's slots are marked emulated per site; a dynamic site's
+    // number changes per call, so it keeps the trap path.
+    if (rewrite_number_allowed(nr) && nr != __NR_rt_sigaction) sysgate_rewrite_dynamic_ok[nr / 64] |= uint64_t{1} << (nr % 64);
+  }
   // Trampolines take the C++ path when each call needs more than the syscall.
   sysgate_rewrite_traced = g_gate.region.header != nullptr || (g_gate.flags & kGateHooks) != 0 ? 1 : 0;
   store_release(&g_rw.enabled, 1u);
@@ -459,7 +479,7 @@ void rewrite_after_trap(long nr, uint64_t rip) {
     // Already a jump of ours (a fallback, or a branch straight to the syscall): not a refusal.
     const uint8_t* b = reinterpret_cast<const uint8_t*>(rip - 7);
     if (b[0] != 0xe9) why = kRefuseShape;
-  } else if (!rewrite_number_allowed(nr)) {
+  } else if (shape != kShapeDynamic && !rewrite_number_allowed(nr)) {
     why = kRefuseNumber;
   } else if (!locate_code(g_rw.objects, site, rip, &loc)) {
     why = kRefuseNoFunction;
@@ -491,6 +511,10 @@ void rewrite_after_trap(long nr, uint64_t rip) {
       slot->entry = addr(&sysgate_tramp_entry);
       if (shape == kShapeMovDisplaced) slot->entry = addr(sysgate_tramp_displaced) + 16 * match.displaced;
       if (shape == kShapeDisplacedXor) slot->entry = addr(sysgate_tramp_displaced_xor) + 16 * match.displaced;
+      if (shape == kShapeDynamic) {
+        slot->entry = addr(&sysgate_tramp_dynamic);
+        slot->emulated = 0;  // rt_sigaction is not in sysgate_rewrite_dynamic_ok: it traps
+      }
     }
     why = patch(site, rip, block->code + index * kSlotCodeBytes, loc);
     if (why == kRefuseCount) {
@@ -561,12 +585,13 @@ void rewrite_stats(RewriteStats* out) {
 // interposer's hooks: the call (through the hooks, if any), then its record, as
 // the trap path writes it. Runs on the gate stack with the program's signal mask.
 struct TrampFrame {
-  uint64_t pad, r9, r8, r10, rdx, rsi, rdi;
+  uint64_t nr;  // the slot's, or rax for a dynamic site
+  uint64_t r9, r8, r10, rdx, rsi, rdi;
   const Slot* slot;
 };
 
 extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const TrampFrame* f, GateThread* t) {
-  const long nr = static_cast<long>(f->slot->nr);
+  const long nr = static_cast<long>(f->nr);
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
   if (f->slot->emulated != 0) {
     // rt_sigaction (signals.h): its emulation takes locks the SIGSYS handler

@@ -285,6 +285,30 @@ sg_rw_kill_toggled_site:
 	.cfi_endproc
 	.size sg_rw_kill_toggled, . - sg_rw_kill_toggled
 
+/* long sg_rw_syscall(long nr, a1, a2, a3, a4, a5, a6): glibc's syscall()
+ * (the dynamic shape: the number in rax at run time, the sixth argument
+ * loaded from the stack just before the syscall, a cmp of rax after it).
+ * Returns the raw kernel result. */
+	.globl sg_rw_syscall
+	.type sg_rw_syscall, @function
+	.p2align 4
+sg_rw_syscall:
+	.cfi_startproc
+	movq %rdi, %rax
+	movq %rsi, %rdi
+	movq %rdx, %rsi
+	movq %rcx, %rdx
+	movq %r8, %r10
+	movq %r9, %r8
+	.globl sg_rw_syscall_site
+sg_rw_syscall_site:
+	movq 0x8(%rsp), %r9
+	syscall
+	cmpq $-4095, %rax
+	ret
+	.cfi_endproc
+	.size sg_rw_syscall, . - sg_rw_syscall
+
 	.data
 	.globl sg_rw_single
 sg_rw_single:

@@ -59,6 +59,8 @@ long sg_rw_kill_toggled(pid_t pid, int sig);
 extern const uint8_t sg_rw_mt_read_site[];
 extern const uint8_t sg_rw_displaced_read_site[];
 extern const uint8_t sg_rw_kill_toggled_site[];
+long sg_rw_syscall(long nr, ...);
+extern const uint8_t sg_rw_syscall_site[];
 }
 
 namespace sysgate::gate::test {
@@ -230,6 +232,35 @@ TEST(GateRewrite, AnInstructionBetweenTheNumberAndTheSyscallRunsInAStub) {
   ASSERT_EQ(exit_code(run.status), 0);
   EXPECT_EQ(count(run.records, SYS_read), 100u);
   EXPECT_EQ(count(run.records, SYS_kill), 101u);
+}
+
+// glibc's syscall(): the number is only known at run time. The trampoline
+// takes any number the gate need not see; the others (here rt_sigprocmask,
+// which the gate emulates) go on to the site's own syscall and trap.
+TEST(GateRewrite, GlibcSyscallFunctionIsRewrittenForAnyNumber) {
+  TracedRun run = run_traced([] {
+    const long ppid = getppid();
+    CHILD_CHECK(sg_rw_syscall(SYS_getppid) == ppid);  // traps, rewritten
+    CHILD_CHECK(sg_rw_syscall_site[0] == 0xe9);
+    const uint64_t t0 = tramp_calls();
+    for (int i = 0; i < 100; ++i) CHILD_CHECK(sg_rw_syscall(SYS_getppid) == ppid);
+    CHILD_CHECK(sg_rw_syscall(SYS_gettid) == gettid());
+    // The sixth argument comes from the stack: mmap's offset (r9 held the fd, -1).
+    const long m = sg_rw_syscall(SYS_mmap, 0L, 4096L, static_cast<long>(PROT_READ),
+                                 static_cast<long>(MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L);
+    CHILD_CHECK(m > 0 && (m & 4095) == 0);
+    CHILD_CHECK(tramp_calls() - t0 == 102);
+    uint64_t old_mask = 0, none = 0;
+    CHILD_CHECK(sg_rw_syscall(SYS_rt_sigprocmask, static_cast<long>(SIG_BLOCK), &none, &old_mask, 8L) == 0);
+    CHILD_CHECK(tramp_calls() - t0 == 102);  // the trap path
+    CHILD_CHECK(sg_rw_syscall(100000L) == -ENOSYS);  // beyond the bitmap: the trap path too
+    CHILD_CHECK(tramp_calls() - t0 == 102);
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_getppid), 102u);  // records carry the run-time number
+  EXPECT_EQ(count(run.records, SYS_gettid), 2u);  // and glibc's gettid()
+  EXPECT_EQ(count(run.records, SYS_rt_sigprocmask), 1u);
 }
 
 TEST(GateRewrite, PayloadsOfRewrittenCallsAreCopied) {

@@ -50,18 +50,13 @@
 #define SLOT_TAKEN 40
 #define SLOT_EMULATED 48 /* the gate emulates the call: always the C++ path */
 #define SLOT_BYTES 64
+#define DYNAMIC_OK_BITS 512 /* rewrite.cc kDynamicOkBits */
 
 	.text
 
-	.globl sysgate_tramp_entry
-	.hidden sysgate_tramp_entry
-	.type sysgate_tramp_entry, @function
-	.p2align 4
-sysgate_tramp_entry:
-	seto %al
-	lahf
-	cmpb $0, sysgate_rewrite_fallback(%rip)
-	jne .Ltramp_fallback
+/* Switches to the thread's gate stack (step 3 above) and pushes the
+ * program's rsp there. Uses rcx and the flags. */
+	.macro switch_to_gate_stack
 	movq %rsp, %rcx
 	subq %gs:GT_STACK, %rcx
 	cmpq %gs:GT_STACK_BYTES, %rcx
@@ -85,16 +80,29 @@ sysgate_tramp_entry:
 	 * let such a handler's trampoline overwrite the stored word. */
 	xchgq %rcx, %rsp
 	pushq %rcx /* the program's rsp */
+	.endm
+
+	.globl sysgate_tramp_entry
+	.hidden sysgate_tramp_entry
+	.type sysgate_tramp_entry, @function
+	.p2align 4
+sysgate_tramp_entry:
+	seto %al
+	lahf
+	cmpb $0, sysgate_rewrite_fallback(%rip)
+	jne .Ltramp_fallback
+	switch_to_gate_stack
 	addb $0x7f, %al /* OF back from al, then SF ZF AF PF CF from ah */
 	sahf
 	pushfq /* the program's rflags */
+	movq SLOT_NR(%r11), %rax
+.Ltramp_common: /* rax = nr; stack: [rflags][program rsp] */
 	incq %gs:GT_TRAMP_CALLS
 	pushq %r11
 	cmpb $0, sysgate_rewrite_traced(%rip)
 	jne .Ltramp_traced
 	cmpq $0, SLOT_EMULATED(%r11)
 	jne .Ltramp_traced
-	movq SLOT_NR(%r11), %rax
 	call sysgate_gate_syscall_insn
 .Ltramp_done:
 	/* stack: [slot][rflags][program rsp] */
@@ -112,7 +120,7 @@ sysgate_tramp_entry:
 	pushq %r10
 	pushq %r8
 	pushq %r9
-	subq $8, %rsp /* 16-byte aligned for the call */
+	pushq %rax /* TrampFrame::nr; keeps the call 16-byte aligned */
 	movq %rsp, %rdi /* TrampFrame */
 	movq %gs:GT_SELF, %rsi
 	cld
@@ -126,14 +134,45 @@ sysgate_tramp_entry:
 	popq %rdi
 	jmp .Ltramp_done
 
+/* The entry for a site whose number is in rax at run time (glibc's syscall()),
+ * from sysgate_tramp_dynamic below once the number was found rewritable. The
+ * program's next instruction compares rax (rewrite.cc checks its bytes), so
+ * its flags are dead here: no need to keep them. */
+	.globl sysgate_tramp_entry_dynamic
+	.hidden sysgate_tramp_entry_dynamic
+sysgate_tramp_entry_dynamic:
+	cmpb $0, sysgate_rewrite_fallback(%rip)
+	jne .Ltramp_to_site
+	switch_to_gate_stack
+	pushfq
+	jmp .Ltramp_common
+
 .Ltramp_fallback:
 	addb $0x7f, %al
 	sahf
-	movq SLOT_RET(%r11), %rcx
 	movl SLOT_NR(%r11), %eax
+.Ltramp_to_site:
+	movq SLOT_RET(%r11), %rcx
 	leaq -2(%rcx), %rcx /* the site's own syscall instruction: traps */
 	jmp *%rcx
 	.size sysgate_tramp_entry, . - sysgate_tramp_entry
+
+/* Entry for glibc's syscall() (`mov 0x8(%rsp),%r9; syscall; cmp $imm,%rax`,
+ * the number in rax from the caller): the stub runs the mov, then numbers the
+ * gate must see (clone, exec, signals, ... : sysgate_rewrite_dynamic_ok, set
+ * by rewrite_install) go to the site's own syscall, which traps. */
+	.globl sysgate_tramp_dynamic
+	.hidden sysgate_tramp_dynamic
+	.type sysgate_tramp_dynamic, @function
+	.p2align 4
+sysgate_tramp_dynamic:
+	movq 8(%rsp), %r9
+	cmpq $DYNAMIC_OK_BITS, %rax
+	jae .Ltramp_to_site
+	btq %rax, sysgate_rewrite_dynamic_ok(%rip)
+	jnc .Ltramp_to_site
+	jmp sysgate_tramp_entry_dynamic
+	.size sysgate_tramp_dynamic, . - sysgate_tramp_dynamic
 
 /* Entry for the "stcheck" shape, glibc's single-threaded read at the entry of
  * read():  cmpb $0,X(%rip); je L; xor %eax,%eax; syscall  (the cmpb became the
