@@ -1,7 +1,9 @@
 // What the monitor pays per trace record to print it (`sysgate trace -o FILE`):
 // format_record on the calls that dominate tar and find (newfstatat with its
-// stat struct, openat, getdents64, fcntl, close). For syscall-dense programs
-// this, not the traced program, bounds the wall time (docs/performance.md).
+// stat struct, openat, getdents64, fcntl, close), and append_record into one
+// reused buffer, which is what the printer does. For syscall-dense programs
+// this, not the traced program, bounds the wall time (docs/performance.md);
+// trace_pipeline_bench measures the whole path from the ring.
 #include <benchmark/benchmark.h>
 #include <sys/syscall.h>
 
@@ -60,6 +62,25 @@ void BM_FormatRecord(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
 }
 BENCHMARK(BM_FormatRecord);
+
+// The same lines appended to one reused buffer, as the trace printer builds them.
+void BM_AppendRecord(benchmark::State& state) {
+  const std::vector<Record> records = tar_like();
+  sysgate::trace::FormatOptions options;
+  std::string out;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    for (const Record& r : records) {
+      sysgate::trace::append_record(out, r, options);
+      out += '\n';
+    }
+    bytes += out.size();
+    out.clear();
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
+}
+BENCHMARK(BM_AppendRecord);
 
 }  // namespace
 

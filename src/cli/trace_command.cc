@@ -1,13 +1,18 @@
 // `sysgate trace`: run a command with the gate armed and print its syscalls in
 // strace's grammar (src/trace/formatter.h), or strace -c's table (-c).
 #include <asm/unistd.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "syscalls/call_format.h"
@@ -24,12 +29,58 @@ namespace sysgate::cli {
 
 namespace {
 
+// Writes all of bytes, waiting while a non-blocking fd is full (a terminal
+// shared with a program that made it non-blocking): a piece of trace lost would
+// be many lines. Any other error (a full disk, a closed pipe) loses the rest,
+// as it did with stdio.
+void write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      struct pollfd writable = {fd, POLLOUT, 0};
+      ::poll(&writable, 1, -1);
+    } else if (n == 0 || errno != EINTR) {
+      return;
+    }
+  }
+}
+
+// The trace's destination. Lines are appended to one buffer, which is written
+// out in large pieces: a traced program can make a million calls a second, and
+// a write per line would cost the monitor more than formatting it. flush() is
+// what makes the trace appear: the printer's owner calls it whenever the
+// monitor runs out of records to print, and before anything else goes to stderr.
+class TraceOutput {
+ public:
+  explicit TraceOutput(int fd) : fd_(fd) { text_.reserve(kFlushBytes + kFlushBytes / 4); }
+
+  // The buffer a line is appended to; end_line() once it is complete.
+  std::string& text() { return text_; }
+  void end_line() {
+    text_ += '\n';
+    if (text_.size() >= kFlushBytes) flush();
+  }
+
+  void flush() {
+    write_all(fd_, text_);
+    text_.clear();
+  }
+
+ private:
+  // Big enough that the write's cost vanishes per line, small enough to stay in cache.
+  static constexpr size_t kFlushBytes = 64 << 10;
+  int fd_;
+  std::string text_;
+};
+
 // Writes lines to the output; execs are held until their outcome is known
 // (the next record of the same process says whether the exec happened).
 class TracePrinter {
  public:
-  TracePrinter(FILE* out, const TraceFlags& flags, std::optional<trace::TraceFilter> filter)
-      : out_(out), flags_(flags), filter_(std::move(filter)) {
+  TracePrinter(int fd, const TraceFlags& flags, std::optional<trace::TraceFilter> filter)
+      : out_(fd), flags_(flags), filter_(std::move(filter)) {
     options_.max_string = flags.max_string;
     options_.pid_prefix = flags.follow;
   }
@@ -96,11 +147,11 @@ class TracePrinter {
   void finish() {
     for (const auto& [pid, enter] : pending_exec_) emit(trace::exec_result(enter));
     pending_exec_.clear();
-    if (flags_.summary) {
-      const std::string table = summary_.render();
-      std::fwrite(table.data(), 1, table.size(), out_);
-    }
+    if (flags_.summary) out_.text() += summary_.render();
   }
+
+  // Writes out every line printed so far.
+  void flush() { out_.flush(); }
 
  private:
   bool wanted(int nr) const { return !filter_ || filter_->matches(nr); }
@@ -111,16 +162,20 @@ class TracePrinter {
       summary_.add(r);
       return;
     }
-    line(flags_.json ? trace::format_json(r, options_) : trace::format_record(r, options_));
+    if (flags_.json) return line(trace::format_json(r, options_));
+    std::string& text = out_.text();
+    const size_t start = text.size();
+    trace::append_record(text, r, options_);
+    if (text.size() != start) out_.end_line();
   }
 
-  void line(std::string text) {
+  void line(std::string_view text) {
     if (text.empty()) return;
-    text += "\n";
-    std::fwrite(text.data(), 1, text.size(), out_);
+    out_.text() += text;
+    out_.end_line();
   }
 
-  FILE* out_;
+  TraceOutput out_;
   const TraceFlags& flags_;
   std::optional<trace::TraceFilter> filter_;
   trace::FormatOptions options_;
@@ -164,15 +219,13 @@ int trace_command(const TraceFlags& flags) {
     call_mask = mask;
   }
 
-  FILE* out = stderr;
+  int out = STDERR_FILENO;
   if (!flags.output.empty()) {
-    out = std::fopen(flags.output.c_str(), "w");
-    if (out == nullptr) {
+    out = ::open(flags.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (out < 0) {
       std::cerr << "sysgate trace: cannot write " << flags.output << "\n";
       return 2;
     }
-    // Lines arrive by the thousand per poll: write them in large pieces.
-    std::setvbuf(out, nullptr, _IOFBF, 1 << 20);
   }
   TracePrinter printer(out, flags, std::move(filter));
   {
@@ -188,16 +241,24 @@ int trace_command(const TraceFlags& flags) {
   trace.rewrite = !flags.no_rewrite;
   trace.call_mask = call_mask;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
+  trace.on_idle = [&] { printer.flush(); };
   options.trace = trace;
+  // Reports go to stderr, where the trace may go too: the lines printed before
+  // a report come before it.
   options.on_violation = [&](const monitor::Violation& v) {
+    printer.flush();
     std::string line = monitor::format_text(v) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
   };
-  options.on_note = [&](const std::string& line) { std::cerr << "sysgate: note: " << line << "\n"; };
+  options.on_note = [&](const std::string& line) {
+    printer.flush();
+    std::cerr << "sysgate: note: " << line << "\n";
+  };
   Result<monitor::RunResult> result = monitor::run_confined(*policy, options);
   printer.finish();
   if (result && result->killed_by != 0) printer.killed(result->pid, result->killed_by, result->core_dumped);
-  if (out != stderr) std::fclose(out);
+  printer.flush();
+  if (out != STDERR_FILENO) ::close(out);
   if (flags.rewrite_stats) std::cerr << "sysgate trace: " << printer.rewrite_counts().render() << "\n";
   if (!result) return report_error(result.error());
   return result->exit_status;

@@ -389,6 +389,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
                            std::chrono::steady_clock::now().time_since_epoch()).count();
     busy = reader->poll([&](trace::Record& r) { order.add(std::move(r)); }) > 0;
     order.release(tsc, ns, deliver);
+    if (!busy && options.trace->on_idle) options.trace->on_idle();
   };
   for (;;) {
     // Tracing: records arrive without a wake-up for us, so look every millisecond
@@ -406,6 +407,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   }
   drain();
   order.flush(deliver);
+  if (reader && options.trace->on_idle) options.trace->on_idle();
   siginfo_t info{};
   while (waitid(P_PID, static_cast<id_t>(child->pid), &info, WEXITED) != 0) {
     if (errno != EINTR) return make_error(ErrorCode::kSystem, std::string("waitid: ") + strerror(errno));

@@ -33,6 +33,11 @@ namespace sysgate::monitor {
 // on_record, in per-thread order (threads interleave as the monitor drains them).
 struct TraceOptions {
   std::function<void(const trace::Record&)> on_record;  // called on the monitor's thread
+  // Called on the monitor's thread when a look at the rings found nothing new,
+  // before the monitor waits for more, and once all records were delivered: the
+  // moment to write out what on_record buffered, so that a trace read as it is
+  // made keeps up with the program. May be unset.
+  std::function<void()> on_idle;
   uint32_t max_data = 32;  // bytes of data buffers copied per call (strace -s)
   bool payloads = true;    // copy path and data arguments at all
   // Rewrite syscall sites onto trampolines after their first trap (the fast

@@ -1,73 +1,92 @@
-// format_call and quote_string: a syscall in strace's grammar.
+// append_call and append_quoted: a syscall in strace's grammar.
 //
-// Arguments are decoded by type (format_value), except strings and input buffers,
+// Arguments are decoded by type (append_value), except strings and input buffers,
 // which are fetched through the MemoryReader, and a few calls whose arguments'
 // meaning depends on another argument (fcntl's arg, open's mode) or that take O_*
 // flags without an access mode (dup3, pipe2, inotify_init1). What the reader returns is untrusted
 // bytes from the traced process: it is bounded by the options and escaped.
+//
+// Everything is appended to one caller-owned string: a trace formats every call
+// a program makes, and a temporary string per argument would cost more than
+// decoding it.
 #include "syscalls/call_format.h"
 
 #include <linux/fcntl.h>
-
-#include <cinttypes>
-#include <cstdio>
+#include <sys/syscall.h>
 
 #include "syscalls/constant_tables.h"
 #include "syscalls/constants.h"
+#include "syscalls/number_text.h"
 
 namespace sysgate::syscalls {
 namespace {
 
-std::string hex_or_zero(uint64_t value) {  // strace's %#lx: 0 or 0x...
-  if (value == 0) return "0";
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, value);
-  return buf;
+// The calls whose arguments are not decoded by their types alone. Found once
+// per call from its number, rather than by comparing names per argument.
+enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode };
+
+Special special_of(int nr) {
+  switch (nr) {
+    case SYS_open: return Special::kOpen;
+    case SYS_openat: return Special::kOpenat;
+    case SYS_fcntl: return Special::kFcntl;
+    case SYS_statx: return Special::kStatx;
+    case SYS_socket: return Special::kSocket;
+    case SYS_dup3:
+    case SYS_pipe2:
+    case SYS_inotify_init1: return Special::kNoAccessMode;
+    default: return Special::kNone;
+  }
 }
 
+void append_pointer(std::string& out, uint64_t addr) { constants::append_value(out, ArgType::kPtr, addr); }
+
 // A NUL-terminated string of at most max_len bytes; its address when unreadable.
-std::string string_arg(uint64_t addr, size_t max_len, MemoryReader* reader) {
-  if (addr == 0 || reader == nullptr) return constants::format_value(ArgType::kPtr, addr);
+void append_string_arg(std::string& out, uint64_t addr, size_t max_len, MemoryReader* reader) {
+  if (addr == 0 || reader == nullptr) return append_pointer(out, addr);
   bool truncated = false;
   if (std::optional<std::string_view> held = reader->view_string(addr, max_len, &truncated)) {
-    return quote_string(*held, truncated);
+    return append_quoted(out, *held, truncated);
   }
   std::optional<std::string> text = reader->read_string(addr, max_len, &truncated);
-  if (!text) return constants::format_value(ArgType::kPtr, addr);
-  return quote_string(*text, truncated);
+  if (!text) return append_pointer(out, addr);
+  append_quoted(out, *text, truncated);
 }
 
 // A buffer the kernel reads, whose length is another argument: up to max_string bytes
 // of it, quoted, with "..." when the buffer is longer.
-std::string input_buffer_arg(const SyscallInfo& info, const ArgSpec& spec, uint64_t addr,
-                             const uint64_t args[6], MemoryReader* reader,
-                             const FormatOptions& options) {
+void append_input_buffer(std::string& out, const SyscallInfo& info, const ArgSpec& spec, uint64_t addr,
+                         const uint64_t args[6], MemoryReader* reader, const FormatOptions& options) {
   if (addr == 0 || reader == nullptr || spec.size_arg < 0 || spec.size_arg >= info.argc) {
-    return constants::format_value(ArgType::kPtr, addr);
+    return append_pointer(out, addr);
   }
   uint64_t length = args[spec.size_arg];
   if (arg_width_bits(info.args[spec.size_arg].type) == 32) {
     const auto narrow = static_cast<int32_t>(length);  // int lengths, as the kernel sees them
-    if (narrow < 0) return constants::format_value(ArgType::kPtr, addr);
+    if (narrow < 0) return append_pointer(out, addr);
     length = static_cast<uint64_t>(narrow);
   }
   const size_t shown = length < options.max_string ? static_cast<size_t>(length) : options.max_string;
-  std::optional<std::string> bytes =
-      shown == 0 ? std::optional<std::string>(std::string()) : reader->read_bytes(addr, shown);
-  if (!bytes || bytes->size() != shown) return constants::format_value(ArgType::kPtr, addr);
-  return quote_string(*bytes, length > shown);
+  std::optional<std::string_view> bytes = shown == 0 ? std::string_view() : reader->view_bytes(addr, shown);
+  std::optional<std::string> copied;  // when the reader cannot lend its bytes
+  if (!bytes) {
+    copied = reader->read_bytes(addr, shown);
+    if (copied) bytes = *copied;
+  }
+  if (!bytes || bytes->size() != shown) return append_pointer(out, addr);
+  append_quoted(out, *bytes, length > shown);
 }
 
 // O_* flags of calls that take no access mode: O_CLOEXEC, not O_RDONLY|O_CLOEXEC.
-std::string flags_without_access_mode(uint64_t value) {
+void append_flags_without_access_mode(std::string& out, uint64_t value) {
   constants::detail::FlagSet set = constants::detail::kOpenFlags;
   set.field_mask = 0;
   set.field_values = {};
-  return constants::detail::format_flags(set, static_cast<uint32_t>(value));
+  constants::detail::append_flags(out, set, static_cast<uint32_t>(value));
 }
 
-// fcntl's third argument as strace shows it, or nullopt for commands that take none.
-std::optional<std::string> fcntl_arg(uint64_t cmd_value, uint64_t arg) {
+// Whether fcntl's command takes a third argument that strace shows.
+bool fcntl_has_arg(uint64_t cmd_value) {
   switch (static_cast<uint32_t>(cmd_value)) {
     case F_GETFD:
     case F_GETFL:
@@ -76,134 +95,150 @@ std::optional<std::string> fcntl_arg(uint64_t cmd_value, uint64_t arg) {
     case F_GETLEASE:
     case F_GETPIPE_SZ:
     case F_GET_SEALS:
-      return std::nullopt;
+      return false;
+    default:
+      return true;
+  }
+}
+
+// fcntl's third argument as strace shows it (for a command fcntl_has_arg accepts).
+void append_fcntl_arg(std::string& out, uint64_t cmd_value, uint64_t arg) {
+  switch (static_cast<uint32_t>(cmd_value)) {
     case F_SETFD:
-      return constants::detail::format_flags(constants::detail::kFdFlags, static_cast<uint32_t>(arg));
+      return constants::detail::append_flags(out, constants::detail::kFdFlags, static_cast<uint32_t>(arg));
     case F_SETFL:
-      return constants::format_value(ArgType::kOpenFlags, arg);
+      return constants::append_value(out, ArgType::kOpenFlags, arg);
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
     case F_SETOWN:
     case F_SETSIG:
     case F_SETPIPE_SZ:
     case F_SETLEASE:
-      return constants::format_value(ArgType::kInt, arg);
+      return constants::append_value(out, ArgType::kInt, arg);
     default:  // struct flock*, f_owner_ex*, seal and notify masks ...
-      return hex_or_zero(arg);
+      return append_hex_or_zero(out, arg);
   }
 }
 
 // statx's flags: the AT_STATX_SYNC_TYPE field by name first (strace prints
 // AT_STATX_SYNC_AS_STAT for 0), then the other AT_* bits.
-std::string statx_flags(uint64_t value) {
+void append_statx_flags(std::string& out, uint64_t value) {
   constexpr uint32_t kSyncType = 0x6000, kForceSync = 0x2000, kDontSync = 0x4000;
   const uint32_t v = static_cast<uint32_t>(value);
   const uint32_t sync = v & kSyncType;
-  std::string out = sync == 0 ? "AT_STATX_SYNC_AS_STAT" : sync == kForceSync ? "AT_STATX_FORCE_SYNC"
-                                : sync == kDontSync                         ? "AT_STATX_DONT_SYNC"
-                                                                            : "0x6000";
+  out += sync == 0 ? "AT_STATX_SYNC_AS_STAT" : sync == kForceSync ? "AT_STATX_FORCE_SYNC"
+         : sync == kDontSync                                    ? "AT_STATX_DONT_SYNC"
+                                                                : "0x6000";
   const uint32_t rest = v & ~kSyncType;
-  if (rest != 0) out += "|" + constants::format_value(ArgType::kAtFlags, rest);
-  return out;
+  if (rest == 0) return;
+  out += '|';
+  constants::append_value(out, ArgType::kAtFlags, rest);
 }
 
-// socket()'s protocol for the IP families, as strace names it (IPPROTO_IP for 0).
-std::optional<std::string> ip_protocol(uint64_t domain, uint64_t protocol) {
+// socket()'s protocol for the IP families, as strace names it (IPPROTO_IP for 0);
+// other families' protocols are plain numbers.
+void append_socket_protocol(std::string& out, uint64_t domain, uint64_t protocol) {
   constexpr int kAfInet = 2, kAfInet6 = 10;
-  const int family = static_cast<int>(static_cast<uint32_t>(domain));
-  if (family != kAfInet && family != kAfInet6) return std::nullopt;
   static constexpr struct {
     uint32_t value;
     const char* name;
   } kProtocols[] = {{0, "IPPROTO_IP"},       {1, "IPPROTO_ICMP"},   {6, "IPPROTO_TCP"},
                     {17, "IPPROTO_UDP"},     {58, "IPPROTO_ICMPV6"}, {132, "IPPROTO_SCTP"},
                     {136, "IPPROTO_UDPLITE"}, {255, "IPPROTO_RAW"},  {262, "IPPROTO_MPTCP"}};
-  for (const auto& p : kProtocols) {
-    if (p.value == static_cast<uint32_t>(protocol)) return std::string(p.name);
+  const int family = static_cast<int>(static_cast<uint32_t>(domain));
+  if (family == kAfInet || family == kAfInet6) {
+    for (const auto& p : kProtocols) {
+      if (p.value == static_cast<uint32_t>(protocol)) {
+        out += p.name;
+        return;
+      }
+    }
   }
-  return std::nullopt;
+  constants::append_value(out, ArgType::kInt, protocol);
 }
 
-std::string format_arg(const SyscallInfo& info, int index, const uint64_t args[6],
-                       MemoryReader* reader, const FormatOptions& options) {
+void append_arg(std::string& out, const SyscallInfo& info, Special special, int index, const uint64_t args[6],
+                MemoryReader* reader, const FormatOptions& options) {
   const ArgSpec& spec = info.args[index];
   const uint64_t value = args[index];
   switch (spec.type) {
     case ArgType::kPath:
-      return string_arg(value, options.max_path, reader);
+      return append_string_arg(out, value, options.max_path, reader);
     case ArgType::kString:
-      return string_arg(value, options.max_string, reader);
+      return append_string_arg(out, value, options.max_string, reader);
     case ArgType::kBufIn:
-      return input_buffer_arg(info, spec, value, args, reader, options);
+      return append_input_buffer(out, info, spec, value, args, reader, options);
     case ArgType::kBufOut:
-      if (options.output_buffer) {
-        if (std::optional<std::string> text = options.output_buffer(index, value)) return std::move(*text);
-      }
-      return constants::format_value(spec.type, value);
+      if (options.output_buffer && options.output_buffer(index, value, out)) return;
+      break;
     case ArgType::kStructPtr:
-      if (options.struct_arg && value != 0) {
-        if (std::optional<std::string> text = options.struct_arg(index, value)) return std::move(*text);
-      }
-      return constants::format_value(spec.type, value);
+      if (options.struct_arg && value != 0 && options.struct_arg(index, value, out)) return;
+      break;
     case ArgType::kAtFlags:
-      if (info.name == "statx") return statx_flags(value);
-      return constants::format_value(spec.type, value);
+      if (special == Special::kStatx) return append_statx_flags(out, value);
+      break;
     case ArgType::kUInt:
-      if (info.name == "statx" && index == 3) return format_statx_mask(value);
-      return constants::format_value(spec.type, value);
+      if (special == Special::kStatx && index == 3) return append_statx_mask(out, value);
+      break;
     case ArgType::kInt:
-      if (info.name == "socket" && index == 2) {
-        if (std::optional<std::string> name = ip_protocol(args[0], value)) return std::move(*name);
-      }
-      return constants::format_value(spec.type, value);
+      if (special == Special::kSocket && index == 2) return append_socket_protocol(out, args[0], value);
+      break;
     case ArgType::kOpenFlags:
-      if (info.name == "dup3" || info.name == "pipe2" || info.name == "inotify_init1") {
-        return flags_without_access_mode(value);
-      }
-      return constants::format_value(spec.type, value);
+      if (special == Special::kNoAccessMode) return append_flags_without_access_mode(out, value);
+      break;
     default:
-      return constants::format_value(spec.type, value);
+      break;
   }
+  constants::append_value(out, spec.type, value);
+}
+
+// Unknown calls: all six registers, as nothing says how many count.
+void append_unknown_call(std::string& out, int nr, const uint64_t args[6]) {
+  out += "syscall_";
+  append_decimal(out, nr);
+  out += '(';
+  for (int i = 0; i < 6; ++i) {
+    if (i > 0) out += ", ";
+    append_hex_or_zero(out, args[i]);
+  }
+  out += ')';
 }
 
 }  // namespace
 
-std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader,
-                        const FormatOptions& options) {
-  std::string out;
-  out.reserve(160);
-  out += display_name(nr);
-  out += '(';
+void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader* reader,
+                 const FormatOptions& options) {
   const SyscallInfo* info = by_number(nr);
-  if (info == nullptr) {  // unknown: all six registers, as nothing says how many count
-    for (int i = 0; i < 6; ++i) {
-      if (i > 0) out += ", ";
-      out += hex_or_zero(args[i]);
-    }
-    return out + ")";
-  }
+  if (info == nullptr) return append_unknown_call(out, nr, args);
+  out += info->name;
+  out += '(';
+  const Special special = special_of(nr);
   int argc = info->argc;
-  if (info->name == "open" || info->name == "openat") {
+  if (special == Special::kOpen || special == Special::kOpenat) {
     // As strace: the mode is shown only when the kernel reads it.
-    const uint64_t flags = args[info->name == "open" ? 1 : 2];
+    const uint64_t flags = args[special == Special::kOpen ? 1 : 2];
     if ((flags & O_CREAT) == 0 && (flags & __O_TMPFILE) == 0) --argc;
   }
   for (int i = 0; i < argc; ++i) {
-    std::string text;
-    if (info->name == "fcntl" && i == 2) {
-      std::optional<std::string> arg = fcntl_arg(args[1], args[2]);
-      if (!arg) break;
-      text = std::move(*arg);
-    } else {
-      text = format_arg(*info, i, args, reader, options);
-    }
+    if (special == Special::kFcntl && i == 2 && !fcntl_has_arg(args[1])) break;
     if (i > 0) out += ", ";
-    out += text;
+    if (special == Special::kFcntl && i == 2) {
+      append_fcntl_arg(out, args[1], args[2]);
+    } else {
+      append_arg(out, *info, special, i, args, reader, options);
+    }
   }
-  return out + ")";
+  out += ')';
 }
 
-std::string format_statx_mask(uint64_t mask) {
+std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader, const FormatOptions& options) {
+  std::string out;
+  out.reserve(160);
+  append_call(out, nr, args, reader, options);
+  return out;
+}
+
+void append_statx_mask(std::string& out, uint64_t mask) {
   static constexpr struct {
     uint64_t bits;
     const char* name;
@@ -216,20 +251,29 @@ std::string format_statx_mask(uint64_t mask) {
                 {0x4000, "STATX_MNT_ID_UNIQUE"}, {0x8000, "STATX_SUBVOL"}, {0x10000, "STATX_WRITE_ATOMIC"},
                 {0x20000, "STATX_DIO_READ_ALIGN"}};
   uint64_t left = static_cast<uint32_t>(mask);
-  if (left == 0) return "0";
-  std::string out;
+  if (left == 0) {
+    out += '0';
+    return;
+  }
+  const size_t start = out.size();
   for (const auto& n : kNames) {
     if ((left & n.bits) != n.bits) continue;
-    out += (out.empty() ? "" : "|") + std::string(n.name);
+    if (out.size() != start) out += '|';
+    out += n.name;
     left &= ~n.bits;
   }
-  if (left != 0) out += (out.empty() ? "" : "|") + hex_or_zero(left);
+  if (left == 0) return;
+  if (out.size() != start) out += '|';
+  append_hex(out, left);
+}
+
+std::string format_statx_mask(uint64_t mask) {
+  std::string out;
+  append_statx_mask(out, mask);
   return out;
 }
 
-std::string quote_string(std::string_view bytes, bool truncated) {
-  std::string out;
-  out.reserve(bytes.size() + 6);
+void append_quoted(std::string& out, std::string_view bytes, bool truncated) {
   out += '"';
   size_t i = 0;
   while (i < bytes.size()) {
@@ -265,6 +309,12 @@ std::string quote_string(std::string_view bytes, bool truncated) {
   }
   out += '"';
   if (truncated) out += "...";
+}
+
+std::string quote_string(std::string_view bytes, bool truncated) {
+  std::string out;
+  out.reserve(bytes.size() + 6);
+  append_quoted(out, bytes, truncated);
   return out;
 }
 

@@ -4,6 +4,9 @@
 //   write(1, "hello\n", 6)
 //   mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
 //
+// format_call returns the text; append_call adds it to a caller's buffer (a trace
+// builds every line in one).
+//
 // Strings and buffers live in another process's memory; a MemoryReader fetches
 // them. Reading is best-effort and only for display: a failed read prints the
 // address in hex, as strace does. The decoded text is never used for a decision.
@@ -11,7 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,41 +30,65 @@ class MemoryReader {
   virtual std::optional<std::string> read_string(uint64_t addr, size_t max_len, bool* truncated) = 0;
   // Reads exactly len bytes at addr; nullopt if unreadable.
   virtual std::optional<std::string> read_bytes(uint64_t addr, size_t len) = 0;
-  // read_string without a copy, for readers that already hold the bytes (a
-  // trace record's payloads); valid while the reader is. nullopt: use read_string.
+  // read_string and read_bytes without a copy, for readers that already hold the
+  // bytes (a trace record's payloads); valid while the reader is. nullopt: ask
+  // read_string / read_bytes.
   virtual std::optional<std::string_view> view_string(uint64_t addr, size_t max_len, bool* truncated) {
     (void)addr;
     (void)max_len;
     (void)truncated;
     return std::nullopt;
   }
+  virtual std::optional<std::string_view> view_bytes(uint64_t addr, size_t len) {
+    (void)addr;
+    (void)len;
+    return std::nullopt;
+  }
+};
+
+// Decodes one argument into out, in place of its address: returns true having
+// appended the text, or false having appended nothing (the address is shown).
+// A function and its context, not a std::function: a trace sets one up for
+// every call it prints, so making it must cost nothing.
+struct ArgHook {
+  bool (*decode)(const void* context, int index, uint64_t value, std::string& out) = nullptr;
+  const void* context = nullptr;
+
+  explicit operator bool() const { return decode != nullptr; }
+  bool operator()(int index, uint64_t value, std::string& out) const { return decode(context, index, value, out); }
 };
 
 struct FormatOptions {
   size_t max_string = 32;   // like strace -s: longer data buffers are cut and followed by "..."
   size_t max_path = 4096;   // paths are shown whole up to PATH_MAX
   // Output buffers (kBufOut arguments) hold something only after the call
-  // returned. When set, called with such an argument's index and value: a string
-  // it returns is printed instead of the address (trace/formatter.cc shows what
-  // the kernel wrote there, as strace does on exit). Unset: the address.
-  std::function<std::optional<std::string>(int index, uint64_t value)> output_buffer;
-  // Struct pointers (kStructPtr): when set and it returns a string, that is
-  // printed instead of the address (trace/struct_format.h decodes the structs a
-  // trace record carries). Unset: the address.
-  std::function<std::optional<std::string>(int index, uint64_t value)> struct_arg;
+  // returned. When set, called with such an argument's index and value
+  // (trace/formatter.cc shows what the kernel wrote there, as strace does on
+  // exit). Unset: the address.
+  ArgHook output_buffer;
+  // Struct pointers (kStructPtr), when set and the pointer is not NULL
+  // (trace/struct_format.h decodes the structs a trace record carries). Unset:
+  // the address.
+  ArgHook struct_arg;
 };
 
 // "name(arg, arg, ...)" without the return value. reader may be nullptr (then
 // pointers are shown as addresses).
 std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader,
                         const FormatOptions& options = {});
+// The same, appended to out: what a caller that builds many lines uses, with one
+// buffer for all of them and no string per argument.
+void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader* reader,
+                 const FormatOptions& options = {});
 
 // STATX_* bits as strace names them ("STATX_BASIC_STATS|STATX_MNT_ID",
 // "STATX_MODE|STATX_SIZE"; unknown bits in hex): statx's mask argument and the
 // stx_mask it fills in.
 std::string format_statx_mask(uint64_t mask);
+void append_statx_mask(std::string& out, uint64_t mask);
 
 // Quotes bytes as strace does: "hello\n", with \t \n \r \" \\ and \ooo escapes.
 std::string quote_string(std::string_view bytes, bool truncated);
+void append_quoted(std::string& out, std::string_view bytes, bool truncated);
 
 }  // namespace sysgate::syscalls

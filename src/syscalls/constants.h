@@ -41,8 +41,8 @@ std::string_view signal_name(int sig);
 // (integers, pointers, sizes) are formatted as numbers (pointers in hex, NULL as "NULL").
 // Unknown bits are appended in hex ("O_RDONLY|0x40000000").
 std::string format_value(ArgType type, uint64_t value);
-// The same text appended to out: what the trace formatter uses, so that a line
-// is built in one buffer. format_value(t, v) == (append_value(s = "", t, v), s).
+// The same text, appended to out: the trace formatter builds a whole line in
+// one buffer.
 void append_value(std::string& out, ArgType type, uint64_t value);
 
 }  // namespace sysgate::syscalls::constants

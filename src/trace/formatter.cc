@@ -1,17 +1,21 @@
 // format_record and friends: a trace record in strace's grammar.
 //
-// The arguments come from syscalls::format_call, reading strings and input
-// buffers from the record's payloads (RecordMemory). What format_call cannot know
+// The arguments come from syscalls::append_call, reading strings and input
+// buffers from the record's payloads (RecordMemory). What append_call cannot know
 // is the result, so this file adds it: output buffers (read's buf and the like)
 // through FormatOptions::output_buffer, then " = " and the return value as
 // strace's syscall_exiting_trace prints it. Everything shown from a payload is
 // bytes the traced (untrusted) program's memory held: it is bounded by
-// max_string and escaped by quote_string, so a line is always printable ASCII.
+// max_string and escaped by append_quoted, so a line is always printable ASCII.
+//
+// A line is appended piece by piece to the caller's buffer: the monitor formats
+// every call of the traced program, and a temporary string per piece would cost
+// more than the formatting itself.
 #include "trace/formatter.h"
 
+#include <sys/syscall.h>
+
 #include <charconv>
-#include <cinttypes>
-#include <cstdio>
 #include <iterator>
 #include <string_view>
 
@@ -19,6 +23,7 @@
 
 #include "syscalls/call_format.h"
 #include "syscalls/constants.h"
+#include "syscalls/number_text.h"
 #include "syscalls/syscall_table.h"
 #include "trace/struct_format.h"
 
@@ -26,6 +31,7 @@ namespace sysgate::trace {
 namespace {
 
 namespace constants = syscalls::constants;
+using syscalls::append_hex_or_zero;
 
 constexpr int kErestartSys = 512;
 constexpr int kErestartNoIntr = 513;
@@ -49,38 +55,36 @@ std::string_view errno_display_name(int err) {
   return constants::errno_name(err);
 }
 
-std::string hex(uint64_t value) {  // strace's %#llx: 0 or 0x...
-  if (value == 0) return "0";
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, value);
-  return buf;
-}
-
-std::string_view name_of(const Record& r) {
-  const syscalls::SyscallInfo* info = syscalls::by_number(r.nr);
-  return info != nullptr ? info->name : std::string_view{};
+// "[pid  1234] " (strace's "[pid %5d] ") when the options ask for it.
+void append_prefix(std::string& out, int32_t tid, const FormatOptions& options) {
+  if (!options.pid_prefix) return;
+  char digits[16];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, tid);
+  const auto width = static_cast<size_t>(end - digits);
+  out += "[pid ";
+  if (width < 5) out.append(5 - width, ' ');
+  out.append(digits, end);
+  out += "] ";
 }
 
 std::string prefix(int32_t tid, const FormatOptions& options) {
-  if (!options.pid_prefix) return {};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "[pid %5d] ", tid);
-  return buf;
+  std::string out;
+  append_prefix(out, tid, options);
+  return out;
 }
 
 // strace's QUOTE_FORCE_HEX (getrandom): every byte as \xNN.
-std::string quote_hex(std::string_view bytes, bool truncated) {
+void append_quoted_hex(std::string& out, std::string_view bytes, bool truncated) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out = "\"";
+  out += '"';
   for (const char ch : bytes) {
     const auto c = static_cast<unsigned char>(ch);
     out += "\\x";
     out += kDigits[c >> 4];
     out += kDigits[c & 0xf];
   }
-  out += "\"";
+  out += '"';
   if (truncated) out += "...";
-  return out;
 }
 
 // getdents/getdents64 entries in the first len bytes: both structures keep the
@@ -100,34 +104,43 @@ std::optional<size_t> count_dirents(std::string_view bytes) {
   return count;
 }
 
+// getdents: strace (not verbose) shows the address and how many entries the
+// kernel wrote.
+bool append_dirents(std::string& out, uint64_t addr, uint64_t ret, const Payload* payload) {
+  std::optional<size_t> entries = ret == 0 ? std::optional<size_t>(0) : std::nullopt;
+  if (ret > 0 && payload != nullptr && payload->bytes.size() == ret) entries = count_dirents(payload->bytes);
+  if (!entries) return false;
+  append_hex_or_zero(out, addr);
+  out += " /* ";
+  syscalls::append_decimal(out, *entries);
+  out += " entries */";
+  return true;
+}
+
+// getcwd: ret counts the NUL; the path is shown whole, as every path is.
+bool append_cwd(std::string& out, const Payload* payload) {
+  if (payload == nullptr) return false;
+  const std::string_view bytes = payload->bytes;
+  const size_t nul = bytes.find('\0');
+  syscalls::append_quoted(out, bytes.substr(0, nul), nul == std::string_view::npos && payload->truncated);
+  return true;
+}
+
 // An output buffer (kBufOut) of a call that returned ret >= 0, shown as strace
-// shows it on exit; nullopt leaves the address. The bytes come from the
-// kPayloadDataOut payload the gate copied after the call: min(ret, length,
-// max_data) bytes.
-std::optional<std::string> output_buffer_text(const Record& r, int index, uint64_t addr,
-                                              const FormatOptions& options) {
+// shows it on exit; false (nothing appended) leaves the address. The bytes come
+// from the kPayloadDataOut payload the gate copied after the call: min(ret,
+// length, max_data) bytes.
+bool append_output_buffer(std::string& out, const Record& r, int index, uint64_t addr,
+                          const FormatOptions& options) {
   const syscalls::SyscallInfo* info = syscalls::by_number(r.nr);
-  if (info == nullptr || r.kind != kRecordSyscall || r.ret < 0 || addr == 0) return std::nullopt;
+  if (info == nullptr || r.kind != kRecordSyscall || r.ret < 0 || addr == 0) return false;
   const syscalls::ArgSpec& spec = info->args[index];
   const Payload* payload = r.payload(index);
   if (payload != nullptr && (payload->kind != kPayloadDataOut || payload->addr != addr)) payload = nullptr;
   const auto ret = static_cast<uint64_t>(r.ret);
-
-  if (info->name == "getdents" || info->name == "getdents64") {
-    // strace (not verbose): the address and how many entries the kernel wrote.
-    std::optional<size_t> entries = ret == 0 ? std::optional<size_t>(0) : std::nullopt;
-    if (ret > 0 && payload != nullptr && payload->bytes.size() == ret) entries = count_dirents(payload->bytes);
-    if (!entries) return std::nullopt;
-    return hex(addr) + " /* " + std::to_string(*entries) + " entries */";
-  }
-  if (info->name == "getcwd") {
-    // ret counts the NUL; the path is shown whole, as every path is.
-    if (payload == nullptr) return std::nullopt;
-    const std::string_view bytes = payload->bytes;
-    const size_t nul = bytes.find('\0');
-    return syscalls::quote_string(bytes.substr(0, nul), nul == std::string_view::npos && payload->truncated);
-  }
-  if (spec.size_arg < 0 || spec.size_arg >= info->argc) return std::nullopt;  // mincore's vec
+  if (r.nr == SYS_getdents || r.nr == SYS_getdents64) return append_dirents(out, addr, ret, payload);
+  if (r.nr == SYS_getcwd) return append_cwd(out, payload);
+  if (spec.size_arg < 0 || spec.size_arg >= info->argc) return false;  // mincore's vec
 
   // Data: the first min(ret, max_string) bytes the kernel wrote, "..." after when
   // it wrote more (strace's printstrn(addr, ret)).
@@ -139,7 +152,7 @@ std::optional<std::string> output_buffer_text(const Record& r, int index, uint64
   const size_t shown = written < options.max_string ? static_cast<size_t>(written) : options.max_string;
   std::string_view bytes;
   if (shown > 0) {
-    if (payload == nullptr) return std::nullopt;
+    if (payload == nullptr) return false;
     bytes = payload->bytes;
   }
   bool truncated = written > shown;
@@ -148,100 +161,163 @@ std::optional<std::string> output_buffer_text(const Record& r, int index, uint64
   } else if (bytes.size() < shown) {
     truncated = true;  // the gate copied fewer bytes (max_data) than -s asks for
   }
-  if (info->name == "getrandom") return quote_hex(bytes, truncated);
-  return syscalls::quote_string(bytes, truncated);
+  if (r.nr == SYS_getrandom) {
+    append_quoted_hex(out, bytes, truncated);
+  } else {
+    syscalls::append_quoted(out, bytes, truncated);
+  }
+  return true;
 }
 
-// fcntl's results that strace decodes: F_GETFL's and F_GETFD's flags.
-std::optional<std::string> fcntl_result(const Record& r) {
+// "= 0x8002 (flags O_RDWR|O_LARGEFILE)": fcntl's results that strace decodes,
+// F_GETFL's and F_GETFD's flags. False (nothing appended) for the others.
+bool append_fcntl_result(std::string& out, const Record& r) {
   const auto cmd = static_cast<int32_t>(r.args[1]);
   const auto value = static_cast<uint64_t>(r.ret);
+  if (cmd != kFGetFl && (cmd != kFGetFd || value == 0)) return false;
+  out += "= ";
+  append_hex_or_zero(out, value);
+  out += " (flags ";
   if (cmd == kFGetFl) {
-    return "= " + hex(value) + " (flags " + constants::format_value(syscalls::ArgType::kOpenFlags, value) + ")";
+    constants::append_value(out, syscalls::ArgType::kOpenFlags, value);
+  } else {
+    const uint64_t rest = value & ~uint64_t{1};
+    if ((value & 1) != 0) out += "FD_CLOEXEC";
+    if ((value & 1) != 0 && rest != 0) out += '|';
+    if (rest != 0) append_hex_or_zero(out, rest);
   }
-  if (cmd == kFGetFd && value != 0) {
-    std::string flags = (value & 1) != 0 ? "FD_CLOEXEC" : "";
-    if ((value & ~uint64_t{1}) != 0) flags += (flags.empty() ? "" : "|") + hex(value & ~uint64_t{1});
-    return "= " + hex(value) + " (flags " + flags + ")";
-  }
-  return std::nullopt;
+  out += ')';
+  return true;
 }
 
-std::string aligned(std::string head, const std::string& result, const FormatOptions& options) {
-  head += ' ';
-  if (head.size() < options.align_column) head.append(options.align_column - head.size(), ' ');
-  head += result;
-  return head;
+// What the argument hooks of syscalls::FormatOptions decode from.
+struct CallContext {
+  const Record* record;
+  const FormatOptions* options;
+};
+
+bool output_buffer_hook(const void* context, int index, uint64_t value, std::string& out) {
+  const auto* call = static_cast<const CallContext*>(context);
+  return append_output_buffer(out, *call->record, index, value, *call->options);
+}
+
+bool struct_arg_hook(const void* context, int index, uint64_t value, std::string& out) {
+  return append_struct_arg(out, *static_cast<const CallContext*>(context)->record, index, value);
+}
+
+// "= -1 ENOENT (No such file or directory)" and the kernel's restart codes.
+void append_error(std::string& out, int err) {
+  switch (err) {
+    case kErestartSys: out += "= ? ERESTARTSYS (To be restarted if SA_RESTART is set)"; return;
+    case kErestartNoIntr: out += "= ? ERESTARTNOINTR (To be restarted)"; return;
+    case kErestartNoHand: out += "= ? ERESTARTNOHAND (To be restarted if no handler)"; return;
+    case kErestartRestartBlock: out += "= ? ERESTART_RESTARTBLOCK (Interrupted by signal)"; return;
+    default: break;
+  }
+  const std::string_view name = errno_display_name(err);
+  if (name.empty()) {
+    out += "= -1 (errno ";
+    syscalls::append_decimal(out, err);
+    out += ')';
+    return;
+  }
+  out += "= -1 ";
+  out += name;
+  out += " (";
+  const std::string_view text = constants::errno_text(err);
+  if (text.empty()) {
+    out += "Unknown error ";  // glibc's strerror
+    syscalls::append_decimal(out, err);
+  } else {
+    out += text;
+  }
+  out += ')';
 }
 
 }  // namespace
 
-std::string format_call_text(const Record& record, const FormatOptions& options) {
+void append_call_text(std::string& out, const Record& record, const FormatOptions& options) {
   RecordMemory memory(record);
+  const CallContext context{&record, &options};
   syscalls::FormatOptions call_options;
   call_options.max_string = options.max_string;
-  call_options.output_buffer = [&record, &options](int index, uint64_t value) {
-    return output_buffer_text(record, index, value, options);
-  };
-  call_options.struct_arg = [&record](int index, uint64_t value) { return struct_arg_text(record, index, value); };
-  return syscalls::format_call(record.nr, record.args, &memory, call_options);
+  call_options.output_buffer = {output_buffer_hook, &context};
+  call_options.struct_arg = {struct_arg_hook, &context};
+  syscalls::append_call(out, record.nr, record.args, &memory, call_options);
 }
 
-std::string format_result(const Record& record) {
-  if (record.kind != kRecordSyscall) return "= ?";
-  const int64_t ret = record.ret;
-  if (is_error(ret)) {
-    const int err = static_cast<int>(-ret);
-    switch (err) {
-      case kErestartSys: return "= ? ERESTARTSYS (To be restarted if SA_RESTART is set)";
-      case kErestartNoIntr: return "= ? ERESTARTNOINTR (To be restarted)";
-      case kErestartNoHand: return "= ? ERESTARTNOHAND (To be restarted if no handler)";
-      case kErestartRestartBlock: return "= ? ERESTART_RESTARTBLOCK (Interrupted by signal)";
-      default: break;
-    }
-    const std::string_view name = errno_display_name(err);
-    if (name.empty()) return "= -1 (errno " + std::to_string(err) + ")";
-    std::string text(constants::errno_text(err));
-    if (text.empty()) text = "Unknown error " + std::to_string(err);  // glibc's strerror
-    return "= -1 " + std::string(name) + " (" + text + ")";
-  }
-  const std::string_view name = name_of(record);
-  if (name == "mmap" || name == "mremap" || name == "brk" || name == "shmat") {
-    return "= " + hex(static_cast<uint64_t>(ret));
-  }
-  if (name == "umask") {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "= %#03" PRIo64, static_cast<uint64_t>(ret));
-    return buf;
-  }
-  if (name == "fcntl") {
-    if (std::optional<std::string> text = fcntl_result(record)) return *text;
-  }
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ret);
+std::string format_call_text(const Record& record, const FormatOptions& options) {
   std::string out;
-  out.reserve(2 + static_cast<size_t>(end - buf));
-  out += "= ";
-  out.append(buf, end);
+  append_call_text(out, record, options);
   return out;
 }
 
-std::string format_record(const Record& record, const FormatOptions& options) {
+void append_result(std::string& out, const Record& record) {
+  if (record.kind != kRecordSyscall) {
+    out += "= ?";
+    return;
+  }
+  const int64_t ret = record.ret;
+  if (is_error(ret)) return append_error(out, static_cast<int>(-ret));
+  switch (record.nr) {
+    case SYS_mmap:
+    case SYS_mremap:
+    case SYS_brk:
+    case SYS_shmat:
+      out += "= ";
+      return append_hex_or_zero(out, static_cast<uint64_t>(ret));
+    case SYS_umask:
+      out += "= ";
+      return syscalls::append_octal_mode(out, static_cast<uint64_t>(ret));
+    case SYS_fcntl:
+      if (append_fcntl_result(out, record)) return;
+      break;
+    default:
+      break;
+  }
+  out += "= ";
+  syscalls::append_decimal(out, ret);
+}
+
+std::string format_result(const Record& record) {
+  std::string out;
+  append_result(out, record);
+  return out;
+}
+
+void append_record(std::string& out, const Record& record, const FormatOptions& options) {
+  const size_t start = out.size();
   switch (record.kind) {
     case kRecordSyscall:
-    case kRecordExit:
-      if (!options.pid_prefix) return aligned(format_call_text(record, options), format_result(record), options);
-      return aligned(prefix(record.tid, options) + format_call_text(record, options), format_result(record), options);
+    case kRecordExit: {
+      append_prefix(out, record.tid, options);
+      append_call_text(out, record, options);
+      out += ' ';
+      const size_t width = out.size() - start;
+      if (width < options.align_column) out.append(options.align_column - width, ' ');
+      append_result(out, record);
+      return;
+    }
     case kRecordSyscallEnter: {
       // strace's form for a call whose return has not been seen: the closing
       // parenthesis comes with "<... execve resumed>)".
-      std::string call = format_call_text(record, options);
-      if (!call.empty() && call.back() == ')') call.pop_back();
-      return prefix(record.tid, options) + call + " <unfinished ...>";
+      append_prefix(out, record.tid, options);
+      const size_t call = out.size();
+      append_call_text(out, record, options);
+      if (out.size() > call && out.back() == ')') out.pop_back();
+      out += " <unfinished ...>";
+      return;
     }
     default:
-      return {};
+      return;
   }
+}
+
+std::string format_record(const Record& record, const FormatOptions& options) {
+  std::string out;
+  out.reserve(160);
+  append_record(out, record, options);
+  return out;
 }
 
 Record exec_result(const Record& enter) {

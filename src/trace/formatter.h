@@ -28,6 +28,12 @@
 //   kRecordSignal        "": see signal_format.h.
 //   kRecordPad           "".
 //
+// format_call_text, format_result and format_record have append_* twins that add
+// the same text to a caller's buffer, for a printer that builds many lines in one:
+//
+//   std::string out;
+//   trace::append_record(out, r, options);   // appends nothing for a signal or a pad
+//
 // Pure functions of their arguments; thread-safe.
 #pragma once
 
@@ -52,6 +58,7 @@ struct FormatOptions {
 // The call with its arguments and no result: `read(3, "abc", 4096)`. For a
 // completed call, output buffers show what the kernel wrote.
 std::string format_call_text(const Record& record, const FormatOptions& options = {});
+void append_call_text(std::string& out, const Record& record, const FormatOptions& options = {});
 
 // The result as strace prints it after the call: "= 3", "= 0x7f12a000" (mmap,
 // mremap, brk, shmat), "= 022" (umask), "= 0x8002 (flags O_RDWR|O_LARGEFILE)"
@@ -59,9 +66,11 @@ std::string format_call_text(const Record& record, const FormatOptions& options 
 // "= ? ERESTARTSYS (To be restarted if SA_RESTART is set)", "= ?" (exit, exit_group,
 // and a kRecordSyscallEnter). ret is the raw kernel value: -4095..-1 is -errno.
 std::string format_result(const Record& record);
+void append_result(std::string& out, const Record& record);
 
 // The whole strace line for a record (no trailing newline); see the table above.
 std::string format_record(const Record& record, const FormatOptions& options = {});
+void append_record(std::string& out, const Record& record, const FormatOptions& options = {});
 
 // An execve/execveat enter record as the completed call the exec became:
 // kind kRecordSyscall, ret 0. format_record(exec_result(enter)) == format_exec_success(enter).

@@ -7,6 +7,22 @@ namespace {
 
 Error corrupt(const std::string& what) { return make_error(ErrorCode::kInvalidArgument, "corrupt record: " + what); }
 
+// Payloads are added and dropped keeping their strings' memory: a record with
+// fewer payloads than the last one must not free what the next one needs.
+void resize_payloads(std::vector<Payload>& payloads, size_t count, std::vector<std::string>* spare) {
+  constexpr size_t kMaxSpare = 64;
+  while (payloads.size() > count) {
+    if (spare != nullptr && spare->size() < kMaxSpare) spare->push_back(std::move(payloads.back().bytes));
+    payloads.pop_back();
+  }
+  while (payloads.size() < count) {
+    payloads.emplace_back();
+    if (spare == nullptr || spare->empty()) continue;
+    payloads.back().bytes = std::move(spare->back());
+    spare->pop_back();
+  }
+}
+
 bool is_record_kind(uint16_t kind) {
   return kind == kRecordSyscall || kind == kRecordSyscallEnter || kind == kRecordExit || kind == kRecordSignal ||
          kind == kRecordRewriteCounts;
@@ -21,7 +37,8 @@ const Payload* Record::payload(int arg) const {
   return nullptr;
 }
 
-Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits& limits) {
+Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimits& limits, Record& r,
+                                std::vector<std::string>* spare) {
   RecordHeader h;
   if (bytes.size() < sizeof h) return corrupt("shorter than a header");
   std::memcpy(&h, bytes.data(), sizeof h);
@@ -31,7 +48,6 @@ Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits&
   if (!is_record_kind(h.kind)) return corrupt("unknown kind " + std::to_string(h.kind));
   if (h.payload_count > 6) return corrupt("payload count " + std::to_string(h.payload_count));
 
-  Record r;
   r.kind = static_cast<RecordKind>(h.kind);
   r.flags = h.flags;
   r.tid = h.tid;
@@ -42,7 +58,7 @@ Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits&
   r.tsc = h.tsc;
 
   size_t at = sizeof h;
-  r.payloads.reserve(h.payload_count);
+  resize_payloads(r.payloads, h.payload_count, spare);
   for (uint32_t i = 0; i < h.payload_count; ++i) {
     PayloadHeader ph;
     if (h.size - at < sizeof ph) return corrupt("payload header past the end");
@@ -65,16 +81,21 @@ Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits&
     if (ph.length > limit) return corrupt("payload of " + std::to_string(ph.length) + " bytes");
     const size_t padded = align_record(ph.length);
     if (h.size - at < padded) return corrupt("payload past the end");
-    Payload p;
+    Payload& p = r.payloads[i];
     p.arg = ph.arg;
     p.kind = static_cast<PayloadKind>(ph.kind);
     p.truncated = (ph.flags & kPayloadTruncated) != 0;
     p.addr = ph.addr;
     p.bytes.assign(reinterpret_cast<const char*>(bytes.data() + at), ph.length);
     at += padded;
-    r.payloads.push_back(std::move(p));
   }
   if (at != h.size) return corrupt("size " + std::to_string(h.size) + " but payloads end at " + std::to_string(at));
+  return {};
+}
+
+Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits& limits) {
+  Record r;
+  if (Result<void> decoded = decode_record_into(bytes, limits, r); !decoded) return decoded.error();
   return r;
 }
 
@@ -105,12 +126,18 @@ std::optional<std::string> RecordMemory::read_string(uint64_t addr, size_t max_l
   return std::nullopt;
 }
 
-std::optional<std::string> RecordMemory::read_bytes(uint64_t addr, size_t len) {
+std::optional<std::string_view> RecordMemory::view_bytes(uint64_t addr, size_t len) {
   for (const Payload& p : record_.payloads) {
     if (p.addr != addr || (p.kind != kPayloadDataIn && p.kind != kPayloadDataOut)) continue;
-    if (p.bytes.size() >= len) return p.bytes.substr(0, len);
+    if (p.bytes.size() >= len) return std::string_view(p.bytes).substr(0, len);
   }
   return std::nullopt;
+}
+
+std::optional<std::string> RecordMemory::read_bytes(uint64_t addr, size_t len) {
+  std::optional<std::string_view> bytes = view_bytes(addr, len);
+  if (!bytes) return std::nullopt;
+  return std::string(*bytes);
 }
 
 }  // namespace sysgate::trace

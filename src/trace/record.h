@@ -57,6 +57,14 @@ struct DecodeLimits {
 // Decodes the record at the start of bytes (which may extend beyond it). Its
 // RecordHeader::size must fit in bytes and account exactly for its payloads.
 Result<Record> decode_record(std::span<const uint8_t> bytes, const DecodeLimits& limits = {});
+// The same checks, decoding into out and reusing the memory it holds (its
+// payload vector and their strings): the monitor decodes every record into
+// the same few Record objects instead of allocating for each. When out has
+// more payloads than the record, the extra ones' strings go to spare (if
+// given, up to a few dozen), and a record with more payloads takes them back
+// from there. On an error out holds part of the record.
+Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimits& limits, Record& out,
+                                std::vector<std::string>* spare = nullptr);
 
 // Serves a record's payloads by address: read_string finds a path/string payload
 // copied from addr, read_bytes a data payload holding at least len bytes. Any
@@ -68,6 +76,7 @@ class RecordMemory final : public syscalls::MemoryReader {
   std::optional<std::string> read_string(uint64_t addr, size_t max_len, bool* truncated) override;
   std::optional<std::string_view> view_string(uint64_t addr, size_t max_len, bool* truncated) override;
   std::optional<std::string> read_bytes(uint64_t addr, size_t len) override;
+  std::optional<std::string_view> view_bytes(uint64_t addr, size_t len) override;
 
  private:
   const Record& record_;

@@ -159,6 +159,8 @@ RingReader& RingReader::operator=(RingReader&& other) noexcept {
     limits_ = other.limits_;
     tails_ = std::move(other.tails_);
     scratch_ = std::move(other.scratch_);
+    record_ = std::move(other.record_);
+    spare_bytes_ = std::move(other.spare_bytes_);
     errors_ = std::move(other.errors_);
     stats_ = other.stats_;
     free_rings_of_dead_owners_ = other.free_rings_of_dead_owners_;
@@ -241,17 +243,18 @@ bool RingReader::drain_ring(uint32_t index, const Sink& sink, size_t* budget) {
     // every start.
     if (scratch_.size() < size) scratch_.resize(size);
     std::memcpy(scratch_.data(), ring + offset, size);
-    Result<Record> record = decode_record(std::span<const uint8_t>(scratch_.data(), size), limits_);
-    if (!record) {
-      problem = record.error().message + " at " + std::to_string(tail);
+    Result<void> decoded = decode_record_into(std::span<const uint8_t>(scratch_.data(), size), limits_, record_,
+                                               &spare_bytes_);
+    if (!decoded) {
+      problem = decoded.error().message + " at " + std::to_string(tail);
       break;
     }
-    record->ring = index;
+    record_.ring = index;
     tail += size;
     ++stats_.records;
     --*budget;
     delivered = true;
-    sink(*record);
+    sink(record_);
   }
   if (!problem.empty()) {
     report(index, std::move(problem));

@@ -63,7 +63,8 @@ struct RingError {
 
 class RingReader {
  public:
-  // The record is the reader's own temporary: a sink may move from it.
+  // The record is the reader's own, reused for the next one: a sink may move
+  // from it, or swap it with a record it no longer needs.
   using Sink = std::function<void(Record&)>;
 
   struct Stats {
@@ -136,6 +137,10 @@ class RingReader {
   DecodeLimits limits_;
   std::vector<uint64_t> tails_;  // our own read position per ring
   std::vector<uint8_t> scratch_;
+  // Every record is decoded into this one, whose memory a sink may take or
+  // swap for another's (TimeOrder::add does): no allocation per record.
+  Record record_;
+  std::vector<std::string> spare_bytes_;  // payload memory between records (decode_record_into)
   std::vector<RingError> errors_;
   Stats stats_;
   bool free_rings_of_dead_owners_ = true;

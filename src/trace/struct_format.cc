@@ -1,22 +1,28 @@
+// append_struct_arg: the structs a trace record carries, in strace's grammar.
+//
+// Each decoder appends to the line being built; the few that can find the bytes
+// unprintable (an address family not decoded, an argv without its NUL) say so,
+// and append_struct_arg then takes back what they had written, so the caller
+// shows the address instead.
 #include "trace/struct_format.h"
 
 #include <arpa/inet.h>
+#include <sys/syscall.h>
 
 #include <bit>
-#include <charconv>
-#include <cinttypes>
-#include <cstdio>
 #include <cstring>
 #include <string_view>
 
 #include "syscalls/call_format.h"
 #include "syscalls/constants.h"
-#include "syscalls/syscall_table.h"
+#include "syscalls/number_text.h"
 
 namespace sysgate::trace {
 namespace {
 
 namespace constants = syscalls::constants;
+using syscalls::append_decimal;
+using syscalls::append_hex_or_zero;
 
 // The payload's bytes, read at fixed offsets (the kernel's x86-64 layouts).
 class Bytes {
@@ -37,86 +43,72 @@ class Bytes {
   std::string_view b_;
 };
 
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%#" PRIx64, v);
-  return buf;
+void append_pointer(std::string& out, uint64_t v) {
+  if (v == 0) {
+    out += "NULL";
+    return;
+  }
+  append_hex_or_zero(out, v);
 }
 
-std::string pointer(uint64_t v) { return v == 0 ? "NULL" : hex(v); }
-
 // A NUL-terminated field of a fixed-size array, quoted.
-std::string c_string(std::string_view field) {
-  const size_t nul = field.find('\0');
-  return syscalls::quote_string(field.substr(0, nul), false);
+void append_c_string(std::string& out, std::string_view field) {
+  syscalls::append_quoted(out, field.substr(0, field.find('\0')), false);
 }
 
 // "S_IFREG|0644" for a mode, as strace prints st_mode and stx_mode.
-std::string mode_text(uint32_t mode);
-
-// struct statx: {stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0,
-// stx_mode=S_IFREG|0755, stx_size=3, ...}
-std::string statx_text(const Bytes& b) {
-  std::string out = "{stx_mask=" + syscalls::format_statx_mask(b.at<uint32_t>(0));
-  const uint64_t attributes = b.at<uint64_t>(8);
-  out += ", stx_attributes=" + (attributes == 0 ? std::string("0") : hex(attributes));
-  out += ", stx_mode=" + mode_text(b.at<uint16_t>(28));
-  out += ", stx_size=" + std::to_string(b.at<uint64_t>(40));
-  return out + ", ...}";
-}
-
-std::string mode_text(uint32_t mode) {
+void append_mode(std::string& out, uint32_t mode) {
   static constexpr struct {
     uint32_t type;
     const char* name;
   } kTypes[] = {{0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"}, {0060000, "S_IFBLK"},
                 {0040000, "S_IFDIR"},  {0020000, "S_IFCHR"}, {0010000, "S_IFIFO"}};
-  std::string out;
-  out.reserve(16);
   for (const auto& t : kTypes) {
     if ((mode & 0170000) == t.type) {
       out += t.name;
       out += '|';
     }
   }
-  // %#03o without printf: "0" then at least two octal digits.
-  char digits[6];
-  int k = 0;
-  uint32_t p = mode & 07777;
-  do {
-    digits[k++] = static_cast<char>('0' + (p & 7));
-    p >>= 3;
-  } while (p != 0);
-  while (k < 2) digits[k++] = '0';
-  out += '0';
-  while (k > 0) out += digits[--k];
-  return out;
+  syscalls::append_octal_mode(out, mode & 07777);
+}
+
+// struct statx: {stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0,
+// stx_mode=S_IFREG|0755, stx_size=3, ...}
+void append_statx(std::string& out, const Bytes& b) {
+  out += "{stx_mask=";
+  syscalls::append_statx_mask(out, b.at<uint32_t>(0));
+  out += ", stx_attributes=";
+  append_hex_or_zero(out, b.at<uint64_t>(8));
+  out += ", stx_mode=";
+  append_mode(out, b.at<uint16_t>(28));
+  out += ", stx_size=";
+  append_decimal(out, b.at<uint64_t>(40));
+  out += ", ...}";
 }
 
 // struct stat: {st_mode=S_IFREG|0644, st_size=41747, ...}; devices show st_rdev.
-std::string stat_text(const Bytes& b) {
+void append_stat(std::string& out, const Bytes& b) {
   const uint32_t mode = b.at<uint32_t>(24);
-  std::string out;
-  out.reserve(64);
   out += "{st_mode=";
-  out += mode_text(mode);
+  append_mode(out, mode);
   const uint32_t kind = mode & 0170000;
   if (kind == 0020000 || kind == 0060000) {
     const uint64_t dev = b.at<uint64_t>(40);
     const uint64_t major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~uint64_t{0xfff});
     const uint64_t minor = (dev & 0xff) | ((dev >> 12) & ~uint64_t{0xff});
-    out += ", st_rdev=makedev(" + hex(major) + ", " + hex(minor) + ")";
+    out += ", st_rdev=makedev(";
+    append_hex_or_zero(out, major);
+    out += ", ";
+    append_hex_or_zero(out, minor);
+    out += ')';
   } else {
-    char size[24];
-    const auto [end, ec] = std::to_chars(size, size + sizeof size, b.at<int64_t>(48));
     out += ", st_size=";
-    out.append(size, end);
+    append_decimal(out, b.at<int64_t>(48));
   }
   out += ", ...}";
-  return out;
 }
 
-std::string sigaction_flags(uint64_t flags) {
+void append_sigaction_flags(std::string& out, uint64_t flags) {
   // strace's order.
   static constexpr struct {
     uint64_t bit;
@@ -125,184 +117,312 @@ std::string sigaction_flags(uint64_t flags) {
                 {0x40000000, "SA_NODEFER"},  {0x80000000, "SA_RESETHAND"}, {0x00000004, "SA_SIGINFO"},
                 {0x00000001, "SA_NOCLDSTOP"}, {0x00000002, "SA_NOCLDWAIT"}, {0x00000400, "SA_UNSUPPORTED"},
                 {0x00000800, "SA_EXPOSE_TAGBITS"}};
-  if (flags == 0) return "0";
-  std::string out;
+  if (flags == 0) {
+    out += '0';
+    return;
+  }
+  const size_t start = out.size();
   for (const auto& f : kFlags) {
     if ((flags & f.bit) == 0) continue;
-    out += (out.empty() ? "" : "|") + std::string(f.name);
+    if (out.size() != start) out += '|';
+    out += f.name;
     flags &= ~f.bit;
   }
-  if (flags != 0) out += (out.empty() ? "" : "|") + hex(flags);
-  return out;
+  if (flags == 0) return;
+  if (out.size() != start) out += '|';
+  append_hex_or_zero(out, flags);
 }
 
 // The kernel's struct sigaction: handler, flags, restorer, mask.
-std::string sigaction_text(const Bytes& b) {
+void append_sigaction(std::string& out, const Bytes& b) {
   const uint64_t handler = b.at<uint64_t>(0);
   const uint64_t flags = b.at<uint64_t>(8);
-  const std::string h = handler == 0 ? "SIG_DFL" : handler == 1 ? "SIG_IGN" : hex(handler);
-  std::string out = "{sa_handler=" + h + ", sa_mask=" + format_sigset(b.at<uint64_t>(24)) +
-                    ", sa_flags=" + sigaction_flags(flags);
-  if ((flags & 0x04000000) != 0) out += ", sa_restorer=" + pointer(b.at<uint64_t>(16));
-  return out + "}";
-}
-
-std::string rlimit_value(uint64_t v) {
-  if (v == ~uint64_t{0}) return "RLIM64_INFINITY";
-  if (v != 0 && v % 1024 == 0) return std::to_string(v / 1024) + "*1024";
-  return std::to_string(v);
-}
-
-std::string rlimit_text(const Bytes& b) {
-  return "{rlim_cur=" + rlimit_value(b.at<uint64_t>(0)) + ", rlim_max=" + rlimit_value(b.at<uint64_t>(8)) + "}";
-}
-
-std::string timespec_text(const Bytes& b) {
-  return "{tv_sec=" + std::to_string(b.at<int64_t>(0)) + ", tv_nsec=" + std::to_string(b.at<int64_t>(8)) + "}";
-}
-
-std::string utsname_text(const Bytes& b) {
-  return "{sysname=" + c_string(b.view(0, 65)) + ", nodename=" + c_string(b.view(65, 65)) + ", ...}";
-}
-
-std::string signal_or_number(int sig) {
-  const std::string_view name = constants::signal_name(sig);
-  return name.empty() ? std::to_string(sig) : std::string(name);
-}
-
-std::string wait_status_text(const Bytes& b) {
-  const uint32_t s = b.at<uint32_t>(0);
-  std::string inner;
-  if ((s & 0x7f) == 0) {
-    inner = "WIFEXITED(s) && WEXITSTATUS(s) == " + std::to_string((s >> 8) & 0xff);
-  } else if ((s & 0xff) == 0x7f) {
-    inner = "WIFSTOPPED(s) && WSTOPSIG(s) == " + signal_or_number(static_cast<int>((s >> 8) & 0xff));
-  } else if (s == 0xffff) {
-    inner = "WIFCONTINUED(s)";
+  out += "{sa_handler=";
+  if (handler == 0) {
+    out += "SIG_DFL";
+  } else if (handler == 1) {
+    out += "SIG_IGN";
   } else {
-    inner = "WIFSIGNALED(s) && WTERMSIG(s) == " + signal_or_number(static_cast<int>(s & 0x7f));
-    if ((s & 0x80) != 0) inner += " && WCOREDUMP(s)";
+    append_hex_or_zero(out, handler);
   }
-  return "[{" + inner + "}]";
+  out += ", sa_mask=";
+  append_sigset(out, b.at<uint64_t>(24));
+  out += ", sa_flags=";
+  append_sigaction_flags(out, flags);
+  if ((flags & 0x04000000) != 0) {
+    out += ", sa_restorer=";
+    append_pointer(out, b.at<uint64_t>(16));
+  }
+  out += '}';
 }
 
-// connect/bind's address; nullopt for families strace decodes in ways not done here.
-std::optional<std::string> sockaddr_text(const Bytes& b) {
-  if (b.size() < 2) return std::nullopt;
-  const uint16_t family = b.at<uint16_t>(0);
-  switch (family) {
+void append_rlimit_value(std::string& out, uint64_t v) {
+  if (v == ~uint64_t{0}) {
+    out += "RLIM64_INFINITY";
+  } else if (v != 0 && v % 1024 == 0) {
+    append_decimal(out, v / 1024);
+    out += "*1024";
+  } else {
+    append_decimal(out, v);
+  }
+}
+
+void append_rlimit(std::string& out, const Bytes& b) {
+  out += "{rlim_cur=";
+  append_rlimit_value(out, b.at<uint64_t>(0));
+  out += ", rlim_max=";
+  append_rlimit_value(out, b.at<uint64_t>(8));
+  out += '}';
+}
+
+void append_timespec(std::string& out, const Bytes& b) {
+  out += "{tv_sec=";
+  append_decimal(out, b.at<int64_t>(0));
+  out += ", tv_nsec=";
+  append_decimal(out, b.at<int64_t>(8));
+  out += '}';
+}
+
+void append_utsname(std::string& out, const Bytes& b) {
+  out += "{sysname=";
+  append_c_string(out, b.view(0, 65));
+  out += ", nodename=";
+  append_c_string(out, b.view(65, 65));
+  out += ", ...}";
+}
+
+void append_pipe_fds(std::string& out, const Bytes& b) {
+  out += '[';
+  append_decimal(out, b.at<int32_t>(0));
+  out += ", ";
+  append_decimal(out, b.at<int32_t>(4));
+  out += ']';
+}
+
+void append_signal_or_number(std::string& out, int sig) {
+  const std::string_view name = constants::signal_name(sig);
+  if (name.empty()) {
+    append_decimal(out, sig);
+  } else {
+    out += name;
+  }
+}
+
+void append_wait_status(std::string& out, const Bytes& b) {
+  const uint32_t s = b.at<uint32_t>(0);
+  out += "[{";
+  if ((s & 0x7f) == 0) {
+    out += "WIFEXITED(s) && WEXITSTATUS(s) == ";
+    append_decimal(out, (s >> 8) & 0xff);
+  } else if ((s & 0xff) == 0x7f) {
+    out += "WIFSTOPPED(s) && WSTOPSIG(s) == ";
+    append_signal_or_number(out, static_cast<int>((s >> 8) & 0xff));
+  } else if (s == 0xffff) {
+    out += "WIFCONTINUED(s)";
+  } else {
+    out += "WIFSIGNALED(s) && WTERMSIG(s) == ";
+    append_signal_or_number(out, static_cast<int>(s & 0x7f));
+    if ((s & 0x80) != 0) out += " && WCOREDUMP(s)";
+  }
+  out += "}]";
+}
+
+// connect/bind's address; false (nothing appended) for families strace decodes
+// in ways not done here.
+bool append_sockaddr(std::string& out, const Bytes& b) {
+  if (b.size() < 2) return false;
+  switch (b.at<uint16_t>(0)) {
     case AF_UNIX: {
       const std::string_view path = b.view(2, b.size() - 2);
       if (!path.empty() && path[0] == '\0') {
-        return "{sa_family=AF_UNIX, sun_path=@" + syscalls::quote_string(path.substr(1), false) + "}";
+        out += "{sa_family=AF_UNIX, sun_path=@";
+        syscalls::append_quoted(out, path.substr(1), false);
+      } else {
+        out += "{sa_family=AF_UNIX, sun_path=";
+        append_c_string(out, path);
       }
-      return "{sa_family=AF_UNIX, sun_path=" + c_string(path) + "}";
+      out += '}';
+      return true;
     }
     case AF_INET: {
-      if (b.size() < 8) return std::nullopt;
+      if (b.size() < 8) return false;
       char ip[INET_ADDRSTRLEN] = "";
       const uint32_t addr = b.at<uint32_t>(4);
       inet_ntop(AF_INET, &addr, ip, sizeof ip);
-      return "{sa_family=AF_INET, sin_port=htons(" + std::to_string(ntohs(b.at<uint16_t>(2))) +
-             "), sin_addr=inet_addr(\"" + ip + "\")}";
+      out += "{sa_family=AF_INET, sin_port=htons(";
+      append_decimal(out, ntohs(b.at<uint16_t>(2)));
+      out += "), sin_addr=inet_addr(\"";
+      out += ip;
+      out += "\")}";
+      return true;
     }
     case AF_INET6: {
-      if (b.size() < 28) return std::nullopt;
+      if (b.size() < 28) return false;
       char ip[INET6_ADDRSTRLEN] = "";
       unsigned char addr[16];
       std::memcpy(addr, b.view(8, 16).data(), 16);
       inet_ntop(AF_INET6, addr, ip, sizeof ip);
-      return "{sa_family=AF_INET6, sin6_port=htons(" + std::to_string(ntohs(b.at<uint16_t>(2))) +
-             "), sin6_flowinfo=htonl(" + std::to_string(ntohl(b.at<uint32_t>(4))) + "), inet_pton(AF_INET6, \"" +
-             ip + "\", &sin6_addr), sin6_scope_id=" + std::to_string(b.at<uint32_t>(24)) + "}";
+      out += "{sa_family=AF_INET6, sin6_port=htons(";
+      append_decimal(out, ntohs(b.at<uint16_t>(2)));
+      out += "), sin6_flowinfo=htonl(";
+      append_decimal(out, ntohl(b.at<uint32_t>(4)));
+      out += "), inet_pton(AF_INET6, \"";
+      out += ip;
+      out += "\", &sin6_addr), sin6_scope_id=";
+      append_decimal(out, b.at<uint32_t>(24));
+      out += '}';
+      return true;
     }
     default:
-      return std::nullopt;
+      return false;
+  }
+}
+
+// An exec's argv (kPayloadStringArray): ["ls", "-l"], with "..." after a string
+// or the array the gate cut short. False when a string lacks its NUL (the caller
+// takes back what was appended).
+bool append_argv(std::string& out, const Payload& p) {
+  const std::string_view bytes = p.bytes;
+  out += '[';
+  size_t at = 0;
+  bool first = true;
+  while (at < bytes.size()) {
+    const bool cut = bytes[at] != 0;
+    const size_t end = bytes.find('\0', at + 1);
+    if (end == std::string_view::npos) return false;
+    if (!first) out += ", ";
+    syscalls::append_quoted(out, bytes.substr(at + 1, end - at - 1), cut);
+    first = false;
+    at = end + 1;
+    if (at < bytes.size() && bytes[at] == 0 && bytes.find_first_not_of('\0', at) == std::string_view::npos) break;
+  }
+  if (p.truncated) out += first ? "..." : ", ...";
+  out += ']';
+  return true;
+}
+
+// An exec's envp (kPayloadArrayCount): strace's "0x7ffc1000 /* 37 vars */".
+bool append_env_count(std::string& out, const Payload& p) {
+  if (p.bytes.size() != 8) return false;
+  uint64_t count = 0;
+  std::memcpy(&count, p.bytes.data(), 8);
+  append_hex_or_zero(out, p.addr);
+  out += " /* ";
+  append_decimal(out, count);
+  out += count == 1 ? " var */" : " vars */";
+  return true;
+}
+
+// The struct of a call's argument, by the call: false for a call or a size not decoded.
+bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
+  const size_t size = b.size();
+  switch (nr) {
+    case SYS_stat:
+    case SYS_fstat:
+    case SYS_lstat:
+    case SYS_newfstatat:
+      if (size != 144) return false;
+      append_stat(out, b);
+      return true;
+    case SYS_statx:
+      if (size != 256) return false;
+      append_statx(out, b);
+      return true;
+    case SYS_rt_sigaction:
+      if (size != 32) return false;
+      append_sigaction(out, b);
+      return true;
+    case SYS_rt_sigprocmask:
+      if (size != 8) return false;
+      append_sigset(out, b.at<uint64_t>(0));
+      return true;
+    case SYS_getrlimit:
+    case SYS_setrlimit:
+    case SYS_prlimit64:
+      if (size != 16) return false;
+      append_rlimit(out, b);
+      return true;
+    case SYS_pipe:
+    case SYS_pipe2:
+      if (size != 8) return false;
+      append_pipe_fds(out, b);
+      return true;
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+    case SYS_clock_gettime:
+      if (size != 16) return false;
+      append_timespec(out, b);
+      return true;
+    case SYS_uname:
+      if (size != 6 * 65) return false;
+      append_utsname(out, b);
+      return true;
+    case SYS_wait4:
+      if (size != 4) return false;
+      append_wait_status(out, b);
+      return true;
+    case SYS_connect:
+    case SYS_bind:
+      return append_sockaddr(out, b);
+    default:
+      return false;
+  }
+}
+
+bool append_payload(std::string& out, const Record& record, const Payload& p) {
+  switch (p.kind) {
+    case kPayloadStringArray: return append_argv(out, p);
+    case kPayloadArrayCount: return append_env_count(out, p);
+    case kPayloadStructIn:
+    case kPayloadStructOut: return append_struct_of_call(out, record.nr, Bytes(p.bytes));
+    default: return false;
   }
 }
 
 }  // namespace
 
-std::string format_sigset(uint64_t set) {
+void append_sigset(std::string& out, uint64_t set) {
   const bool complement = std::popcount(set) > 32;
-  if (complement) set = ~set;
-  std::string out = complement ? "~[" : "[";
+  if (complement) {
+    set = ~set;
+    out += '~';
+  }
+  out += '[';
   bool first = true;
   for (int sig = 1; sig <= 64; ++sig) {
     if ((set & (uint64_t{1} << (sig - 1))) == 0) continue;
-    std::string name(constants::signal_name(sig));
-    if (name.rfind("SIG", 0) == 0) name.erase(0, 3);
-    if (name.empty()) name = std::to_string(sig);
-    out += (first ? "" : " ") + name;
+    if (!first) out += ' ';
     first = false;
+    std::string_view name = constants::signal_name(sig);
+    if (name.starts_with("SIG")) name.remove_prefix(3);
+    if (name.empty()) {
+      append_decimal(out, sig);
+    } else {
+      out += name;
+    }
   }
-  return out + "]";
+  out += ']';
 }
 
-namespace {
-
-// An exec's argv (kPayloadStringArray): ["ls", "-l"], with "..." after a string
-// or the array the gate cut short.
-std::optional<std::string> argv_text(const Payload& p) {
-  std::string out = "[";
-  size_t at = 0;
-  bool first = true;
-  while (at < p.bytes.size()) {
-    const bool cut = p.bytes[at] != 0;
-    const size_t end = p.bytes.find('\0', at + 1);
-    if (end == std::string::npos) return std::nullopt;
-    if (!first) out += ", ";
-    out += syscalls::quote_string(std::string_view(p.bytes).substr(at + 1, end - at - 1), cut);
-    first = false;
-    at = end + 1;
-    if (at < p.bytes.size() && p.bytes[at] == 0 && p.bytes.find_first_not_of('\0', at) == std::string::npos) break;
-  }
-  if (p.truncated) out += first ? "..." : ", ...";
-  return out + "]";
+std::string format_sigset(uint64_t set) {
+  std::string out;
+  append_sigset(out, set);
+  return out;
 }
 
-std::optional<std::string> exec_array_text(const Payload& p) {
-  if (p.kind == kPayloadStringArray) return argv_text(p);
-  if (p.kind != kPayloadArrayCount || p.bytes.size() != 8) return std::nullopt;
-  uint64_t count = 0;
-  std::memcpy(&count, p.bytes.data(), 8);
-  return hex(p.addr) + " /* " + std::to_string(count) + (count == 1 ? " var */" : " vars */");
+bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr) {
+  const Payload* p = record.payload(index);
+  if (p == nullptr || p->addr != addr) return false;
+  const size_t start = out.size();
+  if (append_payload(out, record, *p)) return true;
+  out.resize(start);
+  return false;
 }
-
-}  // namespace
 
 std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr) {
-  const Payload* p = record.payload(index);
-  if (p == nullptr || p->addr != addr) return std::nullopt;
-  if (p->kind == kPayloadStringArray || p->kind == kPayloadArrayCount) return exec_array_text(*p);
-  if (p->kind != kPayloadStructIn && p->kind != kPayloadStructOut) return std::nullopt;
-  const syscalls::SyscallInfo* info = syscalls::by_number(record.nr);
-  if (info == nullptr) return std::nullopt;
-  const std::string_view name = info->name;
-  const Bytes b(p->bytes);
-  auto sized = [&](size_t n) { return b.size() == n; };
-  if (name == "stat" || name == "fstat" || name == "lstat" || name == "newfstatat") {
-    if (sized(144)) return stat_text(b);
-  } else if (name == "statx") {
-    if (sized(256)) return statx_text(b);
-  } else if (name == "rt_sigaction") {
-    if (sized(32)) return sigaction_text(b);
-  } else if (name == "rt_sigprocmask") {
-    if (sized(8)) return format_sigset(b.at<uint64_t>(0));
-  } else if (name == "getrlimit" || name == "setrlimit" || name == "prlimit64") {
-    if (sized(16)) return rlimit_text(b);
-  } else if (name == "pipe" || name == "pipe2") {
-    if (sized(8)) return "[" + std::to_string(b.at<int32_t>(0)) + ", " + std::to_string(b.at<int32_t>(4)) + "]";
-  } else if (name == "nanosleep" || name == "clock_nanosleep" || name == "clock_gettime") {
-    if (sized(16)) return timespec_text(b);
-  } else if (name == "uname") {
-    if (sized(6 * 65)) return utsname_text(b);
-  } else if (name == "wait4") {
-    if (sized(4)) return wait_status_text(b);
-  } else if (name == "connect" || name == "bind") {
-    return sockaddr_text(b);
-  }
-  return std::nullopt;
+  std::string out;
+  if (!append_struct_arg(out, record, index, addr)) return std::nullopt;
+  return out;
 }
 
 }  // namespace sysgate::trace

@@ -26,9 +26,13 @@
 namespace sysgate::trace {
 
 std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr);
+// The same, appended to out: true having appended the struct, false having
+// appended nothing (a syscalls::FormatOptions::struct_arg hook).
+bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr);
 
 // A kernel signal set as strace prints it: "[INT TERM]", "~[RTMIN RT_1]" (the
 // complement, when more than half the signals are in it), "[]".
 std::string format_sigset(uint64_t set);
+void append_sigset(std::string& out, uint64_t set);
 
 }  // namespace sysgate::trace

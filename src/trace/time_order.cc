@@ -10,28 +10,69 @@ uint64_t TimeOrder::now() { return __rdtsc(); }
 
 namespace {
 
-// The heap keeps the oldest slot on top: "greater" is std::push_heap's "less".
-template <typename Slot>
-bool newer(const Slot& a, const Slot& b) {
-  return a.key != b.key ? a.key > b.key : a.arrival > b.arrival;
-}
+// Queues hold at most this many emitted entries before their front is cut off.
+constexpr size_t kCompactAfter = 4096;
 
 }  // namespace
+
+bool TimeOrder::FrontIsNewer::operator()(uint32_t a, uint32_t b) const {
+  const Entry& x = (*queues)[a].front();
+  const Entry& y = (*queues)[b].front();
+  return x.key != y.key ? x.key > y.key : x.arrival > y.arrival;
+}
+
+// Puts the record in a free slot of store_, or a new one; returns its index.
+size_t TimeOrder::stash(Record&& record) {
+  if (free_.empty()) {
+    store_.push_back(std::move(record));
+    return store_.size() - 1;
+  }
+  const size_t index = free_.back();
+  free_.pop_back();
+  // The slot's previous record was emitted: the caller gets its memory back to
+  // decode the next record into.
+  std::swap(store_[index], record);
+  return index;
+}
 
 void TimeOrder::add(Record&& record) {
   if (record.tsc > newest_) newest_ = record.tsc;
   const uint64_t key = record.tsc != 0 ? record.tsc : newest_;
-  size_t index;
-  if (!free_.empty()) {
-    index = free_.back();
-    free_.pop_back();
-    store_[index] = std::move(record);
-  } else {
-    index = store_.size();
-    store_.push_back(std::move(record));
+  const uint32_t ring = record.ring;
+  const Entry entry{key, arrivals_++, stash(std::move(record))};
+  ++pending_;
+  if (ring >= queues_.size()) queues_.resize(size_t{ring} + 1);
+  Queue& q = queues_[ring];
+  if (q.empty()) {
+    q.entries.clear();
+    q.first = 0;
+    q.entries.push_back(entry);
+    heads_.push_back(ring);
+    std::push_heap(heads_.begin(), heads_.end(), FrontIsNewer{&queues_});
+    return;
   }
-  heap_.push_back(Slot{key, arrivals_++, index});
-  std::push_heap(heap_.begin(), heap_.end(), newer<Slot>);
+  if (q.first >= kCompactAfter && q.first * 2 >= q.entries.size()) {
+    q.entries.erase(q.entries.begin(), q.entries.begin() + static_cast<ptrdiff_t>(q.first));
+    q.first = 0;
+  }
+  if (key >= q.entries.back().key) {
+    q.entries.push_back(entry);
+  } else {
+    insert_out_of_order(ring, entry);
+  }
+}
+
+// A stamp older than its ring's newest: a TSC that went backwards, or records
+// of several threads under one ring number (tests). It goes after every entry
+// with a stamp no newer, as the global order wants.
+void TimeOrder::insert_out_of_order(uint32_t ring, const Entry& entry) {
+  Queue& q = queues_[ring];
+  const auto begin = q.entries.begin() + static_cast<ptrdiff_t>(q.first);
+  const auto at = std::upper_bound(begin, q.entries.end(), entry.key,
+                                   [](uint64_t key, const Entry& e) { return key < e.key; });
+  const bool new_front = at == begin;
+  q.entries.insert(at, entry);
+  if (new_front) std::make_heap(heads_.begin(), heads_.end(), FrontIsNewer{&queues_});
 }
 
 void TimeOrder::release(uint64_t now_tsc, int64_t now_ns, const Sink& sink) {
@@ -43,14 +84,24 @@ void TimeOrder::release(uint64_t now_tsc, int64_t now_ns, const Sink& sink) {
 
 void TimeOrder::flush(const Sink& sink) { emit_before(UINT64_MAX, sink); }
 
+// A k-way merge of the rings' queues: the oldest entry overall is the front of
+// the queue on top of heads_.
 void TimeOrder::emit_before(uint64_t limit, const Sink& sink) {
-  while (!heap_.empty() && (limit == UINT64_MAX || heap_.front().key < limit)) {
-    std::pop_heap(heap_.begin(), heap_.end(), newer<Slot>);
-    const size_t index = heap_.back().index;
-    heap_.pop_back();
-    sink(store_[index]);
-    store_[index] = Record();  // its payloads' memory goes now
-    free_.push_back(index);
+  const FrontIsNewer later{&queues_};
+  while (!heads_.empty()) {
+    Queue& q = queues_[heads_.front()];
+    const Entry entry = q.front();
+    if (limit != UINT64_MAX && entry.key >= limit) break;
+    std::pop_heap(heads_.begin(), heads_.end(), later);
+    ++q.first;
+    if (q.empty()) {
+      heads_.pop_back();
+    } else {
+      std::push_heap(heads_.begin(), heads_.end(), later);
+    }
+    --pending_;
+    sink(store_[entry.index]);
+    free_.push_back(entry.index);  // the record stays, its memory to be reused by add()
   }
 }
 

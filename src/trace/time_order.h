@@ -18,6 +18,7 @@
 // thread keep their order (their stamps only grow). A record without a stamp
 // (the program turned rdtsc off) sorts as the newest stamp seen. Polls may come
 // as often as the caller likes: the margin is time, not a number of polls.
+// Ties between equal stamps go to the record added first.
 // Thread-compatible.
 #pragma once
 
@@ -38,27 +39,55 @@ class TimeOrder {
 
   explicit TimeOrder(int64_t margin_ns = 2000000) : margin_ns_(margin_ns) {}
 
+  // Takes the record's contents. record is left valid but unspecified: it may
+  // hold the memory of a record already emitted, for the caller to decode the
+  // next one into (RingReader does).
   void add(Record&& record);
   // A poll started at TSC now_tsc, monotonic time now_ns: emits, oldest first,
   // the records stamped before the last poll that started margin_ns or more ago.
   void release(uint64_t now_tsc, int64_t now_ns, const Sink& sink);
   void flush(const Sink& sink);
-  size_t pending() const { return heap_.size(); }
+  size_t pending() const { return pending_; }
 
  private:
+  // A record waiting in store_, ordered by (key, arrival).
+  struct Entry {
+    uint64_t key;      // its stamp, or the newest stamp seen for an unstamped record
+    uint64_t arrival;  // how many records were added before it: ties keep arrival order
+    size_t index;      // into store_
+  };
+  // The records of one ring (Record::ring), oldest first from `first` on. A
+  // ring is one thread's, whose stamps only grow: records are appended in
+  // order, and the oldest of all is at the front of one of the queues.
+  struct Queue {
+    std::vector<Entry> entries;
+    size_t first = 0;
+    bool empty() const { return first == entries.size(); }
+    const Entry& front() const { return entries[first]; }
+  };
+
+  // heads_'s order for std::push_heap and friends, which keep the "greatest"
+  // on top: a ring whose front entry is newer is the lesser.
+  struct FrontIsNewer {
+    const std::vector<Queue>* queues;
+    bool operator()(uint32_t a, uint32_t b) const;
+  };
+
+  size_t stash(Record&& record);
+  void insert_out_of_order(uint32_t ring, const Entry& entry);
   void emit_before(uint64_t limit, const Sink& sink);
 
-  // Records wait in a slab (their indices stay put) and are ordered by a
-  // min-heap of small slots: each record is pushed and popped once, whatever
-  // the number of polls.
-  struct Slot {
-    uint64_t key;
-    uint64_t arrival;
-    size_t index;  // into store_
-  };
+  // Records wait in a slab (their indices stay put). An emitted record stays
+  // in its slot until add() swaps the next one in: the slab's payload memory
+  // is reused, not freed and allocated again for every record.
   std::vector<Record> store_;
-  std::vector<size_t> free_;  // unused indices of store_
-  std::vector<Slot> heap_;    // std::push_heap/pop_heap, oldest on top
+  std::vector<size_t> free_;   // unused indices of store_
+  std::vector<Queue> queues_;  // by ring
+  // The rings whose queue is not empty, a min-heap by their front entry: a
+  // trace of one thread pays nothing for the ordering, one of n threads log n
+  // per record.
+  std::vector<uint32_t> heads_;
+  size_t pending_ = 0;
   uint64_t arrivals_ = 0;
   uint64_t newest_ = 0;
   struct Poll {

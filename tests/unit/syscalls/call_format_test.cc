@@ -192,6 +192,76 @@ TEST_F(CallFormatTest, UnknownSyscallsShowAllSixArgumentsInHex) {
   EXPECT_EQ(call(400, {}, nullptr), "syscall_400(0, 0, 0, 0, 0, 0)");
 }
 
+// append_call adds to a line being built and is what format_call returns.
+TEST_F(CallFormatTest, AppendCallAddsTheSameTextToTheBuffer) {
+  const uint64_t args[6] = {kAtFdcwd, kPath, O_RDONLY, 0, 0, 0};
+  std::string line = "[pid  7] ";
+  append_call(line, SYS_openat, args, &memory_);
+  EXPECT_EQ(line, "[pid  7] " + format_call(SYS_openat, args, &memory_));
+  EXPECT_EQ(line, "[pid  7] openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY)");
+  const uint64_t unknown[6] = {1, 0, 0, 0, 0, 0};
+  append_call(line, 470, unknown, nullptr);
+  EXPECT_EQ(line, "[pid  7] openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY)syscall_470(0x1, 0, 0, 0, 0, 0)");
+}
+
+// A reader that holds the bytes serves them without a copy (view_bytes); one
+// that does not is asked to copy them (read_bytes). Both print the same.
+TEST_F(CallFormatTest, InputBuffersComeFromViewBytesWhenTheReaderHasThem) {
+  class Viewing : public FakeMemory {
+   public:
+    std::optional<std::string_view> view_bytes(uint64_t addr, size_t len) override {
+      ++views;
+      if (addr != kBuffer || len > held.size()) return std::nullopt;
+      return std::string_view(held).substr(0, len);
+    }
+    std::string held = "viewed";
+    int views = 0;
+  } viewing;
+  viewing.put(kBuffer, "copied");
+  EXPECT_EQ(call(SYS_write, {1, kBuffer, 6}, &viewing), "write(1, \"viewed\", 6)");
+  EXPECT_EQ(viewing.views, 1);
+  EXPECT_EQ(call(SYS_write, {1, kBuffer, 7}, &viewing), "write(1, 0x2000, 7)");  // neither has 7 bytes
+}
+
+// The hooks append in place of the address, or leave it when they decline.
+TEST_F(CallFormatTest, ArgHooksAppendTheirTextOrLeaveTheAddress) {
+  struct Seen {
+    mutable int index = -1;
+    mutable uint64_t value = 0;
+  } seen;
+  FormatOptions options;
+  options.output_buffer = {[](const void* context, int index, uint64_t value, std::string& out) {
+                             const auto* s = static_cast<const Seen*>(context);
+                             s->index = index;
+                             s->value = value;
+                             if (value != 0x7ffd0000) return false;
+                             out += "\"read\"";
+                             return true;
+                           },
+                           &seen};
+  EXPECT_EQ(call(SYS_read, {3, 0x7ffd0000, 4096}, &memory_, options), "read(3, \"read\", 4096)");
+  EXPECT_EQ(seen.index, 1);
+  EXPECT_EQ(seen.value, 0x7ffd0000u);
+  EXPECT_EQ(call(SYS_read, {3, 0x7ffd1000, 4096}, &memory_, options), "read(3, 0x7ffd1000, 4096)");
+  options.struct_arg = {[](const void*, int, uint64_t, std::string& out) {
+                          out += "{st_mode=S_IFREG|0644, ...}";
+                          return true;
+                        },
+                        nullptr};
+  EXPECT_EQ(call(SYS_fstat, {3, 0x7ffd2000}, &memory_, options), "fstat(3, {st_mode=S_IFREG|0644, ...})");
+  EXPECT_EQ(call(SYS_fstat, {3, 0}, &memory_, options), "fstat(3, NULL)");  // NULL is never decoded
+}
+
+TEST(QuoteString, AppendQuotedAndStatxMaskAddToTheBuffer) {
+  std::string out = "x=";
+  append_quoted(out, std::string_view("a\0" "1\n", 4), true);
+  out += " mask=";
+  append_statx_mask(out, 0x17ff);
+  out += ' ';
+  append_statx_mask(out, 0);
+  EXPECT_EQ(out, "x=\"a\\0001\\n\"... mask=STATX_BASIC_STATS|STATX_MNT_ID 0");
+}
+
 TEST(QuoteString, EscapesLikeStrace) {
   EXPECT_EQ(quote_string("hello", false), "\"hello\"");
   EXPECT_EQ(quote_string("a\tb\nc\rd\ve\ff", false), "\"a\\tb\\nc\\rd\\ve\\ff\"");

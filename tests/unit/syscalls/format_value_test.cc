@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <string>
 
 #include <gtest/gtest.h>
 
+#include "syscalls/constant_tables.h"
 #include "syscalls/constants.h"
 
 namespace sysgate::syscalls::constants {
@@ -159,6 +161,22 @@ TEST(FormatValue, NumbersAndPointers) {
   EXPECT_EQ(fmt(ArgType::kUid, 0xffffffff), "-1");
   EXPECT_EQ(fmt(ArgType::kUid, 1000), "1000");
   EXPECT_EQ(fmt(ArgType::kPid, static_cast<uint32_t>(-1)), "-1");
+}
+
+// append_value is what format_value returns, added after what the buffer holds.
+TEST(FormatValue, AppendValueAddsToTheBuffer) {
+  const uint64_t values[] = {0, 1, 3, 0644, 0x80000, 0xffffffff, kHighGarbage | O_WRONLY, UINT64_MAX};
+  for (uint8_t t = 0; t <= static_cast<uint8_t>(ArgType::kClockId); ++t) {
+    const auto type = static_cast<ArgType>(t);
+    for (const uint64_t v : values) {
+      std::string out = "x, ";
+      append_value(out, type, v);
+      EXPECT_EQ(out, "x, " + format_value(type, v)) << int{t} << " " << v;
+    }
+  }
+  std::string out = "flags=";
+  detail::append_flags(out, detail::kOpenFlags, O_WRONLY | O_CREAT | 0x40000000);
+  EXPECT_EQ(out, "flags=O_WRONLY|O_CREAT|0x40000000");
 }
 
 }  // namespace

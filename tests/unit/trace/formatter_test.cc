@@ -227,6 +227,35 @@ TEST(TraceFormatter, RecordsThatAreNotCallsGiveNothing) {
   EXPECT_EQ(format_record(signal), "");
 }
 
+// The append_* forms add to a buffer holding earlier lines; the result column
+// counts from the start of the line, not of the buffer.
+TEST(TraceFormatter, AppendRecordAddsALineAfterWhatTheBufferHolds) {
+  const FormatOptions several{.pid_prefix = true};
+  const Record read = call("read", {3, 0x7f00, 4096}, 5, {data_out(1, 0x7f00, "hello")});
+  std::string out = "earlier line\n";
+  append_record(out, read, several);
+  EXPECT_EQ(out, "earlier line\n" + format_record(read, several));
+  EXPECT_EQ(out, "earlier line\n[pid  4242] read(3, \"hello\", 4096)      = 5");
+  out += '\n';
+  append_record(out, call("close", {3}, 0));
+  EXPECT_EQ(out, "earlier line\n[pid  4242] read(3, \"hello\", 4096)      = 5\nclose(3)                                = 0");
+
+  std::string pieces = ">";
+  append_call_text(pieces, read);
+  pieces += ' ';
+  append_result(pieces, read);
+  EXPECT_EQ(pieces, ">" + format_call_text(read) + " " + format_result(read));
+
+  const Record enter = call("execve", {0x7f40, 0x10, 0x20}, 0, {path(0, 0x7f40, "/bin/sh")}, kRecordSyscallEnter);
+  std::string unfinished = "x";
+  append_record(unfinished, enter);
+  EXPECT_EQ(unfinished, "x" + format_record(enter));
+  Record pad;
+  pad.kind = kRecordPad;
+  append_record(unfinished, pad);
+  EXPECT_EQ(unfinished, "x" + format_record(enter));  // nothing for a pad
+}
+
 TEST(TraceFormatter, JsonHasEveryFieldAndParses) {
   const Record r = call("openat", {neg(-100), 0x7f10, 0}, -2, {path(1, 0x7f10, "/nope \"quoted\"\n")});
   const std::string line = format_json(r);

@@ -181,6 +181,9 @@ TEST(TraceRing, RecordsAndPayloadsRoundTripIntoTheFormatter) {
   RecordMemory m1(got[1]);
   EXPECT_EQ(syscalls::format_call(got[1].nr, got[1].args, &m1), "write(1, \"hello\\n\", 6)");
   EXPECT_FALSE(m1.read_bytes(0x8000, 7).has_value());
+  EXPECT_EQ(m1.view_bytes(0x8000, 5), "hello");
+  EXPECT_FALSE(m1.view_bytes(0x8000, 7).has_value());
+  EXPECT_FALSE(m0.view_bytes(0x7000, 1).has_value());  // a path is not data
   EXPECT_FALSE(m1.read_string(0x8000, 10, nullptr).has_value());  // data is not a string
   got[2].args[2] = 0;
   RecordMemory m2(got[2]);
@@ -450,6 +453,71 @@ TEST(TraceRecord, DecodeRejectsMalformedRecords) {
   tight.max_data = 4;
   std::memcpy(b.data() + sizeof p, &ph, sizeof ph);
   EXPECT_FALSE(decode_record(b, tight));
+}
+
+// The bytes of one record with the given payloads, as the gate lays them out.
+std::vector<uint8_t> encoded(int nr, const std::vector<TestPayload>& payloads) {
+  size_t size = sizeof(RecordHeader);
+  for (const TestPayload& p : payloads) size += sizeof(PayloadHeader) + align_record(p.bytes.size());
+  std::vector<uint8_t> out(size, 0);
+  RecordHeader h = {};
+  h.size = static_cast<uint32_t>(size);
+  h.kind = kRecordSyscall;
+  h.nr = nr;
+  h.tsc = static_cast<uint64_t>(nr);
+  h.payload_count = static_cast<uint16_t>(payloads.size());
+  std::memcpy(out.data(), &h, sizeof h);
+  size_t at = sizeof h;
+  for (const TestPayload& p : payloads) {
+    PayloadHeader ph = {};
+    ph.length = static_cast<uint32_t>(p.bytes.size());
+    ph.arg = static_cast<uint8_t>(p.arg);
+    ph.kind = p.kind;
+    ph.flags = p.truncated ? kPayloadTruncated : 0;
+    ph.addr = p.addr;
+    std::memcpy(out.data() + at, &ph, sizeof ph);
+    std::memcpy(out.data() + at + sizeof ph, p.bytes.data(), p.bytes.size());
+    at += sizeof ph + align_record(p.bytes.size());
+  }
+  return out;
+}
+
+std::string describe(const Record& r) {
+  std::string out = std::to_string(r.nr) + "@" + std::to_string(r.tsc);
+  for (const Payload& p : r.payloads) {
+    out += " [" + std::to_string(p.arg) + " " + std::to_string(p.kind) + (p.truncated ? " cut " : " ") +
+           std::to_string(p.addr) + " " + p.bytes + "]";
+  }
+  return out;
+}
+
+// Decoding into a record that held another one (more payloads, fewer, longer
+// ones) gives what decoding afresh gives; a bad record fails alike both ways.
+TEST(TraceRecord, DecodeIntoAReusedRecordEqualsAFreshDecode) {
+  const std::string stat(144, 's');
+  const std::vector<std::vector<uint8_t>> records = {
+      encoded(262, {{1, kPayloadPath, "a-rather-long-file-name.h", 0x10}, {2, kPayloadStructOut, stat, 0x20}}),
+      encoded(3, {}),
+      encoded(257, {{1, kPayloadPath, "x", 0x30, /*truncated=*/true}}),
+      encoded(59, {{0, kPayloadPath, "/bin/sh", 1}, {1, kPayloadStringArray, std::string("\0sh\0", 4), 2},
+                   {2, kPayloadArrayCount, std::string(8, '\0'), 3}}),
+      encoded(262, {{1, kPayloadPath, "b.h", 0x10}, {2, kPayloadStructOut, stat, 0x20}}),
+  };
+  Record reused;
+  std::vector<std::string> spare;
+  for (int round = 0; round < 3; ++round) {
+    for (const std::vector<uint8_t>& bytes : records) {
+      Result<Record> fresh = decode_record(bytes);
+      ASSERT_TRUE(fresh);
+      ASSERT_TRUE(decode_record_into(bytes, {}, reused, round == 0 ? nullptr : &spare));
+      EXPECT_EQ(describe(reused), describe(*fresh));
+    }
+  }
+  EXPECT_LE(spare.size(), 64u);
+  std::vector<uint8_t> bad = records[0];
+  bad[sizeof(RecordHeader) + 4] = 6;  // the first payload's argument index
+  EXPECT_FALSE(decode_record(bad));
+  EXPECT_FALSE(decode_record_into(bad, {}, reused, &spare));
 }
 
 }  // namespace

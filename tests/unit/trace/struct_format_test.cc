@@ -182,5 +182,28 @@ TEST(StructFormat, OnlyTheArgumentsAddressAndKind) {
   EXPECT_EQ(struct_arg_text(r, 0, kAddr), "[0, 0]");
 }
 
+// append_struct_arg adds the struct to a line, or leaves the line as it was
+// when it cannot decode it (even after starting to: an argv without its NUL).
+TEST(StructFormat, AppendStructArgAddsOrLeavesTheLineAlone) {
+  Record r;
+  r.nr = syscalls::by_name("execve")->nr;
+  r.args[1] = kAddr;
+  r.payloads.push_back(Payload{.arg = 1, .kind = kPayloadStringArray, .truncated = false, .addr = kAddr,
+                               .bytes = std::string("\0ls\0\0-l\0", 8)});
+  std::string line = "execve(\"/bin/ls\", ";
+  EXPECT_TRUE(append_struct_arg(line, r, 1, kAddr));
+  EXPECT_EQ(line, "execve(\"/bin/ls\", [\"ls\", \"-l\"]");
+  r.payloads[0].bytes = std::string("\0ls\0\0-l", 7);
+  line = "execve(\"/bin/ls\", ";
+  EXPECT_FALSE(append_struct_arg(line, r, 1, kAddr));
+  EXPECT_EQ(line, "execve(\"/bin/ls\", ");
+  EXPECT_FALSE(append_struct_arg(line, r, 2, kAddr));  // no payload for that argument
+
+  std::string sigset = "mask=";
+  append_sigset(sigset, (uint64_t{1} << 1) | (uint64_t{1} << 14));
+  EXPECT_EQ(sigset, "mask=[INT TERM]");
+  EXPECT_EQ(format_sigset(~uint64_t{0}), "~[]");
+}
+
 }  // namespace
 }  // namespace sysgate::trace

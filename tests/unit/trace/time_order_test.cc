@@ -2,7 +2,10 @@
 // thread's in its own order, only once two polls have passed, and all at flush.
 #include "trace/time_order.h"
 
+#include <algorithm>
+#include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -56,6 +59,64 @@ TEST(TimeOrder, KeepsEachThreadsOrderAndPlacesUnstampedRecordsAsNewest) {
   order.add(stamped(2, 40));
   order.flush(sink);
   EXPECT_EQ(seen(out), "2@40 1@50 1@50 3@0 ");
+}
+
+// Whatever the rings and stamps, the order is the one a global sort by
+// (stamp, arrival) gives: rings whose stamps go backwards, unstamped records,
+// several threads' records under one ring number, releases at any point.
+TEST(TimeOrder, EmitsInTheOrderOfAGlobalSortByStampThenArrival) {
+  std::mt19937_64 random(7);
+  for (int round = 0; round < 200; ++round) {
+    TimeOrder order(/*margin_ns=*/0);  // then release(tsc, ..) emits what is stamped before tsc
+    std::vector<std::tuple<uint64_t, uint64_t, int64_t>> waiting;  // key, arrival, id
+    std::vector<int64_t> expected, seen;
+    const TimeOrder::Sink sink = [&](const Record& r) { seen.push_back(r.ret); };
+    uint64_t newest = 0, arrival = 0, clock = 0;
+    int64_t ns = 0;
+    for (int64_t id = 0; id < 300; ++id) {
+      Record r;
+      r.ring = static_cast<uint32_t>(random() % 4);
+      r.ret = id;
+      clock += random() % 5;
+      r.tsc = random() % 10 == 0 ? 0 : random() % 8 == 0 ? clock - std::min<uint64_t>(clock, random() % 20) : clock;
+      newest = std::max(newest, r.tsc);
+      waiting.emplace_back(r.tsc != 0 ? r.tsc : newest, arrival++, id);
+      order.add(std::move(r));
+      if (random() % 16 != 0) continue;
+      const uint64_t limit = clock - std::min<uint64_t>(clock, random() % 30);
+      std::sort(waiting.begin(), waiting.end());
+      auto cut = std::find_if(waiting.begin(), waiting.end(), [&](const auto& w) { return std::get<0>(w) >= limit; });
+      for (auto it = waiting.begin(); it != cut; ++it) expected.push_back(std::get<2>(*it));
+      waiting.erase(waiting.begin(), cut);
+      order.release(limit, ns += 10, sink);
+      ASSERT_EQ(seen, expected) << "round " << round;
+      ASSERT_EQ(order.pending(), waiting.size());
+    }
+    std::sort(waiting.begin(), waiting.end());
+    for (const auto& w : waiting) expected.push_back(std::get<2>(w));
+    order.flush(sink);
+    ASSERT_EQ(seen, expected) << "round " << round;
+    EXPECT_EQ(order.pending(), 0u);
+  }
+}
+
+// The slab lends an emitted record's memory back to the caller of add(), so a
+// reader can decode into it: what comes back is a record, never a dangling one.
+TEST(TimeOrder, AddHandsBackTheMemoryOfAnEmittedRecord) {
+  TimeOrder order;
+  std::vector<Record> out;
+  const TimeOrder::Sink sink = [&](const Record& r) { out.push_back(r); };
+  Record r = stamped(1, 10);
+  r.payloads.push_back(Payload{.arg = 0, .kind = kPayloadPath, .truncated = false, .addr = 1, .bytes = "/etc"});
+  order.add(std::move(r));
+  order.flush(sink);
+  Record next = stamped(1, 20);
+  order.add(std::move(next));
+  EXPECT_EQ(next.tsc, 10u);  // the emitted record, to be decoded over
+  order.flush(sink);
+  EXPECT_EQ(seen(out), "1@10 1@20 ");
+  EXPECT_EQ(out[0].payloads.size(), 1u);
+  EXPECT_TRUE(out[1].payloads.empty());
 }
 
 }  // namespace
