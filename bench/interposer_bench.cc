@@ -10,8 +10,10 @@
 //                           saves the program's vector state around it (xsave)
 //   ... kHookNoVectorState  the same hook declared vector-free: no xsave
 //   answering hook          a before-hook that answers without the syscall
-//   trap path               the forwarding hook reached through syscall(3), whose
-//                           `mov %rdi,%rax; ...; syscall` site is never rewritten
+//   trap path               the forwarding hook reached through a site whose
+//                           number comes from another register just before the
+//                           syscall (`mov %reg,%rax; syscall`): no shape the
+//                           rewriter takes (docs/gate.md), so every call traps
 //   first hit               the first call at the site: trap, hook, rewrite
 //
 // Each mode runs in a forked child (the interposer cannot be stopped); the best
@@ -39,10 +41,17 @@ enum class Mode { kNative, kUnhooked, kForward, kForwardNoVector, kAnswer, kAnsw
 sysgate::HookDecision forward(sysgate::Syscall&, void*) { return sysgate::HookDecision::proceed(); }
 sysgate::HookDecision answer(sysgate::Syscall&, void*) { return sysgate::HookDecision::answer(1); }
 
+__attribute__((noinline)) long getppid_on_the_trap_path() {
+  long ret;
+  const long nr = SYS_getppid;
+  asm volatile("mov %1, %%rax\n\tsyscall" : "=a"(ret) : "r"(nr) : "rcx", "r11", "memory");
+  return ret;
+}
+
 __attribute__((noinline)) long call_once(Mode mode) {
   switch (mode) {
     case Mode::kUnhooked: return getpid();
-    case Mode::kTrapPath: return syscall(SYS_getppid);
+    case Mode::kTrapPath: return getppid_on_the_trap_path();
     default: return getppid();
   }
 }
