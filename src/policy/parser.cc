@@ -29,6 +29,28 @@ std::string where_of(const toml::node& node, std::string_view source) {
   return std::string(source) + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column);
 }
 
+// The offset of the first byte outside 7-bit ASCII, or npos.
+size_t first_non_ascii(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) >= 0x80) return i;
+  }
+  return std::string_view::npos;
+}
+
+// Line and column (1-based, in bytes) of offset at, as toml++ reports them.
+SourcePosition position_in(std::string_view text, size_t at, std::string_view source) {
+  uint32_t line = 1, column = 1;
+  for (size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {std::string(source), line, column};
+}
+
 Error error_at(ErrorCode code, const toml::node& node, std::string_view source, std::string message) {
   return make_error(code, std::move(message), pos_of(node, source));
 }
@@ -212,6 +234,16 @@ Result<void> parse_policy_into(PolicyBuilder& builder, std::string_view text, st
   }
   if (text.find('\0') != std::string_view::npos) {
     return make_error(ErrorCode::kParse, "policy contains a NUL byte", {std::string(source), 0, 0});
+  }
+  // toml++ 3.3 (Debian 12) reaches __builtin_unreachable() on some non-ASCII
+  // characters where it looks for whitespace (upstream issues #190, #295; fixed
+  // after 3.4): undefined behaviour on a crafted policy. Every policy key and
+  // value sysgate knows is ASCII, and a string can spell any other character
+  // as \uXXXX, so raw non-ASCII bytes are refused before toml++ sees them.
+  if (const size_t at = first_non_ascii(text); at != std::string_view::npos) {
+    return make_error(ErrorCode::kParse,
+                      "non-ASCII byte: policies are ASCII (write other characters in a \"string\" as \\uXXXX)",
+                      position_in(text, at, source));
   }
   toml::table root;
   try {

@@ -163,6 +163,21 @@ TEST(Parser, NulByteInTheMiddleIsRejected) {
   EXPECT_FALSE(parse_policy(text, "<t>").ok());
 }
 
+// toml++ 3.3 has undefined behaviour on some non-ASCII input (found by
+// scripts/fuzz.sh); such bytes are refused with their position instead.
+TEST(Parser, NonAsciiBytesAreRefusedWithTheirPosition) {
+  Result<Policy> p = parse_policy("default = \"allow\"\nread = [ +CWD\xd1\x8eut\"]\n", "<t>");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, ErrorCode::kParse);
+  EXPECT_NE(p.error().message.find("non-ASCII"), std::string::npos) << p.error().describe();
+  EXPECT_EQ(p.error().where.line, 2u);
+  EXPECT_EQ(p.error().where.column, 14u);
+  EXPECT_FALSE(parse_policy("\xcc\xaa", "<t>").ok());  // toml++ issue #295
+  // Escaped, the same character is fine in a string.
+  Result<Policy> escaped = parse_policy("default = \"allow\"\n[files]\nread = [\"/tmp/\\u044e\"]\n", "<t>");
+  EXPECT_TRUE(escaped.ok()) << escaped.error().describe();
+}
+
 TEST(Parser, HugeInputIsRejectedQuickly) {
   std::string huge(kMaxPolicyBytes + 1, '#');
   Result<Policy> p = parse_policy(huge, "<t>");
