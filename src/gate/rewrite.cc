@@ -18,6 +18,10 @@
 extern "C" {
 __attribute__((visibility("hidden"))) uint8_t sysgate_rewrite_fallback = 0;
 __attribute__((visibility("hidden"))) uint8_t sysgate_rewrite_traced = 0;
+// With sysgate_rewrite_traced: bit nr set, call nr takes the C++ path (hooks
+// see every call; a trace records those its -e set selects). The others need
+// nothing but the syscall: the assembly path makes it. Set by rewrite_install.
+__attribute__((visibility("hidden"))) uint64_t sysgate_rewrite_cpp_calls[512 / 64] = {};
 // Bit nr set: a dynamic site (glibc's syscall()) may make call nr from its
 // trampoline (rewrite_install). Read by trampoline.S.
 __attribute__((visibility("hidden"))) uint64_t sysgate_rewrite_dynamic_ok[512 / 64] = {};
@@ -409,7 +413,12 @@ bool rewrite_install(const LoadedObjects& objects) {
     if (rewrite_number_allowed(nr) && nr != __NR_rt_sigaction) sysgate_rewrite_dynamic_ok[nr / 64] |= uint64_t{1} << (nr % 64);
   }
   // Trampolines take the C++ path when each call needs more than the syscall.
-  sysgate_rewrite_traced = g_gate.region.header != nullptr || (g_gate.flags & kGateHooks) != 0 ? 1 : 0;
+  const bool hooks = (g_gate.flags & kGateHooks) != 0;
+  const TraceRegion& region = g_gate.region;
+  sysgate_rewrite_traced = region.header != nullptr || hooks ? 1 : 0;
+  for (int i = 0; i < 512 / 64; ++i) {
+    sysgate_rewrite_cpp_calls[i] = hooks || region.record_all_calls != 0 ? ~uint64_t{0} : region.call_mask[i];
+  }
   store_release(&g_rw.enabled, 1u);
   return true;
 }

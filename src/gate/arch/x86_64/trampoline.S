@@ -25,7 +25,8 @@
  *      or stay below rsp - 128 if rsp is already on it or on the program's own
  *      alternate stack (a program handler running there) -- the kernel's own
  *      rule for nested signals on an alternate stack;
- *   4. untraced: `call sysgate_gate_syscall_insn` with rax = nr and the
+ *   4. untraced (or traced, outside the trace's -e set, without hooks):
+ *      `call sysgate_gate_syscall_insn` with rax = nr and the
  *      program's argument registers as they are; traced, or a call the gate
  *      emulates (rt_sigaction): save the argument registers and call
  *      sysgate_tramp_traced (C++), which makes or emulates the call and writes
@@ -51,6 +52,7 @@
 #define SLOT_EMULATED 48 /* the gate emulates the call: always the C++ path */
 #define SLOT_BYTES 64
 #define DYNAMIC_OK_BITS 512 /* rewrite.cc kDynamicOkBits */
+#define CPP_CALLS_BITS 512 /* rewrite.cc sysgate_rewrite_cpp_calls */
 
 	.text
 
@@ -100,8 +102,14 @@ sysgate_tramp_entry:
 	incq %gs:GT_TRAMP_CALLS
 	pushq %r11
 	cmpb $0, sysgate_rewrite_traced(%rip)
-	jne .Ltramp_traced
-	cmpq $0, SLOT_EMULATED(%r11)
+	je 3f
+	/* Traced or hooked: the C++ path, unless the call is outside the
+	 * trace's -e set and there are no hooks (nothing to record or run). */
+	cmpq $CPP_CALLS_BITS, %rax
+	jae .Ltramp_traced
+	btq %rax, sysgate_rewrite_cpp_calls(%rip)
+	jc .Ltramp_traced
+3:	cmpq $0, SLOT_EMULATED(%r11)
 	jne .Ltramp_traced
 	call sysgate_gate_syscall_insn
 .Ltramp_done:
