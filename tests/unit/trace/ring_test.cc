@@ -58,24 +58,18 @@ struct TestPayload {
   bool truncated = false;
 };
 
-// Appends one record as the gate would; false if the reader detached.
-bool write_record(const TraceRegion& region, RingWriter* w, int nr, uint64_t seq, int64_t ret,
-                  const std::vector<TestPayload>& payloads = {}) {
+// Bytes a record with these payloads takes.
+uint32_t record_bytes(const std::vector<TestPayload>& payloads) {
   uint32_t bytes = sizeof(RecordHeader);
   for (const TestPayload& p : payloads) bytes += sizeof(PayloadHeader) + align_record(p.bytes.size());
-  uint8_t* out = gate::ring_reserve(region, w, bytes);
-  if (out == nullptr) return false;
-  RecordHeader h = {};
-  h.size = bytes;
-  h.kind = kRecordSyscall;
-  h.tid = 1234;
-  h.pid = 1200;
-  h.nr = nr;
+  return bytes;
+}
+
+// Lays out header h (size and payload count filled in here) and the payloads
+// at out, as the gate does; out holds record_bytes(payloads) zeroed bytes.
+void lay_out_record(uint8_t* out, RecordHeader h, const std::vector<TestPayload>& payloads) {
+  h.size = record_bytes(payloads);
   h.payload_count = static_cast<uint16_t>(payloads.size());
-  h.args[0] = seq;
-  for (size_t i = 0; i < payloads.size(); ++i) h.args[payloads[i].arg] = payloads[i].addr;
-  h.ret = ret;
-  h.tsc = seq * 10;
   std::memcpy(out, &h, sizeof h);
   uint8_t* at = out + sizeof h;
   for (const TestPayload& p : payloads) {
@@ -90,6 +84,25 @@ bool write_record(const TraceRegion& region, RingWriter* w, int nr, uint64_t seq
     std::memcpy(at, p.bytes.data(), p.bytes.size());
     at += align_record(p.bytes.size());
   }
+}
+
+// Appends one record as the gate would; false if the reader detached.
+bool write_record(const TraceRegion& region, RingWriter* w, int nr, uint64_t seq, int64_t ret,
+                  const std::vector<TestPayload>& payloads = {}) {
+  const uint32_t bytes = record_bytes(payloads);
+  uint8_t* out = gate::ring_reserve(region, w, bytes);
+  if (out == nullptr) return false;
+  std::memset(out, 0, bytes);
+  RecordHeader h = {};
+  h.kind = kRecordSyscall;
+  h.tid = 1234;
+  h.pid = 1200;
+  h.nr = nr;
+  h.args[0] = seq;
+  for (size_t i = 0; i < payloads.size(); ++i) h.args[payloads[i].arg] = payloads[i].addr;
+  h.ret = ret;
+  h.tsc = seq * 10;
+  lay_out_record(out, h, payloads);
   gate::ring_commit(region, w);
   return true;
 }
@@ -457,28 +470,12 @@ TEST(TraceRecord, DecodeRejectsMalformedRecords) {
 
 // The bytes of one record with the given payloads, as the gate lays them out.
 std::vector<uint8_t> encoded(int nr, const std::vector<TestPayload>& payloads) {
-  size_t size = sizeof(RecordHeader);
-  for (const TestPayload& p : payloads) size += sizeof(PayloadHeader) + align_record(p.bytes.size());
-  std::vector<uint8_t> out(size, 0);
+  std::vector<uint8_t> out(record_bytes(payloads), 0);
   RecordHeader h = {};
-  h.size = static_cast<uint32_t>(size);
   h.kind = kRecordSyscall;
   h.nr = nr;
   h.tsc = static_cast<uint64_t>(nr);
-  h.payload_count = static_cast<uint16_t>(payloads.size());
-  std::memcpy(out.data(), &h, sizeof h);
-  size_t at = sizeof h;
-  for (const TestPayload& p : payloads) {
-    PayloadHeader ph = {};
-    ph.length = static_cast<uint32_t>(p.bytes.size());
-    ph.arg = static_cast<uint8_t>(p.arg);
-    ph.kind = p.kind;
-    ph.flags = p.truncated ? kPayloadTruncated : 0;
-    ph.addr = p.addr;
-    std::memcpy(out.data() + at, &ph, sizeof ph);
-    std::memcpy(out.data() + at + sizeof ph, p.bytes.data(), p.bytes.size());
-    at += sizeof ph + align_record(p.bytes.size());
-  }
+  lay_out_record(out.data(), h, payloads);
   return out;
 }
 
