@@ -53,8 +53,8 @@ constexpr uint64_t kBlockCodeBytes = kSlotsPerBlock * kSlotCodeBytes;  // one pa
 constexpr uint64_t kBlockDataBytes = 4 * kPageBytes;
 constexpr uint64_t kBlockBytes = kBlockCodeBytes + kBlockDataBytes;
 constexpr uint64_t kMaxBlocks = 64;
-constexpr uint64_t kSeenSlots = 4096;
-constexpr long kDynamicOkBits = 512;  // DYNAMIC_OK_BITS in trampoline.S  // open-addressed set of sites already judged
+constexpr uint64_t kSeenSlots = 4096;  // open-addressed set of sites already judged
+constexpr long kDynamicOkBits = 512;   // DYNAMIC_OK_BITS in trampoline.S
 
 static_assert(kBlockCodeBytes == kPageBytes);
 
