@@ -31,6 +31,10 @@ void sysgate_tramp_entry() __attribute__((visibility("hidden")));
 void sysgate_tramp_entry_stcheck() __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_displaced[] __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_displaced_xor[] __attribute__((visibility("hidden")));
+extern const uint8_t sysgate_tramp_displaced_dynamic[] __attribute__((visibility("hidden")));
+void sysgate_tramp_imm_edx() __attribute__((visibility("hidden")));
+void sysgate_tramp_imm_esi() __attribute__((visibility("hidden")));
+void sysgate_tramp_imm_edi() __attribute__((visibility("hidden")));
 void sysgate_tramp_dynamic() __attribute__((visibility("hidden")));
 }
 
@@ -66,8 +70,9 @@ struct Slot {  // in a block's data pages; layout shared with trampoline.S
   uint64_t flag;   // stcheck: the byte the entry compares with 0 (__libc_single_threaded)
   uint64_t taken;  // stcheck: where its je goes
   uint64_t emulated;  // 1: the gate emulates this call: always the C++ path (SLOT_EMULATED)
-  uint64_t pad;
+  uint64_t imm;  // dynamic-imm: the displaced mov's immediate (SLOT_IMM in trampoline.S)
 };
+static_assert(offsetof(Slot, imm) == 56);
 static_assert(offsetof(Slot, emulated) == 48);  // SLOT_EMULATED in trampoline.S
 static_assert(sizeof(Slot) * kSlotsPerBlock == kBlockDataBytes);
 
@@ -323,19 +328,45 @@ int displaced_index(const uint8_t* b) {
 //            run time. The mov becomes the jmp; the stub runs it and checks
 //            the number (trampoline.S); the cmp after the syscall writes every
 //            flag the program could read, so the flags are dead there.
-enum SiteShape { kShapeNone, kShapeMov, kShapeStcheck, kShapeMovDisplaced, kShapeDisplacedXor, kShapeDynamic };
+//   dynamic-imm: <ba|be|bf> <imm:4> 0f 05 48 3d     mov $imm,%edx/%esi/%edi; syscall;
+//            cmp $imm32,%rax, the number loaded into eax before: the mov
+//            becomes the jmp, its immediate goes to the slot, a stub per
+//            register loads it and makes the dynamic checks.
+//   displaced-dynamic: <D:4> 0f 05 48 3d            D; syscall; cmp $imm32,%rax,
+//            the number loaded into eax before D (glibc's futex waits and
+//            wakes: `xorb $0x80,%sil`). The jmp covers D and the syscall's
+//            first byte, punned to keep it 0x0f; the stub runs D and the
+//            dynamic checks.
+enum SiteShape {
+  kShapeNone,
+  kShapeMov,
+  kShapeStcheck,
+  kShapeMovDisplaced,
+  kShapeDisplacedXor,
+  kShapeDynamic,
+  kShapeDisplacedDynamic,
+  kShapeDynamicImm
+};
 
 struct SiteMatch {
   SiteShape shape = kShapeNone;
   uint64_t site = 0;         // the patched instruction
   uint32_t length = 0;       // its length
   uint64_t changed_end = 0;  // the jmp changes [site, changed_end)
-  int displaced = -1;        // D's stub index
+  int displaced = -1;        // D's stub index; dynamic-imm: the mov's opcode
 };
 
 // Readable bytes [addr, rip): the syscall's page is mapped (it just ran).
 bool before_syscall_readable(uint64_t addr, uint64_t rip) {
   return (addr & ~(kPageBytes - 1)) == ((rip - 2) & ~(kPageBytes - 1)) || app_probe_read(addr, rip - 2 - addr);
+}
+
+// The instruction after the syscall is `cmp $imm32,%rax`, which writes every
+// flag the program could read: a trampoline need not keep them.
+bool flags_dead_after(uint64_t rip) {
+  if ((rip & (kPageBytes - 1)) > kPageBytes - 2 && !app_probe_read(rip, 2)) return false;
+  const uint8_t* after = reinterpret_cast<const uint8_t*>(rip);
+  return after[0] == 0x48 && after[1] == 0x3d;
 }
 
 SiteMatch shape_at(uint64_t rip, long nr) {
@@ -357,9 +388,7 @@ SiteMatch shape_at(uint64_t rip, long nr) {
     const int d = displaced_index(reinterpret_cast<const uint8_t*>(rip - 8));
     if (d >= 0 && d < 32) return {kShapeDisplacedXor, rip - 8, 4, rip - 4, d};  // an edi load: D before the xor
   }
-  const uint8_t* after = reinterpret_cast<const uint8_t*>(rip);
-  if (b[0] == 0x4c && b[1] == 0x8b && b[2] == 0x4c && b[3] == 0x24 && b[4] == 0x08 &&
-      ((rip & (kPageBytes - 1)) <= kPageBytes - 2 || app_probe_read(rip, 2)) && after[0] == 0x48 && after[1] == 0x3d) {
+  if (b[0] == 0x4c && b[1] == 0x8b && b[2] == 0x4c && b[3] == 0x24 && b[4] == 0x08 && flags_dead_after(rip)) {
     return {kShapeDynamic, rip - 7, 5, rip - 2, -1};
   }
   if (before_syscall_readable(rip - 11, rip)) {
@@ -367,6 +396,12 @@ SiteMatch shape_at(uint64_t rip, long nr) {
     copy_bytes(&imm, c + 1, 4);
     const int d = displaced_index(c + 5);
     if (c[0] == 0xb8 && imm == static_cast<uint32_t>(nr) && d >= 0) return {kShapeMovDisplaced, rip - 11, 5, rip - 6, d};
+  }
+  if ((b[0] == 0xba || b[0] == 0xbe || b[0] == 0xbf) && flags_dead_after(rip)) {
+    return {kShapeDynamicImm, rip - 7, 5, rip - 2, b[0]};
+  }
+  if (const int d = displaced_index(b + 1); d >= 0 && flags_dead_after(rip)) {
+    return {kShapeDisplacedDynamic, rip - 6, 4, rip - 2, d};
   }
   return m;
 }
@@ -483,12 +518,16 @@ void rewrite_after_trap(long nr, uint64_t rip) {
   const SiteMatch match = shape_at(rip, nr);
   const SiteShape shape = match.shape;
   site = match.site;
-  const Reach reach{site + 5, shape == kShapeDisplacedXor, 0x31};
+  // A punned jmp keeps the byte after the site's first instruction: the xor's
+  // (0x31) or the syscall's (0x0f).
+  const bool punned = shape == kShapeDisplacedXor || shape == kShapeDisplacedDynamic;
+  const Reach reach{site + 5, punned, static_cast<uint8_t>(shape == kShapeDisplacedXor ? 0x31 : 0x0f)};
   if (shape == kShapeNone) {
     // Already a jump of ours (a fallback, or a branch straight to the syscall): not a refusal.
     const uint8_t* b = reinterpret_cast<const uint8_t*>(rip - 7);
     if (b[0] != 0xe9) why = kRefuseShape;
-  } else if (shape != kShapeDynamic && !rewrite_number_allowed(nr)) {
+  } else if (shape != kShapeDynamic && shape != kShapeDisplacedDynamic && shape != kShapeDynamicImm &&
+             !rewrite_number_allowed(nr)) {
     why = kRefuseNumber;
   } else if (!locate_code(g_rw.objects, site, rip, &loc)) {
     why = kRefuseNoFunction;
@@ -520,8 +559,17 @@ void rewrite_after_trap(long nr, uint64_t rip) {
       slot->entry = addr(&sysgate_tramp_entry);
       if (shape == kShapeMovDisplaced) slot->entry = addr(sysgate_tramp_displaced) + 16 * match.displaced;
       if (shape == kShapeDisplacedXor) slot->entry = addr(sysgate_tramp_displaced_xor) + 16 * match.displaced;
-      if (shape == kShapeDynamic) {
-        slot->entry = addr(&sysgate_tramp_dynamic);
+      if (shape == kShapeDynamic || shape == kShapeDisplacedDynamic || shape == kShapeDynamicImm) {
+        slot->entry = shape == kShapeDynamic ? addr(&sysgate_tramp_dynamic)
+                                             : addr(sysgate_tramp_displaced_dynamic) + 16 * match.displaced;
+        if (shape == kShapeDynamicImm) {
+          uint32_t value;
+          copy_bytes(&value, reinterpret_cast<const void*>(site + 1), 4);
+          slot->imm = value;
+          slot->entry = match.displaced == 0xba   ? addr(&sysgate_tramp_imm_edx)
+                        : match.displaced == 0xbe ? addr(&sysgate_tramp_imm_esi)
+                                                  : addr(&sysgate_tramp_imm_edi);
+        }
         slot->emulated = 0;  // rt_sigaction is not in sysgate_rewrite_dynamic_ok: it traps
       }
     }

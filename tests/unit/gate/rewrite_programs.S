@@ -309,6 +309,43 @@ sg_rw_syscall_site:
 	.cfi_endproc
 	.size sg_rw_syscall, . - sg_rw_syscall
 
+/* long sg_rw_toggled_dynamic(long a0, long a1, long a2, long nr): glibc's
+ * futex shape, the number loaded earlier: `mov %ecx,%eax; ...;
+ * xorb $0x80,%sil; syscall; cmp $-4095,%rax` (displaced-dynamic). Makes call
+ * nr(a0, a1 ^ 0x80, a2). */
+	.globl sg_rw_toggled_dynamic
+	.type sg_rw_toggled_dynamic, @function
+	.p2align 4
+sg_rw_toggled_dynamic:
+	.cfi_startproc
+	movl %ecx, %eax
+	nop
+	.globl sg_rw_toggled_dynamic_site
+sg_rw_toggled_dynamic_site:
+	xorb $0x80, %sil
+	syscall
+	cmpq $-4095, %rax
+	ret
+	.cfi_endproc
+	.size sg_rw_toggled_dynamic, . - sg_rw_toggled_dynamic
+
+/* long sg_rw_imm_read(int fd, void* buf, long ignored, long nr): `mov %ecx,%eax;
+ * mov $8,%edx; syscall; cmp $-4095,%rax` (dynamic-imm): call nr(fd, buf, 8). */
+	.globl sg_rw_imm_read
+	.type sg_rw_imm_read, @function
+	.p2align 4
+sg_rw_imm_read:
+	.cfi_startproc
+	movl %ecx, %eax
+	.globl sg_rw_imm_read_site
+sg_rw_imm_read_site:
+	movl $8, %edx
+	syscall
+	cmpq $-4095, %rax
+	ret
+	.cfi_endproc
+	.size sg_rw_imm_read, . - sg_rw_imm_read
+
 	.data
 	.globl sg_rw_single
 sg_rw_single:

@@ -61,6 +61,10 @@ extern const uint8_t sg_rw_displaced_read_site[];
 extern const uint8_t sg_rw_kill_toggled_site[];
 long sg_rw_syscall(long nr, ...);
 extern const uint8_t sg_rw_syscall_site[];
+long sg_rw_toggled_dynamic(long a0, long a1, long a2, long nr);
+long sg_rw_imm_read(long fd, void* buf, long ignored, long nr);
+extern const uint8_t sg_rw_toggled_dynamic_site[];
+extern const uint8_t sg_rw_imm_read_site[];
 }
 
 namespace sysgate::gate::test {
@@ -261,6 +265,49 @@ TEST(GateRewrite, GlibcSyscallFunctionIsRewrittenForAnyNumber) {
   EXPECT_EQ(count(run.records, SYS_getppid), 102u);  // records carry the run-time number
   EXPECT_EQ(count(run.records, SYS_gettid), 2u);  // and glibc's gettid()
   EXPECT_EQ(count(run.records, SYS_rt_sigprocmask), 1u);
+}
+
+// The number loaded before the instruction ahead of the syscall (glibc's futex
+// calls): the jmp covers that 4-byte instruction and the syscall's first
+// byte, which it keeps (0x0f); a stub runs the instruction, then the checks
+// of a dynamic site.
+TEST(GateRewrite, AnInstructionBeforeTheSyscallWithTheNumberLoadedEarlier) {
+  TracedRun run = run_traced([] {
+    const long self = getpid();
+    CHILD_CHECK(sg_rw_toggled_dynamic(self, 0x80, 0, SYS_kill) == 0);  // traps, rewritten: kill(self, 0)
+    CHILD_CHECK(sg_rw_toggled_dynamic_site[0] == 0xe9);
+    CHILD_CHECK(sg_rw_toggled_dynamic_site[4] == 0x0f && sg_rw_toggled_dynamic_site[5] == 0x05);
+    const uint64_t t0 = tramp_calls();
+    for (int i = 0; i < 100; ++i) CHILD_CHECK(sg_rw_toggled_dynamic(self, 0x80, 0, SYS_kill) == 0);
+    CHILD_CHECK(sg_rw_toggled_dynamic(self, 0x80 | 100, 0, SYS_kill) == -EINVAL);  // signal 100: the toggle ran
+    CHILD_CHECK(sg_rw_toggled_dynamic(0, 0, 0, SYS_getppid) == getppid());
+    CHILD_CHECK(tramp_calls() - t0 == 102);
+    // A number the gate must see: the site's own syscall, which traps.
+    const long r = sg_rw_toggled_dynamic(SIG_BLOCK, 0x80, 0, SYS_rt_sigprocmask);
+    CHILD_CHECK(r <= 0 && r > -4096);
+    CHILD_CHECK(tramp_calls() - t0 == 102);
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_kill), 102u);
+}
+
+// `mov $imm,%edx; syscall; cmp`, the number loaded earlier (glibc's futex
+// wakes, ld.so's opens): the slot carries the immediate for the stub.
+TEST(GateRewrite, AnImmediateLoadBeforeTheSyscallComesFromTheSlot) {
+  TracedRun run = run_traced([] {
+    const int fd = open("/dev/zero", O_RDONLY);
+    CHILD_CHECK(fd >= 0);
+    char buf[64];
+    CHILD_CHECK(sg_rw_imm_read(fd, buf, 1000, SYS_read) == 8);  // traps, rewritten
+    CHILD_CHECK(sg_rw_imm_read_site[0] == 0xe9 && sg_rw_imm_read_site[5] == 0x0f);
+    const uint64_t t0 = tramp_calls();
+    for (int i = 0; i < 100; ++i) CHILD_CHECK(sg_rw_imm_read(fd, buf, 1000, SYS_read) == 8);
+    CHILD_CHECK(tramp_calls() - t0 == 100);
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_read), 101u);
 }
 
 TEST(GateRewrite, PayloadsOfRewrittenCallsAreCopied) {

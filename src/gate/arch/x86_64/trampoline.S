@@ -50,6 +50,7 @@
 #define SLOT_FLAG 32
 #define SLOT_TAKEN 40
 #define SLOT_EMULATED 48 /* the gate emulates the call: always the C++ path */
+#define SLOT_IMM 56 /* dynamic-imm: the immediate of the displaced mov */
 #define SLOT_BYTES 64
 #define DYNAMIC_OK_BITS 512 /* rewrite.cc kDynamicOkBits */
 #define CPP_CALLS_BITS 512 /* rewrite.cc sysgate_rewrite_cpp_calls */
@@ -175,6 +176,7 @@ sysgate_tramp_entry_dynamic:
 	.p2align 4
 sysgate_tramp_dynamic:
 	movq 8(%rsp), %r9
+.Ltramp_dynamic_check: /* rax = the number; the flags are dead */
 	cmpq $DYNAMIC_OK_BITS, %rax
 	jae .Ltramp_to_site
 	btq %rax, sysgate_rewrite_dynamic_ok(%rip)
@@ -206,21 +208,28 @@ sysgate_tramp_entry_stcheck:
  * the program's rsp (nothing was pushed: the site jumped here), then the call
  * goes on as for the mov shape. Each D is position-independent and touches
  * neither rax, rcx nor r11, so running it here instead of at its address is the
- * same instruction. Two families, 16 bytes per stub, indexed as
+ * same instruction. Three families, 16 bytes per stub, indexed as
  * rewrite.cc's displaced_index():
  *   sysgate_tramp_displaced      `mov $nr,%eax; D; syscall`: D, then the call;
  *   sysgate_tramp_displaced_xor  `D; xor %eax,%eax; syscall`: D, the xor (its
  *                                flags are what the program sees after the
- *                                syscall), then the call.
+ *                                syscall), then the call;
+ *   sysgate_tramp_displaced_dynamic  `D; syscall; cmp $imm,%rax`, the number
+ *                                loaded into eax earlier: D, then the checks
+ *                                of sysgate_tramp_dynamic (flags dead).
  * D: index 1..31  movl 4*index(%rsp), %edi  (8b 7c 24 <4*index>)
  *    index 32     xorb $0x80, %sil           (40 80 f6 80)
  *    index 33     xorb $0x81, %sil           (40 80 f6 81)
  * Index 0 (movl 0(%rsp) has another encoding) is never used: ud2. */
 	.macro displaced_tail with_xor
+	.if \with_xor == 2
+	jmp .Ltramp_dynamic_check
+	.else
 	.if \with_xor
 	xorl %eax, %eax
 	.endif
 	jmp sysgate_tramp_entry
+	.endif
 	.p2align 4, 0xcc
 	.endm
 
@@ -254,6 +263,38 @@ sysgate_tramp_displaced:
 sysgate_tramp_displaced_xor:
 	displaced_stubs 1
 	.size sysgate_tramp_displaced_xor, . - sysgate_tramp_displaced_xor
+
+/* Entries for `mov $imm32,%reg; syscall; cmp $imm,%rax` with the number in eax
+ * from before (ld.so's and libc's open without cancellation, `mov $-100,%edi`;
+ * glibc's futex wakes, `mov $0x7fffffff,%edx`): the mov, with the immediate
+ * from the slot (rewrite.cc copies it), then the checks of
+ * sysgate_tramp_dynamic. One entry per register: edx, esi, edi. */
+	.globl sysgate_tramp_imm_edx
+	.hidden sysgate_tramp_imm_edx
+	.p2align 4
+sysgate_tramp_imm_edx:
+	movl SLOT_IMM(%r11), %edx
+	jmp .Ltramp_dynamic_check
+	.globl sysgate_tramp_imm_esi
+	.hidden sysgate_tramp_imm_esi
+	.p2align 4
+sysgate_tramp_imm_esi:
+	movl SLOT_IMM(%r11), %esi
+	jmp .Ltramp_dynamic_check
+	.globl sysgate_tramp_imm_edi
+	.hidden sysgate_tramp_imm_edi
+	.p2align 4
+sysgate_tramp_imm_edi:
+	movl SLOT_IMM(%r11), %edi
+	jmp .Ltramp_dynamic_check
+
+	.globl sysgate_tramp_displaced_dynamic
+	.hidden sysgate_tramp_displaced_dynamic
+	.type sysgate_tramp_displaced_dynamic, @function
+	.p2align 4
+sysgate_tramp_displaced_dynamic:
+	displaced_stubs 2
+	.size sysgate_tramp_displaced_dynamic, . - sysgate_tramp_displaced_dynamic
 
 /* The slot code template: copied (never executed here). */
 	.globl sysgate_tramp_template
