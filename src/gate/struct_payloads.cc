@@ -25,6 +25,17 @@ bool set(StructPayload* out, uint32_t bytes, uint8_t kind) {
   return true;
 }
 
+// The futex commands whose fourth argument is a timeout (the others pass a
+// count there): FUTEX_WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2.
+bool futex_takes_timeout(uint64_t op) {
+  switch (op & 0x7f) {  // FUTEX_CMD_MASK: without PRIVATE and CLOCK_REALTIME
+    case 0: case 6: case 9: case 11: case 13:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 bool has_struct_payloads(long nr) {
@@ -33,6 +44,7 @@ bool has_struct_payloads(long nr) {
     case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_getrlimit: case __NR_setrlimit:
     case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_nanosleep: case __NR_clock_nanosleep:
     case __NR_clock_gettime: case __NR_uname: case __NR_wait4: case __NR_connect: case __NR_bind:
+    case __NR_futex:
       return true;
     default:
       return false;
@@ -72,6 +84,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) 
       return i == 2 && set(out, kTimespec, in);
     case __NR_clock_gettime:
       return i == 1 && set(out, kTimespec, written);
+    case __NR_futex:
+      return i == 3 && futex_takes_timeout(args[1]) && set(out, kTimespec, in);
     case __NR_uname:
       return i == 0 && set(out, kUtsname, written);
     case __NR_wait4:

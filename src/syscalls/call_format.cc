@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 
 #include "syscalls/constant_tables.h"
+#include "syscalls/futex_format.h"
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
 
@@ -23,7 +24,7 @@ namespace {
 
 // The calls whose arguments are not decoded by their types alone. Found once
 // per call from its number, rather than by comparing names per argument.
-enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode };
+enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex };
 
 Special special_of(int nr) {
   switch (nr) {
@@ -32,6 +33,7 @@ Special special_of(int nr) {
     case SYS_fcntl: return Special::kFcntl;
     case SYS_statx: return Special::kStatx;
     case SYS_socket: return Special::kSocket;
+    case SYS_futex: return Special::kFutex;
     case SYS_dup3:
     case SYS_pipe2:
     case SYS_inotify_init1: return Special::kNoAccessMode;
@@ -192,6 +194,31 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
   constants::append_value(out, spec.type, value);
 }
 
+// futex: uaddr, op, then what the command takes (futex_format.h), and ")".
+void append_futex_call_args(std::string& out, const SyscallInfo& info, const uint64_t args[6], MemoryReader* reader,
+                            const FormatOptions& options) {
+  append_arg(out, info, Special::kFutex, 0, args, reader, options);
+  out += ", ";
+  append_arg(out, info, Special::kFutex, 1, args, reader, options);
+  const FutexArgsShown shown = futex_args_shown(args[1]);
+  for (uint8_t k = 0; k < shown.count; ++k) {
+    const int index = shown.index[k];
+    out += ", ";
+    switch (shown.how[k]) {
+      case FutexArg::kAsDeclared:
+        append_arg(out, info, Special::kFutex, index, args, reader, options);
+        break;
+      case FutexArg::kCount:
+        append_decimal(out, static_cast<uint32_t>(args[index]));
+        break;
+      default:
+        append_futex_val3(out, shown.how[k], args[index]);
+        break;
+    }
+  }
+  out += ')';
+}
+
 // Unknown calls: all six registers, as nothing says how many count.
 void append_unknown_call(std::string& out, int nr, const uint64_t args[6]) {
   out += "syscall_";
@@ -219,6 +246,7 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
     const uint64_t flags = args[special == Special::kOpen ? 1 : 2];
     if ((flags & O_CREAT) == 0 && (flags & __O_TMPFILE) == 0) --argc;
   }
+  if (special == Special::kFutex) return append_futex_call_args(out, *info, args, reader, options);
   for (int i = 0; i < argc; ++i) {
     if (special == Special::kFcntl && i == 2 && !fcntl_has_arg(args[1])) break;
     if (i > 0) out += ", ";

@@ -350,6 +350,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_nanosleep:
     case SYS_clock_nanosleep:
     case SYS_clock_gettime:
+    case SYS_futex:  // the timeout (the gate copies it only for the commands that take one)
       if (size != 16) return false;
       append_timespec(out, b);
       return true;

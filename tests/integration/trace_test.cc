@@ -328,7 +328,7 @@ TEST(Trace, StructsAgreeWithStrace) {
   Traced t = trace({STRUCTS_PROGRAM});
   ASSERT_EQ(t.run.status, 0) << t.run.err;
   const std::regex decoded(
-      R"(^(newfstatat|statx|rt_sigaction|rt_sigprocmask|prlimit64|pipe2|clock_nanosleep|connect|uname|wait4)\()");
+      R"(^(newfstatat|statx|rt_sigaction|rt_sigprocmask|prlimit64|pipe2|clock_nanosleep|connect|uname|wait4|futex)\()");
   auto lines = [&](const std::string& text) {
     return picked_lines(text, [&](std::string line) -> std::optional<std::string> {
       if (!std::regex_search(line, decoded)) return std::nullopt;

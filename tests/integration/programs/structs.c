@@ -4,10 +4,12 @@
  * tests/integration/trace_test.cc against strace. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/futex.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -112,5 +114,20 @@ int main(void) {
   }
   kill(child, SIGKILL);
   wait4(child, &status, 0, NULL);
+
+  // futex: each command shows the arguments it takes (strace's futex.c).
+  static uint32_t word = 0, word2 = 0;
+  struct timespec short_wait = {0, 1000};
+  syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+  syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 1, 0, 0, 0);
+  syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &short_wait, 0, 0);
+  syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 1, 0, 0, FUTEX_BITSET_MATCH_ANY);
+  syscall(SYS_futex, &word, FUTEX_WAKE_BITSET_PRIVATE, 1, 0, 0, 0x5);
+  syscall(SYS_futex, &word, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, &word2, 0);
+  syscall(SYS_futex, &word, FUTEX_REQUEUE_PRIVATE, 1, 2, &word2, 0);
+  syscall(SYS_futex, &word, FUTEX_WAKE_OP_PRIVATE, 1, 1, &word2, FUTEX_OP(FUTEX_OP_ADD, 7, FUTEX_OP_CMP_GT, 1));
+  syscall(SYS_futex, &word, FUTEX_WAKE, 1, 0, 0, 0);
+  syscall(SYS_futex, &word, FUTEX_LOCK_PI_PRIVATE, 0, 0, 0, 0);
+  syscall(SYS_futex, &word, FUTEX_UNLOCK_PI_PRIVATE, 0, 0, 0, 0);
   return 0;
 }

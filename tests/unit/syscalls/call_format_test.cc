@@ -11,6 +11,8 @@
 #include <map>
 #include <string>
 
+#include <linux/futex.h>
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -260,6 +262,27 @@ TEST(QuoteString, AppendQuotedAndStatxMaskAddToTheBuffer) {
   out += ' ';
   append_statx_mask(out, 0);
   EXPECT_EQ(out, "x=\"a\\0001\\n\"... mask=STATX_BASIC_STATS|STATX_MNT_ID 0");
+}
+
+// strace shows the arguments each futex command takes (strace's futex.c):
+// these are its lines for the same calls.
+TEST(CallFormat, FutexShowsWhatEachCommandTakes) {
+  const uint64_t w = 0x5000, w2 = 0x5004;
+  auto f = [&](uint64_t op, uint64_t val, uint64_t a3, uint64_t a4, uint64_t a5) {
+    const uint64_t args[6] = {w, op, val, a3, a4, a5};
+    return format_call(SYS_futex, args, nullptr);
+  };
+  EXPECT_EQ(f(FUTEX_WAKE_PRIVATE, 1, 0, 0, 0), "futex(0x5000, FUTEX_WAKE_PRIVATE, 1)");
+  EXPECT_EQ(f(FUTEX_WAIT_PRIVATE, 1, 0, 0, 0), "futex(0x5000, FUTEX_WAIT_PRIVATE, 1, NULL)");
+  EXPECT_EQ(f(FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 1, 0, 0, 0xffffffff),
+            "futex(0x5000, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 1, NULL, FUTEX_BITSET_MATCH_ANY)");
+  EXPECT_EQ(f(FUTEX_WAKE_BITSET_PRIVATE, 1, 0, 0, 0x5), "futex(0x5000, FUTEX_WAKE_BITSET_PRIVATE, 1, 0x5)");
+  EXPECT_EQ(f(FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, w2, 0), "futex(0x5000, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, 0x5004, 0)");
+  EXPECT_EQ(f(FUTEX_REQUEUE_PRIVATE, 1, 2, w2, 0), "futex(0x5000, FUTEX_REQUEUE_PRIVATE, 1, 2, 0x5004)");
+  EXPECT_EQ(f(FUTEX_WAKE_OP_PRIVATE, 1, 1, w2, FUTEX_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_GT, 1)),
+            "futex(0x5000, FUTEX_WAKE_OP_PRIVATE, 1, 1, 0x5004, FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1)");
+  EXPECT_EQ(f(FUTEX_LOCK_PI_PRIVATE, 0, 0, 0, 0), "futex(0x5000, FUTEX_LOCK_PI_PRIVATE, NULL)");
+  EXPECT_EQ(f(FUTEX_UNLOCK_PI_PRIVATE, 0, 0, 0, 0), "futex(0x5000, FUTEX_UNLOCK_PI_PRIVATE)");
 }
 
 TEST(QuoteString, EscapesLikeStrace) {
