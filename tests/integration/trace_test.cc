@@ -77,6 +77,13 @@ std::vector<std::string> picked_lines(const std::string& text,
   return out;
 }
 
+// A line with strace's " = " alignment collapsed and addresses masked, for
+// comparisons of whole lines between strace and sysgate.
+std::string without_alignment_and_addresses(const std::string& line) {
+  const std::string collapsed = std::regex_replace(line, std::regex(" +="), " =");
+  return std::regex_replace(collapsed, std::regex("0x[0-9a-f]+"), "0xADDR");
+}
+
 void expect_same_output(const std::vector<std::string>& command, const Traced& t) {
   Output native = run(command);
   EXPECT_EQ(t.run.out, native.out) << t.run.err;
@@ -332,8 +339,7 @@ TEST(Trace, StructsAgreeWithStrace) {
   auto lines = [&](const std::string& text) {
     return picked_lines(text, [&](std::string line) -> std::optional<std::string> {
       if (!std::regex_search(line, decoded)) return std::nullopt;
-      line = std::regex_replace(line, std::regex(" +="), " =");
-      line = std::regex_replace(line, std::regex("0x[0-9a-f]+"), "0xADDR");
+      line = without_alignment_and_addresses(line);
       line = std::regex_replace(line, std::regex(R"(^wait4\(\d+)"), "wait4(PID");
       return std::regex_replace(line, std::regex(R"(= \d+$)"), "= N");
     });
@@ -380,8 +386,7 @@ TEST(Trace, ExecArgumentsAgreeWithStrace) {
     return picked_lines(text, [](std::string line) -> std::optional<std::string> {
       if (line.rfind("execve(", 0) != 0 || line.rfind("execve(\"/bin/sh\"", 0) == 0) return std::nullopt;
       line = std::regex_replace(line, std::regex(" <unfinished \\.\\.\\.>$"), ") = 0");
-      line = std::regex_replace(line, std::regex(" +="), " =");
-      return std::regex_replace(line, std::regex("0x[0-9a-f]+"), "0xADDR");
+      return without_alignment_and_addresses(line);
     });
   };
   const std::vector<std::string> expected = execs(native.trace);
