@@ -73,7 +73,10 @@ bool run(Mode mode, bool traced, long calls, double* per_call, double* first_ns,
     if (mode != kNative) {
       sysgate::gate::GateConfig config;
       config.ring_fd = traced ? reader->fd() : -1;
-      config.flags = mode == kRewrite ? static_cast<uint32_t>(sysgate::gate::kGateRewrite) : 0u;
+      // The child is single-threaded and its filter traps every clone.
+      config.flags = mode == kRewrite ? static_cast<uint32_t>(sysgate::gate::kGateRewrite |
+                                                              sysgate::gate::kGateSeesEveryClone)
+                                      : 0u;
       config.program_phdr = getauxval(AT_PHDR);
       config.program_phnum = getauxval(AT_PHNUM);
       config.interp_base = getauxval(AT_BASE);

@@ -47,9 +47,13 @@
 //   restart_syscall   issued by the kernel itself at the gate's instruction when
 //                     an interrupted forwarded call restarts (nanosleep, poll...)
 // and, only with kGateRewrite (rewrite.h): mmap of anonymous RW trampoline blocks (MAP_FIXED_NOREPLACE near the code),
-// mprotect(PROT_READ|PROT_EXEC) of the gate's own fresh pages, and
-// mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of a patched copy over program code; a
-// refusal of any of them turns rewriting off.
+// mprotect(PROT_READ|PROT_EXEC) of the gate's own fresh pages; memfd_create,
+// ftruncate, fcntl(F_ADD_SEALS), fstat and close of its memfd of patched code,
+// mmap of it RW (MAP_SHARED) and over program code (R-X, MAP_PRIVATE|MAP_FIXED),
+// munmap of that view in a forked child (code_alias.h); where the memfd is
+// refused, mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of a patched anonymous copy over
+// program code. A refusal of the blocks' mmap/mprotect or of mremap turns
+// rewriting off.
 // plus rt_sigreturn from the gate's restorer, which has its own syscall
 // instruction: the filter allows rt_sigreturn from everywhere (restoring a frame
 // only gives register control the program already has), and never traps it.
@@ -81,6 +85,11 @@ enum GateFlags : uint32_t {
   // The interposer's hooks (include/sysgate/interposer.h) run for calls through
   // rewritten sites too, from the trampoline (interposer.cc sets it).
   kGateHooks = 1u << 2,
+  // Every clone, fork and vfork of the process traps to the gate (the filter
+  // traps every call outside the gate), and it has one thread at gate_install:
+  // the rewriter can count threads, and patch by a store while there is one
+  // (code_alias.h).
+  kGateSeesEveryClone = 1u << 3,
 };
 
 struct GateConfig {

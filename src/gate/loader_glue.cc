@@ -198,6 +198,8 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (hooks) config.flags |= kGateHooks;
   if (o.rewrite || hooks_fast) {
     config.flags |= kGateRewrite;
+    // The loader is single-threaded, and the full redirect filter traps clones.
+    if (o.filter) config.flags |= kGateSeesEveryClone;
     config.program_phdr = reinterpret_cast<uint64_t>(info->phdr);
     config.program_phnum = info->phnum;
     config.interp_base = info->interp_base;

@@ -107,11 +107,14 @@ long do_clone(GateThread* t, arch::KernelUcontext* uc, Call& call, uint64_t flag
   if ((flags & CLONE_VM) == 0 && stack == 0) {
     // A copy of this process on a copy of this stack: it returns through its
     // own copy of the signal frame, like the parent.
+    const bool locked = rewrite_clone_begin(flags);
     const long r = raw_syscall(__NR_clone, flags, stack, ptid, ctid, tls);
     if (r == 0) {
       after_fork_in_child(t);
       call.recorded = true;
+      return r;
     }
+    rewrite_clone_end(flags, r, locked);
     return r;
   }
   if ((flags & CLONE_VM) == 0) {
@@ -124,8 +127,11 @@ long do_clone(GateThread* t, arch::KernelUcontext* uc, Call& call, uint64_t flag
       ChildStart block;
     } start;
     fill_child_start(&start.block, uc, stack, t, kChildIsACopy);
-    return sysgate_gate_clone(flags, &start.return_slot, reinterpret_cast<void*>(ptid), reinterpret_cast<void*>(ctid),
-                              tls);
+    const bool locked = rewrite_clone_begin(flags);
+    const long r = sysgate_gate_clone(flags, &start.return_slot, reinterpret_cast<void*>(ptid),
+                                      reinterpret_cast<void*>(ctid), tls);
+    rewrite_clone_end(flags, r, locked);  // the child starts in sysgate_gate_child_start
+    return r;
   }
   // CLONE_VM: the child must not run on this gate stack (a vfork child would
   // share it with this suspended frame): a fresh gate stack of its own.
@@ -146,7 +152,9 @@ long do_clone(GateThread* t, arch::KernelUcontext* uc, Call& call, uint64_t flag
   ChildStart* cs = reinterpret_cast<ChildStart*>(reinterpret_cast<uint8_t*>(child) - sizeof(ChildStart));
   fill_child_start(cs, uc, stack, child, 0);
   void* child_sp = reinterpret_cast<uint8_t*>(cs) - 8;
+  const bool locked = rewrite_clone_begin(flags);
   const long r = sysgate_gate_clone(flags, child_sp, reinterpret_cast<void*>(ptid), reinterpret_cast<void*>(ctid), tls);
+  rewrite_clone_end(flags, r, locked);
   // After a CLONE_VFORK clone returns, the child has exec'd or exited: nothing
   // runs on its gate stack any more.
   if (r < 0 || vfork) thread_unmap(child);
@@ -154,11 +162,14 @@ long do_clone(GateThread* t, arch::KernelUcontext* uc, Call& call, uint64_t flag
 }
 
 long do_fork(GateThread* t, Call& call) {
+  const bool locked = rewrite_clone_begin(0);
   const long r = raw_syscall(__NR_fork);
   if (r == 0) {
     after_fork_in_child(t);
     call.recorded = true;
+    return r;
   }
+  rewrite_clone_end(0, r, locked);
   return r;
 }
 

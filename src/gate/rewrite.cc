@@ -3,8 +3,10 @@
 #include <asm/errno.h>
 #include <asm/unistd.h>
 #include <linux/mman.h>
+#include <linux/sched.h>
 
 #include "gate/app_memory.h"
+#include "gate/code_alias.h"
 #include "gate/gate.h"
 #include "gate/hooks.h"
 #include "gate/raw_syscall.h"
@@ -87,6 +89,14 @@ struct RewriteState {
   uint32_t lock;
   int32_t disabled_error;
   uint32_t block_count;
+  // Threads that can run in this address space: the one gate_install ran on,
+  // plus CLONE_VM children the gate made, minus threads that left. Counts
+  // every thread only while sharers_exact (kGateSeesEveryClone, and no thread
+  // turned up that the gate did not create).
+  uint32_t sharers;
+  uint32_t sharers_exact;
+  int32_t alias_error;  // -errno that made code_alias unusable (0: it is used)
+  uint32_t pad;
   LoadedObjects objects;
   Block blocks[kMaxBlocks];
   uint64_t rewritten;
@@ -117,6 +127,9 @@ void lock() {
   while (!compare_exchange(&g_rw.lock, 0u, 1u)) cpu_relax();
 }
 void unlock() { store_release(&g_rw.lock, 0u); }
+
+// No other thread can be executing program code: patches may be stores.
+bool sole_thread() { return load_relaxed(&g_rw.sharers_exact) != 0 && load_acquire(&g_rw.sharers) == 1; }
 
 uint64_t seen_index(uint64_t site) { return ((site * 0x9E3779B97F4A7C15ull) >> 52) & (kSeenSlots - 1); }
 
@@ -261,8 +274,10 @@ Block* block_near(const Reach& reach, const CodeLocation& loc) {
   return nullptr;
 }
 
-// Replaces the page(s) holding [site, site + 5) with a patched copy. Under the lock.
-RewriteRefusal patch(uint64_t site, uint64_t rip, uint64_t slot_code, const CodeLocation& loc) {
+// Moves a fresh anonymous copy of the page(s) holding [site, site + 5),
+// patched, over them: the way to patch when the policy refuses a memfd
+// (code_alias.h). Under the lock.
+RewriteRefusal patch_by_mremap(uint64_t site, uint64_t rip, const uint8_t jmp[5], const CodeLocation& loc) {
   const uint64_t first = site & ~(kPageBytes - 1);
   const uint64_t last = (rip - 1) & ~(kPageBytes - 1);  // the syscall's last byte
   const uint64_t bytes = last + kPageBytes - first;
@@ -275,10 +290,7 @@ RewriteRefusal patch(uint64_t site, uint64_t rip, uint64_t slot_code, const Code
   }
   uint8_t* copy = reinterpret_cast<uint8_t*>(m);
   copy_bytes(copy, reinterpret_cast<const void*>(first), bytes);
-  uint8_t* at = copy + (site - first);
-  const int32_t rel = static_cast<int32_t>(static_cast<int64_t>(slot_code - (site + 5)));
-  at[0] = 0xe9;
-  copy_bytes(at + 1, &rel, 4);
+  copy_bytes(copy + (site - first), jmp, 5);
   long r = raw_syscall(__NR_mprotect, static_cast<uint64_t>(m), bytes, PROT_READ | PROT_EXEC);
   if (r != 0) {
     raw_syscall(__NR_munmap, static_cast<uint64_t>(m), bytes);
@@ -296,6 +308,22 @@ RewriteRefusal patch(uint64_t site, uint64_t rip, uint64_t slot_code, const Code
     return kRefusePatch;
   }
   return kRefuseCount;
+}
+
+// The site's `jmp rel32` to slot_code, written through a view of its page
+// (code_alias.h), or by mremap once the memfd way was refused. Under the lock.
+RewriteRefusal patch(uint64_t site, uint64_t rip, uint64_t slot_code, const CodeLocation& loc) {
+  if (site < loc.segment_start || site + 5 > loc.segment_end) return kRefusePatch;
+  uint8_t jmp[5] = {0xe9};
+  const int32_t rel = static_cast<int32_t>(static_cast<int64_t>(slot_code - (site + 5)));
+  copy_bytes(jmp + 1, &rel, 4);
+  if (g_rw.alias_error == 0) {
+    long error = 0;
+    const AliasResult r = code_alias_write(site, jmp, 5, sole_thread(), &error);
+    if (r == kAliasDone) return kRefuseCount;
+    if (r == kAliasUnavailable) g_rw.alias_error = static_cast<int32_t>(error);
+  }
+  return patch_by_mremap(site, rip, jmp, loc);
 }
 
 // D, the one instruction a displaced shape runs in a stub of trampoline.S
@@ -442,6 +470,8 @@ bool rewrite_number_allowed(long nr) {
 
 bool rewrite_install(const LoadedObjects& objects) {
   g_rw.objects = objects;
+  g_rw.sharers = 1;
+  g_rw.sharers_exact = (g_gate.flags & kGateSeesEveryClone) != 0 ? 1 : 0;
   for (long nr = 0; nr < kDynamicOkBits; ++nr) {
     // rt_sigaction's slots are marked emulated per site; a dynamic site's
     // number changes per call, so it keeps the trap path.
@@ -479,6 +509,8 @@ bool rewrite_enabled() { return load_acquire(&g_rw.enabled) != 0; }
 
 void rewrite_after_fork_in_child(GateThread* t) {
   store_release(&g_rw.lock, 0u);
+  g_rw.sharers = 1;
+  code_alias_forked(true);
   // The parent reports what it did before the fork; the child only its own.
   t->tramp_calls = 0;
   t->trap_calls = 0;
@@ -587,7 +619,32 @@ void rewrite_after_trap(long nr, uint64_t rip) {
 
 void rewrite_set_report(int fd) { g_rw_report = fd + 1; }
 
+bool rewrite_clone_begin(uint64_t flags) {
+  if ((flags & CLONE_VM) != 0) {
+    __atomic_fetch_add(&g_rw.sharers, 1, __ATOMIC_ACQ_REL);  // counted before it can run
+    return false;
+  }
+  if (load_acquire(&g_rw.enabled) == 0 && g_rw.rewritten == 0) return false;
+  lock();  // the copy gets no half-made patch
+  return true;
+}
+
+void rewrite_clone_end(uint64_t flags, long result, bool locked) {
+  if ((flags & CLONE_VM) != 0) {
+    // A vfork child has exec'd or exited by now.
+    if (result < 0 || (flags & CLONE_VFORK) != 0) __atomic_fetch_sub(&g_rw.sharers, 1, __ATOMIC_ACQ_REL);
+    return;
+  }
+  if (!locked) return;
+  if (result >= 0) code_alias_forked(false);
+  unlock();
+}
+
+void rewrite_unknown_thread() { store_release(&g_rw.sharers_exact, 0u); }
+
 void rewrite_thread_exits(GateThread* t, bool whole_process) {
+  // A vfork child's state (unmap_on_exit 0) was never counted: its parent uncounts it.
+  if (!whole_process && t->unmap_on_exit != 0) __atomic_fetch_sub(&g_rw.sharers, 1, __ATOMIC_ACQ_REL);
   __atomic_fetch_add(&g_rw_calls[0], t->tramp_calls, __ATOMIC_RELAXED);
   __atomic_fetch_add(&g_rw_calls[1], t->trap_calls, __ATOMIC_RELAXED);
   t->tramp_calls = 0;
@@ -636,6 +693,11 @@ void rewrite_stats(RewriteStats* out) {
   out->blocks = load_acquire(&g_rw.block_count);
   out->sites_rewritten = load_relaxed(&g_rw.rewritten);
   for (uint32_t i = 0; i < kRefuseCount; ++i) out->refused[i] = load_relaxed(&g_rw.refused[i]);
+  const AliasCounts alias = code_alias_counts();
+  out->pages_replaced = alias.replaced;
+  out->patches_stored = alias.stored;
+  out->alias_error = g_rw.alias_error;
+  out->sole_thread = sole_thread() ? 1 : 0;
 }
 
 // The trampolines' C++ path (trampoline.S), taken while tracing or with the

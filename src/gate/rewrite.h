@@ -14,11 +14,14 @@
 // `jmp rel32` to a trampoline slot; the syscall stays as a landing point (a
 // branch to it still works, through the trap path).
 //
-// Patching: the page(s) holding the 7 bytes are copied into a fresh anonymous RW
-// mapping, patched there, made R-X, and moved over the original with
-// mremap(MREMAP_MAYMOVE|MREMAP_FIXED): a concurrent executor sees the old or
-// the new page, never a writable one, never a hole. Serialised by a spin lock
-// held only inside the SIGSYS handler (every signal blocked).
+// Patching: through a writable view of the page (code_alias.h): a store while
+// the process has one thread, else the page replaced whole by a patched copy.
+// Where the policy refuses the memfd, the page(s) holding the 7 bytes are
+// copied into a fresh anonymous RW mapping, patched there, made R-X, and moved
+// over the original with mremap(MREMAP_MAYMOVE|MREMAP_FIXED). Either way a
+// concurrent executor sees the old or the new page, never a writable one, never
+// a hole. Serialised by a spin lock held only inside the SIGSYS handler (every
+// signal blocked).
 //
 // Freestanding; see trampoline.S for the trampolines themselves.
 #pragma once
@@ -53,6 +56,20 @@ bool rewrite_enabled();
 // lock at the fork; it does not exist here.
 // Its counts start from zero too (the parent reports its own).
 void rewrite_after_fork_in_child(GateThread* t);
+
+// Around every clone, fork and vfork the handler makes (process.cc), in the
+// parent: begin before the syscall, end once it returned there. A CLONE_VM
+// child is counted from before it runs (patches are stores only while one
+// thread can run program code: code_alias.h). A fork holds the rewrite lock
+// across the syscall, so the copy gets no half-made patch, and then forgets the
+// page views in the parent (code_alias_forked). begin returns whether it took
+// the lock, for end.
+bool rewrite_clone_begin(uint64_t flags);
+void rewrite_clone_end(uint64_t flags, long result, bool locked);
+
+// A thread the gate did not create traps (a clone it did not see): threads are
+// no longer counted, and every patch replaces its page.
+void rewrite_unknown_thread();
 
 // A thread leaves (exit) or the process does (exit_group): adds the thread's
 // call counts to the process totals; for the process, with reporting on

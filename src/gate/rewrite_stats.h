@@ -17,7 +17,7 @@ enum RewriteRefusal : uint32_t {
   kRefuseDecode,        // the decoder gave up in the function, or did not land on the mov
   kRefuseBranchTarget,  // a direct branch targets the middle of the mov
   kRefuseNoSlot,        // no trampoline block within +-2 GiB could be mapped, or slots exhausted
-  kRefusePatch,         // mremap over the site failed (e.g. pages of two mappings)
+  kRefusePatch,         // the site's pages could not be replaced (e.g. pages of two mappings)
   kRefuseDisabled,      // rewriting was disabled (a refused mmap/mprotect/arch_prctl)
   kRefuseCount
 };
@@ -29,6 +29,12 @@ struct RewriteStats {
   uint32_t blocks;         // trampoline blocks mapped
   uint64_t sites_rewritten;
   uint64_t refused[kRefuseCount];  // sites (each counted once) left on the trap path, by reason
+  // How patches were written (code_alias.h): code pages replaced by a patched
+  // copy from the gate's memfd, and patches stored through a page's view.
+  uint64_t pages_replaced;
+  uint64_t patches_stored;
+  int32_t alias_error;  // -errno that made the gate patch by mremap instead (0: none)
+  uint32_t sole_thread;  // 1 while patches may be stores: one thread, and every clone seen
 };
 
 void rewrite_stats(RewriteStats* out);

@@ -117,6 +117,7 @@ GateThread* thread_from_context(arch::KernelUcontext* uc) {
   const long r = thread_register_stack(t, &old);
   if (r < 0) die("cannot register the gate stack; sigaltstack error", -r);
   thread_set_gs(t);
+  rewrite_unknown_thread();  // a clone the gate did not make: threads are not counted any more
   rewrite_thread_started(t);
   uc->uc_stack.ss_sp = addr(t->stack);
   uc->uc_stack.ss_size = t->stack_bytes;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -83,9 +84,11 @@ uint64_t tramp_calls() {
   return v;
 }
 
+// The child is single-threaded when the gate is installed, and the test filter
+// traps every clone: the gate can count its threads.
 RunOptions rewriting(bool trace = false) {
   RunOptions o;
-  o.gate_flags = kGateRewrite;
+  o.gate_flags = kGateRewrite | kGateSeesEveryClone;
   o.trace = trace;
   return o;
 }
@@ -418,13 +421,21 @@ TEST(GateRewrite, ThreadsCallThroughAPageWhileItIsRewritten) {
     }
     long (*const others[])() = {sg_rw_multi_getuid, sg_rw_multi_getgid, sg_rw_multi_geteuid, sg_rw_multi_getegid,
                                 sg_rw_multi_getpgrp, sg_rw_multi_gettid};
+    const RewriteStats before = stats();
+    CHILD_CHECK(before.sole_thread == 0);
     for (auto* f : others) {
       usleep(20000);
       CHILD_CHECK(f() >= 0);
     }
     usleep(20000);
+    // With threads running the page, each patch replaced it whole (a store
+    // could change bytes another thread is decoding).
+    const RewriteStats during = stats();
+    CHILD_CHECK(during.patches_stored == before.patches_stored);
+    CHILD_CHECK(during.pages_replaced >= before.pages_replaced + 6);
     stop = true;
     for (auto& t : threads) t.join();
+    CHILD_CHECK(stats().sole_thread == 1);  // every thread left through the gate
     print_stats("threads");
     std::fprintf(stderr, "threads: %ld calls\n", calls.load());
     CHILD_CHECK(bad.load() == 0);
@@ -546,6 +557,154 @@ TEST(GateRewrite, ForkAndPosixSpawnChildrenUseRewrittenSites) {
     CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     return 0;
   }, rewriting(true));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+// The page's first patch replaces it by a copy from the gate's memfd; later
+// patches on it, in a single-threaded process, are stores through its view.
+TEST(GateRewrite, LaterPatchesOnAPageAreStoresThroughItsView) {
+  TracedRun run = run_traced([] {
+    const long ppid = getppid(), uid = getuid(), gid = getgid(), pid = getpid();
+    CHILD_CHECK(sg_rw_multi_getppid() == ppid);
+    const RewriteStats first = stats();
+    CHILD_CHECK(first.sole_thread == 1);
+    CHILD_CHECK(first.alias_error == 0);
+    CHILD_CHECK(first.pages_replaced >= 1);
+    CHILD_CHECK(sg_rw_multi_getuid() == uid);
+    CHILD_CHECK(sg_rw_multi_getgid() == gid);
+    CHILD_CHECK(sg_rw_multi_getpid() == pid);
+    const RewriteStats later = stats();
+    CHILD_CHECK(later.pages_replaced == first.pages_replaced);
+    CHILD_CHECK(later.patches_stored == first.patches_stored + 3);
+    for (int i = 0; i < 4 * 8; i += 8) CHILD_CHECK(sg_rw_page_start[i] == 0xe9);
+    const uint64_t t0 = tramp_calls();
+    CHILD_CHECK(sg_rw_multi_getuid() == uid);
+    CHILD_CHECK(tramp_calls() == t0 + 1);
+    // The page is the memfd's, mapped R-X and private; no page is W+X.
+    char line[512];
+    FILE* maps = fopen("/proc/self/maps", "r");
+    CHILD_CHECK(maps != nullptr);
+    const uintptr_t page = reinterpret_cast<uintptr_t>(sg_rw_page_start);
+    bool found = false;
+    while (fgets(line, sizeof line, maps) != nullptr) {
+      unsigned long lo = 0, hi = 0;
+      char perms[8] = {};
+      CHILD_CHECK(sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3);
+      CHILD_CHECK(!(perms[1] == 'w' && perms[2] == 'x'));
+      if (lo <= page && page < hi) {
+        found = true;
+        CHILD_CHECK(std::string(perms) == "r-xp");
+        CHILD_CHECK(std::string(line).find("/memfd:sysgate-code") != std::string::npos);
+      }
+    }
+    fclose(maps);
+    CHILD_CHECK(found);
+    return 0;
+  }, rewriting(false));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+// After a fork, parent and child map the same memfd pages: a store through
+// either's view would give the other a jump to a trampoline slot it never
+// filled. Each patches its own copy instead: the child a site its parent never
+// called, the parent one its child never called.
+TEST(GateRewrite, AForkedChildAndItsParentPatchTheirOwnPages) {
+  TracedRun run = run_traced([] {
+    const long me = getpid();
+    CHILD_CHECK(sg_rw_multi_getppid() > 0);  // the page now has a view
+    int go[2], done[2];
+    CHILD_CHECK(pipe(go) == 0 && pipe(done) == 0);
+    const pid_t child = fork();
+    if (child == 0) {
+      close(go[1]);  // a parent that dies gives end of file, not a hang
+      close(done[0]);
+      for (int i = 0; i < 100; ++i) {
+        if (sg_rw_multi_getuid() != static_cast<long>(getuid())) _exit(3);
+      }
+      if (write(done[1], "x", 1) != 1) _exit(4);
+      char c;
+      if (read(go[0], &c, 1) != 1) _exit(5);  // the parent has patched getgid's site
+      for (int i = 0; i < 100; ++i) {
+        if (sg_rw_multi_getgid() != static_cast<long>(getgid())) _exit(6);
+        if (sg_rw_multi_getppid() != me) _exit(7);
+      }
+      _exit(0);
+    }
+    close(go[0]);
+    close(done[1]);
+    char c;
+    CHILD_CHECK(read(done[0], &c, 1) == 1);  // the child has patched getuid's site
+    for (int i = 0; i < 100; ++i) CHILD_CHECK(sg_rw_multi_getgid() == static_cast<long>(getgid()));
+    CHILD_CHECK(write(go[1], "x", 1) == 1);
+    for (int i = 0; i < 100; ++i) CHILD_CHECK(sg_rw_multi_getuid() == static_cast<long>(getuid()));
+    int status = 0;
+    CHILD_CHECK(waitpid(child, &status, 0) == child);
+    CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return 0;
+  }, rewriting(false));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+// The program closes the gate's memfd and puts a file of its own at that
+// number: the gate must not map (or write) that file, and makes a new memfd.
+TEST(GateRewrite, AReplacedMemfdDescriptorIsNotTheGates) {
+  TracedRun run = run_traced([] {
+    CHILD_CHECK(sg_rw_multi_getppid() > 0);  // the memfd exists
+    int memfd = -1;
+    for (int fd = 0; fd < 1024 && memfd < 0; ++fd) {
+      char link[64], target[256] = {};
+      std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+      if (readlink(link, target, sizeof target - 1) > 0 && std::string(target).find("memfd:sysgate-code") != std::string::npos) {
+        memfd = fd;
+      }
+    }
+    CHILD_CHECK(memfd >= 3);
+    char path[] = "/tmp/sysgate-alias-XXXXXX";
+    const int own = mkstemp(path);
+    CHILD_CHECK(own >= 0);
+    unlink(path);
+    std::vector<char> zeros(1 << 16, 0);
+    CHILD_CHECK(write(own, zeros.data(), zeros.size()) == static_cast<ssize_t>(zeros.size()));
+    CHILD_CHECK(dup2(own, memfd) == memfd);
+    CHILD_CHECK(sg_rw_cross_mov() == getppid());  // a new page: a new memfd
+    CHILD_CHECK(sg_rw_cross_mov() == getppid());
+    CHILD_CHECK(sg_rw_cross_mov_site[0] == 0xe9);
+    std::vector<char> back(zeros.size(), 1);
+    CHILD_CHECK(pread(memfd, back.data(), back.size(), 0) == static_cast<ssize_t>(back.size()));
+    CHILD_CHECK(back == zeros);
+    struct stat a, b;
+    CHILD_CHECK(fstat(own, &a) == 0 && fstat(memfd, &b) == 0 && a.st_ino == b.st_ino);
+    return 0;
+  }, rewriting(false));
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
+// memfd_create refused (a policy without it): the gate patches by moving a
+// patched anonymous copy over the page instead.
+TEST(GateRewrite, WithoutMemfdPagesAreReplacedByMremap) {
+  TracedRun run = run_traced([] {
+    std::vector<sock_filter> p = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_memfd_create, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog = {static_cast<unsigned short>(p.size()), p.data()};
+    CHILD_CHECK(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0);
+    const long ppid = getppid(), uid = getuid();
+    CHILD_CHECK(sg_rw_multi_getppid() == ppid);
+    CHILD_CHECK(sg_rw_multi_getuid() == uid);
+    const uint64_t t0 = tramp_calls();
+    CHILD_CHECK(sg_rw_multi_getppid() == ppid);
+    CHILD_CHECK(sg_rw_multi_getuid() == uid);
+    CHILD_CHECK(tramp_calls() == t0 + 2);
+    const RewriteStats s = stats();
+    CHILD_CHECK(s.enabled == 1);
+    CHILD_CHECK(s.alias_error == -EPERM);
+    CHILD_CHECK(s.pages_replaced == 0 && s.patches_stored == 0);
+    CHILD_CHECK(sg_rw_page_start[0] == 0xe9 && sg_rw_page_start[16] == 0xe9);
+    return 0;
+  }, rewriting(false));
   EXPECT_EQ(exit_code(run.status), 0);
 }
 
