@@ -131,6 +131,9 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
                        call.args[3], call.args[4], addr(exe_real)};
   // What the program asked to run, and with what; scripts replace these.
   uint64_t path = at ? call.args[1] : call.args[0];
+  // The kernel's AT_EXECFN and task name come from the file execve was given,
+  // the script rather than its interpreter.
+  const uint64_t execfn = path;
   uint64_t argv = at ? call.args[2] : call.args[1];
   const uint64_t envp = at ? call.args[3] : call.args[2];
 
@@ -205,7 +208,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     *o++ = addr(kFd);
     *o++ = addr(decimal(fd, fd_text));
     *o++ = addr(kExecfn);
-    *o++ = path;
+    *o++ = execfn;
     if (has_exe) {
       *o++ = addr(kExe);
       *o++ = addr(exe_real);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "sandbox/unique_fd.h"
@@ -72,6 +73,78 @@ std::vector<ChainEntry> exec_chain(const std::string& program) {
   std::vector<ChainEntry> out{{program, false}};
   walk(program, 0, out);
   return out;
+}
+
+namespace {
+
+constexpr size_t kShebangBytes = 256;  // BINPRM_BUF_SIZE: what the kernel reads
+
+struct Shebang {
+  bool is_script = false;
+  std::string interpreter, argument;
+};
+
+// The "#!" line of a file's first kShebangBytes, parsed like the gate's
+// parse_shebang (exec_via_loader.cc) and the kernel's binfmt_script.
+Result<Shebang> read_shebang(const std::string& path) {
+  sandbox::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return make_error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kSystem,
+                      "cannot open " + path + ": " + strerror(errno));
+  }
+  const std::string head = read_prefix(fd.get(), kShebangBytes);
+  Shebang s;
+  if (head.size() < 3 || head[0] != '#' || head[1] != '!') return s;
+  const size_t newline = head.find('\n');
+  if (newline == std::string::npos && head.size() == kShebangBytes) {
+    return make_error(ErrorCode::kInvalidArgument, path + ": its \"#!\" line is longer than the kernel reads (" +
+                                                       std::to_string(kShebangBytes) + " bytes)");
+  }
+  const std::string line = head.substr(2, newline == std::string::npos ? std::string::npos : newline - 2);
+  const size_t start = line.find_first_not_of(" \t");
+  if (start == std::string::npos) {
+    return make_error(ErrorCode::kInvalidArgument, path + ": its \"#!\" line names no interpreter");
+  }
+  const size_t stop = line.find_first_of(" \t", start);
+  s.is_script = true;
+  s.interpreter = line.substr(start, stop == std::string::npos ? std::string::npos : stop - start);
+  if (stop != std::string::npos) {
+    const size_t a = line.find_first_not_of(" \t", stop);
+    const size_t b = line.find_last_not_of(" \t");
+    if (a != std::string::npos) s.argument = line.substr(a, b + 1 - a);
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<ExecTarget> exec_target(const std::string& program, const std::string& name,
+                               const std::vector<std::string>& argv, const std::string& cwd) {
+  ExecTarget t{program, argv};
+  std::string as_named = name;  // the file as execve was given it: what a script's interpreter gets
+  for (int depth = 0;; ++depth) {
+    Result<Shebang> s = read_shebang(t.path);
+    if (!s) return s.error();
+    if (!s->is_script) return t;
+    if (depth + 1 >= kMaxDepth) {
+      return make_error(ErrorCode::kInvalidArgument, program + ": more than " + std::to_string(kMaxDepth - 1) +
+                                                         " levels of \"#!\" interpreters (the kernel says ELOOP)");
+    }
+    std::string interpreter = s->interpreter;
+    if (interpreter[0] != '/') interpreter = cwd + "/" + interpreter;
+    if (access(interpreter.c_str(), F_OK) != 0) {
+      return make_error(ErrorCode::kNotFound, t.path + ": its interpreter " + s->interpreter + " (\"#!\" line): " +
+                                                  strerror(errno));
+    }
+    // The kernel drops the script's argv[0] and puts the script's path instead.
+    std::vector<std::string> next = {s->interpreter};
+    if (!s->argument.empty()) next.push_back(s->argument);
+    next.push_back(as_named);
+    if (t.argv.size() > 1) next.insert(next.end(), t.argv.begin() + 1, t.argv.end());
+    t.path = interpreter;
+    t.argv = std::move(next);
+    as_named = s->interpreter;
+  }
 }
 
 }  // namespace sysgate::monitor

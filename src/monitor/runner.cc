@@ -286,8 +286,14 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   sandbox::UniqueFd opened(open(loader->path.c_str(), O_RDONLY | O_CLOEXEC));
   if (opened.valid()) loader_fd.reset(fcntl(opened.get(), F_DUPFD_CLOEXEC, high));
   if (!loader_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + loader->path + ": " + strerror(errno));
-  target_fd.reset(open(executable->c_str(), O_RDONLY | O_CLOEXEC));
-  if (!target_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + *executable + ": " + strerror(errno));
+  // A script starts its interpreter, as execve would (the gate does the same
+  // for every later exec); execvp runs a command with a slash as given.
+  const std::string& typed = options.command[0];
+  Result<ExecTarget> target =
+      exec_target(*executable, typed.find('/') != std::string::npos ? typed : *executable, options.command, places.cwd);
+  if (!target) return target.error();
+  target_fd.reset(open(target->path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + target->path + ": " + strerror(errno));
   gate += ",loader=" + std::to_string(loader_fd.get());
   sandbox::UniqueFd hooks_fd;
   if (!options.hooks.empty()) {
@@ -321,7 +327,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   std::vector<std::string> argv = {"sysgate-exec", "--fd", std::to_string(target_fd.get()), "--execfn", *executable};
   // The program's real path, for readlink("/proc/self/exe") (src/gate/exe_link.h).
   std::string exe_real;
-  if (char* real = realpath(executable->c_str(), nullptr); real != nullptr) {
+  if (char* real = realpath(target->path.c_str(), nullptr); real != nullptr) {
     exe_real = real;
     free(real);
     argv.insert(argv.end(), {"--exe", exe_real});
@@ -329,7 +335,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   argv.insert(argv.end(), {"--gate", gate});
   if (hooks_fd.valid()) argv.insert(argv.end(), {"--hooks-fd", std::to_string(hooks_fd.get())});
   argv.push_back("--");
-  argv.insert(argv.end(), options.command.begin(), options.command.end());
+  argv.insert(argv.end(), target->argv.begin(), target->argv.end());
   Result<bpf::Program> program = bpf::compile(routed);
   if (!program) return program.error();
 

@@ -1,5 +1,6 @@
 // `sysgate run`: the acceptance cases and the CLI's contract.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -133,6 +134,34 @@ TEST(Run, ProcSelfExeNamesTheProgram) {
 // short-lived execs in a row (a /proc read of an exited process once threw).
 TEST(Run, ManyShortLivedExecs) {
   expect_native_under_run_and_trace({"/bin/sh", "-c", "i=0; while [ $i -lt 100 ]; do /bin/true; i=$((i+1)); done; echo done"});
+}
+
+// A script as the command starts its interpreter, as execve would: the
+// kernel's argv (a "#!" argument, the script as it was given), a script that is
+// another script's interpreter, and the task named after the script.
+TEST(Run, AScriptCommandRunsItsInterpreter) {
+  TempDir dir;
+  dir.write("args.sh", "#!/bin/sh -u\necho \"$0\" \"$@\"; cat /proc/$$/comm\n");
+  dir.write("wrap.sh", "#!/bin/sh\necho wrap \"$0\" \"$@\"; exec /bin/sh \"$@\"\n");
+  dir.write("nested.sh", "#!" + dir.path() + "/wrap.sh\necho nested \"$0\" \"$@\"\n");
+  for (const char* name : {"args.sh", "wrap.sh", "nested.sh"}) {
+    ASSERT_EQ(chmod((dir.path() + "/" + name).c_str(), 0755), 0);
+  }
+  expect_native_under_run_and_trace({dir.path() + "/args.sh", "a b", "c"});
+  expect_native_under_run_and_trace({dir.path() + "/nested.sh", "x"});
+  // As typed, relative to the working directory.
+  Output native = run({"./args.sh", "y"}, dir.path());
+  ASSERT_EQ(native.status, 0) << native.err;
+  Output o = sysgate({"run", "--profile", "all", "--", "./args.sh", "y"}, dir.path());
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, native.out) << o.err;
+  EXPECT_EQ(o.out, "./args.sh y\nargs.sh\n");
+
+  dir.write("orphan.sh", "#!/no/such/interpreter\necho never\n");
+  ASSERT_EQ(chmod((dir.path() + "/orphan.sh").c_str(), 0755), 0);
+  Output orphan = sysgate({"run", "--", dir.path() + "/orphan.sh"});
+  EXPECT_EQ(orphan.status, 127);
+  EXPECT_NE(orphan.err.find("its interpreter /no/such/interpreter"), std::string::npos) << orphan.err;
 }
 
 TEST(Run, JsonReports) {

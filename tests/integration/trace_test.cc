@@ -119,12 +119,13 @@ TEST(Trace, ExecChainStaysTraced) {
 
 TEST(Trace, ScriptsRunThroughTheirInterpreter) {
   TempDir dir;
-  dir.write("s.sh", "#!/bin/sh -e\necho from script \"$1\"\n");
+  // The task is named after the script, not its interpreter (AT_EXECFN too).
+  dir.write("s.sh", "#!/bin/sh -e\necho from script \"$1\"; cat /proc/$$/comm\n");
   ASSERT_EQ(run({"/bin/chmod", "+x", dir.path() + "/s.sh"}).status, 0);
   const std::vector<std::string> cmd = {"/bin/sh", "-c", dir.path() + "/s.sh arg"};
   Traced t = trace(cmd);
   expect_same_output(cmd, t);
-  EXPECT_EQ(t.run.out, "from script arg\n") << t.run.err;
+  EXPECT_EQ(t.run.out, "from script arg\ns.sh\n") << t.run.err;
 }
 
 TEST(Trace, PythonThreadsAndSubprocess) {
