@@ -3,14 +3,17 @@
 // stat struct, openat, getdents64, fcntl, close), and append_record into one
 // reused buffer, which is what the printer does. For syscall-dense programs
 // this, not the traced program, bounds the wall time (docs/performance.md);
-// trace_pipeline_bench measures the whole path from the ring.
+// trace_pipeline_bench measures the whole path from the ring. The --json rows
+// compare a json value built and dumped per record with append_json.
 #include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
 #include <sys/syscall.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "syscalls/syscall_table.h"
 #include "trace/formatter.h"
 #include "trace/record.h"
 
@@ -81,6 +84,52 @@ void BM_AppendRecord(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
 }
 BENCHMARK(BM_AppendRecord);
+
+// --json: the json value nlohmann builds and dumps (format_json's way until
+// 2026-11-27), and the object appended by hand (append_json, what `trace --json`
+// writes now).
+void BM_JsonByValue(benchmark::State& state) {
+  const std::vector<Record> records = tar_like();
+  sysgate::trace::FormatOptions options;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    for (const Record& r : records) {
+      nlohmann::ordered_json j;
+      j["pid"] = r.pid;
+      j["tid"] = r.tid;
+      j["syscall"] = sysgate::syscalls::display_name(r.nr);
+      j["nr"] = r.nr;
+      j["args"] = nlohmann::ordered_json::array();
+      for (const uint64_t arg : r.args) j["args"].push_back(arg);
+      j["call"] = sysgate::trace::format_call_text(r, options);
+      j["ret"] = r.ret;
+      j["errno"] = nullptr;
+      j["text"] = sysgate::trace::format_record(r, options);
+      bytes += j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).size();
+    }
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
+}
+BENCHMARK(BM_JsonByValue);
+
+void BM_AppendJson(benchmark::State& state) {
+  const std::vector<Record> records = tar_like();
+  sysgate::trace::FormatOptions options;
+  std::string out;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    for (const Record& r : records) {
+      sysgate::trace::append_json(out, r, options);
+      out += '\n';
+    }
+    bytes += out.size();
+    out.clear();
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
+}
+BENCHMARK(BM_AppendJson);
 
 }  // namespace
 

@@ -162,7 +162,10 @@ class TracePrinter {
       summary_.add(r);
       return;
     }
-    if (flags_.json) return line(trace::format_json(r, options_));
+    if (flags_.json) {
+      trace::append_json(out_.text(), r, options_);
+      return out_.end_line();
+    }
     std::string& text = out_.text();
     const size_t start = text.size();
     trace::append_record(text, r, options_);

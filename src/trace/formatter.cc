@@ -341,25 +341,100 @@ std::string format_killed(int32_t tid, int signal, bool core_dumped, const Forma
          (core_dumped ? " (core dumped)" : "") + " +++";
 }
 
-std::string format_json(const Record& record, const FormatOptions& options) {
-  nlohmann::ordered_json j;
-  j["pid"] = record.pid;
-  j["tid"] = record.tid;
-  j["syscall"] = syscalls::display_name(record.nr);
-  j["nr"] = record.nr;
-  j["args"] = nlohmann::ordered_json::array();
-  for (const uint64_t arg : record.args) j["args"].push_back(arg);
-  j["call"] = format_call_text(record, options);
-  if (record.kind == kRecordSyscall) {
-    j["ret"] = record.ret;
-    const std::string_view name = is_error(record.ret) ? errno_display_name(static_cast<int>(-record.ret)) : "";
-    j["errno"] = name.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(std::string(name));
-  } else {
-    j["ret"] = nullptr;
-    j["errno"] = nullptr;
+void append_json_string(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      out += nlohmann::ordered_json(std::string(text)).dump(-1, ' ', false,
+                                                           nlohmann::ordered_json::error_handler_t::replace);
+      return;
+    }
   }
-  j["text"] = format_record(record, options);
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  out += '"';
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t run = i;
+    while (run < text.size() && static_cast<unsigned char>(text[run]) >= 0x20 && text[run] != '"' &&
+           text[run] != '\\') {
+      ++run;
+    }
+    out.append(text.data() + i, run - i);
+    i = run;
+    if (i == text.size()) break;
+    const auto c = static_cast<unsigned char>(text[i++]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+  }
+  out += '"';
+}
+
+namespace {
+
+template <typename T>
+void append_number(std::string& out, T value) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+}  // namespace
+
+void append_json(std::string& out, const Record& record, const FormatOptions& options) {
+  thread_local std::string scratch;
+  out += "{\"pid\":";
+  append_number(out, record.pid);
+  out += ",\"tid\":";
+  append_number(out, record.tid);
+  out += ",\"syscall\":";
+  append_json_string(out, syscalls::display_name(record.nr));
+  out += ",\"nr\":";
+  append_number(out, record.nr);
+  out += ",\"args\":[";
+  for (size_t i = 0; i < 6; ++i) {
+    if (i != 0) out += ',';
+    append_number(out, record.args[i]);
+  }
+  out += "],\"call\":";
+  scratch.clear();
+  append_call_text(scratch, record, options);
+  append_json_string(out, scratch);
+  out += ",\"ret\":";
+  if (record.kind == kRecordSyscall) {
+    append_number(out, record.ret);
+    out += ",\"errno\":";
+    const std::string_view name = is_error(record.ret) ? errno_display_name(static_cast<int>(-record.ret)) : "";
+    if (name.empty()) {
+      out += "null";
+    } else {
+      append_json_string(out, name);
+    }
+  } else {
+    out += "null,\"errno\":null";
+  }
+  out += ",\"text\":";
+  scratch.clear();
+  append_record(scratch, record, options);
+  append_json_string(out, scratch);
+  out += '}';
+}
+
+std::string format_json(const Record& record, const FormatOptions& options) {
+  std::string out;
+  out.reserve(256);
+  append_json(out, record, options);
+  return out;
 }
 
 }  // namespace sysgate::trace

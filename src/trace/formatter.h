@@ -92,5 +92,14 @@ std::string format_killed(int32_t tid, int signal, bool core_dumped, const Forma
 // success (or for an error number without a name). Bytes that are not UTF-8 in
 // the text fields are replaced (U+FFFD), never emitted raw.
 std::string format_json(const Record& record, const FormatOptions& options = {});
+// The same object appended to out (no newline), as `sysgate trace --json`
+// writes it: ~10x cheaper than building a json value.
+void append_json(std::string& out, const Record& record, const FormatOptions& options = {});
+
+// text as a JSON string, exactly as nlohmann's dump(-1, ' ', false, replace)
+// writes it: its escapes, other control characters as \u00xx, text with
+// bytes above 0x7f (seldom: the formatter escapes them) through nlohmann itself
+// for its UTF-8 replacement.
+void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace sysgate::trace

@@ -4,12 +4,14 @@
 // argv, nanosleep's struct) the test says so and checks sysgate's own shape.
 #include "trace/formatter.h"
 
+#include <random>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "syscalls/constants.h"
 #include "syscalls/syscall_table.h"
 #include "trace/record.h"
 
@@ -288,6 +290,80 @@ TEST(TraceFormatter, JsonHasEveryFieldAndParses) {
   const nlohmann::json prefixed = nlohmann::json::parse(format_json(call("close", {3}, 0), {.pid_prefix = true}));
   EXPECT_EQ(prefixed["text"], "[pid  4242] close(3)                    = 0");
   EXPECT_EQ(prefixed["call"], "close(3)");
+}
+
+// append_json writes its text by hand; a json value of the same fields, dumped
+// by nlohmann, must give the same bytes for any record.
+std::string json_by_nlohmann(const Record& record, const FormatOptions& options) {
+  nlohmann::ordered_json j;
+  j["pid"] = record.pid;
+  j["tid"] = record.tid;
+  j["syscall"] = syscalls::display_name(record.nr);
+  j["nr"] = record.nr;
+  j["args"] = nlohmann::ordered_json::array();
+  for (const uint64_t arg : record.args) j["args"].push_back(arg);
+  j["call"] = format_call_text(record, options);
+  if (record.kind == kRecordSyscall) {
+    j["ret"] = record.ret;
+    const bool error = record.ret >= -4095 && record.ret <= -1;
+    const int err = static_cast<int>(-record.ret);
+    // The kernel-internal codes the random records use; the others by their name.
+    const std::string name = !error       ? ""
+                             : err == 512 ? "ERESTARTSYS"
+                             : err == 514 ? "ERESTARTNOHAND"
+                             : err >= 512 ? ""
+                                          : std::string(syscalls::constants::errno_name(err));
+    j["errno"] = name.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(name);
+  } else {
+    j["ret"] = nullptr;
+    j["errno"] = nullptr;
+  }
+  j["text"] = format_record(record, options);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+TEST(TraceFormatter, JsonIsWhatNlohmannWouldWrite) {
+  std::mt19937_64 random(11);
+  auto bytes = [&](size_t n) {
+    std::string b;
+    for (size_t i = 0; i < n; ++i) b += static_cast<char>(random() % 4 == 0 ? random() % 256 : ' ' + random() % 95);
+    return b;
+  };
+  const RecordKind kinds[] = {kRecordSyscall, kRecordSyscall, kRecordSyscall, kRecordExit, kRecordSyscallEnter};
+  for (int n = 0; n < 20000; ++n) {
+    Record r;
+    r.kind = kinds[random() % 5];
+    r.pid = static_cast<int32_t>(random() % 100000);
+    r.tid = random() % 2 == 0 ? r.pid : static_cast<int32_t>(random() % 100000);
+    r.nr = static_cast<int32_t>(random() % 460);
+    for (uint64_t& a : r.args) a = random() % 3 == 0 ? random() % 64 : random();
+    const int64_t rets[] = {0, 3, -2, -13, -512, -514, -600, -4095, -4096, static_cast<int64_t>(random())};
+    r.ret = rets[random() % 10];
+    for (int p = static_cast<int>(random() % 3); p > 0; --p) {
+      const int arg = static_cast<int>(random() % 6);
+      const PayloadKind kind = random() % 2 == 0 ? kPayloadPath : kPayloadDataOut;
+      r.payloads.push_back(Payload{.arg = arg, .kind = kind, .truncated = random() % 5 == 0, .addr = r.args[arg],
+                                   .bytes = bytes(random() % 40)});
+    }
+    const FormatOptions options{.max_string = static_cast<uint32_t>(8 + random() % 40), .pid_prefix = random() % 2 == 0};
+    std::string appended = "before";
+    append_json(appended, r, options);
+    ASSERT_EQ(appended, "before" + json_by_nlohmann(r, options)) << n;
+  }
+}
+
+TEST(TraceFormatter, JsonStringsAreWhatNlohmannWouldWrite) {
+  std::mt19937_64 random(12);
+  for (int n = 0; n < 20000; ++n) {
+    std::string text;
+    const bool ascii = n % 2 == 0;
+    for (size_t i = random() % 24; i > 0; --i) text += static_cast<char>(ascii ? random() % 128 : random() % 256);
+    std::string out = "x";
+    append_json_string(out, text);
+    ASSERT_EQ(out, "x" + nlohmann::ordered_json(text).dump(-1, ' ', false,
+                                                           nlohmann::ordered_json::error_handler_t::replace))
+        << n;
+  }
 }
 
 TEST(TraceFormatter, HostileBytesStayEscapedAndBounded) {
