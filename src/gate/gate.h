@@ -54,6 +54,9 @@
 // refused, mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of a patched anonymous copy over
 // program code. A refusal of the blocks' mmap/mprotect or of mremap turns
 // rewriting off.
+// and, in the loader under `sysgate trace`, prctl(PR_SET_SYSCALL_USER_DISPATCH,
+// PR_SYS_DISPATCH_ON, loader code, 0) in every image, thread and child
+// (user_dispatch.h), which the monitor's policy allows exactly;
 // plus rt_sigreturn from the gate's restorer, which has its own syscall
 // instruction: the filter allows rt_sigreturn from everywhere (restoring a frame
 // only gives register control the program already has), and never traps it.

@@ -1,10 +1,12 @@
 // The SIGSYS handler: the trap path.
 //
-// The kernel filter answered SECCOMP_RET_TRAP for a syscall of the program; the
-// kernel rolled the registers back to the syscall's entry (rax = nr, rip after
-// the instruction) and delivered SIGSYS on the registered alternate stack with every
-// signal blocked (the handler's sa_mask). The handler
-//   1. checks the signal is a seccomp trap for x86-64 (else dies: the gate owns SIGSYS),
+// The kernel filter answered SECCOMP_RET_TRAP for a syscall of the program, or
+// Syscall User Dispatch caught it (user_dispatch.h); the kernel rolled the
+// registers back to the syscall's entry (rax = nr, rip after the instruction)
+// and delivered SIGSYS on the registered alternate stack with every signal
+// blocked (the handler's sa_mask). The handler
+//   1. checks the signal is such a trap for x86-64 (any other SIGSYS is the
+//      program's: deliver_foreign_sigsys),
 //   2. finds the thread's state through the GS base or the frame's alternate-stack record,
 //   3. performs the call -- itself, from the gate's instruction, or emulated --
 //   4. stores the result in the frame's rax and appends the trace record;
@@ -26,6 +28,7 @@
 #include <linux/prctl.h>
 #include <linux/sched.h>
 
+#include "gate/app_memory.h"
 #include "gate/call.h"
 #include "gate/exe_link.h"
 #include "gate/exec_via_loader.h"
@@ -36,6 +39,7 @@
 #include "gate/signals.h"
 #include "gate/syscall_classes.h"
 #include "gate/trace_emit.h"
+#include "gate/user_dispatch.h"
 #include "gate/util.h"
 
 namespace sysgate::gate {
@@ -90,7 +94,7 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       if (interposer_started()) return -EPERM;
       return exec_via_loader(t, uc, call);
     case __NR_rt_sigreturn:
-      die("rt_sigreturn was trapped: the filter must allow it from every address");
+      die("rt_sigreturn was trapped by a filter: it must allow it from every address");
     case __NR_arch_prctl:
       if (a[0] == 0x1001 /* ARCH_SET_GS */) {
         // Before the GS base changes: it no longer finds the gate. The program's
@@ -118,6 +122,25 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       }
       return hooked_forward(uc, call);  // the interposer's hooks, if any; else forward()
   }
+}
+
+// Under Syscall User Dispatch the program's own rt_sigreturn (a handler
+// returning through libc's restorer) traps too, and the gate performs it: the
+// program's frame -- its ucontext at the program's rsp, where the kernel's
+// rt_sigreturn would read it, the restorer's `ret` having popped pretcode --
+// replaces this SIGSYS frame's registers, FPU state pointer, flags and signal
+// mask (without SIGSYS, which the gate never really blocks); the gate's own
+// rt_sigreturn then restores them, with the kernel's checks. The alternate
+// stack stays the gate's to register (thread_sync_altstack). Not traced: a
+// sigreturn was never in the trace (the redirect filter lets it through).
+void emulate_rt_sigreturn(arch::KernelUcontext* uc) {
+  const uint64_t frame = uc->mc.rsp;
+  if (!app_probe_read(frame, sizeof(arch::KernelUcontext))) die("rt_sigreturn with an unreadable frame at", frame);
+  arch::KernelUcontext program;
+  copy_bytes(&program, reinterpret_cast<const void*>(frame), sizeof program);
+  uc->uc_flags = program.uc_flags;
+  uc->mc = program.mc;
+  uc->uc_sigmask = program.uc_sigmask & ~arch::kSigsysBit;
 }
 
 constexpr uint64_t kRedZoneBytes = 128;
@@ -187,12 +210,18 @@ extern "C" uint64_t sysgate_gate_sigsys_relocate(uint64_t frame, arch::KernelUco
 }
 
 extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
-  if (info->si_code != arch::kSysSeccomp) {
+  const bool dispatched = info->si_code == kSysUserDispatch && user_dispatch_on();
+  if (info->si_code != arch::kSysSeccomp && !dispatched) {
     deliver_foreign_sigsys(info, uc);  // kill(pid, SIGSYS) and the like: the program's to handle
     return;
   }
   if (info->arch != arch::kAuditArchX86_64) die("trapped syscall of a foreign architecture; arch", info->arch);
   GateThread* t = thread_from_context(uc);
+  if (dispatched && info->syscall == __NR_rt_sigreturn) {
+    emulate_rt_sigreturn(uc);
+    thread_sync_altstack(t, uc);
+    return;
+  }
   Call call;
   call.nr = info->syscall;
   for (int i = 0; i < 6; ++i) call.args[i] = arch::syscall_arg(*uc, i);

@@ -6,6 +6,11 @@
 //   filter=1    install the redirect filter (redirect_filter.h): every call
 //               outside the loader traps (tracing); the monitor asks for it on
 //               the first image only, since filters survive exec
+//               -- or, where the kernel has it, arm Syscall User Dispatch
+//               instead (user_dispatch.h), which later images then re-arm
+//   dispatch=1  arm Syscall User Dispatch (an earlier image of this trace did)
+//   filtered=1  an earlier image installed the redirect filter: every call
+//               outside the loader traps here too
 //   filter=exec install the signal-and-exec redirect filter: only execve,
 //               execveat and the signal calls trap (`sysgate run`)
 //   nopayloads  trace records without copied strings and buffers
@@ -24,7 +29,9 @@
 // started by something other than sysgate, and a silently half-armed gate would
 // trace less than asked. Every failure ends the process (status 127, as the
 // loader's own errors) before the program's first instruction.
+#include <asm/errno.h>
 #include <asm/unistd.h>
+#include <linux/elf.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
@@ -34,6 +41,7 @@
 #include "gate/raw_syscall.h"
 #include "gate/redirect_filter.h"
 #include "gate/rewrite.h"
+#include "gate/user_dispatch.h"
 #include "loader/gate_hook.h"
 // The interposer's functions handed to a hook library live in this same static
 // image: reach them PC-relative, not through a GOT the loader does not have.
@@ -78,6 +86,8 @@ struct Options {
   int ring = -1;
   int loader = -1;
   bool filter = false;       // redirect every call
+  bool dispatch = false;     // arm SUD (every call outside the loader traps)
+  bool filtered = false;     // the redirect filter of an earlier image is on
   bool filter_exec = false;  // redirect exec and signal calls only
   bool no_payloads = false;
   bool rewrite = false;
@@ -98,6 +108,12 @@ Options parse(const char* s) {
     } else if (starts_with(s, "filter=1")) {
       o.filter = true;
       end = s + 8;
+    } else if (starts_with(s, "dispatch=1")) {
+      o.dispatch = true;
+      end = s + 10;
+    } else if (starts_with(s, "filtered=1")) {
+      o.filtered = true;
+      end = s + 10;
     } else if (starts_with(s, "filter=exec")) {
       o.filter_exec = true;
       end = s + 11;
@@ -129,7 +145,8 @@ Options parse(const char* s) {
   return o;
 }
 
-// The options every later image gets: the same, without filter=1.
+// The options every later image gets: the same, with dispatch=1 (SUD ends at
+// execve) or filtered=1 (the redirect filter stays) instead of filter=1.
 void options_for_exec(const Options& o, char* out, uint64_t size) {
   uint64_t n = 0;
   auto put = [&](const char* text) {
@@ -152,6 +169,8 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
   put("loader=");
   put_fd(o.loader);
   if (o.no_payloads) put(",nopayloads");
+  if (user_dispatch_on()) put(",dispatch=1");
+  else if (o.filter || o.filtered) put(",filtered=1");
   if (o.rewrite) put(",rewrite=1");
   if (o.rewrite_stats >= 0) {
     put(",rewritestats=");
@@ -164,13 +183,33 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
   out[n] = '\0';
 }
 
+// The loader's executable segment, from its own ELF header at image (the
+// first PT_LOAD maps it): the region SUD lets through, and the one the
+// monitor's policy names in the arming call it allows (loader_image.h).
+bool loader_code(uint64_t image, uint64_t* begin, uint64_t* end) {
+  const Elf64_Ehdr* e = reinterpret_cast<const Elf64_Ehdr*>(image);
+  if (e->e_phentsize != sizeof(Elf64_Phdr) || e->e_phoff == 0 || e->e_phnum == 0 || e->e_phnum > 16 ||
+      e->e_phoff + uint64_t{e->e_phnum} * sizeof(Elf64_Phdr) > 4096) {
+    return false;
+  }
+  const Elf64_Phdr* ph = reinterpret_cast<const Elf64_Phdr*>(image + e->e_phoff);
+  for (int i = 0; i < e->e_phnum; ++i) {
+    if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) != 0) {
+      *begin = ph[i].p_vaddr;
+      *end = ph[i].p_vaddr + ph[i].p_memsz;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 }  // namespace sysgate::gate
 
 extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   using namespace sysgate::gate;
   if (info->gate_options == nullptr) return;  // started without a gate: run unarmed
-  const Options o = parse(info->gate_options);
+  Options o = parse(info->gate_options);
 
   // readlink("/proc/self/exe") names the program, not us (signals.h).
   if (info->version >= 2 && info->size >= sizeof(sysgate_loader_info) && info->exe_path != nullptr) {
@@ -198,14 +237,29 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (hooks) config.flags |= kGateHooks;
   if (o.rewrite || hooks_fast) {
     config.flags |= kGateRewrite;
-    // The loader is single-threaded, and the full redirect filter traps clones.
-    if (o.filter) config.flags |= kGateSeesEveryClone;
+    // The loader is single-threaded, and SUD or the full redirect filter trap clones.
+    if (o.filter || o.filtered || o.dispatch) config.flags |= kGateSeesEveryClone;
     config.program_phdr = reinterpret_cast<uint64_t>(info->phdr);
     config.program_phnum = info->phnum;
     config.interp_base = info->interp_base;
   }
   rewrite_set_report(o.rewrite_stats);
   if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");
+
+  // Every call outside the loader traps: through SUD where the kernel has it
+  // (cheaper: the policy filter alone then judges the gate's calls, from its
+  // verdict cache), else through the redirect filter below.
+  if (o.filter || o.dispatch) {
+    uint64_t begin = 0, end = 0;
+    if (!loader_code(info->loader_start, &begin, &end)) fail("cannot find the loader's own code segment");
+    const long r = user_dispatch_arm(begin, end);
+    if (r == 0) {
+      o.filter = false;
+    } else if (o.dispatch || r != -EINVAL) {
+      // The monitor's policy allows exactly this call, and an earlier image armed it.
+      fail("cannot arm Syscall User Dispatch (prctl refused)");
+    }
+  }
 
   if (o.loader >= 0) {
     char next[160];

@@ -8,6 +8,7 @@
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/trace_emit.h"
+#include "gate/user_dispatch.h"
 #include "gate/util.h"
 
 namespace sysgate::gate {
@@ -49,6 +50,7 @@ static_assert(sizeof(ChildStart) == CHILD_START_SIZE && CHILD_START_SIZE % 16 ==
 // A forked child (a private copy of memory): same thread state, new identity.
 // Its ring would be the parent's: it claims its own on its first record.
 void after_fork_in_child(GateThread* t) {
+  user_dispatch_rearm();  // SUD is not inherited: before any program code runs
   thread_identify(t);
   zero_bytes(&t->ring, sizeof t->ring);
   // Another thread of the parent may have held it at the fork; it does not exist here.
@@ -93,6 +95,7 @@ extern "C" __attribute__((visibility("hidden"))) void sysgate_gate_child_start(C
   if ((cs->flags & kChildIsACopy) != 0) {
     after_fork_in_child(t);
   } else {
+    user_dispatch_rearm();  // SUD is per thread and not inherited
     thread_identify(t);
     const long r = thread_register_stack(t, nullptr);
     if (r < 0) die("cannot register a new thread's gate stack; sigaltstack error", -r);

@@ -1,5 +1,8 @@
 // The redirect filter: a tiny second seccomp filter, stacked on the policy's,
-// that sends every syscall made outside the loader image to the gate.
+// that sends every syscall made outside the loader image to the gate -- under
+// `sysgate trace` only where the kernel lacks Syscall User Dispatch, which does
+// the same for less (user_dispatch.h); the listed and signal-and-exec variants
+// below serve the interposer and `sysgate run`.
 //
 //   sock_filter prog[kRedirectFilterLength];
 //   if (!build_redirect_filter(info->loader_start, info->loader_end, prog)) die(...);

@@ -27,7 +27,9 @@
 //   rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2
 //                            forwarded with a copy of the temporary mask without SIGSYS
 //
-// rt_sigreturn is never trapped (the filter allows it from everywhere).
+// rt_sigreturn is never trapped by a filter (they allow it from everywhere);
+// under Syscall User Dispatch it is, and the handler performs it
+// (handler.cc, emulate_rt_sigreturn).
 // All functions run inside the SIGSYS handler, with every signal blocked; the
 // program's memory is probed before use (app_memory.h), so a bad pointer gives
 // EFAULT as it would without the gate.

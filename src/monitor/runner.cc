@@ -324,6 +324,22 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
        {SYS_sigaltstack, policy::Condition::always(), Action::allow(), origin},
        {SYS_gettid, policy::Condition::always(), Action::allow(), origin},
        {SYS_getpid, policy::Condition::always(), Action::allow(), origin}});
+  if (options.trace) {
+    // Tracing sends every call to the gate with Syscall User Dispatch where the
+    // kernel has it (src/gate/user_dispatch.h): the loader arms it over its own
+    // code; any other use of it (turning it off) is refused, from the program
+    // or from the gate's instruction alike.
+    constexpr uint64_t kPrSetSyscallUserDispatch = 59, kPrSysDispatchOn = 1;
+    const policy::Origin sud{policy::Origin::Source::kBuiltin, "the gate's syscall user dispatch"};
+    auto arg_is = [](uint8_t arg, uint64_t v) { return policy::Condition::compare(arg, 64, policy::CmpOp::kEq, v); };
+    routed = policy::with_leading_rules(
+        routed, {{SYS_prctl,
+                  policy::Condition::all_of({arg_is(0, kPrSetSyscallUserDispatch), arg_is(1, kPrSysDispatchOn),
+                                             arg_is(2, loader->code_begin),
+                                             arg_is(3, loader->code_end - loader->code_begin), arg_is(4, 0)}),
+                  Action::allow(), sud},
+                 {SYS_prctl, arg_is(0, kPrSetSyscallUserDispatch), Action::error(EPERM), sud}});
+  }
   std::vector<std::string> argv = {"sysgate-exec", "--fd", std::to_string(target_fd.get()), "--execfn", *executable};
   // The program's real path, for readlink("/proc/self/exe") (src/gate/exe_link.h).
   std::string exe_real;

@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
 #include "support/subprocess.h"
 
 namespace sysgate::testing {
@@ -101,8 +105,31 @@ TEST(EscapeGate, OwnSigsysHandlerAndMaskGainNothing) {
   }
 }
 
-// Claim: a forged signal frame (rt_sigreturn is never trapped) only sets
-// registers: the syscall it lands on is judged like any other.
+// Claim: under `sysgate trace` every call of the program reaches the gate, even
+// one that tries to turn Syscall User Dispatch off or widen its region -- from
+// its own code or from the gate's instruction (src/gate/user_dispatch.h).
+TEST(EscapeGate, SyscallUserDispatchCannotBeTurnedOff) {
+  TempDir dir;
+  const std::string out = dir.path() + "/trace.txt";
+  Output o = run({kSysgate, "trace", "-o", out, "--", kVictim, "sud-off"});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("prctl off returned -1\n"), std::string::npos) << o.out << o.err;
+  EXPECT_NE(o.out.find("prctl everywhere returned -1\n"), std::string::npos) << o.out;
+  const size_t at = o.out.find("gadgets ");
+  ASSERT_NE(at, std::string::npos) << o.out;
+  int gadgets = 0, refused = -1;
+  ASSERT_EQ(std::sscanf(o.out.c_str() + at, "gadgets %d, refused %d", &gadgets, &refused), 2) << o.out;
+  EXPECT_GT(gadgets, 0);
+  EXPECT_EQ(refused, 2 * gadgets) << o.out;
+  std::ifstream in(out);
+  const std::string trace((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(trace.find("prctl(PR_SET_SYSCALL_USER_DISPATCH"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("getpgid(4242)"), std::string::npos) << trace;
+}
+
+// Claim: a forged signal frame only sets registers (under `run` the kernel
+// performs the rt_sigreturn, under `trace` the gate does, from the same frame):
+// the syscall it lands on is judged like any other.
 TEST(EscapeGate, ForgedSigreturnGainsNothing) {
   for (bool trace : {false, true}) {
     Output o = trace ? traced({"--profile", "default"}, {"forged-sigreturn"})

@@ -173,6 +173,39 @@ static int gate_gadget(void) {
   return 0;
 }
 
+/* Tries to turn Syscall User Dispatch off (or re-aim it at the whole address
+ * space) with prctl, from its own code and from every `syscall; ret` of the
+ * gate, then makes a call the trace must still show: getpgid(4242). */
+static long gadget_prctl(unsigned long p, long a0, long a1, long a2, long a3, long a4) {
+  long ret;
+  register long r10 __asm__("r10") = a3;
+  register long r8 __asm__("r8") = a4;
+  __asm__ volatile("call *%[gadget]"
+                   : "=a"(ret)
+                   : "a"((long)SYS_prctl), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), [gadget] "r"(p)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+static int sud_off(void) {
+  printf("prctl off returned %ld\n", syscall(SYS_prctl, 59, 0, 0, 0, 0));
+  printf("prctl everywhere returned %ld\n", syscall(SYS_prctl, 59, 1, 0x1000, ~0ul >> 17, 0));
+  unsigned long lo[8], hi[8];
+  int n = loader_ranges(lo, hi, 8, 1), gadgets = 0, refused = 0;
+  for (int i = 0; i < n; ++i) {
+    for (unsigned long p = lo[i]; p + 3 <= hi[i]; ++p) {
+      const unsigned char* b = (const unsigned char*)p;
+      if (b[0] != 0x0f || b[1] != 0x05 || b[2] != 0xc3) continue;
+      ++gadgets;
+      if (gadget_prctl(p, 59, 0, 0, 0, 0) == -EPERM) ++refused;
+      if (gadget_prctl(p, 59, 1, 0x1000, (long)(~0ul >> 17), 0) == -EPERM) ++refused;
+    }
+  }
+  printf("gadgets %d, refused %d\n", gadgets, refused);
+  syscall(SYS_getpgid, 4242);
+  return 0;
+}
+
 /* Unmaps the loader image, gate included, then asks for a refused call. */
 static int unmap_loader(void) {
   unsigned long lo[16], hi[16];
@@ -298,6 +331,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "second-listener") && argc == 3) return second_listener(argv[2]);
   if (!strcmp(what, "gate-gadget")) return gate_gadget();
   if (!strcmp(what, "unmap-loader")) return unmap_loader();
+  if (!strcmp(what, "sud-off")) return sud_off();
   if (!strcmp(what, "fds") && argc == 3) return attack_fds(argv[2]);
   if (!strcmp(what, "own-sigsys")) return own_sigsys_handler();
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();

@@ -2,8 +2,14 @@
 // armed; their output must be what it is natively, and the trace must show the
 // calls they made, across fork, exec, threads and static binaries.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <functional>
@@ -117,6 +123,46 @@ TEST(Trace, ExecChainStaysTraced) {
   EXPECT_NE(t.trace.find("write(1, \"py\\n\", 3) = 3"), std::string::npos) << t.trace;
 }
 
+// Tracing sends every call to the gate through Syscall User Dispatch on this
+// kernel (src/gate/user_dispatch.h), over the loader's code, in every thread
+// and after every exec: read back with PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG
+// from the traced program's second image (a shell that exec'd sleep).
+TEST(Trace, SyscallUserDispatchIsArmedAfterExec) {
+  constexpr long kPtraceGetSudConfig = 0x4211;  // PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG (Linux 6.4)
+  struct {
+    uint64_t mode, selector, offset, len;
+  } config = {};
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t sysgate = fork();
+  if (sysgate == 0) {
+    dup2(out[1], 1);
+    execl(kSysgate.c_str(), kSysgate.c_str(), "trace", "-o", "/dev/null", "--", "/bin/sh", "-c",
+          "echo $$; exec /bin/sleep 3", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  char line[32] = {};
+  ASSERT_GT(read(out[0], line, sizeof line - 1), 0);
+  const pid_t traced = static_cast<pid_t>(std::atol(line));
+  usleep(500000);  // sleep's loader has armed the gate by now
+  ASSERT_EQ(ptrace(PTRACE_SEIZE, traced, nullptr, nullptr), 0) << strerror(errno);
+  ASSERT_EQ(ptrace(PTRACE_INTERRUPT, traced, nullptr, nullptr), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(traced, &status, __WALL), traced);
+  const long r = ptrace(static_cast<__ptrace_request>(kPtraceGetSudConfig), traced,
+                        reinterpret_cast<void*>(sizeof config), &config);
+  ptrace(PTRACE_DETACH, traced, nullptr, nullptr);
+  kill(traced, SIGKILL);
+  waitpid(sysgate, &status, 0);
+  close(out[0]);
+  ASSERT_EQ(r, 0) << strerror(errno);
+  EXPECT_EQ(config.mode, 1u);  // PR_SYS_DISPATCH_ON
+  EXPECT_EQ(config.selector, 0u);
+  EXPECT_GE(config.offset, 0x100000000000u);  // the loader's fixed address
+  EXPECT_LT(config.offset + config.len, 0x100001000000u);
+}
+
 TEST(Trace, ScriptsRunThroughTheirInterpreter) {
   TempDir dir;
   // The task is named after the script, not its interpreter (AT_EXECFN too).
@@ -133,7 +179,11 @@ TEST(Trace, PythonThreadsAndSubprocess) {
       "/usr/bin/python3", "-c",
       "import threading, subprocess\n"
       "out = []\n"
-      "ts = [threading.Thread(target=lambda i=i: out.append(i * i)) for i in range(4)]\n"
+      "import os\n"
+      "def stat_in_thread(i):\n"
+      "    try: os.stat('/nonexistent-from-thread-%d' % i)\n"
+      "    except OSError: out.append(i * i)\n"
+      "ts = [threading.Thread(target=stat_in_thread, args=(i,)) for i in range(4)]\n"
       "[t.start() for t in ts]; [t.join() for t in ts]\n"
       "print(sorted(out))\n"
       "print(subprocess.run(['/bin/echo', 'child'], capture_output=True, text=True).stdout, end='')\n"};
@@ -141,6 +191,10 @@ TEST(Trace, PythonThreadsAndSubprocess) {
   expect_same_output(cmd, t);
   EXPECT_NE(t.trace.find("CLONE_THREAD"), std::string::npos) << t.trace;
   EXPECT_NE(t.trace.find("execve(\"/bin/echo\""), std::string::npos) << t.trace;
+  // Each thread's own calls reach the gate (SUD is armed per thread).
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NE(t.trace.find("\"/nonexistent-from-thread-" + std::to_string(i) + "\""), std::string::npos) << t.trace;
+  }
 }
 
 TEST(Trace, StaticBusybox) {

@@ -756,7 +756,10 @@ struct LoaderRun {
   std::string out, report;
 };
 
-LoaderRun run_loader(const std::string& program, const std::vector<std::string>& args) {
+// without_sud: a filter answers PR_SET_SYSCALL_USER_DISPATCH with EINVAL, as a
+// kernel without Syscall User Dispatch would (the loader then stacks the
+// redirect filter).
+LoaderRun run_loader(const std::string& program, const std::vector<std::string>& args, bool without_sud = false) {
   LoaderRun r;
   int out[2], rep[2];
   if (pipe(out) != 0 || pipe(rep) != 0) return r;
@@ -769,6 +772,18 @@ LoaderRun run_loader(const std::string& program, const std::vector<std::string>&
       _exit(126);
     }
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (without_sud) {
+      sock_filter p[] = {
+          BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+          BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 3),
+          BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),
+          BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 0, 1),
+          BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+          BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      };
+      sock_fprog prog = {static_cast<unsigned short>(sizeof p / sizeof p[0]), p};
+      if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) _exit(125);
+    }
     std::vector<std::string> argv = {"sysgate-exec", "--fd", "10", "--gate",
                                      "loader=11,filter=1,rewrite=1,rewritestats=20", "--"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -809,6 +824,20 @@ TEST(GateRewriteLoader, Python3ThroughTheLoaderGoesThroughTrampolines) {
   EXPECT_GE(sites, 10u);
   EXPECT_GE(tramp, 20000u);
   EXPECT_GT(tramp * 100, (tramp + trap) * 97) << "fewer than 97% of the calls went through trampolines";
+}
+
+// Every call outside the loader traps through Syscall User Dispatch, which adds
+// no seccomp filter; without SUD, through the redirect filter, one more.
+TEST(GateRewriteLoader, SyscallUserDispatchOrTheRedirectFilter) {
+  for (bool without_sud : {false, true}) {
+    const LoaderRun r = run_loader("/bin/grep", {"grep", "Seccomp_filters", "/proc/self/status"}, without_sud);
+    ASSERT_EQ(exit_code(r.status), 0) << r.report;
+    EXPECT_EQ(r.out, without_sud ? "Seccomp_filters:\t2\n" : "Seccomp_filters:\t0\n") << without_sud;
+    EXPECT_GT(report_number(r.report, "calls: trampoline "), 0u) << r.report;
+  }
+  const LoaderRun r = run_loader("/usr/bin/find", {"find", "/usr/include", "-name", "stdio.h"}, true);
+  ASSERT_EQ(exit_code(r.status), 0) << r.report;
+  EXPECT_NE(r.out.find("/usr/include/stdio.h\n"), std::string::npos);
 }
 
 TEST(GateRewriteLoader, FindThroughTheLoader) {
