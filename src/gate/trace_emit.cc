@@ -155,6 +155,32 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
   }
 }
 
+// Copies a payload of n bytes into the ring at dst (8-aligned) and zeroes its
+// pad up to the next multiple of 8, with 8-byte moves: `rep movsb`/`rep stosb`
+// cost tens of cycles to start on this CPU (AMD family 17h, no ERMS), for the
+// ~50-byte paths and structs most records carry. Reads only src[0, n).
+void copy_payload(uint8_t* dst, const uint8_t* src, uint32_t n) {
+  const uint32_t padded = trace::align_record(n);
+  if (padded == 0) return;
+  const uint64_t zero = 0;
+  __builtin_memcpy(dst + padded - 8, &zero, 8);  // the pad; data overwrite the rest of this word
+  if (n < 8) {
+    for (uint32_t i = 0; i < n; ++i) dst[i] = src[i];
+    return;
+  }
+  uint32_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    __builtin_memcpy(&w, src + i, 8);
+    __builtin_memcpy(dst + i, &w, 8);
+  }
+  if (i < n) {  // the last 8 data bytes again, overlapping: never past src + n
+    uint64_t w;
+    __builtin_memcpy(&w, src + n - 8, 8);
+    __builtin_memcpy(dst + n - 8, &w, 8);
+  }
+}
+
 // Ring writers by nesting depth: 0 is the thread's ring; a record started while
 // another of the same thread is half written (a program signal handler
 // interrupting a trampoline's record, see rewrite.h) goes to a nested ring, so
@@ -262,15 +288,15 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     ph->flags = payloads[i].flags;
     ph->addr = payloads[i].addr;
     cursor += sizeof(trace::PayloadHeader);
+    const uint32_t padded = trace::align_record(payloads[i].length);
     if (payloads[i].kind == trace::kPayloadStringArray) {
       argv_payload_copy(payloads[i].addr, region.max_data, cursor, payloads[i].length);
+      zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
     } else if (payloads[i].kind == trace::kPayloadArrayCount) {
-      copy_bytes(cursor, &payloads[i].value, 8);
+      copy_payload(cursor, reinterpret_cast<const uint8_t*>(&payloads[i].value), 8);
     } else {
-      copy_bytes(cursor, reinterpret_cast<const void*>(payloads[i].addr), payloads[i].length);
+      copy_payload(cursor, reinterpret_cast<const uint8_t*>(payloads[i].addr), payloads[i].length);
     }
-    const uint32_t padded = trace::align_record(payloads[i].length);
-    zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
     cursor += padded;
   }
   ring_commit(region, w);
