@@ -33,6 +33,15 @@
 
 	.text
 
+/* [sysgate_gate_text_begin, sysgate_gate_text_end): this file's code, which
+ * holds every syscall instruction of the gate (its one general instruction,
+ * the restorer's, clone's and exit's): the region Syscall User Dispatch must
+ * exempt for a gate linked into a program rather than into the loader
+ * (user_dispatch.h; bench/gate_rewrite_bench). */
+	.globl sysgate_gate_text_begin
+	.hidden sysgate_gate_text_begin
+sysgate_gate_text_begin:
+
 /* long sysgate_gate_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
  * C calling convention in, kernel convention out: rax=nr, rdi rsi rdx r10 r8 r9.
  * Returns the kernel's rax (-errno on failure). Clobbers only what a C call may
@@ -329,6 +338,10 @@ sysgate_gate_exit_thread:
 .Lexit_unreachable:
 	ud2
 	.size sysgate_gate_exit_thread, . - sysgate_gate_exit_thread
+
+	.globl sysgate_gate_text_end
+	.hidden sysgate_gate_text_end
+sysgate_gate_text_end:
 
 	.section .rodata
 	.p2align 3
