@@ -274,11 +274,12 @@ Block* block_near(const Reach& reach, const CodeLocation& loc) {
   return nullptr;
 }
 
-// Moves a fresh anonymous copy of the page(s) holding [site, site + 5),
-// patched, over them: the way to patch when the policy refuses a memfd
-// (code_alias.h). Under the lock.
-RewriteRefusal patch_by_mremap(uint64_t site, uint64_t rip, const uint8_t jmp[5], const CodeLocation& loc) {
-  const uint64_t first = site & ~(kPageBytes - 1);
+// Moves a fresh anonymous copy of the page(s) holding [at, at + n) and the
+// syscall ending at rip, patched, over them: the way to patch when the policy
+// refuses a memfd (code_alias.h). Under the lock.
+RewriteRefusal patch_by_mremap(uint64_t at, const uint8_t* patch_bytes, uint32_t n, uint64_t rip,
+                               const CodeLocation& loc) {
+  const uint64_t first = at & ~(kPageBytes - 1);
   const uint64_t last = (rip - 1) & ~(kPageBytes - 1);  // the syscall's last byte
   const uint64_t bytes = last + kPageBytes - first;
   if (first < loc.segment_start || last + kPageBytes > loc.segment_end) return kRefusePatch;
@@ -290,7 +291,7 @@ RewriteRefusal patch_by_mremap(uint64_t site, uint64_t rip, const uint8_t jmp[5]
   }
   uint8_t* copy = reinterpret_cast<uint8_t*>(m);
   copy_bytes(copy, reinterpret_cast<const void*>(first), bytes);
-  copy_bytes(copy + (site - first), jmp, 5);
+  copy_bytes(copy + (at - first), patch_bytes, n);
   long r = raw_syscall(__NR_mprotect, static_cast<uint64_t>(m), bytes, PROT_READ | PROT_EXEC);
   if (r != 0) {
     raw_syscall(__NR_munmap, static_cast<uint64_t>(m), bytes);
@@ -310,20 +311,44 @@ RewriteRefusal patch_by_mremap(uint64_t site, uint64_t rip, const uint8_t jmp[5]
   return kRefuseCount;
 }
 
-// The site's `jmp rel32` to slot_code, written through a view of its page
-// (code_alias.h), or by mremap once the memfd way was refused. Under the lock.
-RewriteRefusal patch(uint64_t site, uint64_t rip, uint64_t slot_code, const CodeLocation& loc) {
-  if (site < loc.segment_start || site + 5 > loc.segment_end) return kRefusePatch;
-  uint8_t jmp[5] = {0xe9};
-  const int32_t rel = static_cast<int32_t>(static_cast<int64_t>(slot_code - (site + 5)));
-  copy_bytes(jmp + 1, &rel, 4);
+// Writes the n bytes of a site's patch at `at` (before the syscall ending at
+// rip) through a view of its page (code_alias.h), or by mremap once the memfd
+// way was refused. Under the lock.
+RewriteRefusal patch(uint64_t at, const uint8_t* patch_bytes, uint32_t n, uint64_t rip, const CodeLocation& loc) {
+  if (at < loc.segment_start || at + n > loc.segment_end) return kRefusePatch;
   if (g_rw.alias_error == 0) {
     long error = 0;
-    const AliasResult r = code_alias_write(site, jmp, 5, sole_thread(), &error);
+    const AliasResult r = code_alias_write(at, patch_bytes, n, sole_thread(), &error);
     if (r == kAliasDone) return kRefuseCount;
     if (r == kAliasUnavailable) g_rw.alias_error = static_cast<int32_t>(error);
   }
-  return patch_by_mremap(site, rip, jmp, loc);
+  return patch_by_mremap(at, patch_bytes, n, rip, loc);
+}
+
+// `jmp rel32` from `at` to target.
+void jmp_to(uint64_t at, uint64_t target, uint8_t out[5]) {
+  out[0] = 0xe9;
+  const int32_t rel = static_cast<int32_t>(static_cast<int64_t>(target - (at + 5)));
+  copy_bytes(out + 1, &rel, 4);
+}
+
+// [from, to) holds only the no-op instructions assemblers pad with (nop,
+// nopw/nopl with their 66/2e prefixes, int3): what lies between two functions.
+bool nop_padding(uint64_t from, uint64_t to) {
+  uint64_t p = from;
+  while (p < to) {
+    DecodedInsn d;
+    const uint64_t avail = to - p;
+    const uint32_t n = decode_length(reinterpret_cast<const uint8_t*>(p), avail < 15 ? avail : 15, &d);
+    if (n == 0) return false;
+    const uint8_t* b = reinterpret_cast<const uint8_t*>(p);
+    uint32_t k = 0;
+    while (k < n && (b[k] == 0x66 || b[k] == 0x2e)) ++k;
+    const bool nop = (k < n && (b[k] == 0x90 || b[k] == 0xcc)) || (k + 1 < n && b[k] == 0x0f && b[k + 1] == 0x1f);
+    if (!nop) return false;
+    p += n;
+  }
+  return p == to;
 }
 
 // D, the one instruction a displaced shape runs in a stub of trampoline.S
@@ -360,6 +385,12 @@ int displaced_index(const uint8_t* b) {
 //            cmp $imm32,%rax, the number loaded into eax before: the mov
 //            becomes the jmp, its immediate goes to the slot, a stub per
 //            register loads it and makes the dynamic checks.
+//   entry-padded: 31 c0 0f 05 48 3d                 xor %eax,%eax; syscall; cmp $imm32,%rax
+//            at a function's entry, after at least 5 bytes of no-op padding
+//            that is no function's code (ld.so's and libc's read_nocancel):
+//            the xor becomes `jmp .-5` (eb f9) to a `jmp rel32` written into
+//            the padding. The syscall keeps its bytes; the cmp after it makes
+//            the xor's flags dead.
 //   displaced-dynamic: <D:4> 0f 05 48 3d            D; syscall; cmp $imm32,%rax,
 //            the number loaded into eax before D (glibc's futex waits and
 //            wakes: `xorb $0x80,%sil`). The jmp covers D and the syscall's
@@ -373,7 +404,8 @@ enum SiteShape {
   kShapeDisplacedXor,
   kShapeDynamic,
   kShapeDisplacedDynamic,
-  kShapeDynamicImm
+  kShapeDynamicImm,
+  kShapeEntryPadded
 };
 
 struct SiteMatch {
@@ -431,6 +463,8 @@ SiteMatch shape_at(uint64_t rip, long nr) {
   if (const int d = displaced_index(b + 1); d >= 0 && flags_dead_after(rip)) {
     return {kShapeDisplacedDynamic, rip - 6, 4, rip - 2, d};
   }
+  // rewrite_after_trap checks the function entry and the padding before it.
+  if (nr == 0 && b[3] == 0x31 && b[4] == 0xc0 && flags_dead_after(rip)) return {kShapeEntryPadded, rip - 4, 2, rip - 2, -1};
   return m;
 }
 
@@ -553,7 +587,10 @@ void rewrite_after_trap(long nr, uint64_t rip) {
   // A punned jmp keeps the byte after the site's first instruction: the xor's
   // (0x31) or the syscall's (0x0f).
   const bool punned = shape == kShapeDisplacedXor || shape == kShapeDisplacedDynamic;
-  const Reach reach{site + 5, punned, static_cast<uint8_t>(shape == kShapeDisplacedXor ? 0x31 : 0x0f)};
+  // The jmp rel32 ends at site + 5, or, for an entry-padded site, at the site
+  // itself (it sits in the padding before).
+  const uint64_t jmp_at = shape == kShapeEntryPadded ? site - 5 : site;
+  const Reach reach{jmp_at + 5, punned, static_cast<uint8_t>(shape == kShapeDisplacedXor ? 0x31 : 0x0f)};
   if (shape == kShapeNone) {
     // Already a jump of ours (a fallback, or a branch straight to the syscall): not a refusal.
     const uint8_t* b = reinterpret_cast<const uint8_t*>(rip - 7);
@@ -567,6 +604,10 @@ void rewrite_after_trap(long nr, uint64_t rip) {
     why = kRefuseSegment;
   } else if (shape == kShapeStcheck && loc.function_start != site) {
     why = kRefuseShape;  // only at a function's entry are rax, rcx, r11 and the flags dead
+  } else if (shape == kShapeEntryPadded &&
+             (loc.function_start != site || loc.previous_end == 0 || loc.previous_end > site - 5 ||
+              site - 5 < loc.segment_start || !nop_padding(loc.previous_end, site))) {
+    why = kRefuseShape;  // the jmp rel32 needs 5 bytes of padding no function owns
   } else if ((why = check_function(loc, site, match.length, match.changed_end)) != kRefuseCount) {
     // refused
   } else if ((block = block_near(reach, loc)) == nullptr) {
@@ -605,7 +646,16 @@ void rewrite_after_trap(long nr, uint64_t rip) {
         slot->emulated = 0;  // rt_sigaction is not in sysgate_rewrite_dynamic_ok: it traps
       }
     }
-    why = patch(site, rip, block->code + index * kSlotCodeBytes, loc);
+    const uint64_t slot_code = block->code + index * kSlotCodeBytes;
+    uint8_t bytes[7];
+    jmp_to(jmp_at, slot_code, bytes);
+    uint32_t n = 5;
+    if (shape == kShapeEntryPadded) {
+      bytes[5] = 0xeb;  // jmp .-5: back to the jmp rel32 in the padding
+      bytes[6] = 0xf9;
+      n = 7;
+    }
+    why = patch(jmp_at, bytes, n, rip, loc);
     if (why == kRefuseCount) {
       block->used = static_cast<uint32_t>(index + 1);
       remember(rip);

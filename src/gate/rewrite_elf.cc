@@ -82,11 +82,14 @@ bool locate_in(const Object& o, uint64_t begin, uint64_t end, CodeLocation* out)
   if (eh == nullptr) return false;
   EhFrameHdr h;
   if (!eh_frame_hdr_open(o.bias + eh->vaddr, &h)) return false;
-  uint64_t fs = 0, fe = 0;
-  if (!eh_frame_hdr_find(h, begin, &fs, &fe)) return false;
+  uint64_t fs = 0, fe = 0, index = 0;
+  if (!eh_frame_hdr_find(h, begin, &fs, &fe, &index)) return false;
   if (end > fe) return false;
   out->function_start = fs;
   out->function_end = fe;
+  out->previous_end = 0;
+  uint64_t ps = 0, pe = 0;
+  if (index > 0 && eh_frame_hdr_function(h, index - 1, &ps, &pe) && ps < fs) out->previous_end = pe;
   return true;
 }
 
@@ -284,7 +287,7 @@ bool eh_frame_hdr_function(const EhFrameHdr& h, uint64_t i, uint64_t* start, uin
   return fde_range(fde, start, end);
 }
 
-bool eh_frame_hdr_find(const EhFrameHdr& h, uint64_t addr, uint64_t* start, uint64_t* end) {
+bool eh_frame_hdr_find(const EhFrameHdr& h, uint64_t addr, uint64_t* start, uint64_t* end, uint64_t* index) {
   // The last entry whose initial location is <= addr.
   uint64_t lo = 0, hi = h.count;
   while (hi - lo > 1) {
@@ -297,6 +300,7 @@ bool eh_frame_hdr_find(const EhFrameHdr& h, uint64_t addr, uint64_t* start, uint
   if (addr < s || addr >= e) return false;
   *start = s;
   *end = e;
+  if (index != nullptr) *index = lo;
   return true;
 }
 

@@ -35,6 +35,10 @@ struct CodeLocation {
   uint32_t segment_flags;  // p_flags (PF_R|PF_X expected)
   uint64_t function_start;  // from the FDE
   uint64_t function_end;
+  // The end of the function described right before it in .eh_frame_hdr (its
+  // start is lower), or 0 if there is none: [previous_end, function_start),
+  // when not empty, is no function's code -- alignment padding.
+  uint64_t previous_end;
 };
 
 // True (and *out) if [begin, end) lies in one executable segment of a loaded
@@ -50,7 +54,8 @@ struct EhFrameHdr {
 bool eh_frame_hdr_open(uint64_t hdr_addr, EhFrameHdr* out);
 // The range [start, end) of the FDE at table index i; false if unparsable.
 bool eh_frame_hdr_function(const EhFrameHdr& h, uint64_t i, uint64_t* start, uint64_t* end);
-// The function containing addr; false if none.
-bool eh_frame_hdr_find(const EhFrameHdr& h, uint64_t addr, uint64_t* start, uint64_t* end);
+// The function containing addr; false if none. index (may be null): its
+// position in the table.
+bool eh_frame_hdr_find(const EhFrameHdr& h, uint64_t addr, uint64_t* start, uint64_t* end, uint64_t* index = nullptr);
 
 }  // namespace sysgate::gate

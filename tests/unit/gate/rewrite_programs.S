@@ -346,6 +346,42 @@ sg_rw_imm_read_site:
 	.cfi_endproc
 	.size sg_rw_imm_read, . - sg_rw_imm_read
 
+/* long sg_rw_padded_read(int fd, void* buf, size_t n): ld.so's read_nocancel,
+ * `xor %eax,%eax; syscall; cmp $-4095,%rax` at a function's entry, after the
+ * no-op padding that aligns it (the entry-padded shape). The function before
+ * it is a lone ret. */
+	.p2align 5
+	.type sg_rw_before_padding, @function
+sg_rw_before_padding:
+	.cfi_startproc
+	ret
+	.cfi_endproc
+	.size sg_rw_before_padding, . - sg_rw_before_padding
+	.p2align 5
+	.globl sg_rw_padded_read
+	.type sg_rw_padded_read, @function
+sg_rw_padded_read:
+	.cfi_startproc
+	xorl %eax, %eax
+	syscall
+	cmpq $-4095, %rax
+	ret
+	.cfi_endproc
+	.size sg_rw_padded_read, . - sg_rw_padded_read
+
+/* long sg_rw_unpadded_read(int fd, void* buf, size_t n): the same entry right
+ * after another function's last byte: no padding to hold the jmp. */
+	.globl sg_rw_unpadded_read
+	.type sg_rw_unpadded_read, @function
+sg_rw_unpadded_read:
+	.cfi_startproc
+	xorl %eax, %eax
+	syscall
+	cmpq $-4095, %rax
+	ret
+	.cfi_endproc
+	.size sg_rw_unpadded_read, . - sg_rw_unpadded_read
+
 	.data
 	.globl sg_rw_single
 sg_rw_single:

@@ -65,6 +65,8 @@ extern const uint8_t sg_rw_syscall_site[];
 long sg_rw_toggled_dynamic(long a0, long a1, long a2, long nr);
 long sg_rw_imm_read(long fd, void* buf, long ignored, long nr);
 extern const uint8_t sg_rw_toggled_dynamic_site[];
+long sg_rw_padded_read(int fd, void* buf, size_t n);
+long sg_rw_unpadded_read(int fd, void* buf, size_t n);
 extern const uint8_t sg_rw_imm_read_site[];
 }
 
@@ -311,6 +313,39 @@ TEST(GateRewrite, AnImmediateLoadBeforeTheSyscallComesFromTheSlot) {
   }, rewriting(true));
   ASSERT_EQ(exit_code(run.status), 0);
   EXPECT_EQ(count(run.records, SYS_read), 101u);
+}
+
+// `xor %eax,%eax; syscall` at a function's entry (ld.so's read_nocancel): the
+// xor becomes a short jump back into the padding before the function, where a
+// jmp rel32 goes to the trampoline. Without padding the site stays on the trap
+// path.
+TEST(GateRewrite, AFunctionEntryJumpsThroughThePaddingBeforeIt) {
+  TracedRun run = run_traced([] {
+    int p[2];
+    CHILD_CHECK(pipe(p) == 0);
+    const uintptr_t padded_at = reinterpret_cast<uintptr_t>(&sg_rw_padded_read);
+    const uintptr_t unpadded_at = reinterpret_cast<uintptr_t>(&sg_rw_unpadded_read);
+    auto padded = [&](int i) { return *reinterpret_cast<const volatile uint8_t*>(padded_at + i); };
+    auto unpadded = [&](int i) { return *reinterpret_cast<const volatile uint8_t*>(unpadded_at + i); };
+    char c = 0;
+    for (int i = 0; i < 50; ++i) {
+      CHILD_CHECK(write(p[1], "ab", 2) == 2);
+      CHILD_CHECK(sg_rw_padded_read(p[0], &c, 1) == 1 && c == 'a');
+      CHILD_CHECK(sg_rw_unpadded_read(p[0], &c, 1) == 1 && c == 'b');
+    }
+    CHILD_CHECK(padded(0) == 0xeb && padded(1) == 0xf9);  // jmp .-5
+    CHILD_CHECK(padded(-5) == 0xe9);                      // jmp rel32, in the padding
+    CHILD_CHECK(padded(2) == 0x0f && padded(3) == 0x05);  // the syscall keeps its bytes
+    CHILD_CHECK(unpadded(0) == 0x31 && unpadded(1) == 0xc0);
+    const uint64_t t0 = tramp_calls();
+    CHILD_CHECK(write(p[1], "xy", 2) == 2);
+    CHILD_CHECK(sg_rw_padded_read(p[0], &c, 1) == 1 && c == 'x');
+    CHILD_CHECK(sg_rw_unpadded_read(p[0], &c, 1) == 1 && c == 'y');
+    CHILD_CHECK(tramp_calls() - t0 == 2);  // the write and the padded read; the unpadded one trapped
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_read), 102u);
 }
 
 TEST(GateRewrite, PayloadsOfRewrittenCallsAreCopied) {
