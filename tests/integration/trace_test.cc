@@ -152,11 +152,13 @@ TEST(Trace, SyscallUserDispatchIsArmedAfterExec) {
   ASSERT_EQ(waitpid(traced, &status, __WALL), traced);
   const long r = ptrace(static_cast<__ptrace_request>(kPtraceGetSudConfig), traced,
                         reinterpret_cast<void*>(sizeof config), &config);
+  const int err = errno;
   ptrace(PTRACE_DETACH, traced, nullptr, nullptr);
   kill(traced, SIGKILL);
   waitpid(sysgate, &status, 0);
   close(out[0]);
-  ASSERT_EQ(r, 0) << strerror(errno);
+  if (r != 0 && err == EIO) GTEST_SKIP() << "this kernel cannot report SUD through ptrace (Linux < 6.4)";
+  ASSERT_EQ(r, 0) << strerror(err);
   EXPECT_EQ(config.mode, 1u);  // PR_SYS_DISPATCH_ON
   EXPECT_EQ(config.selector, 0u);
   EXPECT_GE(config.offset, 0x100000000000u);  // the loader's fixed address
