@@ -66,15 +66,17 @@ void BM_FormatRecord(benchmark::State& state) {
 }
 BENCHMARK(BM_FormatRecord);
 
-// The same lines appended to one reused buffer, as the trace printer builds them.
-void BM_AppendRecord(benchmark::State& state) {
+// Every record appended to one reused buffer, a line each, as the trace
+// printer builds its output.
+void append_lines(benchmark::State& state,
+                  void (*append)(std::string&, const Record&, const sysgate::trace::FormatOptions&)) {
   const std::vector<Record> records = tar_like();
   sysgate::trace::FormatOptions options;
   std::string out;
   size_t bytes = 0;
   for (auto _ : state) {
     for (const Record& r : records) {
-      sysgate::trace::append_record(out, r, options);
+      append(out, r, options);
       out += '\n';
     }
     bytes += out.size();
@@ -83,6 +85,9 @@ void BM_AppendRecord(benchmark::State& state) {
   benchmark::DoNotOptimize(bytes);
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
 }
+
+// The same lines appended to one reused buffer, as the trace printer builds them.
+void BM_AppendRecord(benchmark::State& state) { append_lines(state, &sysgate::trace::append_record); }
 BENCHMARK(BM_AppendRecord);
 
 // --json: the json value nlohmann builds and dumps (format_json's way until
@@ -113,22 +118,7 @@ void BM_JsonByValue(benchmark::State& state) {
 }
 BENCHMARK(BM_JsonByValue);
 
-void BM_AppendJson(benchmark::State& state) {
-  const std::vector<Record> records = tar_like();
-  sysgate::trace::FormatOptions options;
-  std::string out;
-  size_t bytes = 0;
-  for (auto _ : state) {
-    for (const Record& r : records) {
-      sysgate::trace::append_json(out, r, options);
-      out += '\n';
-    }
-    bytes += out.size();
-    out.clear();
-  }
-  benchmark::DoNotOptimize(bytes);
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
-}
+void BM_AppendJson(benchmark::State& state) { append_lines(state, &sysgate::trace::append_json); }
 BENCHMARK(BM_AppendJson);
 
 }  // namespace
