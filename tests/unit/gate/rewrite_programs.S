@@ -14,6 +14,19 @@ name:;                          \
 	.cfi_endproc;               \
 	.size name, . - name
 
+/* read_nocancel's shape: `xor %eax,%eax; syscall; cmp` at the entry. */
+#define XOR_READ(name)          \
+	.globl name;                \
+	.type name, @function;      \
+name:;                          \
+	.cfi_startproc;             \
+	xorl %eax, %eax;            \
+	syscall;                    \
+	cmpq $-4095, %rax;          \
+	ret;                        \
+	.cfi_endproc;               \
+	.size name, . - name
+
 	.text
 
 /* Eight sites on one page (concurrent rewrites of one page). */
@@ -358,29 +371,11 @@ sg_rw_before_padding:
 	.cfi_endproc
 	.size sg_rw_before_padding, . - sg_rw_before_padding
 	.p2align 5
-	.globl sg_rw_padded_read
-	.type sg_rw_padded_read, @function
-sg_rw_padded_read:
-	.cfi_startproc
-	xorl %eax, %eax
-	syscall
-	cmpq $-4095, %rax
-	ret
-	.cfi_endproc
-	.size sg_rw_padded_read, . - sg_rw_padded_read
+XOR_READ(sg_rw_padded_read)
 
 /* long sg_rw_unpadded_read(int fd, void* buf, size_t n): the same entry right
  * after another function's last byte: no padding to hold the jmp. */
-	.globl sg_rw_unpadded_read
-	.type sg_rw_unpadded_read, @function
-sg_rw_unpadded_read:
-	.cfi_startproc
-	xorl %eax, %eax
-	syscall
-	cmpq $-4095, %rax
-	ret
-	.cfi_endproc
-	.size sg_rw_unpadded_read, . - sg_rw_unpadded_read
+XOR_READ(sg_rw_unpadded_read)
 
 	.data
 	.globl sg_rw_single
