@@ -116,9 +116,15 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       return r;
     }
     default:
-      if (call.nr < 0 || (static_cast<uint64_t>(call.nr) & arch::kX32SyscallBit) != 0) {
-        call.record_flags |= trace::kRecordEmulated;  // never forward x32 calls
+      if (call.nr < 0) {
+        call.record_flags |= trace::kRecordEmulated;
         return -ENOSYS;
+      }
+      if ((static_cast<uint64_t>(call.nr) & arch::kX32SyscallBit) != 0) {
+        // Made again, unhooked, from the gate's instruction: the policy filter
+        // decides, as for a call it saw first (sysgate's filters kill x32
+        // calls; Syscall User Dispatch hands them to the gate before seccomp).
+        return forward(uc, call.nr, a);
       }
       return hooked_forward(uc, call);  // the interposer's hooks, if any; else forward()
   }
