@@ -29,7 +29,6 @@
 // started by something other than sysgate, and a silently half-armed gate would
 // trace less than asked. Every failure ends the process (status 127, as the
 // loader's own errors) before the program's first instruction.
-#include <asm/errno.h>
 #include <asm/unistd.h>
 #include <linux/elf.h>
 #include <linux/filter.h>
@@ -255,10 +254,12 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
     const long r = user_dispatch_arm(begin, end);
     if (r == 0) {
       o.filter = false;
-    } else if (o.dispatch || r != -EINVAL) {
-      // The monitor's policy allows exactly this call, and an earlier image armed it.
+    } else if (o.dispatch) {
+      // An earlier image armed it, under the same filters: this one must too.
       fail("cannot arm Syscall User Dispatch (prctl refused)");
     }
+    // Else (-EINVAL: no SUD in this kernel; -EPERM: a filter sysgate runs
+    // under refused it) the redirect filter does the same job.
   }
 
   if (o.loader >= 0) {
