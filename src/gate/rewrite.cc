@@ -34,6 +34,7 @@ void sysgate_tramp_entry_stcheck() __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_displaced[] __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_displaced_xor[] __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_displaced_dynamic[] __attribute__((visibility("hidden")));
+extern const uint8_t sysgate_tramp_xor_r10_mov[] __attribute__((visibility("hidden")));
 void sysgate_tramp_imm_edx() __attribute__((visibility("hidden")));
 void sysgate_tramp_imm_esi() __attribute__((visibility("hidden")));
 void sysgate_tramp_imm_edi() __attribute__((visibility("hidden")));
@@ -385,6 +386,11 @@ int displaced_index(const uint8_t* b) {
 //            cmp $imm32,%rax, the number loaded into eax before: the mov
 //            becomes the jmp, its immediate goes to the slot, a stub per
 //            register loads it and makes the dynamic checks.
+//   xor-r10-dynamic: 45 31 d2 [44] 89 <c0|reg<<3> 0f 05 48 3d
+//            xor %r10d,%r10d; mov %rN,%eax; syscall; cmp $imm32,%rax (glibc's
+//            condition-variable wakes, the number in a register): the jmp
+//            covers the xor and the mov's first two bytes (the rest of the
+//            mov is dead); a stub per N runs both, then the dynamic checks.
 //   entry-padded: 31 c0 0f 05 48 3d                 xor %eax,%eax; syscall; cmp $imm32,%rax
 //            at a function's entry, after at least 5 bytes of no-op padding
 //            that is no function's code (ld.so's and libc's read_nocancel):
@@ -405,7 +411,8 @@ enum SiteShape {
   kShapeDynamic,
   kShapeDisplacedDynamic,
   kShapeDynamicImm,
-  kShapeEntryPadded
+  kShapeEntryPadded,
+  kShapeXorR10Dynamic
 };
 
 struct SiteMatch {
@@ -462,6 +469,22 @@ SiteMatch shape_at(uint64_t rip, long nr) {
   }
   if (const int d = displaced_index(b + 1); d >= 0 && flags_dead_after(rip)) {
     return {kShapeDisplacedDynamic, rip - 6, 4, rip - 2, d};
+  }
+  // xor %r10d,%r10d; mov %rN,%eax (3 bytes with REX.R, else 2); not from r11
+  // (the stubs' slot pointer) or esp.
+  const uint32_t kMovBytes[] = {3, 2};
+  for (const uint32_t mov_bytes : kMovBytes) {
+    const uint64_t site = rip - 2 - mov_bytes - 3;
+    if (!before_syscall_readable(site, rip)) continue;
+    const uint8_t* c = reinterpret_cast<const uint8_t*>(site);
+    const uint8_t* mov = c + 3;
+    const bool rex = mov_bytes == 3;
+    if (c[0] != 0x45 || c[1] != 0x31 || c[2] != 0xd2 || (rex && mov[0] != 0x44)) continue;
+    const uint8_t modrm = mov[rex ? 2 : 1];
+    if (mov[rex ? 1 : 0] != 0x89 || (modrm & 0xc7) != 0xc0 || !flags_dead_after(rip)) continue;
+    const int n = (rex ? 8 : 0) + ((modrm >> 3) & 7);
+    if (n == 11 || n == 4) continue;
+    return {kShapeXorR10Dynamic, site, 3, site + 5, n};
   }
   // rewrite_after_trap checks the function entry and the padding before it.
   if (nr == 0 && b[3] == 0x31 && b[4] == 0xc0 && flags_dead_after(rip)) return {kShapeEntryPadded, rip - 4, 2, rip - 2, -1};
@@ -596,7 +619,7 @@ void rewrite_after_trap(long nr, uint64_t rip) {
     const uint8_t* b = reinterpret_cast<const uint8_t*>(rip - 7);
     if (b[0] != 0xe9) why = kRefuseShape;
   } else if (shape != kShapeDynamic && shape != kShapeDisplacedDynamic && shape != kShapeDynamicImm &&
-             !rewrite_number_allowed(nr)) {
+             shape != kShapeXorR10Dynamic && !rewrite_number_allowed(nr)) {
     why = kRefuseNumber;
   } else if (!locate_code(g_rw.objects, site, rip, &loc)) {
     why = kRefuseNoFunction;
@@ -632,9 +655,11 @@ void rewrite_after_trap(long nr, uint64_t rip) {
       slot->entry = addr(&sysgate_tramp_entry);
       if (shape == kShapeMovDisplaced) slot->entry = addr(sysgate_tramp_displaced) + 16 * match.displaced;
       if (shape == kShapeDisplacedXor) slot->entry = addr(sysgate_tramp_displaced_xor) + 16 * match.displaced;
-      if (shape == kShapeDynamic || shape == kShapeDisplacedDynamic || shape == kShapeDynamicImm) {
-        slot->entry = shape == kShapeDynamic ? addr(&sysgate_tramp_dynamic)
-                                             : addr(sysgate_tramp_displaced_dynamic) + 16 * match.displaced;
+      if (shape == kShapeDynamic || shape == kShapeDisplacedDynamic || shape == kShapeDynamicImm ||
+          shape == kShapeXorR10Dynamic) {
+        slot->entry = shape == kShapeDynamic          ? addr(&sysgate_tramp_dynamic)
+                      : shape == kShapeXorR10Dynamic ? addr(sysgate_tramp_xor_r10_mov) + 16 * match.displaced
+                                                     : addr(sysgate_tramp_displaced_dynamic) + 16 * match.displaced;
         if (shape == kShapeDynamicImm) {
           uint32_t value;
           copy_bytes(&value, reinterpret_cast<const void*>(site + 1), 4);

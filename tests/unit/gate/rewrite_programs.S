@@ -377,6 +377,51 @@ XOR_READ(sg_rw_padded_read)
  * after another function's last byte: no padding to hold the jmp. */
 XOR_READ(sg_rw_unpadded_read)
 
+/* long sg_rw_xor_r12(long a0, long a1, long a2, long nr): glibc's
+ * condition-variable wake, `xor %r10d,%r10d; mov %r12d,%eax; syscall; cmp`
+ * (the xor-r10-dynamic shape), with r10 = 12345 before it: a trampoline that
+ * skipped the xor would pass 12345 as the fourth argument. */
+	.globl sg_rw_xor_r12
+	.type sg_rw_xor_r12, @function
+	.p2align 4
+sg_rw_xor_r12:
+	.cfi_startproc
+	pushq %r12
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r12, 0
+	movl %ecx, %r12d
+	movq $12345, %r10
+	.globl sg_rw_xor_r12_site
+sg_rw_xor_r12_site:
+	xorl %r10d, %r10d
+	movl %r12d, %eax
+	syscall
+	cmpq $-4095, %rax
+	popq %r12
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r12
+	ret
+	.cfi_endproc
+	.size sg_rw_xor_r12, . - sg_rw_xor_r12
+
+/* long sg_rw_xor_ecx(long a0, long a1, long a2, long nr): the same with the
+ * number in ecx, a 2-byte mov. */
+	.globl sg_rw_xor_ecx
+	.type sg_rw_xor_ecx, @function
+	.p2align 4
+sg_rw_xor_ecx:
+	.cfi_startproc
+	movq $12345, %r10
+	.globl sg_rw_xor_ecx_site
+sg_rw_xor_ecx_site:
+	xorl %r10d, %r10d
+	movl %ecx, %eax
+	syscall
+	cmpq $-4095, %rax
+	ret
+	.cfi_endproc
+	.size sg_rw_xor_ecx, . - sg_rw_xor_ecx
+
 	.data
 	.globl sg_rw_single
 sg_rw_single:

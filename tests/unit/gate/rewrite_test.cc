@@ -66,6 +66,10 @@ long sg_rw_toggled_dynamic(long a0, long a1, long a2, long nr);
 long sg_rw_imm_read(long fd, void* buf, long ignored, long nr);
 extern const uint8_t sg_rw_toggled_dynamic_site[];
 long sg_rw_padded_read(int fd, void* buf, size_t n);
+long sg_rw_xor_r12(long a0, long a1, long a2, long nr);
+long sg_rw_xor_ecx(long a0, long a1, long a2, long nr);
+extern const uint8_t sg_rw_xor_r12_site[];
+extern const uint8_t sg_rw_xor_ecx_site[];
 long sg_rw_unpadded_read(int fd, void* buf, size_t n);
 extern const uint8_t sg_rw_imm_read_site[];
 }
@@ -346,6 +350,42 @@ TEST(GateRewrite, AFunctionEntryJumpsThroughThePaddingBeforeIt) {
   }, rewriting(true));
   ASSERT_EQ(exit_code(run.status), 0);
   EXPECT_EQ(count(run.records, SYS_read), 102u);
+}
+
+// `xor %r10d,%r10d; mov %rN,%eax; syscall` (glibc's condition-variable wakes):
+// a stub runs both. pread64's offset is r10: 12345 (past the end of the data)
+// unless the xor ran. A number the gate must see takes the trap path.
+TEST(GateRewrite, AnXorOfR10AndANumberInARegister) {
+  TracedRun run = run_traced([] {
+    int p[2];
+    CHILD_CHECK(pipe(p) == 0);
+    char path[] = "/tmp/sysgate-xor-XXXXXX";
+    const int fd = mkstemp(path);
+    CHILD_CHECK(fd >= 0);
+    unlink(path);
+    CHILD_CHECK(write(fd, "abcdefgh", 8) == 8);
+    for (auto* f : {&sg_rw_xor_r12, &sg_rw_xor_ecx}) {
+      for (int i = 0; i < 20; ++i) {
+        char buf[8] = {};
+        CHILD_CHECK(f(fd, reinterpret_cast<long>(buf), 8, SYS_pread64) == 8);
+        CHILD_CHECK(memcmp(buf, "abcdefgh", 8) == 0);
+      }
+    }
+    CHILD_CHECK(sg_rw_xor_r12_site[0] == 0xe9 && sg_rw_xor_ecx_site[0] == 0xe9);
+    const uint64_t t0 = tramp_calls();
+    char buf[8] = {};
+    CHILD_CHECK(sg_rw_xor_r12(fd, reinterpret_cast<long>(buf), 8, SYS_pread64) == 8);
+    CHILD_CHECK(sg_rw_xor_ecx(fd, reinterpret_cast<long>(buf), 8, SYS_pread64) == 8);
+    CHILD_CHECK(tramp_calls() - t0 == 2);
+    // sigaltstack(NULL, &old) stays the gate's (it emulates it): the trap path.
+    stack_t old_stack = {};
+    CHILD_CHECK(sg_rw_xor_r12(0, reinterpret_cast<long>(&old_stack), 0, SYS_sigaltstack) == 0);
+    CHILD_CHECK(old_stack.ss_flags == SS_DISABLE);
+    CHILD_CHECK(tramp_calls() - t0 == 2);
+    return 0;
+  }, rewriting(true));
+  ASSERT_EQ(exit_code(run.status), 0);
+  EXPECT_EQ(count(run.records, SYS_pread64), 42u);
 }
 
 TEST(GateRewrite, PayloadsOfRewrittenCallsAreCopied) {

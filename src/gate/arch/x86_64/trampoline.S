@@ -288,6 +288,25 @@ sysgate_tramp_imm_edi:
 	movl SLOT_IMM(%r11), %edi
 	jmp .Ltramp_dynamic_check
 
+/* Entries for the "xor-r10-dynamic" shape, `xor %r10d,%r10d; mov %rN,%eax;
+ * syscall; cmp $imm32,%rax` (glibc's pthread_cond_signal and _broadcast wake
+ * with the number in a register): the jmp covers the xor and the mov's first
+ * bytes; a 16-byte stub per source register N (0..15, in encoding order) runs
+ * both, then the checks of sysgate_tramp_dynamic. rewrite.cc never picks r11
+ * (the slot pointer here) or esp. */
+	.globl sysgate_tramp_xor_r10_mov
+	.hidden sysgate_tramp_xor_r10_mov
+	.type sysgate_tramp_xor_r10_mov, @function
+	.p2align 4
+sysgate_tramp_xor_r10_mov:
+	.irp reg, eax, ecx, edx, ebx, esp, ebp, esi, edi, r8d, r9d, r10d, r11d, r12d, r13d, r14d, r15d
+	xorl %r10d, %r10d
+	movl %\reg, %eax
+	jmp .Ltramp_dynamic_check
+	.p2align 4, 0xcc
+	.endr
+	.size sysgate_tramp_xor_r10_mov, . - sysgate_tramp_xor_r10_mov
+
 	.globl sysgate_tramp_displaced_dynamic
 	.hidden sysgate_tramp_displaced_dynamic
 	.type sysgate_tramp_displaced_dynamic, @function
