@@ -9,7 +9,8 @@
 //   long ret;
 //   if (emulate_exe_link(t, call, &ret)) return ret;   // in dispatch
 //
-// Inside the SIGSYS handler only (probes the program's memory).
+// Inside the SIGSYS handler, or on a trampoline's C++ path with every signal
+// blocked (rewrite.cc): it probes the program's memory (app_memory.h).
 #pragma once
 
 #include "gate/call.h"

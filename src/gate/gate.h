@@ -93,6 +93,10 @@ enum GateFlags : uint32_t {
   // the rewriter can count threads, and patch by a store while there is one
   // (code_alias.h).
   kGateSeesEveryClone = 1u << 3,
+  // With kGateRewrite: a page's first trapped site also rewrites the other
+  // sites on its page, before their first call (rewrite.h, sweep_page). The
+  // loader sets it unless --gate sweep=0.
+  kGateSweepPages = 1u << 4,
 };
 
 struct GateConfig {

@@ -99,6 +99,7 @@ struct Options {
   bool filter_exec = false;  // redirect exec and signal calls only
   bool no_payloads = false;
   bool rewrite = false;
+  bool sweep = true;  // with rewrite: kGateSweepPages
   int rewrite_stats = -1;  // fd for the report, or -1
   int hooks = -1;          // the hook library's fd, or -1
 };
@@ -140,6 +141,9 @@ Options parse(const char* s) {
     } else if (starts_with(s, "rewrite=0")) {
       o.rewrite = false;
       end = s + 9;
+    } else if (starts_with(s, "sweep=0")) {
+      o.sweep = false;
+      end = s + 7;
     } else if (starts_with(s, "nopayloads")) {
       o.no_payloads = true;
       end = s + 10;
@@ -180,6 +184,7 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
   if (user_dispatch_on()) put(",dispatch=1");
   else if (o.filter || o.filtered) put(",filtered=1");
   if (o.rewrite) put(",rewrite=1");
+  if (!o.sweep) put(",sweep=0");
   if (o.rewrite_stats >= 0) {
     put(",rewritestats=");
     put_fd(o.rewrite_stats);
@@ -245,6 +250,7 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (hooks) config.flags |= kGateHooks;
   if (o.rewrite || hooks_fast) {
     config.flags |= kGateRewrite;
+    if (o.sweep) config.flags |= kGateSweepPages;
     // The loader is single-threaded, and SUD or the full redirect filter trap clones.
     if (o.filter || o.filtered || o.dispatch) config.flags |= kGateSeesEveryClone;
     config.program_phdr = reinterpret_cast<uint64_t>(info->phdr);

@@ -7,6 +7,7 @@
 
 #include "gate/app_memory.h"
 #include "gate/code_alias.h"
+#include "gate/exe_link.h"
 #include "gate/gate.h"
 #include "gate/hooks.h"
 #include "gate/raw_syscall.h"
@@ -60,7 +61,8 @@ constexpr uint64_t kBlockCodeBytes = kSlotsPerBlock * kSlotCodeBytes;  // one pa
 constexpr uint64_t kBlockDataBytes = 4 * kPageBytes;
 constexpr uint64_t kBlockBytes = kBlockCodeBytes + kBlockDataBytes;
 constexpr uint64_t kMaxBlocks = 64;
-constexpr uint64_t kSeenSlots = 4096;  // open-addressed set of sites already judged
+constexpr uint64_t kSeenSlots = 16384;  // sites already judged: as many as there are slots
+constexpr uint64_t kSweptSlots = 1024;  // open-addressed set of pages swept (sweep_page)
 constexpr long kDynamicOkBits = 512;   // DYNAMIC_OK_BITS in trampoline.S
 
 static_assert(kBlockCodeBytes == kPageBytes);
@@ -78,6 +80,36 @@ struct Slot {  // in a block's data pages; layout shared with trampoline.S
 static_assert(offsetof(Slot, imm) == 56);
 static_assert(offsetof(Slot, emulated) == 48);  // SLOT_EMULATED in trampoline.S
 static_assert(sizeof(Slot) * kSlotsPerBlock == kBlockDataBytes);
+
+// An open-addressed set of nonzero addresses: lookups without the lock (a
+// racing reader misses an entry being added and takes the lock to look
+// again), inserts under it. When full, contains() answers true for all.
+template <uint64_t N>
+struct AddressSet {
+  static_assert((N & (N - 1)) == 0);
+  uint64_t slots[N];  // 0: empty
+
+  static uint64_t index(uint64_t a) { return ((a * 0x9E3779B97F4A7C15ull) >> 40) & (N - 1); }
+  bool contains(uint64_t a) const {
+    uint64_t i = index(a);
+    for (uint64_t n = 0; n < N; ++n, i = (i + 1) & (N - 1)) {
+      const uint64_t v = load_relaxed(&slots[i]);
+      if (v == a) return true;
+      if (v == 0) return false;
+    }
+    return true;
+  }
+  void insert(uint64_t a) {
+    uint64_t i = index(a);
+    for (uint64_t n = 0; n < N; ++n, i = (i + 1) & (N - 1)) {
+      if (slots[i] == a) return;
+      if (slots[i] == 0) {
+        store_relaxed(&slots[i], a);
+        return;
+      }
+    }
+  }
+};
 
 struct Block {
   uint64_t code;  // kBlockCodeBytes of R-X slot code, then the Slot table
@@ -102,7 +134,9 @@ struct RewriteState {
   Block blocks[kMaxBlocks];
   uint64_t rewritten;
   uint64_t refused[kRefuseCount];
-  uint64_t seen[kSeenSlots];  // sites refused or rewritten (0: empty)
+  AddressSet<kSeenSlots> seen;     // sites refused or rewritten
+  uint64_t swept_sites;            // of rewritten: by sweep_page, before their first call
+  AddressSet<kSweptSlots> swept;   // pages sweep_page went through
 };
 
 constinit RewriteState g_rw = {};
@@ -111,6 +145,13 @@ uint64_t g_rw_calls[2] = {};  // trampoline, trap: of threads that exited
 uint64_t g_rw_traced[trace::kCountRefusedOther + 1] = {};  // counts already in a trace record
 
 bool is_error(long r) { return r < 0 && r > -4096; }
+
+// Calls a trampoline always takes to the C++ path (sysgate_tramp_traced),
+// which emulates them as the trap path does: rt_sigaction (signals.h), and
+// readlink(at), which answers /proc/self/exe (exe_link.h).
+bool emulated_on_trampoline(long nr) {
+  return nr == __NR_rt_sigaction || nr == __NR_readlink || nr == __NR_readlinkat;
+}
 
 // The process's counts in RewriteCountsArg order (calls of threads that exited).
 void counts_now(uint64_t out[trace::kCountRefusedOther + 1]) {
@@ -132,29 +173,8 @@ void unlock() { store_release(&g_rw.lock, 0u); }
 // No other thread can be executing program code: patches may be stores.
 bool sole_thread() { return load_relaxed(&g_rw.sharers_exact) != 0 && load_acquire(&g_rw.sharers) == 1; }
 
-uint64_t seen_index(uint64_t site) { return ((site * 0x9E3779B97F4A7C15ull) >> 52) & (kSeenSlots - 1); }
-
-bool seen(uint64_t site) {
-  uint64_t i = seen_index(site);
-  for (uint64_t n = 0; n < kSeenSlots; ++n, i = (i + 1) & (kSeenSlots - 1)) {
-    const uint64_t v = load_relaxed(&g_rw.seen[i]);
-    if (v == site) return true;
-    if (v == 0) return false;
-  }
-  return false;
-}
-
-// Under the lock.
-void remember(uint64_t site) {
-  uint64_t i = seen_index(site);
-  for (uint64_t n = 0; n < kSeenSlots; ++n, i = (i + 1) & (kSeenSlots - 1)) {
-    if (g_rw.seen[i] == site) return;
-    if (g_rw.seen[i] == 0) {
-      store_relaxed(&g_rw.seen[i], site);
-      return;
-    }
-  }
-}
+bool seen(uint64_t site) { return g_rw.seen.contains(site); }
+void remember(uint64_t site) { g_rw.seen.insert(site); }  // under the lock
 
 void refuse(uint64_t site, RewriteRefusal why) {
   if (seen(site)) return;
@@ -517,8 +537,6 @@ bool rewrite_number_allowed(long nr) {
     case __NR_prctl:
     case __NR_arch_prctl:
     case __NR_restart_syscall:
-    case __NR_readlink:    // /proc/self/exe is answered by the handler (exe_link.h)
-    case __NR_readlinkat:
       return false;
     default:
       return nr >= 0 && syscall_known(nr);
@@ -530,9 +548,11 @@ bool rewrite_install(const LoadedObjects& objects) {
   g_rw.sharers = 1;
   g_rw.sharers_exact = (g_gate.flags & kGateSeesEveryClone) != 0 ? 1 : 0;
   for (long nr = 0; nr < kDynamicOkBits; ++nr) {
-    // rt_sigaction's slots are marked emulated per site; a dynamic site's
-    // number changes per call, so it keeps the trap path.
-    if (rewrite_number_allowed(nr) && nr != __NR_rt_sigaction) sysgate_rewrite_dynamic_ok[nr / 64] |= uint64_t{1} << (nr % 64);
+    // Slots of emulated calls are marked per site; a dynamic site's number
+    // changes per call, so those keep the trap path there.
+    if (rewrite_number_allowed(nr) && !emulated_on_trampoline(nr)) {
+      sysgate_rewrite_dynamic_ok[nr / 64] |= uint64_t{1} << (nr % 64);
+    }
   }
   // Trampolines take the C++ path when each call needs more than the syscall.
   const bool hooks = (g_gate.flags & kGateHooks) != 0;
@@ -588,6 +608,136 @@ void rewrite_trace_counts(GateThread* t) {
   trace_syscall(t, trace::kRecordRewriteCounts, 0, -1, delta, 0);
 }
 
+namespace {
+
+// Everything after shape_at for one site: the checks, a slot, the patch.
+// kRefuseCount: rewritten (and remembered). Under the lock.
+RewriteRefusal rewrite_site(long nr, uint64_t rip, const SiteMatch& match) {
+  const SiteShape shape = match.shape;
+  const uint64_t site = match.site;
+  // A punned jmp keeps the byte after the site's first instruction: the xor's
+  // (0x31) or the syscall's (0x0f).
+  const bool punned = shape == kShapeDisplacedXor || shape == kShapeDisplacedDynamic;
+  // The jmp rel32 ends at site + 5, or, for an entry-padded site, at the site
+  // itself (it sits in the padding before).
+  const uint64_t jmp_at = shape == kShapeEntryPadded ? site - 5 : site;
+  const Reach reach{jmp_at + 5, punned, static_cast<uint8_t>(shape == kShapeDisplacedXor ? 0x31 : 0x0f)};
+  const bool dynamic = shape == kShapeDynamic || shape == kShapeDisplacedDynamic || shape == kShapeDynamicImm ||
+                       shape == kShapeXorR10Dynamic;
+  CodeLocation loc;
+  RewriteRefusal why = kRefuseCount;
+  if (shape == kShapeNone) return kRefuseShape;
+  if (!dynamic && !rewrite_number_allowed(nr)) return kRefuseNumber;
+  if (!locate_code(g_rw.objects, site, rip, &loc)) return kRefuseNoFunction;
+  if (loc.segment_flags != (kPfR | kPfX)) return kRefuseSegment;
+  // Only at a function's entry are rax, rcx, r11 and the flags dead.
+  if (shape == kShapeStcheck && loc.function_start != site) return kRefuseShape;
+  if (shape == kShapeEntryPadded &&
+      (loc.function_start != site || loc.previous_end == 0 || loc.previous_end > site - 5 ||
+       site - 5 < loc.segment_start || !nop_padding(loc.previous_end, site))) {
+    return kRefuseShape;  // the jmp rel32 needs 5 bytes of padding no function owns
+  }
+  if ((why = check_function(loc, site, match.length, match.changed_end)) != kRefuseCount) return why;
+  Block* block = block_near(reach, loc);
+  if (block == nullptr) return load_relaxed(&g_rw.enabled) != 0 ? kRefuseNoSlot : kRefuseDisabled;
+  const uint64_t index = block->used;
+  Slot* slot = reinterpret_cast<Slot*>(block->code + kBlockCodeBytes) + index;
+  slot->nr = static_cast<uint64_t>(nr);
+  slot->emulated = emulated_on_trampoline(nr) ? 1 : 0;
+  slot->ret = rip;
+  slot->site = site;
+  slot->flag = 0;
+  slot->taken = 0;
+  slot->entry = addr(&sysgate_tramp_entry);
+  if (shape == kShapeStcheck) {
+    int32_t disp;
+    copy_bytes(&disp, reinterpret_cast<const void*>(site + 2), 4);
+    slot->flag = site + 7 + static_cast<uint64_t>(static_cast<int64_t>(disp));
+    const int8_t rel = static_cast<int8_t>(reinterpret_cast<const uint8_t*>(site)[8]);
+    slot->taken = site + 9 + static_cast<uint64_t>(static_cast<int64_t>(rel));
+    slot->entry = addr(&sysgate_tramp_entry_stcheck);
+  }
+  if (shape == kShapeMovDisplaced) slot->entry = addr(sysgate_tramp_displaced) + 16 * match.displaced;
+  if (shape == kShapeDisplacedXor) slot->entry = addr(sysgate_tramp_displaced_xor) + 16 * match.displaced;
+  if (dynamic) {
+    slot->entry = shape == kShapeDynamic          ? addr(&sysgate_tramp_dynamic)
+                  : shape == kShapeXorR10Dynamic ? addr(sysgate_tramp_xor_r10_mov) + 16 * match.displaced
+                                                 : addr(sysgate_tramp_displaced_dynamic) + 16 * match.displaced;
+    if (shape == kShapeDynamicImm) {
+      uint32_t value;
+      copy_bytes(&value, reinterpret_cast<const void*>(site + 1), 4);
+      slot->imm = value;
+      slot->entry = match.displaced == 0xba   ? addr(&sysgate_tramp_imm_edx)
+                    : match.displaced == 0xbe ? addr(&sysgate_tramp_imm_esi)
+                                              : addr(&sysgate_tramp_imm_edi);
+    }
+    slot->emulated = 0;  // emulated calls are not in sysgate_rewrite_dynamic_ok: they trap
+  }
+  const uint64_t slot_code = block->code + index * kSlotCodeBytes;
+  uint8_t bytes[7];
+  jmp_to(jmp_at, slot_code, bytes);
+  uint32_t n = 5;
+  if (shape == kShapeEntryPadded) {
+    bytes[5] = 0xeb;  // jmp .-5: back to the jmp rel32 in the padding
+    bytes[6] = 0xf9;
+    n = 7;
+  }
+  why = patch(jmp_at, bytes, n, rip, loc);
+  if (why != kRefuseCount) return why;
+  block->used = static_cast<uint32_t>(index + 1);
+  remember(rip);
+  __atomic_fetch_add(&g_rw.rewritten, 1, __ATOMIC_RELAXED);
+  return kRefuseCount;
+}
+
+// The number a site's own bytes load into eax before its syscall (ending at
+// rip): a mov's immediate, 0 for `xor %eax,%eax`, -1 when it comes from
+// elsewhere (the dynamic shapes, which check it per call). b: 11 readable
+// bytes before rip.
+long number_in_bytes(const uint8_t* b) {
+  uint32_t imm;
+  if (b[4] == 0xb8) {  // mov $nr,%eax; syscall
+    copy_bytes(&imm, b + 5, 4);
+    return imm;
+  }
+  if (b[7] == 0x31 && b[8] == 0xc0) return 0;  // xor %eax,%eax; syscall
+  if (b[0] == 0xb8) {  // mov $nr,%eax; D; syscall
+    copy_bytes(&imm, b + 1, 4);
+    return imm;
+  }
+  return -1;
+}
+
+// A page's first trapped site: the other syscall sites on that page are
+// rewritten too, before their first call, so each costs a store (the page
+// already has a view) instead of a trap and a patch of its own. Each passes
+// exactly the checks a trapped site does; shape_at's number comes from the
+// site's own bytes. A site this refuses is not counted or remembered: if it
+// ever traps, the trap path judges it again and counts it. Only while the
+// process has one thread, where patches are stores (with more, each would
+// replace the page). Under the lock.
+void sweep_page(uint64_t page) {
+  if (g_rw.swept.contains(page) || !sole_thread() || g_rw.alias_error != 0 || page < kPageBytes) return;
+  // The dynamic linker may be adding the object the page belongs to: sweep
+  // it at a later trap, once locate_code can find it.
+  if (!loaded_objects_settled(g_rw.objects)) return;
+  g_rw.swept.insert(page);
+  const uint8_t* code = reinterpret_cast<const uint8_t*>(page);
+  for (uint64_t o = 0; o + 1 < kPageBytes; ++o) {
+    if (code[o] != 0x0f || code[o + 1] != 0x05) continue;
+    const uint64_t rip = page + o + 2;
+    if (seen(rip)) continue;
+    if (o < 13 && !app_probe_read(rip - 13, 13 - o)) continue;  // shape_at reads up to 13 bytes back
+    const long nr = number_in_bytes(reinterpret_cast<const uint8_t*>(rip - 11));
+    const SiteMatch match = shape_at(rip, nr);
+    if (match.shape == kShapeNone) continue;
+    if (rewrite_site(nr, rip, match) == kRefuseCount) __atomic_fetch_add(&g_rw.swept_sites, 1, __ATOMIC_RELAXED);
+    if (load_relaxed(&g_rw.enabled) == 0) return;
+  }
+}
+
+}  // namespace
+
 void rewrite_after_trap(long nr, uint64_t rip) {
   if (load_acquire(&g_rw.enabled) == 0 || load_relaxed(&sysgate_rewrite_fallback) != 0) return;
   if (rip < kPageBytes + 13) return;
@@ -596,99 +746,27 @@ void rewrite_after_trap(long nr, uint64_t rip) {
   // The syscall's page is mapped (it just ran); the mov may start on the page before.
   if (((rip - 7) & ~(kPageBytes - 1)) != ((rip - 2) & ~(kPageBytes - 1)) && !app_probe_read(rip - 7, 5)) return;
   lock();
-  RewriteRefusal why = kRefuseCount;
-  CodeLocation loc;
-  Block* block = nullptr;
-  uint64_t site = 0;
   if (seen(rip) || load_relaxed(&g_rw.enabled) == 0) {
     unlock();
     return;
   }
   const SiteMatch match = shape_at(rip, nr);
-  const SiteShape shape = match.shape;
-  site = match.site;
-  // A punned jmp keeps the byte after the site's first instruction: the xor's
-  // (0x31) or the syscall's (0x0f).
-  const bool punned = shape == kShapeDisplacedXor || shape == kShapeDisplacedDynamic;
-  // The jmp rel32 ends at site + 5, or, for an entry-padded site, at the site
-  // itself (it sits in the padding before).
-  const uint64_t jmp_at = shape == kShapeEntryPadded ? site - 5 : site;
-  const Reach reach{jmp_at + 5, punned, static_cast<uint8_t>(shape == kShapeDisplacedXor ? 0x31 : 0x0f)};
-  if (shape == kShapeNone) {
+  RewriteRefusal why = rewrite_site(nr, rip, match);
+  if (match.shape == kShapeNone) {
     // Already a jump of ours (a fallback, or a branch straight to the syscall): not a refusal.
     const uint8_t* b = reinterpret_cast<const uint8_t*>(rip - 7);
-    if (b[0] != 0xe9) why = kRefuseShape;
-  } else if (shape != kShapeDynamic && shape != kShapeDisplacedDynamic && shape != kShapeDynamicImm &&
-             shape != kShapeXorR10Dynamic && !rewrite_number_allowed(nr)) {
-    why = kRefuseNumber;
-  } else if (!locate_code(g_rw.objects, site, rip, &loc)) {
-    why = kRefuseNoFunction;
-  } else if (loc.segment_flags != (kPfR | kPfX)) {
-    why = kRefuseSegment;
-  } else if (shape == kShapeStcheck && loc.function_start != site) {
-    why = kRefuseShape;  // only at a function's entry are rax, rcx, r11 and the flags dead
-  } else if (shape == kShapeEntryPadded &&
-             (loc.function_start != site || loc.previous_end == 0 || loc.previous_end > site - 5 ||
-              site - 5 < loc.segment_start || !nop_padding(loc.previous_end, site))) {
-    why = kRefuseShape;  // the jmp rel32 needs 5 bytes of padding no function owns
-  } else if ((why = check_function(loc, site, match.length, match.changed_end)) != kRefuseCount) {
-    // refused
-  } else if ((block = block_near(reach, loc)) == nullptr) {
-    why = load_relaxed(&g_rw.enabled) != 0 ? kRefuseNoSlot : kRefuseDisabled;
-  } else {
-    const uint64_t index = block->used;
-    Slot* slot = reinterpret_cast<Slot*>(block->code + kBlockCodeBytes) + index;
-    slot->nr = static_cast<uint64_t>(nr);
-    slot->emulated = nr == __NR_rt_sigaction ? 1 : 0;
-    slot->ret = rip;
-    slot->site = site;
-    if (shape == kShapeStcheck) {
-      int32_t disp;
-      copy_bytes(&disp, reinterpret_cast<const void*>(site + 2), 4);
-      slot->flag = site + 7 + static_cast<uint64_t>(static_cast<int64_t>(disp));
-      const int8_t rel = static_cast<int8_t>(reinterpret_cast<const uint8_t*>(site)[8]);
-      slot->taken = site + 9 + static_cast<uint64_t>(static_cast<int64_t>(rel));
-      slot->entry = addr(&sysgate_tramp_entry_stcheck);
-    } else {
-      slot->flag = 0;
-      slot->taken = 0;
-      slot->entry = addr(&sysgate_tramp_entry);
-      if (shape == kShapeMovDisplaced) slot->entry = addr(sysgate_tramp_displaced) + 16 * match.displaced;
-      if (shape == kShapeDisplacedXor) slot->entry = addr(sysgate_tramp_displaced_xor) + 16 * match.displaced;
-      if (shape == kShapeDynamic || shape == kShapeDisplacedDynamic || shape == kShapeDynamicImm ||
-          shape == kShapeXorR10Dynamic) {
-        slot->entry = shape == kShapeDynamic          ? addr(&sysgate_tramp_dynamic)
-                      : shape == kShapeXorR10Dynamic ? addr(sysgate_tramp_xor_r10_mov) + 16 * match.displaced
-                                                     : addr(sysgate_tramp_displaced_dynamic) + 16 * match.displaced;
-        if (shape == kShapeDynamicImm) {
-          uint32_t value;
-          copy_bytes(&value, reinterpret_cast<const void*>(site + 1), 4);
-          slot->imm = value;
-          slot->entry = match.displaced == 0xba   ? addr(&sysgate_tramp_imm_edx)
-                        : match.displaced == 0xbe ? addr(&sysgate_tramp_imm_esi)
-                                                  : addr(&sysgate_tramp_imm_edi);
-        }
-        slot->emulated = 0;  // rt_sigaction is not in sysgate_rewrite_dynamic_ok: it traps
-      }
-    }
-    const uint64_t slot_code = block->code + index * kSlotCodeBytes;
-    uint8_t bytes[7];
-    jmp_to(jmp_at, slot_code, bytes);
-    uint32_t n = 5;
-    if (shape == kShapeEntryPadded) {
-      bytes[5] = 0xeb;  // jmp .-5: back to the jmp rel32 in the padding
-      bytes[6] = 0xf9;
-      n = 7;
-    }
-    why = patch(jmp_at, bytes, n, rip, loc);
-    if (why == kRefuseCount) {
-      block->used = static_cast<uint32_t>(index + 1);
+    if (b[0] == 0xe9) {
       remember(rip);
-      __atomic_fetch_add(&g_rw.rewritten, 1, __ATOMIC_RELAXED);
+      why = kRefuseCount;
     }
   }
   if (why != kRefuseCount) refuse(rip, why);
-  if (why == kRefuseCount && shape == kShapeNone) remember(rip);
+  if ((g_gate.flags & kGateSweepPages) != 0) {
+    const uint64_t p = (rip - 2) & ~(kPageBytes - 1);
+    sweep_page(p);
+    if (app_probe_read(p + kPageBytes, 1)) sweep_page(p + kPageBytes);
+    if (app_probe_read(p - kPageBytes, 1)) sweep_page(p - kPageBytes);
+  }
   unlock();
 }
 
@@ -767,6 +845,7 @@ void rewrite_stats(RewriteStats* out) {
   out->disabled_error = g_rw.disabled_error;
   out->blocks = load_acquire(&g_rw.block_count);
   out->sites_rewritten = load_relaxed(&g_rw.rewritten);
+  out->sites_swept = load_relaxed(&g_rw.swept_sites);
   for (uint32_t i = 0; i < kRefuseCount; ++i) out->refused[i] = load_relaxed(&g_rw.refused[i]);
   const AliasCounts alias = code_alias_counts();
   out->pages_replaced = alias.replaced;
@@ -787,9 +866,11 @@ struct TrampFrame {
 extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const TrampFrame* f, GateThread* t) {
   const long nr = static_cast<long>(f->nr);
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+  uint32_t record_flags = 0;
   if (f->slot->emulated != 0) {
     // rt_sigaction (signals.h): its emulation takes locks the SIGSYS handler
-    // holds with every signal blocked; here too, around it.
+    // holds with every signal blocked; here too, around it. The readlink of
+    // /proc/self/exe (exe_link.h) probes the program's memory as it does there.
     uint64_t all = arch::kAllSignals;
     uint64_t program_mask = 0;
     raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&all), addr(&program_mask), 8);
@@ -798,14 +879,19 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     for (int i = 0; i < 6; ++i) call.args[i] = args[i];
     call.record_flags = 0;
     call.recorded = false;
-    const long ret = emulate_rt_sigaction(t, call);
+    long ret = 0;
+    const bool done = nr == __NR_rt_sigaction ? (ret = emulate_rt_sigaction(t, call), true)
+                                               : emulate_exe_link(t, call, &ret);
     raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&program_mask), 0, 8);
-    trace_syscall(t, trace::kRecordSyscall, call.record_flags, nr, args, ret);
-    return ret;
+    if (done) {
+      trace_syscall(t, trace::kRecordSyscall, call.record_flags, nr, args, ret);
+      return ret;
+    }
+    record_flags = call.record_flags;
   }
   const long ret = (g_gate.flags & kGateHooks) != 0 ? hooked_call(nr, args)
                                                     : raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
-  trace_syscall(t, trace::kRecordSyscall, 0, nr, args, ret);
+  trace_syscall(t, trace::kRecordSyscall, record_flags, nr, args, ret);
   return ret;
 }
 

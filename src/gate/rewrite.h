@@ -23,6 +23,11 @@
 // a hole. Serialised by a spin lock held only inside the SIGSYS handler (every
 // signal blocked).
 //
+// With kGateSweepPages, a page's first trapped site also rewrites the other
+// sites on its page and the two pages beside it, each after the same checks,
+// before their first call (docs/gate.md, "Sweeping a page"): while the process
+// has one thread, and once the dynamic linker's object list is consistent.
+//
 // Freestanding; see trampoline.S for the trampolines themselves.
 #pragma once
 

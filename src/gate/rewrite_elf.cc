@@ -330,4 +330,13 @@ bool locate_code(const LoadedObjects& objs, uint64_t begin, uint64_t end, CodeLo
   return false;
 }
 
+bool loaded_objects_settled(const LoadedObjects& objs) {
+  Object program;
+  if (!program_object(objs, &program)) return true;
+  const uint64_t rd = find_r_debug(program);
+  if (rd == 0) return true;
+  const RDebug* r = reinterpret_cast<const RDebug*>(rd);
+  return __atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == 0;  // RT_CONSISTENT
+}
+
 }  // namespace sysgate::gate

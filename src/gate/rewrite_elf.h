@@ -45,6 +45,10 @@ struct CodeLocation {
 // object and in one function described by its .eh_frame_hdr.
 bool locate_code(const LoadedObjects& objects, uint64_t begin, uint64_t end, CodeLocation* out);
 
+// False while the dynamic linker is changing its list of objects (r_debug not
+// RT_CONSISTENT): locate_code cannot see the objects it is adding.
+bool loaded_objects_settled(const LoadedObjects& objects);
+
 // .eh_frame_hdr access, also used by the hosted decoder test on file images.
 struct EhFrameHdr {
   uint64_t hdr;    // address of .eh_frame_hdr

@@ -28,6 +28,7 @@ struct RewriteStats {
   int32_t disabled_error;  // -errno of the call that disabled rewriting (0: none)
   uint32_t blocks;         // trampoline blocks mapped
   uint64_t sites_rewritten;
+  uint64_t sites_swept;  // of sites_rewritten: rewritten before their first call (kGateSweepPages)
   uint64_t refused[kRefuseCount];  // sites (each counted once) left on the trap path, by reason
   // How patches were written (code_alias.h): code pages replaced by a patched
   // copy from the gate's memfd, and patches stored through a page's view.
@@ -43,8 +44,7 @@ void rewrite_stats(RewriteStats* out);
 // them or must see them): clone, clone3, fork, vfork, execve, execveat, exit,
 // exit_group, rt_sigreturn, rt_sigaction, rt_sigprocmask, rt_sigpending,
 // sigaltstack, rt_sigsuspend, ppoll, pselect6, epoll_pwait(2), prctl,
-// arch_prctl, restart_syscall, readlink, readlinkat; and for numbers the gate
-// does not know.
+// arch_prctl, restart_syscall; and for numbers the gate does not know.
 bool rewrite_number_allowed(long nr);
 
 }  // namespace sysgate::gate

@@ -427,4 +427,58 @@ sg_rw_xor_ecx_site:
 sg_rw_single:
 	.byte 1
 
+	.text
+/* Sweeping (kGateSweepPages): the first trapped site of a page rewrites the
+ * page's other sites, and those of the pages next to it, before their first
+ * call; what is not a provable site keeps its bytes. */
+	.p2align 12
+	.globl sg_rw_sweep_page
+sg_rw_sweep_page:
+SITE(sg_rw_sweep_first, 110)
+SITE(sg_rw_sweep_getpid, 39)
+SITE(sg_rw_sweep_getuid, 102)
+
+/* long sg_rw_sweep_hidden(): `mov $39,%eax; syscall` as the bytes of a movabs
+ * immediate (b8 27 00 00 00 0f 05 90): no instruction starts there. Returns
+ * the immediate. */
+	.globl sg_rw_sweep_hidden
+	.type sg_rw_sweep_hidden, @function
+sg_rw_sweep_hidden:
+	.cfi_startproc
+	.byte 0x48
+	.globl sg_rw_sweep_hidden_imm
+sg_rw_sweep_hidden_imm:
+	.byte 0xb8
+	.quad 0x90050f00000027b8
+	ret
+	.cfi_endproc
+	.size sg_rw_sweep_hidden, . - sg_rw_sweep_hidden
+
+/* long sg_rw_sweep_branch(int x): as sg_rw_branch_into_mov, on the swept page. */
+	.globl sg_rw_sweep_branch
+	.type sg_rw_sweep_branch, @function
+sg_rw_sweep_branch:
+	.cfi_startproc
+	testl %edi, %edi
+	jnz 3f
+	.globl sg_rw_sweep_branch_site
+sg_rw_sweep_branch_site:
+	movl $110, %eax
+	syscall
+	ret
+3:	jmp sg_rw_sweep_branch_site + 1
+	.cfi_endproc
+	.size sg_rw_sweep_branch, . - sg_rw_sweep_branch
+
+/* On the next page, and two pages on (not swept). */
+	.p2align 12
+	.globl sg_rw_sweep_next_page
+sg_rw_sweep_next_page:
+SITE(sg_rw_sweep_getgid, 104)
+	.p2align 12
+	.globl sg_rw_sweep_far_page
+sg_rw_sweep_far_page:
+SITE(sg_rw_sweep_geteuid, 107)
+	.p2align 12
+
 	.section .note.GNU-stack, "", @progbits

@@ -72,6 +72,15 @@ extern const uint8_t sg_rw_xor_r12_site[];
 extern const uint8_t sg_rw_xor_ecx_site[];
 long sg_rw_unpadded_read(int fd, void* buf, size_t n);
 extern const uint8_t sg_rw_imm_read_site[];
+long sg_rw_sweep_first();
+long sg_rw_sweep_getpid();
+long sg_rw_sweep_getuid();
+long sg_rw_sweep_hidden();
+long sg_rw_sweep_branch(int x);
+long sg_rw_sweep_getgid();
+long sg_rw_sweep_geteuid();
+extern const uint8_t sg_rw_sweep_hidden_imm[];
+extern const uint8_t sg_rw_sweep_branch_site[];
 }
 
 namespace sysgate::gate::test {
@@ -679,6 +688,72 @@ TEST(GateRewrite, LaterPatchesOnAPageAreStoresThroughItsView) {
   EXPECT_EQ(exit_code(run.status), 0);
 }
 
+// The first byte of a function (a SITE of rewrite_programs.S: its mov).
+const volatile uint8_t* code_of(long (*f)()) { return reinterpret_cast<const volatile uint8_t*>(f); }
+
+// kGateSweepPages: the first trap on a page rewrites its other sites and
+// those of the pages on either side before they are ever called, with the
+// checks a trapped site gets: bytes that only look like a site (inside an
+// instruction, or under a branch target) keep their value. Calls through the
+// swept sites are right and never trap; a site two pages away still traps first.
+TEST(GateRewrite, AFirstTrapRewritesTheOtherSitesOfItsPageAndItsNeighbours) {
+  for (const bool sweep : {true, false}) {
+    RunOptions o = rewriting(false);
+    if (sweep) o.gate_flags |= kGateSweepPages;
+    TracedRun run = run_traced([sweep] {
+      const long ppid = getppid(), pid = getpid(), uid = getuid(), gid = getgid(), euid = geteuid();
+      const uint64_t swept0 = stats().sites_swept;
+      CHILD_CHECK(code_of(sg_rw_sweep_getpid)[0] == 0xb8 && code_of(sg_rw_sweep_getgid)[0] == 0xb8);
+      CHILD_CHECK(sg_rw_sweep_first() == ppid);  // traps: the page's first site
+      const uint8_t patched = sweep ? 0xe9 : 0xb8;
+      CHILD_CHECK(code_of(sg_rw_sweep_getpid)[0] == patched);
+      CHILD_CHECK(code_of(sg_rw_sweep_getuid)[0] == patched);
+      CHILD_CHECK(code_of(sg_rw_sweep_getgid)[0] == patched);  // the next page
+      CHILD_CHECK(code_of(sg_rw_sweep_geteuid)[0] == 0xb8);    // two pages on
+      // With the sites of the page before (other tests' programs).
+      CHILD_CHECK(sweep ? stats().sites_swept - swept0 >= 3 : stats().sites_swept == swept0);
+      // Not sites: kept as they were, and still right.
+      CHILD_CHECK(sg_rw_sweep_hidden_imm[0] == 0xb8 && sg_rw_sweep_hidden_imm[1] == 0xb8);
+      CHILD_CHECK(static_cast<uint64_t>(sg_rw_sweep_hidden()) == 0x90050f00000027b8ull);
+      CHILD_CHECK(sg_rw_sweep_branch_site[0] == 0xb8);
+      const uint64_t t0 = tramp_calls();
+      CHILD_CHECK(sg_rw_sweep_getpid() == pid);
+      CHILD_CHECK(sg_rw_sweep_getuid() == uid);
+      CHILD_CHECK(sg_rw_sweep_getgid() == gid);
+      CHILD_CHECK(tramp_calls() - t0 == (sweep ? 3u : 0u));  // none trapped
+      CHILD_CHECK(sg_rw_sweep_branch(0) == ppid);
+      CHILD_CHECK(sg_rw_sweep_geteuid() == euid);
+      CHILD_CHECK(code_of(sg_rw_sweep_geteuid)[0] == 0xe9);  // rewritten after its own trap
+      CHILD_CHECK(stats().refused[kRefuseBranchTarget] >= 1);
+      CHILD_CHECK(stats().refused[kRefuseDecode] == 0);  // the hidden bytes never trapped
+      return 0;
+    }, o);
+    EXPECT_EQ(exit_code(run.status), 0) << sweep;
+  }
+}
+
+// With more than one thread a sweep would replace each page once per site:
+// only the trapped site is rewritten.
+TEST(GateRewrite, NoSweepWhileThreadsRun) {
+  RunOptions o = rewriting(false);
+  o.gate_flags |= kGateSweepPages;
+  TracedRun run = run_traced([] {
+    const long ppid = getppid();
+    std::atomic<bool> stop{false};
+    std::thread other([&] {
+      while (!stop.load()) sched_yield();
+    });
+    const uint64_t swept0 = stats().sites_swept;  // glibc's pages, swept before the thread
+    CHILD_CHECK(sg_rw_sweep_first() == ppid);
+    CHILD_CHECK(code_of(sg_rw_sweep_getpid)[0] == 0xb8);
+    CHILD_CHECK(stats().sites_swept == swept0);
+    stop = true;
+    other.join();
+    return 0;
+  }, o);
+  EXPECT_EQ(exit_code(run.status), 0);
+}
+
 // After a fork, parent and child map the same memfd pages: a store through
 // either's view would give the other a jump to a trampoline slot it never
 // filled. Each patches its own copy instead: the child a site its parent never
@@ -941,13 +1016,15 @@ TEST(GateRewriteLoader, FindThroughTheLoader) {
 
 TEST(GateRewrite, NumbersWithSpecialSemanticsAreNeverRewritten) {
   for (long nr : {SYS_clone, SYS_clone3, SYS_fork, SYS_vfork, SYS_execve, SYS_execveat, SYS_exit, SYS_exit_group,
-                  SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_sigaltstack, SYS_arch_prctl, SYS_readlink,
-                  SYS_readlinkat}) {
+                  SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_sigaltstack, SYS_arch_prctl}) {
     EXPECT_FALSE(rewrite_number_allowed(nr)) << nr;
   }
   EXPECT_TRUE(rewrite_number_allowed(SYS_getppid));
   EXPECT_TRUE(rewrite_number_allowed(SYS_read));
-  EXPECT_TRUE(rewrite_number_allowed(SYS_rt_sigaction));  // emulated on the trampoline's C++ path
+  // Emulated on the trampoline's C++ path (Run.ProcSelfExeNamesTheProgram).
+  EXPECT_TRUE(rewrite_number_allowed(SYS_rt_sigaction));
+  EXPECT_TRUE(rewrite_number_allowed(SYS_readlink));
+  EXPECT_TRUE(rewrite_number_allowed(SYS_readlinkat));
 }
 
 // rt_sigaction through a rewritten site is still the gate's emulation: the
