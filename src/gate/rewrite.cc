@@ -47,7 +47,7 @@ namespace sysgate::gate {
 static_assert(offsetof(GateThread, self) == 8);
 static_assert(offsetof(GateThread, stack) == 32);
 static_assert(offsetof(GateThread, stack_bytes) == 40);
-static_assert(offsetof(GateThread, tramp_calls) == 136);  // GT_TRAMP_CALLS in trampoline.S
+static_assert(offsetof(GateThread, tramp_calls) == 144);  // GT_TRAMP_CALLS in trampoline.S
 static_assert(offsetof(GateThread, app_altstack) + offsetof(AppAltStack, sp) == 72);    // GT_APP_ALT_SP
 static_assert(offsetof(GateThread, app_altstack) + offsetof(AppAltStack, size) == 80);  // GT_APP_ALT_SIZE
 

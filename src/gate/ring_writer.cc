@@ -32,10 +32,12 @@ void wake_reader(RegionHeader* h) {
 
 // Free bytes of the ring, or ring_bytes when the counters are inconsistent (a
 // program wrote them): then the writer just overwrites, the reader resyncs.
-uint64_t free_bytes(const TraceRegion& r, const RingWriter* w) {
+uint64_t free_bytes(const TraceRegion& r, RingWriter* w) {
   const uint64_t tail = load_acquire(&w->control->tail);
   const uint64_t used = w->head - tail;
-  return used > r.ring_bytes ? r.ring_bytes : r.ring_bytes - used;
+  const uint64_t free = used > r.ring_bytes ? r.ring_bytes : r.ring_bytes - used;
+  w->room_until = w->head + free;
+  return free;
 }
 
 bool wait_for_space(const TraceRegion& r, RingWriter* w, uint64_t need) {
@@ -107,6 +109,7 @@ bool ring_claim(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* w) {
       w->control = c;
       w->data = data_at(r, index);
       w->head = load_acquire(&c->head);  // == tail: the reader frees drained rings only
+      w->room_until = w->head;  // look at tail first
       w->pending = 0;
       w->index = index;
       w->generation = generation;
@@ -133,7 +136,7 @@ uint8_t* ring_reserve(const TraceRegion& r, RingWriter* w, uint32_t bytes) {
   const uint32_t offset = static_cast<uint32_t>(w->head & (r.ring_bytes - 1));
   const uint32_t to_end = r.ring_bytes - offset;
   const uint64_t need = bytes <= to_end ? bytes : uint64_t{to_end} + bytes;
-  if (!wait_for_space(r, w, need)) {
+  if (w->head + need > w->room_until && !wait_for_space(r, w, need)) {
     __atomic_fetch_add(&r.header->dropped_records, uint64_t{1}, __ATOMIC_RELAXED);
     return nullptr;
   }
@@ -157,6 +160,13 @@ void ring_commit(const TraceRegion& r, RingWriter* w) {
   store_relaxed(&w->control->records_written, load_relaxed(&w->control->records_written) + 1);
   full_fence();  // head before reader_sleeping: pairs with the reader's fence in wait()
   wake_reader(r.header);
+  // The next record's lines: the reader's core read them last time round, so
+  // a store would wait for them; fetch them for writing now, while the program
+  // and the next syscall run.
+  const uint64_t mask = r.ring_bytes - 1;
+  for (uint64_t ahead = 0; ahead < 256; ahead += 64) {
+    asm volatile("prefetchw %0" : : "m"(w->data[(w->head + ahead) & mask]));
+  }
 }
 
 void ring_release(RingWriter* w) {

@@ -61,6 +61,10 @@ struct RingWriter {
   uint32_t index = 0;
   uint32_t generation = 0;
   uint32_t released = 0;  // 1 after ring_release, until ring_reacquire
+  // head may grow up to here without a look at the reader's tail: free space
+  // seen at the last look (reading tail, which the reader's core writes, costs
+  // a cache miss; most records fit in space already known free).
+  uint64_t room_until = 0;
 };
 
 // Claims a free ring for thread tid of process pid. Waits while none is free.

@@ -95,7 +95,7 @@ RewriteStats stats() {
 // This thread's trampoline and trap counts (GateThread through the GS base).
 uint64_t tramp_calls() {
   uint64_t v;
-  asm volatile("movq %%gs:136, %0" : "=r"(v));
+  asm volatile("movq %%gs:144, %0" : "=r"(v));
   return v;
 }
 

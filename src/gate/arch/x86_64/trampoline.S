@@ -44,7 +44,7 @@
 #define GT_STACK_BYTES 40
 #define GT_APP_ALT_SP 72 /* GateThread::app_altstack.sp */
 #define GT_APP_ALT_SIZE 80 /* GateThread::app_altstack.size */
-#define GT_TRAMP_CALLS 136 /* static_assert in rewrite.cc */
+#define GT_TRAMP_CALLS 144 /* static_assert in rewrite.cc */
 #define SLOT_NR 0
 #define SLOT_RET 8
 #define SLOT_FLAG 32
