@@ -28,6 +28,7 @@ struct TraceFlags {
   bool json = false;            // --json: one object per call
   std::string expression;       // -e trace=SET
   bool no_rewrite = false;      // --no-rewrite: every call on the SIGSYS trap path
+  bool no_sweep = false;        // --no-sweep: rewrite only sites that trapped (docs/gate.md, "Sweeping a page")
   bool rewrite_stats = false;   // --rewrite-stats: what the site rewriter did, on stderr at the end
   std::string hooks;            // --hooks LIB, as for run
   std::vector<std::string> command;

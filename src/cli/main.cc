@@ -66,6 +66,8 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("--json", trace.json, "one JSON object per call");
   trace_cmd->add_flag("--no-rewrite", trace.no_rewrite,
                       "keep every call on the SIGSYS trap path (no rewritten syscall sites)");
+  trace_cmd->add_flag("--no-sweep", trace.no_sweep,
+                      "rewrite only syscall sites that trapped, not their neighbours on the same pages");
   trace_cmd->add_flag("--rewrite-stats", trace.rewrite_stats,
                       "at the end, on stderr: syscall sites rewritten or left on the trap path, and the share of\n"
                       "calls that went through rewritten sites");

@@ -242,6 +242,7 @@ int trace_command(const TraceFlags& flags) {
   monitor::TraceOptions trace;
   trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));
   trace.rewrite = !flags.no_rewrite;
+  trace.sweep = !flags.no_sweep;
   trace.call_mask = call_mask;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   trace.on_idle = [&] { printer.flush(); };

@@ -43,6 +43,9 @@ struct TraceOptions {
   // Rewrite syscall sites onto trampolines after their first trap (the fast
   // path, docs/gate.md); off: every call takes the SIGSYS trap path.
   bool rewrite = true;
+  // With rewrite: a page's first trapped site also rewrites the other sites of
+  // its page and the pages beside it (docs/gate.md, "Sweeping a page").
+  bool sweep = true;
   // Which completed calls are recorded at all (trace -e trace=SET): nullopt for
   // every one. Bit nr % 64 of word nr / 64 (trace::RegionHeader::call_mask).
   std::optional<std::array<uint64_t, 8>> call_mask;
