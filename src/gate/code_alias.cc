@@ -133,9 +133,9 @@ bool store_through_views(uint64_t first, uint32_t count, uint64_t at, const uint
   return true;
 }
 
-// Copies the code page(s) into fresh memfd pages, applies the patch there and
+// Copies the code page(s) into fresh memfd pages, applies the patches there and
 // maps the copy over the code in one mmap: atomic for every other thread.
-AliasResult replace(uint64_t first, uint32_t count, uint64_t at, const uint8_t* bytes, uint32_t n, long* error) {
+AliasResult replace(uint64_t first, uint32_t count, const CodePatch* patches, uint32_t npatches, long* error) {
   const long r = memfd_with_room(count);
   if (r != 0) {
     *error = r;
@@ -144,7 +144,7 @@ AliasResult replace(uint64_t first, uint32_t count, uint64_t at, const uint8_t* 
   const uint32_t index = g_alias.next_page;
   uint8_t* copy = g_alias.view + uint64_t{index} * kPageBytes;
   copy_bytes(copy, reinterpret_cast<const void*>(first), count * kPageBytes);
-  copy_bytes(copy + (at - first), bytes, n);
+  for (uint32_t i = 0; i < npatches; ++i) copy_bytes(copy + (patches[i].at - first), patches[i].bytes, patches[i].n);
   const long m = raw_syscall(__NR_mmap, first, count * kPageBytes, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
                              static_cast<uint64_t>(g_alias.fd), uint64_t{index} * kPageBytes);
   if (is_error(m)) {
@@ -176,7 +176,15 @@ AliasResult code_alias_write(uint64_t at, const uint8_t* bytes, uint32_t n, bool
     ++g_alias.counts.stored;
     return kAliasDone;
   }
-  return replace(first, count, at, bytes, n, error);
+  CodePatch patch;
+  patch.at = at;
+  patch.n = n;
+  copy_bytes(patch.bytes, bytes, n);
+  return replace(first, count, &patch, 1, error);
+}
+
+AliasResult code_alias_replace_page(uint64_t page, const CodePatch* patches, uint32_t count, long* error) {
+  return replace(page, 1, patches, count, error);
 }
 
 void code_alias_forked(bool in_child) {

@@ -55,10 +55,19 @@ enum AliasResult {
   kAliasUnavailable,
 };
 
-// Writes bytes[0..n) at code address at (0 < n <= 16). The caller has checked
+// Writes bytes[0..n) at code address at (0 < n <= 8). The caller has checked
 // that [at, at + n) lies in one R-X mapping of program code, whose pages are
 // readable. sole_thread: no other thread runs in this address space.
 AliasResult code_alias_write(uint64_t at, const uint8_t* bytes, uint32_t n, bool sole_thread, long* error);
+
+// Several patches inside one code page, as one replacement of the page
+// (whatever the number of threads): what a sweep writes while threads run.
+struct CodePatch {
+  uint64_t at;  // [at, at + n) inside the page
+  uint32_t n;   // 0 < n <= 8
+  uint8_t bytes[8];
+};
+AliasResult code_alias_replace_page(uint64_t page, const CodePatch* patches, uint32_t count, long* error);
 
 // After a fork without CLONE_VM, in the parent (in_child false, under the
 // rewrite lock held across the fork) and in the child.

@@ -610,9 +610,18 @@ void rewrite_trace_counts(GateThread* t) {
 
 namespace {
 
-// Everything after shape_at for one site: the checks, a slot, the patch.
-// kRefuseCount: rewritten (and remembered). Under the lock.
-RewriteRefusal rewrite_site(long nr, uint64_t rip, const SiteMatch& match) {
+// A site that passed every check, with its slot taken and filled: the jump
+// still to be written.
+struct PlannedSite {
+  uint64_t rip;  // the end of its syscall
+  CodeLocation loc;
+  CodePatch patch;
+};
+
+// Everything after shape_at for one site but the write: the checks, then a
+// slot (taken for good: if the write fails, it stays unused). kRefuseCount:
+// *out is ready for write_planned. Under the lock.
+RewriteRefusal plan_site(long nr, uint64_t rip, const SiteMatch& match, PlannedSite* out) {
   const SiteShape shape = match.shape;
   const uint64_t site = match.site;
   // A punned jmp keeps the byte after the site's first instruction: the xor's
@@ -641,6 +650,7 @@ RewriteRefusal rewrite_site(long nr, uint64_t rip, const SiteMatch& match) {
   Block* block = block_near(reach, loc);
   if (block == nullptr) return load_relaxed(&g_rw.enabled) != 0 ? kRefuseNoSlot : kRefuseDisabled;
   const uint64_t index = block->used;
+  block->used = static_cast<uint32_t>(index + 1);
   Slot* slot = reinterpret_cast<Slot*>(block->code + kBlockCodeBytes) + index;
   slot->nr = static_cast<uint64_t>(nr);
   slot->emulated = emulated_on_trampoline(nr) ? 1 : 0;
@@ -674,20 +684,34 @@ RewriteRefusal rewrite_site(long nr, uint64_t rip, const SiteMatch& match) {
     slot->emulated = 0;  // emulated calls are not in sysgate_rewrite_dynamic_ok: they trap
   }
   const uint64_t slot_code = block->code + index * kSlotCodeBytes;
-  uint8_t bytes[7];
-  jmp_to(jmp_at, slot_code, bytes);
-  uint32_t n = 5;
+  out->rip = rip;
+  out->loc = loc;
+  out->patch.at = jmp_at;
+  jmp_to(jmp_at, slot_code, out->patch.bytes);
+  out->patch.n = 5;
   if (shape == kShapeEntryPadded) {
-    bytes[5] = 0xeb;  // jmp .-5: back to the jmp rel32 in the padding
-    bytes[6] = 0xf9;
-    n = 7;
+    out->patch.bytes[5] = 0xeb;  // jmp .-5: back to the jmp rel32 in the padding
+    out->patch.bytes[6] = 0xf9;
+    out->patch.n = 7;
   }
-  why = patch(jmp_at, bytes, n, rip, loc);
-  if (why != kRefuseCount) return why;
-  block->used = static_cast<uint32_t>(index + 1);
-  remember(rip);
-  __atomic_fetch_add(&g_rw.rewritten, 1, __ATOMIC_RELAXED);
   return kRefuseCount;
+}
+
+// A planned site's jump is in place: it counts as rewritten.
+void planned_site_written(const PlannedSite& p) {
+  remember(p.rip);
+  __atomic_fetch_add(&g_rw.rewritten, 1, __ATOMIC_RELAXED);
+}
+
+// One site: plan it, write its jump. kRefuseCount: rewritten (and
+// remembered). Under the lock.
+RewriteRefusal rewrite_site(long nr, uint64_t rip, const SiteMatch& match) {
+  PlannedSite p;
+  RewriteRefusal why = plan_site(nr, rip, match, &p);
+  if (why != kRefuseCount) return why;
+  why = patch(p.patch.at, p.patch.bytes, p.patch.n, rip, p.loc);
+  if (why == kRefuseCount) planned_site_written(p);
+  return why;
 }
 
 // The number a site's own bytes load into eax before its syscall (ending at
@@ -709,21 +733,27 @@ long number_in_bytes(const uint8_t* b) {
 }
 
 // A page's first trapped site: the other syscall sites on that page are
-// rewritten too, before their first call, so each costs a store (the page
-// already has a view) instead of a trap and a patch of its own. Each passes
-// exactly the checks a trapped site does; shape_at's number comes from the
-// site's own bytes. A site this refuses is not counted or remembered: if it
-// ever traps, the trap path judges it again and counts it. Only while the
-// process has one thread, where patches are stores (with more, each would
-// replace the page). Under the lock.
+// rewritten too, before their first call, instead of each costing a trap and
+// a patch of its own. Each passes exactly the checks a trapped site does;
+// shape_at's number comes from the site's own bytes. A site this refuses is
+// not counted or remembered: if it ever traps, the trap path judges it again
+// and counts it. With one thread each jump is a store through the page's view
+// (the page's first patch replaced it); with more, where a store could change
+// bytes another thread is decoding, the page is replaced once with all of
+// them (then only jumps that lie inside the page). Under the lock.
 void sweep_page(uint64_t page) {
-  if (g_rw.swept.contains(page) || !sole_thread() || g_rw.alias_error != 0 || page < kPageBytes) return;
+  if (g_rw.swept.contains(page) || g_rw.alias_error != 0 || page < kPageBytes) return;
   // The dynamic linker may be adding the object the page belongs to: sweep
   // it at a later trap, once locate_code can find it.
   if (!loaded_objects_settled(g_rw.objects)) return;
   g_rw.swept.insert(page);
+  const bool stores = sole_thread();
+  constexpr uint32_t kBatch = 64;  // more sites on one page wait for their own trap
+  PlannedSite planned[kBatch];
+  CodePatch patches[kBatch];
+  uint32_t count = 0;
   const uint8_t* code = reinterpret_cast<const uint8_t*>(page);
-  for (uint64_t o = 0; o + 1 < kPageBytes; ++o) {
+  for (uint64_t o = 0; o + 1 < kPageBytes && count < kBatch; ++o) {
     if (code[o] != 0x0f || code[o + 1] != 0x05) continue;
     const uint64_t rip = page + o + 2;
     if (seen(rip)) continue;
@@ -731,9 +761,26 @@ void sweep_page(uint64_t page) {
     const long nr = number_in_bytes(reinterpret_cast<const uint8_t*>(rip - 11));
     const SiteMatch match = shape_at(rip, nr);
     if (match.shape == kShapeNone) continue;
-    if (rewrite_site(nr, rip, match) == kRefuseCount) __atomic_fetch_add(&g_rw.swept_sites, 1, __ATOMIC_RELAXED);
+    if (stores) {
+      if (rewrite_site(nr, rip, match) == kRefuseCount) __atomic_fetch_add(&g_rw.swept_sites, 1, __ATOMIC_RELAXED);
+    } else {
+      const uint64_t jmp_at = match.shape == kShapeEntryPadded ? match.site - 5 : match.site;
+      const uint64_t jmp_end = jmp_at + (match.shape == kShapeEntryPadded ? 7 : 5);
+      if (jmp_at < page || jmp_end > page + kPageBytes) continue;
+      if (plan_site(nr, rip, match, &planned[count]) != kRefuseCount) continue;
+      patches[count] = planned[count].patch;
+      ++count;
+    }
     if (load_relaxed(&g_rw.enabled) == 0) return;
   }
+  if (count == 0) return;
+  long error = 0;
+  if (code_alias_replace_page(page, patches, count, &error) != kAliasDone) {
+    g_rw.alias_error = static_cast<int32_t>(error);  // patch() moves on to mremap
+    return;
+  }
+  for (uint32_t i = 0; i < count; ++i) planned_site_written(planned[i]);
+  __atomic_fetch_add(&g_rw.swept_sites, count, __ATOMIC_RELAXED);
 }
 
 }  // namespace

@@ -25,8 +25,9 @@
 //
 // With kGateSweepPages, a page's first trapped site also rewrites the other
 // sites on its page and the two pages beside it, each after the same checks,
-// before their first call (docs/gate.md, "Sweeping a page"): while the process
-// has one thread, and once the dynamic linker's object list is consistent.
+// before their first call (docs/gate.md, "Sweeping a page"), once the dynamic
+// linker's object list is consistent: by stores with one thread, by one
+// replacement of each page with more.
 //
 // Freestanding; see trampoline.S for the trampolines themselves.
 #pragma once

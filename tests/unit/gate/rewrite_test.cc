@@ -732,23 +732,46 @@ TEST(GateRewrite, AFirstTrapRewritesTheOtherSitesOfItsPageAndItsNeighbours) {
   }
 }
 
-// With more than one thread a sweep would replace each page once per site:
-// only the trapped site is rewritten.
-TEST(GateRewrite, NoSweepWhileThreadsRun) {
+// With more than one thread a store could change bytes another thread is
+// decoding: a sweep replaces each page once, with all its jumps, and stores
+// nothing. Another thread keeps calling through a page two pages on (whose
+// own sweep covers the page between) meanwhile.
+TEST(GateRewrite, WhileThreadsRunASweepReplacesEachPageOnce) {
   RunOptions o = rewriting(false);
   o.gate_flags |= kGateSweepPages;
   TracedRun run = run_traced([] {
-    const long ppid = getppid();
+    const long ppid = getppid(), pid = getpid(), uid = getuid(), euid = geteuid();
     std::atomic<bool> stop{false};
+    std::atomic<long> wrong{0}, calls{0};
     std::thread other([&] {
-      while (!stop.load()) sched_yield();
+      while (!stop.load()) {
+        if (sg_rw_sweep_geteuid() != euid) ++wrong;
+        ++calls;
+      }
     });
-    const uint64_t swept0 = stats().sites_swept;  // glibc's pages, swept before the thread
-    CHILD_CHECK(sg_rw_sweep_first() == ppid);
+    while (calls.load() < 100) sched_yield();
+    const RewriteStats before = stats();
+    CHILD_CHECK(before.sole_thread == 0);
     CHILD_CHECK(code_of(sg_rw_sweep_getpid)[0] == 0xb8);
-    CHILD_CHECK(stats().sites_swept == swept0);
+    CHILD_CHECK(sg_rw_sweep_first() == ppid);  // traps: the page and its neighbours are swept
+    const RewriteStats after = stats();
+    CHILD_CHECK(after.patches_stored == before.patches_stored);
+    CHILD_CHECK(after.sites_swept >= before.sites_swept + 2);
+    // The trapped site's own patch, then one replacement per swept page: this
+    // one and the one before (the one after was swept by the other thread).
+    CHILD_CHECK(after.pages_replaced - before.pages_replaced <= 3);
+    CHILD_CHECK(code_of(sg_rw_sweep_getpid)[0] == 0xe9);
+    CHILD_CHECK(code_of(sg_rw_sweep_getuid)[0] == 0xe9);
+    CHILD_CHECK(code_of(sg_rw_sweep_getgid)[0] == 0xe9);
+    const uint64_t t0 = tramp_calls();
+    CHILD_CHECK(sg_rw_sweep_getpid() == pid);
+    CHILD_CHECK(sg_rw_sweep_getuid() == uid);
+    CHILD_CHECK(tramp_calls() - t0 == 2);
+    const long seen = calls.load();
+    while (calls.load() < seen + 100) sched_yield();
     stop = true;
     other.join();
+    CHILD_CHECK(wrong.load() == 0);
     return 0;
   }, o);
   EXPECT_EQ(exit_code(run.status), 0);
