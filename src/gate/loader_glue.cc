@@ -250,9 +250,12 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (hooks) config.flags |= kGateHooks;
   if (o.rewrite || hooks_fast) {
     config.flags |= kGateRewrite;
-    if (o.sweep) config.flags |= kGateSweepPages;
     // The loader is single-threaded, and SUD or the full redirect filter trap clones.
     if (o.filter || o.filtered || o.dispatch) config.flags |= kGateSeesEveryClone;
+    // Sweeping only where every call traps: else (a hook library's listed
+    // numbers) a swept site would move calls that never trapped onto a
+    // trampoline.
+    if (o.sweep && (o.filter || o.filtered || o.dispatch)) config.flags |= kGateSweepPages;
     config.program_phdr = reinterpret_cast<uint64_t>(info->phdr);
     config.program_phnum = info->phnum;
     config.interp_base = info->interp_base;
