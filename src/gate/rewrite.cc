@@ -620,8 +620,10 @@ struct PlannedSite {
 
 // Everything after shape_at for one site but the write: the checks, then a
 // slot (taken for good: if the write fails, it stays unused). kRefuseCount:
-// *out is ready for write_planned. Under the lock.
-RewriteRefusal plan_site(long nr, uint64_t rip, const SiteMatch& match, PlannedSite* out) {
+// *out is ready to write. near: a location found a moment ago, whose object
+// is searched first (a sweep's sites share one), or null. Under the lock.
+RewriteRefusal plan_site(long nr, uint64_t rip, const SiteMatch& match, PlannedSite* out,
+                         const CodeLocation* near = nullptr) {
   const SiteShape shape = match.shape;
   const uint64_t site = match.site;
   // A punned jmp keeps the byte after the site's first instruction: the xor's
@@ -637,7 +639,9 @@ RewriteRefusal plan_site(long nr, uint64_t rip, const SiteMatch& match, PlannedS
   RewriteRefusal why = kRefuseCount;
   if (shape == kShapeNone) return kRefuseShape;
   if (!dynamic && !rewrite_number_allowed(nr)) return kRefuseNumber;
-  if (!locate_code(g_rw.objects, site, rip, &loc)) return kRefuseNoFunction;
+  if (!(near != nullptr && locate_near(*near, site, rip, &loc)) && !locate_code(g_rw.objects, site, rip, &loc)) {
+    return kRefuseNoFunction;
+  }
   if (loc.segment_flags != (kPfR | kPfX)) return kRefuseSegment;
   // Only at a function's entry are rax, rcx, r11 and the flags dead.
   if (shape == kShapeStcheck && loc.function_start != site) return kRefuseShape;
@@ -741,6 +745,27 @@ long number_in_bytes(const uint8_t* b) {
 // (the page's first patch replaced it); with more, where a store could change
 // bytes another thread is decoding, the page is replaced once with all of
 // them (then only jumps that lie inside the page). Under the lock.
+// Offsets o in [from, kPageBytes - 1) of the next `0f 05` on the page, or
+// kPageBytes - 1: eight bytes at a time (a page is scanned per sweep).
+uint64_t next_syscall_bytes(const uint8_t* code, uint64_t from) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  uint64_t o = from;
+  while (o + 1 < kPageBytes) {
+    if ((o & 7) == 0 && o + 8 <= kPageBytes) {
+      uint64_t word;
+      __builtin_memcpy(&word, code + o, 8);
+      const uint64_t x = word ^ (kOnes * 0x0f);
+      if (((x - kOnes) & ~x & kHighs) == 0) {  // no 0x0f byte in these eight
+        o += 8;
+        continue;
+      }
+    }
+    if (code[o] == 0x0f && code[o + 1] == 0x05) return o;
+    ++o;
+  }
+  return kPageBytes - 1;
+}
+
 void sweep_page(uint64_t page) {
   if (g_rw.swept.contains(page) || g_rw.alias_error != 0 || page < kPageBytes) return;
   // The dynamic linker may be adding the object the page belongs to: sweep
@@ -752,9 +777,11 @@ void sweep_page(uint64_t page) {
   PlannedSite planned[kBatch];
   CodePatch patches[kBatch];
   uint32_t count = 0;
+  PlannedSite one;
+  const CodeLocation* near = nullptr;
   const uint8_t* code = reinterpret_cast<const uint8_t*>(page);
-  for (uint64_t o = 0; o + 1 < kPageBytes && count < kBatch; ++o) {
-    if (code[o] != 0x0f || code[o + 1] != 0x05) continue;
+  for (uint64_t o = next_syscall_bytes(code, 0); o + 1 < kPageBytes && count < kBatch;
+       o = next_syscall_bytes(code, o + 1)) {
     const uint64_t rip = page + o + 2;
     if (seen(rip)) continue;
     if (o < 13 && !app_probe_read(rip - 13, 13 - o)) continue;  // shape_at reads up to 13 bytes back
@@ -762,12 +789,17 @@ void sweep_page(uint64_t page) {
     const SiteMatch match = shape_at(rip, nr);
     if (match.shape == kShapeNone) continue;
     if (stores) {
-      if (rewrite_site(nr, rip, match) == kRefuseCount) __atomic_fetch_add(&g_rw.swept_sites, 1, __ATOMIC_RELAXED);
+      if (plan_site(nr, rip, match, &one, near) != kRefuseCount) continue;
+      near = &one.loc;
+      if (patch(one.patch.at, one.patch.bytes, one.patch.n, rip, one.loc) != kRefuseCount) continue;
+      planned_site_written(one);
+      __atomic_fetch_add(&g_rw.swept_sites, 1, __ATOMIC_RELAXED);
     } else {
       const uint64_t jmp_at = match.shape == kShapeEntryPadded ? match.site - 5 : match.site;
       const uint64_t jmp_end = jmp_at + (match.shape == kShapeEntryPadded ? 7 : 5);
       if (jmp_at < page || jmp_end > page + kPageBytes) continue;
-      if (plan_site(nr, rip, match, &planned[count]) != kRefuseCount) continue;
+      if (plan_site(nr, rip, match, &planned[count], near) != kRefuseCount) continue;
+      near = &planned[count].loc;
       patches[count] = planned[count].patch;
       ++count;
     }

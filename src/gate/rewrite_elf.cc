@@ -64,6 +64,8 @@ struct Object {
 
 // Looks in one object: [begin, end) in one executable PT_LOAD, then its
 // .eh_frame_hdr for the function.
+bool function_in(uint64_t eh_frame_hdr, uint64_t begin, uint64_t end, CodeLocation* out);
+
 bool locate_in(const Object& o, uint64_t begin, uint64_t end, CodeLocation* out) {
   const Phdr* seg = nullptr;
   const Phdr* eh = nullptr;
@@ -80,8 +82,13 @@ bool locate_in(const Object& o, uint64_t begin, uint64_t end, CodeLocation* out)
   out->segment_end = (o.bias + seg->vaddr + seg->memsz + kPage - 1) & ~(kPage - 1);
   out->segment_flags = seg->flags;
   if (eh == nullptr) return false;
+  out->eh_frame_hdr = o.bias + eh->vaddr;
+  return function_in(out->eh_frame_hdr, begin, end, out);
+}
+
+bool function_in(uint64_t eh_frame_hdr, uint64_t begin, uint64_t end, CodeLocation* out) {
   EhFrameHdr h;
-  if (!eh_frame_hdr_open(o.bias + eh->vaddr, &h)) return false;
+  if (!eh_frame_hdr_open(eh_frame_hdr, &h)) return false;
   uint64_t fs = 0, fe = 0, index = 0;
   if (!eh_frame_hdr_find(h, begin, &fs, &fe, &index)) return false;
   if (end > fe) return false;
@@ -337,6 +344,12 @@ bool loaded_objects_settled(const LoadedObjects& objs) {
   if (rd == 0) return true;
   const RDebug* r = reinterpret_cast<const RDebug*>(rd);
   return __atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == 0;  // RT_CONSISTENT
+}
+
+bool locate_near(const CodeLocation& known, uint64_t begin, uint64_t end, CodeLocation* out) {
+  if (begin < known.segment_start || end > known.segment_end || known.eh_frame_hdr == 0) return false;
+  *out = known;
+  return function_in(known.eh_frame_hdr, begin, end, out);
 }
 
 }  // namespace sysgate::gate

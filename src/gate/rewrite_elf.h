@@ -39,11 +39,16 @@ struct CodeLocation {
   // start is lower), or 0 if there is none: [previous_end, function_start),
   // when not empty, is no function's code -- alignment padding.
   uint64_t previous_end;
+  uint64_t eh_frame_hdr;  // the object's .eh_frame_hdr, for locate_near
 };
 
 // True (and *out) if [begin, end) lies in one executable segment of a loaded
 // object and in one function described by its .eh_frame_hdr.
 bool locate_code(const LoadedObjects& objects, uint64_t begin, uint64_t end, CodeLocation* out);
+
+// As locate_code, for [begin, end) inside the segment of `known`, a location
+// found a moment ago under the same lock: only the function is looked up.
+bool locate_near(const CodeLocation& known, uint64_t begin, uint64_t end, CodeLocation* out);
 
 // False while the dynamic linker is changing its list of objects (r_debug not
 // RT_CONSISTENT): locate_code cannot see the objects it is adding.
