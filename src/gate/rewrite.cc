@@ -61,7 +61,10 @@ constexpr uint64_t kBlockCodeBytes = kSlotsPerBlock * kSlotCodeBytes;  // one pa
 constexpr uint64_t kBlockDataBytes = 4 * kPageBytes;
 constexpr uint64_t kBlockBytes = kBlockCodeBytes + kBlockDataBytes;
 constexpr uint64_t kMaxBlocks = 64;
-constexpr uint64_t kSeenSlots = 16384;  // sites already judged: as many as there are slots
+// Sites already judged. 32 KiB: each page of it a process touches costs a
+// page fault (~3 µs), so no bigger than a few thousand sites need; when full,
+// sites not yet judged stay on the trap path.
+constexpr uint64_t kSeenSlots = 4096;
 constexpr uint64_t kSweptSlots = 1024;  // open-addressed set of pages swept (sweep_page)
 constexpr long kDynamicOkBits = 512;   // DYNAMIC_OK_BITS in trampoline.S
 
