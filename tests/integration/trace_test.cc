@@ -483,35 +483,52 @@ TEST(TracePrograms, SigsysSentByKillIsTheProgramsToHandle) {
   EXPECT_NE(t.trace.find("+++ killed by SIGSYS"), std::string::npos) << t.trace;
 }
 
+// cmd under `sysgate trace --rewrite-stats` (and `flag`, unless empty), its
+// output checked against a native run, and the numbers of its stats line.
+struct RewriteReport {
+  Traced traced;
+  unsigned long images = 0, sites = 0, through = 0, trapped = 0;
+};
+RewriteReport trace_rewrite_stats(const std::vector<std::string>& cmd, const std::string& flag) {
+  std::vector<std::string> flags = {"--rewrite-stats"};
+  if (!flag.empty()) flags.push_back(flag);
+  RewriteReport r{trace(cmd, flags)};
+  expect_same_output(cmd, r.traced);
+  std::smatch m;
+  const std::regex stats(R"(sysgate trace: (\d+) images?; syscall sites: (\d+) rewritten, \d+ left on the trap path .*calls: (\d+) through rewritten sites \([0-9.]+%\), (\d+) trapped)");
+  EXPECT_TRUE(std::regex_search(r.traced.run.err, m, stats)) << r.traced.run.err;
+  if (m.empty()) return r;
+  r.images = std::stoul(m[1]);
+  r.sites = std::stoul(m[2]);
+  r.through = std::stoul(m[3]);
+  r.trapped = std::stoul(m[4]);
+  return r;
+}
+
 // --rewrite-stats: every call the trace shows went through either a rewritten
 // site or the trap, and with --no-rewrite all of them trapped.
 TEST(Trace, RewriteStatsAccountForEveryCall) {
   const std::vector<std::string> cmd = {"/bin/sh", "-c", "ls /usr | wc -l; /bin/echo done"};
   for (const bool rewrite : {true, false}) {
-    std::vector<std::string> flags = {"--rewrite-stats"};
-    if (!rewrite) flags.push_back("--no-rewrite");
-    Traced t = trace(cmd, flags);
-    expect_same_output(cmd, t);
-    std::smatch m;
-    const std::regex stats(R"(sysgate trace: (\d+) images?; syscall sites: (\d+) rewritten, \d+ left on the trap path .*calls: (\d+) through rewritten sites \([0-9.]+%\), (\d+) trapped)");
-    ASSERT_TRUE(std::regex_search(t.run.err, m, stats)) << t.run.err;
+    const RewriteReport r = trace_rewrite_stats(cmd, rewrite ? "" : "--no-rewrite");
+    const std::string& err = r.traced.run.err;
     // One report per image: sh's, and two from each of its three children (the
     // forked shell before its exec, then ls, wc or echo).
-    EXPECT_EQ(std::stoul(m[1]), 7u) << t.run.err;
+    EXPECT_EQ(r.images, 7u) << err;
     size_t calls = 0;
-    std::istringstream lines(t.trace);
+    std::istringstream lines(r.traced.trace);
     for (std::string line; std::getline(lines, line);) {
       line = std::regex_replace(line, std::regex(R"(^\[pid +\d+\] )"), "");
       if (line.rfind("+++", 0) == 0 || line.rfind("---", 0) == 0 || line.rfind("execve(\"/bin/sh\"", 0) == 0) continue;
       ++calls;
     }
-    EXPECT_EQ(std::stoul(m[3]) + std::stoul(m[4]), calls) << t.run.err;
+    EXPECT_EQ(r.through + r.trapped, calls) << err;
     if (rewrite) {
-      EXPECT_GT(std::stoul(m[2]), 10u) << t.run.err;
-      EXPECT_GT(std::stoul(m[3]), 0u) << t.run.err;
+      EXPECT_GT(r.sites, 10u) << err;
+      EXPECT_GT(r.through, 0u) << err;
     } else {
-      EXPECT_EQ(std::stoul(m[2]), 0u) << t.run.err;
-      EXPECT_EQ(std::stoul(m[3]), 0u) << t.run.err;
+      EXPECT_EQ(r.sites, 0u) << err;
+      EXPECT_EQ(r.through, 0u) << err;
     }
   }
 }
@@ -521,20 +538,10 @@ TEST(Trace, RewriteStatsAccountForEveryCall) {
 // than half as often as with --no-sweep, and its output and trace stay the same.
 TEST(Trace, SweepingRewritesNeighboursBeforeTheirFirstCall) {
   const std::vector<std::string> cmd = {"/usr/bin/python3", "-c", "import json, email, decimal; print('ok')"};
-  unsigned long trapped[2] = {0, 0}, sites[2] = {0, 0};
-  for (const bool sweep : {true, false}) {
-    std::vector<std::string> flags = {"--rewrite-stats"};
-    if (!sweep) flags.push_back("--no-sweep");
-    Traced t = trace(cmd, flags);
-    expect_same_output(cmd, t);
-    std::smatch m;
-    const std::regex stats(R"(syscall sites: (\d+) rewritten.*calls: \d+ through rewritten sites \([0-9.]+%\), (\d+) trapped)");
-    ASSERT_TRUE(std::regex_search(t.run.err, m, stats)) << t.run.err;
-    sites[sweep] = std::stoul(m[1]);
-    trapped[sweep] = std::stoul(m[2]);
-  }
-  EXPECT_GT(sites[1], 2 * sites[0]);
-  EXPECT_LT(2 * trapped[1], trapped[0]);
+  const RewriteReport swept = trace_rewrite_stats(cmd, "");
+  const RewriteReport lazy = trace_rewrite_stats(cmd, "--no-sweep");
+  EXPECT_GT(swept.sites, 2 * lazy.sites);
+  EXPECT_LT(2 * swept.trapped, lazy.trapped);
 }
 
 // Once a second thread exists, glibc's read() takes its cancellable path
