@@ -46,7 +46,8 @@
 //                     a new stack) are created by the gate's own routine
 //   restart_syscall   issued by the kernel itself at the gate's instruction when
 //                     an interrupted forwarded call restarts (nanosleep, poll...)
-// and, only with kGateRewrite (rewrite.h): mmap of anonymous RW trampoline blocks (MAP_FIXED_NOREPLACE near the code),
+// and, only with kGateRewrite (rewrite.h): mmap of anonymous RW trampoline blocks (MAP_FIXED_NOREPLACE near the code)
+// and of the set of judged sites (both MAP_POPULATE),
 // mprotect(PROT_READ|PROT_EXEC) of the gate's own fresh pages; memfd_create,
 // ftruncate, fcntl(F_ADD_SEALS), fstat and close of its memfd of patched code,
 // mmap of it RW (MAP_SHARED) and over program code (R-X, MAP_PRIVATE|MAP_FIXED),
