@@ -87,6 +87,13 @@ std::optional<std::string> ProcessImages::image_of(pid_t pid) const {
 
 std::optional<std::string> exe_link_target(const std::string& path, pid_t caller, const ProcessImages& images) {
   if (path != "/proc/self/exe" && path != "/proc/thread-self/exe") {
+    // Only "/proc/<pid>/exe" can still be it: every other exec (nearly all)
+    // skips the two /proc reads (~8 syscalls on each brokered exec).
+    const std::string prefix = "/proc/", suffix = "/exe";
+    if (path.size() <= prefix.size() + suffix.size() || path.compare(0, prefix.size(), prefix) != 0 ||
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      return std::nullopt;
+    }
     std::optional<ProcStatus> s = read_status(caller);
     if (!s || path != "/proc/" + std::to_string(s->tgid) + "/exe") return std::nullopt;
   }
