@@ -71,7 +71,7 @@ bool gate_install(const GateConfig& config) {
   g_gate.stack_bytes = stack_bytes;
   g_gate.region = region;
 
-  strip_sigsys_from_installed_handlers();
+  if ((config.flags & kGateFreshImage) == 0) strip_sigsys_from_installed_handlers();
 
   arch::KernelSigaction action = {};
   action.handler = addr(&sysgate_gate_sigsys_entry);

@@ -248,6 +248,8 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   config.ring_fd = o.ring;
   config.flags = o.no_payloads ? static_cast<uint32_t>(kGateNoPayloads) : 0u;
   if (hooks) config.flags |= kGateHooks;
+  // Right after execve, unless a hook library's init ran code of its own.
+  if (info->hooks_init == 0) config.flags |= kGateFreshImage;
   if (o.rewrite || hooks_fast) {
     config.flags |= kGateRewrite;
     // The loader is single-threaded, and SUD or the full redirect filter trap clones.
