@@ -60,6 +60,12 @@ bool wait_for_space(const TraceRegion& r, RingWriter* w, uint64_t need) {
 
 bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
+bool cpu_has_prefetchw() {
+  uint32_t a, b, c, d;
+  asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u), "c"(0u));
+  return (c & (1u << 8)) != 0;
+}
+
 }  // namespace
 
 bool region_check(RegionHeader* h, uint64_t mapped_bytes, TraceRegion* out) {
@@ -87,6 +93,7 @@ bool region_check(RegionHeader* h, uint64_t mapped_bytes, TraceRegion* out) {
   r.data_offset = data;
   r.record_all_calls = h->record_all_calls != 0 ? 1 : 0;
   for (int i = 0; i < 8; ++i) r.call_mask[i] = h->call_mask[i];
+  r.prefetch_write = cpu_has_prefetchw() ? 1 : 0;
   *out = r;
   return true;
 }
@@ -163,6 +170,7 @@ void ring_commit(const TraceRegion& r, RingWriter* w) {
   // The next record's lines: the reader's core read them last time round, so
   // a store would wait for them; fetch them for writing now, while the program
   // and the next syscall run.
+  if (r.prefetch_write == 0) return;
   const uint64_t mask = r.ring_bytes - 1;
   for (uint64_t ahead = 0; ahead < 256; ahead += 64) {
     asm volatile("prefetchw %0" : : "m"(w->data[(w->head + ahead) & mask]));

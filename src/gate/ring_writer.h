@@ -44,6 +44,8 @@ struct TraceRegion {
   // The header's call filter, copied at install (the program can write the header).
   uint32_t record_all_calls = 1;
   uint64_t call_mask[8] = {};
+  // The CPU has PREFETCHW (CPUID 0x80000001 ECX bit 8), which ring_commit uses.
+  uint32_t prefetch_write = 0;
 };
 
 // Checks the header of a region mapped with mapped_bytes bytes and fills *out.
