@@ -403,21 +403,29 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // written (by their TSC stamps), a couple of polls late.
   trace::TimeOrder order;
   const trace::TimeOrder::Sink deliver = [&](const trace::Record& r) { options.trace->on_record(r); };
-  bool busy = false;  // the last drain found records: look again at once
+  // Records arrive without a wake-up for us, so we look now and then: at once
+  // after a drain that found records (a writer whose ring is full waits for
+  // us, and nothing else would wake us), else after idle_ms, which doubles
+  // with each empty drain up to kMaxIdlePollMs. Each wake-up of an idle
+  // monitor costs the program: on this 2-vCPU VM a 1 ms period slowed its
+  // getppid from ~165 to ~190 ns and fstatat from ~800 to ~930 ns
+  // (docs/tracing.md, "How the monitor waits"). 8 ms keeps a 1 MiB ring from
+  // filling between looks at the rate tar writes records (~100 KB/ms).
+  constexpr int kMaxIdlePollMs = 8;
+  bool busy = false;  // the last drain found records
+  int idle_ms = 1;
   auto drain = [&] {
     if (!reader) return;
     const uint64_t tsc = trace::TimeOrder::now();
     const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                            std::chrono::steady_clock::now().time_since_epoch()).count();
     busy = reader->poll([&](trace::Record& r) { order.add(std::move(r)); }) > 0;
+    idle_ms = busy ? 1 : std::min(idle_ms * 2, kMaxIdlePollMs);
     order.release(tsc, ns, deliver);
     if (!busy && options.trace->on_idle) options.trace->on_idle();
   };
   for (;;) {
-    // Tracing: records arrive without a wake-up for us, so look every millisecond
-    // -- or at once while they keep coming: a writer whose ring is full waits for
-    // us, and nothing else would wake us.
-    Result<sandbox::Readiness> ready = child->listener.wait(reader ? (busy ? 0 : 1) : -1, child->pidfd.get());
+    Result<sandbox::Readiness> ready = child->listener.wait(reader ? (busy ? 0 : idle_ms) : -1, child->pidfd.get());
     if (!ready) return ready.error();
     drain();
     if (ready->notification) {
