@@ -1,12 +1,15 @@
 // fork, vfork, posix_spawn, execve and threads under the gate.
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -17,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "gate_test_support.h"
+#include "trace/formatter.h"
 
 extern char** environ;
 
@@ -151,6 +155,51 @@ TEST(GateProcesses, ExecveOfAStaticProgramAndFailedExecve) {
   EXPECT_EQ(child[0]->kind, trace::kRecordSyscallEnter);
   ASSERT_NE(child[0]->payload(0), nullptr);
   EXPECT_EQ(child[0]->payload(0)->bytes, SYSGATE_EXIT42_PATH);
+  EXPECT_TRUE(run.errors.empty());
+}
+
+// The exec record's argv and environment count, read from arrays and strings
+// laid across page boundaries, with one argv string on an unreadable page: the
+// gate remembers which pages it found readable during one walk (probing once a
+// page, exec_args_payload.cc), and must still stop at the page it cannot read.
+TEST(GateProcesses, ExecRecordReadsArgvAndEnvironmentAcrossPages) {
+  constexpr int kVars = 700;  // 5600 bytes of pointers: the array spans two pages
+  TracedRun run = run_traced([] {
+    const long page = sysconf(_SC_PAGESIZE);
+    char* area = static_cast<char*>(mmap(nullptr, 6 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    CHILD_CHECK(area != MAP_FAILED);
+    CHILD_CHECK(mprotect(area + 5 * page, page, PROT_NONE) == 0);
+    // argv: its array ends 8 bytes into page 1; "first" sits in page 0, "second"
+    // crosses from page 1 into page 2, "third" in page 2, and the fourth
+    // pointer names the unreadable page 5.
+    char** argv = reinterpret_cast<char**>(area + page - 32);
+    char* second = area + 2 * page - 3;
+    std::memcpy(area + 16, "first", 6);
+    std::memcpy(second, "second", 7);
+    std::memcpy(area + 2 * page + 100, "third", 6);
+    argv[0] = area + 16;
+    argv[1] = second;
+    argv[2] = area + 2 * page + 100;
+    argv[3] = area + 5 * page;
+    argv[4] = nullptr;
+    // envp: from page 3 into page 4, all pointing at one string in page 2.
+    char** envp = reinterpret_cast<char**>(area + 3 * page + 8);
+    std::memcpy(area + 2 * page + 200, "X=1", 4);
+    for (int i = 0; i < kVars; ++i) envp[i] = area + 2 * page + 200;
+    envp[kVars] = nullptr;
+    CHILD_CHECK(execve("/nonexistent/sysgate", argv, envp) == -1 && errno == ENOENT);
+    return 0;
+  });
+  ASSERT_EQ(exit_code(run.status), 0);
+  const std::vector<const trace::Record*> execs = with_nr(run.records, SYS_execve);
+  ASSERT_EQ(execs.size(), 2u);
+  ASSERT_EQ(execs[0]->kind, trace::kRecordSyscallEnter);
+  char envp[32];
+  std::snprintf(envp, sizeof envp, "0x%llx", static_cast<unsigned long long>(execs[0]->args[2]));
+  EXPECT_EQ(trace::format_exec_success(*execs[0]),
+            "execve(\"/nonexistent/sysgate\", [\"first\", \"second\", \"third\", ...], " + std::string(envp) +
+                " /* " + std::to_string(kVars) + " vars */) = 0");
+  EXPECT_EQ(execs[1]->ret, -ENOENT);
   EXPECT_TRUE(run.errors.empty());
 }
 
