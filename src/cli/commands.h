@@ -22,6 +22,8 @@ struct RunFlags {
 struct TraceFlags {
   policy::PolicySource source;  // default: the `all` profile
   bool follow = false;          // -f: [pid N] prefixes
+  int timestamps = 0;           // -t, -tt, -ttt: wall-clock time of each line
+  bool relative = false;        // -r: time since the previous line
   std::string output;           // -o FILE (default stderr)
   size_t max_string = 32;       // -s N
   bool summary = false;         // -c: strace -c's table instead of lines

@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
   trace_cmd->add_option("--profile", trace.source.profile, "confine it by an embedded profile (default: all)")
       ->excludes(trace_policy);
   trace_cmd->add_flag("-f", trace.follow, "prefix lines with [pid N] (every process is always traced)");
+  auto* trace_t = trace_cmd->add_flag("-t", trace.timestamps,
+                                      "time of day on each line; -tt with microseconds, -ttt as seconds since the epoch\n"
+                                      "(when the call returned: strace shows when it was entered)");
+  trace_cmd->add_flag("-r", trace.relative, "time since the previous line on each line")->excludes(trace_t);
   trace_cmd->add_option("-o", trace.output, "write the trace to this file");
   trace_cmd->add_option("-s", trace.max_string, "bytes of data buffers to show (like strace -s)");
   trace_cmd->add_flag("-c", trace.summary, "count calls and errors per syscall (like strace -c)");

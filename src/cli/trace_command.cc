@@ -18,6 +18,7 @@
 #include "syscalls/call_format.h"
 #include "monitor/runner.h"
 #include "trace/formatter.h"
+#include "trace/line_time.h"
 #include "trace/rewrite_counts.h"
 #include "trace/signal_format.h"
 #include "trace/summary.h"
@@ -83,6 +84,10 @@ class TracePrinter {
       : out_(fd), flags_(flags), filter_(std::move(filter)) {
     options_.max_string = flags.max_string;
     options_.pid_prefix = flags.follow;
+    if (flags.relative) stamps_ = trace::StampStyle::kRelative;
+    else if (flags.timestamps == 1) stamps_ = trace::StampStyle::kSeconds;
+    else if (flags.timestamps == 2) stamps_ = trace::StampStyle::kMicros;
+    else if (flags.timestamps >= 3) stamps_ = trace::StampStyle::kEpochMicros;
   }
 
   // The command's own first execve is made by sysgate's launcher, before any gate
@@ -97,10 +102,11 @@ class TracePrinter {
   void record(const trace::Record& r) {
     if (r.kind == trace::kRecordPad) return;
     if (!first_exec_.empty()) {
+      stamp(r.tsc);  // the command's first record comes right after its exec
       if (wanted(__NR_execve) && !flags_.summary && !flags_.json) {
         char prefix[32] = "";
         if (flags_.follow) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
-        line(prefix + first_exec_);
+        line(prefix + options_.timestamp + first_exec_);
       }
       first_exec_.clear();
     }
@@ -110,6 +116,7 @@ class TracePrinter {
     }
     if (r.kind == trace::kRecordSignal) {
       // As strace: shown whatever -e trace= selects; not counted by -c.
+      stamp(r.tsc);
       if (!flags_.summary) line(flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
       return;
     }
@@ -122,7 +129,10 @@ class TracePrinter {
         emit(r);  // the error of the exec
         return;
       }
-      emit(trace::exec_result(enter));
+      // It returned when the new image began: stamped with that image's first record.
+      trace::Record done = trace::exec_result(enter);
+      done.tsc = r.tsc;
+      emit(done);
     }
     if (r.kind == trace::kRecordSyscallEnter) {
       pending_exec_[r.pid] = r;
@@ -130,6 +140,7 @@ class TracePrinter {
     }
     emit(r);
     if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && !flags_.summary && !flags_.json) {
+      stamp(r.tsc);
       line(trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
     }
   }
@@ -140,12 +151,17 @@ class TracePrinter {
   // are not known here): "+++ killed by SIGSYS +++", as strace ends.
   void killed(int pid, int signal, bool core_dumped) {
     if (flags_.summary || flags_.json) return;
+    stamp(0);
     line(trace::format_killed(pid, signal, core_dumped, options_));
   }
 
   // Execs whose process ended without another record: the exec happened.
   void finish() {
-    for (const auto& [pid, enter] : pending_exec_) emit(trace::exec_result(enter));
+    for (const auto& [pid, enter] : pending_exec_) {
+      trace::Record done = trace::exec_result(enter);
+      done.tsc = 0;  // when it returned is not known: stamped now
+      emit(done);
+    }
     pending_exec_.clear();
     if (flags_.summary) out_.text() += summary_.render();
   }
@@ -162,6 +178,7 @@ class TracePrinter {
       summary_.add(r);
       return;
     }
+    stamp(r.tsc);
     if (flags_.json) {
       trace::append_json(out_.text(), r, options_);
       return out_.end_line();
@@ -170,6 +187,19 @@ class TracePrinter {
     const size_t start = text.size();
     trace::append_record(text, r, options_);
     if (text.size() != start) out_.end_line();
+  }
+
+  // Sets the timestamp of the lines printed next (-t, -tt, -ttt, -r) from a
+  // record's TSC; 0: now.
+  void stamp(uint64_t tsc) {
+    if (stamps_ == trace::StampStyle::kNone || flags_.summary) return;
+    const int64_t ns = tsc == 0 ? clock_.now_ns() : clock_.realtime_ns(tsc);
+    if (flags_.json) {
+      options_.json_time_ns = ns;
+    } else {
+      options_.timestamp = trace::format_stamp(stamps_, ns, previous_ns_);
+    }
+    previous_ns_ = ns;
   }
 
   void line(std::string_view text) {
@@ -182,6 +212,9 @@ class TracePrinter {
   const TraceFlags& flags_;
   std::optional<trace::TraceFilter> filter_;
   trace::FormatOptions options_;
+  trace::StampStyle stamps_ = trace::StampStyle::kNone;
+  trace::TscClock clock_;
+  int64_t previous_ns_ = 0;
   trace::Summary summary_;
   trace::RewriteCounts counts_;
   std::map<int32_t, trace::Record> pending_exec_;

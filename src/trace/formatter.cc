@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 
 #include <charconv>
+#include <cstdio>
 #include <iterator>
 #include <string_view>
 
@@ -55,16 +56,19 @@ std::string_view errno_display_name(int err) {
   return constants::errno_name(err);
 }
 
-// "[pid  1234] " (strace's "[pid %5d] ") when the options ask for it.
+// "[pid  1234] " (strace's "[pid %5d] ") when the options ask for it, then
+// the line's timestamp, if any.
 void append_prefix(std::string& out, int32_t tid, const FormatOptions& options) {
-  if (!options.pid_prefix) return;
-  char digits[16];
-  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, tid);
-  const auto width = static_cast<size_t>(end - digits);
-  out += "[pid ";
-  if (width < 5) out.append(5 - width, ' ');
-  out.append(digits, end);
-  out += "] ";
+  if (options.pid_prefix) {
+    char digits[16];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, tid);
+    const auto width = static_cast<size_t>(end - digits);
+    out += "[pid ";
+    if (width < 5) out.append(5 - width, ' ');
+    out.append(digits, end);
+    out += "] ";
+  }
+  out += options.timestamp;
 }
 
 std::string prefix(int32_t tid, const FormatOptions& options) {
@@ -427,6 +431,12 @@ void append_json(std::string& out, const Record& record, const FormatOptions& op
   scratch.clear();
   append_record(scratch, record, options);
   append_json_string(out, scratch);
+  if (options.json_time_ns > 0) {
+    char time[40];
+    std::snprintf(time, sizeof time, ",\"time\":%lld.%06lld", static_cast<long long>(options.json_time_ns / 1000000000),
+                  static_cast<long long>(options.json_time_ns % 1000000000 / 1000));
+    out += time;
+  }
   out += '}';
 }
 

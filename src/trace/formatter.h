@@ -51,6 +51,12 @@ struct FormatOptions {
   // "[pid  1234] " before each line, with the record's tid, as strace -f does
   // while it follows more than one task. The caller knows how many there are.
   bool pid_prefix = false;
+  // strace -t/-tt/-ttt/-r: printed after the pid prefix, with its trailing
+  // space (trace/line_time.h). The caller sets it for each line.
+  std::string timestamp;
+  // --json with -t/-tt/-ttt/-r: the call's wall-clock time, CLOCK_REALTIME ns,
+  // printed as "time": seconds with microseconds. 0: no "time" member.
+  int64_t json_time_ns = 0;
   // strace -a: the column " = " is aligned to (counting the prefix).
   size_t align_column = 40;
 };

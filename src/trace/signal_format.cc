@@ -114,10 +114,10 @@ bool is_fault_signal(int sig) {
 }
 
 std::string prefix(int32_t tid, const FormatOptions& options) {
-  if (!options.pid_prefix) return {};
+  if (!options.pid_prefix) return options.timestamp;
   char buf[32];
   std::snprintf(buf, sizeof buf, "[pid %5d] ", tid);
-  return buf;
+  return buf + options.timestamp;
 }
 
 }  // namespace
@@ -174,8 +174,17 @@ std::string format_signal_json(const Record& record, const FormatOptions& option
   j["siginfo"] = format_siginfo(record);
   FormatOptions plain = options;
   plain.pid_prefix = false;
+  plain.timestamp.clear();
   j["text"] = format_signal(record, plain);
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::string out = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  if (options.json_time_ns > 0) {  // as formatter.cc's append_json: seconds, to the microsecond
+    char time[40];
+    std::snprintf(time, sizeof time, ",\"time\":%lld.%06lld}", static_cast<long long>(options.json_time_ns / 1000000000),
+                  static_cast<long long>(options.json_time_ns % 1000000000 / 1000));
+    out.pop_back();
+    out += time;
+  }
+  return out;
 }
 
 }  // namespace sysgate::trace

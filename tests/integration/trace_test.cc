@@ -5,8 +5,10 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -244,6 +246,68 @@ TEST(Trace, SummaryAndFilter) {
 TEST(Trace, JsonLines) {
   Traced j = trace({"/bin/echo", "x"}, {"--json"});
   EXPECT_NE(j.trace.find("\"syscall\":\"write\""), std::string::npos) << j.trace;
+}
+
+int64_t wall_clock_us() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
+}
+
+// -ttt, -tt and -r, as strace prints them: every line of every process
+// stamped after its [pid N] prefix, the stamps within the run and never going
+// back in the order the lines are printed.
+TEST(Trace, TimestampsAsStracePrintsThem) {
+  const std::vector<std::string> command = {"/bin/sh", "-c", "/bin/echo x; sleep 0.05; /bin/true"};
+  const int64_t before = wall_clock_us();
+  Traced epoch = trace(command, {"-ttt"});
+  const int64_t after = wall_clock_us();
+  ASSERT_EQ(epoch.run.status, 0) << epoch.run.err;
+  const std::regex epoch_line(R"(^\[pid +\d+\] (\d+)\.(\d{6}) \S)");
+  int64_t previous = 0, first = 0, last = 0;
+  size_t lines = 0;
+  std::istringstream in(epoch.trace);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(line, m, epoch_line)) << line;
+    const int64_t us = std::stoll(m[1]) * 1000000 + std::stoll(m[2]);
+    EXPECT_GE(us, previous) << line;
+    EXPECT_GE(us, before) << line;
+    EXPECT_LE(us, after) << line;
+    if (first == 0) first = us;
+    previous = last = us;
+    ++lines;
+  }
+  EXPECT_GT(lines, 20u);
+  EXPECT_GE(last - first, 50000) << "the sleep is in there";
+  EXPECT_NE(epoch.trace.find("+++ exited with 0 +++"), std::string::npos);
+
+  Traced micros = trace(command, {"-tt"});
+  EXPECT_TRUE(std::regex_search(micros.trace, std::regex(R"(^\[pid +\d+\] \d\d:\d\d:\d\d\.\d{6} execve\("/bin/sh")")))
+      << micros.trace;
+  EXPECT_TRUE(std::regex_search(micros.trace, std::regex(R"(\n\[pid +\d+\] \d\d:\d\d:\d\d\.\d{6} \+\+\+ exited)")))
+      << micros.trace;
+
+  // -r: the differences add up to the run, and the sleep shows as one.
+  Traced relative = trace(command, {"-r"});
+  const std::regex relative_line(R"(^\[pid +\d+\] +(\d+)\.(\d{6}) \S)");
+  int64_t sum = 0, largest = 0;
+  std::istringstream rin(relative.trace);
+  for (std::string line; std::getline(rin, line);) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(line, m, relative_line)) << line;
+    const int64_t us = std::stoll(m[1]) * 1000000 + std::stoll(m[2]);
+    sum += us;
+    largest = std::max(largest, us);
+  }
+  EXPECT_GE(largest, 50000) << relative.trace;
+  EXPECT_GE(sum, largest);
+
+  Traced json = trace({"/bin/true"}, {"--json", "-ttt"});
+  EXPECT_TRUE(std::regex_search(json.trace, std::regex(R"("time":\d{10}\.\d{6}\})"))) << json.trace;
+  Output both = run({kSysgate, "trace", "-t", "-r", "--", "/bin/true"});
+  EXPECT_EQ(both.status, 2);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
 }
 
 // After its first trap a site is rewritten onto a trampoline; every later call

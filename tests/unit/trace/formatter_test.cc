@@ -192,6 +192,17 @@ TEST(TraceFormatter, PidPrefixUsesTheTid) {
   EXPECT_EQ(format_record(thread, several), "[pid    79] getpid()                    = 77");
 }
 
+// strace -f -tt: the stamp after the pid prefix; " = " still at column 40,
+// counting both (strace 6: "08:06:07.931588 brk(NULL)               = 0x...").
+TEST(TraceFormatter, TimestampFollowsThePidPrefix) {
+  FormatOptions stamped{.pid_prefix = false, .timestamp = "08:06:07.931588 "};
+  EXPECT_EQ(format_record(call("getpid", {}, 77), stamped), "08:06:07.931588 getpid()                = 77");
+  stamped.pid_prefix = true;
+  EXPECT_EQ(format_record(call("getpid", {}, 77, {}, kRecordSyscall, 79), stamped),
+            "[pid    79] 08:06:07.931588 getpid()    = 77");
+  EXPECT_EQ(format_exited(79, 0, stamped), "[pid    79] 08:06:07.931588 +++ exited with 0 +++");
+}
+
 TEST(TraceFormatter, ExitGroupThenExitedLine) {
   EXPECT_EQ(format_record(call("exit_group", {3}, 0, {}, kRecordExit)), "exit_group(3)                           = ?");
   EXPECT_EQ(format_exited(4242, 3), "+++ exited with 3 +++");

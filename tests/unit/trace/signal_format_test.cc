@@ -105,6 +105,14 @@ TEST(SignalFormat, PrefixAndJson) {
   EXPECT_EQ(j["code"], 128);
   EXPECT_EQ(j["tid"], 4242);
   EXPECT_EQ(j["text"], "--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
+  EXPECT_FALSE(j.contains("time"));
+  options.timestamp = "08:06:07.931588 ";  // -tt
+  EXPECT_EQ(format_signal(signal(14, 0x80, {}, 4242), options),
+            "[pid  4242] 08:06:07.931588 --- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
+  options.json_time_ns = int64_t{1700000000} * 1000000000 + 123456789;  // --json -tt
+  const std::string line = format_signal_json(signal(14, 0x80, {}, 4242), options);
+  EXPECT_NE(line.find(",\"time\":1700000000.123456}"), std::string::npos) << line;
+  EXPECT_EQ(nlohmann::json::parse(line)["text"], "--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
 }
 
 }  // namespace
