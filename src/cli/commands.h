@@ -24,6 +24,7 @@ struct TraceFlags {
   bool follow = false;          // -f: [pid N] prefixes
   int timestamps = 0;           // -t, -tt, -ttt: wall-clock time of each line
   bool relative = false;        // -r: time since the previous line
+  bool durations = false;       // -T: time spent in each call
   std::string output;           // -o FILE (default stderr)
   size_t max_string = 32;       // -s N
   bool summary = false;         // -c: strace -c's table instead of lines

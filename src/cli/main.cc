@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
                                       "time of day on each line; -tt with microseconds, -ttt as seconds since the epoch\n"
                                       "(when the call returned: strace shows when it was entered)");
   trace_cmd->add_flag("-r", trace.relative, "time since the previous line on each line")->excludes(trace_t);
+  trace_cmd->add_flag("-T", trace.durations, "time spent in each call, as <seconds> after its result");
   trace_cmd->add_option("-o", trace.output, "write the trace to this file");
   trace_cmd->add_option("-s", trace.max_string, "bytes of data buffers to show (like strace -s)");
   trace_cmd->add_flag("-c", trace.summary, "count calls and errors per syscall (like strace -c)");

@@ -179,13 +179,17 @@ class TracePrinter {
       return;
     }
     stamp(r.tsc);
+    const bool timed = flags_.durations && r.kind == trace::kRecordSyscall && r.enter_tsc != 0;
+    const int64_t duration = timed ? clock_.elapsed_ns(r.enter_tsc, r.tsc) : -1;
     if (flags_.json) {
+      options_.json_duration_ns = duration;
       trace::append_json(out_.text(), r, options_);
       return out_.end_line();
     }
     std::string& text = out_.text();
     const size_t start = text.size();
     trace::append_record(text, r, options_);
+    if (timed && text.size() != start) text += trace::format_duration(duration);
     if (text.size() != start) out_.end_line();
   }
 
@@ -277,6 +281,7 @@ int trace_command(const TraceFlags& flags) {
   trace.rewrite = !flags.no_rewrite;
   trace.sweep = !flags.no_sweep;
   trace.call_mask = call_mask;
+  trace.time_calls = flags.durations;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   trace.on_idle = [&] { printer.flush(); };
   options.trace = trace;

@@ -234,11 +234,12 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   call.record_flags = 0;
   call.recorded = false;
   ++t->trap_calls;
+  const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
   const long ret = dispatch(t, uc, call);
   uc->mc.rax = static_cast<uint64_t>(ret);
   // rt_sigreturn installs uc_stack: the program's alternate stack once it has one.
   thread_sync_altstack(t, uc);
-  if (!call.recorded) trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret);
+  if (!call.recorded) trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret, enter_tsc);
   // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).
   rewrite_after_trap(call.nr, info->call_addr);
 }

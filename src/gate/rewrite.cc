@@ -967,6 +967,7 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   const long nr = static_cast<long>(f->nr);
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
   uint32_t record_flags = 0;
+  const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
   if (f->slot->emulated != 0) {
     // rt_sigaction (signals.h): its emulation takes locks the SIGSYS handler
     // holds with every signal blocked; here too, around it. The readlink of
@@ -984,14 +985,14 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
                                                : emulate_exe_link(t, call, &ret);
     raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&program_mask), 0, 8);
     if (done) {
-      trace_syscall(t, trace::kRecordSyscall, call.record_flags, nr, args, ret);
+      trace_syscall(t, trace::kRecordSyscall, call.record_flags, nr, args, ret, enter_tsc);
       return ret;
     }
     record_flags = call.record_flags;
   }
   const long ret = (g_gate.flags & kGateHooks) != 0 ? hooked_call(nr, args)
                                                     : raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
-  trace_syscall(t, trace::kRecordSyscall, record_flags, nr, args, ret);
+  trace_syscall(t, trace::kRecordSyscall, record_flags, nr, args, ret, enter_tsc);
   return ret;
 }
 

@@ -44,6 +44,7 @@ struct TraceRegion {
   // The header's call filter, copied at install (the program can write the header).
   uint32_t record_all_calls = 1;
   uint64_t call_mask[8] = {};
+  uint32_t time_calls = 0;  // the header's time_calls, copied at install
   // The CPU has PREFETCHW (CPUID 0x80000001 ECX bit 8), which ring_commit uses.
   uint32_t prefetch_write = 0;
 };

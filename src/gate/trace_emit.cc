@@ -206,7 +206,7 @@ bool writer_ready(GateThread* t, RingWriter* w) {
 }
 
 void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
-                  long ret);
+                  long ret, uint64_t enter_tsc);
 
 }  // namespace
 
@@ -229,7 +229,13 @@ static bool call_selected(const TraceRegion& region, long nr) {
   return (region.call_mask[nr / 64] >> (nr % 64) & 1) != 0;
 }
 
-void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret) {
+uint64_t call_enter_tsc(const GateThread* t) {
+  if (g_gate.region.header == nullptr || g_gate.region.time_calls == 0 || t->tsc_disabled != 0) return 0;
+  return read_tsc();
+}
+
+void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret,
+                   uint64_t enter_tsc) {
   if (g_gate.region.header == nullptr) return;
   if (kind == trace::kRecordSyscall && !call_selected(g_gate.region, nr)) return;
   // One store each way: a signal handler that interrupts between the load and
@@ -239,7 +245,7 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
   *depth_word = depth + 1;
   asm volatile("" ::: "memory");
   RingWriter* w = writer_for_depth(t, depth);
-  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret);
+  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret, enter_tsc);
   asm volatile("" ::: "memory");
   *depth_word = depth;
 }
@@ -247,10 +253,10 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
 namespace {
 
 void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
-                  long ret) {
+                  long ret, uint64_t enter_tsc) {
   const TraceRegion& region = g_gate.region;
 
-  PlannedPayload payloads[6];
+  PlannedPayload payloads[trace::kMaxPayloads];
   uint32_t count = 0;
   uint32_t bytes = sizeof(trace::RecordHeader);
   const bool is_call = kind == trace::kRecordSyscall || kind == trace::kRecordSyscallEnter || kind == trace::kRecordExit;
@@ -263,6 +269,17 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
         ++count;
       }
     }
+  }
+
+  if (enter_tsc != 0 && kind == trace::kRecordSyscall) {  // trace -T: last, as ring_format.h says
+    PlannedPayload& e = payloads[count++];
+    e.addr = 0;
+    e.length = 8;
+    e.arg = 0;
+    e.kind = trace::kPayloadEnterTsc;
+    e.flags = 0;
+    e.value = enter_tsc;
+    bytes += sizeof(trace::PayloadHeader) + 8;
   }
 
   uint8_t* p = ring_reserve(region, w, bytes);
@@ -292,7 +309,7 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     if (payloads[i].kind == trace::kPayloadStringArray) {
       argv_payload_copy(payloads[i].addr, region.max_data, cursor, payloads[i].length);
       zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
-    } else if (payloads[i].kind == trace::kPayloadArrayCount) {
+    } else if (payloads[i].kind == trace::kPayloadArrayCount || payloads[i].kind == trace::kPayloadEnterTsc) {
       copy_payload(cursor, reinterpret_cast<const uint8_t*>(&payloads[i].value), 8);
     } else {
       copy_payload(cursor, reinterpret_cast<const uint8_t*>(payloads[i].addr), payloads[i].length);

@@ -30,7 +30,13 @@
 
 namespace sysgate::gate {
 
-void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret);
+void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret,
+                   uint64_t enter_tsc = 0);
+
+// For trace -T (TraceRegion::time_calls): the TSC now, to pass as the record's
+// enter_tsc once the call returned; 0 when not timing calls or the program
+// turned rdtsc off.
+uint64_t call_enter_tsc(const GateThread* t);
 
 // Gives up every ring t holds (exit, execve); see ring_release.
 void trace_release_rings(GateThread* t);

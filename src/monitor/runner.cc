@@ -274,6 +274,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     trace::RegionOptions region;
     region.max_data = options.trace->max_data;
     region.call_mask = options.trace->call_mask;
+    region.time_calls = options.trace->time_calls;
     Result<trace::RingReader> created = trace::RingReader::create(region);
     if (!created) return created.error();
     reader.emplace(std::move(*created));

@@ -49,6 +49,9 @@ struct TraceOptions {
   // Which completed calls are recorded at all (trace -e trace=SET): nullopt for
   // every one. Bit nr % 64 of word nr / 64 (trace::RegionHeader::call_mask).
   std::optional<std::array<uint64_t, 8>> call_mask;
+  // Records also carry the TSC from before each call (trace -T;
+  // trace::Record::enter_tsc).
+  bool time_calls = false;
 };
 
 struct RunOptions {

@@ -431,6 +431,13 @@ void append_json(std::string& out, const Record& record, const FormatOptions& op
   scratch.clear();
   append_record(scratch, record, options);
   append_json_string(out, scratch);
+  if (options.json_duration_ns >= 0) {
+    char duration[40];
+    std::snprintf(duration, sizeof duration, ",\"duration\":%lld.%06lld",
+                  static_cast<long long>(options.json_duration_ns / 1000000000),
+                  static_cast<long long>(options.json_duration_ns % 1000000000 / 1000));
+    out += duration;
+  }
   if (options.json_time_ns > 0) {
     char time[40];
     std::snprintf(time, sizeof time, ",\"time\":%lld.%06lld", static_cast<long long>(options.json_time_ns / 1000000000),

@@ -57,6 +57,9 @@ struct FormatOptions {
   // --json with -t/-tt/-ttt/-r: the call's wall-clock time, CLOCK_REALTIME ns,
   // printed as "time": seconds with microseconds. 0: no "time" member.
   int64_t json_time_ns = 0;
+  // --json with -T: the time spent in the call, printed as "duration": seconds
+  // with microseconds. Negative: no "duration" member.
+  int64_t json_duration_ns = -1;
   // strace -a: the column " = " is aligned to (counting the prefix).
   size_t align_column = 40;
 };

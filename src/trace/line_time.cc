@@ -54,6 +54,21 @@ int64_t TscClock::realtime_ns(uint64_t tsc) {
   return ns;
 }
 
+int64_t TscClock::elapsed_ns(uint64_t from, uint64_t to) {
+  if (to <= from) return 0;
+  if (to > last_tsc_ || last_tsc_ == first_tsc_) sample();
+  if (last_tsc_ == first_tsc_) return 0;
+  return static_cast<int64_t>(static_cast<unsigned __int128>(to - from) *
+                              static_cast<uint64_t>(last_mono_ - first_mono_) / (last_tsc_ - first_tsc_));
+}
+
+std::string format_duration(int64_t ns) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, " <%lld.%06lld>", static_cast<long long>(ns / 1000000000),
+                static_cast<long long>(ns % 1000000000 / 1000));
+  return buf;
+}
+
 std::string format_stamp(StampStyle style, int64_t realtime_ns, int64_t previous_ns) {
   char buf[48];
   const time_t seconds = static_cast<time_t>(realtime_ns / 1000000000);

@@ -30,6 +30,8 @@ class TscClock {
   // rdtsc off, ring_format.h) or a TSC from before construction: now.
   int64_t realtime_ns(uint64_t tsc);
   int64_t now_ns();
+  // Nanoseconds between two stamps, from <= to (strace -T's time in a call).
+  int64_t elapsed_ns(uint64_t from, uint64_t to);
 
  private:
   void sample();
@@ -49,6 +51,9 @@ enum class StampStyle {
   kEpochMicros,  // -ttt  "1700000000.123456 "
   kRelative,     // -r    "     0.000123 ": since the previous line's stamp
 };
+
+// strace -T: " <0.000123>", seconds with microseconds.
+std::string format_duration(int64_t ns);
 
 // The stamp and its trailing space; empty for kNone. previous_ns is the last
 // stamped line's time (for kRelative; 0 before the first line: shown as 0).

@@ -46,7 +46,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     return corrupt("size " + std::to_string(h.size) + " out of range");
   }
   if (!is_record_kind(h.kind)) return corrupt("unknown kind " + std::to_string(h.kind));
-  if (h.payload_count > 6) return corrupt("payload count " + std::to_string(h.payload_count));
+  if (h.payload_count > kMaxPayloads) return corrupt("payload count " + std::to_string(h.payload_count));
 
   r.kind = static_cast<RecordKind>(h.kind);
   r.flags = h.flags;
@@ -56,16 +56,18 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
   std::memcpy(r.args, h.args, sizeof r.args);
   r.ret = h.ret;
   r.tsc = h.tsc;
+  r.enter_tsc = 0;
 
   size_t at = sizeof h;
   resize_payloads(r.payloads, h.payload_count, spare);
+  uint32_t kept = 0;  // payloads of arguments (kPayloadEnterTsc is not one)
   for (uint32_t i = 0; i < h.payload_count; ++i) {
     PayloadHeader ph;
     if (h.size - at < sizeof ph) return corrupt("payload header past the end");
     std::memcpy(&ph, bytes.data() + at, sizeof ph);
     at += sizeof ph;
     if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
-    if (ph.kind < kPayloadPath || ph.kind > kPayloadArrayCount) return corrupt("payload kind " + std::to_string(ph.kind));
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadEnterTsc) return corrupt("payload kind " + std::to_string(ph.kind));
     uint32_t limit = limits.max_data;
     switch (ph.kind) {
       case kPayloadPath: limit = limits.max_path; break;
@@ -73,7 +75,8 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
       case kPayloadStructOut: limit = kMaxStructBytes; break;
       case kPayloadStringArray: limit = kMaxPathBytes; break;
       case kPayloadArrayCount:
-        if (ph.length != 8) return corrupt("array count of " + std::to_string(ph.length) + " bytes");
+      case kPayloadEnterTsc:
+        if (ph.length != 8) return corrupt("8-byte payload of " + std::to_string(ph.length) + " bytes");
         limit = 8;
         break;
       default: break;
@@ -81,7 +84,13 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     if (ph.length > limit) return corrupt("payload of " + std::to_string(ph.length) + " bytes");
     const size_t padded = align_record(ph.length);
     if (h.size - at < padded) return corrupt("payload past the end");
-    Payload& p = r.payloads[i];
+    if (ph.kind == kPayloadEnterTsc) {
+      if (r.enter_tsc != 0 || r.kind != kRecordSyscall) return corrupt("misplaced enter time");
+      std::memcpy(&r.enter_tsc, bytes.data() + at, 8);
+      at += padded;
+      continue;
+    }
+    Payload& p = r.payloads[kept++];
     p.arg = ph.arg;
     p.kind = static_cast<PayloadKind>(ph.kind);
     p.truncated = (ph.flags & kPayloadTruncated) != 0;
@@ -90,6 +99,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     at += padded;
   }
   if (at != h.size) return corrupt("size " + std::to_string(h.size) + " but payloads end at " + std::to_string(at));
+  resize_payloads(r.payloads, kept, spare);
   return {};
 }
 

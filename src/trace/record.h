@@ -42,6 +42,9 @@ struct Record {
   uint64_t args[6] = {};
   int64_t ret = 0;
   uint64_t tsc = 0;
+  // The TSC read just before the call was made (trace -T: RegionHeader::
+  // time_calls; a kPayloadEnterTsc, not among payloads), else 0.
+  uint64_t enter_tsc = 0;
   std::vector<Payload> payloads;
   uint32_t ring = 0;  // ring it was read from (set by the reader)
 

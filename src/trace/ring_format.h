@@ -103,7 +103,10 @@ struct RegionHeader {
   // execveat are recorded (the monitor pairs them with their enter records),
   // and enter, exit, signal and count records are always written.
   uint32_t record_all_calls;
-  uint8_t reserved4[60];
+  // 1: a completed call's record also carries the TSC the gate read just before
+  // making the call (kPayloadEnterTsc), for sysgate trace -T.
+  uint32_t time_calls;
+  uint8_t reserved4[56];
   uint64_t call_mask[8];
 };
 static_assert(sizeof(RegionHeader) == 320);
@@ -197,7 +200,11 @@ enum PayloadKind : uint8_t {
   kPayloadStringArray = 7,  // an exec's argv: per string a flag byte (1: cut), its bytes,
                             // a NUL; at most kMaxPathBytes in all
   kPayloadArrayCount = 8,   // an exec's envp: 8 bytes, its number of entries
+  kPayloadEnterTsc = 9,     // no argument's (arg 0, addr 0): 8 bytes, the TSC read just
+                            // before the call was made (RegionHeader::time_calls); last
 };
+// A record carries at most one payload per argument, and kPayloadEnterTsc.
+inline constexpr uint32_t kMaxPayloads = 7;
 inline constexpr uint32_t kMaxStructBytes = 512;
 
 enum PayloadFlags : uint16_t {

@@ -254,10 +254,10 @@ int64_t wall_clock_us() {
   return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
 }
 
-// -ttt, -tt and -r, as strace prints them: every line of every process
+// -ttt, -tt, -r and -T, as strace prints them: every line of every process
 // stamped after its [pid N] prefix, the stamps within the run and never going
 // back in the order the lines are printed.
-TEST(Trace, TimestampsAsStracePrintsThem) {
+TEST(Trace, TimestampsAndDurationsAsStracePrintsThem) {
   const std::vector<std::string> command = {"/bin/sh", "-c", "/bin/echo x; sleep 0.05; /bin/true"};
   const int64_t before = wall_clock_us();
   Traced epoch = trace(command, {"-ttt"});
@@ -303,7 +303,32 @@ TEST(Trace, TimestampsAsStracePrintsThem) {
   EXPECT_GE(largest, 50000) << relative.trace;
   EXPECT_GE(sum, largest);
 
-  Traced json = trace({"/bin/true"}, {"--json", "-ttt"});
+  // -T: every completed call's line ends with the time spent in it, the sleep's
+  // with at least its 50 ms; exits, signals and execs have none (strace has
+  // none for exit_group, +++ and --- lines either).
+  Traced timed = trace(command, {"-T"});
+  ASSERT_EQ(timed.run.status, 0) << timed.run.err;
+  std::istringstream tin(timed.trace);
+  bool slept = false;
+  for (std::string line; std::getline(tin, line);) {
+    std::smatch m;
+    const bool has = std::regex_search(line, m, std::regex(R"( <(\d+)\.(\d{6})>$)"));
+    if (line.find("+++") != std::string::npos || line.find("---") != std::string::npos ||
+        line.find("exit_group(") != std::string::npos || line.find("execve(") != std::string::npos) {
+      EXPECT_FALSE(has) << line;
+      continue;
+    }
+    EXPECT_TRUE(has) << line;
+    if (has && line.find("nanosleep(") != std::string::npos) {
+      slept = true;
+      EXPECT_GE(std::stoll(m[1]) * 1000000 + std::stoll(m[2]), 50000) << line;
+    }
+  }
+  EXPECT_TRUE(slept) << timed.trace;
+
+  Traced json = trace({"/bin/true"}, {"--json", "-ttt", "-T"});
+  EXPECT_TRUE(std::regex_search(json.trace, std::regex(R"("duration":\d+\.\d{6},"time":\d{10}\.\d{6}\})")))
+      << json.trace;
   EXPECT_TRUE(std::regex_search(json.trace, std::regex(R"("time":\d{10}\.\d{6}\})"))) << json.trace;
   Output both = run({kSysgate, "trace", "-t", "-r", "--", "/bin/true"});
   EXPECT_EQ(both.status, 2);

@@ -417,6 +417,54 @@ TEST(TraceRing, RandomGarbageNeverCrashesTheReader) {
   SUCCEED() << reader->stats().corrupt << " inconsistencies reported";
 }
 
+// trace -T: the TSC from before the call rides as a last 8-byte payload and
+// comes out as Record::enter_tsc, not among the arguments' payloads.
+TEST(TraceRecord, EnterTimeBecomesAFieldNotAPayload) {
+  auto record = [](uint16_t kind, std::initializer_list<std::pair<uint8_t, uint64_t>> payloads) {
+    std::vector<uint8_t> b(sizeof(RecordHeader) + payloads.size() * (sizeof(PayloadHeader) + 8));
+    RecordHeader h = {};
+    h.size = static_cast<uint32_t>(b.size());
+    h.kind = kind;
+    h.payload_count = static_cast<uint16_t>(payloads.size());
+    std::memcpy(b.data(), &h, sizeof h);
+    size_t at = sizeof h;
+    for (const auto& [payload_kind, value] : payloads) {
+      PayloadHeader ph = {};
+      ph.length = 8;
+      ph.kind = payload_kind;
+      std::memcpy(b.data() + at, &ph, sizeof ph);
+      std::memcpy(b.data() + at + sizeof ph, &value, 8);
+      at += sizeof ph + 8;
+    }
+    return b;
+  };
+  Result<Record> timed = decode_record(record(kRecordSyscall, {{kPayloadStructOut, 7}, {kPayloadEnterTsc, 123456789}}));
+  ASSERT_TRUE(timed) << timed.error().message;
+  EXPECT_EQ(timed->enter_tsc, 123456789u);
+  ASSERT_EQ(timed->payloads.size(), 1u);
+  EXPECT_EQ(timed->payloads[0].kind, kPayloadStructOut);
+  Result<Record> plain = decode_record(record(kRecordSyscall, {{kPayloadStructOut, 7}}));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->enter_tsc, 0u);
+
+  // Decoding into a record that had one leaves no stale value.
+  Record reused;
+  std::vector<std::string> spare;
+  const std::vector<uint8_t> first = record(kRecordSyscall, {{kPayloadEnterTsc, 5}});
+  const std::vector<uint8_t> second = record(kRecordSyscall, {});
+  ASSERT_TRUE(decode_record_into(first, {}, reused, &spare));
+  EXPECT_EQ(reused.enter_tsc, 5u);
+  ASSERT_TRUE(decode_record_into(second, {}, reused, &spare));
+  EXPECT_EQ(reused.enter_tsc, 0u);
+
+  // Only completed calls have one, and only once; seven payloads at most.
+  EXPECT_FALSE(decode_record(record(kRecordExit, {{kPayloadEnterTsc, 5}})));
+  EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadEnterTsc, 5}, {kPayloadEnterTsc, 6}})));
+  EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
+                                                     {kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
+                                                     {kPayloadStructOut, 1}, {kPayloadEnterTsc, 5}})));
+}
+
 TEST(TraceRecord, DecodeRejectsMalformedRecords) {
   std::vector<uint8_t> buf(256, 0);
   RecordHeader h = {};
@@ -457,7 +505,7 @@ TEST(TraceRecord, DecodeRejectsMalformedRecords) {
   std::memcpy(b.data() + sizeof p, &ph, sizeof ph);
   EXPECT_FALSE(decode_record(b));
   ph.arg = 0;
-  ph.kind = 9;
+  ph.kind = kPayloadEnterTsc + 1;
   std::memcpy(b.data() + sizeof p, &ph, sizeof ph);
   EXPECT_FALSE(decode_record(b));
   ph.kind = kPayloadDataIn;
