@@ -129,9 +129,11 @@ class TracePrinter {
         emit(r);  // the error of the exec
         return;
       }
-      // It returned when the new image began: stamped with that image's first record.
+      // It returned when the new image began: stamped with that image's first
+      // record, and (-T, -c) timed from the enter record, written just before it.
       trace::Record done = trace::exec_result(enter);
       done.tsc = r.tsc;
+      if (time_calls()) done.enter_tsc = enter.tsc;
       emit(done);
     }
     if (r.kind == trace::kRecordSyscallEnter) {
@@ -172,15 +174,18 @@ class TracePrinter {
  private:
   bool wanted(int nr) const { return !filter_ || filter_->matches(nr); }
 
+  // -T and -c: the gate stamps each call's start (RegionHeader::time_calls).
+  bool time_calls() const { return flags_.durations || flags_.summary; }
+
   void emit(const trace::Record& r) {
     if (!wanted(r.nr)) return;
+    const bool timed = time_calls() && r.kind == trace::kRecordSyscall && r.enter_tsc != 0 && r.tsc != 0;
+    const int64_t duration = timed ? clock_.elapsed_ns(r.enter_tsc, r.tsc) : -1;
     if (flags_.summary) {
-      summary_.add(r);
+      summary_.add(r, duration);
       return;
     }
     stamp(r.tsc);
-    const bool timed = flags_.durations && r.kind == trace::kRecordSyscall && r.enter_tsc != 0;
-    const int64_t duration = timed ? clock_.elapsed_ns(r.enter_tsc, r.tsc) : -1;
     if (flags_.json) {
       options_.json_duration_ns = duration;
       trace::append_json(out_.text(), r, options_);
@@ -281,7 +286,7 @@ int trace_command(const TraceFlags& flags) {
   trace.rewrite = !flags.no_rewrite;
   trace.sweep = !flags.no_sweep;
   trace.call_mask = call_mask;
-  trace.time_calls = flags.durations;
+  trace.time_calls = flags.durations || flags.summary;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   trace.on_idle = [&] { printer.flush(); };
   options.trace = trace;

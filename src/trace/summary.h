@@ -1,24 +1,24 @@
-// strace -c: calls and errors per syscall over a trace, as strace's table.
+// strace -c: time, calls and errors per syscall over a trace, as strace's table.
 //
 //   trace::Summary summary;
-//   reader->poll([&](const trace::Record& r) { summary.add(r); });
+//   reader->poll([&](const trace::Record& r) { summary.add(r, duration_ns); });
 //   std::string table = summary.render();
-//   // time columns omitted: trace records carry no per-call durations
-//   //     calls    errors syscall
-//   // --------- --------- ----------------
-//   //         5           read
-//   //         3         2 openat
-//   // --------- --------- ----------------
-//   //         8         2 total
+//   // % time     seconds  usecs/call     calls    errors syscall
+//   // ------ ----------- ----------- --------- --------- ----------------
+//   //  62.50    0.000005           1         5           read
+//   //  37.50    0.000003           1         3         2 openat
+//   // ------ ----------- ----------- --------- --------- ----------------
+//   // 100.00    0.000008           1         8         2 total
 //
-// Time is not measured. A record's tsc is read once, when the gate writes the
-// record after the call returned (src/gate/trace_emit.cc); there is no
-// timestamp at entry, so no per-call duration exists, and the gap between two
-// records of a thread includes the program's own work. Rather than present such
-// a gap as syscall time, the table leaves out strace's "% time", "seconds" and
-// "usecs/call" columns (the shape of `strace -c -U calls,errors,name`) and says
-// so on its first line; SummaryOptions::zero_time_columns keeps strace's default
-// columns, printed as zeros, for tools that parse that layout, with the same note.
+// The time of a call is what the caller passes: the wall-clock time inside it
+// (sysgate trace -c asks the gate for the TSC before each call, Record::
+// enter_tsc), as `strace -c -w` measures it; strace -c without -w counts system
+// CPU time instead. Calls added without a duration count 0 in the time columns,
+// and the table's first line says how many there were. When no call has one,
+// the table leaves out strace's "% time", "seconds" and "usecs/call" columns
+// (the shape of `strace -c -U calls,errors,name`) and says so on its first
+// line; SummaryOptions::zero_time_columns keeps strace's default columns then,
+// printed as zeros, for tools that parse that layout, with the same note.
 //
 // What counts, as strace -c counts: every completed call, failed or not (an
 // error is any return in -4095..-1, ERESTART* included). exit and exit_group
@@ -43,8 +43,8 @@
 namespace sysgate::trace {
 
 // strace -S: the order of the rows. Ties keep syscall-number order, as strace's
-// (stable) sort leaves them. Time is not measured, so kTime, strace's default,
-// orders by calls.
+// (stable) sort leaves them. kTime, strace's default, orders by calls when no
+// call has a duration.
 enum class SummarySort { kTime, kCalls, kErrors, kName, kNothing };
 
 // strace -S's words: "time", "min-time", "max-time", "avg-time" (all kTime),
@@ -53,8 +53,8 @@ Result<SummarySort> parse_summary_sort(std::string_view text);
 
 struct SummaryOptions {
   SummarySort sort = SummarySort::kTime;
-  // Print strace's default columns with "% time", "seconds" and "usecs/call" as
-  // zeros (still not measured) instead of leaving them out.
+  // When no call has a duration: print strace's default columns with "% time",
+  // "seconds" and "usecs/call" as zeros instead of leaving them out.
   bool zero_time_columns = false;
 };
 
@@ -63,11 +63,14 @@ struct SummaryRow {
   std::string name;  // syscalls::display_name(nr)
   uint64_t calls = 0;
   uint64_t errors = 0;
+  uint64_t ns = 0;     // time inside the calls that have a duration
+  uint64_t timed = 0;  // calls that have one
 };
 
 class Summary {
  public:
-  void add(const Record& record);
+  // duration_ns: the time inside the call, or negative if not known.
+  void add(const Record& record, int64_t duration_ns = -1);
 
   // One row per syscall seen, in the given order.
   std::vector<SummaryRow> rows(SummarySort sort = SummarySort::kTime) const;
@@ -79,6 +82,8 @@ class Summary {
   std::string render(const SummaryOptions& options = {}) const;
 
  private:
+  bool measured() const;  // some call has a duration
+  std::string render_measured(const SummaryOptions& options, const SummaryRow& sum) const;
   std::map<int, SummaryRow> by_nr_;
   std::set<int32_t> exec_pending_;  // tids whose last record was an exec enter
 };

@@ -1,6 +1,7 @@
 // trace::Summary: strace -c's counts over hand-built records. The table's
-// layout is strace 6.1's (`strace -c -U calls,errors,name`, and the default
-// columns for zero_time_columns); times are never measured.
+// layout is strace 6.1's: its default columns when calls have durations, as
+// `strace -c -w` measures them; `strace -c -U calls,errors,name` when none
+// has, or the default columns as zeros for zero_time_columns.
 #include "trace/summary.h"
 
 #include <string>
@@ -94,6 +95,52 @@ TEST(TraceSummary, TableWithStracesDefaultColumnsAsZeros) {
             "  0.00    0.000000           0         3           mmap\n"
             "------ ----------- ----------- --------- --------- ----------------\n"
             "100.00    0.000000           0        17         4 total\n");
+}
+
+// Durations as the trace gives them: each call's, and an exec's on its failure
+// record when it failed, on its enter when it did not.
+TEST(TraceSummary, MeasuredTimesInStracesColumns) {
+  Summary s;
+  for (const Record& r : sample()) {
+    int64_t ns = -1;
+    if (r.kind == kRecordSyscall || r.kind == kRecordSyscallEnter) {
+      const std::string name = syscalls::display_name(r.nr);
+      ns = name == "read" || name == "close" ? 1000 : name == "openat" ? 2000 : name == "mmap" ? 3000 : -1;
+      if (name == "execve") ns = r.kind == kRecordSyscallEnter ? (r.ret == 0 && s.total().calls > 0 ? 10000 : -1) : 5000;
+    }
+    s.add(r, ns);
+  }
+  EXPECT_EQ(s.render(),
+            "% time     seconds  usecs/call     calls    errors syscall\n"
+            "------ ----------- ----------- --------- --------- ----------------\n"
+            " 37.50    0.000015           7         2         1 execve\n"
+            " 22.50    0.000009           3         3           mmap\n"
+            " 20.00    0.000008           2         4         2 openat\n"
+            " 12.50    0.000005           1         5           read\n"
+            "  7.50    0.000003           1         3         1 close\n"
+            "------ ----------- ----------- --------- --------- ----------------\n"
+            "100.00    0.000040           2        17         4 total\n");
+  // Sorted by calls on request, the time columns stay.
+  const std::string by_calls = s.render({.sort = SummarySort::kCalls});
+  EXPECT_EQ(by_calls.rfind("% time     seconds  usecs/call     calls    errors syscall\n"
+                           "------ ----------- ----------- --------- --------- ----------------\n"
+                           " 12.50    0.000005           1         5           read\n",
+                           0),
+            0u)
+      << by_calls;
+}
+
+TEST(TraceSummary, CallsWithoutADurationAreSaidToBe) {
+  Summary s;
+  s.add(rec("read", 1), 4000);
+  s.add(rec("read", 1));  // the program turned rdtsc off
+  EXPECT_EQ(s.render(),
+            "1 of 2 calls have no duration (the program turned rdtsc off) and count 0 in the time columns\n"
+            "% time     seconds  usecs/call     calls    errors syscall\n"
+            "------ ----------- ----------- --------- --------- ----------------\n"
+            "100.00    0.000004           2         2           read\n"
+            "------ ----------- ----------- --------- --------- ----------------\n"
+            "100.00    0.000004           2         2           total\n");
 }
 
 TEST(TraceSummary, SortOrders) {
