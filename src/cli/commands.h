@@ -25,6 +25,8 @@ struct TraceFlags {
   int timestamps = 0;           // -t, -tt, -ttt: wall-clock time of each line
   bool relative = false;        // -r: time since the previous line
   bool durations = false;       // -T: time spent in each call
+  bool successful_only = false; // -z: only calls that returned without an error
+  bool failed_only = false;     // -Z: only calls that returned an error
   std::string output;           // -o FILE (default stderr)
   size_t max_string = 32;       // -s N
   bool summary = false;         // -c: strace -c's table instead of lines

@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
                                       "(when the call returned: strace shows when it was entered)");
   trace_cmd->add_flag("-r", trace.relative, "time since the previous line on each line")->excludes(trace_t);
   trace_cmd->add_flag("-T", trace.durations, "time spent in each call, as <seconds> after its result");
+  auto* trace_z = trace_cmd->add_flag("-z", trace.successful_only, "show only calls that returned without an error");
+  trace_cmd->add_flag("-Z", trace.failed_only, "show only calls that returned an error")->excludes(trace_z);
   trace_cmd->add_option("-o", trace.output, "write the trace to this file");
   trace_cmd->add_option("-s", trace.max_string, "bytes of data buffers to show (like strace -s)");
   trace_cmd->add_flag("-c", trace.summary, "count calls and errors per syscall (like strace -c)");

@@ -103,7 +103,7 @@ class TracePrinter {
     if (r.kind == trace::kRecordPad) return;
     if (!first_exec_.empty()) {
       stamp(r.tsc);  // the command's first record comes right after its exec
-      if (wanted(__NR_execve) && !flags_.summary && !flags_.json) {
+      if (wanted(__NR_execve) && !flags_.summary && !flags_.json && !flags_.failed_only) {
         char prefix[32] = "";
         if (flags_.follow) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
         line(prefix + options_.timestamp + first_exec_);
@@ -174,6 +174,15 @@ class TracePrinter {
  private:
   bool wanted(int nr) const { return !filter_ || filter_->matches(nr); }
 
+  // -z, -Z: whether a record's line is shown, by how the call ended (as strace
+  // 6: exits never returned, so neither shows them; -c counts every call).
+  bool status_wanted(const trace::Record& r) const {
+    if (!flags_.successful_only && !flags_.failed_only) return true;
+    if (r.kind != trace::kRecordSyscall) return false;
+    const bool failed = r.ret >= -4095 && r.ret <= -1;
+    return failed == flags_.failed_only;
+  }
+
   // -T and -c: the gate stamps each call's start (RegionHeader::time_calls).
   bool time_calls() const { return flags_.durations || flags_.summary; }
 
@@ -185,6 +194,7 @@ class TracePrinter {
       summary_.add(r, duration);
       return;
     }
+    if (!status_wanted(r)) return;
     stamp(r.tsc);
     if (flags_.json) {
       options_.json_duration_ns = duration;

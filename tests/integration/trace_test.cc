@@ -245,6 +245,39 @@ TEST(Trace, SummaryAndFilter) {
   EXPECT_NE(bad.err.find("invalid system call 'opne'"), std::string::npos) << bad.err;
 }
 
+// -z and -Z, as strace 6: only calls that succeeded, or only calls that
+// failed; signal and +++ lines stay, exits (which never return) go.
+TEST(Trace, SuccessfulOrFailedCallsOnly) {
+  const std::vector<std::string> command = {"/bin/sh", "-c", "ls /nonexistent-sysgate 2>/dev/null; exit 0"};
+  auto calls = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("+++") == std::string::npos && line.find("---") == std::string::npos) out.push_back(line);
+    }
+    return out;
+  };
+  Traced ok = trace(command, {"-z"});
+  ASSERT_EQ(ok.run.status, 0) << ok.run.err;
+  const std::vector<std::string> ok_calls = calls(ok.trace);
+  EXPECT_GT(ok_calls.size(), 20u);
+  for (const std::string& line : ok_calls) {
+    EXPECT_EQ(line.find(" = -1 "), std::string::npos) << line;
+    EXPECT_EQ(line.find("exit_group("), std::string::npos) << line;
+  }
+  EXPECT_NE(ok.trace.find("+++ exited with 0 +++"), std::string::npos) << ok.trace;
+
+  Traced failed = trace(command, {"-Z"});
+  const std::vector<std::string> failed_calls = calls(failed.trace);
+  ASSERT_FALSE(failed_calls.empty()) << failed.trace;
+  for (const std::string& line : failed_calls) EXPECT_NE(line.find(" = -1 E"), std::string::npos) << line;
+  EXPECT_NE(failed.trace.find("\"/nonexistent-sysgate\", ") , std::string::npos) << failed.trace;
+  EXPECT_NE(failed.trace.find("ENOENT"), std::string::npos) << failed.trace;
+
+  Output both = run({kSysgate, "trace", "-z", "-Z", "--", "/bin/true"});
+  EXPECT_EQ(both.status, 2);
+}
+
 TEST(Trace, JsonLines) {
   Traced j = trace({"/bin/echo", "x"}, {"--json"});
   EXPECT_NE(j.trace.find("\"syscall\":\"write\""), std::string::npos) << j.trace;
