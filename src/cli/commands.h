@@ -21,7 +21,7 @@ struct RunFlags {
 
 struct TraceFlags {
   policy::PolicySource source;  // default: the `all` profile
-  bool follow = false;          // -f: [pid N] prefixes
+  int follow = 0;               // -f: [pid N] prefixes; -ff with -o: a file per thread, FILE.TID
   int timestamps = 0;           // -t, -tt, -ttt: wall-clock time of each line
   bool relative = false;        // -r: time since the previous line
   bool durations = false;       // -T: time spent in each call

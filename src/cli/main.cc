@@ -59,7 +59,9 @@ int main(int argc, char** argv) {
   auto* trace_policy = trace_cmd->add_option("--policy", trace.source.file, "confine it by this policy file too");
   trace_cmd->add_option("--profile", trace.source.profile, "confine it by an embedded profile (default: all)")
       ->excludes(trace_policy);
-  trace_cmd->add_flag("-f", trace.follow, "prefix lines with [pid N] (every process is always traced)");
+  trace_cmd->add_flag("-f", trace.follow,
+                      "prefix lines with [pid N] (every process is always traced); -ff with -o FILE:\n"
+                      "each thread's lines in FILE.TID instead");
   auto* trace_t = trace_cmd->add_flag("-t", trace.timestamps,
                                       "time of day on each line; -tt with microseconds, -ttt as seconds since the epoch\n"
                                       "(when the call returned: strace shows when it was entered)");

@@ -9,9 +9,11 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <string_view>
 
 #include "cli/commands.h"
@@ -56,6 +58,8 @@ void write_all(int fd, std::string_view bytes) {
 class TraceOutput {
  public:
   explicit TraceOutput(int fd) : fd_(fd) { text_.reserve(kFlushBytes + kFlushBytes / 4); }
+  TraceOutput(TraceOutput&&) = default;
+  TraceOutput& operator=(TraceOutput&&) = default;
 
   // The buffer a line is appended to; end_line() once it is complete.
   std::string& text() { return text_; }
@@ -76,14 +80,88 @@ class TraceOutput {
   std::string text_;
 };
 
+// strace -ff -o FILE: each thread's lines in FILE.TID. A file is opened at
+// the thread's first line (truncated), closed after its exit, and reopened for
+// appending if lines of it still come; at most kMaxOpen are open at once (the
+// least recently written is closed first), so a build's thousands of
+// processes do not run the monitor out of descriptors.
+class TaskFiles {
+ public:
+  explicit TaskFiles(std::string base) : base_(std::move(base)) {}
+  ~TaskFiles() { close_all(); }
+
+  // The output of thread tid's lines; nullptr if its file cannot be opened
+  // (said once on stderr).
+  TraceOutput* output(int32_t tid) {
+    auto it = files_.find(tid);
+    if (it == files_.end()) {
+      if (files_.size() >= kMaxOpen) close_least_recent();
+      const std::string path = base_ + "." + std::to_string(tid);
+      const bool again = started_.count(tid) != 0;
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0666);
+      if (fd < 0) {
+        if (!failed_) std::cerr << "sysgate trace: cannot write " << path << ": " << std::strerror(errno) << "\n";
+        failed_ = true;
+        return nullptr;
+      }
+      started_.insert(tid);
+      it = files_.emplace(tid, File{fd, TraceOutput(fd), 0}).first;
+    }
+    it->second.last_use = ++uses_;
+    return &it->second.out;
+  }
+
+  // The thread is gone: write its lines out and close its file.
+  void close(int32_t tid) {
+    auto it = files_.find(tid);
+    if (it == files_.end()) return;
+    it->second.out.flush();
+    ::close(it->second.fd);
+    files_.erase(it);
+  }
+
+  void flush() {
+    for (auto& [tid, file] : files_) file.out.flush();
+  }
+
+  void close_all() {
+    while (!files_.empty()) close(files_.begin()->first);
+  }
+
+ private:
+  static constexpr size_t kMaxOpen = 256;
+  struct File {
+    int fd;
+    TraceOutput out;
+    uint64_t last_use;
+  };
+
+  void close_least_recent() {
+    auto oldest = files_.begin();
+    for (auto it = files_.begin(); it != files_.end(); ++it) {
+      if (it->second.last_use < oldest->second.last_use) oldest = it;
+    }
+    close(oldest->first);
+  }
+
+  std::string base_;
+  std::map<int32_t, File> files_;
+  std::set<int32_t> started_;  // threads whose file was created in this run
+  uint64_t uses_ = 0;
+  bool failed_ = false;
+};
+
 // Writes lines to the output; execs are held until their outcome is known
 // (the next record of the same process says whether the exec happened).
 class TracePrinter {
  public:
-  TracePrinter(int fd, const TraceFlags& flags, std::optional<trace::TraceFilter> filter)
+  // task_files: -ff -o FILE's base name (lines go to FILE.TID), or "" for one output.
+  TracePrinter(int fd, const TraceFlags& flags, std::optional<trace::TraceFilter> filter,
+               const std::string& task_files = "")
       : out_(fd), flags_(flags), filter_(std::move(filter)) {
     options_.max_string = flags.max_string;
-    options_.pid_prefix = flags.follow;
+    if (!task_files.empty()) task_files_.emplace(task_files);
+    options_.pid_prefix = flags.follow > 0 && !task_files_;  // a file per thread needs no prefix
     if (flags.relative) stamps_ = trace::StampStyle::kRelative;
     else if (flags.timestamps == 1) stamps_ = trace::StampStyle::kSeconds;
     else if (flags.timestamps == 2) stamps_ = trace::StampStyle::kMicros;
@@ -105,8 +183,8 @@ class TracePrinter {
       stamp(r.tsc);  // the command's first record comes right after its exec
       if (wanted(__NR_execve) && !flags_.summary && !flags_.json && !flags_.failed_only) {
         char prefix[32] = "";
-        if (flags_.follow) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
-        line(prefix + options_.timestamp + first_exec_);
+        if (options_.pid_prefix) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
+        line(r.tid, prefix + options_.timestamp + first_exec_);
       }
       first_exec_.clear();
     }
@@ -117,7 +195,7 @@ class TracePrinter {
     if (r.kind == trace::kRecordSignal) {
       // As strace: shown whatever -e trace= selects; not counted by -c.
       stamp(r.tsc);
-      if (!flags_.summary) line(flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
+      if (!flags_.summary) line(r.tid, flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
       return;
     }
     auto pending = pending_exec_.find(r.pid);
@@ -143,8 +221,9 @@ class TracePrinter {
     emit(r);
     if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && !flags_.summary && !flags_.json) {
       stamp(r.tsc);
-      line(trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
+      line(r.tid, trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
     }
+    if (r.kind == trace::kRecordExit && task_files_) task_files_->close(r.tid);
   }
 
   const trace::RewriteCounts& rewrite_counts() const { return counts_; }
@@ -154,7 +233,7 @@ class TracePrinter {
   void killed(int pid, int signal, bool core_dumped) {
     if (flags_.summary || flags_.json) return;
     stamp(0);
-    line(trace::format_killed(pid, signal, core_dumped, options_));
+    line(pid, trace::format_killed(pid, signal, core_dumped, options_));
   }
 
   // Execs whose process ended without another record: the exec happened.
@@ -169,7 +248,10 @@ class TracePrinter {
   }
 
   // Writes out every line printed so far.
-  void flush() { out_.flush(); }
+  void flush() {
+    out_.flush();
+    if (task_files_) task_files_->flush();
+  }
 
  private:
   bool wanted(int nr) const { return !filter_ || filter_->matches(nr); }
@@ -196,16 +278,18 @@ class TracePrinter {
     }
     if (!status_wanted(r)) return;
     stamp(r.tsc);
+    TraceOutput* out = output(r.tid);
+    if (out == nullptr) return;
     if (flags_.json) {
       options_.json_duration_ns = duration;
-      trace::append_json(out_.text(), r, options_);
-      return out_.end_line();
+      trace::append_json(out->text(), r, options_);
+      return out->end_line();
     }
-    std::string& text = out_.text();
+    std::string& text = out->text();
     const size_t start = text.size();
     trace::append_record(text, r, options_);
     if (timed && text.size() != start) text += trace::format_duration(duration);
-    if (text.size() != start) out_.end_line();
+    if (text.size() != start) out->end_line();
   }
 
   // Sets the timestamp of the lines printed next (-t, -tt, -ttt, -r) from a
@@ -221,13 +305,18 @@ class TracePrinter {
     previous_ns_ = ns;
   }
 
-  void line(std::string_view text) {
-    if (text.empty()) return;
-    out_.text() += text;
-    out_.end_line();
+  // Where thread tid's lines go.
+  TraceOutput* output(int32_t tid) { return task_files_ ? task_files_->output(tid) : &out_; }
+
+  void line(int32_t tid, std::string_view text) {
+    TraceOutput* out = output(tid);
+    if (text.empty() || out == nullptr) return;
+    out->text() += text;
+    out->end_line();
   }
 
   TraceOutput out_;
+  std::optional<TaskFiles> task_files_;
   const TraceFlags& flags_;
   std::optional<trace::TraceFilter> filter_;
   trace::FormatOptions options_;
@@ -275,14 +364,16 @@ int trace_command(const TraceFlags& flags) {
   }
 
   int out = STDERR_FILENO;
-  if (!flags.output.empty()) {
+  // -ff -o FILE: FILE.TID per thread and no FILE (as strace); -c still writes FILE.
+  const bool per_task = flags.follow >= 2 && !flags.output.empty() && !flags.summary;
+  if (!flags.output.empty() && !per_task) {
     out = ::open(flags.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (out < 0) {
       std::cerr << "sysgate trace: cannot write " << flags.output << "\n";
       return 2;
     }
   }
-  TracePrinter printer(out, flags, std::move(filter));
+  TracePrinter printer(out, flags, std::move(filter), per_task ? flags.output : "");
   {
     size_t env_count = 0;
     for (char** e = environ; *e != nullptr; ++e) ++env_count;

@@ -12,7 +12,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <functional>
 #include <regex>
@@ -276,6 +278,39 @@ TEST(Trace, SuccessfulOrFailedCallsOnly) {
 
   Output both = run({kSysgate, "trace", "-z", "-Z", "--", "/bin/true"});
   EXPECT_EQ(both.status, 2);
+}
+
+// -ff -o FILE, as strace: each thread's lines in FILE.TID, without the
+// [pid N] prefix, and no FILE itself.
+TEST(Trace, FollowForksIntoAFilePerThread) {
+  TempDir dir;
+  const std::string base = dir.path() + "/t";
+  Output o = run({kSysgate, "trace", "-ff", "-o", base, "--", "/bin/sh", "-c", "/bin/echo one; /bin/echo two"});
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "one\ntwo\n");
+  EXPECT_FALSE(std::ifstream(base).good());
+  std::map<std::string, std::string> files;  // name -> contents
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    std::ifstream in(entry.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    files[entry.path().filename()] = ss.str();
+  }
+  ASSERT_EQ(files.size(), 3u);  // sh and its two children
+  int echoes = 0;
+  for (const auto& [name, text] : files) {
+    EXPECT_TRUE(std::regex_match(name, std::regex(R"(t\.\d+)"))) << name;
+    EXPECT_EQ(text.find("[pid"), std::string::npos) << text;
+    EXPECT_NE(text.find("+++ exited with 0 +++"), std::string::npos) << name << ":\n" << text;
+    const bool one = text.find("write(1, \"one\\n\", 4)") != std::string::npos;
+    const bool two = text.find("write(1, \"two\\n\", 4)") != std::string::npos;
+    EXPECT_FALSE(one && two) << name;
+    if (one || two) {
+      ++echoes;
+      EXPECT_NE(text.find("execve(\"/bin/echo\""), std::string::npos) << text;
+    }
+  }
+  EXPECT_EQ(echoes, 2);
 }
 
 TEST(Trace, JsonLines) {
