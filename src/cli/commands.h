@@ -27,6 +27,7 @@ struct TraceFlags {
   bool durations = false;       // -T: time spent in each call
   bool successful_only = false; // -z: only calls that returned without an error
   bool failed_only = false;     // -Z: only calls that returned an error
+  bool fd_paths = false;        // -y: descriptors with what they name, "3</etc/passwd>"
   std::string output;           // -o FILE (default stderr)
   size_t max_string = 32;       // -s N
   bool summary = false;         // -c: strace -c's table instead of lines

@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -19,6 +20,7 @@
 #include "cli/commands.h"
 #include "syscalls/call_format.h"
 #include "monitor/runner.h"
+#include "trace/fd_paths.h"
 #include "trace/formatter.h"
 #include "trace/line_time.h"
 #include "trace/rewrite_counts.h"
@@ -161,6 +163,22 @@ class TracePrinter {
       : out_(fd), flags_(flags), filter_(std::move(filter)) {
     options_.max_string = flags.max_string;
     if (!task_files.empty()) task_files_.emplace(task_files);
+    if (flags.fd_paths && !flags.summary) {
+      fd_paths_.emplace(trace::FdPaths::system_probe());
+      // The command starts where sysgate runs, with its 0, 1 and 2.
+      if (char* here = getcwd(nullptr, 0); here != nullptr) {
+        start_cwd_ = here;
+        free(here);
+      }
+      for (int fd = 0; fd <= 2; ++fd) {
+        char link[4096];
+        const ssize_t n = readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), link, sizeof link);
+        if (n > 0 && static_cast<size_t>(n) < sizeof link) start_fds_[fd] = std::string(link, static_cast<size_t>(n));
+      }
+      options_.fd_path = [this](int32_t fd) {
+        return fd == AT_FDCWD ? fd_paths_->cwd(line_pid_) : fd_paths_->path(line_pid_, fd);
+      };
+    }
     options_.pid_prefix = flags.follow > 0 && !task_files_;  // a file per thread needs no prefix
     if (flags.relative) stamps_ = trace::StampStyle::kRelative;
     else if (flags.timestamps == 1) stamps_ = trace::StampStyle::kSeconds;
@@ -180,6 +198,7 @@ class TracePrinter {
   void record(const trace::Record& r) {
     if (r.kind == trace::kRecordPad) return;
     if (!first_exec_.empty()) {
+      if (fd_paths_) fd_paths_->start(r.pid, start_cwd_, start_fds_);
       stamp(r.tsc);  // the command's first record comes right after its exec
       if (wanted(__NR_execve) && !flags_.summary && !flags_.json && !flags_.failed_only) {
         char prefix[32] = "";
@@ -269,25 +288,31 @@ class TracePrinter {
   bool time_calls() const { return flags_.durations || flags_.summary; }
 
   void emit(const trace::Record& r) {
-    if (!wanted(r.nr)) return;
+    if (!wanted(r.nr)) return follow_fds(r);
     const bool timed = time_calls() && r.kind == trace::kRecordSyscall && r.enter_tsc != 0 && r.tsc != 0;
     const int64_t duration = timed ? clock_.elapsed_ns(r.enter_tsc, r.tsc) : -1;
     if (flags_.summary) {
       summary_.add(r, duration);
       return;
     }
-    if (!status_wanted(r)) return;
+    if (!status_wanted(r)) return follow_fds(r);
     stamp(r.tsc);
     TraceOutput* out = output(r.tid);
-    if (out == nullptr) return;
+    if (out == nullptr) return follow_fds(r);
+    line_pid_ = r.pid;  // whose descriptors options_.fd_path names
     if (flags_.json) {
       options_.json_duration_ns = duration;
       trace::append_json(out->text(), r, options_);
+      follow_fds(r);
       return out->end_line();
     }
     std::string& text = out->text();
     const size_t start = text.size();
     trace::append_record(text, r, options_);
+    follow_fds(r);
+    if (fd_paths_ && text.size() != start && trace::FdPaths::returns_fd(r)) {
+      if (const std::string* name = fd_paths_->path(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
+    }
     if (timed && text.size() != start) text += trace::format_duration(duration);
     if (text.size() != start) out->end_line();
   }
@@ -305,6 +330,11 @@ class TracePrinter {
     previous_ns_ = ns;
   }
 
+  // -y: what the call did to the process's descriptors, shown or not.
+  void follow_fds(const trace::Record& r) {
+    if (fd_paths_) fd_paths_->after(r);
+  }
+
   // Where thread tid's lines go.
   TraceOutput* output(int32_t tid) { return task_files_ ? task_files_->output(tid) : &out_; }
 
@@ -317,6 +347,10 @@ class TracePrinter {
 
   TraceOutput out_;
   std::optional<TaskFiles> task_files_;
+  std::optional<trace::FdPaths> fd_paths_;
+  int32_t line_pid_ = 0;
+  std::string start_cwd_;               // -y: the command's first process's directory
+  std::map<int, std::string> start_fds_;  // and its inherited 0, 1, 2
   const TraceFlags& flags_;
   std::optional<trace::TraceFilter> filter_;
   trace::FormatOptions options_;

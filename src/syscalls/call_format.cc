@@ -188,6 +188,11 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
     case ArgType::kOpenFlags:
       if (special == Special::kNoAccessMode) return append_flags_without_access_mode(out, value);
       break;
+    case ArgType::kFd:
+    case ArgType::kDirFd:
+      constants::append_value(out, spec.type, value);
+      if (options.fd_arg) options.fd_arg(index, value, out);
+      return;
     default:
       break;
   }

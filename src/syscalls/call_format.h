@@ -70,6 +70,9 @@ struct FormatOptions {
   // (trace/struct_format.h decodes the structs a trace record carries). Unset:
   // the address.
   ArgHook struct_arg;
+  // File descriptors (kFd, and kDirFd with AT_FDCWD), when set: called after
+  // the number was printed, to add strace -y's "<path>" (its result is not used).
+  ArgHook fd_arg;
 };
 
 // "name(arg, arg, ...)" without the return value. reader may be nullptr (then

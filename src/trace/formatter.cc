@@ -209,6 +209,17 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
   return append_struct_arg(out, *static_cast<const CallContext*>(context)->record, index, value);
 }
 
+// strace -y: "<path>" after a descriptor whose name is known.
+bool fd_arg_hook(const void* context, int, uint64_t value, std::string& out) {
+  const auto* call = static_cast<const CallContext*>(context);
+  const std::string* name = call->options->fd_path(static_cast<int32_t>(value));
+  if (name == nullptr) return false;
+  out += '<';
+  out += *name;
+  out += '>';
+  return true;
+}
+
 // "= -1 ENOENT (No such file or directory)" and the kernel's restart codes.
 void append_error(std::string& out, int err) {
   switch (err) {
@@ -247,6 +258,7 @@ void append_call_text(std::string& out, const Record& record, const FormatOption
   call_options.max_string = options.max_string;
   call_options.output_buffer = {output_buffer_hook, &context};
   call_options.struct_arg = {struct_arg_hook, &context};
+  if (options.fd_path) call_options.fd_arg = {fd_arg_hook, &context};
   syscalls::append_call(out, record.nr, record.args, &memory, call_options);
 }
 

@@ -39,6 +39,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "trace/record.h"
@@ -57,6 +58,9 @@ struct FormatOptions {
   // --json with -t/-tt/-ttt/-r: the call's wall-clock time, CLOCK_REALTIME ns,
   // printed as "time": seconds with microseconds. 0: no "time" member.
   int64_t json_time_ns = 0;
+  // strace -y: the name of a descriptor of the record's process (nullptr:
+  // unknown), shown as "3</etc/passwd>" after fd arguments. Unset: numbers only.
+  std::function<const std::string*(int32_t fd)> fd_path;
   // --json with -T: the time spent in the call, printed as "duration": seconds
   // with microseconds. Negative: no "duration" member.
   int64_t json_duration_ns = -1;
