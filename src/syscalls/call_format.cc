@@ -24,7 +24,7 @@ namespace {
 
 // The calls whose arguments are not decoded by their types alone. Found once
 // per call from its number, rather than by comparing names per argument.
-enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex };
+enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kGetrandom };
 
 Special special_of(int nr) {
   switch (nr) {
@@ -34,6 +34,9 @@ Special special_of(int nr) {
     case SYS_statx: return Special::kStatx;
     case SYS_socket: return Special::kSocket;
     case SYS_futex: return Special::kFutex;
+    case SYS_mmap: return Special::kMmap;
+    case SYS_rseq: return Special::kRseq;
+    case SYS_getrandom: return Special::kGetrandom;
     case SYS_dup3:
     case SYS_pipe2:
     case SYS_inotify_init1: return Special::kNoAccessMode;
@@ -181,9 +184,17 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
       break;
     case ArgType::kUInt:
       if (special == Special::kStatx && index == 3) return append_statx_mask(out, value);
+      // strace: rseq's length and signature in hex, getrandom's GRND_* flags.
+      if (special == Special::kRseq && (index == 1 || index == 3)) return append_hex_or_zero(out, static_cast<uint32_t>(value));
+      if (special == Special::kGetrandom && index == 2) {
+        return constants::detail::append_flags(out, constants::detail::kGrndFlags, static_cast<uint32_t>(value));
+      }
       break;
     case ArgType::kInt:
       if (special == Special::kSocket && index == 2) return append_socket_protocol(out, args[0], value);
+      break;
+    case ArgType::kOffset:
+      if (special == Special::kMmap) return append_hex_or_zero(out, value);  // strace: mmap's offset in hex
       break;
     case ArgType::kOpenFlags:
       if (special == Special::kNoAccessMode) return append_flags_without_access_mode(out, value);

@@ -90,6 +90,7 @@ extern const std::span<const Named> kIoctlCmds;
 
 // misc_constants.cc: eventfd, epoll, signalfd, timerfd, inotify, getrandom, seccomp, ...
 extern const std::span<const Named> kMiscOther;  // lookup only
+extern const FlagSet kGrndFlags;                 // GRND_* (getrandom's flags)
 
 // errno_table.cc
 struct ErrnoEntry {
@@ -106,7 +107,7 @@ extern const std::span<const Named> kErrnoAliases;      // EWOULDBLOCK, ENOTSUP,
 inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
-    &kWaitOptions,
+    &kWaitOptions, &kGrndFlags,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kMadvice,      &kMemoryOther,

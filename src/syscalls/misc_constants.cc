@@ -34,11 +34,6 @@ constexpr Named kMiscOtherTable[] = {
     SYSGATE_NAMED(TFD_TIMER_CANCEL_ON_SET),
     SYSGATE_NAMED(IN_CLOEXEC),
     SYSGATE_NAMED(IN_NONBLOCK),
-    SYSGATE_NAMED(GRND_NONBLOCK),
-    SYSGATE_NAMED(GRND_RANDOM),
-#ifdef GRND_INSECURE
-    SYSGATE_NAMED(GRND_INSECURE),
-#endif
     SYSGATE_NAMED(SECCOMP_MODE_DISABLED),
     SYSGATE_NAMED(SECCOMP_MODE_STRICT),
     SYSGATE_NAMED(SECCOMP_MODE_FILTER),
@@ -66,8 +61,16 @@ constexpr Named kMiscOtherTable[] = {
     SYSGATE_NAMED(LANDLOCK_RULE_PATH_BENEATH),
 };
 
+// getrandom's flags (GRND_INSECURE, Linux 5.6, may be missing from older headers).
+constexpr Named kGrndFlagBits[] = {
+    SYSGATE_NAMED(GRND_NONBLOCK),
+    SYSGATE_NAMED(GRND_RANDOM),
+    Named{"GRND_INSECURE", 0x4},
+};
+
 }  // namespace
 
 constinit const std::span<const Named> kMiscOther{kMiscOtherTable};
+constinit const FlagSet kGrndFlags{0, {}, kGrndFlagBits, {}};
 
 }  // namespace sysgate::syscalls::constants::detail

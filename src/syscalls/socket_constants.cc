@@ -40,9 +40,9 @@ constexpr Named kSocketTypeField[] = {
     SYSGATE_NAMED(SOCK_PACKET),
 };
 
-constexpr Named kSocketTypeBits[] = {
-    SYSGATE_NAMED(SOCK_NONBLOCK),
+constexpr Named kSocketTypeBits[] = {  // in strace's order: SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK
     SYSGATE_NAMED(SOCK_CLOEXEC),
+    SYSGATE_NAMED(SOCK_NONBLOCK),
 };
 
 // The kernel's SOCK_TYPE_MASK: the socket type is the low nibble, flags lie above it.

@@ -156,6 +156,23 @@ TEST_F(CallFormatTest, Mmap) {
                             UINT64_MAX, 0},
                  &memory_),
             "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)");
+  // strace prints the file offset in hex (pread64's stays decimal).
+  EXPECT_EQ(call(SYS_mmap, {0x7f553dde3000, 1400832, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED | MAP_DENYWRITE, 3,
+                            0x26000},
+                 &memory_),
+            "mmap(0x7f553dde3000, 1400832, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3, 0x26000)");
+  EXPECT_EQ(call(SYS_pread64, {3, 0x1000, 784, 64}, &memory_), "pread64(3, 0x1000, 784, 64)");
+}
+
+// As strace 6 prints them (ls -l's calls, compared by hand).
+TEST_F(CallFormatTest, RseqGetrandomAndSocketFlagsAsStrace) {
+  EXPECT_EQ(call(SYS_rseq, {0x7f553df8f060, 0x20, 0, 0x53053053}, &memory_), "rseq(0x7f553df8f060, 0x20, 0, 0x53053053)");
+  const std::string random = call(SYS_getrandom, {0x1000, 8, 1}, &memory_);
+  EXPECT_EQ(random.substr(random.rfind(", ")), ", GRND_NONBLOCK)") << random;
+  const std::string insecure = call(SYS_getrandom, {0x1000, 8, 4 | 2}, &memory_);
+  EXPECT_EQ(insecure.substr(insecure.rfind(", ")), ", GRND_RANDOM|GRND_INSECURE)") << insecure;
+  EXPECT_EQ(call(SYS_socket, {AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0}, &memory_),
+            "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0)");
 }
 
 TEST_F(CallFormatTest, IntLengthArguments) {
