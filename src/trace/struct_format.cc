@@ -69,7 +69,11 @@ void append_mode(std::string& out, uint32_t mode) {
       out += '|';
     }
   }
-  syscalls::append_octal_mode(out, mode & 07777);
+  // strace's sprintmode: the set-id and sticky bits by name, then the rest in octal.
+  if ((mode & 04000) != 0) out += "S_ISUID|";
+  if ((mode & 02000) != 0) out += "S_ISGID|";
+  if ((mode & 01000) != 0) out += "S_ISVTX|";
+  syscalls::append_octal_mode(out, mode & 0777);
 }
 
 // struct statx: {stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0,

@@ -45,6 +45,11 @@ TEST(StructFormat, Stat) {
   put<uint32_t>(st, 24, 0120777);
   put<int64_t>(st, 48, 7);
   EXPECT_EQ(decode("lstat", 1, st), "{st_mode=S_IFLNK|0777, st_size=7, ...}");
+  // Set-id and sticky bits by name, as strace 6 shows /tmp and /usr/bin/passwd.
+  put<uint32_t>(st, 24, 041777);
+  EXPECT_EQ(decode("stat", 1, st), "{st_mode=S_IFDIR|S_ISVTX|0777, st_size=7, ...}");
+  put<uint32_t>(st, 24, 0106755);
+  EXPECT_EQ(decode("stat", 1, st), "{st_mode=S_IFREG|S_ISUID|S_ISGID|0755, st_size=7, ...}");
   EXPECT_EQ(decode("fstat", 1, std::string(10, '\0')), std::nullopt);  // not a whole struct
 }
 
