@@ -78,6 +78,24 @@ bool returns_bytes_consumed(long nr) { return nr == __NR_write || nr == __NR_pwr
 
 uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
+// Entries in the bytes [p, p + n) getdents/getdents64 just wrote: both
+// structures keep the record length (u16) at offset 16. -1 when the chain
+// does not end exactly at n (another thread rewrote it, or n is 0).
+int64_t count_dirents(uint64_t p, uint64_t n) {
+  if (n == 0) return -1;
+  const uint8_t* b = reinterpret_cast<const uint8_t*>(p);
+  uint64_t at = 0;
+  int64_t count = 0;
+  while (at < n) {
+    if (n - at < 18) return -1;
+    const uint64_t reclen = uint64_t{b[at + 16]} | uint64_t{b[at + 17]} << 8;
+    if (reclen < 18 || reclen > n - at) return -1;
+    at += reclen;
+    ++count;
+  }
+  return count;
+}
+
 // Decides what to copy for argument i; false when nothing.
 bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long ret, const TraceRegion& region,
                   PlannedPayload* out, uint16_t* record_flags) {
@@ -145,6 +163,16 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
     case trace::kPayloadDataOut: {
       const int len_arg = arg_length_index(nr, i);
       if (!after_call || ret <= 0 || len_arg < 0) return false;
+      if (nr == __NR_getdents64 || nr == __NR_getdents) {
+        // strace shows how many entries the kernel wrote, not their bytes:
+        // counted here, where the whole buffer is (the record would hold -s bytes).
+        const int64_t entries = count_dirents(p, static_cast<uint64_t>(ret) <= (args[len_arg] & 0xffffffff) ? ret : 0);
+        if (entries < 0) return false;
+        out->kind = trace::kPayloadArrayCount;
+        out->length = 8;
+        out->value = static_cast<uint64_t>(entries);
+        return true;
+      }
       const uint64_t written = min64(static_cast<uint64_t>(ret), args[len_arg]);
       out->length = static_cast<uint32_t>(min64(written, region.max_data));
       if (out->length < written) out->flags |= trace::kPayloadTruncated;

@@ -17,6 +17,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <iterator>
 #include <string_view>
 
@@ -110,9 +111,17 @@ std::optional<size_t> count_dirents(std::string_view bytes) {
 
 // getdents: strace (not verbose) shows the address and how many entries the
 // kernel wrote.
+// The gate counts them (a kPayloadArrayCount); a whole copy of the entries,
+// from a record that has one, is counted here.
 bool append_dirents(std::string& out, uint64_t addr, uint64_t ret, const Payload* payload) {
   std::optional<size_t> entries = ret == 0 ? std::optional<size_t>(0) : std::nullopt;
-  if (ret > 0 && payload != nullptr && payload->bytes.size() == ret) entries = count_dirents(payload->bytes);
+  if (ret > 0 && payload != nullptr && payload->kind == kPayloadArrayCount && payload->bytes.size() == 8) {
+    uint64_t count;
+    std::memcpy(&count, payload->bytes.data(), 8);
+    entries = count;
+  } else if (ret > 0 && payload != nullptr && payload->kind == kPayloadDataOut && payload->bytes.size() == ret) {
+    entries = count_dirents(payload->bytes);
+  }
   if (!entries) return false;
   append_hex_or_zero(out, addr);
   out += " /* ";
@@ -140,9 +149,13 @@ bool append_output_buffer(std::string& out, const Record& r, int index, uint64_t
   if (info == nullptr || r.kind != kRecordSyscall || r.ret < 0 || addr == 0) return false;
   const syscalls::ArgSpec& spec = info->args[index];
   const Payload* payload = r.payload(index);
-  if (payload != nullptr && (payload->kind != kPayloadDataOut || payload->addr != addr)) payload = nullptr;
+  const bool dirents = r.nr == SYS_getdents || r.nr == SYS_getdents64;
+  if (payload != nullptr && ((payload->kind != kPayloadDataOut && !(dirents && payload->kind == kPayloadArrayCount)) ||
+                             payload->addr != addr)) {
+    payload = nullptr;
+  }
   const auto ret = static_cast<uint64_t>(r.ret);
-  if (r.nr == SYS_getdents || r.nr == SYS_getdents64) return append_dirents(out, addr, ret, payload);
+  if (dirents) return append_dirents(out, addr, ret, payload);
   if (r.nr == SYS_getcwd) return append_cwd(out, payload);
   if (spec.size_arg < 0 || spec.size_arg >= info->argc) return false;  // mincore's vec
 

@@ -483,6 +483,19 @@ std::vector<std::string> fd_names(const std::string& text) {
   return out;
 }
 
+// getdents64 shows how many entries the kernel wrote, as strace does: the
+// gate counts them in the whole buffer.
+TEST(Trace, DirectoryReadsCountTheirEntries) {
+  TempDir dir;
+  for (int i = 0; i < 40; ++i) std::ofstream(dir.path() + "/f" + std::to_string(i)) << "";
+  Traced t = trace({"/bin/ls", dir.path()}, {"-e", "trace=getdents64"});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  EXPECT_TRUE(std::regex_search(t.trace, std::regex(R"(getdents64\(3, 0x[0-9a-f]+ /\* 42 entries \*/, 32768\) = \d+)")))
+      << t.trace;  // 40 files, . and ..
+  EXPECT_NE(t.trace.find("getdents64(3, 0x"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(t.trace, std::regex(R"(/\* 0 entries \*/, 32768\) = 0)"))) << t.trace;
+}
+
 TEST(Trace, FdNamesAgreeWithStrace) {
   for (const std::vector<std::string>& cmd :
        std::vector<std::vector<std::string>>{{"/bin/cat", "/etc/hostname"}, {"/bin/ls", "-l", "/usr/include/linux"}}) {

@@ -180,6 +180,12 @@ TEST(TraceFormatter, OtherOutputBuffers) {
   EXPECT_EQ(format_record(call("getdents64", {5, 0x7fff4ca64760, 32768}, 8000,
                                {data_out(1, 0x7fff4ca64760, dirents, true)})),
             "getdents64(5, 0x7fff4ca64760, 32768)    = 8000");
+  // The count the gate made in the whole buffer (a kPayloadArrayCount).
+  const uint64_t count = 573;
+  Record counted = call("getdents64", {5, 0x7fff4ca64760, 32768}, 18984);
+  counted.payloads.push_back(Payload{.arg = 1, .kind = kPayloadArrayCount, .truncated = false, .addr = 0x7fff4ca64760,
+                                     .bytes = std::string(reinterpret_cast<const char*>(&count), 8)});
+  EXPECT_EQ(format_record(counted), "getdents64(5, 0x7fff4ca64760 /* 573 entries */, 32768) = 18984");
 }
 
 TEST(TraceFormatter, PidPrefixUsesTheTid) {
