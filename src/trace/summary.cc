@@ -29,6 +29,16 @@ std::string counts(uint64_t calls, uint64_t errors) {
   return buf;
 }
 
+// The rows, then the total, each between strace's dash lines.
+template <typename Line>
+void append_table(std::string& out, const std::string& dashes, const std::vector<SummaryRow>& rows, const SummaryRow& sum,
+                  const Line& line) {
+  out += dashes;
+  for (const SummaryRow& row : rows) out += line(row, false);
+  out += dashes;
+  out += line(sum, true);
+}
+
 }  // namespace
 
 Result<SummarySort> parse_summary_sort(std::string_view text) {
@@ -138,10 +148,7 @@ std::string Summary::render(const SummaryOptions& options) const {
     if (options.zero_time_columns) text = is_total ? "100.00    0.000000           0 " : "  0.00    0.000000           0 ";
     return text + counts(row.calls, row.errors) + row.name + "\n";
   };
-  out += dashes;
-  for (const SummaryRow& row : rows(options.sort)) out += line(row, false);
-  out += dashes;
-  out += line(sum, true);
+  append_table(out, dashes, rows(options.sort), sum, line);
   return out;
 }
 
@@ -162,10 +169,7 @@ std::string Summary::render_measured(const SummaryOptions& options, const Summar
                   row.ns % 1000000000 / 1000, row.calls == 0 ? 0 : row.ns / 1000 / row.calls);
     return time + counts(row.calls, row.errors) + row.name + "\n";
   };
-  out += dashes;
-  for (const SummaryRow& row : rows(options.sort)) out += line(row, false);
-  out += dashes;
-  out += line(sum, true);
+  append_table(out, dashes, rows(options.sort), sum, line);
   return out;
 }
 
