@@ -32,8 +32,9 @@ std::string join(const std::string& base, const std::string& path) {
 }
 
 // Calls that return a new descriptor named by nothing in their arguments
-// (sockets, event fds, ...): how the kernel names such a descriptor (the
-// start of its /proc/PID/fd link), and whether it is close-on-exec.
+// (sockets, event fds, ...): how the kernel names such a descriptor in its
+// /proc/PID/fd link -- the whole name, or its start when an inode number
+// follows ("socket:[") -- and whether it is close-on-exec.
 struct Unnamed {
   std::string_view kind;
   bool cloexec;
@@ -273,7 +274,16 @@ void FdPaths::after(const Record& r) {
   }
   if (std::optional<Unnamed> made = new_unnamed_fd(r)) {
     drop(pid, r.ret);
-    set_from_probe(pid, r.ret, made->kind, made->cloexec);
+    if (r.nr == SYS_memfd_create) {
+      // "/memfd:NAME (deleted)", as the kernel names it (names longer than the
+      // record kept are left unnamed).
+      const Payload* name = r.payload(0);
+      if (name != nullptr && !name->truncated) set(pid, r.ret, "/memfd:" + name->bytes + " (deleted)", made->cloexec);
+    } else if (made->kind.back() == '[') {
+      set_from_probe(pid, r.ret, made->kind, made->cloexec);  // the inode number: only /proc has it
+    } else {
+      set(pid, r.ret, std::string(made->kind), made->cloexec);  // "anon_inode:[eventfd]": the same for every one
+    }
   }
 }
 

@@ -25,9 +25,13 @@
 //     close-on-exec ones, if it exec'd);
 //   - the command's first process starts with what the caller says it
 //     inherited (start());
-//   - sockets, pipes, event fds and the like are asked of the system (the
-//     probe: /proc/PID/fd/N) when their record is seen, and kept only if the
-//     link still names that kind of object (the number may be reused by then).
+//   - event fds, epoll, timerfd, signalfd, inotify, pidfd, userfaultfd and
+//     perf_event descriptors get the kernel's fixed name for them
+//     ("anon_inode:[eventfd]"), memfds "/memfd:NAME (deleted)";
+//   - sockets and pipes, whose names hold an inode number, are asked of the
+//     system (the probe: /proc/PID/fd/N) when their record is seen, and kept
+//     only if the link still names that kind of object (the number may be
+//     reused by then).
 // A descriptor whose history was not seen has no name: nothing is shown
 // rather than a guess. The working directory starts as start() says, is
 // copied like the descriptors, and follows chdir and fchdir; a relative path

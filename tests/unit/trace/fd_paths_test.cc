@@ -155,6 +155,11 @@ TEST(FdPaths, UnnamedObjectsAreAskedOfTheSystemAndChecked) {
   paths.after(pipe);
   EXPECT_EQ(name(paths, 100, 4), "(none)");  // not a pipe any more: no guess
   EXPECT_EQ(name(paths, 100, 5), "pipe:[77]");
+  // Objects the kernel names the same every time need no probe.
+  paths.after(call(SYS_eventfd2, {0, 0}, 6));
+  EXPECT_EQ(name(paths, 100, 6), "anon_inode:[eventfd]");
+  paths.after(with_path(call(SYS_memfd_create, {0x1000, 0}, 7), 0, "jit"));
+  EXPECT_EQ(name(paths, 100, 7), "/memfd:jit (deleted)");
   EXPECT_TRUE(FdPaths::returns_fd(call(SYS_socket, {AF_UNIX, SOCK_STREAM, 0}, 3)));
   EXPECT_FALSE(FdPaths::returns_fd(call(SYS_read, {3, 0x1000, 10}, 3)));
 }
