@@ -24,7 +24,7 @@ namespace {
 
 // The calls whose arguments are not decoded by their types alone. Found once
 // per call from its number, rather than by comparing names per argument.
-enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kGetrandom };
+enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq };
 
 Special special_of(int nr) {
   switch (nr) {
@@ -36,10 +36,8 @@ Special special_of(int nr) {
     case SYS_futex: return Special::kFutex;
     case SYS_mmap: return Special::kMmap;
     case SYS_rseq: return Special::kRseq;
-    case SYS_getrandom: return Special::kGetrandom;
     case SYS_dup3:
-    case SYS_pipe2:
-    case SYS_inotify_init1: return Special::kNoAccessMode;
+    case SYS_pipe2: return Special::kNoAccessMode;
     default: return Special::kNone;
   }
 }
@@ -162,10 +160,29 @@ void append_socket_protocol(std::string& out, uint64_t domain, uint64_t protocol
   constants::append_value(out, ArgType::kInt, protocol);
 }
 
+// Flags declared as plain integers that strace names: the descriptor-creating
+// calls' and getrandom's.
+const constants::detail::FlagSet* named_flags(int nr, int index) {
+  namespace c = constants::detail;
+  switch (nr) {
+    case SYS_eventfd2: return index == 1 ? &c::kEfdFlags : nullptr;
+    case SYS_epoll_create1: return index == 0 ? &c::kEpollCreateFlags : nullptr;
+    case SYS_timerfd_create: return index == 1 ? &c::kTfdFlags : nullptr;
+    case SYS_signalfd4: return index == 3 ? &c::kSfdFlags : nullptr;
+    case SYS_inotify_init1: return index == 0 ? &c::kInotifyFlags : nullptr;
+    case SYS_memfd_create: return index == 1 ? &c::kMfdFlags : nullptr;
+    case SYS_getrandom: return index == 2 ? &c::kGrndFlags : nullptr;
+    default: return nullptr;
+  }
+}
+
 void append_arg(std::string& out, const SyscallInfo& info, Special special, int index, const uint64_t args[6],
                 MemoryReader* reader, const FormatOptions& options) {
   const ArgSpec& spec = info.args[index];
   const uint64_t value = args[index];
+  if (const constants::detail::FlagSet* flags = named_flags(info.nr, index)) {
+    return constants::detail::append_flags(out, *flags, static_cast<uint32_t>(value));
+  }
   switch (spec.type) {
     case ArgType::kPath:
       return append_string_arg(out, value, options.max_path, reader);
@@ -186,9 +203,6 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
       if (special == Special::kStatx && index == 3) return append_statx_mask(out, value);
       // strace: rseq's length and signature in hex, getrandom's GRND_* flags.
       if (special == Special::kRseq && (index == 1 || index == 3)) return append_hex_or_zero(out, static_cast<uint32_t>(value));
-      if (special == Special::kGetrandom && index == 2) {
-        return constants::detail::append_flags(out, constants::detail::kGrndFlags, static_cast<uint32_t>(value));
-      }
       break;
     case ArgType::kInt:
       if (special == Special::kSocket && index == 2) return append_socket_protocol(out, args[0], value);

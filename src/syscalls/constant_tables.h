@@ -57,7 +57,8 @@ extern const std::span<const Named> kFileOther;  // lookup only: RENAME_*, S_IF*
 extern const FlagSet kProt;       // PROT_*
 extern const FlagSet kMmapFlags;  // MAP_*
 extern const std::span<const Named> kMadvice;     // MADV_*
-extern const std::span<const Named> kMemoryOther; // lookup only: MREMAP_*, MCL_*, MFD_*, ...
+extern const std::span<const Named> kMemoryOther; // lookup only: MREMAP_*, MCL_*, ...
+extern const FlagSet kMfdFlags;                    // MFD_* (memfd_create)
 
 // process_constants.cc: <linux/sched.h>, <linux/prctl.h>, <asm/prctl.h>, <linux/futex.h>, ...
 extern const FlagSet kCloneFlags;  // CLONE_*; the low byte (CSIGNAL) is a signal
@@ -91,6 +92,11 @@ extern const std::span<const Named> kIoctlCmds;
 // misc_constants.cc: eventfd, epoll, signalfd, timerfd, inotify, getrandom, seccomp, ...
 extern const std::span<const Named> kMiscOther;  // lookup only
 extern const FlagSet kGrndFlags;                 // GRND_* (getrandom's flags)
+extern const FlagSet kEfdFlags;                  // EFD_* (eventfd2)
+extern const FlagSet kEpollCreateFlags;          // EPOLL_CLOEXEC (epoll_create1)
+extern const FlagSet kTfdFlags;                  // TFD_CLOEXEC, TFD_NONBLOCK (timerfd_create)
+extern const FlagSet kSfdFlags;                  // SFD_* (signalfd4)
+extern const FlagSet kInotifyFlags;              // IN_NONBLOCK, IN_CLOEXEC (inotify_init1)
 
 // errno_table.cc
 struct ErrnoEntry {
@@ -107,7 +113,7 @@ extern const std::span<const Named> kErrnoAliases;      // EWOULDBLOCK, ENOTSUP,
 inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
-    &kWaitOptions, &kGrndFlags,
+    &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kMadvice,      &kMemoryOther,

@@ -69,15 +69,13 @@ constexpr Named kMemoryOtherTable[] = {
     SYSGATE_NAMED(MS_SYNC),
     SYSGATE_NAMED(PKEY_DISABLE_ACCESS),
     SYSGATE_NAMED(PKEY_DISABLE_WRITE),
-    SYSGATE_NAMED(MFD_CLOEXEC),
-    SYSGATE_NAMED(MFD_ALLOW_SEALING),
-    SYSGATE_NAMED(MFD_HUGETLB),
-#ifdef MFD_NOEXEC_SEAL
-    SYSGATE_NAMED(MFD_NOEXEC_SEAL),
-#endif
-#ifdef MFD_EXEC
-    SYSGATE_NAMED(MFD_EXEC),
-#endif
+};
+
+// memfd_create's flags, in strace's order (MFD_NOEXEC_SEAL and MFD_EXEC,
+// Linux 6.3, may be missing from older headers).
+constexpr Named kMfdFlagBits[] = {
+    SYSGATE_NAMED(MFD_CLOEXEC), SYSGATE_NAMED(MFD_ALLOW_SEALING), SYSGATE_NAMED(MFD_HUGETLB),
+    Named{"MFD_NOEXEC_SEAL", 0x8}, Named{"MFD_EXEC", 0x10},
 };
 
 }  // namespace
@@ -86,5 +84,6 @@ constinit const FlagSet kProt{0, {}, kProtBits, "PROT_NONE"};
 constinit const FlagSet kMmapFlags{MAP_TYPE, kMapTypeField, kMapFlagBits, {}};
 constinit const std::span<const Named> kMadvice{kMadviceTable};
 constinit const std::span<const Named> kMemoryOther{kMemoryOtherTable};
+constinit const FlagSet kMfdFlags{0, {}, kMfdFlagBits, {}};
 
 }  // namespace sysgate::syscalls::constants::detail

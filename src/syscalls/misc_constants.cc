@@ -19,21 +19,11 @@ namespace sysgate::syscalls::constants::detail {
 namespace {
 
 constexpr Named kMiscOtherTable[] = {
-    SYSGATE_NAMED(EFD_SEMAPHORE),
-    SYSGATE_NAMED(EFD_CLOEXEC),
-    SYSGATE_NAMED(EFD_NONBLOCK),
-    SYSGATE_NAMED(EPOLL_CLOEXEC),
     SYSGATE_NAMED(EPOLL_CTL_ADD),
     SYSGATE_NAMED(EPOLL_CTL_DEL),
     SYSGATE_NAMED(EPOLL_CTL_MOD),
-    SYSGATE_NAMED(SFD_CLOEXEC),
-    SYSGATE_NAMED(SFD_NONBLOCK),
-    SYSGATE_NAMED(TFD_CLOEXEC),
-    SYSGATE_NAMED(TFD_NONBLOCK),
     SYSGATE_NAMED(TFD_TIMER_ABSTIME),
     SYSGATE_NAMED(TFD_TIMER_CANCEL_ON_SET),
-    SYSGATE_NAMED(IN_CLOEXEC),
-    SYSGATE_NAMED(IN_NONBLOCK),
     SYSGATE_NAMED(SECCOMP_MODE_DISABLED),
     SYSGATE_NAMED(SECCOMP_MODE_STRICT),
     SYSGATE_NAMED(SECCOMP_MODE_FILTER),
@@ -61,6 +51,13 @@ constexpr Named kMiscOtherTable[] = {
     SYSGATE_NAMED(LANDLOCK_RULE_PATH_BENEATH),
 };
 
+// The descriptor-creating calls' flags, each in strace's order.
+constexpr Named kEfdFlagBits[] = {SYSGATE_NAMED(EFD_SEMAPHORE), SYSGATE_NAMED(EFD_CLOEXEC), SYSGATE_NAMED(EFD_NONBLOCK)};
+constexpr Named kEpollCreateFlagBits[] = {SYSGATE_NAMED(EPOLL_CLOEXEC)};
+constexpr Named kTfdFlagBits[] = {SYSGATE_NAMED(TFD_CLOEXEC), SYSGATE_NAMED(TFD_NONBLOCK)};
+constexpr Named kSfdFlagBits[] = {SYSGATE_NAMED(SFD_CLOEXEC), SYSGATE_NAMED(SFD_NONBLOCK)};
+constexpr Named kInotifyFlagBits[] = {SYSGATE_NAMED(IN_NONBLOCK), SYSGATE_NAMED(IN_CLOEXEC)};
+
 // getrandom's flags (GRND_INSECURE, Linux 5.6, may be missing from older headers).
 constexpr Named kGrndFlagBits[] = {
     SYSGATE_NAMED(GRND_NONBLOCK),
@@ -72,5 +69,10 @@ constexpr Named kGrndFlagBits[] = {
 
 constinit const std::span<const Named> kMiscOther{kMiscOtherTable};
 constinit const FlagSet kGrndFlags{0, {}, kGrndFlagBits, {}};
+constinit const FlagSet kEfdFlags{0, {}, kEfdFlagBits, {}};
+constinit const FlagSet kEpollCreateFlags{0, {}, kEpollCreateFlagBits, {}};
+constinit const FlagSet kTfdFlags{0, {}, kTfdFlagBits, {}};
+constinit const FlagSet kSfdFlags{0, {}, kSfdFlagBits, {}};
+constinit const FlagSet kInotifyFlags{0, {}, kInotifyFlagBits, {}};
 
 }  // namespace sysgate::syscalls::constants::detail

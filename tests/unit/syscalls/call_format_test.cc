@@ -173,6 +173,14 @@ TEST_F(CallFormatTest, RseqGetrandomAndSocketFlagsAsStrace) {
   EXPECT_EQ(insecure.substr(insecure.rfind(", ")), ", GRND_RANDOM|GRND_INSECURE)") << insecure;
   EXPECT_EQ(call(SYS_socket, {AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0}, &memory_),
             "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0)");
+  // The descriptor-creating calls' flags (strace 6, python3 making each).
+  EXPECT_EQ(call(SYS_eventfd2, {0, 0x80001 | 0x800}, &memory_), "eventfd2(0, EFD_SEMAPHORE|EFD_CLOEXEC|EFD_NONBLOCK)");
+  EXPECT_EQ(call(SYS_epoll_create1, {0x80000}, &memory_), "epoll_create1(EPOLL_CLOEXEC)");
+  EXPECT_EQ(call(SYS_timerfd_create, {1, 0x80800}, &memory_), "timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC|TFD_NONBLOCK)");
+  EXPECT_EQ(call(SYS_inotify_init1, {0x80800}, &memory_), "inotify_init1(IN_NONBLOCK|IN_CLOEXEC)");
+  memory_.put(0x5000, std::string("x\0", 2));
+  EXPECT_EQ(call(SYS_memfd_create, {0x5000, 3}, &memory_), "memfd_create(\"x\", MFD_CLOEXEC|MFD_ALLOW_SEALING)");
+  EXPECT_EQ(call(SYS_eventfd2, {0, 0}, &memory_), "eventfd2(0, 0)");
 }
 
 TEST_F(CallFormatTest, IntLengthArguments) {
