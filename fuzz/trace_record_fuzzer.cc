@@ -3,10 +3,14 @@
 // monitor decodes them. Any input must decode within its bounds or fail with a
 // message, and a decoded record must format without crashing (strace line,
 // JSON), so a hostile process cannot take the monitor down through its ring.
+// The record then goes through -y's descriptor tables (trace/fd_paths.h), as
+// the monitor feeds every record to them, and is formatted again with names
+// and a timestamp.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
+#include "trace/fd_paths.h"
 #include "trace/formatter.h"
 #include "trace/record.h"
 
@@ -27,5 +31,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.pid_prefix = true;
   (void)format_record(*r, options);
   (void)format_json(*r, options);
+
+  // No system to ask: the probe knows nothing, paths resolve to themselves.
+  FdPaths::Probe probe;
+  probe.link = [](int32_t, int) -> std::optional<std::string> { return std::nullopt; };
+  probe.resolve = [](const std::string& path) -> std::optional<std::string> { return path; };
+  FdPaths paths(probe);
+  paths.start(r->pid, "/", {{0, "/dev/null"}, {1, "/dev/pts/0"}});
+  options.timestamp = "12:00:00.000000 ";
+  options.fd_path = [&](int32_t fd) { return fd == -100 ? paths.cwd(r->pid) : paths.path(r->pid, fd); };
+  (void)format_record(*r, options);
+  paths.after(*r);
+  if (FdPaths::returns_fd(*r)) (void)paths.path(r->pid, r->ret);
+  (void)format_record(*r, options);
   return 0;
 }
