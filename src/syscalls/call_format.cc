@@ -176,12 +176,24 @@ const constants::detail::FlagSet* named_flags(int nr, int index) {
   }
 }
 
+// Integers that strace shows by name when they have one: fadvise64's advice.
+std::span<const constants::detail::Named> named_values(int nr, int index) {
+  if (nr == SYS_fadvise64 && index == 3) return constants::detail::kFadvice;
+  return {};
+}
+
 void append_arg(std::string& out, const SyscallInfo& info, Special special, int index, const uint64_t args[6],
                 MemoryReader* reader, const FormatOptions& options) {
   const ArgSpec& spec = info.args[index];
   const uint64_t value = args[index];
   if (const constants::detail::FlagSet* flags = named_flags(info.nr, index)) {
     return constants::detail::append_flags(out, *flags, static_cast<uint32_t>(value));
+  }
+  for (const constants::detail::Named& entry : named_values(info.nr, index)) {
+    if (entry.value == static_cast<uint32_t>(value)) {
+      out += entry.name;
+      return;
+    }
   }
   switch (spec.type) {
     case ArgType::kPath:

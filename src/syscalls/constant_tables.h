@@ -52,6 +52,7 @@ extern const int kAtFdcwd;            // AT_FDCWD
 extern const std::span<const Named> kFcntlCmds;  // F_*
 extern const std::span<const Named> kWhence;     // SEEK_*
 extern const std::span<const Named> kFileOther;  // lookup only: RENAME_*, S_IF*, ...
+extern const std::span<const Named> kFadvice;    // POSIX_FADV_* (fadvise64's advice)
 
 // memory_constants.cc: <linux/mman.h>, <linux/memfd.h>
 extern const FlagSet kProt;       // PROT_*
@@ -116,7 +117,7 @@ inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
-    &kFcntlCmds,    &kWhence,      &kFileOther,     &kMadvice,      &kMemoryOther,
+    &kFcntlCmds,    &kWhence,      &kFileOther,     &kFadvice,     &kMadvice,      &kMemoryOther,
     &kPrctlOptions, &kArchPrctl,   &kProcessOther,  &kRlimits,      &kClockIds,
     &kResourceOther, &kSignals,    &kSigHow,        &kSignalOther,  &kSocketDomains,
     &kSocketOther,  &kIoctlCmds,   &kMiscOther,

@@ -81,6 +81,13 @@ constexpr Named kWhenceTable[] = {
 };
 
 // Names a policy may use that no argument type decodes on its own.
+// fadvise64's advice: the kernel's values on x86-64 (include/uapi/linux/fadvise.h;
+// glibc's <fcntl.h> would clash with <linux/fcntl.h> here).
+constexpr Named kFadviceTable[] = {
+    Named{"POSIX_FADV_NORMAL", 0},   Named{"POSIX_FADV_RANDOM", 1},   Named{"POSIX_FADV_SEQUENTIAL", 2},
+    Named{"POSIX_FADV_WILLNEED", 3}, Named{"POSIX_FADV_DONTNEED", 4}, Named{"POSIX_FADV_NOREUSE", 5},
+};
+
 constexpr Named kFileOtherTable[] = {
     SYSGATE_NAMED(AT_FDCWD),
     SYSGATE_NAMED(AT_EACCESS),
@@ -155,5 +162,6 @@ constinit const int kAtFdcwd = AT_FDCWD;
 constinit const std::span<const Named> kFcntlCmds{kFcntlCmdTable};
 constinit const std::span<const Named> kWhence{kWhenceTable};
 constinit const std::span<const Named> kFileOther{kFileOtherTable};
+constinit const std::span<const Named> kFadvice{kFadviceTable};
 
 }  // namespace sysgate::syscalls::constants::detail

@@ -418,6 +418,11 @@ std::string format_sigset(uint64_t set) {
 }
 
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr) {
+  // getgroups that returned 0 wrote no group: strace shows the empty list.
+  if (record.nr == SYS_getgroups && index == 1 && record.kind == kRecordSyscall && record.ret == 0) {
+    out += "[]";
+    return true;
+  }
   const Payload* p = record.payload(index);
   if (p == nullptr || p->addr != addr) return false;
   const size_t start = out.size();

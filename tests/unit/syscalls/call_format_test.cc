@@ -181,6 +181,8 @@ TEST_F(CallFormatTest, RseqGetrandomAndSocketFlagsAsStrace) {
   memory_.put(0x5000, std::string("x\0", 2));
   EXPECT_EQ(call(SYS_memfd_create, {0x5000, 3}, &memory_), "memfd_create(\"x\", MFD_CLOEXEC|MFD_ALLOW_SEALING)");
   EXPECT_EQ(call(SYS_eventfd2, {0, 0}, &memory_), "eventfd2(0, 0)");
+  EXPECT_EQ(call(SYS_fadvise64, {3, 0, 0, 2}, &memory_), "fadvise64(3, 0, 0, POSIX_FADV_SEQUENTIAL)");
+  EXPECT_EQ(call(SYS_fadvise64, {3, 0, 0, 9}, &memory_), "fadvise64(3, 0, 0, 9)");
 }
 
 TEST_F(CallFormatTest, IntLengthArguments) {

@@ -210,5 +210,17 @@ TEST(StructFormat, AppendStructArgAddsOrLeavesTheLineAlone) {
   EXPECT_EQ(format_sigset(~uint64_t{0}), "~[]");
 }
 
+// getgroups(0, list) = 0: nothing written, shown as strace shows it.
+TEST(StructFormat, EmptyGroupList) {
+  Record r;
+  r.kind = kRecordSyscall;
+  r.nr = syscalls::by_name("getgroups")->nr;
+  r.args[1] = kAddr;
+  r.ret = 0;
+  EXPECT_EQ(struct_arg_text(r, 1, kAddr), "[]");
+  r.ret = 2;  // two groups, not copied: the address
+  EXPECT_EQ(struct_arg_text(r, 1, kAddr), std::nullopt);
+}
+
 }  // namespace
 }  // namespace sysgate::trace
