@@ -21,6 +21,7 @@ constexpr uint32_t kRlimit = 16;       // struct rlimit64
 constexpr uint32_t kTimespec = 16;     // struct __kernel_timespec
 constexpr uint32_t kFdPair = 8;        // int[2]
 constexpr uint32_t kUtsname = 6 * 65;  // struct new_utsname
+constexpr uint32_t kSysinfo = 112;     // struct sysinfo
 constexpr uint32_t kWaitStatus = 4;    // int
 constexpr uint32_t kMaxSockaddr = 128; // struct sockaddr_storage
 
@@ -48,7 +49,7 @@ bool has_struct_payloads(long nr) {
     case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat: case __NR_statx:
     case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_getrlimit: case __NR_setrlimit:
     case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_nanosleep: case __NR_clock_nanosleep:
-    case __NR_clock_gettime: case __NR_uname: case __NR_wait4: case __NR_connect: case __NR_bind:
+    case __NR_clock_gettime: case __NR_uname: case __NR_sysinfo: case __NR_wait4: case __NR_connect: case __NR_bind:
     case __NR_futex:
       return true;
     default:
@@ -93,6 +94,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) 
       return i == 3 && futex_takes_timeout(args[1]) && set(out, kTimespec, in);
     case __NR_uname:
       return i == 0 && set(out, kUtsname, written);
+    case __NR_sysinfo:
+      return i == 0 && set(out, kSysinfo, written);
     case __NR_wait4:
       return i == 1 && set(out, kWaitStatus, written);
     case __NR_connect:

@@ -187,6 +187,38 @@ void append_timespec(std::string& out, const Bytes& b) {
   out += '}';
 }
 
+// struct sysinfo: {uptime=41605, loads=[80320, 68640, 70720], totalram=..., ...,
+// procs=80, totalhigh=0, freehigh=0, mem_unit=1}, every field, as strace.
+void append_sysinfo(std::string& out, const Bytes& b) {
+  out += "{uptime=";
+  append_decimal(out, b.at<int64_t>(0));
+  out += ", loads=[";
+  for (size_t i = 0; i < 3; ++i) {
+    if (i != 0) out += ", ";
+    append_decimal(out, b.at<uint64_t>(8 + 8 * i));
+  }
+  static constexpr struct {
+    const char* name;
+    size_t offset;
+  } kRam[] = {{"totalram", 32}, {"freeram", 40}, {"sharedram", 48}, {"bufferram", 56}, {"totalswap", 64}, {"freeswap", 72}};
+  out += ']';
+  for (const auto& field : kRam) {
+    out += ", ";
+    out += field.name;
+    out += '=';
+    append_decimal(out, b.at<uint64_t>(field.offset));
+  }
+  out += ", procs=";
+  append_decimal(out, b.at<uint16_t>(80));
+  out += ", totalhigh=";
+  append_decimal(out, b.at<uint64_t>(88));
+  out += ", freehigh=";
+  append_decimal(out, b.at<uint64_t>(96));
+  out += ", mem_unit=";
+  append_decimal(out, b.at<uint32_t>(104));
+  out += '}';
+}
+
 void append_utsname(std::string& out, const Bytes& b) {
   out += "{sysname=";
   append_c_string(out, b.view(0, 65));
@@ -363,6 +395,10 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_uname:
       if (size != 6 * 65) return false;
       append_utsname(out, b);
+      return true;
+    case SYS_sysinfo:
+      if (size != 112) return false;
+      append_sysinfo(out, b);
       return true;
     case SYS_wait4:
       if (size != 4) return false;

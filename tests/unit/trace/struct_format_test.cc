@@ -210,6 +210,26 @@ TEST(StructFormat, AppendStructArgAddsOrLeavesTheLineAlone) {
   EXPECT_EQ(format_sigset(~uint64_t{0}), "~[]");
 }
 
+// struct sysinfo, every field, as strace 6 prints python3's call.
+TEST(StructFormat, Sysinfo) {
+  std::string si(112, '\0');
+  put<int64_t>(si, 0, 41605);
+  put<uint64_t>(si, 8, 80320);
+  put<uint64_t>(si, 16, 68640);
+  put<uint64_t>(si, 24, 70720);
+  put<uint64_t>(si, 32, 25276063744);
+  put<uint64_t>(si, 40, 21882458112);
+  put<uint64_t>(si, 48, 9166848);
+  put<uint64_t>(si, 56, 42287104);
+  put<uint16_t>(si, 80, 80);
+  put<uint32_t>(si, 104, 1);
+  EXPECT_EQ(decode("sysinfo", 0, si),
+            "{uptime=41605, loads=[80320, 68640, 70720], totalram=25276063744, freeram=21882458112, "
+            "sharedram=9166848, bufferram=42287104, totalswap=0, freeswap=0, procs=80, totalhigh=0, freehigh=0, "
+            "mem_unit=1}");
+  EXPECT_EQ(decode("sysinfo", 0, std::string(64, '\0')), std::nullopt);
+}
+
 // getgroups(0, list) = 0: nothing written, shown as strace shows it.
 TEST(StructFormat, EmptyGroupList) {
   Record r;
