@@ -197,25 +197,23 @@ void append_sysinfo(std::string& out, const Bytes& b) {
     if (i != 0) out += ", ";
     append_decimal(out, b.at<uint64_t>(8 + 8 * i));
   }
+  out += ']';
   static constexpr struct {
     const char* name;
     size_t offset;
-  } kRam[] = {{"totalram", 32}, {"freeram", 40}, {"sharedram", 48}, {"bufferram", 56}, {"totalswap", 64}, {"freeswap", 72}};
-  out += ']';
-  for (const auto& field : kRam) {
+    size_t bytes;
+  } kFields[] = {{"totalram", 32, 8},  {"freeram", 40, 8}, {"sharedram", 48, 8}, {"bufferram", 56, 8},
+                 {"totalswap", 64, 8}, {"freeswap", 72, 8}, {"procs", 80, 2},    {"totalhigh", 88, 8},
+                 {"freehigh", 96, 8},  {"mem_unit", 104, 4}};
+  for (const auto& field : kFields) {
     out += ", ";
     out += field.name;
     out += '=';
-    append_decimal(out, b.at<uint64_t>(field.offset));
+    const uint64_t value = field.bytes == 8   ? b.at<uint64_t>(field.offset)
+                           : field.bytes == 4 ? b.at<uint32_t>(field.offset)
+                                              : b.at<uint16_t>(field.offset);
+    append_decimal(out, value);
   }
-  out += ", procs=";
-  append_decimal(out, b.at<uint16_t>(80));
-  out += ", totalhigh=";
-  append_decimal(out, b.at<uint64_t>(88));
-  out += ", freehigh=";
-  append_decimal(out, b.at<uint64_t>(96));
-  out += ", mem_unit=";
-  append_decimal(out, b.at<uint32_t>(104));
   out += '}';
 }
 
