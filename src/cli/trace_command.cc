@@ -2,7 +2,6 @@
 // strace's grammar (src/trace/formatter.h), or strace -c's table (-c).
 #include <asm/unistd.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include <string_view>
 
 #include "cli/commands.h"
+#include "cli/trace_output.h"
 #include "syscalls/call_format.h"
 #include "monitor/runner.h"
 #include "trace/fd_paths.h"
@@ -33,125 +33,6 @@ extern char** environ;
 namespace sysgate::cli {
 
 namespace {
-
-// Writes all of bytes, waiting while a non-blocking fd is full (a terminal
-// shared with a program that made it non-blocking): a piece of trace lost would
-// be many lines. Any other error (a full disk, a closed pipe) loses the rest,
-// as it did with stdio.
-void write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n > 0) {
-      bytes.remove_prefix(static_cast<size_t>(n));
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      struct pollfd writable = {fd, POLLOUT, 0};
-      ::poll(&writable, 1, -1);
-    } else if (n == 0 || errno != EINTR) {
-      return;
-    }
-  }
-}
-
-// The trace's destination. Lines are appended to one buffer, which is written
-// out in large pieces: a traced program can make a million calls a second, and
-// a write per line would cost the monitor more than formatting it. flush() is
-// what makes the trace appear: the printer's owner calls it whenever the
-// monitor runs out of records to print, and before anything else goes to stderr.
-class TraceOutput {
- public:
-  explicit TraceOutput(int fd) : fd_(fd) { text_.reserve(kFlushBytes + kFlushBytes / 4); }
-  TraceOutput(TraceOutput&&) = default;
-  TraceOutput& operator=(TraceOutput&&) = default;
-
-  // The buffer a line is appended to; end_line() once it is complete.
-  std::string& text() { return text_; }
-  void end_line() {
-    text_ += '\n';
-    if (text_.size() >= kFlushBytes) flush();
-  }
-
-  void flush() {
-    write_all(fd_, text_);
-    text_.clear();
-  }
-
- private:
-  // Big enough that the write's cost vanishes per line, small enough to stay in cache.
-  static constexpr size_t kFlushBytes = 64 << 10;
-  int fd_;
-  std::string text_;
-};
-
-// strace -ff -o FILE: each thread's lines in FILE.TID. A file is opened at
-// the thread's first line (truncated), closed after its exit, and reopened for
-// appending if lines of it still come; at most kMaxOpen are open at once (the
-// least recently written is closed first), so a build's thousands of
-// processes do not run the monitor out of descriptors.
-class TaskFiles {
- public:
-  explicit TaskFiles(std::string base) : base_(std::move(base)) {}
-  ~TaskFiles() { close_all(); }
-
-  // The output of thread tid's lines; nullptr if its file cannot be opened
-  // (said once on stderr).
-  TraceOutput* output(int32_t tid) {
-    auto it = files_.find(tid);
-    if (it == files_.end()) {
-      if (files_.size() >= kMaxOpen) close_least_recent();
-      const std::string path = base_ + "." + std::to_string(tid);
-      const bool again = started_.count(tid) != 0;
-      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0666);
-      if (fd < 0) {
-        if (!failed_) std::cerr << "sysgate trace: cannot write " << path << ": " << std::strerror(errno) << "\n";
-        failed_ = true;
-        return nullptr;
-      }
-      started_.insert(tid);
-      it = files_.emplace(tid, File{fd, TraceOutput(fd), 0}).first;
-    }
-    it->second.last_use = ++uses_;
-    return &it->second.out;
-  }
-
-  // The thread is gone: write its lines out and close its file.
-  void close(int32_t tid) {
-    auto it = files_.find(tid);
-    if (it == files_.end()) return;
-    it->second.out.flush();
-    ::close(it->second.fd);
-    files_.erase(it);
-  }
-
-  void flush() {
-    for (auto& [tid, file] : files_) file.out.flush();
-  }
-
-  void close_all() {
-    while (!files_.empty()) close(files_.begin()->first);
-  }
-
- private:
-  static constexpr size_t kMaxOpen = 256;
-  struct File {
-    int fd;
-    TraceOutput out;
-    uint64_t last_use;
-  };
-
-  void close_least_recent() {
-    auto oldest = files_.begin();
-    for (auto it = files_.begin(); it != files_.end(); ++it) {
-      if (it->second.last_use < oldest->second.last_use) oldest = it;
-    }
-    close(oldest->first);
-  }
-
-  std::string base_;
-  std::map<int32_t, File> files_;
-  std::set<int32_t> started_;  // threads whose file was created in this run
-  uint64_t uses_ = 0;
-  bool failed_ = false;
-};
 
 // Writes lines to the output; execs are held until their outcome is known
 // (the next record of the same process says whether the exec happened).

@@ -1,0 +1,70 @@
+#include "cli/trace_output.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+namespace sysgate::cli {
+
+void write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      struct pollfd writable = {fd, POLLOUT, 0};
+      ::poll(&writable, 1, -1);
+    } else if (n == 0 || errno != EINTR) {
+      return;
+    }
+  }
+}
+
+TraceOutput* TaskFiles::output(int32_t tid) {
+  auto it = files_.find(tid);
+  if (it == files_.end()) {
+    if (files_.size() >= kMaxOpen) close_least_recent();
+    const std::string path = base_ + "." + std::to_string(tid);
+    const bool again = started_.count(tid) != 0;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0666);
+    if (fd < 0) {
+      if (!failed_) std::cerr << "sysgate trace: cannot write " << path << ": " << std::strerror(errno) << "\n";
+      failed_ = true;
+      return nullptr;
+    }
+    started_.insert(tid);
+    it = files_.emplace(tid, File{fd, TraceOutput(fd), 0}).first;
+  }
+  it->second.last_use = ++uses_;
+  return &it->second.out;
+}
+
+void TaskFiles::close(int32_t tid) {
+  auto it = files_.find(tid);
+  if (it == files_.end()) return;
+  it->second.out.flush();
+  ::close(it->second.fd);
+  files_.erase(it);
+}
+
+void TaskFiles::flush() {
+  for (auto& [tid, file] : files_) file.out.flush();
+}
+
+void TaskFiles::close_all() {
+  while (!files_.empty()) close(files_.begin()->first);
+}
+
+void TaskFiles::close_least_recent() {
+  auto oldest = files_.begin();
+  for (auto it = files_.begin(); it != files_.end(); ++it) {
+    if (it->second.last_use < oldest->second.last_use) oldest = it;
+  }
+  close(oldest->first);
+}
+
+}  // namespace sysgate::cli
