@@ -12,6 +12,7 @@
 #include "gate/hooks.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite_decoder.h"
+#include "gate/rewrite_function_scan.h"
 #include "gate/signals.h"
 #include "gate/syscall_classes.h"
 #include "gate/trace_emit.h"
@@ -168,8 +169,14 @@ void counts_now(uint64_t out[trace::kCountRefusedOther + 1]) {
   out[trace::kCountRefusedOther] = other;
 }
 
+// The last function decoded for a site check (rewrite_function_scan.h): kept
+// only while the lock is held, since the function's bytes may change between
+// two of its holders (a patch of another thread's, an unmapped object).
+FunctionScan g_scan;
+
 void lock() {
   while (!compare_exchange(&g_rw.lock, 0u, 1u)) cpu_relax();
+  function_scan_forget(&g_scan);
 }
 void unlock() { store_release(&g_rw.lock, 0u); }
 
@@ -210,33 +217,6 @@ bool fits_rel32(uint64_t from_end, uint64_t target) {
   const int64_t d = static_cast<int64_t>(target - from_end);
   constexpr int64_t kMargin = 2 * static_cast<int64_t>(kPageBytes);
   return d >= -(int64_t{1} << 31) + kMargin && d < (int64_t{1} << 31) - kMargin;
-}
-
-// Decodes the function from its start: true if `site` (the patched
-// instruction, site_length bytes) is an instruction boundary, and no direct
-// branch of the function lands in (site, changed_end): the bytes the jmp
-// replaces that are not the site's first byte. (A displaced-xor site's fifth
-// byte keeps its value: see shape_at.)
-RewriteRefusal check_function(const CodeLocation& loc, uint64_t site, uint32_t site_length, uint64_t changed_end) {
-  uint64_t p = loc.function_start;
-  bool landed = false;
-  while (p < loc.function_end) {
-    DecodedInsn d;
-    const uint64_t avail = loc.function_end - p;
-    const uint32_t n = decode_length(reinterpret_cast<const uint8_t*>(p), avail < 15 ? avail : 15, &d);
-    if (n == 0) return kRefuseDecode;
-    if (p == site) {
-      if (n != site_length) return kRefuseDecode;
-      landed = true;
-    }
-    if (p < site && p + n > site) return kRefuseDecode;  // site is inside an instruction
-    if (d.has_target) {
-      const uint64_t target = p + n + static_cast<uint64_t>(d.rel);
-      if (target > site && target < changed_end) return kRefuseBranchTarget;
-    }
-    p += n;
-  }
-  return landed ? kRefuseCount : kRefuseDecode;
 }
 
 // The slot code addresses a site's jmp can name. Usually any within rel32
@@ -671,7 +651,8 @@ RewriteRefusal plan_site(long nr, uint64_t rip, const SiteMatch& match, PlannedS
        site - 5 < loc.segment_start || !nop_padding(loc.previous_end, site))) {
     return kRefuseShape;  // the jmp rel32 needs 5 bytes of padding no function owns
   }
-  if ((why = check_function(loc, site, match.length, match.changed_end)) != kRefuseCount) return why;
+  why = function_check(&g_scan, loc.function_start, loc.function_end, site, match.length, match.changed_end);
+  if (why != kRefuseCount) return why;
   Block* block = block_near(reach, loc);
   if (block == nullptr) return load_relaxed(&g_rw.enabled) != 0 ? kRefuseNoSlot : kRefuseDisabled;
   const uint64_t index = block->used;
@@ -766,23 +747,25 @@ long number_in_bytes(const uint8_t* b) {
 // (the page's first patch replaced it); with more, where a store could change
 // bytes another thread is decoding, the page is replaced once with all of
 // them (then only jumps that lie inside the page). Under the lock.
-// Offsets o in [from, kPageBytes - 1) of the next `0f 05` on the page, or
-// kPageBytes - 1: eight bytes at a time (a page is scanned per sweep).
+// The offset o in [from, kPageBytes - 1) of the next `0f 05` on the page, or
+// kPageBytes - 1 (a page is scanned per sweep). Eight bytes are looked at a
+// time, seven positions judged: 0x0f alone is too common in code (two-byte
+// opcodes) to skip words by, the pair is rare.
 uint64_t next_syscall_bytes(const uint8_t* code, uint64_t from) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
+  // 0x80 in exactly the bytes of x that are zero.
+  const auto zero_bytes_of = [](uint64_t x) { return ~(((x & kLow7) + kLow7) | x | kLow7); };
   uint64_t o = from;
-  while (o + 1 < kPageBytes) {
-    if ((o & 7) == 0 && o + 8 <= kPageBytes) {
-      uint64_t word;
-      __builtin_memcpy(&word, code + o, 8);
-      const uint64_t x = word ^ (kOnes * 0x0f);
-      if (((x - kOnes) & ~x & kHighs) == 0) {  // no 0x0f byte in these eight
-        o += 8;
-        continue;
-      }
-    }
+  for (; o + 8 <= kPageBytes; o += 7) {
+    uint64_t word;
+    __builtin_memcpy(&word, code + o, 8);
+    const uint64_t escapes = zero_bytes_of(word ^ 0x0f0f0f0f0f0f0f0full);
+    const uint64_t fives = zero_bytes_of(word ^ 0x0505050505050505ull);
+    const uint64_t pairs = escapes & (fives >> 8);  // byte i is 0x0f, byte i + 1 is 0x05
+    if (pairs != 0) return o + static_cast<uint64_t>(__builtin_ctzll(pairs)) / 8;
+  }
+  for (; o + 1 < kPageBytes; ++o) {
     if (code[o] == 0x0f && code[o + 1] == 0x05) return o;
-    ++o;
   }
   return kPageBytes - 1;
 }

@@ -3,6 +3,8 @@
 // python3 and this test binary is decoded with both, from its start to its end;
 // wherever ours gives a length it must be Zydis's, and Zydis must accept the
 // instruction. Ours may give up (0); how often is printed, and bounded.
+// Also the site check built on it (src/gate/rewrite_function_scan.h): the
+// scanned answer against a fresh linear decode, at the same functions' sites.
 #include <Zydis/Zydis.h>
 #include <elf.h>
 #include <gtest/gtest.h>
@@ -19,6 +21,7 @@
 
 #include "gate/rewrite_decoder.h"
 #include "gate/rewrite_elf.h"
+#include "gate/rewrite_function_scan.h"
 
 namespace sysgate::gate {
 namespace {
@@ -183,6 +186,85 @@ TEST(GateDecoder, AgreesWithZydisOnRandomBytes) {
   }
   std::printf("random: %lu decoded by both, %lu mismatches\n", both, mismatches);
   EXPECT_EQ(mismatches, 0u);
+}
+
+// The functions .eh_frame_hdr lists inside an executable segment of the image.
+std::vector<std::pair<uint64_t, uint64_t>> functions_of(const Image& image) {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  EhFrameHdr h;
+  if (!eh_frame_hdr_open(image.eh_frame_hdr, &h)) return out;
+  for (uint64_t i = 0; i < h.count; ++i) {
+    uint64_t s = 0, e = 0;
+    if (!eh_frame_hdr_function(h, i, &s, &e) || e <= s) continue;
+    for (const auto& [lo, hi] : image.exec) {
+      if (s >= lo && e <= hi) out.push_back({s, e});
+    }
+  }
+  return out;
+}
+
+// At every syscall site of every function (the mov before it, as the
+// rewriter patches it) and at random offsets with the patch lengths the
+// rewriter uses, one FunctionScan reused through the function as a sweep
+// reuses it must accept exactly what a linear decode accepts.
+void check_scan_against_linear(const std::string& path) {
+  if (access(path.c_str(), R_OK) != 0) GTEST_SKIP() << path << " not present";
+  Image image;
+  ASSERT_TRUE(load_image(path, &image)) << path;
+  static FunctionScan scan;
+  std::mt19937_64 rng(777);
+  uint64_t checks = 0, accepted = 0, differ = 0;
+  for (const auto& [s, e] : functions_of(image)) {
+    function_scan_forget(&scan);
+    std::vector<uint64_t> sites;
+    for (uint64_t p = s; p + 1 < e; ++p) {
+      const uint8_t* b = reinterpret_cast<const uint8_t*>(p);
+      if (b[0] == 0x0f && b[1] == 0x05 && p >= s + 5) sites.push_back(p - 5);
+    }
+    for (int k = 0; k < 8; ++k) sites.push_back(s + rng() % (e - s));
+    for (const uint64_t site : sites) {
+      for (const uint32_t length : {2u, 5u, 7u}) {
+        for (const uint64_t changed : {uint64_t{2}, uint64_t{5}, uint64_t{7}}) {
+          const bool linear = function_check_linear(s, e, site, length, site + changed) == kRefuseCount;
+          const bool scanned = function_check(&scan, s, e, site, length, site + changed) == kRefuseCount;
+          ++checks;
+          accepted += scanned ? 1 : 0;
+          if (linear != scanned && ++differ <= 10) {
+            std::fprintf(stderr, "%s: function +%#lx..+%#lx, site +%#lx, length %u, changed %lu: linear %d, scan %d\n",
+                         path.c_str(), s - image.bias, e - image.bias, site - s, length,
+                         static_cast<unsigned long>(changed), linear, scanned);
+          }
+        }
+      }
+    }
+  }
+  std::printf("%s: %lu site checks, %lu accepted, %lu differ\n", path.c_str(), checks, accepted, differ);
+  EXPECT_EQ(differ, 0u);
+  EXPECT_GT(accepted, 100u);
+}
+
+TEST(FunctionScan, AgreesWithALinearDecodeOnLibc) { check_scan_against_linear("/lib/x86_64-linux-gnu/libc.so.6"); }
+TEST(FunctionScan, AgreesWithALinearDecodeOnLdSo) { check_scan_against_linear("/lib64/ld-linux-x86-64.so.2"); }
+TEST(FunctionScan, AgreesWithALinearDecodeOnPython3) { check_scan_against_linear("/usr/bin/python3"); }
+
+// A direct branch into the bytes a patch changes refuses the site; one to the
+// site's first byte does not.
+TEST(FunctionScan, RefusesASiteABranchLandsInside) {
+  static FunctionScan scan;
+  //  0: jmp rel8   2: mov $39,%eax   7: syscall   9: ret
+  uint8_t code[] = {0xeb, 0x01, 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xc3};
+  const uint64_t s = reinterpret_cast<uint64_t>(code), e = s + sizeof code;
+  function_scan_forget(&scan);
+  EXPECT_EQ(function_check(&scan, s, e, s + 2, 5, s + 7), kRefuseBranchTarget);
+  EXPECT_EQ(function_check_linear(s, e, s + 2, 5, s + 7), kRefuseBranchTarget);
+  EXPECT_EQ(function_check(&scan, s, e, s + 3, 5, s + 8), kRefuseDecode);  // inside the mov
+  EXPECT_EQ(function_check(&scan, s, e, s + 2, 4, s + 6), kRefuseDecode);  // not its length
+  code[1] = 0x00;  // now the jmp lands on the mov's first byte: patchable
+  function_scan_forget(&scan);
+  EXPECT_EQ(function_check(&scan, s, e, s + 2, 5, s + 7), kRefuseCount);
+  EXPECT_EQ(function_check(&scan, s, e, s + 7, 2, s + 9), kRefuseCount);
+  EXPECT_EQ(function_check(&scan, s, e, s + 9, 1, s + 10), kRefuseCount);
+  EXPECT_EQ(function_check(&scan, s, e - 1, s + 9, 1, s + 10), kRefuseDecode);  // outside the function
 }
 
 }  // namespace
