@@ -153,6 +153,9 @@ class TracePrinter {
     if (task_files_) task_files_->flush();
   }
 
+  // -o FILE: emptied while the command starts (TraceOutput::truncate_first).
+  void truncate_output_first(const std::string& path) { out_.truncate_first(path); }
+
  private:
   bool wanted(int nr) const { return !filter_ || filter_->matches(nr); }
 
@@ -282,7 +285,8 @@ int trace_command(const TraceFlags& flags) {
   // -ff -o FILE: FILE.TID per thread and no FILE (as strace); -c still writes FILE.
   const bool per_task = flags.follow >= 2 && !flags.output.empty() && !flags.summary;
   if (!flags.output.empty() && !per_task) {
-    out = ::open(flags.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    // Emptied by the printer's output, not O_TRUNC (TraceOutput::truncate_first).
+    out = ::open(flags.output.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
     if (out < 0) {
       std::cerr << "sysgate trace: cannot write " << flags.output << "\n";
       return 2;
@@ -313,6 +317,7 @@ int trace_command(const TraceFlags& flags) {
     std::string line = monitor::format_text(v) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
   };
+  if (out != STDERR_FILENO) options.on_launched = [&] { printer.truncate_output_first(flags.output); };
   options.on_note = [&](const std::string& line) {
     printer.flush();
     std::cerr << "sysgate: note: " << line << "\n";

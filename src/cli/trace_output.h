@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 namespace sysgate::cli {
@@ -34,8 +35,13 @@ void write_all(int fd, std::string_view bytes);
 class TraceOutput {
  public:
   explicit TraceOutput(int fd) : fd_(fd) { text_.reserve(kFlushBytes + kFlushBytes / 4); }
+  ~TraceOutput() { wait_for_truncation(); }
   TraceOutput(TraceOutput&&) = default;
   TraceOutput& operator=(TraceOutput&&) = default;
+
+  // For -o FILE opened without O_TRUNC: empties the file (named path in an
+  // error) on a thread of its own; the first write waits for it.
+  void truncate_first(const std::string& path);
 
   // The buffer a line is appended to; end_line() once it is complete.
   std::string& text() { return text_; }
@@ -45,15 +51,22 @@ class TraceOutput {
   }
 
   void flush() {
+    if (text_.empty()) return;  // and the monitor never waits for a truncation for nothing
+    wait_for_truncation();
     write_all(fd_, text_);
     text_.clear();
   }
 
  private:
+  void wait_for_truncation() {
+    if (truncation_.joinable()) truncation_.join();
+  }
+
   // Big enough that the write's cost vanishes per line, small enough to stay in cache.
   static constexpr size_t kFlushBytes = 64 << 10;
   int fd_;
   std::string text_;
+  std::thread truncation_;
 };
 
 // strace -ff -o FILE: each thread's lines in FILE.TID. A file is opened at

@@ -369,6 +369,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   Result<sandbox::LaunchedProcess> child = sandbox::launch(spec);
   if (!child) return child.error();
   g_child = child->pid;
+  if (options.on_launched) options.on_launched();
   struct sigaction forward {}, ignore {}, old_int {}, old_quit {}, old_term {}, old_hup {};
   forward.sa_handler = forward_signal;
   ignore.sa_handler = SIG_IGN;

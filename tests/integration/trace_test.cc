@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <functional>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "support/subprocess.h"
 
@@ -278,6 +280,37 @@ TEST(Trace, SuccessfulOrFailedCallsOnly) {
 
   Output both = run({kSysgate, "trace", "-z", "-Z", "--", "/bin/true"});
   EXPECT_EQ(both.status, 2);
+}
+
+// -o FILE replaces what FILE held, as O_TRUNC would (sysgate empties it while
+// the command starts): nothing of a longer old content is left after the
+// trace, also when the trace is a single line; a FILE that is a FIFO is
+// written as it is.
+TEST(Trace, OutputFileReplacesWhatItHeld) {
+  TempDir dir;
+  const std::string file = dir.path() + "/trace.txt";
+  for (const char* command : {"/bin/true", "/bin/echo"}) {
+    std::ofstream(file) << std::string(256 << 10, 'x') << "\nOLD CONTENT\n";
+    Output o = run({kSysgate, "trace", "-o", file, "-e", "trace=exit_group", "--", command});
+    ASSERT_EQ(o.status, 0) << o.err;
+    std::ifstream in(file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(ss.str(), "exit_group(0)                           = ?\n+++ exited with 0 +++\n") << command;
+  }
+  const std::string fifo = dir.path() + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string read_back;
+  std::thread reader([&] {
+    std::ifstream in(fifo);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    read_back = ss.str();
+  });
+  Output o = run({kSysgate, "trace", "-o", fifo, "-e", "trace=exit_group", "--", "/bin/true"});
+  reader.join();
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(read_back, "exit_group(0)                           = ?\n+++ exited with 0 +++\n");
 }
 
 // -ff -o FILE, as strace: each thread's lines in FILE.TID, without the
