@@ -25,6 +25,7 @@ struct TraceFlags {
   int timestamps = 0;           // -t, -tt, -ttt: wall-clock time of each line
   bool relative = false;        // -r: time since the previous line
   bool durations = false;       // -T: time spent in each call
+  bool instruction_pointers = false;  // -i: where the program resumes after each call
   bool successful_only = false; // -z: only calls that returned without an error
   bool failed_only = false;     // -Z: only calls that returned an error
   bool fd_paths = false;        // -y: descriptors with what they name, "3</etc/passwd>"

@@ -81,10 +81,11 @@ class TracePrinter {
     if (!first_exec_.empty()) {
       if (fd_paths_) fd_paths_->start(r.pid, start_cwd_, start_fds_);
       stamp(r.tsc);  // the command's first record comes right after its exec
+      point(0);      // made by sysgate's launcher: where is not known
       if (wanted(__NR_execve) && !flags_.summary && !flags_.json && !flags_.failed_only) {
         char prefix[32] = "";
         if (options_.pid_prefix) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
-        line(r.tid, prefix + options_.timestamp + first_exec_);
+        line(r.tid, prefix + options_.timestamp + options_.instruction_pointer + first_exec_);
       }
       first_exec_.clear();
     }
@@ -95,6 +96,7 @@ class TracePrinter {
     if (r.kind == trace::kRecordSignal) {
       // As strace: shown whatever -e trace= selects; not counted by -c.
       stamp(r.tsc);
+      point(r.ip);
       if (!flags_.summary) line(r.tid, flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
       return;
     }
@@ -121,6 +123,7 @@ class TracePrinter {
     emit(r);
     if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && !flags_.summary && !flags_.json) {
       stamp(r.tsc);
+      point(0);
       line(r.tid, trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
     }
     if (r.kind == trace::kRecordExit && task_files_) task_files_->close(r.tid);
@@ -133,6 +136,7 @@ class TracePrinter {
   void killed(int pid, int signal, bool core_dumped) {
     if (flags_.summary || flags_.json) return;
     stamp(0);
+    point(0);
     line(pid, trace::format_killed(pid, signal, core_dumped, options_));
   }
 
@@ -181,6 +185,7 @@ class TracePrinter {
     }
     if (!status_wanted(r)) return follow_fds(r);
     stamp(r.tsc);
+    point(r.ip);
     TraceOutput* out = output(r.tid);
     if (out == nullptr) return follow_fds(r);
     line_pid_ = r.pid;  // whose descriptors options_.fd_path names
@@ -199,6 +204,16 @@ class TracePrinter {
     }
     if (timed && text.size() != start) text += trace::format_duration(duration);
     if (text.size() != start) out->end_line();
+  }
+
+  // Sets the instruction pointer of the lines printed next (-i); 0: not known.
+  void point(uint64_t ip) {
+    if (!flags_.instruction_pointers || flags_.summary) return;
+    if (flags_.json) {
+      options_.json_ip = ip;
+    } else {
+      options_.instruction_pointer = trace::format_instruction_pointer(ip);
+    }
   }
 
   // Sets the timestamp of the lines printed next (-t, -tt, -ttt, -r) from a
@@ -307,6 +322,7 @@ int trace_command(const TraceFlags& flags) {
   trace.sweep = !flags.no_sweep;
   trace.call_mask = call_mask;
   trace.time_calls = flags.durations || flags.summary;
+  trace.record_ip = flags.instruction_pointers && !flags.summary;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   trace.on_idle = [&] { printer.flush(); };
   options.trace = trace;

@@ -19,6 +19,7 @@ struct Call {
   uint64_t args[6];       // as the program passed them (what the trace shows)
   uint16_t record_flags;  // trace::RecordFlags for its record
   bool recorded;          // its record was already written (exit, execve)
+  uint64_t ip;            // where the program resumes: after its syscall instruction (trace -i)
 };
 
 // Performs nr(args) through the gate's instruction. Calls that may block

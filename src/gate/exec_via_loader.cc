@@ -119,7 +119,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
   // monitor pairs with the exec's outcome.
   rewrite_thread_exits(t, false);
   rewrite_trace_counts(t);
-  trace_syscall(t, trace::kRecordSyscallEnter, call.record_flags, call.nr, call.args, 0);
+  trace_syscall(t, trace::kRecordSyscallEnter, call.record_flags, call.nr, call.args, 0, 0, call.ip);
 
   const bool at = call.nr == __NR_execveat;
   // The sixth argument, which neither execve nor execveat reads, carries a

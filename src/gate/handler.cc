@@ -233,13 +233,19 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   for (int i = 0; i < 6; ++i) call.args[i] = arch::syscall_arg(*uc, i);
   call.record_flags = 0;
   call.recorded = false;
+  call.ip = info->call_addr;
   ++t->trap_calls;
   const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
+  const uint64_t outer_ip = t->call_ip;  // a call interrupted by the program's handler we run in
+  t->call_ip = call.ip;
   const long ret = dispatch(t, uc, call);
+  t->call_ip = outer_ip;
   uc->mc.rax = static_cast<uint64_t>(ret);
   // rt_sigreturn installs uc_stack: the program's alternate stack once it has one.
   thread_sync_altstack(t, uc);
-  if (!call.recorded) trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret, enter_tsc);
+  if (!call.recorded) {
+    trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret, enter_tsc, call.ip);
+  }
   // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).
   rewrite_after_trap(call.nr, info->call_addr);
 }

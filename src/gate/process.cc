@@ -178,7 +178,7 @@ long do_fork(GateThread* t, Call& call) {
 
 void do_exit(GateThread* t, Call& call) {
   const int status = static_cast<int>(call.args[0]);
-  trace_syscall(t, trace::kRecordExit, call.record_flags, call.nr, call.args, 0);
+  trace_syscall(t, trace::kRecordExit, call.record_flags, call.nr, call.args, 0, 0, call.ip);
   call.recorded = true;
   trace_release_rings(t);
   if (call.nr == __NR_exit_group) {
@@ -189,7 +189,7 @@ void do_exit(GateThread* t, Call& call) {
 }
 
 long do_execve(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
-  trace_syscall(t, trace::kRecordSyscallEnter, call.record_flags, call.nr, call.args, 0);
+  trace_syscall(t, trace::kRecordSyscallEnter, call.record_flags, call.nr, call.args, 0, 0, call.ip);
   trace_release_rings(t);
   // With the program's mask, which the new image inherits (and during which the
   // program's handlers may run, as around any blocking call).

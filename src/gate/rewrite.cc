@@ -951,6 +951,9 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
   uint32_t record_flags = 0;
   const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
+  const uint64_t ip = f->slot->ret;              // trace -i: after the site's syscall
+  const uint64_t outer_ip = t->call_ip;
+  t->call_ip = ip;
   if (f->slot->emulated != 0) {
     // rt_sigaction (signals.h): its emulation takes locks the SIGSYS handler
     // holds with every signal blocked; here too, around it. The readlink of
@@ -963,19 +966,22 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     for (int i = 0; i < 6; ++i) call.args[i] = args[i];
     call.record_flags = 0;
     call.recorded = false;
+    call.ip = ip;
     long ret = 0;
     const bool done = nr == __NR_rt_sigaction ? (ret = emulate_rt_sigaction(t, call), true)
                                                : emulate_exe_link(t, call, &ret);
     raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&program_mask), 0, 8);
     if (done) {
-      trace_syscall(t, trace::kRecordSyscall, call.record_flags, nr, args, ret, enter_tsc);
+      t->call_ip = outer_ip;
+      trace_syscall(t, trace::kRecordSyscall, call.record_flags, nr, args, ret, enter_tsc, ip);
       return ret;
     }
     record_flags = call.record_flags;
   }
   const long ret = (g_gate.flags & kGateHooks) != 0 ? hooked_call(nr, args)
                                                     : raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
-  trace_syscall(t, trace::kRecordSyscall, record_flags, nr, args, ret, enter_tsc);
+  t->call_ip = outer_ip;
+  trace_syscall(t, trace::kRecordSyscall, record_flags, nr, args, ret, enter_tsc, ip);
   return ret;
 }
 

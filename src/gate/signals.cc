@@ -102,6 +102,16 @@ void unwrap_old_action(uint64_t oact, const AppHandler& wrapped) {
   if (wrapped.without_siginfo) old->flags &= ~static_cast<uint64_t>(SA_SIGINFO);
 }
 
+// trace -i: where a signal found the program. In the middle of a call the gate
+// makes for it, that call's site (the kernel's context then points into the
+// gate); otherwise where the context says. (A second signal that arrives while
+// a handler for a first one runs its own code, the first having interrupted a
+// call, is shown at that call's site.)
+uint64_t signal_ip(const GateThread* t, const void* context) {
+  if (t->call_ip != 0) return t->call_ip;
+  return context != nullptr ? static_cast<const arch::KernelUcontext*>(context)->mc.rip : 0;
+}
+
 }  // namespace
 
 long emulate_rt_sigaction(GateThread* t, Call& call) {
@@ -158,7 +168,7 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
 // The kernel entered sysgate_gate_signal_entry for a signal whose handler the
 // program installed while tracing: record the delivery, then return the
 // program's handler, which the entry jumps to with the kernel's registers.
-extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, const void*) {
+extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, const void* context) {
   const uint64_t handler = sig >= 1 && sig <= 64 ? load_acquire(&g_gate.app_handlers[sig - 1]) : 0;
   if (handler <= kSigIgn || handler == addr(sysgate_gate_signal_entry)) {
     die("signal wrapper entered without a program handler; signal", sig);
@@ -168,7 +178,7 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
   if (t != nullptr && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
     uint64_t words[6];
     copy_bytes(words, info, sizeof words);  // the kernel just wrote the whole siginfo
-    trace_syscall(t, trace::kRecordSignal, 0, sig, words, 0);
+    trace_syscall(t, trace::kRecordSignal, 0, sig, words, 0, 0, signal_ip(t, context));
   }
   return handler;
 }
@@ -316,7 +326,7 @@ void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc)
   if (GateThread* t = thread_from_gs(); t != nullptr && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
     uint64_t words[6];
     copy_bytes(words, info, sizeof words);
-    trace_syscall(t, trace::kRecordSignal, 0, SIGSYS, words, 0);
+    trace_syscall(t, trace::kRecordSignal, 0, SIGSYS, words, 0, 0, signal_ip(t, uc));
   }
   lock_app_sigsys();
   KernelSigaction action = g_gate.app_sigsys;

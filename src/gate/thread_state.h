@@ -81,6 +81,10 @@ struct GateThread {
   // This thread's GS base is this GateThread (arch_prctl succeeded).
   uint32_t gs_set;
   uint32_t pad2;
+  // trace -i: where the call this thread is in resumes the program (the address
+  // after its syscall instruction), 0 outside calls: a signal that arrives
+  // while the gate makes the call is shown at that address, as strace shows it.
+  uint64_t call_ip;
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);

@@ -234,7 +234,7 @@ bool writer_ready(GateThread* t, RingWriter* w) {
 }
 
 void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
-                  long ret, uint64_t enter_tsc);
+                  long ret, uint64_t enter_tsc, uint64_t ip);
 
 }  // namespace
 
@@ -263,7 +263,7 @@ uint64_t call_enter_tsc(const GateThread* t) {
 }
 
 void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret,
-                   uint64_t enter_tsc) {
+                   uint64_t enter_tsc, uint64_t ip) {
   if (g_gate.region.header == nullptr) return;
   if (kind == trace::kRecordSyscall && !call_selected(g_gate.region, nr)) return;
   // One store each way: a signal handler that interrupts between the load and
@@ -273,7 +273,7 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
   *depth_word = depth + 1;
   asm volatile("" ::: "memory");
   RingWriter* w = writer_for_depth(t, depth);
-  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret, enter_tsc);
+  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret, enter_tsc, ip);
   asm volatile("" ::: "memory");
   *depth_word = depth;
 }
@@ -281,7 +281,7 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
 namespace {
 
 void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
-                  long ret, uint64_t enter_tsc) {
+                  long ret, uint64_t enter_tsc, uint64_t ip) {
   const TraceRegion& region = g_gate.region;
 
   PlannedPayload payloads[trace::kMaxPayloads];
@@ -307,6 +307,16 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     e.kind = trace::kPayloadEnterTsc;
     e.flags = 0;
     e.value = enter_tsc;
+    bytes += sizeof(trace::PayloadHeader) + 8;
+  }
+  if (ip != 0 && region.record_ip != 0 && (is_call || kind == trace::kRecordSignal)) {  // trace -i: last
+    PlannedPayload& e = payloads[count++];
+    e.addr = 0;
+    e.length = 8;
+    e.arg = 0;
+    e.kind = trace::kPayloadIp;
+    e.flags = 0;
+    e.value = ip;
     bytes += sizeof(trace::PayloadHeader) + 8;
   }
 
@@ -337,7 +347,8 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     if (payloads[i].kind == trace::kPayloadStringArray) {
       argv_payload_copy(payloads[i].addr, region.max_data, cursor, payloads[i].length);
       zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
-    } else if (payloads[i].kind == trace::kPayloadArrayCount || payloads[i].kind == trace::kPayloadEnterTsc) {
+    } else if (payloads[i].kind == trace::kPayloadArrayCount || payloads[i].kind == trace::kPayloadEnterTsc ||
+               payloads[i].kind == trace::kPayloadIp) {
       copy_payload(cursor, reinterpret_cast<const uint8_t*>(&payloads[i].value), 8);
     } else {
       copy_payload(cursor, reinterpret_cast<const uint8_t*>(payloads[i].addr), payloads[i].length);

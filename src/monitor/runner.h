@@ -52,6 +52,8 @@ struct TraceOptions {
   // Records also carry the TSC from before each call (trace -T;
   // trace::Record::enter_tsc).
   bool time_calls = false;
+  // Records carry where the program resumes after each call (trace::Record::ip).
+  bool record_ip = false;
 };
 
 struct RunOptions {

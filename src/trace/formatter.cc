@@ -58,7 +58,7 @@ std::string_view errno_display_name(int err) {
 }
 
 // "[pid  1234] " (strace's "[pid %5d] ") when the options ask for it, then
-// the line's timestamp, if any.
+// the line's timestamp and instruction pointer, if any.
 void append_prefix(std::string& out, int32_t tid, const FormatOptions& options) {
   if (options.pid_prefix) {
     char digits[16];
@@ -70,6 +70,7 @@ void append_prefix(std::string& out, int32_t tid, const FormatOptions& options) 
     out += "] ";
   }
   out += options.timestamp;
+  out += options.instruction_pointer;
 }
 
 std::string prefix(int32_t tid, const FormatOptions& options) {
@@ -360,6 +361,20 @@ std::string format_exec_success(const Record& enter, const FormatOptions& option
   return format_record(exec_result(enter), options);
 }
 
+std::string format_instruction_pointer(uint64_t ip) {
+  if (ip == 0) return "[????????????????] ";
+  char text[24];
+  std::snprintf(text, sizeof text, "[%016llx] ", static_cast<unsigned long long>(ip));
+  return text;
+}
+
+void append_json_ip(std::string& out, uint64_t ip) {
+  if (ip == 0) return;
+  char text[32];
+  std::snprintf(text, sizeof text, ",\"ip\":\"0x%llx\"", static_cast<unsigned long long>(ip));
+  out += text;
+}
+
 std::string format_exited(int32_t tid, int status, const FormatOptions& options) {
   return prefix(tid, options) + "+++ exited with " + std::to_string(status) + " +++";
 }
@@ -469,6 +484,7 @@ void append_json(std::string& out, const Record& record, const FormatOptions& op
                   static_cast<long long>(options.json_time_ns % 1000000000 / 1000));
     out += time;
   }
+  append_json_ip(out, options.json_ip);
   out += '}';
 }
 

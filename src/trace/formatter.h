@@ -66,7 +66,19 @@ struct FormatOptions {
   int64_t json_duration_ns = -1;
   // strace -a: the column " = " is aligned to (counting the prefix).
   size_t align_column = 40;
+  // strace -i: "[00007f12a0b1c2d3] " (format_instruction_pointer), printed
+  // after the timestamp and counted in the prefix. The caller sets it for each line.
+  std::string instruction_pointer;
+  // --json with -i: that address, as "ip":"0x7f12a0b1c2d3". 0: no "ip" member.
+  uint64_t json_ip = 0;
 };
+
+// strace -i's "[%016lx] ": where the program resumes after the call's syscall
+// instruction, or where a signal interrupted it (Record::ip); for 0 (not
+// known: an exit line, a record without one) strace's "[????????????????] ".
+std::string format_instruction_pointer(uint64_t ip);
+// ,"ip":"0x7f12a0b1c2d3" for --json -i; nothing for 0.
+void append_json_ip(std::string& out, uint64_t ip);
 
 // The call with its arguments and no result: `read(3, "abc", 4096)`. For a
 // completed call, output buffers show what the kernel wrote.

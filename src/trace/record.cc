@@ -57,17 +57,18 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
   r.ret = h.ret;
   r.tsc = h.tsc;
   r.enter_tsc = 0;
+  r.ip = 0;
 
   size_t at = sizeof h;
   resize_payloads(r.payloads, h.payload_count, spare);
-  uint32_t kept = 0;  // payloads of arguments (kPayloadEnterTsc is not one)
+  uint32_t kept = 0;  // payloads of arguments (kPayloadEnterTsc and kPayloadIp are not)
   for (uint32_t i = 0; i < h.payload_count; ++i) {
     PayloadHeader ph;
     if (h.size - at < sizeof ph) return corrupt("payload header past the end");
     std::memcpy(&ph, bytes.data() + at, sizeof ph);
     at += sizeof ph;
     if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
-    if (ph.kind < kPayloadPath || ph.kind > kPayloadEnterTsc) return corrupt("payload kind " + std::to_string(ph.kind));
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadIp) return corrupt("payload kind " + std::to_string(ph.kind));
     uint32_t limit = limits.max_data;
     switch (ph.kind) {
       case kPayloadPath: limit = limits.max_path; break;
@@ -76,6 +77,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
       case kPayloadStringArray: limit = kMaxPathBytes; break;
       case kPayloadArrayCount:
       case kPayloadEnterTsc:
+      case kPayloadIp:
         if (ph.length != 8) return corrupt("8-byte payload of " + std::to_string(ph.length) + " bytes");
         limit = 8;
         break;
@@ -85,8 +87,18 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     const size_t padded = align_record(ph.length);
     if (h.size - at < padded) return corrupt("payload past the end");
     if (ph.kind == kPayloadEnterTsc) {
-      if (r.enter_tsc != 0 || r.kind != kRecordSyscall) return corrupt("misplaced enter time");
+      if (r.enter_tsc != 0 || r.ip != 0 || r.kind != kRecordSyscall) return corrupt("misplaced enter time");
       std::memcpy(&r.enter_tsc, bytes.data() + at, 8);
+      at += padded;
+      continue;
+    }
+    if (ph.kind == kPayloadIp) {
+      uint64_t ip;
+      std::memcpy(&ip, bytes.data() + at, 8);
+      const bool has_ip = r.kind == kRecordSyscall || r.kind == kRecordSyscallEnter || r.kind == kRecordExit ||
+                          r.kind == kRecordSignal;
+      if (r.ip != 0 || ip == 0 || !has_ip) return corrupt("misplaced instruction pointer");
+      r.ip = ip;
       at += padded;
       continue;
     }

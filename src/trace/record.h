@@ -45,6 +45,10 @@ struct Record {
   // The TSC read just before the call was made (trace -T: RegionHeader::
   // time_calls; a kPayloadEnterTsc, not among payloads), else 0.
   uint64_t enter_tsc = 0;
+  // Where the program resumes after the call's syscall instruction, or where
+  // a signal interrupted it (trace -i: RegionHeader::record_ip; a kPayloadIp),
+  // else 0.
+  uint64_t ip = 0;
   std::vector<Payload> payloads;
   uint32_t ring = 0;  // ring it was read from (set by the reader)
 

@@ -106,7 +106,11 @@ struct RegionHeader {
   // 1: a completed call's record also carries the TSC the gate read just before
   // making the call (kPayloadEnterTsc), for sysgate trace -T.
   uint32_t time_calls;
-  uint8_t reserved4[56];
+  // 1: call, enter, exit and signal records also carry the address after the
+  // syscall instruction (where the program resumes) as kPayloadIp, for
+  // sysgate trace -i. 0 in headers of monitors older than the field.
+  uint32_t record_ip;
+  uint8_t reserved4[52];
   uint64_t call_mask[8];
 };
 static_assert(sizeof(RegionHeader) == 320);
@@ -202,9 +206,13 @@ enum PayloadKind : uint8_t {
   kPayloadArrayCount = 8,   // an exec's envp: 8 bytes, its number of entries
   kPayloadEnterTsc = 9,     // no argument's (arg 0, addr 0): 8 bytes, the TSC read just
                             // before the call was made (RegionHeader::time_calls); last
+                            // but for kPayloadIp
+  kPayloadIp = 10,          // no argument's (arg 0, addr 0): 8 bytes, the address after
+                            // the call's syscall instruction, or for a signal where the
+                            // program was interrupted (RegionHeader::record_ip); last
 };
-// A record carries at most one payload per argument, and kPayloadEnterTsc.
-inline constexpr uint32_t kMaxPayloads = 7;
+// A record carries at most one payload per argument, kPayloadEnterTsc and kPayloadIp.
+inline constexpr uint32_t kMaxPayloads = 8;
 inline constexpr uint32_t kMaxStructBytes = 512;
 
 enum PayloadFlags : uint16_t {

@@ -50,6 +50,8 @@ struct RegionOptions {
   std::optional<std::array<uint64_t, 8>> call_mask;
   // Records of completed calls carry the TSC from before the call (-T).
   bool time_calls = false;
+  // Records carry the program's instruction pointer (RegionHeader::record_ip, -i).
+  bool record_ip = false;
   // Free a ring whose owner thread no longer exists (killed, or gone with an
   // exit_group/execve of another thread) once it is drained. The reader asks
   // the kernel about the owner's ids (tgkill(pid, tid, 0)), so this needs the

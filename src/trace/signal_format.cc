@@ -175,6 +175,7 @@ std::string format_signal_json(const Record& record, const FormatOptions& option
   FormatOptions plain = options;
   plain.pid_prefix = false;
   plain.timestamp.clear();
+  plain.instruction_pointer.clear();
   j["text"] = format_signal(record, plain);
   std::string out = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   if (options.json_time_ns > 0) {  // as formatter.cc's append_json: seconds, to the microsecond
@@ -183,6 +184,11 @@ std::string format_signal_json(const Record& record, const FormatOptions& option
                   static_cast<long long>(options.json_time_ns % 1000000000 / 1000));
     out.pop_back();
     out += time;
+  }
+  if (options.json_ip != 0) {
+    out.pop_back();
+    append_json_ip(out, options.json_ip);
+    out += '}';
   }
   return out;
 }

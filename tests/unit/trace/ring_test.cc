@@ -419,25 +419,27 @@ TEST(TraceRing, RandomGarbageNeverCrashesTheReader) {
 
 // trace -T: the TSC from before the call rides as a last 8-byte payload and
 // comes out as Record::enter_tsc, not among the arguments' payloads.
+// A record of the kind with 8-byte payloads (kind, value) of argument 0.
+std::vector<uint8_t> record(uint16_t kind, std::initializer_list<std::pair<uint8_t, uint64_t>> payloads) {
+  std::vector<uint8_t> b(sizeof(RecordHeader) + payloads.size() * (sizeof(PayloadHeader) + 8));
+  RecordHeader h = {};
+  h.size = static_cast<uint32_t>(b.size());
+  h.kind = kind;
+  h.payload_count = static_cast<uint16_t>(payloads.size());
+  std::memcpy(b.data(), &h, sizeof h);
+  size_t at = sizeof h;
+  for (const auto& [payload_kind, value] : payloads) {
+    PayloadHeader ph = {};
+    ph.length = 8;
+    ph.kind = payload_kind;
+    std::memcpy(b.data() + at, &ph, sizeof ph);
+    std::memcpy(b.data() + at + sizeof ph, &value, 8);
+    at += sizeof ph + 8;
+  }
+  return b;
+}
+
 TEST(TraceRecord, EnterTimeBecomesAFieldNotAPayload) {
-  auto record = [](uint16_t kind, std::initializer_list<std::pair<uint8_t, uint64_t>> payloads) {
-    std::vector<uint8_t> b(sizeof(RecordHeader) + payloads.size() * (sizeof(PayloadHeader) + 8));
-    RecordHeader h = {};
-    h.size = static_cast<uint32_t>(b.size());
-    h.kind = kind;
-    h.payload_count = static_cast<uint16_t>(payloads.size());
-    std::memcpy(b.data(), &h, sizeof h);
-    size_t at = sizeof h;
-    for (const auto& [payload_kind, value] : payloads) {
-      PayloadHeader ph = {};
-      ph.length = 8;
-      ph.kind = payload_kind;
-      std::memcpy(b.data() + at, &ph, sizeof ph);
-      std::memcpy(b.data() + at + sizeof ph, &value, 8);
-      at += sizeof ph + 8;
-    }
-    return b;
-  };
   Result<Record> timed = decode_record(record(kRecordSyscall, {{kPayloadStructOut, 7}, {kPayloadEnterTsc, 123456789}}));
   ASSERT_TRUE(timed) << timed.error().message;
   EXPECT_EQ(timed->enter_tsc, 123456789u);
@@ -457,12 +459,37 @@ TEST(TraceRecord, EnterTimeBecomesAFieldNotAPayload) {
   ASSERT_TRUE(decode_record_into(second, {}, reused, &spare));
   EXPECT_EQ(reused.enter_tsc, 0u);
 
-  // Only completed calls have one, and only once; seven payloads at most.
+  // Only completed calls have one, and only once; eight payloads at most.
   EXPECT_FALSE(decode_record(record(kRecordExit, {{kPayloadEnterTsc, 5}})));
   EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadEnterTsc, 5}, {kPayloadEnterTsc, 6}})));
   EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
                                                      {kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
-                                                     {kPayloadStructOut, 1}, {kPayloadEnterTsc, 5}})));
+                                                     {kPayloadStructOut, 1}, {kPayloadEnterTsc, 5}, {kPayloadIp, 6}})));
+}
+
+// trace -i: the instruction pointer is a field too, of calls, enter, exit and
+// signal records, after the enter time; once, never 0.
+TEST(TraceRecord, InstructionPointerBecomesAFieldNotAPayload) {
+  Result<Record> call = decode_record(record(kRecordSyscall, {{kPayloadStructOut, 7}, {kPayloadEnterTsc, 9}, {kPayloadIp, 0x49641b}}));
+  ASSERT_TRUE(call) << call.error().message;
+  EXPECT_EQ(call->ip, 0x49641bu);
+  EXPECT_EQ(call->enter_tsc, 9u);
+  ASSERT_EQ(call->payloads.size(), 1u);
+  for (uint16_t kind : {kRecordSyscallEnter, kRecordExit, kRecordSignal}) {
+    Result<Record> r = decode_record(record(kind, {{kPayloadIp, 0x1000}}));
+    ASSERT_TRUE(r) << kind << ": " << r.error().message;
+    EXPECT_EQ(r->ip, 0x1000u);
+  }
+  Record reused;
+  std::vector<std::string> spare;
+  ASSERT_TRUE(decode_record_into(record(kRecordSyscall, {{kPayloadIp, 5}}), {}, reused, &spare));
+  ASSERT_TRUE(decode_record_into(record(kRecordSyscall, {}), {}, reused, &spare));
+  EXPECT_EQ(reused.ip, 0u);
+
+  EXPECT_FALSE(decode_record(record(kRecordRewriteCounts, {{kPayloadIp, 5}})));
+  EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadIp, 0}})));
+  EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadIp, 5}, {kPayloadIp, 6}})));
+  EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadIp, 5}, {kPayloadEnterTsc, 6}})));  // the time comes first
 }
 
 TEST(TraceRecord, DecodeRejectsMalformedRecords) {
