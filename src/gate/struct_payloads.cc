@@ -24,11 +24,28 @@ constexpr uint32_t kUtsname = 6 * 65;  // struct new_utsname
 constexpr uint32_t kSysinfo = 112;     // struct sysinfo
 constexpr uint32_t kWaitStatus = 4;    // int
 constexpr uint32_t kMaxSockaddr = 128; // struct sockaddr_storage
+constexpr uint32_t kTaskName = 16;     // TASK_COMM_LEN: prctl's PR_SET_NAME / PR_GET_NAME
+
+// prctl's options whose second argument points at something strace shows
+// (syscalls/prctl_format.h): <linux/prctl.h>'s numbers.
+constexpr uint64_t kPrGetPdeathsig = 2, kPrSetName = 15, kPrGetName = 16, kPrGetChildSubreaper = 37,
+                   kPrGetTidAddress = 40;
 
 bool set(StructPayload* out, uint32_t bytes, uint8_t kind) {
   out->bytes = bytes;
   out->kind = kind;
   return true;
+}
+
+bool prctl_payload(uint64_t option, StructPayload* out) {
+  switch (static_cast<uint32_t>(option)) {
+    case kPrSetName: return set(out, kTaskName, trace::kPayloadStructIn);
+    case kPrGetName: return set(out, kTaskName, trace::kPayloadStructOut);
+    case kPrGetPdeathsig:
+    case kPrGetChildSubreaper: return set(out, 4, trace::kPayloadStructOut);
+    case kPrGetTidAddress: return set(out, 8, trace::kPayloadStructOut);
+    default: return false;
+  }
 }
 
 // The futex commands whose fourth argument is a timeout (the others pass a
@@ -50,7 +67,7 @@ bool has_struct_payloads(long nr) {
     case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_getrlimit: case __NR_setrlimit:
     case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_nanosleep: case __NR_clock_nanosleep:
     case __NR_clock_gettime: case __NR_uname: case __NR_sysinfo: case __NR_wait4: case __NR_connect: case __NR_bind:
-    case __NR_futex:
+    case __NR_futex: case __NR_prctl:
       return true;
     default:
       return false;
@@ -98,6 +115,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) 
       return i == 0 && set(out, kSysinfo, written);
     case __NR_wait4:
       return i == 1 && set(out, kWaitStatus, written);
+    case __NR_prctl:
+      return i == 1 && prctl_payload(args[0], out);
     case __NR_connect:
     case __NR_bind: {
       if (i != 1) return false;

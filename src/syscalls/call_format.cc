@@ -18,13 +18,14 @@
 #include "syscalls/futex_format.h"
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
+#include "syscalls/prctl_format.h"
 
 namespace sysgate::syscalls {
 namespace {
 
 // The calls whose arguments are not decoded by their types alone. Found once
 // per call from its number, rather than by comparing names per argument.
-enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq };
+enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl };
 
 Special special_of(int nr) {
   switch (nr) {
@@ -36,6 +37,7 @@ Special special_of(int nr) {
     case SYS_futex: return Special::kFutex;
     case SYS_mmap: return Special::kMmap;
     case SYS_rseq: return Special::kRseq;
+    case SYS_prctl: return Special::kPrctl;
     case SYS_dup3:
     case SYS_pipe2: return Special::kNoAccessMode;
     default: return Special::kNone;
@@ -289,6 +291,11 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
     if ((flags & O_CREAT) == 0 && (flags & __O_TMPFILE) == 0) --argc;
   }
   if (special == Special::kFutex) return append_futex_call_args(out, *info, args, reader, options);
+  if (special == Special::kPrctl) {
+    append_prctl_args(out, args, options.struct_arg);
+    out += ')';
+    return;
+  }
   for (int i = 0; i < argc; ++i) {
     if (special == Special::kFcntl && i == 2 && !fcntl_has_arg(args[1])) break;
     if (i > 0) out += ", ";

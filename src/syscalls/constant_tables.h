@@ -64,6 +64,7 @@ extern const FlagSet kMfdFlags;                    // MFD_* (memfd_create)
 // process_constants.cc: <linux/sched.h>, <linux/prctl.h>, <asm/prctl.h>, <linux/futex.h>, ...
 extern const FlagSet kCloneFlags;  // CLONE_*; the low byte (CSIGNAL) is a signal
 extern const std::span<const Named> kPrctlOptions;  // PR_SET_*, PR_GET_*, ...
+extern const std::span<const Named> kCapabilities;  // CAP_* by number (not looked up by name)
 extern const std::span<const Named> kArchPrctl;     // ARCH_*
 // FUTEX_*: the field is everything but FUTEX_CLOCK_REALTIME, so that its values can
 // include the _PRIVATE variants and print as strace does (FUTEX_WAIT_PRIVATE).

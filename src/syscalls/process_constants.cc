@@ -3,6 +3,7 @@
 // All from the kernel's uapi headers, which define these ABIs; names newer than the
 // installed headers are guarded so the file builds against older ones.
 #include <asm/prctl.h>
+#include <linux/capability.h>
 #include <linux/futex.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
@@ -135,8 +136,27 @@ constexpr Named kProcessOtherTable[] = {
     SYSGATE_NAMED(PR_CAP_AMBIENT_CLEAR_ALL),
 };
 
+// Capabilities by number (prctl's PR_CAPBSET_READ/DROP), as strace names them.
+constexpr Named kCapabilityTable[] = {
+    SYSGATE_NAMED(CAP_CHOWN),           SYSGATE_NAMED(CAP_DAC_OVERRIDE),   SYSGATE_NAMED(CAP_DAC_READ_SEARCH),
+    SYSGATE_NAMED(CAP_FOWNER),          SYSGATE_NAMED(CAP_FSETID),         SYSGATE_NAMED(CAP_KILL),
+    SYSGATE_NAMED(CAP_SETGID),          SYSGATE_NAMED(CAP_SETUID),         SYSGATE_NAMED(CAP_SETPCAP),
+    SYSGATE_NAMED(CAP_LINUX_IMMUTABLE), SYSGATE_NAMED(CAP_NET_BIND_SERVICE), SYSGATE_NAMED(CAP_NET_BROADCAST),
+    SYSGATE_NAMED(CAP_NET_ADMIN),       SYSGATE_NAMED(CAP_NET_RAW),        SYSGATE_NAMED(CAP_IPC_LOCK),
+    SYSGATE_NAMED(CAP_IPC_OWNER),       SYSGATE_NAMED(CAP_SYS_MODULE),     SYSGATE_NAMED(CAP_SYS_RAWIO),
+    SYSGATE_NAMED(CAP_SYS_CHROOT),      SYSGATE_NAMED(CAP_SYS_PTRACE),     SYSGATE_NAMED(CAP_SYS_PACCT),
+    SYSGATE_NAMED(CAP_SYS_ADMIN),       SYSGATE_NAMED(CAP_SYS_BOOT),       SYSGATE_NAMED(CAP_SYS_NICE),
+    SYSGATE_NAMED(CAP_SYS_RESOURCE),    SYSGATE_NAMED(CAP_SYS_TIME),       SYSGATE_NAMED(CAP_SYS_TTY_CONFIG),
+    SYSGATE_NAMED(CAP_MKNOD),           SYSGATE_NAMED(CAP_LEASE),          SYSGATE_NAMED(CAP_AUDIT_WRITE),
+    SYSGATE_NAMED(CAP_AUDIT_CONTROL),   SYSGATE_NAMED(CAP_SETFCAP),        SYSGATE_NAMED(CAP_MAC_OVERRIDE),
+    SYSGATE_NAMED(CAP_MAC_ADMIN),       SYSGATE_NAMED(CAP_SYSLOG),         SYSGATE_NAMED(CAP_WAKE_ALARM),
+    SYSGATE_NAMED(CAP_BLOCK_SUSPEND),   SYSGATE_NAMED(CAP_AUDIT_READ),     SYSGATE_NAMED(CAP_PERFMON),
+    SYSGATE_NAMED(CAP_BPF),             SYSGATE_NAMED(CAP_CHECKPOINT_RESTORE),
+};
+
 }  // namespace
 
+constinit const std::span<const Named> kCapabilities{kCapabilityTable};
 constinit const FlagSet kCloneFlags{0, {}, kCloneFlagBits, {}};
 constinit const std::span<const Named> kPrctlOptions{kPrctlOptionTable};
 constinit const std::span<const Named> kArchPrctl{kArchPrctlTable};

@@ -208,6 +208,21 @@ bool append_fcntl_result(std::string& out, const Record& r) {
   return true;
 }
 
+// "= 1 (SUID_DUMP_USER)": prctl's results that strace names, PR_GET_DUMPABLE's
+// and PR_MCE_KILL_GET's (<linux/prctl.h>'s numbers). False for the others.
+bool append_prctl_result(std::string& out, const Record& r) {
+  static constexpr const char* kDumpable[] = {"SUID_DUMP_DISABLE", "SUID_DUMP_USER", "SUID_DUMP_ROOT"};
+  static constexpr const char* kMceKill[] = {"PR_MCE_KILL_LATE", "PR_MCE_KILL_EARLY", "PR_MCE_KILL_DEFAULT"};
+  const auto option = static_cast<uint32_t>(r.args[0]);
+  if ((option != 3 && option != 34) || r.ret < 0 || r.ret > 2) return false;  // PR_GET_DUMPABLE, PR_MCE_KILL_GET
+  out += "= ";
+  syscalls::append_decimal(out, r.ret);
+  out += " (";
+  out += (option == 3 ? kDumpable : kMceKill)[r.ret];
+  out += ')';
+  return true;
+}
+
 // What the argument hooks of syscalls::FormatOptions decode from.
 struct CallContext {
   const Record* record;
@@ -301,6 +316,9 @@ void append_result(std::string& out, const Record& record) {
       return syscalls::append_octal_mode(out, static_cast<uint64_t>(ret));
     case SYS_fcntl:
       if (append_fcntl_result(out, record)) return;
+      break;
+    case SYS_prctl:
+      if (append_prctl_result(out, record)) return;
       break;
     default:
       break;

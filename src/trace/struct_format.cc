@@ -348,6 +348,49 @@ bool append_env_count(std::string& out, const Payload& p) {
 }
 
 // The struct of a call's argument, by the call: false for a call or a size not decoded.
+// prctl's second argument (the gate's struct_payloads.cc copies it for these
+// options): a task name, "worker-1"; or what the kernel wrote, [SIGTERM], [1],
+// [0x7f...]. <linux/prctl.h>'s numbers.
+bool append_prctl_arg(std::string& out, uint64_t option, const Bytes& b) {
+  switch (static_cast<uint32_t>(option)) {
+    case 15:    // PR_SET_NAME
+    case 16: {  // PR_GET_NAME
+      if (b.size() != 16) return false;
+      const std::string_view name = b.view(0, 16);
+      const size_t nul = name.find('\0');
+      syscalls::append_quoted(out, name.substr(0, nul), nul == std::string_view::npos);
+      return true;
+    }
+    case 2: {  // PR_GET_PDEATHSIG
+      if (b.size() != 4) return false;
+      const int sig = b.at<int32_t>(0);
+      const std::string_view name = sig > 0 && sig <= 64 ? constants::signal_name(sig) : "";
+      out += '[';
+      if (name.empty()) {
+        append_decimal(out, sig);
+      } else {
+        out += name;
+      }
+      out += ']';
+      return true;
+    }
+    case 37:  // PR_GET_CHILD_SUBREAPER
+      if (b.size() != 4) return false;
+      out += '[';
+      append_decimal(out, b.at<int32_t>(0));
+      out += ']';
+      return true;
+    case 40:  // PR_GET_TID_ADDRESS
+      if (b.size() != 8) return false;
+      out += '[';
+      append_hex_or_zero(out, b.at<uint64_t>(0));
+      out += ']';
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
   const size_t size = b.size();
   switch (nr) {
@@ -415,7 +458,9 @@ bool append_payload(std::string& out, const Record& record, const Payload& p) {
     case kPayloadStringArray: return append_argv(out, p);
     case kPayloadArrayCount: return append_env_count(out, p);
     case kPayloadStructIn:
-    case kPayloadStructOut: return append_struct_of_call(out, record.nr, Bytes(p.bytes));
+    case kPayloadStructOut:
+      if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes));
+      return append_struct_of_call(out, record.nr, Bytes(p.bytes));
     default: return false;
   }
 }

@@ -1,6 +1,6 @@
 /* Makes the calls whose struct arguments `sysgate trace` decodes as strace does
  * (stat, statx, sigaction, signal sets, rlimits, pipes, timespecs, socket addresses,
- * uname, wait statuses), successful and failing. Used by
+ * uname, wait statuses, prctl's options), successful and failing. Used by
  * tests/integration/trace_test.cc against strace. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -129,5 +131,30 @@ int main(void) {
   syscall(SYS_futex, &word, FUTEX_WAKE, 1, 0, 0, 0);
   syscall(SYS_futex, &word, FUTEX_LOCK_PI_PRIVATE, 0, 0, 0, 0);
   syscall(SYS_futex, &word, FUTEX_UNLOCK_PI_PRIVATE, 0, 0, 0, 0);
+
+  // prctl: each option shows what it takes (strace's prctl.c). Not
+  // PR_GET_SECCOMP, whose answer differs under sysgate (a filter is installed).
+  char name[16];
+  int value;
+  void* tid_address;
+  prctl(PR_GET_NAME, name);
+  prctl(PR_SET_NAME, "worker-1");
+  prctl(PR_SET_NAME, NULL);
+  prctl(PR_GET_DUMPABLE);
+  prctl(PR_SET_DUMPABLE, 1);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  prctl(PR_GET_PDEATHSIG, &value);
+  prctl(PR_SET_PDEATHSIG, 0);
+  prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN);
+  prctl(PR_SET_KEEPCAPS, 0);
+  prctl(PR_GET_KEEPCAPS);
+  prctl(PR_SET_TIMERSLACK, 50000);
+  prctl(PR_GET_TIMERSLACK);
+  prctl(PR_SET_CHILD_SUBREAPER, 0);
+  prctl(PR_GET_CHILD_SUBREAPER, &value);
+  prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+  prctl(PR_MCE_KILL_GET, 0, 0, 0, 0);
+  prctl(PR_GET_TID_ADDRESS, &tid_address);
+  prctl(0x12345678, 1, 2, 3, 4);
   return 0;
 }

@@ -14,6 +14,8 @@
 #include <linux/futex.h>
 
 #include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <linux/prctl.h>
 #include <sys/socket.h>
 
 namespace sysgate::syscalls {
@@ -310,6 +312,38 @@ TEST(CallFormat, FutexShowsWhatEachCommandTakes) {
             "futex(0x5000, FUTEX_WAKE_OP_PRIVATE, 1, 1, 0x5004, FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1)");
   EXPECT_EQ(f(FUTEX_LOCK_PI_PRIVATE, 0, 0, 0, 0), "futex(0x5000, FUTEX_LOCK_PI_PRIVATE, NULL)");
   EXPECT_EQ(f(FUTEX_UNLOCK_PI_PRIVATE, 0, 0, 0, 0), "futex(0x5000, FUTEX_UNLOCK_PI_PRIVATE)");
+}
+
+// prctl: the option, then what it takes, as strace's prctl.c shows it;
+// pointers are the struct hook's (a trace record's bytes) or their address.
+TEST(CallFormat, PrctlShowsWhatEachOptionTakes) {
+  auto p = [](uint64_t option, uint64_t a2 = 0, uint64_t a3 = 0, uint64_t a4 = 0, uint64_t a5 = 0,
+              FormatOptions options = {}) {
+    const uint64_t args[6] = {option, a2, a3, a4, a5, 0};
+    return format_call(SYS_prctl, args, nullptr, options);
+  };
+  EXPECT_EQ(p(PR_GET_DUMPABLE, 0x7ffd, 7), "prctl(PR_GET_DUMPABLE)");
+  EXPECT_EQ(p(PR_SET_DUMPABLE, 0), "prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE)");
+  EXPECT_EQ(p(PR_SET_DUMPABLE, 9), "prctl(PR_SET_DUMPABLE, 9)");
+  EXPECT_EQ(p(PR_SET_PDEATHSIG, SIGKILL), "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+  EXPECT_EQ(p(PR_SET_PDEATHSIG, 0), "prctl(PR_SET_PDEATHSIG, 0)");
+  EXPECT_EQ(p(PR_CAPBSET_DROP, CAP_CHOWN), "prctl(PR_CAPBSET_DROP, CAP_CHOWN)");
+  EXPECT_EQ(p(PR_CAPBSET_READ, 99), "prctl(PR_CAPBSET_READ, 99)");
+  EXPECT_EQ(p(PR_SET_TIMERSLACK, 50000, 5), "prctl(PR_SET_TIMERSLACK, 50000)");
+  EXPECT_EQ(p(PR_SET_NO_NEW_PRIVS, 1), "prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)");
+  EXPECT_EQ(p(0x12345678, 1, 0, 0x20, 4), "prctl(0x12345678 /* PR_??? */, 0x1, 0, 0x20, 0x4)");
+  EXPECT_EQ(p(PR_SET_MM, 1, 0x5000), "prctl(PR_SET_MM, 0x1, 0x5000, 0, 0)");
+  // Pointers: NULL, the address, or what the hook shows.
+  EXPECT_EQ(p(PR_SET_NAME, 0), "prctl(PR_SET_NAME, NULL)");
+  EXPECT_EQ(p(PR_GET_NAME, 0x7ffd1000), "prctl(PR_GET_NAME, 0x7ffd1000)");
+  FormatOptions named;
+  named.struct_arg.decode = [](const void*, int index, uint64_t value, std::string& out) {
+    if (index != 1 || value != 0x7ffd1000) return false;
+    out += "\"worker\"";
+    return true;
+  };
+  EXPECT_EQ(p(PR_GET_NAME, 0x7ffd1000, 0, 0, 0, named), "prctl(PR_GET_NAME, \"worker\")");
+  EXPECT_EQ(p(PR_GET_PDEATHSIG, 0x7ffd2000, 0, 0, 0, named), "prctl(PR_GET_PDEATHSIG, 0x7ffd2000)");
 }
 
 TEST(QuoteString, EscapesLikeStrace) {
