@@ -189,16 +189,20 @@ class TracePrinter {
     TraceOutput* out = output(r.tid);
     if (out == nullptr) return follow_fds(r);
     line_pid_ = r.pid;  // whose descriptors options_.fd_path names
+    // A pipe's line names the descriptors it made ("[3<pipe:[123]>, ...]"): the
+    // tables learn them first. Every other line shows the names from before its call.
+    const bool names_made_fds = r.nr == __NR_pipe || r.nr == __NR_pipe2;
+    if (names_made_fds) follow_fds(r);
     if (flags_.json) {
       options_.json_duration_ns = duration;
       trace::append_json(out->text(), r, options_);
-      follow_fds(r);
+      if (!names_made_fds) follow_fds(r);
       return out->end_line();
     }
     std::string& text = out->text();
     const size_t start = text.size();
     trace::append_record(text, r, options_);
-    follow_fds(r);
+    if (!names_made_fds) follow_fds(r);
     if (fd_paths_ && text.size() != start && trace::FdPaths::returns_fd(r)) {
       if (const std::string* name = fd_paths_->path(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
     }
@@ -323,6 +327,7 @@ int trace_command(const TraceFlags& flags) {
   trace.call_mask = call_mask;
   trace.time_calls = flags.durations || flags.summary;
   trace.record_ip = flags.instruction_pointers && !flags.summary;
+  trace.record_fd_inodes = flags.fd_paths && !flags.summary;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   trace.on_idle = [&] { printer.flush(); };
   options.trace = trace;

@@ -95,6 +95,7 @@ bool region_check(RegionHeader* h, uint64_t mapped_bytes, TraceRegion* out) {
   for (int i = 0; i < 8; ++i) r.call_mask[i] = h->call_mask[i];
   r.time_calls = h->time_calls != 0 ? 1 : 0;
   r.record_ip = h->record_ip != 0 ? 1 : 0;
+  r.record_fd_inodes = h->record_fd_inodes != 0 ? 1 : 0;
   r.prefetch_write = cpu_has_prefetchw() ? 1 : 0;
   *out = r;
   return true;

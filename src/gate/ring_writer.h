@@ -46,6 +46,7 @@ struct TraceRegion {
   uint64_t call_mask[8] = {};
   uint32_t time_calls = 0;  // the header's time_calls, copied at install
   uint32_t record_ip = 0;   // and its record_ip
+  uint32_t record_fd_inodes = 0;  // and its record_fd_inodes
   // The CPU has PREFETCHW (CPUID 0x80000001 ECX bit 8), which ring_commit uses.
   uint32_t prefetch_write = 0;
 };

@@ -6,6 +6,7 @@
 #include "gate/app_memory.h"
 #include "gate/exec_args_payload.h"
 #include "gate/gate.h"
+#include "gate/raw_syscall.h"
 #include "gate/struct_payloads.h"
 #include "gate/syscall_classes.h"
 #include "gate/util.h"
@@ -19,7 +20,8 @@ struct PlannedPayload {
   uint8_t arg;
   uint8_t kind;
   uint16_t flags;
-  uint64_t value;  // kPayloadArrayCount: the count
+  uint64_t value;   // kPayloadArrayCount: the count; kPayloadEnterTsc, kPayloadIp, kPayloadFdInodes: the 8 bytes
+  uint64_t value2;  // kPayloadFdInodes of two descriptors: the second
 };
 
 // An exec's argv and envp (exec_args_payload.h), in its enter record only.
@@ -183,6 +185,35 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
   }
 }
 
+// trace -y (RegionHeader::record_fd_inodes): the inode numbers of the
+// descriptors a socket, accept, accept4, pipe or pipe2 just made, asked now,
+// while the numbers surely name them: the monitor may read the record after
+// the program closed them (a shell's pipe ends, a probe's socket). How many
+// descriptors there are (0: not such a call).
+uint32_t made_fd_inodes(long nr, const uint64_t args[6], long ret, uint64_t out[2]) {
+  int32_t fds[2] = {static_cast<int32_t>(ret), -1};
+  uint32_t n = 1;
+  switch (nr) {
+    case __NR_socket:
+    case __NR_accept:
+    case __NR_accept4:
+      break;
+    case __NR_pipe:
+    case __NR_pipe2:
+      // The kernel just wrote them there (as the struct payload reads them).
+      copy_bytes(fds, reinterpret_cast<const void*>(args[0]), sizeof fds);
+      n = 2;
+      break;
+    default:
+      return 0;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    uint64_t st[18];  // struct stat (144 bytes); st_ino at 8
+    out[i] = raw_syscall(__NR_fstat, static_cast<uint64_t>(static_cast<int64_t>(fds[i])), addr(st)) == 0 ? st[1] : 0;
+  }
+  return n;
+}
+
 // Copies a payload of n bytes into the ring at dst (8-aligned) and zeroes its
 // pad up to the next multiple of 8, with 8-byte moves: `rep movsb`/`rep stosb`
 // cost tens of cycles to start on this CPU (AMD family 17h, no ERMS), for the
@@ -299,6 +330,21 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     }
   }
 
+  uint64_t inodes[2] = {0, 0};
+  const uint32_t made = region.record_fd_inodes != 0 && kind == trace::kRecordSyscall && ret >= 0
+                            ? made_fd_inodes(nr, args, ret, inodes)
+                            : 0;
+  if (made != 0) {  // trace -y: before the enter time and the ip
+    PlannedPayload& e = payloads[count++];
+    e.addr = 0;
+    e.length = 8 * made;
+    e.arg = 0;
+    e.kind = trace::kPayloadFdInodes;
+    e.flags = 0;
+    e.value = inodes[0];
+    e.value2 = inodes[1];
+    bytes += sizeof(trace::PayloadHeader) + e.length;
+  }
   if (enter_tsc != 0 && kind == trace::kRecordSyscall) {  // trace -T: last, as ring_format.h says
     PlannedPayload& e = payloads[count++];
     e.addr = 0;
@@ -348,8 +394,9 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
       argv_payload_copy(payloads[i].addr, region.max_data, cursor, payloads[i].length);
       zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
     } else if (payloads[i].kind == trace::kPayloadArrayCount || payloads[i].kind == trace::kPayloadEnterTsc ||
-               payloads[i].kind == trace::kPayloadIp) {
+               payloads[i].kind == trace::kPayloadIp || payloads[i].kind == trace::kPayloadFdInodes) {
       copy_payload(cursor, reinterpret_cast<const uint8_t*>(&payloads[i].value), 8);
+      if (payloads[i].length == 16) copy_payload(cursor + 8, reinterpret_cast<const uint8_t*>(&payloads[i].value2), 8);
     } else {
       copy_payload(cursor, reinterpret_cast<const uint8_t*>(payloads[i].addr), payloads[i].length);
     }

@@ -276,6 +276,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     region.call_mask = options.trace->call_mask;
     region.time_calls = options.trace->time_calls;
     region.record_ip = options.trace->record_ip;
+    region.record_fd_inodes = options.trace->record_fd_inodes;
     Result<trace::RingReader> created = trace::RingReader::create(region);
     if (!created) return created.error();
     reader.emplace(std::move(*created));

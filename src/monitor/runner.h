@@ -54,6 +54,8 @@ struct TraceOptions {
   bool time_calls = false;
   // Records carry where the program resumes after each call (trace::Record::ip).
   bool record_ip = false;
+  // Socket and pipe records carry their descriptors' inodes (trace::Record::fd_inodes).
+  bool record_fd_inodes = false;
 };
 
 struct RunOptions {

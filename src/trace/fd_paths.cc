@@ -149,6 +149,14 @@ void FdPaths::drop(int32_t pid, int64_t fd) {
   p.changed.insert(static_cast<int>(fd));
 }
 
+void FdPaths::set_made(int32_t pid, int64_t fd, std::string_view kind, uint64_t inode, bool cloexec) {
+  if (inode == 0) return set_from_probe(pid, fd, kind, cloexec);  // the gate did not say: ask /proc
+  std::string name(kind);
+  name += std::to_string(inode);
+  name += ']';
+  set(pid, fd, std::move(name), cloexec);
+}
+
 void FdPaths::set_from_probe(int32_t pid, int64_t fd, std::string_view kind, bool cloexec) {
   if (!probe_.link || fd < 0 || fd > INT_MAX) return;
   std::optional<std::string> name = probe_.link(pid, static_cast<int>(fd));
@@ -225,9 +233,9 @@ void FdPaths::after(const Record& r) {
       int32_t pair[2];
       std::memcpy(pair, fds->bytes.data(), sizeof pair);
       const bool cloexec = r.nr == SYS_pipe2 && (a[1] & O_CLOEXEC) != 0;
-      for (const int32_t fd : pair) {
-        drop(pid, fd);
-        set_from_probe(pid, fd, "pipe:[", cloexec);
+      for (int i = 0; i < 2; ++i) {
+        drop(pid, pair[i]);
+        set_made(pid, pair[i], "pipe:[", r.fd_inodes[i], cloexec);
       }
       return;
     }
@@ -280,7 +288,7 @@ void FdPaths::after(const Record& r) {
       const Payload* name = r.payload(0);
       if (name != nullptr && !name->truncated) set(pid, r.ret, "/memfd:" + name->bytes + " (deleted)", made->cloexec);
     } else if (made->kind.back() == '[') {
-      set_from_probe(pid, r.ret, made->kind, made->cloexec);  // the inode number: only /proc has it
+      set_made(pid, r.ret, made->kind, r.fd_inodes[0], made->cloexec);
     } else {
       set(pid, r.ret, std::string(made->kind), made->cloexec);  // "anon_inode:[eventfd]": the same for every one
     }

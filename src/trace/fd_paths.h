@@ -28,10 +28,12 @@
 //   - event fds, epoll, timerfd, signalfd, inotify, pidfd, userfaultfd and
 //     perf_event descriptors get the kernel's fixed name for them
 //     ("anon_inode:[eventfd]"), memfds "/memfd:NAME (deleted)";
-//   - sockets and pipes, whose names hold an inode number, are asked of the
-//     system (the probe: /proc/PID/fd/N) when their record is seen, and kept
-//     only if the link still names that kind of object (the number may be
-//     reused by then).
+//   - sockets and pipes, whose names hold an inode number, are named from the
+//     inode the gate asked fstat for right after the call (with -y the
+//     monitor sets RegionHeader::record_fd_inodes); without one they are
+//     asked of the system (the probe: /proc/PID/fd/N) when their record is
+//     seen, and kept only if the link still names that kind of object (the
+//     number may be reused by then).
 // A descriptor whose history was not seen has no name: nothing is shown
 // rather than a guess. The working directory starts as start() says, is
 // copied like the descriptors, and follows chdir and fchdir; a relative path
@@ -108,6 +110,9 @@ class FdPaths {
   // fd's name from the system, if it has one now and it names a `kind`
   // (its link's start: "socket:[", "pipe:[", ...).
   void set_from_probe(int32_t pid, int64_t fd, std::string_view kind, bool cloexec);
+  // A socket or pipe the record made: "socket:[INODE]" from the inode the gate
+  // recorded (Record::fd_inodes), or, without one, from the system.
+  void set_made(int32_t pid, int64_t fd, std::string_view kind, uint64_t inode, bool cloexec);
 
   Probe probe_;
   std::map<int32_t, Process> processes_;

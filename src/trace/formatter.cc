@@ -235,7 +235,29 @@ bool output_buffer_hook(const void* context, int index, uint64_t value, std::str
 }
 
 bool struct_arg_hook(const void* context, int index, uint64_t value, std::string& out) {
-  return append_struct_arg(out, *static_cast<const CallContext*>(context)->record, index, value);
+  const auto* call = static_cast<const CallContext*>(context);
+  const Record& r = *call->record;
+  // -y: pipe's two descriptors with what they name, "[3<pipe:[123]>, 4<pipe:[123]>]"
+  // (the caller has applied the call to the names first: FdPaths::makes_fd_array).
+  if (call->options->fd_path && (r.nr == SYS_pipe || r.nr == SYS_pipe2) && index == 0) {
+    const Payload* p = r.payload(0);
+    if (p == nullptr || p->addr != value || p->bytes.size() != 8) return false;
+    int32_t fds[2];
+    std::memcpy(fds, p->bytes.data(), sizeof fds);
+    out += '[';
+    for (int i = 0; i < 2; ++i) {
+      if (i > 0) out += ", ";
+      syscalls::append_decimal(out, fds[i]);
+      if (const std::string* name = call->options->fd_path(fds[i])) {
+        out += '<';
+        out += *name;
+        out += '>';
+      }
+    }
+    out += ']';
+    return true;
+  }
+  return append_struct_arg(out, r, index, value);
 }
 
 // strace -y: "<path>" after a descriptor whose name is known.

@@ -58,23 +58,29 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
   r.tsc = h.tsc;
   r.enter_tsc = 0;
   r.ip = 0;
+  r.fd_inodes[0] = r.fd_inodes[1] = 0;
 
   size_t at = sizeof h;
   resize_payloads(r.payloads, h.payload_count, spare);
-  uint32_t kept = 0;  // payloads of arguments (kPayloadEnterTsc and kPayloadIp are not)
+  uint32_t kept = 0;  // payloads of arguments (kPayloadFdInodes, kPayloadEnterTsc and kPayloadIp are not)
+  bool inodes_seen = false;
   for (uint32_t i = 0; i < h.payload_count; ++i) {
     PayloadHeader ph;
     if (h.size - at < sizeof ph) return corrupt("payload header past the end");
     std::memcpy(&ph, bytes.data() + at, sizeof ph);
     at += sizeof ph;
     if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
-    if (ph.kind < kPayloadPath || ph.kind > kPayloadIp) return corrupt("payload kind " + std::to_string(ph.kind));
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadFdInodes) return corrupt("payload kind " + std::to_string(ph.kind));
     uint32_t limit = limits.max_data;
     switch (ph.kind) {
       case kPayloadPath: limit = limits.max_path; break;
       case kPayloadStructIn:
       case kPayloadStructOut: limit = kMaxStructBytes; break;
       case kPayloadStringArray: limit = kMaxPathBytes; break;
+      case kPayloadFdInodes:
+        if (ph.length != 8 && ph.length != 16) return corrupt("inodes payload of " + std::to_string(ph.length) + " bytes");
+        limit = 16;
+        break;
       case kPayloadArrayCount:
       case kPayloadEnterTsc:
       case kPayloadIp:
@@ -86,6 +92,14 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     if (ph.length > limit) return corrupt("payload of " + std::to_string(ph.length) + " bytes");
     const size_t padded = align_record(ph.length);
     if (h.size - at < padded) return corrupt("payload past the end");
+    if (ph.kind == kPayloadFdInodes) {
+      // Before the enter time and the instruction pointer, once, of a completed call.
+      if (inodes_seen || r.enter_tsc != 0 || r.ip != 0 || r.kind != kRecordSyscall) return corrupt("misplaced inodes");
+      inodes_seen = true;
+      std::memcpy(r.fd_inodes, bytes.data() + at, ph.length);
+      at += padded;
+      continue;
+    }
     if (ph.kind == kPayloadEnterTsc) {
       if (r.enter_tsc != 0 || r.ip != 0 || r.kind != kRecordSyscall) return corrupt("misplaced enter time");
       std::memcpy(&r.enter_tsc, bytes.data() + at, 8);

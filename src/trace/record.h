@@ -49,6 +49,10 @@ struct Record {
   // a signal interrupted it (trace -i: RegionHeader::record_ip; a kPayloadIp),
   // else 0.
   uint64_t ip = 0;
+  // The inodes of the descriptors a socket, accept, accept4, pipe or pipe2
+  // made (trace -y: RegionHeader::record_fd_inodes; a kPayloadFdInodes), in
+  // the order of the descriptors; 0: none.
+  uint64_t fd_inodes[2] = {0, 0};
   std::vector<Payload> payloads;
   uint32_t ring = 0;  // ring it was read from (set by the reader)
 

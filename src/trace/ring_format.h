@@ -110,7 +110,11 @@ struct RegionHeader {
   // syscall instruction (where the program resumes) as kPayloadIp, for
   // sysgate trace -i. 0 in headers of monitors older than the field.
   uint32_t record_ip;
-  uint8_t reserved4[52];
+  // 1: a successful socket, accept, accept4, pipe or pipe2 record also carries
+  // the inode numbers of the descriptors it made (kPayloadFdInodes), for
+  // sysgate trace -y: the monitor may read the record after they are closed.
+  uint32_t record_fd_inodes;
+  uint8_t reserved4[48];
   uint64_t call_mask[8];
 };
 static_assert(sizeof(RegionHeader) == 320);
@@ -210,9 +214,14 @@ enum PayloadKind : uint8_t {
   kPayloadIp = 10,          // no argument's (arg 0, addr 0): 8 bytes, the address after
                             // the call's syscall instruction, or for a signal where the
                             // program was interrupted (RegionHeader::record_ip); last
+  kPayloadFdInodes = 11,    // no argument's (arg 0, addr 0): 8 bytes per descriptor the
+                            // call made (its result; pipe's two), st_ino as fstat gave it
+                            // then, 0 where fstat failed (RegionHeader::record_fd_inodes)
 };
-// A record carries at most one payload per argument, kPayloadEnterTsc and kPayloadIp.
-inline constexpr uint32_t kMaxPayloads = 8;
+// A record carries at most one payload per argument, kPayloadFdInodes,
+// kPayloadEnterTsc and kPayloadIp (pipe and socket calls carry at most two of
+// their own).
+inline constexpr uint32_t kMaxPayloads = 9;
 inline constexpr uint32_t kMaxStructBytes = 512;
 
 enum PayloadFlags : uint16_t {

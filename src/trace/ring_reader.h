@@ -52,6 +52,8 @@ struct RegionOptions {
   bool time_calls = false;
   // Records carry the program's instruction pointer (RegionHeader::record_ip, -i).
   bool record_ip = false;
+  // Socket and pipe records carry their descriptors' inodes (record_fd_inodes, -y).
+  bool record_fd_inodes = false;
   // Free a ring whose owner thread no longer exists (killed, or gone with an
   // exit_group/execve of another thread) once it is drained. The reader asks
   // the kernel about the owner's ids (tgkill(pid, tid, 0)), so this needs the

@@ -164,6 +164,36 @@ TEST(FdPaths, UnnamedObjectsAreAskedOfTheSystemAndChecked) {
   EXPECT_FALSE(FdPaths::returns_fd(call(SYS_read, {3, 0x1000, 10}, 3)));
 }
 
+// With -y the gate records the inodes of the sockets and pipes a call made,
+// while they are open: names that need no probe, and that a descriptor closed
+// (or reused) before the monitor looked keeps.
+TEST(FdPaths, SocketsAndPipesAreNamedFromTheInodesTheGateRecorded) {
+  FakeSystem sys;
+  sys.links[{100, 3}] = "/etc/passwd";  // reused since: the probe would find no socket
+  FdPaths paths(sys.probe());
+  paths.start(100, "/", {});
+  Record socket = call(SYS_socket, {AF_UNIX, SOCK_STREAM, 0}, 3);
+  socket.fd_inodes[0] = 4242;
+  paths.after(socket);
+  EXPECT_EQ(name(paths, 100, 3), "socket:[4242]");
+  Record accepted = call(SYS_accept4, {3, 0, 0, SOCK_CLOEXEC}, 8);
+  accepted.fd_inodes[0] = 99;
+  paths.after(accepted);
+  EXPECT_EQ(name(paths, 100, 8), "socket:[99]");
+  Record pipe = call(SYS_pipe2, {0x1000, O_CLOEXEC}, 0);
+  int32_t fds[2] = {4, 5};
+  pipe.payloads.push_back(Payload{.arg = 0, .kind = kPayloadStructOut, .truncated = false, .addr = 0x1000,
+                                  .bytes = std::string(reinterpret_cast<const char*>(fds), sizeof fds)});
+  pipe.fd_inodes[0] = pipe.fd_inodes[1] = 77;
+  paths.after(pipe);
+  EXPECT_EQ(name(paths, 100, 4), "pipe:[77]");
+  EXPECT_EQ(name(paths, 100, 5), "pipe:[77]");
+  paths.after(call(SYS_execve, {0x1000, 0x2000, 0x3000}, 0));  // pipe2's O_CLOEXEC, accept4's SOCK_CLOEXEC
+  EXPECT_EQ(name(paths, 100, 4), "(none)");
+  EXPECT_EQ(name(paths, 100, 8), "(none)");
+  EXPECT_EQ(name(paths, 100, 3), "socket:[4242]");
+}
+
 TEST(FdPaths, WorkingDirectoryFollowsChdir) {
   FakeSystem sys;
   sys.resolves["/home/u/../tmp"] = "/tmp";

@@ -459,12 +459,44 @@ TEST(TraceRecord, EnterTimeBecomesAFieldNotAPayload) {
   ASSERT_TRUE(decode_record_into(second, {}, reused, &spare));
   EXPECT_EQ(reused.enter_tsc, 0u);
 
-  // Only completed calls have one, and only once; eight payloads at most.
+  // Only completed calls have one, and only once; nine payloads at most.
   EXPECT_FALSE(decode_record(record(kRecordExit, {{kPayloadEnterTsc, 5}})));
   EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadEnterTsc, 5}, {kPayloadEnterTsc, 6}})));
   EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
                                                      {kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
-                                                     {kPayloadStructOut, 1}, {kPayloadEnterTsc, 5}, {kPayloadIp, 6}})));
+                                                     {kPayloadStructOut, 1}, {kPayloadFdInodes, 4}, {kPayloadEnterTsc, 5},
+                                                     {kPayloadIp, 6}})));
+}
+
+// trace -y: a socket's or pipe's inodes are a field too, of completed calls,
+// before the enter time and the instruction pointer: one or two of them.
+TEST(TraceRecord, DescriptorInodesBecomeAFieldNotAPayload) {
+  Result<Record> one = decode_record(record(kRecordSyscall, {{kPayloadFdInodes, 4242}, {kPayloadEnterTsc, 5}, {kPayloadIp, 6}}));
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->fd_inodes[0], 4242u);
+  EXPECT_EQ(one->fd_inodes[1], 0u);
+  EXPECT_EQ(one->ip, 6u);
+  EXPECT_TRUE(one->payloads.empty());
+  // Two inodes: one 16-byte payload.
+  std::vector<uint8_t> two = record(kRecordSyscall, {{kPayloadFdInodes, 77}});
+  RecordHeader h;
+  std::memcpy(&h, two.data(), sizeof h);
+  h.size += 8;
+  std::memcpy(two.data(), &h, sizeof h);
+  PayloadHeader ph;
+  std::memcpy(&ph, two.data() + sizeof h, sizeof ph);
+  ph.length = 16;
+  std::memcpy(two.data() + sizeof h, &ph, sizeof ph);
+  const uint64_t second = 78;
+  two.insert(two.end(), reinterpret_cast<const uint8_t*>(&second), reinterpret_cast<const uint8_t*>(&second) + 8);
+  Result<Record> pair = decode_record(two);
+  ASSERT_TRUE(pair) << pair.error().message;
+  EXPECT_EQ(pair->fd_inodes[0], 77u);
+  EXPECT_EQ(pair->fd_inodes[1], 78u);
+
+  EXPECT_FALSE(decode_record(record(kRecordExit, {{kPayloadFdInodes, 1}})));
+  EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadFdInodes, 1}, {kPayloadFdInodes, 2}})));
+  EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadIp, 6}, {kPayloadFdInodes, 1}})));
 }
 
 // trace -i: the instruction pointer is a field too, of calls, enter, exit and
