@@ -26,6 +26,7 @@ struct TraceFlags {
   bool relative = false;        // -r: time since the previous line
   bool durations = false;       // -T: time spent in each call
   bool instruction_pointers = false;  // -i: where the program resumes after each call
+  int hex_strings = 0;          // -x: non-ASCII strings in hex; -xx: all strings
   bool successful_only = false; // -z: only calls that returned without an error
   bool failed_only = false;     // -Z: only calls that returned an error
   bool fd_paths = false;        // -y: descriptors with what they name, "3</etc/passwd>"

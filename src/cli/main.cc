@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
                                       "(when the call returned: strace shows when it was entered)");
   trace_cmd->add_flag("-r", trace.relative, "time since the previous line on each line")->excludes(trace_t);
   trace_cmd->add_flag("-T", trace.durations, "time spent in each call, as <seconds> after its result");
+  trace_cmd->add_flag("-x", trace.hex_strings, "strings with other than printable ASCII in hex; -xx: all strings");
   trace_cmd->add_flag("-i", trace.instruction_pointers,
                       "the instruction pointer at each call: [address after its syscall instruction]");
   trace_cmd->add_flag("-y", trace.fd_paths, "show what each file descriptor names: 3</etc/passwd>");

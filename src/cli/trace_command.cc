@@ -43,6 +43,9 @@ class TracePrinter {
                const std::string& task_files = "")
       : out_(fd), flags_(flags), filter_(std::move(filter)) {
     options_.max_string = flags.max_string;
+    options_.string_style = flags.hex_strings >= 2   ? syscalls::StringStyle::kHexAll
+                            : flags.hex_strings == 1 ? syscalls::StringStyle::kHexNonAscii
+                                                     : syscalls::StringStyle::kEscaped;
     if (!task_files.empty()) task_files_.emplace(task_files);
     if (flags.fd_paths && !flags.summary) {
       fd_paths_.emplace(trace::FdPaths::system_probe());
@@ -71,8 +74,9 @@ class TracePrinter {
   // exists: print it as strace would, from what sysgate itself passed (the
   // environment's address is not known, so only its size is shown).
   void set_first_exec(const std::string& path, const std::vector<std::string>& argv, size_t env_count) {
-    first_exec_ = "execve(" + syscalls::quote_string(path, false) + ", [";
-    for (size_t i = 0; i < argv.size(); ++i) first_exec_ += (i ? ", " : "") + syscalls::quote_string(argv[i], false);
+    const syscalls::StringStyle style = options_.string_style;
+    first_exec_ = "execve(" + syscalls::quote_string(path, false, style) + ", [";
+    for (size_t i = 0; i < argv.size(); ++i) first_exec_ += (i ? ", " : "") + syscalls::quote_string(argv[i], false, style);
     first_exec_ += "], /* " + std::to_string(env_count) + " vars */) = 0";
   }
 

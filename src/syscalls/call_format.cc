@@ -47,15 +47,15 @@ Special special_of(int nr) {
 void append_pointer(std::string& out, uint64_t addr) { constants::append_value(out, ArgType::kPtr, addr); }
 
 // A NUL-terminated string of at most max_len bytes; its address when unreadable.
-void append_string_arg(std::string& out, uint64_t addr, size_t max_len, MemoryReader* reader) {
+void append_string_arg(std::string& out, uint64_t addr, size_t max_len, MemoryReader* reader, StringStyle style) {
   if (addr == 0 || reader == nullptr) return append_pointer(out, addr);
   bool truncated = false;
   if (std::optional<std::string_view> held = reader->view_string(addr, max_len, &truncated)) {
-    return append_quoted(out, *held, truncated);
+    return append_quoted(out, *held, truncated, style);
   }
   std::optional<std::string> text = reader->read_string(addr, max_len, &truncated);
   if (!text) return append_pointer(out, addr);
-  append_quoted(out, *text, truncated);
+  append_quoted(out, *text, truncated, style);
 }
 
 // A buffer the kernel reads, whose length is another argument: up to max_string bytes
@@ -79,7 +79,7 @@ void append_input_buffer(std::string& out, const SyscallInfo& info, const ArgSpe
     if (copied) bytes = *copied;
   }
   if (!bytes || bytes->size() != shown) return append_pointer(out, addr);
-  append_quoted(out, *bytes, length > shown);
+  append_quoted(out, *bytes, length > shown, options.string_style);
 }
 
 // O_* flags of calls that take no access mode: O_CLOEXEC, not O_RDONLY|O_CLOEXEC.
@@ -199,9 +199,9 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
   }
   switch (spec.type) {
     case ArgType::kPath:
-      return append_string_arg(out, value, options.max_path, reader);
+      return append_string_arg(out, value, options.max_path, reader, options.string_style);
     case ArgType::kString:
-      return append_string_arg(out, value, options.max_string, reader);
+      return append_string_arg(out, value, options.max_string, reader, options.string_style);
     case ArgType::kBufIn:
       return append_input_buffer(out, info, spec, value, args, reader, options);
     case ArgType::kBufOut:
@@ -350,7 +350,37 @@ std::string format_statx_mask(uint64_t mask) {
   return out;
 }
 
-void append_quoted(std::string& out, std::string_view bytes, bool truncated) {
+namespace {
+
+// -x: strace's test -- a byte above '~', or a control byte other than the
+// whitespace \t \n \v \f \r, makes the whole string hex.
+bool needs_hex(std::string_view bytes) {
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c > 0x7e || (c < 0x20 && (c < 9 || c > 13))) return true;
+  }
+  return false;
+}
+
+void append_hex_bytes(std::string& out, std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    const char escape[4] = {'\\', 'x', kDigits[c >> 4], kDigits[c & 15]};
+    out.append(escape, 4);
+  }
+}
+
+}  // namespace
+
+void append_quoted(std::string& out, std::string_view bytes, bool truncated, StringStyle style) {
+  if (style == StringStyle::kHexAll || (style == StringStyle::kHexNonAscii && needs_hex(bytes))) {
+    out += '"';
+    append_hex_bytes(out, bytes);
+    out += '"';
+    if (truncated) out += "...";
+    return;
+  }
   out += '"';
   size_t i = 0;
   while (i < bytes.size()) {
@@ -388,10 +418,10 @@ void append_quoted(std::string& out, std::string_view bytes, bool truncated) {
   if (truncated) out += "...";
 }
 
-std::string quote_string(std::string_view bytes, bool truncated) {
+std::string quote_string(std::string_view bytes, bool truncated, StringStyle style) {
   std::string out;
   out.reserve(bytes.size() + 6);
-  append_quoted(out, bytes, truncated);
+  append_quoted(out, bytes, truncated, style);
   return out;
 }
 

@@ -46,6 +46,13 @@ class MemoryReader {
   }
 };
 
+// How strings are quoted: strace's default, -x or -xx.
+enum class StringStyle : uint8_t {
+  kEscaped,      // "hello\n", with \t \n \v \f \r \" \\ and \ooo escapes
+  kHexNonAscii,  // -x: a string with a byte other than printable ASCII and \t-\r is all \xHH
+  kHexAll,       // -xx: every string is all \xHH
+};
+
 // Decodes one argument into out, in place of its address: returns true having
 // appended the text, or false having appended nothing (the address is shown).
 // A function and its context, not a std::function: a trace sets one up for
@@ -61,6 +68,7 @@ struct ArgHook {
 struct FormatOptions {
   size_t max_string = 32;   // like strace -s: longer data buffers are cut and followed by "..."
   size_t max_path = 4096;   // paths are shown whole up to PATH_MAX
+  StringStyle string_style = StringStyle::kEscaped;  // strace -x, -xx
   // Output buffers (kBufOut arguments) hold something only after the call
   // returned. When set, called with such an argument's index and value
   // (trace/formatter.cc shows what the kernel wrote there, as strace does on
@@ -90,8 +98,11 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
 std::string format_statx_mask(uint64_t mask);
 void append_statx_mask(std::string& out, uint64_t mask);
 
-// Quotes bytes as strace does: "hello\n", with \t \n \r \" \\ and \ooo escapes.
-std::string quote_string(std::string_view bytes, bool truncated);
-void append_quoted(std::string& out, std::string_view bytes, bool truncated);
+
+// Quotes bytes as strace does: "hello\n" (or in hex, as style says), and "..."
+// after the closing quote when truncated.
+std::string quote_string(std::string_view bytes, bool truncated, StringStyle style = StringStyle::kEscaped);
+void append_quoted(std::string& out, std::string_view bytes, bool truncated,
+                   StringStyle style = StringStyle::kEscaped);
 
 }  // namespace sysgate::syscalls

@@ -79,20 +79,6 @@ std::string prefix(int32_t tid, const FormatOptions& options) {
   return out;
 }
 
-// strace's QUOTE_FORCE_HEX (getrandom): every byte as \xNN.
-void append_quoted_hex(std::string& out, std::string_view bytes, bool truncated) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  out += '"';
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    out += "\\x";
-    out += kDigits[c >> 4];
-    out += kDigits[c & 0xf];
-  }
-  out += '"';
-  if (truncated) out += "...";
-}
-
 // getdents/getdents64 entries in the first len bytes: both structures keep the
 // record length (u16) at offset 16. nullopt when the bytes do not parse.
 std::optional<size_t> count_dirents(std::string_view bytes) {
@@ -132,11 +118,11 @@ bool append_dirents(std::string& out, uint64_t addr, uint64_t ret, const Payload
 }
 
 // getcwd: ret counts the NUL; the path is shown whole, as every path is.
-bool append_cwd(std::string& out, const Payload* payload) {
+bool append_cwd(std::string& out, const Payload* payload, syscalls::StringStyle style) {
   if (payload == nullptr) return false;
   const std::string_view bytes = payload->bytes;
   const size_t nul = bytes.find('\0');
-  syscalls::append_quoted(out, bytes.substr(0, nul), nul == std::string_view::npos && payload->truncated);
+  syscalls::append_quoted(out, bytes.substr(0, nul), nul == std::string_view::npos && payload->truncated, style);
   return true;
 }
 
@@ -157,7 +143,7 @@ bool append_output_buffer(std::string& out, const Record& r, int index, uint64_t
   }
   const auto ret = static_cast<uint64_t>(r.ret);
   if (dirents) return append_dirents(out, addr, ret, payload);
-  if (r.nr == SYS_getcwd) return append_cwd(out, payload);
+  if (r.nr == SYS_getcwd) return append_cwd(out, payload, options.string_style);
   if (spec.size_arg < 0 || spec.size_arg >= info->argc) return false;  // mincore's vec
 
   // Data: the first min(ret, max_string) bytes the kernel wrote, "..." after when
@@ -180,9 +166,9 @@ bool append_output_buffer(std::string& out, const Record& r, int index, uint64_t
     truncated = true;  // the gate copied fewer bytes (max_data) than -s asks for
   }
   if (r.nr == SYS_getrandom) {
-    append_quoted_hex(out, bytes, truncated);
+    syscalls::append_quoted(out, bytes, truncated, syscalls::StringStyle::kHexAll);  // strace shows random bytes in hex
   } else {
-    syscalls::append_quoted(out, bytes, truncated);
+    syscalls::append_quoted(out, bytes, truncated, options.string_style);
   }
   return true;
 }
@@ -257,7 +243,7 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
     out += ']';
     return true;
   }
-  return append_struct_arg(out, r, index, value);
+  return append_struct_arg(out, r, index, value, call->options->string_style);
 }
 
 // strace -y: "<path>" after a descriptor whose name is known.
@@ -307,6 +293,7 @@ void append_call_text(std::string& out, const Record& record, const FormatOption
   const CallContext context{&record, &options};
   syscalls::FormatOptions call_options;
   call_options.max_string = options.max_string;
+  call_options.string_style = options.string_style;
   call_options.output_buffer = {output_buffer_hook, &context};
   call_options.struct_arg = {struct_arg_hook, &context};
   if (options.fd_path) call_options.fd_arg = {fd_arg_hook, &context};

@@ -42,6 +42,7 @@
 #include <functional>
 #include <string>
 
+#include "syscalls/call_format.h"
 #include "trace/record.h"
 
 namespace sysgate::trace {
@@ -71,6 +72,8 @@ struct FormatOptions {
   std::string instruction_pointer;
   // --json with -i: that address, as "ip":"0x7f12a0b1c2d3". 0: no "ip" member.
   uint64_t json_ip = 0;
+  // strace -x / -xx: strings with other than printable ASCII, or all, in hex.
+  syscalls::StringStyle string_style = syscalls::StringStyle::kEscaped;
 };
 
 // strace -i's "[%016lx] ": where the program resumes after the call's syscall

@@ -27,8 +27,11 @@ using syscalls::append_hex_or_zero;
 // The payload's bytes, read at fixed offsets (the kernel's x86-64 layouts).
 class Bytes {
  public:
-  explicit Bytes(std::string_view b) : b_(b) {}
+  explicit Bytes(std::string_view b, syscalls::StringStyle style = syscalls::StringStyle::kEscaped)
+      : b_(b), style_(style) {}
   size_t size() const { return b_.size(); }
+  // How the strings in the struct are quoted (-x, -xx).
+  syscalls::StringStyle style() const { return style_; }
   template <typename T>
   T at(size_t offset) const {
     T v{};
@@ -41,6 +44,7 @@ class Bytes {
 
  private:
   std::string_view b_;
+  syscalls::StringStyle style_;
 };
 
 void append_pointer(std::string& out, uint64_t v) {
@@ -52,8 +56,8 @@ void append_pointer(std::string& out, uint64_t v) {
 }
 
 // A NUL-terminated field of a fixed-size array, quoted.
-void append_c_string(std::string& out, std::string_view field) {
-  syscalls::append_quoted(out, field.substr(0, field.find('\0')), false);
+void append_c_string(std::string& out, std::string_view field, syscalls::StringStyle style) {
+  syscalls::append_quoted(out, field.substr(0, field.find('\0')), false, style);
 }
 
 // "S_IFREG|0644" for a mode, as strace prints st_mode and stx_mode.
@@ -219,9 +223,9 @@ void append_sysinfo(std::string& out, const Bytes& b) {
 
 void append_utsname(std::string& out, const Bytes& b) {
   out += "{sysname=";
-  append_c_string(out, b.view(0, 65));
+  append_c_string(out, b.view(0, 65), b.style());
   out += ", nodename=";
-  append_c_string(out, b.view(65, 65));
+  append_c_string(out, b.view(65, 65), b.style());
   out += ", ...}";
 }
 
@@ -270,10 +274,10 @@ bool append_sockaddr(std::string& out, const Bytes& b) {
       const std::string_view path = b.view(2, b.size() - 2);
       if (!path.empty() && path[0] == '\0') {
         out += "{sa_family=AF_UNIX, sun_path=@";
-        syscalls::append_quoted(out, path.substr(1), false);
+        syscalls::append_quoted(out, path.substr(1), false, b.style());
       } else {
         out += "{sa_family=AF_UNIX, sun_path=";
-        append_c_string(out, path);
+        append_c_string(out, path, b.style());
       }
       out += '}';
       return true;
@@ -315,7 +319,7 @@ bool append_sockaddr(std::string& out, const Bytes& b) {
 // An exec's argv (kPayloadStringArray): ["ls", "-l"], with "..." after a string
 // or the array the gate cut short. False when a string lacks its NUL (the caller
 // takes back what was appended).
-bool append_argv(std::string& out, const Payload& p) {
+bool append_argv(std::string& out, const Payload& p, syscalls::StringStyle style) {
   const std::string_view bytes = p.bytes;
   out += '[';
   size_t at = 0;
@@ -325,7 +329,7 @@ bool append_argv(std::string& out, const Payload& p) {
     const size_t end = bytes.find('\0', at + 1);
     if (end == std::string_view::npos) return false;
     if (!first) out += ", ";
-    syscalls::append_quoted(out, bytes.substr(at + 1, end - at - 1), cut);
+    syscalls::append_quoted(out, bytes.substr(at + 1, end - at - 1), cut, style);
     first = false;
     at = end + 1;
     if (at < bytes.size() && bytes[at] == 0 && bytes.find_first_not_of('\0', at) == std::string_view::npos) break;
@@ -358,7 +362,7 @@ bool append_prctl_arg(std::string& out, uint64_t option, const Bytes& b) {
       if (b.size() != 16) return false;
       const std::string_view name = b.view(0, 16);
       const size_t nul = name.find('\0');
-      syscalls::append_quoted(out, name.substr(0, nul), nul == std::string_view::npos);
+      syscalls::append_quoted(out, name.substr(0, nul), nul == std::string_view::npos, b.style());
       return true;
     }
     case 2: {  // PR_GET_PDEATHSIG
@@ -453,14 +457,14 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
   }
 }
 
-bool append_payload(std::string& out, const Record& record, const Payload& p) {
+bool append_payload(std::string& out, const Record& record, const Payload& p, syscalls::StringStyle style) {
   switch (p.kind) {
-    case kPayloadStringArray: return append_argv(out, p);
+    case kPayloadStringArray: return append_argv(out, p, style);
     case kPayloadArrayCount: return append_env_count(out, p);
     case kPayloadStructIn:
     case kPayloadStructOut:
-      if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes));
-      return append_struct_of_call(out, record.nr, Bytes(p.bytes));
+      if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes, style));
+      return append_struct_of_call(out, record.nr, Bytes(p.bytes, style));
     default: return false;
   }
 }
@@ -496,7 +500,8 @@ std::string format_sigset(uint64_t set) {
   return out;
 }
 
-bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr) {
+bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
+                       syscalls::StringStyle style) {
   // getgroups that returned 0 wrote no group: strace shows the empty list.
   if (record.nr == SYS_getgroups && index == 1 && record.kind == kRecordSyscall && record.ret == 0) {
     out += "[]";
@@ -505,14 +510,15 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
   const Payload* p = record.payload(index);
   if (p == nullptr || p->addr != addr) return false;
   const size_t start = out.size();
-  if (append_payload(out, record, *p)) return true;
+  if (append_payload(out, record, *p, style)) return true;
   out.resize(start);
   return false;
 }
 
-std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr) {
+std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr,
+                                           syscalls::StringStyle style) {
   std::string out;
-  if (!append_struct_arg(out, record, index, addr)) return std::nullopt;
+  if (!append_struct_arg(out, record, index, addr, style)) return std::nullopt;
   return out;
 }
 

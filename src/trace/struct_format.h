@@ -21,14 +21,17 @@
 #include <optional>
 #include <string>
 
+#include "syscalls/call_format.h"
 #include "trace/record.h"
 
 namespace sysgate::trace {
 
-std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr);
+std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr,
+                                           syscalls::StringStyle style = syscalls::StringStyle::kEscaped);
 // The same, appended to out: true having appended the struct, false having
 // appended nothing (a syscalls::FormatOptions::struct_arg hook).
-bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr);
+bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
+                       syscalls::StringStyle style = syscalls::StringStyle::kEscaped);
 
 // A kernel signal set as strace prints it: "[INT TERM]", "~[RTMIN RT_1]" (the
 // complement, when more than half the signals are in it), "[]".

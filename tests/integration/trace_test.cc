@@ -650,6 +650,36 @@ TEST(Trace, InstructionPointersAgreeWithStrace) {
   EXPECT_NE(json.trace.find(as_json), std::string::npos) << as_json << " in\n" << json.trace;
 }
 
+// -x and -xx, against strace's: a string with other than printable ASCII (or,
+// with -xx, every string, paths and argv too) in hex, as strace shows it --
+// the ELF headers ld.so reads, the file's bytes as head reads and writes them.
+TEST(Trace, HexStringsAsStraceShowsThem) {
+  TempDir dir;
+  const std::string file = dir.path() + "/bytes";
+  std::ofstream(file) << "ab\tc\001\n";
+  auto hex_lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      line = std::regex_replace(line, std::regex(R"(^\[pid +\d+\] )"), "");
+      line = std::regex_replace(std::regex_replace(line, std::regex("0x[0-9a-f]{6,}"), "ADDR"), std::regex(" +="), " =");
+      if (line.find("\\x") == std::string::npos || line.rfind("getrandom(", 0) == 0 || line.rfind("execve(", 0) == 0) continue;
+      out.push_back(line);
+    }
+    return out;
+  };
+  for (const std::string flag : {"-x", "-xx"}) {
+    Straced native = strace({"/usr/bin/head", "-c", "100", file}, false, flag + " ");
+    ASSERT_EQ(native.run.status, 0) << native.run.err;
+    Traced t = trace({"/usr/bin/head", "-c", "100", file}, {flag});
+    ASSERT_EQ(t.run.status, 0) << t.run.err;
+    const std::vector<std::string> ours = hex_lines(t.trace), theirs = hex_lines(native.trace);
+    EXPECT_EQ(ours, theirs) << flag << "\nsysgate:\n" << t.trace << "strace:\n" << native.trace;
+    EXPECT_GE(ours.size(), flag == "-x" ? 3u : 10u) << t.trace;
+    EXPECT_NE(t.trace.find("\"\\x61\\x62\\x09\\x63\\x01\\x0a\""), std::string::npos) << t.trace;
+  }
+}
+
 // The issue's list of real programs, under both `trace` and `run`: output identical to native.
 void expect_same_under_both(const std::vector<std::string>& cmd, const std::string& cwd = "") {
   Output native = run(cmd, cwd);

@@ -346,6 +346,18 @@ TEST(CallFormat, PrctlShowsWhatEachOptionTakes) {
   EXPECT_EQ(p(PR_GET_PDEATHSIG, 0x7ffd2000, 0, 0, 0, named), "prctl(PR_GET_PDEATHSIG, 0x7ffd2000)");
 }
 
+// -x hexes a string only when it holds other than printable ASCII and the
+// whitespace \t-\r (strace's test); -xx hexes every string.
+TEST(QuoteString, HexStylesAsStraceXAndXX) {
+  constexpr StringStyle x = StringStyle::kHexNonAscii, xx = StringStyle::kHexAll;
+  EXPECT_EQ(quote_string("plain text\n\t", false, x), "\"plain text\\n\\t\"");
+  EXPECT_EQ(quote_string(std::string_view("a\0", 2), false, x), "\"\\x61\\x00\"");
+  EXPECT_EQ(quote_string("caf\xc3\xa9", true, x), "\"\\x63\\x61\\x66\\xc3\\xa9\"...");
+  EXPECT_EQ(quote_string("\x1b[0m", false, x), "\"\\x1b\\x5b\\x30\\x6d\"");
+  EXPECT_EQ(quote_string("/tmp", false, xx), "\"\\x2f\\x74\\x6d\\x70\"");
+  EXPECT_EQ(quote_string("", false, xx), "\"\"");
+}
+
 TEST(QuoteString, EscapesLikeStrace) {
   EXPECT_EQ(quote_string("hello", false), "\"hello\"");
   EXPECT_EQ(quote_string("a\tb\nc\rd\ve\ff", false), "\"a\\tb\\nc\\rd\\ve\\ff\"");
