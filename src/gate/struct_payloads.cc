@@ -2,6 +2,8 @@
 
 #include <asm/unistd.h>
 
+#include "gate/app_memory.h"
+#include "gate/util.h"
 #include "trace/ring_format.h"
 
 namespace sysgate::gate {
@@ -25,6 +27,9 @@ constexpr uint32_t kSysinfo = 112;     // struct sysinfo
 constexpr uint32_t kWaitStatus = 4;    // int
 constexpr uint32_t kMaxSockaddr = 128; // struct sockaddr_storage
 constexpr uint32_t kTaskName = 16;     // TASK_COMM_LEN: prctl's PR_SET_NAME / PR_GET_NAME
+constexpr uint32_t kCapHeader = 8;     // struct __user_cap_header_struct {version, pid}
+constexpr uint32_t kCapData = 12;      // struct __user_cap_data_struct: one for version 1, two after
+constexpr uint32_t kCapVersion1 = 0x19980330;
 
 // prctl's options whose second argument points at something strace shows
 // (syscalls/prctl_format.h): <linux/prctl.h>'s numbers.
@@ -48,6 +53,16 @@ bool prctl_payload(uint64_t option, StructPayload* out) {
   }
 }
 
+// capget/capset's data: one struct for _LINUX_CAPABILITY_VERSION_1, two for
+// the later versions (the kernel reads or writes no more); the version from
+// the header, which the kernel read too. 0 when the header is unreadable.
+uint32_t cap_data_bytes(uint64_t header) {
+  if (!app_probe_read(header, 4)) return 0;
+  uint32_t version;
+  copy_bytes(&version, reinterpret_cast<const void*>(header), 4);
+  return version == kCapVersion1 ? kCapData : 2 * kCapData;
+}
+
 // The futex commands whose fourth argument is a timeout (the others pass a
 // count there): FUTEX_WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2.
 bool futex_takes_timeout(uint64_t op) {
@@ -67,7 +82,7 @@ bool has_struct_payloads(long nr) {
     case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_getrlimit: case __NR_setrlimit:
     case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_nanosleep: case __NR_clock_nanosleep:
     case __NR_clock_gettime: case __NR_uname: case __NR_sysinfo: case __NR_wait4: case __NR_connect: case __NR_bind:
-    case __NR_futex: case __NR_prctl:
+    case __NR_futex: case __NR_prctl: case __NR_capget: case __NR_capset:
       return true;
     default:
       return false;
@@ -117,6 +132,14 @@ bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) 
       return i == 1 && set(out, kWaitStatus, written);
     case __NR_prctl:
       return i == 1 && prctl_payload(args[0], out);
+    case __NR_capget:
+    case __NR_capset: {
+      // Both copied when the record is written, after the call: a version
+      // capget refused shows as the one the kernel wrote back in its place.
+      if (i == 0) return set(out, kCapHeader, in);
+      const uint32_t bytes = i == 1 ? cap_data_bytes(args[0]) : 0;
+      return bytes != 0 && set(out, bytes, nr == __NR_capget ? written : in);
+    }
     case __NR_connect:
     case __NR_bind: {
       if (i != 1) return false;

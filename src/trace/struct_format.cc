@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "syscalls/call_format.h"
+#include "syscalls/constant_tables.h"
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
 
@@ -352,6 +353,72 @@ bool append_env_count(std::string& out, const Payload& p) {
 }
 
 // The struct of a call's argument, by the call: false for a call or a size not decoded.
+// capget/capset: the header, {version=_LINUX_CAPABILITY_VERSION_3, pid=0}.
+void append_cap_header(std::string& out, const Bytes& b) {
+  static constexpr struct {
+    uint32_t version;
+    const char* name;
+  } kVersions[] = {{0x19980330, "_LINUX_CAPABILITY_VERSION_1"},
+                   {0x20071026, "_LINUX_CAPABILITY_VERSION_2"},
+                   {0x20080522, "_LINUX_CAPABILITY_VERSION_3"}};
+  const uint32_t version = b.at<uint32_t>(0);
+  out += "{version=";
+  const char* name = nullptr;
+  for (const auto& v : kVersions) {
+    if (v.version == version) name = v.name;
+  }
+  if (name != nullptr) {
+    out += name;
+  } else {
+    append_hex_or_zero(out, version);
+    out += " /* _LINUX_CAPABILITY_VERSION_??? */";
+  }
+  out += ", pid=";
+  append_decimal(out, b.at<int32_t>(4));
+  out += '}';
+}
+
+// A capability set as strace shows it: 1<<CAP_CHOWN|1<<CAP_KILL, or 0.
+void append_capabilities(std::string& out, uint64_t set) {
+  if (set == 0) {
+    out += '0';
+    return;
+  }
+  bool first = true;
+  for (uint32_t bit = 0; bit < 64; ++bit) {
+    if ((set >> bit & 1) == 0) continue;
+    if (!first) out += '|';
+    first = false;
+    out += "1<<";
+    bool named = false;
+    for (const constants::detail::Named& n : constants::detail::kCapabilities) {
+      if (n.value == bit) {
+        out += n.name;
+        named = true;
+        break;
+      }
+    }
+    if (!named) append_decimal(out, bit);
+  }
+}
+
+// capget/capset: the data, one struct (version 1) or two (the high 32 bits of
+// each set): {effective=..., permitted=..., inheritable=...}.
+void append_cap_data(std::string& out, const Bytes& b) {
+  const bool two = b.size() == 24;
+  auto set = [&](size_t offset) {
+    const uint64_t high = two ? b.at<uint32_t>(12 + offset) : 0;
+    return uint64_t{b.at<uint32_t>(offset)} | high << 32;
+  };
+  out += "{effective=";
+  append_capabilities(out, set(0));
+  out += ", permitted=";
+  append_capabilities(out, set(4));
+  out += ", inheritable=";
+  append_capabilities(out, set(8));
+  out += '}';
+}
+
 // prctl's second argument (the gate's struct_payloads.cc copies it for these
 // options): a task name, "worker-1"; or what the kernel wrote, [SIGTERM], [1],
 // [0x7f...]. <linux/prctl.h>'s numbers.
@@ -398,6 +465,16 @@ bool append_prctl_arg(std::string& out, uint64_t option, const Bytes& b) {
 bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
   const size_t size = b.size();
   switch (nr) {
+    case SYS_capget:
+    case SYS_capset:
+      if (size == 8) {
+        append_cap_header(out, b);
+      } else if (size == 12 || size == 24) {
+        append_cap_data(out, b);
+      } else {
+        return false;
+      }
+      return true;
     case SYS_stat:
     case SYS_fstat:
     case SYS_lstat:

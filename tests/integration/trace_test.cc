@@ -773,7 +773,7 @@ TEST(Trace, StructsAgreeWithStrace) {
   Traced t = trace({STRUCTS_PROGRAM});
   ASSERT_EQ(t.run.status, 0) << t.run.err;
   const std::regex decoded(
-      R"(^(newfstatat|statx|rt_sigaction|rt_sigprocmask|prlimit64|pipe2|clock_nanosleep|connect|uname|wait4|futex|prctl)\()");
+      R"(^(newfstatat|statx|rt_sigaction|rt_sigprocmask|prlimit64|pipe2|clock_nanosleep|connect|uname|wait4|futex|prctl|capget|capset)\()");
   auto lines = [&](const std::string& text) {
     return picked_lines(text, [&](std::string line) -> std::optional<std::string> {
       if (!std::regex_search(line, decoded)) return std::nullopt;
@@ -783,7 +783,7 @@ TEST(Trace, StructsAgreeWithStrace) {
     });
   };
   const std::vector<std::string> expected = lines(native.trace);
-  ASSERT_GE(expected.size(), 45u) << native.trace;
+  ASSERT_GE(expected.size(), 49u) << native.trace;
   EXPECT_EQ(lines(t.trace), expected) << t.trace;
 }
 

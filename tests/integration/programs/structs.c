@@ -1,6 +1,6 @@
 /* Makes the calls whose struct arguments `sysgate trace` decodes as strace does
  * (stat, statx, sigaction, signal sets, rlimits, pipes, timespecs, socket addresses,
- * uname, wait statuses, prctl's options), successful and failing. Used by
+ * uname, wait statuses, prctl's options, capabilities), successful and failing. Used by
  * tests/integration/trace_test.cc against strace. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -156,5 +156,15 @@ int main(void) {
   prctl(PR_MCE_KILL_GET, 0, 0, 0, 0);
   prctl(PR_GET_TID_ADDRESS, &tid_address);
   prctl(0x12345678, 1, 2, 3, 4);
+
+  // capget/capset: the header, and one or two data structs by its version.
+  // (Not a version capget refuses: it writes its own back, which sysgate shows.)
+  struct __user_cap_header_struct cap_header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct caps[2];
+  syscall(SYS_capget, &cap_header, caps);
+  syscall(SYS_capget, &cap_header, NULL);
+  syscall(SYS_capset, &cap_header, caps);  // what it has: nothing changes
+  struct __user_cap_header_struct cap_header1 = {_LINUX_CAPABILITY_VERSION_1, 0};
+  syscall(SYS_capget, &cap_header1, caps);
   return 0;
 }
