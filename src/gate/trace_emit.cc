@@ -330,40 +330,27 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     }
   }
 
+  // Payloads of no argument, each 8 bytes a value (two for two inodes), in
+  // the order ring_format.h fixes: inodes, enter time, instruction pointer.
+  auto add_values = [&](uint8_t payload_kind, uint64_t value, uint64_t value2, uint32_t values) {
+    PlannedPayload& e = payloads[count++];
+    e.addr = 0;
+    e.length = 8 * values;
+    e.arg = 0;
+    e.kind = payload_kind;
+    e.flags = 0;
+    e.value = value;
+    e.value2 = value2;
+    bytes += sizeof(trace::PayloadHeader) + e.length;
+  };
   uint64_t inodes[2] = {0, 0};
   const uint32_t made = region.record_fd_inodes != 0 && kind == trace::kRecordSyscall && ret >= 0
                             ? made_fd_inodes(nr, args, ret, inodes)
                             : 0;
-  if (made != 0) {  // trace -y: before the enter time and the ip
-    PlannedPayload& e = payloads[count++];
-    e.addr = 0;
-    e.length = 8 * made;
-    e.arg = 0;
-    e.kind = trace::kPayloadFdInodes;
-    e.flags = 0;
-    e.value = inodes[0];
-    e.value2 = inodes[1];
-    bytes += sizeof(trace::PayloadHeader) + e.length;
-  }
-  if (enter_tsc != 0 && kind == trace::kRecordSyscall) {  // trace -T: last, as ring_format.h says
-    PlannedPayload& e = payloads[count++];
-    e.addr = 0;
-    e.length = 8;
-    e.arg = 0;
-    e.kind = trace::kPayloadEnterTsc;
-    e.flags = 0;
-    e.value = enter_tsc;
-    bytes += sizeof(trace::PayloadHeader) + 8;
-  }
-  if (ip != 0 && region.record_ip != 0 && (is_call || kind == trace::kRecordSignal)) {  // trace -i: last
-    PlannedPayload& e = payloads[count++];
-    e.addr = 0;
-    e.length = 8;
-    e.arg = 0;
-    e.kind = trace::kPayloadIp;
-    e.flags = 0;
-    e.value = ip;
-    bytes += sizeof(trace::PayloadHeader) + 8;
+  if (made != 0) add_values(trace::kPayloadFdInodes, inodes[0], inodes[1], made);  // trace -y
+  if (enter_tsc != 0 && kind == trace::kRecordSyscall) add_values(trace::kPayloadEnterTsc, enter_tsc, 0, 1);  // -T
+  if (ip != 0 && region.record_ip != 0 && (is_call || kind == trace::kRecordSignal)) {
+    add_values(trace::kPayloadIp, ip, 0, 1);  // trace -i
   }
 
   uint8_t* p = ring_reserve(region, w, bytes);
