@@ -4,8 +4,8 @@
 // message, and a decoded record must format without crashing (strace line,
 // JSON), so a hostile process cannot take the monitor down through its ring.
 // The record then goes through -y's descriptor tables (trace/fd_paths.h), as
-// the monitor feeds every record to them, and is formatted again with names
-// and a timestamp.
+// the monitor feeds every record to them, and is formatted again with names,
+// a timestamp and its instruction pointer (-i), strings in hex (-x, -xx).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -43,6 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)format_record(*r, options);
   paths.after(*r);
   if (FdPaths::returns_fd(*r)) (void)paths.path(r->pid, r->ret);
+  options.instruction_pointer = format_instruction_pointer(r->ip);
+  options.json_ip = r->ip;
+  options.string_style = sysgate::syscalls::StringStyle::kHexNonAscii;
   (void)format_record(*r, options);
+  options.string_style = sysgate::syscalls::StringStyle::kHexAll;
+  (void)format_record(*r, options);
+  (void)format_json(*r, options);
   return 0;
 }
