@@ -33,6 +33,9 @@ struct TraceFlags {
   std::string output;           // -o FILE (default stderr)
   size_t max_string = 32;       // -s N
   bool summary = false;         // -c: strace -c's table instead of lines
+  bool summary_too = false;     // -C: the lines, and strace -c's table after them
+  std::string summary_sort;     // -S: the table's order (time, calls, errors, name, nothing)
+  size_t align_column = 40;     // -a: the column results are aligned to
   bool json = false;            // --json: one object per call
   std::string expression;       // -e trace=SET
   bool no_rewrite = false;      // --no-rewrite: every call on the SIGSYS trap path

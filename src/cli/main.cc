@@ -75,7 +75,10 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("-Z", trace.failed_only, "show only calls that returned an error")->excludes(trace_z);
   trace_cmd->add_option("-o", trace.output, "write the trace to this file");
   trace_cmd->add_option("-s", trace.max_string, "bytes of data buffers to show (like strace -s)");
-  trace_cmd->add_flag("-c", trace.summary, "count calls and errors per syscall (like strace -c)");
+  auto* trace_c = trace_cmd->add_flag("-c", trace.summary, "count calls and errors per syscall (like strace -c)");
+  trace_cmd->add_flag("-C", trace.summary_too, "the lines, and -c's table after them")->excludes(trace_c);
+  trace_cmd->add_option("-S", trace.summary_sort, "order of -c's table: time (default), calls, errors, name, nothing");
+  trace_cmd->add_option("-a", trace.align_column, "align results at this column (default 40)");
   trace_cmd->add_flag("--json", trace.json, "one JSON object per call");
   trace_cmd->add_flag("--no-rewrite", trace.no_rewrite,
                       "keep every call on the SIGSYS trap path (no rewritten syscall sites)");

@@ -43,6 +43,7 @@ class TracePrinter {
                const std::string& task_files = "")
       : out_(fd), flags_(flags), filter_(std::move(filter)) {
     options_.max_string = flags.max_string;
+    options_.align_column = flags.align_column;
     options_.string_style = flags.hex_strings >= 2   ? syscalls::StringStyle::kHexAll
                             : flags.hex_strings == 1 ? syscalls::StringStyle::kHexNonAscii
                                                      : syscalls::StringStyle::kEscaped;
@@ -90,6 +91,15 @@ class TracePrinter {
         char prefix[32] = "";
         if (options_.pid_prefix) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
         line(r.tid, prefix + options_.timestamp + options_.instruction_pointer + first_exec_);
+      }
+      if ((flags_.summary || flags_.summary_too) && wanted(__NR_execve)) {
+        // -c counts it as strace does, with no time: no gate existed to time it.
+        trace::Record exec;
+        exec.kind = trace::kRecordSyscallEnter;
+        exec.nr = __NR_execve;
+        exec.pid = r.pid;
+        exec.tid = r.tid;
+        summary_.add(exec, 0);
       }
       first_exec_.clear();
     }
@@ -152,7 +162,7 @@ class TracePrinter {
       emit(done);
     }
     pending_exec_.clear();
-    if (flags_.summary) out_.text() += summary_.render();
+    if (flags_.summary || flags_.summary_too) out_.text() += summary_.render(summary_options_);
   }
 
   // Writes out every line printed so far.
@@ -160,6 +170,9 @@ class TracePrinter {
     out_.flush();
     if (task_files_) task_files_->flush();
   }
+
+  // -S: the order of -c's and -C's table.
+  void set_summary_options(const trace::SummaryOptions& options) { summary_options_ = options; }
 
   // -o FILE: emptied while the command starts (TraceOutput::truncate_first).
   void truncate_output_first(const std::string& path) { out_.truncate_first(path); }
@@ -177,16 +190,14 @@ class TracePrinter {
   }
 
   // -T and -c: the gate stamps each call's start (RegionHeader::time_calls).
-  bool time_calls() const { return flags_.durations || flags_.summary; }
+  bool time_calls() const { return flags_.durations || flags_.summary || flags_.summary_too; }
 
   void emit(const trace::Record& r) {
     if (!wanted(r.nr)) return follow_fds(r);
     const bool timed = time_calls() && r.kind == trace::kRecordSyscall && r.enter_tsc != 0 && r.tsc != 0;
     const int64_t duration = timed ? clock_.elapsed_ns(r.enter_tsc, r.tsc) : -1;
-    if (flags_.summary) {
-      summary_.add(r, duration);
-      return;
-    }
+    if (flags_.summary || flags_.summary_too) summary_.add(r, duration);
+    if (flags_.summary) return;
     if (!status_wanted(r)) return follow_fds(r);
     stamp(r.tsc);
     point(r.ip);
@@ -198,7 +209,7 @@ class TracePrinter {
     const bool names_made_fds = r.nr == __NR_pipe || r.nr == __NR_pipe2;
     if (names_made_fds) follow_fds(r);
     if (flags_.json) {
-      options_.json_duration_ns = duration;
+      options_.json_duration_ns = flags_.durations ? duration : -1;
       trace::append_json(out->text(), r, options_);
       if (!names_made_fds) follow_fds(r);
       return out->end_line();
@@ -210,7 +221,7 @@ class TracePrinter {
     if (fd_paths_ && text.size() != start && trace::FdPaths::returns_fd(r)) {
       if (const std::string* name = fd_paths_->path(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
     }
-    if (timed && text.size() != start) text += trace::format_duration(duration);
+    if (timed && flags_.durations && text.size() != start) text += trace::format_duration(duration);  // -T, not just -C
     if (text.size() != start) out->end_line();
   }
 
@@ -265,6 +276,7 @@ class TracePrinter {
   trace::TscClock clock_;
   int64_t previous_ns_ = 0;
   trace::Summary summary_;
+  trace::SummaryOptions summary_options_;
   trace::RewriteCounts counts_;
   std::map<int32_t, trace::Record> pending_exec_;
   std::string first_exec_;
@@ -277,6 +289,16 @@ int trace_command(const TraceFlags& flags) {
   if (source.file.empty() && source.profile.empty()) source.profile = "all";  // like strace: confine nothing
   Result<policy::Policy> policy = policy::load_policy(source);
   if (!policy) return report_error(policy.error());
+
+  trace::SummaryOptions summary_options;
+  if (!flags.summary_sort.empty()) {
+    Result<trace::SummarySort> sort = trace::parse_summary_sort(flags.summary_sort);
+    if (!sort) {
+      std::cerr << "sysgate trace: -S: " << sort.error().message << "\n";
+      return 2;
+    }
+    summary_options.sort = *sort;
+  }
 
   std::optional<trace::TraceFilter> filter;
   if (!flags.expression.empty()) {
@@ -316,6 +338,7 @@ int trace_command(const TraceFlags& flags) {
     }
   }
   TracePrinter printer(out, flags, std::move(filter), per_task ? flags.output : "");
+  printer.set_summary_options(summary_options);
   {
     size_t env_count = 0;
     for (char** e = environ; *e != nullptr; ++e) ++env_count;
@@ -329,7 +352,7 @@ int trace_command(const TraceFlags& flags) {
   trace.rewrite = !flags.no_rewrite;
   trace.sweep = !flags.no_sweep;
   trace.call_mask = call_mask;
-  trace.time_calls = flags.durations || flags.summary;
+  trace.time_calls = flags.durations || flags.summary || flags.summary_too;
   trace.record_ip = flags.instruction_pointers && !flags.summary;
   trace.record_fd_inodes = flags.fd_paths && !flags.summary;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
