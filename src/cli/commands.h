@@ -30,6 +30,7 @@ struct TraceFlags {
   bool successful_only = false; // -z: only calls that returned without an error
   bool failed_only = false;     // -Z: only calls that returned an error
   bool fd_paths = false;        // -y: descriptors with what they name, "3</etc/passwd>"
+  std::vector<std::string> trace_paths;  // -P PATH: only calls that access these paths
   std::string output;           // -o FILE (default stderr)
   size_t max_string = 32;       // -s N
   bool summary = false;         // -c: strace -c's table instead of lines

@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("-i", trace.instruction_pointers,
                       "the instruction pointer at each call: [address after its syscall instruction]");
   trace_cmd->add_flag("-y", trace.fd_paths, "show what each file descriptor names: 3</etc/passwd>");
+  trace_cmd->add_option("-P", trace.trace_paths, "show only calls that access this path (by name or descriptor); repeatable")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();  // one path per flag, as --allow-read
   auto* trace_z = trace_cmd->add_flag("-z", trace.successful_only, "show only calls that returned without an error");
   trace_cmd->add_flag("-Z", trace.failed_only, "show only calls that returned an error")->excludes(trace_z);
   trace_cmd->add_option("-o", trace.output, "write the trace to this file");

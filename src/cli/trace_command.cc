@@ -23,6 +23,7 @@
 #include "trace/fd_paths.h"
 #include "trace/formatter.h"
 #include "trace/line_time.h"
+#include "trace/path_filter.h"
 #include "trace/rewrite_counts.h"
 #include "trace/signal_format.h"
 #include "trace/summary.h"
@@ -48,7 +49,8 @@ class TracePrinter {
                             : flags.hex_strings == 1 ? syscalls::StringStyle::kHexNonAscii
                                                      : syscalls::StringStyle::kEscaped;
     if (!task_files.empty()) task_files_.emplace(task_files);
-    if (flags.fd_paths && !flags.summary) {
+    if (!flags.trace_paths.empty()) path_filter_.emplace(flags.trace_paths);
+    if ((flags.fd_paths && !flags.summary) || path_filter_) {  // -P follows descriptors too
       fd_paths_.emplace(trace::FdPaths::system_probe());
       // The command starts where sysgate runs, with its 0, 1 and 2.
       if (char* here = getcwd(nullptr, 0); here != nullptr) {
@@ -60,9 +62,11 @@ class TracePrinter {
         const ssize_t n = readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), link, sizeof link);
         if (n > 0 && static_cast<size_t>(n) < sizeof link) start_fds_[fd] = std::string(link, static_cast<size_t>(n));
       }
-      options_.fd_path = [this](int32_t fd) {
-        return fd == AT_FDCWD ? fd_paths_->cwd(line_pid_) : fd_paths_->path(line_pid_, fd);
-      };
+      if (flags.fd_paths && !flags.summary) {
+        options_.fd_path = [this](int32_t fd) {
+          return fd == AT_FDCWD ? fd_paths_->cwd(line_pid_) : fd_paths_->path(line_pid_, fd);
+        };
+      }
     }
     options_.pid_prefix = flags.follow > 0 && !task_files_;  // a file per thread needs no prefix
     if (flags.relative) stamps_ = trace::StampStyle::kRelative;
@@ -75,6 +79,7 @@ class TracePrinter {
   // exists: print it as strace would, from what sysgate itself passed (the
   // environment's address is not known, so only its size is shown).
   void set_first_exec(const std::string& path, const std::vector<std::string>& argv, size_t env_count) {
+    first_exec_path_ = path;
     const syscalls::StringStyle style = options_.string_style;
     first_exec_ = "execve(" + syscalls::quote_string(path, false, style) + ", [";
     for (size_t i = 0; i < argv.size(); ++i) first_exec_ += (i ? ", " : "") + syscalls::quote_string(argv[i], false, style);
@@ -87,12 +92,13 @@ class TracePrinter {
       if (fd_paths_) fd_paths_->start(r.pid, start_cwd_, start_fds_);
       stamp(r.tsc);  // the command's first record comes right after its exec
       point(0);      // made by sysgate's launcher: where is not known
-      if (wanted(__NR_execve) && !flags_.summary && !flags_.json && !flags_.failed_only) {
+      const bool path_selected = !path_filter_ || path_filter_->names(first_exec_path_);
+      if (wanted(__NR_execve) && path_selected && !flags_.summary && !flags_.json && !flags_.failed_only) {
         char prefix[32] = "";
         if (options_.pid_prefix) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
         line(r.tid, prefix + options_.timestamp + options_.instruction_pointer + first_exec_);
       }
-      if ((flags_.summary || flags_.summary_too) && wanted(__NR_execve)) {
+      if ((flags_.summary || flags_.summary_too) && wanted(__NR_execve) && path_selected) {
         // -c counts it as strace does, with no time: no gate existed to time it.
         trace::Record exec;
         exec.kind = trace::kRecordSyscallEnter;
@@ -194,6 +200,7 @@ class TracePrinter {
 
   void emit(const trace::Record& r) {
     if (!wanted(r.nr)) return follow_fds(r);
+    if (path_filter_ && !path_filter_->selects(r, *fd_paths_)) return follow_fds(r);  // -P
     const bool timed = time_calls() && r.kind == trace::kRecordSyscall && r.enter_tsc != 0 && r.tsc != 0;
     const int64_t duration = timed ? clock_.elapsed_ns(r.enter_tsc, r.tsc) : -1;
     if (flags_.summary || flags_.summary_too) summary_.add(r, duration);
@@ -218,7 +225,7 @@ class TracePrinter {
     const size_t start = text.size();
     trace::append_record(text, r, options_);
     if (!names_made_fds) follow_fds(r);
-    if (fd_paths_ && text.size() != start && trace::FdPaths::returns_fd(r)) {
+    if (options_.fd_path && text.size() != start && trace::FdPaths::returns_fd(r)) {
       if (const std::string* name = fd_paths_->path(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
     }
     if (timed && flags_.durations && text.size() != start) text += trace::format_duration(duration);  // -T, not just -C
@@ -276,6 +283,8 @@ class TracePrinter {
   trace::TscClock clock_;
   int64_t previous_ns_ = 0;
   trace::Summary summary_;
+  std::optional<trace::PathFilter> path_filter_;  // -P
+  std::string first_exec_path_;
   trace::SummaryOptions summary_options_;
   trace::RewriteCounts counts_;
   std::map<int32_t, trace::Record> pending_exec_;

@@ -726,6 +726,26 @@ TEST(Trace, SummarySortedAndAlignedAsStracePrintsThem) {
   EXPECT_TRUE(std::regex_search(narrow.err, std::regex(R"(\nbrk\(NULL\) {11}= 0x)"))) << narrow.err;
 }
 
+// -P, against strace -P: only the calls on those paths, by name or through
+// their descriptors (ld.so's mmap of its cache), in the same lines.
+TEST(Trace, PathsSelectCallsAsStraceDoes) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/bin/cat", "/etc/hostname"};
+  for (const std::string flags : {"-P /etc/hostname", "-P /etc/hostname -P /etc/ld.so.cache"}) {
+    Straced native = strace(cmd, false, flags + " ");
+    ASSERT_EQ(native.run.status, 0) << native.run.err;
+    std::vector<std::string> ours_flags;
+    std::istringstream words(flags);
+    for (std::string w; words >> w;) ours_flags.push_back(w);
+    Traced t = trace(cmd, ours_flags);
+    ASSERT_EQ(t.run.status, 0) << t.run.err;
+    std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+    const std::vector<std::string> ours = comparable_lines(plain), theirs = comparable_lines(native.trace);
+    EXPECT_EQ(ours, theirs) << flags << "\nsysgate:\n" << t.trace << "strace:\n" << native.trace;
+    EXPECT_GE(ours.size(), 6u) << t.trace;
+  }
+}
+
 // The issue's list of real programs, under both `trace` and `run`: output identical to native.
 void expect_same_under_both(const std::vector<std::string>& cmd, const std::string& cwd = "") {
   Output native = run(cmd, cwd);

@@ -1,6 +1,7 @@
 // trace::FdPaths (strace -y's names) over hand-built records, with a fake
 // system: which /proc/PID/fd links exist, and which paths resolve to what.
 #include "trace/fd_paths.h"
+#include "trace/path_filter.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -192,6 +193,38 @@ TEST(FdPaths, SocketsAndPipesAreNamedFromTheInodesTheGateRecorded) {
   EXPECT_EQ(name(paths, 100, 4), "(none)");
   EXPECT_EQ(name(paths, 100, 8), "(none)");
   EXPECT_EQ(name(paths, 100, 3), "socket:[4242]");
+}
+
+// -P: a call is selected by a path argument spelled as given (or as its
+// realpath), or by a descriptor argument that names it, before the call.
+TEST(PathFilter, SelectsCallsByPathArgumentOrDescriptor) {
+  FakeSystem sys;
+  FdPaths paths(sys.probe());
+  paths.start(100, "/home/u", {});
+  const PathFilter filter({"/etc/hostname", "notes.txt"});
+  const Record open = with_path(call(SYS_openat, {kAtFdcwd, 0x1000, O_RDONLY}, 3), 1, "/etc/hostname");
+  EXPECT_TRUE(filter.selects(open, paths));
+  paths.after(open);
+  EXPECT_TRUE(filter.selects(call(SYS_read, {3, 0x2000, 10}, 3), paths));
+  EXPECT_TRUE(filter.selects(call(SYS_mmap, {0, 4096, 1, 2, 3, 0}, 0x7f0000), paths));  // mmap's fd
+  EXPECT_FALSE(filter.selects(call(SYS_read, {4, 0x2000, 10}, 3), paths));
+  EXPECT_TRUE(filter.selects(call(SYS_close, {3}, 0), paths));
+  paths.after(call(SYS_close, {3}, 0));
+  EXPECT_FALSE(filter.selects(call(SYS_read, {3, 0x2000, 10}, -EBADF), paths));
+  // Spelled as the program passed it: relative only if given relative.
+  EXPECT_TRUE(filter.selects(with_path(call(SYS_open, {0x1000, O_RDONLY}, 5), 0, "notes.txt"), paths));
+  EXPECT_FALSE(filter.selects(with_path(call(SYS_open, {0x1000, O_RDONLY}, 5), 0, "./notes.txt"), paths));
+  // A dirfd that names it selects the call too; AT_FDCWD is no argument.
+  paths.after(with_path(call(SYS_openat, {kAtFdcwd, 0x1000, O_RDONLY | O_DIRECTORY}, 6), 1, "/etc/hostname"));
+  EXPECT_TRUE(filter.selects(with_path(call(SYS_openat, {6, 0x1000, O_RDONLY}, -ENOTDIR), 1, "x"), paths));
+  EXPECT_FALSE(filter.selects(with_path(call(SYS_openat, {kAtFdcwd, 0x1000, O_RDONLY}, 7), 1, "/etc/passwd"), paths));
+  // A path the record cut short matches nothing.
+  Record cut = with_path(call(SYS_openat, {kAtFdcwd, 0x1000, O_RDONLY}, 8), 1, "/etc/hostname");
+  cut.payloads[0].truncated = true;
+  EXPECT_FALSE(filter.selects(cut, paths));
+  // The realpath of a path given through a symlink is selected as well.
+  const PathFilter linked({"/proc/self/root/etc"});
+  EXPECT_TRUE(linked.names("/etc"));
 }
 
 TEST(FdPaths, WorkingDirectoryFollowsChdir) {
