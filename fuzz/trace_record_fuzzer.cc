@@ -5,13 +5,15 @@
 // JSON), so a hostile process cannot take the monitor down through its ring.
 // The record then goes through -y's descriptor tables (trace/fd_paths.h), as
 // the monitor feeds every record to them, and is formatted again with names,
-// a timestamp and its instruction pointer (-i), strings in hex (-x, -xx).
+// a timestamp and its instruction pointer (-i), strings in hex (-x, -xx),
+// and judged by -P's path filter.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "trace/fd_paths.h"
 #include "trace/formatter.h"
+#include "trace/path_filter.h"
 #include "trace/record.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -41,6 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.timestamp = "12:00:00.000000 ";
   options.fd_path = [&](int32_t fd) { return fd == -100 ? paths.cwd(r->pid) : paths.path(r->pid, fd); };
   (void)format_record(*r, options);
+  const PathFilter filter({"/dev/null", "relative"});  // -P: by path argument or descriptor
+  (void)filter.selects(*r, paths);
   paths.after(*r);
   if (FdPaths::returns_fd(*r)) (void)paths.path(r->pid, r->ret);
   options.instruction_pointer = format_instruction_pointer(r->ip);
