@@ -211,9 +211,9 @@ class TracePrinter {
     TraceOutput* out = output(r.tid);
     if (out == nullptr) return follow_fds(r);
     line_pid_ = r.pid;  // whose descriptors options_.fd_path names
-    // A pipe's line names the descriptors it made ("[3<pipe:[123]>, ...]"): the
+    // A pipe's or socketpair's line names the descriptors it made ("[3<pipe:[123]>, ...]"): the
     // tables learn them first. Every other line shows the names from before its call.
-    const bool names_made_fds = r.nr == __NR_pipe || r.nr == __NR_pipe2;
+    const bool names_made_fds = trace::FdPaths::fd_array_arg(r) >= 0;
     if (names_made_fds) follow_fds(r);
     if (flags_.json) {
       options_.json_duration_ns = flags_.durations ? duration : -1;

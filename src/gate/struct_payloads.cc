@@ -80,7 +80,7 @@ bool has_struct_payloads(long nr) {
   switch (nr) {
     case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat: case __NR_statx:
     case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_getrlimit: case __NR_setrlimit:
-    case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_nanosleep: case __NR_clock_nanosleep:
+    case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_socketpair: case __NR_nanosleep: case __NR_clock_nanosleep:
     case __NR_clock_gettime: case __NR_uname: case __NR_sysinfo: case __NR_wait4: case __NR_connect: case __NR_bind:
     case __NR_futex: case __NR_prctl: case __NR_capget: case __NR_capset:
       return true;
@@ -116,6 +116,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) 
     case __NR_pipe:
     case __NR_pipe2:
       return i == 0 && set(out, kFdPair, written);
+    case __NR_socketpair:
+      return i == 3 && set(out, kFdPair, written);
     case __NR_nanosleep:
       return i == 0 && set(out, kTimespec, in);
     case __NR_clock_nanosleep:

@@ -186,7 +186,7 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
 }
 
 // trace -y (RegionHeader::record_fd_inodes): the inode numbers of the
-// descriptors a socket, accept, accept4, pipe or pipe2 just made, asked now,
+// descriptors a socket, accept, accept4, socketpair, pipe or pipe2 just made, asked now,
 // while the numbers surely name them: the monitor may read the record after
 // the program closed them (a shell's pipe ends, a probe's socket). How many
 // descriptors there are (0: not such a call).
@@ -200,8 +200,9 @@ uint32_t made_fd_inodes(long nr, const uint64_t args[6], long ret, uint64_t out[
       break;
     case __NR_pipe:
     case __NR_pipe2:
+    case __NR_socketpair:
       // The kernel just wrote them there (as the struct payload reads them).
-      copy_bytes(fds, reinterpret_cast<const void*>(args[0]), sizeof fds);
+      copy_bytes(fds, reinterpret_cast<const void*>(args[nr == __NR_socketpair ? 3 : 0]), sizeof fds);
       n = 2;
       break;
     default:

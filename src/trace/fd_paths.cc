@@ -86,6 +86,15 @@ bool FdPaths::returns_fd(const Record& r) {
   }
 }
 
+int FdPaths::fd_array_arg(const Record& r) {
+  switch (r.nr) {
+    case SYS_pipe:
+    case SYS_pipe2: return 0;
+    case SYS_socketpair: return 3;
+    default: return -1;
+  }
+}
+
 FdPaths::Probe FdPaths::system_probe() {
   Probe p;
   p.link = [](int32_t pid, int fd) { return read_link("/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd)); };
@@ -227,15 +236,17 @@ void FdPaths::after(const Record& r) {
       }
       return;
     case SYS_pipe:
-    case SYS_pipe2: {
-      const Payload* fds = r.payload(0);
+    case SYS_pipe2:
+    case SYS_socketpair: {
+      const Payload* fds = r.payload(fd_array_arg(r));
       if (fds == nullptr || fds->bytes.size() != 8) return;
       int32_t pair[2];
       std::memcpy(pair, fds->bytes.data(), sizeof pair);
-      const bool cloexec = r.nr == SYS_pipe2 && (a[1] & O_CLOEXEC) != 0;
+      const bool socket = r.nr == SYS_socketpair;
+      const bool cloexec = socket ? (a[1] & SOCK_CLOEXEC) != 0 : r.nr == SYS_pipe2 && (a[1] & O_CLOEXEC) != 0;
       for (int i = 0; i < 2; ++i) {
         drop(pid, pair[i]);
-        set_made(pid, pair[i], "pipe:[", r.fd_inodes[i], cloexec);
+        set_made(pid, pair[i], socket ? "socket:[" : "pipe:[", r.fd_inodes[i], cloexec);
       }
       return;
     }

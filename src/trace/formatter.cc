@@ -27,6 +27,7 @@
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
 #include "syscalls/syscall_table.h"
+#include "trace/fd_paths.h"
 #include "trace/struct_format.h"
 
 namespace sysgate::trace {
@@ -223,10 +224,11 @@ bool output_buffer_hook(const void* context, int index, uint64_t value, std::str
 bool struct_arg_hook(const void* context, int index, uint64_t value, std::string& out) {
   const auto* call = static_cast<const CallContext*>(context);
   const Record& r = *call->record;
-  // -y: pipe's two descriptors with what they name, "[3<pipe:[123]>, 4<pipe:[123]>]"
-  // (the caller has applied the call to the names first: FdPaths::makes_fd_array).
-  if (call->options->fd_path && (r.nr == SYS_pipe || r.nr == SYS_pipe2) && index == 0) {
-    const Payload* p = r.payload(0);
+  // -y: pipe's or socketpair's two descriptors with what they name,
+  // "[3<pipe:[123]>, 4<pipe:[123]>]" (the caller applied the call to the names
+  // first: FdPaths::fd_array_arg).
+  if (call->options->fd_path && index >= 0 && index == FdPaths::fd_array_arg(r)) {
+    const Payload* p = r.payload(index);
     if (p == nullptr || p->addr != value || p->bytes.size() != 8) return false;
     int32_t fds[2];
     std::memcpy(fds, p->bytes.data(), sizeof fds);

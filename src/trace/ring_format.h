@@ -110,7 +110,7 @@ struct RegionHeader {
   // syscall instruction (where the program resumes) as kPayloadIp, for
   // sysgate trace -i. 0 in headers of monitors older than the field.
   uint32_t record_ip;
-  // 1: a successful socket, accept, accept4, pipe or pipe2 record also carries
+  // 1: a successful socket, accept, accept4, socketpair, pipe or pipe2 record also carries
   // the inode numbers of the descriptors it made (kPayloadFdInodes), for
   // sysgate trace -y: the monitor may read the record after they are closed.
   uint32_t record_fd_inodes;

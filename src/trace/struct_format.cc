@@ -504,6 +504,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return true;
     case SYS_pipe:
     case SYS_pipe2:
+    case SYS_socketpair:
       if (size != 8) return false;
       append_pipe_fds(out, b);
       return true;

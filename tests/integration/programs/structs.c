@@ -166,5 +166,14 @@ int main(void) {
   syscall(SYS_capset, &cap_header, caps);  // what it has: nothing changes
   struct __user_cap_header_struct cap_header1 = {_LINUX_CAPABILITY_VERSION_1, 0};
   syscall(SYS_capget, &cap_header1, caps);
+
+  // socketpair: the two descriptors it made (with -y, what they name). The
+  // pipes' and sockets' descriptors closed first, so that it gets 3 and 4
+  // under strace too (whose child inherits the test's 10 and up).
+  for (int fd = 3; fd < 10; ++fd) close(fd);
+  int pair[2];
+  socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair);
+  close(pair[0]);
+  close(pair[1]);
   return 0;
 }

@@ -189,6 +189,17 @@ TEST(FdPaths, SocketsAndPipesAreNamedFromTheInodesTheGateRecorded) {
   paths.after(pipe);
   EXPECT_EQ(name(paths, 100, 4), "pipe:[77]");
   EXPECT_EQ(name(paths, 100, 5), "pipe:[77]");
+  Record pair = call(SYS_socketpair, {AF_UNIX, SOCK_STREAM, 0, 0x3000}, 0);
+  int32_t sv[2] = {6, 7};
+  pair.payloads.push_back(Payload{.arg = 3, .kind = kPayloadStructOut, .truncated = false, .addr = 0x3000,
+                                  .bytes = std::string(reinterpret_cast<const char*>(sv), sizeof sv)});
+  pair.fd_inodes[0] = 90;
+  pair.fd_inodes[1] = 91;
+  paths.after(pair);
+  EXPECT_EQ(name(paths, 100, 6), "socket:[90]");
+  EXPECT_EQ(name(paths, 100, 7), "socket:[91]");
+  EXPECT_EQ(FdPaths::fd_array_arg(pair), 3);
+  EXPECT_EQ(FdPaths::fd_array_arg(pipe), 0);
   paths.after(call(SYS_execve, {0x1000, 0x2000, 0x3000}, 0));  // pipe2's O_CLOEXEC, accept4's SOCK_CLOEXEC
   EXPECT_EQ(name(paths, 100, 4), "(none)");
   EXPECT_EQ(name(paths, 100, 8), "(none)");
