@@ -38,7 +38,7 @@ struct TraceFlags {
   std::string summary_sort;     // -S: the table's order (time, calls, errors, name, nothing)
   size_t align_column = 40;     // -a: the column results are aligned to
   bool json = false;            // --json: one object per call
-  std::string expression;       // -e trace=SET
+  std::vector<std::string> expressions;  // -e trace=SET, -e signal=SET (a bare SET is trace=)
   bool no_rewrite = false;      // --no-rewrite: every call on the SIGSYS trap path
   bool no_sweep = false;        // --no-sweep: rewrite only sites that trapped (docs/gate.md, "Sweeping a page")
   bool rewrite_stats = false;   // --rewrite-stats: what the site rewriter did, on stderr at the end

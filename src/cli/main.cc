@@ -92,7 +92,11 @@ int main(int argc, char** argv) {
                       "at the end, on stderr: syscall sites rewritten or left on the trap path, and the share of\n"
                       "calls that went through rewritten sites");
   trace_cmd->add_option("--hooks", trace.hooks, "load this hook library into the gate of every image");
-  trace_cmd->add_option("-e", trace.expression, "trace=SET: which syscalls to show (strace's sets and %classes)");
+  trace_cmd->add_option("-e", trace.expressions,
+                        "trace=SET: which syscalls to show (strace's sets and %classes); signal=SET: which signals")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();  // one expression per flag, as --allow-read
   trace_cmd->add_option("command", trace.command, "the command and its arguments (after --)")->required();
 
   sysgate::policy::PolicySource check_source;

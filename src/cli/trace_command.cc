@@ -24,6 +24,7 @@
 #include "trace/formatter.h"
 #include "trace/line_time.h"
 #include "trace/path_filter.h"
+#include "trace/signal_filter.h"
 #include "trace/rewrite_counts.h"
 #include "trace/signal_format.h"
 #include "trace/summary.h"
@@ -117,7 +118,9 @@ class TracePrinter {
       // As strace: shown whatever -e trace= selects; not counted by -c.
       stamp(r.tsc);
       point(r.ip);
-      if (!flags_.summary) line(r.tid, flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
+      if (!flags_.summary && (!signals_ || signals_->matches(r.nr))) {  // -e signal=SET
+        line(r.tid, flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
+      }
       return;
     }
     auto pending = pending_exec_.find(r.pid);
@@ -176,6 +179,9 @@ class TracePrinter {
     out_.flush();
     if (task_files_) task_files_->flush();
   }
+
+  // -e signal=SET: which deliveries get a line.
+  void set_signal_filter(const trace::SignalFilter& filter) { signals_ = filter; }
 
   // -S: the order of -c's and -C's table.
   void set_summary_options(const trace::SummaryOptions& options) { summary_options_ = options; }
@@ -284,6 +290,7 @@ class TracePrinter {
   int64_t previous_ns_ = 0;
   trace::Summary summary_;
   std::optional<trace::PathFilter> path_filter_;  // -P
+  std::optional<trace::SignalFilter> signals_;    // -e signal=SET
   std::string first_exec_path_;
   trace::SummaryOptions summary_options_;
   trace::RewriteCounts counts_;
@@ -310,19 +317,31 @@ int trace_command(const TraceFlags& flags) {
   }
 
   std::optional<trace::TraceFilter> filter;
-  if (!flags.expression.empty()) {
-    std::string set = flags.expression;
-    if (set.rfind("trace=", 0) == 0) set.erase(0, 6);
-    else if (set.find('=') != std::string::npos) {
-      std::cerr << "sysgate trace: only -e trace=SET is supported, not " << flags.expression << "\n";
+  std::optional<trace::SignalFilter> signals;
+  for (const std::string& expression : flags.expressions) {
+    // strace's -e QUALIFIER=SET; a bare SET is trace=. One of each.
+    const size_t equals = expression.find('=');
+    const std::string qualifier = equals == std::string::npos ? "trace" : expression.substr(0, equals);
+    const std::string set = equals == std::string::npos ? expression : expression.substr(equals + 1);
+    std::optional<Error> error;
+    if (qualifier == "trace" && !filter) {
+      Result<trace::TraceFilter> parsed = trace::parse_trace_filter(set);
+      if (parsed) filter = std::move(*parsed);
+      else error = parsed.error();
+    } else if ((qualifier == "signal" || qualifier == "signals") && !signals) {
+      Result<trace::SignalFilter> parsed = trace::parse_signal_filter(set);
+      if (parsed) signals = *parsed;
+      else error = parsed.error();
+    } else {
+      const bool known = qualifier == "trace" || qualifier == "signal" || qualifier == "signals";
+      std::cerr << "sysgate trace: -e " << expression << ": "
+                << (known ? "given twice" : "only -e trace=SET and -e signal=SET are supported") << "\n";
       return 2;
     }
-    Result<trace::TraceFilter> parsed = trace::parse_trace_filter(set);
-    if (!parsed) {
-      std::cerr << "sysgate trace: -e " << flags.expression << ": " << parsed.error().message << "\n";
+    if (error) {
+      std::cerr << "sysgate trace: -e " << expression << ": " << error->message << "\n";
       return 2;
     }
-    filter = std::move(*parsed);
   }
 
   // Calls outside the set are not even recorded: the gate skips them.
@@ -348,6 +367,7 @@ int trace_command(const TraceFlags& flags) {
   }
   TracePrinter printer(out, flags, std::move(filter), per_task ? flags.output : "");
   printer.set_summary_options(summary_options);
+  if (signals) printer.set_signal_filter(*signals);
   {
     size_t env_count = 0;
     for (char** e = environ; *e != nullptr; ++e) ++env_count;

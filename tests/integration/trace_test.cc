@@ -766,6 +766,41 @@ TEST(Trace, PathsSelectCallsAsStraceDoes) {
   }
 }
 
+// -e signal=SET, against strace's: which deliveries get a "---" line.
+TEST(Trace, SignalSetsSelectDeliveriesAsStraceDoes) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import os, signal\n"
+                                        "signal.signal(signal.SIGUSR1, lambda *a: None)\n"
+                                        "signal.signal(signal.SIGUSR2, lambda *a: None)\n"
+                                        "os.kill(os.getpid(), signal.SIGUSR1); os.kill(os.getpid(), signal.SIGUSR2)\n"};
+  auto deliveries = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      const size_t at = line.find("--- SIG");
+      if (at != std::string::npos) out.push_back(std::regex_replace(line.substr(at), std::regex(R"(si_pid=\d+)"), "si_pid=N"));
+    }
+    return out;
+  };
+  for (const std::string set : {"SIGUSR1", "!usr1", "none", "12", "all"}) {
+    Straced native = strace(cmd, false, "-e trace=none -e signal=" + set + " ");
+    ASSERT_EQ(native.run.status, 0) << native.run.err;
+    Traced t = trace(cmd, {"-e", "trace=none", "-e", "signal=" + set});
+    ASSERT_EQ(t.run.status, 0) << t.run.err;
+    const std::vector<std::string> ours = deliveries(t.trace);
+    EXPECT_EQ(ours, deliveries(native.trace)) << set << "\n" << t.trace;
+    const size_t expected = set == "all" ? 2 : set == "none" ? 0 : 1;
+    EXPECT_EQ(ours.size(), expected) << set << "\n" << t.trace;
+  }
+  Output bad = run({kSysgate, "trace", "-e", "signal=USR3", "--", "/bin/true"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("invalid signal 'USR3'"), std::string::npos) << bad.err;
+  Output other = run({kSysgate, "trace", "-e", "read=3", "--", "/bin/true"});
+  EXPECT_EQ(other.status, 2);
+  EXPECT_NE(other.err.find("only -e trace=SET and -e signal=SET"), std::string::npos) << other.err;
+}
+
 // The issue's list of real programs, under both `trace` and `run`: output identical to native.
 void expect_same_under_both(const std::vector<std::string>& cmd, const std::string& cwd = "") {
   Output native = run(cmd, cwd);

@@ -2,6 +2,8 @@
 // against `strace -e trace=SET true`) and its class tables.
 #include "trace/trace_filter.h"
 
+#include <signal.h>
+
 #include <set>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "syscalls/syscall_table.h"
+#include "trace/signal_filter.h"
 
 namespace sysgate::trace {
 namespace {
@@ -142,6 +145,43 @@ TEST(TraceFilter, ErrorsNameTheTokenAsStraceDoes) {
   EXPECT_EQ(message("close@16"), "invalid system call 'close@16'");
   EXPECT_EQ(message("/[").rfind("regcomp: [: ", 0), 0u) << message("/[");
   EXPECT_EQ(parse_trace_filter("opne").error().code, ErrorCode::kUnknownName);
+}
+
+}  // namespace
+}  // namespace sysgate::trace
+
+namespace sysgate::trace {
+namespace {
+
+// -e signal=SET: names with or without SIG in any case, numbers, all/none,
+// "!" inverting the whole set; anything else is an error naming it.
+TEST(SignalFilter, ParsesStracesSignalSets) {
+  Result<SignalFilter> usr = parse_signal_filter("SIGUSR1,usr2,9");
+  ASSERT_TRUE(usr) << usr.error().message;
+  EXPECT_TRUE(usr->matches(SIGUSR1));
+  EXPECT_TRUE(usr->matches(SIGUSR2));
+  EXPECT_TRUE(usr->matches(SIGKILL));
+  EXPECT_FALSE(usr->matches(SIGCHLD));
+  Result<SignalFilter> not_child = parse_signal_filter("!SIGCHLD");
+  ASSERT_TRUE(not_child);
+  EXPECT_FALSE(not_child->matches(SIGCHLD));
+  EXPECT_TRUE(not_child->matches(SIGALRM));
+  EXPECT_TRUE(not_child->matches(64));
+  Result<SignalFilter> none = parse_signal_filter("none");
+  ASSERT_TRUE(none);
+  for (int sig = 1; sig <= 64; ++sig) EXPECT_FALSE(none->matches(sig)) << sig;
+  Result<SignalFilter> all = parse_signal_filter("all");
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->matches(1));
+  EXPECT_TRUE(all->matches(64));
+  EXPECT_FALSE(all->matches(0));
+  EXPECT_FALSE(all->matches(65));
+  EXPECT_TRUE(SignalFilter().matches(SIGTERM));  // the default: every signal
+  for (const char* bad : {"USR3", "65", "0", "SIGUSR1,bogus", "-1"}) {
+    Result<SignalFilter> r = parse_signal_filter(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("invalid signal"), std::string::npos) << r.error().message;
+  }
 }
 
 }  // namespace
