@@ -93,7 +93,9 @@ int main(int argc, char** argv) {
                       "calls that went through rewritten sites");
   trace_cmd->add_option("--hooks", trace.hooks, "load this hook library into the gate of every image");
   trace_cmd->add_option("-e", trace.expressions,
-                        "trace=SET: which syscalls to show (strace's sets and %classes); signal=SET: which signals")
+                        "trace=SET: which syscalls to show (strace's sets and %classes); signal=SET: which signals; "
+                        "inject=SET:error=E|retval=N|signal=S|delay_enter=T|delay_exit=T[:when=EXPR] and "
+                        "fault=SET[:error=E][:when=EXPR]: tamper with those calls (repeatable)")
       ->expected(1)
       ->allow_extra_args(false)
       ->take_all();  // one expression per flag, as --allow-read

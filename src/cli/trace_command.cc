@@ -22,6 +22,7 @@
 #include "monitor/runner.h"
 #include "trace/fd_paths.h"
 #include "trace/formatter.h"
+#include "trace/inject_spec.h"
 #include "trace/line_time.h"
 #include "trace/path_filter.h"
 #include "trace/signal_filter.h"
@@ -318,8 +319,9 @@ int trace_command(const TraceFlags& flags) {
 
   std::optional<trace::TraceFilter> filter;
   std::optional<trace::SignalFilter> signals;
+  std::vector<trace::InjectSpec> injections;
   for (const std::string& expression : flags.expressions) {
-    // strace's -e QUALIFIER=SET; a bare SET is trace=. One of each.
+    // strace's -e QUALIFIER=SET; a bare SET is trace=. One of each but inject= and fault=.
     const size_t equals = expression.find('=');
     const std::string qualifier = equals == std::string::npos ? "trace" : expression.substr(0, equals);
     const std::string set = equals == std::string::npos ? expression : expression.substr(equals + 1);
@@ -332,16 +334,35 @@ int trace_command(const TraceFlags& flags) {
       Result<trace::SignalFilter> parsed = trace::parse_signal_filter(set);
       if (parsed) signals = *parsed;
       else error = parsed.error();
+    } else if (qualifier == "inject" || qualifier == "fault") {
+      Result<trace::InjectSpec> parsed = trace::parse_inject_spec(set, qualifier == "fault");
+      if (parsed) injections.push_back(std::move(*parsed));
+      else error = parsed.error();
     } else {
       const bool known = qualifier == "trace" || qualifier == "signal" || qualifier == "signals";
       std::cerr << "sysgate trace: -e " << expression << ": "
-                << (known ? "given twice" : "only -e trace=SET and -e signal=SET are supported") << "\n";
+                << (known ? "given twice" : "only -e trace=, signal=, inject= and fault= are supported") << "\n";
       return 2;
     }
     if (error) {
       std::cerr << "sysgate trace: -e " << expression << ": " << error->message << "\n";
       return 2;
     }
+  }
+
+  std::optional<trace::InjectTable> inject;
+  if (!injections.empty()) {
+    if (!flags.trace_paths.empty()) {
+      // strace tampers only with calls that access the paths; the gate cannot tell.
+      std::cerr << "sysgate trace: -e inject= and -e fault= cannot be combined with -P\n";
+      return 2;
+    }
+    Result<trace::InjectTable> table = trace::inject_table(injections, filter ? *filter : trace::TraceFilter());
+    if (!table) {
+      std::cerr << "sysgate trace: " << table.error().message << "\n";
+      return 2;
+    }
+    inject = *table;
   }
 
   // Calls outside the set are not even recorded: the gate skips them.
@@ -384,6 +405,7 @@ int trace_command(const TraceFlags& flags) {
   trace.time_calls = flags.durations || flags.summary || flags.summary_too;
   trace.record_ip = flags.instruction_pointers && !flags.summary;
   trace.record_fd_inodes = flags.fd_paths && !flags.summary;
+  if (inject) trace.inject = *inject;
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   trace.on_idle = [&] { printer.flush(); };
   options.trace = trace;

@@ -7,6 +7,7 @@
 #include <linux/mman.h>
 
 #include "gate/arch/x86_64/kernel_abi.h"
+#include "gate/inject.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/signals.h"
@@ -70,6 +71,7 @@ bool gate_install(const GateConfig& config) {
   g_gate.flags = config.flags;
   g_gate.stack_bytes = stack_bytes;
   g_gate.region = region;
+  if (region.header != nullptr) inject_install(region.header->inject);
 
   if ((config.flags & kGateFreshImage) == 0) strip_sigsys_from_installed_handlers();
 

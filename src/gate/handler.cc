@@ -33,6 +33,7 @@
 #include "gate/exe_link.h"
 #include "gate/exec_via_loader.h"
 #include "gate/hooks.h"
+#include "gate/inject.h"
 #include "gate/process.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
@@ -238,7 +239,9 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
   const uint64_t outer_ip = t->call_ip;  // a call interrupted by the program's handler we run in
   t->call_ip = call.ip;
-  const long ret = dispatch(t, uc, call);
+  const InjectStep inject = inject_enter(t, call.nr);  // trace -e inject=
+  call.record_flags |= inject.record_flags();
+  const long ret = inject.returns() ? inject.rule->ret : dispatch(t, uc, call);
   t->call_ip = outer_ip;
   uc->mc.rax = static_cast<uint64_t>(ret);
   // rt_sigreturn installs uc_stack: the program's alternate stack once it has one.
@@ -246,6 +249,7 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   if (!call.recorded) {
     trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret, enter_tsc, call.ip);
   }
+  inject_exit(t, inject);  // every signal is blocked here: its signal arrives after the sigreturn
   // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).
   rewrite_after_trap(call.nr, info->call_addr);
 }

@@ -53,6 +53,7 @@ void after_fork_in_child(GateThread* t) {
   user_dispatch_rearm();  // SUD is not inherited: before any program code runs
   thread_identify(t);
   zero_bytes(&t->ring, sizeof t->ring);
+  zero_bytes(t->inject_seen, sizeof t->inject_seen);  // a new tracee counts afresh, as under strace
   // Another thread of the parent may have held it at the fork; it does not exist here.
   store_release(&g_gate.sigsys_lock, 0u);
   rewrite_after_fork_in_child(t);

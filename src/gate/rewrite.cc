@@ -10,6 +10,7 @@
 #include "gate/exe_link.h"
 #include "gate/gate.h"
 #include "gate/hooks.h"
+#include "gate/inject.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite_decoder.h"
 #include "gate/rewrite_function_scan.h"
@@ -953,6 +954,13 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
   const uint64_t ip = f->slot->ret;              // trace -i: after the site's syscall
   const uint64_t outer_ip = t->call_ip;
+  const InjectStep inject = inject_enter(t, nr);  // trace -e inject=
+  if (inject.returns()) {
+    const long ret = inject.rule->ret;
+    trace_syscall(t, trace::kRecordSyscall, inject.record_flags(), nr, args, ret, enter_tsc, ip);
+    inject_exit(t, inject);
+    return ret;
+  }
   t->call_ip = ip;
   if (f->slot->emulated != 0) {
     // rt_sigaction (signals.h): its emulation takes locks the SIGSYS handler
@@ -973,7 +981,8 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&program_mask), 0, 8);
     if (done) {
       t->call_ip = outer_ip;
-      trace_syscall(t, trace::kRecordSyscall, call.record_flags, nr, args, ret, enter_tsc, ip);
+      trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(call.record_flags | inject.record_flags()), nr, args, ret, enter_tsc, ip);
+      inject_exit(t, inject);
       return ret;
     }
     record_flags = call.record_flags;
@@ -981,7 +990,8 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   const long ret = (g_gate.flags & kGateHooks) != 0 ? hooked_call(nr, args)
                                                     : raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
   t->call_ip = outer_ip;
-  trace_syscall(t, trace::kRecordSyscall, record_flags, nr, args, ret, enter_tsc, ip);
+  trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, ret, enter_tsc, ip);
+  inject_exit(t, inject);
   return ret;
 }
 

@@ -85,6 +85,9 @@ struct GateThread {
   // after its syscall instruction), 0 outside calls: a signal that arrives
   // while the gate makes the call is shown at that address, as strace shows it.
   uint64_t call_ip;
+  // trace -e inject=: this thread's invocations of each syscall a rule
+  // selects, counted from 1 (inject.h); zeroed in a forked child.
+  uint32_t inject_seen[trace::kCallMaskNumbers];
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);

@@ -277,6 +277,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     region.time_calls = options.trace->time_calls;
     region.record_ip = options.trace->record_ip;
     region.record_fd_inodes = options.trace->record_fd_inodes;
+    region.inject = options.trace->inject;
     Result<trace::RingReader> created = trace::RingReader::create(region);
     if (!created) return created.error();
     reader.emplace(std::move(*created));

@@ -308,7 +308,9 @@ std::string format_call_text(const Record& record, const FormatOptions& options)
   return out;
 }
 
-void append_result(std::string& out, const Record& record) {
+namespace {
+
+void append_result_value(std::string& out, const Record& record) {
   if (record.kind != kRecordSyscall) {
     out += "= ?";
     return;
@@ -336,6 +338,16 @@ void append_result(std::string& out, const Record& record) {
   }
   out += "= ";
   syscalls::append_decimal(out, ret);
+}
+
+}  // namespace
+
+void append_result(std::string& out, const Record& record) {
+  append_result_value(out, record);
+  if (record.kind != kRecordSyscall) return;
+  // As strace marks what -e inject= did.
+  if ((record.flags & kRecordInjected) != 0) out += " (INJECTED)";
+  if ((record.flags & kRecordDelayed) != 0) out += " (DELAYED)";
 }
 
 std::string format_result(const Record& record) {
@@ -514,6 +526,8 @@ void append_json(std::string& out, const Record& record, const FormatOptions& op
     out += time;
   }
   append_json_ip(out, options.json_ip);
+  if ((record.flags & kRecordInjected) != 0) out += ",\"injected\":true";
+  if ((record.flags & kRecordDelayed) != 0) out += ",\"delayed\":true";
   out += '}';
 }
 

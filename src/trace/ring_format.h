@@ -70,6 +70,39 @@ enum RingState : uint32_t {
   kRingReleased = 3,
 };
 
+inline constexpr int kCallMaskNumbers = 512;  // calls numbered at or above it are never recorded when masked
+
+// sysgate trace -e inject=SET:...: what the gate does to a call a rule selects
+// (strace's syscall tampering). Only calls the trace records are counted and
+// tampered with, as strace 6 does.
+enum InjectFlags : uint16_t {
+  kInjectReturn = 1,  // the call is not made: it returns `ret` (-errno for error=, or retval=)
+};
+
+struct InjectRule {
+  int64_t ret;              // with kInjectReturn: what the call returns
+  // Which invocations, counted per thread and syscall from 1 (strace's when=):
+  // first, then every step-th after it up to last.
+  uint32_t first;           // >= 1
+  uint32_t last;            // 0: no last
+  uint32_t step;            // 0: first only
+  uint16_t flags;           // InjectFlags
+  uint8_t signal;           // sent to the calling thread once the call returned; 0: none
+  uint8_t reserved;
+  uint64_t delay_enter_ns;  // slept before the call
+  uint64_t delay_exit_ns;   // slept after it
+};
+static_assert(sizeof(InjectRule) == 40);
+inline constexpr uint32_t kMaxInjectRules = 16;
+
+struct InjectTable {
+  uint32_t rule_count;  // 0: no injection
+  uint32_t reserved;
+  InjectRule rules[kMaxInjectRules];
+  uint8_t rule_of[kCallMaskNumbers];  // per syscall number: its rule's index + 1; 0: none
+};
+static_assert(sizeof(InjectTable) == 8 + 40 * 16 + 512);
+
 struct RegionHeader {
   // Written once by the monitor before the region is handed to the gate.
   uint64_t magic;            // kRegionMagic
@@ -116,13 +149,18 @@ struct RegionHeader {
   uint32_t record_fd_inodes;
   uint8_t reserved4[48];
   uint64_t call_mask[8];
+
+  // Written once by the monitor: sysgate trace -e inject= (zero: none). The gate
+  // copies it when it installs.
+  InjectTable inject;
 };
-static_assert(sizeof(RegionHeader) == 320);
+static_assert(sizeof(RegionHeader) == 320 + sizeof(InjectTable));
+static_assert(sizeof(RegionHeader) <= kRegionHeaderBytes);
 static_assert(offsetof(RegionHeader, max_path) == 48);
 static_assert(offsetof(RegionHeader, reader_sleeping) == 64);
 static_assert(offsetof(RegionHeader, free_seq) == 128);
 static_assert(offsetof(RegionHeader, call_mask) == 256);
-inline constexpr int kCallMaskNumbers = 512;  // calls numbered at or above it are never recorded when masked
+static_assert(offsetof(RegionHeader, inject) == 320);
 
 struct RingControl {
   // Cache line 0: ownership (gate claims, reader frees).
@@ -177,6 +215,8 @@ enum RewriteCountsArg {
 enum RecordFlags : uint16_t {
   kRecordEmulated = 1,        // the gate answered itself (virtualised signal state, clone3)
   kRecordPayloadSkipped = 2,  // an argument's memory was unreadable, or copying was disabled
+  kRecordInjected = 4,        // the call was not made: its result is a rule's (trace -e inject=)
+  kRecordDelayed = 8,         // a rule delayed the call (trace -e inject=...:delay_enter= / delay_exit=)
 };
 
 struct RecordHeader {

@@ -87,6 +87,7 @@ Result<RingReader> RingReader::create(const RegionOptions& options) {
   h->record_ip = options.record_ip ? 1 : 0;
   h->record_fd_inodes = options.record_fd_inodes ? 1 : 0;
   if (options.call_mask) std::memcpy(h->call_mask, options.call_mask->data(), sizeof h->call_mask);
+  h->inject = options.inject;
   Result<bool> checked = reader.map_and_check(options.region_bytes);
   if (!checked) return checked.error();
   return reader;

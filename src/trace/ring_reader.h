@@ -54,6 +54,8 @@ struct RegionOptions {
   bool record_ip = false;
   // Socket and pipe records carry their descriptors' inodes (record_fd_inodes, -y).
   bool record_fd_inodes = false;
+  // -e inject= rules (RegionHeader::inject); rule_count 0: none.
+  InjectTable inject{};
   // Free a ring whose owner thread no longer exists (killed, or gone with an
   // exit_group/execve of another thread) once it is drained. The reader asks
   // the kernel about the owner's ids (tgkill(pid, tid, 0)), so this needs the

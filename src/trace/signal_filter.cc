@@ -15,7 +15,8 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-// The signal an item names, or 0.
+}  // namespace
+
 int signal_of(std::string_view item) {
   int number = 0;
   const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), number);
@@ -25,8 +26,6 @@ int signal_of(std::string_view item) {
   const std::optional<int> sig = syscalls::constants::signal_by_name(name);
   return sig && *sig >= 1 && *sig <= 64 ? *sig : 0;
 }
-
-}  // namespace
 
 Result<SignalFilter> parse_signal_filter(std::string_view set) {
   SignalFilter filter;

@@ -30,4 +30,8 @@ class SignalFilter {
 
 Result<SignalFilter> parse_signal_filter(std::string_view set);
 
+// The signal a word names as strace's options spell them ("SIGUSR1", "usr1",
+// "10"), or 0.
+int signal_of(std::string_view item);
+
 }  // namespace sysgate::trace

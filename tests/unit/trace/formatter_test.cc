@@ -55,6 +55,24 @@ const std::string kPasswd =
     "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
     "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n";
 
+// What -e inject= did, marked as strace 6.1 marks it (its lines for
+// `-e inject=getpid:retval=1:delay_exit=20ms` and `inject=openat:error=ENOENT`).
+TEST(TraceFormatter, InjectedAndDelayedCallsAreMarked) {
+  Record delayed = call("getpid", {}, 1);
+  delayed.flags = kRecordInjected | kRecordDelayed;
+  EXPECT_EQ(format_record(delayed), "getpid()                                = 1 (INJECTED) (DELAYED)");
+  Record failed = call("openat", {neg(-100), 0x7f10, 0x80000}, -2, {path(1, 0x7f10, "/etc/ld.so.cache")});
+  failed.flags = kRecordInjected;
+  EXPECT_EQ(format_record(failed),
+            "openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory) (INJECTED)");
+  Record slow = call("close", {3}, 0);
+  slow.flags = kRecordDelayed;
+  EXPECT_EQ(format_record(slow), "close(3)                                = 0 (DELAYED)");
+  const std::string json = format_json(failed);
+  EXPECT_NE(json.find(",\"injected\":true"), std::string::npos) << json;
+  EXPECT_EQ(json.find("delayed"), std::string::npos) << json;
+}
+
 TEST(TraceFormatter, SuccessfulCallsAlignTheResultAtColumn40) {
   EXPECT_EQ(format_record(call("openat", {neg(-100), 0x7f10, 0x80000}, 3, {path(1, 0x7f10, "/etc/ld.so.cache")})),
             "openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3");
