@@ -145,7 +145,8 @@ class TracePrinter {
       return;
     }
     emit(r);
-    if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && !flags_.summary && !flags_.json) {
+    if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && !flags_.summary && !flags_.json &&
+        flags_.quiet < 2) {  // -qq hides them, as strace's
       stamp(r.tsc);
       point(0);
       line(r.tid, trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
@@ -386,16 +387,33 @@ int trace_command(const TraceFlags& flags) {
       return 2;
     }
   }
+  // -E: strace's putenv and unsetenv on the command's environment.
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
+  for (const std::string& change : flags.environment_changes) {
+    const size_t equals = change.find('=');
+    const std::string name = change.substr(0, equals);
+    if (name.empty()) {
+      std::cerr << "sysgate trace: -E " << change << ": expected VAR=VALUE or VAR\n";
+      return 2;
+    }
+    auto same_name = [&](const std::string& e) { return e.size() > name.size() && e[name.size()] == '=' && e.starts_with(name); };
+    if (equals == std::string::npos) {
+      std::erase_if(environment, same_name);
+    } else if (auto it = std::find_if(environment.begin(), environment.end(), same_name); it != environment.end()) {
+      *it = change;
+    } else {
+      environment.push_back(change);
+    }
+  }
+
   TracePrinter printer(out, flags, std::move(filter), per_task ? flags.output : "");
   printer.set_summary_options(summary_options);
   if (signals) printer.set_signal_filter(*signals);
-  {
-    size_t env_count = 0;
-    for (char** e = environ; *e != nullptr; ++e) ++env_count;
-    printer.set_first_exec(flags.command[0], flags.command, env_count);
-  }
+  printer.set_first_exec(flags.command[0], flags.command, environment.size());
   monitor::RunOptions options;
   options.command = flags.command;
+  options.environment = std::move(environment);
   options.hooks = flags.hooks;
   monitor::TraceOptions trace;
   trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));

@@ -183,7 +183,8 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   };
 
   std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  if (options.environment) env = *options.environment;
+  else for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
 
   // 1. The run's places: $CWD, $HOME, and a private $TMP if the policy names it.
   Placeholders places;

@@ -62,6 +62,8 @@ struct TraceOptions {
 
 struct RunOptions {
   std::vector<std::string> command;  // argv; argv[0] is searched in PATH
+  // The command's whole environment ("NAME=value" each); nullopt: sysgate's own.
+  std::optional<std::vector<std::string>> environment;
   std::optional<TraceOptions> trace;
   // A hook library (include/sysgate/hook_library.h) the loader maps into every
   // image and the gate runs; "" for none. Opened here: a missing file is an error.

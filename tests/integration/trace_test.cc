@@ -19,6 +19,7 @@
 #include <optional>
 #include <functional>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -898,6 +899,51 @@ TEST(Trace, InjectedDelaysHoldTheCall) {
   Output unknown = run({kSysgate, "trace", "-e", "inject=openat:error=EFOO", "--", "/bin/true"});
   EXPECT_EQ(unknown.status, 2);
   EXPECT_NE(unknown.err.find("-e inject=openat:error=EFOO: unknown errno 'EFOO'"), std::string::npos) << unknown.err;
+}
+
+// -E sets and removes variables as strace's does (the command's `env` prints
+// the same environment, and its first execve counts the same variables);
+// -qq drops the "+++ exited" lines and keeps the rest.
+TEST(Trace, EnvironmentChangesAndQuietAsStraceMakesThem) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::string flags = "-E FOO=bar -E HOME -E PATH=/usr/bin:/bin -E NOT_SET_ANYWHERE ";
+  Straced native = strace({"/usr/bin/env"}, false, flags);
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
+  std::vector<std::string> words;
+  std::istringstream in(flags);
+  for (std::string w; in >> w;) words.push_back(w);
+  Traced t = trace({"/usr/bin/env"}, words);
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  // As sets: strace's helper shell (strace()) reorders the environment it
+  // passes on, and sets _ and PWD.
+  auto variables = [](const std::string& env) {
+    std::set<std::string> out;
+    std::istringstream lines(env);
+    for (std::string line; std::getline(lines, line);) {
+      out.insert(line.rfind("_=", 0) == 0 ? "_=..." : line.rfind("PWD=", 0) == 0 ? "PWD=..." : line);
+    }
+    return out;
+  };
+  const std::set<std::string> ours_env = variables(t.run.out);
+  EXPECT_EQ(ours_env, variables(native.run.out));
+  EXPECT_TRUE(ours_env.count("FOO=bar")) << t.run.out;
+  EXPECT_TRUE(ours_env.count("PATH=/usr/bin:/bin")) << t.run.out;
+  EXPECT_FALSE(std::any_of(ours_env.begin(), ours_env.end(), [](const std::string& v) { return v.rfind("HOME=", 0) == 0; }))
+      << t.run.out;
+  std::smatch ours, theirs;
+  ASSERT_TRUE(std::regex_search(t.trace, ours, std::regex(R"(/\* (\d+) vars \*/)"))) << t.trace;
+  ASSERT_TRUE(std::regex_search(native.trace, theirs, std::regex(R"(/\* (\d+) vars \*/)"))) << native.trace;
+  EXPECT_EQ(ours[1], theirs[1]);
+
+  Traced quiet = trace({"/bin/sh", "-c", "/bin/true; kill -TERM $$"}, {"-qq", "-e", "trace=exit_group"});
+  EXPECT_EQ(quiet.trace.find("+++ exited"), std::string::npos) << quiet.trace;
+  EXPECT_NE(quiet.trace.find("+++ killed by SIGTERM +++"), std::string::npos) << quiet.trace;
+  EXPECT_NE(quiet.trace.find("exit_group(0) = ?"), std::string::npos) << quiet.trace;
+  Traced loud = trace({"/bin/true"}, {"-q", "-e", "trace=exit_group"});
+  EXPECT_NE(loud.trace.find("+++ exited with 0 +++"), std::string::npos) << loud.trace;
+  Output bad = run({kSysgate, "trace", "-E", "=x", "--", "/bin/true"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("-E =x: expected VAR=VALUE or VAR"), std::string::npos) << bad.err;
 }
 
 // The issue's list of real programs, under both `trace` and `run`: output identical to native.
