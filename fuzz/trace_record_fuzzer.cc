@@ -6,13 +6,15 @@
 // The record then goes through -y's descriptor tables (trace/fd_paths.h), as
 // the monitor feeds every record to them, and is formatted again with names,
 // a timestamp and its instruction pointer (-i), strings in hex (-x, -xx),
-// and judged by -P's path filter.
+// judged by -P's path filter, and dumped as -e read=all -e write=all would
+// (data payloads up to 8 KiB, beyond -s's 256 bytes).
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "trace/fd_paths.h"
 #include "trace/formatter.h"
+#include "trace/io_dump.h"
 #include "trace/path_filter.h"
 #include "trace/record.h"
 
@@ -21,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   DecodeLimits limits;
   limits.max_path = 4096;
   limits.max_data = 256;
+  limits.max_dump = 8192;
   sysgate::Result<Record> r = decode_record(std::span<const uint8_t>(data, size), limits);
   if (!r) {
     if (r.error().message.empty()) __builtin_trap();
@@ -54,5 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.string_style = sysgate::syscalls::StringStyle::kHexAll;
   (void)format_record(*r, options);
   (void)format_json(*r, options);
+  FdSet all;
+  all.fill(~uint64_t{0});
+  if (std::optional<std::string_view> bytes = dumped_bytes(*r, all, all)) (void)hex_dump_lines(*bytes);
   return 0;
 }

@@ -23,6 +23,7 @@
 #include "trace/fd_paths.h"
 #include "trace/formatter.h"
 #include "trace/inject_spec.h"
+#include "trace/io_dump.h"
 #include "trace/line_time.h"
 #include "trace/path_filter.h"
 #include "trace/signal_filter.h"
@@ -182,6 +183,9 @@ class TracePrinter {
     if (task_files_) task_files_->flush();
   }
 
+  // -e read=SET, -e write=SET: whose data is dumped under the call's line.
+  void set_dumps(const trace::FdSet& reads, const trace::FdSet& writes) { dumps_.emplace(reads, writes); }
+
   // -e signal=SET: which deliveries get a line.
   void set_signal_filter(const trace::SignalFilter& filter) { signals_ = filter; }
 
@@ -237,7 +241,16 @@ class TracePrinter {
       if (const std::string* name = fd_paths_->path(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
     }
     if (timed && flags_.durations && text.size() != start) text += trace::format_duration(duration);  // -T, not just -C
-    if (text.size() != start) out->end_line();
+    if (text.size() == start) return;
+    out->end_line();
+    if (dumps_) {  // -e read=, -e write=: the data under the line, unprefixed, as strace
+      if (std::optional<std::string_view> bytes = trace::dumped_bytes(r, dumps_->first, dumps_->second)) {
+        for (const std::string& dump : trace::hex_dump_lines(*bytes)) {
+          out->text() += dump;
+          out->end_line();
+        }
+      }
+    }
   }
 
   // Sets the instruction pointer of the lines printed next (-i); 0: not known.
@@ -293,6 +306,7 @@ class TracePrinter {
   trace::Summary summary_;
   std::optional<trace::PathFilter> path_filter_;  // -P
   std::optional<trace::SignalFilter> signals_;    // -e signal=SET
+  std::optional<std::pair<trace::FdSet, trace::FdSet>> dumps_;  // -e read=SET, -e write=SET
   std::string first_exec_path_;
   trace::SummaryOptions summary_options_;
   trace::RewriteCounts counts_;
@@ -321,6 +335,7 @@ int trace_command(const TraceFlags& flags) {
   std::optional<trace::TraceFilter> filter;
   std::optional<trace::SignalFilter> signals;
   std::vector<trace::InjectSpec> injections;
+  std::optional<trace::FdSet> dump_reads, dump_writes;
   for (const std::string& expression : flags.expressions) {
     // strace's -e QUALIFIER=SET; a bare SET is trace=. One of each but inject= and fault=.
     const size_t equals = expression.find('=');
@@ -335,14 +350,20 @@ int trace_command(const TraceFlags& flags) {
       Result<trace::SignalFilter> parsed = trace::parse_signal_filter(set);
       if (parsed) signals = *parsed;
       else error = parsed.error();
+    } else if ((qualifier == "read" && !dump_reads) || (qualifier == "write" && !dump_writes)) {
+      Result<trace::FdSet> parsed = trace::parse_fd_set(set);
+      if (parsed) (qualifier == "read" ? dump_reads : dump_writes) = *parsed;
+      else error = parsed.error();
     } else if (qualifier == "inject" || qualifier == "fault") {
       Result<trace::InjectSpec> parsed = trace::parse_inject_spec(set, qualifier == "fault");
       if (parsed) injections.push_back(std::move(*parsed));
       else error = parsed.error();
     } else {
-      const bool known = qualifier == "trace" || qualifier == "signal" || qualifier == "signals";
+      const bool known = qualifier == "trace" || qualifier == "signal" || qualifier == "signals" || qualifier == "read" ||
+                         qualifier == "write";
       std::cerr << "sysgate trace: -e " << expression << ": "
-                << (known ? "given twice" : "only -e trace=, signal=, inject= and fault= are supported") << "\n";
+                << (known ? "given twice" : "only -e trace=, signal=, read=, write=, inject= and fault= are supported")
+                << "\n";
       return 2;
     }
     if (error) {
@@ -410,6 +431,7 @@ int trace_command(const TraceFlags& flags) {
   TracePrinter printer(out, flags, std::move(filter), per_task ? flags.output : "");
   printer.set_summary_options(summary_options);
   if (signals) printer.set_signal_filter(*signals);
+  if (dump_reads || dump_writes) printer.set_dumps(dump_reads.value_or(trace::FdSet{}), dump_writes.value_or(trace::FdSet{}));
   printer.set_first_exec(flags.command[0], flags.command, environment.size());
   monitor::RunOptions options;
   options.command = flags.command;
@@ -424,6 +446,11 @@ int trace_command(const TraceFlags& flags) {
   trace.record_ip = flags.instruction_pointers && !flags.summary;
   trace.record_fd_inodes = flags.fd_paths && !flags.summary;
   if (inject) trace.inject = *inject;
+  if ((dump_reads || dump_writes) && !flags.summary && !flags.json) {
+    trace.dump_bytes = trace::kMaxDumpBytes;  // the gate keeps it within half a ring
+    trace.dump_read_fds = dump_reads.value_or(trace::FdSet{});
+    trace.dump_write_fds = dump_writes.value_or(trace::FdSet{});
+  }
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   trace.on_idle = [&] { printer.flush(); };
   options.trace = trace;

@@ -8,6 +8,7 @@
 
 #include "gate/arch/x86_64/kernel_abi.h"
 #include "gate/inject.h"
+#include "gate/io_dump.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/signals.h"
@@ -71,7 +72,10 @@ bool gate_install(const GateConfig& config) {
   g_gate.flags = config.flags;
   g_gate.stack_bytes = stack_bytes;
   g_gate.region = region;
-  if (region.header != nullptr) inject_install(region.header->inject);
+  if (region.header != nullptr) {
+    inject_install(region.header->inject);
+    io_dump_install(*region.header, region.ring_bytes);
+  }
 
   if ((config.flags & kGateFreshImage) == 0) strip_sigsys_from_installed_handlers();
 

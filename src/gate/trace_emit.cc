@@ -6,6 +6,7 @@
 #include "gate/app_memory.h"
 #include "gate/exec_args_payload.h"
 #include "gate/gate.h"
+#include "gate/io_dump.h"
 #include "gate/raw_syscall.h"
 #include "gate/struct_payloads.h"
 #include "gate/syscall_classes.h"
@@ -98,6 +99,12 @@ int64_t count_dirents(uint64_t p, uint64_t n) {
   return count;
 }
 
+// Bytes of a data buffer to copy: -s's, or a dump's (trace -e read=/write=).
+uint64_t data_cap(long nr, const uint64_t args[6], const TraceRegion& region) {
+  const uint32_t dump = io_dump_bytes(nr, args);
+  return dump > region.max_data ? dump : region.max_data;
+}
+
 // Decides what to copy for argument i; false when nothing.
 bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long ret, const TraceRegion& region,
                   PlannedPayload* out, uint16_t* record_flags) {
@@ -152,7 +159,7 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
       const int len_arg = arg_length_index(nr, i);
       if (len_arg < 0) return false;
       const uint64_t len = args[len_arg];
-      const uint64_t want = min64(len, region.max_data);
+      const uint64_t want = min64(len, data_cap(nr, args, region));
       uint64_t trusted = 0;
       if (after_call && ret > 0 && returns_bytes_consumed(nr)) trusted = static_cast<uint64_t>(ret);
       if (after_call && ret >= 0 && !returns_bytes_consumed(nr)) trusted = len;
@@ -176,7 +183,7 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
         return true;
       }
       const uint64_t written = min64(static_cast<uint64_t>(ret), args[len_arg]);
-      out->length = static_cast<uint32_t>(min64(written, region.max_data));
+      out->length = static_cast<uint32_t>(min64(written, data_cap(nr, args, region)));
       if (out->length < written) out->flags |= trace::kPayloadTruncated;
       return true;
     }

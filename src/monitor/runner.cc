@@ -279,6 +279,9 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     region.record_ip = options.trace->record_ip;
     region.record_fd_inodes = options.trace->record_fd_inodes;
     region.inject = options.trace->inject;
+    region.dump_bytes = options.trace->dump_bytes;
+    region.dump_read_fds = options.trace->dump_read_fds;
+    region.dump_write_fds = options.trace->dump_write_fds;
     Result<trace::RingReader> created = trace::RingReader::create(region);
     if (!created) return created.error();
     reader.emplace(std::move(*created));

@@ -58,6 +58,10 @@ struct TraceOptions {
   bool record_fd_inodes = false;
   // Calls the gate tampers with (trace -e inject=; trace::RegionHeader::inject).
   trace::InjectTable inject{};
+  // Calls whose whole buffer is copied (trace -e read=/write=; trace::RegionOptions).
+  uint32_t dump_bytes = 0;
+  std::array<uint64_t, trace::kDumpFdNumbers / 64> dump_read_fds{};
+  std::array<uint64_t, trace::kDumpFdNumbers / 64> dump_write_fds{};
 };
 
 struct RunOptions {

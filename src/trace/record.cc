@@ -73,6 +73,8 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     if (ph.kind < kPayloadPath || ph.kind > kPayloadFdInodes) return corrupt("payload kind " + std::to_string(ph.kind));
     uint32_t limit = limits.max_data;
     switch (ph.kind) {
+      case kPayloadDataIn:
+      case kPayloadDataOut: limit = limits.max_dump > limit ? limits.max_dump : limit; break;
       case kPayloadPath: limit = limits.max_path; break;
       case kPayloadStructIn:
       case kPayloadStructOut: limit = kMaxStructBytes; break;

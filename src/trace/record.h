@@ -63,6 +63,9 @@ struct Record {
 struct DecodeLimits {
   uint32_t max_path = kMaxPathBytes;
   uint32_t max_data = kMaxDataBytes;
+  // A data buffer dumped for -e read=/write= (RegionHeader::dump_bytes, as
+  // max_dump_bytes bounds it); 0: none.
+  uint32_t max_dump = 0;
 };
 
 // Decodes the record at the start of bytes (which may extend beyond it). Its

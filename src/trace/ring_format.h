@@ -62,6 +62,11 @@ inline constexpr uint32_t kRecordAlign = 8;
 // half of the smallest ring: 6 payloads of 4096 + headers < 32 KiB).
 inline constexpr uint32_t kMaxPathBytes = 4096;
 inline constexpr uint32_t kMaxDataBytes = 4096;
+// sysgate trace -e read=SET / -e write=SET: a dumped call's whole buffer, up to
+// this, and never more than leaves a record within half the region's rings
+// (max_dump_bytes).
+inline constexpr uint32_t kMaxDumpBytes = 1u << 20;
+inline constexpr uint32_t kDumpFdNumbers = 1024;  // descriptors 0..1023 can be dumped
 
 enum RingState : uint32_t {
   kRingFree = 0,
@@ -153,8 +158,18 @@ struct RegionHeader {
   // Written once by the monitor: sysgate trace -e inject= (zero: none). The gate
   // copies it when it installs.
   InjectTable inject;
+
+  // Written once by the monitor: sysgate trace -e read=SET / -e write=SET.
+  // A successful read, pread64 or recvfrom on a descriptor in dump_read_fds
+  // (bit fd % 64 of word fd / 64) copies the bytes it read, and a write,
+  // pwrite64 or sendto on one in dump_write_fds the bytes it was given, up to
+  // dump_bytes (<= kMaxDumpBytes) instead of max_data. 0: no dumps.
+  uint32_t dump_bytes;
+  uint32_t reserved5;
+  uint64_t dump_read_fds[kDumpFdNumbers / 64];
+  uint64_t dump_write_fds[kDumpFdNumbers / 64];
 };
-static_assert(sizeof(RegionHeader) == 320 + sizeof(InjectTable));
+static_assert(sizeof(RegionHeader) == 320 + sizeof(InjectTable) + 8 + 256);
 static_assert(sizeof(RegionHeader) <= kRegionHeaderBytes);
 static_assert(offsetof(RegionHeader, max_path) == 48);
 static_assert(offsetof(RegionHeader, reader_sleeping) == 64);
@@ -276,6 +291,14 @@ struct PayloadHeader {
   uint64_t addr;    // the argument's value: the address the bytes were copied from
 };
 static_assert(sizeof(PayloadHeader) == 16);
+
+// The largest data payload a region's records may carry: dump_bytes, within
+// half a ring minus room for the record's other payloads.
+inline constexpr uint32_t max_dump_bytes(uint32_t dump_bytes, uint32_t ring_bytes) {
+  const uint32_t room = ring_bytes / 2 > 48 * 1024 ? ring_bytes / 2 - 48 * 1024 : 0;
+  const uint32_t want = dump_bytes < kMaxDumpBytes ? dump_bytes : kMaxDumpBytes;
+  return want < room ? want : room;
+}
 
 inline constexpr uint32_t align_record(uint32_t n) { return (n + (kRecordAlign - 1)) & ~(kRecordAlign - 1); }
 

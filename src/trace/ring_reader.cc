@@ -88,6 +88,9 @@ Result<RingReader> RingReader::create(const RegionOptions& options) {
   h->record_fd_inodes = options.record_fd_inodes ? 1 : 0;
   if (options.call_mask) std::memcpy(h->call_mask, options.call_mask->data(), sizeof h->call_mask);
   h->inject = options.inject;
+  h->dump_bytes = options.dump_bytes;
+  std::memcpy(h->dump_read_fds, options.dump_read_fds.data(), sizeof h->dump_read_fds);
+  std::memcpy(h->dump_write_fds, options.dump_write_fds.data(), sizeof h->dump_write_fds);
   Result<bool> checked = reader.map_and_check(options.region_bytes);
   if (!checked) return checked.error();
   return reader;
@@ -144,6 +147,7 @@ Result<bool> RingReader::map_and_check(uint64_t bytes) {
   data_offset_ = data;
   limits_.max_path = h->max_path < kMaxPathBytes ? h->max_path : kMaxPathBytes;
   limits_.max_data = h->max_data < kMaxDataBytes ? h->max_data : kMaxDataBytes;
+  limits_.max_dump = max_dump_bytes(h->dump_bytes, h->ring_bytes);
   tails_.assign(ring_count_, 0);
   return true;
 }

@@ -56,6 +56,11 @@ struct RegionOptions {
   bool record_fd_inodes = false;
   // -e inject= rules (RegionHeader::inject); rule_count 0: none.
   InjectTable inject{};
+  // -e read=SET / -e write=SET (RegionHeader::dump_*): bit fd % 64 of word
+  // fd / 64; dump_bytes 0: no dumps.
+  uint32_t dump_bytes = 0;
+  std::array<uint64_t, kDumpFdNumbers / 64> dump_read_fds{};
+  std::array<uint64_t, kDumpFdNumbers / 64> dump_write_fds{};
   // Free a ring whose owner thread no longer exists (killed, or gone with an
   // exit_group/execve of another thread) once it is drained. The reader asks
   // the kernel about the owner's ids (tgkill(pid, tid, 0)), so this needs the

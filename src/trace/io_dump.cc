@@ -1,0 +1,104 @@
+#include "trace/io_dump.h"
+
+#include <sys/syscall.h>
+
+#include <charconv>
+#include <cstdio>
+
+namespace sysgate::trace {
+
+Result<FdSet> parse_fd_set(std::string_view set) {
+  FdSet fds{};
+  const bool invert = !set.empty() && set[0] == '!';
+  if (invert) set.remove_prefix(1);
+  while (!set.empty()) {
+    const size_t comma = set.find(',');
+    const std::string_view item = set.substr(0, comma);
+    set = comma == std::string_view::npos ? std::string_view() : set.substr(comma + 1);
+    if (item.empty() || item == "none") continue;
+    if (item == "all") {
+      fds.fill(~uint64_t{0});
+      continue;
+    }
+    uint64_t fd = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), fd);
+    if (ec != std::errc() || end != item.data() + item.size()) {
+      return make_error(ErrorCode::kInvalidArgument, "invalid descriptor '" + std::string(item) + "'");
+    }
+    if (fd >= kDumpFdNumbers) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "descriptor " + std::string(item) + ": only 0.." + std::to_string(kDumpFdNumbers - 1) + " can be dumped");
+    }
+    fds[fd / 64] |= uint64_t{1} << (fd % 64);
+  }
+  if (invert) {
+    for (uint64_t& word : fds) word = ~word;
+  }
+  return fds;
+}
+
+bool fd_in_set(const FdSet& set, uint64_t fd) {
+  const uint32_t n = static_cast<uint32_t>(fd);  // the kernel's int
+  return n < kDumpFdNumbers && (set[n / 64] >> (n % 64) & 1) != 0;
+}
+
+std::optional<std::string_view> dumped_bytes(const Record& record, const FdSet& reads, const FdSet& writes) {
+  if (record.kind != kRecordSyscall || record.ret < 0) return std::nullopt;
+  PayloadKind kind;
+  uint64_t length;
+  switch (record.nr) {
+    case SYS_read:
+    case SYS_pread64:
+    case SYS_recvfrom:
+      if (!fd_in_set(reads, record.args[0]) || record.ret == 0) return std::nullopt;
+      kind = kPayloadDataOut;
+      length = static_cast<uint64_t>(record.ret);
+      break;
+    case SYS_write:
+    case SYS_pwrite64:
+    case SYS_sendto:
+      if (!fd_in_set(writes, record.args[0]) || record.args[2] == 0) return std::nullopt;
+      kind = kPayloadDataIn;
+      length = record.args[2];
+      break;
+    default:
+      return std::nullopt;
+  }
+  const Payload* p = record.payload(1);
+  if (p == nullptr || p->kind != kind) return std::nullopt;
+  std::string_view bytes = p->bytes;
+  if (bytes.size() > length) bytes = bytes.substr(0, length);
+  return bytes;
+}
+
+std::vector<std::string> hex_dump_lines(std::string_view bytes) {
+  std::vector<std::string> lines;
+  lines.reserve(bytes.size() / 16 + 1);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t at = 0; at < bytes.size(); at += 16) {
+    char offset[24];
+    std::snprintf(offset, sizeof offset, " | %05zx  ", at);
+    std::string line = offset;
+    std::string text;
+    for (size_t j = 0; j < 16; ++j) {
+      if (at + j < bytes.size()) {
+        const auto c = static_cast<unsigned char>(bytes[at + j]);
+        line += kHex[c >> 4];
+        line += kHex[c & 15];
+        line += ' ';
+        text += c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.';
+      } else {
+        line += "   ";
+        text += ' ';
+      }
+      if (j == 7) line += ' ';
+    }
+    line += ' ';
+    line += text;
+    line += " |";
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+}  // namespace sysgate::trace
