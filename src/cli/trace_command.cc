@@ -244,11 +244,9 @@ class TracePrinter {
     if (text.size() == start) return;
     out->end_line();
     if (dumps_) {  // -e read=, -e write=: the data under the line, unprefixed, as strace
-      if (std::optional<std::string_view> bytes = trace::dumped_bytes(r, dumps_->first, dumps_->second)) {
-        for (const std::string& dump : trace::hex_dump_lines(*bytes)) {
-          out->text() += dump;
-          out->end_line();
-        }
+      for (const std::string& dump : trace::dump_lines(r, dumps_->first, dumps_->second)) {
+        out->text() += dump;
+        out->end_line();
       }
     }
   }

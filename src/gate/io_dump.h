@@ -4,9 +4,10 @@
 //   io_dump_install(header, ring_bytes);                  // at gate install
 //   uint32_t cap = io_dump_bytes(nr, args);               // 0: the usual max_data
 //
-// Dumped: read, pread64 and recvfrom on a descriptor of the read set, write,
-// pwrite64 and sendto on one of the write set (strace also dumps the vectored
-// and message calls; these show no buffer here at all). The sets and the cap are
+// Dumped: read, pread64, recvfrom, readv, preadv and preadv2 on a descriptor
+// of the read set, write, pwrite64, sendto, writev, pwritev and pwritev2 on one
+// of the write set (strace also dumps recvmsg, sendmsg and mq_timed*, which
+// show no buffer here at all). The sets and the cap are
 // the trace region header's, copied at install (the program can write the
 // header); the cap never leaves a record larger than half a ring.
 #pragma once

@@ -7,6 +7,7 @@
 #include "gate/exec_args_payload.h"
 #include "gate/gate.h"
 #include "gate/io_dump.h"
+#include "gate/iovec_payload.h"
 #include "gate/raw_syscall.h"
 #include "gate/struct_payloads.h"
 #include "gate/syscall_classes.h"
@@ -111,6 +112,21 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
   const uint64_t p = args[i];
   if (p == 0) return false;
   if (plan_exec_arrays(nr, i, kind, args, region, out)) return true;
+  if (is_iovec_call(nr)) {
+    IovecPlan plan;
+    if (i != 1 || kind != trace::kRecordSyscall ||
+        !iovec_plan(nr, args, ret, region.max_data, io_dump_bytes(nr, args), &plan)) {
+      return false;
+    }
+    out->addr = p;
+    out->arg = 1;
+    out->kind = trace::kPayloadIovec;
+    out->flags = 0;
+    out->length = plan.bytes;
+    out->value = uint64_t{plan.elements} << 32 | plan.per_element;
+    out->value2 = plan.budget;
+    return true;
+  }
   const bool after_call = kind == trace::kRecordSyscall;
   uint32_t payload_kind = arg_payload_kind(nr, i);
   if (payload_kind == 0) {
@@ -329,7 +345,7 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   const bool is_call = kind == trace::kRecordSyscall || kind == trace::kRecordSyscallEnter || kind == trace::kRecordExit;
   const bool exec_enter = kind == trace::kRecordSyscallEnter && (nr == __NR_execve || nr == __NR_execveat);
   if ((g_gate.flags & kGateNoPayloads) == 0 && is_call &&
-      (has_arg_payloads(nr) || has_struct_payloads(nr) || exec_enter)) {
+      (has_arg_payloads(nr) || has_struct_payloads(nr) || exec_enter || is_iovec_call(nr))) {
     for (int i = 0; i < 6; ++i) {
       if (plan_payload(nr, i, kind, args, ret, region, &payloads[count], &flags)) {
         bytes += sizeof(trace::PayloadHeader) + trace::align_record(payloads[count].length);
@@ -388,6 +404,10 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     if (payloads[i].kind == trace::kPayloadStringArray) {
       argv_payload_copy(payloads[i].addr, region.max_data, cursor, payloads[i].length);
       zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
+    } else if (payloads[i].kind == trace::kPayloadIovec) {
+      const IovecPlan plan{payloads[i].length, static_cast<uint32_t>(payloads[i].value >> 32),
+                           static_cast<uint32_t>(payloads[i].value), static_cast<uint32_t>(payloads[i].value2)};
+      iovec_copy(cursor, plan, nr, args, ret);
     } else if (payloads[i].kind == trace::kPayloadArrayCount || payloads[i].kind == trace::kPayloadEnterTsc ||
                payloads[i].kind == trace::kPayloadIp || payloads[i].kind == trace::kPayloadFdInodes) {
       copy_payload(cursor, reinterpret_cast<const uint8_t*>(&payloads[i].value), 8);

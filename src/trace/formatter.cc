@@ -28,6 +28,7 @@
 #include "syscalls/number_text.h"
 #include "syscalls/syscall_table.h"
 #include "trace/fd_paths.h"
+#include "trace/iovec_format.h"
 #include "trace/struct_format.h"
 
 namespace sysgate::trace {
@@ -245,6 +246,7 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
     out += ']';
     return true;
   }
+  if (append_iovec_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
   return append_struct_arg(out, r, index, value, call->options->string_style);
 }
 

@@ -2,8 +2,11 @@
 
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
+
+#include "trace/iovec_format.h"
 
 namespace sysgate::trace {
 
@@ -97,6 +100,29 @@ std::vector<std::string> hex_dump_lines(std::string_view bytes) {
     line += text;
     line += " |";
     lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+std::vector<std::string> dump_lines(const Record& record, const FdSet& reads, const FdSet& writes) {
+  if (std::optional<std::string_view> bytes = dumped_bytes(record, reads, writes)) return hex_dump_lines(*bytes);
+  std::vector<std::string> lines;
+  if (record.kind != kRecordSyscall || record.ret <= 0 || !is_iovec_call(record.nr)) return lines;
+  const bool writes_data = record.nr == SYS_writev || record.nr == SYS_pwritev || record.nr == SYS_pwritev2;
+  if (!fd_in_set(writes_data ? writes : reads, record.args[0])) return lines;
+  const Payload* p = record.payload(1);
+  if (p == nullptr || p->kind != kPayloadIovec) return lines;
+  const std::optional<std::vector<IovecElement>> elements = iovec_elements(*p);
+  if (!elements) return lines;
+  uint64_t left = static_cast<uint64_t>(record.ret);
+  for (size_t k = 0; k < elements->size() && left > 0; ++k) {
+    const IovecElement& e = (*elements)[k];
+    const uint64_t n = std::min(e.len, left);
+    if (n == 0) break;  // as strace's loop
+    left -= n;
+    if (!e.known) continue;
+    lines.push_back(" * " + std::to_string(n) + " bytes in buffer " + std::to_string(k));
+    for (std::string& line : hex_dump_lines(e.data.substr(0, n))) lines.push_back(std::move(line));
   }
   return lines;
 }

@@ -7,7 +7,8 @@
 //   //  | 00000  68 65 6c 6c 6f 0a                                hello.           |
 //
 // The gate copies those buffers whole (gate/io_dump.h; read, pread64, recvfrom,
-// write, pwrite64, sendto), up to RegionHeader::dump_bytes. Pure functions.
+// write, pwrite64, sendto and the readv/writev family), up to
+// RegionHeader::dump_bytes. Pure functions.
 #pragma once
 
 #include <array>
@@ -39,5 +40,11 @@ std::optional<std::string_view> dumped_bytes(const Record& record, const FdSet& 
 
 // strace's lines for bytes, 16 a line, without newlines.
 std::vector<std::string> hex_dump_lines(std::string_view bytes);
+
+// Every dump line for a record: hex_dump_lines of dumped_bytes, or for a
+// successful readv/writev-family call on a descriptor of its set, per buffer
+// " * 5 bytes in buffer 0" and its lines, up to the call's result (and, as
+// strace, not past an empty buffer).
+std::vector<std::string> dump_lines(const Record& record, const FdSet& reads, const FdSet& writes);
 
 }  // namespace sysgate::trace

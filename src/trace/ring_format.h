@@ -272,11 +272,28 @@ enum PayloadKind : uint8_t {
   kPayloadFdInodes = 11,    // no argument's (arg 0, addr 0): 8 bytes per descriptor the
                             // call made (its result; pipe's two), st_ino as fstat gave it
                             // then, 0 where fstat failed (RegionHeader::record_fd_inodes)
+  kPayloadIovec = 12,       // an iovec array (readv, writev, preadv, pwritev, preadv2,
+                            // pwritev2: arg 1): u32 elements described, u32 0, then per
+                            // element u64 iov_base, u64 iov_len, u32 bytes copied, u32
+                            // IovecFlags, the bytes padded to 8; zero bytes may follow the
+                            // last element. See kMaxIovecElements.
 };
 // A record carries at most one payload per argument, kPayloadFdInodes,
 // kPayloadEnterTsc and kPayloadIp (pipe and socket calls carry at most two of
 // their own).
 inline constexpr uint32_t kMaxPayloads = 9;
+
+// kPayloadIovec: a dumped call's (dump_bytes) first kMaxIovecElements elements
+// (UIO_MAXIOV) with up to dump_bytes of data; any other call's first
+// kMaxIovecShownElements with up to kMaxIovecDataBytes. Either way the record
+// stays within half a ring.
+inline constexpr uint32_t kMaxIovecElements = 1024;
+inline constexpr uint32_t kMaxIovecShownElements = 256;
+inline constexpr uint32_t kMaxIovecDataBytes = 16 * 1024;
+inline constexpr uint32_t kIovecElementHeaderBytes = 24;
+enum IovecFlags : uint32_t {
+  kIovecNoData = 1,  // its data is not known: a readv that failed, or unreadable memory
+};
 inline constexpr uint32_t kMaxStructBytes = 512;
 
 enum PayloadFlags : uint16_t {

@@ -938,6 +938,43 @@ TEST(Trace, DataDumpsAgreeWithStrace) {
   EXPECT_NE(bad.err.find("-e read=x: invalid descriptor 'x'"), std::string::npos) << bad.err;
 }
 
+// readv/writev's iovec arrays, and their dumps, as strace shows them: short
+// reads, empty and long buffers, more elements than -s, failed calls (strace
+// shows a failed readv's buffers by address), and ld.so's writev of its error.
+TEST(Trace, IovecsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::string program =
+      "import os\n"
+      "os.writev(1, [b'hello', b' world\\n', b'', b'x' * 40])\n"
+      "r, w = os.pipe()\n"
+      "os.write(w, b'abcdefghij')\n"
+      "os.readv(r, [bytearray(3), bytearray(20), bytearray(5)])\n"
+      "os.writev(1, [b'a'] * 40)\n"
+      "os.writev(w, [])\n"
+      "for f, a in ((os.writev, [b'hi', b'there']), (os.readv, [bytearray(3)])):\n"
+      "  try: f(99, a)\n"
+      "  except OSError: pass\n";
+  const std::vector<std::string> python = {"/usr/bin/python3", "-c", program};
+  for (const auto& [cmd, flags] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {python, "-e trace=readv,writev"},
+           {python, "-s 4 -e trace=readv,writev"},
+           {python, "-e trace=readv,writev -e read=all -e write=1"},
+           {{"/bin/cat", "/etc/hostname"}, "-e trace=openat,writev -e inject=openat:error=EACCES:when=2+"}}) {
+    std::vector<std::string> words;
+    std::istringstream in(flags);
+    for (std::string w; in >> w;) words.push_back(w);
+    Straced native = strace(cmd, false, flags + " ");
+    Traced t = trace(cmd, words);
+    EXPECT_EQ(t.run.status, native.run.status) << flags << "\n" << t.run.err;
+    EXPECT_EQ(t.run.out, native.run.out) << flags;
+    std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+    const std::vector<std::string> ours = comparable_lines(plain), theirs = comparable_lines(native.trace);
+    EXPECT_EQ(ours, theirs) << flags;
+    EXPECT_TRUE(std::any_of(ours.begin(), ours.end(), [](const std::string& l) { return l.find("v(") != std::string::npos && l.find("iov_base=") != std::string::npos; }))
+        << flags << "\n" << t.trace;
+  }
+}
+
 // -E sets and removes variables as strace's does (the command's `env` prints
 // the same environment, and its first execve counts the same variables);
 // -qq drops the "+++ exited" lines and keeps the rest.

@@ -4,7 +4,12 @@
 
 #include <sys/syscall.h>
 
+#include <cstring>
+
 #include <gtest/gtest.h>
+
+#include "trace/formatter.h"
+#include "trace/iovec_format.h"
 
 namespace sysgate::trace {
 namespace {
@@ -63,6 +68,81 @@ TEST(IoDump, DumpsWhatTheCallReadOrWasGiven) {
   EXPECT_EQ(*dumped_bytes(write, reads, writes), "abc");
   write.nr = SYS_close;
   EXPECT_FALSE(dumped_bytes(write, reads, writes));
+}
+
+// An iovec payload as the gate lays it out (ring_format.h, kPayloadIovec).
+Payload iovec_payload(uint64_t addr, const std::vector<std::pair<uint64_t, std::string>>& elements,
+                      bool unknown_data = false) {
+  std::string bytes(8, '\0');
+  const uint32_t count = static_cast<uint32_t>(elements.size());
+  std::memcpy(bytes.data(), &count, 4);
+  uint64_t base = 0x5000;
+  for (const auto& [len, data] : elements) {
+    char header[24];
+    const uint32_t copied = static_cast<uint32_t>(data.size()), flags = unknown_data ? uint32_t{kIovecNoData} : 0u;
+    std::memcpy(header, &base, 8);
+    std::memcpy(header + 8, &len, 8);
+    std::memcpy(header + 16, &copied, 4);
+    std::memcpy(header + 20, &flags, 4);
+    bytes.append(header, 24);
+    bytes += data;
+    bytes.append(align_record(copied) - copied, '\0');
+    base += 0x100;
+  }
+  return Payload{.arg = 1, .kind = kPayloadIovec, .truncated = false, .addr = addr, .bytes = bytes};
+}
+
+Record vectored(int nr, std::vector<uint64_t> args, int64_t ret, Payload payload) {
+  Record r;
+  r.nr = nr;
+  for (size_t i = 0; i < args.size(); ++i) r.args[i] = args[i];
+  r.ret = ret;
+  r.payloads.push_back(std::move(payload));
+  return r;
+}
+
+// strace 6.1's lines for the same calls (python's os.writev / os.readv).
+TEST(IoDump, IovecsAsStracePrintsThem) {
+  const Record w = vectored(SYS_writev, {1, 0x7000, 4}, 52,
+                            iovec_payload(0x7000, {{5, "hello"}, {7, " world\n"}, {0, ""}, {40, std::string(32, 'x')}}));
+  EXPECT_EQ(format_call_text(w),
+            "writev(1, [{iov_base=\"hello\", iov_len=5}, {iov_base=\" world\\n\", iov_len=7}, {iov_base=\"\", "
+            "iov_len=0}, {iov_base=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"..., iov_len=40}], 4)");
+  FormatOptions four;
+  four.max_string = 4;
+  EXPECT_EQ(format_call_text(w, four),
+            "writev(1, [{iov_base=\"hell\"..., iov_len=5}, {iov_base=\" wor\"..., iov_len=7}, {iov_base=\"\", "
+            "iov_len=0}, {iov_base=\"xxxx\"..., iov_len=40}], 4)");
+  FormatOptions two;
+  two.max_string = 2;
+  EXPECT_EQ(format_call_text(w, two), "writev(1, [{iov_base=\"he\"..., iov_len=5}, {iov_base=\" w\"..., iov_len=7}, ...], 4)");
+  const Record r = vectored(SYS_readv, {3, 0x7000, 3}, 10, iovec_payload(0x7000, {{3, "abc"}, {20, "defghij"}, {5, ""}}));
+  EXPECT_EQ(format_call_text(r),
+            "readv(3, [{iov_base=\"abc\", iov_len=3}, {iov_base=\"defghij\", iov_len=20}, {iov_base=\"\", iov_len=5}], 3)");
+  const Record failed = vectored(SYS_readv, {99, 0x7000, 1}, -9, iovec_payload(0x7000, {{3, ""}}, true));
+  EXPECT_EQ(format_call_text(failed), "readv(99, [{iov_base=0x5000, iov_len=3}], 1)");
+  const Record empty = vectored(SYS_writev, {4, 0x7000, 0}, 0, iovec_payload(0x7000, {}));
+  EXPECT_EQ(format_call_text(empty), "writev(4, [], 0)");
+
+  // Dumps: per buffer up to the result, stopping at an empty buffer as strace does.
+  const FdSet all = *parse_fd_set("all");
+  EXPECT_EQ(dump_lines(w, all, all),
+            (std::vector<std::string>{" * 5 bytes in buffer 0",
+                                      " | 00000  68 65 6c 6c 6f                                    hello            |",
+                                      " * 7 bytes in buffer 1",
+                                      " | 00000  20 77 6f 72 6c 64 0a                               world.          |"}));
+  EXPECT_EQ(dump_lines(r, all, all).size(), 4u);
+  EXPECT_TRUE(dump_lines(r, all, *parse_fd_set("none")).size() == 4u);
+  EXPECT_TRUE(dump_lines(r, *parse_fd_set("none"), all).empty());
+  EXPECT_TRUE(dump_lines(failed, all, all).empty());
+
+  // Malformed payloads from the ring are refused, not read past their end.
+  Payload bad = iovec_payload(0x7000, {{5, "hello"}});
+  bad.bytes.resize(bad.bytes.size() - 8);
+  EXPECT_FALSE(iovec_elements(bad));
+  const uint32_t huge = kMaxIovecElements + 1;
+  std::memcpy(bad.bytes.data(), &huge, 4);
+  EXPECT_FALSE(iovec_elements(bad));
 }
 
 }  // namespace
