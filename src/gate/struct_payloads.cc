@@ -30,6 +30,12 @@ constexpr uint32_t kTaskName = 16;     // TASK_COMM_LEN: prctl's PR_SET_NAME / P
 constexpr uint32_t kCapHeader = 8;     // struct __user_cap_header_struct {version, pid}
 constexpr uint32_t kCapData = 12;      // struct __user_cap_data_struct: one for version 1, two after
 constexpr uint32_t kCapVersion1 = 0x19980330;
+constexpr uint32_t kEpollEvent = 12;      // struct epoll_event, packed on x86-64
+constexpr uint32_t kMaxEpollEvents = 42;  // of an epoll_wait's result: within kMaxStructBytes
+constexpr uint32_t kPollfd = 8;           // struct pollfd
+constexpr uint32_t kMaxPollfds = 64;
+constexpr uint32_t kMaxCpuMask = 512;     // sched_{get,set}affinity's mask: 4096 CPUs
+constexpr uint64_t kEpollCtlAdd = 1, kEpollCtlMod = 3;
 
 // prctl's options whose second argument points at something strace shows
 // (syscalls/prctl_format.h): <linux/prctl.h>'s numbers.
@@ -74,6 +80,8 @@ bool futex_takes_timeout(uint64_t op) {
   }
 }
 
+uint32_t min32(uint64_t a, uint32_t b) { return a < b ? static_cast<uint32_t>(a) : b; }
+
 }  // namespace
 
 bool has_struct_payloads(long nr) {
@@ -83,13 +91,15 @@ bool has_struct_payloads(long nr) {
     case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_socketpair: case __NR_nanosleep: case __NR_clock_nanosleep:
     case __NR_clock_gettime: case __NR_uname: case __NR_sysinfo: case __NR_wait4: case __NR_connect: case __NR_bind:
     case __NR_futex: case __NR_prctl: case __NR_capget: case __NR_capset:
+    case __NR_poll: case __NR_ppoll: case __NR_epoll_ctl: case __NR_epoll_wait: case __NR_epoll_pwait:
+    case __NR_epoll_pwait2: case __NR_sched_getaffinity: case __NR_sched_setaffinity:
       return true;
     default:
       return false;
   }
 }
 
-bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) {
+bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayload* out) {
   constexpr uint8_t in = trace::kPayloadStructIn;
   constexpr uint8_t written = trace::kPayloadStructOut;
   switch (nr) {
@@ -141,6 +151,25 @@ bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out) 
       if (i == 0) return set(out, kCapHeader, in);
       const uint32_t bytes = i == 1 ? cap_data_bytes(args[0]) : 0;
       return bytes != 0 && set(out, bytes, nr == __NR_capget ? written : in);
+    }
+    case __NR_poll:
+    case __NR_ppoll: {
+      // Copied after the call: the events asked for, and the revents the kernel wrote.
+      const uint64_t nfds = static_cast<uint32_t>(args[1]);
+      return i == 0 && nfds != 0 && set(out, min32(nfds, kMaxPollfds) * kPollfd, in);
+    }
+    case __NR_epoll_ctl:
+      return i == 3 && (args[1] == kEpollCtlAdd || args[1] == kEpollCtlMod) && set(out, kEpollEvent, in);
+    case __NR_epoll_wait:
+    case __NR_epoll_pwait:
+    case __NR_epoll_pwait2:
+      // The events the kernel wrote: ret of them ([] for none).
+      return i == 1 && ret >= 0 && set(out, min32(static_cast<uint64_t>(ret), kMaxEpollEvents) * kEpollEvent, written);
+    case __NR_sched_getaffinity:
+      return i == 2 && ret > 0 && set(out, min32(static_cast<uint64_t>(ret), kMaxCpuMask), written);
+    case __NR_sched_setaffinity: {
+      const uint64_t len = static_cast<uint32_t>(args[1]);
+      return i == 2 && len != 0 && set(out, min32(len, kMaxCpuMask), in);
     }
     case __NR_connect:
     case __NR_bind: {

@@ -4,7 +4,7 @@
 // them (copied only after a successful call).
 //
 //   StructPayload s;
-//   if (struct_payload(__NR_newfstatat, 2, args, &s)) ... s.bytes == 144, s.kind == kPayloadStructOut
+//   if (struct_payload(__NR_newfstatat, 2, args, ret, &s)) ... s.bytes == 56, s.kind == kPayloadStructOut
 //
 // Freestanding; a pure function of its arguments.
 #pragma once
@@ -18,7 +18,9 @@ struct StructPayload {
   uint8_t kind;    // trace::kPayloadStructIn or kPayloadStructOut
 };
 
-bool struct_payload(long nr, int i, const uint64_t args[6], StructPayload* out);
+// ret: the call's result (a record is written after the call); some sizes
+// depend on it (epoll_wait's events, sched_getaffinity's mask).
+bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayload* out);
 
 // False when no argument of nr is ever a struct payload (the common case).
 bool has_struct_payloads(long nr);

@@ -131,7 +131,7 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
   uint32_t payload_kind = arg_payload_kind(nr, i);
   if (payload_kind == 0) {
     StructPayload st;
-    if (!struct_payload(nr, i, args, &st)) return false;
+    if (!struct_payload(nr, i, args, ret, &st)) return false;
     if (st.kind == trace::kPayloadStructOut) {
       // Written by the kernel (or the gate's emulation) only if the call worked;
       // wait4 writes no status when it returns 0 (WNOHANG, nothing to report).

@@ -40,6 +40,7 @@ uint8_t arg_width_bits(ArgType type) {
     case ArgType::kArchPrctl:     // arch_prctl(int option, unsigned long arg2)
     case ArgType::kRlimit:        // getrlimit/setrlimit/prlimit64(..., unsigned int resource, ...)
     case ArgType::kClockId:       // clockid_t is int
+    case ArgType::kEpollOp:       // epoll_ctl(..., int op, ...)
       return 32;
     // umode_t is an unsigned short: the kernel reads only 16 bits, then masks with
     // S_IALLUGO (07777) or S_IFMT|S_IALLUGO. We report 32, the narrowest width a BPF
@@ -48,7 +49,7 @@ uint8_t arg_width_bits(ArgType type) {
     case ArgType::kMode:
       return 32;
     // Pointers, sizes, offsets, longs; and flag sets whose parameter is unsigned long:
-    // mmap/mprotect/pkey_mprotect prot, mmap flags, clone/unshare flags.
+    // mmap/mprotect/pkey_mprotect prot, mmap flags, clone/unshare flags, pkey_alloc's rights.
     case ArgType::kLong:
     case ArgType::kULong:
     case ArgType::kSize:
@@ -62,6 +63,7 @@ uint8_t arg_width_bits(ArgType type) {
     case ArgType::kProt:
     case ArgType::kMmapFlags:
     case ArgType::kCloneFlags:
+    case ArgType::kPkeyAccess:  // pkey_alloc(unsigned long flags, unsigned long init_val)
       return 64;
   }
   return 64;  // Not reached: -Wswitch reports an enumerator missing from the cases above.

@@ -99,6 +99,10 @@ extern const FlagSet kEpollCreateFlags;          // EPOLL_CLOEXEC (epoll_create1
 extern const FlagSet kTfdFlags;                  // TFD_CLOEXEC, TFD_NONBLOCK (timerfd_create)
 extern const FlagSet kSfdFlags;                  // SFD_* (signalfd4)
 extern const FlagSet kInotifyFlags;              // IN_NONBLOCK, IN_CLOEXEC (inotify_init1)
+extern const std::span<const Named> kEpollCtlOps;  // EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD
+extern const FlagSet kEpollEvents;               // EPOLLIN, ... (epoll_event's events; not looked up)
+extern const FlagSet kPollEvents;                // POLLIN, ... (pollfd's events; not looked up)
+extern const FlagSet kPkeyAccess;                // PKEY_DISABLE_ACCESS, PKEY_DISABLE_WRITE (pkey_alloc)
 
 // errno_table.cc
 struct ErrnoEntry {
@@ -116,12 +120,13 @@ inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
     &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
+    &kPkeyAccess,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kFadvice,     &kMadvice,      &kMemoryOther,
     &kPrctlOptions, &kArchPrctl,   &kProcessOther,  &kRlimits,      &kClockIds,
     &kResourceOther, &kSignals,    &kSigHow,        &kSignalOther,  &kSocketDomains,
-    &kSocketOther,  &kIoctlCmds,   &kMiscOther,
+    &kSocketOther,  &kIoctlCmds,   &kMiscOther,     &kEpollCtlOps,
 };
 
 // Renders a value with a flag set as described above ("O_RDWR|O_CLOEXEC|0x40000000").

@@ -198,6 +198,10 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
       return append_enum(out, detail::kArchPrctl, u32);
     case ArgType::kRlimit:
       return append_enum(out, detail::kRlimits, u32);
+    case ArgType::kEpollOp:
+      return append_enum(out, detail::kEpollCtlOps, u32);
+    case ArgType::kPkeyAccess:
+      return detail::append_flags(out, detail::kPkeyAccess, value);
     case ArgType::kClockId:
       return append_enum(out, detail::kClockIds, u32);
   }

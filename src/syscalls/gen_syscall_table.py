@@ -61,6 +61,8 @@ TYPES = {
     "rlimit": "kRlimit",
     "clock_id": "kClockId",
     "wait_options": "kWaitOptions",
+    "epoll_op": "kEpollOp",
+    "pkey_access": "kPkeyAccess",
 }
 BUFFER_TYPES = ("buf_in", "buf_out")
 MAX_ARGS = 6

@@ -18,10 +18,32 @@
 namespace sysgate::syscalls::constants::detail {
 namespace {
 
-constexpr Named kMiscOtherTable[] = {
+constexpr Named kEpollCtlOpTable[] = {
     SYSGATE_NAMED(EPOLL_CTL_ADD),
     SYSGATE_NAMED(EPOLL_CTL_DEL),
     SYSGATE_NAMED(EPOLL_CTL_MOD),
+};
+
+// The event bits of epoll_event and of pollfd, in strace's order (<linux/eventpoll.h>,
+// <asm-generic/poll.h>: glibc's headers lack some of them).
+constexpr Named kEpollEventBits[] = {
+    Named{"EPOLLIN", 0x1},         Named{"EPOLLPRI", 0x2},          Named{"EPOLLOUT", 0x4},
+    Named{"EPOLLERR", 0x8},        Named{"EPOLLHUP", 0x10},         Named{"EPOLLNVAL", 0x20},
+    Named{"EPOLLRDNORM", 0x40},    Named{"EPOLLRDBAND", 0x80},      Named{"EPOLLWRNORM", 0x100},
+    Named{"EPOLLWRBAND", 0x200},   Named{"EPOLLMSG", 0x400},        Named{"EPOLLRDHUP", 0x2000},
+    Named{"EPOLLEXCLUSIVE", 1u << 28}, Named{"EPOLLWAKEUP", 1u << 29}, Named{"EPOLLONESHOT", 1u << 30},
+    Named{"EPOLLET", 1u << 31},
+};
+constexpr Named kPollEventBits[] = {
+    Named{"POLLIN", 0x1},       Named{"POLLPRI", 0x2},      Named{"POLLOUT", 0x4},     Named{"POLLERR", 0x8},
+    Named{"POLLHUP", 0x10},     Named{"POLLNVAL", 0x20},    Named{"POLLRDNORM", 0x40}, Named{"POLLRDBAND", 0x80},
+    Named{"POLLWRNORM", 0x100}, Named{"POLLWRBAND", 0x200}, Named{"POLLMSG", 0x400},   Named{"POLLREMOVE", 0x1000},
+    Named{"POLLRDHUP", 0x2000},
+};
+// pkey_alloc's access rights (<asm-generic/mman-common.h>).
+constexpr Named kPkeyAccessBits[] = {Named{"PKEY_DISABLE_ACCESS", 0x1}, Named{"PKEY_DISABLE_WRITE", 0x2}};
+
+constexpr Named kMiscOtherTable[] = {
     SYSGATE_NAMED(TFD_TIMER_ABSTIME),
     SYSGATE_NAMED(TFD_TIMER_CANCEL_ON_SET),
     SYSGATE_NAMED(SECCOMP_MODE_DISABLED),
@@ -68,6 +90,10 @@ constexpr Named kGrndFlagBits[] = {
 }  // namespace
 
 constinit const std::span<const Named> kMiscOther{kMiscOtherTable};
+constinit const std::span<const Named> kEpollCtlOps{kEpollCtlOpTable};
+constinit const FlagSet kEpollEvents{0, {}, kEpollEventBits, {}};
+constinit const FlagSet kPollEvents{0, {}, kPollEventBits, {}};
+constinit const FlagSet kPkeyAccess{0, {}, kPkeyAccessBits, {}};
 constinit const FlagSet kGrndFlags{0, {}, kGrndFlagBits, {}};
 constinit const FlagSet kEfdFlags{0, {}, kEfdFlagBits, {}};
 constinit const FlagSet kEpollCreateFlags{0, {}, kEpollCreateFlagBits, {}};

@@ -60,6 +60,8 @@ enum class ArgType : uint8_t {
   kArchPrctl,    // ARCH_* (int)
   kRlimit,       // RLIMIT_* (uint)
   kClockId,      // CLOCK_* (int)
+  kEpollOp,      // EPOLL_CTL_* (int)
+  kPkeyAccess,   // PKEY_DISABLE_* (ulong)
 };
 
 // Width in bits the kernel really uses for an argument of this type: 32-bit

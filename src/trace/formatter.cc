@@ -28,6 +28,7 @@
 #include "syscalls/number_text.h"
 #include "syscalls/syscall_table.h"
 #include "trace/fd_paths.h"
+#include "trace/event_format.h"
 #include "trace/iovec_format.h"
 #include "trace/struct_format.h"
 
@@ -247,6 +248,7 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
     return true;
   }
   if (append_iovec_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
+  if (append_event_arg(out, r, index, value, call->options->max_string)) return true;
   return append_struct_arg(out, r, index, value, call->options->string_style);
 }
 
@@ -347,6 +349,7 @@ void append_result_value(std::string& out, const Record& record) {
 void append_result(std::string& out, const Record& record) {
   append_result_value(out, record);
   if (record.kind != kRecordSyscall) return;
+  append_poll_result(out, record);  // " ([{fd=3, revents=POLLIN}])", " (Timeout)"
   // As strace marks what -e inject= did.
   if ((record.flags & kRecordInjected) != 0) out += " (INJECTED)";
   if ((record.flags & kRecordDelayed) != 0) out += " (DELAYED)";

@@ -462,6 +462,22 @@ bool append_prctl_arg(std::string& out, uint64_t option, const Bytes& b) {
   }
 }
 
+// A CPU mask as strace prints it: the CPUs in it, "[0 1]".
+void append_cpu_set(std::string& out, const Bytes& b) {
+  out += '[';
+  bool first = true;
+  for (size_t byte = 0; byte < b.size(); ++byte) {
+    const uint8_t bits = b.at<uint8_t>(byte);
+    for (int bit = 0; bit < 8; ++bit) {
+      if ((bits >> bit & 1) == 0) continue;
+      if (!first) out += ' ';
+      first = false;
+      syscalls::append_decimal(out, byte * 8 + static_cast<size_t>(bit));
+    }
+  }
+  out += ']';
+}
+
 bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
   const size_t size = b.size();
   switch (nr) {
@@ -530,6 +546,10 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_connect:
     case SYS_bind:
       return append_sockaddr(out, b);
+    case SYS_sched_getaffinity:
+    case SYS_sched_setaffinity:
+      append_cpu_set(out, b);
+      return true;
     default:
       return false;
   }
