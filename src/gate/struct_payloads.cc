@@ -36,6 +36,9 @@ constexpr uint32_t kPollfd = 8;           // struct pollfd
 constexpr uint32_t kMaxPollfds = 64;
 constexpr uint32_t kMaxCpuMask = 512;     // sched_{get,set}affinity's mask: 4096 CPUs
 constexpr uint64_t kEpollCtlAdd = 1, kEpollCtlMod = 3;
+constexpr uint32_t kFlock = 32;  // struct flock
+// fcntl's lock commands: F_GETLK, F_SETLK, F_SETLKW and their OFD twins.
+constexpr uint64_t kFGetlk = 5, kFSetlk = 6, kFSetlkw = 7, kFOfdGetlk = 36, kFOfdSetlk = 37, kFOfdSetlkw = 38;
 
 // prctl's options whose second argument points at something strace shows
 // (syscalls/prctl_format.h): <linux/prctl.h>'s numbers.
@@ -92,7 +95,7 @@ bool has_struct_payloads(long nr) {
     case __NR_clock_gettime: case __NR_uname: case __NR_sysinfo: case __NR_wait4: case __NR_connect: case __NR_bind:
     case __NR_futex: case __NR_prctl: case __NR_capget: case __NR_capset:
     case __NR_poll: case __NR_ppoll: case __NR_epoll_ctl: case __NR_epoll_wait: case __NR_epoll_pwait:
-    case __NR_epoll_pwait2: case __NR_sched_getaffinity: case __NR_sched_setaffinity:
+    case __NR_epoll_pwait2: case __NR_sched_getaffinity: case __NR_sched_setaffinity: case __NR_fcntl:
       return true;
     default:
       return false;
@@ -170,6 +173,12 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
     case __NR_sched_setaffinity: {
       const uint64_t len = static_cast<uint32_t>(args[1]);
       return i == 2 && len != 0 && set(out, min32(len, kMaxCpuMask), in);
+    }
+    case __NR_fcntl: {
+      if (i != 2) return false;
+      const uint64_t cmd = static_cast<uint32_t>(args[1]);
+      if (cmd == kFSetlk || cmd == kFSetlkw || cmd == kFOfdSetlk || cmd == kFOfdSetlkw) return set(out, kFlock, in);
+      return (cmd == kFGetlk || cmd == kFOfdGetlk) && set(out, kFlock, written);  // strace shows the answer
     }
     case __NR_connect:
     case __NR_bind: {

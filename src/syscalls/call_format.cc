@@ -300,6 +300,8 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
     if (special == Special::kFcntl && i == 2 && !fcntl_has_arg(args[1])) break;
     if (i > 0) out += ", ";
     if (special == Special::kFcntl && i == 2) {
+      // A struct flock the trace copied (F_SETLK, F_GETLK, ...), else the value.
+      if (args[2] != 0 && options.struct_arg && options.struct_arg(2, args[2], out)) continue;
       append_fcntl_arg(out, args[1], args[2]);
     } else {
       append_arg(out, *info, special, i, args, reader, options);

@@ -555,6 +555,31 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
   }
 }
 
+// fcntl's struct flock as strace shows it: the lock asked for, or with
+// F_GETLK/F_OFD_GETLK the kernel's answer, with its l_pid.
+bool append_flock(std::string& out, uint64_t cmd, const Bytes& b) {
+  if (b.size() != 32) return false;
+  const uint32_t command = static_cast<uint32_t>(cmd);
+  if (command != 5 && command != 6 && command != 7 && command != 36 && command != 37 && command != 38) return false;
+  static constexpr std::string_view kTypes[] = {"F_RDLCK", "F_WRLCK", "F_UNLCK"};
+  const auto type = b.at<int16_t>(0);
+  out += "{l_type=";
+  if (type >= 0 && type <= 2) out += kTypes[type];
+  else syscalls::append_decimal(out, type);
+  out += ", l_whence=";
+  syscalls::constants::append_value(out, syscalls::ArgType::kWhence, static_cast<uint16_t>(b.at<int16_t>(2)));
+  out += ", l_start=";
+  syscalls::append_decimal(out, b.at<int64_t>(8));
+  out += ", l_len=";
+  syscalls::append_decimal(out, b.at<int64_t>(16));
+  if (command == 5 || command == 36) {
+    out += ", l_pid=";
+    syscalls::append_decimal(out, b.at<int32_t>(24));
+  }
+  out += '}';
+  return true;
+}
+
 bool append_payload(std::string& out, const Record& record, const Payload& p, syscalls::StringStyle style) {
   switch (p.kind) {
     case kPayloadStringArray: return append_argv(out, p, style);
@@ -562,6 +587,7 @@ bool append_payload(std::string& out, const Record& record, const Payload& p, sy
     case kPayloadStructIn:
     case kPayloadStructOut:
       if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes, style));
+      if (record.nr == SYS_fcntl) return append_flock(out, record.args[1], Bytes(p.bytes, style));
       return append_struct_of_call(out, record.nr, Bytes(p.bytes, style));
     default: return false;
   }

@@ -1008,6 +1008,33 @@ TEST(Trace, EventStructsAgreeWithStrace) {
   EXPECT_EQ(ours.size(), 14u) << t.trace;  // 13 calls and the exit
 }
 
+// fcntl's struct flock: the lock asked for, and F_GETLK's answer with its pid.
+TEST(Trace, FileLocksAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  TempDir dir;
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import fcntl, struct, os, sys\n"
+      "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+      "fcntl.lockf(fd, fcntl.LOCK_EX, 10, 5)\n"
+      "fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack('hhqqi4x', fcntl.F_WRLCK, 0, 0, 0, 0))\n"
+      "fcntl.fcntl(fd, fcntl.F_SETLKW, struct.pack('hhqqi4x', fcntl.F_RDLCK, 1, 3, 4, 0))\n"
+      "fcntl.fcntl(fd, 37, struct.pack('hhqqi4x', fcntl.F_RDLCK, 0, 0, 1, 0))\n"
+      "fcntl.lockf(fd, fcntl.LOCK_UN)\n",
+      dir.path() + "/lock"};
+  Straced native = strace(cmd, false, "-e trace=fcntl ");
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
+  Traced t = trace(cmd, {"-e", "trace=fcntl"});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+  const std::vector<std::string> ours = comparable_lines(plain);
+  EXPECT_EQ(ours, comparable_lines(native.trace)) << t.trace;
+  EXPECT_NE(t.trace.find("F_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, l_pid=0}"), std::string::npos)
+      << t.trace;
+  EXPECT_NE(t.trace.find("F_OFD_SETLK, {l_type=F_RDLCK, l_whence=SEEK_SET, l_start=0, l_len=1}"), std::string::npos)
+      << t.trace;
+}
+
 // -E sets and removes variables as strace's does (the command's `env` prints
 // the same environment, and its first execve counts the same variables);
 // -qq drops the "+++ exited" lines and keeps the rest.
