@@ -12,6 +12,7 @@
 #include "syscalls/call_format.h"
 
 #include <linux/fcntl.h>
+#include <linux/sched.h>
 #include <sys/syscall.h>
 
 #include "syscalls/constant_tables.h"
@@ -25,7 +26,9 @@ namespace {
 
 // The calls whose arguments are not decoded by their types alone. Found once
 // per call from its number, rather than by comparing names per argument.
-enum class Special : uint8_t { kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl };
+enum class Special : uint8_t {
+  kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl, kClone
+};
 
 Special special_of(int nr) {
   switch (nr) {
@@ -38,6 +41,7 @@ Special special_of(int nr) {
     case SYS_mmap: return Special::kMmap;
     case SYS_rseq: return Special::kRseq;
     case SYS_prctl: return Special::kPrctl;
+    case SYS_clone: return Special::kClone;
     case SYS_dup3:
     case SYS_pipe2: return Special::kNoAccessMode;
     default: return Special::kNone;
@@ -45,6 +49,30 @@ Special special_of(int nr) {
 }
 
 void append_pointer(std::string& out, uint64_t addr) { constants::append_value(out, ArgType::kPtr, addr); }
+
+// clone as strace shows it, named, with what its flags make it use (x86-64's
+// order: flags, stack, parent_tid, child_tid, tls):
+//   clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f...)
+// parent_tid shows the id the kernel stored there when the trace copied it ("[26420]").
+void append_clone_args(std::string& out, const uint64_t args[6], const ArgHook& struct_arg) {
+  const uint64_t flags = args[0];
+  out += "child_stack=";
+  append_pointer(out, args[1]);
+  out += ", flags=";
+  constants::append_value(out, ArgType::kCloneFlags, flags);
+  if ((flags & (CLONE_PARENT_SETTID | CLONE_PIDFD)) != 0) {
+    out += ", parent_tid=";
+    if (!(args[2] != 0 && struct_arg && struct_arg(2, args[2], out))) append_pointer(out, args[2]);
+  }
+  if ((flags & CLONE_SETTLS) != 0) {
+    out += ", tls=";
+    append_pointer(out, args[4]);
+  }
+  if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) != 0) {
+    out += ", child_tidptr=";
+    append_pointer(out, args[3]);
+  }
+}
 
 // A NUL-terminated string of at most max_len bytes; its address when unreadable.
 void append_string_arg(std::string& out, uint64_t addr, size_t max_len, MemoryReader* reader, StringStyle style) {
@@ -293,6 +321,11 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
   if (special == Special::kFutex) return append_futex_call_args(out, *info, args, reader, options);
   if (special == Special::kPrctl) {
     append_prctl_args(out, args, options.struct_arg);
+    out += ')';
+    return;
+  }
+  if (special == Special::kClone) {
+    append_clone_args(out, args, options.struct_arg);
     out += ')';
     return;
   }

@@ -462,6 +462,40 @@ bool append_prctl_arg(std::string& out, uint64_t option, const Bytes& b) {
   }
 }
 
+// clone3's struct clone_args as strace shows it: the fields the flags use.
+bool append_clone_args(std::string& out, const Bytes& b) {
+  if (b.size() < 64) return false;
+  constexpr uint64_t kPidfd = 0x1000, kChildSettid = 0x01000000, kChildCleartid = 0x00200000,
+                     kParentSettid = 0x00100000, kSettls = 0x00080000, kIntoCgroup = 0x200000000ull;
+  const uint64_t flags = b.at<uint64_t>(0);
+  auto field = [&](const char* name, size_t offset) {
+    out += name;
+    append_pointer(out, b.at<uint64_t>(offset));
+  };
+  out += "{flags=";
+  syscalls::constants::append_value(out, syscalls::ArgType::kCloneFlags, flags);
+  if ((flags & kPidfd) != 0) field(", pidfd=", 8);
+  if ((flags & (kChildSettid | kChildCleartid)) != 0) field(", child_tid=", 16);
+  if ((flags & kParentSettid) != 0) field(", parent_tid=", 24);
+  out += ", exit_signal=";
+  append_signal_or_number(out, static_cast<int>(b.at<uint64_t>(32)));
+  field(", stack=", 40);
+  out += ", stack_size=";
+  append_hex_or_zero(out, b.at<uint64_t>(48));
+  if ((flags & kSettls) != 0) field(", tls=", 56);
+  if (b.size() >= 80 && (b.at<uint64_t>(64) != 0 || b.at<uint64_t>(72) != 0)) {
+    field(", set_tid=", 64);
+    out += ", set_tid_size=";
+    syscalls::append_decimal(out, b.at<uint64_t>(72));
+  }
+  if (b.size() >= 88 && (flags & kIntoCgroup) != 0) {
+    out += ", cgroup=";
+    syscalls::append_decimal(out, b.at<uint64_t>(80));
+  }
+  out += '}';
+  return true;
+}
+
 // A CPU mask as strace prints it: the CPUs in it, "[0 1]".
 void append_cpu_set(std::string& out, const Bytes& b) {
   out += '[';
@@ -546,6 +580,14 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_connect:
     case SYS_bind:
       return append_sockaddr(out, b);
+    case SYS_clone3:
+      return append_clone_args(out, b);
+    case SYS_clone:  // parent_tid: "[26420]"
+      if (size != 4) return false;
+      out += '[';
+      syscalls::append_decimal(out, b.at<uint32_t>(0));
+      out += ']';
+      return true;
     case SYS_sched_getaffinity:
     case SYS_sched_setaffinity:
       append_cpu_set(out, b);

@@ -1035,6 +1035,46 @@ TEST(Trace, FileLocksAgreeWithStrace) {
       << t.trace;
 }
 
+// clone named as strace names it (child_stack=, flags=, parent_tid=[N], tls=,
+// child_tidptr=), and clone3's struct: the gate answers clone3 with ENOSYS,
+// so strace is told to inject the same (its line then says "(INJECTED)").
+TEST(Trace, ClonesAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import threading, os\n"
+      "t = threading.Thread(target=lambda: 0); t.start(); t.join()\n"
+      "os.posix_spawn('/bin/true', ['true'], {}); os.wait()\n"
+      "if os.fork() == 0: os._exit(0)\n"
+      "os.wait()\n"};
+  Straced native = strace(cmd, false, "-e trace=clone,clone3 -e inject=clone3:error=ENOSYS ");
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
+  Traced t = trace(cmd, {"-e", "trace=clone,clone3"});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    for (std::string l : comparable_lines(text)) {
+      // Deliveries to SIG_DFL have no line here (docs/tracing.md).
+      if (l.rfind("+++", 0) == 0 || l.rfind("---", 0) == 0) continue;
+      l = std::regex_replace(l, std::regex(R"( \(INJECTED\))"), "");
+      out.push_back(std::regex_replace(l, std::regex(R"((parent_tid=\[|= )\d+)"), "$1N"));
+    }
+    return out;
+  };
+  // strace without -f shows the first process only: so do we, by pid.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(t.trace, m, std::regex(R"(^\[pid +(\d+)\] )"))) << t.trace;
+  const std::regex own_line("^\\[pid +" + m[1].str() + "\\] ");
+  std::string first;
+  std::istringstream in(t.trace);
+  for (std::string l; std::getline(in, l);) {
+    if (std::regex_search(l, own_line)) first += std::regex_replace(l, own_line, "") + "\n";
+  }
+  const std::vector<std::string> ours = lines(first);
+  EXPECT_EQ(ours, lines(native.trace)) << t.trace << "strace:\n" << native.trace;
+  EXPECT_EQ(ours.size(), 5u) << t.trace;  // clone3 and clone for the thread and for the spawn, clone for the fork
+}
+
 // -E sets and removes variables as strace's does (the command's `env` prints
 // the same environment, and its first execve counts the same variables);
 // -qq drops the "+++ exited" lines and keeps the rest.

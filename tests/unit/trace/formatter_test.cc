@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <cstring>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -54,6 +56,21 @@ const std::string kPasswd =
     "root:x:0:0:root:/root:/bin/bash\n"
     "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
     "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n";
+
+// clone named as strace 6.1 names it (dash's fork, python's thread).
+TEST(TraceFormatter, CloneNamesItsArguments) {
+  EXPECT_EQ(format_call_text(call("clone", {0x1200011, 0, 0, 0x7f1f72c79a10, 0}, 26415)),
+            "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f1f72c79a10)");
+  std::string tid(4, '\0');
+  const uint32_t child = 4682;
+  std::memcpy(tid.data(), &child, 4);
+  const Record thread = call("clone", {0x3d0f00, 0x7f33643cef70, 0x7f33643cf990, 0x7f33643cf990, 0x7f33643cf6c0}, 4682,
+                             {Payload{.arg = 2, .kind = kPayloadStructOut, .truncated = false, .addr = 0x7f33643cf990, .bytes = tid}});
+  EXPECT_EQ(format_call_text(thread),
+            "clone(child_stack=0x7f33643cef70, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
+            "CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, parent_tid=[4682], "
+            "tls=0x7f33643cf6c0, child_tidptr=0x7f33643cf990)");
+}
 
 // What -e inject= did, marked as strace 6.1 marks it (its lines for
 // `-e inject=getpid:retval=1:delay_exit=20ms` and `inject=openat:error=ENOENT`).
