@@ -37,6 +37,7 @@ constexpr uint32_t kMaxPollfds = 64;
 constexpr uint32_t kMaxCpuMask = 512;     // sched_{get,set}affinity's mask: 4096 CPUs
 constexpr uint64_t kEpollCtlAdd = 1, kEpollCtlMod = 3;
 constexpr uint32_t kFlock = 32;  // struct flock
+constexpr uint32_t kStatfs = 88;  // struct statfs up to f_flags (of 120): what strace prints
 constexpr uint64_t kCloneParentSettid = 0x00100000, kClonePidfd = 0x00001000;
 constexpr uint32_t kCloneArgsV0 = 64, kCloneArgs = 88;  // struct clone_args: first version, and with cgroup
 // fcntl's lock commands: F_GETLK, F_SETLK, F_SETLKW and their OFD twins.
@@ -98,7 +99,7 @@ bool has_struct_payloads(long nr) {
     case __NR_futex: case __NR_prctl: case __NR_capget: case __NR_capset:
     case __NR_poll: case __NR_ppoll: case __NR_epoll_ctl: case __NR_epoll_wait: case __NR_epoll_pwait:
     case __NR_epoll_pwait2: case __NR_sched_getaffinity: case __NR_sched_setaffinity: case __NR_fcntl:
-    case __NR_clone: case __NR_clone3:
+    case __NR_clone: case __NR_clone3: case __NR_statfs: case __NR_fstatfs:
       return true;
     default:
       return false;
@@ -181,6 +182,9 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       // The child's id the kernel stored for the parent (CLONE_PARENT_SETTID,
       // or the pidfd with CLONE_PIDFD): the parent's record only.
       return i == 2 && ret > 0 && (args[0] & (kCloneParentSettid | kClonePidfd)) != 0 && set(out, 4, written);
+    case __NR_statfs:
+    case __NR_fstatfs:
+      return i == 1 && set(out, kStatfs, written);
     case __NR_clone3:
       // struct clone_args, as far as the size says (88 bytes since Linux 5.7).
       return i == 0 && args[1] >= kCloneArgsV0 && set(out, min32(args[1], kCloneArgs), in);

@@ -17,6 +17,7 @@
 #include "syscalls/constant_tables.h"
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
+#include "trace/statfs_format.h"
 
 namespace sysgate::trace {
 namespace {
@@ -582,6 +583,9 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return append_sockaddr(out, b);
     case SYS_clone3:
       return append_clone_args(out, b);
+    case SYS_statfs:
+    case SYS_fstatfs:
+      return append_statfs(out, b.view(0, size));
     case SYS_clone:  // parent_tid: "[26420]"
       if (size != 4) return false;
       out += '[';

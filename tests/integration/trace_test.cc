@@ -1008,6 +1008,25 @@ TEST(Trace, EventStructsAgreeWithStrace) {
   EXPECT_EQ(ours.size(), 14u) << t.trace;  // 13 calls and the exit
 }
 
+// statfs's struct for several file systems (free counts masked: they move).
+TEST(Trace, StatfsAgreesWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/stat", "-f", "/", "/proc", "/sys", "/dev/shm"};
+  Straced native = strace(cmd, false, "-e trace=statfs,fstatfs ");
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
+  Traced t = trace(cmd, {"-e", "trace=statfs,fstatfs"});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  auto masked = [](const std::string& text) {
+    std::vector<std::string> lines = comparable_lines(text);
+    for (std::string& l : lines) l = std::regex_replace(l, std::regex("(f_bfree|f_bavail|f_ffree)=[0-9]+"), "$1=N");
+    return lines;
+  };
+  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+  const std::vector<std::string> ours = masked(plain);
+  EXPECT_EQ(ours, masked(native.trace)) << t.trace;
+  EXPECT_NE(t.trace.find("f_type=PROC_SUPER_MAGIC"), std::string::npos) << t.trace;
+}
+
 // fcntl's struct flock: the lock asked for, and F_GETLK's answer with its pid.
 TEST(Trace, FileLocksAgreeWithStrace) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";

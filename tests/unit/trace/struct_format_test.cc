@@ -89,6 +89,27 @@ TEST(StructFormat, PollEpollAndCpuSets) {
   EXPECT_EQ(format_call_text(pkey), "pkey_alloc(0, PKEY_DISABLE_ACCESS)");
 }
 
+// strace 6.1's line for statfs("/") on this machine's ext4.
+TEST(StructFormat, Statfs) {
+  std::string b;
+  put<uint64_t>(b, 0, 0xef53);
+  const int64_t counts[] = {4096, 66053021, 59810234, 18841510, 16777216, 16312835};
+  for (size_t i = 0; i < 6; ++i) put<int64_t>(b, 8 + 8 * i, counts[i]);
+  put<uint32_t>(b, 56, 0x9f9dac47);
+  put<uint32_t>(b, 60, 0x4613861d);
+  put<int64_t>(b, 64, 255);
+  put<int64_t>(b, 72, 4096);
+  put<uint64_t>(b, 80, 0x1020);  // ST_VALID|ST_RELATIME
+  EXPECT_EQ(decode("statfs", 1, b),
+            "{f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=66053021, f_bfree=59810234, f_bavail=18841510, "
+            "f_files=16777216, f_ffree=16312835, f_fsid={val=[0x9f9dac47, 0x4613861d]}, f_namelen=255, "
+            "f_frsize=4096, f_flags=ST_VALID|ST_RELATIME}");
+  put<uint64_t>(b, 0, 0x12345678);
+  put<uint64_t>(b, 80, 0);
+  EXPECT_EQ(decode("fstatfs", 1, b)->substr(0, 20), "{f_type=0x12345678, ");
+  EXPECT_EQ(decode("fstatfs", 1, b.substr(0, 40)), std::nullopt);
+}
+
 TEST(StructFormat, Stat) {
   std::string st(144, '\0');
   put<uint32_t>(st, 24, 0100644);
