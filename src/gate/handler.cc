@@ -29,6 +29,7 @@
 #include <linux/sched.h>
 
 #include "gate/app_memory.h"
+#include "gate/call_before.h"
 #include "gate/call.h"
 #include "gate/exe_link.h"
 #include "gate/exec_via_loader.h"
@@ -241,13 +242,14 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   t->call_ip = call.ip;
   const InjectStep inject = inject_enter(t, call.nr);  // trace -e inject=
   call.record_flags |= inject.record_flags();
+  const uint64_t before = call_before(call.nr, call.args);  // an in/out length the call overwrites
   const long ret = inject.returns() ? inject.rule->ret : dispatch(t, uc, call);
   t->call_ip = outer_ip;
   uc->mc.rax = static_cast<uint64_t>(ret);
   // rt_sigreturn installs uc_stack: the program's alternate stack once it has one.
   thread_sync_altstack(t, uc);
   if (!call.recorded) {
-    trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret, enter_tsc, call.ip);
+    trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret, enter_tsc, call.ip, before);
   }
   inject_exit(t, inject);  // every signal is blocked here: its signal arrives after the sigreturn
   // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).

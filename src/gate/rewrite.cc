@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 
 #include "gate/app_memory.h"
+#include "gate/call_before.h"
 #include "gate/code_alias.h"
 #include "gate/exe_link.h"
 #include "gate/gate.h"
@@ -955,9 +956,10 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   const uint64_t ip = f->slot->ret;              // trace -i: after the site's syscall
   const uint64_t outer_ip = t->call_ip;
   const InjectStep inject = inject_enter(t, nr);  // trace -e inject=
+  const uint64_t before = call_before(nr, args);   // an in/out length the call overwrites
   if (inject.returns()) {
     const long ret = inject.rule->ret;
-    trace_syscall(t, trace::kRecordSyscall, inject.record_flags(), nr, args, ret, enter_tsc, ip);
+    trace_syscall(t, trace::kRecordSyscall, inject.record_flags(), nr, args, ret, enter_tsc, ip, before);
     inject_exit(t, inject);
     return ret;
   }
@@ -990,7 +992,8 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   const long ret = (g_gate.flags & kGateHooks) != 0 ? hooked_call(nr, args)
                                                     : raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
   t->call_ip = outer_ip;
-  trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, ret, enter_tsc, ip);
+  trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, ret,
+                enter_tsc, ip, before);
   inject_exit(t, inject);
   return ret;
 }

@@ -88,6 +88,21 @@ bool futex_takes_timeout(uint64_t op) {
 
 uint32_t min32(uint64_t a, uint32_t b) { return a < b ? static_cast<uint32_t>(a) : b; }
 
+// The address a successful getsockname, getpeername, accept, accept4 or
+// recvfrom wrote (argument addr_index), as long as the length it wrote back
+// says (argument len_index: that u32 itself, after the call, is copied too).
+// The kernel just wrote the length; the address only up to the buffer's size,
+// which the length written back may exceed (a truncated address): probed.
+bool socket_address_out(int addr_index, int len_index, int i, const uint64_t args[6], long ret, StructPayload* out) {
+  if (ret < 0 || args[addr_index] == 0 || args[len_index] == 0) return false;
+  if (i == len_index) return set(out, 4, trace::kPayloadStructOut);
+  if (i != addr_index) return false;
+  uint32_t len;
+  copy_bytes(&len, reinterpret_cast<const void*>(args[len_index]), 4);
+  const uint32_t bytes = min32(len, kMaxSockaddr);
+  return (bytes == 0 || app_probe_read(args[addr_index], bytes)) && set(out, bytes, trace::kPayloadStructOut);
+}
+
 }  // namespace
 
 bool has_struct_payloads(long nr) {
@@ -100,6 +115,7 @@ bool has_struct_payloads(long nr) {
     case __NR_poll: case __NR_ppoll: case __NR_epoll_ctl: case __NR_epoll_wait: case __NR_epoll_pwait:
     case __NR_epoll_pwait2: case __NR_sched_getaffinity: case __NR_sched_setaffinity: case __NR_fcntl:
     case __NR_clone: case __NR_clone3: case __NR_statfs: case __NR_fstatfs:
+    case __NR_getsockname: case __NR_getpeername: case __NR_accept: case __NR_accept4: case __NR_recvfrom: case __NR_sendto:
       return true;
     default:
       return false;
@@ -182,6 +198,18 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       // The child's id the kernel stored for the parent (CLONE_PARENT_SETTID,
       // or the pidfd with CLONE_PIDFD): the parent's record only.
       return i == 2 && ret > 0 && (args[0] & (kCloneParentSettid | kClonePidfd)) != 0 && set(out, 4, written);
+    case __NR_getsockname:
+    case __NR_getpeername:
+    case __NR_accept:
+    case __NR_accept4:
+      return socket_address_out(1, 2, i, args, ret, out);
+    case __NR_recvfrom:
+      return socket_address_out(4, 5, i, args, ret, out);
+    case __NR_sendto: {
+      if (i != 4) return false;
+      const uint64_t len = static_cast<uint32_t>(args[5]);  // int addr_len
+      return len != 0 && len <= kMaxSockaddr && set(out, static_cast<uint32_t>(len), in);
+    }
     case __NR_statfs:
     case __NR_fstatfs:
       return i == 1 && set(out, kStatfs, written);

@@ -4,6 +4,7 @@
 #include <asm/unistd.h>
 
 #include "gate/app_memory.h"
+#include "gate/call_before.h"
 #include "gate/exec_args_payload.h"
 #include "gate/gate.h"
 #include "gate/io_dump.h"
@@ -289,7 +290,7 @@ bool writer_ready(GateThread* t, RingWriter* w) {
 }
 
 void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
-                  long ret, uint64_t enter_tsc, uint64_t ip);
+                  long ret, uint64_t enter_tsc, uint64_t ip, uint64_t before);
 
 }  // namespace
 
@@ -318,7 +319,7 @@ uint64_t call_enter_tsc(const GateThread* t) {
 }
 
 void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret,
-                   uint64_t enter_tsc, uint64_t ip) {
+                   uint64_t enter_tsc, uint64_t ip, uint64_t before) {
   if (g_gate.region.header == nullptr) return;
   if (kind == trace::kRecordSyscall && !call_selected(g_gate.region, nr)) return;
   // One store each way: a signal handler that interrupts between the load and
@@ -328,7 +329,7 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
   *depth_word = depth + 1;
   asm volatile("" ::: "memory");
   RingWriter* w = writer_for_depth(t, depth);
-  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret, enter_tsc, ip);
+  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret, enter_tsc, ip, before);
   asm volatile("" ::: "memory");
   *depth_word = depth;
 }
@@ -336,7 +337,7 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
 namespace {
 
 void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
-                  long ret, uint64_t enter_tsc, uint64_t ip) {
+                  long ret, uint64_t enter_tsc, uint64_t ip, uint64_t before) {
   const TraceRegion& region = g_gate.region;
 
   PlannedPayload payloads[trace::kMaxPayloads];
@@ -371,6 +372,11 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   const uint32_t made = region.record_fd_inodes != 0 && kind == trace::kRecordSyscall && ret >= 0
                             ? made_fd_inodes(nr, args, ret, inodes)
                             : 0;
+  if ((before & kBeforeValid) != 0 && kind == trace::kRecordSyscall) {  // "[128 => 16]"
+    add_values(trace::kPayloadBefore, before_value(before), 0, 1);
+    payloads[count - 1].arg = static_cast<uint8_t>(before_arg(before));
+    payloads[count - 1].addr = args[before_arg(before)];
+  }
   if (made != 0) add_values(trace::kPayloadFdInodes, inodes[0], inodes[1], made);  // trace -y
   if (enter_tsc != 0 && kind == trace::kRecordSyscall) add_values(trace::kPayloadEnterTsc, enter_tsc, 0, 1);  // -T
   if (ip != 0 && region.record_ip != 0 && (is_call || kind == trace::kRecordSignal)) {
@@ -409,6 +415,7 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
                            static_cast<uint32_t>(payloads[i].value), static_cast<uint32_t>(payloads[i].value2)};
       iovec_copy(cursor, plan, nr, args, ret);
     } else if (payloads[i].kind == trace::kPayloadArrayCount || payloads[i].kind == trace::kPayloadEnterTsc ||
+               payloads[i].kind == trace::kPayloadBefore ||
                payloads[i].kind == trace::kPayloadIp || payloads[i].kind == trace::kPayloadFdInodes) {
       copy_payload(cursor, reinterpret_cast<const uint8_t*>(&payloads[i].value), 8);
       if (payloads[i].length == 16) copy_payload(cursor + 8, reinterpret_cast<const uint8_t*>(&payloads[i].value2), 8);

@@ -59,6 +59,8 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
   r.enter_tsc = 0;
   r.ip = 0;
   r.fd_inodes[0] = r.fd_inodes[1] = 0;
+  r.before_arg = -1;
+  r.before_value = 0;
 
   size_t at = sizeof h;
   resize_payloads(r.payloads, h.payload_count, spare);
@@ -70,7 +72,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     std::memcpy(&ph, bytes.data() + at, sizeof ph);
     at += sizeof ph;
     if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
-    if (ph.kind < kPayloadPath || ph.kind > kPayloadIovec) return corrupt("payload kind " + std::to_string(ph.kind));
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadBefore) return corrupt("payload kind " + std::to_string(ph.kind));
     uint32_t limit = limits.max_data;
     switch (ph.kind) {
       case kPayloadDataIn:
@@ -91,6 +93,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
       case kPayloadArrayCount:
       case kPayloadEnterTsc:
       case kPayloadIp:
+      case kPayloadBefore:
         if (ph.length != 8) return corrupt("8-byte payload of " + std::to_string(ph.length) + " bytes");
         limit = 8;
         break;
@@ -99,6 +102,18 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     if (ph.length > limit) return corrupt("payload of " + std::to_string(ph.length) + " bytes");
     const size_t padded = align_record(ph.length);
     if (h.size - at < padded) return corrupt("payload past the end");
+    if (ph.kind == kPayloadBefore) {
+      // Once, of a completed call, before the inodes, the enter time and the instruction pointer.
+      if (r.before_arg >= 0 || inodes_seen || r.enter_tsc != 0 || r.ip != 0 || r.kind != kRecordSyscall) {
+        return corrupt("misplaced before-value");
+      }
+      uint64_t value;
+      std::memcpy(&value, bytes.data() + at, 8);
+      r.before_arg = ph.arg;
+      r.before_value = static_cast<uint32_t>(value);
+      at += padded;
+      continue;
+    }
     if (ph.kind == kPayloadFdInodes) {
       // Before the enter time and the instruction pointer, once, of a completed call.
       if (inodes_seen || r.enter_tsc != 0 || r.ip != 0 || r.kind != kRecordSyscall) return corrupt("misplaced inodes");

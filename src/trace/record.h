@@ -53,6 +53,10 @@ struct Record {
   // made (trace -y: RegionHeader::record_fd_inodes; a kPayloadFdInodes), in
   // the order of the descriptors; 0: none.
   uint64_t fd_inodes[2] = {0, 0};
+  // The u32 argument before_arg pointed to just before the call (a
+  // kPayloadBefore: an in/out length), or before_arg -1.
+  int before_arg = -1;
+  uint32_t before_value = 0;
   std::vector<Payload> payloads;
   uint32_t ring = 0;  // ring it was read from (set by the reader)
 

@@ -277,11 +277,15 @@ enum PayloadKind : uint8_t {
                             // element u64 iov_base, u64 iov_len, u32 bytes copied, u32
                             // IovecFlags, the bytes padded to 8; zero bytes may follow the
                             // last element. See kMaxIovecElements.
+  kPayloadBefore = 13,      // (arg: the argument, addr: its value) 8 bytes: the u32 it
+                            // pointed to just before the call, for an in/out length that
+                            // strace shows as "[128 => 16]" (getsockname's, accept's,
+                            // recvfrom's addrlen); after the argument payloads, before
+                            // kPayloadFdInodes
 };
-// A record carries at most one payload per argument, kPayloadFdInodes,
-// kPayloadEnterTsc and kPayloadIp (pipe and socket calls carry at most two of
-// their own).
-inline constexpr uint32_t kMaxPayloads = 9;
+// A record carries at most one payload per argument, kPayloadBefore,
+// kPayloadFdInodes, kPayloadEnterTsc and kPayloadIp.
+inline constexpr uint32_t kMaxPayloads = 10;
 
 // kPayloadIovec: a dumped call's (dump_bytes) first kMaxIovecElements elements
 // (UIO_MAXIOV) with up to dump_bytes of data; any other call's first

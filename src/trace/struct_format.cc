@@ -274,7 +274,11 @@ bool append_sockaddr(std::string& out, const Bytes& b) {
   switch (b.at<uint16_t>(0)) {
     case AF_UNIX: {
       const std::string_view path = b.view(2, b.size() - 2);
-      if (!path.empty() && path[0] == '\0') {
+      if (path.empty()) {
+        out += "{sa_family=AF_UNIX}";  // an unnamed socket's address: the family alone
+        return true;
+      }
+      if (path[0] == '\0') {
         out += "{sa_family=AF_UNIX, sun_path=@";
         syscalls::append_quoted(out, path.substr(1), false, b.style());
       } else {
@@ -580,6 +584,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return true;
     case SYS_connect:
     case SYS_bind:
+    case SYS_sendto:
       return append_sockaddr(out, b);
     case SYS_clone3:
       return append_clone_args(out, b);
@@ -670,8 +675,48 @@ std::string format_sigset(uint64_t set) {
   return out;
 }
 
+namespace {
+
+// getsockname's, getpeername's, accept's, accept4's and recvfrom's address
+// and its length: "[16]", or "[128 => 16]" when the call changed it.
+bool append_socket_out_arg(std::string& out, const Record& record, int index, uint64_t addr,
+                           syscalls::StringStyle style) {
+  int addr_index = 1, len_index = 2;
+  switch (record.nr) {
+    case SYS_getsockname: case SYS_getpeername: case SYS_accept: case SYS_accept4: break;
+    case SYS_recvfrom: addr_index = 4; len_index = 5; break;
+    default: return false;
+  }
+  const Payload* p = record.payload(index);
+  if (p != nullptr && p->addr != addr) p = nullptr;
+  if (index == addr_index) {
+    return p != nullptr && p->kind == kPayloadStructOut && append_sockaddr(out, Bytes(p->bytes, style));
+  }
+  if (index != len_index) return false;
+  const bool has_before = record.before_arg == index;
+  const bool has_after = p != nullptr && p->kind == kPayloadStructOut && p->bytes.size() == 4;
+  if (!has_before && !has_after) return false;
+  uint32_t after = 0;
+  if (has_after) std::memcpy(&after, p->bytes.data(), 4);
+  out += '[';
+  if (has_before) {
+    syscalls::append_decimal(out, record.before_value);
+    if (has_after && after != record.before_value) out += " => ";
+  }
+  if (has_after && (!has_before || after != record.before_value)) syscalls::append_decimal(out, after);
+  out += ']';
+  return true;
+}
+
+}  // namespace
+
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
                        syscalls::StringStyle style) {
+  {
+    const size_t start = out.size();
+    if (append_socket_out_arg(out, record, index, addr, style)) return true;
+    out.resize(start);
+  }
   // getgroups that returned 0 wrote no group: strace shows the empty list.
   if (record.nr == SYS_getgroups && index == 1 && record.kind == kRecordSyscall && record.ret == 0) {
     out += "[]";

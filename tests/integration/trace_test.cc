@@ -1008,6 +1008,42 @@ TEST(Trace, EventStructsAgreeWithStrace) {
   EXPECT_EQ(ours.size(), 14u) << t.trace;  // 13 calls and the exit
 }
 
+// The addresses getsockname, getpeername, accept4 and recvfrom return, with
+// their lengths as strace shows them ("[16]", "[128 => 16]", "[110 => 0]"),
+// and sendto's destination (ports and the abstract name's pid masked).
+TEST(Trace, SocketAddressesAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import socket, os\n"
+      "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+      "c = socket.create_connection(s.getsockname())\n"
+      "a, addr = s.accept(); c.getpeername()\n"
+      "name = '\\0sysgate-test-%d' % os.getpid()\n"
+      "u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.bind(name)\n"
+      "v = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); v.sendto(b'hi', name)\n"
+      "u.recvfrom(10)\n"
+      "try: socket.socket().getpeername()\n"
+      "except OSError: pass\n"};
+  const std::string set = "-e trace=getsockname,getpeername,accept,accept4,recvfrom,sendto,connect,bind";
+  Straced native = strace(cmd, false, set + " ");
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
+  Traced t = trace(cmd, {"-e", set.substr(3)});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  auto masked = [](const std::string& text) {
+    std::vector<std::string> lines = comparable_lines(text);
+    for (std::string& l : lines) {
+      l = std::regex_replace(l, std::regex(R"(htons\(\d+\))"), "htons(P)");
+      l = std::regex_replace(l, std::regex(R"(sysgate-test-\d+)"), "sysgate-test-N");
+    }
+    return lines;
+  };
+  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+  const std::vector<std::string> ours = masked(plain);
+  EXPECT_EQ(ours, masked(native.trace)) << t.trace;
+  EXPECT_NE(t.trace.find(", [128 => 16]) = 0"), std::string::npos) << t.trace;
+}
+
 // statfs's struct for several file systems (free counts masked: they move).
 TEST(Trace, StatfsAgreesWithStrace) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";

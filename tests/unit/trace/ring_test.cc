@@ -459,13 +459,32 @@ TEST(TraceRecord, EnterTimeBecomesAFieldNotAPayload) {
   ASSERT_TRUE(decode_record_into(second, {}, reused, &spare));
   EXPECT_EQ(reused.enter_tsc, 0u);
 
-  // Only completed calls have one, and only once; nine payloads at most.
+  // Only completed calls have one, and only once; ten payloads at most.
   EXPECT_FALSE(decode_record(record(kRecordExit, {{kPayloadEnterTsc, 5}})));
   EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadEnterTsc, 5}, {kPayloadEnterTsc, 6}})));
   EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
                                                      {kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
-                                                     {kPayloadStructOut, 1}, {kPayloadFdInodes, 4}, {kPayloadEnterTsc, 5},
-                                                     {kPayloadIp, 6}})));
+                                                     {kPayloadStructOut, 1}, {kPayloadBefore, 3}, {kPayloadFdInodes, 4},
+                                                     {kPayloadEnterTsc, 5}, {kPayloadIp, 6}})));
+}
+
+// An in/out length as it was before the call ("[128 => 16]") is a field too:
+// once, of a completed call, before the inodes, time and address.
+TEST(TraceRecord, ValueBeforeTheCallBecomesAField) {
+  std::vector<uint8_t> b = record(kRecordSyscall, {{kPayloadStructOut, 7}, {kPayloadBefore, 128}, {kPayloadEnterTsc, 5}});
+  b[sizeof(RecordHeader) + sizeof(PayloadHeader) + 8 + 4] = 2;  // the second payload's arg
+  Result<Record> r = decode_record(b);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->before_arg, 2);
+  EXPECT_EQ(r->before_value, 128u);
+  EXPECT_EQ(r->payloads.size(), 1u);
+  EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadBefore, 1}, {kPayloadBefore, 2}})));
+  EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadIp, 1}, {kPayloadBefore, 2}})));
+  EXPECT_FALSE(decode_record(record(kRecordExit, {{kPayloadBefore, 2}})));
+  Record reused;
+  ASSERT_TRUE(decode_record_into(b, {}, reused));
+  ASSERT_TRUE(decode_record_into(record(kRecordSyscall, {}), {}, reused));
+  EXPECT_EQ(reused.before_arg, -1);
 }
 
 // trace -y: a socket's or pipe's inodes are a field too, of completed calls,

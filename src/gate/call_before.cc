@@ -1,0 +1,35 @@
+#include "gate/call_before.h"
+
+#include <asm/unistd.h>
+
+#include "gate/app_memory.h"
+#include "gate/gate.h"
+#include "gate/thread_state.h"
+#include "gate/util.h"
+
+namespace sysgate::gate {
+
+uint64_t call_before(long nr, const uint64_t args[6]) {
+  int arg;
+  switch (nr) {
+    case __NR_getsockname:
+    case __NR_getpeername:
+    case __NR_accept:
+    case __NR_accept4:
+      arg = 2;
+      break;
+    case __NR_recvfrom:
+      arg = 5;
+      break;
+    default:
+      return 0;
+  }
+  if (g_gate.region.header == nullptr) return 0;
+  const uint64_t p = args[arg];
+  if (p == 0 || !app_probe_read(p, 4)) return 0;
+  uint32_t value;
+  copy_bytes(&value, reinterpret_cast<const void*>(p), 4);
+  return kBeforeValid | uint64_t{static_cast<uint32_t>(arg)} << 32 | value;
+}
+
+}  // namespace sysgate::gate
