@@ -21,6 +21,9 @@ uint64_t call_before(long nr, const uint64_t args[6]) {
     case __NR_recvfrom:
       arg = 5;
       break;
+    case __NR_getsockopt:
+      arg = 4;
+      break;
     default:
       return 0;
   }

@@ -37,7 +37,8 @@ constexpr uint32_t kMaxPollfds = 64;
 constexpr uint32_t kMaxCpuMask = 512;     // sched_{get,set}affinity's mask: 4096 CPUs
 constexpr uint64_t kEpollCtlAdd = 1, kEpollCtlMod = 3;
 constexpr uint32_t kFlock = 32;  // struct flock
-constexpr uint32_t kStatfs = 88;  // struct statfs up to f_flags (of 120): what strace prints
+constexpr uint32_t kStatfs = 88;
+constexpr uint32_t kMaxSockoptValue = 16;  // the ints and small structs strace decodes  // struct statfs up to f_flags (of 120): what strace prints
 constexpr uint64_t kCloneParentSettid = 0x00100000, kClonePidfd = 0x00001000;
 constexpr uint32_t kCloneArgsV0 = 64, kCloneArgs = 88;  // struct clone_args: first version, and with cgroup
 // fcntl's lock commands: F_GETLK, F_SETLK, F_SETLKW and their OFD twins.
@@ -116,6 +117,7 @@ bool has_struct_payloads(long nr) {
     case __NR_epoll_pwait2: case __NR_sched_getaffinity: case __NR_sched_setaffinity: case __NR_fcntl:
     case __NR_clone: case __NR_clone3: case __NR_statfs: case __NR_fstatfs:
     case __NR_getsockname: case __NR_getpeername: case __NR_accept: case __NR_accept4: case __NR_recvfrom: case __NR_sendto:
+    case __NR_setsockopt: case __NR_getsockopt:
       return true;
     default:
       return false;
@@ -213,6 +215,20 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
     case __NR_statfs:
     case __NR_fstatfs:
       return i == 1 && set(out, kStatfs, written);
+    case __NR_setsockopt: {
+      const uint64_t len = static_cast<uint32_t>(args[4]);  // int optlen
+      return i == 3 && len != 0 && set(out, min32(len, kMaxSockoptValue), in);
+    }
+    case __NR_getsockopt: {
+      // The value and its length as the kernel wrote them back.
+      if (ret < 0 || args[3] == 0 || args[4] == 0) return false;
+      if (i == 4) return set(out, 4, written);
+      if (i != 3) return false;
+      uint32_t len;
+      copy_bytes(&len, reinterpret_cast<const void*>(args[4]), 4);
+      const uint32_t bytes = min32(len, kMaxSockoptValue);
+      return (bytes == 0 || app_probe_read(args[3], bytes)) && set(out, bytes, written);
+    }
     case __NR_clone3:
       // struct clone_args, as far as the size says (88 bytes since Linux 5.7).
       return i == 0 && args[1] >= kCloneArgsV0 && set(out, min32(args[1], kCloneArgs), in);

@@ -20,6 +20,7 @@
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
 #include "syscalls/prctl_format.h"
+#include "syscalls/sockopt_names.h"
 
 namespace sysgate::syscalls {
 namespace {
@@ -27,7 +28,7 @@ namespace {
 // The calls whose arguments are not decoded by their types alone. Found once
 // per call from its number, rather than by comparing names per argument.
 enum class Special : uint8_t {
-  kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl, kClone
+  kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl, kClone, kSockopt
 };
 
 Special special_of(int nr) {
@@ -42,6 +43,8 @@ Special special_of(int nr) {
     case SYS_rseq: return Special::kRseq;
     case SYS_prctl: return Special::kPrctl;
     case SYS_clone: return Special::kClone;
+    case SYS_setsockopt:
+    case SYS_getsockopt: return Special::kSockopt;
     case SYS_dup3:
     case SYS_pipe2: return Special::kNoAccessMode;
     default: return Special::kNone;
@@ -332,6 +335,11 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
   for (int i = 0; i < argc; ++i) {
     if (special == Special::kFcntl && i == 2 && !fcntl_has_arg(args[1])) break;
     if (i > 0) out += ", ";
+    if (special == Special::kSockopt && (i == 1 || i == 2)) {
+      if (i == 1) append_sockopt_level(out, args[1]);
+      else append_sockopt_name(out, args[1], args[2]);
+      continue;
+    }
     if (special == Special::kFcntl && i == 2) {
       // A struct flock the trace copied (F_SETLK, F_GETLK, ...), else the value.
       if (args[2] != 0 && options.struct_arg && options.struct_arg(2, args[2], out)) continue;

@@ -86,7 +86,8 @@ extern const std::span<const Named> kSignalOther;  // lookup only: aliases, SA_*
 // socket_constants.cc: <sys/socket.h>, <netinet/in.h>
 extern const std::span<const Named> kSocketDomains;  // AF_*
 extern const FlagSet kSocketType;                    // SOCK_* | SOCK_NONBLOCK | SOCK_CLOEXEC
-extern const std::span<const Named> kSocketOther;    // lookup only: IPPROTO_*, SOL_*, MSG_*, ...
+extern const std::span<const Named> kSocketOther;    // lookup only: IPPROTO_*, SOL_SOCKET, SHUT_*, ...
+extern const FlagSet kMsgFlags;                      // MSG_* (send/recv flags)
 
 // ioctl_constants.cc: <asm/ioctls.h>, <linux/fs.h>, <linux/sockios.h>
 extern const std::span<const Named> kIoctlCmds;
@@ -120,7 +121,7 @@ inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
     &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
-    &kPkeyAccess,
+    &kPkeyAccess, &kMsgFlags,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kFadvice,     &kMadvice,      &kMemoryOther,

@@ -63,6 +63,7 @@ TYPES = {
     "wait_options": "kWaitOptions",
     "epoll_op": "kEpollOp",
     "pkey_access": "kPkeyAccess",
+    "msg_flags": "kMsgFlags",
 }
 BUFFER_TYPES = ("buf_in", "buf_out")
 MAX_ARGS = 6

@@ -65,6 +65,10 @@ constexpr Named kSocketOtherTable[] = {
     SYSGATE_NAMED(IPPROTO_MPTCP),
     SYSGATE_NAMED(SOL_SOCKET),
     SYSGATE_NAMED(SHUT_RD),         SYSGATE_NAMED(SHUT_WR),          SYSGATE_NAMED(SHUT_RDWR),
+};
+
+// send/recv flags, in strace's (bit) order.
+constexpr Named kMsgFlagBits[] = {
     SYSGATE_NAMED(MSG_OOB),         SYSGATE_NAMED(MSG_PEEK),         SYSGATE_NAMED(MSG_DONTROUTE),
     SYSGATE_NAMED(MSG_CTRUNC),      SYSGATE_NAMED(MSG_PROXY),        SYSGATE_NAMED(MSG_TRUNC),
     SYSGATE_NAMED(MSG_DONTWAIT),    SYSGATE_NAMED(MSG_EOR),          SYSGATE_NAMED(MSG_WAITALL),
@@ -79,5 +83,6 @@ constexpr Named kSocketOtherTable[] = {
 constinit const std::span<const Named> kSocketDomains{kSocketDomainTable};
 constinit const FlagSet kSocketType{kSocketTypeMask, kSocketTypeField, kSocketTypeBits, {}};
 constinit const std::span<const Named> kSocketOther{kSocketOtherTable};
+constinit const FlagSet kMsgFlags{0, {}, kMsgFlagBits, {}};
 
 }  // namespace sysgate::syscalls::constants::detail

@@ -62,6 +62,7 @@ enum class ArgType : uint8_t {
   kClockId,      // CLOCK_* (int)
   kEpollOp,      // EPOLL_CTL_* (int)
   kPkeyAccess,   // PKEY_DISABLE_* (ulong)
+  kMsgFlags,     // MSG_* of send/recv (uint)
 };
 
 // Width in bits the kernel really uses for an argument of this type: 32-bit

@@ -677,22 +677,9 @@ std::string format_sigset(uint64_t set) {
 
 namespace {
 
-// getsockname's, getpeername's, accept's, accept4's and recvfrom's address
-// and its length: "[16]", or "[128 => 16]" when the call changed it.
-bool append_socket_out_arg(std::string& out, const Record& record, int index, uint64_t addr,
-                           syscalls::StringStyle style) {
-  int addr_index = 1, len_index = 2;
-  switch (record.nr) {
-    case SYS_getsockname: case SYS_getpeername: case SYS_accept: case SYS_accept4: break;
-    case SYS_recvfrom: addr_index = 4; len_index = 5; break;
-    default: return false;
-  }
-  const Payload* p = record.payload(index);
-  if (p != nullptr && p->addr != addr) p = nullptr;
-  if (index == addr_index) {
-    return p != nullptr && p->kind == kPayloadStructOut && append_sockaddr(out, Bytes(p->bytes, style));
-  }
-  if (index != len_index) return false;
+// An in/out length (p: its value after the call): "[16]", or "[128 => 16]"
+// when the call changed it.
+bool append_in_out_length(std::string& out, const Record& record, int index, const Payload* p) {
   const bool has_before = record.before_arg == index;
   const bool has_after = p != nullptr && p->kind == kPayloadStructOut && p->bytes.size() == 4;
   if (!has_before && !has_after) return false;
@@ -706,6 +693,49 @@ bool append_socket_out_arg(std::string& out, const Record& record, int index, ui
   if (has_after && (!has_before || after != record.before_value)) syscalls::append_decimal(out, after);
   out += ']';
   return true;
+}
+
+// setsockopt's value, or the one getsockopt returned: an int ("[1]"),
+// SO_LINGER's struct; else nothing (the address is shown).
+bool append_sockopt_value(std::string& out, const Record& record, const Bytes& b) {
+  constexpr uint32_t kSolSocket = 1, kSoLinger = 13;
+  if (static_cast<uint32_t>(record.args[1]) == kSolSocket && static_cast<uint32_t>(record.args[2]) == kSoLinger &&
+      b.size() == 8) {
+    out += "{l_onoff=";
+    syscalls::append_decimal(out, b.at<int32_t>(0));
+    out += ", l_linger=";
+    syscalls::append_decimal(out, b.at<int32_t>(4));
+    out += '}';
+    return true;
+  }
+  if (b.size() != 4) return false;
+  out += '[';
+  syscalls::append_decimal(out, b.at<int32_t>(0));
+  out += ']';
+  return true;
+}
+
+// getsockname's, getpeername's, accept's, accept4's and recvfrom's address
+// and its length; setsockopt's and getsockopt's value and getsockopt's length.
+bool append_socket_out_arg(std::string& out, const Record& record, int index, uint64_t addr,
+                           syscalls::StringStyle style) {
+  int addr_index = 1, len_index = 2;
+  switch (record.nr) {
+    case SYS_getsockname: case SYS_getpeername: case SYS_accept: case SYS_accept4: break;
+    case SYS_recvfrom: addr_index = 4; len_index = 5; break;
+    case SYS_setsockopt: case SYS_getsockopt: addr_index = 3; len_index = record.nr == SYS_getsockopt ? 4 : -1; break;
+    default: return false;
+  }
+  const Payload* p = record.payload(index);
+  if (p != nullptr && p->addr != addr) p = nullptr;
+  if (index == addr_index) {
+    if (p == nullptr || (p->kind != kPayloadStructOut && p->kind != kPayloadStructIn)) return false;
+    if (record.nr == SYS_setsockopt || record.nr == SYS_getsockopt) {
+      return append_sockopt_value(out, record, Bytes(p->bytes, style));
+    }
+    return p->kind == kPayloadStructOut && append_sockaddr(out, Bytes(p->bytes, style));
+  }
+  return index == len_index && append_in_out_length(out, record, index, p);
 }
 
 }  // namespace

@@ -1044,6 +1044,35 @@ TEST(Trace, SocketAddressesAgreeWithStrace) {
   EXPECT_NE(t.trace.find(", [128 => 16]) = 0"), std::string::npos) << t.trace;
 }
 
+// setsockopt/getsockopt levels, names and values, and send/recv's MSG_* flags.
+TEST(Trace, SocketOptionsAndFlagsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import socket\n"
+      "s = socket.socket()\n"
+      "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)\n"
+      "s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1); s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)\n"
+      "s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\\1\\0\\0\\0\\5\\0\\0\\0')\n"
+      "s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 5)\n"
+      "try: s.getsockopt(socket.SOL_SOCKET, 9999)\n"
+      "except OSError: pass\n"
+      "u = socket.socketpair()\n"
+      "u[0].send(b'x', socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL); u[1].recv(5, socket.MSG_PEEK)\n"};
+  const std::string set = "-e trace=setsockopt,getsockopt,sendto,recvfrom";
+  Straced native = strace(cmd, false, set + " ");
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
+  Traced t = trace(cmd, {"-e", set.substr(3)});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+  const std::vector<std::string> ours = comparable_lines(plain);
+  EXPECT_EQ(ours, comparable_lines(native.trace)) << t.trace;
+  EXPECT_NE(t.trace.find("setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=5}, 8) = 0"), std::string::npos)
+      << t.trace;
+  EXPECT_NE(t.trace.find("0x270f /* SO_??? */"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("MSG_DONTWAIT|MSG_NOSIGNAL"), std::string::npos) << t.trace;
+}
+
 // statfs's struct for several file systems (free counts masked: they move).
 TEST(Trace, StatfsAgreesWithStrace) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
