@@ -24,6 +24,9 @@ uint64_t call_before(long nr, const uint64_t args[6]) {
     case __NR_getsockopt:
       arg = 4;
       break;
+    case __NR_capget:  // the header's version: a refused one is overwritten with the kernel's
+      arg = 0;
+      break;
     default:
       return 0;
   }

@@ -1,7 +1,8 @@
 // What a traced call's record needs from before the call: the in/out length
 // some calls take by pointer, which the kernel overwrites (getsockname,
 // getpeername, accept, accept4: argument 2; recvfrom: argument 5;
-// getsockopt: argument 4). strace
+// getsockopt: argument 4), and capget's header version (argument 0), which
+// the kernel replaces with its own when it refuses it. strace
 // shows "[128 => 16]": the size offered, then the size of the address.
 //
 //   const uint64_t before = call_before(nr, args);   // before making the call

@@ -639,6 +639,12 @@ bool append_payload(std::string& out, const Record& record, const Payload& p, sy
     case kPayloadStructOut:
       if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes, style));
       if (record.nr == SYS_fcntl) return append_flock(out, record.args[1], Bytes(p.bytes, style));
+      if (record.nr == SYS_capget && p.arg == 0 && record.before_arg == 0 && p.bytes.size() == 8) {
+        // The version as the program passed it (call_before.h), not the kernel's answer.
+        std::string header = p.bytes;
+        std::memcpy(header.data(), &record.before_value, 4);
+        return append_struct_of_call(out, record.nr, Bytes(header, style));
+      }
       return append_struct_of_call(out, record.nr, Bytes(p.bytes, style));
     default: return false;
   }

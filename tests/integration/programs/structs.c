@@ -157,8 +157,8 @@ int main(void) {
   prctl(PR_GET_TID_ADDRESS, &tid_address);
   prctl(0x12345678, 1, 2, 3, 4);
 
-  // capget/capset: the header, and one or two data structs by its version.
-  // (Not a version capget refuses: it writes its own back, which sysgate shows.)
+  // capget/capset: the header, and one or two data structs by its version;
+  // a version capget refuses shows as passed (the kernel writes its own back).
   struct __user_cap_header_struct cap_header = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct caps[2];
   syscall(SYS_capget, &cap_header, caps);
@@ -166,6 +166,8 @@ int main(void) {
   syscall(SYS_capset, &cap_header, caps);  // what it has: nothing changes
   struct __user_cap_header_struct cap_header1 = {_LINUX_CAPABILITY_VERSION_1, 0};
   syscall(SYS_capget, &cap_header1, caps);
+  struct __user_cap_header_struct cap_refused = {0x12345678, 0};
+  syscall(SYS_capget, &cap_refused, caps);
 
   // socketpair: the two descriptors it made (with -y, what they name). The
   // pipes' and sockets' descriptors closed first, so that it gets 3 and 4
