@@ -48,19 +48,8 @@ uint64_t element_count(const uint64_t args[6], long ret, uint32_t max_data, uint
 
 }  // namespace
 
-bool is_iovec_call(long nr) {
-  switch (nr) {
-    case __NR_readv:
-    case __NR_writev:
-    case __NR_preadv:
-    case __NR_pwritev:
-    case __NR_preadv2:
-    case __NR_pwritev2:
-      return true;
-    default:
-      return false;
-  }
-}
+static_assert(__NR_readv == 19 && __NR_writev == 20 && __NR_preadv == 295 && __NR_pwritev == 296 &&
+              __NR_preadv2 == 327 && __NR_pwritev2 == 328);
 
 bool iovec_plan(long nr, const uint64_t args[6], long ret, uint32_t max_data, uint32_t dump_bytes, IovecPlan* out) {
   const uint64_t n = element_count(args, ret, max_data, dump_bytes);
