@@ -9,27 +9,7 @@
 
 namespace sysgate::gate {
 
-uint64_t call_before(long nr, const uint64_t args[6]) {
-  int arg;
-  switch (nr) {
-    case __NR_getsockname:
-    case __NR_getpeername:
-    case __NR_accept:
-    case __NR_accept4:
-      arg = 2;
-      break;
-    case __NR_recvfrom:
-      arg = 5;
-      break;
-    case __NR_getsockopt:
-      arg = 4;
-      break;
-    case __NR_capget:  // the header's version: a refused one is overwritten with the kernel's
-      arg = 0;
-      break;
-    default:
-      return 0;
-  }
+uint64_t call_before_read(int arg, const uint64_t args[6]) {
   if (g_gate.region.header == nullptr) return 0;
   const uint64_t p = args[arg];
   if (p == 0 || !app_probe_read(p, 4)) return 0;

@@ -46,6 +46,8 @@ trace::InjectTable g_inject;  // inject_install's copy
 
 }  // namespace
 
+uint32_t g_inject_rule_count = 0;
+
 void inject_install(const trace::InjectTable& from) {
   const uint32_t count = from.rule_count <= trace::kMaxInjectRules ? from.rule_count : 0;
   for (uint32_t i = 0; i < count; ++i) {
@@ -57,9 +59,10 @@ void inject_install(const trace::InjectTable& from) {
     g_inject.rule_of[nr] = rule <= count ? rule : 0;
   }
   g_inject.rule_count = count;
+  g_inject_rule_count = count;
 }
 
-InjectStep inject_enter(GateThread* t, long nr) {
+InjectStep inject_enter_rule(GateThread* t, long nr) {
   const trace::InjectTable& table = g_inject;
   if (table.rule_count == 0 || nr < 0 || nr >= trace::kCallMaskNumbers) return {};
   const uint8_t index = table.rule_of[nr];
@@ -72,8 +75,7 @@ InjectStep inject_enter(GateThread* t, long nr) {
   return {&rule};
 }
 
-void inject_exit(GateThread* t, const InjectStep& step) {
-  if (step.rule == nullptr) return;
+void inject_exit_rule(GateThread* t, const InjectStep& step) {
   if (step.rule->delay_exit_ns != 0) sleep_ns(step.rule->delay_exit_ns);
   if (step.rule->signal != 0) send_signal(t, step.rule->signal);
 }

@@ -43,7 +43,18 @@ struct InjectStep {
 // first of 0 is 1. At gate install, before any call.
 void inject_install(const trace::InjectTable& from);
 
-InjectStep inject_enter(GateThread* t, long nr);
-void inject_exit(GateThread* t, const InjectStep& step);
+// Rules installed (0 for a trace without -e inject=): the inline fast path
+// of every traced call.
+extern uint32_t g_inject_rule_count __attribute__((visibility("hidden")));
+
+InjectStep inject_enter_rule(GateThread* t, long nr);
+void inject_exit_rule(GateThread* t, const InjectStep& step);
+
+inline InjectStep inject_enter(GateThread* t, long nr) {
+  return g_inject_rule_count == 0 ? InjectStep{} : inject_enter_rule(t, nr);
+}
+inline void inject_exit(GateThread* t, const InjectStep& step) {
+  if (step.rule != nullptr) inject_exit_rule(t, step);
+}
 
 }  // namespace sysgate::gate

@@ -345,9 +345,13 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   uint32_t bytes = sizeof(trace::RecordHeader);
   const bool is_call = kind == trace::kRecordSyscall || kind == trace::kRecordSyscallEnter || kind == trace::kRecordExit;
   const bool exec_enter = kind == trace::kRecordSyscallEnter && (nr == __NR_execve || nr == __NR_execveat);
-  if ((g_gate.flags & kGateNoPayloads) == 0 && is_call &&
-      (has_arg_payloads(nr) || has_struct_payloads(nr) || exec_enter || is_iovec_call(nr))) {
+  const bool arg_payloads = has_arg_payloads(nr);
+  const bool others = has_struct_payloads(nr) || exec_enter || is_iovec_call(nr);
+  if ((g_gate.flags & kGateNoPayloads) == 0 && is_call && (arg_payloads || others)) {
     for (int i = 0; i < 6; ++i) {
+      // Only arguments that may carry something: a pointer-typed one, or any of
+      // a call with structs (asked per argument below).
+      if (args[i] == 0 || (!others && arg_payload_kind(nr, i) == 0)) continue;
       if (plan_payload(nr, i, kind, args, ret, region, &payloads[count], &flags)) {
         bytes += sizeof(trace::PayloadHeader) + trace::align_record(payloads[count].length);
         ++count;
