@@ -23,7 +23,8 @@ namespace sysgate::gate {
 inline constexpr uint64_t kBeforeValid = uint64_t{1} << 63;
 
 // The u32 argument arg points to, packed; 0 when tracing is off or unreadable.
-uint64_t call_before_read(int arg, const uint64_t args[6]);
+// offset: into the struct argument arg points to (recvmsg's msg_namelen).
+uint64_t call_before_read(int arg, const uint64_t args[6], uint64_t offset = 0);
 
 // Inline: asked for every traced call.
 inline uint64_t call_before(long nr, const uint64_t args[6]) {
@@ -39,6 +40,8 @@ inline uint64_t call_before(long nr, const uint64_t args[6]) {
       return call_before_read(4, args);
     case __NR_capget:  // the header's version: a refused one is overwritten with the kernel's
       return call_before_read(0, args);
+    case __NR_recvmsg:  // msg_namelen in its struct msghdr
+      return call_before_read(1, args, 8);
     default:
       return 0;
   }

@@ -38,6 +38,7 @@ uint32_t io_dump_bytes(long nr, const uint64_t args[6]) {
     case __NR_readv:
     case __NR_preadv:
     case __NR_preadv2:
+    case __NR_recvmsg:
       return in_set(g_dump.read_fds, args[0]) ? g_dump.bytes : 0;
     case __NR_write:
     case __NR_pwrite64:
@@ -45,6 +46,7 @@ uint32_t io_dump_bytes(long nr, const uint64_t args[6]) {
     case __NR_writev:
     case __NR_pwritev:
     case __NR_pwritev2:
+    case __NR_sendmsg:
       return in_set(g_dump.write_fds, args[0]) ? g_dump.bytes : 0;
     default:
       return 0;

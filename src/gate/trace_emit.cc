@@ -9,6 +9,7 @@
 #include "gate/gate.h"
 #include "gate/io_dump.h"
 #include "gate/iovec_payload.h"
+#include "gate/msghdr_payload.h"
 #include "gate/raw_syscall.h"
 #include "gate/struct_payloads.h"
 #include "gate/syscall_classes.h"
@@ -113,6 +114,21 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
   const uint64_t p = args[i];
   if (p == 0) return false;
   if (plan_exec_arrays(nr, i, kind, args, region, out)) return true;
+  if (is_msghdr_call(nr)) {
+    MsghdrPlan plan;
+    if (i != 1 || kind != trace::kRecordSyscall ||
+        !msghdr_plan(nr, args, ret, region.max_data, io_dump_bytes(nr, args), &plan)) {
+      return false;
+    }
+    out->addr = p;
+    out->arg = 1;
+    out->kind = trace::kPayloadMsghdr;
+    out->flags = 0;
+    out->length = plan.bytes;
+    out->value = uint64_t{plan.name_bytes} << 32 | plan.iov.elements;
+    out->value2 = uint64_t{plan.iov.per_element} << 32 | plan.iov.budget;
+    return true;
+  }
   if (is_iovec_call(nr)) {
     IovecPlan plan;
     if (i != 1 || kind != trace::kRecordSyscall ||
@@ -346,7 +362,7 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   const bool is_call = kind == trace::kRecordSyscall || kind == trace::kRecordSyscallEnter || kind == trace::kRecordExit;
   const bool exec_enter = kind == trace::kRecordSyscallEnter && (nr == __NR_execve || nr == __NR_execveat);
   const bool arg_payloads = has_arg_payloads(nr);
-  const bool others = has_struct_payloads(nr) || exec_enter || is_iovec_call(nr);
+  const bool others = has_struct_payloads(nr) || exec_enter || is_iovec_call(nr) || is_msghdr_call(nr);
   if ((g_gate.flags & kGateNoPayloads) == 0 && is_call && (arg_payloads || others)) {
     for (int i = 0; i < 6; ++i) {
       // Only arguments that may carry something: a pointer-typed one, or any of
@@ -414,6 +430,15 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     if (payloads[i].kind == trace::kPayloadStringArray) {
       argv_payload_copy(payloads[i].addr, region.max_data, cursor, payloads[i].length);
       zero_bytes(cursor + payloads[i].length, padded - payloads[i].length);
+    } else if (payloads[i].kind == trace::kPayloadMsghdr) {
+      MsghdrPlan plan;
+      plan.bytes = payloads[i].length;
+      plan.name_bytes = static_cast<uint32_t>(payloads[i].value >> 32);
+      plan.iov.elements = static_cast<uint32_t>(payloads[i].value);
+      plan.iov.per_element = static_cast<uint32_t>(payloads[i].value2 >> 32);
+      plan.iov.budget = static_cast<uint32_t>(payloads[i].value2);
+      plan.iov.bytes = plan.bytes - 56 - 8 - trace::align_record(plan.name_bytes);
+      msghdr_copy(cursor, plan, nr, args, ret);
     } else if (payloads[i].kind == trace::kPayloadIovec) {
       const IovecPlan plan{payloads[i].length, static_cast<uint32_t>(payloads[i].value >> 32),
                            static_cast<uint32_t>(payloads[i].value), static_cast<uint32_t>(payloads[i].value2)};

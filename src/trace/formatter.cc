@@ -30,6 +30,7 @@
 #include "trace/fd_paths.h"
 #include "trace/event_format.h"
 #include "trace/iovec_format.h"
+#include "trace/msghdr_format.h"
 #include "trace/struct_format.h"
 
 namespace sysgate::trace {
@@ -249,6 +250,7 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
   }
   if (append_iovec_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
   if (append_event_arg(out, r, index, value, call->options->max_string)) return true;
+  if (append_msghdr_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
   return append_struct_arg(out, r, index, value, call->options->string_style);
 }
 

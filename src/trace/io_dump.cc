@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "trace/iovec_format.h"
 
@@ -107,12 +108,26 @@ std::vector<std::string> hex_dump_lines(std::string_view bytes) {
 std::vector<std::string> dump_lines(const Record& record, const FdSet& reads, const FdSet& writes) {
   if (std::optional<std::string_view> bytes = dumped_bytes(record, reads, writes)) return hex_dump_lines(*bytes);
   std::vector<std::string> lines;
-  if (record.kind != kRecordSyscall || record.ret <= 0 || !is_iovec_call(record.nr)) return lines;
-  const bool writes_data = record.nr == SYS_writev || record.nr == SYS_pwritev || record.nr == SYS_pwritev2;
+  const bool msghdr = record.nr == SYS_sendmsg || record.nr == SYS_recvmsg;
+  if (record.kind != kRecordSyscall || record.ret <= 0 || (!is_iovec_call(record.nr) && !msghdr)) return lines;
+  const bool writes_data = record.nr == SYS_writev || record.nr == SYS_pwritev || record.nr == SYS_pwritev2 ||
+                           record.nr == SYS_sendmsg;
   if (!fd_in_set(writes_data ? writes : reads, record.args[0])) return lines;
   const Payload* p = record.payload(1);
-  if (p == nullptr || p->kind != kPayloadIovec) return lines;
-  const std::optional<std::vector<IovecElement>> elements = iovec_elements(*p);
+  if (p == nullptr || p->kind != (msghdr ? kPayloadMsghdr : kPayloadIovec)) return lines;
+  std::optional<std::vector<IovecElement>> elements;
+  Payload array;  // a msghdr's msg_iov, in kPayloadIovec's layout after the header and the address
+  if (msghdr) {
+    if (p->bytes.size() < 64) return lines;
+    uint32_t name = 0;
+    std::memcpy(&name, p->bytes.data() + 56, 4);
+    const size_t at = 64 + align_record(name);
+    if (name > p->bytes.size() || at > p->bytes.size()) return lines;
+    array = Payload{.arg = 1, .kind = kPayloadIovec, .truncated = false, .addr = 0, .bytes = p->bytes.substr(at)};
+    elements = iovec_elements(array);
+  } else {
+    elements = iovec_elements(*p);
+  }
   if (!elements) return lines;
   uint64_t left = static_cast<uint64_t>(record.ret);
   for (size_t k = 0; k < elements->size() && left > 0; ++k) {

@@ -59,13 +59,18 @@ bool append_iovec_arg(std::string& out, const Record& record, int index, uint64_
   if (p == nullptr || p->addr != addr || p->kind != kPayloadIovec) return false;
   const std::optional<std::vector<IovecElement>> elements = iovec_elements(*p);
   if (!elements) return false;
-  const bool writes = writes_data(record.nr);
-  const uint64_t done = record.ret > 0 ? static_cast<uint64_t>(record.ret) : 0;
+  append_iovec_elements(out, *elements, record.args[2], writes_data(record.nr), record.ret, max_string, style);
+  return true;
+}
+
+void append_iovec_elements(std::string& out, const std::vector<IovecElement>& elements, uint64_t vlen, bool writes,
+                           int64_t ret, size_t max_string, syscalls::StringStyle style) {
+  const uint64_t done = ret > 0 ? static_cast<uint64_t>(ret) : 0;
   uint64_t offset = 0;
-  const size_t shown = std::min(elements->size(), max_string);
+  const size_t shown = std::min(elements.size(), max_string);
   out += '[';
   for (size_t k = 0; k < shown; ++k) {
-    const IovecElement& e = (*elements)[k];
+    const IovecElement& e = elements[k];
     if (k > 0) out += ", ";
     out += "{iov_base=";
     // What the element holds for the trace: all of it for a write, what the
@@ -82,9 +87,8 @@ bool append_iovec_arg(std::string& out, const Record& record, int index, uint64_
     syscalls::append_decimal(out, e.len);
     out += '}';
   }
-  if (record.args[2] > shown) out += shown > 0 ? ", ..." : "...";
+  if (vlen > shown) out += shown > 0 ? ", ..." : "...";
   out += ']';
-  return true;
 }
 
 }  // namespace sysgate::trace

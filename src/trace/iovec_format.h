@@ -34,6 +34,12 @@ bool is_iovec_call(int nr);
 // The elements a kPayloadIovec payload describes; nullopt if it is malformed.
 std::optional<std::vector<IovecElement>> iovec_elements(const Payload& payload);
 
+// The elements as the array argument shows them: vlen, the count the call was
+// given; writes: the data are the call's input (writev, sendmsg), else what
+// it read, the first ret bytes (readv, recvmsg).
+void append_iovec_elements(std::string& out, const std::vector<IovecElement>& elements, uint64_t vlen, bool writes,
+                           int64_t ret, size_t max_string, syscalls::StringStyle style);
+
 // Appends the array argument (index 1) of an iovec call; false (nothing
 // appended) when the record carries no array for it.
 bool append_iovec_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,

@@ -72,7 +72,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     std::memcpy(&ph, bytes.data() + at, sizeof ph);
     at += sizeof ph;
     if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
-    if (ph.kind < kPayloadPath || ph.kind > kPayloadBefore) return corrupt("payload kind " + std::to_string(ph.kind));
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadMsghdr) return corrupt("payload kind " + std::to_string(ph.kind));
     uint32_t limit = limits.max_data;
     switch (ph.kind) {
       case kPayloadDataIn:
@@ -82,9 +82,11 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
       case kPayloadStructOut: limit = kMaxStructBytes; break;
       case kPayloadStringArray: limit = kMaxPathBytes; break;
       case kPayloadIovec:
+      case kPayloadMsghdr:  // the same array after a msghdr and an address
         // Element headers and their padding, and the data (iovec_format.h checks the inside).
         limit = 8 + kMaxIovecElements * (kIovecElementHeaderBytes + kRecordAlign) +
-                (limits.max_dump > kMaxIovecDataBytes ? limits.max_dump : kMaxIovecDataBytes);
+                (limits.max_dump > kMaxIovecDataBytes ? limits.max_dump : kMaxIovecDataBytes) +
+                (ph.kind == kPayloadMsghdr ? 56 + 8 + 128 : 0);
         break;
       case kPayloadFdInodes:
         if (ph.length != 8 && ph.length != 16) return corrupt("inodes payload of " + std::to_string(ph.length) + " bytes");

@@ -282,6 +282,9 @@ enum PayloadKind : uint8_t {
                             // strace shows as "[128 => 16]" (getsockname's, accept's,
                             // recvfrom's addrlen); after the argument payloads, before
                             // kPayloadFdInodes
+  kPayloadMsghdr = 14,      // sendmsg's or recvmsg's struct msghdr (arg 1): the 56-byte
+                            // msghdr, u32 address bytes, u32 0, the address padded to 8,
+                            // then msg_iov in kPayloadIovec's layout (gate/msghdr_payload.h)
 };
 // A record carries at most one payload per argument, kPayloadBefore,
 // kPayloadFdInodes, kPayloadEnterTsc and kPayloadIp.

@@ -1073,6 +1073,42 @@ TEST(Trace, SocketOptionsAndFlagsAgreeWithStrace) {
   EXPECT_NE(t.trace.find("MSG_DONTWAIT|MSG_NOSIGNAL"), std::string::npos) << t.trace;
 }
 
+// sendmsg's and recvmsg's struct msghdr: the address, msg_namelen before and
+// after, msg_iov, the flags the kernel set (MSG_TRUNC), a failed recvmsg by
+// address; and their dumps per buffer.
+TEST(Trace, MessageHeadersAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import socket, os\n"
+      "a, b = socket.socketpair()\n"
+      "a.sendmsg([b'ab', b'c']); b.recvmsg(10)\n"
+      "name = '\\0sysgate-msg-%d' % os.getpid()\n"
+      "u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.bind(name)\n"
+      "v = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); v.bind('\\0sysgate-src-%d' % os.getpid())\n"
+      "v.sendmsg([b'hello', b' world'], [], 0, name); u.recvmsg(3)\n"
+      "try: u.recvmsg(10, 0, socket.MSG_DONTWAIT)\n"
+      "except BlockingIOError: pass\n"};
+  for (const std::string set : {"-e trace=sendmsg,recvmsg", "-e trace=sendmsg,recvmsg -e read=all -e write=all"}) {
+    std::vector<std::string> words;
+    std::istringstream in(set);
+    for (std::string w; in >> w;) words.push_back(w);
+    Straced native = strace(cmd, false, set + " ");
+    ASSERT_EQ(native.run.status, 0) << native.run.err;
+    Traced t = trace(cmd, words);
+    ASSERT_EQ(t.run.status, 0) << t.run.err;
+    auto masked = [](const std::string& text) {
+      std::vector<std::string> lines = comparable_lines(text);
+      for (std::string& l : lines) l = std::regex_replace(l, std::regex(R"(sysgate-(msg|src)-\d+)"), "sysgate-$1-N");
+      return lines;
+    };
+    const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+    const std::vector<std::string> ours = masked(plain);
+    EXPECT_EQ(ours, masked(native.trace)) << set << "\n" << t.trace;
+    EXPECT_NE(t.trace.find("msg_flags=MSG_TRUNC"), std::string::npos) << t.trace;
+  }
+}
+
 // statfs's struct for several file systems (free counts masked: they move).
 TEST(Trace, StatfsAgreesWithStrace) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";

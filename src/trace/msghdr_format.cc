@@ -1,0 +1,100 @@
+#include "trace/msghdr_format.h"
+
+#include <sys/syscall.h>
+
+#include <cstring>
+
+#include "syscalls/constant_tables.h"
+#include "syscalls/number_text.h"
+#include "trace/iovec_format.h"
+#include "trace/struct_format.h"
+
+namespace sysgate::trace {
+namespace {
+
+constexpr size_t kMsghdr = 56;
+
+template <typename T>
+T at(const std::string& b, size_t offset) {
+  T v;
+  std::memcpy(&v, b.data() + offset, sizeof v);
+  return v;
+}
+
+void append_pointer(std::string& out, uint64_t v) {
+  if (v == 0) out += "NULL";
+  else syscalls::append_hex_or_zero(out, v);
+}
+
+}  // namespace
+
+bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
+                       syscalls::StringStyle style) {
+  if ((record.nr != SYS_sendmsg && record.nr != SYS_recvmsg) || index != 1) return false;
+  const bool receives = record.nr == SYS_recvmsg;
+  if (receives && record.kind == kRecordSyscall && record.ret < 0) {
+    // strace shows what it read before the call: the length offered.
+    if (record.before_arg != 1) return false;
+    out += "{msg_namelen=";
+    syscalls::append_decimal(out, record.before_value);
+    out += '}';
+    return true;
+  }
+  const Payload* p = record.payload(1);
+  if (p == nullptr || p->addr != addr || p->kind != kPayloadMsghdr || p->bytes.size() < kMsghdr + 8) return false;
+  const std::string& b = p->bytes;
+  const uint64_t name = at<uint64_t>(b, 0);
+  const uint32_t namelen = at<uint32_t>(b, 8);
+  const uint64_t iov = at<uint64_t>(b, 16);
+  const uint64_t iovlen = at<uint64_t>(b, 24);
+  const uint64_t control = at<uint64_t>(b, 32);
+  const uint64_t controllen = at<uint64_t>(b, 40);
+  const int32_t flags = at<int32_t>(b, 48);
+  const uint32_t name_bytes = at<uint32_t>(b, kMsghdr);
+  const size_t iov_at = kMsghdr + 8 + align_record(name_bytes);
+  if (name_bytes > b.size() - kMsghdr - 8 || iov_at > b.size()) return false;
+
+  out += "{msg_name=";
+  const size_t start = out.size();
+  bool shown = false;
+  if (name_bytes != 0) {
+    Record addr_record;  // the address, through the sockaddr printer
+    addr_record.nr = SYS_connect;
+    addr_record.args[1] = name;
+    addr_record.payloads.push_back(Payload{.arg = 1, .kind = kPayloadStructIn, .truncated = false, .addr = name,
+                                           .bytes = b.substr(kMsghdr + 8, name_bytes)});
+    shown = append_struct_arg(out, addr_record, 1, name, style);
+  }
+  if (!shown) {
+    out.resize(start);
+    append_pointer(out, name);
+  }
+  out += ", msg_namelen=";
+  if (receives && record.before_arg == 1 && record.before_value != namelen) {
+    syscalls::append_decimal(out, record.before_value);
+    out += " => ";
+  }
+  syscalls::append_decimal(out, namelen);
+  out += ", msg_iov=";
+  Payload array{.arg = 1, .kind = kPayloadIovec, .truncated = false, .addr = iov, .bytes = b.substr(iov_at)};
+  const std::optional<std::vector<IovecElement>> elements = iovec_elements(array);
+  if (iov != 0 && elements && (!elements->empty() || iovlen == 0)) {
+    append_iovec_elements(out, *elements, iovlen, !receives, record.ret, max_string, style);
+  } else {
+    append_pointer(out, iov);
+  }
+  out += ", msg_iovlen=";
+  syscalls::append_decimal(out, iovlen);
+  if (controllen != 0) {
+    out += ", msg_control=";
+    append_pointer(out, control);
+  }
+  out += ", msg_controllen=";
+  syscalls::append_decimal(out, controllen);
+  out += ", msg_flags=";
+  syscalls::constants::detail::append_flags(out, syscalls::constants::detail::kMsgFlags, static_cast<uint32_t>(flags));
+  out += '}';
+  return true;
+}
+
+}  // namespace sysgate::trace
