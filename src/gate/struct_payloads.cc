@@ -117,7 +117,7 @@ bool has_struct_payloads(long nr) {
     case __NR_epoll_pwait2: case __NR_sched_getaffinity: case __NR_sched_setaffinity: case __NR_fcntl:
     case __NR_clone: case __NR_clone3: case __NR_statfs: case __NR_fstatfs:
     case __NR_getsockname: case __NR_getpeername: case __NR_accept: case __NR_accept4: case __NR_recvfrom: case __NR_sendto:
-    case __NR_setsockopt: case __NR_getsockopt:
+    case __NR_setsockopt: case __NR_getsockopt: case __NR_utimensat:
       return true;
     default:
       return false;
@@ -215,6 +215,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
     case __NR_statfs:
     case __NR_fstatfs:
       return i == 1 && set(out, kStatfs, written);
+    case __NR_utimensat:
+      return i == 2 && set(out, 2 * kTimespec, in);  // atime and mtime
     case __NR_setsockopt: {
       const uint64_t len = static_cast<uint32_t>(args[4]);  // int optlen
       return i == 3 && len != 0 && set(out, min32(len, kMaxSockoptValue), in);

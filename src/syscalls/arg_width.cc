@@ -42,6 +42,7 @@ uint8_t arg_width_bits(ArgType type) {
     case ArgType::kClockId:       // clockid_t is int
     case ArgType::kEpollOp:       // epoll_ctl(..., int op, ...)
     case ArgType::kMsgFlags:      // sendto(..., unsigned int flags, ...)
+    case ArgType::kRenameFlags:   // renameat2(..., unsigned int flags)
       return 32;
     // umode_t is an unsigned short: the kernel reads only 16 bits, then masks with
     // S_IALLUGO (07777) or S_IFMT|S_IALLUGO. We report 32, the narrowest width a BPF

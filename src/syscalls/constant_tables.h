@@ -44,6 +44,7 @@ extern const FlagSet kWaitOptions;    // WNOHANG, WSTOPPED, WEXITED, WCONTINUED,
 
 // file_constants.cc: <linux/fcntl.h>, <linux/fs.h>, <unistd.h>
 extern const FlagSet kOpenFlags;      // O_*
+extern const FlagSet kRenameFlags;    // RENAME_* (renameat2)
 extern const FlagSet kAtFlags;        // AT_*
 extern const FlagSet kAccessModes;    // F_OK, R_OK, W_OK, X_OK
 extern const FlagSet kFdFlags;        // FD_CLOEXEC
@@ -121,7 +122,7 @@ inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
     &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
-    &kPkeyAccess, &kMsgFlags,
+    &kPkeyAccess, &kMsgFlags, &kRenameFlags,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kFadvice,     &kMadvice,      &kMemoryOther,

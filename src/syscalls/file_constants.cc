@@ -46,6 +46,13 @@ constexpr Named kAtFlagBits[] = {
     SYSGATE_NAMED(AT_STATX_DONT_SYNC),  SYSGATE_NAMED(AT_RECURSIVE),
 };
 
+// renameat2's flags (<linux/fs.h>).
+constexpr Named kRenameFlagBits[] = {
+    Named{"RENAME_NOREPLACE", 1},
+    Named{"RENAME_EXCHANGE", 2},
+    Named{"RENAME_WHITEOUT", 4},
+};
+
 constexpr Named kAccessModeBits[] = {
     SYSGATE_NAMED(R_OK),
     SYSGATE_NAMED(W_OK),
@@ -156,6 +163,7 @@ constinit const FlagSet kOpenFlags{O_ACCMODE, kAccessModeField, kOpenFlagBits, {
 constinit const FlagSet kAtFlags{0, {}, kAtFlagBits, {}};
 static_assert(F_OK == 0, "F_OK is the zero value of the access-mode set");
 constinit const FlagSet kAccessModes{0, {}, kAccessModeBits, "F_OK"};
+constinit const FlagSet kRenameFlags{0, {}, kRenameFlagBits, {}};
 constinit const FlagSet kFdFlags{0, {}, kFdFlagBits, {}};
 constinit const FlagSet kFileType{S_IFMT, kFileTypeField, {}, {}};
 constinit const int kAtFdcwd = AT_FDCWD;

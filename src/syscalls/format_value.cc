@@ -200,6 +200,8 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
       return append_enum(out, detail::kRlimits, u32);
     case ArgType::kEpollOp:
       return append_enum(out, detail::kEpollCtlOps, u32);
+    case ArgType::kRenameFlags:
+      return detail::append_flags(out, detail::kRenameFlags, u32);
     case ArgType::kMsgFlags:
       return detail::append_flags(out, detail::kMsgFlags, u32);
     case ArgType::kPkeyAccess:

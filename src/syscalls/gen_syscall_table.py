@@ -64,6 +64,7 @@ TYPES = {
     "epoll_op": "kEpollOp",
     "pkey_access": "kPkeyAccess",
     "msg_flags": "kMsgFlags",
+    "rename_flags": "kRenameFlags",
 }
 BUFFER_TYPES = ("buf_in", "buf_out")
 MAX_ARGS = 6

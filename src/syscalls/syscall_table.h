@@ -63,6 +63,7 @@ enum class ArgType : uint8_t {
   kEpollOp,      // EPOLL_CTL_* (int)
   kPkeyAccess,   // PKEY_DISABLE_* (ulong)
   kMsgFlags,     // MSG_* of send/recv (uint)
+  kRenameFlags,  // RENAME_* of renameat2 (uint)
 };
 
 // Width in bits the kernel really uses for an argument of this type: 32-bit

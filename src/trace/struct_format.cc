@@ -10,7 +10,9 @@
 #include <sys/syscall.h>
 
 #include <bit>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <string_view>
 
 #include "syscalls/call_format.h"
@@ -191,6 +193,41 @@ void append_timespec(std::string& out, const Bytes& b) {
   out += ", tv_nsec=";
   append_decimal(out, b.at<int64_t>(8));
   out += '}';
+}
+
+// utimensat's two times as strace shows them: UTIME_NOW, UTIME_OMIT, or
+// {tv_sec=1700000000, tv_nsec=500000000} /* 2023-11-14T22:13:20.500000000+0000 */
+// (local time; no comment for the epoch itself).
+void append_utime_timespecs(std::string& out, const Bytes& b) {
+  constexpr int64_t kUtimeNow = (1 << 30) - 1, kUtimeOmit = (1 << 30) - 2;
+  out += '[';
+  for (size_t i = 0; i < 2; ++i) {
+    if (i > 0) out += ", ";
+    const int64_t sec = b.at<int64_t>(16 * i), nsec = b.at<int64_t>(16 * i + 8);
+    if (nsec == kUtimeNow || nsec == kUtimeOmit) {
+      out += nsec == kUtimeNow ? "UTIME_NOW" : "UTIME_OMIT";
+      continue;
+    }
+    append_timespec(out, Bytes(b.view(16 * i, 16), b.style()));
+    if (sec == 0 && nsec == 0) continue;
+    const time_t t = static_cast<time_t>(sec);
+    struct tm tm;
+    char date[64], zone[16];
+    if (localtime_r(&t, &tm) == nullptr || std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+        std::strftime(zone, sizeof zone, "%z", &tm) == 0) {
+      continue;
+    }
+    out += " /* ";
+    out += date;
+    if (nsec != 0) {
+      char fraction[16];
+      std::snprintf(fraction, sizeof fraction, ".%09lld", static_cast<long long>(nsec));
+      out += fraction;
+    }
+    out += zone;
+    out += " */";
+  }
+  out += ']';
 }
 
 // struct sysinfo: {uptime=41605, loads=[80320, 68640, 70720], totalram=..., ...,
@@ -596,6 +633,10 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       out += '[';
       syscalls::append_decimal(out, b.at<uint32_t>(0));
       out += ']';
+      return true;
+    case SYS_utimensat:
+      if (size != 32) return false;
+      append_utime_timespecs(out, b);
       return true;
     case SYS_sched_getaffinity:
     case SYS_sched_setaffinity:

@@ -1109,6 +1109,32 @@ TEST(Trace, MessageHeadersAgreeWithStrace) {
   }
 }
 
+// utimensat's times (UTIME_NOW, UTIME_OMIT, a date's comment) and
+// renameat2's RENAME_* flags, against strace for touch and mv.
+TEST(Trace, FileTimesAndRenameFlagsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  TempDir dir;
+  const std::string file = dir.path() + "/f";
+  std::ofstream(file) << "x";
+  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+           {"/usr/bin/touch", "-d", "@0", file},
+           {"/usr/bin/touch", "-d", "2023-11-14T22:13:20.5Z", file},
+           {"/usr/bin/touch", "-a", file},
+           {"/usr/bin/touch", file},
+           {"/bin/mv", "-n", file, file + "2"}}) {
+    // Each run starts from the same files: mv moved it.
+    auto reset = [&] { std::rename((file + "2").c_str(), file.c_str()); };
+    reset();
+    Straced native = strace(cmd, false, "-e trace=utimensat,renameat2 ");
+    ASSERT_EQ(native.run.status, 0) << native.run.err;
+    reset();
+    Traced t = trace(cmd, {"-e", "trace=utimensat,renameat2"});
+    ASSERT_EQ(t.run.status, 0) << t.run.err;
+    const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+    EXPECT_EQ(comparable_lines(plain), comparable_lines(native.trace)) << cmd[1] << "\n" << t.trace;
+  }
+}
+
 // statfs's struct for several file systems (free counts masked: they move).
 TEST(Trace, StatfsAgreesWithStrace) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";

@@ -5,7 +5,9 @@
 
 #include <arpa/inet.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -108,6 +110,25 @@ TEST(StructFormat, Statfs) {
   put<uint64_t>(b, 80, 0);
   EXPECT_EQ(decode("fstatfs", 1, b)->substr(0, 20), "{f_type=0x12345678, ");
   EXPECT_EQ(decode("fstatfs", 1, b.substr(0, 40)), std::nullopt);
+}
+
+// utimensat's times, as strace 6.1 printed them for touch (in UTC).
+TEST(StructFormat, UtimensatTimes) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  std::string t(32, '\0');
+  put<int64_t>(t, 0, 1700000000);
+  put<int64_t>(t, 8, 500000000);
+  put<int64_t>(t, 16, 1700000000);
+  put<int64_t>(t, 24, 0);
+  EXPECT_EQ(decode("utimensat", 2, t, 0, kPayloadStructIn),
+            "[{tv_sec=1700000000, tv_nsec=500000000} /* 2023-11-14T22:13:20.500000000+0000 */, "
+            "{tv_sec=1700000000, tv_nsec=0} /* 2023-11-14T22:13:20+0000 */]");
+  put<int64_t>(t, 8, (1 << 30) - 1);   // UTIME_NOW
+  put<int64_t>(t, 24, (1 << 30) - 2);  // UTIME_OMIT
+  EXPECT_EQ(decode("utimensat", 2, t, 0, kPayloadStructIn), "[UTIME_NOW, UTIME_OMIT]");
+  EXPECT_EQ(decode("utimensat", 2, std::string(32, '\0'), 0, kPayloadStructIn),
+            "[{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}]");
 }
 
 TEST(StructFormat, Stat) {
