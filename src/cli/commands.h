@@ -43,6 +43,7 @@ struct TraceFlags {
   bool no_sweep = false;        // --no-sweep: rewrite only sites that trapped (docs/gate.md, "Sweeping a page")
   bool rewrite_stats = false;   // --rewrite-stats: what the site rewriter did, on stderr at the end
   std::string hooks;            // --hooks LIB, as for run
+  bool verbose = false;         // -v: stat structs whole, exec environments listed
   int quiet = 0;                // -qq: no "+++ exited with N +++" lines (-q, -qqq: accepted)
   std::vector<std::string> environment_changes;  // -E VAR=VALUE sets, -E VAR removes
   std::vector<std::string> command;

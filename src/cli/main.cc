@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
                       "at the end, on stderr: syscall sites rewritten or left on the trap path, and the share of\n"
                       "calls that went through rewritten sites");
   trace_cmd->add_option("--hooks", trace.hooks, "load this hook library into the gate of every image");
+  trace_cmd->add_flag("-v", trace.verbose, "unabbreviated: stat structs whole, exec environments listed (as strace -v)");
   trace_cmd->add_flag("-q", trace.quiet, "-qq: no \"+++ exited with N +++\" lines (there are no attach messages to hide)");
   trace_cmd->add_option("-E", trace.environment_changes, "VAR=VALUE: set it in the command's environment; VAR: remove it")
       ->expected(1)

@@ -47,6 +47,7 @@ class TracePrinter {
                const std::string& task_files = "")
       : out_(fd), flags_(flags), filter_(std::move(filter)) {
     options_.max_string = flags.max_string;
+    options_.verbose = flags.verbose;
     options_.align_column = flags.align_column;
     options_.string_style = flags.hex_strings >= 2   ? syscalls::StringStyle::kHexAll
                             : flags.hex_strings == 1 ? syscalls::StringStyle::kHexNonAscii
@@ -81,12 +82,22 @@ class TracePrinter {
   // The command's own first execve is made by sysgate's launcher, before any gate
   // exists: print it as strace would, from what sysgate itself passed (the
   // environment's address is not known, so only its size is shown).
-  void set_first_exec(const std::string& path, const std::vector<std::string>& argv, size_t env_count) {
+  void set_first_exec(const std::string& path, const std::vector<std::string>& argv,
+                      const std::vector<std::string>& env) {
     first_exec_path_ = path;
     const syscalls::StringStyle style = options_.string_style;
     first_exec_ = "execve(" + syscalls::quote_string(path, false, style) + ", [";
     for (size_t i = 0; i < argv.size(); ++i) first_exec_ += (i ? ", " : "") + syscalls::quote_string(argv[i], false, style);
-    first_exec_ += "], /* " + std::to_string(env_count) + " vars */) = 0";
+    if (flags_.verbose) {  // -v: the strings, each cut at -s as strace cuts them
+      first_exec_ += "], [";
+      for (size_t i = 0; i < env.size(); ++i) {
+        const bool cut = env[i].size() > flags_.max_string;
+        first_exec_ += (i ? ", " : "") + syscalls::quote_string(cut ? env[i].substr(0, flags_.max_string) : env[i], cut, style);
+      }
+      first_exec_ += "]) = 0";
+    } else {
+      first_exec_ += "], /* " + std::to_string(env.size()) + " vars */) = 0";
+    }
   }
 
   void record(const trace::Record& r) {
@@ -430,7 +441,7 @@ int trace_command(const TraceFlags& flags) {
   printer.set_summary_options(summary_options);
   if (signals) printer.set_signal_filter(*signals);
   if (dump_reads || dump_writes) printer.set_dumps(dump_reads.value_or(trace::FdSet{}), dump_writes.value_or(trace::FdSet{}));
-  printer.set_first_exec(flags.command[0], flags.command, environment.size());
+  printer.set_first_exec(flags.command[0], flags.command, environment);
   monitor::RunOptions options;
   options.command = flags.command;
   options.environment = std::move(environment);
@@ -444,6 +455,7 @@ int trace_command(const TraceFlags& flags) {
   trace.record_ip = flags.instruction_pointers && !flags.summary;
   trace.record_fd_inodes = flags.fd_paths && !flags.summary;
   if (inject) trace.inject = *inject;
+  trace.verbose = flags.verbose && !flags.summary;
   if ((dump_reads || dump_writes) && !flags.summary && !flags.json) {
     trace.dump_bytes = trace::kMaxDumpBytes;  // the gate keeps it within half a ring
     trace.dump_read_fds = dump_reads.value_or(trace::FdSet{});

@@ -96,6 +96,7 @@ bool region_check(RegionHeader* h, uint64_t mapped_bytes, TraceRegion* out) {
   r.time_calls = h->time_calls != 0 ? 1 : 0;
   r.record_ip = h->record_ip != 0 ? 1 : 0;
   r.record_fd_inodes = h->record_fd_inodes != 0 ? 1 : 0;
+  r.verbose = h->verbose != 0 ? 1 : 0;
   r.prefetch_write = cpu_has_prefetchw() ? 1 : 0;
   *out = r;
   return true;

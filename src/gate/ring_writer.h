@@ -47,6 +47,7 @@ struct TraceRegion {
   uint32_t time_calls = 0;  // the header's time_calls, copied at install
   uint32_t record_ip = 0;   // and its record_ip
   uint32_t record_fd_inodes = 0;  // and its record_fd_inodes
+  uint32_t verbose = 0;           // and its verbose (-v)
   // The CPU has PREFETCHW (CPUID 0x80000001 ECX bit 8), which ring_commit uses.
   uint32_t prefetch_write = 0;
 };

@@ -106,6 +106,16 @@ bool socket_address_out(int addr_index, int len_index, int i, const uint64_t arg
 
 }  // namespace
 
+uint32_t verbose_struct_bytes(long nr, uint32_t bytes) {
+  constexpr uint32_t kWholeStat = 144;
+  switch (nr) {
+    case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat:
+      return bytes == kStat ? kWholeStat : bytes;
+    default:
+      return bytes;
+  }
+}
+
 bool has_struct_payloads(long nr) {
   switch (nr) {
     case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat: case __NR_statx:

@@ -38,10 +38,10 @@ bool plan_exec_arrays(long nr, int i, uint16_t kind, const uint64_t args[6], con
   out->arg = static_cast<uint8_t>(i);
   out->flags = 0;
   out->value = 0;
-  if (i == argv_index) {
+  if (i == argv_index || region.verbose != 0) {  // trace -v: the environment's strings too
     out->kind = trace::kPayloadStringArray;
     out->length = argv_payload_size(args[i], region.max_data, &out->flags);
-    return true;
+    return true;  // an empty environment shows as []
   }
   const int64_t n = pointer_array_count(args[i]);
   if (n < 0) return false;
@@ -149,6 +149,7 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
   if (payload_kind == 0) {
     StructPayload st;
     if (!struct_payload(nr, i, args, ret, &st)) return false;
+    if (region.verbose != 0) st.bytes = verbose_struct_bytes(nr, st.bytes);  // trace -v
     if (st.kind == trace::kPayloadStructOut) {
       // Written by the kernel (or the gate's emulation) only if the call worked;
       // wait4 writes no status when it returns 0 (WNOHANG, nothing to report).

@@ -279,6 +279,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     region.record_ip = options.trace->record_ip;
     region.record_fd_inodes = options.trace->record_fd_inodes;
     region.inject = options.trace->inject;
+    region.verbose = options.trace->verbose;
     region.dump_bytes = options.trace->dump_bytes;
     region.dump_read_fds = options.trace->dump_read_fds;
     region.dump_write_fds = options.trace->dump_write_fds;

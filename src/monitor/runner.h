@@ -56,6 +56,8 @@ struct TraceOptions {
   bool record_ip = false;
   // Socket and pipe records carry their descriptors' inodes (trace::Record::fd_inodes).
   bool record_fd_inodes = false;
+  // Whole stat structs and exec environments (trace -v; trace::RegionHeader::verbose).
+  bool verbose = false;
   // Calls the gate tampers with (trace -e inject=; trace::RegionHeader::inject).
   trace::InjectTable inject{};
   // Calls whose whole buffer is copied (trace -e read=/write=; trace::RegionOptions).

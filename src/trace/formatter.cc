@@ -251,7 +251,7 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
   if (append_iovec_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
   if (append_event_arg(out, r, index, value, call->options->max_string)) return true;
   if (append_msghdr_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
-  return append_struct_arg(out, r, index, value, call->options->string_style);
+  return append_struct_arg(out, r, index, value, call->options->string_style, call->options->verbose);
 }
 
 // strace -y: "<path>" after a descriptor whose name is known.

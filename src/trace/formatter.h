@@ -74,6 +74,8 @@ struct FormatOptions {
   uint64_t json_ip = 0;
   // strace -x / -xx: strings with other than printable ASCII, or all, in hex.
   syscalls::StringStyle string_style = syscalls::StringStyle::kEscaped;
+  // -v: structs whole (the stat family: every field, as strace -v).
+  bool verbose = false;
 };
 
 // strace -i's "[%016lx] ": where the program resumes after the call's syscall

@@ -152,7 +152,10 @@ struct RegionHeader {
   // the inode numbers of the descriptors it made (kPayloadFdInodes), for
   // sysgate trace -y: the monitor may read the record after they are closed.
   uint32_t record_fd_inodes;
-  uint8_t reserved4[48];
+  // 1: sysgate trace -v: the stat family's whole struct, and an exec's
+  // environment strings (kPayloadStringArray) instead of its size.
+  uint32_t verbose;
+  uint8_t reserved4[44];
   uint64_t call_mask[8];
 
   // Written once by the monitor: sysgate trace -e inject= (zero: none). The gate

@@ -54,6 +54,8 @@ struct RegionOptions {
   bool record_ip = false;
   // Socket and pipe records carry their descriptors' inodes (record_fd_inodes, -y).
   bool record_fd_inodes = false;
+  // Whole stat structs and exec environments (RegionHeader::verbose, -v).
+  bool verbose = false;
   // -e inject= rules (RegionHeader::inject); rule_count 0: none.
   InjectTable inject{};
   // -e read=SET / -e write=SET (RegionHeader::dump_*): bit fd % 64 of word

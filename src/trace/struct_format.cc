@@ -195,6 +195,27 @@ void append_timespec(std::string& out, const Bytes& b) {
   out += '}';
 }
 
+// " /* 2023-11-14T22:13:20.500000000+0000 */": a time in local time, as
+// strace comments the times it prints (the fraction only when there is one).
+void append_time_comment(std::string& out, int64_t sec, int64_t nsec) {
+  const time_t t = static_cast<time_t>(sec);
+  struct tm tm;
+  char date[64], zone[16];
+  if (localtime_r(&t, &tm) == nullptr || std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+      std::strftime(zone, sizeof zone, "%z", &tm) == 0) {
+    return;
+  }
+  out += " /* ";
+  out += date;
+  if (nsec != 0) {
+    char fraction[16];
+    std::snprintf(fraction, sizeof fraction, ".%09lld", static_cast<long long>(nsec));
+    out += fraction;
+  }
+  out += zone;
+  out += " */";
+}
+
 // utimensat's two times as strace shows them: UTIME_NOW, UTIME_OMIT, or
 // {tv_sec=1700000000, tv_nsec=500000000} /* 2023-11-14T22:13:20.500000000+0000 */
 // (local time; no comment for the epoch itself).
@@ -209,25 +230,64 @@ void append_utime_timespecs(std::string& out, const Bytes& b) {
       continue;
     }
     append_timespec(out, Bytes(b.view(16 * i, 16), b.style()));
-    if (sec == 0 && nsec == 0) continue;
-    const time_t t = static_cast<time_t>(sec);
-    struct tm tm;
-    char date[64], zone[16];
-    if (localtime_r(&t, &tm) == nullptr || std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
-        std::strftime(zone, sizeof zone, "%z", &tm) == 0) {
-      continue;
-    }
-    out += " /* ";
-    out += date;
-    if (nsec != 0) {
-      char fraction[16];
-      std::snprintf(fraction, sizeof fraction, ".%09lld", static_cast<long long>(nsec));
-      out += fraction;
-    }
-    out += zone;
-    out += " */";
+    if (sec != 0 || nsec != 0) append_time_comment(out, sec, nsec);
   }
   out += ']';
+}
+
+// A stat struct whole, as strace -v prints it (x86-64's struct stat):
+// {st_dev=makedev(0xfe, 0), st_ino=551, st_mode=S_IFREG|0644, st_nlink=1, st_uid=0, st_gid=0,
+//  st_blksize=4096, st_blocks=88, st_size=41747, st_atime=1795728001 /* 2026-11-26T21:20:01.2...+0000 */,
+//  st_atime_nsec=203093107, st_mtime=..., st_mtime_nsec=..., st_ctime=..., st_ctime_nsec=...}
+void append_stat_verbose(std::string& out, const Bytes& b) {
+  auto makedev = [&](uint64_t dev) {
+    const uint64_t major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~uint64_t{0xfff});
+    const uint64_t minor = (dev & 0xff) | ((dev >> 12) & ~uint64_t{0xff});
+    out += "makedev(";
+    append_hex_or_zero(out, major);
+    out += ", ";
+    append_hex_or_zero(out, minor);
+    out += ')';
+  };
+  const uint32_t mode = b.at<uint32_t>(24);
+  out += "{st_dev=";
+  makedev(b.at<uint64_t>(0));
+  out += ", st_ino=";
+  append_decimal(out, b.at<uint64_t>(8));
+  out += ", st_mode=";
+  append_mode(out, mode);
+  out += ", st_nlink=";
+  append_decimal(out, b.at<uint64_t>(16));
+  out += ", st_uid=";
+  append_decimal(out, b.at<uint32_t>(28));
+  out += ", st_gid=";
+  append_decimal(out, b.at<uint32_t>(32));
+  out += ", st_blksize=";
+  append_decimal(out, b.at<int64_t>(56));
+  out += ", st_blocks=";
+  append_decimal(out, b.at<int64_t>(64));
+  const uint32_t kind = mode & 0170000;
+  if (kind == 0020000 || kind == 0060000) {
+    out += ", st_rdev=";
+    makedev(b.at<uint64_t>(40));
+  } else {
+    out += ", st_size=";
+    append_decimal(out, b.at<int64_t>(48));
+  }
+  static constexpr const char* kTimes[] = {"atime", "mtime", "ctime"};
+  for (size_t i = 0; i < 3; ++i) {
+    const int64_t sec = b.at<int64_t>(72 + 16 * i), nsec = b.at<int64_t>(80 + 16 * i);
+    out += ", st_";
+    out += kTimes[i];
+    out += '=';
+    append_decimal(out, sec);
+    append_time_comment(out, sec, nsec);
+    out += ", st_";
+    out += kTimes[i];
+    out += "_nsec=";
+    append_decimal(out, nsec);
+  }
+  out += '}';
 }
 
 // struct sysinfo: {uptime=41605, loads=[80320, 68640, 70720], totalram=..., ...,
@@ -788,7 +848,7 @@ bool append_socket_out_arg(std::string& out, const Record& record, int index, ui
 }  // namespace
 
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
-                       syscalls::StringStyle style) {
+                       syscalls::StringStyle style, bool verbose) {
   {
     const size_t start = out.size();
     if (append_socket_out_arg(out, record, index, addr, style)) return true;
@@ -802,15 +862,20 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
   const Payload* p = record.payload(index);
   if (p == nullptr || p->addr != addr) return false;
   const size_t start = out.size();
+  if (verbose && p->bytes.size() == 144 && (record.nr == SYS_stat || record.nr == SYS_fstat ||
+                                            record.nr == SYS_lstat || record.nr == SYS_newfstatat)) {
+    append_stat_verbose(out, Bytes(p->bytes, style));
+    return true;
+  }
   if (append_payload(out, record, *p, style)) return true;
   out.resize(start);
   return false;
 }
 
 std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr,
-                                           syscalls::StringStyle style) {
+                                           syscalls::StringStyle style, bool verbose) {
   std::string out;
-  if (!append_struct_arg(out, record, index, addr, style)) return std::nullopt;
+  if (!append_struct_arg(out, record, index, addr, style, verbose)) return std::nullopt;
   return out;
 }
 

@@ -26,12 +26,15 @@
 
 namespace sysgate::trace {
 
+// verbose: as strace -v prints it (the stat family: every field, when the
+// record holds them all).
 std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr,
-                                           syscalls::StringStyle style = syscalls::StringStyle::kEscaped);
+                                           syscalls::StringStyle style = syscalls::StringStyle::kEscaped,
+                                           bool verbose = false);
 // The same, appended to out: true having appended the struct, false having
 // appended nothing (a syscalls::FormatOptions::struct_arg hook).
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
-                       syscalls::StringStyle style = syscalls::StringStyle::kEscaped);
+                       syscalls::StringStyle style = syscalls::StringStyle::kEscaped, bool verbose = false);
 
 // A kernel signal set as strace prints it: "[INT TERM]", "~[RTMIN RT_1]" (the
 // complement, when more than half the signals are in it), "[]".

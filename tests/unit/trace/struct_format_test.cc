@@ -131,6 +131,34 @@ TEST(StructFormat, UtimensatTimes) {
             "[{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}]");
 }
 
+// -v: strace 6.1's line for /etc/hostname (in UTC).
+TEST(StructFormat, StatWholeWhenVerbose) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  std::string st(144, '\0');
+  put<uint64_t>(st, 0, 0xfe00);  // makedev(0xfe, 0)
+  put<uint64_t>(st, 8, 551);
+  put<uint64_t>(st, 16, 1);
+  put<uint32_t>(st, 24, 0100644);
+  put<int64_t>(st, 48, 41747);
+  put<int64_t>(st, 56, 4096);
+  put<int64_t>(st, 64, 88);
+  put<int64_t>(st, 72, 1795728001);
+  put<int64_t>(st, 80, 203093107);
+  put<int64_t>(st, 88, 1777320873);
+  put<int64_t>(st, 104, 1777320873);
+  Record r;
+  r.nr = syscalls::by_name("newfstatat")->nr;
+  r.args[2] = kAddr;
+  r.payloads.push_back(Payload{.arg = 2, .kind = kPayloadStructOut, .truncated = false, .addr = kAddr, .bytes = st});
+  EXPECT_EQ(struct_arg_text(r, 2, kAddr, syscalls::StringStyle::kEscaped, true),
+            "{st_dev=makedev(0xfe, 0), st_ino=551, st_mode=S_IFREG|0644, st_nlink=1, st_uid=0, st_gid=0, "
+            "st_blksize=4096, st_blocks=88, st_size=41747, st_atime=1795728001 /* 2026-11-26T21:20:01.203093107+0000 */, "
+            "st_atime_nsec=203093107, st_mtime=1777320873 /* 2026-04-27T20:14:33+0000 */, st_mtime_nsec=0, "
+            "st_ctime=1777320873 /* 2026-04-27T20:14:33+0000 */, st_ctime_nsec=0}");
+  EXPECT_EQ(struct_arg_text(r, 2, kAddr), "{st_mode=S_IFREG|0644, st_size=41747, ...}");  // without -v
+}
+
 TEST(StructFormat, Stat) {
   std::string st(144, '\0');
   put<uint32_t>(st, 24, 0100644);
