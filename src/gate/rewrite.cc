@@ -939,6 +939,18 @@ void rewrite_stats(RewriteStats* out) {
   out->sole_thread = sole_thread() ? 1 : 0;
 }
 
+extern "C" char sysgate_tramp_fast_return[] __attribute__((visibility("hidden")));
+
+uint64_t rewrite_fast_path_resume_ip(const GateThread* t, uint64_t rsp) {
+  // [rsp]: the return address of the fast path's call; [rsp + 8]: its slot.
+  auto within = [&](uint64_t base, uint64_t bytes) { return base != 0 && rsp >= base && rsp + 16 <= base + bytes; };
+  if (!within(addr(t->stack), t->stack_bytes) && !within(t->app_altstack.sp, t->app_altstack.size)) return 0;
+  const uint64_t* frame = reinterpret_cast<const uint64_t*>(rsp);
+  if (frame[0] != addr(sysgate_tramp_fast_return)) return 0;
+  const Slot* slot = reinterpret_cast<const Slot*>(frame[1]);
+  return slot != nullptr ? slot->ret : 0;
+}
+
 // The trampolines' C++ path (trampoline.S), taken while tracing or with the
 // interposer's hooks: the call (through the hooks, if any), then its record, as
 // the trap path writes it. Runs on the gate stack with the program's signal mask.

@@ -88,4 +88,11 @@ void rewrite_set_report(int fd);  // -1: no report
 // the process's records add up to what the image did.
 void rewrite_trace_counts(GateThread* t);
 
+// trace -i: for a signal that interrupted the trampolines' own syscall
+// instruction (a call on a rewritten site that took the assembly path: one
+// outside -e trace=SET), where that call resumes the program; 0 when rsp (the
+// interrupted context's) is not such a frame on t's gate stack or alternate
+// stack.
+uint64_t rewrite_fast_path_resume_ip(const GateThread* t, uint64_t rsp);
+
 }  // namespace sysgate::gate

@@ -4,6 +4,12 @@
 #include <asm/unistd.h>
 
 #include "gate/app_memory.h"
+// The gate's symbols are in this same library: reach them PC-relative, not
+// through a GOT (the freestanding check refuses _GLOBAL_OFFSET_TABLE_).
+#pragma GCC visibility push(hidden)
+#include "gate/gate.h"
+#pragma GCC visibility pop
+#include "gate/rewrite.h"
 #include "gate/trace_emit.h"
 #include "gate/raw_syscall.h"
 #include "gate/util.h"
@@ -109,7 +115,13 @@ void unwrap_old_action(uint64_t oact, const AppHandler& wrapped) {
 // call, is shown at that call's site.)
 uint64_t signal_ip(const GateThread* t, const void* context) {
   if (t->call_ip != 0) return t->call_ip;
-  return context != nullptr ? static_cast<const arch::KernelUcontext*>(context)->mc.rip : 0;
+  if (context == nullptr) return 0;
+  const arch::KernelUcontext* uc = static_cast<const arch::KernelUcontext*>(context);
+  // In the trampolines' own call (one the trace does not record): that call's site.
+  if (uc->mc.rip == addr(sysgate_gate_syscall_begin)) {
+    if (const uint64_t ip = rewrite_fast_path_resume_ip(t, uc->mc.rsp); ip != 0) return ip;
+  }
+  return uc->mc.rip;
 }
 
 }  // namespace

@@ -113,11 +113,12 @@ bool is_fault_signal(int sig) {
   return sig == kSigIll || sig == kSigFpe || sig == kSigSegv || sig == kSigBus || sig == kSigTrap;
 }
 
+// "[pid N] ", the time, "[ip] ": as a call's line starts (-f, -t, -i).
 std::string prefix(int32_t tid, const FormatOptions& options) {
-  if (!options.pid_prefix) return options.timestamp;
+  if (!options.pid_prefix) return options.timestamp + options.instruction_pointer;
   char buf[32];
   std::snprintf(buf, sizeof buf, "[pid %5d] ", tid);
-  return buf + options.timestamp;
+  return buf + options.timestamp + options.instruction_pointer;
 }
 
 }  // namespace

@@ -677,6 +677,36 @@ TEST(Trace, InstructionPointersAgreeWithStrace) {
 // -x and -xx, against strace's: a string with other than printable ASCII (or,
 // with -xx, every string, paths and argv too) in hex, as strace shows it --
 // the ELF headers ld.so reads, the file's bytes as head reads and writes them.
+// -i on signal lines: where the interrupted call resumes the program, as
+// strace shows it -- for a call the trace records (the shell's
+// rt_sigsuspend) and for one it does not, which a rewritten site makes on the
+// trampolines' own path (the subshell's wait4 under -e trace=kill). busybox is
+// static and not PIE: the addresses are the same in both runs.
+TEST(Trace, SignalInstructionPointersAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/bin/busybox", "sh", "-c",
+                                        "trap 'echo got' USR1; (sleep 0.2; kill -USR1 $$) & wait; true"};
+  auto deliveries = [](const std::string& text) {
+    std::vector<std::string> out;  // the first SIGCHLD (the subshell's, in wait4) and SIGUSR1
+    std::istringstream in(text);
+    bool chld = false;
+    for (std::string line; std::getline(in, line);) {
+      std::smatch m;
+      if (!std::regex_search(line, m, std::regex(R"((\[[0-9a-f?]{16}\]) --- (SIG\w+))"))) continue;
+      if (m[2] == "SIGUSR1" || (m[2] == "SIGCHLD" && !chld)) out.push_back(m[1].str() + " " + m[2].str());
+      chld = chld || m[2] == "SIGCHLD";
+    }
+    return out;
+  };
+  Straced native = strace(cmd, true, "-i -e trace=kill ");
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
+  Traced t = trace(cmd, {"-i", "-e", "trace=kill"});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  const std::vector<std::string> ours = deliveries(t.trace);
+  EXPECT_EQ(ours, deliveries(native.trace)) << t.trace << "strace:\n" << native.trace;
+  EXPECT_EQ(ours.size(), 2u) << t.trace;
+}
+
 TEST(Trace, HexStringsAsStraceShowsThem) {
   TempDir dir;
   const std::string file = dir.path() + "/bytes";

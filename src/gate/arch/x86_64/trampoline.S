@@ -113,6 +113,11 @@ sysgate_tramp_entry:
 3:	cmpq $0, SLOT_EMULATED(%r11)
 	jne .Ltramp_traced
 	call sysgate_gate_syscall_insn
+	/* A signal that interrupts that call finds this return address at its
+	 * rsp and the slot above it (rewrite_fast_path_resume_ip, trace -i). */
+	.globl sysgate_tramp_fast_return
+	.hidden sysgate_tramp_fast_return
+sysgate_tramp_fast_return:
 .Ltramp_done:
 	/* stack: [slot][rflags][program rsp] */
 	popq %r11
