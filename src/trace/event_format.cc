@@ -6,6 +6,7 @@
 
 #include "syscalls/constant_tables.h"
 #include "syscalls/number_text.h"
+#include "trace/payload_field.h"
 
 namespace sysgate::trace {
 namespace {
@@ -17,13 +18,6 @@ using syscalls::constants::detail::kPollEvents;
 constexpr size_t kPollfd = 8;
 constexpr size_t kEpollEvent = 12;
 
-template <typename T>
-T read_at(const std::string& bytes, size_t at) {
-  T value;
-  std::memcpy(&value, bytes.data() + at, sizeof value);
-  return value;
-}
-
 const Payload* struct_payload(const Record& record, int index, uint64_t addr) {
   const Payload* p = record.payload(index);
   if (p == nullptr || p->addr != addr || (p->kind != kPayloadStructIn && p->kind != kPayloadStructOut)) return nullptr;
@@ -31,8 +25,8 @@ const Payload* struct_payload(const Record& record, int index, uint64_t addr) {
 }
 
 void append_epoll_event(std::string& out, const std::string& bytes, size_t at) {
-  const uint32_t events = read_at<uint32_t>(bytes, at);
-  const uint64_t data = read_at<uint64_t>(bytes, at + 4);
+  const uint32_t events = payload_field<uint32_t>(bytes, at);
+  const uint64_t data = payload_field<uint64_t>(bytes, at + 4);
   out += "{events=";
   append_flags(out, kEpollEvents, events);
   out += ", data={u32=";
@@ -67,9 +61,9 @@ bool append_event_arg(std::string& out, const Record& record, int index, uint64_
       const size_t count = p->bytes.size() / kPollfd;
       append_array(out, count, static_cast<uint32_t>(record.args[1]), max_string, [&](size_t k) {
         out += "{fd=";
-        syscalls::append_decimal(out, read_at<int32_t>(p->bytes, k * kPollfd));
+        syscalls::append_decimal(out, payload_field<int32_t>(p->bytes, k * kPollfd));
         out += ", events=";
-        append_flags(out, kPollEvents, read_at<uint16_t>(p->bytes, k * kPollfd + 4));
+        append_flags(out, kPollEvents, payload_field<uint16_t>(p->bytes, k * kPollfd + 4));
         out += '}';
       });
       return true;
@@ -106,12 +100,12 @@ void append_poll_result(std::string& out, const Record& record) {
   out += " ([";
   bool first = true;
   for (size_t at = 0; at < p->bytes.size(); at += kPollfd) {
-    const uint16_t revents = read_at<uint16_t>(p->bytes, at + 6);
+    const uint16_t revents = payload_field<uint16_t>(p->bytes, at + 6);
     if (revents == 0) continue;
     if (!first) out += ", ";
     first = false;
     out += "{fd=";
-    syscalls::append_decimal(out, read_at<int32_t>(p->bytes, at));
+    syscalls::append_decimal(out, payload_field<int32_t>(p->bytes, at));
     out += ", revents=";
     append_flags(out, kPollEvents, revents);
     out += '}';

@@ -8,17 +8,15 @@
 #include <cstring>
 
 #include "trace/iovec_format.h"
+#include "trace/set_items.h"
 
 namespace sysgate::trace {
 
 Result<FdSet> parse_fd_set(std::string_view set) {
   FdSet fds{};
-  const bool invert = !set.empty() && set[0] == '!';
-  if (invert) set.remove_prefix(1);
+  const bool invert = take_inversion(set);
   while (!set.empty()) {
-    const size_t comma = set.find(',');
-    const std::string_view item = set.substr(0, comma);
-    set = comma == std::string_view::npos ? std::string_view() : set.substr(comma + 1);
+    const std::string_view item = take_item(set);
     if (item.empty() || item == "none") continue;
     if (item == "all") {
       fds.fill(~uint64_t{0});

@@ -6,18 +6,12 @@
 #include <cstring>
 
 #include "syscalls/number_text.h"
+#include "trace/payload_field.h"
 
 namespace sysgate::trace {
 namespace {
 
 bool writes_data(int nr) { return nr == SYS_writev || nr == SYS_pwritev || nr == SYS_pwritev2; }
-
-template <typename T>
-T read_at(std::string_view bytes, size_t at) {
-  T value;
-  std::memcpy(&value, bytes.data() + at, sizeof value);
-  return value;
-}
 
 }  // namespace
 
@@ -29,7 +23,7 @@ bool is_iovec_call(int nr) {
 std::optional<std::vector<IovecElement>> iovec_elements(const Payload& payload) {
   const std::string_view bytes = payload.bytes;
   if (payload.kind != kPayloadIovec || bytes.size() < 8) return std::nullopt;
-  const uint32_t described = read_at<uint32_t>(bytes, 0);
+  const uint32_t described = payload_field<uint32_t>(bytes, 0);
   if (described > kMaxIovecElements) return std::nullopt;
   std::vector<IovecElement> elements;
   elements.reserve(described);
@@ -37,10 +31,10 @@ std::optional<std::vector<IovecElement>> iovec_elements(const Payload& payload) 
   for (uint32_t k = 0; k < described; ++k) {
     if (bytes.size() - at < kIovecElementHeaderBytes) return std::nullopt;
     IovecElement e;
-    e.base = read_at<uint64_t>(bytes, at);
-    e.len = read_at<uint64_t>(bytes, at + 8);
-    const uint32_t copied = read_at<uint32_t>(bytes, at + 16);
-    const uint32_t flags = read_at<uint32_t>(bytes, at + 20);
+    e.base = payload_field<uint64_t>(bytes, at);
+    e.len = payload_field<uint64_t>(bytes, at + 8);
+    const uint32_t copied = payload_field<uint32_t>(bytes, at + 16);
+    const uint32_t flags = payload_field<uint32_t>(bytes, at + 20);
     at += kIovecElementHeaderBytes;
     const size_t padded = align_record(copied);
     if (copied > kMaxDumpBytes || bytes.size() - at < padded) return std::nullopt;

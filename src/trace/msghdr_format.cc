@@ -6,6 +6,7 @@
 
 #include "syscalls/constant_tables.h"
 #include "syscalls/number_text.h"
+#include "trace/payload_field.h"
 #include "trace/iovec_format.h"
 #include "trace/struct_format.h"
 
@@ -13,13 +14,6 @@ namespace sysgate::trace {
 namespace {
 
 constexpr size_t kMsghdr = 56;
-
-template <typename T>
-T at(const std::string& b, size_t offset) {
-  T v;
-  std::memcpy(&v, b.data() + offset, sizeof v);
-  return v;
-}
 
 void append_pointer(std::string& out, uint64_t v) {
   if (v == 0) out += "NULL";
@@ -43,14 +37,14 @@ bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64
   const Payload* p = record.payload(1);
   if (p == nullptr || p->addr != addr || p->kind != kPayloadMsghdr || p->bytes.size() < kMsghdr + 8) return false;
   const std::string& b = p->bytes;
-  const uint64_t name = at<uint64_t>(b, 0);
-  const uint32_t namelen = at<uint32_t>(b, 8);
-  const uint64_t iov = at<uint64_t>(b, 16);
-  const uint64_t iovlen = at<uint64_t>(b, 24);
-  const uint64_t control = at<uint64_t>(b, 32);
-  const uint64_t controllen = at<uint64_t>(b, 40);
-  const int32_t flags = at<int32_t>(b, 48);
-  const uint32_t name_bytes = at<uint32_t>(b, kMsghdr);
+  const uint64_t name = payload_field<uint64_t>(b, 0);
+  const uint32_t namelen = payload_field<uint32_t>(b, 8);
+  const uint64_t iov = payload_field<uint64_t>(b, 16);
+  const uint64_t iovlen = payload_field<uint64_t>(b, 24);
+  const uint64_t control = payload_field<uint64_t>(b, 32);
+  const uint64_t controllen = payload_field<uint64_t>(b, 40);
+  const int32_t flags = payload_field<int32_t>(b, 48);
+  const uint32_t name_bytes = payload_field<uint32_t>(b, kMsghdr);
   const size_t iov_at = kMsghdr + 8 + align_record(name_bytes);
   if (name_bytes > b.size() - kMsghdr - 8 || iov_at > b.size()) return false;
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "syscalls/constants.h"
+#include "trace/set_items.h"
 
 namespace sysgate::trace {
 namespace {
@@ -30,12 +31,9 @@ int signal_of(std::string_view item) {
 Result<SignalFilter> parse_signal_filter(std::string_view set) {
   SignalFilter filter;
   filter.selected_.reset();
-  const bool invert = !set.empty() && set[0] == '!';
-  if (invert) set.remove_prefix(1);
+  const bool invert = take_inversion(set);
   while (!set.empty()) {
-    const size_t comma = set.find(',');
-    const std::string_view item = set.substr(0, comma);
-    set = comma == std::string_view::npos ? std::string_view() : set.substr(comma + 1);
+    const std::string_view item = take_item(set);
     if (item.empty()) continue;
     const std::string word = upper(item);
     if (word == "ALL") {

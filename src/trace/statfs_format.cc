@@ -5,6 +5,7 @@
 
 #include "syscalls/constant_tables.h"
 #include "syscalls/number_text.h"
+#include "trace/payload_field.h"
 
 namespace sysgate::trace {
 namespace {
@@ -53,18 +54,11 @@ constexpr Named kMountFlagBits[] = {
 };
 constexpr syscalls::constants::detail::FlagSet kMountFlags{0, {}, kMountFlagBits, {}};
 
-template <typename T>
-T at(std::string_view b, size_t offset) {
-  T v;
-  std::memcpy(&v, b.data() + offset, sizeof v);
-  return v;
-}
-
 }  // namespace
 
 bool append_statfs(std::string& out, std::string_view b) {
   if (b.size() < 88) return false;
-  const uint64_t type = at<uint64_t>(b, 0);
+  const uint64_t type = payload_field<uint64_t>(b, 0);
   out += "{f_type=";
   bool named = false;
   for (const Named& m : kMagics) {
@@ -79,18 +73,18 @@ bool append_statfs(std::string& out, std::string_view b) {
                                             ", f_ffree="};
   for (size_t i = 0; i < 6; ++i) {
     out += kCounts[i];
-    syscalls::append_decimal(out, at<int64_t>(b, 8 + 8 * i));
+    syscalls::append_decimal(out, payload_field<int64_t>(b, 8 + 8 * i));
   }
   out += ", f_fsid={val=[";
-  syscalls::append_hex_or_zero(out, at<uint32_t>(b, 56));
+  syscalls::append_hex_or_zero(out, payload_field<uint32_t>(b, 56));
   out += ", ";
-  syscalls::append_hex_or_zero(out, at<uint32_t>(b, 60));
+  syscalls::append_hex_or_zero(out, payload_field<uint32_t>(b, 60));
   out += "]}, f_namelen=";
-  syscalls::append_decimal(out, at<int64_t>(b, 64));
+  syscalls::append_decimal(out, payload_field<int64_t>(b, 64));
   out += ", f_frsize=";
-  syscalls::append_decimal(out, at<int64_t>(b, 72));
+  syscalls::append_decimal(out, payload_field<int64_t>(b, 72));
   out += ", f_flags=";
-  syscalls::constants::detail::append_flags(out, kMountFlags, at<uint64_t>(b, 80));
+  syscalls::constants::detail::append_flags(out, kMountFlags, payload_field<uint64_t>(b, 80));
   out += '}';
   return true;
 }

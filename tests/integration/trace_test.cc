@@ -90,11 +90,34 @@ std::vector<std::string> picked_lines(const std::string& text,
   return out;
 }
 
+// The words of a flags string, as a shell would split it: "-e trace=x -v" ->
+// {"-e", "trace=x", "-v"} (for trace(), from the string strace() takes).
+std::vector<std::string> words_of(const std::string& flags) {
+  std::vector<std::string> words;
+  std::istringstream in(flags);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// A trace without trace()'s "[pid N] " prefixes (it passes -f), for comparing
+// with strace's lines without -f.
+std::string without_pid_prefixes(const std::string& text) {
+  return std::regex_replace(text, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+}
+
 // A line with strace's " = " alignment collapsed and addresses masked, for
 // comparisons of whole lines between strace and sysgate.
 std::string without_alignment_and_addresses(const std::string& line) {
   const std::string collapsed = std::regex_replace(line, std::regex(" +="), " =");
   return std::regex_replace(collapsed, std::regex("0x[0-9a-f]+"), "0xADDR");
+}
+
+// A command line sysgate must refuse as bad input: exit status 2, and the
+// message on stderr.
+void expect_refused(const std::vector<std::string>& argv, const std::string& message) {
+  const Output out = run(argv);
+  EXPECT_EQ(out.status, 2) << out.err;
+  EXPECT_NE(out.err.find(message), std::string::npos) << out.err;
 }
 
 void expect_same_output(const std::vector<std::string>& command, const Traced& t) {
@@ -245,9 +268,7 @@ TEST(Trace, SummaryAndFilter) {
   Traced e = trace({"/bin/echo", "x"}, {"-e", "trace=write"});
   EXPECT_EQ(e.trace.find("openat("), std::string::npos) << e.trace;
   EXPECT_NE(e.trace.find("write(1, \"x\\n\", 2) = 2"), std::string::npos) << e.trace;
-  Output bad = run({kSysgate, "trace", "-e", "trace=opne", "--", "/bin/true"});
-  EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find("invalid system call 'opne'"), std::string::npos) << bad.err;
+  expect_refused({kSysgate, "trace", "-e", "trace=opne", "--", "/bin/true"}, "invalid system call 'opne'");
 }
 
 // -z and -Z, as strace 6: only calls that succeeded, or only calls that
@@ -438,9 +459,7 @@ TEST(Trace, TimestampsAndDurationsAsStracePrintsThem) {
   EXPECT_TRUE(std::regex_search(json.trace, std::regex(R"("duration":\d+\.\d{6},"time":\d{10}\.\d{6}\})")))
       << json.trace;
   EXPECT_TRUE(std::regex_search(json.trace, std::regex(R"("time":\d{10}\.\d{6}\})"))) << json.trace;
-  Output both = run({kSysgate, "trace", "-t", "-r", "--", "/bin/true"});
-  EXPECT_EQ(both.status, 2);
-  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
+  expect_refused({kSysgate, "trace", "-t", "-r", "--", "/bin/true"}, "excludes");
 }
 
 // After its first trap a site is rewritten onto a trampoline; every later call
@@ -618,6 +637,36 @@ std::vector<std::string> comparable_lines(const std::string& text) {
   return out;
 }
 
+// cmd under strace (without -f) and under sysgate trace with the same flags
+// ("-e trace=fcntl -v"); both must succeed. Their comparable lines, each
+// through mask when one is given (an empty result drops the line), and
+// sysgate's own text for messages.
+struct BothTraces {
+  std::vector<std::string> ours, theirs;
+  std::string trace, strace_text;
+};
+BothTraces trace_under_both(const std::vector<std::string>& cmd, const std::string& flags,
+                            const std::function<std::string(const std::string&)>& mask = {}) {
+  BothTraces both;
+  Straced native = strace(cmd, false, flags + " ");
+  EXPECT_EQ(native.run.status, 0) << native.run.err;
+  Traced t = trace(cmd, words_of(flags));
+  EXPECT_EQ(t.run.status, 0) << t.run.err;
+  both.trace = t.trace;
+  both.strace_text = native.trace;
+  auto masked = [&](std::vector<std::string> lines) {
+    if (!mask) return lines;
+    std::vector<std::string> out;
+    for (const std::string& l : lines) {
+      if (std::string m = mask(l); !m.empty()) out.push_back(std::move(m));
+    }
+    return out;
+  };
+  both.ours = masked(comparable_lines(without_pid_prefixes(t.trace)));
+  both.theirs = masked(comparable_lines(native.trace));
+  return both;
+}
+
 TEST(Trace, WholeLinesAgreeWithStrace) {
   for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
            {"/bin/cat", "/etc/hostname"}, {"/bin/ls", "-l", "/usr/include/linux"}, {"/bin/echo", "same"}, {"/usr/bin/id"},
@@ -627,7 +676,7 @@ TEST(Trace, WholeLinesAgreeWithStrace) {
     Traced t = trace(cmd);
     ASSERT_EQ(t.run.status, 0) << t.run.err;
     std::string plain = t.trace;  // without trace()'s "[pid N] " (it passes -f)
-    plain = std::regex_replace(plain, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+    plain = without_pid_prefixes(plain);
     const std::vector<std::string> ours = comparable_lines(plain), theirs = comparable_lines(native.trace);
     size_t first = 0;
     while (first < ours.size() && first < theirs.size() && ours[first] == theirs[first]) ++first;
@@ -759,9 +808,7 @@ TEST(Trace, SummarySortedAndAlignedAsStracePrintsThem) {
     EXPECT_GT(ours.size(), 15u) << t.trace;
     EXPECT_EQ(ours, theirs) << sort << "\nsysgate:\n" << t.trace << "strace:\n" << native.trace;
   }
-  Output bad = run({kSysgate, "trace", "-c", "-S", "bogus", "--", "/bin/true"});
-  EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find("invalid sortby"), std::string::npos) << bad.err;
+  expect_refused({kSysgate, "trace", "-c", "-S", "bogus", "--", "/bin/true"}, "invalid sortby");
 
   Traced both = trace(cmd, {"-C"});
   ASSERT_EQ(both.run.status, 0) << both.run.err;
@@ -785,12 +832,10 @@ TEST(Trace, PathsSelectCallsAsStraceDoes) {
   for (const std::string flags : {"-P /etc/hostname", "-P /etc/hostname -P /etc/ld.so.cache"}) {
     Straced native = strace(cmd, false, flags + " ");
     ASSERT_EQ(native.run.status, 0) << native.run.err;
-    std::vector<std::string> ours_flags;
-    std::istringstream words(flags);
-    for (std::string w; words >> w;) ours_flags.push_back(w);
+    const std::vector<std::string> ours_flags = words_of(flags);
     Traced t = trace(cmd, ours_flags);
     ASSERT_EQ(t.run.status, 0) << t.run.err;
-    std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+    std::string plain = without_pid_prefixes(t.trace);
     const std::vector<std::string> ours = comparable_lines(plain), theirs = comparable_lines(native.trace);
     EXPECT_EQ(ours, theirs) << flags << "\nsysgate:\n" << t.trace << "strace:\n" << native.trace;
     EXPECT_GE(ours.size(), 6u) << t.trace;
@@ -824,12 +869,8 @@ TEST(Trace, SignalSetsSelectDeliveriesAsStraceDoes) {
     const size_t expected = set == "all" ? 2 : set == "none" ? 0 : 1;
     EXPECT_EQ(ours.size(), expected) << set << "\n" << t.trace;
   }
-  Output bad = run({kSysgate, "trace", "-e", "signal=USR3", "--", "/bin/true"});
-  EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find("invalid signal 'USR3'"), std::string::npos) << bad.err;
-  Output other = run({kSysgate, "trace", "-e", "raw=all", "--", "/bin/true"});
-  EXPECT_EQ(other.status, 2);
-  EXPECT_NE(other.err.find("only -e trace=, signal=, read=, write=, inject= and fault= are supported"), std::string::npos) << other.err;
+  expect_refused({kSysgate, "trace", "-e", "signal=USR3", "--", "/bin/true"}, "invalid signal 'USR3'");
+  expect_refused({kSysgate, "trace", "-e", "raw=all", "--", "/bin/true"}, "only -e trace=, signal=, read=, write=, inject= and fault= are supported");
 }
 
 // -e inject= and -e fault=: the same invocations tampered with, the same
@@ -858,9 +899,7 @@ TEST(Trace, InjectionsAgreeWithStrace) {
            {python, "-e trace=getpid -e inject=getpid:retval=7:when=3..4", 2},
            {python, "-e trace=getpid -e inject=getpid:retval=1:when=1 -e inject=getpid:error=EPERM:when=5..9+3", 1},
            {python, "-e trace=getpid -e inject=getpid:signal=USR1:when=2", 0}}) {
-    std::vector<std::string> words;
-    std::istringstream in(c.flags);
-    for (std::string w; in >> w;) words.push_back(w);
+    const std::vector<std::string> words = words_of(c.flags);
     Straced native = strace(c.cmd, false, c.flags + " ");
     const std::vector<std::string> theirs = comparable_lines(native.trace);
     for (const bool rewrite : {true, false}) {
@@ -870,7 +909,7 @@ TEST(Trace, InjectionsAgreeWithStrace) {
       const std::string what = c.flags + (rewrite ? "" : " --no-rewrite");
       EXPECT_EQ(t.run.out, native.run.out) << what << "\n" << t.run.err;
       EXPECT_EQ(t.run.status, native.run.status) << what << "\n" << t.run.err;
-      std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+      std::string plain = without_pid_prefixes(t.trace);
       const std::vector<std::string> ours = comparable_lines(plain);
       EXPECT_EQ(ours, theirs) << what << "\nsysgate:\n" << t.trace << "strace:\n" << native.trace;
       const size_t injected = static_cast<size_t>(std::count_if(
@@ -923,12 +962,8 @@ TEST(Trace, InjectedDelaysHoldTheCall) {
   std::smatch m;
   ASSERT_TRUE(std::regex_search(t.trace, m, std::regex(R"(getpid\(\) = \d+ \(DELAYED\) <(\d+\.\d+)>)"))) << t.trace;
   EXPECT_GE(std::stod(m[1]), 0.030) << t.trace;
-  Output bad = run({kSysgate, "trace", "-P", "/etc/hostname", "-e", "inject=openat:error=EIO", "--", "/bin/true"});
-  EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find("cannot be combined with -P"), std::string::npos) << bad.err;
-  Output unknown = run({kSysgate, "trace", "-e", "inject=openat:error=EFOO", "--", "/bin/true"});
-  EXPECT_EQ(unknown.status, 2);
-  EXPECT_NE(unknown.err.find("-e inject=openat:error=EFOO: unknown errno 'EFOO'"), std::string::npos) << unknown.err;
+  expect_refused({kSysgate, "trace", "-P", "/etc/hostname", "-e", "inject=openat:error=EIO", "--", "/bin/true"}, "cannot be combined with -P");
+  expect_refused({kSysgate, "trace", "-e", "inject=openat:error=EFOO", "--", "/bin/true"}, "-e inject=openat:error=EFOO: unknown errno 'EFOO'");
 }
 
 // -e read=SET / -e write=SET: the same hex dumps under the same lines as
@@ -946,15 +981,13 @@ TEST(Trace, DataDumpsAgreeWithStrace) {
            {{"/bin/cat", file}, "-e trace=read,write -e read=3 -e write=1"},
            {{"/bin/cat", file}, "-e trace=read,write -e read=!3 -e write=none"},
            {{"/usr/bin/python3", "-c", "import sys; sys.stdout.write('x' * 300000)"}, "-e trace=write -e write=all"}}) {
-    std::vector<std::string> words;
-    std::istringstream in(flags);
-    for (std::string w; in >> w;) words.push_back(w);
+    const std::vector<std::string> words = words_of(flags);
     Straced native = strace(cmd, false, flags + " ");
     ASSERT_EQ(native.run.status, 0) << native.run.err;
     Traced t = trace(cmd, words);
     ASSERT_EQ(t.run.status, 0) << t.run.err;
     EXPECT_EQ(t.run.out, native.run.out);
-    std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+    std::string plain = without_pid_prefixes(t.trace);
     const std::vector<std::string> ours = comparable_lines(plain), theirs = comparable_lines(native.trace);
     EXPECT_EQ(ours, theirs) << flags;
     const size_t dumps = static_cast<size_t>(
@@ -963,9 +996,7 @@ TEST(Trace, DataDumpsAgreeWithStrace) {
     else if (flags.find("read=3") != std::string::npos) EXPECT_GE(dumps, 832u / 16) << flags;  // libc's ELF header at least
     else EXPECT_EQ(dumps, 0u) << flags;
   }
-  Output bad = run({kSysgate, "trace", "-e", "read=x", "--", "/bin/true"});
-  EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find("-e read=x: invalid descriptor 'x'"), std::string::npos) << bad.err;
+  expect_refused({kSysgate, "trace", "-e", "read=x", "--", "/bin/true"}, "-e read=x: invalid descriptor 'x'");
 }
 
 // readv/writev's iovec arrays, and their dumps, as strace shows them: short
@@ -990,14 +1021,12 @@ TEST(Trace, IovecsAgreeWithStrace) {
            {python, "-s 4 -e trace=readv,writev"},
            {python, "-e trace=readv,writev -e read=all -e write=1"},
            {{"/bin/cat", "/etc/hostname"}, "-e trace=openat,writev -e inject=openat:error=EACCES:when=2+"}}) {
-    std::vector<std::string> words;
-    std::istringstream in(flags);
-    for (std::string w; in >> w;) words.push_back(w);
+    const std::vector<std::string> words = words_of(flags);
     Straced native = strace(cmd, false, flags + " ");
     Traced t = trace(cmd, words);
     EXPECT_EQ(t.run.status, native.run.status) << flags << "\n" << t.run.err;
     EXPECT_EQ(t.run.out, native.run.out) << flags;
-    std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+    std::string plain = without_pid_prefixes(t.trace);
     const std::vector<std::string> ours = comparable_lines(plain), theirs = comparable_lines(native.trace);
     EXPECT_EQ(ours, theirs) << flags;
     EXPECT_TRUE(std::any_of(ours.begin(), ours.end(), [](const std::string& l) { return l.find("v(") != std::string::npos && l.find("iov_base=") != std::string::npos; }))
@@ -1023,19 +1052,10 @@ TEST(Trace, EventStructsAgreeWithStrace) {
       "try: os.sched_getaffinity(-5)\n"
       "except OSError: pass\n"};
   const std::string set = "-e trace=poll,ppoll,epoll_ctl,epoll_wait,epoll_pwait,sched_setaffinity,sched_getaffinity";
-  Straced native = strace(cmd, false, set + " ");
-  ASSERT_EQ(native.run.status, 0) << native.run.err;
-  Traced t = trace(cmd, {"-e", set.substr(3)});
-  ASSERT_EQ(t.run.status, 0) << t.run.err;
-  auto masked = [](const std::string& text) {
-    std::vector<std::string> lines = comparable_lines(text);
-    for (std::string& l : lines) l = std::regex_replace(l, std::regex("u64=[0-9]+"), "u64=N");
-    return lines;
-  };
-  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
-  const std::vector<std::string> ours = masked(plain);
-  EXPECT_EQ(ours, masked(native.trace)) << t.trace;
-  EXPECT_EQ(ours.size(), 14u) << t.trace;  // 13 calls and the exit
+  const BothTraces t = trace_under_both(
+      cmd, set, [](const std::string& l) { return std::regex_replace(l, std::regex("u64=[0-9]+"), "u64=N"); });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 14u) << t.trace;  // 13 calls and the exit
 }
 
 // The addresses getsockname, getpeername, accept4 and recvfrom return, with
@@ -1056,21 +1076,11 @@ TEST(Trace, SocketAddressesAgreeWithStrace) {
       "try: socket.socket().getpeername()\n"
       "except OSError: pass\n"};
   const std::string set = "-e trace=getsockname,getpeername,accept,accept4,recvfrom,sendto,connect,bind";
-  Straced native = strace(cmd, false, set + " ");
-  ASSERT_EQ(native.run.status, 0) << native.run.err;
-  Traced t = trace(cmd, {"-e", set.substr(3)});
-  ASSERT_EQ(t.run.status, 0) << t.run.err;
-  auto masked = [](const std::string& text) {
-    std::vector<std::string> lines = comparable_lines(text);
-    for (std::string& l : lines) {
-      l = std::regex_replace(l, std::regex(R"(htons\(\d+\))"), "htons(P)");
-      l = std::regex_replace(l, std::regex(R"(sysgate-test-\d+)"), "sysgate-test-N");
-    }
-    return lines;
-  };
-  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
-  const std::vector<std::string> ours = masked(plain);
-  EXPECT_EQ(ours, masked(native.trace)) << t.trace;
+  const BothTraces t = trace_under_both(cmd, set, [](const std::string& l) {
+    return std::regex_replace(std::regex_replace(l, std::regex(R"(htons\(\d+\))"), "htons(P)"),
+                              std::regex(R"(sysgate-test-\d+)"), "sysgate-test-N");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
   EXPECT_NE(t.trace.find(", [128 => 16]) = 0"), std::string::npos) << t.trace;
 }
 
@@ -1090,13 +1100,8 @@ TEST(Trace, SocketOptionsAndFlagsAgreeWithStrace) {
       "u = socket.socketpair()\n"
       "u[0].send(b'x', socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL); u[1].recv(5, socket.MSG_PEEK)\n"};
   const std::string set = "-e trace=setsockopt,getsockopt,sendto,recvfrom";
-  Straced native = strace(cmd, false, set + " ");
-  ASSERT_EQ(native.run.status, 0) << native.run.err;
-  Traced t = trace(cmd, {"-e", set.substr(3)});
-  ASSERT_EQ(t.run.status, 0) << t.run.err;
-  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
-  const std::vector<std::string> ours = comparable_lines(plain);
-  EXPECT_EQ(ours, comparable_lines(native.trace)) << t.trace;
+  const BothTraces t = trace_under_both(cmd, set);
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
   EXPECT_NE(t.trace.find("setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=5}, 8) = 0"), std::string::npos)
       << t.trace;
   EXPECT_NE(t.trace.find("0x270f /* SO_??? */"), std::string::npos) << t.trace;
@@ -1120,21 +1125,10 @@ TEST(Trace, MessageHeadersAgreeWithStrace) {
       "try: u.recvmsg(10, 0, socket.MSG_DONTWAIT)\n"
       "except BlockingIOError: pass\n"};
   for (const std::string set : {"-e trace=sendmsg,recvmsg", "-e trace=sendmsg,recvmsg -e read=all -e write=all"}) {
-    std::vector<std::string> words;
-    std::istringstream in(set);
-    for (std::string w; in >> w;) words.push_back(w);
-    Straced native = strace(cmd, false, set + " ");
-    ASSERT_EQ(native.run.status, 0) << native.run.err;
-    Traced t = trace(cmd, words);
-    ASSERT_EQ(t.run.status, 0) << t.run.err;
-    auto masked = [](const std::string& text) {
-      std::vector<std::string> lines = comparable_lines(text);
-      for (std::string& l : lines) l = std::regex_replace(l, std::regex(R"(sysgate-(msg|src)-\d+)"), "sysgate-$1-N");
-      return lines;
-    };
-    const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
-    const std::vector<std::string> ours = masked(plain);
-    EXPECT_EQ(ours, masked(native.trace)) << set << "\n" << t.trace;
+    const BothTraces t = trace_under_both(cmd, set, [](const std::string& l) {
+      return std::regex_replace(l, std::regex(R"(sysgate-(msg|src)-\d+)"), "sysgate-$1-N");
+    });
+    EXPECT_EQ(t.ours, t.theirs) << set << "\n" << t.trace;
     EXPECT_NE(t.trace.find("msg_flags=MSG_TRUNC"), std::string::npos) << t.trace;
   }
 }
@@ -1160,7 +1154,7 @@ TEST(Trace, FileTimesAndRenameFlagsAgreeWithStrace) {
     reset();
     Traced t = trace(cmd, {"-e", "trace=utimensat,renameat2"});
     ASSERT_EQ(t.run.status, 0) << t.run.err;
-    const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+    const std::string plain = without_pid_prefixes(t.trace);
     EXPECT_EQ(comparable_lines(plain), comparable_lines(native.trace)) << cmd[1] << "\n" << t.trace;
   }
 }
@@ -1172,26 +1166,14 @@ TEST(Trace, VerboseStructsAgreeWithStrace) {
   const std::vector<std::string> cmd = {"/usr/bin/env", "-i", "A=1", "LONG=" + std::string(40, 'x'),
                                         "/usr/bin/python3", "-S", "-c",
                                         "import os; os.stat('/dev/null'); os.stat('/etc/hostname')"};
-  Straced native = strace(cmd, false, "-v -e trace=execve,newfstatat ");
-  ASSERT_EQ(native.run.status, 0) << native.run.err;
-  Traced t = trace(cmd, {"-v", "-e", "trace=execve,newfstatat"});
-  ASSERT_EQ(t.run.status, 0) << t.run.err;
-  auto lines = [](const std::string& text) {
-    std::vector<std::string> out;
-    // Reading a file may move its atime between the two runs (relatime).
-    const std::regex atime(R"(st_atime=\d+( /\* [^*]* \*/)?, st_atime_nsec=\d+)");
-    for (const std::string& l : comparable_lines(text)) {
-      if (l.rfind("newfstatat(1, ", 0) == 0 || l.rfind("newfstatat(0, ", 0) == 0 ||
-          l.rfind("newfstatat(2, ", 0) == 0) {
-        continue;  // stdio: each run's own pipes
-      }
-      out.push_back(std::regex_replace(l, atime, "st_atime=N"));
+  const BothTraces t = trace_under_both(cmd, "-v -e trace=execve,newfstatat", [](const std::string& l) {
+    if (l.rfind("newfstatat(0, ", 0) == 0 || l.rfind("newfstatat(1, ", 0) == 0 || l.rfind("newfstatat(2, ", 0) == 0) {
+      return std::string();  // stdio: each run's own pipes
     }
-    return out;
-  };
-  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
-  const std::vector<std::string> ours = lines(plain);
-  EXPECT_EQ(ours, lines(native.trace)) << t.trace;
+    // Reading a file may move its atime between the two runs (relatime).
+    return std::regex_replace(l, std::regex(R"(st_atime=\d+( /\* [^*]* \*/)?, st_atime_nsec=\d+)"), "st_atime=N");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
   EXPECT_NE(t.trace.find("[\"A=1\", \"LONG=xxxxxxxxxxxxxxxxxxxxxxxxxxx\"...]) = 0"), std::string::npos) << t.trace;
   EXPECT_NE(t.trace.find("st_rdev=makedev(0x1, 0x3), st_atime="), std::string::npos) << t.trace;
 }
@@ -1200,18 +1182,10 @@ TEST(Trace, VerboseStructsAgreeWithStrace) {
 TEST(Trace, StatfsAgreesWithStrace) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
   const std::vector<std::string> cmd = {"/usr/bin/stat", "-f", "/", "/proc", "/sys", "/dev/shm"};
-  Straced native = strace(cmd, false, "-e trace=statfs,fstatfs ");
-  ASSERT_EQ(native.run.status, 0) << native.run.err;
-  Traced t = trace(cmd, {"-e", "trace=statfs,fstatfs"});
-  ASSERT_EQ(t.run.status, 0) << t.run.err;
-  auto masked = [](const std::string& text) {
-    std::vector<std::string> lines = comparable_lines(text);
-    for (std::string& l : lines) l = std::regex_replace(l, std::regex("(f_bfree|f_bavail|f_ffree)=[0-9]+"), "$1=N");
-    return lines;
-  };
-  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
-  const std::vector<std::string> ours = masked(plain);
-  EXPECT_EQ(ours, masked(native.trace)) << t.trace;
+  const BothTraces t = trace_under_both(cmd, "-e trace=statfs,fstatfs", [](const std::string& l) {
+    return std::regex_replace(l, std::regex("(f_bfree|f_bavail|f_ffree)=[0-9]+"), "$1=N");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
   EXPECT_NE(t.trace.find("f_type=PROC_SUPER_MAGIC"), std::string::npos) << t.trace;
 }
 
@@ -1229,13 +1203,8 @@ TEST(Trace, FileLocksAgreeWithStrace) {
       "fcntl.fcntl(fd, 37, struct.pack('hhqqi4x', fcntl.F_RDLCK, 0, 0, 1, 0))\n"
       "fcntl.lockf(fd, fcntl.LOCK_UN)\n",
       dir.path() + "/lock"};
-  Straced native = strace(cmd, false, "-e trace=fcntl ");
-  ASSERT_EQ(native.run.status, 0) << native.run.err;
-  Traced t = trace(cmd, {"-e", "trace=fcntl"});
-  ASSERT_EQ(t.run.status, 0) << t.run.err;
-  const std::string plain = std::regex_replace(t.trace, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
-  const std::vector<std::string> ours = comparable_lines(plain);
-  EXPECT_EQ(ours, comparable_lines(native.trace)) << t.trace;
+  const BothTraces t = trace_under_both(cmd, "-e trace=fcntl");
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
   EXPECT_NE(t.trace.find("F_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, l_pid=0}"), std::string::npos)
       << t.trace;
   EXPECT_NE(t.trace.find("F_OFD_SETLK, {l_type=F_RDLCK, l_whence=SEEK_SET, l_start=0, l_len=1}"), std::string::npos)
@@ -1290,9 +1259,7 @@ TEST(Trace, EnvironmentChangesAndQuietAsStraceMakesThem) {
   const std::string flags = "-E FOO=bar -E HOME -E PATH=/usr/bin:/bin -E NOT_SET_ANYWHERE ";
   Straced native = strace({"/usr/bin/env"}, false, flags);
   ASSERT_EQ(native.run.status, 0) << native.run.err;
-  std::vector<std::string> words;
-  std::istringstream in(flags);
-  for (std::string w; in >> w;) words.push_back(w);
+  const std::vector<std::string> words = words_of(flags);
   Traced t = trace({"/usr/bin/env"}, words);
   ASSERT_EQ(t.run.status, 0) << t.run.err;
   // As sets: strace's helper shell (strace()) reorders the environment it
@@ -1322,9 +1289,7 @@ TEST(Trace, EnvironmentChangesAndQuietAsStraceMakesThem) {
   EXPECT_NE(quiet.trace.find("exit_group(0) = ?"), std::string::npos) << quiet.trace;
   Traced loud = trace({"/bin/true"}, {"-q", "-e", "trace=exit_group"});
   EXPECT_NE(loud.trace.find("+++ exited with 0 +++"), std::string::npos) << loud.trace;
-  Output bad = run({kSysgate, "trace", "-E", "=x", "--", "/bin/true"});
-  EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find("-E =x: expected VAR=VALUE or VAR"), std::string::npos) << bad.err;
+  expect_refused({kSysgate, "trace", "-E", "=x", "--", "/bin/true"}, "-E =x: expected VAR=VALUE or VAR");
 }
 
 // The issue's list of real programs, under both `trace` and `run`: output identical to native.
