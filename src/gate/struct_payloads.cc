@@ -38,7 +38,10 @@ constexpr uint32_t kMaxCpuMask = 512;     // sched_{get,set}affinity's mask: 409
 constexpr uint64_t kEpollCtlAdd = 1, kEpollCtlMod = 3;
 constexpr uint32_t kFlock = 32;  // struct flock
 constexpr uint32_t kStatfs = 88;
-constexpr uint32_t kMaxSockoptValue = 16;  // the ints and small structs strace decodes  // struct statfs up to f_flags (of 120): what strace prints
+constexpr uint32_t kMaxSockoptValue = 16;
+constexpr uint32_t kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403, kTcsetsf = 0x5404;
+constexpr uint32_t kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414;
+constexpr uint32_t kTermios = 36, kWinsize = 8;  // the kernel's struct termios, struct winsize  // the ints and small structs strace decodes  // struct statfs up to f_flags (of 120): what strace prints
 constexpr uint64_t kCloneParentSettid = 0x00100000, kClonePidfd = 0x00001000;
 constexpr uint32_t kCloneArgsV0 = 64, kCloneArgs = 88;  // struct clone_args: first version, and with cgroup
 // fcntl's lock commands: F_GETLK, F_SETLK, F_SETLKW and their OFD twins.
@@ -127,7 +130,7 @@ bool has_struct_payloads(long nr) {
     case __NR_epoll_pwait2: case __NR_sched_getaffinity: case __NR_sched_setaffinity: case __NR_fcntl:
     case __NR_clone: case __NR_clone3: case __NR_statfs: case __NR_fstatfs:
     case __NR_getsockname: case __NR_getpeername: case __NR_accept: case __NR_accept4: case __NR_recvfrom: case __NR_sendto:
-    case __NR_setsockopt: case __NR_getsockopt: case __NR_utimensat:
+    case __NR_setsockopt: case __NR_getsockopt: case __NR_utimensat: case __NR_ioctl:
       return true;
     default:
       return false;
@@ -227,6 +230,17 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       return i == 1 && set(out, kStatfs, written);
     case __NR_utimensat:
       return i == 2 && set(out, 2 * kTimespec, in);  // atime and mtime
+    case __NR_ioctl: {
+      // The terminal's: struct termios and struct winsize (trace/termios_format.h).
+      if (i != 2) return false;
+      switch (static_cast<uint32_t>(args[1])) {
+        case kTcgets: return ret >= 0 && set(out, kTermios, written);
+        case kTcsets: case kTcsetsw: case kTcsetsf: return set(out, kTermios, in);
+        case kTiocgwinsz: return ret >= 0 && set(out, kWinsize, written);
+        case kTiocswinsz: return set(out, kWinsize, in);
+        default: return false;
+      }
+    }
     case __NR_setsockopt: {
       const uint64_t len = static_cast<uint32_t>(args[4]);  // int optlen
       return i == 3 && len != 0 && set(out, min32(len, kMaxSockoptValue), in);

@@ -28,7 +28,8 @@ namespace {
 // The calls whose arguments are not decoded by their types alone. Found once
 // per call from its number, rather than by comparing names per argument.
 enum class Special : uint8_t {
-  kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl, kClone, kSockopt
+  kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl, kClone, kSockopt,
+  kIoctl
 };
 
 Special special_of(int nr) {
@@ -45,6 +46,7 @@ Special special_of(int nr) {
     case SYS_clone: return Special::kClone;
     case SYS_setsockopt:
     case SYS_getsockopt: return Special::kSockopt;
+    case SYS_ioctl: return Special::kIoctl;
     case SYS_dup3:
     case SYS_pipe2: return Special::kNoAccessMode;
     default: return Special::kNone;
@@ -339,6 +341,10 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
       if (i == 1) append_sockopt_level(out, args[1]);
       else append_sockopt_name(out, args[1], args[2]);
       continue;
+    }
+    if (special == Special::kIoctl && i == 2 && args[2] != 0 && options.struct_arg &&
+        options.struct_arg(2, args[2], out)) {
+      continue;  // a struct the trace copied (a terminal's), else the value below
     }
     if (special == Special::kFcntl && i == 2) {
       // A struct flock the trace copied (F_SETLK, F_GETLK, ...), else the value.

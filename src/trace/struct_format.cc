@@ -20,6 +20,7 @@
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
 #include "trace/statfs_format.h"
+#include "trace/termios_format.h"
 
 namespace sysgate::trace {
 namespace {
@@ -740,6 +741,7 @@ bool append_payload(std::string& out, const Record& record, const Payload& p, sy
     case kPayloadStructOut:
       if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes, style));
       if (record.nr == SYS_fcntl) return append_flock(out, record.args[1], Bytes(p.bytes, style));
+      if (record.nr == SYS_ioctl) return append_terminal_ioctl_arg(out, record.args[1], p.bytes);
       if (record.nr == SYS_capget && p.arg == 0 && record.before_arg == 0 && p.bytes.size() == 8) {
         // The version as the program passed it (call_before.h), not the kernel's answer.
         std::string header = p.bytes;

@@ -1178,6 +1178,42 @@ TEST(Trace, VerboseStructsAgreeWithStrace) {
   EXPECT_NE(t.trace.find("st_rdev=makedev(0x1, 0x3), st_atime="), std::string::npos) << t.trace;
 }
 
+// A terminal's ioctls: TCGETS's termios and TIOCGWINSZ's window size, for ls
+// run on a pty (24x80), under strace and under sysgate trace.
+TEST(Trace, TerminalIoctlsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::string on_pty =
+      "import os, pty, sys, struct, fcntl, termios\n"
+      "pid, fd = pty.fork()\n"
+      "if pid == 0:\n"
+      "    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 24, 80, 0, 0))\n"
+      "    os.execv(sys.argv[1], sys.argv[1:])\n"
+      "while True:\n"
+      "    try:\n"
+      "        if not os.read(fd, 65536): break\n"
+      "    except OSError: break\n"
+      "sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n";
+  TempDir dir;
+  const std::string theirs_file = dir.path() + "/strace.txt", ours_file = dir.path() + "/sysgate.txt";
+  Output native = run({"/usr/bin/python3", "-c", on_pty, "/usr/bin/strace", "-o", theirs_file, "-e", "trace=ioctl",
+                       "/bin/ls", "/"});
+  ASSERT_EQ(native.status, 0) << native.err;
+  Output ours = run({"/usr/bin/python3", "-c", on_pty, kSysgate, "trace", "-o", ours_file, "-e", "trace=ioctl", "--",
+                     "/bin/ls", "/"});
+  ASSERT_EQ(ours.status, 0) << ours.err;
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  const std::string text = read(ours_file);
+  EXPECT_EQ(comparable_lines(text), comparable_lines(read(theirs_file))) << text;
+  EXPECT_NE(text.find("ioctl(1, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ioctl(1, TCGETS, {c_iflag="), std::string::npos) << text;
+}
+
 // statfs's struct for several file systems (free counts masked: they move).
 TEST(Trace, StatfsAgreesWithStrace) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";

@@ -159,6 +159,39 @@ TEST(StructFormat, StatWholeWhenVerbose) {
   EXPECT_EQ(struct_arg_text(r, 2, kAddr), "{st_mode=S_IFREG|0644, st_size=41747, ...}");  // without -v
 }
 
+// Terminal ioctls as strace 6.1 printed them for ls and python's tty module
+// (but c_iflag=0 as "0", where strace prints nothing after the "=").
+TEST(StructFormat, TerminalIoctls) {
+  auto ioctl_arg = [](uint32_t request, std::string bytes) {
+    Record r;
+    r.nr = syscalls::by_name("ioctl")->nr;
+    r.args[1] = request;
+    r.args[2] = kAddr;
+    r.payloads.push_back(Payload{.arg = 2, .kind = kPayloadStructOut, .truncated = false, .addr = kAddr, .bytes = bytes});
+    return struct_arg_text(r, 2, kAddr);
+  };
+  std::string termios(36, '\0');
+  put<uint32_t>(termios, 0, 02400);     // ICRNL|IXON
+  put<uint32_t>(termios, 4, 05);        // OPOST|ONLCR
+  put<uint32_t>(termios, 8, 0277);      // B38400|CS8|CREAD
+  put<uint32_t>(termios, 12, 0105073);  // ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE
+  EXPECT_EQ(ioctl_arg(0x5401, termios),
+            "{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, c_cflag=B38400|CS8|CREAD, "
+            "c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, ...}");
+  put<uint32_t>(termios, 0, 0);
+  put<uint32_t>(termios, 8, 0277 | (015u << 16));  // and an input speed of B9600
+  EXPECT_EQ(ioctl_arg(0x5402, termios)->substr(0, 75),
+            "{c_iflag=0, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, c_cflag=B38400|CS");
+  EXPECT_NE(ioctl_arg(0x5402, termios)->find("CREAD|B9600<<IBSHIFT"), std::string::npos);
+  std::string winsize;
+  put<uint16_t>(winsize, 0, 24);
+  put<uint16_t>(winsize, 2, 80);
+  put<uint16_t>(winsize, 4, 0);
+  put<uint16_t>(winsize, 6, 0);
+  EXPECT_EQ(ioctl_arg(0x5413, winsize), "{ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}");
+  EXPECT_EQ(ioctl_arg(0x541b, winsize), std::nullopt);  // FIONREAD: not decoded
+}
+
 TEST(StructFormat, Stat) {
   std::string st(144, '\0');
   put<uint32_t>(st, 24, 0100644);
