@@ -194,6 +194,12 @@ class TracePrinter {
     if (task_files_) task_files_->flush();
   }
 
+  // -e raw=SET: these calls' arguments and results in hex.
+  void set_raw_calls(trace::TraceFilter calls) {
+    raw_.emplace(std::move(calls));
+    options_.raw = &*raw_;
+  }
+
   // -e read=SET, -e write=SET: whose data is dumped under the call's line.
   void set_dumps(const trace::FdSet& reads, const trace::FdSet& writes) { dumps_.emplace(reads, writes); }
 
@@ -316,6 +322,7 @@ class TracePrinter {
   std::optional<trace::PathFilter> path_filter_;  // -P
   std::optional<trace::SignalFilter> signals_;    // -e signal=SET
   std::optional<std::pair<trace::FdSet, trace::FdSet>> dumps_;  // -e read=SET, -e write=SET
+  std::optional<trace::TraceFilter> raw_;                        // -e raw=SET (options_.raw points here)
   std::string first_exec_path_;
   trace::SummaryOptions summary_options_;
   trace::RewriteCounts counts_;
@@ -345,6 +352,7 @@ int trace_command(const TraceFlags& flags) {
   std::optional<trace::SignalFilter> signals;
   std::vector<trace::InjectSpec> injections;
   std::optional<trace::FdSet> dump_reads, dump_writes;
+  std::optional<trace::TraceFilter> raw;
   for (const std::string& expression : flags.expressions) {
     // strace's -e QUALIFIER=SET; a bare SET is trace=. One of each but inject= and fault=.
     const size_t equals = expression.find('=');
@@ -363,15 +371,20 @@ int trace_command(const TraceFlags& flags) {
       Result<trace::FdSet> parsed = trace::parse_fd_set(set);
       if (parsed) (qualifier == "read" ? dump_reads : dump_writes) = *parsed;
       else error = parsed.error();
+    } else if (qualifier == "raw" && !raw) {
+      Result<trace::TraceFilter> parsed = trace::parse_trace_filter(set);
+      if (parsed) raw = std::move(*parsed);
+      else error = parsed.error();
     } else if (qualifier == "inject" || qualifier == "fault") {
       Result<trace::InjectSpec> parsed = trace::parse_inject_spec(set, qualifier == "fault");
       if (parsed) injections.push_back(std::move(*parsed));
       else error = parsed.error();
     } else {
       const bool known = qualifier == "trace" || qualifier == "signal" || qualifier == "signals" || qualifier == "read" ||
-                         qualifier == "write";
+                         qualifier == "write" || qualifier == "raw";
       std::cerr << "sysgate trace: -e " << expression << ": "
-                << (known ? "given twice" : "only -e trace=, signal=, read=, write=, inject= and fault= are supported")
+                << (known ? "given twice"
+                          : "only -e trace=, signal=, raw=, read=, write=, inject= and fault= are supported")
                 << "\n";
       return 2;
     }
@@ -440,6 +453,7 @@ int trace_command(const TraceFlags& flags) {
   TracePrinter printer(out, flags, std::move(filter), per_task ? flags.output : "");
   printer.set_summary_options(summary_options);
   if (signals) printer.set_signal_filter(*signals);
+  if (raw) printer.set_raw_calls(std::move(*raw));
   if (dump_reads || dump_writes) printer.set_dumps(dump_reads.value_or(trace::FdSet{}), dump_writes.value_or(trace::FdSet{}));
   printer.set_first_exec(flags.command[0], flags.command, environment);
   monitor::RunOptions options;

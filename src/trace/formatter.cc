@@ -297,6 +297,18 @@ void append_error(std::string& out, int err) {
 }  // namespace
 
 void append_call_text(std::string& out, const Record& record, const FormatOptions& options) {
+  if (options.raw != nullptr && options.raw->matches(record.nr)) {  // -e raw=: every argument as hex
+    out += syscalls::display_name(record.nr);
+    out += '(';
+    const syscalls::SyscallInfo* info = syscalls::by_number(record.nr);
+    const int argc = info != nullptr ? info->argc : 6;
+    for (int i = 0; i < argc; ++i) {
+      if (i > 0) out += ", ";
+      syscalls::append_hex_or_zero(out, record.args[i]);
+    }
+    out += ')';
+    return;
+  }
   RecordMemory memory(record);
   const CallContext context{&record, &options};
   syscalls::FormatOptions call_options;
@@ -373,6 +385,11 @@ void append_record(std::string& out, const Record& record, const FormatOptions& 
       out += ' ';
       const size_t width = out.size() - start;
       if (width < options.align_column) out.append(options.align_column - width, ' ');
+      if (options.raw != nullptr && options.raw->matches(record.nr) && record.kind == kRecordSyscall &&
+          !is_error(record.ret)) {
+        out += "= ";  // -e raw=: the result in hex too, errors as ever
+        return syscalls::append_hex_or_zero(out, static_cast<uint64_t>(record.ret));
+      }
       append_result(out, record);
       return;
     }

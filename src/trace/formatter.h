@@ -44,6 +44,7 @@
 
 #include "syscalls/call_format.h"
 #include "trace/record.h"
+#include "trace/trace_filter.h"
 
 namespace sysgate::trace {
 
@@ -76,6 +77,10 @@ struct FormatOptions {
   syscalls::StringStyle string_style = syscalls::StringStyle::kEscaped;
   // -v: structs whole (the stat family: every field, as strace -v).
   bool verbose = false;
+  // -e raw=SET: the calls whose arguments and result show as raw hex, as
+  // strace -e raw= shows them ("openat(0xffffff9c, 0x7f..., 0x80000, 0) = 0x3");
+  // nullptr for none.
+  const TraceFilter* raw = nullptr;
 };
 
 // strace -i's "[%016lx] ": where the program resumes after the call's syscall

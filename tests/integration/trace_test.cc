@@ -870,7 +870,7 @@ TEST(Trace, SignalSetsSelectDeliveriesAsStraceDoes) {
     EXPECT_EQ(ours.size(), expected) << set << "\n" << t.trace;
   }
   expect_refused({kSysgate, "trace", "-e", "signal=USR3", "--", "/bin/true"}, "invalid signal 'USR3'");
-  expect_refused({kSysgate, "trace", "-e", "raw=all", "--", "/bin/true"}, "only -e trace=, signal=, read=, write=, inject= and fault= are supported");
+  expect_refused({kSysgate, "trace", "-e", "abbrev=none", "--", "/bin/true"}, "only -e trace=, signal=, raw=, read=, write=, inject= and fault= are supported");
 }
 
 // -e inject= and -e fault=: the same invocations tampered with, the same
@@ -1212,6 +1212,19 @@ TEST(Trace, TerminalIoctlsAgreeWithStrace) {
   EXPECT_NE(text.find("ioctl(1, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0"), std::string::npos)
       << text;
   EXPECT_NE(text.find("ioctl(1, TCGETS, {c_iflag="), std::string::npos) << text;
+}
+
+// -e raw=SET: those calls' arguments (as many as the call takes) and
+// results in hex, errors as ever; the other calls decoded.
+TEST(Trace, RawCallsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/bin/cat", "/etc/hostname"};
+  for (const std::string flags : {"-e raw=all -e trace=openat,read,close,newfstatat,mmap",
+                                  "-e raw=openat -e trace=openat,close"}) {
+    const BothTraces t = trace_under_both(cmd, flags);
+    EXPECT_EQ(t.ours, t.theirs) << flags << "\n" << t.trace;
+    EXPECT_NE(t.trace.find("openat(0xffffff9c, 0x"), std::string::npos) << t.trace;
+  }
 }
 
 // statfs's struct for several file systems (free counts masked: they move).

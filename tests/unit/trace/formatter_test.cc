@@ -3,6 +3,7 @@
 // and small C programs); where sysgate cannot print strace's exact line (execve's
 // argv, nanosleep's struct) the test says so and checks sysgate's own shape.
 #include "trace/formatter.h"
+#include "trace/trace_filter.h"
 
 #include <random>
 #include <string>
@@ -56,6 +57,21 @@ const std::string kPasswd =
     "root:x:0:0:root:/root:/bin/bash\n"
     "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
     "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n";
+
+// -e raw=: strace 6.1's lines for cat's openat and read, and an error.
+TEST(TraceFormatter, RawCallsShowHex) {
+  Result<TraceFilter> openat_read = parse_trace_filter("openat,read");
+  ASSERT_TRUE(openat_read);
+  FormatOptions options;
+  options.raw = &*openat_read;
+  EXPECT_EQ(format_record(call("openat", {neg(-100) & 0xffffffff, 0x7fdc68b360b1, 0x80000}, 3), options),
+            "openat(0xffffff9c, 0x7fdc68b360b1, 0x80000, 0) = 0x3");
+  EXPECT_EQ(format_record(call("read", {3, 0x7ffcf88e78f8, 0x340}, 0x340), options),
+            "read(0x3, 0x7ffcf88e78f8, 0x340)        = 0x340");
+  EXPECT_EQ(format_record(call("openat", {0xffffff9c, 0x558cff0fec90, 0}, -2), options),
+            "openat(0xffffff9c, 0x558cff0fec90, 0, 0) = -1 ENOENT (No such file or directory)");
+  EXPECT_EQ(format_record(call("close", {3}, 0), options), "close(3)                                = 0");  // not raw
+}
 
 // clone named as strace 6.1 names it (dash's fork, python's thread).
 TEST(TraceFormatter, CloneNamesItsArguments) {
