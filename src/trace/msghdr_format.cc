@@ -52,12 +52,7 @@ bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64
   const size_t start = out.size();
   bool shown = false;
   if (name_bytes != 0) {
-    Record addr_record;  // the address, through the sockaddr printer
-    addr_record.nr = SYS_connect;
-    addr_record.args[1] = name;
-    addr_record.payloads.push_back(Payload{.arg = 1, .kind = kPayloadStructIn, .truncated = false, .addr = name,
-                                           .bytes = b.substr(kMsghdr + 8, name_bytes)});
-    shown = append_struct_arg(out, addr_record, 1, name, style);
+    shown = append_socket_address(out, std::string_view(b).substr(kMsghdr + 8, name_bytes), style);
   }
   if (!shown) {
     out.resize(start);

@@ -778,6 +778,13 @@ void append_sigset(std::string& out, uint64_t set) {
   out += ']';
 }
 
+bool append_socket_address(std::string& out, std::string_view bytes, syscalls::StringStyle style) {
+  const size_t start = out.size();
+  if (append_sockaddr(out, Bytes(bytes, style))) return true;
+  out.resize(start);
+  return false;
+}
+
 std::string format_sigset(uint64_t set) {
   std::string out;
   append_sigset(out, set);

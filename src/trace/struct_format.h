@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "syscalls/call_format.h"
 #include "trace/record.h"
@@ -35,6 +36,12 @@ std::optional<std::string> struct_arg_text(const Record& record, int index, uint
 // appended nothing (a syscalls::FormatOptions::struct_arg hook).
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
                        syscalls::StringStyle style = syscalls::StringStyle::kEscaped, bool verbose = false);
+
+// A socket address (AF_UNIX, AF_INET, AF_INET6) as strace prints it,
+// {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")};
+// false, appending nothing, for another family or too few bytes.
+bool append_socket_address(std::string& out, std::string_view bytes,
+                           syscalls::StringStyle style = syscalls::StringStyle::kEscaped);
 
 // A kernel signal set as strace prints it: "[INT TERM]", "~[RTMIN RT_1]" (the
 // complement, when more than half the signals are in it), "[]".
