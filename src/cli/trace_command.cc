@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "cli/trace_output.h"
 #include "syscalls/call_format.h"
 #include "monitor/runner.h"
+#include "sandbox/launcher.h"
 #include "trace/fd_paths.h"
 #include "trace/formatter.h"
 #include "trace/inject_spec.h"
@@ -86,15 +88,18 @@ class TracePrinter {
                       const std::vector<std::string>& env) {
     first_exec_path_ = path;
     const syscalls::StringStyle style = options_.string_style;
-    first_exec_ = "execve(" + syscalls::quote_string(path, false, style) + ", [";
-    for (size_t i = 0; i < argv.size(); ++i) first_exec_ += (i ? ", " : "") + syscalls::quote_string(argv[i], false, style);
-    if (flags_.verbose) {  // -v: the strings, each cut at -s as strace cuts them
-      first_exec_ += "], [";
-      for (size_t i = 0; i < env.size(); ++i) {
-        const bool cut = env[i].size() > flags_.max_string;
-        first_exec_ += (i ? ", " : "") + syscalls::quote_string(cut ? env[i].substr(0, flags_.max_string) : env[i], cut, style);
+    // Each string cut at -s, as strace cuts them.
+    auto strings = [&](const std::vector<std::string>& list) {
+      std::string text;
+      for (size_t i = 0; i < list.size(); ++i) {
+        const bool cut = list[i].size() > flags_.max_string;
+        text += (i ? ", " : "") + syscalls::quote_string(cut ? list[i].substr(0, flags_.max_string) : list[i], cut, style);
       }
-      first_exec_ += "]) = 0";
+      return text;
+    };
+    first_exec_ = "execve(" + syscalls::quote_string(path, false, style) + ", [" + strings(argv);
+    if (flags_.verbose) {  // -v: the environment's strings
+      first_exec_ += "], [" + strings(env) + "]) = 0";
     } else {
       first_exec_ += "], /* " + std::to_string(env.size()) + " vars */) = 0";
     }
@@ -142,7 +147,11 @@ class TracePrinter {
       pending_exec_.erase(pending);
       const bool failed = r.kind == trace::kRecordSyscall && r.nr == enter.nr && r.tid == enter.tid;
       if (failed) {
-        emit(r);  // the error of the exec
+        // The error of the exec, with the arguments as the enter record read
+        // them before the call: the failure record carries no argv or envp.
+        trace::Record error = r;
+        error.payloads = std::move(enter.payloads);
+        emit(error);
         return;
       }
       // It returned when the new image began: stamped with that image's first
@@ -455,7 +464,13 @@ int trace_command(const TraceFlags& flags) {
   if (signals) printer.set_signal_filter(*signals);
   if (raw) printer.set_raw_calls(std::move(*raw));
   if (dump_reads || dump_writes) printer.set_dumps(dump_reads.value_or(trace::FdSet{}), dump_writes.value_or(trace::FdSet{}));
-  printer.set_first_exec(flags.command[0], flags.command, environment);
+  {
+    // The path execve was given: strace shows the one it found in PATH.
+    std::error_code ignored;
+    const Result<std::string> path =
+        sandbox::resolve_executable(flags.command[0], environment, std::filesystem::current_path(ignored).string());
+    printer.set_first_exec(path ? *path : flags.command[0], flags.command, environment);
+  }
   monitor::RunOptions options;
   options.command = flags.command;
   options.environment = std::move(environment);

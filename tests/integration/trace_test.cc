@@ -1159,6 +1159,34 @@ TEST(Trace, FileTimesAndRenameFlagsAgreeWithStrace) {
   }
 }
 
+// A failed exec's line shows its argv and environment as strace's does: they
+// come from the record written before the call (the failure's own record has
+// only addresses). env searches PATH: the first candidate fails.
+TEST(Trace, FailedExecsShowTheirArgumentsAsStraceDoes) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const BothTraces t =
+      trace_under_both({"/usr/bin/env", "-i", "PATH=/nonexistent1:/bin", "true", "an argument"}, "-e trace=execve");
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_NE(t.trace.find("execve(\"/nonexistent1/true\", [\"true\", \"an argument\"], 0x"), std::string::npos) << t.trace;
+}
+
+// The command's first execve, which sysgate's launcher makes: the path found
+// in PATH and each argument cut at -s, as strace prints its own first execve
+// (only the environment's address is not known: see docs/tracing.md).
+TEST(Trace, FirstExecLooksAsStracePrintsIt) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"sh", "-c", "exec true # a comment longer than thirty-two bytes"};
+  const Straced native = strace(cmd, false, "-e trace=execve ");
+  const Traced ours = trace(cmd, {"-e", "trace=execve"});
+  ASSERT_EQ(ours.run.status, 0) << ours.run.err;
+  auto first_line = [](const std::string& text) {
+    const std::string line = without_pid_prefixes(text.substr(0, text.find('\n')));
+    return std::regex_replace(std::regex_replace(line, std::regex(" +="), " ="), std::regex("0x[0-9a-f]+ /\\*"), "/*");
+  };
+  EXPECT_EQ(first_line(ours.trace), first_line(native.trace)) << ours.trace << native.trace;
+  EXPECT_NE(ours.trace.find("\"exec true # a comment longer tha\"...]"), std::string::npos) << ours.trace;
+}
+
 // -v: stat structs whole (a regular file, a character device) and an exec's
 // environment strings, as strace -v prints them.
 TEST(Trace, VerboseStructsAgreeWithStrace) {
