@@ -30,6 +30,7 @@
 
 #include "gate/app_memory.h"
 #include "gate/call_before.h"
+#include "gate/call_snapshot.h"
 #include "gate/call.h"
 #include "gate/exe_link.h"
 #include "gate/exec_via_loader.h"
@@ -243,13 +244,16 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   const InjectStep inject = inject_enter(t, call.nr);  // trace -e inject=
   call.record_flags |= inject.record_flags();
   const uint64_t before = call_before(call.nr, call.args);  // an in/out length the call overwrites
+  CallSnapshot snapshot;                                     // structs the call overwrites (select's fd sets)
+  call_snapshot(call.nr, call.args, &snapshot);
   const long ret = inject.returns() ? inject.rule->ret : dispatch(t, uc, call);
   t->call_ip = outer_ip;
   uc->mc.rax = static_cast<uint64_t>(ret);
   // rt_sigreturn installs uc_stack: the program's alternate stack once it has one.
   thread_sync_altstack(t, uc);
   if (!call.recorded) {
-    trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret, enter_tsc, call.ip, before);
+    trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret, enter_tsc, call.ip, before,
+                  &snapshot);
   }
   inject_exit(t, inject);  // every signal is blocked here: its signal arrives after the sigreturn
   // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).

@@ -7,6 +7,7 @@
 
 #include "gate/app_memory.h"
 #include "gate/call_before.h"
+#include "gate/call_snapshot.h"
 #include "gate/code_alias.h"
 #include "gate/exe_link.h"
 #include "gate/gate.h"
@@ -969,9 +970,11 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   const uint64_t outer_ip = t->call_ip;
   const InjectStep inject = inject_enter(t, nr);  // trace -e inject=
   const uint64_t before = call_before(nr, args);   // an in/out length the call overwrites
+  CallSnapshot snapshot;                            // structs the call overwrites (select's fd sets)
+  call_snapshot(nr, args, &snapshot);
   if (inject.returns()) {
     const long ret = inject.rule->ret;
-    trace_syscall(t, trace::kRecordSyscall, inject.record_flags(), nr, args, ret, enter_tsc, ip, before);
+    trace_syscall(t, trace::kRecordSyscall, inject.record_flags(), nr, args, ret, enter_tsc, ip, before, &snapshot);
     inject_exit(t, inject);
     return ret;
   }
@@ -1005,7 +1008,7 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
                                                     : raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
   t->call_ip = outer_ip;
   trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, ret,
-                enter_tsc, ip, before);
+                enter_tsc, ip, before, &snapshot);
   inject_exit(t, inject);
   return ret;
 }

@@ -226,6 +226,23 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
   }
 }
 
+// Argument i's kPayloadInOut (call_snapshot.h): its bytes from before the call,
+// then, after a call that worked and overwrote them, what they hold now. The
+// kernel wrote fd sets back (readable); a timeout it may fail to write back
+// (a read-only one) is probed.
+void plan_in_out(long nr, int i, const uint64_t args[6], long ret, const CallSnapshot& snapshot, PlannedPayload* out) {
+  const uint32_t n = snapshot.bytes[i];
+  const bool timeout = i == (nr == __NR_ppoll ? 2 : 4);
+  const bool after = snapshot.overwritten[i] != 0 && ret > 0 && (!timeout || app_probe_read(args[i], n));
+  out->addr = args[i];
+  out->arg = static_cast<uint8_t>(i);
+  out->kind = trace::kPayloadInOut;
+  out->flags = 0;
+  out->length = after ? 2 * n : n;
+  out->value = reinterpret_cast<uint64_t>(snapshot.data[i]);
+  out->value2 = n;
+}
+
 // trace -y (RegionHeader::record_fd_inodes): the inode numbers of the
 // descriptors a socket, accept, accept4, socketpair, pipe or pipe2 just made, asked now,
 // while the numbers surely name them: the monitor may read the record after
@@ -307,7 +324,7 @@ bool writer_ready(GateThread* t, RingWriter* w) {
 }
 
 void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
-                  long ret, uint64_t enter_tsc, uint64_t ip, uint64_t before);
+                  long ret, uint64_t enter_tsc, uint64_t ip, uint64_t before, const CallSnapshot* snapshot);
 
 }  // namespace
 
@@ -336,7 +353,7 @@ uint64_t call_enter_tsc(const GateThread* t) {
 }
 
 void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret,
-                   uint64_t enter_tsc, uint64_t ip, uint64_t before) {
+                   uint64_t enter_tsc, uint64_t ip, uint64_t before, const CallSnapshot* snapshot) {
   if (g_gate.region.header == nullptr) return;
   if (kind == trace::kRecordSyscall && !call_selected(g_gate.region, nr)) return;
   // One store each way: a signal handler that interrupts between the load and
@@ -346,7 +363,7 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
   *depth_word = depth + 1;
   asm volatile("" ::: "memory");
   RingWriter* w = writer_for_depth(t, depth);
-  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret, enter_tsc, ip, before);
+  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret, enter_tsc, ip, before, snapshot);
   asm volatile("" ::: "memory");
   *depth_word = depth;
 }
@@ -354,8 +371,9 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
 namespace {
 
 void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],
-                  long ret, uint64_t enter_tsc, uint64_t ip, uint64_t before) {
+                  long ret, uint64_t enter_tsc, uint64_t ip, uint64_t before, const CallSnapshot* snapshot) {
   const TraceRegion& region = g_gate.region;
+  if (kind != trace::kRecordSyscall || (snapshot != nullptr && snapshot->any == 0)) snapshot = nullptr;
 
   PlannedPayload payloads[trace::kMaxPayloads];
   uint32_t count = 0;
@@ -363,12 +381,19 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   const bool is_call = kind == trace::kRecordSyscall || kind == trace::kRecordSyscallEnter || kind == trace::kRecordExit;
   const bool exec_enter = kind == trace::kRecordSyscallEnter && (nr == __NR_execve || nr == __NR_execveat);
   const bool arg_payloads = has_arg_payloads(nr);
-  const bool others = has_struct_payloads(nr) || exec_enter || is_iovec_call(nr) || is_msghdr_call(nr);
+  const bool others =
+      has_struct_payloads(nr) || exec_enter || is_iovec_call(nr) || is_msghdr_call(nr) || snapshot != nullptr;
   if ((g_gate.flags & kGateNoPayloads) == 0 && is_call && (arg_payloads || others)) {
     for (int i = 0; i < 6; ++i) {
       // Only arguments that may carry something: a pointer-typed one, or any of
       // a call with structs (asked per argument below).
       if (args[i] == 0 || (!others && arg_payload_kind(nr, i) == 0)) continue;
+      if (snapshot != nullptr && snapshot->taken[i] != 0) {
+        plan_in_out(nr, i, args, ret, *snapshot, &payloads[count]);
+        bytes += sizeof(trace::PayloadHeader) + trace::align_record(payloads[count].length);
+        ++count;
+        continue;
+      }
       if (plan_payload(nr, i, kind, args, ret, region, &payloads[count], &flags)) {
         bytes += sizeof(trace::PayloadHeader) + trace::align_record(payloads[count].length);
         ++count;
@@ -444,6 +469,13 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
       const IovecPlan plan{payloads[i].length, static_cast<uint32_t>(payloads[i].value >> 32),
                            static_cast<uint32_t>(payloads[i].value), static_cast<uint32_t>(payloads[i].value2)};
       iovec_copy(cursor, plan, nr, args, ret);
+    } else if (payloads[i].kind == trace::kPayloadInOut) {
+      // Before the call (the snapshot), then after it: multiples of 8 bytes.
+      const auto before_bytes = static_cast<uint32_t>(payloads[i].value2);
+      copy_payload(cursor, reinterpret_cast<const uint8_t*>(payloads[i].value), before_bytes);
+      if (payloads[i].length > before_bytes) {
+        copy_payload(cursor + before_bytes, reinterpret_cast<const uint8_t*>(payloads[i].addr), before_bytes);
+      }
     } else if (payloads[i].kind == trace::kPayloadArrayCount || payloads[i].kind == trace::kPayloadEnterTsc ||
                payloads[i].kind == trace::kPayloadBefore ||
                payloads[i].kind == trace::kPayloadIp || payloads[i].kind == trace::kPayloadFdInodes) {

@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 
+#include "gate/call_snapshot.h"
 #include "gate/thread_state.h"
 #include "trace/ring_format.h"
 
@@ -32,9 +33,11 @@ namespace sysgate::gate {
 
 // ip: where the program resumes after the call, or where a signal interrupted
 // it; recorded when RegionHeader::record_ip asks (trace -i), 0 for none.
-// before: call_before's value from before the call (call_before.h), or 0.
+// before: call_before's value from before the call (call_before.h), or 0;
+// snapshot: call_snapshot's copies from before the call (call_snapshot.h), or null.
 void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret,
-                   uint64_t enter_tsc = 0, uint64_t ip = 0, uint64_t before = 0);
+                   uint64_t enter_tsc = 0, uint64_t ip = 0, uint64_t before = 0,
+                   const CallSnapshot* snapshot = nullptr);
 
 // For trace -T (TraceRegion::time_calls): the TSC now, to pass as the record's
 // enter_tsc once the call returned; 0 when not timing calls or the program

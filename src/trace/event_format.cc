@@ -7,6 +7,7 @@
 #include "syscalls/constant_tables.h"
 #include "syscalls/number_text.h"
 #include "trace/payload_field.h"
+#include "trace/select_format.h"
 
 namespace sysgate::trace {
 namespace {
@@ -110,7 +111,9 @@ void append_poll_result(std::string& out, const Record& record) {
     append_flags(out, kPollEvents, revents);
     out += '}';
   }
-  out += "])";
+  out += ']';
+  append_ppoll_time_left(out, record);  // ", left {tv_sec=1, tv_nsec=999}"
+  out += ')';
 }
 
 }  // namespace sysgate::trace

@@ -29,6 +29,7 @@
 #include "syscalls/syscall_table.h"
 #include "trace/fd_paths.h"
 #include "trace/event_format.h"
+#include "trace/select_format.h"
 #include "trace/iovec_format.h"
 #include "trace/msghdr_format.h"
 #include "trace/struct_format.h"
@@ -249,6 +250,7 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
     return true;
   }
   if (append_iovec_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
+  if (append_select_arg(out, r, index, value)) return true;
   if (append_event_arg(out, r, index, value, call->options->max_string)) return true;
   if (append_msghdr_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
   return append_struct_arg(out, r, index, value, call->options->string_style, call->options->verbose);
@@ -363,7 +365,8 @@ void append_result_value(std::string& out, const Record& record) {
 void append_result(std::string& out, const Record& record) {
   append_result_value(out, record);
   if (record.kind != kRecordSyscall) return;
-  append_poll_result(out, record);  // " ([{fd=3, revents=POLLIN}])", " (Timeout)"
+  append_poll_result(out, record);    // " ([{fd=3, revents=POLLIN}])", " (Timeout)"
+  append_select_result(out, record);  // " (in [3], left {tv_sec=0, tv_nsec=999})"
   // As strace marks what -e inject= did.
   if ((record.flags & kRecordInjected) != 0) out += " (INJECTED)";
   if ((record.flags & kRecordDelayed) != 0) out += " (DELAYED)";

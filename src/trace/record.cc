@@ -72,7 +72,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     std::memcpy(&ph, bytes.data() + at, sizeof ph);
     at += sizeof ph;
     if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
-    if (ph.kind < kPayloadPath || ph.kind > kPayloadMsghdr) return corrupt("payload kind " + std::to_string(ph.kind));
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadInOut) return corrupt("payload kind " + std::to_string(ph.kind));
     uint32_t limit = limits.max_data;
     switch (ph.kind) {
       case kPayloadDataIn:
@@ -81,6 +81,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
       case kPayloadStructIn:
       case kPayloadStructOut: limit = kMaxStructBytes; break;
       case kPayloadStringArray: limit = kMaxPathBytes; break;
+      case kPayloadInOut: limit = kMaxInOutBytes; break;
       case kPayloadIovec:
       case kPayloadMsghdr:  // the same array after a msghdr and an address
         // Element headers and their padding, and the data (iovec_format.h checks the inside).

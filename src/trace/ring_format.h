@@ -288,7 +288,14 @@ enum PayloadKind : uint8_t {
   kPayloadMsghdr = 14,      // sendmsg's or recvmsg's struct msghdr (arg 1): the 56-byte
                             // msghdr, u32 address bytes, u32 0, the address padded to 8,
                             // then msg_iov in kPayloadIovec's layout (gate/msghdr_payload.h)
+  kPayloadInOut = 15,       // a struct the call reads and then overwrites (select's and
+                            // pselect6's fd sets and timeout, ppoll's timeout), copied before
+                            // the call, then, once more after a successful call (twice the
+                            // bytes); pselect6's sixth argument: its 16 bytes and the 8 of
+                            // the set they point to (gate/call_snapshot.h)
 };
+// kPayloadInOut's bound: an fd set of 1024 descriptors, before and after.
+inline constexpr uint32_t kMaxInOutBytes = 256;
 // A record carries at most one payload per argument, kPayloadBefore,
 // kPayloadFdInodes, kPayloadEnterTsc and kPayloadIp.
 inline constexpr uint32_t kMaxPayloads = 10;

@@ -180,6 +180,31 @@ void append_rlimit_value(std::string& out, uint64_t v) {
   }
 }
 
+// sigaltstack's stack_t: {ss_sp=0x7f..., ss_flags=SS_ONSTACK, ss_size=65536}.
+void append_stack(std::string& out, const Bytes& b) {
+  static constexpr std::pair<uint64_t, std::string_view> kFlags[] = {
+      {1, "SS_ONSTACK"}, {2, "SS_DISABLE"}, {uint64_t{1} << 31, "SS_AUTODISARM"}};
+  out += "{ss_sp=";
+  append_pointer(out, b.at<uint64_t>(0));
+  out += ", ss_flags=";
+  uint64_t flags = b.at<uint32_t>(8);
+  bool first = true;
+  for (const auto& [bit, name] : kFlags) {
+    if ((flags & bit) == 0) continue;
+    if (!first) out += '|';
+    first = false;
+    out += name;
+    flags &= ~bit;
+  }
+  if (flags != 0 || first) {
+    if (!first) out += '|';
+    append_hex_or_zero(out, flags);
+  }
+  out += ", ss_size=";
+  append_decimal(out, b.at<uint64_t>(16));
+  out += '}';
+}
+
 void append_rlimit(std::string& out, const Bytes& b) {
   out += "{rlim_cur=";
   append_rlimit_value(out, b.at<uint64_t>(0));
@@ -646,8 +671,13 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       append_sigaction(out, b);
       return true;
     case SYS_rt_sigprocmask:
+    case SYS_ppoll:  // its mask (argument 3)
       if (size != 8) return false;
       append_sigset(out, b.at<uint64_t>(0));
+      return true;
+    case SYS_sigaltstack:
+      if (size != 24) return false;
+      append_stack(out, b);
       return true;
     case SYS_getrlimit:
     case SYS_setrlimit:

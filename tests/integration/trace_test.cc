@@ -1058,6 +1058,54 @@ TEST(Trace, EventStructsAgreeWithStrace) {
   EXPECT_EQ(t.ours.size(), 14u) << t.trace;  // 13 calls and the exit
 }
 
+// What select, pselect6 and ppoll overwrite, shown as the program passed it
+// (fd sets, timeouts, pselect6's sigmask) with the result's ready sets and
+// time left, and sigaltstack's stacks, as strace shows them; through
+// rewritten sites and on the trap path. The time left differs between runs.
+TEST(Trace, SelectPpollAndAltStacksAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import os, select, ctypes, signal\n"
+      "r, w = os.pipe()\n"
+      "select.select([r], [w], [], 0.5); os.write(w, b'x')\n"
+      "select.select([r], [], [r], 1.5); select.select([], [], [], 0.001); select.select([r, w], [w], [], None)\n"
+      "libc = ctypes.CDLL(None)\n"
+      "class T(ctypes.Structure): _fields_ = [('s', ctypes.c_long), ('ns', ctypes.c_long)]\n"
+      "class P(ctypes.Structure): _fields_ = [('fd', ctypes.c_int), ('ev', ctypes.c_short), ('rev', ctypes.c_short)]\n"
+      "class S(ctypes.Structure): _fields_ = [('p', ctypes.c_void_p), ('n', ctypes.c_size_t)]\n"
+      "class A(ctypes.Structure): _fields_ = [('sp', ctypes.c_void_p), ('flags', ctypes.c_int), ('size', ctypes.c_size_t)]\n"
+      "fds = (P * 2)(P(r, 1, 0), P(w, 4, 0)); mask = ctypes.c_ulong(1 << (signal.SIGCHLD - 1))\n"
+      "libc.syscall(271, fds, 2, ctypes.byref(T(2, 500)), ctypes.byref(mask), 8); os.read(r, 1)\n"
+      "libc.syscall(271, fds, 1, ctypes.byref(T(0, 1000)), None, 8)\n"
+      "libc.syscall(271, (P * 1)(P(w, 4, 0)), 1, None, None, 8)\n"
+      "sets = (ctypes.c_ulong * 16)(); sets[0] = 1 << w\n"
+      "ss = S(ctypes.cast(ctypes.byref(mask), ctypes.c_void_p), 8)\n"
+      "libc.syscall(270, w + 1, None, ctypes.byref(sets), None, ctypes.byref(T(1, 0)), ctypes.byref(ss))\n"
+      "sets[0] = 1 << r; libc.syscall(270, r + 1, ctypes.byref(sets), None, None, ctypes.byref(T(0, 2000)), None)\n"
+      "sets[0] = 1 << w; libc.syscall(23, w + 1, None, ctypes.byref(sets), None, ctypes.byref(T(3, 7)))\n"
+      "sets[0] = 1 << w; sets[1] = 1 | 1 << 3; libc.syscall(270, 200, None, ctypes.byref(sets), None, None, None)\n"
+      "stack = ctypes.create_string_buffer(65536); old = A()\n"
+      "libc.sigaltstack(ctypes.byref(A(ctypes.cast(stack, ctypes.c_void_p), 0, 65536)), ctypes.byref(old))\n"
+      "libc.sigaltstack(None, ctypes.byref(old)); libc.sigaltstack(ctypes.byref(A(None, 2, 0)), None)\n"};
+  const std::string set = "-e trace=select,pselect6,ppoll,sigaltstack";
+  auto mask = [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(left \{tv_sec=\d+, tv_(n|u)sec=\d+\})"), "left {T}");
+  };
+  const BothTraces t = trace_under_both(cmd, set, mask);
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 15u) << t.trace;  // 14 calls and the exit
+  EXPECT_NE(t.trace.find("pselect6(5, [3 4], [4], NULL, NULL, NULL) = 2 (in [3], out [4])"), std::string::npos)
+      << t.trace;
+  EXPECT_NE(t.trace.find("{sigmask=[CHLD], sigsetsize=8}) = 1 (out [4], left {"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("select(5, NULL, [4], NULL, {tv_sec=3, tv_usec=7}) = 1 (out [4], left {"), std::string::npos)
+      << t.trace;
+  Traced trapped = trace(cmd, {"--no-rewrite", "-e", "trace=select,pselect6,ppoll,sigaltstack"});
+  std::vector<std::string> ours;
+  for (const std::string& l : comparable_lines(without_pid_prefixes(trapped.trace))) ours.push_back(mask(l));
+  EXPECT_EQ(ours, t.theirs) << trapped.trace;
+}
+
 // The addresses getsockname, getpeername, accept4 and recvfrom return, with
 // their lengths as strace shows them ("[16]", "[128 => 16]", "[110 => 0]"),
 // and sendto's destination (ports and the abstract name's pid masked).

@@ -37,6 +37,81 @@ std::optional<std::string> decode(const char* name, int index, std::string bytes
   return struct_arg_text(r, index, kAddr);
 }
 
+// select/pselect6/ppoll from kPayloadInOut payloads (bytes before the call,
+// then after it): strace 6.1's lines for the calls
+// tests/integration/trace_test.cc's SelectPpollAndAltStacksAgreeWithStrace makes.
+TEST(StructFormat, SelectSetsTimeoutsAndTimeLeft) {
+  auto in_out = [](int arg, uint64_t addr, std::string bytes) {
+    return Payload{.arg = arg, .kind = kPayloadInOut, .truncated = false, .addr = addr, .bytes = std::move(bytes)};
+  };
+  auto set_of = [](std::initializer_list<int> fds, size_t bytes) {
+    std::string set(bytes, '\0');
+    for (int fd : fds) set[static_cast<size_t>(fd / 8)] = static_cast<char>(set[static_cast<size_t>(fd / 8)] | 1 << (fd % 8));
+    return set;
+  };
+  auto time_of = [](int64_t sec, int64_t frac) {
+    std::string t;
+    put<int64_t>(t, 0, sec);
+    put<int64_t>(t, 8, frac);
+    return t;
+  };
+  Record r;
+  r.nr = syscalls::by_name("pselect6")->nr;
+  r.args[0] = 5;
+  r.args[1] = kAddr;
+  r.args[2] = kAddr + 0x80;
+  r.args[4] = kAddr + 0x100;
+  r.args[5] = kAddr + 0x200;
+  r.ret = 2;
+  r.payloads.push_back(in_out(1, kAddr, set_of({3, 4}, 8) + set_of({3}, 8)));
+  r.payloads.push_back(in_out(2, kAddr + 0x80, set_of({4}, 8) + set_of({4}, 8)));
+  r.payloads.push_back(in_out(4, kAddr + 0x100, time_of(1, 0) + time_of(0, 999)));
+  std::string sigmask;
+  put<uint64_t>(sigmask, 0, 0x7ffc2000);
+  put<uint64_t>(sigmask, 8, 8);
+  put<uint64_t>(sigmask, 16, uint64_t{1} << 16);  // SIGCHLD
+  r.payloads.push_back(in_out(5, kAddr + 0x200, sigmask));
+  EXPECT_EQ(format_record(r), "pselect6(5, [3 4], [4], NULL, {tv_sec=1, tv_nsec=0}, {sigmask=[CHLD], sigsetsize=8}) = 2 "
+                              "(in [3], out [4], left {tv_sec=0, tv_nsec=999})");
+  r.ret = 0;  // a timeout: the gate copies nothing after the call
+  for (Payload& p : r.payloads) {
+    if (p.arg != 5) p.bytes.resize(p.bytes.size() / 2);
+  }
+  EXPECT_EQ(format_result(r), "= 0 (Timeout)");
+  r.ret = -9;  // EBADF: the sets as given
+  EXPECT_EQ(format_record(r), "pselect6(5, [3 4], [4], NULL, {tv_sec=1, tv_nsec=0}, {sigmask=[CHLD], sigsetsize=8}) = -1 "
+                              "EBADF (Bad file descriptor)");
+  r.payloads[0].bytes = std::string(7, '\0');  // not a whole set: the address
+  r.payloads.pop_back();                     // no copy: the address
+  EXPECT_EQ(format_call_text(r), "pselect6(5, 0x7ffc1000, [4], NULL, {tv_sec=1, tv_nsec=0}, 0x7ffc1200)");
+
+  Record old;  // select's timeval; 70 descriptors: two longs a set
+  old.nr = syscalls::by_name("select")->nr;
+  old.args[0] = 70;
+  old.args[2] = kAddr;
+  old.args[4] = kAddr + 0x100;
+  old.ret = 1;
+  old.payloads.push_back(in_out(2, kAddr, set_of({4, 64, 67}, 16) + set_of({67}, 16)));
+  old.payloads.push_back(in_out(4, kAddr + 0x100, time_of(3, 7) + time_of(2, 500)));
+  EXPECT_EQ(format_record(old), "select(70, NULL, [4 64 67], NULL, {tv_sec=3, tv_usec=7}) = 1 (out [67], left {tv_sec=2, tv_usec=500})");
+
+  Record pp;  // ppoll's timeout and time left inside poll's result
+  pp.nr = syscalls::by_name("ppoll")->nr;
+  std::string fds;
+  put<int32_t>(fds, 0, 3);
+  put<uint16_t>(fds, 4, 0x1);  // POLLIN
+  put<uint16_t>(fds, 6, 0x1);
+  pp.args[0] = kAddr;
+  pp.args[1] = 1;
+  pp.args[2] = kAddr + 0x100;
+  pp.args[4] = 8;
+  pp.ret = 1;
+  pp.payloads.push_back(Payload{.arg = 0, .kind = kPayloadStructIn, .truncated = false, .addr = kAddr, .bytes = fds});
+  pp.payloads.push_back(in_out(2, kAddr + 0x100, time_of(2, 500) + time_of(1, 999998446)));
+  EXPECT_EQ(format_record(pp), "ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=2, tv_nsec=500}, NULL, 8) = 1 "
+                               "([{fd=3, revents=POLLIN}], left {tv_sec=1, tv_nsec=999998446})");
+}
+
 // strace 6.1's lines for python's select.poll, select.epoll and os.sched_*affinity.
 TEST(StructFormat, PollEpollAndCpuSets) {
   std::string fds;
