@@ -1,3 +1,4 @@
+#include "gate/close_range.h"
 #include "gate/exec_via_loader.h"
 
 #include <asm/unistd.h>
@@ -109,6 +110,8 @@ bool exec_loader_configure(int loader_fd, const char* options, int hooks_fd) {
   g_exec.hooks_fd = hooks_fd;
   g_exec.has_hooks = hooks_fd >= 0 ? 1 : 0;
   g_exec.configured = 1;
+  protect_fd(loader_fd);  // the filter refuses to close them (close_range.h)
+  protect_fd(hooks_fd);
   return true;
 }
 

@@ -1,6 +1,7 @@
 // gate_install: the one-time set-up. Ordering matters: the region and the
 // thread's gate stack exist before the handler is installed (the handler needs
 // both), and SIGSYS is unblocked last (a trap before that would kill).
+#include "gate/close_range.h"
 #include "gate/gate.h"
 
 #include <asm/unistd.h>
@@ -48,6 +49,7 @@ bool gate_install(const GateConfig& config) {
 
   TraceRegion region;
   if (config.ring_fd >= 0 && !map_region(config.ring_fd, &region)) return false;
+  protect_fd(config.ring_fd);  // the filter refuses to close it (close_range.h)
 
   uint64_t stack_bytes = config.stack_bytes != 0 ? config.stack_bytes : kDefaultStackBytes;
   if (stack_bytes < kMinStackBytes) stack_bytes = kMinStackBytes;

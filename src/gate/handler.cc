@@ -28,6 +28,7 @@
 #include <linux/prctl.h>
 #include <linux/sched.h>
 
+#include "gate/close_range.h"
 #include "gate/app_memory.h"
 #include "gate/call_before.h"
 #include "gate/call_snapshot.h"
@@ -113,6 +114,12 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       if (emulate_exe_link(t, call, &ret)) return ret;
       return hooked_forward(uc, call);
     }
+    case __NR_close_range:
+      if (close_range_covers_protected(a)) {
+        call.record_flags |= trace::kRecordEmulated;
+        return emulate_close_range(a);
+      }
+      return hooked_forward(uc, call);
     case __NR_prctl: {
       const long r = forward(uc, call.nr, a);
       if (r == 0 && a[0] == PR_SET_TSC) t->tsc_disabled = a[1] == PR_TSC_SIGSEGV ? 1 : 0;

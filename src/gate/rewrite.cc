@@ -1,3 +1,4 @@
+#include "gate/close_range.h"
 #include "gate/rewrite.h"
 
 #include <asm/errno.h>
@@ -154,10 +155,11 @@ uint64_t g_rw_traced[trace::kCountRefusedOther + 1] = {};  // counts already in 
 bool is_error(long r) { return r < 0 && r > -4096; }
 
 // Calls a trampoline always takes to the C++ path (sysgate_tramp_traced),
-// which emulates them as the trap path does: rt_sigaction (signals.h), and
-// readlink(at), which answers /proc/self/exe (exe_link.h).
+// which emulates them as the trap path does: rt_sigaction (signals.h),
+// readlink(at), which answers /proc/self/exe (exe_link.h), and close_range
+// over the protected descriptors (close_range.h).
 bool emulated_on_trampoline(long nr) {
-  return nr == __NR_rt_sigaction || nr == __NR_readlink || nr == __NR_readlinkat;
+  return nr == __NR_rt_sigaction || nr == __NR_readlink || nr == __NR_readlinkat || nr == __NR_close_range;
 }
 
 // The process's counts in RewriteCountsArg order (calls of threads that exited).
@@ -993,8 +995,16 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     call.recorded = false;
     call.ip = ip;
     long ret = 0;
-    const bool done = nr == __NR_rt_sigaction ? (ret = emulate_rt_sigaction(t, call), true)
-                                               : emulate_exe_link(t, call, &ret);
+    bool done = false;
+    if (nr == __NR_rt_sigaction) {
+      ret = emulate_rt_sigaction(t, call);
+      done = true;
+    } else if (nr == __NR_close_range) {
+      done = close_range_covers_protected(args);
+      if (done) ret = emulate_close_range(args);
+    } else {
+      done = emulate_exe_link(t, call, &ret);
+    }
     raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&program_mask), 0, 8);
     if (done) {
       t->call_ip = outer_ip;

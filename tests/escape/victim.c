@@ -239,6 +239,18 @@ static int attack_fds(const char* then_exec) {
   return 1;
 }
 
+/* Marks every descriptor from 3 up close-on-exec, then closes them all, with
+ * close_range, then runs a shell that execs again: both execs need the loader. */
+static int attack_fd_range(const char* then_exec) {
+  long cloexec = syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+  long closed = syscall(SYS_close_range, 3, ~0U, 0);
+  printf("close_range cloexec %ld closed %ld\n", cloexec, closed);
+  fflush(stdout);
+  execl("/bin/sh", "sh", "-c", "exec \"$0\" after", then_exec, (char*)NULL);
+  printf("exec failed: %d\n", errno);
+  return 1;
+}
+
 static volatile sig_atomic_t own_sigsys_ran = 0;
 static void own_sigsys(int sig) { (void)sig; own_sigsys_ran = 1; }
 
@@ -333,6 +345,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "unmap-loader")) return unmap_loader();
   if (!strcmp(what, "sud-off")) return sud_off();
   if (!strcmp(what, "fds") && argc == 3) return attack_fds(argv[2]);
+  if (!strcmp(what, "fd_range") && argc == 3) return attack_fd_range(argv[2]);
   if (!strcmp(what, "own-sigsys")) return own_sigsys_handler();
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
   if (!strcmp(what, "ioctl-high")) {
