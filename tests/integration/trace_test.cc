@@ -1218,6 +1218,33 @@ TEST(Trace, FailedExecsShowTheirArgumentsAsStraceDoes) {
   EXPECT_NE(t.trace.find("execve(\"/nonexistent1/true\", [\"true\", \"an argument\"], 0x"), std::string::npos) << t.trace;
 }
 
+// A close_range over the gate's protected descriptors (Python's closerange,
+// and its subprocess in the child) works and shows as under strace, and the
+// program can still exec afterwards (close_range.h).
+TEST(Trace, CloseRangeOverProtectedDescriptorsAsStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import os, subprocess\n"
+                                        "os.closerange(3, 2**31 - 1)\n"
+                                        "print(subprocess.run(['/bin/echo', 'ran'], capture_output=True).stdout)\n"};
+  // The parent's and the subprocess child's (strace -f: ours traces both).
+  const Straced native = strace(cmd, true, "-e trace=close_range ");
+  const Traced ours = trace(cmd, {"-e", "trace=close_range"});
+  auto calls = [](const std::string& text) {
+    std::vector<std::string> lines = picked_lines(text, [](const std::string& l) -> std::optional<std::string> {
+      if (l.rfind("close_range(", 0) != 0) return std::nullopt;
+      return std::regex_replace(l, std::regex(" +="), " =");
+    });
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  EXPECT_EQ(calls(ours.trace), calls(native.trace)) << ours.trace << native.trace;
+  EXPECT_EQ(calls(ours.trace).size(), 3u) << ours.trace;
+  EXPECT_NE(ours.trace.find("close_range(3, 2147483646, 0) = 0"), std::string::npos) << ours.trace;
+  EXPECT_EQ(ours.run.out, native.run.out) << ours.run.err;
+  EXPECT_EQ(ours.run.out, "b'ran\\n'\n") << ours.run.err;
+}
+
 // The command's first execve, which sysgate's launcher makes: the path found
 // in PATH and each argument cut at -s, as strace prints its own first execve
 // (only the environment's address is not known: see docs/tracing.md).
