@@ -46,14 +46,16 @@ Shape shape_of(uint64_t option) {
   }
 }
 
-void append_named(std::string& out, std::span<const detail::Named> names, uint64_t value) {
-  for (const detail::Named& n : names) {
+// A capability's name; a number the kernel does not know as strace shows it.
+void append_capability(std::string& out, uint64_t value) {
+  for (const detail::Named& n : detail::kCapabilities) {
     if (n.value == value) {
       out += n.name;
       return;
     }
   }
-  append_decimal(out, value);
+  append_hex_or_zero(out, value);
+  out += " /* CAP_??? */";
 }
 
 }  // namespace
@@ -106,7 +108,7 @@ void append_prctl_args(std::string& out, const uint64_t args[6], const ArgHook& 
     }
     case Shape::kCapability:
       out += ", ";
-      return append_named(out, detail::kCapabilities, arg2);
+      return append_capability(out, arg2);
     case Shape::kOne:
       out += ", ";
       return append_decimal(out, arg2);
