@@ -20,12 +20,16 @@ struct Call {
   uint16_t record_flags;  // trace::RecordFlags for its record
   bool recorded;          // its record was already written (exit, execve)
   uint64_t ip;            // where the program resumes: after its syscall instruction (trace -i)
+  // Its record, should a program signal arrive as the call returns (trace_emit.h);
+  // null: not traced, or not made as it is.
+  PendingCall* pending;
 };
 
 // Performs nr(args) through the gate's instruction. Calls that may block
 // (syscall_classes.h) run with the program's signal mask (uc->uc_sigmask), so
 // its handlers can interrupt them; the mask goes back to "all blocked" after.
-long forward(const arch::KernelUcontext* uc, long nr, const uint64_t args[6]);
+// pending: the call's record (Call::pending), or null.
+long forward(const arch::KernelUcontext* uc, long nr, const uint64_t args[6], PendingCall* pending = nullptr);
 
 // Sets the calling thread's real signal mask (the SIGSYS handler's is "all").
 void set_real_mask(uint64_t mask);

@@ -77,6 +77,7 @@ extern const char sysgate_gate_syscall_begin[];
 extern const char sysgate_gate_syscall_end[];
 // The `syscall` instruction itself (begin - 2), for reference.
 extern const char sysgate_gate_syscall_insn[];
+extern const char sysgate_gate_blocking_call_return[];
 }
 
 namespace sysgate::gate {

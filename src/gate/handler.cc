@@ -50,13 +50,22 @@ namespace sysgate::gate {
 
 void set_real_mask(uint64_t mask) { raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&mask), 0, 8); }
 
-long forward(const arch::KernelUcontext* uc, long nr, const uint64_t a[6]) {
+long forward(const arch::KernelUcontext* uc, long nr, const uint64_t a[6], PendingCall* pending) {
   if (!may_block(nr, a)) return raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   // With the program's mask -- which never holds SIGSYS (sigprocmask is
   // virtualised) -- so its handlers may run, and trap, during the call. The
   // stub's unwind information leads from there straight back into the program.
   const uint64_t call[7] = {static_cast<uint64_t>(nr), a[0], a[1], a[2], a[3], a[4], a[5]};
-  return sysgate_gate_blocking_syscall(uc, call);
+  if (pending == nullptr) return sysgate_gate_blocking_syscall(uc, call);
+  // A signal arriving as the call returns writes its record first (trace_emit.h).
+  GateThread* t = pending->thread;
+  PendingCall* const outer = t->pending_call;
+  t->pending_call = pending;
+  asm volatile("" ::: "memory");
+  const long r = sysgate_gate_blocking_syscall(uc, call);
+  asm volatile("" ::: "memory");
+  t->pending_call = outer;
+  return r;
 }
 
 namespace {
@@ -239,6 +248,7 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
     return;
   }
   Call call;
+  call.pending = nullptr;
   call.nr = info->syscall;
   for (int i = 0; i < 6; ++i) call.args[i] = arch::syscall_arg(*uc, i);
   call.record_flags = 0;
@@ -253,12 +263,15 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   const uint64_t before = call_before(call.nr, call.args);  // an in/out length the call overwrites
   CallSnapshot snapshot;                                     // structs the call overwrites (select's fd sets)
   call_snapshot(call.nr, call.args, &snapshot);
+  PendingCall pending{call.record_flags, call.nr, call.args, enter_tsc, call.ip, before, &snapshot, 0, 1, t};
+  call.pending = &pending;
   const long ret = inject.returns() ? inject.rule->ret : dispatch(t, uc, call);
+  call.pending = nullptr;
   t->call_ip = outer_ip;
   uc->mc.rax = static_cast<uint64_t>(ret);
   // rt_sigreturn installs uc_stack: the program's alternate stack once it has one.
   thread_sync_altstack(t, uc);
-  if (!call.recorded) {
+  if (!call.recorded && pending.recorded == 0) {
     trace_syscall(t, trace::kRecordSyscall, call.record_flags, call.nr, call.args, ret, enter_tsc, call.ip, before,
                   &snapshot);
   }

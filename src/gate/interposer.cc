@@ -155,7 +155,7 @@ long run_hooks(const HookSlot* slot, Syscall& s, Make make) {
 
 long hooked_forward(const arch::KernelUcontext* uc, const Call& call) {
   const HookSlot* slot = hooks_of(call.nr);
-  if (slot == nullptr) return forward(uc, call.nr, call.args);
+  if (slot == nullptr) return forward(uc, call.nr, call.args, call.pending);
   Syscall s;
   s.nr = call.nr;
   for (int i = 0; i < 6; ++i) s.args[i] = call.args[i];

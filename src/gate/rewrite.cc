@@ -989,6 +989,7 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     uint64_t program_mask = 0;
     raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&all), addr(&program_mask), 8);
     Call call;
+    call.pending = nullptr;
     call.nr = nr;
     for (int i = 0; i < 6; ++i) call.args[i] = args[i];
     call.record_flags = 0;
@@ -1014,11 +1015,26 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     }
     record_flags = call.record_flags;
   }
-  const long ret = (g_gate.flags & kGateHooks) != 0 ? hooked_call(nr, args)
-                                                    : raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+  long ret;
+  PendingCall pending{static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, enter_tsc, ip, before,
+                      &snapshot, 0, 0, t};
+  if ((g_gate.flags & kGateHooks) != 0) {
+    ret = hooked_call(nr, args);
+  } else {
+    // A program signal arriving as the call returns writes its record first
+    // (trace_emit.h, PendingCall). Saved and restored: a handler that
+    // interrupted an outer call's trampoline may be making this one.
+    PendingCall* const outer_pending = t->pending_call;
+    t->pending_call = &pending;
+    asm volatile("" ::: "memory");
+    ret = raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+    asm volatile("" ::: "memory");
+    t->pending_call = outer_pending;
+  }
   t->call_ip = outer_ip;
-  trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, ret,
-                enter_tsc, ip, before, &snapshot);
+  if (pending.recorded == 0) {
+    trace_syscall(t, trace::kRecordSyscall, pending.flags, nr, args, ret, enter_tsc, ip, before, &snapshot);
+  }
   inject_exit(t, inject);
   return ret;
 }

@@ -190,6 +190,7 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
   if (t != nullptr && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
     uint64_t words[6];
     copy_bytes(words, info, sizeof words);  // the kernel just wrote the whole siginfo
+    trace_pending_call(t, context);  // a call that just returned to this signal: its line first
     trace_syscall(t, trace::kRecordSignal, 0, sig, words, 0, 0, signal_ip(t, context));
   }
   return handler;

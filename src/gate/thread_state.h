@@ -50,6 +50,8 @@ struct AppAltStack {
   int32_t pad;
 };
 
+struct PendingCall;  // trace_emit.h
+
 struct GateThread {
   uint64_t magic;  // kThreadMagic
   GateThread* self;
@@ -85,6 +87,10 @@ struct GateThread {
   // after its syscall instruction), 0 outside calls: a signal that arrives
   // while the gate makes the call is shown at that address, as strace shows it.
   uint64_t call_ip;
+  // The traced call a trampoline is making for this thread right now, or
+  // null (trace_emit.h, PendingCall): a program signal that arrives as it
+  // returns has the wrapper write the call's record before its own.
+  PendingCall* pending_call;
   // trace -e inject=: this thread's invocations of each syscall a rule
   // selects, counted from 1 (inject.h); zeroed in a forked child.
   uint32_t inject_seen[trace::kCallMaskNumbers];

@@ -1,12 +1,18 @@
+// The gate's symbols are in this same library: reach them PC-relative, not
+// through a GOT (the freestanding check refuses _GLOBAL_OFFSET_TABLE_). First,
+// before another header brings gate.h in without the pragma.
+#pragma GCC visibility push(hidden)
+#include "gate/gate.h"
+#pragma GCC visibility pop
 #include "gate/trace_emit.h"
 
 #include <asm/errno.h>
 #include <asm/unistd.h>
 
 #include "gate/app_memory.h"
+#include "gate/arch/x86_64/kernel_abi.h"
 #include "gate/call_before.h"
 #include "gate/exec_args_payload.h"
-#include "gate/gate.h"
 #include "gate/io_dump.h"
 #include "gate/iovec_payload.h"
 #include "gate/msghdr_payload.h"
@@ -345,6 +351,21 @@ static bool call_selected(const TraceRegion& region, long nr) {
   if (region.record_all_calls != 0 || nr == __NR_execve || nr == __NR_execveat) return true;
   if (nr < 0 || nr >= trace::kCallMaskNumbers) return false;
   return (region.call_mask[nr / 64] >> (nr % 64) & 1) != 0;
+}
+
+void trace_pending_call(GateThread* t, const void* context) {
+  PendingCall* p = t->pending_call;
+  if (p == nullptr || p->recorded != 0 || context == nullptr) return;
+  // At the instruction after the gate's syscall: the call is over (a call the
+  // kernel restarts after the handler is back at the syscall instruction).
+  const arch::KernelUcontext* uc = static_cast<const arch::KernelUcontext*>(context);
+  if (uc->mc.rip != addr(sysgate_gate_syscall_begin)) return;
+  if (p->via_stub != 0 && *reinterpret_cast<const uint64_t*>(uc->mc.rsp) != addr(sysgate_gate_blocking_call_return)) {
+    return;
+  }
+  p->recorded = 1;
+  trace_syscall(t, trace::kRecordSyscall, p->flags, p->nr, p->args, static_cast<long>(uc->mc.rax), p->enter_tsc, p->ip,
+                p->before, p->snapshot);
 }
 
 uint64_t call_enter_tsc(const GateThread* t) {

@@ -39,6 +39,31 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
                    uint64_t enter_tsc = 0, uint64_t ip = 0, uint64_t before = 0,
                    const CallSnapshot* snapshot = nullptr);
 
+// A traced call a trampoline makes (rewrite.cc, sysgate_tramp_traced), its
+// record not yet written: normally written when the call returns; but a
+// program signal can arrive at that very return (kill(getpid(), SIGUSR1), an
+// alarm, a read interrupted with EINTR), and its wrapper runs before the
+// gate's next instruction. strace shows the call, then the signal: so the
+// wrapper writes the call's record first (trace_pending_call), with the
+// result the kernel left in rax, and the trampoline then writes none.
+struct PendingCall {
+  uint16_t flags;
+  long nr;
+  const uint64_t* args;
+  uint64_t enter_tsc, ip, before;
+  const CallSnapshot* snapshot;
+  volatile uint32_t recorded;
+  // Made by sysgate_gate_blocking_syscall (the trap path): its first
+  // syscall, which sets the program's mask, can return to a pending signal
+  // too; only the return from the program's call counts.
+  uint32_t via_stub;
+  GateThread* thread;  // the thread making it
+};
+
+// From the signal wrapper, context the kernel's ucontext: writes t's pending
+// call's record if the signal interrupted it just as it returned.
+void trace_pending_call(GateThread* t, const void* context);
+
 // For trace -T (TraceRegion::time_calls): the TSC now, to pass as the record's
 // enter_tsc once the call returned; 0 when not timing calls or the program
 // turned rdtsc off.

@@ -1218,6 +1218,29 @@ TEST(Trace, FailedExecsShowTheirArgumentsAsStraceDoes) {
   EXPECT_NE(t.trace.find("execve(\"/nonexistent1/true\", [\"true\", \"an argument\"], 0x"), std::string::npos) << t.trace;
 }
 
+// A signal a call raises for its own thread arrives as that call returns: its
+// line comes after the call's, as strace prints them, whether the call came
+// through a rewritten site (the wrapper writes the call's record first:
+// trace_emit.h, PendingCall) or the trap path.
+TEST(Trace, SignalsFollowTheCallThatRaisedThem) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import os, signal, threading\n"
+                                        "signal.signal(signal.SIGUSR1, lambda *a: None)\n"
+                                        "for i in range(4): os.kill(os.getpid(), signal.SIGUSR1)\n"
+                                        "signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)\n"};
+  auto mask = [](const std::string& l) { return std::regex_replace(l, std::regex("[0-9]{2,}"), "N"); };  // pids
+  const BothTraces t = trace_under_both(cmd, "-e trace=kill,tgkill", mask);
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 11u) << t.trace;  // 5 calls, 5 signals, the exit
+  for (const char* mode : {"--no-rewrite", "--no-sweep"}) {
+    Traced other = trace(cmd, {mode, "-e", "trace=kill,tgkill"});
+    std::vector<std::string> lines;
+    for (const std::string& l : comparable_lines(without_pid_prefixes(other.trace))) lines.push_back(mask(l));
+    EXPECT_EQ(lines, t.theirs) << mode << "\n" << other.trace;
+  }
+}
+
 // A close_range over the gate's protected descriptors (Python's closerange,
 // and its subprocess in the child) works and shows as under strace, and the
 // program can still exec afterwards (close_range.h).

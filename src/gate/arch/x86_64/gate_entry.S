@@ -137,6 +137,11 @@ sysgate_gate_blocking_syscall:
 	movq 40(%r12), %r8
 	movq 48(%r12), %r9
 	call sysgate_gate_syscall_insn
+	/* A signal delivered as the program's call returns finds this return
+	 * address at its rsp (trace_emit.h, PendingCall). */
+	.globl sysgate_gate_blocking_call_return
+	.hidden sysgate_gate_blocking_call_return
+sysgate_gate_blocking_call_return:
 	movq %rax, %r12
 	movl $NR_rt_sigprocmask, %eax
 	movl $SIG_SETMASK, %edi
