@@ -6,6 +6,7 @@
 #include <climits>
 #include <iostream>
 
+#include "cli/command_boundary.h"
 #include "cli/commands.h"
 
 namespace {
@@ -126,8 +127,16 @@ int main(int argc, char** argv) {
   CLI::App* promises_cmd = app.add_subcommand("promises", "list the promises and what they grant");
   promises_cmd->add_flag("--markdown", markdown, "print docs/promises.md");
 
+  // run's and trace's options end at the command, as strace's do.
+  std::vector<std::string> args(argv, argv + argc);
+  if (argc >= 2 && (std::string(argv[1]) == "run" || std::string(argv[1]) == "trace")) {
+    args = sysgate::cli::with_command_boundary(std::string(argv[1]) == "run" ? *run_cmd : *trace_cmd, argc, argv, 2);
+  }
   try {
-    app.parse(argc, argv);
+    // CLI11 takes the arguments last first, without the program's name.
+    app.name(args[0]);
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
+    app.parse(std::move(reversed));
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;

@@ -246,6 +246,27 @@ TEST(Trace, RefusalsOfAPolicyAppearInTheTrace) {
   EXPECT_NE(t.trace.find("openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = -1 EPERM (Operation not permitted)"), std::string::npos) << t.trace;
 }
 
+// sysgate's options end at the command, as strace's and env's do: without
+// "--", the command's own options (-c, -e, -o) stay its own.
+TEST(Trace, OptionsEndAtTheCommand) {
+  TempDir dir;
+  const std::string file = dir.path() + "/t.txt";
+  Output traced = run({kSysgate, "trace", "-fo", file, "-e", "trace=execve", "-s", "64", "sh", "-c",
+                       "echo \"$0\" -o; exit 3", "-c"});
+  EXPECT_EQ(traced.status, 3) << traced.err;
+  EXPECT_EQ(traced.out, "-c -o\n") << traced.err;
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("[\"sh\", \"-c\", \"echo \\\"$0\\\" -o; exit 3\", \"-c\"], /* "), std::string::npos)
+      << text.str();
+  Output ran = run({kSysgate, "run", "--profile=all", "-q", "sh", "-c", "exit 4", "--profile"});
+  EXPECT_EQ(ran.status, 4) << ran.err;
+  Output unknown = run({kSysgate, "trace", "--no-such-option", "true"});
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.err.find("--no-such-option"), std::string::npos) << unknown.err;
+}
+
 TEST(Trace, ExecsAndExitsAreShownAsStraceDoes) {
   Traced t = trace({"/bin/sh", "-c", "/bin/true; exit 3"});
   EXPECT_EQ(t.run.status, 3);
