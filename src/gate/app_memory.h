@@ -25,6 +25,12 @@
 
 namespace sysgate::gate {
 
+// Whether p can point into the program's memory at all: not in page 0 (never
+// readable here, see app_probe_read) and below the end of user space (4-level
+// paging). A cheap first test for a traced call's arguments: AT_FDCWD, flags
+// and lengths fail it.
+inline bool could_be_app_pointer(uint64_t p) { return p >= 4096 && p < (uint64_t{1} << 47); }
+
 // True if every page of [p, p + n) is readable (n > 0; [p, p+n) must not wrap).
 bool app_probe_read(uint64_t p, uint64_t n);
 

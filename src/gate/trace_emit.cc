@@ -409,6 +409,10 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
       // Only arguments that may carry something: a pointer-typed one, or any of
       // a call with structs (asked per argument below).
       if (args[i] == 0 || (!others && arg_payload_kind(nr, i) == 0)) continue;
+      if (!could_be_app_pointer(args[i])) {  // AT_FDCWD, flags, lengths; or a bad pointer
+        if (arg_payload_kind(nr, i) != 0) flags |= trace::kRecordPayloadSkipped;
+        continue;
+      }
       if (snapshot != nullptr && snapshot->taken[i] != 0) {
         plan_in_out(nr, i, args, ret, *snapshot, &payloads[count]);
         bytes += sizeof(trace::PayloadHeader) + trace::align_record(payloads[count].length);
