@@ -5,24 +5,31 @@
 //               msg_controllen=0, msg_flags=0}, 0) = 2
 //
 // Layout: the 56-byte msghdr (a recvmsg's as the kernel updated it: msg_namelen,
-// msg_controllen, msg_flags), u32 address bytes copied, u32 0, the address
-// padded to 8 (sendmsg's destination; the source a recvmsg got), then the
-// msg_iov array in kPayloadIovec's layout (a sendmsg's buffers as passed, a
-// recvmsg's as filled: iovec_payload.h). The header, the address and the array
-// are probed before they are read (these calls are rare); the copy walks them
-// again and never writes past plan.bytes. Freestanding.
+// msg_controllen, msg_flags), u32 address bytes copied, u32 control bytes
+// copied, the address padded to 8 (sendmsg's destination; the source a
+// recvmsg got), the control messages padded to 8 (a sendmsg's msg_control as
+// passed, a recvmsg's as the kernel filled it: msg_controllen bytes, at most
+// kMaxControlBytes), then the msg_iov array in kPayloadIovec's layout (a
+// sendmsg's buffers as passed, a recvmsg's as filled: iovec_payload.h). The
+// header, the address, the control messages and the array are probed before
+// they are read (these calls are rare); the copy walks them again and never
+// writes past plan.bytes. Freestanding.
 #pragma once
 
 #include <stdint.h>
 
 #include "gate/iovec_payload.h"
+#include "trace/ring_format.h"
 
 namespace sysgate::gate {
 
+inline constexpr uint32_t kMaxControlBytes = trace::kMaxMsgControlBytes;
+
 struct MsghdrPlan {
-  uint32_t bytes;       // the whole payload
-  uint32_t name_bytes;  // the address's
-  IovecPlan iov;        // the array's part
+  uint32_t bytes;          // the whole payload
+  uint32_t name_bytes;     // the address's
+  uint32_t control_bytes;  // the control messages'
+  IovecPlan iov;           // the array's part
 };
 
 // sendmsg, recvmsg. Inline: asked for every traced call.

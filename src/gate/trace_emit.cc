@@ -32,6 +32,7 @@ struct PlannedPayload {
   uint16_t flags;
   uint64_t value;   // kPayloadArrayCount: the count; kPayloadEnterTsc, kPayloadIp, kPayloadFdInodes: the 8 bytes
   uint64_t value2;  // kPayloadFdInodes of two descriptors: the second
+  uint32_t value3;  // kPayloadMsghdr: the control messages' bytes
 };
 
 // An exec's argv and envp (exec_args_payload.h), in its enter record only.
@@ -133,6 +134,7 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
     out->length = plan.bytes;
     out->value = uint64_t{plan.name_bytes} << 32 | plan.iov.elements;
     out->value2 = uint64_t{plan.iov.per_element} << 32 | plan.iov.budget;
+    out->value3 = plan.control_bytes;
     return true;
   }
   if (is_iovec_call(nr)) {
@@ -485,10 +487,12 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
       MsghdrPlan plan;
       plan.bytes = payloads[i].length;
       plan.name_bytes = static_cast<uint32_t>(payloads[i].value >> 32);
+      plan.control_bytes = payloads[i].value3;
       plan.iov.elements = static_cast<uint32_t>(payloads[i].value);
       plan.iov.per_element = static_cast<uint32_t>(payloads[i].value2 >> 32);
       plan.iov.budget = static_cast<uint32_t>(payloads[i].value2);
-      plan.iov.bytes = plan.bytes - 56 - 8 - trace::align_record(plan.name_bytes);
+      plan.iov.bytes =
+          plan.bytes - 56 - 8 - trace::align_record(plan.name_bytes) - trace::align_record(plan.control_bytes);
       msghdr_copy(cursor, plan, nr, args, ret);
     } else if (payloads[i].kind == trace::kPayloadIovec) {
       const IovecPlan plan{payloads[i].length, static_cast<uint32_t>(payloads[i].value >> 32),

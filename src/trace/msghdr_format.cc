@@ -20,6 +20,62 @@ void append_pointer(std::string& out, uint64_t v) {
   else syscalls::append_hex_or_zero(out, v);
 }
 
+constexpr size_t kCmsghdr = 16;  // struct cmsghdr: size_t cmsg_len, int cmsg_level, int cmsg_type
+constexpr int kSolSocket = 1, kScmRights = 1, kScmCredentials = 2;
+
+// A control message's data, when strace decodes it: SCM_RIGHTS' descriptors,
+// SCM_CREDENTIALS' {pid, uid, gid}.
+void append_control_data(std::string& out, int level, int type, std::string_view data) {
+  if (level != kSolSocket || data.empty()) return;
+  if (type == kScmRights) {
+    out += ", cmsg_data=[";
+    for (size_t at = 0; at + 4 <= data.size(); at += 4) {
+      if (at > 0) out += ", ";
+      syscalls::append_decimal(out, payload_field<int32_t>(data, at));
+    }
+    out += ']';
+  } else if (type == kScmCredentials && data.size() >= 12) {
+    out += ", cmsg_data={pid=";
+    syscalls::append_decimal(out, payload_field<int32_t>(data, 0));
+    out += ", uid=";
+    syscalls::append_decimal(out, payload_field<uint32_t>(data, 4));
+    out += ", gid=";
+    syscalls::append_decimal(out, payload_field<uint32_t>(data, 8));
+    out += '}';
+  }
+}
+
+// msg_control as strace shows it: [{cmsg_len=20, cmsg_level=SOL_SOCKET,
+// cmsg_type=SCM_RIGHTS, cmsg_data=[4]}, ...]; messages follow each other at
+// 8-byte boundaries, a message's data is what its cmsg_len covers of the
+// bytes. False (nothing appended) when a message's header does not fit or
+// its level is not SOL_SOCKET.
+bool append_control_messages(std::string& out, std::string_view b) {
+  std::string text = "[";
+  size_t at = 0;
+  while (b.size() - at >= kCmsghdr) {
+    const uint64_t len = payload_field<uint64_t>(b, at);
+    const int level = payload_field<int32_t>(b, at + 8);
+    const int type = payload_field<int32_t>(b, at + 12);
+    if (level != kSolSocket || len < kCmsghdr) return false;
+    if (at > 0) text += ", ";
+    text += "{cmsg_len=";
+    syscalls::append_decimal(text, len);
+    text += ", cmsg_level=SOL_SOCKET, cmsg_type=";
+    if (type == kScmRights) text += "SCM_RIGHTS";
+    else if (type == kScmCredentials) text += "SCM_CREDENTIALS";
+    else syscalls::append_decimal(text, type);
+    const uint64_t data = (len < b.size() - at ? len : b.size() - at) - kCmsghdr;
+    append_control_data(text, level, type, b.substr(at + kCmsghdr, data));
+    text += '}';
+    at += align_record(len);  // CMSG_ALIGN
+    if (at >= b.size() || len > b.size()) break;
+  }
+  text += ']';
+  out += text;
+  return true;
+}
+
 }  // namespace
 
 bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
@@ -45,8 +101,10 @@ bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64
   const uint64_t controllen = payload_field<uint64_t>(b, 40);
   const int32_t flags = payload_field<int32_t>(b, 48);
   const uint32_t name_bytes = payload_field<uint32_t>(b, kMsghdr);
-  const size_t iov_at = kMsghdr + 8 + align_record(name_bytes);
-  if (name_bytes > b.size() - kMsghdr - 8 || iov_at > b.size()) return false;
+  const uint32_t control_bytes = payload_field<uint32_t>(b, kMsghdr + 4);
+  const size_t control_at = kMsghdr + 8 + align_record(name_bytes);
+  const size_t iov_at = control_at + align_record(control_bytes);
+  if (name_bytes > b.size() - kMsghdr - 8 || control_bytes > kMaxMsgControlBytes || iov_at > b.size()) return false;
 
   out += "{msg_name=";
   const size_t start = out.size();
@@ -76,7 +134,9 @@ bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64
   syscalls::append_decimal(out, iovlen);
   if (controllen != 0) {
     out += ", msg_control=";
-    append_pointer(out, control);
+    if (control_bytes == 0 || !append_control_messages(out, std::string_view(b).substr(control_at, control_bytes))) {
+      append_pointer(out, control);
+    }
   }
   out += ", msg_controllen=";
   syscalls::append_decimal(out, controllen);

@@ -87,7 +87,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
         // Element headers and their padding, and the data (iovec_format.h checks the inside).
         limit = 8 + kMaxIovecElements * (kIovecElementHeaderBytes + kRecordAlign) +
                 (limits.max_dump > kMaxIovecDataBytes ? limits.max_dump : kMaxIovecDataBytes) +
-                (ph.kind == kPayloadMsghdr ? 56 + 8 + 128 : 0);
+                (ph.kind == kPayloadMsghdr ? 56 + 8 + 128 + kMaxMsgControlBytes : 0);
         break;
       case kPayloadFdInodes:
         if (ph.length != 8 && ph.length != 16) return corrupt("inodes payload of " + std::to_string(ph.length) + " bytes");

@@ -294,6 +294,8 @@ enum PayloadKind : uint8_t {
                             // bytes); pselect6's sixth argument: its 16 bytes and the 8 of
                             // the set they point to (gate/call_snapshot.h)
 };
+// kPayloadMsghdr's control messages: at most this many bytes are copied.
+inline constexpr uint32_t kMaxMsgControlBytes = 1024;
 // kPayloadInOut's bound: an fd set of 1024 descriptors, before and after.
 inline constexpr uint32_t kMaxInOutBytes = 256;
 // A record carries at most one payload per argument, kPayloadBefore,

@@ -1202,6 +1202,34 @@ TEST(Trace, MessageHeadersAgreeWithStrace) {
   }
 }
 
+// msg_control's messages: descriptors passed (SCM_RIGHTS), credentials
+// (SCM_CREDENTIALS), two in one buffer, and a truncated one (MSG_CTRUNC:
+// a header without its data), as strace decodes them.
+TEST(Trace, ControlMessagesAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import socket, os, struct, array\n"
+      "a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+      "b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)\n"
+      "r, w = os.pipe()\n"
+      "socket.send_fds(a, [b'x'], [r, w]); socket.recv_fds(b, 10, 4)\n"
+      "creds = struct.pack('iII', os.getpid(), os.getuid(), os.getgid())\n"
+      "a.sendmsg([b'yz'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)]); b.recvmsg(10, 64)\n"
+      "fd = array.array('i', [r]).tobytes()\n"
+      "a.sendmsg([b'q'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fd), (socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)])\n"
+      "b.recvmsg(10, 16)\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=sendmsg,recvmsg", [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(pid=\d+)"), "pid=N");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 7u) << t.trace;
+  EXPECT_NE(t.trace.find("cmsg_type=SCM_RIGHTS, cmsg_data=[5, 6]}], msg_controllen=24"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("msg_control=[{cmsg_len=16, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS}]"),
+            std::string::npos)
+      << t.trace;
+}
+
 // utimensat's times (UTIME_NOW, UTIME_OMIT, a date's comment) and
 // renameat2's RENAME_* flags, against strace for touch and mv.
 TEST(Trace, FileTimesAndRenameFlagsAgreeWithStrace) {
