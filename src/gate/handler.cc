@@ -263,7 +263,8 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   const uint64_t before = call_before(call.nr, call.args);  // an in/out length the call overwrites
   CallSnapshot snapshot;                                     // structs the call overwrites (select's fd sets)
   call_snapshot(call.nr, call.args, &snapshot);
-  PendingCall pending{call.record_flags, call.nr, call.args, enter_tsc, call.ip, before, &snapshot, 0, 1, t};
+  PendingCall pending;
+  pending.set(t, call.record_flags, call.nr, call.args, enter_tsc, call.ip, before, &snapshot, 1);
   call.pending = &pending;
   const long ret = inject.returns() ? inject.rule->ret : dispatch(t, uc, call);
   call.pending = nullptr;

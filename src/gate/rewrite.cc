@@ -33,6 +33,8 @@ __attribute__((visibility("hidden"))) uint64_t sysgate_rewrite_cpp_calls[512 / 6
 // Bit nr set: a dynamic site (glibc's syscall()) may make call nr from its
 // trampoline (rewrite_install). Read by trampoline.S.
 __attribute__((visibility("hidden"))) uint64_t sysgate_rewrite_dynamic_ok[512 / 64] = {};
+// Bit nr: signal_prone_for_some_args(nr) (the C++ path asks signal_prone only then).
+uint64_t g_signal_prone[512 / 64] = {};
 extern const uint8_t sysgate_tramp_template[] __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_template_end[] __attribute__((visibility("hidden")));
 void sysgate_tramp_entry() __attribute__((visibility("hidden")));
@@ -559,6 +561,7 @@ bool rewrite_install(const LoadedObjects& objects) {
     if (rewrite_number_allowed(nr) && !emulated_on_trampoline(nr)) {
       sysgate_rewrite_dynamic_ok[nr / 64] |= uint64_t{1} << (nr % 64);
     }
+    if (signal_prone_for_some_args(nr)) g_signal_prone[nr / 64] |= uint64_t{1} << (nr % 64);
   }
   // Trampolines take the C++ path when each call needs more than the syscall.
   const bool hooks = (g_gate.flags & kGateHooks) != 0;
@@ -1016,24 +1019,27 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     record_flags = call.record_flags;
   }
   long ret;
-  PendingCall pending{static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, enter_tsc, ip, before,
-                      &snapshot, 0, 0, t};
+  PendingCall pending;
+  pending.recorded = 0;
   if ((g_gate.flags & kGateHooks) != 0) {
     ret = hooked_call(nr, args);
+  } else if ((nr >= 0 && nr < 512 && (g_signal_prone[nr / 64] >> (nr % 64) & 1) == 0) || !signal_prone(nr, args)) {
+    ret = raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
   } else {
     // A program signal arriving as the call returns writes its record first
     // (trace_emit.h, PendingCall). Saved and restored: a handler that
     // interrupted an outer call's trampoline may be making this one.
+    pending.set(t, static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, enter_tsc, ip, before,
+                &snapshot, 0);
     PendingCall* const outer_pending = t->pending_call;
-    t->pending_call = &pending;
-    asm volatile("" ::: "memory");
+    t->pending_call = &pending;  // sysgate_gate_syscall is opaque: stored before it, reloaded after
     ret = raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
-    asm volatile("" ::: "memory");
     t->pending_call = outer_pending;
   }
   t->call_ip = outer_ip;
   if (pending.recorded == 0) {
-    trace_syscall(t, trace::kRecordSyscall, pending.flags, nr, args, ret, enter_tsc, ip, before, &snapshot);
+    trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, ret,
+                  enter_tsc, ip, before, &snapshot);
   }
   inject_exit(t, inject);
   return ret;

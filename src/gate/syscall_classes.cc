@@ -30,6 +30,25 @@ int arg_length_index(long nr, int i) {
 
 bool syscall_known(long nr) { return (spec(nr) >> 63) != 0; }
 
+bool signal_prone(long nr, const uint64_t args[6]) {
+  switch (nr) {
+    case __NR_kill:
+    case __NR_tkill:
+    case __NR_tgkill:
+    case __NR_rt_sigqueueinfo:
+    case __NR_rt_tgsigqueueinfo:
+      return true;
+    default:
+      return may_block(nr, args);
+  }
+}
+
+bool signal_prone_for_some_args(long nr) {
+  const uint64_t none[6] = {};
+  const uint64_t lock_and_wait[6] = {0, F_SETLKW};  // fcntl blocks for this command only
+  return signal_prone(nr, none) || signal_prone(nr, lock_and_wait);
+}
+
 bool may_block(long nr, const uint64_t args[6]) {
   switch (nr) {
     // I/O on pipes, sockets, terminals, FIFOs (even open(2) of a FIFO waits).

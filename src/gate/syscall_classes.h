@@ -30,4 +30,14 @@ bool syscall_known(long nr);
 // after, when the handler returns). Unknown numbers count as blocking.
 bool may_block(long nr, const uint64_t args[6]);
 
+// Calls at whose return a program signal can be expected: those that raise
+// one for the calling thread (kill, tkill, tgkill, rt_(tg)sigqueueinfo) and
+// those that may block (a signal interrupts them). A traced call of this
+// class registers its record with the signal wrapper (trace_emit.h,
+// PendingCall), which costs ~20 ns, so not every call does.
+bool signal_prone(long nr, const uint64_t args[6]);
+// Whether signal_prone(nr, args) holds for some arguments: a table of these,
+// made once, spares every other call the lookups (rewrite.cc).
+bool signal_prone_for_some_args(long nr);
+
 }  // namespace sysgate::gate
