@@ -97,6 +97,8 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
 // stx_mask it fills in.
 std::string format_statx_mask(uint64_t mask);
 void append_statx_mask(std::string& out, uint64_t mask);
+// statx's stx_attributes and stx_attributes_mask: STATX_ATTR_IMMUTABLE|..., or 0.
+void append_statx_attributes(std::string& out, uint64_t attributes);
 
 
 // Quotes bytes as strace does: "hello\n" (or in hex, as style says), and "..."

@@ -222,8 +222,10 @@ void append_timespec(std::string& out, const Bytes& b) {
 }
 
 // " /* 2023-11-14T22:13:20.500000000+0000 */": a time in local time, as
-// strace comments the times it prints (the fraction only when there is one).
+// strace comments the times it prints (the fraction only when there is one;
+// none for the epoch itself, which strace leaves uncommented).
 void append_time_comment(std::string& out, int64_t sec, int64_t nsec) {
+  if (sec == 0 && nsec == 0) return;
   const time_t t = static_cast<time_t>(sec);
   struct tm tm;
   char date[64], zone[16];
@@ -256,9 +258,64 @@ void append_utime_timespecs(std::string& out, const Bytes& b) {
       continue;
     }
     append_timespec(out, Bytes(b.view(16 * i, 16), b.style()));
-    if (sec != 0 || nsec != 0) append_time_comment(out, sec, nsec);
+    append_time_comment(out, sec, nsec);
   }
   out += ']';
+}
+
+// A statx struct whole (its first 152 bytes: up to stx_mnt_id), as strace -v
+// prints it: {stx_mask=STATX_ALL|STATX_MNT_ID, stx_blksize=4096, ...,
+// stx_atime={tv_sec=..., tv_nsec=...} /* date */, ..., stx_dev_minor=0, stx_mnt_id=0x1b}.
+void append_statx_verbose(std::string& out, const Bytes& b) {
+  constexpr uint32_t kStatxMntId = 0x1000;
+  const uint32_t mask = b.at<uint32_t>(0);
+  out += "{stx_mask=";
+  syscalls::append_statx_mask(out, mask);
+  out += ", stx_blksize=";
+  append_decimal(out, b.at<uint32_t>(4));
+  out += ", stx_attributes=";
+  syscalls::append_statx_attributes(out, b.at<uint64_t>(8));
+  out += ", stx_nlink=";
+  append_decimal(out, b.at<uint32_t>(16));
+  out += ", stx_uid=";
+  append_decimal(out, b.at<uint32_t>(20));
+  out += ", stx_gid=";
+  append_decimal(out, b.at<uint32_t>(24));
+  out += ", stx_mode=";
+  append_mode(out, b.at<uint16_t>(28));
+  out += ", stx_ino=";
+  append_decimal(out, b.at<uint64_t>(32));
+  out += ", stx_size=";
+  append_decimal(out, b.at<uint64_t>(40));
+  out += ", stx_blocks=";
+  append_decimal(out, b.at<uint64_t>(48));
+  out += ", stx_attributes_mask=";
+  syscalls::append_statx_attributes(out, b.at<uint64_t>(56));
+  static constexpr const char* kTimes[] = {"atime", "btime", "ctime", "mtime"};
+  for (size_t i = 0; i < 4; ++i) {
+    const int64_t sec = b.at<int64_t>(64 + 16 * i);
+    const uint32_t nsec = b.at<uint32_t>(72 + 16 * i);
+    out += ", stx_";
+    out += kTimes[i];
+    out += "={tv_sec=";
+    append_decimal(out, sec);
+    out += ", tv_nsec=";
+    append_decimal(out, nsec);
+    out += '}';
+    append_time_comment(out, sec, nsec);
+  }
+  static constexpr const char* kDevices[] = {"rdev_major", "rdev_minor", "dev_major", "dev_minor"};
+  for (size_t i = 0; i < 4; ++i) {
+    out += ", stx_";
+    out += kDevices[i];
+    out += '=';
+    append_decimal(out, b.at<uint32_t>(128 + 4 * i));
+  }
+  if ((mask & kStatxMntId) != 0) {
+    out += ", stx_mnt_id=";
+    append_hex_or_zero(out, b.at<uint64_t>(144));
+  }
+  out += '}';
 }
 
 // A stat struct whole, as strace -v prints it (x86-64's struct stat):
@@ -904,6 +961,10 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
   if (verbose && p->bytes.size() == 144 && (record.nr == SYS_stat || record.nr == SYS_fstat ||
                                             record.nr == SYS_lstat || record.nr == SYS_newfstatat)) {
     append_stat_verbose(out, Bytes(p->bytes, style));
+    return true;
+  }
+  if (verbose && p->bytes.size() == 152 && record.nr == SYS_statx) {
+    append_statx_verbose(out, Bytes(p->bytes, style));
     return true;
   }
   if (append_payload(out, record, *p, style)) return true;

@@ -1353,6 +1353,30 @@ TEST(Trace, VerboseStructsAgreeWithStrace) {
   EXPECT_NE(t.trace.find("st_rdev=makedev(0x1, 0x3), st_atime="), std::string::npos) << t.trace;
 }
 
+// -v: statx's struct whole (coreutils' stat uses statx) for a file, a device
+// and a file dated at the epoch (strace leaves 0 uncommented, in stat's
+// struct too), as strace -v prints them.
+TEST(Trace, VerboseStatxAgreesWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  TempDir dir;
+  const std::string epoch = dir.path() + "/epoch";
+  std::ofstream(epoch) << "";
+  ASSERT_EQ(run({"/usr/bin/touch", "-d", "@0", epoch}).status, 0);
+  auto mask = [](const std::string& l) {  // reading a file may move its atime (relatime)
+    return std::regex_replace(l, std::regex(R"(stx_atime=\{[^}]*\}( /\* [^*]* \*/)?)"), "stx_atime=T");
+  };
+  const BothTraces t = trace_under_both({"/usr/bin/stat", "/etc/hostname", "/dev/null", epoch}, "-v -e trace=statx", mask);
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 4u) << t.trace;
+  EXPECT_NE(t.trace.find("stx_mtime={tv_sec=0, tv_nsec=0}, stx_rdev_major=0"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("stx_rdev_major=1, stx_rdev_minor=3"), std::string::npos) << t.trace;
+  const BothTraces epoch_stat = trace_under_both(
+      {"/usr/bin/python3", "-S", "-c", "import os, sys; os.stat(sys.argv[1])", epoch}, "-v -e trace=newfstatat",
+      [&](const std::string& l) { return l.find(epoch) == std::string::npos ? std::string() : l; });
+  EXPECT_EQ(epoch_stat.ours, epoch_stat.theirs) << epoch_stat.trace;
+  EXPECT_NE(epoch_stat.trace.find("st_atime=0, st_atime_nsec=0"), std::string::npos) << epoch_stat.trace;
+}
+
 // A terminal's ioctls: TCGETS's termios and TIOCGWINSZ's window size, for ls
 // run on a pty (24x80), under strace and under sysgate trace.
 TEST(Trace, TerminalIoctlsAgreeWithStrace) {
