@@ -42,6 +42,10 @@ constexpr uint32_t kStack = 24;  // stack_t {ss_sp, ss_flags, ss_size}
 constexpr uint32_t kMaxSockoptValue = 16;
 constexpr uint32_t kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403, kTcsetsf = 0x5404;
 constexpr uint32_t kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414;
+// ioctls that pass one int by pointer, which strace shows as [N] (<asm/ioctls.h>).
+constexpr uint32_t kFionread = 0x541B, kTiocoutq = 0x5411, kTiocgpgrp = 0x540F, kTiocgptn = 0x80045430;
+constexpr uint32_t kTiocspgrp = 0x5410, kTiocsptlck = 0x40045431, kFionbio = 0x5421, kFioasync = 0x5452;
+constexpr uint32_t kInt = 4;
 constexpr uint32_t kTermios = 36, kWinsize = 8;  // the kernel's struct termios, struct winsize  // the ints and small structs strace decodes  // struct statfs up to f_flags (of 120): what strace prints
 constexpr uint64_t kCloneParentSettid = 0x00100000, kClonePidfd = 0x00001000;
 constexpr uint32_t kCloneArgsV0 = 64, kCloneArgs = 88;  // struct clone_args: first version, and with cgroup
@@ -245,6 +249,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
         case kTcsets: case kTcsetsw: case kTcsetsf: return set(out, kTermios, in);
         case kTiocgwinsz: return ret >= 0 && set(out, kWinsize, written);
         case kTiocswinsz: return set(out, kWinsize, in);
+        case kFionread: case kTiocoutq: case kTiocgpgrp: case kTiocgptn: return ret >= 0 && set(out, kInt, written);
+        case kTiocspgrp: case kTiocsptlck: case kFionbio: case kFioasync: return set(out, kInt, in);
         default: return false;
       }
     }

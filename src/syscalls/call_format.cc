@@ -297,6 +297,18 @@ void append_futex_call_args(std::string& out, const SyscallInfo& info, const uin
 }
 
 // Unknown calls: all six registers, as nothing says how many count.
+// ioctl requests strace prints without their (unused) argument.
+constexpr uint32_t kFioclex = 0x5451, kFionclex = 0x5450;  // <asm/ioctls.h>
+constexpr uint32_t kFiclone = 0x40049409;                  // <linux/fs.h>: _IOW(0x94, 9, int)
+
+bool ioctl_has_arg(uint64_t request) {
+  const auto r = static_cast<uint32_t>(request);
+  return r != kFioclex && r != kFionclex;
+}
+
+// ioctl requests whose argument is a descriptor, printed in decimal.
+bool ioctl_arg_is_fd(uint64_t request) { return static_cast<uint32_t>(request) == kFiclone; }
+
 void append_unknown_call(std::string& out, int nr, const uint64_t args[6]) {
   out += "syscall_";
   append_decimal(out, nr);
@@ -336,10 +348,15 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
   }
   for (int i = 0; i < argc; ++i) {
     if (special == Special::kFcntl && i == 2 && !fcntl_has_arg(args[1])) break;
+    if (special == Special::kIoctl && i == 2 && !ioctl_has_arg(args[1])) break;
     if (i > 0) out += ", ";
     if (special == Special::kSockopt && (i == 1 || i == 2)) {
       if (i == 1) append_sockopt_level(out, args[1]);
       else append_sockopt_name(out, args[1], args[2]);
+      continue;
+    }
+    if (special == Special::kIoctl && i == 2 && ioctl_arg_is_fd(args[1])) {
+      append_decimal(out, static_cast<int32_t>(args[2]));  // FICLONE: the source's descriptor
       continue;
     }
     if (special == Special::kIoctl && i == 2 && args[2] != 0 && options.struct_arg &&

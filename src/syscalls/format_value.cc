@@ -24,6 +24,18 @@ void append_pointer(std::string& out, uint64_t value) {
   append_hex(out, value);
 }
 
+// Requests two drivers number alike, named as strace names them (its table
+// has both; kIoctlCmds keeps one name per number, for policies to look up).
+const char* ioctl_shared_name(uint32_t request) {
+  switch (request) {
+    case 0x5402: return "SNDCTL_TMR_START or TCSETS";
+    case 0x5403: return "SNDCTL_TMR_STOP or TCSETSW";
+    case 0x5404: return "SNDCTL_TMR_CONTINUE or TCSETSF";
+    case 0x40049409: return "BTRFS_IOC_CLONE or FICLONE";
+    default: return nullptr;
+  }
+}
+
 const Named* find_by_value(std::span<const Named> table, uint64_t value) {
   for (const Named& entry : table) {
     if (entry.value == value) return &entry;
@@ -177,6 +189,10 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
     case ArgType::kSignal:
       return append_signal(out, i32);
     case ArgType::kIoctlCmd:  // unnamed requests are bit-encoded (_IOR...): hex reads best
+      if (const char* both = ioctl_shared_name(u32)) {
+        out += both;
+        return;
+      }
       if (const Named* entry = find_by_value(detail::kIoctlCmds, u32)) {
         out += entry->name;
         return;

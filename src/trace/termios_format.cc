@@ -1,5 +1,6 @@
 #include "trace/termios_format.h"
 
+#include <cstring>
 #include <span>
 
 #include "syscalls/constant_tables.h"
@@ -13,6 +14,9 @@ using syscalls::constants::detail::Named;
 
 constexpr uint32_t kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403, kTcsetsf = 0x5404;
 constexpr uint32_t kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414;
+// One int by pointer, [N] (gate/struct_payloads.cc copies it).
+constexpr uint32_t kFionread = 0x541B, kTiocoutq = 0x5411, kTiocgpgrp = 0x540F, kTiocgptn = 0x80045430;
+constexpr uint32_t kTiocspgrp = 0x5410, kTiocsptlck = 0x40045431, kFionbio = 0x5421, kFioasync = 0x5452;
 constexpr size_t kTermios = 36;  // the kernel's struct termios: 4 flags, c_line, c_cc[19]
 constexpr size_t kWinsize = 8;
 
@@ -145,6 +149,16 @@ bool append_terminal_ioctl_arg(std::string& out, uint64_t request, std::string_v
       if (bytes.size() != kWinsize) return false;
       append_winsize(out, bytes);
       return true;
+    case kFionread: case kTiocoutq: case kTiocgpgrp: case kTiocgptn:
+    case kTiocspgrp: case kTiocsptlck: case kFionbio: case kFioasync: {
+      if (bytes.size() != 4) return false;
+      int32_t v;
+      std::memcpy(&v, bytes.data(), 4);
+      out += '[';
+      syscalls::append_decimal(out, v);
+      out += ']';
+      return true;
+    }
     default:
       return false;
   }

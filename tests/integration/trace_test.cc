@@ -1353,6 +1353,38 @@ TEST(Trace, VerboseStructsAgreeWithStrace) {
   EXPECT_NE(t.trace.find("st_rdev=makedev(0x1, 0x3), st_atime="), std::string::npos) << t.trace;
 }
 
+// ioctls with an int by pointer ([0], [1]), without an argument (FIOCLEX),
+// with a descriptor (FICLONE, as cp makes it), and numbers two drivers share
+// (strace: "SNDCTL_TMR_STOP or TCSETSW"), on a pty and a pipe.
+TEST(Trace, IoctlArgumentsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import os, pty, fcntl, termios, array\n"
+      "m, s = pty.openpty()\n"
+      "attrs = fcntl.ioctl(s, termios.TCGETS, bytes(60))\n"
+      "for req in (termios.TCSETS, termios.TCSETSW, termios.TCSETSF): fcntl.ioctl(s, req, attrs)\n"
+      "a = array.array('i', [0])\n"
+      "fcntl.ioctl(s, termios.FIONREAD, a); fcntl.ioctl(s, termios.TIOCOUTQ, a)\n"
+      "try: fcntl.ioctl(s, termios.TIOCGPGRP, a)\n"
+      "except OSError: pass\n"
+      "try: fcntl.ioctl(s, termios.TIOCSPGRP, array.array('i', [os.getpgrp()]))\n"
+      "except OSError: pass\n"
+      "fcntl.ioctl(s, termios.FIONBIO, array.array('i', [1])); fcntl.ioctl(s, termios.FIOASYNC, array.array('i', [0]))\n"
+      "fcntl.ioctl(s, termios.FIONCLEX)\n"
+      "r, w = os.pipe()\n"
+      "try: fcntl.ioctl(w, 0x40049409, r)\n"
+      "except OSError: pass\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=ioctl", [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(TIOCSPGRP, \[\d+\])"), "TIOCSPGRP, [PGRP]");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  for (const char* line : {"ioctl(4, SNDCTL_TMR_STOP or TCSETSW, {", "ioctl(4, FIONREAD, [0]) = 0", "ioctl(4, FIONCLEX) = 0",
+                           "ioctl(4, FIONBIO, [1]) = 0", "ioctl(3, TIOCGPTN, [", "BTRFS_IOC_CLONE or FICLONE, 5) = -1"}) {
+    EXPECT_NE(t.trace.find(line), std::string::npos) << line << "\n" << t.trace;
+  }
+}
+
 // -v: statx's struct whole (coreutils' stat uses statx) for a file, a device
 // and a file dated at the epoch (strace leaves 0 uncommented, in stat's
 // struct too), as strace -v prints them.
