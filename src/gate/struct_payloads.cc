@@ -39,6 +39,7 @@ constexpr uint64_t kEpollCtlAdd = 1, kEpollCtlMod = 3;
 constexpr uint32_t kFlock = 32;  // struct flock
 constexpr uint32_t kStatfs = 88;
 constexpr uint32_t kStack = 24;  // stack_t {ss_sp, ss_flags, ss_size}
+constexpr uint32_t kItimerval = 32;  // struct itimerval: two timevals
 constexpr uint32_t kMaxSockoptValue = 16;
 constexpr uint32_t kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403, kTcsetsf = 0x5404;
 constexpr uint32_t kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414;
@@ -139,6 +140,7 @@ bool has_struct_payloads(long nr) {
     case __NR_clone: case __NR_clone3: case __NR_statfs: case __NR_fstatfs:
     case __NR_getsockname: case __NR_getpeername: case __NR_accept: case __NR_accept4: case __NR_recvfrom: case __NR_sendto:
     case __NR_setsockopt: case __NR_getsockopt: case __NR_utimensat: case __NR_ioctl: case __NR_sigaltstack:
+    case __NR_getitimer: case __NR_setitimer:
       return true;
     default:
       return false;
@@ -198,6 +200,10 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       const uint32_t bytes = i == 1 ? cap_data_bytes(args[0]) : 0;
       return bytes != 0 && set(out, bytes, nr == __NR_capget ? written : in);
     }
+    case __NR_getitimer:
+      return i == 1 && set(out, kItimerval, written);
+    case __NR_setitimer:  // the timer to set, then the one it replaced
+      return (i == 1 && set(out, kItimerval, in)) || (i == 2 && set(out, kItimerval, written));
     case __NR_sigaltstack:  // the stack to use, then the one in use before
       return (i == 0 && set(out, kStack, in)) || (i == 1 && set(out, kStack, written));
     case __NR_poll:

@@ -45,6 +45,7 @@ extern const FlagSet kWaitOptions;    // WNOHANG, WSTOPPED, WEXITED, WCONTINUED,
 // file_constants.cc: <linux/fcntl.h>, <linux/fs.h>, <unistd.h>
 extern const FlagSet kOpenFlags;      // O_*
 extern const FlagSet kRenameFlags;    // RENAME_* (renameat2)
+extern const FlagSet kTimerFlags;     // TIMER_ABSTIME (clock_nanosleep, timer_settime)
 extern const FlagSet kAtFlags;        // AT_*
 extern const FlagSet kAccessModes;    // F_OK, R_OK, W_OK, X_OK
 extern const FlagSet kFdFlags;        // FD_CLOEXEC
@@ -75,6 +76,7 @@ extern const std::span<const Named> kProcessOther;  // lookup only: FUTEX_PRIVAT
 // resource_constants.cc: <sys/resource.h>, <time.h>
 extern const std::span<const Named> kRlimits;    // RLIMIT_*
 extern const std::span<const Named> kClockIds;   // CLOCK_*
+extern const std::span<const Named> kItimers;    // ITIMER_* (getitimer, setitimer)
 extern const std::span<const Named> kResourceOther;  // lookup only: RUSAGE_*, PRIO_*, W*, P_*, SCHED_*
 
 // signal_constants.cc: <signal.h>
@@ -122,11 +124,11 @@ inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
     &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
-    &kPkeyAccess, &kMsgFlags, &kRenameFlags,
+    &kPkeyAccess, &kMsgFlags, &kRenameFlags, &kTimerFlags,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kFadvice,     &kMadvice,      &kMemoryOther,
-    &kPrctlOptions, &kArchPrctl,   &kProcessOther,  &kRlimits,      &kClockIds,
+    &kPrctlOptions, &kArchPrctl,   &kProcessOther,  &kRlimits,      &kClockIds,     &kItimers,
     &kResourceOther, &kSignals,    &kSigHow,        &kSignalOther,  &kSocketDomains,
     &kSocketOther,  &kIoctlCmds,   &kMiscOther,     &kEpollCtlOps,
 };

@@ -224,6 +224,10 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
       return detail::append_flags(out, detail::kPkeyAccess, value);
     case ArgType::kClockId:
       return append_enum(out, detail::kClockIds, u32);
+    case ArgType::kTimerFlags:
+      return detail::append_flags(out, detail::kTimerFlags, u32);
+    case ArgType::kItimerWhich:
+      return append_enum(out, detail::kItimers, u32);
   }
   append_hex(out, value);
 }

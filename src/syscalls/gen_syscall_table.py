@@ -65,6 +65,8 @@ TYPES = {
     "pkey_access": "kPkeyAccess",
     "msg_flags": "kMsgFlags",
     "rename_flags": "kRenameFlags",
+    "timer_flags": "kTimerFlags",
+    "itimer": "kItimerWhich",
 }
 BUFFER_TYPES = ("buf_in", "buf_out")
 MAX_ARGS = 6

@@ -6,6 +6,7 @@
 // timespec and the W* macros that the C++ standard library already pulls in.
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -31,6 +32,12 @@ constexpr Named kClockIdTable[] = {
     SYSGATE_NAMED(CLOCK_REALTIME_ALARM),  SYSGATE_NAMED(CLOCK_BOOTTIME_ALARM),
     SYSGATE_NAMED(CLOCK_TAI),
 };
+
+constexpr Named kItimerTable[] = {
+    SYSGATE_NAMED(ITIMER_REAL), SYSGATE_NAMED(ITIMER_VIRTUAL), SYSGATE_NAMED(ITIMER_PROF),
+};
+
+constexpr Named kTimerFlagBits[] = {SYSGATE_NAMED(TIMER_ABSTIME)};
 
 constexpr Named kResourceOtherTable[] = {
     SYSGATE_NAMED(RLIM_INFINITY),
@@ -69,6 +76,8 @@ constexpr Named kResourceOtherTable[] = {
 
 constinit const std::span<const Named> kRlimits{kRlimitTable};
 constinit const std::span<const Named> kClockIds{kClockIdTable};
+constinit const std::span<const Named> kItimers{kItimerTable};
+constinit const FlagSet kTimerFlags{0, {}, kTimerFlagBits, {}};
 constinit const std::span<const Named> kResourceOther{kResourceOtherTable};
 
 }  // namespace sysgate::syscalls::constants::detail

@@ -64,6 +64,8 @@ enum class ArgType : uint8_t {
   kPkeyAccess,   // PKEY_DISABLE_* (ulong)
   kMsgFlags,     // MSG_* of send/recv (uint)
   kRenameFlags,  // RENAME_* of renameat2 (uint)
+  kTimerFlags,   // TIMER_ABSTIME of clock_nanosleep, timer_settime (int)
+  kItimerWhich,  // ITIMER_* of getitimer, setitimer (int)
 };
 
 // Width in bits the kernel really uses for an argument of this type: 32-bit

@@ -732,6 +732,19 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       if (size != 8) return false;
       append_sigset(out, b.at<uint64_t>(0));
       return true;
+    case SYS_getitimer:
+    case SYS_setitimer:  // {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=1, tv_usec=0}}
+      if (size != 32) return false;
+      out += "{it_interval={tv_sec=";
+      append_decimal(out, b.at<int64_t>(0));
+      out += ", tv_usec=";
+      append_decimal(out, b.at<int64_t>(8));
+      out += "}, it_value={tv_sec=";
+      append_decimal(out, b.at<int64_t>(16));
+      out += ", tv_usec=";
+      append_decimal(out, b.at<int64_t>(24));
+      out += "}}";
+      return true;
     case SYS_sigaltstack:
       if (size != 24) return false;
       append_stack(out, b);

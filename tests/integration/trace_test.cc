@@ -1385,6 +1385,29 @@ TEST(Trace, IoctlArgumentsAgreeWithStrace) {
   }
 }
 
+// Interval timers (ITIMER_*, struct itimerval) and clock_nanosleep's
+// TIMER_ABSTIME, as strace shows them; the times are each run's own.
+TEST(Trace, TimersAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import signal, time\n"
+                                        "signal.setitimer(signal.ITIMER_REAL, 100, 5)\n"
+                                        "signal.getitimer(signal.ITIMER_VIRTUAL); signal.getitimer(signal.ITIMER_PROF)\n"
+                                        "signal.setitimer(signal.ITIMER_REAL, 0)\n"
+                                        "time.sleep(0.001)\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=setitimer,getitimer,clock_nanosleep", [](const std::string& l) {
+    std::string m = std::regex_replace(l, std::regex(R"(it_value=\{tv_sec=99, tv_usec=\d+\})"), "it_value={LEFT}");
+    return std::regex_replace(m, std::regex(R"(\{tv_sec=\d+, tv_nsec=\d+\}, NULL\))"), "{T}, NULL)");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 6u) << t.trace;
+  EXPECT_NE(t.trace.find("setitimer(ITIMER_REAL, {it_interval={tv_sec=5, tv_usec=0}, it_value={tv_sec=100, tv_usec=0}}, "
+                         "{it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=0, tv_usec=0}}) = 0"),
+            std::string::npos)
+      << t.trace;
+  EXPECT_NE(t.trace.find("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec="), std::string::npos) << t.trace;
+}
+
 // -v: statx's struct whole (coreutils' stat uses statx) for a file, a device
 // and a file dated at the epoch (strace leaves 0 uncommented, in stat's
 // struct too), as strace -v prints them.
