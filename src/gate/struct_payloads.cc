@@ -40,6 +40,8 @@ constexpr uint32_t kFlock = 32;  // struct flock
 constexpr uint32_t kStatfs = 88;
 constexpr uint32_t kStack = 24;  // stack_t {ss_sp, ss_flags, ss_size}
 constexpr uint32_t kItimerval = 32;  // struct itimerval: two timevals
+constexpr uint32_t kItimerspec = 32;  // struct itimerspec: two timespecs
+constexpr uint32_t kSigevent = 16;    // struct sigevent's value, signo, notify (what strace shows)
 constexpr uint32_t kMaxSockoptValue = 16;
 constexpr uint32_t kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403, kTcsetsf = 0x5404;
 constexpr uint32_t kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414;
@@ -141,6 +143,7 @@ bool has_struct_payloads(long nr) {
     case __NR_getsockname: case __NR_getpeername: case __NR_accept: case __NR_accept4: case __NR_recvfrom: case __NR_sendto:
     case __NR_setsockopt: case __NR_getsockopt: case __NR_utimensat: case __NR_ioctl: case __NR_sigaltstack:
     case __NR_getitimer: case __NR_setitimer:
+    case __NR_timer_create: case __NR_timer_settime: case __NR_timer_gettime:
       return true;
     default:
       return false;
@@ -202,6 +205,12 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
     }
     case __NR_getitimer:
       return i == 1 && set(out, kItimerval, written);
+    case __NR_timer_create:  // the event asked for, then the timer's id
+      return (i == 1 && set(out, kSigevent, in)) || (i == 2 && set(out, 4, written));
+    case __NR_timer_settime:
+      return (i == 2 && set(out, kItimerspec, in)) || (i == 3 && set(out, kItimerspec, written));
+    case __NR_timer_gettime:
+      return i == 1 && set(out, kItimerspec, written);
     case __NR_setitimer:  // the timer to set, then the one it replaced
       return (i == 1 && set(out, kItimerval, in)) || (i == 2 && set(out, kItimerval, written));
     case __NR_sigaltstack:  // the stack to use, then the one in use before

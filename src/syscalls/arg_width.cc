@@ -45,6 +45,8 @@ uint8_t arg_width_bits(ArgType type) {
     case ArgType::kRenameFlags:   // renameat2(..., unsigned int flags)
     case ArgType::kTimerFlags:    // clock_nanosleep(..., int flags, ...)
     case ArgType::kItimerWhich:   // setitimer(int which, ...)
+    case ArgType::kPrioWhich:     // getpriority(int which, int who)
+    case ArgType::kFlockOp:       // flock(unsigned int fd, unsigned int cmd)
       return 32;
     // umode_t is an unsigned short: the kernel reads only 16 bits, then masks with
     // S_IALLUGO (07777) or S_IFMT|S_IALLUGO. We report 32, the narrowest width a BPF

@@ -46,6 +46,7 @@ extern const FlagSet kWaitOptions;    // WNOHANG, WSTOPPED, WEXITED, WCONTINUED,
 extern const FlagSet kOpenFlags;      // O_*
 extern const FlagSet kRenameFlags;    // RENAME_* (renameat2)
 extern const FlagSet kTimerFlags;     // TIMER_ABSTIME (clock_nanosleep, timer_settime)
+extern const FlagSet kFlockOps;       // LOCK_* (flock)
 extern const FlagSet kAtFlags;        // AT_*
 extern const FlagSet kAccessModes;    // F_OK, R_OK, W_OK, X_OK
 extern const FlagSet kFdFlags;        // FD_CLOEXEC
@@ -77,7 +78,8 @@ extern const std::span<const Named> kProcessOther;  // lookup only: FUTEX_PRIVAT
 extern const std::span<const Named> kRlimits;    // RLIMIT_*
 extern const std::span<const Named> kClockIds;   // CLOCK_*
 extern const std::span<const Named> kItimers;    // ITIMER_* (getitimer, setitimer)
-extern const std::span<const Named> kResourceOther;  // lookup only: RUSAGE_*, PRIO_*, W*, P_*, SCHED_*
+extern const std::span<const Named> kPrioWhich;  // PRIO_* (getpriority, setpriority)
+extern const std::span<const Named> kResourceOther;  // lookup only: RUSAGE_*, W*, P_*, SCHED_*
 
 // signal_constants.cc: <signal.h>
 extern const std::span<const Named> kSignals;    // SIGHUP..SIGSYS (1..31), by number
@@ -124,11 +126,11 @@ inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
     &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
-    &kPkeyAccess, &kMsgFlags, &kRenameFlags, &kTimerFlags,
+    &kPkeyAccess, &kMsgFlags, &kRenameFlags, &kTimerFlags, &kFlockOps,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kFadvice,     &kMadvice,      &kMemoryOther,
-    &kPrctlOptions, &kArchPrctl,   &kProcessOther,  &kRlimits,      &kClockIds,     &kItimers,
+    &kPrctlOptions, &kArchPrctl,   &kProcessOther,  &kRlimits,      &kClockIds,     &kItimers,      &kPrioWhich,
     &kResourceOther, &kSignals,    &kSigHow,        &kSignalOther,  &kSocketDomains,
     &kSocketOther,  &kIoctlCmds,   &kMiscOther,     &kEpollCtlOps,
 };

@@ -47,6 +47,11 @@ constexpr Named kAtFlagBits[] = {
 };
 
 // renameat2's flags (<linux/fs.h>).
+// flock's operation: strace's order.
+constexpr Named kFlockOpBits[] = {
+    SYSGATE_NAMED(LOCK_SH), SYSGATE_NAMED(LOCK_EX), SYSGATE_NAMED(LOCK_NB), SYSGATE_NAMED(LOCK_UN),
+};
+
 constexpr Named kRenameFlagBits[] = {
     Named{"RENAME_NOREPLACE", 1},
     Named{"RENAME_EXCHANGE", 2},
@@ -113,10 +118,6 @@ constexpr Named kFileOtherTable[] = {
     SYSGATE_NAMED(F_SEAL_GROW),
     SYSGATE_NAMED(F_SEAL_WRITE),
     SYSGATE_NAMED(F_SEAL_FUTURE_WRITE),
-    SYSGATE_NAMED(LOCK_SH),
-    SYSGATE_NAMED(LOCK_EX),
-    SYSGATE_NAMED(LOCK_NB),
-    SYSGATE_NAMED(LOCK_UN),
     SYSGATE_NAMED(RENAME_NOREPLACE),
     SYSGATE_NAMED(RENAME_EXCHANGE),
     SYSGATE_NAMED(RENAME_WHITEOUT),
@@ -164,6 +165,7 @@ constinit const FlagSet kAtFlags{0, {}, kAtFlagBits, {}};
 static_assert(F_OK == 0, "F_OK is the zero value of the access-mode set");
 constinit const FlagSet kAccessModes{0, {}, kAccessModeBits, "F_OK"};
 constinit const FlagSet kRenameFlags{0, {}, kRenameFlagBits, {}};
+constinit const FlagSet kFlockOps{0, {}, kFlockOpBits, {}};
 constinit const FlagSet kFdFlags{0, {}, kFdFlagBits, {}};
 constinit const FlagSet kFileType{S_IFMT, kFileTypeField, {}, {}};
 constinit const int kAtFdcwd = AT_FDCWD;

@@ -228,6 +228,10 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
       return detail::append_flags(out, detail::kTimerFlags, u32);
     case ArgType::kItimerWhich:
       return append_enum(out, detail::kItimers, u32);
+    case ArgType::kPrioWhich:
+      return append_enum(out, detail::kPrioWhich, u32);
+    case ArgType::kFlockOp:
+      return detail::append_flags(out, detail::kFlockOps, u32);
   }
   append_hex(out, value);
 }

@@ -67,6 +67,8 @@ TYPES = {
     "rename_flags": "kRenameFlags",
     "timer_flags": "kTimerFlags",
     "itimer": "kItimerWhich",
+    "prio_which": "kPrioWhich",
+    "flock_op": "kFlockOp",
 }
 BUFFER_TYPES = ("buf_in", "buf_out")
 MAX_ARGS = 6

@@ -39,15 +39,15 @@ constexpr Named kItimerTable[] = {
 
 constexpr Named kTimerFlagBits[] = {SYSGATE_NAMED(TIMER_ABSTIME)};
 
+constexpr Named kPrioWhichTable[] = {
+    SYSGATE_NAMED(PRIO_PROCESS), SYSGATE_NAMED(PRIO_PGRP), SYSGATE_NAMED(PRIO_USER),
+};
+
 constexpr Named kResourceOtherTable[] = {
     SYSGATE_NAMED(RLIM_INFINITY),
     SYSGATE_NAMED(RUSAGE_SELF),
     SYSGATE_NAMED(RUSAGE_CHILDREN),
     SYSGATE_NAMED(RUSAGE_THREAD),
-    SYSGATE_NAMED(PRIO_PROCESS),
-    SYSGATE_NAMED(PRIO_PGRP),
-    SYSGATE_NAMED(PRIO_USER),
-    SYSGATE_NAMED(TIMER_ABSTIME),
     SYSGATE_NAMED(SCHED_OTHER),
     SYSGATE_NAMED(SCHED_FIFO),
     SYSGATE_NAMED(SCHED_RR),
@@ -77,6 +77,7 @@ constexpr Named kResourceOtherTable[] = {
 constinit const std::span<const Named> kRlimits{kRlimitTable};
 constinit const std::span<const Named> kClockIds{kClockIdTable};
 constinit const std::span<const Named> kItimers{kItimerTable};
+constinit const std::span<const Named> kPrioWhich{kPrioWhichTable};
 constinit const FlagSet kTimerFlags{0, {}, kTimerFlagBits, {}};
 constinit const std::span<const Named> kResourceOther{kResourceOtherTable};
 

@@ -66,6 +66,8 @@ enum class ArgType : uint8_t {
   kRenameFlags,  // RENAME_* of renameat2 (uint)
   kTimerFlags,   // TIMER_ABSTIME of clock_nanosleep, timer_settime (int)
   kItimerWhich,  // ITIMER_* of getitimer, setitimer (int)
+  kPrioWhich,    // PRIO_* of getpriority, setpriority (int)
+  kFlockOp,      // LOCK_* of flock (uint)
 };
 
 // Width in bits the kernel really uses for an argument of this type: 32-bit

@@ -180,6 +180,21 @@ void append_rlimit_value(std::string& out, uint64_t v) {
   }
 }
 
+// timer_create's struct sigevent, as strace shows a signal's or no
+// notification without a value: {sigev_signo=SIGALRM, sigev_notify=SIGEV_SIGNAL};
+// false for the others (a thread's, a value), which stay addresses.
+bool append_sigevent(std::string& out, const Bytes& b) {
+  constexpr int32_t kSigevSignal = 0, kSigevNone = 1;
+  const uint64_t value = b.at<uint64_t>(0);
+  const int32_t signo = b.at<int32_t>(8), notify = b.at<int32_t>(12);
+  if (value != 0 || (notify != kSigevSignal && notify != kSigevNone)) return false;
+  out += "{sigev_signo=";
+  if (notify == kSigevSignal) syscalls::constants::append_value(out, syscalls::ArgType::kSignal, static_cast<uint32_t>(signo));
+  else append_decimal(out, signo);
+  out += notify == kSigevSignal ? ", sigev_notify=SIGEV_SIGNAL}" : ", sigev_notify=SIGEV_NONE}";
+  return true;
+}
+
 // sigaltstack's stack_t: {ss_sp=0x7f..., ss_flags=SS_ONSTACK, ss_size=65536}.
 void append_stack(std::string& out, const Bytes& b) {
   static constexpr std::pair<uint64_t, std::string_view> kFlags[] = {
@@ -745,6 +760,23 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       append_decimal(out, b.at<int64_t>(24));
       out += "}}";
       return true;
+    case SYS_timer_settime:
+    case SYS_timer_gettime:  // {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=1, tv_nsec=0}}
+      if (size != 32) return false;
+      out += "{it_interval=";
+      append_timespec(out, Bytes(b.view(0, 16), b.style()));
+      out += ", it_value=";
+      append_timespec(out, Bytes(b.view(16, 16), b.style()));
+      out += '}';
+      return true;
+    case SYS_timer_create:
+      if (size == 4) {  // the timer's id: [0]
+        out += '[';
+        append_decimal(out, b.at<int32_t>(0));
+        out += ']';
+        return true;
+      }
+      return size == 16 && append_sigevent(out, b);
     case SYS_sigaltstack:
       if (size != 24) return false;
       append_stack(out, b);

@@ -1408,6 +1408,36 @@ TEST(Trace, TimersAgreeWithStrace) {
   EXPECT_NE(t.trace.find("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec="), std::string::npos) << t.trace;
 }
 
+// POSIX timers (struct sigevent, the id, struct itimerspec), priorities'
+// PRIO_* and flock's LOCK_*, as strace shows them.
+TEST(Trace, PosixTimersPrioritiesAndLocksAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  TempDir dir;
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import os, sys, fcntl, ctypes, signal\n"
+      "os.setpriority(os.PRIO_PROCESS, 0, 1); os.getpriority(os.PRIO_PGRP, 0)\n"
+      "fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR)\n"
+      "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); fcntl.flock(fd, fcntl.LOCK_UN)\n"
+      "libc = ctypes.CDLL(None)\n"
+      "ev = (ctypes.c_int * 16)(0, 0, signal.SIGUSR2, 0); tid = ctypes.c_void_p()\n"
+      "libc.timer_create(0, ev, ctypes.byref(tid))\n"
+      "spec = (ctypes.c_long * 4)(0, 0, 100, 0); old = (ctypes.c_long * 4)()\n"
+      "libc.timer_settime(tid, 0, spec, old); libc.timer_gettime(tid, old); libc.timer_delete(tid)\n",
+      dir.path() + "/lock"};
+  const std::string set = "-e trace=timer_create,timer_settime,timer_gettime,getpriority,setpriority,flock";
+  const BothTraces t = trace_under_both(cmd, set, [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(it_value=\{tv_sec=99, tv_nsec=\d+\})"), "it_value={LEFT}");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 8u) << t.trace;
+  for (const char* line : {"setpriority(PRIO_PROCESS, 0, 1) = 0", "flock(3, LOCK_EX|LOCK_NB) = 0",
+                           "timer_create(CLOCK_REALTIME, {sigev_signo=SIGUSR2, sigev_notify=SIGEV_SIGNAL}, [0]) = 0",
+                           "timer_settime(0, 0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=100, tv_nsec=0}}, {"}) {
+    EXPECT_NE(t.trace.find(line), std::string::npos) << line << "\n" << t.trace;
+  }
+}
+
 // -v: statx's struct whole (coreutils' stat uses statx) for a file, a device
 // and a file dated at the epoch (strace leaves 0 uncommented, in stat's
 // struct too), as strace -v prints them.
