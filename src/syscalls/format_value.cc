@@ -232,6 +232,8 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
       return append_enum(out, detail::kPrioWhich, u32);
     case ArgType::kFlockOp:
       return detail::append_flags(out, detail::kFlockOps, u32);
+    case ArgType::kRusageWho:
+      return append_enum(out, detail::kRusageWho, u32);
   }
   append_hex(out, value);
 }

@@ -69,6 +69,7 @@ TYPES = {
     "itimer": "kItimerWhich",
     "prio_which": "kPrioWhich",
     "flock_op": "kFlockOp",
+    "rusage_who": "kRusageWho",
 }
 BUFFER_TYPES = ("buf_in", "buf_out")
 MAX_ARGS = 6

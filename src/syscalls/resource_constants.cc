@@ -39,6 +39,14 @@ constexpr Named kItimerTable[] = {
 
 constexpr Named kTimerFlagBits[] = {SYSGATE_NAMED(TIMER_ABSTIME)};
 
+// For display only (RUSAGE_CHILDREN is -1: here as the 32 bits the kernel reads;
+// policies find these names in kResourceOther).
+constexpr Named kRusageWhoTable[] = {
+    {"RUSAGE_SELF", RUSAGE_SELF},
+    {"RUSAGE_CHILDREN", static_cast<uint32_t>(RUSAGE_CHILDREN)},
+    {"RUSAGE_THREAD", RUSAGE_THREAD},
+};
+
 constexpr Named kPrioWhichTable[] = {
     SYSGATE_NAMED(PRIO_PROCESS), SYSGATE_NAMED(PRIO_PGRP), SYSGATE_NAMED(PRIO_USER),
 };
@@ -78,6 +86,7 @@ constinit const std::span<const Named> kRlimits{kRlimitTable};
 constinit const std::span<const Named> kClockIds{kClockIdTable};
 constinit const std::span<const Named> kItimers{kItimerTable};
 constinit const std::span<const Named> kPrioWhich{kPrioWhichTable};
+constinit const std::span<const Named> kRusageWho{kRusageWhoTable};
 constinit const FlagSet kTimerFlags{0, {}, kTimerFlagBits, {}};
 constinit const std::span<const Named> kResourceOther{kResourceOtherTable};
 

@@ -68,6 +68,7 @@ enum class ArgType : uint8_t {
   kItimerWhich,  // ITIMER_* of getitimer, setitimer (int)
   kPrioWhich,    // PRIO_* of getpriority, setpriority (int)
   kFlockOp,      // LOCK_* of flock (uint)
+  kRusageWho,    // RUSAGE_* of getrusage (int)
 };
 
 // Width in bits the kernel really uses for an argument of this type: 32-bit

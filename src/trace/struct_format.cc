@@ -180,6 +180,27 @@ void append_rlimit_value(std::string& out, uint64_t v) {
   }
 }
 
+// times' struct tms: each count of clock ticks with its seconds, as strace
+// comments them (USER_HZ: 100 ticks a second on x86-64).
+void append_tms(std::string& out, const Bytes& b) {
+  static constexpr const char* kFields[] = {"tms_utime", "tms_stime", "tms_cutime", "tms_cstime"};
+  out += '{';
+  for (size_t i = 0; i < 4; ++i) {
+    if (i > 0) out += ", ";
+    const uint64_t ticks = b.at<uint64_t>(8 * i);
+    out += kFields[i];
+    out += '=';
+    append_decimal(out, ticks);
+    if (ticks != 0) {
+      char seconds[48];
+      std::snprintf(seconds, sizeof seconds, " /* %llu.%02llu s */", static_cast<unsigned long long>(ticks / 100),
+                    static_cast<unsigned long long>(ticks % 100));
+      out += seconds;
+    }
+  }
+  out += '}';
+}
+
 // timer_create's struct sigevent, as strace shows a signal's or no
 // notification without a value: {sigev_signo=SIGALRM, sigev_notify=SIGEV_SIGNAL};
 // false for the others (a thread's, a value), which stay addresses.
@@ -759,6 +780,29 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       out += ", tv_usec=";
       append_decimal(out, b.at<int64_t>(24));
       out += "}}";
+      return true;
+    case SYS_getrusage:  // {ru_utime={tv_sec=0, tv_usec=15611}, ru_stime={tv_sec=0, tv_usec=0}, ...}
+      if (size != 32) return false;
+      out += "{ru_utime={tv_sec=";
+      append_decimal(out, b.at<int64_t>(0));
+      out += ", tv_usec=";
+      append_decimal(out, b.at<int64_t>(8));
+      out += "}, ru_stime={tv_sec=";
+      append_decimal(out, b.at<int64_t>(16));
+      out += ", tv_usec=";
+      append_decimal(out, b.at<int64_t>(24));
+      out += "}, ...}";
+      return true;
+    case SYS_times:  // {tms_utime=1 /* 0.01 s */, tms_stime=0, ...}: clock ticks, 100 a second
+      if (size != 32) return false;
+      append_tms(out, b);
+      return true;
+    case SYS_getresuid:
+    case SYS_getresgid:
+      if (size != 4) return false;
+      out += '[';
+      append_decimal(out, b.at<uint32_t>(0));
+      out += ']';
       return true;
     case SYS_timer_settime:
     case SYS_timer_gettime:  // {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=1, tv_nsec=0}}

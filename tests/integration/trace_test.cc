@@ -1438,6 +1438,28 @@ TEST(Trace, PosixTimersPrioritiesAndLocksAgreeWithStrace) {
   }
 }
 
+// Process accounting: getrusage (RUSAGE_*, the two times), times (ticks with
+// their seconds) and getresuid/getresgid's three ids, as strace shows them;
+// the times are each run's own.
+TEST(Trace, UsageAndIdsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-S", "-c",
+                                        "import resource, os\n"
+                                        "resource.getrusage(resource.RUSAGE_SELF); resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+                                        "os.times(); os.getresuid(); os.getresgid()\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=getrusage,times,getresuid,getresgid", [](const std::string& l) {
+    std::string m = std::regex_replace(l, std::regex(R"(tv_usec=\d+)"), "tv_usec=N");
+    m = std::regex_replace(m, std::regex(R"(=\d+( /\* [0-9.]+ s \*/)?)"), "=N");
+    return std::regex_replace(m, std::regex(R"(\) = \d+$)"), ") = N");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 6u) << t.trace;
+  EXPECT_NE(t.trace.find("getrusage(RUSAGE_CHILDREN, {ru_utime={tv_sec=0, tv_usec=0}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 0"),
+            std::string::npos)
+      << t.trace;
+  EXPECT_NE(t.trace.find("getresuid([0], [0], [0]) = 0"), std::string::npos) << t.trace;
+}
+
 // -v: statx's struct whole (coreutils' stat uses statx) for a file, a device
 // and a file dated at the epoch (strace leaves 0 uncommented, in stat's
 // struct too), as strace -v prints them.

@@ -37,6 +37,18 @@ std::optional<std::string> decode(const char* name, int index, std::string bytes
   return struct_arg_text(r, index, kAddr);
 }
 
+// times' ticks with their seconds (strace 6.1's comment), zero without one.
+TEST(StructFormat, TimesTicksWithSeconds) {
+  std::string tms;
+  put<uint64_t>(tms, 0, 1234);
+  put<uint64_t>(tms, 8, 0);
+  put<uint64_t>(tms, 16, 5);
+  put<uint64_t>(tms, 24, 100);
+  EXPECT_EQ(decode("times", 0, tms),
+            "{tms_utime=1234 /* 12.34 s */, tms_stime=0, tms_cutime=5 /* 0.05 s */, tms_cstime=100 /* 1.00 s */}");
+  EXPECT_EQ(decode("times", 0, tms.substr(0, 16)), std::nullopt);  // not a whole struct: the address
+}
+
 // select/pselect6/ppoll from kPayloadInOut payloads (bytes before the call,
 // then after it): strace 6.1's lines for the calls
 // tests/integration/trace_test.cc's SelectPpollAndAltStacksAgreeWithStrace makes.
