@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "syscalls/constants.h"
+#include "trace/struct_format.h"
 
 namespace sysgate::trace {
 namespace {
@@ -152,7 +153,10 @@ std::string format_siginfo(const Record& record) {
     const int status = s.i32(24);
     const bool by_signal = code == kCldKilled || code == kCldDumped || code == kCldTrapped || code == kCldStopped;
     out += ", si_status=" + (by_signal ? signal_text(status) : std::to_string(status));
-    out += ", si_utime=" + std::to_string(s.i64(32)) + ", si_stime=" + std::to_string(s.i64(40));
+    out += ", si_utime=";
+    append_clock_ticks(out, static_cast<uint64_t>(s.i64(32)));
+    out += ", si_stime=";
+    append_clock_ticks(out, static_cast<uint64_t>(s.i64(40)));
   } else if (is_fault_signal(sig)) {
     out += ", si_addr=" + pointer(static_cast<uint64_t>(s.i64(16)));
   } else if (sig == kSigPoll) {

@@ -180,23 +180,15 @@ void append_rlimit_value(std::string& out, uint64_t v) {
   }
 }
 
-// times' struct tms: each count of clock ticks with its seconds, as strace
-// comments them (USER_HZ: 100 ticks a second on x86-64).
+// times' struct tms: each count of clock ticks with its seconds.
 void append_tms(std::string& out, const Bytes& b) {
   static constexpr const char* kFields[] = {"tms_utime", "tms_stime", "tms_cutime", "tms_cstime"};
   out += '{';
   for (size_t i = 0; i < 4; ++i) {
     if (i > 0) out += ", ";
-    const uint64_t ticks = b.at<uint64_t>(8 * i);
     out += kFields[i];
     out += '=';
-    append_decimal(out, ticks);
-    if (ticks != 0) {
-      char seconds[48];
-      std::snprintf(seconds, sizeof seconds, " /* %llu.%02llu s */", static_cast<unsigned long long>(ticks / 100),
-                    static_cast<unsigned long long>(ticks % 100));
-      out += seconds;
-    }
+    append_clock_ticks(out, b.at<uint64_t>(8 * i));
   }
   out += '}';
 }
@@ -959,6 +951,15 @@ bool append_socket_address(std::string& out, std::string_view bytes, syscalls::S
   if (append_sockaddr(out, Bytes(bytes, style))) return true;
   out.resize(start);
   return false;
+}
+
+void append_clock_ticks(std::string& out, uint64_t ticks) {
+  append_decimal(out, ticks);
+  if (ticks == 0) return;
+  char seconds[48];
+  std::snprintf(seconds, sizeof seconds, " /* %llu.%02llu s */", static_cast<unsigned long long>(ticks / 100),
+                static_cast<unsigned long long>(ticks % 100));
+  out += seconds;
 }
 
 std::string format_sigset(uint64_t set) {

@@ -43,6 +43,10 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
 bool append_socket_address(std::string& out, std::string_view bytes,
                            syscalls::StringStyle style = syscalls::StringStyle::kEscaped);
 
+// A count of clock ticks (clock_t: times, a child's si_utime) as strace prints
+// it: "4 /* 0.04 s */" (USER_HZ, 100 ticks a second on x86-64), "0".
+void append_clock_ticks(std::string& out, uint64_t ticks);
+
 // A kernel signal set as strace prints it: "[INT TERM]", "~[RTMIN RT_1]" (the
 // complement, when more than half the signals are in it), "[]".
 std::string format_sigset(uint64_t set);

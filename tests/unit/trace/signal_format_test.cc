@@ -72,9 +72,12 @@ TEST(SignalFormat, ChildStatus) {
   SiginfoBytes killed = sender(25030, 0);
   killed.put32(24, 15);
   killed.put64(32, 2);
+  killed.put64(40, 125);
+  // Clock ticks with their seconds, as strace 6.1 prints a busy child's
+  // (si_utime=25 /* 0.25 s */).
   EXPECT_EQ(format_signal(signal(17, 2, killed)),
             "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=25030, si_uid=0, si_status=SIGTERM, "
-            "si_utime=2, si_stime=0} ---");
+            "si_utime=2 /* 0.02 s */, si_stime=125 /* 1.25 s */} ---");
 }
 
 TEST(SignalFormat, FaultsAndPoll) {
