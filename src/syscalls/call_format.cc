@@ -411,28 +411,7 @@ void append_statx_mask(std::string& out, uint64_t mask) {
 }
 
 void append_statx_attributes(std::string& out, uint64_t attributes) {
-  static constexpr struct {
-    uint64_t bit;
-    const char* name;
-  } kNames[] = {{0x4, "STATX_ATTR_COMPRESSED"}, {0x10, "STATX_ATTR_IMMUTABLE"},   {0x20, "STATX_ATTR_APPEND"},
-                {0x40, "STATX_ATTR_NODUMP"},    {0x800, "STATX_ATTR_ENCRYPTED"},  {0x1000, "STATX_ATTR_AUTOMOUNT"},
-                {0x2000, "STATX_ATTR_MOUNT_ROOT"}, {0x100000, "STATX_ATTR_VERITY"}, {0x200000, "STATX_ATTR_DAX"},
-                {0x400000, "STATX_ATTR_WRITE_ATOMIC"}};
-  if (attributes == 0) {
-    out += '0';
-    return;
-  }
-  uint64_t left = attributes;
-  const size_t start = out.size();
-  for (const auto& n : kNames) {
-    if ((left & n.bit) == 0) continue;
-    if (out.size() != start) out += '|';
-    out += n.name;
-    left &= ~n.bit;
-  }
-  if (left == 0) return;
-  if (out.size() != start) out += '|';
-  append_hex(out, left);
+  constants::detail::append_flags(out, constants::detail::kStatxAttributes, attributes);
 }
 
 std::string format_statx_mask(uint64_t mask) {

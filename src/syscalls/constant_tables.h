@@ -47,6 +47,7 @@ extern const FlagSet kOpenFlags;      // O_*
 extern const FlagSet kRenameFlags;    // RENAME_* (renameat2)
 extern const FlagSet kTimerFlags;     // TIMER_ABSTIME (clock_nanosleep, timer_settime)
 extern const FlagSet kFlockOps;       // LOCK_* (flock)
+extern const FlagSet kStatxAttributes;  // STATX_ATTR_* (display only, not looked up)
 extern const FlagSet kAtFlags;        // AT_*
 extern const FlagSet kAccessModes;    // F_OK, R_OK, W_OK, X_OK
 extern const FlagSet kFdFlags;        // FD_CLOEXEC

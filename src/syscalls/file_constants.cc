@@ -47,6 +47,16 @@ constexpr Named kAtFlagBits[] = {
 };
 
 // renameat2's flags (<linux/fs.h>).
+// statx's stx_attributes (display only: not looked up by name), ascending as
+// strace prints them. Literal values: <linux/stat.h> and glibc's <sys/stat.h>
+// would both define struct statx here.
+constexpr Named kStatxAttributeBits[] = {
+    {"STATX_ATTR_COMPRESSED", 0x4},      {"STATX_ATTR_IMMUTABLE", 0x10},   {"STATX_ATTR_APPEND", 0x20},
+    {"STATX_ATTR_NODUMP", 0x40},         {"STATX_ATTR_ENCRYPTED", 0x800},  {"STATX_ATTR_AUTOMOUNT", 0x1000},
+    {"STATX_ATTR_MOUNT_ROOT", 0x2000},   {"STATX_ATTR_VERITY", 0x100000},  {"STATX_ATTR_DAX", 0x200000},
+    {"STATX_ATTR_WRITE_ATOMIC", 0x400000},
+};
+
 // flock's operation: strace's order.
 constexpr Named kFlockOpBits[] = {
     SYSGATE_NAMED(LOCK_SH), SYSGATE_NAMED(LOCK_EX), SYSGATE_NAMED(LOCK_NB), SYSGATE_NAMED(LOCK_UN),
@@ -166,6 +176,7 @@ static_assert(F_OK == 0, "F_OK is the zero value of the access-mode set");
 constinit const FlagSet kAccessModes{0, {}, kAccessModeBits, "F_OK"};
 constinit const FlagSet kRenameFlags{0, {}, kRenameFlagBits, {}};
 constinit const FlagSet kFlockOps{0, {}, kFlockOpBits, {}};
+constinit const FlagSet kStatxAttributes{0, {}, kStatxAttributeBits, {}};
 constinit const FlagSet kFdFlags{0, {}, kFdFlagBits, {}};
 constinit const FlagSet kFileType{S_IFMT, kFileTypeField, {}, {}};
 constinit const int kAtFdcwd = AT_FDCWD;

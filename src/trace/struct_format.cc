@@ -180,6 +180,21 @@ void append_rlimit_value(std::string& out, uint64_t v) {
   }
 }
 
+// Two struct timevals in a row (itimerval, rusage's first fields), each
+// {tv_sec=N, tv_usec=N}, between the given texts.
+void append_two_timevals(std::string& out, const Bytes& b, std::string_view open, std::string_view between,
+                         std::string_view close) {
+  for (size_t i = 0; i < 2; ++i) {
+    out += i == 0 ? open : between;
+    out += "{tv_sec=";
+    append_decimal(out, b.at<int64_t>(16 * i));
+    out += ", tv_usec=";
+    append_decimal(out, b.at<int64_t>(16 * i + 8));
+    out += '}';
+  }
+  out += close;
+}
+
 // times' struct tms: each count of clock ticks with its seconds.
 void append_tms(std::string& out, const Bytes& b) {
   static constexpr const char* kFields[] = {"tms_utime", "tms_stime", "tms_cutime", "tms_cstime"};
@@ -763,27 +778,11 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_getitimer:
     case SYS_setitimer:  // {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=1, tv_usec=0}}
       if (size != 32) return false;
-      out += "{it_interval={tv_sec=";
-      append_decimal(out, b.at<int64_t>(0));
-      out += ", tv_usec=";
-      append_decimal(out, b.at<int64_t>(8));
-      out += "}, it_value={tv_sec=";
-      append_decimal(out, b.at<int64_t>(16));
-      out += ", tv_usec=";
-      append_decimal(out, b.at<int64_t>(24));
-      out += "}}";
+      append_two_timevals(out, b, "{it_interval=", ", it_value=", "}");
       return true;
     case SYS_getrusage:  // {ru_utime={tv_sec=0, tv_usec=15611}, ru_stime={tv_sec=0, tv_usec=0}, ...}
       if (size != 32) return false;
-      out += "{ru_utime={tv_sec=";
-      append_decimal(out, b.at<int64_t>(0));
-      out += ", tv_usec=";
-      append_decimal(out, b.at<int64_t>(8));
-      out += "}, ru_stime={tv_sec=";
-      append_decimal(out, b.at<int64_t>(16));
-      out += ", tv_usec=";
-      append_decimal(out, b.at<int64_t>(24));
-      out += "}, ...}";
+      append_two_timevals(out, b, "{ru_utime=", ", ru_stime=", ", ...}");
       return true;
     case SYS_times:  // {tms_utime=1 /* 0.01 s */, tms_stime=0, ...}: clock ticks, 100 a second
       if (size != 32) return false;
