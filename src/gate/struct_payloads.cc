@@ -43,6 +43,7 @@ constexpr uint32_t kItimerval = 32;  // struct itimerval: two timevals
 constexpr uint32_t kItimerspec = 32;  // struct itimerspec: two timespecs
 constexpr uint32_t kRusageTimes = 32;  // struct rusage's ru_utime and ru_stime (what strace shows)
 constexpr uint32_t kTms = 32;          // struct tms: four clock_t
+constexpr uint32_t kSiginfoShown = 48;  // a siginfo's fields strace shows (signal_format.h)
 constexpr uint32_t kSigevent = 16;    // struct sigevent's value, signo, notify (what strace shows)
 constexpr uint32_t kMaxSockoptValue = 16;
 constexpr uint32_t kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403, kTcsetsf = 0x5404;
@@ -146,7 +147,7 @@ bool has_struct_payloads(long nr) {
     case __NR_setsockopt: case __NR_getsockopt: case __NR_utimensat: case __NR_ioctl: case __NR_sigaltstack:
     case __NR_getitimer: case __NR_setitimer:
     case __NR_timer_create: case __NR_timer_settime: case __NR_timer_gettime:
-    case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid:
+    case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid: case __NR_waitid:
       return true;
     default:
       return false;
@@ -210,6 +211,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       return i == 1 && set(out, kItimerval, written);
     case __NR_getrusage:
       return i == 1 && set(out, kRusageTimes, written);
+    case __NR_waitid:  // the child's siginfo (zeros: none ready under WNOHANG)
+      return i == 2 && set(out, kSiginfoShown, written);
     case __NR_times:
       return i == 0 && set(out, kTms, written);
     case __NR_getresuid:

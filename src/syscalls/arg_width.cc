@@ -48,6 +48,7 @@ uint8_t arg_width_bits(ArgType type) {
     case ArgType::kPrioWhich:     // getpriority(int which, int who)
     case ArgType::kFlockOp:       // flock(unsigned int fd, unsigned int cmd)
     case ArgType::kRusageWho:     // getrusage(int who, ...)
+    case ArgType::kIdType:        // waitid(int which, ...)
       return 32;
     // umode_t is an unsigned short: the kernel reads only 16 bits, then masks with
     // S_IALLUGO (07777) or S_IFMT|S_IALLUGO. We report 32, the narrowest width a BPF

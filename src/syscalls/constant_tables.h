@@ -81,6 +81,7 @@ extern const std::span<const Named> kClockIds;   // CLOCK_*
 extern const std::span<const Named> kItimers;    // ITIMER_* (getitimer, setitimer)
 extern const std::span<const Named> kPrioWhich;  // PRIO_* (getpriority, setpriority)
 extern const std::span<const Named> kRusageWho;  // RUSAGE_* (getrusage; display only, not looked up)
+extern const std::span<const Named> kIdTypes;    // P_* (waitid; display only, not looked up)
 extern const std::span<const Named> kResourceOther;  // lookup only: RUSAGE_*, W*, P_*, SCHED_*
 
 // signal_constants.cc: <signal.h>

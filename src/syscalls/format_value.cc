@@ -234,6 +234,8 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
       return detail::append_flags(out, detail::kFlockOps, u32);
     case ArgType::kRusageWho:
       return append_enum(out, detail::kRusageWho, u32);
+    case ArgType::kIdType:
+      return append_enum(out, detail::kIdTypes, u32);
   }
   append_hex(out, value);
 }

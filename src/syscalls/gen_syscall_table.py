@@ -70,6 +70,7 @@ TYPES = {
     "prio_which": "kPrioWhich",
     "flock_op": "kFlockOp",
     "rusage_who": "kRusageWho",
+    "idtype": "kIdType",
 }
 BUFFER_TYPES = ("buf_in", "buf_out")
 MAX_ARGS = 6

@@ -47,6 +47,11 @@ constexpr Named kRusageWhoTable[] = {
     {"RUSAGE_THREAD", RUSAGE_THREAD},
 };
 
+// waitid's idtype (display only; policies find these names in kResourceOther).
+constexpr Named kIdTypeTable[] = {
+    {"P_ALL", P_ALL}, {"P_PID", P_PID}, {"P_PGID", P_PGID}, {"P_PIDFD", P_PIDFD},
+};
+
 constexpr Named kPrioWhichTable[] = {
     SYSGATE_NAMED(PRIO_PROCESS), SYSGATE_NAMED(PRIO_PGRP), SYSGATE_NAMED(PRIO_USER),
 };
@@ -87,6 +92,7 @@ constinit const std::span<const Named> kClockIds{kClockIdTable};
 constinit const std::span<const Named> kItimers{kItimerTable};
 constinit const std::span<const Named> kPrioWhich{kPrioWhichTable};
 constinit const std::span<const Named> kRusageWho{kRusageWhoTable};
+constinit const std::span<const Named> kIdTypes{kIdTypeTable};
 constinit const FlagSet kTimerFlags{0, {}, kTimerFlagBits, {}};
 constinit const std::span<const Named> kResourceOther{kResourceOtherTable};
 

@@ -69,6 +69,7 @@ enum class ArgType : uint8_t {
   kPrioWhich,    // PRIO_* of getpriority, setpriority (int)
   kFlockOp,      // LOCK_* of flock (uint)
   kRusageWho,    // RUSAGE_* of getrusage (int)
+  kIdType,       // P_* of waitid (int)
 };
 
 // Width in bits the kernel really uses for an argument of this type: 32-bit

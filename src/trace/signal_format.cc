@@ -126,6 +126,12 @@ std::string prefix(int32_t tid, const FormatOptions& options) {
 
 std::string format_siginfo(const Record& record) {
   const Siginfo s = siginfo_of(record);
+  return format_siginfo_bytes(std::string_view(reinterpret_cast<const char*>(s.bytes), sizeof s.bytes));
+}
+
+std::string format_siginfo_bytes(std::string_view bytes) {
+  Siginfo s{};
+  std::memcpy(s.bytes, bytes.data(), bytes.size() < sizeof s.bytes ? bytes.size() : sizeof s.bytes);
   const int sig = s.i32(0);
   const int err = s.i32(4);
   const int code = s.i32(8);

@@ -19,6 +19,8 @@ namespace sysgate::trace {
 
 // "{si_signo=SIGALRM, si_code=SI_KERNEL}"
 std::string format_siginfo(const Record& record);
+// The same from a siginfo's first 48 bytes (waitid's infop; fewer are taken as zeros).
+std::string format_siginfo_bytes(std::string_view bytes);
 
 // The whole line, with the "[pid N] " prefix when options.pid_prefix.
 std::string format_signal(const Record& record, const FormatOptions& options = {});

@@ -19,6 +19,7 @@
 #include "syscalls/constant_tables.h"
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
+#include "trace/signal_format.h"
 #include "trace/statfs_format.h"
 #include "trace/termios_format.h"
 
@@ -783,6 +784,14 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_getrusage:  // {ru_utime={tv_sec=0, tv_usec=15611}, ru_stime={tv_sec=0, tv_usec=0}, ...}
       if (size != 32) return false;
       append_two_timevals(out, b, "{ru_utime=", ", ru_stime=", ", ...}");
+      return true;
+    case SYS_waitid:  // the siginfo as a signal's line shows it; {} when no child was ready
+      if (size != 48) return false;
+      if (b.at<int32_t>(0) == 0) {
+        out += "{}";
+        return true;
+      }
+      out += format_siginfo_bytes(b.view(0, 48));
       return true;
     case SYS_times:  // {tms_utime=1 /* 0.01 s */, tms_stime=0, ...}: clock ticks, 100 a second
       if (size != 32) return false;

@@ -1460,6 +1460,30 @@ TEST(Trace, UsageAndIdsAgreeWithStrace) {
   EXPECT_NE(t.trace.find("getresuid([0], [0], [0]) = 0"), std::string::npos) << t.trace;
 }
 
+// waitid's idtype and the child's siginfo ({} when none was ready), as
+// strace shows them; pids and the siginfo's times (the kernel leaves them
+// as they were in the program's buffer) are each run's own.
+TEST(Trace, WaitidAgreesWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import os, time\n"
+                                        "p = os.fork()\n"
+                                        "if p == 0: os._exit(3)\n"
+                                        "os.waitid(os.P_PID, p, os.WEXITED | os.WNOWAIT); os.waitid(os.P_ALL, 0, os.WEXITED)\n"
+                                        "p = os.fork()\n"
+                                        "if p == 0: time.sleep(0.2); os._exit(0)\n"
+                                        "os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG); os.waitid(os.P_PID, p, os.WEXITED)\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=waitid -e signal=none", [](const std::string& l) {
+    if (l.rfind("+++", 0) == 0) return std::string();  // ours has the children's too
+    std::string m = std::regex_replace(l, std::regex(R"((si_utime|si_stime)=\d+( /\* [0-9.]+ s \*/)?)"), "$1=T");
+    return std::regex_replace(m, std::regex(R"((P_PID, |si_pid=)\d+)"), "$1N");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 4u) << t.trace;
+  EXPECT_NE(t.trace.find("waitid(P_ALL, 0, {}, WNOHANG|WEXITED, NULL) = 0"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid="), std::string::npos) << t.trace;
+}
+
 // -v: statx's struct whole (coreutils' stat uses statx) for a file, a device
 // and a file dated at the epoch (strace leaves 0 uncommented, in stat's
 // struct too), as strace -v prints them.
