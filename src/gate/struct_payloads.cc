@@ -147,6 +147,7 @@ bool has_struct_payloads(long nr) {
     case __NR_setsockopt: case __NR_getsockopt: case __NR_utimensat: case __NR_ioctl: case __NR_sigaltstack:
     case __NR_getitimer: case __NR_setitimer:
     case __NR_timer_create: case __NR_timer_settime: case __NR_timer_gettime:
+    case __NR_timerfd_settime: case __NR_timerfd_gettime:
     case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid: case __NR_waitid:
       return true;
     default:
@@ -221,8 +222,10 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
     case __NR_timer_create:  // the event asked for, then the timer's id
       return (i == 1 && set(out, kSigevent, in)) || (i == 2 && set(out, 4, written));
     case __NR_timer_settime:
+    case __NR_timerfd_settime:
       return (i == 2 && set(out, kItimerspec, in)) || (i == 3 && set(out, kItimerspec, written));
     case __NR_timer_gettime:
+    case __NR_timerfd_gettime:
       return i == 1 && set(out, kItimerspec, written);
     case __NR_setitimer:  // the timer to set, then the one it replaced
       return (i == 1 && set(out, kItimerval, in)) || (i == 2 && set(out, kItimerval, written));

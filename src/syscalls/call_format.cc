@@ -203,6 +203,7 @@ const constants::detail::FlagSet* named_flags(int nr, int index) {
     case SYS_eventfd2: return index == 1 ? &c::kEfdFlags : nullptr;
     case SYS_epoll_create1: return index == 0 ? &c::kEpollCreateFlags : nullptr;
     case SYS_timerfd_create: return index == 1 ? &c::kTfdFlags : nullptr;
+    case SYS_timerfd_settime: return index == 1 ? &c::kTfdSetFlags : nullptr;
     case SYS_signalfd4: return index == 3 ? &c::kSfdFlags : nullptr;
     case SYS_inotify_init1: return index == 0 ? &c::kInotifyFlags : nullptr;
     case SYS_memfd_create: return index == 1 ? &c::kMfdFlags : nullptr;

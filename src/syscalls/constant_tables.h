@@ -106,6 +106,7 @@ extern const FlagSet kGrndFlags;                 // GRND_* (getrandom's flags)
 extern const FlagSet kEfdFlags;                  // EFD_* (eventfd2)
 extern const FlagSet kEpollCreateFlags;          // EPOLL_CLOEXEC (epoll_create1)
 extern const FlagSet kTfdFlags;                  // TFD_CLOEXEC, TFD_NONBLOCK (timerfd_create)
+extern const FlagSet kTfdSetFlags;      // TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET (timerfd_settime)
 extern const FlagSet kSfdFlags;                  // SFD_* (signalfd4)
 extern const FlagSet kInotifyFlags;              // IN_NONBLOCK, IN_CLOEXEC (inotify_init1)
 extern const std::span<const Named> kEpollCtlOps;  // EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD
@@ -128,7 +129,7 @@ extern const std::span<const Named> kErrnoAliases;      // EWOULDBLOCK, ENOTSUP,
 inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kOpenFlags, &kAtFlags,    &kAccessModes, &kFdFlags,  &kFileType,
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
-    &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
+    &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kTfdSetFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
     &kPkeyAccess, &kMsgFlags, &kRenameFlags, &kTimerFlags, &kFlockOps,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {

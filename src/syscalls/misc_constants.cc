@@ -77,6 +77,7 @@ constexpr Named kMiscOtherTable[] = {
 constexpr Named kEfdFlagBits[] = {SYSGATE_NAMED(EFD_SEMAPHORE), SYSGATE_NAMED(EFD_CLOEXEC), SYSGATE_NAMED(EFD_NONBLOCK)};
 constexpr Named kEpollCreateFlagBits[] = {SYSGATE_NAMED(EPOLL_CLOEXEC)};
 constexpr Named kTfdFlagBits[] = {SYSGATE_NAMED(TFD_CLOEXEC), SYSGATE_NAMED(TFD_NONBLOCK)};
+constexpr Named kTfdSetFlagBits[] = {SYSGATE_NAMED(TFD_TIMER_ABSTIME), SYSGATE_NAMED(TFD_TIMER_CANCEL_ON_SET)};
 constexpr Named kSfdFlagBits[] = {SYSGATE_NAMED(SFD_CLOEXEC), SYSGATE_NAMED(SFD_NONBLOCK)};
 constexpr Named kInotifyFlagBits[] = {SYSGATE_NAMED(IN_NONBLOCK), SYSGATE_NAMED(IN_CLOEXEC)};
 
@@ -98,6 +99,7 @@ constinit const FlagSet kGrndFlags{0, {}, kGrndFlagBits, {}};
 constinit const FlagSet kEfdFlags{0, {}, kEfdFlagBits, {}};
 constinit const FlagSet kEpollCreateFlags{0, {}, kEpollCreateFlagBits, {}};
 constinit const FlagSet kTfdFlags{0, {}, kTfdFlagBits, {}};
+constinit const FlagSet kTfdSetFlags{0, {}, kTfdSetFlagBits, {}};
 constinit const FlagSet kSfdFlags{0, {}, kSfdFlagBits, {}};
 constinit const FlagSet kInotifyFlags{0, {}, kInotifyFlagBits, {}};
 

@@ -805,7 +805,9 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       out += ']';
       return true;
     case SYS_timer_settime:
-    case SYS_timer_gettime:  // {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=1, tv_nsec=0}}
+    case SYS_timer_gettime:
+    case SYS_timerfd_settime:
+    case SYS_timerfd_gettime:  // {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=1, tv_nsec=0}}
       if (size != 32) return false;
       out += "{it_interval=";
       append_timespec(out, Bytes(b.view(0, 16), b.style()));

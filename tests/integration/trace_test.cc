@@ -1408,6 +1408,27 @@ TEST(Trace, TimersAgreeWithStrace) {
   EXPECT_NE(t.trace.find("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec="), std::string::npos) << t.trace;
 }
 
+// timerfd_settime's TFD_TIMER_* flags and itimerspecs, timerfd_gettime's,
+// as strace shows them.
+TEST(Trace, TimerfdAgreesWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import ctypes\n"
+                                        "libc = ctypes.CDLL(None); fd = libc.timerfd_create(1, 0)\n"
+                                        "spec = (ctypes.c_long * 4)(0, 0, 100, 0); old = (ctypes.c_long * 4)()\n"
+                                        "libc.timerfd_settime(fd, 0, spec, old); libc.timerfd_settime(fd, 3, spec, None)\n"
+                                        "libc.timerfd_gettime(fd, old)\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=timerfd_settime,timerfd_gettime", [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(it_value=\{tv_sec=99, tv_nsec=\d+\})"), "it_value={LEFT}");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 4u) << t.trace;
+  EXPECT_NE(t.trace.find("timerfd_settime(3, TFD_TIMER_ABSTIME|TFD_TIMER_CANCEL_ON_SET, {it_interval={tv_sec=0, "
+                         "tv_nsec=0}, it_value={tv_sec=100, tv_nsec=0}}, NULL) = 0"),
+            std::string::npos)
+      << t.trace;
+}
+
 // POSIX timers (struct sigevent, the id, struct itimerspec), priorities'
 // PRIO_* and flock's LOCK_*, as strace shows them.
 TEST(Trace, PosixTimersPrioritiesAndLocksAgreeWithStrace) {
