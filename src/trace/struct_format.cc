@@ -92,7 +92,7 @@ void append_statx(std::string& out, const Bytes& b) {
   out += "{stx_mask=";
   syscalls::append_statx_mask(out, b.at<uint32_t>(0));
   out += ", stx_attributes=";
-  append_hex_or_zero(out, b.at<uint64_t>(8));
+  syscalls::append_statx_attributes(out, b.at<uint64_t>(8));
   out += ", stx_mode=";
   append_mode(out, b.at<uint16_t>(28));
   out += ", stx_size=";

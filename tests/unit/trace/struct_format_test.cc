@@ -37,6 +37,17 @@ std::optional<std::string> decode(const char* name, int index, std::string bytes
   return struct_arg_text(r, index, kAddr);
 }
 
+// statx's attributes by name in the abbreviated struct too, as strace 6.1
+// prints a file with `chattr +a`.
+TEST(StructFormat, StatxAttributesByName) {
+  std::string stx(48, '\0');
+  put<uint32_t>(stx, 0, 0x1fff);  // STATX_ALL|STATX_MNT_ID
+  put<uint64_t>(stx, 8, 0x20);    // STATX_ATTR_APPEND
+  put<uint16_t>(stx, 28, 0100644);
+  EXPECT_EQ(decode("statx", 4, stx),
+            "{stx_mask=STATX_ALL|STATX_MNT_ID, stx_attributes=STATX_ATTR_APPEND, stx_mode=S_IFREG|0644, stx_size=0, ...}");
+}
+
 // times' ticks with their seconds (strace 6.1's comment), zero without one.
 TEST(StructFormat, TimesTicksWithSeconds) {
   std::string tms;
