@@ -1088,6 +1088,7 @@ TEST(Trace, SelectPpollAndAltStacksAgreeWithStrace) {
   const std::vector<std::string> cmd = {
       "/usr/bin/python3", "-c",
       "import os, select, ctypes, signal\n"
+      "os.closerange(3, 200)\n"  // whatever the caller left open, 64 and 67 below are not
       "r, w = os.pipe()\n"
       "select.select([r], [w], [], 0.5); os.write(w, b'x')\n"
       "select.select([r], [], [r], 1.5); select.select([], [], [], 0.001); select.select([r, w], [w], [], None)\n"
