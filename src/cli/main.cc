@@ -8,6 +8,7 @@
 
 #include "cli/command_boundary.h"
 #include "cli/commands.h"
+#include "sandbox/inherited_fds.h"
 
 namespace {
 
@@ -28,6 +29,8 @@ void add_path_rules(std::vector<FileRule>& out, const std::vector<std::string>& 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before sysgate opens anything: what a traced command keeps, as under strace.
+  const std::vector<int> inherited_fds = sysgate::sandbox::inheritable_descriptors();
   CLI::App app{"sysgate: run untrusted native code under a seccomp policy, and explain every refusal"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "sysgate 0.1");
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("command", run.command, "the command and its arguments (after --)")->required();
 
   sysgate::cli::TraceFlags trace;
+  trace.inherited_fds = inherited_fds;
   CLI::App* trace_cmd = app.add_subcommand("trace", "run a command and print its syscalls in strace's grammar");
   auto* trace_policy = trace_cmd->add_option("--policy", trace.source.file, "confine it by this policy file too");
   trace_cmd->add_option("--profile", trace.source.profile, "confine it by an embedded profile (default: all)")

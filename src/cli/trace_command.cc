@@ -63,7 +63,9 @@ class TracePrinter {
         start_cwd_ = here;
         free(here);
       }
-      for (int fd = 0; fd <= 2; ++fd) {
+      std::vector<int> start = {0, 1, 2};
+      start.insert(start.end(), flags.inherited_fds.begin(), flags.inherited_fds.end());
+      for (int fd : start) {
         char link[4096];
         const ssize_t n = readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), link, sizeof link);
         if (n > 0 && static_cast<size_t>(n) < sizeof link) start_fds_[fd] = std::string(link, static_cast<size_t>(n));
@@ -320,7 +322,7 @@ class TracePrinter {
   std::optional<trace::FdPaths> fd_paths_;
   int32_t line_pid_ = 0;
   std::string start_cwd_;               // -y: the command's first process's directory
-  std::map<int, std::string> start_fds_;  // and its inherited 0, 1, 2
+  std::map<int, std::string> start_fds_;  // and its inherited 0, 1, 2 and others
   const TraceFlags& flags_;
   std::optional<trace::TraceFilter> filter_;
   trace::FormatOptions options_;
@@ -418,12 +420,17 @@ int trace_command(const TraceFlags& flags) {
     inject = *table;
   }
 
-  // Calls outside the set are not even recorded: the gate skips them.
+  // Calls outside the set are not even recorded: the gate skips them. With -y
+  // or -P, the calls that open, copy and close descriptors are recorded anyway,
+  // to name descriptors (their lines are not printed).
   std::optional<std::array<uint64_t, 8>> call_mask;
   if (filter) {
+    const bool names_fds = (flags.fd_paths && !flags.summary) || !flags.trace_paths.empty();
     std::array<uint64_t, 8> mask{};
     for (int nr = 0; nr < trace::kCallMaskNumbers; ++nr) {
-      if (filter->matches(nr)) mask[static_cast<size_t>(nr / 64)] |= uint64_t{1} << (nr % 64);
+      if (filter->matches(nr) || (names_fds && trace::FdPaths::follows(nr))) {
+        mask[static_cast<size_t>(nr / 64)] |= uint64_t{1} << (nr % 64);
+      }
     }
     call_mask = mask;
   }
@@ -475,6 +482,7 @@ int trace_command(const TraceFlags& flags) {
   options.command = flags.command;
   options.environment = std::move(environment);
   options.hooks = flags.hooks;
+  options.pass_fds = flags.inherited_fds;
   monitor::TraceOptions trace;
   trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));
   trace.rewrite = !flags.no_rewrite;

@@ -71,6 +71,10 @@ struct RunOptions {
   // The command's whole environment ("NAME=value" each); nullopt: sysgate's own.
   std::optional<std::vector<std::string>> environment;
   std::optional<TraceOptions> trace;
+  // Descriptors >= 3 the command inherits as they are (trace: those sysgate
+  // itself inherited, as strace's child keeps them; sandbox/inherited_fds.h).
+  // Every other descriptor is closed at the command's exec.
+  std::vector<int> pass_fds;
   // A hook library (include/sysgate/hook_library.h) the loader maps into every
   // image and the gate runs; "" for none. Opened here: a missing file is an error.
   std::string hooks;

@@ -86,6 +86,21 @@ bool FdPaths::returns_fd(const Record& r) {
   }
 }
 
+bool FdPaths::follows(int nr) {
+  switch (nr) {
+    case SYS_open: case SYS_creat: case SYS_openat: case SYS_openat2: case SYS_close: case SYS_close_range:
+    case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_fcntl: case SYS_pipe: case SYS_pipe2:
+    case SYS_socketpair: case SYS_chdir: case SYS_fchdir: case SYS_execve: case SYS_execveat:
+    case SYS_fork: case SYS_vfork: case SYS_clone: case SYS_clone3: case SYS_exit_group:
+      return true;
+    default: {
+      Record r;
+      r.nr = nr;
+      return new_unnamed_fd(r).has_value();
+    }
+  }
+}
+
 int FdPaths::fd_array_arg(const Record& r) {
   switch (r.nr) {
     case SYS_pipe:
@@ -271,10 +286,16 @@ void FdPaths::after(const Record& r) {
       return;
     case SYS_fork:
     case SYS_vfork:
-    case SYS_clone: {
+    case SYS_clone:
+    case SYS_clone3: {
       // The child (r.ret) gets a copy, unless it shares the table (CLONE_FILES)
       // or is a thread, or its own records came first.
-      const uint64_t flags = r.nr == SYS_clone ? a[0] : 0;
+      uint64_t flags = r.nr == SYS_clone ? a[0] : 0;
+      if (r.nr == SYS_clone3) {  // flags are the first field of struct clone_args
+        const Payload* args = r.payload(0);
+        if (args == nullptr || args->kind != kPayloadStructIn || args->bytes.size() < sizeof flags) return;
+        std::memcpy(&flags, args->bytes.data(), sizeof flags);
+      }
       if ((flags & (CLONE_FILES | CLONE_THREAD)) != 0 || r.ret <= 0 || r.ret > INT_MAX) return;
       const auto child = static_cast<int32_t>(r.ret);
       const Process parent = process(pid);

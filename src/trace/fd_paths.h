@@ -83,6 +83,10 @@ class FdPaths {
   // The call returns a descriptor when it succeeds (open, dup, socket, ...):
   // strace -y names the result too.
   static bool returns_fd(const Record& record);
+  // Whether after() learns anything from a call numbered nr: with -y and a
+  // trace=SET, the gate still records these calls (and the printer drops their
+  // lines), or a descriptor opened by a call outside the set would be unnamed.
+  static bool follows(int nr);
   // The argument holding the two descriptors the call made (pipe, pipe2: 0;
   // socketpair: 3), or -1. strace -y names them in the call's own line, so
   // the caller applies the call (after()) before formatting that line.

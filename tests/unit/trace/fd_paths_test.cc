@@ -140,6 +140,37 @@ TEST(FdPaths, ChildrenInheritTheTable) {
   EXPECT_EQ(*paths.cwd(300), "/w");
 }
 
+// clone3 (posix_spawn's, pthread_create's): its flags are in struct
+// clone_args, which the record carries as the payload of argument 0.
+TEST(FdPaths, Clone3ChildrenInheritUnlessTheyShareTheTable) {
+  FakeSystem sys;
+  FdPaths paths(sys.probe());
+  paths.start(100, "/w", {{7, "/inherited"}});
+  auto clone3 = [](uint64_t flags, int64_t child) {
+    Record r = call(SYS_clone3, {0x5000, 88}, child);
+    std::string args(88, '\0');
+    std::memcpy(args.data(), &flags, sizeof flags);
+    r.payloads.push_back(Payload{.arg = 0, .kind = kPayloadStructIn, .truncated = false, .addr = 0x5000, .bytes = args});
+    return r;
+  };
+  paths.after(clone3(CLONE_VM | CLONE_VFORK, 200));  // posix_spawn
+  EXPECT_EQ(name(paths, 200, 7), "/inherited");
+  paths.after(clone3(CLONE_VM | CLONE_FILES | CLONE_THREAD | CLONE_SIGHAND, 101));  // a thread
+  EXPECT_EQ(name(paths, 101, 7), "(none)");
+  Record unknown = call(SYS_clone3, {0x5000, 88}, 300);  // no payload: nothing assumed
+  paths.after(unknown);
+  EXPECT_EQ(name(paths, 300, 7), "(none)");
+}
+
+// The calls the gate must record for -y even outside -e trace=SET.
+TEST(FdPaths, FollowsTheCallsThatMakeCopyAndDropDescriptors) {
+  for (int nr : {SYS_openat, SYS_dup2, SYS_fcntl, SYS_close_range, SYS_pipe2, SYS_socket, SYS_eventfd2, SYS_execve,
+                 SYS_clone3, SYS_vfork, SYS_chdir, SYS_memfd_create}) {
+    EXPECT_TRUE(FdPaths::follows(nr)) << nr;
+  }
+  for (int nr : {SYS_read, SYS_write, SYS_getpid, SYS_mmap, SYS_newfstatat}) EXPECT_FALSE(FdPaths::follows(nr)) << nr;
+}
+
 TEST(FdPaths, UnnamedObjectsAreAskedOfTheSystemAndChecked) {
   FakeSystem sys;
   sys.links[{100, 3}] = "socket:[4242]";
