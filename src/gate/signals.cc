@@ -323,15 +323,15 @@ long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call) 
           args[5] = addr(&pselect_sig);
         }
       }
-      return forward(uc, call.nr, args);
+      return forward(uc, call.nr, args, call.pending);
     default:
-      return forward(uc, call.nr, args);
+      return forward(uc, call.nr, args, call.pending);
   }
   // Anything odd (bad size, unreadable) goes to the kernel unchanged: it fails.
   if (args[mask_arg] != 0 && args[size_arg] == kSigsetBytes && read_mask_without_sigsys(args[mask_arg], &mask)) {
     args[mask_arg] = addr(&mask);
   }
-  return forward(uc, call.nr, args);
+  return forward(uc, call.nr, args, call.pending);
 }
 
 void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc) {

@@ -24,6 +24,8 @@
 namespace sysgate::gate {
 namespace {
 
+constexpr long kErestartSys = 512;  // the kernel's internal code (include/linux/errno.h)
+
 struct PlannedPayload {
   uint64_t addr;
   uint32_t length;
@@ -361,13 +363,25 @@ void trace_pending_call(GateThread* t, const void* context) {
   // At the instruction after the gate's syscall: the call is over (a call the
   // kernel restarts after the handler is back at the syscall instruction).
   const arch::KernelUcontext* uc = static_cast<const arch::KernelUcontext*>(context);
-  if (uc->mc.rip != addr(sysgate_gate_syscall_begin)) return;
   if (p->via_stub != 0 && *reinterpret_cast<const uint64_t*>(uc->mc.rsp) != addr(sysgate_gate_blocking_call_return)) {
     return;
   }
+  const long rax = static_cast<long>(uc->mc.rax);
+  if (uc->mc.rip == addr(sysgate_gate_syscall_insn)) {
+    // Back at the syscall instruction with the number in rax and the rcx the
+    // syscall left (the gate zeroes rcx before it): the kernel restarts the
+    // call after this handler (SA_RESTART). strace shows "= ? ERESTARTSYS",
+    // the signal, then the restarted call, whose record the gate writes as usual.
+    if (rax != p->nr || uc->mc.rcx != addr(sysgate_gate_syscall_begin)) return;
+    trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(p->flags | trace::kRecordInterrupted), p->nr,
+                  p->args, -kErestartSys, p->enter_tsc, p->ip, p->before, nullptr);
+    return;
+  }
+  if (uc->mc.rip != addr(sysgate_gate_syscall_begin)) return;
   p->recorded = 1;
-  trace_syscall(t, trace::kRecordSyscall, p->flags, p->nr, p->args, static_cast<long>(uc->mc.rax), p->enter_tsc, p->ip,
-                p->before, p->snapshot);
+  const uint16_t interrupted = rax == -EINTR ? trace::kRecordInterrupted : 0;
+  trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(p->flags | interrupted), p->nr, p->args, rax,
+                p->enter_tsc, p->ip, p->before, p->snapshot);
 }
 
 uint64_t call_enter_tsc(const GateThread* t) {

@@ -29,6 +29,7 @@
 #include "syscalls/syscall_table.h"
 #include "trace/fd_paths.h"
 #include "trace/event_format.h"
+#include "trace/restart_code.h"
 #include "trace/select_format.h"
 #include "trace/iovec_format.h"
 #include "trace/msghdr_format.h"
@@ -335,7 +336,7 @@ void append_result_value(std::string& out, const Record& record) {
     out += "= ?";
     return;
   }
-  const int64_t ret = record.ret;
+  const int64_t ret = shown_result(record);  // "? ERESTARTSYS" for an interrupted call, as strace
   if (is_error(ret)) return append_error(out, static_cast<int>(-ret));
   switch (record.nr) {
     case SYS_mmap:

@@ -235,6 +235,11 @@ enum RecordFlags : uint16_t {
   kRecordPayloadSkipped = 2,  // an argument's memory was unreadable, or copying was disabled
   kRecordInjected = 4,        // the call was not made: its result is a rule's (trace -e inject=)
   kRecordDelayed = 8,         // a rule delayed the call (trace -e inject=...:delay_enter= / delay_exit=)
+  // A program signal's delivery interrupted the call (the signal wrapper wrote
+  // the record, trace_emit.h's PendingCall): ret is -EINTR as the program got
+  // it, or -ERESTARTSYS (512) for a call the kernel restarts after the handler
+  // (its own record follows). trace/restart_code.h shows strace's code.
+  kRecordInterrupted = 16,
 };
 
 struct RecordHeader {

@@ -772,6 +772,8 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       append_sigaction(out, b);
       return true;
     case SYS_rt_sigprocmask:
+    case SYS_rt_sigsuspend:
+    case SYS_rt_sigpending:
     case SYS_ppoll:  // its mask (argument 3)
       if (size != 8) return false;
       append_sigset(out, b.at<uint64_t>(0));

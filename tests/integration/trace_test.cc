@@ -1309,6 +1309,57 @@ TEST(Trace, FailedExecsShowTheirArgumentsAsStraceDoes) {
   EXPECT_NE(t.trace.find("execve(\"/nonexistent1/true\", [\"true\", \"an argument\"], 0x"), std::string::npos) << t.trace;
 }
 
+// A call a handled signal interrupts shows the kernel's restart code, as
+// strace does: "= ? ERESTARTSYS" for a read (the program gets EINTR) and for a
+// wait4 the kernel restarts after an SA_RESTART handler (then the restarted
+// call's own line), ERESTARTNOHAND for select, pause and rt_sigsuspend,
+// ERESTART_RESTARTBLOCK for a relative nanosleep; through rewritten sites and
+// on the trap path.
+TEST(Trace, InterruptedCallsShowTheKernelsRestartCodes) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import os, signal, select, ctypes, time\n"
+      "libc = ctypes.CDLL(None)\n"
+      "class T(ctypes.Structure): _fields_ = [('s', ctypes.c_long), ('ns', ctypes.c_long)]\n"
+      "r, w = os.pipe()\n"
+      "signal.signal(signal.SIGALRM, lambda *a: os.write(w, b'x'))\n"
+      "def alarm(): signal.setitimer(signal.ITIMER_REAL, 0.05)\n"
+      "alarm(); os.read(r, 1)\n"
+      "alarm(); select.select([r], [], [], 0.1)\n"
+      "os.read(r, 1); alarm(); signal.pause()\n"
+      "alarm(); libc.syscall(35, ctypes.byref(T(2, 0)), None)\n"  // nanosleep (glibc's makes clock_nanosleep)
+      "mask = ctypes.c_ulong(0); alarm(); libc.sigsuspend(ctypes.byref(mask))\n"
+      "signal.siginterrupt(signal.SIGALRM, False)\n"
+      "pid = os.fork()\n"
+      "if pid == 0: time.sleep(0.3); os._exit(0)\n"
+      "alarm(); os.waitpid(pid, 0)\n"};
+  const std::string set = "-e trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4";
+  auto mask = [](const std::string& l) -> std::string {
+    static const std::regex kept(R"(ERESTART|^(pause|rt_sigsuspend|nanosleep|pselect6|wait4)\(|^--- SIGALRM|^read\(3, "x")");
+    if (!std::regex_search(l, kept)) return "";
+    std::string m = std::regex_replace(l, std::regex(R"(tv_nsec=\d+)"), "tv_nsec=N");
+    return std::regex_replace(m, std::regex(R"(0x[0-9a-f]+|\b\d{3,}\b)"), "X");  // addresses, pids
+  };
+  const BothTraces t = trace_under_both(cmd, set, mask);
+  EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
+  for (const char* line : {"read(3, ADDR, 1) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)",
+                           "pause() = ? ERESTARTNOHAND (To be restarted if no handler)",
+                           "rt_sigsuspend([], 8) = ? ERESTARTNOHAND (To be restarted if no handler)",
+                           "wait4(X, ADDR, 0, NULL) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)"}) {
+    EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), line), t.ours.end()) << line << "\n" << ::testing::PrintToString(t.ours);
+  }
+  EXPECT_NE(t.trace.find("nanosleep({tv_sec=2, tv_nsec=0}, NULL) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"),
+            std::string::npos)
+      << t.trace;
+  Traced trapped = trace(cmd, {"--no-rewrite", "-e", "trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4"});
+  std::vector<std::string> ours;
+  for (const std::string& l : comparable_lines(without_pid_prefixes(trapped.trace))) {
+    if (std::string m = mask(l); !m.empty()) ours.push_back(m);
+  }
+  EXPECT_EQ(ours, t.theirs) << trapped.trace;
+}
+
 // A signal a call raises for its own thread arrives as that call returns: its
 // line comes after the call's, as strace prints them, whether the call came
 // through a rewritten site (the wrapper writes the call's record first:

@@ -140,6 +140,32 @@ TEST(TraceFormatter, RestartErrorsAsStraceShowsThem) {
             "= ? ERESTART_RESTARTBLOCK (Interrupted by signal)");
 }
 
+// An EINTR the signal wrapper recorded (kRecordInterrupted) shows the code the
+// kernel returned for that call (trace/restart_code.h); any other EINTR, and
+// calls that return EINTR themselves, stay EINTR.
+TEST(TraceFormatter, InterruptedCallsShowTheKernelsRestartCode) {
+  auto interrupted = [](const char* name, std::initializer_list<uint64_t> args) {
+    Record r = call(name, args, -4);
+    r.flags |= kRecordInterrupted;
+    return format_result(r);
+  };
+  const std::string sys = "= ? ERESTARTSYS (To be restarted if SA_RESTART is set)",
+                    nohand = "= ? ERESTARTNOHAND (To be restarted if no handler)",
+                    block = "= ? ERESTART_RESTARTBLOCK (Interrupted by signal)", eintr = "= -1 EINTR (Interrupted system call)";
+  EXPECT_EQ(interrupted("read", {3, 0x1000, 1}), sys);
+  EXPECT_EQ(interrupted("wait4", {neg(-1), 0, 0, 0}), sys);
+  EXPECT_EQ(interrupted("pause", {}), nohand);
+  EXPECT_EQ(interrupted("nanosleep", {0x1000, 0}), block);
+  EXPECT_EQ(interrupted("clock_nanosleep", {1, 0, 0x1000, 0}), block);
+  EXPECT_EQ(interrupted("clock_nanosleep", {1, 1 /* TIMER_ABSTIME */, 0x1000, 0}), nohand);
+  EXPECT_EQ(interrupted("poll", {0x1000, 1, 500}), block);
+  EXPECT_EQ(interrupted("poll", {0x1000, 1, neg(-1)}), nohand);
+  EXPECT_EQ(interrupted("futex", {0x1000, 0x80 /* FUTEX_WAIT_PRIVATE */, 0, 0}), sys);
+  EXPECT_EQ(interrupted("futex", {0x1000, 0x80, 0, 0x2000}), block);
+  EXPECT_EQ(interrupted("epoll_wait", {3, 0x1000, 1, neg(-1)}), eintr);  // EINTR is the kernel's own
+  EXPECT_EQ(format_result(call("read", {3, 0x1000, 1}, -4)), eintr);     // not interrupted by a delivery
+}
+
 TEST(TraceFormatter, PointerReturningCallsInHex) {
   EXPECT_EQ(format_record(call("brk", {0}, 0x56396457a000)), "brk(NULL)                               = 0x56396457a000");
   EXPECT_EQ(format_record(call("mmap", {0, 8192, 3, 0x22, neg(-1), 0}, 0x7f6d0d594000)),

@@ -59,6 +59,10 @@ sysgate_gate_syscall:
 	movq %r8, %r10
 	movq %r9, %r8
 	movq 8(%rsp), %r9
+	/* rcx is the kernel's: a frame whose rcx is sysgate_gate_syscall_begin
+	 * was saved by the syscall itself (the kernel rewinds rip to restart it),
+	 * not by a signal that came before it (trace_emit.cc, trace_pending_call). */
+	xorl %ecx, %ecx
 	.globl sysgate_gate_syscall_insn
 	.type sysgate_gate_syscall_insn, @function
 sysgate_gate_syscall_insn:
