@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string_view>
 
 #include "cli/commands.h"
@@ -42,6 +43,25 @@ namespace {
 
 // Writes lines to the output; execs are held until their outcome is known
 // (the next record of the same process says whether the exec happened).
+// strace's -e quiet=SET (attach, exit, path-resolution, personality,
+// thread-execve, superseded, all, none; "!" negates): whether it hides the
+// "+++ exited with N +++" lines, the only ones of those sysgate prints.
+Result<bool> quiets_exits(const std::string& set) {
+  const bool negated = !set.empty() && set[0] == '!';
+  bool exits = false;
+  std::stringstream names(negated ? set.substr(1) : set);
+  for (std::string name; std::getline(names, name, ',');) {
+    static const std::set<std::string> kOthers = {"attach", "path-resolution", "personality", "thread-execve",
+                                                  "superseded", "none"};
+    if (name == "exit" || name == "exits" || name == "all") {
+      exits = true;
+    } else if (kOthers.count(name) == 0) {
+      return make_error(ErrorCode::kInvalidArgument, "invalid quiet '" + name + "'");
+    }
+  }
+  return negated ? !exits : exits;
+}
+
 class TracePrinter {
  public:
   // task_files: -ff -o FILE's base name (lines go to FILE.TID), or "" for one output.
@@ -100,7 +120,7 @@ class TracePrinter {
       return text;
     };
     first_exec_ = "execve(" + syscalls::quote_string(path, false, style) + ", [" + strings(argv);
-    if (flags_.verbose) {  // -v: the environment's strings
+    if (verbose_for(__NR_execve)) {  // -v: the environment's strings
       first_exec_ += "], [" + strings(env) + "]) = 0";
     } else {
       first_exec_ += "], /* " + std::to_string(env.size()) + " vars */) = 0";
@@ -205,6 +225,13 @@ class TracePrinter {
     if (task_files_) task_files_->flush();
   }
 
+  // -e abbrev=SET: the calls whose structs stay abbreviated; the others' are
+  // whole, as -v shows them (-v is abbrev=none). Before set_first_exec.
+  void set_abbreviated_calls(trace::TraceFilter calls) { abbreviated_.emplace(std::move(calls)); }
+  // -e verbose=SET: the calls whose structs and arrays are decoded at all; the
+  // others' show as addresses (trace::with_structs_as_addresses).
+  void set_decoded_calls(trace::TraceFilter calls) { decoded_.emplace(std::move(calls)); }
+
   // -e raw=SET: these calls' arguments and results in hex.
   void set_raw_calls(trace::TraceFilter calls) {
     raw_.emplace(std::move(calls));
@@ -225,6 +252,7 @@ class TracePrinter {
 
  private:
   bool wanted(int nr) const { return !filter_ || filter_->matches(nr); }
+  bool verbose_for(int nr) const { return abbreviated_ ? !abbreviated_->matches(nr) : flags_.verbose; }
 
   // -z, -Z: whether a record's line is shown, by how the call ended (as strace
   // 6: exits never returned, so neither shows them; -c counts every call).
@@ -238,33 +266,38 @@ class TracePrinter {
   // -T and -c: the gate stamps each call's start (RegionHeader::time_calls).
   bool time_calls() const { return flags_.durations || flags_.summary || flags_.summary_too; }
 
-  void emit(const trace::Record& r) {
-    if (!wanted(r.nr)) return follow_fds(r);
-    if (path_filter_ && !path_filter_->selects(r, *fd_paths_)) return follow_fds(r);  // -P
+  void emit(const trace::Record& record) {
+    if (!wanted(record.nr)) return follow_fds(record);
+    // -e verbose=SET: a call outside it is shown from a copy without its structs.
+    std::optional<trace::Record> addresses_only;
+    if (decoded_ && !decoded_->matches(record.nr)) addresses_only = trace::with_structs_as_addresses(record);
+    const trace::Record& r = addresses_only ? *addresses_only : record;
+    options_.verbose = verbose_for(r.nr);
+    if (path_filter_ && !path_filter_->selects(record, *fd_paths_)) return follow_fds(record);  // -P
     const bool timed = time_calls() && r.kind == trace::kRecordSyscall && r.enter_tsc != 0 && r.tsc != 0;
     const int64_t duration = timed ? clock_.elapsed_ns(r.enter_tsc, r.tsc) : -1;
     if (flags_.summary || flags_.summary_too) summary_.add(r, duration);
     if (flags_.summary) return;
-    if (!status_wanted(r)) return follow_fds(r);
+    if (!status_wanted(r)) return follow_fds(record);
     stamp(r.tsc);
     point(r.ip);
     TraceOutput* out = output(r.tid);
-    if (out == nullptr) return follow_fds(r);
+    if (out == nullptr) return follow_fds(record);
     line_pid_ = r.pid;  // whose descriptors options_.fd_path names
     // A pipe's or socketpair's line names the descriptors it made ("[3<pipe:[123]>, ...]"): the
     // tables learn them first. Every other line shows the names from before its call.
     const bool names_made_fds = trace::FdPaths::fd_array_arg(r) >= 0;
-    if (names_made_fds) follow_fds(r);
+    if (names_made_fds) follow_fds(record);
     if (flags_.json) {
       options_.json_duration_ns = flags_.durations ? duration : -1;
       trace::append_json(out->text(), r, options_);
-      if (!names_made_fds) follow_fds(r);
+      if (!names_made_fds) follow_fds(record);
       return out->end_line();
     }
     std::string& text = out->text();
     const size_t start = text.size();
     trace::append_record(text, r, options_);
-    if (!names_made_fds) follow_fds(r);
+    if (!names_made_fds) follow_fds(record);
     if (options_.fd_path && text.size() != start && trace::FdPaths::returns_fd(r)) {
       if (const std::string* name = fd_paths_->path(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
     }
@@ -334,6 +367,8 @@ class TracePrinter {
   std::optional<trace::SignalFilter> signals_;    // -e signal=SET
   std::optional<std::pair<trace::FdSet, trace::FdSet>> dumps_;  // -e read=SET, -e write=SET
   std::optional<trace::TraceFilter> raw_;                        // -e raw=SET (options_.raw points here)
+  std::optional<trace::TraceFilter> abbreviated_;                // -e abbrev=SET
+  std::optional<trace::TraceFilter> decoded_;                    // -e verbose=SET
   std::string first_exec_path_;
   trace::SummaryOptions summary_options_;
   trace::RewriteCounts counts_;
@@ -363,7 +398,8 @@ int trace_command(const TraceFlags& flags) {
   std::optional<trace::SignalFilter> signals;
   std::vector<trace::InjectSpec> injections;
   std::optional<trace::FdSet> dump_reads, dump_writes;
-  std::optional<trace::TraceFilter> raw;
+  std::optional<trace::TraceFilter> raw, abbreviated, decoded;
+  std::optional<bool> quiet_exits;
   for (const std::string& expression : flags.expressions) {
     // strace's -e QUALIFIER=SET; a bare SET is trace=. One of each but inject= and fault=.
     const size_t equals = expression.find('=');
@@ -386,16 +422,26 @@ int trace_command(const TraceFlags& flags) {
       Result<trace::TraceFilter> parsed = trace::parse_trace_filter(set);
       if (parsed) raw = std::move(*parsed);
       else error = parsed.error();
+    } else if ((qualifier == "abbrev" && !abbreviated) || (qualifier == "verbose" && !decoded)) {
+      Result<trace::TraceFilter> parsed = trace::parse_trace_filter(set);
+      if (parsed) (qualifier == "abbrev" ? abbreviated : decoded) = std::move(*parsed);
+      else error = parsed.error();
+    } else if (qualifier == "quiet" && !quiet_exits) {
+      Result<bool> parsed = quiets_exits(set);
+      if (parsed) quiet_exits = *parsed;
+      else error = parsed.error();
     } else if (qualifier == "inject" || qualifier == "fault") {
       Result<trace::InjectSpec> parsed = trace::parse_inject_spec(set, qualifier == "fault");
       if (parsed) injections.push_back(std::move(*parsed));
       else error = parsed.error();
     } else {
       const bool known = qualifier == "trace" || qualifier == "signal" || qualifier == "signals" || qualifier == "read" ||
-                         qualifier == "write" || qualifier == "raw";
+                         qualifier == "write" || qualifier == "raw" || qualifier == "abbrev" ||
+                         qualifier == "verbose" || qualifier == "quiet";
       std::cerr << "sysgate trace: -e " << expression << ": "
                 << (known ? "given twice"
-                          : "only -e trace=, signal=, raw=, read=, write=, inject= and fault= are supported")
+                          : "only -e trace=, signal=, raw=, abbrev=, verbose=, quiet=, read=, write=, inject= and "
+                            "fault= are supported")
                 << "\n";
       return 2;
     }
@@ -466,8 +512,13 @@ int trace_command(const TraceFlags& flags) {
     }
   }
 
-  TracePrinter printer(out, flags, std::move(filter), per_task ? flags.output : "");
+  TraceFlags shown = flags;
+  if (quiet_exits.value_or(false)) shown.quiet = std::max(flags.quiet, 2);  // -e quiet=exit is -qq's
+  TracePrinter printer(out, shown, std::move(filter), per_task ? flags.output : "");
   printer.set_summary_options(summary_options);
+  const bool abbreviated_set = abbreviated.has_value();
+  if (abbreviated) printer.set_abbreviated_calls(std::move(*abbreviated));
+  if (decoded) printer.set_decoded_calls(std::move(*decoded));
   if (signals) printer.set_signal_filter(*signals);
   if (raw) printer.set_raw_calls(std::move(*raw));
   if (dump_reads || dump_writes) printer.set_dumps(dump_reads.value_or(trace::FdSet{}), dump_writes.value_or(trace::FdSet{}));
@@ -492,7 +543,8 @@ int trace_command(const TraceFlags& flags) {
   trace.record_ip = flags.instruction_pointers && !flags.summary;
   trace.record_fd_inodes = flags.fd_paths && !flags.summary;
   if (inject) trace.inject = *inject;
-  trace.verbose = flags.verbose && !flags.summary;
+  // The gate copies what -v shows (an exec's environment) for abbrev= too.
+  trace.verbose = (flags.verbose || abbreviated_set) && !flags.summary;
   if ((dump_reads || dump_writes) && !flags.summary && !flags.json) {
     trace.dump_bytes = trace::kMaxDumpBytes;  // the gate keeps it within half a ring
     trace.dump_read_fds = dump_reads.value_or(trace::FdSet{});

@@ -419,6 +419,21 @@ std::string format_record(const Record& record, const FormatOptions& options) {
   return out;
 }
 
+Record with_structs_as_addresses(const Record& record) {
+  Record shown = record;
+  shown.payloads.clear();
+  for (const Payload& p : record.payloads) {
+    switch (p.kind) {
+      case kPayloadPath: case kPayloadString: case kPayloadDataIn: case kPayloadDataOut:
+        shown.payloads.push_back(p);
+        break;
+      default:
+        break;
+    }
+  }
+  return shown;
+}
+
 Record exec_result(const Record& enter) {
   Record done = enter;
   done.kind = kRecordSyscall;

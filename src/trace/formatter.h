@@ -103,6 +103,13 @@ void append_call_text(std::string& out, const Record& record, const FormatOption
 std::string format_result(const Record& record);
 void append_result(std::string& out, const Record& record);
 
+// strace -e verbose=SET: a call outside the set is shown with its structs and
+// arrays (stat buffers, sigactions, an exec's argv, iovecs, fd sets, poll's
+// descriptors, getdents' count, ...) as addresses, and no result decoded from
+// them; its paths, strings and data buffers stay. A copy of record without
+// those payloads.
+Record with_structs_as_addresses(const Record& record);
+
 // The whole strace line for a record (no trailing newline); see the table above.
 std::string format_record(const Record& record, const FormatOptions& options = {});
 void append_record(std::string& out, const Record& record, const FormatOptions& options = {});

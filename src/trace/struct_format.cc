@@ -764,7 +764,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       append_stat(out, b);
       return true;
     case SYS_statx:
-      if (size != 48 && size != 256) return false;  // likewise: 48 of 256
+      if (size != 48 && size != 152 && size != 256) return false;  // likewise: 48 of 256 (-v: 152)
       append_statx(out, b);
       return true;
     case SYS_rt_sigaction:

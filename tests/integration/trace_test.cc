@@ -929,7 +929,8 @@ TEST(Trace, SignalSetsSelectDeliveriesAsStraceDoes) {
     EXPECT_EQ(ours.size(), expected) << set << "\n" << t.trace;
   }
   expect_refused({kSysgate, "trace", "-e", "signal=USR3", "--", "/bin/true"}, "invalid signal 'USR3'");
-  expect_refused({kSysgate, "trace", "-e", "abbrev=none", "--", "/bin/true"}, "only -e trace=, signal=, raw=, read=, write=, inject= and fault= are supported");
+  expect_refused({kSysgate, "trace", "-e", "kvm=vcpu", "--", "/bin/true"}, "only -e trace=, signal=, raw=, abbrev=, verbose=, quiet=, read=, write=, inject= and fault= are supported");
+  expect_refused({kSysgate, "trace", "-e", "abbrev=opne", "--", "/bin/true"}, "invalid system call 'opne'");
 }
 
 // -e inject= and -e fault=: the same invocations tampered with, the same
@@ -1620,6 +1621,40 @@ TEST(Trace, VerboseStatxAgreesWithStrace) {
       [&](const std::string& l) { return l.find(epoch) == std::string::npos ? std::string() : l; });
   EXPECT_EQ(epoch_stat.ours, epoch_stat.theirs) << epoch_stat.trace;
   EXPECT_NE(epoch_stat.trace.find("st_atime=0, st_atime_nsec=0"), std::string::npos) << epoch_stat.trace;
+}
+
+// -e abbrev=SET (these calls' structs abbreviated, the others' whole, as -v),
+// -e verbose=SET (only these calls' structs and arrays decoded, the others'
+// addresses) and -e quiet=exit (no "+++ exited" line), against strace.
+TEST(Trace, AbbrevVerboseAndQuietQualifiersAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  TempDir dir;
+  dir.write("a", "x");
+  const std::vector<std::string> cmd = {"/usr/bin/stat", dir.path() + "/a", "/etc/hostname"};
+  auto mask = [](const std::string& l) -> std::string {
+    if (l.rfind("newfstatat(1,", 0) == 0) return "";  // each run's own output file
+    // Reading a file may move its atime (relatime).
+    std::string m = std::regex_replace(l, std::regex(R"(atime=\{[^}]*\}( /\* [^*]* \*/)?)"), "atime=T");
+    return std::regex_replace(m, std::regex(R"(st_atime=\d+( /\* [^*]* \*/)?, st_atime_nsec=\d+)"), "st_atime=T");
+  };
+  // statx abbreviated, newfstatat whole.
+  const BothTraces abbrev = trace_under_both(cmd, "-e abbrev=statx -e trace=statx,newfstatat", mask);
+  EXPECT_EQ(abbrev.ours, abbrev.theirs) << abbrev.trace;
+  EXPECT_NE(abbrev.trace.find("st_nlink="), std::string::npos) << abbrev.trace;
+  EXPECT_NE(abbrev.trace.find("stx_mode=S_IFREG|0644, stx_size=1, ...}"), std::string::npos) << abbrev.trace;
+  // Only rt_sigaction's structs decoded: statx's, fstat's and the like are addresses.
+  const BothTraces decoded =
+      trace_under_both(cmd, "-e verbose=rt_sigaction,execve -e trace=statx,newfstatat,rt_sigaction,getdents64,read",
+                       [](const std::string& l) { return l.rfind("execve(", 0) == 0 ? std::string() : l; });
+  EXPECT_EQ(decoded.ours, decoded.theirs) << decoded.trace;
+  EXPECT_NE(decoded.trace.find("STATX_ALL, 0x"), std::string::npos) << decoded.trace;
+  EXPECT_EQ(decoded.trace.find("stx_mode"), std::string::npos) << decoded.trace;
+  const BothTraces quiet = trace_under_both(cmd, "-e quiet=exit -e trace=statx");
+  EXPECT_EQ(quiet.ours, quiet.theirs) << quiet.trace;
+  EXPECT_EQ(quiet.trace.find("+++ exited"), std::string::npos) << quiet.trace;
+  Output bad = run({kSysgate, "trace", "-e", "quiet=bogus", "true"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("invalid quiet 'bogus'"), std::string::npos) << bad.err;
 }
 
 // A terminal's ioctls: TCGETS's termios and TIOCGWINSZ's window size, for ls

@@ -166,6 +166,20 @@ TEST(TraceFormatter, InterruptedCallsShowTheKernelsRestartCode) {
   EXPECT_EQ(format_result(call("read", {3, 0x1000, 1}, -4)), eintr);     // not interrupted by a delivery
 }
 
+// -e verbose=SET: outside the set, structs are addresses; paths and data stay.
+TEST(TraceFormatter, StructsAsAddressesKeepPathsAndData) {
+  const std::string sigset(8, '\0');
+  Record mask = call("rt_sigprocmask", {0, 0x1000, 0x2000, 8}, 0,
+                     {Payload{.arg = 1, .kind = kPayloadStructIn, .truncated = false, .addr = 0x1000, .bytes = sigset},
+                      Payload{.arg = 2, .kind = kPayloadStructOut, .truncated = false, .addr = 0x2000, .bytes = sigset}});
+  EXPECT_EQ(format_call_text(mask), "rt_sigprocmask(SIG_BLOCK, [], [], 8)");
+  EXPECT_EQ(format_call_text(with_structs_as_addresses(mask)), "rt_sigprocmask(SIG_BLOCK, 0x1000, 0x2000, 8)");
+  Record open = call("openat", {neg(-100) & 0xffffffff, 0x3000, 0}, 3, {path(1, 0x3000, "/etc/passwd")});
+  EXPECT_EQ(format_call_text(with_structs_as_addresses(open)), "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY)");
+  Record read = call("read", {3, 0x4000, 10}, 2, {data_out(1, 0x4000, "hi")});
+  EXPECT_EQ(format_call_text(with_structs_as_addresses(read)), "read(3, \"hi\", 10)");
+}
+
 TEST(TraceFormatter, PointerReturningCallsInHex) {
   EXPECT_EQ(format_record(call("brk", {0}, 0x56396457a000)), "brk(NULL)                               = 0x56396457a000");
   EXPECT_EQ(format_record(call("mmap", {0, 8192, 3, 0x22, neg(-1), 0}, 0x7f6d0d594000)),
