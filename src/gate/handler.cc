@@ -243,8 +243,17 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   if (info->arch != arch::kAuditArchX86_64) die("trapped syscall of a foreign architecture; arch", info->arch);
   GateThread* t = thread_from_context(uc);
   if (dispatched && info->syscall == __NR_rt_sigreturn) {
+    ++t->trap_calls;
+    const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
     emulate_rt_sigreturn(uc);
     thread_sync_altstack(t, uc);
+    // As strace shows it: the mask the frame restores, as the program sees it
+    // (SIGSYS as it blocked it: the kernel's frame never has it), and the rax
+    // the frame restores as the result.
+    const uint64_t shown_mask = (uc->uc_sigmask & ~arch::kSigsysBit) | (t->sigsys_blocked != 0 ? arch::kSigsysBit : 0);
+    const uint64_t args[6] = {addr(&shown_mask), 0, 0, 0, 0, 0};
+    trace_syscall(t, trace::kRecordSyscall, 0, __NR_rt_sigreturn, args, static_cast<long>(uc->mc.rax), enter_tsc,
+                  info->call_addr);
     return;
   }
   Call call;

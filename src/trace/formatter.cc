@@ -312,6 +312,17 @@ void append_call_text(std::string& out, const Record& record, const FormatOption
     out += ')';
     return;
   }
+  if (record.nr == SYS_rt_sigreturn) {  // "rt_sigreturn({mask=[ALRM]})": the mask the frame restores
+    out += "rt_sigreturn(";
+    const Payload* mask = record.payload(0);
+    if (mask != nullptr) {
+      if (std::optional<std::string> set = struct_arg_text(record, 0, mask->addr, options.string_style, false)) {
+        out += "{mask=" + *set + "}";
+      }
+    }
+    out += ')';
+    return;
+  }
   RecordMemory memory(record);
   const CallContext context{&record, &options};
   syscalls::FormatOptions call_options;

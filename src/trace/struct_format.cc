@@ -772,6 +772,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       append_sigaction(out, b);
       return true;
     case SYS_rt_sigprocmask:
+    case SYS_rt_sigreturn:
     case SYS_rt_sigsuspend:
     case SYS_rt_sigpending:
     case SYS_ppoll:  // its mask (argument 3)

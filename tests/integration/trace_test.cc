@@ -1335,9 +1335,10 @@ TEST(Trace, InterruptedCallsShowTheKernelsRestartCodes) {
       "pid = os.fork()\n"
       "if pid == 0: time.sleep(0.3); os._exit(0)\n"
       "alarm(); os.waitpid(pid, 0)\n"};
-  const std::string set = "-e trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4";
+  const std::string set = "-e trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4,rt_sigreturn";
   auto mask = [](const std::string& l) -> std::string {
-    static const std::regex kept(R"(ERESTART|^(pause|rt_sigsuspend|nanosleep|pselect6|wait4)\(|^--- SIGALRM|^read\(3, "x")");
+    static const std::regex kept(
+        R"(ERESTART|^(pause|rt_sigsuspend|nanosleep|pselect6|wait4|rt_sigreturn)\(|^--- SIGALRM|^read\(3, "x")");
     if (!std::regex_search(l, kept)) return "";
     std::string m = std::regex_replace(l, std::regex(R"(tv_nsec=\d+)"), "tv_nsec=N");
     return std::regex_replace(m, std::regex(R"(0x[0-9a-f]+|\b\d{3,}\b)"), "X");  // addresses, pids
@@ -1353,7 +1354,14 @@ TEST(Trace, InterruptedCallsShowTheKernelsRestartCodes) {
   EXPECT_NE(t.trace.find("nanosleep({tv_sec=2, tv_nsec=0}, NULL) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"),
             std::string::npos)
       << t.trace;
-  Traced trapped = trace(cmd, {"--no-rewrite", "-e", "trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4"});
+  // Each handler's return: the mask its frame restores, and the rax (EINTR, or
+  // the number of the call the kernel restarts).
+  EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), "rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)"),
+            t.ours.end())
+      << t.trace;
+  EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), "rt_sigreturn({mask=[]}) = 61"), t.ours.end()) << t.trace;
+  Traced trapped =
+      trace(cmd, {"--no-rewrite", "-e", "trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4,rt_sigreturn"});
   std::vector<std::string> ours;
   for (const std::string& l : comparable_lines(without_pid_prefixes(trapped.trace))) {
     if (std::string m = mask(l); !m.empty()) ours.push_back(m);
