@@ -69,6 +69,21 @@ bool set(StructPayload* out, uint32_t bytes, uint8_t kind) {
   return true;
 }
 
+// A NUMA node mask of maxnode - 1 bits, as the kernel reads it (get_nodes):
+// whole longs, at most kMaxNodeMaskLongs of them (strace shows as many as -s
+// elements). 0 when there is none.
+constexpr uint64_t kMaxNodeMaskLongs = 32;
+uint32_t node_mask_bytes(uint64_t maxnode) {
+  if (maxnode < 2) return 0;
+  const uint64_t longs = (maxnode - 1 + 63) / 64;
+  return static_cast<uint32_t>(8 * (longs < kMaxNodeMaskLongs ? longs : kMaxNodeMaskLongs));
+}
+
+bool node_mask(uint64_t maxnode, uint8_t kind, StructPayload* out) {
+  const uint32_t bytes = node_mask_bytes(maxnode);
+  return bytes != 0 && set(out, bytes, kind);
+}
+
 bool prctl_payload(uint64_t option, StructPayload* out) {
   switch (static_cast<uint32_t>(option)) {
     case kPrSetName: return set(out, kTaskName, trace::kPayloadStructIn);
@@ -147,7 +162,7 @@ bool has_struct_payloads(long nr) {
     case __NR_clone: case __NR_clone3: case __NR_statfs: case __NR_fstatfs:
     case __NR_getsockname: case __NR_getpeername: case __NR_accept: case __NR_accept4: case __NR_recvfrom: case __NR_sendto:
     case __NR_setsockopt: case __NR_getsockopt: case __NR_utimensat: case __NR_ioctl: case __NR_sigaltstack:
-    case __NR_getitimer: case __NR_setitimer:
+    case __NR_getitimer: case __NR_setitimer: case __NR_get_mempolicy: case __NR_set_mempolicy: case __NR_mbind:
     case __NR_timer_create: case __NR_timer_settime: case __NR_timer_gettime:
     case __NR_timerfd_settime: case __NR_timerfd_gettime:
     case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid: case __NR_waitid:
@@ -179,6 +194,12 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       return i == 0 && args[1] == kSigset && set(out, kSigset, in);
     case __NR_rt_sigreturn:  // the gate's own record: argument 0 is the mask the frame restores
       return i == 0 && set(out, kSigset, in);
+    case __NR_get_mempolicy:  // the mode (an int), the node mask of maxnode bits
+      return (i == 0 && set(out, 4, written)) || (i == 1 && node_mask(args[2], written, out));
+    case __NR_set_mempolicy:
+      return i == 1 && node_mask(args[2], in, out);
+    case __NR_mbind:
+      return i == 3 && node_mask(args[4], in, out);
     case __NR_rt_sigpending:
       return i == 0 && args[1] == kSigset && set(out, kSigset, written);
     case __NR_getrlimit:

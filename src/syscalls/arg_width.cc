@@ -49,6 +49,8 @@ uint8_t arg_width_bits(ArgType type) {
     case ArgType::kFlockOp:       // flock(unsigned int fd, unsigned int cmd)
     case ArgType::kRusageWho:     // getrusage(int who, ...)
     case ArgType::kIdType:        // waitid(int which, ...)
+    case ArgType::kMempolicyMode: // set_mempolicy(int mode, ...); mbind's unsigned long mode: kernel_mbind's int lmode
+    case ArgType::kMbindFlags:    // mbind(..., unsigned int flags)
       return 32;
     // umode_t is an unsigned short: the kernel reads only 16 bits, then masks with
     // S_IALLUGO (07777) or S_IFMT|S_IALLUGO. We report 32, the narrowest width a BPF
@@ -72,6 +74,7 @@ uint8_t arg_width_bits(ArgType type) {
     case ArgType::kMmapFlags:
     case ArgType::kCloneFlags:
     case ArgType::kPkeyAccess:  // pkey_alloc(unsigned long flags, unsigned long init_val)
+    case ArgType::kMempolicyFlags:  // get_mempolicy(..., unsigned long flags): every bit checked
       return 64;
   }
   return 64;  // Not reached: -Wswitch reports an enumerator missing from the cases above.

@@ -64,6 +64,9 @@ extern const FlagSet kMmapFlags;  // MAP_*
 extern const std::span<const Named> kMadvice;     // MADV_*
 extern const std::span<const Named> kMemoryOther; // lookup only: MREMAP_*, MCL_*, ...
 extern const FlagSet kMfdFlags;                    // MFD_* (memfd_create)
+extern const FlagSet kMempolicyModes;  // MPOL_* and MPOL_F_* mode flags (set_mempolicy, mbind)
+extern const FlagSet kMbindFlags;      // MPOL_MF_* (mbind)
+extern const FlagSet kMempolicyFlags;  // MPOL_F_NODE, MPOL_F_ADDR, MPOL_F_MEMS_ALLOWED (get_mempolicy)
 
 // process_constants.cc: <linux/sched.h>, <linux/prctl.h>, <asm/prctl.h>, <linux/futex.h>, ...
 extern const FlagSet kCloneFlags;  // CLONE_*; the low byte (CSIGNAL) is a signal
@@ -131,6 +134,7 @@ inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
     &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kTfdSetFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
     &kPkeyAccess, &kMsgFlags, &kRenameFlags, &kTimerFlags, &kFlockOps,
+    &kMempolicyModes, &kMbindFlags, &kMempolicyFlags,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kFadvice,     &kMadvice,      &kMemoryOther,

@@ -236,6 +236,12 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
       return append_enum(out, detail::kRusageWho, u32);
     case ArgType::kIdType:
       return append_enum(out, detail::kIdTypes, u32);
+    case ArgType::kMempolicyMode:
+      return detail::append_flags(out, detail::kMempolicyModes, u32);
+    case ArgType::kMbindFlags:
+      return detail::append_flags(out, detail::kMbindFlags, u32);
+    case ArgType::kMempolicyFlags:
+      return detail::append_flags(out, detail::kMempolicyFlags, value);
   }
   append_hex(out, value);
 }

@@ -71,6 +71,9 @@ TYPES = {
     "flock_op": "kFlockOp",
     "rusage_who": "kRusageWho",
     "idtype": "kIdType",
+    "mempolicy_mode": "kMempolicyMode",
+    "mbind_flags": "kMbindFlags",
+    "mempolicy_flags": "kMempolicyFlags",
 }
 BUFFER_TYPES = ("buf_in", "buf_out")
 MAX_ARGS = 6

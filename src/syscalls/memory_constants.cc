@@ -78,8 +78,28 @@ constexpr Named kMfdFlagBits[] = {
     Named{"MFD_NOEXEC_SEAL", 0x8}, Named{"MFD_EXEC", 0x10},
 };
 
+// <linux/mempolicy.h>: a mode in the low bits, its flags above (MPOL_MODE_FLAGS).
+constexpr Named kMempolicyModeField[] = {
+    Named{"MPOL_DEFAULT", 0}, Named{"MPOL_PREFERRED", 1}, Named{"MPOL_BIND", 2},
+    Named{"MPOL_INTERLEAVE", 3}, Named{"MPOL_LOCAL", 4}, Named{"MPOL_PREFERRED_MANY", 5},
+    Named{"MPOL_WEIGHTED_INTERLEAVE", 6},
+};
+constexpr Named kMempolicyModeBits[] = {
+    Named{"MPOL_F_STATIC_NODES", 1 << 15}, Named{"MPOL_F_RELATIVE_NODES", 1 << 14},
+    Named{"MPOL_F_NUMA_BALANCING", 1 << 13},
+};
+constexpr Named kMbindFlagBits[] = {
+    Named{"MPOL_MF_STRICT", 1}, Named{"MPOL_MF_MOVE", 2}, Named{"MPOL_MF_MOVE_ALL", 4},
+};
+constexpr Named kMempolicyFlagBits[] = {
+    Named{"MPOL_F_NODE", 1}, Named{"MPOL_F_ADDR", 2}, Named{"MPOL_F_MEMS_ALLOWED", 4},
+};
+
 }  // namespace
 
+constinit const FlagSet kMempolicyModes{0x1fff, kMempolicyModeField, kMempolicyModeBits, {}};
+constinit const FlagSet kMbindFlags{0, {}, kMbindFlagBits, {}};
+constinit const FlagSet kMempolicyFlags{0, {}, kMempolicyFlagBits, {}};
 constinit const FlagSet kProt{0, {}, kProtBits, "PROT_NONE"};
 constinit const FlagSet kMmapFlags{MAP_TYPE, kMapTypeField, kMapFlagBits, {}};
 constinit const std::span<const Named> kMadvice{kMadviceTable};

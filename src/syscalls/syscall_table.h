@@ -70,6 +70,9 @@ enum class ArgType : uint8_t {
   kFlockOp,      // LOCK_* of flock (uint)
   kRusageWho,    // RUSAGE_* of getrusage (int)
   kIdType,       // P_* of waitid (int)
+  kMempolicyMode,   // MPOL_* and MPOL_F_* of set_mempolicy, mbind (int: mbind's ulong is truncated)
+  kMbindFlags,      // MPOL_MF_* of mbind (uint)
+  kMempolicyFlags,  // MPOL_F_NODE|MPOL_F_ADDR|MPOL_F_MEMS_ALLOWED of get_mempolicy (ulong)
 };
 
 // Width in bits the kernel really uses for an argument of this type: 32-bit

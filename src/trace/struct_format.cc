@@ -19,6 +19,7 @@
 #include "syscalls/constant_tables.h"
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
+#include "trace/mempolicy_format.h"
 #include "trace/signal_format.h"
 #include "trace/statfs_format.h"
 #include "trace/termios_format.h"
@@ -923,6 +924,9 @@ bool append_payload(std::string& out, const Record& record, const Payload& p, sy
       if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes, style));
       if (record.nr == SYS_fcntl) return append_flock(out, record.args[1], Bytes(p.bytes, style));
       if (record.nr == SYS_ioctl) return append_terminal_ioctl_arg(out, record.args[1], p.bytes);
+      if (record.nr == SYS_get_mempolicy || record.nr == SYS_set_mempolicy || record.nr == SYS_mbind) {
+        return append_mempolicy_payload(out, record, p);
+      }
       if (record.nr == SYS_capget && p.arg == 0 && record.before_arg == 0 && p.bytes.size() == 8) {
         // The version as the program passed it (call_before.h), not the kernel's answer.
         std::string header = p.bytes;

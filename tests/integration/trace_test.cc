@@ -1665,6 +1665,31 @@ TEST(Trace, AbbrevVerboseAndQuietQualifiersAgreeWithStrace) {
   EXPECT_NE(bad.err.find("invalid quiet 'bogus'"), std::string::npos) << bad.err;
 }
 
+// NUMA memory policies (ps makes get_mempolicy and set_mempolicy): modes and
+// their flags, get_mempolicy's written mode, node masks as longs (a mask
+// longer than -s elements cut with "..."), mbind's flags, against strace.
+TEST(Trace, MemoryPoliciesAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import ctypes, mmap\n"
+      "libc = ctypes.CDLL(None)\n"
+      "mode = ctypes.c_int(-1); mask = (ctypes.c_ulong * 16)(); one = (ctypes.c_ulong * 1)(1)\n"
+      "libc.syscall(239, ctypes.byref(mode), mask, 1025, None, 0)\n"
+      "libc.syscall(238, 2, one, 2); libc.syscall(238, 1 << 15, None, 0)\n"
+      "libc.syscall(239, ctypes.byref(mode), None, 0, None, 0)\n"
+      "m = mmap.mmap(-1, 4096); addr = ctypes.addressof(ctypes.c_char.from_buffer(m))\n"
+      "libc.syscall(237, ctypes.c_void_p(addr), 4096, 3, one, 2, 1); libc.syscall(238, 0, None, 0)\n"
+      "big = (ctypes.c_ulong * 40)(); big[0] = 1; libc.syscall(238, 1, big, 40 * 64)\n"
+      "libc.syscall(239, ctypes.byref(mode), None, 0, None, 1 | 4)\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=get_mempolicy,set_mempolicy,mbind");
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 9u) << t.trace;
+  EXPECT_NE(t.trace.find("set_mempolicy(MPOL_BIND, [0x00000000000001], 2) = 0"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("MPOL_INTERLEAVE, [0x00000000000001], 2, MPOL_MF_STRICT) = 0"), std::string::npos) << t.trace;
+  EXPECT_NE(t.trace.find("0000000000000000, ...], 2560) = 0"), std::string::npos) << t.trace;
+}
+
 // A terminal's ioctls: TCGETS's termios and TIOCGWINSZ's window size, for ls
 // run on a pty (24x80), under strace and under sysgate trace.
 TEST(Trace, TerminalIoctlsAgreeWithStrace) {
