@@ -44,7 +44,7 @@ constexpr uint32_t kItimerspec = 32;  // struct itimerspec: two timespecs
 constexpr uint32_t kRusageTimes = 32;  // struct rusage's ru_utime and ru_stime (what strace shows)
 constexpr uint32_t kTms = 32;          // struct tms: four clock_t
 constexpr uint32_t kSiginfoShown = 48;  // a siginfo's fields strace shows (signal_format.h)
-constexpr uint32_t kSigevent = 16;    // struct sigevent's value, signo, notify (what strace shows)
+constexpr uint32_t kSigevent = 32;    // struct sigevent's value, signo, notify, thread id or function and attributes
 constexpr uint32_t kMaxSockoptValue = 16;
 constexpr uint32_t kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403, kTcsetsf = 0x5404;
 constexpr uint32_t kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414;
@@ -162,7 +162,7 @@ bool has_struct_payloads(long nr) {
     case __NR_clone: case __NR_clone3: case __NR_statfs: case __NR_fstatfs:
     case __NR_getsockname: case __NR_getpeername: case __NR_accept: case __NR_accept4: case __NR_recvfrom: case __NR_sendto:
     case __NR_setsockopt: case __NR_getsockopt: case __NR_utimensat: case __NR_ioctl: case __NR_sigaltstack:
-    case __NR_getitimer: case __NR_setitimer: case __NR_get_mempolicy: case __NR_set_mempolicy: case __NR_mbind:
+    case __NR_getitimer: case __NR_setitimer: case __NR_mq_notify: case __NR_get_mempolicy: case __NR_set_mempolicy: case __NR_mbind:
     case __NR_timer_create: case __NR_timer_settime: case __NR_timer_gettime:
     case __NR_timerfd_settime: case __NR_timerfd_gettime:
     case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid: case __NR_waitid:
@@ -248,6 +248,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
     case __NR_getresuid:
     case __NR_getresgid:  // [0], [0], [0]
       return i <= 2 && set(out, 4, written);
+    case __NR_mq_notify:
+      return i == 1 && set(out, kSigevent, in);
     case __NR_timer_create:  // the event asked for, then the timer's id
       return (i == 1 && set(out, kSigevent, in)) || (i == 2 && set(out, 4, written));
     case __NR_timer_settime:

@@ -210,19 +210,44 @@ void append_tms(std::string& out, const Bytes& b) {
   out += '}';
 }
 
-// timer_create's struct sigevent, as strace shows a signal's or no
-// notification without a value: {sigev_signo=SIGALRM, sigev_notify=SIGEV_SIGNAL};
-// false for the others (a thread's, a value), which stay addresses.
+// timer_create's and mq_notify's struct sigevent (its first 32 bytes), as
+// strace shows it: the value when it is not 0, the signal, the notification,
+// and a thread's id or a thread's function and attributes:
+// {sigev_value={sival_int=7, sival_ptr=0x7}, sigev_signo=SIGALRM,
+// sigev_notify=SIGEV_THREAD, sigev_notify_function=NULL, sigev_notify_attributes=NULL};
+// false for a notification strace does not know, which stays an address.
 bool append_sigevent(std::string& out, const Bytes& b) {
-  constexpr int32_t kSigevSignal = 0, kSigevNone = 1;
+  constexpr int32_t kSigevSignal = 0, kSigevNone = 1, kSigevThread = 2, kSigevThreadId = 4;
   const uint64_t value = b.at<uint64_t>(0);
   const int32_t signo = b.at<int32_t>(8), notify = b.at<int32_t>(12);
-  if (value != 0 || (notify != kSigevSignal && notify != kSigevNone)) return false;
-  out += "{sigev_signo=";
-  if (notify == kSigevSignal) syscalls::constants::append_value(out, syscalls::ArgType::kSignal, static_cast<uint32_t>(signo));
-  else append_decimal(out, signo);
-  out += notify == kSigevSignal ? ", sigev_notify=SIGEV_SIGNAL}" : ", sigev_notify=SIGEV_NONE}";
-  return true;
+  if (notify != kSigevSignal && notify != kSigevNone && notify != kSigevThread && notify != kSigevThreadId) return false;
+  out += '{';
+  if (value != 0) {
+    out += "sigev_value={sival_int=";
+    append_decimal(out, static_cast<int32_t>(value));
+    out += ", sival_ptr=";
+    append_pointer(out, value);
+    out += "}, ";
+  }
+  out += "sigev_signo=";
+  if (notify == kSigevNone) append_decimal(out, signo);
+  else syscalls::constants::append_value(out, syscalls::ArgType::kSignal, static_cast<uint32_t>(signo));
+  switch (notify) {
+    case kSigevSignal: out += ", sigev_notify=SIGEV_SIGNAL}"; return true;
+    case kSigevNone: out += ", sigev_notify=SIGEV_NONE}"; return true;
+    case kSigevThreadId:
+      out += ", sigev_notify=SIGEV_THREAD_ID, sigev_notify_thread_id=";
+      append_decimal(out, b.at<int32_t>(16));
+      out += '}';
+      return true;
+    default:
+      out += ", sigev_notify=SIGEV_THREAD, sigev_notify_function=";
+      append_pointer(out, b.at<uint64_t>(16));
+      out += ", sigev_notify_attributes=";
+      append_pointer(out, b.at<uint64_t>(24));
+      out += '}';
+      return true;
+  }
 }
 
 // sigaltstack's stack_t: {ss_sp=0x7f..., ss_flags=SS_ONSTACK, ss_size=65536}.
@@ -826,7 +851,9 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
         out += ']';
         return true;
       }
-      return size == 16 && append_sigevent(out, b);
+      return size == 32 && append_sigevent(out, b);
+    case SYS_mq_notify:
+      return size == 32 && append_sigevent(out, b);
     case SYS_sigaltstack:
       if (size != 24) return false;
       append_stack(out, b);

@@ -1665,6 +1665,38 @@ TEST(Trace, AbbrevVerboseAndQuietQualifiersAgreeWithStrace) {
   EXPECT_NE(bad.err.find("invalid quiet 'bogus'"), std::string::npos) << bad.err;
 }
 
+// struct sigevent as strace shows it, for timer_create and mq_notify: a value
+// when there is one, a signal, no notification, a thread id, a thread's
+// function and attributes.
+TEST(Trace, SigeventsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import ctypes, os, threading\n"
+      "libc = ctypes.CDLL(None)\n"
+      "class SE(ctypes.Structure): _fields_ = [('val', ctypes.c_void_p), ('signo', ctypes.c_int), ('notify', "
+      "ctypes.c_int), ('tid', ctypes.c_int), ('pad', ctypes.c_int * 11)]\n"
+      "tid = ctypes.c_int()\n"
+      "for v, signo, notify, t in [(0, 14, 0, 0), (0x1234, 10, 0, 0), (0, 0, 1, 0), (0x55, 12, 4, "
+      "threading.get_native_id()), (7, 14, 2, 0)]:\n"
+      "    libc.syscall(222, 0, ctypes.byref(SE(v, signo, notify, t)), ctypes.byref(tid))\n"
+      "q = libc.mq_open(b'/sysgate-sigevent-test', os.O_CREAT | os.O_RDWR, 0o600, None)\n"
+      "libc.syscall(244, q, ctypes.byref(SE(0x99, 10, 0, 0))); libc.syscall(244, q, None)\n"
+      "libc.mq_unlink(b'/sysgate-sigevent-test')\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=timer_create,mq_notify", [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(thread_id=\d+)"), "thread_id=N");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 8u) << t.trace;
+  EXPECT_NE(t.trace.find("{sigev_value={sival_int=4660, sival_ptr=0x1234}, sigev_signo=SIGUSR1, "
+                         "sigev_notify=SIGEV_SIGNAL}"),
+            std::string::npos)
+      << t.trace;
+  EXPECT_NE(t.trace.find("sigev_notify=SIGEV_THREAD, sigev_notify_function=NULL, sigev_notify_attributes=NULL}"),
+            std::string::npos)
+      << t.trace;
+}
+
 // NUMA memory policies (ps makes get_mempolicy and set_mempolicy): modes and
 // their flags, get_mempolicy's written mode, node masks as longs (a mask
 // longer than -s elements cut with "..."), mbind's flags, against strace.
