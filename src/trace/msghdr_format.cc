@@ -1,11 +1,14 @@
 #include "trace/msghdr_format.h"
 
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <sys/syscall.h>
 
 #include <cstring>
 
 #include "syscalls/constant_tables.h"
 #include "syscalls/number_text.h"
+#include "syscalls/sockopt_names.h"
 #include "trace/payload_field.h"
 #include "trace/iovec_format.h"
 #include "trace/struct_format.h"
@@ -22,6 +25,58 @@ void append_pointer(std::string& out, uint64_t v) {
 
 constexpr size_t kCmsghdr = 16;  // struct cmsghdr: size_t cmsg_len, int cmsg_level, int cmsg_type
 constexpr int kSolSocket = 1, kScmRights = 1, kScmCredentials = 2;
+constexpr int kSolIp = 0, kIpTos = 1, kIpTtl = 2, kIpPktinfo = 8;
+constexpr int kSolIpv6 = 41;
+
+// "inet_addr(\"127.0.0.1\")" of 4 bytes in network order.
+void append_inet_addr(std::string& out, std::string_view data, size_t at) {
+  char text[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, data.data() + at, text, sizeof text);
+  out += "inet_addr(\"";
+  out += text;
+  out += "\")";
+}
+
+// SOL_IP's messages strace decodes: IP_TTL's int, IP_TOS's byte, IP_PKTINFO's
+// struct in_pktinfo (the interface by name while it exists, as strace asks
+// if_indextoname). False for a type whose data strace shows otherwise.
+bool append_ip_control_data(std::string& out, int type, std::string_view data) {
+  switch (type) {
+    case kIpTtl:
+      if (data.size() < 4) return false;
+      out += ", cmsg_data=[";
+      syscalls::append_decimal(out, payload_field<int32_t>(data, 0));
+      out += ']';
+      return true;
+    case kIpTos:
+      if (data.empty()) return false;
+      out += ", cmsg_data=[";
+      syscalls::append_decimal(out, static_cast<uint8_t>(data[0]));
+      out += ']';
+      return true;
+    case kIpPktinfo: {
+      if (data.size() < 12) return false;
+      const auto index = payload_field<uint32_t>(data, 0);
+      char name[IF_NAMESIZE];
+      out += ", cmsg_data={ipi_ifindex=";
+      if (if_indextoname(index, name) != nullptr) {
+        out += "if_nametoindex(\"";
+        out += name;
+        out += "\")";
+      } else {
+        syscalls::append_decimal(out, index);
+      }
+      out += ", ipi_spec_dst=";
+      append_inet_addr(out, data, 4);
+      out += ", ipi_addr=";
+      append_inet_addr(out, data, 8);
+      out += '}';
+      return true;
+    }
+    default:
+      return false;
+  }
+}
 
 // A control message's data, when strace decodes it: SCM_RIGHTS' descriptors,
 // SCM_CREDENTIALS' {pid, uid, gid}.
@@ -46,10 +101,13 @@ void append_control_data(std::string& out, int level, int type, std::string_view
 }
 
 // msg_control as strace shows it: [{cmsg_len=20, cmsg_level=SOL_SOCKET,
-// cmsg_type=SCM_RIGHTS, cmsg_data=[4]}, ...]; messages follow each other at
-// 8-byte boundaries, a message's data is what its cmsg_len covers of the
-// bytes. False (nothing appended) when a message's header does not fit or
-// its level is not SOL_SOCKET.
+// cmsg_type=SCM_RIGHTS, cmsg_data=[4]}, {cmsg_len=20, cmsg_level=SOL_IP,
+// cmsg_type=IP_TTL, cmsg_data=[7]}, {cmsg_len=20, cmsg_level=SOL_IPV6,
+// cmsg_type=0x34}, ...] (strace 6 names no SOL_IPV6 message, and shows none's
+// data); messages follow each other at 8-byte boundaries, a message's data is
+// what its cmsg_len covers of the bytes. False (nothing appended) when a
+// message's header does not fit, or its level or SOL_IP type is one whose
+// form is not known here.
 bool append_control_messages(std::string& out, std::string_view b) {
   std::string text = "[";
   size_t at = 0;
@@ -57,16 +115,26 @@ bool append_control_messages(std::string& out, std::string_view b) {
     const uint64_t len = payload_field<uint64_t>(b, at);
     const int level = payload_field<int32_t>(b, at + 8);
     const int type = payload_field<int32_t>(b, at + 12);
-    if (level != kSolSocket || len < kCmsghdr) return false;
+    if ((level != kSolSocket && level != kSolIp && level != kSolIpv6) || len < kCmsghdr) return false;
     if (at > 0) text += ", ";
     text += "{cmsg_len=";
     syscalls::append_decimal(text, len);
-    text += ", cmsg_level=SOL_SOCKET, cmsg_type=";
-    if (type == kScmRights) text += "SCM_RIGHTS";
-    else if (type == kScmCredentials) text += "SCM_CREDENTIALS";
-    else syscalls::append_decimal(text, type);
+    text += ", cmsg_level=";
+    syscalls::append_sockopt_level(text, static_cast<uint32_t>(level));
+    text += ", cmsg_type=";
     const uint64_t data = (len < b.size() - at ? len : b.size() - at) - kCmsghdr;
-    append_control_data(text, level, type, b.substr(at + kCmsghdr, data));
+    const std::string_view bytes = b.substr(at + kCmsghdr, data);
+    if (level == kSolIp) {
+      syscalls::append_sockopt_name(text, static_cast<uint32_t>(level), static_cast<uint32_t>(type));
+      if (!append_ip_control_data(text, type, bytes)) return false;
+    } else if (level == kSolIpv6) {
+      syscalls::append_hex_or_zero(text, static_cast<uint32_t>(type));
+    } else {
+      if (type == kScmRights) text += "SCM_RIGHTS";
+      else if (type == kScmCredentials) text += "SCM_CREDENTIALS";
+      else syscalls::append_decimal(text, type);
+      append_control_data(text, level, type, bytes);
+    }
     text += '}';
     at += align_record(len);  // CMSG_ALIGN
     if (at >= b.size() || len > b.size()) break;

@@ -1245,6 +1245,37 @@ TEST(Trace, MessageHeadersAgreeWithStrace) {
   }
 }
 
+// IP-level control messages, against strace: SOL_IP's IP_TTL sent, and
+// IP_PKTINFO (the interface by name), IP_TTL and IP_TOS received; SOL_IPV6's
+// with their type in hex and no data, as strace 6 shows them.
+TEST(Trace, IpControlMessagesAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import socket\n"
+      "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', 0))\n"
+      "for opt in (8, 12, 13): s.setsockopt(socket.IPPROTO_IP, opt, 1)  # IP_PKTINFO, IP_RECVTTL, IP_RECVTOS\n"
+      "c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+      "c.sendmsg([b'a'], [(socket.IPPROTO_IP, socket.IP_TTL, (7).to_bytes(4, 'little'))], 0, s.getsockname())\n"
+      "s.recvmsg(10, 256)\n"
+      "v = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); v.bind(('::1', 0))\n"
+      "v.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)\n"
+      "w = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
+      "w.sendmsg([b'b'], [(socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT, (9).to_bytes(4, 'little'))], 0, "
+      "v.getsockname())\n"
+      "v.recvmsg(10, 256)\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=sendmsg,recvmsg", [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(htons\(\d+\))"), "htons(P)");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_EQ(t.ours.size(), 5u) << t.trace;
+  EXPECT_NE(t.trace.find("cmsg_level=SOL_IP, cmsg_type=IP_PKTINFO, cmsg_data={ipi_ifindex=if_nametoindex(\"lo\"), "
+                         "ipi_spec_dst=inet_addr(\"127.0.0.1\"), ipi_addr=inet_addr(\"127.0.0.1\")}}"),
+            std::string::npos)
+      << t.trace;
+  EXPECT_NE(t.trace.find("{cmsg_len=20, cmsg_level=SOL_IPV6, cmsg_type=0x34}"), std::string::npos) << t.trace;
+}
+
 // msg_control's messages: descriptors passed (SCM_RIGHTS), credentials
 // (SCM_CREDENTIALS), two in one buffer, and a truncated one (MSG_CTRUNC:
 // a header without its data), as strace decodes them.
