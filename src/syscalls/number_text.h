@@ -26,6 +26,16 @@ void append_decimal(std::string& out, Int value) {
   out.append(buf, end);
 }
 
+// "[N]": an integer the kernel read or wrote through a pointer, as strace
+// shows it (pipe's descriptors aside: "[3, 4]").
+template <typename Int>
+  requires std::is_integral_v<Int>
+void append_bracketed_decimal(std::string& out, Int value) {
+  out += '[';
+  append_decimal(out, value);
+  out += ']';
+}
+
 // "0x" and the lowercase hex digits, 0 included ("0x0").
 inline void append_hex(std::string& out, uint64_t value) {
   char buf[16];

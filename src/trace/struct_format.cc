@@ -28,6 +28,7 @@ namespace sysgate::trace {
 namespace {
 
 namespace constants = syscalls::constants;
+using syscalls::append_bracketed_decimal;
 using syscalls::append_decimal;
 using syscalls::append_hex_or_zero;
 
@@ -702,9 +703,7 @@ bool append_prctl_arg(std::string& out, uint64_t option, const Bytes& b) {
     }
     case 37:  // PR_GET_CHILD_SUBREAPER
       if (b.size() != 4) return false;
-      out += '[';
-      append_decimal(out, b.at<int32_t>(0));
-      out += ']';
+      append_bracketed_decimal(out, b.at<int32_t>(0));
       return true;
     case 40:  // PR_GET_TID_ADDRESS
       if (b.size() != 8) return false;
@@ -829,9 +828,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_getresuid:
     case SYS_getresgid:
       if (size != 4) return false;
-      out += '[';
-      append_decimal(out, b.at<uint32_t>(0));
-      out += ']';
+      append_bracketed_decimal(out, b.at<uint32_t>(0));
       return true;
     case SYS_timer_settime:
     case SYS_timer_gettime:
@@ -846,9 +843,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return true;
     case SYS_timer_create:
       if (size == 4) {  // the timer's id: [0]
-        out += '[';
-        append_decimal(out, b.at<int32_t>(0));
-        out += ']';
+        append_bracketed_decimal(out, b.at<int32_t>(0));
         return true;
       }
       return size == 32 && append_sigevent(out, b);
@@ -900,9 +895,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return append_statfs(out, b.view(0, size));
     case SYS_clone:  // parent_tid: "[26420]"
       if (size != 4) return false;
-      out += '[';
-      syscalls::append_decimal(out, b.at<uint32_t>(0));
-      out += ']';
+      syscalls::append_bracketed_decimal(out, b.at<uint32_t>(0));
       return true;
     case SYS_utimensat:
       if (size != 32) return false;
@@ -1046,9 +1039,7 @@ bool append_sockopt_value(std::string& out, const Record& record, const Bytes& b
     return true;
   }
   if (b.size() != 4) return false;
-  out += '[';
-  syscalls::append_decimal(out, b.at<int32_t>(0));
-  out += ']';
+  syscalls::append_bracketed_decimal(out, b.at<int32_t>(0));
   return true;
 }
 

@@ -154,9 +154,7 @@ bool append_terminal_ioctl_arg(std::string& out, uint64_t request, std::string_v
       if (bytes.size() != 4) return false;
       int32_t v;
       std::memcpy(&v, bytes.data(), 4);
-      out += '[';
-      syscalls::append_decimal(out, v);
-      out += ']';
+      syscalls::append_bracketed_decimal(out, v);
       return true;
     }
     default:
