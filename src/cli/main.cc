@@ -75,6 +75,8 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("-x", trace.hex_strings, "strings with other than printable ASCII in hex; -xx: all strings");
   trace_cmd->add_flag("-i", trace.instruction_pointers,
                       "the instruction pointer at each call: [address after its syscall instruction]");
+  trace_cmd->add_flag("-n", trace.syscall_numbers,
+                      "the syscall's number before each line: [ 257]; on signal and exit lines the task's last call's");
   trace_cmd->add_flag("-y", trace.fd_paths, "show what each file descriptor names: 3</etc/passwd>");
   trace_cmd->add_option("-P", trace.trace_paths, "show only calls that access this path (by name or descriptor); repeatable")
       ->expected(1)

@@ -133,11 +133,12 @@ class TracePrinter {
       if (fd_paths_) fd_paths_->start(r.pid, start_cwd_, start_fds_);
       stamp(r.tsc);  // the command's first record comes right after its exec
       point(0);      // made by sysgate's launcher: where is not known
+      number(__NR_execve);
       const bool path_selected = !path_filter_ || path_filter_->names(first_exec_path_);
       if (wanted(__NR_execve) && path_selected && !flags_.summary && !flags_.json && !flags_.failed_only) {
         char prefix[32] = "";
         if (options_.pid_prefix) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
-        line(r.tid, prefix + options_.timestamp + options_.instruction_pointer + first_exec_);
+        line(r.tid, prefix + options_.timestamp + options_.syscall_number + options_.instruction_pointer + first_exec_);
       }
       if ((flags_.summary || flags_.summary_too) && wanted(__NR_execve) && path_selected) {
         // -c counts it as strace does, with no time: no gate existed to time it.
@@ -158,6 +159,7 @@ class TracePrinter {
       // As strace: shown whatever -e trace= selects; not counted by -c.
       stamp(r.tsc);
       point(r.ip);
+      number(last_call(r.tid));
       if (!flags_.summary && (!signals_ || signals_->matches(r.nr))) {  // -e signal=SET
         line(r.tid, flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
       }
@@ -192,8 +194,10 @@ class TracePrinter {
         flags_.quiet < 2) {  // -qq hides them, as strace's
       stamp(r.tsc);
       point(0);
+      number(r.nr);
       line(r.tid, trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
     }
+    if (r.kind == trace::kRecordExit) last_nr_.erase(r.tid);
     if (r.kind == trace::kRecordExit && task_files_) task_files_->close(r.tid);
   }
 
@@ -205,6 +209,7 @@ class TracePrinter {
     if (flags_.summary || flags_.json) return;
     stamp(0);
     point(0);
+    number(last_call(pid));
     line(pid, trace::format_killed(pid, signal, core_dumped, options_));
   }
 
@@ -273,6 +278,8 @@ class TracePrinter {
     if (decoded_ && !decoded_->matches(record.nr)) addresses_only = trace::with_structs_as_addresses(record);
     const trace::Record& r = addresses_only ? *addresses_only : record;
     options_.verbose = verbose_for(r.nr);
+    last_nr_[r.tid] = r.nr;
+    number(r.nr);
     if (path_filter_ && !path_filter_->selects(record, *fd_paths_)) return follow_fds(record);  // -P
     const bool timed = time_calls() && r.kind == trace::kRecordSyscall && r.enter_tsc != 0 && r.tsc != 0;
     const int64_t duration = timed ? clock_.elapsed_ns(r.enter_tsc, r.tsc) : -1;
@@ -310,6 +317,17 @@ class TracePrinter {
         out->end_line();
       }
     }
+  }
+
+  // Sets the syscall number of the lines printed next (-n).
+  void number(int nr) {
+    if (flags_.syscall_numbers && !flags_.summary && !flags_.json) options_.syscall_number = trace::format_syscall_number(nr);
+  }
+  // strace -n shows a signal's or an exit's line with the task's last call's
+  // number (the last one recorded here: calls outside -e trace= are not).
+  int last_call(int32_t tid) const {
+    const auto it = last_nr_.find(tid);
+    return it != last_nr_.end() ? it->second : 0;
   }
 
   // Sets the instruction pointer of the lines printed next (-i); 0: not known.
@@ -369,6 +387,7 @@ class TracePrinter {
   std::optional<trace::TraceFilter> raw_;                        // -e raw=SET (options_.raw points here)
   std::optional<trace::TraceFilter> abbreviated_;                // -e abbrev=SET
   std::optional<trace::TraceFilter> decoded_;                    // -e verbose=SET
+  std::map<int32_t, int> last_nr_;                               // -n: each task's last call
   std::string first_exec_path_;
   trace::SummaryOptions summary_options_;
   trace::RewriteCounts counts_;

@@ -76,6 +76,7 @@ void append_prefix(std::string& out, int32_t tid, const FormatOptions& options) 
     out += "] ";
   }
   out += options.timestamp;
+  out += options.syscall_number;
   out += options.instruction_pointer;
 }
 
@@ -454,6 +455,14 @@ Record exec_result(const Record& enter) {
 
 std::string format_exec_success(const Record& enter, const FormatOptions& options) {
   return format_record(exec_result(enter), options);
+}
+
+std::string line_prefix(int32_t tid, const FormatOptions& options) { return prefix(tid, options); }
+
+std::string format_syscall_number(int nr) {
+  char text[24];
+  std::snprintf(text, sizeof text, "[%4d] ", nr);
+  return text;
 }
 
 std::string format_instruction_pointer(uint64_t ip) {

@@ -68,6 +68,9 @@ struct FormatOptions {
   int64_t json_duration_ns = -1;
   // strace -a: the column " = " is aligned to (counting the prefix).
   size_t align_column = 40;
+  // strace -n: "[ 257] " (format_syscall_number), printed after the timestamp
+  // and before -i's address. The caller sets it for each line.
+  std::string syscall_number;
   // strace -i: "[00007f12a0b1c2d3] " (format_instruction_pointer), printed
   // after the timestamp and counted in the prefix. The caller sets it for each line.
   std::string instruction_pointer;
@@ -87,6 +90,11 @@ struct FormatOptions {
 // instruction, or where a signal interrupted it (Record::ip); for 0 (not
 // known: an exit line, a record without one) strace's "[????????????????] ".
 std::string format_instruction_pointer(uint64_t ip);
+// What starts a line before its text: "[pid  1234] " (with -f), the time
+// (-t), the call's number (-n) and the instruction pointer (-i).
+std::string line_prefix(int32_t tid, const FormatOptions& options);
+// strace -n's "[%4d] ": a call's number ("[ 257] ", "[   3] ").
+std::string format_syscall_number(int nr);
 // ,"ip":"0x7f12a0b1c2d3" for --json -i; nothing for 0.
 void append_json_ip(std::string& out, uint64_t ip);
 

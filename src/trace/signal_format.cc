@@ -114,14 +114,6 @@ bool is_fault_signal(int sig) {
   return sig == kSigIll || sig == kSigFpe || sig == kSigSegv || sig == kSigBus || sig == kSigTrap;
 }
 
-// "[pid N] ", the time, "[ip] ": as a call's line starts (-f, -t, -i).
-std::string prefix(int32_t tid, const FormatOptions& options) {
-  if (!options.pid_prefix) return options.timestamp + options.instruction_pointer;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "[pid %5d] ", tid);
-  return buf + options.timestamp + options.instruction_pointer;
-}
-
 }  // namespace
 
 std::string format_siginfo(const Record& record) {
@@ -172,7 +164,7 @@ std::string format_siginfo_bytes(std::string_view bytes) {
 }
 
 std::string format_signal(const Record& record, const FormatOptions& options) {
-  return prefix(record.tid, options) + "--- " + signal_text(record.nr) + " " + format_siginfo(record) + " ---";
+  return line_prefix(record.tid, options) + "--- " + signal_text(record.nr) + " " + format_siginfo(record) + " ---";
 }
 
 std::string format_signal_json(const Record& record, const FormatOptions& options) {

@@ -1728,6 +1728,28 @@ TEST(Trace, SigeventsAgreeWithStrace) {
       << t.trace;
 }
 
+// -n: each line starts with the call's number, a signal's and an exit's with
+// the task's last call's, after -t's time and before -i's address, as strace.
+TEST(Trace, SyscallNumbersAsStracePrintsThem) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-S", "-c",
+                                        "import os, signal\n"
+                                        "signal.signal(signal.SIGUSR1, lambda *a: None)\n"
+                                        "os.kill(os.getpid(), signal.SIGUSR1); os.write(1, b'x')\n"};
+  const BothTraces t = trace_under_both(cmd, "-n -e trace=kill,write,exit_group,getpid", [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(\b\d{4,}\b)"), "X");  // pids, not call numbers
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  for (const char* line : {"[  39] getpid() = X", "[  62] kill(X, SIGUSR1) = 0",
+                           "[  62] --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=X, si_uid=0} ---",
+                           "[   1] write(1, \"x\", 1) = 1", "[ 231] exit_group(0) = ?", "[ 231] +++ exited with 0 +++"}) {
+    EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), line), t.ours.end()) << line << "\n" << t.trace;
+  }
+  Traced timed = trace(cmd, {"-n", "-t", "-i", "-e", "trace=write"});
+  EXPECT_TRUE(std::regex_search(timed.trace, std::regex(R"(\d\d:\d\d:\d\d \[   1\] \[[0-9a-f]{16}\] write\(1, )")))
+      << timed.trace;
+}
+
 // NUMA memory policies (ps makes get_mempolicy and set_mempolicy): modes and
 // their flags, get_mempolicy's written mode, node masks as longs (a mask
 // longer than -s elements cut with "..."), mbind's flags, against strace.
