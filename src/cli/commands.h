@@ -37,6 +37,7 @@ struct TraceFlags {
   bool summary = false;         // -c: strace -c's table instead of lines
   bool summary_too = false;     // -C: the lines, and strace -c's table after them
   std::string summary_sort;     // -S: the table's order (time, calls, errors, name, nothing)
+  bool wall_clock = false;      // -w: accepted; -c's times are always wall-clock time in the calls
   size_t align_column = 40;     // -a: the column results are aligned to
   bool json = false;            // --json: one object per call
   std::vector<std::string> expressions;  // -e trace=SET, -e signal=SET (a bare SET is trace=)

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   auto* trace_c = trace_cmd->add_flag("-c", trace.summary, "count calls and errors per syscall (like strace -c)");
   trace_cmd->add_flag("-C", trace.summary_too, "the lines, and -c's table after them")->excludes(trace_c);
   trace_cmd->add_option("-S", trace.summary_sort, "order of -c's table: time (default), calls, errors, name, nothing");
+  trace_cmd->add_flag("-w", trace.wall_clock, "accepted: -c's times are always the wall-clock time in each call (strace -w)");
   trace_cmd->add_option("-a", trace.align_column, "align results at this column (default 40)");
   trace_cmd->add_flag("--json", trace.json, "one JSON object per call");
   trace_cmd->add_flag("--no-rewrite", trace.no_rewrite,

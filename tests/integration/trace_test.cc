@@ -868,6 +868,11 @@ TEST(Trace, SummarySortedAndAlignedAsStracePrintsThem) {
     EXPECT_EQ(ours, theirs) << sort << "\nsysgate:\n" << t.trace << "strace:\n" << native.trace;
   }
   expect_refused({kSysgate, "trace", "-c", "-S", "bogus", "--", "/bin/true"}, "invalid sortby");
+  // -w: accepted, the times being wall-clock time anyway.
+  Straced wall = strace(cmd, false, "-c -w -S name ");
+  Traced wall_ours = trace(cmd, {"-c", "-w", "-S", "name"});
+  ASSERT_EQ(wall_ours.run.status, 0) << wall_ours.run.err;
+  EXPECT_EQ(rows(wall_ours.trace), rows(wall.trace)) << wall_ours.trace;
 
   Traced both = trace(cmd, {"-C"});
   ASSERT_EQ(both.run.status, 0) << both.run.err;
