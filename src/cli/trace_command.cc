@@ -155,6 +155,10 @@ class TracePrinter {
       counts_.add(r);
       return;
     }
+    if (r.kind == trace::kRecordKilled) {  // another process a signal killed (monitor/process_deaths.h)
+      killed(r.pid, static_cast<int>(r.nr), r.args[0] != 0);
+      return;
+    }
     if (r.kind == trace::kRecordSignal) {
       // As strace: shown whatever -e trace= selects; not counted by -c.
       stamp(r.tsc);
@@ -203,8 +207,9 @@ class TracePrinter {
 
   const trace::RewriteCounts& rewrite_counts() const { return counts_; }
 
-  // The command's own process died of a signal (its other processes' deaths
-  // are not known here): "+++ killed by SIGSYS +++", as strace ends.
+  // A process died of a signal: "+++ killed by SIGSYS +++", as strace ends
+  // its lines (the command's own, from its status; the others' from
+  // kRecordKilled records).
   void killed(int pid, int signal, bool core_dumped) {
     if (flags_.summary || flags_.json) return;
     stamp(0);

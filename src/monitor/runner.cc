@@ -24,6 +24,7 @@
 #include "monitor/exec_chain.h"
 #include "monitor/gate_routing.h"
 #include "monitor/loader_image.h"
+#include "monitor/process_deaths.h"
 #include "monitor/resolved_files.h"
 #include "policy/evaluate.h"
 #include "sandbox/landlock.h"
@@ -414,6 +415,22 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // written (by their TSC stamps), a couple of polls late.
   trace::TimeOrder order;
   const trace::TimeOrder::Sink deliver = [&](const trace::Record& r) { options.trace->on_record(r); };
+  // How the other processes died: a line for each one a signal killed, placed
+  // as ProcessDeaths::Killed::tsc says (on a queue of its own).
+  ProcessDeaths deaths;
+  deaths.ignore(child->pid);
+  auto report_deaths = [&](uint64_t now_tsc) {
+    for (const ProcessDeaths::Killed& k : deaths.collect(now_tsc)) {
+      trace::Record killed;
+      killed.kind = trace::kRecordKilled;
+      killed.pid = killed.tid = k.pid;
+      killed.nr = k.signal;
+      killed.args[0] = k.core_dumped ? 1 : 0;
+      killed.tsc = k.tsc;
+      killed.ring = reader->ring_count();
+      order.add(std::move(killed));
+    }
+  };
   // Records arrive without a wake-up for us, so we look now and then: at once
   // after a drain that found records (a writer whose ring is full waits for
   // us, and nothing else would wake us), else after idle_ms, which doubles
@@ -430,7 +447,12 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     const uint64_t tsc = trace::TimeOrder::now();
     const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                            std::chrono::steady_clock::now().time_since_epoch()).count();
-    busy = reader->poll([&](trace::Record& r) { order.add(std::move(r)); }) > 0;
+    busy = reader->poll([&](trace::Record& r) {
+      deaths.saw(r.pid, r.tsc);
+      if (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) deaths.exited(r.pid);
+      order.add(std::move(r));
+    }) > 0;
+    report_deaths(tsc);
     idle_ms = busy ? 1 : std::min(idle_ms * 2, kMaxIdlePollMs);
     order.release(tsc, ns, deliver);
     if (!busy && options.trace->on_idle) options.trace->on_idle();

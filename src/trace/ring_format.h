@@ -217,6 +217,9 @@ enum RecordKind : uint16_t {
   kRecordRewriteCounts = 6,  // what the gate's site rewriter did since the process's
                              // previous one (written at exit_group and before an exec);
                              // nr = -1, args = RewriteCountsArg-indexed counts; ret 0
+  kRecordKilled = 7,  // made by the monitor, never read from a ring (record.cc rejects it): a
+                      // traced process other than the first was killed by signal nr;
+                      // args[0] = 1 if it dumped core (monitor/process_deaths.h)
 };
 
 // args of a kRecordRewriteCounts record. Calls are counted per thread and added

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1753,6 +1754,37 @@ TEST(Trace, SyscallNumbersAsStracePrintsThem) {
   Traced timed = trace(cmd, {"-n", "-t", "-i", "-e", "trace=write"});
   EXPECT_TRUE(std::regex_search(timed.trace, std::regex(R"(\d\d:\d\d:\d\d \[   1\] \[[0-9a-f]{16}\] write\(1, )")))
       << timed.trace;
+}
+
+// A process other than the first killed by a signal ends with "+++ killed by
+// SIGPIPE +++", as strace prints it: `yes | head -1` (the monitor asks a pidfd
+// how it ended, PIDFD_INFO_EXIT of Linux 6.15), and `timeout` killing sleep.
+TEST(Trace, DescendantsKilledBySignalsAsStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/bin/sh", "-c", "yes | head -1; timeout 0.2 sleep 3; exit 0"};
+  auto killed = [](const std::string& text) {
+    std::multiset<std::string> lines;  // which processes were killed by what, in no order
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      const size_t at = line.find("+++ killed by ");
+      if (at != std::string::npos) lines.insert(line.substr(at));
+    }
+    return lines;
+  };
+  Straced native = strace(cmd, true, "-e trace=none ");
+  ASSERT_EQ(native.run.status, 0) << native.run.err;
+  Traced t = trace(cmd, {"-e", "trace=none"});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  const std::multiset<std::string> expected = {"+++ killed by SIGPIPE +++", "+++ killed by SIGTERM +++"};
+  EXPECT_EQ(killed(native.trace), expected) << native.trace;
+  struct utsname u {};
+  uname(&u);
+  int major = 0, minor = 0;
+  std::sscanf(u.release, "%d.%d", &major, &minor);
+  if (major < 6 || (major == 6 && minor < 15)) GTEST_SKIP() << "no PIDFD_INFO_EXIT before Linux 6.15: " << u.release;
+  EXPECT_EQ(killed(t.trace), expected) << t.trace;
+  // sleep's line comes after the alarm that made timeout kill it.
+  EXPECT_LT(t.trace.find("--- SIGALRM"), t.trace.find("+++ killed by SIGTERM +++")) << t.trace;
 }
 
 // NUMA memory policies (ps makes get_mempolicy and set_mempolicy): modes and
