@@ -48,12 +48,19 @@ void ProcessDeaths::exited(pid_t pid) {
 
 std::vector<ProcessDeaths::Killed> ProcessDeaths::collect(uint64_t now_tsc) {
   std::vector<Killed> killed;
+  if (watched_.empty()) return killed;
   last_ = 0;  // entries may go
   current_ = nullptr;
-  for (auto it = watched_.begin(); it != watched_.end();) {
+  // One poll for all: a pidfd is readable once its process has ended, before
+  // its parent reaps it.
+  std::vector<pollfd> fds;
+  fds.reserve(watched_.size());
+  for (const auto& [pid, watch] : watched_) fds.push_back({watch.pidfd.get(), POLLIN, 0});
+  if (poll(fds.data(), fds.size(), 0) <= 0) return killed;
+  size_t i = 0;
+  for (auto it = watched_.begin(); it != watched_.end(); ++i) {
     const int pidfd = it->second.pidfd.get();
-    pollfd ended{pidfd, POLLIN, 0};  // readable once it has ended, before its parent reaps it
-    if (poll(&ended, 1, 0) != 1 || (ended.revents & (POLLIN | POLLHUP)) == 0) {
+    if ((fds[i].revents & (POLLIN | POLLHUP)) == 0) {
       ++it;
       continue;
     }
