@@ -31,8 +31,8 @@ void ProcessDeaths::saw(pid_t pid, uint64_t tsc) {
     last_ = pid;
     const auto it = watched_.find(pid);
     current_ = it != watched_.end() ? &it->second : nullptr;
-    if (current_ == nullptr && pid > 0 && seen_.insert(pid).second &&
-        std::find(ignored_.begin(), ignored_.end(), pid) == ignored_.end()) {
+    if (current_ == nullptr && pid > 0 && watched_.size() < kMaxWatched && seen_.size() < kMaxSeen &&
+        seen_.insert(pid).second && std::find(ignored_.begin(), ignored_.end(), pid) == ignored_.end()) {
       const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
       if (fd >= 0) current_ = &watched_.emplace(pid, Watch{sandbox::UniqueFd(fd), 0}).first->second;
     }

@@ -15,6 +15,12 @@
 // the few milliseconds between a process's death and its first record being
 // read would be watched in its place; pids are not reused that fast unless
 // the pid space is nearly exhausted.
+//
+// The pids come from records, which the traced program writes: it can name
+// any process. At most kMaxWatched pidfds are held at once (the monitor's
+// descriptors are for brokering) and kMaxSeen pids remembered; beyond those,
+// processes are not watched. A forged pid costs a line of trace the program
+// could have forged anyway.
 #pragma once
 
 #include <sys/types.h>
@@ -31,6 +37,9 @@ namespace sysgate::monitor {
 
 class ProcessDeaths {
  public:
+  static constexpr size_t kMaxWatched = 256;
+  static constexpr size_t kMaxSeen = size_t{1} << 16;
+
   struct Killed {
     pid_t pid;
     int signal;
