@@ -47,12 +47,12 @@ bool append_mempolicy_payload(std::string& out, const Record& r, const Payload& 
     if (p.bytes.size() != 4) return false;
     int32_t mode;
     std::memcpy(&mode, p.bytes.data(), sizeof mode);
-    out += '[';
     if ((r.args[4] & kMpolFNode) != 0) {
-      syscalls::append_decimal(out, mode);  // a node number
-    } else {
-      syscalls::constants::append_value(out, syscalls::ArgType::kMempolicyMode, static_cast<uint32_t>(mode));
+      syscalls::append_bracketed_decimal(out, mode);  // a node number
+      return true;
     }
+    out += '[';
+    syscalls::constants::append_value(out, syscalls::ArgType::kMempolicyMode, static_cast<uint32_t>(mode));
     out += ']';
     return true;
   }

@@ -44,15 +44,13 @@ bool append_ip_control_data(std::string& out, int type, std::string_view data) {
   switch (type) {
     case kIpTtl:
       if (data.size() < 4) return false;
-      out += ", cmsg_data=[";
-      syscalls::append_decimal(out, payload_field<int32_t>(data, 0));
-      out += ']';
+      out += ", cmsg_data=";
+      syscalls::append_bracketed_decimal(out, payload_field<int32_t>(data, 0));
       return true;
     case kIpTos:
       if (data.empty()) return false;
-      out += ", cmsg_data=[";
-      syscalls::append_decimal(out, static_cast<uint8_t>(data[0]));
-      out += ']';
+      out += ", cmsg_data=";
+      syscalls::append_bracketed_decimal(out, static_cast<uint8_t>(data[0]));
       return true;
     case kIpPktinfo: {
       if (data.size() < 12) return false;
