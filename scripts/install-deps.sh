@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libzydis-dev libzycore-dev
+  libdw-dev  # elfutils: sysgate trace -k unwinds stacks with libdwfl
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   # programs the integration tests and benchmarks run under the sandbox

@@ -26,6 +26,7 @@ struct TraceFlags {
   bool relative = false;        // -r: time since the previous line
   bool durations = false;       // -T: time spent in each call
   bool instruction_pointers = false;  // -i: where the program resumes after each call
+  bool stack_traces = false;    // -k: each call's stack trace under its line
   bool syscall_numbers = false;  // -n: "[ 257] ": the call's number; on ---/+++ lines the task's last call's
   int hex_strings = 0;          // -x: non-ASCII strings in hex; -xx: all strings
   bool successful_only = false; // -z: only calls that returned without an error

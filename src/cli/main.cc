@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("-x", trace.hex_strings, "strings with other than printable ASCII in hex; -xx: all strings");
   trace_cmd->add_flag("-i", trace.instruction_pointers,
                       "the instruction pointer at each call: [address after its syscall instruction]");
+  trace_cmd->add_flag("-k", trace.stack_traces,
+                      "each call's stack trace under its line, as strace -k (the monitor reads the ELF and DWARF of\n"
+                      "the files the program maps: for programs you would debug, not ones you confine)");
   trace_cmd->add_flag("-n", trace.syscall_numbers,
                       "the syscall's number before each line: [ 257]; on signal and exit lines the task's last call's");
   trace_cmd->add_flag("-y", trace.fd_paths, "show what each file descriptor names: 3</etc/passwd>");

@@ -32,6 +32,7 @@
 #include "trace/signal_filter.h"
 #include "trace/rewrite_counts.h"
 #include "trace/signal_format.h"
+#include "trace/stack_unwinder.h"
 #include "trace/summary.h"
 #include "trace/trace_filter.h"
 
@@ -109,6 +110,7 @@ class TracePrinter {
   void set_first_exec(const std::string& path, const std::vector<std::string>& argv,
                       const std::vector<std::string>& env) {
     first_exec_path_ = path;
+    if (flags_.stack_traces) first_exec_backtrace_ = trace::entry_backtrace(path);  // -k
     const syscalls::StringStyle style = options_.string_style;
     // Each string cut at -s, as strace cuts them.
     auto strings = [&](const std::vector<std::string>& list) {
@@ -139,6 +141,7 @@ class TracePrinter {
         char prefix[32] = "";
         if (options_.pid_prefix) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
         line(r.tid, prefix + options_.timestamp + options_.syscall_number + options_.instruction_pointer + first_exec_);
+        if (TraceOutput* out = output(r.tid)) print_backtrace(out, first_exec_backtrace_);
       }
       if ((flags_.summary || flags_.summary_too) && wanted(__NR_execve) && path_selected) {
         // -c counts it as strace does, with no time: no gate existed to time it.
@@ -193,6 +196,7 @@ class TracePrinter {
       pending_exec_[r.pid] = r;
       return;
     }
+    exit_backtrace_.clear();
     emit(r);
     if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && !flags_.summary && !flags_.json &&
         flags_.quiet < 2) {  // -qq hides them, as strace's
@@ -200,6 +204,10 @@ class TracePrinter {
       point(0);
       number(r.nr);
       line(r.tid, trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
+    }
+    if (!exit_backtrace_.empty()) {
+      if (TraceOutput* out = output(r.tid)) print_backtrace(out, exit_backtrace_);
+      exit_backtrace_.clear();
     }
     if (r.kind == trace::kRecordExit) last_nr_.erase(r.tid);
     if (r.kind == trace::kRecordExit && task_files_) task_files_->close(r.tid);
@@ -322,6 +330,19 @@ class TracePrinter {
         out->end_line();
       }
     }
+    // -k: the stack under the line; strace prints exit_group's after its "+++ exited" line.
+    if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group) {
+      exit_backtrace_ = r.backtrace;
+    } else {
+      print_backtrace(out, r.backtrace);
+    }
+  }
+
+  // -k: a call's stack trace (trace::Record::backtrace), unprefixed, as strace.
+  static void print_backtrace(TraceOutput* out, const std::string& lines) {
+    if (lines.empty()) return;
+    out->text().append(lines, 0, lines.size() - 1);  // the last line's newline is end_line's
+    out->end_line();
   }
 
   // Sets the syscall number of the lines printed next (-n).
@@ -394,6 +415,8 @@ class TracePrinter {
   std::optional<trace::TraceFilter> decoded_;                    // -e verbose=SET
   std::map<int32_t, int> last_nr_;                               // -n: each task's last call
   std::string first_exec_path_;
+  std::string first_exec_backtrace_;  // -k: the command's entry point, under its first execve
+  std::string exit_backtrace_;  // -k: exit_group's stack, printed after its "+++ exited" line
   trace::SummaryOptions summary_options_;
   trace::RewriteCounts counts_;
   std::map<int32_t, trace::Record> pending_exec_;
@@ -416,6 +439,10 @@ int trace_command(const TraceFlags& flags) {
       return 2;
     }
     summary_options.sort = *sort;
+  }
+  if (flags.stack_traces && flags.json) {
+    std::cerr << "sysgate trace: -k is not available with --json\n";
+    return 2;
   }
 
   std::optional<trace::TraceFilter> filter;
@@ -573,6 +600,16 @@ int trace_command(const TraceFlags& flags) {
     trace.dump_bytes = trace::kMaxDumpBytes;  // the gate keeps it within half a ring
     trace.dump_read_fds = dump_reads.value_or(trace::FdSet{});
     trace.dump_write_fds = dump_writes.value_or(trace::FdSet{});
+  }
+  // -k: stacks are unwound as their records are read, while their processes
+  // still have the mappings they name (the gate waits at exit and exec).
+  std::optional<trace::StackUnwinder> unwinder;
+  if (flags.stack_traces && flags.summary) {
+    std::cerr << "sysgate trace: -k has no effect with -c\n";  // as strace says
+  } else if (flags.stack_traces) {
+    unwinder.emplace();
+    trace.stack_bytes = trace::kMaxStackBytes;
+    trace.on_arrival = [&](trace::Record& r) { unwinder->resolve(r); };
   }
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   trace.on_idle = [&] { printer.flush(); };

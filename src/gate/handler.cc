@@ -242,6 +242,20 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   }
   if (info->arch != arch::kAuditArchX86_64) die("trapped syscall of a foreign architecture; arch", info->arch);
   GateThread* t = thread_from_context(uc);
+  // trace -k: where an unwinder starts (the outer call's back after this one).
+  trace::StackRegisters registers;
+  const CallRegistersRestore restore_registers{t, t->call_registers};
+  if (g_gate.region.stack_bytes != 0) {
+    registers.rip = info->call_addr;
+    registers.rsp = uc->mc.rsp;
+    registers.rbp = uc->mc.rbp;
+    registers.rbx = uc->mc.rbx;
+    registers.r12 = uc->mc.r12;
+    registers.r13 = uc->mc.r13;
+    registers.r14 = uc->mc.r14;
+    registers.r15 = uc->mc.r15;
+    t->call_registers = &registers;
+  }
   if (dispatched && info->syscall == __NR_rt_sigreturn) {
     ++t->trap_calls;
     const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T

@@ -963,7 +963,10 @@ uint64_t rewrite_fast_path_resume_ip(const GateThread* t, uint64_t rsp) {
 struct TrampFrame {
   uint64_t nr;  // the slot's, or rax for a dynamic site
   uint64_t r9, r8, r10, rdx, rsi, rdi;
+  uint64_t rbx, rbp, r12, r13, r14, r15;  // the program's, as they are
   const Slot* slot;
+  uint64_t rflags;
+  uint64_t program_rsp;  // at the site (it jumped here: nothing pushed)
 };
 
 extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const TrampFrame* f, GateThread* t) {
@@ -973,6 +976,21 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
   const uint64_t ip = f->slot->ret;              // trace -i: after the site's syscall
   const uint64_t outer_ip = t->call_ip;
+  // trace -k: where an unwinder starts (set for this call, the outer one's back after).
+  trace::StackRegisters registers;
+  const trace::StackRegisters* const outer_registers = t->call_registers;
+  if (g_gate.region.stack_bytes != 0) {
+    registers.rip = ip;
+    registers.rsp = f->program_rsp;
+    registers.rbp = f->rbp;
+    registers.rbx = f->rbx;
+    registers.r12 = f->r12;
+    registers.r13 = f->r13;
+    registers.r14 = f->r14;
+    registers.r15 = f->r15;
+    t->call_registers = &registers;
+  }
+  const CallRegistersRestore restore_registers{t, outer_registers};
   const InjectStep inject = inject_enter(t, nr);  // trace -e inject=
   const uint64_t before = call_before(nr, args);   // an in/out length the call overwrites
   CallSnapshot snapshot;                            // structs the call overwrites (select's fd sets)

@@ -97,6 +97,7 @@ bool region_check(RegionHeader* h, uint64_t mapped_bytes, TraceRegion* out) {
   r.record_ip = h->record_ip != 0 ? 1 : 0;
   r.record_fd_inodes = h->record_fd_inodes != 0 ? 1 : 0;
   r.verbose = h->verbose != 0 ? 1 : 0;
+  r.stack_bytes = h->stack_bytes < trace::kMaxStackBytes ? h->stack_bytes & ~7u : trace::kMaxStackBytes;
   r.prefetch_write = cpu_has_prefetchw() ? 1 : 0;
   *out = r;
   return true;
@@ -179,6 +180,11 @@ void ring_commit(const TraceRegion& r, RingWriter* w) {
   for (uint64_t ahead = 0; ahead < 256; ahead += 64) {
     asm volatile("prefetchw %0" : : "m"(w->data[(w->head + ahead) & mask]));
   }
+}
+
+bool ring_wait_drained(const TraceRegion& r, RingWriter* w) {
+  if (w->control == nullptr) return false;
+  return wait_for_space(r, w, r.ring_bytes);
 }
 
 void ring_release(RingWriter* w) {

@@ -48,6 +48,7 @@ struct TraceRegion {
   uint32_t record_ip = 0;   // and its record_ip
   uint32_t record_fd_inodes = 0;  // and its record_fd_inodes
   uint32_t verbose = 0;           // and its verbose (-v)
+  uint32_t stack_bytes = 0;       // and its stack_bytes (-k), at most kMaxStackBytes
   // The CPU has PREFETCHW (CPUID 0x80000001 ECX bit 8), which ring_commit uses.
   uint32_t prefetch_write = 0;
 };
@@ -85,6 +86,11 @@ uint8_t* ring_reserve(const TraceRegion& region, RingWriter* w, uint32_t bytes);
 
 // Publishes the record reserved last and wakes a sleeping reader.
 void ring_commit(const TraceRegion& region, RingWriter* w);
+
+// Waits until the reader has taken every record published on w's ring (trace
+// -k: before the process's mappings go, at exit and exec). False if it has no
+// ring or the reader detached.
+bool ring_wait_drained(const TraceRegion& region, RingWriter* w);
 
 // Gives the ring up: the reader frees it once drained. w remembers it so that
 // ring_reacquire can take the same ring back (execve failed).

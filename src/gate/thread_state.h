@@ -91,6 +91,10 @@ struct GateThread {
   // null (trace_emit.h, PendingCall): a program signal that arrives as it
   // returns has the wrapper write the call's record before its own.
   PendingCall* pending_call;
+  // trace -k: the program's registers at the syscall instruction of the call
+  // this thread is in (set around it by the trap handler and the trampolines),
+  // or null: its records carry a kPayloadStack from them.
+  const trace::StackRegisters* call_registers;
   // trace -e inject=: this thread's invocations of each syscall a rule
   // selects, counted from 1 (inject.h); zeroed in a forked child.
   uint32_t inject_seen[trace::kCallMaskNumbers];

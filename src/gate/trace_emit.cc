@@ -111,6 +111,28 @@ int64_t count_dirents(uint64_t p, uint64_t n) {
   return count;
 }
 
+// trace -k: the program's registers and as much of its stack, from its stack
+// pointer up, as stack_bytes asks, the memory lets us read, and leaves the
+// record (bytes so far) within half a ring with room for the 8-byte values
+// that follow it. The registers are copied from value, the stack from addr.
+bool plan_stack(const TraceRegion& region, const trace::StackRegisters* registers, uint32_t bytes,
+                PlannedPayload* out) {
+  constexpr uint32_t kValuesRoom = 4 * (sizeof(trace::PayloadHeader) + 16);
+  const uint32_t fixed = bytes + sizeof(trace::PayloadHeader) + sizeof(trace::StackRegisters) + kValuesRoom;
+  const uint32_t limit = max_record_bytes(region);
+  if (fixed > limit) return false;
+  const uint64_t sp = registers->rsp;
+  const uint64_t want = min64(region.stack_bytes, limit - fixed) & ~uint64_t{7};
+  const uint64_t readable = want != 0 && could_be_app_pointer(sp) ? app_readable_prefix(sp, want, 0) & ~uint64_t{7} : 0;
+  out->addr = sp;
+  out->length = static_cast<uint32_t>(sizeof(trace::StackRegisters) + readable);
+  out->arg = 0;
+  out->kind = trace::kPayloadStack;
+  out->flags = 0;
+  out->value = addr(registers);
+  return true;
+}
+
 // Bytes of a data buffer to copy: -s's, or a dump's (trace -e read=/write=).
 uint64_t data_cap(long nr, const uint64_t args[6], const TraceRegion& region) {
   const uint32_t dump = io_dump_bytes(nr, args);
@@ -341,6 +363,11 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
 bool trace_ring_ready(GateThread* t) { return writer_ready(t, &t->ring); }
 
 void trace_release_rings(GateThread* t) {
+  // trace -k: the monitor unwinds each record's stack with the process's
+  // mappings as it reads the record; after an exit or an exec they are gone.
+  if (g_gate.region.stack_bytes != 0 && t->ring.control != nullptr && t->ring.released == 0) {
+    ring_wait_drained(g_gate.region, &t->ring);
+  }
   ring_release(&t->ring);
   if (t->nested_owner_tid == static_cast<uint32_t>(t->tid)) {
     for (RingWriter& w : t->nested_rings) {
@@ -442,6 +469,12 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     }
   }
 
+  if (region.stack_bytes != 0 && is_call && t->call_registers != nullptr &&
+      plan_stack(region, t->call_registers, bytes, &payloads[count])) {  // trace -k
+    bytes += sizeof(trace::PayloadHeader) + payloads[count].length;
+    ++count;
+  }
+
   // Payloads of no argument, each 8 bytes a value (two for two inodes), in
   // the order ring_format.h fixes: inodes, enter time, instruction pointer.
   auto add_values = [&](uint8_t payload_kind, uint64_t value, uint64_t value2, uint32_t values) {
@@ -519,6 +552,11 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
       if (payloads[i].length > before_bytes) {
         copy_payload(cursor + before_bytes, reinterpret_cast<const uint8_t*>(payloads[i].addr), before_bytes);
       }
+    } else if (payloads[i].kind == trace::kPayloadStack) {
+      constexpr uint32_t kRegisterBytes = sizeof(trace::StackRegisters);
+      copy_payload(cursor, reinterpret_cast<const uint8_t*>(payloads[i].value), kRegisterBytes);
+      copy_payload(cursor + kRegisterBytes, reinterpret_cast<const uint8_t*>(payloads[i].addr),
+                   payloads[i].length - kRegisterBytes);
     } else if (payloads[i].kind == trace::kPayloadArrayCount || payloads[i].kind == trace::kPayloadEnterTsc ||
                payloads[i].kind == trace::kPayloadBefore ||
                payloads[i].kind == trace::kPayloadIp || payloads[i].kind == trace::kPayloadFdInodes) {

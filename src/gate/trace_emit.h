@@ -77,6 +77,15 @@ struct PendingCall {
   }
 };
 
+// trace -k: a call's scope sets t->call_registers (where its stack starts);
+// this puts the outer call's back when the scope ends (a program handler
+// running inside the gate may make calls of its own).
+struct CallRegistersRestore {
+  GateThread* thread;
+  const trace::StackRegisters* outer;
+  ~CallRegistersRestore() { thread->call_registers = outer; }
+};
+
 // From the signal wrapper, context the kernel's ucontext: writes t's pending
 // call's record if the signal interrupted it just as it returned.
 void trace_pending_call(GateThread* t, const void* context);
@@ -86,7 +95,8 @@ void trace_pending_call(GateThread* t, const void* context);
 // turned rdtsc off.
 uint64_t call_enter_tsc(const GateThread* t);
 
-// Gives up every ring t holds (exit, execve); see ring_release.
+// Gives up every ring t holds (exit, execve); see ring_release. With trace
+// -k, first waits until the reader took its records (trace_emit.cc).
 void trace_release_rings(GateThread* t);
 
 // Makes sure t owns a ring (claims one if needed). False if tracing is off or

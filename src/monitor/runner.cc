@@ -281,6 +281,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     region.record_fd_inodes = options.trace->record_fd_inodes;
     region.inject = options.trace->inject;
     region.verbose = options.trace->verbose;
+    region.stack_bytes = options.trace->stack_bytes;
     region.dump_bytes = options.trace->dump_bytes;
     region.dump_read_fds = options.trace->dump_read_fds;
     region.dump_write_fds = options.trace->dump_write_fds;
@@ -450,6 +451,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     busy = reader->poll([&](trace::Record& r) {
       deaths.saw(r.pid, r.tsc);
       if (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) deaths.exited(r.pid);
+      if (options.trace->on_arrival) options.trace->on_arrival(r);
       order.add(std::move(r));
     }) > 0;
     report_deaths(tsc);

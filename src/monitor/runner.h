@@ -58,6 +58,14 @@ struct TraceOptions {
   bool record_fd_inodes = false;
   // Whole stat structs and exec environments (trace -v; trace::RegionHeader::verbose).
   bool verbose = false;
+  // Call records carry the program's registers and up to this many bytes of
+  // its stack (trace -k; trace::Record::stack); 0: none.
+  uint32_t stack_bytes = 0;
+  // Called on the monitor's thread for each record as soon as it is read from
+  // its ring, before records are put back in time order (on_record): with
+  // stack_bytes, the moment the record's process still has the mappings its
+  // stack refers to. May be unset.
+  std::function<void(trace::Record&)> on_arrival;
   // Calls the gate tampers with (trace -e inject=; trace::RegionHeader::inject).
   trace::InjectTable inject{};
   // Calls whose whole buffer is copied (trace -e read=/write=; trace::RegionOptions).

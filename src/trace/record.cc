@@ -61,6 +61,8 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
   r.fd_inodes[0] = r.fd_inodes[1] = 0;
   r.before_arg = -1;
   r.before_value = 0;
+  r.stack.clear();
+  r.backtrace.clear();
 
   size_t at = sizeof h;
   resize_payloads(r.payloads, h.payload_count, spare);
@@ -72,7 +74,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     std::memcpy(&ph, bytes.data() + at, sizeof ph);
     at += sizeof ph;
     if (ph.arg >= 6) return corrupt("payload argument " + std::to_string(ph.arg));
-    if (ph.kind < kPayloadPath || ph.kind > kPayloadInOut) return corrupt("payload kind " + std::to_string(ph.kind));
+    if (ph.kind < kPayloadPath || ph.kind > kPayloadStack) return corrupt("payload kind " + std::to_string(ph.kind));
     uint32_t limit = limits.max_data;
     switch (ph.kind) {
       case kPayloadDataIn:
@@ -93,6 +95,10 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
         if (ph.length != 8 && ph.length != 16) return corrupt("inodes payload of " + std::to_string(ph.length) + " bytes");
         limit = 16;
         break;
+      case kPayloadStack:
+        if (ph.length < sizeof(StackRegisters)) return corrupt("stack payload of " + std::to_string(ph.length) + " bytes");
+        limit = sizeof(StackRegisters) + limits.max_stack;
+        break;
       case kPayloadArrayCount:
       case kPayloadEnterTsc:
       case kPayloadIp:
@@ -105,6 +111,16 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     if (ph.length > limit) return corrupt("payload of " + std::to_string(ph.length) + " bytes");
     const size_t padded = align_record(ph.length);
     if (h.size - at < padded) return corrupt("payload past the end");
+    if (ph.kind == kPayloadStack) {
+      // Once, of a call, enter or exit record, before the 8-byte values.
+      const bool has_stack = r.kind == kRecordSyscall || r.kind == kRecordSyscallEnter || r.kind == kRecordExit;
+      if (!r.stack.empty() || !has_stack || r.before_arg >= 0 || inodes_seen || r.enter_tsc != 0 || r.ip != 0) {
+        return corrupt("misplaced stack");
+      }
+      r.stack.assign(reinterpret_cast<const char*>(bytes.data() + at), ph.length);
+      at += padded;
+      continue;
+    }
     if (ph.kind == kPayloadBefore) {
       // Once, of a completed call, before the inodes, the enter time and the instruction pointer.
       if (r.before_arg >= 0 || inodes_seen || r.enter_tsc != 0 || r.ip != 0 || r.kind != kRecordSyscall) {

@@ -58,6 +58,12 @@ struct Record {
   int before_arg = -1;
   uint32_t before_value = 0;
   std::vector<Payload> payloads;
+  // trace -k: the program's trace::StackRegisters and the stack bytes from
+  // its stack pointer up, as the gate copied them (a kPayloadStack), else
+  // empty; and the lines of its stack trace once trace::StackUnwinder
+  // resolved them (" > /lib/libc.so.6(read+0x12) [0x11a3f2]\n" each).
+  std::string stack;
+  std::string backtrace;
   uint32_t ring = 0;  // ring it was read from (set by the reader)
 
   // The payload copied from argument arg, or nullptr.
@@ -70,6 +76,8 @@ struct DecodeLimits {
   // A data buffer dumped for -e read=/write= (RegionHeader::dump_bytes, as
   // max_dump_bytes bounds it); 0: none.
   uint32_t max_dump = 0;
+  // Stack bytes a record may carry (RegionHeader::stack_bytes, -k); 0: none.
+  uint32_t max_stack = 0;
 };
 
 // Decodes the record at the start of bytes (which may extend beyond it). Its

@@ -155,7 +155,13 @@ struct RegionHeader {
   // 1: sysgate trace -v: the stat family's whole struct, and an exec's
   // environment strings (kPayloadStringArray) instead of its size.
   uint32_t verbose;
-  uint8_t reserved4[44];
+  // sysgate trace -k: bytes of the program's stack a call, enter or exit
+  // record also copies (kPayloadStack), from its stack pointer up, with the
+  // registers an unwinder starts from; at most kMaxStackBytes. 0: none. The
+  // gate then also waits, at exit and exec, until the reader has taken every
+  // record of the thread (the monitor reads the process's mappings then).
+  uint32_t stack_bytes;
+  uint8_t reserved4[40];
   uint64_t call_mask[8];
 
   // Written once by the monitor: sysgate trace -e inject= (zero: none). The gate
@@ -301,14 +307,29 @@ enum PayloadKind : uint8_t {
                             // the call, then, once more after a successful call (twice the
                             // bytes); pselect6's sixth argument: its 16 bytes and the 8 of
                             // the set they point to (gate/call_snapshot.h)
+  kPayloadStack = 16,       // no argument's (arg 0, addr: the stack pointer): StackRegisters
+                            // (the program's registers at its syscall instruction), then the
+                            // bytes of its stack from the stack pointer up, up to
+                            // RegionHeader::stack_bytes and the first unreadable page;
+                            // after the argument payloads, before kPayloadBefore
 };
 // kPayloadMsghdr's control messages: at most this many bytes are copied.
 inline constexpr uint32_t kMaxMsgControlBytes = 1024;
 // kPayloadInOut's bound: an fd set of 1024 descriptors, before and after.
 inline constexpr uint32_t kMaxInOutBytes = 256;
-// A record carries at most one payload per argument, kPayloadBefore,
-// kPayloadFdInodes, kPayloadEnterTsc and kPayloadIp.
-inline constexpr uint32_t kMaxPayloads = 10;
+// A record carries at most one payload per argument, kPayloadStack,
+// kPayloadBefore, kPayloadFdInodes, kPayloadEnterTsc and kPayloadIp.
+inline constexpr uint32_t kMaxPayloads = 11;
+
+// kPayloadStack: where an unwinder starts, as the program's syscall
+// instruction left them (rip: the address after it), then the stack bytes.
+struct StackRegisters {
+  uint64_t rip, rsp, rbp, rbx, r12, r13, r14, r15;
+};
+static_assert(sizeof(StackRegisters) == 64);
+// The most stack a record copies (sysgate trace -k); less where the record
+// would not fit within half a ring with its other payloads.
+inline constexpr uint32_t kMaxStackBytes = 32 * 1024;
 
 // kPayloadIovec: a dumped call's (dump_bytes) first kMaxIovecElements elements
 // (UIO_MAXIOV) with up to dump_bytes of data; any other call's first

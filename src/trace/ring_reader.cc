@@ -87,6 +87,7 @@ Result<RingReader> RingReader::create(const RegionOptions& options) {
   h->record_ip = options.record_ip ? 1 : 0;
   h->record_fd_inodes = options.record_fd_inodes ? 1 : 0;
   h->verbose = options.verbose ? 1 : 0;
+  h->stack_bytes = std::min(options.stack_bytes, kMaxStackBytes);
   if (options.call_mask) std::memcpy(h->call_mask, options.call_mask->data(), sizeof h->call_mask);
   h->inject = options.inject;
   h->dump_bytes = options.dump_bytes;
@@ -149,6 +150,7 @@ Result<bool> RingReader::map_and_check(uint64_t bytes) {
   limits_.max_path = h->max_path < kMaxPathBytes ? h->max_path : kMaxPathBytes;
   limits_.max_data = h->max_data < kMaxDataBytes ? h->max_data : kMaxDataBytes;
   limits_.max_dump = max_dump_bytes(h->dump_bytes, h->ring_bytes);
+  limits_.max_stack = std::min(h->stack_bytes, kMaxStackBytes);
   tails_.assign(ring_count_, 0);
   return true;
 }

@@ -56,6 +56,8 @@ struct RegionOptions {
   bool record_fd_inodes = false;
   // Whole stat structs and exec environments (RegionHeader::verbose, -v).
   bool verbose = false;
+  // Call records carry the program's stack (RegionHeader::stack_bytes, -k); 0: none.
+  uint32_t stack_bytes = 0;
   // -e inject= rules (RegionHeader::inject); rule_count 0: none.
   InjectTable inject{};
   // -e read=SET / -e write=SET (RegionHeader::dump_*): bit fd % 64 of word

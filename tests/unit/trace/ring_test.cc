@@ -459,13 +459,53 @@ TEST(TraceRecord, EnterTimeBecomesAFieldNotAPayload) {
   ASSERT_TRUE(decode_record_into(second, {}, reused, &spare));
   EXPECT_EQ(reused.enter_tsc, 0u);
 
-  // Only completed calls have one, and only once; ten payloads at most.
+  // Only completed calls have one, and only once; eleven payloads at most.
   EXPECT_FALSE(decode_record(record(kRecordExit, {{kPayloadEnterTsc, 5}})));
   EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadEnterTsc, 5}, {kPayloadEnterTsc, 6}})));
   EXPECT_FALSE(decode_record(record(kRecordSyscall, {{kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
                                                      {kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadStructOut, 1},
-                                                     {kPayloadStructOut, 1}, {kPayloadBefore, 3}, {kPayloadFdInodes, 4},
-                                                     {kPayloadEnterTsc, 5}, {kPayloadIp, 6}})));
+                                                     {kPayloadStructOut, 1}, {kPayloadStructOut, 1}, {kPayloadBefore, 3},
+                                                     {kPayloadFdInodes, 4}, {kPayloadEnterTsc, 5}, {kPayloadIp, 6}})));
+}
+
+// A record with a kPayloadStack of `bytes` (StackRegisters, then stack), followed by an instruction pointer when ip.
+std::vector<uint8_t> stack_record(uint16_t kind, uint32_t bytes, bool ip_first = false) {
+  std::vector<uint8_t> b(sizeof(RecordHeader) + sizeof(PayloadHeader) + align_record(bytes) + sizeof(PayloadHeader) + 8);
+  RecordHeader h = {};
+  h.size = static_cast<uint32_t>(b.size());
+  h.kind = kind;
+  h.payload_count = 2;
+  std::memcpy(b.data(), &h, sizeof h);
+  size_t at = sizeof h;
+  auto put = [&](uint8_t payload_kind, uint32_t length, uint8_t fill) {
+    PayloadHeader ph = {};
+    ph.length = length;
+    ph.kind = payload_kind;
+    std::memcpy(b.data() + at, &ph, sizeof ph);
+    std::memset(b.data() + at + sizeof ph, fill, length);
+    at += sizeof ph + align_record(length);
+  };
+  if (ip_first) put(kPayloadIp, 8, 1);
+  put(kPayloadStack, bytes, 0xab);
+  if (!ip_first) put(kPayloadIp, 8, 1);
+  return b;
+}
+
+TEST(TraceRecord, StacksAreCheckedAndKeptApart) {
+  const DecodeLimits limits{.max_stack = 4096};
+  Result<Record> r = decode_record(stack_record(kRecordSyscall, 64 + 256), limits);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->stack.size(), 64u + 256u);
+  EXPECT_EQ(static_cast<uint8_t>(r->stack[100]), 0xab);
+  EXPECT_TRUE(r->payloads.empty());  // never served as an argument's memory
+  EXPECT_NE(r->ip, 0u);
+  EXPECT_TRUE(decode_record(stack_record(kRecordExit, 64), limits));
+  EXPECT_TRUE(decode_record(stack_record(kRecordSyscallEnter, 64), limits));
+  EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 63), limits));          // shorter than the registers
+  EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 64 + 4104), limits));   // more than the region allows
+  EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 64 + 8)));              // a region without -k
+  EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 64, true), limits));    // after the 8-byte values
+  EXPECT_FALSE(decode_record(stack_record(kRecordSignal, 64), limits));           // not a call's record
 }
 
 // An in/out length as it was before the call ("[128 => 16]") is a field too:

@@ -128,6 +128,14 @@ sysgate_tramp_fast_return:
 	jmp *%rcx
 
 .Ltramp_traced:
+	/* The program's callee-saved registers, for trace -k's unwinder (the C++
+	 * code preserves them, so they are only read). */
+	pushq %r15
+	pushq %r14
+	pushq %r13
+	pushq %r12
+	pushq %rbp
+	pushq %rbx
 	pushq %rdi
 	pushq %rsi
 	pushq %rdx
@@ -146,6 +154,7 @@ sysgate_tramp_fast_return:
 	popq %rdx
 	popq %rsi
 	popq %rdi
+	addq $48, %rsp /* rbx rbp r12-r15: unchanged */
 	jmp .Ltramp_done
 
 /* The entry for a site whose number is in rax at run time (glibc's syscall()),

@@ -1,0 +1,69 @@
+// sysgate trace -k: a call's stack trace as strace -k prints it, from the
+// registers and stack bytes the gate copied into its record (Record::stack)
+// and the process's mappings.
+//
+//   trace::StackUnwinder unwinder;
+//   unwinder.resolve(record);  // as soon as the record is read: the process still runs
+//   ...
+//   out += record.backtrace;   // " > /usr/lib/x86_64-linux-gnu/libc.so.6(__read+0x12) [0x1147e2]\n" ...
+//
+// The unwinding is elfutils' (libdwfl): the call frame information of each
+// file the process maps, read from the file; the stack's words from the
+// record, never from the live process, so what it shows is the stack at the
+// call. Which file an address belongs to comes from /proc/PID/maps, read when
+// a process's first stack is resolved and again when an address falls outside
+// every file it knew: the gate waits at exit and exec until the monitor has
+// read the thread's records (ring_format.h, RegionHeader::stack_bytes), so the
+// mappings are those of the record's time, unless the program unmapped a file
+// in between (dlclose) -- then its frames show as strace shows an unknown
+// address: not at all.
+//
+// Trust: this parses ELF and DWARF of files the traced program chose to map,
+// in the monitor. -k is for debugging programs one trusts that far
+// (docs/tracing.md).
+//
+// Not thread-safe: the monitor's thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "trace/record.h"
+
+namespace sysgate::trace {
+
+class StackUnwinder {
+ public:
+  StackUnwinder();
+  ~StackUnwinder();
+  StackUnwinder(const StackUnwinder&) = delete;
+  StackUnwinder& operator=(const StackUnwinder&) = delete;
+
+  // Fills record.backtrace from record.stack (nothing when it has none) and
+  // frees record.stack. An exec's enter record, and an exit_group's, also drop
+  // what is known of the process's mappings: the next record of that pid is of
+  // another image, or of another process reusing the pid.
+  void resolve(Record& record);
+
+  // The most frames shown for one call, as strace -k.
+  static constexpr int kMaxFrames = 256;
+
+  // What is known of one process's mappings (libdwfl's modules); public only
+  // for libdwfl's callbacks in the .cc.
+  struct Process;
+
+ private:
+  Process* process(int32_t pid, bool reread);
+
+  std::map<int32_t, std::unique_ptr<Process>> processes_;
+};
+
+// The stack strace -k shows under the command's first execve, which sysgate's
+// launcher makes before any gate exists: the new image's entry point (the
+// interpreter's, for a dynamic program), " > /usr/lib/.../ld-linux-x86-64.so.2(
+// _dl_catch_error+0x26f0) [0x1ab70]\n"; "" if the file cannot be read.
+std::string entry_backtrace(const std::string& program);
+
+}  // namespace sysgate::trace
