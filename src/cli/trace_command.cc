@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/trace_output.h"
 #include "syscalls/call_format.h"
+#include "monitor/loader_image.h"
 #include "monitor/runner.h"
 #include "sandbox/launcher.h"
 #include "trace/fd_paths.h"
@@ -169,6 +170,7 @@ class TracePrinter {
       number(last_call(r.tid));
       if (!flags_.summary && (!signals_ || signals_->matches(r.nr))) {  // -e signal=SET
         line(r.tid, flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
+        if (TraceOutput* out = output(r.tid)) print_backtrace(out, r.backtrace);  // -k: where it found the program
       }
       return;
     }
@@ -608,6 +610,9 @@ int trace_command(const TraceFlags& flags) {
     std::cerr << "sysgate trace: -k has no effect with -c\n";  // as strace says
   } else if (flags.stack_traces) {
     unwinder.emplace();
+    if (Result<monitor::LoaderImage> loader = monitor::find_loader_image(); loader) {
+      unwinder->set_gate_code(loader->code_begin, loader->code_end);
+    }
     trace.stack_bytes = trace::kMaxStackBytes;
     trace.on_arrival = [&](trace::Record& r) { unwinder->resolve(r); };
   }

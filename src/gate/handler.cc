@@ -243,24 +243,22 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   if (info->arch != arch::kAuditArchX86_64) die("trapped syscall of a foreign architecture; arch", info->arch);
   GateThread* t = thread_from_context(uc);
   // trace -k: where an unwinder starts (the outer call's back after this one).
-  trace::StackRegisters registers;
+  CallRegisters registers;
   const CallRegistersRestore restore_registers{t, t->call_registers};
-  if (g_gate.region.stack_bytes != 0) {
-    registers.rip = info->call_addr;
-    registers.rsp = uc->mc.rsp;
-    registers.rbp = uc->mc.rbp;
-    registers.rbx = uc->mc.rbx;
-    registers.r12 = uc->mc.r12;
-    registers.r13 = uc->mc.r13;
-    registers.r14 = uc->mc.r14;
-    registers.r15 = uc->mc.r15;
-    t->call_registers = &registers;
-  }
+  if (g_gate.region.stack_bytes != 0) set_call_registers(t, &registers, uc, info->call_addr);
   if (dispatched && info->syscall == __NR_rt_sigreturn) {
     ++t->trap_calls;
     const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
     emulate_rt_sigreturn(uc);
     thread_sync_altstack(t, uc);
+    if (g_gate.region.stack_bytes != 0) {
+      // trace -k: strace shows the stack the frame restored. Into a call the
+      // gate was making (the signal arrived there): that call's, as the
+      // program made it; else the restored registers.
+      t->call_registers = registers.outer;
+      const bool into_gate = uc->mc.rip >= g_gate.code_begin && uc->mc.rip < g_gate.code_end;
+      if (!into_gate) set_call_registers(t, &registers, uc, uc->mc.rip);
+    }
     // As strace shows it: the mask the frame restores, as the program sees it
     // (SIGSYS as it blocked it: the kernel's frame never has it), and the rax
     // the frame restores as the result.

@@ -271,6 +271,8 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (o.filter || o.dispatch) {
     uint64_t begin = 0, end = 0;
     if (!loader_code(info->loader_start, &begin, &end)) fail("cannot find the loader's own code segment");
+    g_gate.code_begin = begin;
+    g_gate.code_end = end;
     const long r = user_dispatch_arm(begin, end);
     if (r == 0) {
       o.filter = false;

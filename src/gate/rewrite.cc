@@ -568,7 +568,9 @@ bool rewrite_install(const LoadedObjects& objects) {
   const TraceRegion& region = g_gate.region;
   sysgate_rewrite_traced = region.header != nullptr || hooks ? 1 : 0;
   for (int i = 0; i < 512 / 64; ++i) {
-    sysgate_rewrite_cpp_calls[i] = hooks || region.record_all_calls != 0 ? ~uint64_t{0} : region.call_mask[i];
+    // trace -k: every call, so that a signal arriving in one finds its registers (t->call_registers).
+    const bool every_call = hooks || region.record_all_calls != 0 || region.stack_bytes != 0;
+    sysgate_rewrite_cpp_calls[i] = every_call ? ~uint64_t{0} : region.call_mask[i];
   }
   store_release(&g_rw.enabled, 1u);
   return true;
@@ -977,17 +979,18 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   const uint64_t ip = f->slot->ret;              // trace -i: after the site's syscall
   const uint64_t outer_ip = t->call_ip;
   // trace -k: where an unwinder starts (set for this call, the outer one's back after).
-  trace::StackRegisters registers;
-  const trace::StackRegisters* const outer_registers = t->call_registers;
+  CallRegisters registers;
+  const CallRegisters* const outer_registers = t->call_registers;
   if (g_gate.region.stack_bytes != 0) {
-    registers.rip = ip;
-    registers.rsp = f->program_rsp;
-    registers.rbp = f->rbp;
-    registers.rbx = f->rbx;
-    registers.r12 = f->r12;
-    registers.r13 = f->r13;
-    registers.r14 = f->r14;
-    registers.r15 = f->r15;
+    registers.registers.rip = ip;
+    registers.registers.rsp = f->program_rsp;
+    registers.registers.rbp = f->rbp;
+    registers.registers.rbx = f->rbx;
+    registers.registers.r12 = f->r12;
+    registers.registers.r13 = f->r13;
+    registers.registers.r14 = f->r14;
+    registers.registers.r15 = f->r15;
+    registers.outer = outer_registers;
     t->call_registers = &registers;
   }
   const CallRegistersRestore restore_registers{t, outer_registers};

@@ -191,6 +191,14 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
     uint64_t words[6];
     copy_bytes(words, info, sizeof words);  // the kernel just wrote the whole siginfo
     trace_pending_call(t, context);  // a call that just returned to this signal: its line first
+    // trace -k: the stack where the signal found the program: in a call the
+    // gate was making for it, that call's (t->call_registers, as it is), else
+    // the context's.
+    const auto* uc = static_cast<const arch::KernelUcontext*>(context);
+    CallRegisters at_signal;
+    const CallRegistersRestore restore_registers{t, t->call_registers};
+    const bool in_gate = uc->mc.rip >= g_gate.code_begin && uc->mc.rip < g_gate.code_end;
+    if (g_gate.region.stack_bytes != 0 && !in_gate) set_call_registers(t, &at_signal, uc, uc->mc.rip);
     trace_syscall(t, trace::kRecordSignal, 0, sig, words, 0, 0, signal_ip(t, context));
   }
   return handler;

@@ -52,6 +52,14 @@ struct AppAltStack {
 
 struct PendingCall;  // trace_emit.h
 
+// trace -k: the program's registers at the syscall instruction of a call the
+// gate is making for a thread, and the call of the gate's that call
+// interrupted (a program handler running inside the gate made it), or null.
+struct CallRegisters {
+  trace::StackRegisters registers;
+  const CallRegisters* outer;
+};
+
 struct GateThread {
   uint64_t magic;  // kThreadMagic
   GateThread* self;
@@ -91,10 +99,10 @@ struct GateThread {
   // null (trace_emit.h, PendingCall): a program signal that arrives as it
   // returns has the wrapper write the call's record before its own.
   PendingCall* pending_call;
-  // trace -k: the program's registers at the syscall instruction of the call
-  // this thread is in (set around it by the trap handler and the trampolines),
-  // or null: its records carry a kPayloadStack from them.
-  const trace::StackRegisters* call_registers;
+  // trace -k: the registers of the call this thread is in (set around it by
+  // the trap handler and the trampolines; by the signal wrapper for a signal
+  // line), or null: its records carry a kPayloadStack from them.
+  const CallRegisters* call_registers;
   // trace -e inject=: this thread's invocations of each syscall a rule
   // selects, counted from 1 (inject.h); zeroed in a forked child.
   uint32_t inject_seen[trace::kCallMaskNumbers];
@@ -107,6 +115,10 @@ struct GateProcess {
   uint32_t flags;  // GateConfig::flags
   uint64_t stack_bytes;
   TraceRegion region;  // region.header == nullptr: tracing off
+  // The loader image's code, the gate's included ([begin, end); 0, 0 for a
+  // gate without the loader): trace -k tells a signal that arrived in a call
+  // the gate was making from one that arrived in the program's code.
+  uint64_t code_begin, code_end;
 
   // The program's SIGSYS action: rt_sigaction(SIGSYS) reads and writes this,
   // never the kernel's (the real handler stays the gate's).

@@ -115,23 +115,49 @@ int64_t count_dirents(uint64_t p, uint64_t n) {
 // pointer up, as stack_bytes asks, the memory lets us read, and leaves the
 // record (bytes so far) within half a ring with room for the 8-byte values
 // that follow it. The registers are copied from value, the stack from addr.
-bool plan_stack(const TraceRegion& region, const trace::StackRegisters* registers, uint32_t bytes,
-                PlannedPayload* out) {
+bool plan_stack(const TraceRegion& region, const CallRegisters* registers, uint32_t bytes, PlannedPayload* out) {
   constexpr uint32_t kValuesRoom = 4 * (sizeof(trace::PayloadHeader) + 16);
-  const uint32_t fixed = bytes + sizeof(trace::PayloadHeader) + sizeof(trace::StackRegisters) + kValuesRoom;
+  // A handler's call inside another call of the gate's: that call's registers
+  // and stack too (the handler may run on the gate's stack), where the
+  // unwinder goes on once it reaches the gate's code; each stack gets half.
+  const bool nested = registers->outer != nullptr;
+  const uint32_t head_bytes = nested ? 2 * sizeof(trace::StackRegisters) + 8 : sizeof(trace::StackRegisters);
+  const uint32_t fixed = bytes + sizeof(trace::PayloadHeader) + head_bytes + kValuesRoom;
   const uint32_t limit = max_record_bytes(region);
   if (fixed > limit) return false;
-  const uint64_t sp = registers->rsp;
+  auto readable_from = [](uint64_t sp, uint64_t want) -> uint64_t {
+    return want != 0 && could_be_app_pointer(sp) ? app_readable_prefix(sp, want, 0) & ~uint64_t{7} : 0;
+  };
   const uint64_t want = min64(region.stack_bytes, limit - fixed) & ~uint64_t{7};
-  const uint64_t readable = want != 0 && could_be_app_pointer(sp) ? app_readable_prefix(sp, want, 0) & ~uint64_t{7} : 0;
+  const uint64_t sp = registers->registers.rsp;
+  const uint64_t inner = readable_from(sp, nested ? (want / 2) & ~uint64_t{7} : want);
+  const uint64_t outer = nested ? readable_from(registers->outer->registers.rsp, want - inner) : 0;
   out->addr = sp;
-  out->length = static_cast<uint32_t>(sizeof(trace::StackRegisters) + readable);
+  out->length = static_cast<uint32_t>(head_bytes + inner + outer);
   out->arg = 0;
   out->kind = trace::kPayloadStack;
-  out->flags = 0;
+  out->flags = nested ? trace::kPayloadStackOuter : 0;
   out->value = addr(registers);
+  out->value2 = inner;
   return true;
 }
+
+}  // namespace
+
+void set_call_registers(GateThread* t, CallRegisters* r, const arch::KernelUcontext* uc, uint64_t rip) {
+  r->registers.rip = rip;
+  r->registers.rsp = uc->mc.rsp;
+  r->registers.rbp = uc->mc.rbp;
+  r->registers.rbx = uc->mc.rbx;
+  r->registers.r12 = uc->mc.r12;
+  r->registers.r13 = uc->mc.r13;
+  r->registers.r14 = uc->mc.r14;
+  r->registers.r15 = uc->mc.r15;
+  r->outer = t->call_registers;
+  t->call_registers = r;
+}
+
+namespace {
 
 // Bytes of a data buffer to copy: -s's, or a dump's (trace -e read=/write=).
 uint64_t data_cap(long nr, const uint64_t args[6], const TraceRegion& region) {
@@ -469,7 +495,7 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
     }
   }
 
-  if (region.stack_bytes != 0 && is_call && t->call_registers != nullptr &&
+  if (region.stack_bytes != 0 && (is_call || kind == trace::kRecordSignal) && t->call_registers != nullptr &&
       plan_stack(region, t->call_registers, bytes, &payloads[count])) {  // trace -k
     bytes += sizeof(trace::PayloadHeader) + payloads[count].length;
     ++count;
@@ -554,9 +580,21 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
       }
     } else if (payloads[i].kind == trace::kPayloadStack) {
       constexpr uint32_t kRegisterBytes = sizeof(trace::StackRegisters);
-      copy_payload(cursor, reinterpret_cast<const uint8_t*>(payloads[i].value), kRegisterBytes);
-      copy_payload(cursor + kRegisterBytes, reinterpret_cast<const uint8_t*>(payloads[i].addr),
-                   payloads[i].length - kRegisterBytes);
+      const auto* registers = reinterpret_cast<const CallRegisters*>(payloads[i].value);
+      const auto inner = static_cast<uint32_t>(payloads[i].value2);
+      copy_payload(cursor, reinterpret_cast<const uint8_t*>(&registers->registers), kRegisterBytes);
+      if ((payloads[i].flags & trace::kPayloadStackOuter) == 0) {
+        copy_payload(cursor + kRegisterBytes, reinterpret_cast<const uint8_t*>(payloads[i].addr), inner);
+      } else {
+        const uint64_t inner_bytes = inner;
+        const uint32_t head = 2 * kRegisterBytes + 8;
+        copy_payload(cursor + kRegisterBytes, reinterpret_cast<const uint8_t*>(&registers->outer->registers),
+                     kRegisterBytes);
+        copy_payload(cursor + 2 * kRegisterBytes, reinterpret_cast<const uint8_t*>(&inner_bytes), 8);
+        copy_payload(cursor + head, reinterpret_cast<const uint8_t*>(payloads[i].addr), inner);
+        copy_payload(cursor + head + inner, reinterpret_cast<const uint8_t*>(registers->outer->registers.rsp),
+                     payloads[i].length - head - inner);
+      }
     } else if (payloads[i].kind == trace::kPayloadArrayCount || payloads[i].kind == trace::kPayloadEnterTsc ||
                payloads[i].kind == trace::kPayloadBefore ||
                payloads[i].kind == trace::kPayloadIp || payloads[i].kind == trace::kPayloadFdInodes) {

@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 
+#include "gate/arch/x86_64/kernel_abi.h"
 #include "gate/call_snapshot.h"
 #include "gate/thread_state.h"
 #include "trace/ring_format.h"
@@ -82,9 +83,13 @@ struct PendingCall {
 // running inside the gate may make calls of its own).
 struct CallRegistersRestore {
   GateThread* thread;
-  const trace::StackRegisters* outer;
+  const CallRegisters* outer;
   ~CallRegistersRestore() { thread->call_registers = outer; }
 };
+
+// trace -k: fills r from a kernel signal context (the trap's, or a signal's)
+// and makes it t's call registers, above the call t is in (if any).
+void set_call_registers(GateThread* t, CallRegisters* r, const arch::KernelUcontext* uc, uint64_t rip);
 
 // From the signal wrapper, context the kernel's ucontext: writes t's pending
 // call's record if the signal interrupted it just as it returned.

@@ -62,6 +62,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
   r.before_arg = -1;
   r.before_value = 0;
   r.stack.clear();
+  r.stack_has_outer = false;
   r.backtrace.clear();
 
   size_t at = sizeof h;
@@ -95,10 +96,13 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
         if (ph.length != 8 && ph.length != 16) return corrupt("inodes payload of " + std::to_string(ph.length) + " bytes");
         limit = 16;
         break;
-      case kPayloadStack:
-        if (ph.length < sizeof(StackRegisters)) return corrupt("stack payload of " + std::to_string(ph.length) + " bytes");
-        limit = sizeof(StackRegisters) + limits.max_stack;
+      case kPayloadStack: {
+        const uint32_t registers =
+            (ph.flags & kPayloadStackOuter) != 0 ? 2 * sizeof(StackRegisters) + 8 : sizeof(StackRegisters);
+        if (ph.length < registers) return corrupt("stack payload of " + std::to_string(ph.length) + " bytes");
+        limit = registers + limits.max_stack;
         break;
+      }
       case kPayloadArrayCount:
       case kPayloadEnterTsc:
       case kPayloadIp:
@@ -112,12 +116,14 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
     const size_t padded = align_record(ph.length);
     if (h.size - at < padded) return corrupt("payload past the end");
     if (ph.kind == kPayloadStack) {
-      // Once, of a call, enter or exit record, before the 8-byte values.
-      const bool has_stack = r.kind == kRecordSyscall || r.kind == kRecordSyscallEnter || r.kind == kRecordExit;
+      // Once, of a call, enter, exit or signal record, before the 8-byte values.
+      const bool has_stack = r.kind == kRecordSyscall || r.kind == kRecordSyscallEnter || r.kind == kRecordExit ||
+                             r.kind == kRecordSignal;
       if (!r.stack.empty() || !has_stack || r.before_arg >= 0 || inodes_seen || r.enter_tsc != 0 || r.ip != 0) {
         return corrupt("misplaced stack");
       }
       r.stack.assign(reinterpret_cast<const char*>(bytes.data() + at), ph.length);
+      r.stack_has_outer = (ph.flags & kPayloadStackOuter) != 0;
       at += padded;
       continue;
     }

@@ -58,11 +58,13 @@ struct Record {
   int before_arg = -1;
   uint32_t before_value = 0;
   std::vector<Payload> payloads;
-  // trace -k: the program's trace::StackRegisters and the stack bytes from
-  // its stack pointer up, as the gate copied them (a kPayloadStack), else
+  // trace -k: the program's trace::StackRegisters (two with stack_has_outer)
+  // and the stack bytes from its stack pointer up, as the gate copied them (a
+  // kPayloadStack; a signal record's: where the signal found it), else
   // empty; and the lines of its stack trace once trace::StackUnwinder
   // resolved them (" > /lib/libc.so.6(read+0x12) [0x11a3f2]\n" each).
   std::string stack;
+  bool stack_has_outer = false;  // a second StackRegisters and stack (kPayloadStackOuter's layout)
   std::string backtrace;
   uint32_t ring = 0;  // ring it was read from (set by the reader)
 

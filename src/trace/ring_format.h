@@ -155,8 +155,8 @@ struct RegionHeader {
   // 1: sysgate trace -v: the stat family's whole struct, and an exec's
   // environment strings (kPayloadStringArray) instead of its size.
   uint32_t verbose;
-  // sysgate trace -k: bytes of the program's stack a call, enter or exit
-  // record also copies (kPayloadStack), from its stack pointer up, with the
+  // sysgate trace -k: bytes of the program's stack a call, enter, exit or
+  // signal record also copies (kPayloadStack), from its stack pointer up, with the
   // registers an unwinder starts from; at most kMaxStackBytes. 0: none. The
   // gate then also waits, at exit and exec, until the reader has taken every
   // record of the thread (the monitor reads the process's mappings then).
@@ -308,7 +308,8 @@ enum PayloadKind : uint8_t {
                             // bytes); pselect6's sixth argument: its 16 bytes and the 8 of
                             // the set they point to (gate/call_snapshot.h)
   kPayloadStack = 16,       // no argument's (arg 0, addr: the stack pointer): StackRegisters
-                            // (the program's registers at its syscall instruction), then the
+                            // (the program's registers at its syscall instruction, or where a
+                            // signal found it; kPayloadStackOuter: two sets), then the
                             // bytes of its stack from the stack pointer up, up to
                             // RegionHeader::stack_bytes and the first unreadable page;
                             // after the argument payloads, before kPayloadBefore
@@ -346,6 +347,11 @@ inline constexpr uint32_t kMaxStructBytes = 512;
 
 enum PayloadFlags : uint16_t {
   kPayloadTruncated = 1,  // string: no NUL within the bound; data: the buffer was longer
+  // kPayloadStack: a second StackRegisters follows the first, the call of the
+  // gate's that a program handler interrupted to make this one (the unwinder
+  // goes on from it once it reaches the gate's code), then a u64: the bytes
+  // of the first stack, which follow; the second's, from its rsp, after them.
+  kPayloadStackOuter = 2,
 };
 
 struct PayloadHeader {

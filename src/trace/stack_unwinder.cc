@@ -39,10 +39,17 @@ std::string maps_text(int32_t pid) {
   return text;
 }
 
-// The stack of the record being unwound: its registers, then its bytes from rsp up.
+// The stack of the record being unwound: its registers, its bytes from rsp
+// up, and those of the interrupted call's stack (a handler's call inside one
+// the gate was making), if any.
 struct Snapshot {
   StackRegisters registers{};
+  uint64_t outer_sp = 0;
+  const uint8_t* outer_bytes = nullptr;
+  size_t outer_size = 0;
   uint64_t arguments[6] = {};  // the record's args: rdi rsi rdx r10 r8 r9 at the syscall
+  bool use_arguments = false;  // a call's record (a signal's args are its siginfo)
+  uint64_t stack_sp = 0;       // where bytes were copied from (the first registers' rsp)
   const uint8_t* bytes = nullptr;
   size_t size = 0;
   int32_t tid = 0;
@@ -100,12 +107,13 @@ bool get_thread(Dwfl*, pid_t, void* dwfl_arg, void** thread_argp) {
 // The stack's words come from the record only: what it held at the call.
 bool memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* dwfl_arg) {
   const Snapshot* s = static_cast<const StackUnwinder::Process*>(dwfl_arg)->current;
-  if (s == nullptr || addr < s->registers.rsp || addr - s->registers.rsp > s->size ||
-      s->size - (addr - s->registers.rsp) < sizeof *result) {
-    return false;
-  }
-  std::memcpy(result, s->bytes + (addr - s->registers.rsp), sizeof *result);
-  return true;
+  if (s == nullptr) return false;
+  auto from = [&](uint64_t sp, const uint8_t* bytes, size_t size) {
+    if (bytes == nullptr || addr < sp || addr - sp > size || size - (addr - sp) < sizeof *result) return false;
+    std::memcpy(result, bytes + (addr - sp), sizeof *result);
+    return true;
+  };
+  return from(s->stack_sp, s->bytes, s->size) || from(s->outer_sp, s->outer_bytes, s->outer_size);
 }
 
 // DWARF's x86-64 numbering: 1 rdx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8-10
@@ -119,12 +127,16 @@ bool set_initial_registers(Dwfl_Thread* thread, void* thread_arg) {
   const uint64_t* a = s->arguments;
   const Dwarf_Word rdx = a[2];
   const Dwarf_Word rbx_to_rsp[5] = {r.rbx, a[1], a[0], r.rbp, r.rsp};
+  const Dwarf_Word rbp_rsp[2] = {r.rbp, r.rsp};
   const Dwarf_Word r8_r10[3] = {a[4], a[5], a[3]};
   const Dwarf_Word r12_r15[4] = {r.r12, r.r13, r.r14, r.r15};
-  if (!dwfl_thread_state_registers(thread, 1, 1, &rdx) || !dwfl_thread_state_registers(thread, 3, 5, rbx_to_rsp) ||
-      !dwfl_thread_state_registers(thread, 8, 3, r8_r10) || !dwfl_thread_state_registers(thread, 12, 4, r12_r15)) {
-    return false;
-  }
+  const bool set = s->use_arguments
+                       ? dwfl_thread_state_registers(thread, 1, 1, &rdx) &&
+                             dwfl_thread_state_registers(thread, 3, 5, rbx_to_rsp) &&
+                             dwfl_thread_state_registers(thread, 8, 3, r8_r10)
+                       : dwfl_thread_state_registers(thread, 3, 1, &r.rbx) &&
+                             dwfl_thread_state_registers(thread, 6, 2, rbp_rsp);
+  if (!set || !dwfl_thread_state_registers(thread, 12, 4, r12_r15)) return false;
   dwfl_thread_state_register_pc(thread, r.rip);
   return true;
 }
@@ -197,15 +209,23 @@ struct Frames {
   std::string* out;
   bool captured_at_entry;
   int left;
+  uint64_t gate_begin, gate_end;  // the gate's code
+  bool reached_gate;
 };
 
 // Frames in files the process maps are printed; others (JIT code, the gate's
-// trampolines) are skipped, as strace skips them.
+// trampolines) are skipped, as strace skips them. The gate's code ends the
+// walk: a program handler that interrupted a call the gate was making
+// returns into it (the unwinder goes on from that call's registers).
 int print_frame(Dwfl_Frame* state, void* arg) {
   auto* frames = static_cast<Frames*>(arg);
   Dwarf_Addr pc;
   bool activation = false;
   if (!dwfl_frame_pc(state, &pc, &activation)) return DWARF_CB_ABORT;
+  if (pc >= frames->gate_begin && pc < frames->gate_end) {
+    frames->reached_gate = true;
+    return DWARF_CB_ABORT;
+  }
   Dwfl* dwfl = dwfl_thread_dwfl(dwfl_frame_thread(state));
   if (Dwfl_Module* module = dwfl_addrmodule(dwfl, pc); module != nullptr) {
     append_frame(*frames->out, frames->process->symbols, module, pc, frames->captured_at_entry);
@@ -269,12 +289,27 @@ void StackUnwinder::resolve(Record& record) {
   const bool image_ends = (record.kind == kRecordSyscallEnter &&
                            (record.nr == __NR_execve || record.nr == __NR_execveat)) ||
                           (record.kind == kRecordExit && record.nr == __NR_exit_group);
-  if (record.stack.size() >= sizeof(StackRegisters)) {
+  const size_t head_bytes = record.stack_has_outer ? 2 * sizeof(StackRegisters) + 8 : sizeof(StackRegisters);
+  if (record.stack.size() >= head_bytes) {
     Snapshot snapshot;
-    std::memcpy(&snapshot.registers, record.stack.data(), sizeof snapshot.registers);
-    snapshot.bytes = reinterpret_cast<const uint8_t*>(record.stack.data()) + sizeof snapshot.registers;
-    snapshot.size = record.stack.size() - sizeof snapshot.registers;
+    StackRegisters outer{};
+    const auto* data = reinterpret_cast<const uint8_t*>(record.stack.data());
+    std::memcpy(&snapshot.registers, data, sizeof snapshot.registers);
+    snapshot.stack_sp = snapshot.registers.rsp;
+    snapshot.bytes = data + head_bytes;
+    snapshot.size = record.stack.size() - head_bytes;
+    if (record.stack_has_outer) {
+      std::memcpy(&outer, data + sizeof outer, sizeof outer);
+      uint64_t inner = 0;
+      std::memcpy(&inner, data + 2 * sizeof outer, sizeof inner);
+      inner = std::min<uint64_t>(inner, snapshot.size);  // the program wrote it: never past the record
+      snapshot.outer_sp = outer.rsp;
+      snapshot.outer_bytes = snapshot.bytes + inner;
+      snapshot.outer_size = snapshot.size - inner;
+      snapshot.size = inner;
+    }
     snapshot.tid = record.tid;
+    snapshot.use_arguments = record.kind != kRecordSignal;
     std::memcpy(snapshot.arguments, record.args, sizeof snapshot.arguments);
     Process* p = process(record.pid, false);
     // An address in no file it knew: the process mapped one since (dlopen).
@@ -283,8 +318,18 @@ void StackUnwinder::resolve(Record& record) {
     }
     if (p->dwfl != nullptr && p->attached) {
       p->current = &snapshot;
-      Frames frames{p, &record.backtrace, captured_at_entry(record.nr), kMaxFrames};
+      const bool at_entry = record.kind != kRecordSignal && captured_at_entry(record.nr);
+      Frames frames{p, &record.backtrace, at_entry, kMaxFrames, gate_begin_, gate_end_, false};
       dwfl_getthread_frames(p->dwfl, record.tid, print_frame, &frames);  // an error ends the trace where it is
+      if (frames.reached_gate && record.stack_has_outer && frames.left > 0) {
+        // On through the call the handler interrupted, as the program made it
+        // (its stack is the same one, further up, unless the handler ran on
+        // an alternate stack: then its words are not in the record).
+        snapshot.registers = outer;
+        snapshot.use_arguments = false;
+        frames.reached_gate = false;
+        dwfl_getthread_frames(p->dwfl, record.tid, print_frame, &frames);
+      }
       p->current = nullptr;
     }
     record.stack.clear();

@@ -47,6 +47,14 @@ class StackUnwinder {
   // another image, or of another process reusing the pid.
   void resolve(Record& record);
 
+  // The gate's code in every process ([begin, end): the loader image's,
+  // monitor::LoaderImage): a walk that reaches it ends there, and goes on from
+  // the interrupted call's registers when the record has them.
+  void set_gate_code(uint64_t begin, uint64_t end) {
+    gate_begin_ = begin;
+    gate_end_ = end;
+  }
+
   // The most frames shown for one call, as strace -k.
   static constexpr int kMaxFrames = 256;
 
@@ -58,6 +66,7 @@ class StackUnwinder {
   Process* process(int32_t pid, bool reread);
 
   std::map<int32_t, std::unique_ptr<Process>> processes_;
+  uint64_t gate_begin_ = 0, gate_end_ = 0;
 };
 
 // The stack strace -k shows under the command's first execve, which sysgate's

@@ -468,26 +468,31 @@ TEST(TraceRecord, EnterTimeBecomesAFieldNotAPayload) {
                                                      {kPayloadFdInodes, 4}, {kPayloadEnterTsc, 5}, {kPayloadIp, 6}})));
 }
 
-// A record with a kPayloadStack of `bytes` (StackRegisters, then stack), followed by an instruction pointer when ip.
-std::vector<uint8_t> stack_record(uint16_t kind, uint32_t bytes, bool ip_first = false) {
-  std::vector<uint8_t> b(sizeof(RecordHeader) + sizeof(PayloadHeader) + align_record(bytes) + sizeof(PayloadHeader) + 8);
+// A record with a kPayloadStack of `bytes` (StackRegisters -- two with
+// outer -- then stack), and an instruction pointer after it (or before it,
+// where it must not be; or none).
+enum class IpAt { kAfter, kBefore, kNone };
+std::vector<uint8_t> stack_record(uint16_t kind, uint32_t bytes, IpAt ip = IpAt::kAfter, bool outer = false) {
+  const size_t ip_bytes = ip == IpAt::kNone ? 0 : sizeof(PayloadHeader) + 8;
+  std::vector<uint8_t> b(sizeof(RecordHeader) + sizeof(PayloadHeader) + align_record(bytes) + ip_bytes);
   RecordHeader h = {};
   h.size = static_cast<uint32_t>(b.size());
   h.kind = kind;
-  h.payload_count = 2;
+  h.payload_count = ip == IpAt::kNone ? 1 : 2;
   std::memcpy(b.data(), &h, sizeof h);
   size_t at = sizeof h;
-  auto put = [&](uint8_t payload_kind, uint32_t length, uint8_t fill) {
+  auto put = [&](uint8_t payload_kind, uint32_t length, uint16_t flags, uint8_t fill) {
     PayloadHeader ph = {};
     ph.length = length;
     ph.kind = payload_kind;
+    ph.flags = flags;
     std::memcpy(b.data() + at, &ph, sizeof ph);
     std::memset(b.data() + at + sizeof ph, fill, length);
     at += sizeof ph + align_record(length);
   };
-  if (ip_first) put(kPayloadIp, 8, 1);
-  put(kPayloadStack, bytes, 0xab);
-  if (!ip_first) put(kPayloadIp, 8, 1);
+  if (ip == IpAt::kBefore) put(kPayloadIp, 8, 0, 1);
+  put(kPayloadStack, bytes, outer ? kPayloadStackOuter : 0, 0xab);
+  if (ip == IpAt::kAfter) put(kPayloadIp, 8, 0, 1);
   return b;
 }
 
@@ -497,15 +502,21 @@ TEST(TraceRecord, StacksAreCheckedAndKeptApart) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->stack.size(), 64u + 256u);
   EXPECT_EQ(static_cast<uint8_t>(r->stack[100]), 0xab);
+  EXPECT_FALSE(r->stack_has_outer);
   EXPECT_TRUE(r->payloads.empty());  // never served as an argument's memory
   EXPECT_NE(r->ip, 0u);
   EXPECT_TRUE(decode_record(stack_record(kRecordExit, 64), limits));
   EXPECT_TRUE(decode_record(stack_record(kRecordSyscallEnter, 64), limits));
+  EXPECT_TRUE(decode_record(stack_record(kRecordSignal, 64), limits));  // where the signal found the program
+  Result<Record> nested = decode_record(stack_record(kRecordSyscall, 128 + 64, IpAt::kAfter, true), limits);
+  ASSERT_TRUE(nested) << nested.error().message;
+  EXPECT_TRUE(nested->stack_has_outer);
+  EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 120, IpAt::kAfter, true), limits));  // two sets announced
   EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 63), limits));          // shorter than the registers
   EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 64 + 4104), limits));   // more than the region allows
   EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 64 + 8)));              // a region without -k
-  EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 64, true), limits));    // after the 8-byte values
-  EXPECT_FALSE(decode_record(stack_record(kRecordSignal, 64), limits));           // not a call's record
+  EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 64, IpAt::kBefore), limits));  // after the 8-byte values
+  EXPECT_FALSE(decode_record(stack_record(kRecordRewriteCounts, 64, IpAt::kNone), limits));  // not a call's record
 }
 
 // An in/out length as it was before the call ("[128 => 16]") is a field too:
