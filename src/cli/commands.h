@@ -49,6 +49,7 @@ struct TraceFlags {
   bool verbose = false;         // -v: stat structs whole, exec environments listed
   int quiet = 0;                // -qq: no "+++ exited with N +++" lines (-q, -qqq: accepted)
   std::vector<std::string> environment_changes;  // -E VAR=VALUE sets, -E VAR removes
+  std::string user;             // -u USER (or UID:GID): sysgate, and so the command, run as that user
   std::vector<int> inherited_fds;  // sysgate's own >= 3 without CLOEXEC: the command keeps them, as under strace
   std::vector<std::string> command;
 };

@@ -105,6 +105,9 @@ int main(int argc, char** argv) {
   trace_cmd->add_option("--hooks", trace.hooks, "load this hook library into the gate of every image");
   trace_cmd->add_flag("-v", trace.verbose, "unabbreviated: stat structs whole, exec environments listed (as strace -v)");
   trace_cmd->add_flag("-q", trace.quiet, "-qq: no \"+++ exited with N +++\" lines (there are no attach messages to hide)");
+  trace_cmd->add_option("-u", trace.user,
+                        "run as this user (from /etc/passwd and /etc/group, or UID:GID): sysgate becomes the user "
+                        "once -o's file is open, so neither the command nor the monitor has root's rights");
   trace_cmd->add_option("-E", trace.environment_changes, "VAR=VALUE: set it in the command's environment; VAR: remove it")
       ->expected(1)
       ->allow_extra_args(false)

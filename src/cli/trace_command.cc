@@ -24,6 +24,7 @@
 #include "monitor/loader_image.h"
 #include "monitor/runner.h"
 #include "sandbox/launcher.h"
+#include "sandbox/user_credentials.h"
 #include "trace/fd_paths.h"
 #include "trace/formatter.h"
 #include "trace/inject_spec.h"
@@ -545,6 +546,17 @@ int trace_command(const TraceFlags& flags) {
       return 2;
     }
   }
+  // -u: the user's ids, looked up now (a bad name is bad input); the command
+  // and then the monitor take them (monitor::RunOptions::user).
+  std::optional<sandbox::UserIds> user;
+  if (!flags.user.empty()) {
+    Result<sandbox::UserIds> found = sandbox::find_user(flags.user);
+    if (!found) {
+      std::cerr << "sysgate trace: -u " << flags.user << ": " << found.error().message << "\n";
+      return 2;
+    }
+    user = *found;
+  }
   // -E: strace's putenv and unsetenv on the command's environment.
   std::vector<std::string> environment;
   for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
@@ -587,6 +599,7 @@ int trace_command(const TraceFlags& flags) {
   options.environment = std::move(environment);
   options.hooks = flags.hooks;
   options.pass_fds = flags.inherited_fds;
+  options.user = user;
   monitor::TraceOptions trace;
   trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));
   trace.rewrite = !flags.no_rewrite;

@@ -153,7 +153,7 @@ bool has_struct_payloads(long nr) {
     case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat: case __NR_statx:
     case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_rt_sigsuspend: case __NR_rt_sigpending:
     case __NR_rt_sigreturn:
-    case __NR_getrlimit: case __NR_setrlimit:
+    case __NR_getrlimit: case __NR_setrlimit: case __NR_getgroups: case __NR_setgroups:
     case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_socketpair: case __NR_nanosleep: case __NR_clock_nanosleep:
     case __NR_clock_gettime: case __NR_uname: case __NR_sysinfo: case __NR_wait4: case __NR_connect: case __NR_bind:
     case __NR_futex: case __NR_prctl: case __NR_capget: case __NR_capset:
@@ -278,6 +278,12 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       return i == 1 && ret >= 0 && set(out, min32(static_cast<uint64_t>(ret), kMaxEpollEvents) * kEpollEvent, written);
     case __NR_sched_getaffinity:
       return i == 2 && ret > 0 && set(out, min32(static_cast<uint64_t>(ret), kMaxCpuMask), written);
+    case __NR_getgroups:  // the ret gids it wrote (gid_t: 4 bytes), as many as fit a struct payload
+      return i == 1 && ret > 0 && set(out, min32(static_cast<uint64_t>(ret) * 4, trace::kMaxStructBytes), written);
+    case __NR_setgroups: {
+      const auto count = static_cast<int32_t>(args[0]);
+      return i == 1 && count > 0 && set(out, min32(static_cast<uint64_t>(count) * 4, trace::kMaxStructBytes), in);
+    }
     case __NR_sched_setaffinity: {
       const uint64_t len = static_cast<uint32_t>(args[1]);
       return i == 2 && len != 0 && set(out, min32(len, kMaxCpuMask), in);

@@ -303,7 +303,14 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   Result<ExecTarget> target =
       exec_target(*executable, typed.find('/') != std::string::npos ? typed : *executable, options.command, places.cwd);
   if (!target) return target.error();
-  target_fd.reset(open(target->path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (options.user) {
+    // -u: the program as the user may exec it, not as root may read it.
+    Result<int> fd = sandbox::open_executable_as(*options.user, target->path);
+    if (!fd) return fd.error();
+    target_fd.reset(*fd);
+  } else {
+    target_fd.reset(open(target->path.c_str(), O_RDONLY | O_CLOEXEC));
+  }
   if (!target_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + target->path + ": " + strerror(errno));
   gate += ",loader=" + std::to_string(loader_fd.get());
   sandbox::UniqueFd hooks_fd;
@@ -377,8 +384,20 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   spec.keep_fds.insert(spec.keep_fds.end(), options.pass_fds.begin(), options.pass_fds.end());
   spec.filter = std::move(*program);
   spec.landlock_ruleset_fd = ruleset.valid() ? ruleset.get() : -1;
+  spec.user = options.user;
   Result<sandbox::LaunchedProcess> child = sandbox::launch(spec);
   if (!child) return child.error();
+  if (options.user) {
+    // -u: the monitor holds the child's listener (pidfd_getfd needed root:
+    // the child changed ids, so it is not dumpable); from now on it opens and
+    // execs for the command with the user's rights only.
+    if (Result<void> became = sandbox::become_user(*options.user); !became) {
+      kill(child->pid, SIGKILL);
+      siginfo_t info{};
+      waitid(P_PID, static_cast<id_t>(child->pid), &info, WEXITED);
+      return became.error();
+    }
+  }
   g_child = child->pid;
   if (options.on_launched) options.on_launched();
   struct sigaction forward {}, ignore {}, old_int {}, old_quit {}, old_term {}, old_hup {};

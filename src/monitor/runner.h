@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "sandbox/user_credentials.h"
 #include "monitor/violation.h"
 #include "policy/policy.h"
 #include "trace/record.h"
@@ -94,6 +95,12 @@ struct RunOptions {
   // open by then (a second thread started earlier would make growing the
   // descriptor table wait for an RCU grace period, ~15 ms here).
   std::function<void()> on_launched;
+  // sysgate trace -u: the command runs as this user (the launcher's child
+  // takes its ids first), and the monitor takes them too once it holds the
+  // child's listener, before the command's first instruction: nothing it
+  // opens or execs for the command (the exec broker, the path broker) can
+  // then go beyond the user's own rights. nullopt: sysgate's own ids.
+  std::optional<sandbox::UserIds> user;
 };
 
 struct RunResult {

@@ -75,6 +75,7 @@ namespace {
 // Steps of the child that can fail before the filter is installed.
 enum class ChildStep : int32_t {
   kNone = 0,
+  kUser,
   kPdeathsig,
   kSignals,
   kStdio,
@@ -138,6 +139,12 @@ struct ChildPlan {
   sock_fprog filter{};
   unsigned filter_flags = 0;
   Handoff* handoff = nullptr;
+  // LaunchSpec::user: taken first (a change of ids clears the parent-death signal).
+  bool set_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  const gid_t* groups = nullptr;
+  size_t group_count = 0;
 };
 
 // struct sigaction as the x86-64 kernel's rt_sigaction takes it.
@@ -172,7 +179,15 @@ constexpr int kMaxSignal = 64;
 // Runs in the forked child. Raw syscalls on prepared memory only; never returns.
 [[noreturn]] SYSGATE_CHILD_CODE void child_main(const ChildPlan& plan) {
   Handoff* h = plan.handoff;
-  long r = raw_syscall(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  long r = 0;
+  if (plan.set_user) {
+    // Raw: this thread's ids only, and the child has no other thread.
+    r = raw_syscall(__NR_setgroups, static_cast<long>(plan.group_count), reinterpret_cast<long>(plan.groups));
+    if (r >= 0) r = raw_syscall(__NR_setresgid, plan.gid, plan.gid, plan.gid);
+    if (r >= 0) r = raw_syscall(__NR_setresuid, plan.uid, plan.uid, plan.uid);
+    if (r < 0) child_fail(h, ChildStep::kUser, r);
+  }
+  r = raw_syscall(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (r < 0) child_fail(h, ChildStep::kPdeathsig, r);
   if (raw_syscall(__NR_getppid) != plan.parent) child_exit(126);  // parent already gone
 
@@ -244,6 +259,8 @@ bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
 
 std::string step_name(ChildStep step, const LaunchSpec& spec) {
   switch (step) {
+    case ChildStep::kUser:
+      return "taking the user's ids (setgroups, setresgid, setresuid)";
     case ChildStep::kPdeathsig:
       return "prctl(PR_SET_PDEATHSIG)";
     case ChildStep::kSignals:
@@ -458,6 +475,13 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
   plan.filter = to_sock_fprog(spec.filter);
   plan.filter_flags = filter_flags({.tsync = true, .new_listener = true});
   plan.handoff = handoff.get();
+  if (spec.user) {
+    plan.set_user = true;
+    plan.uid = spec.user->uid;
+    plan.gid = spec.user->gid;
+    plan.groups = spec.user->groups.data();
+    plan.group_count = spec.user->groups.size();
+  }
 
   pid_t pid;
   {

@@ -39,6 +39,7 @@
 #include "bpf/program.h"
 #include "sandbox/notify.h"
 #include "sandbox/unique_fd.h"
+#include "sandbox/user_credentials.h"
 
 namespace sysgate::sandbox {
 
@@ -65,6 +66,10 @@ struct LaunchSpec {
   // the caller is closed at exec (close_range CLOEXEC), so supervisor fds
   // (listeners, pidfds, sockets) never leak into the sandbox.
   std::vector<int> keep_fds;
+  // The child takes these ids first of all (setgroups, setresgid, setresuid:
+  // the caller must be root), so everything after, the exec included, is the
+  // user's. nullopt: the caller's ids.
+  std::optional<UserIds> user;
   // How long launch() waits for the child to install its filter.
   int handshake_timeout_ms = 10000;
 };

@@ -1066,6 +1066,22 @@ bool append_socket_out_arg(std::string& out, const Record& record, int index, ui
   return index == len_index && append_in_out_length(out, record, index, p);
 }
 
+// getgroups' and setgroups' gids, "[0, 27]": those the kernel wrote (or was
+// given), ", ..." when there were more than the gate copied.
+void append_group_list(std::string& out, const Record& record, std::string_view bytes) {
+  out += '[';
+  const size_t count = bytes.size() / 4;
+  for (size_t i = 0; i < count; ++i) {
+    uint32_t gid;
+    std::memcpy(&gid, bytes.data() + 4 * i, 4);
+    if (i != 0) out += ", ";
+    syscalls::append_decimal(out, gid);
+  }
+  const uint64_t total = record.nr == SYS_getgroups ? static_cast<uint64_t>(record.ret) : record.args[0] & 0xffffffff;
+  if (total > count) out += count != 0 ? ", ..." : "...";
+  out += ']';
+}
+
 }  // namespace
 
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
@@ -1082,6 +1098,10 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
   }
   const Payload* p = record.payload(index);
   if (p == nullptr || p->addr != addr) return false;
+  if ((record.nr == SYS_getgroups || record.nr == SYS_setgroups) && index == 1) {
+    append_group_list(out, record, p->bytes);
+    return true;
+  }
   const size_t start = out.size();
   if (verbose && p->bytes.size() == 144 && (record.nr == SYS_stat || record.nr == SYS_fstat ||
                                             record.nr == SYS_lstat || record.nr == SYS_newfstatat)) {

@@ -2,7 +2,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -244,6 +248,54 @@ TEST(Escape, UpperHalfGarbageDoesNotSmuggleTiocsti) {
   TempDir dir;
   Output o = under({}, {"ioctl-high"}, dir.path());
   EXPECT_NE(o.out.find("ioctl: -1 errno 1"), std::string::npos) << o.out << o.err;
+}
+
+// Claim (sysgate trace -u): the command and the monitor have the user's
+// rights, no more. sysgate runs as root; under -u nobody, a file only root may
+// read stays unread, a program only root may run is refused as the command,
+// and refused again when the command execs it (the monitor's exec broker opens
+// it, as the user by then). Each also runs as root first: the same command
+// works there, so the refusals come from -u.
+TEST(Escape, TraceAsAUserGainsNoRootRights) {
+  if (geteuid() != 0) GTEST_SKIP() << "-u needs root";
+  TempDir dir;
+  ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+  dir.write("secret.txt", "only root reads this\n");
+  const std::string secret = dir.path() + "/secret.txt";
+  const std::string root_cat = dir.path() + "/root_cat";
+  ASSERT_EQ(chmod(secret.c_str(), 0600), 0);
+  std::filesystem::copy_file("/bin/cat", root_cat);
+  ASSERT_EQ(chmod(root_cat.c_str(), 0700), 0);
+  auto trace_as = [&](const std::vector<std::string>& user, const std::vector<std::string>& command) {
+    std::vector<std::string> argv = {kSysgate, "trace", "-o", "/dev/null"};
+    argv.insert(argv.end(), user.begin(), user.end());
+    argv.push_back("--");
+    argv.insert(argv.end(), command.begin(), command.end());
+    return run(argv);
+  };
+  const std::vector<std::string> as_root, as_nobody = {"-u", "nobody"};
+
+  const std::vector<std::string> read_secret = {"/bin/cat", secret};
+  EXPECT_EQ(trace_as(as_root, read_secret).out, "only root reads this\n");
+  const Output read = trace_as(as_nobody, read_secret);
+  EXPECT_EQ(read.status, 1) << read.err;
+  EXPECT_EQ(read.out, "");
+  EXPECT_NE(read.err.find("Permission denied"), std::string::npos) << read.err;
+
+  const std::vector<std::string> run_root_cat = {root_cat, "/etc/hostname"};
+  EXPECT_EQ(trace_as(as_root, run_root_cat).status, 0);
+  const Output direct = trace_as(as_nobody, run_root_cat);
+  EXPECT_EQ(direct.status, 126) << direct.err;  // as a shell reports a program it cannot execute
+  EXPECT_NE(direct.err.find("cannot execute " + root_cat + " as the user (access: Permission denied)"),
+            std::string::npos)
+      << direct.err;
+
+  const std::vector<std::string> shell_runs_it = {"/bin/sh", "-c", "exec " + root_cat + " /etc/hostname"};
+  EXPECT_EQ(trace_as(as_root, shell_runs_it).status, 0);
+  const Output brokered = trace_as(as_nobody, shell_runs_it);
+  EXPECT_EQ(brokered.status, 126) << brokered.err;
+  EXPECT_EQ(brokered.out, "");
+  EXPECT_NE(brokered.err.find("Permission denied"), std::string::npos) << brokered.err;
 }
 
 }  // namespace

@@ -2354,5 +2354,26 @@ TEST(Trace, StackTracesRefuseJson) {
   EXPECT_NE(summary.err.find("-k has no effect with -c"), std::string::npos) << summary.err;
 }
 
+// -u USER: the command runs with the user's uid, gid and groups (from
+// /etc/passwd and /etc/group), as under strace -u; and a user that does not
+// exist is bad input.
+TEST(Trace, RunsAsTheUserAsStraceDoes) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  if (geteuid() != 0) GTEST_SKIP() << "-u needs root";
+  const std::vector<std::string> cmd = {"/usr/bin/id"};
+  const BothTraces t = trace_under_both(cmd, "-u nobody -e trace=getuid,getgid,geteuid,getegid,getgroups");
+  EXPECT_EQ(t.ours, t.theirs) << t.trace;
+  EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), "getuid() = 65534"), t.ours.end()) << t.trace;
+  Traced ours = trace(cmd, {"-u", "nobody", "-e", "trace=none"});
+  Straced theirs = strace(cmd, false, "-u nobody -e trace=none ");
+  EXPECT_EQ(ours.run.out, theirs.run.out);
+  EXPECT_EQ(ours.run.status, 0) << ours.run.err;
+  expect_refused({kSysgate, "trace", "-u", "no-such-user-here", "--", "/bin/true"},
+                 "-u no-such-user-here: no user no-such-user-here in /etc/passwd");
+  expect_refused({kSysgate, "trace", "-u", "12:x", "--", "/bin/true"}, "expected a user name or UID:GID");
+  Traced numeric = trace(cmd, {"-u", "4321:8765", "-e", "trace=none"});
+  EXPECT_EQ(numeric.run.out, "uid=4321 gid=8765 groups=8765\n") << numeric.run.err;
+}
+
 }  // namespace
 }  // namespace sysgate::testing
