@@ -31,7 +31,7 @@ struct TraceFlags {
   int hex_strings = 0;          // -x: non-ASCII strings in hex; -xx: all strings
   bool successful_only = false; // -z: only calls that returned without an error
   bool failed_only = false;     // -Z: only calls that returned an error
-  bool fd_paths = false;        // -y: descriptors with what they name, "3</etc/passwd>"
+  int fd_paths = 0;             // -y: descriptors with what they name, "3</etc/passwd>"; -yy: sockets' endpoints, devices' numbers
   std::vector<std::string> trace_paths;  // -P PATH: only calls that access these paths
   std::string output;           // -o FILE (default stderr)
   size_t max_string = 32;       // -s N

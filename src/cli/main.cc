@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
                       "the files the program maps: for programs you would debug, not ones you confine)");
   trace_cmd->add_flag("-n", trace.syscall_numbers,
                       "the syscall's number before each line: [ 257]; on signal and exit lines the task's last call's");
-  trace_cmd->add_flag("-y", trace.fd_paths, "show what each file descriptor names: 3</etc/passwd>");
+  trace_cmd->add_flag("-y", trace.fd_paths,
+                      "show what each file descriptor names: 3</etc/passwd>; -yy: and a socket's endpoints,\n"
+                      "4<TCP:[127.0.0.1:41234->127.0.0.1:80]>, a device's numbers, 1</dev/null<char 1:3>>");
   trace_cmd->add_option("-P", trace.trace_paths, "show only calls that access this path (by name or descriptor); repeatable")
       ->expected(1)
       ->allow_extra_args(false)

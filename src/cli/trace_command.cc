@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/trace_output.h"
 #include "syscalls/call_format.h"
+#include "syscalls/syscall_table.h"
 #include "monitor/loader_image.h"
 #include "monitor/runner.h"
 #include "sandbox/launcher.h"
@@ -34,6 +36,7 @@
 #include "trace/signal_filter.h"
 #include "trace/rewrite_counts.h"
 #include "trace/signal_format.h"
+#include "trace/socket_details.h"
 #include "trace/stack_unwinder.h"
 #include "trace/summary.h"
 #include "trace/trace_filter.h"
@@ -94,9 +97,7 @@ class TracePrinter {
         if (n > 0 && static_cast<size_t>(n) < sizeof link) start_fds_[fd] = std::string(link, static_cast<size_t>(n));
       }
       if (flags.fd_paths && !flags.summary) {
-        options_.fd_path = [this](int32_t fd) {
-          return fd == AT_FDCWD ? fd_paths_->cwd(line_pid_) : fd_paths_->path(line_pid_, fd);
-        };
+        options_.fd_path = [this](int32_t fd) { return fd == AT_FDCWD ? fd_paths_->cwd(line_pid_) : shown_name(line_pid_, fd); };
       }
     }
     options_.pid_prefix = flags.follow > 0 && !task_files_;  // a file per thread needs no prefix
@@ -307,6 +308,11 @@ class TracePrinter {
     TraceOutput* out = output(r.tid);
     if (out == nullptr) return follow_fds(record);
     line_pid_ = r.pid;  // whose descriptors options_.fd_path names
+    line_record_ = &r;  // -yy: its sockets as they were at the call
+    struct ForgetLine {
+      const trace::Record*& line;
+      ~ForgetLine() { line = nullptr; }
+    } forget{line_record_};
     // A pipe's or socketpair's line names the descriptors it made ("[3<pipe:[123]>, ...]"): the
     // tables learn them first. Every other line shows the names from before its call.
     const bool names_made_fds = trace::FdPaths::fd_array_arg(r) >= 0;
@@ -322,7 +328,7 @@ class TracePrinter {
     trace::append_record(text, r, options_);
     if (!names_made_fds) follow_fds(record);
     if (options_.fd_path && text.size() != start && trace::FdPaths::returns_fd(r)) {
-      if (const std::string* name = fd_paths_->path(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
+      if (const std::string* name = shown_name(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
     }
     if (timed && flags_.durations && text.size() != start) text += trace::format_duration(duration);  // -T, not just -C
     if (text.size() == start) return;
@@ -382,6 +388,85 @@ class TracePrinter {
     previous_ns_ = ns;
   }
 
+  // What -y shows for a descriptor: FdPaths' name; with -yy a socket's
+  // endpoints (the line's record's own view of it, else the latest learned)
+  // and a device file's numbers.
+  const std::string* shown_name(int32_t pid, int64_t fd) {
+    const std::string* name = fd_paths_->path(pid, fd);
+    if (name == nullptr || flags_.fd_paths < 2) return name;
+    uint64_t inode = 0;
+    if (std::sscanf(name->c_str(), "socket:[%" SCNu64 "]", &inode) == 1) {
+      if (line_record_ != nullptr) {
+        for (const auto& [known, text] : line_record_->socket_names) {
+          if (known == inode) return &text;
+        }
+      }
+      const auto it = socket_names_.find(inode);
+      return it != socket_names_.end() ? &it->second : name;
+    }
+    auto [it, fresh] = device_names_.try_emplace(*name);
+    if (fresh) it->second = *name + trace::device_suffix(*name);
+    return &it->second;
+  }
+
+ public:
+  // -yy: as a record arrives, what its sockets are. After a call that makes a
+  // socket or sets its addresses the gate waits for this (the program is as
+  // the call left it): the record keeps its arguments' sockets as they were
+  // before (what was learned last) and the ones it made as they are now,
+  // and what is learned now serves later lines. Other calls' lines use what
+  // was learned last.
+  void note_sockets(trace::Record& r) {
+    if (r.kind != trace::kRecordSyscall) return;
+    const syscalls::SyscallInfo* info = syscalls::by_number(r.nr);
+    if (info == nullptr) return;
+    std::vector<std::pair<uint64_t, int32_t>> changed;  // inode, descriptor
+    for (int i = 0; i < info->argc; ++i) {
+      if (info->args[static_cast<size_t>(i)].type != syscalls::ArgType::kFd) continue;
+      const uint64_t inode = socket_inode(r.pid, static_cast<int32_t>(r.args[i]));
+      if (inode == 0) continue;
+      if (const auto it = socket_names_.find(inode); it != socket_names_.end()) r.socket_names.emplace_back(inode, it->second);
+      changed.emplace_back(inode, static_cast<int32_t>(r.args[i]));
+    }
+    const bool sets_up = r.nr == __NR_socket || r.nr == __NR_socketpair || r.nr == __NR_accept ||
+                         r.nr == __NR_accept4 || r.nr == __NR_bind || r.nr == __NR_connect || r.nr == __NR_listen;
+    if (!sets_up) return;
+    for (const auto& [inode, fd] : changed) learn_socket(inode, descriptor_path(r.pid, fd));
+    // The descriptors it made (their inodes from the gate's fstat), as they are now.
+    const bool returns_fd = r.nr == __NR_socket || r.nr == __NR_accept || r.nr == __NR_accept4;
+    for (uint64_t inode : r.fd_inodes) {
+      if (inode == 0) continue;
+      learn_socket(inode, returns_fd && r.ret >= 0 ? descriptor_path(r.pid, static_cast<int32_t>(r.ret)) : "");
+      if (const auto it = socket_names_.find(inode); it != socket_names_.end()) r.socket_names.emplace_back(inode, it->second);
+    }
+  }
+
+ private:
+  static std::string descriptor_path(int32_t pid, int32_t fd) {
+    return "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+  }
+
+  // The inode of the socket fd names in process pid now, or 0.
+  static uint64_t socket_inode(int32_t pid, int32_t fd) {
+    if (fd < 0) return 0;
+    char link[64];
+    const ssize_t n = readlink(descriptor_path(pid, fd).c_str(), link, sizeof link - 1);
+    if (n <= 0) return 0;
+    link[n] = '\0';
+    uint64_t inode = 0;
+    return std::sscanf(link, "socket:[%" SCNu64 "]", &inode) == 1 ? inode : 0;
+  }
+
+  // A UNIX socket's peer learns its peer too: a client's connect came before
+  // the accept that gave its peer an inode.
+  void learn_socket(uint64_t inode, const std::string& descriptor) {
+    uint64_t peer = 0;
+    if (std::optional<std::string> text = sockets_.describe(inode, descriptor, &peer)) socket_names_[inode] = std::move(*text);
+    if (peer == 0 || peer == inode) return;
+    if (std::optional<std::string> text = sockets_.describe(peer)) socket_names_[peer] = std::move(*text);
+  }
+
+ private:
   // -y: what the call did to the process's descriptors, shown or not.
   void follow_fds(const trace::Record& r) {
     if (fd_paths_) fd_paths_->after(r);
@@ -400,7 +485,11 @@ class TracePrinter {
   TraceOutput out_;
   std::optional<TaskFiles> task_files_;
   std::optional<trace::FdPaths> fd_paths_;
+  trace::SocketDetails sockets_;                     // -yy
+  std::map<uint64_t, std::string> socket_names_;     // -yy: by inode, as last learned
+  std::map<std::string, std::string> device_names_;  // -yy: a path and its device numbers, if any
   int32_t line_pid_ = 0;
+  const trace::Record* line_record_ = nullptr;  // the record whose line is being printed
   std::string start_cwd_;               // -y: the command's first process's directory
   std::map<int, std::string> start_fds_;  // and its inherited 0, 1, 2 and others
   const TraceFlags& flags_;
@@ -627,7 +716,15 @@ int trace_command(const TraceFlags& flags) {
       unwinder->set_gate_code(loader->code_begin, loader->code_end);
     }
     trace.stack_bytes = trace::kMaxStackBytes;
-    trace.on_arrival = [&](trace::Record& r) { unwinder->resolve(r); };
+  }
+  // -yy: sockets are looked up as their records arrive, while they are open.
+  const bool socket_names = flags.fd_paths >= 2 && !flags.summary;
+  trace.wait_after_socket_calls = socket_names;
+  if (socket_names || unwinder) {
+    trace.on_arrival = [&, socket_names](trace::Record& r) {
+      if (socket_names) printer.note_sockets(r);
+      if (unwinder) unwinder->resolve(r);
+    };
   }
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
   trace.on_idle = [&] { printer.flush(); };

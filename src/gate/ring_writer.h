@@ -49,6 +49,7 @@ struct TraceRegion {
   uint32_t record_fd_inodes = 0;  // and its record_fd_inodes
   uint32_t verbose = 0;           // and its verbose (-v)
   uint32_t stack_bytes = 0;       // and its stack_bytes (-k), at most kMaxStackBytes
+  uint32_t wait_after_socket_calls = 0;  // and its wait_after_socket_calls (-yy)
   // The CPU has PREFETCHW (CPUID 0x80000001 ECX bit 8), which ring_commit uses.
   uint32_t prefetch_write = 0;
 };

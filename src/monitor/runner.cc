@@ -282,6 +282,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     region.inject = options.trace->inject;
     region.verbose = options.trace->verbose;
     region.stack_bytes = options.trace->stack_bytes;
+    region.wait_after_socket_calls = options.trace->wait_after_socket_calls;
     region.dump_bytes = options.trace->dump_bytes;
     region.dump_read_fds = options.trace->dump_read_fds;
     region.dump_write_fds = options.trace->dump_write_fds;

@@ -62,6 +62,9 @@ struct TraceOptions {
   // Call records carry the program's registers and up to this many bytes of
   // its stack (trace -k; trace::Record::stack); 0: none.
   uint32_t stack_bytes = 0;
+  // The gate waits for the monitor after each call that makes a socket or
+  // sets its addresses (trace -yy), so on_arrival sees the socket as the call left it.
+  bool wait_after_socket_calls = false;
   // Called on the monitor's thread for each record as soon as it is read from
   // its ring, before records are put back in time order (on_record): with
   // stack_bytes, the moment the record's process still has the mappings its

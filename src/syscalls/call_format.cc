@@ -173,10 +173,16 @@ void append_statx_flags(std::string& out, uint64_t value) {
   constants::append_value(out, ArgType::kAtFlags, rest);
 }
 
-// socket()'s protocol for the IP families, as strace names it (IPPROTO_IP for 0);
-// other families' protocols are plain numbers.
+// socket()'s protocol for the IP families, as strace names it (IPPROTO_IP for 0),
+// and netlink's (NETLINK_ROUTE); other families' protocols are plain numbers.
 void append_socket_protocol(std::string& out, uint64_t domain, uint64_t protocol) {
-  constexpr int kAfInet = 2, kAfInet6 = 10;
+  constexpr int kAfInet = 2, kAfInet6 = 10, kAfNetlink = 16;
+  static constexpr const char* kNetlink[] = {
+      "NETLINK_ROUTE",     "NETLINK_UNUSED",   "NETLINK_USERSOCK", "NETLINK_FIREWALL",  "NETLINK_SOCK_DIAG",
+      "NETLINK_NFLOG",     "NETLINK_XFRM",     "NETLINK_SELINUX",  "NETLINK_ISCSI",     "NETLINK_AUDIT",
+      "NETLINK_FIB_LOOKUP", "NETLINK_CONNECTOR", "NETLINK_NETFILTER", "NETLINK_IP6_FW",  "NETLINK_DNRTMSG",
+      "NETLINK_KOBJECT_UEVENT", "NETLINK_GENERIC", nullptr, "NETLINK_SCSITRANSPORT", "NETLINK_ECRYPTFS",
+      "NETLINK_RDMA",      "NETLINK_CRYPTO",   "NETLINK_SMC"};
   static constexpr struct {
     uint32_t value;
     const char* name;
@@ -184,6 +190,11 @@ void append_socket_protocol(std::string& out, uint64_t domain, uint64_t protocol
                     {17, "IPPROTO_UDP"},     {58, "IPPROTO_ICMPV6"}, {132, "IPPROTO_SCTP"},
                     {136, "IPPROTO_UDPLITE"}, {255, "IPPROTO_RAW"},  {262, "IPPROTO_MPTCP"}};
   const int family = static_cast<int>(static_cast<uint32_t>(domain));
+  const auto number = static_cast<uint32_t>(protocol);
+  if (family == kAfNetlink && number < std::size(kNetlink) && kNetlink[number] != nullptr) {
+    out += kNetlink[number];
+    return;
+  }
   if (family == kAfInet || family == kAfInet6) {
     for (const auto& p : kProtocols) {
       if (p.value == static_cast<uint32_t>(protocol)) {

@@ -64,6 +64,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
   r.stack.clear();
   r.stack_has_outer = false;
   r.backtrace.clear();
+  r.socket_names.clear();
 
   size_t at = sizeof h;
   resize_payloads(r.payloads, h.payload_count, spare);

@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -66,6 +67,11 @@ struct Record {
   std::string stack;
   bool stack_has_outer = false;  // a second StackRegisters and stack (kPayloadStackOuter's layout)
   std::string backtrace;
+  // trace -yy: what the sockets this call named were, by inode, as the
+  // monitor learned when the record arrived ("TCP:[127.0.0.1:80]"): its
+  // descriptor arguments as they were before the call, the ones it made as
+  // they were after.
+  std::vector<std::pair<uint64_t, std::string>> socket_names;
   uint32_t ring = 0;  // ring it was read from (set by the reader)
 
   // The payload copied from argument arg, or nullptr.

@@ -161,7 +161,12 @@ struct RegionHeader {
   // gate then also waits, at exit and exec, until the reader has taken every
   // record of the thread (the monitor reads the process's mappings then).
   uint32_t stack_bytes;
-  uint8_t reserved4[40];
+  // 1: sysgate trace -yy: after the record of a call that makes a socket or
+  // sets its addresses (socket, socketpair, accept, accept4, bind, connect,
+  // listen), the gate waits until the reader has taken it: the monitor asks
+  // the kernel about the socket then, while it is as the call left it.
+  uint32_t wait_after_socket_calls;
+  uint8_t reserved4[36];
   uint64_t call_mask[8];
 
   // Written once by the monitor: sysgate trace -e inject= (zero: none). The gate

@@ -58,6 +58,8 @@ struct RegionOptions {
   bool verbose = false;
   // Call records carry the program's stack (RegionHeader::stack_bytes, -k); 0: none.
   uint32_t stack_bytes = 0;
+  // Writers wait for the reader after socket-making calls (RegionHeader::wait_after_socket_calls, -yy).
+  bool wait_after_socket_calls = false;
   // -e inject= rules (RegionHeader::inject); rule_count 0: none.
   InjectTable inject{};
   // -e read=SET / -e write=SET (RegionHeader::dump_*): bit fd % 64 of word

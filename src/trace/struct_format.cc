@@ -568,6 +568,25 @@ bool append_sockaddr(std::string& out, const Bytes& b) {
       out += '}';
       return true;
     }
+    case AF_NETLINK: {  // struct sockaddr_nl: family, pad (shown when not 0), nl_pid, nl_groups in 8 hex digits
+      if (b.size() < 12) return false;
+      char groups[16];
+      std::snprintf(groups, sizeof groups, "%08x", b.at<uint32_t>(8));
+      out += "{sa_family=AF_NETLINK, ";
+      if (const uint16_t pad = b.at<uint16_t>(2); pad != 0) {
+        char text[16];
+        std::snprintf(text, sizeof text, "%#x", pad);
+        out += "nl_pad=";
+        out += text;
+        out += ", ";
+      }
+      out += "nl_pid=";
+      append_decimal(out, b.at<uint32_t>(4));
+      out += ", nl_groups=";
+      out += groups;
+      out += '}';
+      return true;
+    }
     default:
       return false;
   }

@@ -403,7 +403,15 @@ TEST(StructFormat, SocketAddresses) {
             "&sin6_addr), sin6_scope_id=0}");
   std::string netlink(12, '\0');
   put<uint16_t>(netlink, 0, 16);
-  EXPECT_EQ(decode("bind", 1, netlink, 0, kPayloadStructIn), std::nullopt);  // not decoded: the address
+  put<uint32_t>(netlink, 4, 4242);
+  put<uint32_t>(netlink, 8, 0x11);
+  EXPECT_EQ(decode("bind", 1, netlink, 0, kPayloadStructIn), "{sa_family=AF_NETLINK, nl_pid=4242, nl_groups=00000011}");
+  put<uint16_t>(netlink, 2, 0xfdae);  // garbage in the pad: strace shows it
+  EXPECT_EQ(decode("bind", 1, netlink, 0, kPayloadStructIn),
+            "{sa_family=AF_NETLINK, nl_pad=0xfdae, nl_pid=4242, nl_groups=00000011}");
+  std::string packet(12, '\0');
+  put<uint16_t>(packet, 0, 17);  // AF_PACKET: not decoded, the address
+  EXPECT_EQ(decode("bind", 1, packet, 0, kPayloadStructIn), std::nullopt);
 }
 
 TEST(StructFormat, ExecArgvAndEnvironmentSize) {

@@ -1,0 +1,210 @@
+#include "trace/socket_details.h"
+
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/netlink_diag.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+namespace sysgate::trace {
+
+namespace {
+
+// Sends one sock_diag request and hands each answer to take until take
+// returns true (it found what it looks for), reading a dump to its end and an
+// exact lookup's single answer. False if the exchange failed.
+bool exchange(int fd, const void* request, size_t request_bytes, bool dump,
+              const std::function<bool(const nlmsghdr&)>& take) {
+  struct {
+    nlmsghdr header;
+    std::array<uint8_t, 64> body;
+  } message{};
+  if (request_bytes > message.body.size()) return false;
+  message.header.nlmsg_len = static_cast<uint32_t>(NLMSG_LENGTH(request_bytes));
+  message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  message.header.nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0));
+  std::memcpy(message.body.data(), request, request_bytes);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, &message, message.header.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    return false;
+  }
+  alignas(nlmsghdr) std::array<uint8_t, 32768> buffer;
+  bool found = false;  // a dump is read to its end all the same, so the next request starts clean
+  for (;;) {
+    const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+    if (n <= 0) return false;
+    auto left = static_cast<uint32_t>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buffer.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_type == NLMSG_DONE) return true;
+      if (h->nlmsg_type == NLMSG_ERROR) return found;  // an exact lookup that found nothing: ENOENT
+      if (!found) found = take(*h);
+      if (!dump) return true;
+    }
+  }
+}
+
+// "127.0.0.1:80", "[::1]:80".
+std::string endpoint(int family, const uint32_t address[4], uint16_t port_be) {
+  char text[INET6_ADDRSTRLEN] = "";
+  inet_ntop(family, address, text, sizeof text);
+  const std::string port = std::to_string(ntohs(port_be));
+  return family == AF_INET6 ? "[" + std::string(text) + "]:" + port : std::string(text) + ":" + port;
+}
+
+bool all_zero(const uint32_t address[4], int family) {
+  const int words = family == AF_INET6 ? 4 : 1;
+  for (int i = 0; i < words; ++i) {
+    if (address[i] != 0) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> unix_socket(int fd, uint64_t inode, uint64_t* peer_inode) {
+  unix_diag_req request{};
+  request.sdiag_family = AF_UNIX;
+  request.udiag_states = ~0u;
+  request.udiag_ino = static_cast<uint32_t>(inode);
+  request.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
+  request.udiag_cookie[0] = request.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  std::optional<std::string> text;
+  exchange(fd, &request, sizeof request, false, [&](const nlmsghdr& h) {
+    if (h.nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) return true;
+    const auto* msg = static_cast<const unix_diag_msg*>(NLMSG_DATA(&h));
+    if (msg->udiag_ino != inode) return true;
+    uint32_t peer = 0;
+    std::string name;
+    bool named = false;
+    int left = static_cast<int>(h.nlmsg_len - NLMSG_LENGTH(sizeof *msg));
+    for (auto* a = reinterpret_cast<const rtattr*>(msg + 1); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+      const auto* data = static_cast<const char*>(RTA_DATA(a));
+      const size_t bytes = RTA_PAYLOAD(a);
+      if (a->rta_type == UNIX_DIAG_PEER && bytes >= 4) std::memcpy(&peer, data, 4);
+      if (a->rta_type == UNIX_DIAG_NAME && bytes > 0) {
+        named = true;
+        // An abstract name starts with a NUL: "@" and the rest, as strace.
+        name = data[0] == '\0' ? "@\"" + std::string(data + 1, bytes - 1) + "\""
+                               : "\"" + std::string(data, strnlen(data, bytes)) + "\"";
+      }
+    }
+    // The kernel's protocol names: "UNIX-STREAM" for stream sockets, "UNIX" for the others.
+    std::string out = msg->udiag_type == SOCK_STREAM ? "UNIX-STREAM:[" : "UNIX:[";
+    out += std::to_string(inode);
+    if (peer != 0) out += "->" + std::to_string(peer);
+    if (named) out += "," + name;
+    text = out + "]";
+    if (peer_inode != nullptr) *peer_inode = peer;
+    return true;
+  });
+  return text;
+}
+
+std::optional<std::string> inet_socket(int fd, uint64_t inode, int family, int protocol) {
+  inet_diag_req_v2 request{};
+  request.sdiag_family = static_cast<uint8_t>(family);
+  request.sdiag_protocol = static_cast<uint8_t>(protocol);
+  request.idiag_states = ~0u;
+  std::optional<std::string> text;
+  exchange(fd, &request, sizeof request, true, [&](const nlmsghdr& h) {
+    if (h.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return false;
+    const auto* msg = static_cast<const inet_diag_msg*>(NLMSG_DATA(&h));
+    if (msg->idiag_inode != inode) return false;
+    std::string out = protocol == IPPROTO_TCP ? "TCP" : "UDP";
+    if (family == AF_INET6) out += "v6";
+    out += ":[";
+    const inet_diag_sockid& id = msg->id;
+    if (id.idiag_sport == 0 && all_zero(id.idiag_src, family)) {
+      out += std::to_string(inode);  // neither bound nor connected
+    } else {
+      out += endpoint(family, id.idiag_src, id.idiag_sport);
+      if (id.idiag_dport != 0 || !all_zero(id.idiag_dst, family)) {
+        out += "->" + endpoint(family, id.idiag_dst, id.idiag_dport);
+      }
+    }
+    text = out + "]";
+    return true;
+  });
+  return text;
+}
+
+// strace's names of netlink protocols (NETLINK_ROUTE is "ROUTE").
+std::string netlink_protocol(int protocol) {
+  static constexpr std::array<const char*, 23> kNames = {
+      "ROUTE",   "UNUSED",     "USERSOCK", "FIREWALL",  "SOCK_DIAG",      "NFLOG",   "XFRM",          "SELINUX",
+      "ISCSI",   "AUDIT",      "FIB_LOOKUP", "CONNECTOR", "NETFILTER",    "IP6_FW",  "DNRTMSG",       "KOBJECT_UEVENT",
+      "GENERIC", nullptr,      "SCSITRANSPORT", "ECRYPTFS", "RDMA",         "CRYPTO",  "SMC"};
+  if (protocol >= 0 && protocol < static_cast<int>(kNames.size()) && kNames[static_cast<size_t>(protocol)] != nullptr) {
+    return kNames[static_cast<size_t>(protocol)];
+  }
+  return std::to_string(protocol);
+}
+
+std::optional<std::string> netlink_socket(int fd, uint64_t inode) {
+  netlink_diag_req request{};
+  request.sdiag_family = AF_NETLINK;
+  request.sdiag_protocol = NDIAG_PROTO_ALL;
+  request.ndiag_cookie[0] = request.ndiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  std::optional<std::string> text;
+  exchange(fd, &request, sizeof request, true, [&](const nlmsghdr& h) {
+    if (h.nlmsg_len < NLMSG_LENGTH(sizeof(netlink_diag_msg))) return false;
+    const auto* msg = static_cast<const netlink_diag_msg*>(NLMSG_DATA(&h));
+    if (msg->ndiag_ino != inode) return false;
+    text = "NETLINK:[" + netlink_protocol(msg->ndiag_protocol) + ":" + std::to_string(msg->ndiag_portid) + "]";
+    return true;
+  });
+  return text;
+}
+
+}  // namespace
+
+SocketDetails::~SocketDetails() {
+  if (fd_ >= 0) close(fd_);
+}
+
+int SocketDetails::socket_fd() {
+  if (fd_ < 0) fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  return fd_;
+}
+
+std::optional<std::string> SocketDetails::describe(uint64_t inode, const std::string& descriptor, uint64_t* peer) {
+  if (peer != nullptr) *peer = 0;
+  const int fd = socket_fd();
+  if (inode == 0) return std::nullopt;
+  if (fd >= 0 && inode <= UINT32_MAX) {  // sock_diag's inodes are 32-bit
+    if (std::optional<std::string> text = unix_socket(fd, inode, peer)) return text;
+    for (const auto& [family, protocol] : {std::pair{AF_INET, IPPROTO_TCP}, std::pair{AF_INET6, IPPROTO_TCP},
+                                           std::pair{AF_INET, IPPROTO_UDP}, std::pair{AF_INET6, IPPROTO_UDP}}) {
+      if (std::optional<std::string> text = inet_socket(fd, inode, family, protocol)) return text;
+    }
+    if (std::optional<std::string> text = netlink_socket(fd, inode)) return text;
+  }
+  // The kernel's name for the socket's protocol ("TCP", "UNIX-STREAM").
+  char name[64];
+  const ssize_t n = descriptor.empty() ? -1 : getxattr(descriptor.c_str(), "system.sockprotoname", name, sizeof name - 1);
+  if (n <= 0) return std::nullopt;
+  return std::string(name, strnlen(name, static_cast<size_t>(n))) + ":[" + std::to_string(inode) + "]";
+}
+
+std::string device_suffix(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || path[0] != '/' || stat(path.c_str(), &st) != 0) return "";
+  if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) return "";
+  return std::string(S_ISCHR(st.st_mode) ? "<char " : "<block ") + std::to_string(major(st.st_rdev)) + ":" +
+         std::to_string(minor(st.st_rdev)) + ">";
+}
+
+}  // namespace sysgate::trace
