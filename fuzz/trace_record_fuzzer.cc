@@ -7,7 +7,9 @@
 // the monitor feeds every record to them, and is formatted again with names,
 // a timestamp and its instruction pointer (-i), strings in hex (-x, -xx),
 // judged by -P's path filter, and dumped as -e read=all -e write=all would
-// (data payloads up to 8 KiB, beyond -s's 256 bytes).
+// (data payloads up to 8 KiB, beyond -s's 256 bytes). A record's stack (-k)
+// is unwound by libdwfl against this very process's mappings: the registers
+// and stack words are the hostile process's to choose.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -17,6 +19,9 @@
 #include "trace/io_dump.h"
 #include "trace/path_filter.h"
 #include "trace/record.h"
+#include "trace/stack_unwinder.h"
+
+#include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sysgate::trace;
@@ -24,6 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_path = 4096;
   limits.max_data = 256;
   limits.max_dump = 8192;
+  limits.max_stack = 2048;
   sysgate::Result<Record> r = decode_record(std::span<const uint8_t>(data, size), limits);
   if (!r) {
     if (r.error().message.empty()) __builtin_trap();
@@ -31,6 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const Payload& p : r->payloads) {
     if (p.arg < 0 || p.arg > 5) __builtin_trap();
+  }
+  if (!r->stack.empty()) {
+    static StackUnwinder unwinder;  // keeps this process's modules from one input to the next
+    Record mine = *r;
+    mine.pid = mine.tid = getpid();
+    unwinder.resolve(mine);
+    (void)format_record(mine);
   }
   FormatOptions options;
   options.pid_prefix = true;

@@ -26,6 +26,15 @@ seeds = {
     "execve_enter": record(3, 59, [0x5000, 0x6000, 0x7000, 0, 0, 0], 0, [(0, 1, 0, 0x5000, b"/bin/true")]),
     "exit_group": record(4, 231, [3, 0, 0, 0, 0, 0], 0),
     "pad": struct.pack("<IHH", 64, 1, 0) + b"\0" * 56,
+    # -k: StackRegisters (rip rsp rbp rbx r12-r15) and 64 stack bytes holding return addresses.
+    "stack": record(2, 39, [0, 0, 0, 0, 0, 0], 100,
+                    [(0, 16, 0, 0x7ffd0000, struct.pack("<8Q", 0x401000, 0x7ffd0000, 0x7ffd0040, 0, 0, 0, 0, 0)
+                      + struct.pack("<8Q", 0x401234, 0x7ffd0100, 0x401300, 0, 0x401400, 0, 0, 0))]),
+    # A handler's call inside a call of the gate's: two register sets and two stacks (kPayloadStackOuter).
+    "stack_outer": record(5, 10, [10, 0, 0, 0, 0, 0], 0,
+                          [(0, 16, 2, 0x7ffd0000, struct.pack("<8Q", 0x401000, 0x7ffd0000, 0, 0, 0, 0, 0, 0)
+                            + struct.pack("<8Q", 0x402000, 0x7ffe0000, 0, 0, 0, 0, 0, 0)
+                            + struct.pack("<Q", 16) + struct.pack("<2Q", 0x401234, 0) + struct.pack("<2Q", 0x402345, 0))]),
 }
 for name, data in seeds.items():
     with open(os.path.join(out, name), "wb") as f:

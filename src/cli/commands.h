@@ -19,6 +19,10 @@ struct RunFlags {
   std::vector<std::string> command;
 };
 
+// strace's -e status= classes that sysgate can tell apart ("unavailable" and
+// "detached" never happen here: they are accepted and match nothing).
+enum StatusBits { kStatusSuccessful = 1, kStatusFailed = 2, kStatusUnfinished = 4 };
+
 struct TraceFlags {
   policy::PolicySource source;  // default: the `all` profile
   int follow = 0;               // -f: [pid N] prefixes; -ff with -o: a file per thread, FILE.TID
@@ -31,6 +35,8 @@ struct TraceFlags {
   int hex_strings = 0;          // -x: non-ASCII strings in hex; -xx: all strings
   bool successful_only = false; // -z: only calls that returned without an error
   bool failed_only = false;     // -Z: only calls that returned an error
+  // -e status=SET (and -z, -Z, which it replaces): StatusBits of the calls shown; 0: all.
+  int statuses = 0;
   int fd_paths = 0;             // -y: descriptors with what they name, "3</etc/passwd>"; -yy: sockets' endpoints, devices' numbers
   std::vector<std::string> trace_paths;  // -P PATH: only calls that access these paths
   std::string output;           // -o FILE (default stderr)

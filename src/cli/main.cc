@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
       ->take_all();
   trace_cmd->add_option("-e", trace.expressions,
                         "trace=SET: which syscalls to show (strace's sets and %classes); signal=SET: which signals; "
+                        "status=SET: successful, failed, unfinished (\"!\" negates); "
                         "inject=SET:error=E|retval=N|signal=S|delay_enter=T|delay_exit=T[:when=EXPR] and "
                         "fault=SET[:error=E][:when=EXPR]: tamper with those calls (repeatable)")
       ->expected(1)

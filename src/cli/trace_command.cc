@@ -68,6 +68,27 @@ Result<bool> quiets_exits(const std::string& set) {
   return negated ? !exits : exits;
 }
 
+// strace's -e status=SET: successful, failed, unfinished, unavailable,
+// detached, all, none; "!" negates. StatusBits; 0 would show nothing, so
+// "none" is a set of no bit with a marker bit that matches nothing.
+Result<int> status_set(const std::string& set) {
+  const bool negated = !set.empty() && set[0] == '!';
+  int bits = 0;
+  std::stringstream names(negated ? set.substr(1) : set);
+  for (std::string name; std::getline(names, name, ',');) {
+    if (name == "successful") bits |= kStatusSuccessful;
+    else if (name == "failed") bits |= kStatusFailed;
+    else if (name == "unfinished") bits |= kStatusUnfinished;
+    else if (name == "all") bits |= kStatusSuccessful | kStatusFailed | kStatusUnfinished;
+    else if (name != "unavailable" && name != "detached" && name != "none") {
+      return make_error(ErrorCode::kInvalidArgument, "invalid status '" + name + "'");
+    }
+  }
+  constexpr int kAll = kStatusSuccessful | kStatusFailed | kStatusUnfinished;
+  if (negated) bits = kAll & ~bits;
+  return bits != 0 ? bits : 8;  // 8: no call's status (an empty selection, as strace's "none")
+}
+
 class TracePrinter {
  public:
   // task_files: -ff -o FILE's base name (lines go to FILE.TID), or "" for one output.
@@ -140,7 +161,8 @@ class TracePrinter {
       point(0);      // made by sysgate's launcher: where is not known
       number(__NR_execve);
       const bool path_selected = !path_filter_ || path_filter_->names(first_exec_path_);
-      if (wanted(__NR_execve) && path_selected && !flags_.summary && !flags_.json && !flags_.failed_only) {
+      const bool shown_status = flags_.statuses == 0 || (flags_.statuses & kStatusSuccessful) != 0;
+      if (wanted(__NR_execve) && path_selected && !flags_.summary && !flags_.json && shown_status) {
         char prefix[32] = "";
         if (options_.pid_prefix) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
         line(r.tid, prefix + options_.timestamp + options_.syscall_number + options_.instruction_pointer + first_exec_);
@@ -276,13 +298,14 @@ class TracePrinter {
   bool wanted(int nr) const { return !filter_ || filter_->matches(nr); }
   bool verbose_for(int nr) const { return abbreviated_ ? !abbreviated_->matches(nr) : flags_.verbose; }
 
-  // -z, -Z: whether a record's line is shown, by how the call ended (as strace
-  // 6: exits never returned, so neither shows them; -c counts every call).
+  // -e status=SET, -z, -Z: whether a record's line is shown, by how the call
+  // ended (exits never returned: "unfinished", as strace 6 calls them; -c
+  // counts every call).
   bool status_wanted(const trace::Record& r) const {
-    if (!flags_.successful_only && !flags_.failed_only) return true;
-    if (r.kind != trace::kRecordSyscall) return false;
+    if (flags_.statuses == 0) return true;
+    if (r.kind != trace::kRecordSyscall) return (flags_.statuses & kStatusUnfinished) != 0;
     const bool failed = r.ret >= -4095 && r.ret <= -1;
-    return failed == flags_.failed_only;
+    return (flags_.statuses & (failed ? kStatusFailed : kStatusSuccessful)) != 0;
   }
 
   // -T and -c: the gate stamps each call's start (RegionHeader::time_calls).
@@ -543,6 +566,7 @@ int trace_command(const TraceFlags& flags) {
   std::optional<trace::FdSet> dump_reads, dump_writes;
   std::optional<trace::TraceFilter> raw, abbreviated, decoded;
   std::optional<bool> quiet_exits;
+  std::optional<int> statuses;
   for (const std::string& expression : flags.expressions) {
     // strace's -e QUALIFIER=SET; a bare SET is trace=. One of each but inject= and fault=.
     const size_t equals = expression.find('=');
@@ -569,6 +593,10 @@ int trace_command(const TraceFlags& flags) {
       Result<trace::TraceFilter> parsed = trace::parse_trace_filter(set);
       if (parsed) (qualifier == "abbrev" ? abbreviated : decoded) = std::move(*parsed);
       else error = parsed.error();
+    } else if (qualifier == "status" && !statuses) {
+      Result<int> parsed = status_set(set);
+      if (parsed) statuses = *parsed;
+      else error = parsed.error();
     } else if (qualifier == "quiet" && !quiet_exits) {
       Result<bool> parsed = quiets_exits(set);
       if (parsed) quiet_exits = *parsed;
@@ -580,10 +608,10 @@ int trace_command(const TraceFlags& flags) {
     } else {
       const bool known = qualifier == "trace" || qualifier == "signal" || qualifier == "signals" || qualifier == "read" ||
                          qualifier == "write" || qualifier == "raw" || qualifier == "abbrev" ||
-                         qualifier == "verbose" || qualifier == "quiet";
+                         qualifier == "verbose" || qualifier == "quiet" || qualifier == "status";
       std::cerr << "sysgate trace: -e " << expression << ": "
                 << (known ? "given twice"
-                          : "only -e trace=, signal=, raw=, abbrev=, verbose=, quiet=, read=, write=, inject= and "
+                          : "only -e trace=, signal=, status=, raw=, abbrev=, verbose=, quiet=, read=, write=, inject= and "
                             "fault= are supported")
                 << "\n";
       return 2;
@@ -668,6 +696,8 @@ int trace_command(const TraceFlags& flags) {
 
   TraceFlags shown = flags;
   if (quiet_exits.value_or(false)) shown.quiet = std::max(flags.quiet, 2);  // -e quiet=exit is -qq's
+  // -z is status=successful, -Z status=failed; an -e status= given replaces them.
+  shown.statuses = statuses.value_or(flags.successful_only ? kStatusSuccessful : flags.failed_only ? kStatusFailed : 0);
   TracePrinter printer(out, shown, std::move(filter), per_task ? flags.output : "");
   printer.set_summary_options(summary_options);
   const bool abbreviated_set = abbreviated.has_value();

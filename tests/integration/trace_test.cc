@@ -2427,5 +2427,20 @@ TEST(Trace, SocketEndpointsAgreeWithStrace) {
   }
 }
 
+// -e status=SET: which calls are shown by how they ended -- successful,
+// failed, unfinished (exit_group never returns), "!" and none -- as strace 6
+// selects them; an unknown status is bad input.
+TEST(Trace, StatusSetsSelectAsStraceDoes) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/bin/cat", "/etc/hostname", "/no/such/file"};
+  for (const char* set : {"successful", "failed", "unfinished", "successful,unfinished", "!failed", "none"}) {
+    Straced native = strace(cmd, false, std::string("-e status=") + set + " -e trace=openat,read,exit_group ");
+    Traced t = trace(cmd, {"-e", std::string("status=") + set, "-e", "trace=openat,read,exit_group"});
+    EXPECT_EQ(t.run.status, native.run.status) << t.run.err;
+    EXPECT_EQ(comparable_lines(without_pid_prefixes(t.trace)), comparable_lines(native.trace)) << set << "\n" << t.trace;
+  }
+  expect_refused({kSysgate, "trace", "-e", "status=sometimes", "--", "/bin/true"}, "invalid status 'sometimes'");
+}
+
 }  // namespace
 }  // namespace sysgate::testing
