@@ -935,7 +935,7 @@ TEST(Trace, SignalSetsSelectDeliveriesAsStraceDoes) {
     EXPECT_EQ(ours.size(), expected) << set << "\n" << t.trace;
   }
   expect_refused({kSysgate, "trace", "-e", "signal=USR3", "--", "/bin/true"}, "invalid signal 'USR3'");
-  expect_refused({kSysgate, "trace", "-e", "kvm=vcpu", "--", "/bin/true"}, "only -e trace=, signal=, raw=, abbrev=, verbose=, quiet=, read=, write=, inject= and fault= are supported");
+  expect_refused({kSysgate, "trace", "-e", "kvm=vcpu", "--", "/bin/true"}, "only -e trace=, signal=, status=, raw=, abbrev=, verbose=, quiet=, read=, write=, inject= and fault= are supported");
   expect_refused({kSysgate, "trace", "-e", "abbrev=opne", "--", "/bin/true"}, "invalid system call 'opne'");
 }
 
