@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <climits>
 #include <iostream>
+#include <iterator>
 
 #include "cli/command_boundary.h"
 #include "cli/commands.h"
@@ -64,38 +66,38 @@ int main(int argc, char** argv) {
   auto* trace_policy = trace_cmd->add_option("--policy", trace.source.file, "confine it by this policy file too");
   trace_cmd->add_option("--profile", trace.source.profile, "confine it by an embedded profile (default: all)")
       ->excludes(trace_policy);
-  trace_cmd->add_flag("-f", trace.follow,
+  trace_cmd->add_flag("-f,--follow-forks", trace.follow,
                       "prefix lines with [pid N] (every process is always traced); -ff with -o FILE:\n"
                       "each thread's lines in FILE.TID instead");
   auto* trace_t = trace_cmd->add_flag("-t", trace.timestamps,
                                       "time of day on each line; -tt with microseconds, -ttt as seconds since the epoch\n"
                                       "(when the call returned: strace shows when it was entered)");
   trace_cmd->add_flag("-r", trace.relative, "time since the previous line on each line")->excludes(trace_t);
-  trace_cmd->add_flag("-T", trace.durations, "time spent in each call, as <seconds> after its result");
+  trace_cmd->add_flag("-T,--syscall-times", trace.durations, "time spent in each call, as <seconds> after its result");
   trace_cmd->add_flag("-x", trace.hex_strings, "strings with other than printable ASCII in hex; -xx: all strings");
-  trace_cmd->add_flag("-i", trace.instruction_pointers,
+  trace_cmd->add_flag("-i,--instruction-pointer", trace.instruction_pointers,
                       "the instruction pointer at each call: [address after its syscall instruction]");
-  trace_cmd->add_flag("-k", trace.stack_traces,
+  trace_cmd->add_flag("-k,--stack-traces", trace.stack_traces,
                       "each call's stack trace under its line, as strace -k (the monitor reads the ELF and DWARF of\n"
                       "the files the program maps: for programs you would debug, not ones you confine)");
-  trace_cmd->add_flag("-n", trace.syscall_numbers,
+  trace_cmd->add_flag("-n,--syscall-number", trace.syscall_numbers,
                       "the syscall's number before each line: [ 257]; on signal and exit lines the task's last call's");
   trace_cmd->add_flag("-y", trace.fd_paths,
                       "show what each file descriptor names: 3</etc/passwd>; -yy: and a socket's endpoints,\n"
                       "4<TCP:[127.0.0.1:41234->127.0.0.1:80]>, a device's numbers, 1</dev/null<char 1:3>>");
-  trace_cmd->add_option("-P", trace.trace_paths, "show only calls that access this path (by name or descriptor); repeatable")
+  trace_cmd->add_option("-P,--trace-path", trace.trace_paths, "show only calls that access this path (by name or descriptor); repeatable")
       ->expected(1)
       ->allow_extra_args(false)
       ->take_all();  // one path per flag, as --allow-read
-  auto* trace_z = trace_cmd->add_flag("-z", trace.successful_only, "show only calls that returned without an error");
-  trace_cmd->add_flag("-Z", trace.failed_only, "show only calls that returned an error")->excludes(trace_z);
-  trace_cmd->add_option("-o", trace.output, "write the trace to this file");
-  trace_cmd->add_option("-s", trace.max_string, "bytes of data buffers to show (like strace -s)");
-  auto* trace_c = trace_cmd->add_flag("-c", trace.summary, "count calls and errors per syscall (like strace -c)");
-  trace_cmd->add_flag("-C", trace.summary_too, "the lines, and -c's table after them")->excludes(trace_c);
-  trace_cmd->add_option("-S", trace.summary_sort, "order of -c's table: time (default), calls, errors, name, nothing");
-  trace_cmd->add_flag("-w", trace.wall_clock, "accepted: -c's times are always the wall-clock time in each call (strace -w)");
-  trace_cmd->add_option("-a", trace.align_column, "align results at this column (default 40)");
+  auto* trace_z = trace_cmd->add_flag("-z,--successful-only", trace.successful_only, "show only calls that returned without an error");
+  trace_cmd->add_flag("-Z,--failed-only", trace.failed_only, "show only calls that returned an error")->excludes(trace_z);
+  trace_cmd->add_option("-o,--output", trace.output, "write the trace to this file");
+  trace_cmd->add_option("-s,--string-limit", trace.max_string, "bytes of data buffers to show (like strace -s)");
+  auto* trace_c = trace_cmd->add_flag("-c,--summary-only", trace.summary, "count calls and errors per syscall (like strace -c)");
+  trace_cmd->add_flag("-C,--summary", trace.summary_too, "the lines, and -c's table after them")->excludes(trace_c);
+  trace_cmd->add_option("-S,--summary-sort-by", trace.summary_sort, "order of -c's table: time (default), calls, errors, name, nothing");
+  trace_cmd->add_flag("-w,--summary-wall-clock", trace.wall_clock, "accepted: -c's times are always the wall-clock time in each call (strace -w)");
+  trace_cmd->add_option("-a,--columns", trace.align_column, "align results at this column (default 40)");
   trace_cmd->add_flag("--json", trace.json, "one JSON object per call");
   trace_cmd->add_flag("--no-rewrite", trace.no_rewrite,
                       "keep every call on the SIGSYS trap path (no rewritten syscall sites)");
@@ -105,12 +107,12 @@ int main(int argc, char** argv) {
                       "at the end, on stderr: syscall sites rewritten or left on the trap path, and the share of\n"
                       "calls that went through rewritten sites");
   trace_cmd->add_option("--hooks", trace.hooks, "load this hook library into the gate of every image");
-  trace_cmd->add_flag("-v", trace.verbose, "unabbreviated: stat structs whole, exec environments listed (as strace -v)");
+  trace_cmd->add_flag("-v,--no-abbrev", trace.verbose, "unabbreviated: stat structs whole, exec environments listed (as strace -v)");
   trace_cmd->add_flag("-q", trace.quiet, "-qq: no \"+++ exited with N +++\" lines (there are no attach messages to hide)");
-  trace_cmd->add_option("-u", trace.user,
+  trace_cmd->add_option("-u,--user", trace.user,
                         "run as this user (from /etc/passwd and /etc/group, or UID:GID): sysgate becomes the user "
                         "once -o's file is open, so neither the command nor the monitor has root's rights");
-  trace_cmd->add_option("-E", trace.environment_changes, "VAR=VALUE: set it in the command's environment; VAR: remove it")
+  trace_cmd->add_option("-E,--env", trace.environment_changes, "VAR=VALUE: set it in the command's environment; VAR: remove it")
       ->expected(1)
       ->allow_extra_args(false)
       ->take_all();
@@ -122,7 +124,25 @@ int main(int argc, char** argv) {
       ->expected(1)
       ->allow_extra_args(false)
       ->take_all();  // one expression per flag, as --allow-read
+  // strace's long forms of -e QUALIFIER=SET: --trace=SET is -e trace=SET.
+  static const char* const kQualifiers[] = {"trace", "signal", "status", "abbrev", "verbose", "raw",
+                                            "read",  "write",  "inject", "fault",   "quiet"};
+  static std::vector<std::string> qualified[std::size(kQualifiers)];
+  for (size_t i = 0; i < std::size(kQualifiers); ++i) {
+    trace_cmd->add_option(std::string("--") + kQualifiers[i], qualified[i], std::string("-e ") + kQualifiers[i] + "=SET")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->take_all();
+  }
+  bool output_separately = false;
+  trace_cmd->add_flag("--output-separately", output_separately, "-ff's second f: with -o FILE, each thread's lines in FILE.TID");
   trace_cmd->add_option("command", trace.command, "the command and its arguments (after --)")->required();
+  trace_cmd->callback([&] {
+    for (size_t i = 0; i < std::size(kQualifiers); ++i) {
+      for (const std::string& set : qualified[i]) trace.expressions.push_back(std::string(kQualifiers[i]) + "=" + set);
+    }
+    if (output_separately) trace.follow = std::max(trace.follow, 2);
+  });
 
   sysgate::policy::PolicySource check_source;
   bool dump = false;

@@ -2442,5 +2442,24 @@ TEST(Trace, StatusSetsSelectAsStraceDoes) {
   expect_refused({kSysgate, "trace", "-e", "status=sometimes", "--", "/bin/true"}, "invalid status 'sometimes'");
 }
 
+// strace's long options name the same things: --follow-forks, --trace=SET,
+// --status=SET, --string-limit N, --syscall-number, --no-abbrev and the rest
+// give the trace their short forms give.
+TEST(Trace, LongOptionsAreStracesToo) {
+  const std::vector<std::string> cmd = {"/bin/cat", "/etc/hostname", "/no/such/file"};
+  auto lines = [](const Traced& t) {
+    return std::regex_replace(std::regex_replace(t.trace, std::regex(R"(\[pid +\d+\] )"), ""), std::regex(R"(\d{3,})"), "N");
+  };
+  const Traced short_forms = trace(cmd, {"-e", "trace=openat,read,newfstatat", "-e", "status=successful", "-s", "4",
+                                         "-n", "-v", "-z"});
+  const Traced long_forms = trace(cmd, {"--trace=openat,read,newfstatat", "--status", "successful", "--string-limit",
+                                        "4", "--syscall-number", "--no-abbrev", "--successful-only"});
+  ASSERT_EQ(long_forms.run.status, short_forms.run.status) << long_forms.run.err;
+  EXPECT_EQ(lines(long_forms), lines(short_forms));
+  EXPECT_NE(long_forms.trace.find("st_dev=makedev("), std::string::npos) << long_forms.trace;  // -v's whole stat
+  const Output bad = run({kSysgate, "trace", "--trace=nosuchcall", "--", "/bin/true"});
+  EXPECT_EQ(bad.status, 2) << bad.err;
+}
+
 }  // namespace
 }  // namespace sysgate::testing
