@@ -443,24 +443,28 @@ class TracePrinter {
     if (r.kind != trace::kRecordSyscall) return;
     const syscalls::SyscallInfo* info = syscalls::by_number(r.nr);
     if (info == nullptr) return;
-    std::vector<std::pair<uint64_t, int32_t>> changed;  // inode, descriptor
-    for (int i = 0; i < info->argc; ++i) {
-      if (info->args[static_cast<size_t>(i)].type != syscalls::ArgType::kFd) continue;
-      const uint64_t inode = socket_inode(r.pid, static_cast<int32_t>(r.args[i]));
-      if (inode == 0) continue;
-      if (const auto it = socket_names_.find(inode); it != socket_names_.end()) r.socket_names.emplace_back(inode, it->second);
-      changed.emplace_back(inode, static_cast<int32_t>(r.args[i]));
-    }
     const bool sets_up = r.nr == __NR_socket || r.nr == __NR_socketpair || r.nr == __NR_accept ||
                          r.nr == __NR_accept4 || r.nr == __NR_bind || r.nr == __NR_connect || r.nr == __NR_listen;
-    if (!sets_up) return;
-    for (const auto& [inode, fd] : changed) learn_socket(inode, descriptor_path(r.pid, fd));
-    // The descriptors it made (their inodes from the gate's fstat), as they are now.
-    const bool returns_fd = r.nr == __NR_socket || r.nr == __NR_accept || r.nr == __NR_accept4;
-    for (uint64_t inode : r.fd_inodes) {
+    for (int i = 0; i < info->argc; ++i) {
+      if (info->args[static_cast<size_t>(i)].type != syscalls::ArgType::kFd) continue;
+      const auto fd = static_cast<int32_t>(r.args[i]);
+      const uint64_t inode = socket_inode(r.pid, fd);
       if (inode == 0) continue;
-      learn_socket(inode, returns_fd && r.ret >= 0 ? descriptor_path(r.pid, static_cast<int32_t>(r.ret)) : "");
       if (const auto it = socket_names_.find(inode); it != socket_names_.end()) r.socket_names.emplace_back(inode, it->second);
+      if (sets_up) learn_descriptor(r.pid, fd);
+    }
+    if (!sets_up) return;
+    // The descriptors it made, as they are now: the one socket and accept
+    // return, socketpair's two (UNIX sockets, by the inodes the gate's fstat gave).
+    const bool returns_fd = r.nr == __NR_socket || r.nr == __NR_accept || r.nr == __NR_accept4;
+    if (returns_fd && r.ret >= 0) learn_descriptor(r.pid, static_cast<int32_t>(r.ret));
+    if (r.nr == __NR_socketpair && r.ret == 0) {
+      for (uint64_t inode : r.fd_inodes) learn_unix(inode);
+    }
+    for (uint64_t inode : r.fd_inodes) {
+      if (const auto it = socket_names_.find(inode); inode != 0 && it != socket_names_.end()) {
+        r.socket_names.emplace_back(inode, it->second);
+      }
     }
   }
 
@@ -480,13 +484,18 @@ class TracePrinter {
     return std::sscanf(link, "socket:[%" SCNu64 "]", &inode) == 1 ? inode : 0;
   }
 
-  // A UNIX socket's peer learns its peer too: a client's connect came before
-  // the accept that gave its peer an inode.
-  void learn_socket(uint64_t inode, const std::string& descriptor) {
-    uint64_t peer = 0;
-    if (std::optional<std::string> text = sockets_.describe(inode, descriptor, &peer)) socket_names_[inode] = std::move(*text);
-    if (peer == 0 || peer == inode) return;
-    if (std::optional<std::string> text = sockets_.describe(peer)) socket_names_[peer] = std::move(*text);
+  // What a socket of the process is now; a UNIX socket's peer is asked again
+  // too (a client's connect came before the accept that gave its peer an inode).
+  void learn_descriptor(int32_t pid, int32_t fd) {
+    uint64_t inode = 0, peer = 0;
+    if (std::optional<std::string> text = sockets_.describe_descriptor(pid, fd, &inode, &peer)) {
+      socket_names_[inode] = std::move(*text);
+    }
+    if (peer != 0 && peer != inode) learn_unix(peer);
+  }
+  void learn_unix(uint64_t inode) {
+    if (inode == 0) return;
+    if (std::optional<std::string> text = sockets_.describe_unix(inode, nullptr)) socket_names_[inode] = std::move(*text);
   }
 
  private:

@@ -185,6 +185,8 @@ void ring_commit(const TraceRegion& r, RingWriter* w) {
 
 bool ring_wait_drained(const TraceRegion& r, RingWriter* w) {
   if (w->control == nullptr) return false;
+  __atomic_fetch_add(&r.header->drain_seq, 1u, __ATOMIC_RELEASE);
+  futex_wake_shared(&r.header->drain_seq);
   return wait_for_space(r, w, r.ring_bytes);
 }
 

@@ -7,15 +7,18 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 
 #include <chrono>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <thread>
 
 #include "bpf/compiler.h"
 #include "monitor/broker.h"
@@ -38,6 +41,47 @@ extern char** environ;
 namespace sysgate::monitor {
 
 namespace {
+
+// A thread that waits for trace writers' drain requests
+// (RingReader::wait_for_drain_request) and makes an eventfd readable for each,
+// for the monitor's poll. Inert (fd() -1) without a reader.
+class DrainRequests {
+ public:
+  explicit DrainRequests(const trace::RingReader* reader) : reader_(reader) {
+    if (reader_ == nullptr) return;
+    fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!fd_.valid()) return;
+    thread_ = std::thread([this] {
+      uint32_t seen = 0;
+      while (!stop_.load(std::memory_order_acquire)) {
+        if (reader_->wait_for_drain_request(&seen, std::chrono::milliseconds(100))) {
+          const uint64_t one = 1;
+          (void)!write(fd_.get(), &one, sizeof one);
+        }
+      }
+    });
+  }
+  ~DrainRequests() {
+    if (!thread_.joinable()) return;
+    stop_.store(true, std::memory_order_release);
+    reader_->wake_drain_waiters();
+    thread_.join();
+  }
+  DrainRequests(const DrainRequests&) = delete;
+  DrainRequests& operator=(const DrainRequests&) = delete;
+
+  int fd() const { return fd_.valid() ? fd_.get() : -1; }
+  void clear() {
+    uint64_t count = 0;
+    (void)!read(fd_.get(), &count, sizeof count);
+  }
+
+ private:
+  const trace::RingReader* reader_;
+  sandbox::UniqueFd fd_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 using policy::Action;
 using policy::ActionKind;
@@ -479,9 +523,18 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     order.release(tsc, ns, deliver);
     if (!busy && options.trace->on_idle) options.trace->on_idle();
   };
+  // trace -k and -yy: some writers wait until the monitor took their
+  // records (RegionHeader::drain_seq); a thread of ours sleeps on their
+  // futex and turns each request into an eventfd the loop below polls, so
+  // such a wait costs a wake-up, not up to kMaxIdlePollMs.
+  DrainRequests requests(reader && (options.trace->stack_bytes != 0 || options.trace->wait_after_socket_calls)
+                             ? &*reader
+                             : nullptr);
   for (;;) {
-    Result<sandbox::Readiness> ready = child->listener.wait(reader ? (busy ? 0 : idle_ms) : -1, child->pidfd.get());
+    Result<sandbox::Readiness> ready =
+        child->listener.wait(reader ? (busy ? 0 : idle_ms) : -1, child->pidfd.get(), requests.fd());
     if (!ready) return ready.error();
+    if (ready->extra) requests.clear();
     drain();
     if (ready->notification) {
       Result<std::optional<sandbox::Notification>> n = child->listener.receive();

@@ -53,9 +53,10 @@ Error too_large_error() {
 
 }  // namespace
 
-Result<Readiness> Listener::wait(int timeout_ms, int other_fd) const {
-  pollfd fds[2] = {{fd_.get(), POLLIN, 0}, {other_fd, POLLIN, 0}};
-  nfds_t count = other_fd >= 0 ? 2 : 1;
+Result<Readiness> Listener::wait(int timeout_ms, int other_fd, int extra_fd) const {
+  // A negative fd is ignored by poll (its revents stay 0).
+  pollfd fds[3] = {{fd_.get(), POLLIN, 0}, {other_fd, POLLIN, 0}, {extra_fd, POLLIN, 0}};
+  const nfds_t count = 3;
   int r = ::poll(fds, count, timeout_ms);
   Readiness ready;
   if (r < 0) {
@@ -67,7 +68,8 @@ Result<Readiness> Listener::wait(int timeout_ms, int other_fd) const {
   }
   ready.notification = (fds[0].revents & POLLIN) != 0;
   ready.no_targets = (fds[0].revents & POLLHUP) != 0;
-  ready.other = count == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+  ready.other = other_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+  ready.extra = extra_fd >= 0 && (fds[2].revents & POLLIN) != 0;
   return ready;
 }
 

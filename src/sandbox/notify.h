@@ -61,6 +61,7 @@ struct Readiness {
   bool notification = false;  // receive() will not block
   bool no_targets = false;    // every task using the filter has exited (POLLHUP)
   bool other = false;         // the other fd is readable (or hung up)
+  bool extra = false;         // the extra fd is readable
 };
 
 class Listener {
@@ -73,8 +74,9 @@ class Listener {
   int fd() const { return fd_.get(); }
 
   // poll() on the listener and, if other_fd >= 0, on other_fd (a pidfd, a
-  // signalfd, ...). timeout_ms < 0 waits forever.
-  Result<Readiness> wait(int timeout_ms, int other_fd = -1) const;
+  // signalfd, ...), and if extra_fd >= 0 on that too (an eventfd). timeout_ms
+  // < 0 waits forever.
+  Result<Readiness> wait(int timeout_ms, int other_fd = -1, int extra_fd = -1) const;
 
   // SECCOMP_IOCTL_NOTIF_RECV. Blocks until a notification is pending (retrying
   // EINTR); nullopt when the notification vanished before we got it (ENOENT).

@@ -133,7 +133,11 @@ struct RegionHeader {
   // Cache line 2: waiting for a free ring.
   uint32_t free_seq;          // futex word claimers sleep on when no ring is free
   uint32_t claimers_waiting;  // claimer: 1 before it sleeps; the reader wakes free_seq when set
-  uint8_t reserved3[56];
+  // A writer that waits until the reader took its records (trace -k at exit
+  // and exec, -yy after socket calls) bumps this and wakes it: the monitor,
+  // which otherwise only looks now and then, then looks at once.
+  uint32_t drain_seq;
+  uint8_t reserved3[52];
 
   // Cache lines 3-4, written once by the monitor: which completed calls get a
   // record (sysgate trace -e trace=SET). Bit nr % 64 of call_mask[nr / 64];

@@ -362,6 +362,28 @@ bool RingReader::wait(std::chrono::milliseconds timeout) {
   return has_work();
 }
 
+bool RingReader::wait_for_drain_request(uint32_t* seen, std::chrono::milliseconds timeout) const {
+  if (base_ == nullptr) return false;
+  RegionHeader* h = reinterpret_cast<RegionHeader*>(base_);
+  uint32_t now = shared(h->drain_seq).load(std::memory_order_acquire);
+  if (now == *seen) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+    struct timespec ts = {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    syscall(SYS_futex, &h->drain_seq, FUTEX_WAIT, *seen, &ts, nullptr, 0);
+    now = shared(h->drain_seq).load(std::memory_order_acquire);
+  }
+  const bool asked = now != *seen;
+  *seen = now;
+  return asked;
+}
+
+void RingReader::wake_drain_waiters() const {
+  if (base_ == nullptr) return;
+  RegionHeader* h = reinterpret_cast<RegionHeader*>(base_);
+  shared(h->drain_seq).fetch_add(1, std::memory_order_release);
+  syscall(SYS_futex, &h->drain_seq, FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
+}
+
 void RingReader::detach() {
   if (base_ == nullptr) return;
   RegionHeader* h = reinterpret_cast<RegionHeader*>(base_);

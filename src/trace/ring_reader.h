@@ -124,6 +124,13 @@ class RingReader {
   bool wait(std::chrono::milliseconds timeout);
   static constexpr std::chrono::microseconds kBusyNap{1000};
 
+  // Sleeps until a writer asks for its records to be taken now
+  // (RegionHeader::drain_seq, bumped since *seen), or timeout; updates *seen.
+  // True if one did. Safe to call from another thread than poll()'s.
+  bool wait_for_drain_request(uint32_t* seen, std::chrono::milliseconds timeout) const;
+  // Wakes a thread in wait_for_drain_request (to stop it).
+  void wake_drain_waiters() const;
+
   // From now on writers drop records instead of waiting for space or rings.
   void detach();
 

@@ -3,13 +3,13 @@
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
-#include <linux/netlink_diag.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace sysgate::trace {
@@ -113,60 +114,66 @@ std::optional<std::string> unix_socket(int fd, uint64_t inode, uint64_t* peer_in
   return text;
 }
 
-std::optional<std::string> inet_socket(int fd, uint64_t inode, int family, int protocol) {
-  inet_diag_req_v2 request{};
-  request.sdiag_family = static_cast<uint8_t>(family);
-  request.sdiag_protocol = static_cast<uint8_t>(protocol);
-  request.idiag_states = ~0u;
-  std::optional<std::string> text;
-  exchange(fd, &request, sizeof request, true, [&](const nlmsghdr& h) {
-    if (h.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return false;
-    const auto* msg = static_cast<const inet_diag_msg*>(NLMSG_DATA(&h));
-    if (msg->idiag_inode != inode) return false;
-    std::string out = protocol == IPPROTO_TCP ? "TCP" : "UDP";
-    if (family == AF_INET6) out += "v6";
-    out += ":[";
-    const inet_diag_sockid& id = msg->id;
-    if (id.idiag_sport == 0 && all_zero(id.idiag_src, family)) {
-      out += std::to_string(inode);  // neither bound nor connected
-    } else {
-      out += endpoint(family, id.idiag_src, id.idiag_sport);
-      if (id.idiag_dport != 0 || !all_zero(id.idiag_dst, family)) {
-        out += "->" + endpoint(family, id.idiag_dst, id.idiag_dport);
-      }
-    }
-    text = out + "]";
-    return true;
-  });
-  return text;
-}
-
 // strace's names of netlink protocols (NETLINK_ROUTE is "ROUTE").
 std::string netlink_protocol(int protocol) {
   static constexpr std::array<const char*, 23> kNames = {
-      "ROUTE",   "UNUSED",     "USERSOCK", "FIREWALL",  "SOCK_DIAG",      "NFLOG",   "XFRM",          "SELINUX",
-      "ISCSI",   "AUDIT",      "FIB_LOOKUP", "CONNECTOR", "NETFILTER",    "IP6_FW",  "DNRTMSG",       "KOBJECT_UEVENT",
-      "GENERIC", nullptr,      "SCSITRANSPORT", "ECRYPTFS", "RDMA",         "CRYPTO",  "SMC"};
+      "ROUTE",   "UNUSED",     "USERSOCK",  "FIREWALL",  "SOCK_DIAG",     "NFLOG",  "XFRM",     "SELINUX",
+      "ISCSI",   "AUDIT",      "FIB_LOOKUP", "CONNECTOR", "NETFILTER",    "IP6_FW", "DNRTMSG",  "KOBJECT_UEVENT",
+      "GENERIC", nullptr,      "SCSITRANSPORT", "ECRYPTFS", "RDMA",       "CRYPTO", "SMC"};
   if (protocol >= 0 && protocol < static_cast<int>(kNames.size()) && kNames[static_cast<size_t>(protocol)] != nullptr) {
     return kNames[static_cast<size_t>(protocol)];
   }
   return std::to_string(protocol);
 }
 
-std::optional<std::string> netlink_socket(int fd, uint64_t inode) {
-  netlink_diag_req request{};
-  request.sdiag_family = AF_NETLINK;
-  request.sdiag_protocol = NDIAG_PROTO_ALL;
-  request.ndiag_cookie[0] = request.ndiag_cookie[1] = INET_DIAG_NOCOOKIE;
-  std::optional<std::string> text;
-  exchange(fd, &request, sizeof request, true, [&](const nlmsghdr& h) {
-    if (h.nlmsg_len < NLMSG_LENGTH(sizeof(netlink_diag_msg))) return false;
-    const auto* msg = static_cast<const netlink_diag_msg*>(NLMSG_DATA(&h));
-    if (msg->ndiag_ino != inode) return false;
-    text = "NETLINK:[" + netlink_protocol(msg->ndiag_protocol) + ":" + std::to_string(msg->ndiag_portid) + "]";
-    return true;
-  });
-  return text;
+int int_option(int fd, int name) {
+  int value = -1;
+  socklen_t size = sizeof value;
+  return getsockopt(fd, SOL_SOCKET, name, &value, &size) == 0 ? value : -1;
+}
+
+// An IPv4 or IPv6 socket through its descriptor: "TCP:[src->dst]", "UDPv6:[[::1]:53]",
+// "TCP:[ino]" while it has no address.
+std::optional<std::string> inet_socket(int fd, int family, uint64_t inode) {
+  const int protocol = int_option(fd, SO_PROTOCOL);
+  std::string out = protocol == IPPROTO_TCP ? "TCP" : protocol == IPPROTO_UDP ? "UDP" : "";
+  if (out.empty()) return std::nullopt;
+  if (family == AF_INET6) out += "v6";
+  out += ":[";
+  sockaddr_storage local{}, remote{};
+  socklen_t local_size = sizeof local, remote_size = sizeof remote;
+  uint32_t src[4] = {}, dst[4] = {};
+  uint16_t sport = 0, dport = 0;
+  auto take = [&](const sockaddr_storage& a, uint32_t* address, uint16_t* port) {
+    if (family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a);
+      std::memcpy(address, &in6->sin6_addr, 16);
+      *port = in6->sin6_port;
+    } else {
+      const auto* in4 = reinterpret_cast<const sockaddr_in*>(&a);
+      std::memcpy(address, &in4->sin_addr, 4);
+      *port = in4->sin_port;
+    }
+  };
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) == 0) take(local, src, &sport);
+  const bool connected = getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &remote_size) == 0;
+  if (connected) take(remote, dst, &dport);
+  if (sport == 0 && all_zero(src, family) && !connected) {
+    out += std::to_string(inode);  // neither bound nor connected
+  } else {
+    out += endpoint(family, src, sport);
+    if (connected) out += "->" + endpoint(family, dst, dport);
+  }
+  return out + "]";
+}
+
+// A bound netlink socket through its descriptor: "NETLINK:[ROUTE:4242]".
+std::optional<std::string> netlink_socket(int fd) {
+  sockaddr_nl local{};
+  socklen_t size = sizeof local;
+  // Not bound yet (port id 0): sock_diag does not list it; the caller shows "NETLINK:[ino]", as strace.
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &size) != 0 || local.nl_pid == 0) return std::nullopt;
+  return "NETLINK:[" + netlink_protocol(int_option(fd, SO_PROTOCOL)) + ":" + std::to_string(local.nl_pid) + "]";
 }
 
 }  // namespace
@@ -180,23 +187,42 @@ int SocketDetails::socket_fd() {
   return fd_;
 }
 
-std::optional<std::string> SocketDetails::describe(uint64_t inode, const std::string& descriptor, uint64_t* peer) {
+std::optional<std::string> SocketDetails::describe_unix(uint64_t inode, uint64_t* peer) {
   if (peer != nullptr) *peer = 0;
   const int fd = socket_fd();
-  if (inode == 0) return std::nullopt;
-  if (fd >= 0 && inode <= UINT32_MAX) {  // sock_diag's inodes are 32-bit
-    if (std::optional<std::string> text = unix_socket(fd, inode, peer)) return text;
-    for (const auto& [family, protocol] : {std::pair{AF_INET, IPPROTO_TCP}, std::pair{AF_INET6, IPPROTO_TCP},
-                                           std::pair{AF_INET, IPPROTO_UDP}, std::pair{AF_INET6, IPPROTO_UDP}}) {
-      if (std::optional<std::string> text = inet_socket(fd, inode, family, protocol)) return text;
+  if (fd < 0 || inode == 0 || inode > UINT32_MAX) return std::nullopt;  // sock_diag's inodes are 32-bit
+  return unix_socket(fd, inode, peer);
+}
+
+std::optional<std::string> SocketDetails::describe_descriptor(pid_t pid, int fd, uint64_t* inode, uint64_t* peer) {
+  *inode = 0;
+  if (peer != nullptr) *peer = 0;
+  const int process = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (process < 0) return std::nullopt;
+  const int copy = static_cast<int>(syscall(SYS_pidfd_getfd, process, fd, 0));
+  close(process);
+  if (copy < 0) return std::nullopt;
+  std::optional<std::string> text;
+  struct stat st {};
+  if (fstat(copy, &st) == 0 && S_ISSOCK(st.st_mode)) {
+    *inode = st.st_ino;
+    const int family = int_option(copy, SO_DOMAIN);
+    if (family == AF_UNIX) {
+      text = describe_unix(st.st_ino, peer);
+    } else if (family == AF_INET || family == AF_INET6) {
+      text = inet_socket(copy, family, st.st_ino);
+    } else if (family == AF_NETLINK) {
+      text = netlink_socket(copy);
     }
-    if (std::optional<std::string> text = netlink_socket(fd, inode)) return text;
+    if (!text) {
+      // Other families: the kernel's name for the protocol ("PACKET:[ino]"), as strace falls back to.
+      char name[64];
+      const ssize_t n = fgetxattr(copy, "system.sockprotoname", name, sizeof name - 1);
+      if (n > 0) text = std::string(name, strnlen(name, static_cast<size_t>(n))) + ":[" + std::to_string(st.st_ino) + "]";
+    }
   }
-  // The kernel's name for the socket's protocol ("TCP", "UNIX-STREAM").
-  char name[64];
-  const ssize_t n = descriptor.empty() ? -1 : getxattr(descriptor.c_str(), "system.sockprotoname", name, sizeof name - 1);
-  if (n <= 0) return std::nullopt;
-  return std::string(name, strnlen(name, static_cast<size_t>(n))) + ":[" + std::to_string(inode) + "]";
+  close(copy);
+  return text;
 }
 
 std::string device_suffix(const std::string& path) {

@@ -1,18 +1,23 @@
 // strace -yy: what a socket is connected to, and which device a device file is.
 //
 //   trace::SocketDetails sockets;
-//   sockets.describe(2818620);   // "TCP:[127.0.0.1:41234->127.0.0.1:80]"
-//   trace::device_suffix("/dev/null");  // "<char 1:3>"
+//   sockets.describe_descriptor(pid, 4, &inode, &peer);  // "TCP:[127.0.0.1:41234->127.0.0.1:80]"
+//   sockets.describe_unix(2818620, &peer);                // "UNIX-STREAM:[2818620->2818621]"
+//   trace::device_suffix("/dev/null");                    // "<char 1:3>"
 //
-// Sockets are looked up by inode in the kernel's sock_diag (NETLINK_SOCK_DIAG),
-// as strace does: a UNIX socket by its inode ("UNIX-STREAM:[ino->peer,"path"]"),
-// TCP and UDP over IPv4 and IPv6 by dumping each table ("TCP:[src->dst]",
-// "TCPv6:[[::1]:80]", "UDP:[ino]" while unbound), netlink sockets
-// ("NETLINK:[ROUTE:portid]"). What is shown is the socket's state when it is
-// asked, which the monitor does as it reads the record, a little after the
-// call (docs/tracing.md); a socket closed by then is not found (nullopt).
+// A process's socket is asked through a copy of its descriptor
+// (pidfd_getfd): its family, protocol and addresses (getsockopt,
+// getsockname, getpeername), as strace -yy prints them ("TCP:[src->dst]",
+// "TCPv6:[[::1]:80]", "UDP:[ino]" while unbound, "NETLINK:[ROUTE:portid]");
+// a UNIX socket's name and peer come from the kernel's sock_diag
+// (NETLINK_SOCK_DIAG) by its inode, as strace asks them. (Dumping sock_diag's
+// TCP table instead walks the whole connection hash: milliseconds a lookup
+// on a host with a large one.) The process should be stopped at the call
+// (trace -yy's gate waits for the monitor after socket calls).
 // Not thread-safe.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <optional>
@@ -27,13 +32,12 @@ class SocketDetails {
   SocketDetails(const SocketDetails&) = delete;
   SocketDetails& operator=(const SocketDetails&) = delete;
 
-  // strace -yy's text for the socket with this inode; nullopt if the kernel
-  // knows none (closed, or a family sock_diag does not cover). descriptor, a
-  // /proc/PID/fd/N naming it: for a socket sock_diag does not list (a TCP
-  // socket neither bound nor connected), its protocol's name from the
-  // descriptor ("TCP:[ino]"), as strace falls back to.
-  // *peer (if given): a connected UNIX socket's peer's inode, else 0.
-  std::optional<std::string> describe(uint64_t inode, const std::string& descriptor = "", uint64_t* peer = nullptr);
+  // strace -yy's text for process pid's descriptor fd, if it is a socket
+  // (nullopt otherwise, or when the process or descriptor is gone). *inode:
+  // the socket's; *peer: a connected UNIX socket's peer's inode, else 0.
+  std::optional<std::string> describe_descriptor(pid_t pid, int fd, uint64_t* inode, uint64_t* peer);
+  // A UNIX socket by inode (a socketpair's ends, a peer); nullopt if none.
+  std::optional<std::string> describe_unix(uint64_t inode, uint64_t* peer);
 
  private:
   int socket_fd();  // the NETLINK_SOCK_DIAG socket, opened on first use; -1 if it cannot be
