@@ -7,6 +7,7 @@
 #include <climits>
 #include <iostream>
 #include <iterator>
+#include <sstream>
 
 #include "cli/command_boundary.h"
 #include "cli/commands.h"
@@ -126,7 +127,7 @@ int main(int argc, char** argv) {
       ->take_all();  // one expression per flag, as --allow-read
   // strace's long forms of -e QUALIFIER=SET: --trace=SET is -e trace=SET.
   static const char* const kQualifiers[] = {"trace", "signal", "status", "abbrev", "verbose", "raw",
-                                            "read",  "write",  "inject", "fault",   "quiet"};
+                                            "read",  "write",  "inject", "fault",   "quiet", "decode-fds"};
   static std::vector<std::string> qualified[std::size(kQualifiers)];
   for (size_t i = 0; i < std::size(kQualifiers); ++i) {
     trace_cmd->add_option(std::string("--") + kQualifiers[i], qualified[i], std::string("-e ") + kQualifiers[i] + "=SET")
@@ -186,7 +187,29 @@ int main(int argc, char** argv) {
                    "--allow-exec");
     return sysgate::cli::run_command(run);
   }
-  if (trace_cmd->parsed()) return sysgate::cli::trace_command(trace);
+  if (trace_cmd->parsed()) {
+    // -e decode-fds=SET (--decode-fds=SET): strace's long form of -y (path)
+    // and -yy (socket, dev, all; pidfd is not shown).
+    for (auto it = trace.expressions.begin(); it != trace.expressions.end();) {
+      if (it->rfind("decode-fds=", 0) != 0) {
+        ++it;
+        continue;
+      }
+      std::stringstream names(it->substr(11));
+      for (std::string name; std::getline(names, name, ',');) {
+        if (name == "path" || name == "pidfd") {
+          trace.fd_paths = std::max(trace.fd_paths, 1);
+        } else if (name == "socket" || name == "dev" || name == "all") {
+          trace.fd_paths = 2;
+        } else if (name != "none") {
+          std::cerr << "sysgate trace: -e " << *it << ": invalid decode-fds '" << name << "'\n";
+          return 2;
+        }
+      }
+      it = trace.expressions.erase(it);
+    }
+    return sysgate::cli::trace_command(trace);
+  }
   if (check_cmd->parsed()) {
     if (check_source.file.empty() && check_source.profile.empty()) {
       std::cerr << "sysgate check: give a policy FILE or --profile NAME\n";

@@ -2459,6 +2459,14 @@ TEST(Trace, LongOptionsAreStracesToo) {
   EXPECT_NE(long_forms.trace.find("st_dev=makedev("), std::string::npos) << long_forms.trace;  // -v's whole stat
   const Output bad = run({kSysgate, "trace", "--trace=nosuchcall", "--", "/bin/true"});
   EXPECT_EQ(bad.status, 2) << bad.err;
+  // -e decode-fds=SET is -y (path) or -yy (socket, dev, all).
+  const std::vector<std::string> to_null = {"/bin/sh", "-c", "echo x > /dev/null"};
+  const Traced yy = trace(to_null, {"-yy", "-e", "trace=write"});
+  EXPECT_NE(yy.trace.find("write(1</dev/null<char 1:3>>, \"x\\n\", 2) = 2"), std::string::npos) << yy.trace;
+  EXPECT_EQ(lines(trace(to_null, {"--decode-fds=all", "-e", "trace=write"})), lines(yy));
+  EXPECT_EQ(lines(trace(to_null, {"-e", "decode-fds=path", "-e", "trace=write"})),
+            lines(trace(to_null, {"-y", "-e", "trace=write"})));
+  expect_refused({kSysgate, "trace", "-e", "decode-fds=colour", "--", "/bin/true"}, "invalid decode-fds 'colour'");
 }
 
 }  // namespace
