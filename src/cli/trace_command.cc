@@ -194,7 +194,9 @@ class TracePrinter {
       number(last_call(r.tid));
       if (!flags_.summary && (!signals_ || signals_->matches(r.nr))) {  // -e signal=SET
         line(r.tid, flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
-        if (TraceOutput* out = output(r.tid)) print_backtrace(out, r.backtrace);  // -k: where it found the program
+        if (TraceOutput* out = output(r.tid); out != nullptr && !flags_.json) {
+          print_backtrace(out, r.backtrace);  // -k: where it found the program (--json: in the object)
+        }
       }
       return;
     }
@@ -563,10 +565,6 @@ int trace_command(const TraceFlags& flags) {
       return 2;
     }
     summary_options.sort = *sort;
-  }
-  if (flags.stack_traces && flags.json) {
-    std::cerr << "sysgate trace: -k is not available with --json\n";
-    return 2;
   }
 
   std::optional<trace::TraceFilter> filter;

@@ -589,9 +589,27 @@ void append_json(std::string& out, const Record& record, const FormatOptions& op
     out += time;
   }
   append_json_ip(out, options.json_ip);
+  append_json_stack(out, record);
   if ((record.flags & kRecordInjected) != 0) out += ",\"injected\":true";
   if ((record.flags & kRecordDelayed) != 0) out += ",\"delayed\":true";
   out += '}';
+}
+
+void append_json_stack(std::string& out, const Record& record) {
+  if (record.backtrace.empty()) return;
+  out += ",\"stack\":[";
+  std::string_view lines = record.backtrace;
+  bool first = true;
+  while (!lines.empty()) {
+    const size_t end = lines.find('\n');
+    std::string_view line = lines.substr(0, end);
+    if (line.starts_with(" > ")) line.remove_prefix(3);
+    if (!first) out += ',';
+    append_json_string(out, line);
+    first = false;
+    lines = end == std::string_view::npos ? std::string_view() : lines.substr(end + 1);
+  }
+  out += ']';
 }
 
 std::string format_json(const Record& record, const FormatOptions& options) {

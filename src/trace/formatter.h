@@ -97,6 +97,9 @@ std::string line_prefix(int32_t tid, const FormatOptions& options);
 std::string format_syscall_number(int nr);
 // ,"ip":"0x7f12a0b1c2d3" for --json -i; nothing for 0.
 void append_json_ip(std::string& out, uint64_t ip);
+// ,"stack":["/lib/libc.so.6(read+0x12) [0x1147e2]",...] for --json -k (the
+// record's backtrace, frames without " > "); nothing without one.
+void append_json_stack(std::string& out, const Record& record);
 
 // The call with its arguments and no result: `read(3, "abc", 4096)`. For a
 // completed call, output buffers show what the kernel wrote.

@@ -2,6 +2,7 @@
 // armed; their output must be what it is natively, and the trace must show the
 // calls they made, across fork, exec, threads and static binaries.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -2347,8 +2348,22 @@ TEST(Trace, StaticProgramStacksStartWhereStracesDo) {
   EXPECT_EQ(blocks_missing_from(theirs, ours), "") << "only under strace";
 }
 
-TEST(Trace, StackTracesRefuseJson) {
-  expect_refused({kSysgate, "trace", "-k", "--json", "--", "/bin/true"}, "-k is not available with --json");
+// -k with --json and with -c.
+TEST(Trace, StackTracesInJsonAndWithSummary) {
+  // --json: each object's "stack", the frames without strace's " > ".
+  const Traced json = trace({STACKS_PROGRAM}, {"-k", "--json", "-e", "trace=close"});
+  ASSERT_EQ(json.run.status, 0) << json.run.err;
+  const std::string program = std::filesystem::canonical(STACKS_PROGRAM).string();
+  bool found = false;
+  std::istringstream in(json.trace);
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json object = nlohmann::json::parse(line);
+    if (!object.contains("stack") || object["syscall"] != "close") continue;
+    for (const auto& frame : object["stack"]) {
+      found = found || frame.get<std::string>().rfind(program + "(open_twice+0x", 0) == 0;
+    }
+  }
+  EXPECT_TRUE(found) << json.trace;
   const Output summary = run({kSysgate, "trace", "-k", "-c", "--", "/bin/true"});
   EXPECT_EQ(summary.status, 0) << summary.err;
   EXPECT_NE(summary.err.find("-k has no effect with -c"), std::string::npos) << summary.err;
