@@ -25,11 +25,9 @@ namespace sysgate::trace {
 
 namespace {
 
-// Sends one sock_diag request and hands each answer to take until take
-// returns true (it found what it looks for), reading a dump to its end and an
-// exact lookup's single answer. False if the exchange failed.
-bool exchange(int fd, const void* request, size_t request_bytes, bool dump,
-              const std::function<bool(const nlmsghdr&)>& take) {
+// Sends one exact sock_diag lookup and hands its answer to take. False if
+// the exchange failed or the kernel knows no such socket (NLMSG_ERROR: ENOENT).
+bool lookup(int fd, const void* request, size_t request_bytes, const std::function<void(const nlmsghdr&)>& take) {
   struct {
     nlmsghdr header;
     std::array<uint8_t, 64> body;
@@ -37,26 +35,21 @@ bool exchange(int fd, const void* request, size_t request_bytes, bool dump,
   if (request_bytes > message.body.size()) return false;
   message.header.nlmsg_len = static_cast<uint32_t>(NLMSG_LENGTH(request_bytes));
   message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  message.header.nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0));
+  message.header.nlmsg_flags = NLM_F_REQUEST;
   std::memcpy(message.body.data(), request, request_bytes);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (sendto(fd, &message, message.header.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
     return false;
   }
-  alignas(nlmsghdr) std::array<uint8_t, 32768> buffer;
-  bool found = false;  // a dump is read to its end all the same, so the next request starts clean
-  for (;;) {
-    const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
-    if (n <= 0) return false;
-    auto left = static_cast<uint32_t>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buffer.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-      if (h->nlmsg_type == NLMSG_DONE) return true;
-      if (h->nlmsg_type == NLMSG_ERROR) return found;  // an exact lookup that found nothing: ENOENT
-      if (!found) found = take(*h);
-      if (!dump) return true;
-    }
-  }
+  alignas(nlmsghdr) std::array<uint8_t, 8192> buffer;
+  const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+  if (n <= 0) return false;
+  auto left = static_cast<uint32_t>(n);
+  const auto* h = reinterpret_cast<const nlmsghdr*>(buffer.data());
+  if (!NLMSG_OK(h, left) || h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE) return false;
+  take(*h);
+  return true;
 }
 
 // "127.0.0.1:80", "[::1]:80".
@@ -83,10 +76,10 @@ std::optional<std::string> unix_socket(int fd, uint64_t inode, uint64_t* peer_in
   request.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
   request.udiag_cookie[0] = request.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
   std::optional<std::string> text;
-  exchange(fd, &request, sizeof request, false, [&](const nlmsghdr& h) {
-    if (h.nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) return true;
+  lookup(fd, &request, sizeof request, [&](const nlmsghdr& h) {
+    if (h.nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) return;
     const auto* msg = static_cast<const unix_diag_msg*>(NLMSG_DATA(&h));
-    if (msg->udiag_ino != inode) return true;
+    if (msg->udiag_ino != inode) return;
     uint32_t peer = 0;
     std::string name;
     bool named = false;
@@ -109,7 +102,6 @@ std::optional<std::string> unix_socket(int fd, uint64_t inode, uint64_t* peer_in
     if (named) out += "," + name;
     text = out + "]";
     if (peer_inode != nullptr) *peer_inode = peer;
-    return true;
   });
   return text;
 }
