@@ -264,7 +264,11 @@ StackUnwinder::Process* StackUnwinder::process(int32_t pid, bool reread) {
   auto it = processes_.find(pid);
   if (it != processes_.end() && !reread) return it->second.get();
   std::string maps = maps_text(pid);
-  if (it != processes_.end() && maps == it->second->maps) return it->second.get();  // nothing new
+  // Nothing new, or the process is gone (its other threads' last records come
+  // after its exit): what was known still serves.
+  if (it != processes_.end() && (maps == it->second->maps || maps.empty())) return it->second.get();
+  // A bound on what is kept: processes that exited stay known (see above).
+  if (it == processes_.end() && processes_.size() >= kMaxProcesses) processes_.erase(processes_.begin());
   auto fresh = std::make_unique<Process>();
   fresh->maps = std::move(maps);
   fresh->dwfl = dwfl_begin(&kCallbacks);
@@ -286,9 +290,9 @@ StackUnwinder::Process* StackUnwinder::process(int32_t pid, bool reread) {
 }
 
 void StackUnwinder::resolve(Record& record) {
-  const bool image_ends = (record.kind == kRecordSyscallEnter &&
-                           (record.nr == __NR_execve || record.nr == __NR_execveat)) ||
-                          (record.kind == kRecordExit && record.nr == __NR_exit_group);
+  // After an exec the pid's next records are of another image. (After
+  // exit_group, what is known stays: other threads' last records may follow.)
+  const bool image_ends = record.kind == kRecordSyscallEnter && (record.nr == __NR_execve || record.nr == __NR_execveat);
   const size_t head_bytes = record.stack_has_outer ? 2 * sizeof(StackRegisters) + 8 : sizeof(StackRegisters);
   if (record.stack.size() >= head_bytes) {
     Snapshot snapshot;

@@ -42,9 +42,11 @@ class StackUnwinder {
   StackUnwinder& operator=(const StackUnwinder&) = delete;
 
   // Fills record.backtrace from record.stack (nothing when it has none) and
-  // frees record.stack. An exec's enter record, and an exit_group's, also drop
-  // what is known of the process's mappings: the next record of that pid is of
-  // another image, or of another process reusing the pid.
+  // frees record.stack. An exec's enter record also drops what is known of
+  // the process's mappings (the pid's next records are of another image); a
+  // process that exited stays known for its other threads' last records, at
+  // most kMaxProcesses of them. A pid reused by another process is asked
+  // again when a stack starts outside the files known.
   void resolve(Record& record);
 
   // The gate's code in every process ([begin, end): the loader image's,
@@ -57,6 +59,8 @@ class StackUnwinder {
 
   // The most frames shown for one call, as strace -k.
   static constexpr int kMaxFrames = 256;
+  // The most processes whose mappings are kept.
+  static constexpr size_t kMaxProcesses = 256;
 
   // What is known of one process's mappings (libdwfl's modules); public only
   // for libdwfl's callbacks in the .cc.
