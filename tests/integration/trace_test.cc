@@ -2348,6 +2348,32 @@ TEST(Trace, StaticProgramStacksStartWhereStracesDo) {
   EXPECT_EQ(blocks_missing_from(theirs, ours), "") << "only under strace";
 }
 
+// -k: a thread's calls keep their stacks when their records reach the
+// monitor after the process's exit_group (its mappings are gone by then;
+// what the monitor read of them stays known).
+TEST(Trace, StacksOfThreadsOutliveTheirProcess) {
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-c",
+      "import os, threading, time\n"
+      "def work():\n"
+      "    while True: os.getppid()\n"
+      "threads = [threading.Thread(target=work, daemon=True) for _ in range(4)]\n"
+      "[t.start() for t in threads]; time.sleep(0.05)\n"
+      "os._exit(0)  # the threads still calling\n"};
+  const Traced t = trace(cmd, {"-k", "-e", "trace=getppid"});
+  ASSERT_EQ(t.run.status, 0) << t.run.err;
+  std::istringstream in(t.trace);
+  size_t calls = 0, with_stack = 0;
+  bool previous_was_call = false;
+  for (std::string line; std::getline(in, line);) {
+    if (previous_was_call && line.rfind(" > ", 0) == 0) ++with_stack;
+    previous_was_call = line.find("getppid()") != std::string::npos;
+    if (previous_was_call) ++calls;
+  }
+  EXPECT_GE(calls, 100u);
+  EXPECT_EQ(with_stack, calls) << t.trace.substr(t.trace.size() > 4000 ? t.trace.size() - 4000 : 0);
+}
+
 // -k with --json and with -c.
 TEST(Trace, StackTracesInJsonAndWithSummary) {
   // --json: each object's "stack", the frames without strace's " > ".
