@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,7 +21,6 @@
 #include "cli/commands.h"
 #include "cli/trace_output.h"
 #include "syscalls/call_format.h"
-#include "syscalls/syscall_table.h"
 #include "monitor/loader_image.h"
 #include "monitor/runner.h"
 #include "sandbox/launcher.h"
@@ -36,7 +34,7 @@
 #include "trace/signal_filter.h"
 #include "trace/rewrite_counts.h"
 #include "trace/signal_format.h"
-#include "trace/socket_details.h"
+#include "trace/socket_names.h"
 #include "trace/stack_unwinder.h"
 #include "trace/summary.h"
 #include "trace/trace_filter.h"
@@ -414,91 +412,16 @@ class TracePrinter {
   }
 
   // What -y shows for a descriptor: FdPaths' name; with -yy a socket's
-  // endpoints (the line's record's own view of it, else the latest learned)
-  // and a device file's numbers.
+  // endpoints and a device file's numbers (trace::SocketNames).
   const std::string* shown_name(int32_t pid, int64_t fd) {
     const std::string* name = fd_paths_->path(pid, fd);
     if (name == nullptr || flags_.fd_paths < 2) return name;
-    uint64_t inode = 0;
-    if (std::sscanf(name->c_str(), "socket:[%" SCNu64 "]", &inode) == 1) {
-      if (line_record_ != nullptr) {
-        for (const auto& [known, text] : line_record_->socket_names) {
-          if (known == inode) return &text;
-        }
-      }
-      const auto it = socket_names_.find(inode);
-      return it != socket_names_.end() ? &it->second : name;
-    }
-    auto [it, fresh] = device_names_.try_emplace(*name);
-    if (fresh) it->second = *name + trace::device_suffix(*name);
-    return &it->second;
+    return socket_names_.shown(*name, line_record_);
   }
 
  public:
-  // -yy: as a record arrives, what its sockets are. After a call that makes a
-  // socket or sets its addresses the gate waits for this (the program is as
-  // the call left it): the record keeps its arguments' sockets as they were
-  // before (what was learned last) and the ones it made as they are now,
-  // and what is learned now serves later lines. Other calls' lines use what
-  // was learned last.
-  void note_sockets(trace::Record& r) {
-    if (r.kind != trace::kRecordSyscall) return;
-    const syscalls::SyscallInfo* info = syscalls::by_number(r.nr);
-    if (info == nullptr) return;
-    const bool sets_up = r.nr == __NR_socket || r.nr == __NR_socketpair || r.nr == __NR_accept ||
-                         r.nr == __NR_accept4 || r.nr == __NR_bind || r.nr == __NR_connect || r.nr == __NR_listen;
-    for (int i = 0; i < info->argc; ++i) {
-      if (info->args[static_cast<size_t>(i)].type != syscalls::ArgType::kFd) continue;
-      const auto fd = static_cast<int32_t>(r.args[i]);
-      const uint64_t inode = socket_inode(r.pid, fd);
-      if (inode == 0) continue;
-      if (const auto it = socket_names_.find(inode); it != socket_names_.end()) r.socket_names.emplace_back(inode, it->second);
-      if (sets_up) learn_descriptor(r.pid, fd);
-    }
-    if (!sets_up) return;
-    // The descriptors it made, as they are now: the one socket and accept
-    // return, socketpair's two (UNIX sockets, by the inodes the gate's fstat gave).
-    const bool returns_fd = r.nr == __NR_socket || r.nr == __NR_accept || r.nr == __NR_accept4;
-    if (returns_fd && r.ret >= 0) learn_descriptor(r.pid, static_cast<int32_t>(r.ret));
-    if (r.nr == __NR_socketpair && r.ret == 0) {
-      for (uint64_t inode : r.fd_inodes) learn_unix(inode);
-    }
-    for (uint64_t inode : r.fd_inodes) {
-      if (const auto it = socket_names_.find(inode); inode != 0 && it != socket_names_.end()) {
-        r.socket_names.emplace_back(inode, it->second);
-      }
-    }
-  }
-
- private:
-  static std::string descriptor_path(int32_t pid, int32_t fd) {
-    return "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
-  }
-
-  // The inode of the socket fd names in process pid now, or 0.
-  static uint64_t socket_inode(int32_t pid, int32_t fd) {
-    if (fd < 0) return 0;
-    char link[64];
-    const ssize_t n = readlink(descriptor_path(pid, fd).c_str(), link, sizeof link - 1);
-    if (n <= 0) return 0;
-    link[n] = '\0';
-    uint64_t inode = 0;
-    return std::sscanf(link, "socket:[%" SCNu64 "]", &inode) == 1 ? inode : 0;
-  }
-
-  // What a socket of the process is now; a UNIX socket's peer is asked again
-  // too (a client's connect came before the accept that gave its peer an inode).
-  void learn_descriptor(int32_t pid, int32_t fd) {
-    uint64_t inode = 0, peer = 0;
-    if (std::optional<std::string> text = sockets_.describe_descriptor(pid, fd, &inode, &peer)) {
-      socket_names_[inode] = std::move(*text);
-    }
-    if (peer != 0 && peer != inode) learn_unix(peer);
-  }
-  void learn_unix(uint64_t inode) {
-    if (inode == 0) return;
-    if (std::optional<std::string> text = sockets_.describe_unix(inode, nullptr)) socket_names_[inode] = std::move(*text);
-  }
+  // -yy: as a record arrives, what its sockets are (trace::SocketNames).
+  void note_sockets(trace::Record& r) { socket_names_.note(r); }
 
  private:
   // -y: what the call did to the process's descriptors, shown or not.
@@ -519,9 +442,7 @@ class TracePrinter {
   TraceOutput out_;
   std::optional<TaskFiles> task_files_;
   std::optional<trace::FdPaths> fd_paths_;
-  trace::SocketDetails sockets_;                     // -yy
-  std::map<uint64_t, std::string> socket_names_;     // -yy: by inode, as last learned
-  std::map<std::string, std::string> device_names_;  // -yy: a path and its device numbers, if any
+  trace::SocketNames socket_names_;  // -yy
   int32_t line_pid_ = 0;
   const trace::Record* line_record_ = nullptr;  // the record whose line is being printed
   std::string start_cwd_;               // -y: the command's first process's directory
