@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const Payload& p : r->payloads) {
     if (p.arg < 0 || p.arg > 5) __builtin_trap();
   }
-  if (!r->stack.empty()) {
+  if (r->extras && !r->extras->stack.empty()) {
     static StackUnwinder unwinder;  // keeps this process's modules from one input to the next
     Record mine = *r;
     mine.pid = mine.tid = getpid();

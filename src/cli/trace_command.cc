@@ -193,7 +193,7 @@ class TracePrinter {
       if (!flags_.summary && (!signals_ || signals_->matches(r.nr))) {  // -e signal=SET
         line(r.tid, flags_.json ? trace::format_signal_json(r, options_) : trace::format_signal(r, options_));
         if (TraceOutput* out = output(r.tid); out != nullptr && !flags_.json) {
-          print_backtrace(out, r.backtrace);  // -k: where it found the program (--json: in the object)
+          print_backtrace(out, r.backtrace());  // -k: where it found the program (--json: in the object)
         }
       }
       return;
@@ -364,9 +364,9 @@ class TracePrinter {
     }
     // -k: the stack under the line; strace prints exit_group's after its "+++ exited" line.
     if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group) {
-      exit_backtrace_ = r.backtrace;
+      exit_backtrace_ = r.backtrace();
     } else {
-      print_backtrace(out, r.backtrace);
+      print_backtrace(out, r.backtrace());
     }
   }
 

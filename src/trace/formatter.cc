@@ -596,9 +596,9 @@ void append_json(std::string& out, const Record& record, const FormatOptions& op
 }
 
 void append_json_stack(std::string& out, const Record& record) {
-  if (record.backtrace.empty()) return;
+  if (record.backtrace().empty()) return;
   out += ",\"stack\":[";
-  std::string_view lines = record.backtrace;
+  std::string_view lines = record.backtrace();
   bool first = true;
   while (!lines.empty()) {
     const size_t end = lines.find('\n');

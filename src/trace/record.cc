@@ -61,10 +61,7 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
   r.fd_inodes[0] = r.fd_inodes[1] = 0;
   r.before_arg = -1;
   r.before_value = 0;
-  r.stack.clear();
-  r.stack_has_outer = false;
-  r.backtrace.clear();
-  r.socket_names.clear();
+  r.extras.reset();
 
   size_t at = sizeof h;
   resize_payloads(r.payloads, h.payload_count, spare);
@@ -120,11 +117,12 @@ Result<void> decode_record_into(std::span<const uint8_t> bytes, const DecodeLimi
       // Once, of a call, enter, exit or signal record, before the 8-byte values.
       const bool has_stack = r.kind == kRecordSyscall || r.kind == kRecordSyscallEnter || r.kind == kRecordExit ||
                              r.kind == kRecordSignal;
-      if (!r.stack.empty() || !has_stack || r.before_arg >= 0 || inodes_seen || r.enter_tsc != 0 || r.ip != 0) {
+      if (r.extras || !has_stack || r.before_arg >= 0 || inodes_seen || r.enter_tsc != 0 || r.ip != 0) {
         return corrupt("misplaced stack");
       }
-      r.stack.assign(reinterpret_cast<const char*>(bytes.data() + at), ph.length);
-      r.stack_has_outer = (ph.flags & kPayloadStackOuter) != 0;
+      RecordExtras& extras = r.extra();
+      extras.stack.assign(reinterpret_cast<const char*>(bytes.data() + at), ph.length);
+      extras.stack_has_outer = (ph.flags & kPayloadStackOuter) != 0;
       at += padded;
       continue;
     }

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,6 +33,22 @@ struct Payload {
   bool truncated = false;  // string without NUL within the bound / longer buffer
   uint64_t addr = 0;       // the argument's value
   std::string bytes;       // copied bytes (strings without their NUL)
+};
+
+struct RecordExtras {
+  // trace -k: the program's trace::StackRegisters (two with stack_has_outer)
+  // and the stack bytes from its stack pointer up, as the gate copied them (a
+  // kPayloadStack; a signal record's: where the signal found it), else
+  // empty; and the lines of its stack trace once trace::StackUnwinder
+  // resolved them (" > /lib/libc.so.6(read+0x12) [0x11a3f2]\n" each).
+  std::string stack;
+  bool stack_has_outer = false;  // a second StackRegisters and stack (kPayloadStackOuter's layout)
+  std::string backtrace;
+  // trace -yy: what the sockets this call named were, by inode, as the
+  // monitor learned when the record arrived ("TCP:[127.0.0.1:80]"): its
+  // descriptor arguments as they were before the call, the ones it made as
+  // they were after.
+  std::vector<std::pair<uint64_t, std::string>> socket_names;
 };
 
 struct Record {
@@ -59,23 +76,25 @@ struct Record {
   int before_arg = -1;
   uint32_t before_value = 0;
   std::vector<Payload> payloads;
-  // trace -k: the program's trace::StackRegisters (two with stack_has_outer)
-  // and the stack bytes from its stack pointer up, as the gate copied them (a
-  // kPayloadStack; a signal record's: where the signal found it), else
-  // empty; and the lines of its stack trace once trace::StackUnwinder
-  // resolved them (" > /lib/libc.so.6(read+0x12) [0x11a3f2]\n" each).
-  std::string stack;
-  bool stack_has_outer = false;  // a second StackRegisters and stack (kPayloadStackOuter's layout)
-  std::string backtrace;
-  // trace -yy: what the sockets this call named were, by inode, as the
-  // monitor learned when the record arrived ("TCP:[127.0.0.1:80]"): its
-  // descriptor arguments as they were before the call, the ones it made as
-  // they were after.
-  std::vector<std::pair<uint64_t, std::string>> socket_names;
+  // What only -k and -yy records carry (RecordExtras), or null: apart, so
+  // that moving a record, which the monitor does with every one (TimeOrder),
+  // moves a pointer for them (a traced getppid loop paid ~30 ns a call when
+  // they were members). Copies of a record share them.
+  std::shared_ptr<RecordExtras> extras;
   uint32_t ring = 0;  // ring it was read from (set by the reader)
 
   // The payload copied from argument arg, or nullptr.
   const Payload* payload(int arg) const;
+  // extras, made if there are none yet.
+  RecordExtras& extra() {
+    if (!extras) extras = std::make_shared<RecordExtras>();
+    return *extras;
+  }
+  // -k's resolved stack trace lines, "" if none.
+  const std::string& backtrace() const {
+    static const std::string kNone;
+    return extras ? extras->backtrace : kNone;
+  }
 };
 
 struct DecodeLimits {

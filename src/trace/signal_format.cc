@@ -193,7 +193,7 @@ std::string format_signal_json(const Record& record, const FormatOptions& option
     append_json_ip(out, options.json_ip);
     out += '}';
   }
-  if (!record.backtrace.empty()) {  // -k
+  if (!record.backtrace().empty()) {  // -k
     out.pop_back();
     append_json_stack(out, record);
     out += '}';

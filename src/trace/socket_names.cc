@@ -46,7 +46,7 @@ void SocketNames::note(Record& r) {
     const uint64_t inode = socket_inode(r.pid, fd);
     if (inode == 0) continue;
     if (const auto it = sockets_by_inode_.find(inode); it != sockets_by_inode_.end()) {
-      r.socket_names.emplace_back(inode, it->second);
+      r.extra().socket_names.emplace_back(inode, it->second);
     }
     if (sets_up) learn_descriptor(r.pid, fd);
   }
@@ -60,7 +60,7 @@ void SocketNames::note(Record& r) {
   }
   for (uint64_t inode : r.fd_inodes) {
     if (const auto it = sockets_by_inode_.find(inode); inode != 0 && it != sockets_by_inode_.end()) {
-      r.socket_names.emplace_back(inode, it->second);
+      r.extra().socket_names.emplace_back(inode, it->second);
     }
   }
 }
@@ -68,8 +68,8 @@ void SocketNames::note(Record& r) {
 const std::string* SocketNames::shown(const std::string& name, const Record* line) {
   uint64_t inode = 0;
   if (std::sscanf(name.c_str(), "socket:[%" SCNu64 "]", &inode) == 1) {
-    if (line != nullptr) {
-      for (const auto& [known, text] : line->socket_names) {
+    if (line != nullptr && line->extras) {
+      for (const auto& [known, text] : line->extras->socket_names) {
         if (known == inode) return &text;
       }
     }

@@ -293,16 +293,18 @@ void StackUnwinder::resolve(Record& record) {
   // After an exec the pid's next records are of another image. (After
   // exit_group, what is known stays: other threads' last records may follow.)
   const bool image_ends = record.kind == kRecordSyscallEnter && (record.nr == __NR_execve || record.nr == __NR_execveat);
-  const size_t head_bytes = record.stack_has_outer ? 2 * sizeof(StackRegisters) + 8 : sizeof(StackRegisters);
-  if (record.stack.size() >= head_bytes) {
+  RecordExtras* extras = record.extras.get();
+  const size_t head_bytes = extras != nullptr && extras->stack_has_outer ? 2 * sizeof(StackRegisters) + 8
+                                                                          : sizeof(StackRegisters);
+  if (extras != nullptr && extras->stack.size() >= head_bytes) {
     Snapshot snapshot;
     StackRegisters outer{};
-    const auto* data = reinterpret_cast<const uint8_t*>(record.stack.data());
+    const auto* data = reinterpret_cast<const uint8_t*>(extras->stack.data());
     std::memcpy(&snapshot.registers, data, sizeof snapshot.registers);
     snapshot.stack_sp = snapshot.registers.rsp;
     snapshot.bytes = data + head_bytes;
-    snapshot.size = record.stack.size() - head_bytes;
-    if (record.stack_has_outer) {
+    snapshot.size = extras->stack.size() - head_bytes;
+    if (extras->stack_has_outer) {
       std::memcpy(&outer, data + sizeof outer, sizeof outer);
       uint64_t inner = 0;
       std::memcpy(&inner, data + 2 * sizeof outer, sizeof inner);
@@ -323,9 +325,9 @@ void StackUnwinder::resolve(Record& record) {
     if (p->dwfl != nullptr && p->attached) {
       p->current = &snapshot;
       const bool at_entry = record.kind != kRecordSignal && captured_at_entry(record.nr);
-      Frames frames{p, &record.backtrace, at_entry, kMaxFrames, gate_begin_, gate_end_, false};
+      Frames frames{p, &extras->backtrace, at_entry, kMaxFrames, gate_begin_, gate_end_, false};
       dwfl_getthread_frames(p->dwfl, record.tid, print_frame, &frames);  // an error ends the trace where it is
-      if (frames.reached_gate && record.stack_has_outer && frames.left > 0) {
+      if (frames.reached_gate && extras->stack_has_outer && frames.left > 0) {
         // On through the call the handler interrupted, as the program made it
         // (its stack is the same one, further up, unless the handler ran on
         // an alternate stack: then its words are not in the record).
@@ -336,7 +338,8 @@ void StackUnwinder::resolve(Record& record) {
       }
       p->current = nullptr;
     }
-    record.stack.clear();
+    extras->stack.clear();
+    extras->stack.shrink_to_fit();
   }
   if (image_ends) processes_.erase(record.pid);
 }

@@ -5,7 +5,7 @@
 //   trace::StackUnwinder unwinder;
 //   unwinder.resolve(record);  // as soon as the record is read: the process still runs
 //   ...
-//   out += record.backtrace;   // " > /usr/lib/x86_64-linux-gnu/libc.so.6(__read+0x12) [0x1147e2]\n" ...
+//   out += record.backtrace();  // " > /usr/lib/x86_64-linux-gnu/libc.so.6(__read+0x12) [0x1147e2]\n" ...
 //
 // The unwinding is elfutils' (libdwfl): the call frame information of each
 // file the process maps, read from the file; the stack's words from the
@@ -41,8 +41,8 @@ class StackUnwinder {
   StackUnwinder(const StackUnwinder&) = delete;
   StackUnwinder& operator=(const StackUnwinder&) = delete;
 
-  // Fills record.backtrace from record.stack (nothing when it has none) and
-  // frees record.stack. An exec's enter record also drops what is known of
+  // Fills record's backtrace from its stack (RecordExtras; nothing when it
+  // has none) and frees the stack. An exec's enter record also drops what is known of
   // the process's mappings (the pid's next records are of another image); a
   // process that exited stays known for its other threads' last records, at
   // most kMaxProcesses of them. A pid reused by another process is asked

@@ -500,9 +500,10 @@ TEST(TraceRecord, StacksAreCheckedAndKeptApart) {
   const DecodeLimits limits{.max_stack = 4096};
   Result<Record> r = decode_record(stack_record(kRecordSyscall, 64 + 256), limits);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->stack.size(), 64u + 256u);
-  EXPECT_EQ(static_cast<uint8_t>(r->stack[100]), 0xab);
-  EXPECT_FALSE(r->stack_has_outer);
+  ASSERT_NE(r->extras, nullptr);
+  EXPECT_EQ(r->extras->stack.size(), 64u + 256u);
+  EXPECT_EQ(static_cast<uint8_t>(r->extras->stack[100]), 0xab);
+  EXPECT_FALSE(r->extras->stack_has_outer);
   EXPECT_TRUE(r->payloads.empty());  // never served as an argument's memory
   EXPECT_NE(r->ip, 0u);
   EXPECT_TRUE(decode_record(stack_record(kRecordExit, 64), limits));
@@ -510,7 +511,8 @@ TEST(TraceRecord, StacksAreCheckedAndKeptApart) {
   EXPECT_TRUE(decode_record(stack_record(kRecordSignal, 64), limits));  // where the signal found the program
   Result<Record> nested = decode_record(stack_record(kRecordSyscall, 128 + 64, IpAt::kAfter, true), limits);
   ASSERT_TRUE(nested) << nested.error().message;
-  EXPECT_TRUE(nested->stack_has_outer);
+  ASSERT_NE(nested->extras, nullptr);
+  EXPECT_TRUE(nested->extras->stack_has_outer);
   EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 120, IpAt::kAfter, true), limits));  // two sets announced
   EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 63), limits));          // shorter than the registers
   EXPECT_FALSE(decode_record(stack_record(kRecordSyscall, 64 + 4104), limits));   // more than the region allows
