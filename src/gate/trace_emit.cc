@@ -159,17 +159,6 @@ void set_call_registers(GateThread* t, CallRegisters* r, const arch::KernelUcont
 
 namespace {
 
-// The calls after which trace -yy's monitor asks the kernel about a socket.
-bool sets_up_socket(long nr) {
-  switch (nr) {
-    case __NR_socket: case __NR_socketpair: case __NR_accept: case __NR_accept4:
-    case __NR_bind: case __NR_connect: case __NR_listen:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Bytes of a data buffer to copy: -s's, or a dump's (trace -e read=/write=).
 uint64_t data_cap(long nr, const uint64_t args[6], const TraceRegion& region) {
   const uint32_t dump = io_dump_bytes(nr, args);
@@ -619,7 +608,7 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   ring_commit(region, w);
   // trace -yy: the monitor looks the socket up as it reads this record; until
   // then the program must not change or close it.
-  if (region.wait_after_socket_calls != 0 && kind == trace::kRecordSyscall && sets_up_socket(nr)) {
+  if (region.wait_after_socket_calls != 0 && kind == trace::kRecordSyscall && trace::sets_up_socket(nr)) {
     ring_wait_drained(region, w);
   }
 }

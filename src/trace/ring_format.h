@@ -46,6 +46,7 @@
 // includes it. All multi-byte fields are little-endian x86-64 native.
 #pragma once
 
+#include <asm/unistd.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -169,7 +170,7 @@ struct RegionHeader {
   // sets its addresses (socket, socketpair, accept, accept4, bind, connect,
   // listen), the gate waits until the reader has taken it: the monitor asks
   // the kernel about the socket then, while it is as the call left it.
-  uint32_t wait_after_socket_calls;
+  uint32_t wait_after_socket_calls;  // which calls: sets_up_socket()
   uint8_t reserved4[36];
   uint64_t call_mask[8];
 
@@ -236,6 +237,14 @@ enum RecordKind : uint16_t {
                       // traced process other than the first was killed by signal nr;
                       // args[0] = 1 if it dumped core (monitor/process_deaths.h)
 };
+
+// The calls after which a writer waits with RegionHeader::wait_after_socket_calls
+// (trace -yy), and after which the monitor asks about their sockets: those that
+// make a socket or set its addresses. One list for both sides.
+inline constexpr bool sets_up_socket(long nr) {
+  return nr == __NR_socket || nr == __NR_socketpair || nr == __NR_accept || nr == __NR_accept4 ||
+         nr == __NR_bind || nr == __NR_connect || nr == __NR_listen;
+}
 
 // args of a kRecordRewriteCounts record. Calls are counted per thread and added
 // up when the thread exits: at exit_group, threads still running are not in it.

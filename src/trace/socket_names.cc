@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "syscalls/syscall_table.h"
+#include "trace/ring_format.h"
 
 namespace sysgate::trace {
 
@@ -26,11 +27,6 @@ uint64_t socket_inode(int32_t pid, int32_t fd) {
   link[n] = '\0';
   uint64_t inode = 0;
   return std::sscanf(link, "socket:[%" SCNu64 "]", &inode) == 1 ? inode : 0;
-}
-
-bool sets_up_socket(int nr) {
-  return nr == __NR_socket || nr == __NR_socketpair || nr == __NR_accept || nr == __NR_accept4 || nr == __NR_bind ||
-         nr == __NR_connect || nr == __NR_listen;
 }
 
 }  // namespace
