@@ -100,7 +100,8 @@ sg_rw_branch_into_mov_site:
 	.size sg_rw_branch_into_mov, . - sg_rw_branch_into_mov
 
 /* void sg_rw_regs(const uint64_t in[12], uint64_t out[20])
- * Loads rbx rbp r12 r13 r14 r15 rdi rsi rdx r8 r9 r10 from in[0..11], sets CF,
+ * Loads rbx rbp r12 r13 r14 r15 rdi rsi rdx r8 r9 r10 from in[0..11], sets OF SF
+ * ZF AF PF CF,
  * makes getppid from a rewritable site, stores those registers to out[0..11],
  * out[12] = rax, out[13] = rcx, out[14] = r11, out[15] = the address after
  * `syscall`, out[16] = rsp before, out[17] = rsp after, out[18] = rflags
@@ -139,7 +140,11 @@ sg_rw_regs:
 	movq 80(%rax), %r9
 	movq 88(%rax), %r10
 	movq 48(%rax), %rdi
-	stc
+	/* OF SF ZF AF PF CF all set: each must survive the trampoline's own
+	 * compares (it saves them with seto/lahf and restores them before the
+	 * syscall, whose return keeps them) */
+	pushq $0x8d7
+	popfq
 	pushfq
 	.cfi_adjust_cfa_offset 8
 	popq %r11

@@ -25,14 +25,16 @@
  *      or stay below rsp - 128 if rsp is already on it or on the program's own
  *      alternate stack (a program handler running there) -- the kernel's own
  *      rule for nested signals on an alternate stack;
- *   4. untraced (or traced, outside the trace's -e set, without hooks):
- *      `call sysgate_gate_syscall_insn` with rax = nr and the
- *      program's argument registers as they are; traced, or a call the gate
- *      emulates (rt_sigaction): save the argument registers and call
+ *   4. untraced (or traced, outside the trace's -e set, without hooks): the
+ *      program's arithmetic flags back, then `call sysgate_gate_syscall_insn`
+ *      with rax = nr and the program's argument registers as they are; the
+ *      kernel returns with rflags and r11 as they were at that syscall, so
+ *      they are the program's already; traced, or a call the gate emulates
+ *      (rt_sigaction): push rflags, save the argument registers and call
  *      sysgate_tramp_traced (C++), which makes or emulates the call and writes
  *      the record;
- *   5. rcx = return address, r11 = rflags (what `syscall` leaves), restore rflags
- *      and rsp, jmp *%rcx.
+ *   5. rcx = return address, r11 = rflags (what `syscall` leaves), rflags
+ *      (popfq, on the C++ path only) and rsp back, jmp *%rcx.
  * Signals are NOT blocked: a program handler may interrupt at any point and
  * runs with the program's mask, natively (EINTR, SA_RESTART: the kernel restarts
  * at the gate's `syscall` with the argument registers it saved).
@@ -85,6 +87,31 @@
 	pushq %rcx /* the program's rsp */
 	.endm
 
+/* Counts the call, then picks its path: the C++ one (to \slow) when traced or
+ * hooked, unless the call is outside the trace's -e set and there are no hooks
+ * (nothing to record or run), or when the gate emulates the call; else falls
+ * through to the fast path. rax = nr, r11 = the slot. Changes the flags. */
+	.macro choose_path slow
+	incq %gs:GT_TRAMP_CALLS
+	cmpb $0, sysgate_rewrite_traced(%rip)
+	je 3f
+	cmpq $CPP_CALLS_BITS, %rax
+	jae \slow
+	btq %rax, sysgate_rewrite_cpp_calls(%rip)
+	jc \slow
+3:	cmpq $0, SLOT_EMULATED(%r11)
+	jne \slow
+	.endm
+
+/* The program's arithmetic flags back from rcx (seto/lahf's al and ah), rax
+ * (the number) kept: only the flags change. */
+	.macro restore_flags_from_rcx
+	xchgq %rax, %rcx
+	addb $0x7f, %al /* OF back from al, then SF ZF AF PF CF from ah */
+	sahf
+	movq %rcx, %rax
+	.endm
+
 	.globl sysgate_tramp_entry
 	.hidden sysgate_tramp_entry
 	.type sysgate_tramp_entry, @function
@@ -95,37 +122,31 @@ sysgate_tramp_entry:
 	cmpb $0, sysgate_rewrite_fallback(%rip)
 	jne .Ltramp_fallback
 	switch_to_gate_stack
-	addb $0x7f, %al /* OF back from al, then SF ZF AF PF CF from ah */
-	sahf
-	pushfq /* the program's rflags */
+	movq %rax, %rcx /* the program's flags: OF in cl, the others in ch */
 	movq SLOT_NR(%r11), %rax
-.Ltramp_common: /* rax = nr; stack: [rflags][program rsp] */
-	incq %gs:GT_TRAMP_CALLS
+	choose_path .Ltramp_cpp_flags_in_rcx
+	restore_flags_from_rcx
+.Ltramp_fast: /* rax = nr; stack: [program rsp] */
 	pushq %r11
-	cmpb $0, sysgate_rewrite_traced(%rip)
-	je 3f
-	/* Traced or hooked: the C++ path, unless the call is outside the
-	 * trace's -e set and there are no hooks (nothing to record or run). */
-	cmpq $CPP_CALLS_BITS, %rax
-	jae .Ltramp_traced
-	btq %rax, sysgate_rewrite_cpp_calls(%rip)
-	jc .Ltramp_traced
-3:	cmpq $0, SLOT_EMULATED(%r11)
-	jne .Ltramp_traced
 	call sysgate_gate_syscall_insn
 	/* A signal that interrupts that call finds this return address at its
 	 * rsp and the slot above it (rewrite_fast_path_resume_ip, trace -i). */
 	.globl sysgate_tramp_fast_return
 	.hidden sysgate_tramp_fast_return
 sysgate_tramp_fast_return:
-.Ltramp_done:
-	/* stack: [slot][rflags][program rsp] */
-	popq %r11
-	movq SLOT_RET(%r11), %rcx
-	movq (%rsp), %r11
-	popfq
+	/* stack: [slot][program rsp]. The flags, and r11, are what the
+	 * syscall left: the program's as they were at it. Nothing below may
+	 * change them (no popfq needed: it cost ~6 ns a call here). */
+	popq %rcx
+	movq SLOT_RET(%rcx), %rcx
 	movq (%rsp), %rsp
 	jmp *%rcx
+
+.Ltramp_cpp_flags_in_rcx:
+	restore_flags_from_rcx
+	pushfq /* the program's rflags */
+.Ltramp_cpp: /* rax = nr; stack: [rflags][program rsp] */
+	pushq %r11
 
 .Ltramp_traced:
 	/* The program's callee-saved registers, for trace -k's unwinder (the C++
@@ -155,7 +176,13 @@ sysgate_tramp_fast_return:
 	popq %rsi
 	popq %rdi
 	addq $48, %rsp /* rbx rbp r12-r15: unchanged */
-	jmp .Ltramp_done
+	/* stack: [slot][rflags][program rsp] */
+	popq %r11
+	movq SLOT_RET(%r11), %rcx
+	movq (%rsp), %r11
+	popfq
+	movq (%rsp), %rsp
+	jmp *%rcx
 
 /* The entry for a site whose number is in rax at run time (glibc's syscall()),
  * from sysgate_tramp_dynamic below once the number was found rewritable. The
@@ -167,8 +194,10 @@ sysgate_tramp_entry_dynamic:
 	cmpb $0, sysgate_rewrite_fallback(%rip)
 	jne .Ltramp_to_site
 	switch_to_gate_stack
-	pushfq
-	jmp .Ltramp_common
+	choose_path 4f
+	jmp .Ltramp_fast
+4:	pushfq
+	jmp .Ltramp_cpp
 
 .Ltramp_fallback:
 	addb $0x7f, %al
