@@ -95,6 +95,7 @@ bool gate_install(const GateConfig& config) {
     return false;
   }
   g_gate.app_sigsys = old_action;
+  observe_default_actions();  // tracing: deliveries that end the process get their line too
 
   // The GS base finds the thread's state once the program's own alternate stack
   // is the registered one (thread_state.h); without it, alternate stacks stay

@@ -108,6 +108,65 @@ void unwrap_old_action(uint64_t oact, const AppHandler& wrapped) {
   if (wrapped.without_siginfo) old->flags &= ~static_cast<uint64_t>(SA_SIGINFO);
 }
 
+// Tracing also shows a delivery whose default action ends the process
+// (strace's "--- SIGTERM {...} ---" before "+++ killed by SIGTERM +++"), and
+// the line of the call it ended (write's EPIPE before SIGPIPE). The kernel
+// would end the process without running anything of the gate's, so while
+// tracing these signals' kernel action is the gate's observer
+// (sysgate_gate_default_signal) wherever the program's is SIG_DFL; the program
+// reads back SIG_DFL as it set it. Signals whose default is to be ignored or to
+// stop are left alone (a handler would change what the program sees: EINTR
+// from calls the kernel restarts unseen), and so are SIGSYS (the gate's own)
+// and the real-time signals (33 more actions to set at every start).
+constexpr uint64_t kObservedDefaults =
+    arch::sigbit(SIGHUP) | arch::sigbit(SIGINT) | arch::sigbit(SIGQUIT) | arch::sigbit(SIGILL) |
+    arch::sigbit(SIGTRAP) | arch::sigbit(SIGABRT) | arch::sigbit(SIGBUS) | arch::sigbit(SIGFPE) |
+    arch::sigbit(SIGUSR1) | arch::sigbit(SIGSEGV) | arch::sigbit(SIGUSR2) | arch::sigbit(SIGPIPE) |
+    arch::sigbit(SIGALRM) | arch::sigbit(SIGTERM) | arch::sigbit(SIGSTKFLT) | arch::sigbit(SIGXCPU) |
+    arch::sigbit(SIGXFSZ) | arch::sigbit(SIGVTALRM) | arch::sigbit(SIGPROF) | arch::sigbit(SIGIO) |
+    arch::sigbit(SIGPWR);
+
+bool observes_default(int sig) { return sig >= 1 && sig <= 31 && (kObservedDefaults & arch::sigbit(sig)) != 0; }
+
+// Observing needs a way to raise the signal again: set at install when the
+// policy lets the gate signal its own thread.
+bool g_can_raise_again = false;
+
+bool should_observe(const GateThread* t, int sig, const KernelSigaction& action) {
+  return g_can_raise_again && g_gate.region.header != nullptr && t->foreign_handlers == 0 &&
+         action.handler == kSigDfl && observes_default(sig);
+}
+
+long install_observer(int sig) {
+  KernelSigaction observer = {};
+  observer.handler = addr(sysgate_gate_default_signal);
+  observer.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER;  // on the gate stack: a stack overflow's SIGSEGV too
+  observer.restorer = addr(sysgate_gate_restorer);  // in the gate: its rt_sigreturn is not a program call
+  observer.mask = arch::kAllSignals;
+  return raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&observer), 0, kSigsetBytes);
+}
+
+// The kernel holds `stored` for sig (SIG_DFL, as the program set it or exec
+// left it): put the observer in its place. Under handlers_lock.
+void observe(int sig, const KernelSigaction& stored) {
+  if (install_observer(sig) != 0) return;
+  g_gate.app_default_actions[sig - 1] = stored;
+  __atomic_fetch_or(&g_gate.default_observed, arch::sigbit(sig), __ATOMIC_RELAXED);
+}
+
+void stop_observing(int sig) {
+  if (sig <= 64) __atomic_fetch_and(&g_gate.default_observed, ~arch::sigbit(sig), __ATOMIC_RELAXED);
+}
+
+// The kernel just wrote *oact: the program sees the SIG_DFL action it set, not
+// the observer. Under handlers_lock.
+void unobserve_old_action(uint64_t oact, int sig) {
+  if (oact == 0 || !observes_default(sig)) return;
+  KernelSigaction* old = reinterpret_cast<KernelSigaction*>(oact);
+  if (old->handler != addr(sysgate_gate_default_signal)) return;
+  *old = g_gate.app_default_actions[sig - 1];
+}
+
 // trace -i: where a signal found the program. In the middle of a call the gate
 // makes for it, that call's site (the kernel's context then points into the
 // gate); otherwise where the context says. (A second signal that arrives while
@@ -151,7 +210,10 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
 
   const bool old_had = mask_had_sigsys(sig);
   if (act == 0) {
+    lock_handlers();
     const long r = raw_syscall(__NR_rt_sigaction, call.args[0], 0, oact, kSigsetBytes);
+    if (r == 0) unobserve_old_action(oact, sig);
+    unlock_handlers();
     if (r == 0) {
       restore_sigsys_in_old_action(oact, old_had);
       unwrap_old_action(oact, app_handler_of(sig));
@@ -168,6 +230,18 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
   const AppHandler before = app_handler_of(sig);
   if (should_wrap(t, sig, local)) wrap(sig, &local);
   const long r = raw_syscall(__NR_rt_sigaction, call.args[0], addr(&local), oact, kSigsetBytes);
+  if (r == 0) {
+    unobserve_old_action(oact, sig);
+    // A vfork child shares the table with its parent: it changes its own
+    // actions only (the kernel's), as it does for handlers.
+    if (t->foreign_handlers == 0) stop_observing(sig);
+    if (should_observe(t, sig, local)) {
+      // The program's SIG_DFL action as the kernel keeps it (its flags as the
+      // kernel reports them), then the observer in its place.
+      KernelSigaction stored;
+      if (raw_syscall(__NR_rt_sigaction, call.args[0], 0, addr(&stored), kSigsetBytes) == 0) observe(sig, stored);
+    }
+  }
   unlock_handlers();
   if (r == 0) {
     remember_mask_had_sigsys(sig, had);
@@ -180,11 +254,10 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
 // The kernel entered sysgate_gate_signal_entry for a signal whose handler the
 // program installed while tracing: record the delivery, then return the
 // program's handler, which the entry jumps to with the kernel's registers.
-extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, const void* context) {
-  const uint64_t handler = sig >= 1 && sig <= 64 ? load_acquire(&g_gate.app_handlers[sig - 1]) : 0;
-  if (handler <= kSigIgn || handler == addr(sysgate_gate_signal_entry)) {
-    die("signal wrapper entered without a program handler; signal", sig);
-  }
+namespace {
+
+// Writes the record of a delivery the gate's wrapper or observer was entered for.
+void record_delivery(int sig, const uint8_t* info, const void* context) {
   GateThread* t = thread_from_gs();
   // A thread the gate never saw start has its parent's GS base: not its state.
   if (t != nullptr && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
@@ -201,7 +274,38 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
     if (g_gate.region.stack_bytes != 0 && !in_gate) set_call_registers(t, &at_signal, uc, uc->mc.rip);
     trace_syscall(t, trace::kRecordSignal, 0, sig, words, 0, 0, signal_ip(t, context));
   }
+}
+
+}  // namespace
+
+extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, const void* context) {
+  const uint64_t handler = sig >= 1 && sig <= 64 ? load_acquire(&g_gate.app_handlers[sig - 1]) : 0;
+  if (handler <= kSigIgn || handler == addr(sysgate_gate_signal_entry)) {
+    die("signal wrapper entered without a program handler; signal", sig);
+  }
+  record_delivery(sig, info, context);
   return handler;
+}
+
+// The kernel entered the observer for a signal whose program action is SIG_DFL
+// and whose default ends the process: record the delivery (after the line of a
+// call it ended), then make the default real and raise the signal again with
+// its siginfo. The raise stays pending while this handler blocks every signal;
+// sigreturn restores the mask the signal found, which let it through, so the
+// kernel delivers it there and ends the process as it would have (a core dump
+// shows the program's registers at that point). Nothing of the gate's tables
+// changes: a vfork child shares them with its parent.
+extern "C" void sysgate_gate_default_signal(int sig, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
+  record_delivery(sig, reinterpret_cast<const uint8_t*>(info), uc);
+  KernelSigaction dfl = {};
+  raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&dfl), 0, kSigsetBytes);
+  const uint64_t pid = static_cast<uint64_t>(raw_syscall(__NR_getpid));
+  const uint64_t tid = static_cast<uint64_t>(raw_syscall(__NR_gettid));
+  if (raw_syscall(__NR_rt_tgsigqueueinfo, pid, tid, static_cast<uint64_t>(sig), addr(info)) != 0 &&
+      raw_syscall(__NR_tgkill, pid, tid, static_cast<uint64_t>(sig)) != 0) {
+    die("cannot raise again the signal whose default action ends the process; signal", sig);
+  }
+  uc->uc_sigmask &= ~arch::sigbit(sig);
 }
 
 long emulate_rt_sigprocmask(GateThread* t, arch::KernelUcontext* uc, Call& call) {
@@ -372,6 +476,23 @@ void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc)
   reinterpret_cast<Handler>(action.handler)(SIGSYS, info, uc);
   mask = arch::kAllSignals;
   set_real_mask(mask);
+}
+
+void observe_default_actions() {
+  if (g_gate.region.header == nullptr) return;
+  // Signal 0 to its own thread: the policy's verdict on tgkill, sending nothing.
+  const long pid = raw_syscall(__NR_getpid);
+  const long tid = raw_syscall(__NR_gettid);
+  g_can_raise_again = raw_syscall(__NR_tgkill, static_cast<uint64_t>(pid), static_cast<uint64_t>(tid), 0) == 0;
+  if (!g_can_raise_again) return;
+  lock_handlers();
+  for (int sig = 1; sig <= 31; ++sig) {
+    if (!observes_default(sig)) continue;
+    KernelSigaction action;
+    if (raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), 0, addr(&action), kSigsetBytes) != 0) continue;
+    if (action.handler == kSigDfl) observe(sig, action);
+  }
+  unlock_handlers();
 }
 
 void strip_sigsys_from_installed_handlers() {

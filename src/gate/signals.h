@@ -12,7 +12,10 @@
 //                            wrapper (sysgate_gate_signal_entry), which records
 //                            each delivery and jumps to it with the kernel's
 //                            registers and frame untouched; the program reads
-//                            back its own handler and flags
+//                            back its own handler and flags; a SIG_DFL action
+//                            whose default ends the process is the gate's
+//                            observer, which records the delivery and then
+//                            makes the default real
 //   rt_sigprocmask           applied to the frame's saved mask (uc_sigmask), which
 //                            sigreturn installs; SIGSYS is never really blocked,
 //                            a per-thread bit remembers that the program blocked it
@@ -40,6 +43,10 @@
 extern "C" {
 // gate_entry.S: the handler the kernel enters for a wrapped program handler.
 void sysgate_gate_signal_entry(int sig, void* info, void* uc) __attribute__((visibility("hidden")));
+// signals.cc: the handler the kernel enters, while tracing, for a signal whose
+// program action is SIG_DFL and whose default ends the process.
+void sysgate_gate_default_signal(int sig, sysgate::gate::arch::KernelSiginfo* info,
+                                 sysgate::gate::arch::KernelUcontext* uc) __attribute__((visibility("hidden")));
 }
 
 namespace sysgate::gate {
@@ -57,6 +64,11 @@ long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call);
 // the gate stack), or, for SIG_DFL, the default action made real and the
 // signal raised again, so the process ends by SIGSYS as it would natively.
 void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc);
+
+// At install, while tracing: the observer in place of every SIG_DFL action
+// whose default ends the process (when the policy lets the gate raise a signal
+// again: tgkill of its own thread). Not for use in the handler.
+void observe_default_actions();
 
 // At install: removes SIGSYS from the sa_mask of every handler already
 // installed (remembering which had it). Not for use in the handler.

@@ -1,0 +1,93 @@
+/* Ends, or survives, by signals whose action is SIG_DFL: the mode in argv[1]
+ * picks how. Used by tests/integration/trace_test.cc against strace, whose
+ * trace shows each delivery ("--- SIGTERM {...} ---") before the process is
+ * killed, and after the line of the call that raised it.
+ *
+ *   term      kill(getpid(), SIGTERM)
+ *   segv      a store to address 0x10
+ *   abort     abort(): tgkill with SIGABRT
+ *   pipe      a write to a pipe without readers: EPIPE, then SIGPIPE
+ *   alarm     a timer's SIGALRM ends a read that waits on a pipe
+ *   readback  survives: prints the SIG_DFL actions it reads back (as exec left
+ *             them, and as it set them), ignores a SIGTERM, then takes one
+ *             with sigwaitinfo while blocking it; exits 0 */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static void print_action(const char* name, int sig) {
+  struct sigaction old;
+  if (sigaction(sig, NULL, &old) != 0) {
+    printf("%s: sigaction failed\n", name);
+    exit(1);
+  }
+  unsigned long mask = 0;
+  for (int s = 1; s < 64; ++s) {
+    if (sigismember(&old.sa_mask, s) == 1) mask |= 1ul << (s - 1);
+  }
+  printf("%s: handler %s flags %#x mask %#lx\n", name,
+         old.sa_handler == SIG_DFL ? "SIG_DFL" : old.sa_handler == SIG_IGN ? "SIG_IGN" : "a function",
+         (unsigned)old.sa_flags, mask);
+}
+
+static int readback(void) {
+  print_action("SIGTERM after exec", SIGTERM);
+  print_action("SIGSEGV after exec", SIGSEGV);
+
+  struct sigaction dfl = {0};
+  dfl.sa_handler = SIG_DFL;
+  dfl.sa_flags = SA_RESTART | SA_NODEFER;
+  sigemptyset(&dfl.sa_mask);
+  sigaddset(&dfl.sa_mask, SIGUSR1);
+  sigaddset(&dfl.sa_mask, SIGSYS);
+  sigaction(SIGINT, &dfl, NULL);
+  print_action("SIGINT as set", SIGINT);
+
+  signal(SIGTERM, SIG_IGN);
+  print_action("SIGTERM ignored", SIGTERM);
+  kill(getpid(), SIGTERM);  // ignored: nothing happens
+
+  struct sigaction back;
+  memset(&back, 0, sizeof back);
+  back.sa_handler = SIG_DFL;
+  sigaction(SIGTERM, &back, NULL);
+  print_action("SIGTERM back to SIG_DFL", SIGTERM);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  kill(getpid(), SIGTERM);  // blocked: pending, taken below
+  siginfo_t info;
+  const int got = sigwaitinfo(&set, &info);
+  printf("sigwaitinfo: %s, from pid %s\n", got == SIGTERM ? "SIGTERM" : "something else",
+         info.si_pid == getpid() ? "self" : "another");
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  const char* mode = argv[1];
+  if (strcmp(mode, "term") == 0) kill(getpid(), SIGTERM);
+  if (strcmp(mode, "segv") == 0) *(volatile int*)0x10 = 1;
+  if (strcmp(mode, "abort") == 0) abort();
+  if (strcmp(mode, "pipe") == 0) {
+    int p[2];
+    if (pipe(p) != 0) return 1;
+    close(p[0]);
+    (void)!write(p[1], "x", 1);
+  }
+  if (strcmp(mode, "alarm") == 0) {
+    int p[2];
+    if (pipe(p) != 0) return 1;
+    const struct itimerval t = {.it_value = {.tv_usec = 20000}};
+    setitimer(ITIMER_REAL, &t, NULL);
+    char c;
+    (void)!read(p[0], &c, 1);
+  }
+  if (strcmp(mode, "readback") == 0) return readback();
+  return 3;  // not ended by a signal
+}
