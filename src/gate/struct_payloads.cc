@@ -152,7 +152,7 @@ bool has_struct_payloads(long nr) {
   switch (nr) {
     case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat: case __NR_statx:
     case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_rt_sigsuspend: case __NR_rt_sigpending:
-    case __NR_rt_sigreturn:
+    case __NR_rt_sigreturn: case __NR_rt_sigtimedwait:
     case __NR_getrlimit: case __NR_setrlimit: case __NR_getgroups: case __NR_setgroups:
     case __NR_prlimit64: case __NR_pipe: case __NR_pipe2: case __NR_socketpair: case __NR_nanosleep: case __NR_clock_nanosleep:
     case __NR_clock_gettime: case __NR_uname: case __NR_sysinfo: case __NR_wait4: case __NR_connect: case __NR_bind:
@@ -202,6 +202,10 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       return i == 3 && node_mask(args[4], in, out);
     case __NR_rt_sigpending:
       return i == 0 && args[1] == kSigset && set(out, kSigset, written);
+    case __NR_rt_sigtimedwait:  // the set waited for, the siginfo of the signal taken, the timeout
+      if (args[3] != kSigset) return false;  // the kernel refuses other sizes before reading
+      return (i == 0 && set(out, kSigset, in)) || (i == 1 && ret > 0 && set(out, kSiginfoShown, written)) ||
+             (i == 2 && set(out, kTimespec, in));
     case __NR_getrlimit:
       return i == 1 && set(out, kRlimit, written);
     case __NR_setrlimit:

@@ -366,6 +366,16 @@ void append_result_value(std::string& out, const Record& record) {
     case SYS_prctl:
       if (append_prctl_result(out, record)) return;
       break;
+    case SYS_rt_sigtimedwait:  // "= 15 (SIGTERM)": the signal taken
+      if (const std::string_view name = constants::signal_name(static_cast<int>(ret)); ret > 0 && !name.empty()) {
+        out += "= ";
+        syscalls::append_decimal(out, ret);
+        out += " (";
+        out += name;
+        out += ')';
+        return;
+      }
+      break;
     default:
       break;
   }

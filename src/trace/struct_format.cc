@@ -832,6 +832,17 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       if (size != 32) return false;
       append_two_timevals(out, b, "{ru_utime=", ", ru_stime=", ", ...}");
       return true;
+    case SYS_rt_sigtimedwait:  // [TERM], {si_signo=SIGTERM, ...}, {tv_sec=1, tv_nsec=0}
+      if (size == 8) {
+        append_sigset(out, b.at<uint64_t>(0));
+      } else if (size == 48) {
+        out += format_siginfo_bytes(b.view(0, 48));
+      } else if (size == 16) {
+        append_timespec(out, b);
+      } else {
+        return false;
+      }
+      return true;
     case SYS_waitid:  // the siginfo as a signal's line shows it; {} when no child was ready
       if (size != 48) return false;
       if (b.at<int32_t>(0) == 0) {
