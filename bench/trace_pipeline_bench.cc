@@ -132,7 +132,7 @@ void BM_RingToText(benchmark::State& state) {
   const std::vector<BenchCall> calls = tar_mix();
   TimeOrder order;
   FormatOptions format;
-  format.pid_prefix = true;
+  format.pid_prefix = sysgate::trace::PidPrefix::kBracketed;
   std::string text;
   const TimeOrder::Sink print = [&](const Record& r) {
     append_record(text, r, format);

@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)format_record(mine);
   }
   FormatOptions options;
-  options.pid_prefix = true;
+  options.pid_prefix = sysgate::trace::PidPrefix::kBracketed;
   (void)format_record(*r, options);
   (void)format_json(*r, options);
 

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
   trace_cmd->add_option("--profile", trace.source.profile, "confine it by an embedded profile (default: all)")
       ->excludes(trace_policy);
   trace_cmd->add_flag("-f,--follow-forks", trace.follow,
-                      "prefix lines with [pid N] (every process is always traced); -ff with -o FILE:\n"
+                      "with -o FILE, prefix every line with its pid, as strace -f (every process is always\n"
+                      "traced, and on stderr lines get [pid N] while there are several); -ff with -o FILE:\n"
                       "each thread's lines in FILE.TID instead");
   auto* trace_t = trace_cmd->add_flag("-t", trace.timestamps,
                                       "time of day on each line; -tt with microseconds, -ttt as seconds since the epoch\n"

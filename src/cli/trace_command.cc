@@ -2,6 +2,7 @@
 // strace's grammar (src/trace/formatter.h), or strace -c's table (-c).
 #include <asm/unistd.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,7 +120,7 @@ class TracePrinter {
         options_.fd_path = [this](int32_t fd) { return fd == AT_FDCWD ? fd_paths_->cwd(line_pid_) : shown_name(line_pid_, fd); };
       }
     }
-    options_.pid_prefix = flags.follow > 0 && !task_files_;  // a file per thread needs no prefix
+    to_file_ = !flags.output.empty();
     if (flags.relative) stamps_ = trace::StampStyle::kRelative;
     else if (flags.timestamps == 1) stamps_ = trace::StampStyle::kSeconds;
     else if (flags.timestamps == 2) stamps_ = trace::StampStyle::kMicros;
@@ -151,28 +152,39 @@ class TracePrinter {
     }
   }
 
+  // The command's process: the one its first execve is shown for (the first
+  // record read may be a child's: -e trace= may leave the command's own
+  // calls unrecorded).
+  void set_command_pid(int pid) {
+    command_pid_ = pid;
+    live_.try_emplace(pid, pid);
+  }
+
   void record(const trace::Record& r) {
     if (r.kind == trace::kRecordPad) return;
     if (!first_exec_.empty()) {
-      if (fd_paths_) fd_paths_->start(r.pid, start_cwd_, start_fds_);
+      const int32_t pid = command_pid_ != 0 ? command_pid_ : r.pid;
+      if (fd_paths_) fd_paths_->start(pid, start_cwd_, start_fds_);
       stamp(r.tsc);  // the command's first record comes right after its exec
       point(0);      // made by sysgate's launcher: where is not known
       number(__NR_execve);
       const bool path_selected = !path_filter_ || path_filter_->names(first_exec_path_);
       const bool shown_status = flags_.statuses == 0 || (flags_.statuses & kStatusSuccessful) != 0;
       if (wanted(__NR_execve) && path_selected && !flags_.summary && !flags_.json && shown_status) {
+        choose_prefix();
         char prefix[32] = "";
-        if (options_.pid_prefix) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", r.pid);  // as strace -f
-        line(r.tid, prefix + options_.timestamp + options_.syscall_number + options_.instruction_pointer + first_exec_);
-        if (TraceOutput* out = output(r.tid)) print_backtrace(out, first_exec_backtrace_);
+        if (options_.pid_prefix == trace::PidPrefix::kBracketed) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", pid);
+        if (options_.pid_prefix == trace::PidPrefix::kColumn) std::snprintf(prefix, sizeof prefix, "%-5d ", pid);
+        line(pid, prefix + options_.timestamp + options_.syscall_number + options_.instruction_pointer + first_exec_);
+        if (TraceOutput* out = output(pid)) print_backtrace(out, first_exec_backtrace_);
       }
       if ((flags_.summary || flags_.summary_too) && wanted(__NR_execve) && path_selected) {
         // -c counts it as strace does, with no time: no gate existed to time it.
         trace::Record exec;
         exec.kind = trace::kRecordSyscallEnter;
         exec.nr = __NR_execve;
-        exec.pid = r.pid;
-        exec.tid = r.tid;
+        exec.pid = pid;
+        exec.tid = pid;
         summary_.add(exec, 0);
       }
       first_exec_.clear();
@@ -185,6 +197,8 @@ class TracePrinter {
       killed(r.pid, static_cast<int>(r.nr), r.args[0] != 0);
       return;
     }
+    live_.try_emplace(r.tid, r.pid);
+    choose_prefix();
     if (r.kind == trace::kRecordSignal) {
       // As strace: shown whatever -e trace= selects; not counted by -c.
       stamp(r.tsc);
@@ -224,13 +238,15 @@ class TracePrinter {
     }
     exit_backtrace_.clear();
     emit(r);
-    if (r.kind == trace::kRecordExit && r.nr == __NR_exit_group && !flags_.summary && !flags_.json &&
-        flags_.quiet < 2) {  // -qq hides them, as strace's
+    note_new_task(r);
+    // A process's end, and a thread's own (strace shows both).
+    if (r.kind == trace::kRecordExit && !flags_.summary && !flags_.json && flags_.quiet < 2) {  // -qq hides them
       stamp(r.tsc);
       point(0);
       number(r.nr);
       line(r.tid, trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
     }
+    if (r.kind == trace::kRecordExit) forget_tasks(r.nr == __NR_exit_group ? r.pid : 0, r.tid);
     if (!exit_backtrace_.empty()) {
       if (TraceOutput* out = output(r.tid)) print_backtrace(out, exit_backtrace_);
       exit_backtrace_.clear();
@@ -245,11 +261,13 @@ class TracePrinter {
   // its lines (the command's own, from its status; the others' from
   // kRecordKilled records).
   void killed(int pid, int signal, bool core_dumped) {
-    if (flags_.summary || flags_.json) return;
+    if (flags_.summary || flags_.json) return forget_tasks(pid, pid);
     stamp(0);
     point(0);
     number(last_call(pid));
+    choose_prefix();
     line(pid, trace::format_killed(pid, signal, core_dumped, options_));
+    forget_tasks(pid, pid);
   }
 
   // Execs whose process ended without another record: the exec happened.
@@ -429,6 +447,43 @@ class TracePrinter {
     if (fd_paths_) fd_paths_->after(r);
   }
 
+  // The prefix of the lines printed next, as strace picks it: with -o FILE
+  // (not -ff), "PID   " on every line once -f is given or more than one task
+  // is traced; on stderr, "[pid N] " while more than one task is.
+  // strace -f counts tasks from their attach at the clone to their exit;
+  // sysgate traces every task with or without -f.
+  void choose_prefix() {
+    using trace::PidPrefix;
+    const bool several = live_.size() > 1;
+    if (task_files_) {
+      options_.pid_prefix = PidPrefix::kNone;  // a file per thread needs none
+    } else if (flags_.json) {
+      options_.pid_prefix = flags_.follow > 0 ? PidPrefix::kBracketed : PidPrefix::kNone;  // the "text" member
+    } else if (to_file_) {
+      options_.pid_prefix = flags_.follow > 0 || several ? PidPrefix::kColumn : PidPrefix::kNone;
+    } else {
+      options_.pid_prefix = several ? PidPrefix::kBracketed : PidPrefix::kNone;
+    }
+  }
+
+  // A clone, fork or vfork that made a task: traced from now on, as strace
+  // attaches it there (its own records may have come first).
+  void note_new_task(const trace::Record& r) {
+    if (r.kind != trace::kRecordSyscall || r.ret <= 0 || r.ret > INT32_MAX) return;
+    const auto child = static_cast<int32_t>(r.ret);
+    if (r.nr == __NR_clone) {
+      live_.try_emplace(child, (r.args[0] & CLONE_THREAD) != 0 ? r.pid : child);
+    } else if (r.nr == __NR_fork || r.nr == __NR_vfork) {
+      live_.try_emplace(child, child);
+    }
+  }
+
+  // A task ended: tid, or with pid != 0 every task of that process.
+  void forget_tasks(int32_t pid, int32_t tid) {
+    live_.erase(tid);
+    if (pid != 0) std::erase_if(live_, [pid](const auto& task) { return task.second == pid; });
+  }
+
   // Where thread tid's lines go.
   TraceOutput* output(int32_t tid) { return task_files_ ? task_files_->output(tid) : &out_; }
 
@@ -461,6 +516,9 @@ class TracePrinter {
   std::optional<trace::TraceFilter> abbreviated_;                // -e abbrev=SET
   std::optional<trace::TraceFilter> decoded_;                    // -e verbose=SET
   std::map<int32_t, int> last_nr_;                               // -n: each task's last call
+  int32_t command_pid_ = 0;
+  bool to_file_ = false;             // -o FILE (with -ff: the per-thread files)
+  std::map<int32_t, int32_t> live_;  // tid -> pid of the tasks traced now, for choose_prefix
   std::string first_exec_path_;
   std::string first_exec_backtrace_;  // -k: the command's entry point, under its first execve
   std::string exit_backtrace_;  // -k: exit_group's stack, printed after its "+++ exited" line
@@ -694,7 +752,10 @@ int trace_command(const TraceFlags& flags) {
     std::string line = monitor::format_text(v) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
   };
-  if (out != STDERR_FILENO) options.on_launched = [&] { printer.truncate_output_first(flags.output); };
+  options.on_launched = [&](int pid) {
+    printer.set_command_pid(pid);
+    if (out != STDERR_FILENO) printer.truncate_output_first(flags.output);
+  };
   options.on_note = [&](const std::string& line) {
     printer.flush();
     std::cerr << "sysgate: note: " << line << "\n";

@@ -444,7 +444,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     }
   }
   g_child = child->pid;
-  if (options.on_launched) options.on_launched();
+  if (options.on_launched) options.on_launched(child->pid);
   struct sigaction forward {}, ignore {}, old_int {}, old_quit {}, old_term {}, old_hup {};
   forward.sa_handler = forward_signal;
   ignore.sa_handler = SIG_IGN;

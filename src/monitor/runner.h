@@ -96,8 +96,9 @@ struct RunOptions {
   // The command's process exists and waits at its first exec: work the caller
   // can overlap with the command's start. The monitor's descriptors are all
   // open by then (a second thread started earlier would make growing the
-  // descriptor table wait for an RCU grace period, ~15 ms here).
-  std::function<void()> on_launched;
+  // descriptor table wait for an RCU grace period, ~15 ms here). Given the
+  // command's pid.
+  std::function<void(int pid)> on_launched;
   // sysgate trace -u: the command runs as this user (the launcher's child
   // takes its ids first), and the monitor takes them too once it holds the
   // child's listener, before the command's first instruction: nothing it

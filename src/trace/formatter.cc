@@ -63,17 +63,23 @@ std::string_view errno_display_name(int err) {
   return constants::errno_name(err);
 }
 
-// "[pid  1234] " (strace's "[pid %5d] ") when the options ask for it, then
-// the line's timestamp and instruction pointer, if any.
+// "[pid  1234] " (strace's "[pid %5d] ") or "1234  " (its "%-5d ") when the
+// options ask for it, then the line's timestamp and instruction pointer, if any.
 void append_prefix(std::string& out, int32_t tid, const FormatOptions& options) {
-  if (options.pid_prefix) {
+  if (options.pid_prefix != PidPrefix::kNone) {
     char digits[16];
     const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, tid);
     const auto width = static_cast<size_t>(end - digits);
-    out += "[pid ";
-    if (width < 5) out.append(5 - width, ' ');
-    out.append(digits, end);
-    out += "] ";
+    const size_t pad = width < 5 ? 5 - width : 0;
+    if (options.pid_prefix == PidPrefix::kBracketed) {
+      out += "[pid ";
+      out.append(pad, ' ');
+      out.append(digits, end);
+      out += "] ";
+    } else {
+      out.append(digits, end);
+      out.append(pad + 1, ' ');
+    }
   }
   out += options.timestamp;
   out += options.syscall_number;

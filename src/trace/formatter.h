@@ -1,7 +1,7 @@
 // Trace records as `strace -f` prints them: one line per record, returned as a
 // string (the library never prints).
 //
-//   trace::FormatOptions options{.max_string = 32, .pid_prefix = several_tasks};
+//   trace::FormatOptions options{.max_string = 32, .pid_prefix = trace::PidPrefix::kBracketed};
 //   reader->poll([&](const trace::Record& r) {
 //     out << trace::format_record(r, options) << "\n";
 //   });
@@ -48,12 +48,16 @@
 
 namespace sysgate::trace {
 
+// The task's id before a line, in strace's two forms: "[pid  1234] " (-f on
+// stderr, while more than one task is traced) and "1234  " ("%-5d ": -f -o FILE).
+enum class PidPrefix : uint8_t { kNone, kBracketed, kColumn };
+
 struct FormatOptions {
   // strace -s: bytes of a data buffer or non-path string shown before "...".
   size_t max_string = 32;
-  // "[pid  1234] " before each line, with the record's tid, as strace -f does
-  // while it follows more than one task. The caller knows how many there are.
-  bool pid_prefix = false;
+  // The record's tid before each line, as strace -f shows it. The caller
+  // knows which form and how many tasks there are.
+  PidPrefix pid_prefix = PidPrefix::kNone;
   // strace -t/-tt/-ttt/-r: printed after the pid prefix, with its trailing
   // space (trace/line_time.h). The caller sets it for each line.
   std::string timestamp;
@@ -132,7 +136,7 @@ std::string format_exec_success(const Record& enter, const FormatOptions& option
 
 // "+++ exited with 3 +++" (status: the exit code, 0..255) and
 // "+++ killed by SIGKILL +++" / "+++ killed by SIGSEGV (core dumped) +++",
-// with the "[pid N] " prefix when options.pid_prefix.
+// with options.pid_prefix's prefix.
 std::string format_exited(int32_t tid, int status, const FormatOptions& options = {});
 std::string format_killed(int32_t tid, int signal, bool core_dumped, const FormatOptions& options = {});
 

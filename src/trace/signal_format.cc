@@ -176,7 +176,7 @@ std::string format_signal_json(const Record& record, const FormatOptions& option
   j["code"] = siginfo_of(record).i32(8);
   j["siginfo"] = format_siginfo(record);
   FormatOptions plain = options;
-  plain.pid_prefix = false;
+  plain.pid_prefix = PidPrefix::kNone;
   plain.timestamp.clear();
   plain.instruction_pointer.clear();
   j["text"] = format_signal(record, plain);

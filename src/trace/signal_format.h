@@ -22,7 +22,7 @@ std::string format_siginfo(const Record& record);
 // The same from a siginfo's first 48 bytes (waitid's infop; fewer are taken as zeros).
 std::string format_siginfo_bytes(std::string_view bytes);
 
-// The whole line, with the "[pid N] " prefix when options.pid_prefix.
+// The whole line, with options.pid_prefix's prefix.
 std::string format_signal(const Record& record, const FormatOptions& options = {});
 
 // One JSON object: {"pid":..,"tid":..,"signal":"SIGALRM","signo":14,"code":128,

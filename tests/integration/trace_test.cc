@@ -101,10 +101,10 @@ std::vector<std::string> words_of(const std::string& flags) {
   return words;
 }
 
-// A trace without trace()'s "[pid N] " prefixes (it passes -f), for comparing
-// with strace's lines without -f.
+// A trace without trace()'s "PID   " prefixes (it passes -f -o FILE: strace's
+// "%-5d "), or "[pid N] " ones, for comparing with strace's lines without -f.
 std::string without_pid_prefixes(const std::string& text) {
-  return std::regex_replace(text, std::regex(R"((^|\n)\[pid +\d+\] )"), "$1");
+  return std::regex_replace(text, std::regex(R"((^|\n)(\[pid +\d+\] |\d+ +))"), "$1");
 }
 
 // A line with strace's " = " alignment collapsed and addresses masked, for
@@ -379,6 +379,7 @@ TEST(Trace, FollowForksIntoAFilePerThread) {
   for (const auto& [name, text] : files) {
     EXPECT_TRUE(std::regex_match(name, std::regex(R"(t\.\d+)"))) << name;
     EXPECT_EQ(text.find("[pid"), std::string::npos) << text;
+    EXPECT_FALSE(std::regex_search(text, std::regex(R"((^|\n)\d+ +[a-z+-])"))) << text;
     EXPECT_NE(text.find("+++ exited with 0 +++"), std::string::npos) << name << ":\n" << text;
     const bool one = text.find("write(1, \"one\\n\", 4)") != std::string::npos;
     const bool two = text.find("write(1, \"two\\n\", 4)") != std::string::npos;
@@ -411,7 +412,7 @@ TEST(Trace, TimestampsAndDurationsAsStracePrintsThem) {
   Traced epoch = trace(command, {"-ttt"});
   const int64_t after = wall_clock_us();
   ASSERT_EQ(epoch.run.status, 0) << epoch.run.err;
-  const std::regex epoch_line(R"(^\[pid +\d+\] (\d+)\.(\d{6}) \S)");
+  const std::regex epoch_line(R"(^\d+ +(\d+)\.(\d{6}) \S)");
   int64_t previous = 0, first = 0, last = 0;
   size_t lines = 0;
   std::istringstream in(epoch.trace);
@@ -431,14 +432,14 @@ TEST(Trace, TimestampsAndDurationsAsStracePrintsThem) {
   EXPECT_NE(epoch.trace.find("+++ exited with 0 +++"), std::string::npos);
 
   Traced micros = trace(command, {"-tt"});
-  EXPECT_TRUE(std::regex_search(micros.trace, std::regex(R"(^\[pid +\d+\] \d\d:\d\d:\d\d\.\d{6} execve\("/bin/sh")")))
+  EXPECT_TRUE(std::regex_search(micros.trace, std::regex(R"(^\d+ +\d\d:\d\d:\d\d\.\d{6} execve\("/bin/sh")")))
       << micros.trace;
-  EXPECT_TRUE(std::regex_search(micros.trace, std::regex(R"(\n\[pid +\d+\] \d\d:\d\d:\d\d\.\d{6} \+\+\+ exited)")))
+  EXPECT_TRUE(std::regex_search(micros.trace, std::regex(R"(\n\d+ +\d\d:\d\d:\d\d\.\d{6} \+\+\+ exited)")))
       << micros.trace;
 
   // -r: the differences add up to the run, and the sleep shows as one.
   Traced relative = trace(command, {"-r"});
-  const std::regex relative_line(R"(^\[pid +\d+\] +(\d+)\.(\d{6}) \S)");
+  const std::regex relative_line(R"(^\d+ +(\d+)\.(\d{6}) \S)");
   int64_t sum = 0, largest = 0;
   std::istringstream rin(relative.trace);
   for (std::string line; std::getline(rin, line);) {
@@ -514,7 +515,7 @@ std::vector<std::string> calls_and_results(const std::string& text) {
   const std::regex hex("0x[0-9a-f]+");
   while (std::getline(in, line)) {
     if (line.empty() || line.rfind("+++", 0) == 0 || line.rfind("---", 0) == 0) continue;
-    if (line.rfind("[pid", 0) == 0) line.erase(0, line.find("] ") + 2);
+    line = without_pid_prefixes(line);
     const size_t paren = line.find('(');
     const size_t eq = line.rfind(" = ");
     if (paren == std::string::npos || eq == std::string::npos) continue;
@@ -543,7 +544,7 @@ TEST(Trace, AgreesWithStraceOnSingleThreadedPrograms) {
 // in order. A pipe's or socket's inode number differs between the runs: each
 // becomes its rank among the trace's numbers ("pipe:[#1]"), so that which
 // lines name the same object still counts. first_process_only: the lines of
-// the first "[pid N]" only (strace without -f follows no child).
+// the first process only (strace without -f follows no child).
 std::vector<std::string> fd_names(const std::string& text, bool first_process_only = false) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -551,8 +552,8 @@ std::vector<std::string> fd_names(const std::string& text, bool first_process_on
   std::map<std::string, int> ranks;
   std::string first_pid;
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("[pid", 0) == 0) {
-      const std::string pid = line.substr(0, line.find("] ") + 2);
+    if (std::smatch m; std::regex_search(line, m, std::regex(R"(^(\[pid +\d+\] |\d+ +))"))) {
+      const std::string pid = m[1].str();
       if (first_pid.empty()) first_pid = pid;
       if (first_process_only && pid != first_pid) continue;
       line.erase(0, pid.size());
@@ -583,7 +584,7 @@ TEST(Trace, SocketpairNamesAgreeWithStrace) {
   ASSERT_EQ(t.run.status, 0) << t.run.err;
   auto tail = [](const std::string& text) {  // from the socketpair on
     std::string from = text.substr(std::min(text.find("socketpair("), text.size()));
-    from = std::regex_replace(from, std::regex(R"(\[pid +\d+\] )"), "");
+    from = without_pid_prefixes(from);
     return std::regex_replace(std::regex_replace(from, std::regex(R"(socket:\[\d+\])"), "socket:[N]"),
                               std::regex(" +="), " =");
   };
@@ -736,7 +737,7 @@ TEST(Trace, WholeLinesAgreeWithStrace) {
     ASSERT_EQ(native.run.status, 0) << native.run.err;
     Traced t = trace(cmd);
     ASSERT_EQ(t.run.status, 0) << t.run.err;
-    std::string plain = t.trace;  // without trace()'s "[pid N] " (it passes -f)
+    std::string plain = t.trace;  // without trace()'s "PID   " (it passes -f)
     plain = without_pid_prefixes(plain);
     const std::vector<std::string> ours = comparable_lines(plain), theirs = comparable_lines(native.trace);
     size_t first = 0;
@@ -762,7 +763,7 @@ TEST(Trace, InstructionPointersAgreeWithStrace) {
   // child made.
   auto pointers = [](const std::string& text) {
     std::vector<std::string> out;
-    const std::regex call(R"(^(?:\[pid +\d+\] )?(\[[0-9a-f]{16}\] [a-z_0-9]+)\()");
+    const std::regex call(R"(^(?:\d+ +)?(\[[0-9a-f]{16}\] [a-z_0-9]+)\()");
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
       std::smatch m;
@@ -825,7 +826,7 @@ TEST(Trace, HexStringsAsStraceShowsThem) {
     std::vector<std::string> out;
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
-      line = std::regex_replace(line, std::regex(R"(^\[pid +\d+\] )"), "");
+      line = without_pid_prefixes(line);
       line = std::regex_replace(std::regex_replace(line, std::regex("0x[0-9a-f]{6,}"), "ADDR"), std::regex(" +="), " =");
       if (line.find("\\x") == std::string::npos || line.rfind("getrandom(", 0) == 0 || line.rfind("execve(", 0) == 0) continue;
       out.push_back(line);
@@ -1007,10 +1008,10 @@ TEST(Trace, InjectionsCountEachThreadsOwnCalls) {
   Traced t = trace(cmd, {"-e", "trace=getpid", "-e", "inject=getpid:retval=1:when=1"});
   ASSERT_EQ(t.run.status, 0) << t.run.err;
   std::istringstream in(t.trace);
-  std::map<std::string, std::vector<std::string>> results;  // by [pid N]
+  std::map<std::string, std::vector<std::string>> results;  // by pid
   for (std::string line; std::getline(in, line);) {
     std::smatch m;
-    if (std::regex_search(line, m, std::regex(R"(^\[pid +(\d+)\] getpid\(\) = (.*)$)"))) {
+    if (std::regex_search(line, m, std::regex(R"(^(\d+) +getpid\(\) = (.*)$)"))) {
       results[m[1]].push_back(m[2].str() == "1 (INJECTED)" ? "injected" : "made");
     }
   }
@@ -1530,6 +1531,71 @@ TEST(Trace, FirstExecLooksAsStracePrintsIt) {
   EXPECT_NE(ours.trace.find("\"exec true # a comment longer tha\"...]"), std::string::npos) << ours.trace;
 }
 
+// The first execve is the command's own, with its pid, even when -e trace=
+// leaves every call the command makes before its first fork unrecorded, so
+// that the first record read is a child's (sh's vfork child execs before sh
+// returns from vfork). It used to take that child's pid.
+TEST(Trace, FirstExecHasTheCommandsPid) {
+  for (int round = 0; round < 3; ++round) {
+    const Traced t = trace({"/bin/sh", "-c", "/bin/true; echo hi"}, {"-e", "trace=execve,write"});
+    ASSERT_EQ(t.run.status, 0) << t.run.err;
+    std::smatch first, write, child;
+    ASSERT_TRUE(std::regex_search(t.trace, first, std::regex(R"(^(\d+) +execve\("/(usr/)?bin/sh")"))) << t.trace;
+    ASSERT_TRUE(std::regex_search(t.trace, write, std::regex(R"((\d+) +write\(1, "hi\\n")"))) << t.trace;
+    ASSERT_TRUE(std::regex_search(t.trace, child, std::regex(R"((\d+) +execve\("/bin/true")"))) << t.trace;
+    EXPECT_EQ(first[1], write[1]) << t.trace;
+    EXPECT_NE(first[1], child[1]) << t.trace;
+  }
+}
+
+// strace's two prefixes: with -f -o FILE, "%-5d " on every line; with -f on
+// stderr, "[pid %5d] " only while more than one task is traced (the shell's
+// first line and its lines after the child exited have none). Without -f,
+// sysgate still traces every process, so it uses the same rule for when.
+TEST(Trace, PidPrefixesAsStracePrintsThem) {
+  const std::vector<std::string> cmd = {"/bin/sh", "-c", "/bin/true; echo hi"};
+  const std::vector<std::string> flags = {"-e", "trace=execve,wait4,exit_group,write"};
+  auto check_column = [](const std::string& text, bool every_line) {
+    std::istringstream in(text);
+    int prefixed = 0, lines = 0;
+    for (std::string line; std::getline(in, line); ++lines) {
+      std::smatch m;
+      if (!std::regex_search(line, m, std::regex(R"(^(\d+)( +)\S)"))) continue;
+      ++prefixed;
+      EXPECT_EQ(m[2].length(), std::max<long>(1, 6 - m[1].length())) << line;
+    }
+    if (every_line) EXPECT_EQ(prefixed, lines) << text;
+    return prefixed;
+  };
+  const Traced file = trace(cmd, flags);  // -f -o FILE
+  ASSERT_EQ(file.run.status, 0) << file.run.err;
+  check_column(file.trace, true);
+  if (access("/usr/bin/strace", X_OK) == 0) {
+    const Straced native = strace(cmd, true, "-e trace=execve,wait4,exit_group,write ");
+    check_column(native.trace, true);
+  }
+
+  auto then_cmd = [&](std::vector<std::string> argv) {
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    return argv;
+  };
+  const Output on_stderr = run(then_cmd({kSysgate, "trace", "-f", flags[0], flags[1], "--"}));
+  ASSERT_EQ(on_stderr.status, 0) << on_stderr.err;
+  EXPECT_EQ(on_stderr.err.rfind("execve(\"/bin/sh\"", 0), 0u) << on_stderr.err;
+  EXPECT_TRUE(std::regex_search(on_stderr.err, std::regex(R"(\n\[pid +\d+\] execve\("/bin/true")"))) << on_stderr.err;
+  EXPECT_NE(on_stderr.err.find("\nwrite(1, \"hi\\n\", 3)"), std::string::npos) << on_stderr.err;
+  EXPECT_NE(on_stderr.err.find("\n+++ exited with 0 +++\n"), std::string::npos) << on_stderr.err;
+
+  TempDir dir;
+  const Output unfollowed = run(then_cmd({kSysgate, "trace", "-o", dir.path() + "/t", flags[0], flags[1], "--"}));
+  ASSERT_EQ(unfollowed.status, 0) << unfollowed.err;
+  std::ifstream in(dir.path() + "/t");
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str().rfind("execve(\"/bin/sh\"", 0), 0u) << text.str();
+  EXPECT_GE(check_column(text.str(), false), 3) << text.str();  // the child's execve, exit_group, +++ exited
+}
+
 // -v: stat structs whole (a regular file, a character device) and an exec's
 // environment strings, as strace -v prints them.
 TEST(Trace, VerboseStructsAgreeWithStrace) {
@@ -1979,8 +2045,8 @@ TEST(Trace, ClonesAgreeWithStrace) {
   };
   // strace without -f shows the first process only: so do we, by pid.
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(t.trace, m, std::regex(R"(^\[pid +(\d+)\] )"))) << t.trace;
-  const std::regex own_line("^\\[pid +" + m[1].str() + "\\] ");
+  ASSERT_TRUE(std::regex_search(t.trace, m, std::regex(R"(^(\d+) +)"))) << t.trace;
+  const std::regex own_line("^" + m[1].str() + " +");
   std::string first;
   std::istringstream in(t.trace);
   for (std::string l; std::getline(in, l);) {
@@ -2251,7 +2317,7 @@ TEST(Trace, RewriteStatsAccountForEveryCall) {
     size_t calls = 0;
     std::istringstream lines(r.traced.trace);
     for (std::string line; std::getline(lines, line);) {
-      line = std::regex_replace(line, std::regex(R"(^\[pid +\d+\] )"), "");
+      line = without_pid_prefixes(line);
       if (line.rfind("+++", 0) == 0 || line.rfind("---", 0) == 0 || line.rfind("execve(\"/bin/sh\"", 0) == 0) continue;
       ++calls;
     }
@@ -2545,7 +2611,7 @@ TEST(Trace, StatusSetsSelectAsStraceDoes) {
 TEST(Trace, LongOptionsAreStracesToo) {
   const std::vector<std::string> cmd = {"/bin/cat", "/etc/hostname", "/no/such/file"};
   auto lines = [](const Traced& t) {
-    return std::regex_replace(std::regex_replace(t.trace, std::regex(R"(\[pid +\d+\] )"), ""), std::regex(R"(\d{3,})"), "N");
+    return std::regex_replace(without_pid_prefixes(t.trace), std::regex(R"(\d{3,})"), "N");
   };
   const Traced short_forms = trace(cmd, {"-e", "trace=openat,read,newfstatat", "-e", "status=successful", "-s", "4",
                                          "-n", "-v", "-z"});

@@ -280,7 +280,7 @@ TEST(TraceFormatter, OtherOutputBuffers) {
 }
 
 TEST(TraceFormatter, PidPrefixUsesTheTid) {
-  const FormatOptions several{.pid_prefix = true};
+  const FormatOptions several{.pid_prefix = PidPrefix::kBracketed};
   EXPECT_EQ(format_record(call("exit_group", {0}, 0, {}, kRecordExit, 28812), several),
             "[pid 28812] exit_group(0)               = ?");
   EXPECT_EQ(format_exited(28812, 0, several), "[pid 28812] +++ exited with 0 +++");
@@ -289,12 +289,22 @@ TEST(TraceFormatter, PidPrefixUsesTheTid) {
   EXPECT_EQ(format_record(thread, several), "[pid    79] getpid()                    = 77");
 }
 
+// strace -f -o FILE: "%-5d " (two spaces after a four-digit pid, one after
+// five), and " = " still at column 40, counting it.
+TEST(TraceFormatter, ColumnPrefixIsStracesInFiles) {
+  const FormatOptions column{.pid_prefix = PidPrefix::kColumn};
+  EXPECT_EQ(format_record(call("exit_group", {0}, 0, {}, kRecordExit, 2083), column),
+            "2083  exit_group(0)                     = ?");
+  EXPECT_EQ(format_exited(28812, 0, column), "28812 +++ exited with 0 +++");
+  EXPECT_EQ(format_killed(7, 15, false, column), "7     +++ killed by SIGTERM +++");
+}
+
 // strace -f -tt: the stamp after the pid prefix; " = " still at column 40,
 // counting both (strace 6: "08:06:07.931588 brk(NULL)               = 0x...").
 TEST(TraceFormatter, TimestampFollowsThePidPrefix) {
-  FormatOptions stamped{.pid_prefix = false, .timestamp = "08:06:07.931588 "};
+  FormatOptions stamped{.pid_prefix = PidPrefix::kNone, .timestamp = "08:06:07.931588 "};
   EXPECT_EQ(format_record(call("getpid", {}, 77), stamped), "08:06:07.931588 getpid()                = 77");
-  stamped.pid_prefix = true;
+  stamped.pid_prefix = PidPrefix::kBracketed;
   EXPECT_EQ(format_record(call("getpid", {}, 77, {}, kRecordSyscall, 79), stamped),
             "[pid    79] 08:06:07.931588 getpid()    = 77");
   EXPECT_EQ(format_exited(79, 0, stamped), "[pid    79] 08:06:07.931588 +++ exited with 0 +++");
@@ -305,7 +315,7 @@ TEST(TraceFormatter, ExitGroupThenExitedLine) {
   EXPECT_EQ(format_exited(4242, 3), "+++ exited with 3 +++");
   EXPECT_EQ(format_record(call("exit", {0}, 0, {}, kRecordExit)), "exit(0)                                 = ?");
   EXPECT_EQ(format_killed(4242, 9, false), "+++ killed by SIGKILL +++");
-  EXPECT_EQ(format_killed(4242, 11, true, {.pid_prefix = true}), "[pid  4242] +++ killed by SIGSEGV (core dumped) +++");
+  EXPECT_EQ(format_killed(4242, 11, true, {.pid_prefix = PidPrefix::kBracketed}), "[pid  4242] +++ killed by SIGSEGV (core dumped) +++");
 }
 
 TEST(TraceFormatter, Execve) {
@@ -317,7 +327,7 @@ TEST(TraceFormatter, Execve) {
   EXPECT_EQ(format_record(exec_result(enter)), format_exec_success(enter));
   EXPECT_EQ(exec_result(enter).kind, kRecordSyscall);
   // Unresolved (the process died in the exec): strace's unfinished form.
-  EXPECT_EQ(format_record(enter, {.pid_prefix = true}),
+  EXPECT_EQ(format_record(enter, {.pid_prefix = PidPrefix::kBracketed}),
             "[pid  4242] execve(\"/usr/bin/sh\", 0x7fffb350a640, 0x7fffb350a658 <unfinished ...>");
   EXPECT_EQ(format_result(enter), "= ?");
   // Failure: the gate's second record carries the error.
@@ -340,7 +350,7 @@ TEST(TraceFormatter, RecordsThatAreNotCallsGiveNothing) {
 // The append_* forms add to a buffer holding earlier lines; the result column
 // counts from the start of the line, not of the buffer.
 TEST(TraceFormatter, AppendRecordAddsALineAfterWhatTheBufferHolds) {
-  const FormatOptions several{.pid_prefix = true};
+  const FormatOptions several{.pid_prefix = PidPrefix::kBracketed};
   const Record read = call("read", {3, 0x7f00, 4096}, 5, {data_out(1, 0x7f00, "hello")});
   std::string out = "earlier line\n";
   append_record(out, read, several);
@@ -395,7 +405,7 @@ TEST(TraceFormatter, JsonHasEveryFieldAndParses) {
   EXPECT_EQ(restart["errno"], "ERESTARTNOHAND");
   EXPECT_TRUE(nlohmann::json::parse(format_json(call("ioctl", {3, 0, 0}, -600)))["errno"].is_null());
   // The prefix option reaches "text", never the other fields.
-  const nlohmann::json prefixed = nlohmann::json::parse(format_json(call("close", {3}, 0), {.pid_prefix = true}));
+  const nlohmann::json prefixed = nlohmann::json::parse(format_json(call("close", {3}, 0), {.pid_prefix = PidPrefix::kBracketed}));
   EXPECT_EQ(prefixed["text"], "[pid  4242] close(3)                    = 0");
   EXPECT_EQ(prefixed["call"], "close(3)");
 }
@@ -453,7 +463,8 @@ TEST(TraceFormatter, JsonIsWhatNlohmannWouldWrite) {
       r.payloads.push_back(Payload{.arg = arg, .kind = kind, .truncated = random() % 5 == 0, .addr = r.args[arg],
                                    .bytes = bytes(random() % 40)});
     }
-    const FormatOptions options{.max_string = static_cast<uint32_t>(8 + random() % 40), .pid_prefix = random() % 2 == 0};
+    const FormatOptions options{.max_string = static_cast<uint32_t>(8 + random() % 40),
+                                .pid_prefix = random() % 2 == 0 ? PidPrefix::kBracketed : PidPrefix::kColumn};
     std::string appended = "before";
     append_json(appended, r, options);
     ASSERT_EQ(appended, "before" + json_by_nlohmann(r, options)) << n;

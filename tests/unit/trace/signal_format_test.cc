@@ -99,7 +99,7 @@ TEST(SignalFormat, UnknownCodesAndSignalsStayNumeric) {
 
 TEST(SignalFormat, PrefixAndJson) {
   FormatOptions options;
-  options.pid_prefix = true;
+  options.pid_prefix = PidPrefix::kBracketed;
   EXPECT_EQ(format_signal(signal(14, 0x80, {}, 4242), options),
             "[pid  4242] --- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
   const nlohmann::json j = nlohmann::json::parse(format_signal_json(signal(14, 0x80, {}, 4242), options));
