@@ -3,6 +3,7 @@
 // otherwise the confined command's own status (run).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct TraceFlags {
   int timestamps = 0;           // -t, -tt, -ttt: wall-clock time of each line
   bool relative = false;        // -r: time since the previous line
   bool durations = false;       // -T: time spent in each call
+  // strace's long forms, with their optional values: --absolute-timestamps[=SPEC]
+  // (--timestamps), --relative-timestamps[=PRECISION], --syscall-times[=PRECISION].
+  std::optional<std::string> absolute_timestamps, relative_timestamps, syscall_times;
   bool instruction_pointers = false;  // -i: where the program resumes after each call
   bool stack_traces = false;    // -k: each call's stack trace under its line
   bool syscall_numbers = false;  // -n: "[ 257] ": the call's number; on ---/+++ lines the task's last call's

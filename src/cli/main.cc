@@ -74,8 +74,22 @@ int main(int argc, char** argv) {
   auto* trace_t = trace_cmd->add_flag("-t", trace.timestamps,
                                       "time of day on each line; -tt with microseconds, -ttt as seconds since the epoch\n"
                                       "(when the call returned: strace shows when it was entered)");
-  trace_cmd->add_flag("-r", trace.relative, "time since the previous line on each line")->excludes(trace_t);
-  trace_cmd->add_flag("-T,--syscall-times", trace.durations, "time spent in each call, as <seconds> after its result");
+  auto* trace_r = trace_cmd->add_flag("-r", trace.relative, "time since the previous line on each line")->excludes(trace_t);
+  trace_cmd->add_flag("-T", trace.durations, "time spent in each call, as <seconds> after its result");
+  std::string absolute_spec, relative_spec, durations_spec;
+  auto* absolute_opt = trace_cmd->add_option("--absolute-timestamps,--timestamps", absolute_spec,
+                                             "-t's long form: [[format:]time|unix|none][,[precision:]s|ms|us|ns]\n"
+                                             "(no value: time,s)")
+                           ->expected(0, 1)
+                           ->excludes(trace_r);
+  auto* relative_opt = trace_cmd->add_option("--relative-timestamps", relative_spec,
+                                             "-r's long form: s|ms|us|ns (no value: us)")
+                           ->expected(0, 1)
+                           ->excludes(trace_t)
+                           ->excludes(absolute_opt);
+  auto* durations_opt = trace_cmd->add_option("--syscall-times", durations_spec,
+                                              "-T's long form: s|ms|us|ns (no value: us)")
+                            ->expected(0, 1);
   trace_cmd->add_flag("-x", trace.hex_strings, "strings with other than printable ASCII in hex; -xx: all strings");
   trace_cmd->add_flag("-i,--instruction-pointer", trace.instruction_pointers,
                       "the instruction pointer at each call: [address after its syscall instruction]");
@@ -130,18 +144,34 @@ int main(int argc, char** argv) {
   static const char* const kQualifiers[] = {"trace", "signal", "status", "abbrev", "verbose", "raw",
                                             "read",  "write",  "inject", "fault",   "quiet", "decode-fds"};
   static std::vector<std::string> qualified[std::size(kQualifiers)];
+  CLI::Option* decode_fds_opt = nullptr;
+  size_t decode_fds_index = 0;
   for (size_t i = 0; i < std::size(kQualifiers); ++i) {
-    trace_cmd->add_option(std::string("--") + kQualifiers[i], qualified[i], std::string("-e ") + kQualifiers[i] + "=SET")
-        ->expected(1)
-        ->allow_extra_args(false)
-        ->take_all();
+    CLI::Option* o =
+        trace_cmd->add_option(std::string("--") + kQualifiers[i], qualified[i], std::string("-e ") + kQualifiers[i] + "=SET")
+            ->allow_extra_args(false)
+            ->take_all();
+    // --decode-fds alone is -y, as strace's (its value is optional there).
+    if (std::string_view(kQualifiers[i]) == "decode-fds") {
+      o->expected(0, 1);
+      decode_fds_opt = o;
+      decode_fds_index = i;
+    } else {
+      o->expected(1);
+    }
   }
   bool output_separately = false;
   trace_cmd->add_flag("--output-separately", output_separately, "-ff's second f: with -o FILE, each thread's lines in FILE.TID");
   trace_cmd->add_option("command", trace.command, "the command and its arguments (after --)")->required();
   trace_cmd->callback([&] {
     for (size_t i = 0; i < std::size(kQualifiers); ++i) {
-      for (const std::string& set : qualified[i]) trace.expressions.push_back(std::string(kQualifiers[i]) + "=" + set);
+      for (const std::string& set : qualified[i]) {
+        if (set.empty() && std::string_view(kQualifiers[i]) != "decode-fds") continue;
+        trace.expressions.push_back(std::string(kQualifiers[i]) + "=" + (set.empty() ? "path" : set));
+      }
+    }
+    if (decode_fds_opt->count() > 0 && qualified[decode_fds_index].empty()) {
+      trace.expressions.push_back("decode-fds=path");
     }
     if (output_separately) trace.follow = std::max(trace.follow, 2);
   });
@@ -189,6 +219,9 @@ int main(int argc, char** argv) {
     return sysgate::cli::run_command(run);
   }
   if (trace_cmd->parsed()) {
+    if (absolute_opt->count() > 0) trace.absolute_timestamps = absolute_spec;
+    if (relative_opt->count() > 0) trace.relative_timestamps = relative_spec;
+    if (durations_opt->count() > 0) trace.syscall_times = durations_spec;
     // -e decode-fds=SET (--decode-fds=SET): strace's long form of -y (path)
     // and -yy (socket, dev, all; pidfd is not shown).
     for (auto it = trace.expressions.begin(); it != trace.expressions.end();) {

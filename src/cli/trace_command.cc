@@ -121,10 +121,16 @@ class TracePrinter {
       }
     }
     to_file_ = !flags.output.empty();
-    if (flags.relative) stamps_ = trace::StampStyle::kRelative;
-    else if (flags.timestamps == 1) stamps_ = trace::StampStyle::kSeconds;
-    else if (flags.timestamps == 2) stamps_ = trace::StampStyle::kMicros;
-    else if (flags.timestamps >= 3) stamps_ = trace::StampStyle::kEpochMicros;
+    if (flags.relative) stamps_ = {trace::StampStyle::kRelative, 6};
+    else if (flags.timestamps == 1) stamps_ = {trace::StampStyle::kTimeOfDay, 0};
+    else if (flags.timestamps == 2) stamps_ = {trace::StampStyle::kTimeOfDay, 6};
+    else if (flags.timestamps >= 3) stamps_ = {trace::StampStyle::kUnix, 6};
+    // The long forms, checked by trace_command before.
+    if (flags.absolute_timestamps) stamps_ = *trace::parse_absolute_timestamps(*flags.absolute_timestamps);
+    if (flags.relative_timestamps) {
+      stamps_ = {trace::StampStyle::kRelative, trace::parse_precision(*flags.relative_timestamps).value_or(6)};
+    }
+    if (flags.syscall_times) duration_digits_ = trace::parse_precision(*flags.syscall_times).value_or(6);
   }
 
   // The command's own first execve is made by sysgate's launcher, before any gate
@@ -371,7 +377,9 @@ class TracePrinter {
     if (options_.fd_path && text.size() != start && trace::FdPaths::returns_fd(r)) {
       if (const std::string* name = shown_name(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
     }
-    if (timed && flags_.durations && text.size() != start) text += trace::format_duration(duration);  // -T, not just -C
+    if (timed && flags_.durations && text.size() != start) {
+      text += trace::format_duration(duration, duration_digits_);  // -T, not just -C
+    }
     if (text.size() == start) return;
     out->end_line();
     if (dumps_) {  // -e read=, -e write=: the data under the line, unprefixed, as strace
@@ -419,7 +427,7 @@ class TracePrinter {
   // Sets the timestamp of the lines printed next (-t, -tt, -ttt, -r) from a
   // record's TSC; 0: now.
   void stamp(uint64_t tsc) {
-    if (stamps_ == trace::StampStyle::kNone || flags_.summary) return;
+    if (stamps_.style == trace::StampStyle::kNone || flags_.summary) return;
     const int64_t ns = tsc == 0 ? clock_.now_ns() : clock_.realtime_ns(tsc);
     if (flags_.json) {
       options_.json_time_ns = ns;
@@ -505,7 +513,8 @@ class TracePrinter {
   const TraceFlags& flags_;
   std::optional<trace::TraceFilter> filter_;
   trace::FormatOptions options_;
-  trace::StampStyle stamps_ = trace::StampStyle::kNone;
+  trace::Stamps stamps_;
+  int duration_digits_ = 6;  // -T: us; --syscall-times=PRECISION
   trace::TscClock clock_;
   int64_t previous_ns_ = 0;
   trace::Summary summary_;
@@ -530,7 +539,24 @@ class TracePrinter {
 
 }  // namespace
 
-int trace_command(const TraceFlags& flags) {
+int trace_command(const TraceFlags& given) {
+  TraceFlags flags = given;
+  // strace's long timestamp options: their values checked here, and each
+  // implies its short form (--syscall-times is -T, ...).
+  if (flags.absolute_timestamps && !trace::parse_absolute_timestamps(*flags.absolute_timestamps)) {
+    std::cerr << "sysgate trace: --absolute-timestamps=" << *flags.absolute_timestamps
+              << ": expected [[format:]time|unix|none][,[precision:]s|ms|us|ns]\n";
+    return 2;
+  }
+  for (const auto& [name, value] : {std::pair{"--relative-timestamps", &flags.relative_timestamps},
+                                    std::pair{"--syscall-times", &flags.syscall_times}}) {
+    if (*value && !value->value().empty() && !trace::parse_precision(**value)) {
+      std::cerr << "sysgate trace: " << name << "=" << **value << ": expected s, ms, us or ns\n";
+      return 2;
+    }
+  }
+  if (flags.relative_timestamps) flags.relative = true;
+  if (flags.syscall_times) flags.durations = true;
   policy::PolicySource source = flags.source;
   if (source.file.empty() && source.profile.empty()) source.profile = "all";  // like strace: confine nothing
   Result<policy::Policy> policy = policy::load_policy(source);

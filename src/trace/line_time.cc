@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <string>
 
 #include "trace/time_order.h"
 
@@ -62,39 +63,91 @@ int64_t TscClock::elapsed_ns(uint64_t from, uint64_t to) {
                               static_cast<uint64_t>(last_mono_ - first_mono_) / (last_tsc_ - first_tsc_));
 }
 
-std::string format_duration(int64_t ns) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, " <%lld.%06lld>", static_cast<long long>(ns / 1000000000),
-                static_cast<long long>(ns % 1000000000 / 1000));
-  return buf;
+namespace {
+
+constexpr int64_t kPowersOfTen[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+
+// ".123456" for 6 digits of the nanoseconds within a second; "" for 0.
+void append_fraction(std::string& out, int64_t ns_in_second, int digits) {
+  if (digits <= 0) return;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, ".%0*lld", digits, static_cast<long long>(ns_in_second / kPowersOfTen[9 - digits]));
+  out += buf;
 }
 
-std::string format_stamp(StampStyle style, int64_t realtime_ns, int64_t previous_ns) {
+}  // namespace
+
+std::string format_duration(int64_t ns, int digits) {
+  std::string out = " <" + std::to_string(ns / 1000000000);
+  append_fraction(out, ns % 1000000000, digits);
+  return out + ">";
+}
+
+std::string format_stamp(const Stamps& stamps, int64_t realtime_ns, int64_t previous_ns) {
   char buf[48];
   const time_t seconds = static_cast<time_t>(realtime_ns / 1000000000);
-  const long micros = static_cast<long>(realtime_ns % 1000000000 / 1000);
-  switch (style) {
+  std::string out;
+  switch (stamps.style) {
     case StampStyle::kNone:
       return {};
-    case StampStyle::kSeconds:
-    case StampStyle::kMicros: {
+    case StampStyle::kTimeOfDay: {
       struct tm local {};
       localtime_r(&seconds, &local);
-      const size_t n = strftime(buf, sizeof buf, "%H:%M:%S", &local);
-      if (style == StampStyle::kMicros) std::snprintf(buf + n, sizeof buf - n, ".%06ld", micros);
-      return std::string(buf) + " ";
+      out.assign(buf, strftime(buf, sizeof buf, "%H:%M:%S", &local));
+      append_fraction(out, realtime_ns % 1000000000, stamps.digits);
+      break;
     }
-    case StampStyle::kEpochMicros:
-      std::snprintf(buf, sizeof buf, "%lld.%06ld ", static_cast<long long>(seconds), micros);
-      return buf;
+    case StampStyle::kUnix:
+      out = std::to_string(static_cast<long long>(seconds));
+      append_fraction(out, realtime_ns % 1000000000, stamps.digits);
+      break;
     case StampStyle::kRelative: {
       const int64_t delta = previous_ns == 0 || realtime_ns < previous_ns ? 0 : realtime_ns - previous_ns;
-      std::snprintf(buf, sizeof buf, "%6lld.%06lld ", static_cast<long long>(delta / 1000000000),
-                    static_cast<long long>(delta % 1000000000 / 1000));
-      return buf;
+      std::snprintf(buf, sizeof buf, "%6lld", static_cast<long long>(delta / 1000000000));
+      out = buf;
+      append_fraction(out, delta % 1000000000, stamps.digits);
+      break;
     }
   }
-  return {};
+  return out + " ";
+}
+
+std::optional<int> parse_precision(std::string_view spec) {
+  if (spec == "s") return 0;
+  if (spec == "ms") return 3;
+  if (spec == "us") return 6;
+  if (spec == "ns") return 9;
+  return std::nullopt;
+}
+
+std::optional<Stamps> parse_absolute_timestamps(std::string_view spec) {
+  Stamps stamps{StampStyle::kTimeOfDay, 0};
+  while (!spec.empty()) {
+    const size_t comma = spec.find(',');
+    std::string_view item = spec.substr(0, comma);
+    spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
+    if (comma != std::string_view::npos && spec.empty()) return std::nullopt;  // "time,"
+    const bool format = item.starts_with("format:");
+    const bool precision = item.starts_with("precision:");
+    if (format) item.remove_prefix(7);
+    if (precision) item.remove_prefix(10);
+    if (precision) {
+      const std::optional<int> digits = parse_precision(item);
+      if (!digits) return std::nullopt;
+      stamps.digits = *digits;
+    } else if (item == "time") {
+      stamps.style = StampStyle::kTimeOfDay;
+    } else if (item == "unix") {
+      stamps.style = StampStyle::kUnix;
+    } else if (item == "none") {
+      stamps.style = StampStyle::kNone;
+    } else if (std::optional<int> digits = format ? std::nullopt : parse_precision(item)) {
+      stamps.digits = *digits;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return stamps;
 }
 
 }  // namespace sysgate::trace

@@ -2,7 +2,7 @@
 //
 //   trace::TscClock clock;                        // at start, before any record
 //   const int64_t ns = clock.realtime_ns(record.tsc);
-//   std::string stamp = trace::format_stamp(trace::StampStyle::kMicros, ns, previous_ns);
+//   std::string stamp = trace::format_stamp({trace::StampStyle::kTimeOfDay, 6}, ns, previous_ns);
 //   // "14:03:27.123456 "
 //
 // Records carry the TSC the gate read when it wrote them, which is after the
@@ -19,7 +19,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace sysgate::trace {
 
@@ -46,17 +48,29 @@ class TscClock {
 
 enum class StampStyle {
   kNone,
-  kSeconds,      // -t    "14:03:27 " (local time)
-  kMicros,       // -tt   "14:03:27.123456 "
-  kEpochMicros,  // -ttt  "1700000000.123456 "
-  kRelative,     // -r    "     0.000123 ": since the previous line's stamp
+  kTimeOfDay,  // -t    "14:03:27 " (local time); -tt "14:03:27.123456 "
+  kUnix,       // -ttt  "1700000000.123456 "
+  kRelative,   // -r    "     0.000123 ": since the previous line's stamp
 };
 
-// strace -T: " <0.000123>", seconds with microseconds.
-std::string format_duration(int64_t ns);
+// A stamp's or a duration's digits after the point, as strace's precisions
+// name them: s 0, ms 3, us 6, ns 9.
+struct Stamps {
+  StampStyle style = StampStyle::kNone;
+  int digits = 6;
+};
+
+// strace -T: " <0.000123>", seconds with `digits` decimals (none: " <0>").
+std::string format_duration(int64_t ns, int digits = 6);
 
 // The stamp and its trailing space; empty for kNone. previous_ns is the last
 // stamped line's time (for kRelative; 0 before the first line: shown as 0).
-std::string format_stamp(StampStyle style, int64_t realtime_ns, int64_t previous_ns);
+std::string format_stamp(const Stamps& stamps, int64_t realtime_ns, int64_t previous_ns);
+
+// strace's long forms: --absolute-timestamps=[[format:]time|unix|none][,[precision:]s|ms|us|ns]
+// (no value: time, s) and the precision of --relative-timestamps=, --syscall-times=
+// (s|ms|us|ns; no value: us). nullopt for anything else.
+std::optional<Stamps> parse_absolute_timestamps(std::string_view spec);
+std::optional<int> parse_precision(std::string_view spec);
 
 }  // namespace sysgate::trace

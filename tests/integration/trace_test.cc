@@ -488,6 +488,39 @@ TEST(Trace, TimestampsAndDurationsAsStracePrintsThem) {
 
 // After its first trap a site is rewritten onto a trampoline; every later call
 // must still be recorded, once, with its result.
+// strace's long forms of -t, -r and -T with their precisions: the line of a
+// getpid, digits masked, is strace's, alignment included.
+TEST(Trace, LongTimestampOptionsAsStracePrintsThem) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-S", "-c", "import os; os.getpid()"};
+  auto getpid_line = [](const std::string& text) {
+    const size_t at = text.find("getpid()");
+    if (at == std::string::npos) return std::string("(none)");
+    const size_t begin = text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1;
+    return std::regex_replace(text.substr(begin, text.find('\n', at) - begin), std::regex("[0-9]"), "0");
+  };
+  for (const char* option : {"--absolute-timestamps", "--absolute-timestamps=precision:ms", "--timestamps=unix,ns",
+                             "--absolute-timestamps=format:time,precision:us", "--relative-timestamps=ns",
+                             "--relative-timestamps=s", "--syscall-times", "--syscall-times=ns",
+                             "--syscall-times=s", "--absolute-timestamps=precision:ns,format:unix"}) {
+    const Straced native = strace(cmd, false, std::string(option) + " -e trace=getpid ");
+    TempDir dir;
+    std::vector<std::string> argv = {kSysgate, "trace", option, "-e", "trace=getpid", "-o", dir.path() + "/t", "--"};
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    const Output ours = run(argv);
+    ASSERT_EQ(ours.status, 0) << option << ": " << ours.err;
+    std::ifstream in(dir.path() + "/t");
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(getpid_line(text.str()), getpid_line(native.trace)) << option << "\n" << text.str() << native.trace;
+  }
+  expect_refused({kSysgate, "trace", "--absolute-timestamps=fortnight", "--", "/bin/true"},
+                 "--absolute-timestamps=fortnight: expected [[format:]time|unix|none][,[precision:]s|ms|us|ns]");
+  expect_refused({kSysgate, "trace", "--syscall-times=min", "--", "/bin/true"},
+                 "--syscall-times=min: expected s, ms, us or ns");
+  expect_refused({kSysgate, "trace", "-r", "--absolute-timestamps", "--", "/bin/true"}, "excludes");
+}
+
 TEST(Trace, RewrittenSitesLoseNoRecord) {
   const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
                                         "import os\nfor _ in range(5000): os.getppid()\nprint('done')"};
@@ -2629,6 +2662,10 @@ TEST(Trace, LongOptionsAreStracesToo) {
   EXPECT_EQ(lines(trace(to_null, {"--decode-fds=all", "-e", "trace=write"})), lines(yy));
   EXPECT_EQ(lines(trace(to_null, {"-e", "decode-fds=path", "-e", "trace=write"})),
             lines(trace(to_null, {"-y", "-e", "trace=write"})));
+  // --decode-fds alone is -y, as strace's optional value.
+  const Traced y_alone = trace(to_null, {"--decode-fds", "-e", "trace=write"});
+  EXPECT_EQ(lines(y_alone), lines(trace(to_null, {"-y", "-e", "trace=write"})));
+  EXPECT_NE(y_alone.trace.find("write(1</dev/null>, \"x\\n\", 2) = 2"), std::string::npos) << y_alone.trace;
   expect_refused({kSysgate, "trace", "-e", "decode-fds=colour", "--", "/bin/true"}, "invalid decode-fds 'colour'");
 }
 

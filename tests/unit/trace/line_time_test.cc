@@ -41,20 +41,56 @@ class StampTest : public ::testing::Test {
 };
 
 TEST_F(StampTest, AsStracePrintsThem) {
-  EXPECT_EQ(format_stamp(StampStyle::kNone, kSample, 0), "");
-  EXPECT_EQ(format_stamp(StampStyle::kSeconds, kSample, 0), "22:13:20 ");
-  EXPECT_EQ(format_stamp(StampStyle::kMicros, kSample, 0), "22:13:20.123456 ");
-  EXPECT_EQ(format_stamp(StampStyle::kEpochMicros, kSample, 0), "1700000000.123456 ");
+  EXPECT_EQ(format_stamp({StampStyle::kNone}, kSample, 0), "");
+  EXPECT_EQ(format_stamp({StampStyle::kTimeOfDay, 0}, kSample, 0), "22:13:20 ");
+  EXPECT_EQ(format_stamp({StampStyle::kTimeOfDay, 6}, kSample, 0), "22:13:20.123456 ");
+  EXPECT_EQ(format_stamp({StampStyle::kUnix, 6}, kSample, 0), "1700000000.123456 ");
+}
+
+// strace's precisions (--absolute-timestamps=precision:ms, --relative-timestamps=ns,
+// --syscall-times=s), as strace 6 prints them.
+TEST_F(StampTest, PrecisionsAsStracePrintsThem) {
+  EXPECT_EQ(format_stamp({StampStyle::kTimeOfDay, 3}, kSample, 0), "22:13:20.123 ");
+  EXPECT_EQ(format_stamp({StampStyle::kTimeOfDay, 9}, kSample, 0), "22:13:20.123456789 ");
+  EXPECT_EQ(format_stamp({StampStyle::kUnix, 0}, kSample, 0), "1700000000 ");
+  EXPECT_EQ(format_stamp({StampStyle::kRelative, 0}, kSample, kSample - 2345678000), "     2 ");
+  EXPECT_EQ(format_stamp({StampStyle::kRelative, 9}, kSample, kSample - 1500), "     0.000001500 ");
+  EXPECT_EQ(format_duration(34414), " <0.000034>");
+  EXPECT_EQ(format_duration(34414, 9), " <0.000034414>");
+  EXPECT_EQ(format_duration(1034414, 3), " <0.001>");
+  EXPECT_EQ(format_duration(2034414000, 0), " <2>");
+}
+
+TEST(TimestampSpecs, AsStraceParsesThem) {
+  auto spec = [](std::string_view s) {
+    const std::optional<Stamps> st = parse_absolute_timestamps(s);
+    return st ? std::to_string(static_cast<int>(st->style)) + "/" + std::to_string(st->digits) : "bad";
+  };
+  EXPECT_EQ(spec(""), "1/0");  // time, s: -t
+  EXPECT_EQ(spec("precision:us"), "1/6");  // -tt
+  EXPECT_EQ(spec("format:unix,precision:us"), "2/6");  // -ttt
+  EXPECT_EQ(spec("unix,ns"), "2/9");
+  EXPECT_EQ(spec("ms"), "1/3");
+  EXPECT_EQ(spec("none"), "0/0");
+  EXPECT_EQ(spec("format:ms"), "bad");
+  EXPECT_EQ(spec("time,"), "bad");
+  EXPECT_EQ(spec("tim"), "bad");
+  EXPECT_EQ(parse_precision("precision:ns"), std::nullopt);  // strace refuses it there too
+  EXPECT_EQ(parse_precision("ns"), 9);
+  EXPECT_EQ(spec("precision:ns,format:unix"), "2/9");
+  EXPECT_EQ(spec("precision:unix"), "bad");
+  EXPECT_EQ(parse_precision("s"), 0);
+  EXPECT_EQ(parse_precision("sec"), std::nullopt);
 }
 
 TEST_F(StampTest, RelativeIsTheTimeSinceThePreviousLine) {
-  EXPECT_EQ(format_stamp(StampStyle::kRelative, kSample, 0), "     0.000000 ");  // the first line
-  EXPECT_EQ(format_stamp(StampStyle::kRelative, kSample, kSample - 1500), "     0.000001 ");
-  EXPECT_EQ(format_stamp(StampStyle::kRelative, kSample, kSample - 2345678000), "     2.345678 ");
-  EXPECT_EQ(format_stamp(StampStyle::kRelative, kSample, kSample - int64_t{1234567} * 1000000000),
+  EXPECT_EQ(format_stamp({StampStyle::kRelative, 6}, kSample, 0), "     0.000000 ");  // the first line
+  EXPECT_EQ(format_stamp({StampStyle::kRelative, 6}, kSample, kSample - 1500), "     0.000001 ");
+  EXPECT_EQ(format_stamp({StampStyle::kRelative, 6}, kSample, kSample - 2345678000), "     2.345678 ");
+  EXPECT_EQ(format_stamp({StampStyle::kRelative, 6}, kSample, kSample - int64_t{1234567} * 1000000000),
             "1234567.000000 ");
   // Records of two threads can come out of order by a few ns: never negative.
-  EXPECT_EQ(format_stamp(StampStyle::kRelative, kSample, kSample + 10), "     0.000000 ");
+  EXPECT_EQ(format_stamp({StampStyle::kRelative, 6}, kSample, kSample + 10), "     0.000000 ");
 }
 
 TEST(TscClock, AStampReadsAsTheWallClockOfItsMoment) {
