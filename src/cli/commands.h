@@ -44,6 +44,7 @@ struct TraceFlags {
   int fd_paths = 0;             // -y: descriptors with what they name, "3</etc/passwd>"; -yy: sockets' endpoints, devices' numbers
   std::vector<std::string> trace_paths;  // -P PATH: only calls that access these paths
   std::string output;           // -o FILE (default stderr)
+  bool append = false;          // -A: -o FILE (and -ff's files) appended to, not emptied
   size_t max_string = 32;       // -s N
   bool summary = false;         // -c: strace -c's table instead of lines
   bool summary_too = false;     // -C: the lines, and strace -c's table after them

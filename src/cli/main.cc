@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
                                       "(when the call returned: strace shows when it was entered)");
   auto* trace_r = trace_cmd->add_flag("-r", trace.relative, "time since the previous line on each line")->excludes(trace_t);
   trace_cmd->add_flag("-T", trace.durations, "time spent in each call, as <seconds> after its result");
+  trace_cmd->add_flag("-A,--output-append-mode", trace.append, "with -o FILE: append to it (and to -ff's files) instead of emptying it");
+  bool seccomp_bpf = false;
+  trace_cmd->add_flag("--seccomp-bpf", seccomp_bpf, "accepted: sysgate's calls are always chosen in the kernel, by its filter");
   std::string absolute_spec, relative_spec, durations_spec;
   auto* absolute_opt = trace_cmd->add_option("--absolute-timestamps,--timestamps", absolute_spec,
                                              "-t's long form: [[format:]time|unix|none][,[precision:]s|ms|us|ns]\n"

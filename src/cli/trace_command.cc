@@ -100,7 +100,7 @@ class TracePrinter {
     options_.string_style = flags.hex_strings >= 2   ? syscalls::StringStyle::kHexAll
                             : flags.hex_strings == 1 ? syscalls::StringStyle::kHexNonAscii
                                                      : syscalls::StringStyle::kEscaped;
-    if (!task_files.empty()) task_files_.emplace(task_files);
+    if (!task_files.empty()) task_files_.emplace(task_files, flags.append);
     if (!flags.trace_paths.empty()) path_filter_.emplace(flags.trace_paths);
     if ((flags.fd_paths && !flags.summary) || path_filter_) {  // -P follows descriptors too
       fd_paths_.emplace(trace::FdPaths::system_probe());
@@ -203,7 +203,7 @@ class TracePrinter {
       killed(r.pid, static_cast<int>(r.nr), r.args[0] != 0);
       return;
     }
-    live_.try_emplace(r.tid, r.pid);
+    if (live_.try_emplace(r.tid, r.pid).second) ended_.erase(r.tid);  // (a reused tid is a new task)
     choose_prefix();
     if (r.kind == trace::kRecordSignal) {
       // As strace: shown whatever -e trace= selects; not counted by -c.
@@ -245,12 +245,22 @@ class TracePrinter {
     exit_backtrace_.clear();
     emit(r);
     note_new_task(r);
-    // A process's end, and a thread's own (strace shows both).
+    // A process's end, and a thread's own (strace shows both). exit_group
+    // ends the process's other threads first, with its status, as strace
+    // shows them (the call each was blocked in has no line here).
     if (r.kind == trace::kRecordExit && !flags_.summary && !flags_.json && flags_.quiet < 2) {  // -qq hides them
       stamp(r.tsc);
       point(0);
+      const int status = static_cast<int>(r.args[0] & 0xff);
+      if (r.nr == __NR_exit_group) {
+        for (const auto& [tid, pid] : live_) {
+          if (pid != r.pid || tid == r.tid) continue;
+          number(last_call(tid));
+          line(tid, trace::format_exited(tid, status, options_));
+        }
+      }
       number(r.nr);
-      line(r.tid, trace::format_exited(r.tid, static_cast<int>(r.args[0] & 0xff), options_));
+      line(r.tid, trace::format_exited(r.tid, status, options_));
     }
     if (r.kind == trace::kRecordExit) forget_tasks(r.nr == __NR_exit_group ? r.pid : 0, r.tid);
     if (!exit_backtrace_.empty()) {
@@ -479,6 +489,7 @@ class TracePrinter {
   void note_new_task(const trace::Record& r) {
     if (r.kind != trace::kRecordSyscall || r.ret <= 0 || r.ret > INT32_MAX) return;
     const auto child = static_cast<int32_t>(r.ret);
+    if (ended_.count(child) != 0) return;  // its records, its end too, came before the clone's
     if (r.nr == __NR_clone) {
       live_.try_emplace(child, (r.args[0] & CLONE_THREAD) != 0 ? r.pid : child);
     } else if (r.nr == __NR_fork || r.nr == __NR_vfork) {
@@ -488,8 +499,14 @@ class TracePrinter {
 
   // A task ended: tid, or with pid != 0 every task of that process.
   void forget_tasks(int32_t pid, int32_t tid) {
+    ended_.insert(tid);
     live_.erase(tid);
-    if (pid != 0) std::erase_if(live_, [pid](const auto& task) { return task.second == pid; });
+    if (pid == 0) return;
+    std::erase_if(live_, [&](const auto& task) {
+      if (task.second != pid) return false;
+      ended_.insert(task.first);
+      return true;
+    });
   }
 
   // Where thread tid's lines go.
@@ -528,6 +545,7 @@ class TracePrinter {
   int32_t command_pid_ = 0;
   bool to_file_ = false;             // -o FILE (with -ff: the per-thread files)
   std::map<int32_t, int32_t> live_;  // tid -> pid of the tasks traced now, for choose_prefix
+  std::set<int32_t> ended_;          // tasks that ended (until a record shows the tid again)
   std::string first_exec_path_;
   std::string first_exec_backtrace_;  // -k: the command's entry point, under its first execve
   std::string exit_backtrace_;  // -k: exit_group's stack, printed after its "+++ exited" line
@@ -554,6 +572,9 @@ int trace_command(const TraceFlags& given) {
       std::cerr << "sysgate trace: " << name << "=" << **value << ": expected s, ms, us or ns\n";
       return 2;
     }
+  }
+  if (flags.append && flags.output.empty()) {
+    std::cerr << "sysgate trace: -A/--output-append-mode has no effect without -o/--output\n";  // as strace
   }
   if (flags.relative_timestamps) flags.relative = true;
   if (flags.syscall_times) flags.durations = true;
@@ -669,7 +690,7 @@ int trace_command(const TraceFlags& given) {
   const bool per_task = flags.follow >= 2 && !flags.output.empty() && !flags.summary;
   if (!flags.output.empty() && !per_task) {
     // Emptied by the printer's output, not O_TRUNC (TraceOutput::truncate_first).
-    out = ::open(flags.output.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    out = ::open(flags.output.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (flags.append ? O_APPEND : 0), 0666);
     if (out < 0) {
       std::cerr << "sysgate trace: cannot write " << flags.output << "\n";
       return 2;
@@ -780,7 +801,7 @@ int trace_command(const TraceFlags& given) {
   };
   options.on_launched = [&](int pid) {
     printer.set_command_pid(pid);
-    if (out != STDERR_FILENO) printer.truncate_output_first(flags.output);
+    if (out != STDERR_FILENO && !flags.append) printer.truncate_output_first(flags.output);
   };
   options.on_note = [&](const std::string& line) {
     printer.flush();

@@ -48,7 +48,7 @@ TraceOutput* TaskFiles::output(int32_t tid) {
   if (it == files_.end()) {
     if (files_.size() >= kMaxOpen) close_least_recent();
     const std::string path = base_ + "." + std::to_string(tid);
-    const bool again = started_.count(tid) != 0;
+    const bool again = append_ || started_.count(tid) != 0;
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0666);
     if (fd < 0) {
       if (!failed_) std::cerr << "sysgate trace: cannot write " << path << ": " << std::strerror(errno) << "\n";

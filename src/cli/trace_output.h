@@ -76,7 +76,8 @@ class TraceOutput {
 // processes do not run the monitor out of descriptors.
 class TaskFiles {
  public:
-  explicit TaskFiles(std::string base) : base_(std::move(base)) {}
+  // append: -A, each file is appended to rather than emptied when first opened.
+  explicit TaskFiles(std::string base, bool append = false) : base_(std::move(base)), append_(append) {}
   ~TaskFiles() { close_all(); }
   TaskFiles(const TaskFiles&) = delete;
   TaskFiles& operator=(const TaskFiles&) = delete;
@@ -100,6 +101,7 @@ class TaskFiles {
   void close_least_recent();
 
   std::string base_;
+  bool append_ = false;
   std::map<int32_t, File> files_;
   std::set<int32_t> started_;  // threads whose file was created in this run
   uint64_t uses_ = 0;

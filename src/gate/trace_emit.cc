@@ -403,9 +403,14 @@ void trace_release_rings(GateThread* t) {
 }
 
 // sysgate trace -e trace=SET: the completed calls outside the set get no record
-// (execve and execveat always do: the monitor pairs them with their enter records).
+// (execve and execveat always do: the monitor pairs them with their enter
+// records; so do the calls that make tasks: the monitor counts the tasks it
+// traces, as strace, for its pid prefixes and exit lines).
 static bool call_selected(const TraceRegion& region, long nr) {
-  if (region.record_all_calls != 0 || nr == __NR_execve || nr == __NR_execveat) return true;
+  if (region.record_all_calls != 0 || nr == __NR_execve || nr == __NR_execveat || nr == __NR_clone ||
+      nr == __NR_fork || nr == __NR_vfork) {
+    return true;
+  }
   if (nr < 0 || nr >= trace::kCallMaskNumbers) return false;
   return (region.call_mask[nr / 64] >> (nr % 64) & 1) != 0;
 }

@@ -358,6 +358,44 @@ TEST(Trace, OutputFileReplacesWhatItHeld) {
   EXPECT_EQ(read_back, "exit_group(0)                           = ?\n+++ exited with 0 +++\n");
 }
 
+// -A: the lines go after what the file held, as strace -A writes them (-ff's
+// files are opened to append too; each run's threads have their own). Without
+// -o it has no effect, and says so as strace does.
+TEST(Trace, AppendModeKeepsWhatTheFileHeld) {
+  TempDir dir;
+  const std::string file = dir.path() + "/trace.txt";
+  std::ofstream(file) << "OLD CONTENT\n";
+  for (const char* option : {"-A", "--output-append-mode"}) {
+    Output o = run({kSysgate, "trace", option, "-o", file, "-e", "trace=exit_group", "--", "/bin/true"});
+    ASSERT_EQ(o.status, 0) << o.err;
+  }
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string exited = "exit_group(0)                           = ?\n+++ exited with 0 +++\n";
+  EXPECT_EQ(ss.str(), "OLD CONTENT\n" + exited + exited);
+
+  const std::string base = dir.path() + "/t";
+  for (int round = 0; round < 2; ++round) {
+    Output o = run({kSysgate, "trace", "-ff", "-A", "-o", base, "-e", "trace=exit_group", "--", "/bin/true"});
+    ASSERT_EQ(o.status, 0) << o.err;
+  }
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    if (entry.path().filename().string().rfind("t.", 0) != 0) continue;
+    ++files;
+    std::ifstream f(entry.path());
+    std::stringstream text;
+    text << f.rdbuf();
+    EXPECT_EQ(text.str(), exited) << entry.path();  // each run's process has its own pid
+  }
+  EXPECT_EQ(files, 2);
+
+  Output alone = run({kSysgate, "trace", "-A", "-e", "trace=none", "--", "/bin/true"});
+  EXPECT_EQ(alone.status, 0) << alone.err;
+  EXPECT_NE(alone.err.find("-A/--output-append-mode has no effect without -o/--output"), std::string::npos) << alone.err;
+}
+
 // -ff -o FILE, as strace: each thread's lines in FILE.TID, without the
 // [pid N] prefix, and no FILE itself.
 TEST(Trace, FollowForksIntoAFilePerThread) {
@@ -1627,6 +1665,38 @@ TEST(Trace, PidPrefixesAsStracePrintsThem) {
   text << in.rdbuf();
   EXPECT_EQ(text.str().rfind("execve(\"/bin/sh\"", 0), 0u) << text.str();
   EXPECT_GE(check_column(text.str(), false), 3) << text.str();  // the child's execve, exit_group, +++ exited
+}
+
+// Each thread's end has its "+++ exited" line, as under strace -f: a thread
+// that returned (its exit(0), then the line), and one the process's exit_group
+// ended while it waited (the line, with the process's status, before the
+// leader's). strace also shows the waiting call resumed ("<... pause
+// resumed>) = ?"), which sysgate does not (docs/tracing.md).
+TEST(Trace, ThreadsEndAsStraceShowsThem) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  // The exits only, the leader's pid as L and the other's as T.
+  auto exits = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    std::string leader;
+    for (std::string line; std::getline(in, line);) {
+      std::smatch m;
+      if (!std::regex_match(line, m, std::regex(R"((\d+) +(.*))"))) continue;
+      if (leader.empty()) leader = m[1].str();
+      const std::string rest = std::regex_replace(m[2].str(), std::regex(" +="), " =");
+      if (rest.find("exit") == std::string::npos || rest.find("resumed") != std::string::npos) continue;
+      out.push_back((m[1].str() == leader ? "L " : "T ") + rest);
+    }
+    return out;
+  };
+  for (const char* mode : {"join", "exit"}) {
+    const std::vector<std::string> cmd = {THREADS_PROGRAM, mode};
+    const Straced native = strace(cmd, true, "-e trace=exit,exit_group ");
+    const Traced t = trace(cmd, {"-e", "trace=exit,exit_group"});
+    EXPECT_EQ(t.run.status, native.run.status) << t.run.err;
+    EXPECT_EQ(exits(t.trace), exits(native.trace)) << mode << "\n" << t.trace << native.trace;
+    EXPECT_EQ(exits(t.trace).size(), std::string(mode) == "join" ? 4u : 3u) << t.trace;
+  }
 }
 
 // -v: stat structs whole (a regular file, a character device) and an exec's

@@ -1,0 +1,40 @@
+/* A second thread that ends on its own (argv[1] "join": it returns, and the
+ * main thread joins it) or is ended by the process's exit (argv[1] "exit": it
+ * waits in pause() while the main thread calls exit(3)). Used by
+ * tests/integration/trace_test.cc against strace -f: the "+++ exited" line of
+ * each thread. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t started = PTHREAD_COND_INITIALIZER;
+static int running;
+
+static void* returns(void* arg) { return arg; }
+
+static void* waits(void* arg) {
+  pthread_mutex_lock(&lock);
+  running = 1;
+  pthread_cond_signal(&started);
+  pthread_mutex_unlock(&lock);
+  for (;;) pause();
+  return arg;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  pthread_t thread;
+  if (strcmp(argv[1], "join") == 0) {
+    if (pthread_create(&thread, NULL, returns, NULL) != 0) return 1;
+    pthread_join(thread, NULL);  // returns once the kernel cleared its tid: it has exited
+    return 0;
+  }
+  if (pthread_create(&thread, NULL, waits, NULL) != 0) return 1;
+  pthread_mutex_lock(&lock);
+  while (!running) pthread_cond_wait(&started, &lock);
+  pthread_mutex_unlock(&lock);
+  usleep(20000);  // let it reach pause()
+  exit(3);
+}
