@@ -1,5 +1,7 @@
 // Per-call cost of a getppid through glibc under the in-process gate: native,
-// the trap path (SIGSYS round trip) and a rewritten site (trampoline), each
+// a bare SIGSYS round trip without the gate (the kernel's floor under every
+// trap and first hit), the trap path (the gate's SIGSYS round trip) and a
+// rewritten site (trampoline), each
 // untraced and traced (records drained by a reader in the parent), plus the
 // cost of a site's first hit with rewriting on (trap + rewrite): the process's
 // first site, and four more on pages already patched (medians over 5 runs).
@@ -16,12 +18,14 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,7 +86,30 @@ bool install_dispatch() {
                                           reinterpret_cast<uint64_t>(sysgate_gate_text_end)) == 0;
 }
 
-enum Mode { kNative, kTrap, kRewrite };
+// The kernel's floor under any first hit: a SIGSYS round trip to a handler
+// that only sets the result, no gate. Its filter traps getppid and the four
+// other sites' calls.
+void bare_sigsys_handler(int, siginfo_t*, void* context) {
+  static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_RAX] = 0;
+}
+
+bool install_bare_trap() {
+  struct sigaction action = {};
+  action.sa_sigaction = bare_sigsys_handler;
+  action.sa_flags = SA_SIGINFO;
+  if (sigaction(SIGSYS, &action, nullptr) != 0) return false;
+  std::vector<sock_filter> p = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))};
+  for (const int nr : {SYS_getppid, SYS_getuid, SYS_getgid, SYS_geteuid, SYS_getegid}) {
+    p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
+    p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP));
+  }
+  p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  sock_fprog prog = {static_cast<unsigned short>(p.size()), p.data()};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
+  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0;
+}
+
+enum Mode { kNative, kBareTrap, kTrap, kRewrite };
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -104,7 +131,8 @@ bool run(Mode mode, bool traced, bool ip_filter, long calls, double* per_call, d
   const pid_t pid = fork();
   if (pid == 0) {
     close(pipefd[0]);
-    if (mode != kNative) {
+    if (mode == kBareTrap && !install_bare_trap()) _exit(120);
+    if (mode != kNative && mode != kBareTrap) {
       sysgate::gate::GateConfig config;
       config.ring_fd = traced ? reader->fd() : -1;
       // The child is single-threaded and its filter traps every clone.
@@ -134,7 +162,7 @@ bool run(Mode mode, bool traced, bool ip_filter, long calls, double* per_call, d
       site[i] = now_ns() - s0;
     }
     uint64_t b0 = 0, b1 = 0;
-    if (mode != kNative) {
+    if (mode != kNative && mode != kBareTrap) {
       b0 = now_ns();
       for (long i = 0; i < calls; ++i) sink = sysgate_gate_syscall(SYS_getppid, 0, 0, 0, 0, 0, 0);
       b1 = now_ns();
@@ -179,6 +207,7 @@ int main(int argc, char** argv) {
     bool ip_filter;
   } rows[] = {
       {"native", kNative, false, false},
+      {"bare SIGSYS, no gate", kBareTrap, false, false},
       {"trap path, untraced", kTrap, false, false},
       {"trap path, traced", kTrap, true, false},
       {"rewritten, untraced", kRewrite, false, false},
@@ -193,7 +222,8 @@ int main(int argc, char** argv) {
     std::vector<double> firsts, sites;
     for (int rep = 0; rep < kReps; ++rep) {  // best of 5 per call: the machine is shared
       double per = 0, f = 0, fl = 0, s[kSites] = {};
-      if (!run(r.mode, r.traced, r.ip_filter, r.mode == kTrap ? calls / 10 : calls, &per, &f, s, &fl)) {
+      const bool trapped = r.mode == kTrap || r.mode == kBareTrap;
+      if (!run(r.mode, r.traced, r.ip_filter, trapped ? calls / 10 : calls, &per, &f, s, &fl)) {
         std::fprintf(stderr, "%s: run failed\n", r.name);
         return 1;
       }
@@ -204,7 +234,7 @@ int main(int argc, char** argv) {
     }
     if (r.mode == kNative) native = best;
     std::printf("%-30s %7.1f ns/call (+%6.1f over native", r.name, best, best - native);
-    if (r.mode != kNative) std::printf(", +%6.1f over the gate's own instruction", best - filtered);
+    if (r.mode != kNative && r.mode != kBareTrap) std::printf(", +%6.1f over the gate's own instruction", best - filtered);
     // First hits are single events: medians, of the 5 runs' first getppid and
     // of their 4 x 5 first calls of getuid, getgid, geteuid, getegid (and
     // those calls' range: getuid, the first after getppid, is the slow end).
