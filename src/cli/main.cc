@@ -111,7 +111,13 @@ int main(int argc, char** argv) {
   auto* trace_z = trace_cmd->add_flag("-z,--successful-only", trace.successful_only, "show only calls that returned without an error");
   trace_cmd->add_flag("-Z,--failed-only", trace.failed_only, "show only calls that returned an error")->excludes(trace_z);
   trace_cmd->add_option("-o,--output", trace.output, "write the trace to this file");
-  trace_cmd->add_option("-s,--string-limit", trace.max_string, "bytes of data buffers to show (like strace -s)");
+  trace_cmd->add_option("-s,--string-limit", trace.max_string, "bytes of data buffers to show (like strace -s)")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            const bool digits = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+            return digits ? std::string() : "invalid -s argument: '" + value + "'";  // strace's words
+          },
+          "N"));
   auto* trace_c = trace_cmd->add_flag("-c,--summary-only", trace.summary, "count calls and errors per syscall (like strace -c)");
   trace_cmd->add_flag("-C,--summary", trace.summary_too, "the lines, and -c's table after them")->excludes(trace_c);
   trace_cmd->add_option("-S,--summary-sort-by", trace.summary_sort, "order of -c's table: time (default), calls, errors, name, nothing");

@@ -692,7 +692,8 @@ int trace_command(const TraceFlags& given) {
     // Emptied by the printer's output, not O_TRUNC (TraceOutput::truncate_first).
     out = ::open(flags.output.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (flags.append ? O_APPEND : 0), 0666);
     if (out < 0) {
-      std::cerr << "sysgate trace: cannot write " << flags.output << "\n";
+      const int error = errno;
+      std::cerr << "sysgate trace: cannot write " << flags.output << ": " << std::strerror(error) << "\n";
       return 2;
     }
   }

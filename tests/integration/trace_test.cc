@@ -267,6 +267,12 @@ TEST(Trace, OptionsEndAtTheCommand) {
   Output unknown = run({kSysgate, "trace", "--no-such-option", "true"});
   EXPECT_EQ(unknown.status, 2);
   EXPECT_NE(unknown.err.find("--no-such-option"), std::string::npos) << unknown.err;
+  // Bad values say what is wrong, as strace's do.
+  expect_refused({kSysgate, "trace", "-o", dir.path() + "/no/such/dir/t", "--", "/bin/true"},
+                 "cannot write " + dir.path() + "/no/such/dir/t: No such file or directory");
+  Output negative = run({kSysgate, "trace", "-s", "-1", "--", "/bin/true"});
+  EXPECT_EQ(negative.status, 2) << negative.err;
+  EXPECT_NE(negative.err.find("invalid -s argument: '-1'"), std::string::npos) << negative.err;
 }
 
 TEST(Trace, ExecsAndExitsAreShownAsStraceDoes) {
