@@ -4,7 +4,9 @@
 // rewritten site (trampoline), each
 // untraced and traced (records drained by a reader in the parent), plus the
 // cost of a site's first hit with rewriting on (trap + rewrite): the process's
-// first site, and four more on pages already patched (medians over 5 runs).
+// first site, and four more on pages already patched (medians over 5 runs);
+// the "swept" rows sweep pages as `sysgate trace` does, so those four take no
+// trap at all.
 //
 //   build/bench/gate_rewrite_bench [calls]      (default 200000)
 //
@@ -122,7 +124,7 @@ constexpr int kSites = 4;
 
 // Runs the loop in a child; returns ns per call, the first call's ns, and the
 // first call of each of kSites other sites.
-bool run(Mode mode, bool traced, bool ip_filter, long calls, double* per_call, double* first_ns,
+bool run(Mode mode, bool traced, bool ip_filter, bool sweep, long calls, double* per_call, double* first_ns,
          double site_ns[kSites], double* filtered_ns) {
   sysgate::Result<sysgate::trace::RingReader> reader = sysgate::trace::RingReader::create({});
   if (!reader) return false;
@@ -139,6 +141,9 @@ bool run(Mode mode, bool traced, bool ip_filter, long calls, double* per_call, d
       config.flags = mode == kRewrite ? static_cast<uint32_t>(sysgate::gate::kGateRewrite |
                                                               sysgate::gate::kGateSeesEveryClone)
                                       : 0u;
+      // As `sysgate trace` runs: a first hit also rewrites the other sites
+      // of its pages, so their first calls take no trap.
+      if (mode == kRewrite && sweep) config.flags |= sysgate::gate::kGateSweepPages;
       config.program_phdr = getauxval(AT_PHDR);
       config.program_phnum = getauxval(AT_PHNUM);
       config.interp_base = getauxval(AT_BASE);
@@ -205,6 +210,7 @@ int main(int argc, char** argv) {
     Mode mode;
     bool traced;
     bool ip_filter;
+    bool sweep = false;
   } rows[] = {
       {"native", kNative, false, false},
       {"bare SIGSYS, no gate", kBareTrap, false, false},
@@ -214,6 +220,8 @@ int main(int argc, char** argv) {
       {"rewritten, traced", kRewrite, true, false},
       {"rewritten, untraced, IP filter", kRewrite, false, true},
       {"rewritten, traced, IP filter", kRewrite, true, true},
+      {"rewritten, untraced, swept", kRewrite, false, false, true},
+      {"rewritten, traced, swept", kRewrite, true, false, true},
   };
   double native = 0;
   constexpr int kReps = 5;
@@ -223,7 +231,7 @@ int main(int argc, char** argv) {
     for (int rep = 0; rep < kReps; ++rep) {  // best of 5 per call: the machine is shared
       double per = 0, f = 0, fl = 0, s[kSites] = {};
       const bool trapped = r.mode == kTrap || r.mode == kBareTrap;
-      if (!run(r.mode, r.traced, r.ip_filter, trapped ? calls / 10 : calls, &per, &f, s, &fl)) {
+      if (!run(r.mode, r.traced, r.ip_filter, r.sweep, trapped ? calls / 10 : calls, &per, &f, s, &fl)) {
         std::fprintf(stderr, "%s: run failed\n", r.name);
         return 1;
       }
