@@ -56,6 +56,10 @@ void after_fork_in_child(GateThread* t) {
   zero_bytes(t->inject_seen, sizeof t->inject_seen);  // a new tracee counts afresh, as under strace
   // Another thread of the parent may have held it at the fork; it does not exist here.
   store_release(&g_gate.sigsys_lock, 0u);
+  // Likewise the handlers' lock, and a parent thread's death by a signal is
+  // not the child's (signals.cc).
+  store_release(&g_gate.handlers_lock, 0u);
+  store_release(&g_gate.dying_by, 0u);
   rewrite_after_fork_in_child(t);
 }
 

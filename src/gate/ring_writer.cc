@@ -98,6 +98,7 @@ bool region_check(RegionHeader* h, uint64_t mapped_bytes, TraceRegion* out) {
   r.record_fd_inodes = h->record_fd_inodes != 0 ? 1 : 0;
   r.verbose = h->verbose != 0 ? 1 : 0;
   r.wait_after_socket_calls = h->wait_after_socket_calls != 0 ? 1 : 0;
+  r.raise_again = h->raise_again <= trace::kRaiseBySigqueue ? h->raise_again : 0;
   r.stack_bytes = h->stack_bytes < trace::kMaxStackBytes ? h->stack_bytes & ~7u : trace::kMaxStackBytes;
   r.prefetch_write = cpu_has_prefetchw() ? 1 : 0;
   *out = r;

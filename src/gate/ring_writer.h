@@ -50,6 +50,7 @@ struct TraceRegion {
   uint32_t verbose = 0;           // and its verbose (-v)
   uint32_t stack_bytes = 0;       // and its stack_bytes (-k), at most kMaxStackBytes
   uint32_t wait_after_socket_calls = 0;  // and its wait_after_socket_calls (-yy)
+  uint32_t raise_again = 0;              // and its raise_again (0, kRaiseByTgkill, kRaiseBySigqueue)
   // The CPU has PREFETCHW (CPUID 0x80000001 ECX bit 8), which ring_commit uses.
   uint32_t prefetch_write = 0;
 };

@@ -128,19 +128,19 @@ constexpr uint64_t kObservedDefaults =
 
 bool observes_default(int sig) { return sig >= 1 && sig <= 31 && (kObservedDefaults & arch::sigbit(sig)) != 0; }
 
-// Observing needs a way to raise the signal again: set at install when the
-// policy lets the gate signal its own thread.
-bool g_can_raise_again = false;
-
+// Observing needs a way to raise the signal again that the policy allows for
+// any arguments (the monitor decides: RegionHeader::raise_again).
 bool should_observe(const GateThread* t, int sig, const KernelSigaction& action) {
-  return g_can_raise_again && g_gate.region.header != nullptr && t->foreign_handlers == 0 &&
+  return g_gate.region.header != nullptr && g_gate.region.raise_again != 0 && t->foreign_handlers == 0 &&
          action.handler == kSigDfl && observes_default(sig);
 }
 
 long install_observer(int sig) {
   KernelSigaction observer = {};
   observer.handler = addr(sysgate_gate_default_signal);
-  observer.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER;  // on the gate stack: a stack overflow's SIGSEGV too
+  // On the registered alternate stack (the gate's, or the program's own once
+  // it has one): a stack overflow's SIGSEGV is recorded too.
+  observer.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER;
   observer.restorer = addr(sysgate_gate_restorer);  // in the gate: its rt_sigreturn is not a program call
   observer.mask = arch::kAllSignals;
   return raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&observer), 0, kSigsetBytes);
@@ -149,13 +149,18 @@ long install_observer(int sig) {
 // The kernel holds `stored` for sig (SIG_DFL, as the program set it or exec
 // left it): put the observer in its place. Under handlers_lock.
 void observe(int sig, const KernelSigaction& stored) {
-  if (install_observer(sig) != 0) return;
   g_gate.app_default_actions[sig - 1] = stored;
-  __atomic_fetch_or(&g_gate.default_observed, arch::sigbit(sig), __ATOMIC_RELAXED);
+  install_observer(sig);
 }
 
-void stop_observing(int sig) {
-  if (sig <= 64) __atomic_fetch_and(&g_gate.default_observed, ~arch::sigbit(sig), __ATOMIC_RELAXED);
+// A thread's observer has made a default action real and raised its signal
+// again: the process is about to end by it. Another thread's rt_sigaction must
+// not change that action in between (a handler, or SIG_IGN, would let the
+// process live): it waits here for the end, as it would natively have ended
+// already. Not in a vfork child, whose parent's state this is.
+void wait_if_dying(const GateThread* t) {
+  if (t->foreign_handlers != 0) return;
+  while (load_acquire(&g_gate.dying_by) != 0) cpu_relax();
 }
 
 // The kernel just wrote *oact: the program sees the SIG_DFL action it set, not
@@ -207,6 +212,7 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
     return 0;
   }
   if (sig < 1 || sig > 64) return raw_syscall(__NR_rt_sigaction, call.args[0], act, oact, kSigsetBytes);
+  wait_if_dying(t);
 
   const bool old_had = mask_had_sigsys(sig);
   if (act == 0) {
@@ -230,11 +236,12 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
   const AppHandler before = app_handler_of(sig);
   if (should_wrap(t, sig, local)) wrap(sig, &local);
   const long r = raw_syscall(__NR_rt_sigaction, call.args[0], addr(&local), oact, kSigsetBytes);
-  if (r == 0) {
-    unobserve_old_action(oact, sig);
-    // A vfork child shares the table with its parent: it changes its own
-    // actions only (the kernel's), as it does for handlers.
-    if (t->foreign_handlers == 0) stop_observing(sig);
+  if (r == 0) unobserve_old_action(oact, sig);
+  // (EFAULT: the kernel installed the action, then could not write *oact.)
+  if (r == 0 || r == -EFAULT) {
+    // A vfork child shares the table with its parent: should_observe leaves it
+    // alone, and it changes its own actions only (the kernel's), as it does
+    // for handlers.
     if (should_observe(t, sig, local)) {
       // The program's SIG_DFL action as the kernel keeps it (its flags as the
       // kernel reports them), then the observer in its place.
@@ -297,15 +304,23 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
 // changes: a vfork child shares them with its parent.
 extern "C" void sysgate_gate_default_signal(int sig, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
   record_delivery(sig, reinterpret_cast<const uint8_t*>(info), uc);
+  GateThread* t = thread_from_gs();
+  const bool shares_parent_state = t != nullptr && t->foreign_handlers != 0;  // a vfork child
   KernelSigaction dfl = {};
+  lock_handlers();
+  if (!shares_parent_state) store_release(&g_gate.dying_by, static_cast<uint32_t>(sig));
   raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&dfl), 0, kSigsetBytes);
+  unlock_handlers();
   const uint64_t pid = static_cast<uint64_t>(raw_syscall(__NR_getpid));
   const uint64_t tid = static_cast<uint64_t>(raw_syscall(__NR_gettid));
-  if (raw_syscall(__NR_rt_tgsigqueueinfo, pid, tid, static_cast<uint64_t>(sig), addr(info)) != 0 &&
-      raw_syscall(__NR_tgkill, pid, tid, static_cast<uint64_t>(sig)) != 0) {
-    die("cannot raise again the signal whose default action ends the process; signal", sig);
-  }
-  uc->uc_sigmask &= ~arch::sigbit(sig);
+  // The monitor chose a call the policy allows for any arguments.
+  const long raised = g_gate.region.raise_again == trace::kRaiseBySigqueue
+                          ? raw_syscall(__NR_rt_tgsigqueueinfo, pid, tid, static_cast<uint64_t>(sig), addr(info))
+                          : raw_syscall(__NR_tgkill, pid, tid, static_cast<uint64_t>(sig));
+  if (raised != 0) die("cannot raise again the signal whose default action ends the process; signal", sig);
+  // Every other signal stays blocked: one queued meanwhile would be
+  // delivered first, and the first fatal one ends the process natively.
+  uc->uc_sigmask = ~arch::sigbit(sig);
 }
 
 long emulate_rt_sigprocmask(GateThread* t, arch::KernelUcontext* uc, Call& call) {
@@ -479,12 +494,7 @@ void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc)
 }
 
 void observe_default_actions() {
-  if (g_gate.region.header == nullptr) return;
-  // Signal 0 to its own thread: the policy's verdict on tgkill, sending nothing.
-  const long pid = raw_syscall(__NR_getpid);
-  const long tid = raw_syscall(__NR_gettid);
-  g_can_raise_again = raw_syscall(__NR_tgkill, static_cast<uint64_t>(pid), static_cast<uint64_t>(tid), 0) == 0;
-  if (!g_can_raise_again) return;
+  if (g_gate.region.header == nullptr || g_gate.region.raise_again == 0) return;
   lock_handlers();
   for (int sig = 1; sig <= 31; ++sig) {
     if (!observes_default(sig)) continue;

@@ -143,14 +143,17 @@ struct GateProcess {
   uint32_t pad3;
   uint64_t handler_without_siginfo;
   uint64_t app_handlers[64];
-  // Tracing: signals whose action the program left or set at SIG_DFL and whose
-  // default ends the process, while the kernel's action is the gate's observer
+  // Tracing: for a signal whose action the program left or set at SIG_DFL and
+  // whose default ends the process, the kernel's action is the gate's observer
   // (sysgate_gate_default_signal: it records the delivery, then makes the
-  // default real). Bit sig - 1; entry sig - 1 of app_default_actions: the
-  // action as the program gave it (its flags, mask and restorer), returned
-  // when it reads the action back. Guarded by handlers_lock.
-  uint64_t default_observed;
+  // default real). Entry sig - 1: the action as the kernel kept it for the
+  // program (its flags, mask and restorer), returned when it reads the action
+  // back. Guarded by handlers_lock.
   arch::KernelSigaction app_default_actions[31];
+  // Non-zero once an observer made its signal's default real and raised it
+  // again: the process is ending by that signal (signals.cc, wait_if_dying).
+  uint32_t dying_by;
+  uint32_t pad4;
   // The program's own executable (absolute), which readlink("/proc/self/exe")
   // answers with instead of the loader (the loader's --exe; "" when unknown).
   char exe_path[4096];

@@ -42,6 +42,25 @@ namespace sysgate::monitor {
 
 namespace {
 
+// Whether the policy allows nr whatever its arguments: its first rule for nr
+// is an unconditional allow, or it has none and allows by default. (The gate
+// makes the call from its own instruction, where the policy decides.)
+bool allowed_for_any_arguments(const policy::Policy& policy, int nr) {
+  const std::span<const policy::Rule> rules = policy.rules_for(nr);
+  const policy::Action& action = rules.empty() ? policy.default_action() : rules.front().action;
+  return (rules.empty() || rules.front().when.is_true()) && action.kind == policy::ActionKind::kAllow;
+}
+
+// How the gate may raise again, on its own thread, a signal whose default
+// action ends the process (trace::RegionHeader::raise_again): only with a call
+// the policy allows for any arguments, so that the gate's call is never a
+// refusal (a false report, or a kill under a kill default).
+uint32_t raise_again(const policy::Policy& policy) {
+  if (allowed_for_any_arguments(policy, SYS_rt_tgsigqueueinfo)) return trace::kRaiseBySigqueue;
+  if (allowed_for_any_arguments(policy, SYS_tgkill)) return trace::kRaiseByTgkill;
+  return 0;
+}
+
 // A thread that waits for trace writers' drain requests
 // (RingReader::wait_for_drain_request) and makes an eventfd readable for each,
 // for the monitor's poll. Inert (fd() -1) without a reader.
@@ -327,6 +346,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     region.verbose = options.trace->verbose;
     region.stack_bytes = options.trace->stack_bytes;
     region.wait_after_socket_calls = options.trace->wait_after_socket_calls;
+    region.raise_again = raise_again(routed);
     region.dump_bytes = options.trace->dump_bytes;
     region.dump_read_fds = options.trace->dump_read_fds;
     region.dump_write_fds = options.trace->dump_write_fds;

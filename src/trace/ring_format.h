@@ -76,6 +76,8 @@ enum RingState : uint32_t {
   kRingReleased = 3,
 };
 
+inline constexpr uint32_t kRaiseByTgkill = 1, kRaiseBySigqueue = 2;  // RegionHeader::raise_again
+
 inline constexpr int kCallMaskNumbers = 512;  // calls numbered at or above it are never recorded when masked
 
 // sysgate trace -e inject=SET:...: what the gate does to a call a rule selects
@@ -171,7 +173,13 @@ struct RegionHeader {
   // listen), the gate waits until the reader has taken it: the monitor asks
   // the kernel about the socket then, while it is as the call left it.
   uint32_t wait_after_socket_calls;  // which calls: sets_up_socket()
-  uint8_t reserved4[36];
+  // How the gate may raise again a signal whose default action ends the
+  // process, after recording its delivery (signals.h, the observer): 0, it
+  // may not (the policy does not allow the call for every argument: the gate
+  // then leaves those actions alone); kRaiseByTgkill; kRaiseBySigqueue
+  // (rt_tgsigqueueinfo, keeping the siginfo). Set by the monitor from the policy.
+  uint32_t raise_again;
+  uint8_t reserved4[32];
   uint64_t call_mask[8];
 
   // Written once by the monitor: sysgate trace -e inject= (zero: none). The gate

@@ -89,6 +89,7 @@ Result<RingReader> RingReader::create(const RegionOptions& options) {
   h->verbose = options.verbose ? 1 : 0;
   h->stack_bytes = std::min(options.stack_bytes, kMaxStackBytes);
   h->wait_after_socket_calls = options.wait_after_socket_calls ? 1 : 0;
+  h->raise_again = options.raise_again;
   if (options.call_mask) std::memcpy(h->call_mask, options.call_mask->data(), sizeof h->call_mask);
   h->inject = options.inject;
   h->dump_bytes = options.dump_bytes;

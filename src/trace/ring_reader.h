@@ -60,6 +60,8 @@ struct RegionOptions {
   uint32_t stack_bytes = 0;
   // Writers wait for the reader after socket-making calls (RegionHeader::wait_after_socket_calls, -yy).
   bool wait_after_socket_calls = false;
+  // How the gate may raise a fatal signal again (RegionHeader::raise_again); 0: it may not.
+  uint32_t raise_again = 0;
   // -e inject= rules (RegionHeader::inject); rule_count 0: none.
   InjectTable inject{};
   // -e read=SET / -e write=SET (RegionHeader::dump_*): bit fd % 64 of word

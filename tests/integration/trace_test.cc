@@ -1536,6 +1536,29 @@ TEST(Trace, DeathsBySignalShowAsStracesDo) {
   }
 }
 
+// The gate raises a fatal signal again only with a call the policy allows for
+// any arguments, chosen by the monitor: with --profile stdio (no signal
+// calls) it leaves default actions alone -- no "denied" report at start, the
+// death as natively, without its "---" line -- and with the thread promise
+// (tgkill, not rt_tgsigqueueinfo) it uses tgkill.
+TEST(Trace, DefaultActionsNeedNoCallThePolicyRefuses) {
+  const Traced stdio = trace({DEATHS_PROGRAM, "segv"}, {"--profile", "stdio"});
+  EXPECT_EQ(stdio.run.status, 128 + SIGSEGV) << stdio.run.err;
+  EXPECT_EQ(stdio.run.err.find("denied"), std::string::npos) << stdio.run.err;
+  EXPECT_EQ(stdio.trace.find("--- SIGSEGV"), std::string::npos) << stdio.trace;
+  EXPECT_NE(stdio.trace.find("+++ killed by SIGSEGV"), std::string::npos) << stdio.trace;
+
+  TempDir dir;
+  const std::string policy = dir.path() + "/thread.toml";
+  std::ofstream(policy) << "default = \"explain\"\npromises = [\"stdio\", \"rpath\", \"prot_exec\", \"thread\"]\n"
+                        << "[files]\nread = [\"/\"]\n";
+  const Traced thread = trace({DEATHS_PROGRAM, "abort"}, {"--policy", policy});
+  EXPECT_EQ(thread.run.status, 128 + SIGABRT) << thread.run.err;
+  EXPECT_EQ(thread.run.err.find("denied"), std::string::npos) << thread.run.err;
+  EXPECT_TRUE(std::regex_search(thread.trace, std::regex(R"(--- SIGABRT \{si_signo=SIGABRT, si_code=SI_TKILL, .*\n.*\+\+\+ killed by SIGABRT)")))
+      << thread.trace;
+}
+
 // The program still reads back the SIG_DFL actions it set (flags and mask
 // included) and those exec left, an ignored SIGTERM stays ignored, and a
 // blocked one waits for sigwaitinfo: as natively, though the kernel's action
