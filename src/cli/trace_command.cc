@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -178,10 +179,7 @@ class TracePrinter {
       const bool shown_status = flags_.statuses == 0 || (flags_.statuses & kStatusSuccessful) != 0;
       if (wanted(__NR_execve) && path_selected && !flags_.summary && !flags_.json && shown_status) {
         choose_prefix();
-        char prefix[32] = "";
-        if (options_.pid_prefix == trace::PidPrefix::kBracketed) std::snprintf(prefix, sizeof prefix, "[pid %5d] ", pid);
-        if (options_.pid_prefix == trace::PidPrefix::kColumn) std::snprintf(prefix, sizeof prefix, "%-5d ", pid);
-        line(pid, prefix + options_.timestamp + options_.syscall_number + options_.instruction_pointer + first_exec_);
+        line(pid, trace::format_line_start(pid, options_) + first_exec_);
         if (TraceOutput* out = output(pid)) print_backtrace(out, first_exec_backtrace_);
       }
       if ((flags_.summary || flags_.summary_too) && wanted(__NR_execve) && path_selected) {
@@ -499,14 +497,26 @@ class TracePrinter {
 
   // A task ended: tid, or with pid != 0 every task of that process.
   void forget_tasks(int32_t pid, int32_t tid) {
-    ended_.insert(tid);
+    note_ended(tid);
     live_.erase(tid);
     if (pid == 0) return;
     std::erase_if(live_, [&](const auto& task) {
       if (task.second != pid) return false;
-      ended_.insert(task.first);
+      note_ended(task.first);
       return true;
     });
+  }
+
+  // The tasks that ended lately, for note_new_task: a clone's record comes
+  // within a few polls of its child's, so the last kRecentEnds are enough.
+  void note_ended(int32_t tid) {
+    static constexpr size_t kRecentEnds = 4096;
+    if (!ended_.insert(tid).second) return;
+    ended_order_.push_back(tid);
+    if (ended_order_.size() > kRecentEnds) {
+      ended_.erase(ended_order_.front());
+      ended_order_.pop_front();
+    }
   }
 
   // Where thread tid's lines go.
@@ -545,7 +555,8 @@ class TracePrinter {
   int32_t command_pid_ = 0;
   bool to_file_ = false;             // -o FILE (with -ff: the per-thread files)
   std::map<int32_t, int32_t> live_;  // tid -> pid of the tasks traced now, for choose_prefix
-  std::set<int32_t> ended_;          // tasks that ended (until a record shows the tid again)
+  std::set<int32_t> ended_;          // tasks that ended lately (until a record shows the tid again)
+  std::deque<int32_t> ended_order_;  // ended_, oldest first
   std::string first_exec_path_;
   std::string first_exec_backtrace_;  // -k: the command's entry point, under its first execve
   std::string exit_backtrace_;  // -k: exit_group's stack, printed after its "+++ exited" line

@@ -495,6 +495,8 @@ void append_json_ip(std::string& out, uint64_t ip) {
   out += text;
 }
 
+std::string format_line_start(int32_t tid, const FormatOptions& options) { return prefix(tid, options); }
+
 std::string format_exited(int32_t tid, int status, const FormatOptions& options) {
   return prefix(tid, options) + "+++ exited with " + std::to_string(status) + " +++";
 }

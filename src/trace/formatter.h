@@ -134,6 +134,11 @@ void append_record(std::string& out, const Record& record, const FormatOptions& 
 Record exec_result(const Record& enter);
 std::string format_exec_success(const Record& enter, const FormatOptions& options = {});
 
+// What every line starts with: the pid prefix options.pid_prefix asks for, the
+// timestamp, the syscall number and the instruction pointer (for lines the
+// caller composes itself, as the command's first execve).
+std::string format_line_start(int32_t tid, const FormatOptions& options);
+
 // "+++ exited with 3 +++" (status: the exit code, 0..255) and
 // "+++ killed by SIGKILL +++" / "+++ killed by SIGSEGV (core dumped) +++",
 // with options.pid_prefix's prefix.
