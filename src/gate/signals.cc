@@ -296,12 +296,13 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
 
 // The kernel entered the observer for a signal whose program action is SIG_DFL
 // and whose default ends the process: record the delivery (after the line of a
-// call it ended), then make the default real and raise the signal again with
-// its siginfo. The raise stays pending while this handler blocks every signal;
-// sigreturn restores the mask the signal found, which let it through, so the
-// kernel delivers it there and ends the process as it would have (a core dump
-// shows the program's registers at that point). Nothing of the gate's tables
-// changes: a vfork child shares them with its parent.
+// call it ended), then make the default real (marking the process as dying,
+// wait_if_dying) and raise the signal again with its siginfo. The raise stays
+// pending while this handler blocks every signal; sigreturn installs the
+// frame's mask, which lets only this signal through, so the kernel delivers it
+// there and ends the process as it would have (a core dump shows the
+// program's registers at that point). A vfork child, which shares the gate's
+// memory with its parent, marks nothing: only its own kernel action changes.
 extern "C" void sysgate_gate_default_signal(int sig, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
   record_delivery(sig, reinterpret_cast<const uint8_t*>(info), uc);
   GateThread* t = thread_from_gs();
