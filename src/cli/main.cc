@@ -175,11 +175,11 @@ int main(int argc, char** argv) {
   trace_cmd->callback([&] {
     for (size_t i = 0; i < std::size(kQualifiers); ++i) {
       for (const std::string& set : qualified[i]) {
-        if (set.empty() && std::string_view(kQualifiers[i]) != "decode-fds") continue;
-        trace.expressions.push_back(std::string(kQualifiers[i]) + "=" + (set.empty() ? "path" : set));
+        if (!set.empty()) trace.expressions.push_back(std::string(kQualifiers[i]) + "=" + set);
       }
     }
-    if (decode_fds_opt->count() > 0 && qualified[decode_fds_index].empty()) {
+    const std::vector<std::string>& decode_fds = qualified[decode_fds_index];
+    if (decode_fds_opt->count() > 0 && std::all_of(decode_fds.begin(), decode_fds.end(), [](auto& s) { return s.empty(); })) {
       trace.expressions.push_back("decode-fds=path");
     }
     if (output_separately) trace.follow = std::max(trace.follow, 2);
