@@ -540,7 +540,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     }) > 0;
     report_deaths(tsc);
     idle_ms = busy ? 1 : std::min(idle_ms * 2, kMaxIdlePollMs);
-    order.release(tsc, ns, deliver);
+    order.release(tsc, ns, deliver, reader->last_poll_saw_one_writer());
     if (!busy && options.trace->on_idle) options.trace->on_idle();
   };
   // trace -k and -yy: some writers wait until the monitor took their

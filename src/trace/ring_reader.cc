@@ -319,11 +319,15 @@ size_t RingReader::poll(const Sink& sink, size_t max_records) {
       (now >= next_owner_check_ || shared(h->claimers_waiting).load(std::memory_order_relaxed) != 0);
   if (check_owners) next_owner_check_ = now + kOwnerCheckInterval;
   size_t budget = max_records;
-  for (uint32_t i = 0; i < ring_count_ && budget > 0; ++i) {
+  uint32_t in_use = shared(h->claimers_waiting).load(std::memory_order_relaxed) != 0 ? 2 : 0;
+  uint32_t looked_at = 0;
+  for (uint32_t i = 0; i < ring_count_ && budget > 0; ++i, ++looked_at) {
+    if (shared(control(i)->state).load(std::memory_order_acquire) != kRingFree) ++in_use;
     drain_ring(i, sink, &budget);
     maybe_free(i, check_owners);
   }
   last_poll_busy_ = budget != max_records;
+  last_poll_one_writer_ = looked_at == ring_count_ && in_use <= 1;
   return max_records - budget;
 }
 

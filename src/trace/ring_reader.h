@@ -116,6 +116,13 @@ class RingReader {
   // order, at most max_records in all), wakes writers waiting for space, frees
   // rings that are done. Returns the number of records delivered.
   size_t poll(const Sink& sink, size_t max_records = SIZE_MAX);
+  // Whether the last poll looked at every ring and found at most one in use
+  // (claimed, owned, or released with records left), and no writer waiting
+  // for a ring. Then every record stamped before that poll began is already
+  // delivered: a writer claims its ring before it reads the TSC for its first
+  // record, so a ring claimed later holds only younger stamps
+  // (TimeOrder::release's sole_writer). Call TimeOrder::now() before poll().
+  bool last_poll_saw_one_writer() const { return last_poll_one_writer_; }
 
   // Sleeps until a writer publishes something, or timeout. True if there is
   // something for poll() to do. Adaptive: while records are flowing (the last
@@ -173,6 +180,7 @@ class RingReader {
   Stats stats_;
   bool free_rings_of_dead_owners_ = true;
   bool last_poll_busy_ = false;
+  bool last_poll_one_writer_ = false;
   std::chrono::steady_clock::time_point next_owner_check_{};
 };
 

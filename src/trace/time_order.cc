@@ -6,7 +6,13 @@
 
 namespace sysgate::trace {
 
-uint64_t TimeOrder::now() { return __rdtsc(); }
+uint64_t TimeOrder::now() {
+  const uint64_t tsc = __rdtsc();
+  // rdtsc is not ordered with later loads: without the fence, RingReader::poll
+  // could read a ring's state before the stamp that is meant to precede it.
+  _mm_lfence();
+  return tsc;
+}
 
 namespace {
 
@@ -75,11 +81,15 @@ void TimeOrder::insert_out_of_order(uint32_t ring, const Entry& entry) {
   if (new_front) std::make_heap(heads_.begin(), heads_.end(), FrontIsNewer{&queues_});
 }
 
-void TimeOrder::release(uint64_t now_tsc, int64_t now_ns, const Sink& sink) {
+void TimeOrder::release(uint64_t now_tsc, int64_t now_ns, const Sink& sink, bool sole_writer) {
   polls_.push_back(Poll{now_tsc, now_ns});
   // Keep one poll at least margin old (the front), and everything younger.
   while (polls_.size() >= 2 && now_ns - polls_[1].ns >= margin_ns_) polls_.pop_front();
-  if (now_ns - polls_.front().ns >= margin_ns_) emit_before(polls_.front().tsc, sink);
+  if (sole_writer) {
+    emit_before(now_tsc, sink);
+  } else if (now_ns - polls_.front().ns >= margin_ns_) {
+    emit_before(polls_.front().tsc, sink);
+  }
 }
 
 void TimeOrder::flush(const Sink& sink) { emit_before(UINT64_MAX, sink); }

@@ -14,7 +14,9 @@
 // A record is released once it is stamped before a poll that started at least
 // `margin` (2 ms) ago: every record stamped before then was committed long
 // before the current poll, unless its writer was preempted mid-record for longer
-// than the margin; such a straggler is released late, never lost. Records of one
+// than the margin; such a straggler is released late, never lost. While a
+// single ring is in use, a record goes as soon as it is stamped before the
+// current poll (release's sole_writer). Records of one
 // thread keep their order (their stamps only grow). A record without a stamp
 // (the program turned rdtsc off) sorts as the newest stamp seen. Polls may come
 // as often as the caller likes: the margin is time, not a number of polls.
@@ -45,7 +47,12 @@ class TimeOrder {
   void add(Record&& record);
   // A poll started at TSC now_tsc, monotonic time now_ns: emits, oldest first,
   // the records stamped before the last poll that started margin_ns or more ago.
-  void release(uint64_t now_tsc, int64_t now_ns, const Sink& sink);
+  // sole_writer: that poll found at most one ring in use
+  // (RingReader::last_poll_saw_one_writer), so no record stamped before it can
+  // still come from another ring: everything stamped before now_tsc goes at
+  // once. A single-threaded program's lines then wait for no margin, and its
+  // last lines are not formatted in one batch after it ended.
+  void release(uint64_t now_tsc, int64_t now_ns, const Sink& sink, bool sole_writer = false);
   void flush(const Sink& sink);
   size_t pending() const { return pending_; }
 

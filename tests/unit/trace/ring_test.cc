@@ -322,6 +322,35 @@ TEST(TraceRing, ReacquireTakesTheSameRingBack) {
   EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2, 3}));
 }
 
+// What lets TimeOrder release a single writer's records without its margin:
+// a poll says whether it found one ring in use, or more.
+TEST(TraceRing, APollTellsWhetherItSawASingleWriter) {
+  Result<RingReader> reader = RingReader::create(small_region(3));
+  ASSERT_TRUE(reader);
+  WriterSide side(*reader);
+  auto poll = [&] { reader->poll([](const Record&) {}); };
+  poll();
+  EXPECT_TRUE(reader->last_poll_saw_one_writer());  // none at all
+  RingWriter first;
+  ASSERT_TRUE(gate::ring_claim(side.region, tid(), getpid(), &first));
+  ASSERT_TRUE(write_record(side.region, &first, SYS_getpid, 1, 9));
+  poll();
+  EXPECT_TRUE(reader->last_poll_saw_one_writer());
+  RingWriter second;  // claimed, nothing written yet: it may be stamping a record
+  ASSERT_TRUE(gate::ring_claim(side.region, tid() + 1, getpid(), &second));
+  poll();
+  EXPECT_FALSE(reader->last_poll_saw_one_writer());
+  ASSERT_TRUE(write_record(side.region, &second, SYS_getpid, 2, 9));
+  gate::ring_release(&second);
+  poll();  // drains the released ring and frees it
+  EXPECT_FALSE(reader->last_poll_saw_one_writer());
+  poll();
+  EXPECT_TRUE(reader->last_poll_saw_one_writer());
+  ASSERT_TRUE(write_record(side.region, &first, SYS_getpid, 3, 9));
+  reader->poll([](const Record&) {}, /*max_records=*/0);  // looked at no ring
+  EXPECT_FALSE(reader->last_poll_saw_one_writer());
+}
+
 TEST(TraceRing, DetachReleasesAWriterWaitingForSpace) {
   Result<RingReader> reader = RingReader::create(small_region(1));
   ASSERT_TRUE(reader);

@@ -1,5 +1,6 @@
 // trace::TimeOrder: records of several rings come out oldest first, each
-// thread's in its own order, only once two polls have passed, and all at flush.
+// thread's in its own order, only once two polls have passed (at once while a
+// single writer is at work), and all at flush.
 #include "trace/time_order.h"
 
 #include <algorithm>
@@ -46,6 +47,25 @@ TEST(TimeOrder, ReleasesOnlyWhatIsStampedBeforeAPollOlderThanTheMargin) {
   EXPECT_EQ(seen(out), "1@10 2@20 1@30 2@90 ");
   order.flush(sink);
   EXPECT_EQ(seen(out), "1@10 2@20 1@30 2@90 1@150 ");
+  EXPECT_EQ(order.pending(), 0u);
+}
+
+TEST(TimeOrder, ASoleWriterReleasesWhatIsStampedBeforeThePollAtOnce) {
+  TimeOrder order(/*margin_ns=*/1000);
+  std::vector<Record> out;
+  const TimeOrder::Sink sink = [&](const Record& r) { out.push_back(r); };
+  order.add(stamped(1, 10));
+  order.add(stamped(1, 30));
+  order.add(stamped(1, 120));  // written after the poll began
+  order.release(100, 0, sink, /*sole_writer=*/true);
+  EXPECT_EQ(seen(out), "1@10 1@30 ");
+  order.add(stamped(2, 150));  // a second writer: the margin again
+  order.release(200, 10, sink, /*sole_writer=*/false);
+  EXPECT_EQ(seen(out), "1@10 1@30 ");
+  order.release(300, 500, sink, /*sole_writer=*/false);  // no poll is a margin old yet
+  EXPECT_EQ(seen(out), "1@10 1@30 ");
+  order.release(400, 520, sink, /*sole_writer=*/true);
+  EXPECT_EQ(seen(out), "1@10 1@30 1@120 2@150 ");
   EXPECT_EQ(order.pending(), 0u);
 }
 
