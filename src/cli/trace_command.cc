@@ -89,6 +89,27 @@ Result<int> status_set(const std::string& set) {
   return bits != 0 ? bits : 8;  // 8: no call's status (an empty selection, as strace's "none")
 }
 
+// What -t, -tt, -ttt, -r and their long forms (checked by trace_command
+// before) put before each line.
+trace::Stamps stamps_of(const TraceFlags& flags) {
+  trace::Stamps stamps;
+  if (flags.relative) stamps = {trace::StampStyle::kRelative, 6};
+  else if (flags.timestamps == 1) stamps = {trace::StampStyle::kTimeOfDay, 0};
+  else if (flags.timestamps == 2) stamps = {trace::StampStyle::kTimeOfDay, 6};
+  else if (flags.timestamps >= 3) stamps = {trace::StampStyle::kUnix, 6};
+  if (flags.absolute_timestamps) stamps = *trace::parse_absolute_timestamps(*flags.absolute_timestamps);
+  if (flags.relative_timestamps) {
+    stamps = {trace::StampStyle::kRelative, trace::parse_precision(*flags.relative_timestamps).value_or(6)};
+  }
+  return stamps;
+}
+
+// Whether the gate stamps each call's start (RegionHeader::time_calls): -T and
+// -c time calls, and a line's timestamp is, as strace's, when its call began.
+bool stamps_call_starts(const TraceFlags& flags) {
+  return flags.durations || flags.summary || flags.summary_too || stamps_of(flags).style != trace::StampStyle::kNone;
+}
+
 class TracePrinter {
  public:
   // task_files: -ff -o FILE's base name (lines go to FILE.TID), or "" for one output.
@@ -122,15 +143,7 @@ class TracePrinter {
       }
     }
     to_file_ = !flags.output.empty();
-    if (flags.relative) stamps_ = {trace::StampStyle::kRelative, 6};
-    else if (flags.timestamps == 1) stamps_ = {trace::StampStyle::kTimeOfDay, 0};
-    else if (flags.timestamps == 2) stamps_ = {trace::StampStyle::kTimeOfDay, 6};
-    else if (flags.timestamps >= 3) stamps_ = {trace::StampStyle::kUnix, 6};
-    // The long forms, checked by trace_command before.
-    if (flags.absolute_timestamps) stamps_ = *trace::parse_absolute_timestamps(*flags.absolute_timestamps);
-    if (flags.relative_timestamps) {
-      stamps_ = {trace::StampStyle::kRelative, trace::parse_precision(*flags.relative_timestamps).value_or(6)};
-    }
+    stamps_ = stamps_of(flags);
     if (flags.syscall_times) duration_digits_ = trace::parse_precision(*flags.syscall_times).value_or(6);
   }
 
@@ -172,7 +185,7 @@ class TracePrinter {
     if (!first_exec_.empty()) {
       const int32_t pid = command_pid_ != 0 ? command_pid_ : r.pid;
       if (fd_paths_) fd_paths_->start(pid, start_cwd_, start_fds_);
-      stamp(r.tsc);  // the command's first record comes right after its exec
+      stamp(line_tsc(r));  // the command's first call comes right after its exec
       point(0);      // made by sysgate's launcher: where is not known
       number(__NR_execve);
       const bool path_selected = !path_filter_ || path_filter_->names(first_exec_path_);
@@ -229,11 +242,11 @@ class TracePrinter {
         emit(error);
         return;
       }
-      // It returned when the new image began: stamped with that image's first
-      // record, and (-T, -c) timed from the enter record, written just before it.
+      // It returned when the new image began (that image's first record), and
+      // began when the enter record was written, just before the call.
       trace::Record done = trace::exec_result(enter);
       done.tsc = r.tsc;
-      if (time_calls()) done.enter_tsc = enter.tsc;
+      if (stamps_call_starts(flags_)) done.enter_tsc = enter.tsc;
       emit(done);
     }
     if (r.kind == trace::kRecordSyscallEnter) {
@@ -342,6 +355,14 @@ class TracePrinter {
 
   // -T and -c: the gate stamps each call's start (RegionHeader::time_calls).
   bool time_calls() const { return flags_.durations || flags_.summary || flags_.summary_too; }
+  // A call's line shows when it began, as strace's -- unless a line recorded
+  // after it began was printed before it: strace would have cut the call into
+  // "<unfinished ...>" and "<... resumed>", stamped when it returned. A line
+  // of anything else (a signal, an exit) shows when it was recorded.
+  uint64_t line_tsc(const trace::Record& r) const {
+    const bool began_alone = r.enter_tsc != 0 && r.enter_tsc >= latest_line_tsc_;
+    return r.kind == trace::kRecordSyscall && began_alone ? r.enter_tsc : r.tsc;
+  }
 
   void emit(const trace::Record& record) {
     if (!wanted(record.nr)) return follow_fds(record);
@@ -358,7 +379,7 @@ class TracePrinter {
     if (flags_.summary || flags_.summary_too) summary_.add(r, duration);
     if (flags_.summary) return;
     if (!status_wanted(r)) return follow_fds(record);
-    stamp(r.tsc);
+    stamp(line_tsc(r), r.tsc);
     point(r.ip);
     TraceOutput* out = output(r.tid);
     if (out == nullptr) return follow_fds(record);
@@ -433,9 +454,10 @@ class TracePrinter {
   }
 
   // Sets the timestamp of the lines printed next (-t, -tt, -ttt, -r) from a
-  // record's TSC; 0: now.
-  void stamp(uint64_t tsc) {
+  // record's TSC; 0: now. recorded_tsc: when its record was written, if later.
+  void stamp(uint64_t tsc, uint64_t recorded_tsc = 0) {
     if (stamps_.style == trace::StampStyle::kNone || flags_.summary) return;
+    latest_line_tsc_ = std::max({latest_line_tsc_, tsc, recorded_tsc});
     const int64_t ns = tsc == 0 ? clock_.now_ns() : clock_.realtime_ns(tsc);
     if (flags_.json) {
       options_.json_time_ns = ns;
@@ -544,6 +566,7 @@ class TracePrinter {
   int duration_digits_ = 6;  // -T: us; --syscall-times=PRECISION
   trace::TscClock clock_;
   int64_t previous_ns_ = 0;
+  uint64_t latest_line_tsc_ = 0;  // the newest record stamped so far (line_tsc)
   trace::Summary summary_;
   std::optional<trace::PathFilter> path_filter_;  // -P
   std::optional<trace::SignalFilter> signals_;    // -e signal=SET
@@ -769,7 +792,7 @@ int trace_command(const TraceFlags& given) {
   trace.rewrite = !flags.no_rewrite;
   trace.sweep = !flags.no_sweep;
   trace.call_mask = call_mask;
-  trace.time_calls = flags.durations || flags.summary || flags.summary_too;
+  trace.time_calls = stamps_call_starts(flags);
   trace.record_ip = flags.instruction_pointers && !flags.summary;
   trace.record_fd_inodes = flags.fd_paths && !flags.summary;
   if (inject) trace.inject = *inject;

@@ -530,6 +530,55 @@ TEST(Trace, TimestampsAndDurationsAsStracePrintsThem) {
   expect_refused({kSysgate, "trace", "-t", "-r", "--", "/bin/true"}, "excludes");
 }
 
+// A line's stamp is when its call began, as strace's: under -r a sleep's
+// length shows on the line after it, not on its own. With other processes in
+// between, a call strace would have cut into "<unfinished ...>" and
+// "<... resumed>" shows when it returned, so stamps never go back.
+TEST(Trace, LinesAreStampedWhenTheirCallsBeganAsStraceStampsThem) {
+  // The relative stamp (µs) of the first line with `name` in it, and of the line after it.
+  auto around = [](const std::string& text, const std::string& name) {
+    std::vector<int64_t> deltas;
+    std::istringstream in(without_pid_prefixes(text));
+    bool found = false;
+    for (std::string line; std::getline(in, line) && deltas.size() < 2;) {
+      std::smatch m;
+      if (!std::regex_search(line, m, std::regex(R"(^ *(\d+)\.(\d{6}) )"))) continue;
+      if (!found && line.find(name) == std::string::npos) continue;
+      found = true;
+      deltas.push_back(std::stoll(m[1]) * 1000000 + std::stoll(m[2]));
+    }
+    return deltas;
+  };
+  const std::vector<std::string> command = {"/bin/sleep", "0.05"};
+  Straced straced = strace(command, /*follow=*/false, "-r ");
+  ASSERT_EQ(straced.run.status, 0) << straced.run.err;
+  Traced traced = trace(command, {"-r"});
+  ASSERT_EQ(traced.run.status, 0) << traced.run.err;
+  for (const std::string& text : {straced.trace, traced.trace}) {
+    const std::vector<int64_t> deltas = around(text, "clock_nanosleep(");
+    ASSERT_EQ(deltas.size(), 2u) << text;
+    EXPECT_LT(deltas[0], 20000) << text;   // began right after the call before it
+    EXPECT_GE(deltas[1], 49900) << text;   // the next call began after the sleep
+  }
+
+  // The shell's wait4 began before its child's lines and returned after them.
+  Traced shell = trace({"/bin/sh", "-c", "sleep 0.05; /bin/true"}, {"-ttt"});
+  ASSERT_EQ(shell.run.status, 0) << shell.run.err;
+  std::istringstream in(shell.trace);
+  int64_t previous = 0, child_exit = 0, waited = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(^\d+ +(\d+)\.(\d{6}) (\S+))"))) << line;
+    const int64_t us = std::stoll(m[1]) * 1000000 + std::stoll(m[2]);
+    EXPECT_GE(us, previous) << shell.trace;
+    previous = us;
+    if (m[3] == "exit_group(0)" && child_exit == 0) child_exit = us;
+    if (line.find("wait4(") != std::string::npos && waited == 0) waited = us;
+  }
+  EXPECT_GE(waited, child_exit) << shell.trace;
+  EXPECT_GT(child_exit, 0) << shell.trace;
+}
+
 // After its first trap a site is rewritten onto a trampoline; every later call
 // must still be recorded, once, with its result.
 // strace's long forms of -t, -r and -T with their precisions: the line of a
