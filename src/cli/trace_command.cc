@@ -266,7 +266,9 @@ class TracePrinter {
       if (r.nr == __NR_exit_group) {
         for (const auto& [tid, pid] : live_) {
           if (pid != r.pid || tid == r.tid) continue;
+          unfinished(r, tid);
           number(last_call(tid));
+          point(0);
           line(tid, trace::format_exited(tid, status, options_));
         }
       }
@@ -422,6 +424,33 @@ class TracePrinter {
       exit_backtrace_ = r.backtrace();
     } else {
       print_backtrace(out, r.backtrace());
+    }
+  }
+
+  // The call exit_group ended thread tid in (trace::OpenCall), if any, as
+  // strace's "<... call resumed>) = ?": whole, as strace showed it when it
+  // began, but its pointers as addresses (nothing was copied), then " = ?".
+  void unfinished(const trace::Record& exit, int32_t tid) {
+    if (!exit.extras) return;
+    for (const trace::OpenCall& open : exit.extras->open_calls) {
+      if (open.tid != tid) continue;
+      trace::Record call;
+      call.kind = trace::kRecordExit;  // a call that never returned, as exit_group's own: "= ?"
+      call.tid = tid;
+      call.pid = exit.pid;
+      call.nr = open.nr;
+      std::copy(std::begin(open.args), std::end(open.args), std::begin(call.args));
+      call.tsc = exit.tsc;
+      if (!wanted(call.nr) || !status_wanted(call)) return;
+      if (path_filter_ && !path_filter_->selects(call, *fd_paths_)) return;  // -P
+      options_.verbose = verbose_for(call.nr);
+      number(call.nr);
+      point(0);
+      line_pid_ = call.pid;
+      std::string text;
+      trace::append_record(text, call, options_);
+      line(tid, text);
+      return;
     }
   }
 

@@ -1054,7 +1054,10 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
                 &snapshot, 0);
     PendingCall* const outer_pending = t->pending_call;
     t->pending_call = &pending;  // sysgate_gate_syscall is opaque: stored before it, reloaded after
+    OpenCallMark open;
+    open_call_begin(t, nr, args, &open);
     ret = raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+    open_call_end(open);
     t->pending_call = outer_pending;
   }
   t->call_ip = outer_ip;

@@ -118,6 +118,7 @@ bool ring_claim(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* w) {
       if (!compare_exchange(&c->state, uint32_t{trace::kRingFree}, uint32_t{trace::kRingClaiming})) continue;
       c->owner_tid = tid;
       c->owner_pid = pid;
+      store_relaxed(&c->open_call_tid, 0);  // a dead owner's call is not ours
       const uint32_t generation = load_relaxed(&c->generation) + 1;
       store_relaxed(&c->generation, generation);
       w->control = c;
@@ -189,6 +190,27 @@ bool ring_wait_drained(const TraceRegion& r, RingWriter* w) {
   __atomic_fetch_add(&r.header->drain_seq, 1u, __ATOMIC_RELEASE);
   futex_wake_shared(&r.header->drain_seq);
   return wait_for_space(r, w, r.ring_bytes);
+}
+
+void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6], OpenCallSlot* saved) {
+  RingControl* c = w->control;
+  saved->tid = load_relaxed(&c->open_call_tid);
+  saved->nr = c->open_call_nr;
+  for (int i = 0; i < 6; ++i) saved->args[i] = c->open_call_args[i];
+  // The tid last: a reader that finds it finds the call's number and arguments.
+  store_relaxed(&c->open_call_tid, 0);
+  c->open_call_nr = static_cast<int32_t>(nr);
+  for (int i = 0; i < 6; ++i) c->open_call_args[i] = args[i];
+  store_release(&c->open_call_tid, tid);
+}
+
+void ring_close_call(RingWriter* w, const OpenCallSlot& saved) {
+  RingControl* c = w->control;
+  store_relaxed(&c->open_call_tid, 0);
+  if (saved.tid == 0) return;
+  c->open_call_nr = saved.nr;
+  for (int i = 0; i < 6; ++i) c->open_call_args[i] = saved.args[i];
+  store_release(&c->open_call_tid, saved.tid);
 }
 
 void ring_release(RingWriter* w) {

@@ -94,6 +94,18 @@ void ring_commit(const TraceRegion& region, RingWriter* w);
 // ring or the reader detached.
 bool ring_wait_drained(const TraceRegion& region, RingWriter* w);
 
+// The call the writer's thread is about to wait in (RingControl::open_call_*),
+// for the monitor to show if the thread ends there. ring_open_call keeps what
+// the slot held (a program handler's call made while another waits) in
+// *saved, for ring_close_call to put back when the call returns.
+struct OpenCallSlot {
+  int32_t tid;
+  int32_t nr;
+  uint64_t args[6];
+};
+void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6], OpenCallSlot* saved);
+void ring_close_call(RingWriter* w, const OpenCallSlot& saved);
+
 // Gives the ring up: the reader frees it once drained. w remembers it so that
 // ring_reacquire can take the same ring back (execve failed).
 void ring_release(RingWriter* w);

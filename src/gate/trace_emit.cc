@@ -442,6 +442,17 @@ void trace_pending_call(GateThread* t, const void* context) {
                 p->enter_tsc, p->ip, p->before, p->snapshot);
 }
 
+void open_call_begin(GateThread* t, long nr, const uint64_t args[6], OpenCallMark* mark) {
+  mark->writer = nullptr;
+  if (g_gate.region.header == nullptr || !writer_ready(t, &t->ring)) return;
+  mark->writer = &t->ring;
+  ring_open_call(mark->writer, t->tid, nr, args, &mark->saved);
+}
+
+void open_call_end(const OpenCallMark& mark) {
+  if (mark.writer != nullptr) ring_close_call(mark.writer, mark.saved);
+}
+
 uint64_t call_enter_tsc(const GateThread* t) {
   if (g_gate.region.header == nullptr || g_gate.region.time_calls == 0 || t->tsc_disabled != 0) return 0;
   return read_tsc();

@@ -40,6 +40,16 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
                    uint64_t enter_tsc = 0, uint64_t ip = 0, uint64_t before = 0,
                    const CallSnapshot* snapshot = nullptr);
 
+// A call that may block, made while tracing: the thread's ring says it waits
+// there until open_call_end (ring_open_call), so that if exit_group ends the
+// thread in it the monitor can show it, as strace does ("= ?").
+struct OpenCallMark {
+  RingWriter* writer;  // null: nothing marked (not tracing, no ring)
+  OpenCallSlot saved;
+};
+void open_call_begin(GateThread* t, long nr, const uint64_t args[6], OpenCallMark* mark);
+void open_call_end(const OpenCallMark& mark);
+
 // A traced call a trampoline makes (rewrite.cc, sysgate_tramp_traced), its
 // record not yet written: normally written when the call returns; but a
 // program signal can arrive at that very return (kill(getpid(), SIGUSR1), an

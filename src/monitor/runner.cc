@@ -534,7 +534,12 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
                            std::chrono::steady_clock::now().time_since_epoch()).count();
     busy = reader->poll([&](trace::Record& r) {
       deaths.saw(r.pid, r.tsc);
-      if (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) deaths.exited(r.pid);
+      if (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) {
+        deaths.exited(r.pid);
+        // The calls it ends its other threads in, while their rings still say.
+        std::vector<trace::OpenCall> open = reader->open_calls_of(r.pid, r.tid);
+        if (!open.empty()) r.extra().open_calls = std::move(open);
+      }
       if (options.trace->on_arrival) options.trace->on_arrival(r);
       order.add(std::move(r));
     }) > 0;

@@ -35,6 +35,15 @@ struct Payload {
   std::string bytes;       // copied bytes (strings without their NUL)
 };
 
+// A call another thread of a process was waiting in when the process's
+// exit_group was recorded (RingControl::open_call_*), which it never returned
+// from: strace shows it as "<... call resumed>) = ?".
+struct OpenCall {
+  int32_t tid = 0;
+  int nr = -1;
+  uint64_t args[6] = {};
+};
+
 struct RecordExtras {
   // trace -k: the program's trace::StackRegisters (two with stack_has_outer)
   // and the stack bytes from its stack pointer up, as the gate copied them (a
@@ -49,6 +58,9 @@ struct RecordExtras {
   // descriptor arguments as they were before the call, the ones it made as
   // they were after.
   std::vector<std::pair<uint64_t, std::string>> socket_names;
+  // An exit_group record's: the calls its process's other threads were
+  // waiting in as it arrived (RingReader::open_calls_of).
+  std::vector<OpenCall> open_calls;
 };
 
 struct Record {

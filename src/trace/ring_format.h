@@ -53,7 +53,7 @@
 namespace sysgate::trace {
 
 inline constexpr uint64_t kRegionMagic = 0x3145434152544753ull;  // "SGTRACE1"
-inline constexpr uint32_t kRegionVersion = 2;
+inline constexpr uint32_t kRegionVersion = 3;
 inline constexpr uint32_t kRegionHeaderBytes = 4096;
 inline constexpr uint32_t kRingControlBytes = 256;
 inline constexpr uint32_t kMinRingBytes = 64 * 1024;
@@ -224,9 +224,17 @@ struct RingControl {
   uint32_t space_seq;  // futex word a writer sleeps on when the ring is full
   uint8_t reserved3[52];
 
-  uint8_t reserved4[64];
+  // Cache line 3: the call the owner waits in (the gate writes it before a
+  // call that may block and clears it as the call returns; the monitor reads
+  // it only when the owner's process recorded its exit_group). A thread that
+  // exit_group ends in its call leaves it here: strace's "<... resumed>) = ?".
+  int32_t open_call_tid;  // written last; 0: in no call
+  int32_t open_call_nr;
+  uint64_t open_call_args[6];
+  uint8_t reserved4[8];
 };
 static_assert(sizeof(RingControl) == kRingControlBytes);
+static_assert(offsetof(RingControl, open_call_tid) == 192);
 static_assert(offsetof(RingControl, head) == 64);
 static_assert(offsetof(RingControl, tail) == 128);
 

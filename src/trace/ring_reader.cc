@@ -331,6 +331,29 @@ size_t RingReader::poll(const Sink& sink, size_t max_records) {
   return max_records - budget;
 }
 
+std::vector<OpenCall> RingReader::open_calls_of(int32_t pid, int32_t except_tid) const {
+  std::vector<OpenCall> calls;
+  if (base_ == nullptr) return calls;
+  for (uint32_t i = 0; i < ring_count_; ++i) {
+    RingControl* c = control(i);
+    if (shared(c->state).load(std::memory_order_acquire) != kRingOwned) continue;
+    const int32_t tid = shared(c->open_call_tid).load(std::memory_order_acquire);
+    // The owner's own slot only: a freed ring's may still name a dead owner's call.
+    if (tid == 0 || tid == except_tid || shared(c->owner_pid).load(std::memory_order_relaxed) != pid ||
+        shared(c->owner_tid).load(std::memory_order_relaxed) != tid) {
+      continue;
+    }
+    OpenCall call;
+    call.tid = tid;
+    call.nr = shared(c->open_call_nr).load(std::memory_order_relaxed);
+    for (int k = 0; k < 6; ++k) call.args[k] = shared(c->open_call_args[k]).load(std::memory_order_relaxed);
+    // The program can write its rings: a number no call has is no call.
+    if (call.nr < 0 || call.nr >= 512) continue;
+    calls.push_back(call);
+  }
+  return calls;
+}
+
 bool RingReader::has_work() const {
   RegionHeader* h = reinterpret_cast<RegionHeader*>(base_);
   if (shared(h->claimers_waiting).load(std::memory_order_relaxed) != 0) return true;

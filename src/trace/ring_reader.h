@@ -124,6 +124,11 @@ class RingReader {
   // (TimeOrder::release's sole_writer). Call TimeOrder::now() before poll().
   bool last_poll_saw_one_writer() const { return last_poll_one_writer_; }
 
+  // The calls the threads of process pid other than except_tid wait in, as
+  // their rings say now (RingControl::open_call_*): for an exit_group record,
+  // before the threads it ends are gone and their rings freed.
+  std::vector<OpenCall> open_calls_of(int32_t pid, int32_t except_tid) const;
+
   // Sleeps until a writer publishes something, or timeout. True if there is
   // something for poll() to do. Adaptive: while records are flowing (the last
   // poll delivered some) it naps for at most kBusyNap without asking writers to

@@ -1777,6 +1777,44 @@ TEST(Trace, ThreadsEndAsStraceShowsThem) {
   }
 }
 
+// A thread the process's exit_group ends while it waits in a call: strace
+// shows the call unfinished, then "<... pause resumed>) = ?"; sysgate, which
+// prints each call whole, shows "pause() = ?" there (the gate marks a call
+// that may block in its ring: trace::OpenCall). Neither shows it when -e
+// trace= leaves the call out.
+TEST(Trace, ACallExitGroupEndsShowsAsStraceShowsIt) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  // The lines, the pid of exit_group's caller as L, the other's as T.
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::smatch caller;
+    std::regex_search(text, caller, std::regex(R"((^|\n)(\d+) +exit_group\()"));
+    const std::string leader = caller.size() > 2 ? caller[2].str() : "";
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      std::smatch m;
+      if (!std::regex_match(line, m, std::regex(R"((\d+) +(.*))"))) continue;
+      std::string rest = std::regex_replace(m[2].str(), std::regex(" +="), " =");
+      if (rest.find("<unfinished ...>") != std::string::npos) continue;
+      rest = std::regex_replace(rest, std::regex(R"(^<\.\.\. (\w+) resumed>\))"), "$1()");
+      out.push_back((m[1].str() == leader ? "L " : "T ") + rest);
+    }
+    return out;
+  };
+  const std::vector<std::string> cmd = {THREADS_PROGRAM, "exit"};
+  const Straced native = strace(cmd, true, "-e trace=pause,exit_group ");
+  const Traced t = trace(cmd, {"-e", "trace=pause,exit_group"});
+  EXPECT_EQ(t.run.status, native.run.status) << t.run.err;
+  const std::vector<std::string> expected = {"L exit_group(3) = ?", "T pause() = ?", "T +++ exited with 3 +++",
+                                             "L +++ exited with 3 +++"};
+  EXPECT_EQ(lines(native.trace), expected) << native.trace;
+  EXPECT_EQ(lines(t.trace), expected) << t.trace;
+  const Traced rewritten_off = trace(cmd, {"--no-rewrite", "-e", "trace=pause,exit_group"});  // the trap path's mark
+  EXPECT_EQ(lines(rewritten_off.trace), expected) << rewritten_off.trace;
+  const Traced left_out = trace(cmd, {"-e", "trace=exit_group"});
+  EXPECT_EQ(left_out.trace.find("pause"), std::string::npos) << left_out.trace;
+}
+
 // -v: stat structs whole (a regular file, a character device) and an exec's
 // environment strings, as strace -v prints them.
 TEST(Trace, VerboseStructsAgreeWithStrace) {
