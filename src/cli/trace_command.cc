@@ -211,7 +211,7 @@ class TracePrinter {
       return;
     }
     if (r.kind == trace::kRecordKilled) {  // another process a signal killed (monitor/process_deaths.h)
-      killed(r.pid, static_cast<int>(r.nr), r.args[0] != 0);
+      killed(r.pid, static_cast<int>(r.nr), r.args[0] != 0, r.extras ? &r.extras->open_calls : nullptr);
       return;
     }
     if (live_.try_emplace(r.tid, r.pid).second) ended_.erase(r.tid);  // (a reused tid is a new task)
@@ -264,12 +264,13 @@ class TracePrinter {
       point(0);
       const int status = static_cast<int>(r.args[0] & 0xff);
       if (r.nr == __NR_exit_group) {
-        for (const auto& [tid, pid] : live_) {
-          if (pid != r.pid || tid == r.tid) continue;
-          unfinished(r, tid);
+        for (const int32_t tid : other_threads(r.pid, r.tid)) {
+          unfinished(r.extras ? &r.extras->open_calls : nullptr, r.pid, tid);
           number(last_call(tid));
           point(0);
           line(tid, trace::format_exited(tid, status, options_));
+          forget_tasks(0, tid);
+          choose_prefix();  // the last task's line has none on stderr, as strace's
         }
       }
       number(r.nr);
@@ -288,15 +289,31 @@ class TracePrinter {
 
   // A process died of a signal: "+++ killed by SIGSYS +++", as strace ends
   // its lines (the command's own, from its status; the others' from
-  // kRecordKilled records).
-  void killed(int pid, int signal, bool core_dumped) {
+  // kRecordKilled records): each other thread's first, each after the call
+  // it waited in (open: trace::OpenCall), then the process's.
+  void killed(int pid, int signal, bool core_dumped, const std::vector<trace::OpenCall>* open = nullptr) {
     if (flags_.summary || flags_.json) return forget_tasks(pid, pid);
     stamp(0);
-    point(0);
-    number(last_call(pid));
-    choose_prefix();
-    line(pid, trace::format_killed(pid, signal, core_dumped, options_));
+    auto end = [&](int32_t tid) {
+      choose_prefix();  // the last task's line has none on stderr, as strace's
+      unfinished(open, pid, tid);
+      number(last_call(tid));
+      point(0);
+      line(tid, trace::format_killed(tid, signal, core_dumped, options_));
+      forget_tasks(0, tid);
+    };
+    for (const int32_t tid : other_threads(pid, pid)) end(tid);
+    end(pid);
     forget_tasks(pid, pid);
+  }
+
+  // The live tasks of process pid but except_tid.
+  std::vector<int32_t> other_threads(int32_t pid, int32_t except_tid) const {
+    std::vector<int32_t> tids;
+    for (const auto& [tid, owner] : live_) {
+      if (owner == pid && tid != except_tid) tids.push_back(tid);
+    }
+    return tids;
   }
 
   // Execs whose process ended without another record: the exec happened.
@@ -427,20 +444,19 @@ class TracePrinter {
     }
   }
 
-  // The call exit_group ended thread tid in (trace::OpenCall), if any, as
+  // The call exit_group or a signal ended thread tid in (trace::OpenCall), if any, as
   // strace's "<... call resumed>) = ?": whole, as strace showed it when it
   // began, but its pointers as addresses (nothing was copied), then " = ?".
-  void unfinished(const trace::Record& exit, int32_t tid) {
-    if (!exit.extras) return;
-    for (const trace::OpenCall& open : exit.extras->open_calls) {
+  void unfinished(const std::vector<trace::OpenCall>* calls, int32_t pid, int32_t tid) {
+    if (calls == nullptr) return;
+    for (const trace::OpenCall& open : *calls) {
       if (open.tid != tid) continue;
       trace::Record call;
       call.kind = trace::kRecordExit;  // a call that never returned, as exit_group's own: "= ?"
       call.tid = tid;
-      call.pid = exit.pid;
+      call.pid = pid;
       call.nr = open.nr;
       std::copy(std::begin(open.args), std::end(open.args), std::begin(call.args));
-      call.tsc = exit.tsc;
       if (!wanted(call.nr) || !status_wanted(call)) return;
       if (path_filter_ && !path_filter_->selects(call, *fd_paths_)) return;  // -P
       options_.verbose = verbose_for(call.nr);
@@ -873,7 +889,9 @@ int trace_command(const TraceFlags& given) {
   };
   Result<monitor::RunResult> result = monitor::run_confined(*policy, options);
   printer.finish();
-  if (result && result->killed_by != 0) printer.killed(result->pid, result->killed_by, result->core_dumped);
+  if (result && result->killed_by != 0) {
+    printer.killed(result->pid, result->killed_by, result->core_dumped, &result->open_calls);
+  }
   printer.flush();
   if (out != STDERR_FILENO) ::close(out);
   if (flags.rewrite_stats) std::cerr << "sysgate trace: " << printer.rewrite_counts().render() << "\n";

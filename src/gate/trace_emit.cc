@@ -415,6 +415,20 @@ static bool call_selected(const TraceRegion& region, long nr) {
   return (region.call_mask[nr / 64] >> (nr % 64) & 1) != 0;
 }
 
+namespace {
+
+// The pending call has its record now (and a fatal signal's observer may end
+// the process next): it no longer shows as a call the thread waits in. A call
+// the kernel restarts after a handler is not marked again.
+void close_open_call(GateThread* t) {
+  if (t->ring.control == nullptr) return;
+  OpenCallSlot none;
+  none.tid = 0;
+  ring_close_call(&t->ring, none);
+}
+
+}  // namespace
+
 void trace_pending_call(GateThread* t, const void* context) {
   PendingCall* p = t->pending_call;
   if (p == nullptr || p->recorded != 0 || context == nullptr) return;
@@ -431,12 +445,14 @@ void trace_pending_call(GateThread* t, const void* context) {
     // call after this handler (SA_RESTART). strace shows "= ? ERESTARTSYS",
     // the signal, then the restarted call, whose record the gate writes as usual.
     if (rax != p->nr || uc->mc.rcx != addr(sysgate_gate_syscall_begin)) return;
+    close_open_call(t);
     trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(p->flags | trace::kRecordInterrupted), p->nr,
                   p->args, -kErestartSys, p->enter_tsc, p->ip, p->before, nullptr);
     return;
   }
   if (uc->mc.rip != addr(sysgate_gate_syscall_begin)) return;
   p->recorded = 1;
+  close_open_call(t);
   const uint16_t interrupted = rax == -EINTR ? trace::kRecordInterrupted : 0;
   trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(p->flags | interrupted), p->nr, p->args, rax,
                 p->enter_tsc, p->ip, p->before, p->snapshot);

@@ -513,6 +513,8 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
       killed.args[0] = k.core_dumped ? 1 : 0;
       killed.tsc = k.tsc;
       killed.ring = reader->ring_count();
+      std::vector<trace::OpenCall> open = reader->open_calls_of(k.pid, 0);
+      if (!open.empty()) killed.extra().open_calls = std::move(open);
       order.add(std::move(killed));
     }
   };
@@ -585,6 +587,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) {
     result.killed_by = info.si_status;
     result.core_dumped = info.si_code == CLD_DUMPED;
+    if (reader) result.open_calls = reader->open_calls_of(child->pid, 0);
   }
   if (info.si_code != CLD_EXITED && info.si_status == SIGSYS) {
     note("the command was killed by SIGSYS: a syscall matched a kill rule, failed the x86-64 arch/x32 check, "

@@ -113,6 +113,8 @@ struct RunResult {
   int pid = 0;             // the command's process
   int killed_by = 0;       // the signal that killed it, 0 if it exited
   bool core_dumped = false;
+  // Tracing, killed_by: the calls its threads were waiting in (trace::OpenCall).
+  std::vector<trace::OpenCall> open_calls;
 };
 
 Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& options);

@@ -335,10 +335,11 @@ std::vector<OpenCall> RingReader::open_calls_of(int32_t pid, int32_t except_tid)
   std::vector<OpenCall> calls;
   if (base_ == nullptr) return calls;
   for (uint32_t i = 0; i < ring_count_; ++i) {
+    // Any state: a dead owner's ring may have been freed already, and keeps
+    // its owner and slot until the next claim (which clears the slot).
     RingControl* c = control(i);
-    if (shared(c->state).load(std::memory_order_acquire) != kRingOwned) continue;
     const int32_t tid = shared(c->open_call_tid).load(std::memory_order_acquire);
-    // The owner's own slot only: a freed ring's may still name a dead owner's call.
+    // The owner's own slot only: what else is there was scribbled.
     if (tid == 0 || tid == except_tid || shared(c->owner_pid).load(std::memory_order_relaxed) != pid ||
         shared(c->owner_tid).load(std::memory_order_relaxed) != tid) {
       continue;

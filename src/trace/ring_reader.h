@@ -125,8 +125,9 @@ class RingReader {
   bool last_poll_saw_one_writer() const { return last_poll_one_writer_; }
 
   // The calls the threads of process pid other than except_tid wait in, as
-  // their rings say now (RingControl::open_call_*): for an exit_group record,
-  // before the threads it ends are gone and their rings freed.
+  // their rings say now (RingControl::open_call_*), or waited in when they
+  // died: for an exit_group record, and a process a signal killed. A freed
+  // ring keeps its last owner's slot until it is claimed again.
   std::vector<OpenCall> open_calls_of(int32_t pid, int32_t except_tid) const;
 
   // Sleeps until a writer publishes something, or timeout. True if there is

@@ -1777,18 +1777,19 @@ TEST(Trace, ThreadsEndAsStraceShowsThem) {
   }
 }
 
-// A thread the process's exit_group ends while it waits in a call: strace
-// shows the call unfinished, then "<... pause resumed>) = ?"; sysgate, which
-// prints each call whole, shows "pause() = ?" there (the gate marks a call
-// that may block in its ring: trace::OpenCall). Neither shows it when -e
-// trace= leaves the call out.
+// A thread the process's exit_group or a signal ends while it waits in a
+// call: strace shows the call unfinished, then "<... pause resumed>) = ?";
+// sysgate, which prints each call whole, shows "pause() = ?" there (the gate
+// marks a call that may block in its ring: trace::OpenCall). Neither shows it
+// when -e trace= leaves the call out. The last task's line has no prefix on
+// stderr in both.
 TEST(Trace, ACallExitGroupEndsShowsAsStraceShowsIt) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
-  // The lines, the pid of exit_group's caller as L, the other's as T.
+  // The lines, the pid of exit_group's or kill's caller as L, the other's as T.
   auto lines = [](const std::string& text) {
     std::vector<std::string> out;
     std::smatch caller;
-    std::regex_search(text, caller, std::regex(R"((^|\n)(\d+) +exit_group\()"));
+    std::regex_search(text, caller, std::regex(R"((^|\n)(\d+) +(exit_group|kill)\()"));
     const std::string leader = caller.size() > 2 ? caller[2].str() : "";
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
@@ -1797,6 +1798,7 @@ TEST(Trace, ACallExitGroupEndsShowsAsStraceShowsIt) {
       std::string rest = std::regex_replace(m[2].str(), std::regex(" +="), " =");
       if (rest.find("<unfinished ...>") != std::string::npos) continue;
       rest = std::regex_replace(rest, std::regex(R"(^<\.\.\. (\w+) resumed>\))"), "$1()");
+      rest = std::regex_replace(rest, std::regex(R"(\d{2,})"), "N");
       out.push_back((m[1].str() == leader ? "L " : "T ") + rest);
     }
     return out;
@@ -1813,6 +1815,21 @@ TEST(Trace, ACallExitGroupEndsShowsAsStraceShowsIt) {
   EXPECT_EQ(lines(rewritten_off.trace), expected) << rewritten_off.trace;
   const Traced left_out = trace(cmd, {"-e", "trace=exit_group"});
   EXPECT_EQ(left_out.trace.find("pause"), std::string::npos) << left_out.trace;
+
+  const std::vector<std::string> killed_cmd = {THREADS_PROGRAM, "kill"};
+  const Straced native_killed = strace(killed_cmd, true, "-e trace=pause,kill ");
+  const Traced killed = trace(killed_cmd, {"-e", "trace=pause,kill"});
+  EXPECT_EQ(killed.run.status, native_killed.run.status) << killed.run.err;
+  const std::vector<std::string> killed_expected = {
+      "L kill(N, SIGTERM) = 0", "L --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=N, si_uid=0} ---",
+      "T pause() = ?", "T +++ killed by SIGTERM +++", "L +++ killed by SIGTERM +++"};
+  EXPECT_EQ(lines(native_killed.trace), killed_expected) << native_killed.trace;
+  EXPECT_EQ(lines(killed.trace), killed_expected) << killed.trace;
+
+  // On stderr: the prefix goes once a single task is left.
+  const Output shown = run({kSysgate, "trace", "-f", "-e", "trace=pause,exit_group", "--", THREADS_PROGRAM, "exit"});
+  EXPECT_TRUE(std::regex_search(shown.err, std::regex(R"(\[pid +\d+\] \+\+\+ exited with 3 \+\+\+\n\+\+\+ exited with 3 \+\+\+)")))
+      << shown.err;
 }
 
 // -v: stat structs whole (a regular file, a character device) and an exec's

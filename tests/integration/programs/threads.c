@@ -1,9 +1,11 @@
 /* A second thread that ends on its own (argv[1] "join": it returns, and the
  * main thread joins it) or is ended by the process's exit (argv[1] "exit": it
- * waits in pause() while the main thread calls exit(3)). Used by
+ * waits in pause() while the main thread calls exit(3)) or by a signal
+ * (argv[1] "kill": the main thread sends the process SIGTERM). Used by
  * tests/integration/trace_test.cc against strace -f: the "+++ exited" line of
  * each thread. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,5 +38,6 @@ int main(int argc, char** argv) {
   while (!running) pthread_cond_wait(&started, &lock);
   pthread_mutex_unlock(&lock);
   usleep(20000);  // let it reach pause()
+  if (strcmp(argv[1], "kill") == 0) kill(getpid(), SIGTERM);
   exit(3);
 }
