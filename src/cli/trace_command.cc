@@ -211,7 +211,7 @@ class TracePrinter {
       return;
     }
     if (r.kind == trace::kRecordKilled) {  // another process a signal killed (monitor/process_deaths.h)
-      killed(r.pid, static_cast<int>(r.nr), r.args[0] != 0, r.extras ? &r.extras->open_calls : nullptr);
+      killed(r.pid, static_cast<int>(r.nr), r.args[0] != 0, r.extras ? &r.extras->open_calls : nullptr, r.tsc);
       return;
     }
     if (live_.try_emplace(r.tid, r.pid).second) ended_.erase(r.tid);  // (a reused tid is a new task)
@@ -247,6 +247,10 @@ class TracePrinter {
       trace::Record done = trace::exec_result(enter);
       done.tsc = r.tsc;
       if (stamps_call_starts(flags_)) done.enter_tsc = enter.tsc;
+      // The exec ended the process's other threads: as strace, their ends
+      // come first, each after the call it waited in.
+      stamp(r.tsc);
+      end_other_threads(enter.extras ? &enter.extras->open_calls : nullptr, enter.pid, enter.tid, 0);
       emit(done);
     }
     if (r.kind == trace::kRecordSyscallEnter) {
@@ -264,14 +268,7 @@ class TracePrinter {
       point(0);
       const int status = static_cast<int>(r.args[0] & 0xff);
       if (r.nr == __NR_exit_group) {
-        for (const int32_t tid : other_threads(r.pid, r.tid)) {
-          unfinished(r.extras ? &r.extras->open_calls : nullptr, r.pid, tid);
-          number(last_call(tid));
-          point(0);
-          line(tid, trace::format_exited(tid, status, options_));
-          forget_tasks(0, tid);
-          choose_prefix();  // the last task's line has none on stderr, as strace's
-        }
+        end_other_threads(r.extras ? &r.extras->open_calls : nullptr, r.pid, r.tid, status);
       }
       number(r.nr);
       line(r.tid, trace::format_exited(r.tid, status, options_));
@@ -291,9 +288,11 @@ class TracePrinter {
   // its lines (the command's own, from its status; the others' from
   // kRecordKilled records): each other thread's first, each after the call
   // it waited in (open: trace::OpenCall), then the process's.
-  void killed(int pid, int signal, bool core_dumped, const std::vector<trace::OpenCall>* open = nullptr) {
+  // tsc: when the monitor learned of the death; 0: now.
+  void killed(int pid, int signal, bool core_dumped, const std::vector<trace::OpenCall>* open = nullptr,
+              uint64_t tsc = 0) {
     if (flags_.summary || flags_.json) return forget_tasks(pid, pid);
-    stamp(0);
+    stamp(tsc);
     auto end = [&](int32_t tid) {
       choose_prefix();  // the last task's line has none on stderr, as strace's
       unfinished(open, pid, tid);
@@ -305,6 +304,23 @@ class TracePrinter {
     for (const int32_t tid : other_threads(pid, pid)) end(tid);
     end(pid);
     forget_tasks(pid, pid);
+  }
+
+  // exit_group or an exec by except_tid ended the other threads of process
+  // pid: "+++ exited with STATUS +++" for each, after the call it waited in
+  // (open: trace::OpenCall), as strace shows them.
+  void end_other_threads(const std::vector<trace::OpenCall>* open, int32_t pid, int32_t except_tid, int status) {
+    const bool shown = !flags_.summary && !flags_.json && flags_.quiet < 2;  // -qq hides them
+    for (const int32_t tid : other_threads(pid, except_tid)) {
+      if (shown) {
+        unfinished(open, pid, tid);
+        number(last_call(tid));
+        point(0);
+        line(tid, trace::format_exited(tid, status, options_));
+      }
+      forget_tasks(0, tid);
+      choose_prefix();  // the last task's line has none on stderr, as strace's
+    }
   }
 
   // The live tasks of process pid but except_tid.

@@ -288,10 +288,10 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   pending.set(t, call.record_flags, call.nr, call.args, enter_tsc, call.ip, before, &snapshot, 1);
   call.pending = &pending;
   OpenCallMark open;
-  open.writer = nullptr;
+  open.control = nullptr;
   if (!inject.returns() && signal_prone(call.nr, call.args)) open_call_begin(t, call.nr, call.args, &open);
   const long ret = inject.returns() ? inject.rule->ret : dispatch(t, uc, call);
-  open_call_end(open);
+  open_call_end(t, open);
   call.pending = nullptr;
   t->call_ip = outer_ip;
   uc->mc.rax = static_cast<uint64_t>(ret);

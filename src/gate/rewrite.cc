@@ -1057,7 +1057,7 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     OpenCallMark open;
     open_call_begin(t, nr, args, &open);
     ret = raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
-    open_call_end(open);
+    open_call_end(t, open);
     t->pending_call = outer_pending;
   }
   t->call_ip = outer_ip;

@@ -105,34 +105,53 @@ bool region_check(RegionHeader* h, uint64_t mapped_bytes, TraceRegion* out) {
   return true;
 }
 
+namespace {
+
+// One look at every ring, starting from the thread's own index: takes the
+// first free one.
+bool claim_a_free_ring(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* w) {
+  const uint32_t start = static_cast<uint32_t>(tid) % r.ring_count;
+  for (uint32_t i = 0; i < r.ring_count; ++i) {
+    uint32_t index = start + i;
+    if (index >= r.ring_count) index -= r.ring_count;
+    RingControl* c = control_at(r, index);
+    if (load_relaxed(&c->state) != trace::kRingFree) continue;
+    if (!compare_exchange(&c->state, uint32_t{trace::kRingFree}, uint32_t{trace::kRingClaiming})) continue;
+    c->owner_tid = tid;
+    c->owner_pid = pid;
+    store_relaxed(&c->open_call_tid, 0);  // a dead owner's call is not ours
+    const uint32_t generation = load_relaxed(&c->generation) + 1;
+    store_relaxed(&c->generation, generation);
+    w->control = c;
+    w->data = data_at(r, index);
+    w->head = load_acquire(&c->head);  // == tail: the reader frees drained rings only
+    w->room_until = w->head;  // look at tail first
+    w->pending = 0;
+    w->index = index;
+    w->generation = generation;
+    w->released = 0;
+    store_release(&c->state, uint32_t{trace::kRingOwned});
+    wake_reader(r.header);
+    // The claim is visible before this thread reads the TSC for a record:
+    // the monitor counts on it (RingReader::last_poll_saw_one_writer).
+    asm volatile("lfence" ::: "memory");
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ring_try_claim(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* w) {
+  if (r.header == nullptr || r.ring_count == 0) return false;
+  return claim_a_free_ring(r, tid, pid, w);
+}
+
 bool ring_claim(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* w) {
   if (r.header == nullptr || r.ring_count == 0) return false;
   RegionHeader* h = r.header;
   for (;;) {
-    const uint32_t start = static_cast<uint32_t>(tid) % r.ring_count;
-    for (uint32_t i = 0; i < r.ring_count; ++i) {
-      uint32_t index = start + i;
-      if (index >= r.ring_count) index -= r.ring_count;
-      RingControl* c = control_at(r, index);
-      if (load_relaxed(&c->state) != trace::kRingFree) continue;
-      if (!compare_exchange(&c->state, uint32_t{trace::kRingFree}, uint32_t{trace::kRingClaiming})) continue;
-      c->owner_tid = tid;
-      c->owner_pid = pid;
-      store_relaxed(&c->open_call_tid, 0);  // a dead owner's call is not ours
-      const uint32_t generation = load_relaxed(&c->generation) + 1;
-      store_relaxed(&c->generation, generation);
-      w->control = c;
-      w->data = data_at(r, index);
-      w->head = load_acquire(&c->head);  // == tail: the reader frees drained rings only
-      w->room_until = w->head;  // look at tail first
-      w->pending = 0;
-      w->index = index;
-      w->generation = generation;
-      w->released = 0;
-      store_release(&c->state, uint32_t{trace::kRingOwned});
-      wake_reader(h);
-      return true;
-    }
+    if (claim_a_free_ring(r, tid, pid, w)) return true;
     if (load_relaxed(&h->reader_detached) != 0) return false;
     // Every ring is owned: sleep until the reader frees one.
     const uint32_t seq = load_acquire(&h->free_seq);
@@ -192,11 +211,9 @@ bool ring_wait_drained(const TraceRegion& r, RingWriter* w) {
   return wait_for_space(r, w, r.ring_bytes);
 }
 
-void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6], OpenCallSlot* saved) {
+void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6]) {
   RingControl* c = w->control;
-  saved->tid = load_relaxed(&c->open_call_tid);
-  saved->nr = c->open_call_nr;
-  for (int i = 0; i < 6; ++i) saved->args[i] = c->open_call_args[i];
+  if (c == nullptr) return;
   // The tid last: a reader that finds it finds the call's number and arguments.
   store_relaxed(&c->open_call_tid, 0);
   c->open_call_nr = static_cast<int32_t>(nr);
@@ -204,17 +221,13 @@ void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6],
   store_release(&c->open_call_tid, tid);
 }
 
-void ring_close_call(RingWriter* w, const OpenCallSlot& saved) {
-  RingControl* c = w->control;
-  store_relaxed(&c->open_call_tid, 0);
-  if (saved.tid == 0) return;
-  c->open_call_nr = saved.nr;
-  for (int i = 0; i < 6; ++i) c->open_call_args[i] = saved.args[i];
-  store_release(&c->open_call_tid, saved.tid);
+void ring_close_call(RingWriter* w) {
+  if (w->control != nullptr) store_relaxed(&w->control->open_call_tid, 0);
 }
 
 void ring_release(RingWriter* w) {
   if (w->control == nullptr || w->released != 0) return;
+  store_relaxed(&w->control->open_call_tid, 0);  // exiting or exec'ing: in no call
   // A CAS, not a store: if the reader took the ring away (it wrongly judged the
   // owner dead), the ring may belong to someone else by now.
   compare_exchange(&w->control->state, uint32_t{trace::kRingOwned}, uint32_t{trace::kRingReleased});

@@ -79,6 +79,8 @@ struct RingWriter {
 // Claims a free ring for thread tid of process pid. Waits while none is free.
 // False only if the region has no rings or the reader detached.
 bool ring_claim(const TraceRegion& region, int32_t tid, int32_t pid, RingWriter* w);
+// The same if a ring is free now; false at once otherwise.
+bool ring_try_claim(const TraceRegion& region, int32_t tid, int32_t pid, RingWriter* w);
 
 // Reserves `bytes` contiguous bytes (a multiple of 8, <= max_record_bytes) for
 // one record and returns where to write it; waits while the ring is full.
@@ -95,16 +97,13 @@ void ring_commit(const TraceRegion& region, RingWriter* w);
 bool ring_wait_drained(const TraceRegion& region, RingWriter* w);
 
 // The call the writer's thread is about to wait in (RingControl::open_call_*),
-// for the monitor to show if the thread ends there. ring_open_call keeps what
-// the slot held (a program handler's call made while another waits) in
-// *saved, for ring_close_call to put back when the call returns.
-struct OpenCallSlot {
-  int32_t tid;
-  int32_t nr;
-  uint64_t args[6];
-};
-void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6], OpenCallSlot* saved);
-void ring_close_call(RingWriter* w, const OpenCallSlot& saved);
+// for the monitor to show if the thread ends there; ring_close_call empties
+// the slot as the call returns. No nesting: a program handler can only run
+// inside a marked call at its syscall, where the gate records the call and
+// empties the slot first (trace_pending_call); elsewhere the outer call has
+// not begun or is over.
+void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6]);
+void ring_close_call(RingWriter* w);
 
 // Gives the ring up: the reader frees it once drained. w remembers it so that
 // ring_reacquire can take the same ring back (execve failed).

@@ -420,12 +420,7 @@ namespace {
 // The pending call has its record now (and a fatal signal's observer may end
 // the process next): it no longer shows as a call the thread waits in. A call
 // the kernel restarts after a handler is not marked again.
-void close_open_call(GateThread* t) {
-  if (t->ring.control == nullptr) return;
-  OpenCallSlot none;
-  none.tid = 0;
-  ring_close_call(&t->ring, none);
-}
+void close_open_call(GateThread* t) { ring_close_call(&t->ring); }
 
 }  // namespace
 
@@ -459,14 +454,31 @@ void trace_pending_call(GateThread* t, const void* context) {
 }
 
 void open_call_begin(GateThread* t, long nr, const uint64_t args[6], OpenCallMark* mark) {
-  mark->writer = nullptr;
-  if (g_gate.region.header == nullptr || !writer_ready(t, &t->ring)) return;
-  mark->writer = &t->ring;
-  ring_open_call(mark->writer, t->tid, nr, args, &mark->saved);
+  mark->control = nullptr;
+  const TraceRegion& region = g_gate.region;
+  if (region.header == nullptr) return;
+  RingWriter* w = &t->ring;
+  if (w->control == nullptr) {
+    // A call -e trace= selects takes a ring for its record anyway: take it
+    // now if one is free, never waiting (a wait here could hold the program
+    // before a call another thread waits for), with every signal blocked (a
+    // handler's record would take it through this same writer), and not
+    // while this thread is writing a record.
+    if (t->record_depth != 0 || !call_selected(region, nr)) return;
+    uint64_t all = arch::kAllSignals;
+    uint64_t mask = 0;
+    raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&all), addr(&mask), 8);
+    if (w->control == nullptr) ring_try_claim(region, t->tid, t->pid, w);
+    raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&mask), 0, 8);
+    if (w->control == nullptr) return;
+  }
+  if (w->released != 0) return;
+  mark->control = w->control;
+  ring_open_call(w, t->tid, nr, args);
 }
 
-void open_call_end(const OpenCallMark& mark) {
-  if (mark.writer != nullptr) ring_close_call(mark.writer, mark.saved);
+void open_call_end(GateThread* t, const OpenCallMark& mark) {
+  if (mark.control != nullptr && t->ring.control == mark.control) ring_close_call(&t->ring);
 }
 
 uint64_t call_enter_tsc(const GateThread* t) {

@@ -41,14 +41,17 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
                    const CallSnapshot* snapshot = nullptr);
 
 // A call that may block, made while tracing: the thread's ring says it waits
-// there until open_call_end (ring_open_call), so that if exit_group ends the
-// thread in it the monitor can show it, as strace does ("= ?").
+// there until open_call_end (ring_open_call), so that if exit_group or a
+// signal ends the thread in it the monitor can show it, as strace does
+// ("= ?"). Only in a ring the thread already owns: claiming one here would
+// take rings from threads that record (-e trace=SET) and could wait for one
+// before a call the program needs to make.
 struct OpenCallMark {
-  RingWriter* writer;  // null: nothing marked (not tracing, no ring)
-  OpenCallSlot saved;
+  trace::RingControl* control;  // the ring marked; null: none
 };
 void open_call_begin(GateThread* t, long nr, const uint64_t args[6], OpenCallMark* mark);
-void open_call_end(const OpenCallMark& mark);
+// Unless the thread's ring changed meanwhile (a fork child's is reset).
+void open_call_end(GateThread* t, const OpenCallMark& mark);
 
 // A traced call a trampoline makes (rewrite.cc, sysgate_tramp_traced), its
 // record not yet written: normally written when the call returns; but a

@@ -499,7 +499,22 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // Records come ring by ring; TimeOrder hands them on in the order they were
   // written (by their TSC stamps), a couple of polls late.
   trace::TimeOrder order;
-  const trace::TimeOrder::Sink deliver = [&](const trace::Record& r) { options.trace->on_record(r); };
+  // An exit_group's, an exec's or a death's line comes with the calls the
+  // process's (other) threads were left waiting in (trace::OpenCall), read from their rings
+  // now, as the record goes out: while the process's other threads own
+  // rings it goes a margin after it was written, when they are gone (a call
+  // that still returned before has its own record and an emptied slot).
+  const trace::TimeOrder::Sink deliver = [&](const trace::Record& r) {
+    const bool exec = r.kind == trace::kRecordSyscallEnter && (r.nr == SYS_execve || r.nr == SYS_execveat);
+    const bool ends = (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) || r.kind == trace::kRecordKilled || exec;
+    std::vector<trace::OpenCall> open;
+    if (ends && reader) open = reader->open_calls_of(r.pid, r.kind == trace::kRecordKilled ? 0 : r.tid);
+    if (open.empty()) return options.trace->on_record(r);
+    trace::Record with = r;
+    with.extras = std::make_shared<trace::RecordExtras>(r.extras ? *r.extras : trace::RecordExtras{});
+    with.extras->open_calls = std::move(open);
+    options.trace->on_record(with);
+  };
   // How the other processes died: a line for each one a signal killed, placed
   // as ProcessDeaths::Killed::tsc says (on a queue of its own).
   ProcessDeaths deaths;
@@ -513,8 +528,6 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
       killed.args[0] = k.core_dumped ? 1 : 0;
       killed.tsc = k.tsc;
       killed.ring = reader->ring_count();
-      std::vector<trace::OpenCall> open = reader->open_calls_of(k.pid, 0);
-      if (!open.empty()) killed.extra().open_calls = std::move(open);
       order.add(std::move(killed));
     }
   };
@@ -536,12 +549,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
                            std::chrono::steady_clock::now().time_since_epoch()).count();
     busy = reader->poll([&](trace::Record& r) {
       deaths.saw(r.pid, r.tsc);
-      if (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) {
-        deaths.exited(r.pid);
-        // The calls it ends its other threads in, while their rings still say.
-        std::vector<trace::OpenCall> open = reader->open_calls_of(r.pid, r.tid);
-        if (!open.empty()) r.extra().open_calls = std::move(open);
-      }
+      if (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) deaths.exited(r.pid);
       if (options.trace->on_arrival) options.trace->on_arrival(r);
       order.add(std::move(r));
     }) > 0;

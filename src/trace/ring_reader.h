@@ -118,10 +118,10 @@ class RingReader {
   size_t poll(const Sink& sink, size_t max_records = SIZE_MAX);
   // Whether the last poll looked at every ring and found at most one in use
   // (claimed, owned, or released with records left), and no writer waiting
-  // for a ring. Then every record stamped before that poll began is already
-  // delivered: a writer claims its ring before it reads the TSC for its first
-  // record, so a ring claimed later holds only younger stamps
-  // (TimeOrder::release's sole_writer). Call TimeOrder::now() before poll().
+  // for a ring. A writer claims its ring before it reads the TSC for its
+  // first record (an lfence after the claim), so a ring claimed after the
+  // poll began holds only younger stamps (TimeOrder::release's sole_writer).
+  // Call TimeOrder::now() before poll().
   bool last_poll_saw_one_writer() const { return last_poll_one_writer_; }
 
   // The calls the threads of process pid other than except_tid wait in, as

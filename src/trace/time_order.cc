@@ -85,7 +85,12 @@ void TimeOrder::release(uint64_t now_tsc, int64_t now_ns, const Sink& sink, bool
   polls_.push_back(Poll{now_tsc, now_ns});
   // Keep one poll at least margin old (the front), and everything younger.
   while (polls_.size() >= 2 && now_ns - polls_[1].ns >= margin_ns_) polls_.pop_front();
-  if (sole_writer) {
+  if (!sole_writer) {
+    single_since_ns_ = -1;
+  } else if (single_since_ns_ < 0) {
+    single_since_ns_ = now_ns;
+  }
+  if (sole_writer && now_ns - single_since_ns_ >= margin_ns_) {
     emit_before(now_tsc, sink);
   } else if (now_ns - polls_.front().ns >= margin_ns_) {
     emit_before(polls_.front().tsc, sink);

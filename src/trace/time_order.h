@@ -14,9 +14,9 @@
 // A record is released once it is stamped before a poll that started at least
 // `margin` (2 ms) ago: every record stamped before then was committed long
 // before the current poll, unless its writer was preempted mid-record for longer
-// than the margin; such a straggler is released late, never lost. While a
-// single ring is in use, a record goes as soon as it is stamped before the
-// current poll (release's sole_writer). Records of one
+// than the margin; such a straggler is released late, never lost. Once a
+// single ring has been in use for a margin, a record goes as soon as it is
+// stamped before the current poll (release's sole_writer). Records of one
 // thread keep their order (their stamps only grow). A record without a stamp
 // (the program turned rdtsc off) sorts as the newest stamp seen. Polls may come
 // as often as the caller likes: the margin is time, not a number of polls.
@@ -48,10 +48,13 @@ class TimeOrder {
   // A poll started at TSC now_tsc, monotonic time now_ns: emits, oldest first,
   // the records stamped before the last poll that started margin_ns or more ago.
   // sole_writer: that poll found at most one ring in use
-  // (RingReader::last_poll_saw_one_writer), so no record stamped before it can
-  // still come from another ring: everything stamped before now_tsc goes at
-  // once. A single-threaded program's lines then wait for no margin, and its
-  // last lines are not formatted in one batch after it ended.
+  // (RingReader::last_poll_saw_one_writer). Once every poll for a margin has
+  // said so, everything stamped before now_tsc goes at once: another ring's
+  // record stamped before then was committed before that margin began, unless
+  // its writer was held mid-record for longer (the margin rule's straggler;
+  // a stamp is read before the record is filled and committed). A
+  // single-threaded program's lines then wait for no margin, and its last
+  // lines are not formatted in one batch after it ended.
   void release(uint64_t now_tsc, int64_t now_ns, const Sink& sink, bool sole_writer = false);
   void flush(const Sink& sink);
   size_t pending() const { return pending_; }
@@ -102,6 +105,7 @@ class TimeOrder {
     int64_t ns;
   };
   int64_t margin_ns_;
+  int64_t single_since_ns_ = -1;  // the first of the polls since which one ring alone is in use
   std::deque<Poll> polls_;  // polls younger than the margin, and the newest older one
 };
 

@@ -1785,11 +1785,11 @@ TEST(Trace, ThreadsEndAsStraceShowsThem) {
 // stderr in both.
 TEST(Trace, ACallExitGroupEndsShowsAsStraceShowsIt) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
-  // The lines, the pid of exit_group's or kill's caller as L, the other's as T.
+  // The lines, the pid of exit_group's, kill's or execve's caller as L, the other's as T.
   auto lines = [](const std::string& text) {
     std::vector<std::string> out;
     std::smatch caller;
-    std::regex_search(text, caller, std::regex(R"((^|\n)(\d+) +(exit_group|kill)\()"));
+    std::regex_search(text, caller, std::regex(R"((^|\n)(\d+) +(exit_group|kill|execve)\()"));
     const std::string leader = caller.size() > 2 ? caller[2].str() : "";
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
@@ -1825,6 +1825,35 @@ TEST(Trace, ACallExitGroupEndsShowsAsStraceShowsIt) {
       "T pause() = ?", "T +++ killed by SIGTERM +++", "L +++ killed by SIGTERM +++"};
   EXPECT_EQ(lines(native_killed.trace), killed_expected) << native_killed.trace;
   EXPECT_EQ(lines(killed.trace), killed_expected) << killed.trace;
+
+  // An exec ends the other thread: its call and end come before the exec's line.
+  auto calls_without_arguments = [&](const std::string& text) {
+    std::vector<std::string> out;
+    for (std::string line : lines(text)) out.push_back(std::regex_replace(line, std::regex(R"(\(.*\) = )"), "() = "));
+    return out;
+  };
+  const std::vector<std::string> exec_cmd = {THREADS_PROGRAM, "exec"};
+  const Straced native_exec = strace(exec_cmd, true, "-e trace=pause,execve ");
+  const Traced execed = trace(exec_cmd, {"-e", "trace=pause,execve"});
+  EXPECT_EQ(execed.run.status, native_exec.run.status) << execed.run.err;
+  // (The first execve, the command's own, is left out: L is the thread that execs again.)
+  auto after_first_exec = [](std::vector<std::string> v) {
+    if (!v.empty() && v.front().find("execve") != std::string::npos) v.erase(v.begin());
+    return v;
+  };
+  const std::vector<std::string> exec_expected = {"T pause() = ?", "T +++ exited with 0 +++", "L execve() = 0",
+                                                  "L +++ exited with 0 +++"};
+  EXPECT_EQ(after_first_exec(calls_without_arguments(native_exec.trace)), exec_expected) << native_exec.trace;
+  EXPECT_EQ(after_first_exec(calls_without_arguments(execed.trace)), exec_expected) << execed.trace;
+
+  // A handler forks while the call it interrupted is marked: the child's gate
+  // state is reset under that call's frame, which must not touch it then
+  // (with -e trace=read the child records nothing before: it has no ring).
+  for (const std::vector<std::string>& flags :
+       {std::vector<std::string>{"-e", "trace=read"}, {"--no-rewrite", "-e", "trace=read"}, {}}) {
+    const Traced forked = trace({DEATHS_PROGRAM, "forkhandler"}, flags);
+    EXPECT_EQ(forked.run.status, 0) << forked.run.err << forked.trace;
+  }
 
   // On stderr: the prefix goes once a single task is left.
   const Output shown = run({kSysgate, "trace", "-f", "-e", "trace=pause,exit_group", "--", THREADS_PROGRAM, "exit"});

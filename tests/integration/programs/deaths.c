@@ -10,13 +10,17 @@
  *   alarm     a timer's SIGALRM ends a read that waits on a pipe
  *   readback  survives: prints the SIG_DFL actions it reads back (as exec left
  *             them, and as it set them), ignores a SIGTERM, then takes one
- *             with sigwaitinfo while blocking it; exits 0 */
+ *             with sigwaitinfo while blocking it; exits 0
+ *   forkhandler  survives: a SIGALRM handler forks while a read waits on a
+ *             pipe; in both processes the read then fails with EINTR; exits 0
+ *             if the child did too */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void print_action(const char* name, int sig) {
@@ -68,6 +72,32 @@ static int readback(void) {
   return 0;
 }
 
+static pid_t forked;
+
+static void fork_on_alarm(int sig) {
+  (void)sig;
+  forked = fork();
+}
+
+// A handler that forks inside a call the gate marked as waiting (the child's
+// gate state is reset while that call's frame is still on its stack).
+static int fork_in_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = fork_on_alarm;  // no SA_RESTART: the read fails with EINTR
+  sigaction(SIGALRM, &sa, NULL);
+  int p[2];
+  if (pipe(p) != 0) return 1;
+  const struct itimerval t = {.it_value = {.tv_usec = 20000}};
+  setitimer(ITIMER_REAL, &t, NULL);
+  char c;
+  const ssize_t n = read(p[0], &c, 1);
+  if (forked == 0) _exit(n == -1 ? 0 : 1);
+  int status = 0;
+  if (forked < 0 || waitpid(forked, &status, 0) != forked) return 1;
+  return n == -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   const char* mode = argv[1];
@@ -89,5 +119,6 @@ int main(int argc, char** argv) {
     (void)!read(p[0], &c, 1);
   }
   if (strcmp(mode, "readback") == 0) return readback();
+  if (strcmp(mode, "forkhandler") == 0) return fork_in_handler();
   return 3;  // not ended by a signal
 }

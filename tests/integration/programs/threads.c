@@ -1,7 +1,8 @@
 /* A second thread that ends on its own (argv[1] "join": it returns, and the
  * main thread joins it) or is ended by the process's exit (argv[1] "exit": it
- * waits in pause() while the main thread calls exit(3)) or by a signal
- * (argv[1] "kill": the main thread sends the process SIGTERM). Used by
+ * waits in pause() while the main thread calls exit(3)), by a signal
+ * (argv[1] "kill": the main thread sends the process SIGTERM) or by an exec
+ * (argv[1] "exec": the main thread execs /bin/true). Used by
  * tests/integration/trace_test.cc against strace -f: the "+++ exited" line of
  * each thread. */
 #include <pthread.h>
@@ -39,5 +40,6 @@ int main(int argc, char** argv) {
   pthread_mutex_unlock(&lock);
   usleep(20000);  // let it reach pause()
   if (strcmp(argv[1], "kill") == 0) kill(getpid(), SIGTERM);
+  if (strcmp(argv[1], "exec") == 0) execl("/bin/true", "true", (char*)0);
   exit(3);
 }

@@ -352,42 +352,47 @@ TEST(TraceRing, APollTellsWhetherItSawASingleWriter) {
 }
 
 // The call a thread waits in, as its ring says (gate::ring_open_call), is
-// what the monitor shows for a thread exit_group ends there; a handler's call
-// made while another waits puts the outer one back when it returns.
+// what the monitor shows for a thread exit_group or a signal ends there; the
+// slot empties as the call returns, as the ring is released (exit, exec) and
+// as another thread claims the ring.
 TEST(TraceRing, OpenCallsAreTheOwnersOfTheProcess) {
-  Result<RingReader> reader = RingReader::create(small_region(3));
+  Result<RingReader> reader = RingReader::create(small_region(1));
   ASSERT_TRUE(reader);
   WriterSide side(*reader);
   RingWriter w;
   ASSERT_TRUE(gate::ring_claim(side.region, 501, 500, &w));
   EXPECT_TRUE(reader->open_calls_of(500, 0).empty());
-  const uint64_t pause_args[6] = {};
-  gate::OpenCallSlot outer_saved;
-  gate::ring_open_call(&w, 501, SYS_pause, pause_args, &outer_saved);
+  const uint64_t read_args[6] = {0, 0x1000, 64};
+  gate::ring_open_call(&w, 501, SYS_read, read_args);
   std::vector<OpenCall> open = reader->open_calls_of(500, 502);
   ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].tid, 501);
-  EXPECT_EQ(open[0].nr, SYS_pause);
-  EXPECT_TRUE(reader->open_calls_of(500, 501).empty());  // the exiting thread's own
-  EXPECT_TRUE(reader->open_calls_of(600, 0).empty());    // another process's
-
-  const uint64_t read_args[6] = {0, 0x1000, 64};
-  gate::OpenCallSlot inner_saved;
-  gate::ring_open_call(&w, 501, SYS_read, read_args, &inner_saved);
-  open = reader->open_calls_of(500, 0);
-  ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].nr, SYS_read);
   EXPECT_EQ(open[0].args[2], 64u);
-  gate::ring_close_call(&w, inner_saved);
-  open = reader->open_calls_of(500, 0);
-  ASSERT_EQ(open.size(), 1u);
-  EXPECT_EQ(open[0].nr, SYS_pause);
-  gate::ring_close_call(&w, outer_saved);
+  EXPECT_TRUE(reader->open_calls_of(500, 501).empty());  // the exiting thread's own
+  EXPECT_TRUE(reader->open_calls_of(600, 0).empty());    // another process's
+  gate::ring_close_call(&w);
   EXPECT_TRUE(reader->open_calls_of(500, 0).empty());
 
-  // A slot that does not name the ring's owner (a dead owner's, or scribbled on) is no call.
-  gate::ring_open_call(&w, 777, SYS_pause, pause_args, &outer_saved);
+  // A slot that does not name the ring's owner (scribbled on) is no call.
+  gate::ring_open_call(&w, 777, SYS_pause, read_args);
   EXPECT_TRUE(reader->open_calls_of(500, 0).empty());
+
+  // Found whatever the ring's state (a dead owner's may be freed before the monitor looks)...
+  gate::ring_open_call(&w, 501, SYS_pause, read_args);
+  RingWriter dead = w;  // what the dead owner held
+  reader->poll([](const Record&) {});
+  ASSERT_EQ(reader->open_calls_of(500, 0).size(), 1u);
+  // ...until a release (the owner exits or execs) or another claim empties it.
+  gate::ring_release(&dead);
+  EXPECT_TRUE(reader->open_calls_of(500, 0).empty());
+  gate::ring_open_call(&w, 501, SYS_pause, read_args);
+  reader->poll([](const Record&) {});  // released and drained: freed
+  RingWriter next;
+  ASSERT_TRUE(gate::ring_claim(side.region, 601, 600, &next));
+  EXPECT_EQ(next.index, w.index);
+  EXPECT_TRUE(reader->open_calls_of(500, 0).empty());
+  EXPECT_TRUE(reader->open_calls_of(600, 0).empty());
 }
 
 TEST(TraceRing, DetachReleasesAWriterWaitingForSpace) {

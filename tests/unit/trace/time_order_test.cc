@@ -50,22 +50,25 @@ TEST(TimeOrder, ReleasesOnlyWhatIsStampedBeforeAPollOlderThanTheMargin) {
   EXPECT_EQ(order.pending(), 0u);
 }
 
-TEST(TimeOrder, ASoleWriterReleasesWhatIsStampedBeforeThePollAtOnce) {
+TEST(TimeOrder, ASoleWriterForAMarginReleasesWhatIsStampedBeforeThePollAtOnce) {
   TimeOrder order(/*margin_ns=*/1000);
   std::vector<Record> out;
   const TimeOrder::Sink sink = [&](const Record& r) { out.push_back(r); };
   order.add(stamped(1, 10));
   order.add(stamped(1, 30));
-  order.add(stamped(1, 120));  // written after the poll began
-  order.release(100, 0, sink, /*sole_writer=*/true);
-  EXPECT_EQ(seen(out), "1@10 1@30 ");
-  order.add(stamped(2, 150));  // a second writer: the margin again
-  order.release(200, 10, sink, /*sole_writer=*/false);
-  EXPECT_EQ(seen(out), "1@10 1@30 ");
-  order.release(300, 500, sink, /*sole_writer=*/false);  // no poll is a margin old yet
-  EXPECT_EQ(seen(out), "1@10 1@30 ");
-  order.release(400, 520, sink, /*sole_writer=*/true);
-  EXPECT_EQ(seen(out), "1@10 1@30 1@120 2@150 ");
+  order.release(100, 0, sink, /*sole_writer=*/true);  // one writer, not yet for a margin
+  EXPECT_EQ(seen(out), "");
+  order.add(stamped(1, 120));
+  order.add(stamped(1, 230));  // written after the poll began
+  order.release(200, 1000, sink, /*sole_writer=*/true);
+  EXPECT_EQ(seen(out), "1@10 1@30 1@120 ");
+  order.add(stamped(2, 250));  // a second writer: the margin rule again
+  order.release(300, 1100, sink, /*sole_writer=*/false);
+  EXPECT_EQ(seen(out), "1@10 1@30 1@120 ");
+  order.release(400, 1200, sink, /*sole_writer=*/true);  // alone again, not yet for a margin
+  EXPECT_EQ(seen(out), "1@10 1@30 1@120 ");
+  order.release(500, 2200, sink, /*sole_writer=*/true);
+  EXPECT_EQ(seen(out), "1@10 1@30 1@120 1@230 2@250 ");
   EXPECT_EQ(order.pending(), 0u);
 }
 
