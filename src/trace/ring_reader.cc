@@ -348,6 +348,9 @@ std::vector<OpenCall> RingReader::open_calls_of(int32_t pid, int32_t except_tid)
     call.tid = tid;
     call.nr = shared(c->open_call_nr).load(std::memory_order_relaxed);
     for (int k = 0; k < 6; ++k) call.args[k] = shared(c->open_call_args[k]).load(std::memory_order_relaxed);
+    // A thread still running rewrites the slot tid first: read torn, it reads 0 now.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (shared(c->open_call_tid).load(std::memory_order_relaxed) != tid) continue;
     // The program can write its rings: a number no call has is no call.
     if (call.nr < 0 || call.nr >= 512) continue;
     calls.push_back(call);
