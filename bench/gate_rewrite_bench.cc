@@ -6,7 +6,9 @@
 // cost of a site's first hit with rewriting on (trap + rewrite): the process's
 // first site, and four more on pages already patched (medians over 5 runs);
 // the "swept" rows sweep pages as `sysgate trace` does, so those four take no
-// trap at all.
+// trap at all. Each row also times a newfstatat loop (a path in, a 144-byte
+// stat out: the call tar makes most, whose record is ~300 bytes where a
+// getppid's is 88), and the same call from the gate's own instruction.
 //
 //   build/bench/gate_rewrite_bench [calls]      (default 200000)
 //
@@ -23,7 +25,9 @@
 #include <signal.h>
 #include <stddef.h>
 #include <sys/auxv.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -122,10 +126,11 @@ double median(std::vector<double> v) {
 // process's own first site aside (kSites of them, glibc's id wrappers).
 constexpr int kSites = 4;
 
-// Runs the loop in a child; returns ns per call, the first call's ns, and the
-// first call of each of kSites other sites.
+// Runs the loop in a child; returns ns per call, the first call's ns, the
+// first call of each of kSites other sites, and ns per newfstatat through the
+// program's site and from the gate's own instruction.
 bool run(Mode mode, bool traced, bool ip_filter, bool sweep, long calls, double* per_call, double* first_ns,
-         double site_ns[kSites], double* filtered_ns) {
+         double site_ns[kSites], double* filtered_ns, double stat_ns[2]) {
   sysgate::Result<sysgate::trace::RingReader> reader = sysgate::trace::RingReader::create({});
   if (!reader) return false;
   int pipefd[2];
@@ -172,10 +177,30 @@ bool run(Mode mode, bool traced, bool ip_filter, bool sweep, long calls, double*
       for (long i = 0; i < calls; ++i) sink = sysgate_gate_syscall(SYS_getppid, 0, 0, 0, 0, 0, 0);
       b1 = now_ns();
     }
+    // newfstatat: a path in, a stat struct out (the bare trap mode has no
+    // handler for it: its filter traps getppid's family only).
+    const long stat_calls = calls / 4;
+    struct stat st;
+    const char* const path = "/usr/include/stdio.h";
+    uint64_t n0 = 0, n1 = 0, g0 = 0, g1 = 0;
+    for (int i = 0; i < 100; ++i) sink = fstatat(AT_FDCWD, path, &st, 0);  // first hit, warm up
+    n0 = now_ns();
+    for (long i = 0; i < stat_calls; ++i) sink = fstatat(AT_FDCWD, path, &st, 0);
+    n1 = now_ns();
+    if (mode != kNative && mode != kBareTrap) {
+      const long st_addr = reinterpret_cast<long>(&st);
+      g0 = now_ns();
+      for (long i = 0; i < stat_calls; ++i) {
+        sink = sysgate_gate_syscall(SYS_newfstatat, AT_FDCWD, reinterpret_cast<long>(path), st_addr, 0, 0, 0);
+      }
+      g1 = now_ns();
+    }
     (void)sink;
-    double out[3 + kSites] = {static_cast<double>(t1 - t0) / static_cast<double>(calls), static_cast<double>(f1 - f0),
-                              static_cast<double>(b1 - b0) / static_cast<double>(calls)};
-    for (int i = 0; i < kSites; ++i) out[3 + i] = static_cast<double>(site[i]);
+    double out[5 + kSites] = {static_cast<double>(t1 - t0) / static_cast<double>(calls), static_cast<double>(f1 - f0),
+                              static_cast<double>(b1 - b0) / static_cast<double>(calls),
+                              static_cast<double>(n1 - n0) / static_cast<double>(stat_calls),
+                              static_cast<double>(g1 - g0) / static_cast<double>(stat_calls)};
+    for (int i = 0; i < kSites; ++i) out[5 + i] = static_cast<double>(site[i]);
     if (write(pipefd[1], out, sizeof out) != sizeof out) _exit(121);
     _exit(0);
   }
@@ -191,13 +216,15 @@ bool run(Mode mode, bool traced, bool ip_filter, bool sweep, long calls, double*
   }
   while (reader->poll(sink) > 0) {
   }
-  double in[3 + kSites] = {};
+  double in[5 + kSites] = {};
   const bool ok = read(pipefd[0], in, sizeof in) == sizeof in && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   close(pipefd[0]);
   *per_call = in[0];
   *first_ns = in[1];
   *filtered_ns = in[2];
-  for (int i = 0; i < kSites; ++i) site_ns[i] = in[3 + i];
+  stat_ns[0] = in[3];
+  stat_ns[1] = in[4];
+  for (int i = 0; i < kSites; ++i) site_ns[i] = in[5 + i];
   return ok;
 }
 
@@ -223,32 +250,42 @@ int main(int argc, char** argv) {
       {"rewritten, untraced, swept", kRewrite, false, false, true},
       {"rewritten, traced, swept", kRewrite, true, false, true},
   };
-  double native = 0;
+  double native = 0, stat_native = 0;
   constexpr int kReps = 5;
   for (const Row& r : rows) {
-    double best = 1e18, filtered = 1e18;
+    double best = 1e18, filtered = 1e18, stat_best = 1e18, stat_filtered = 1e18;
     std::vector<double> firsts, sites;
     for (int rep = 0; rep < kReps; ++rep) {  // best of 5 per call: the machine is shared
-      double per = 0, f = 0, fl = 0, s[kSites] = {};
+      double per = 0, f = 0, fl = 0, s[kSites] = {}, st[2] = {};
       const bool trapped = r.mode == kTrap || r.mode == kBareTrap;
-      if (!run(r.mode, r.traced, r.ip_filter, r.sweep, trapped ? calls / 10 : calls, &per, &f, s, &fl)) {
+      if (!run(r.mode, r.traced, r.ip_filter, r.sweep, trapped ? calls / 10 : calls, &per, &f, s, &fl, st)) {
         std::fprintf(stderr, "%s: run failed\n", r.name);
         return 1;
       }
       best = std::min(best, per);
       if (fl > 0 && fl < filtered) filtered = fl;
+      stat_best = std::min(stat_best, st[0]);
+      if (st[1] > 0 && st[1] < stat_filtered) stat_filtered = st[1];
       firsts.push_back(f);
       sites.insert(sites.end(), s, s + kSites);
     }
-    if (r.mode == kNative) native = best;
+    if (r.mode == kNative) {
+      native = best;
+      stat_native = stat_best;
+    }
     std::printf("%-30s %7.1f ns/call (+%6.1f over native", r.name, best, best - native);
     if (r.mode != kNative && r.mode != kBareTrap) std::printf(", +%6.1f over the gate's own instruction", best - filtered);
     // First hits are single events: medians, of the 5 runs' first getppid and
     // of their 4 x 5 first calls of getuid, getgid, geteuid, getegid (and
     // those calls' range: getuid, the first after getppid, is the slow end).
     const auto [lo, hi] = std::minmax_element(sites.begin(), sites.end());
-    std::printf(")  first hit (median): getppid %6.0f ns, other sites %6.0f ns (%.0f-%.0f)\n", median(firsts),
+    std::printf(")  first hit (median): getppid %6.0f ns, other sites %6.0f ns (%.0f-%.0f)", median(firsts),
                 median(sites), *lo, *hi);
+    std::printf("  newfstatat %7.1f ns/call (+%6.1f over native", stat_best, stat_best - stat_native);
+    if (r.mode != kNative && r.mode != kBareTrap) {
+      std::printf(", +%6.1f over the gate's own instruction", stat_best - stat_filtered);
+    }
+    std::printf(")\n");
   }
   return 0;
 }
