@@ -211,6 +211,15 @@ class TracePrinter {
       return;
     }
     if (r.kind == trace::kRecordKilled) {  // another process a signal killed (monitor/process_deaths.h)
+      if (auto pending = pending_exec_.find(r.pid); pending != pending_exec_.end()) {
+        // Its exec worked: it would have come back with an error, not died.
+        const trace::Record enter = std::move(pending->second);
+        pending_exec_.erase(pending);
+        trace::Record done = trace::exec_result(enter);
+        done.tsc = r.tsc;
+        stamp(r.tsc);
+        exec_done(enter, done);
+      }
       killed(r.pid, static_cast<int>(r.nr), r.args[0] != 0, r.extras ? &r.extras->open_calls : nullptr, r.tsc);
       return;
     }
@@ -230,7 +239,13 @@ class TracePrinter {
       return;
     }
     auto pending = pending_exec_.find(r.pid);
-    if (pending != pending_exec_.end()) {
+    // What tells an exec's outcome: the exec'ing thread's failure record, or
+    // the new image's first record, whose thread has the process's pid (a
+    // thread that execs takes it). Another thread's record may come between
+    // (one that returned before the exec ended it, or while the exec fails).
+    const bool tells =
+        pending != pending_exec_.end() && (r.tid == pending->second.tid || r.tid == pending->second.pid);
+    if (tells) {
       trace::Record enter = pending->second;
       pending_exec_.erase(pending);
       const bool failed = r.kind == trace::kRecordSyscall && r.nr == enter.nr && r.tid == enter.tid;
@@ -247,11 +262,8 @@ class TracePrinter {
       trace::Record done = trace::exec_result(enter);
       done.tsc = r.tsc;
       if (stamps_call_starts(flags_)) done.enter_tsc = enter.tsc;
-      // The exec ended the process's other threads: as strace, their ends
-      // come first, each after the call it waited in.
       stamp(r.tsc);
-      end_other_threads(enter.extras ? &enter.extras->open_calls : nullptr, enter.pid, enter.tid, 0);
-      emit(done);
+      exec_done(enter, done);
     }
     if (r.kind == trace::kRecordSyscallEnter) {
       pending_exec_[r.pid] = r;
@@ -306,12 +318,44 @@ class TracePrinter {
     forget_tasks(pid, pid);
   }
 
+  // An exec worked (done: its line, from enter). It ended the process's
+  // other threads: as strace, their ends come first, each after the call it
+  // waited in, and a leader replaced by another thread's exec is
+  // "superseded"; the exec'ing thread takes the leader's pid, and its line
+  // shows under it.
+  void exec_done(const trace::Record& enter, trace::Record& done) {
+    const std::vector<trace::OpenCall>* open = enter.extras ? &enter.extras->open_calls : nullptr;
+    const int32_t pid = enter.pid;
+    const int32_t exec_tid = enter.tid;
+    if (exec_tid == pid) {
+      end_other_threads(open, pid, pid, 0);
+      return emit(done);
+    }
+    end_other_threads(open, pid, exec_tid, 0, /*keep=*/pid);
+    const bool shown = !flags_.summary && !flags_.json && flags_.quiet < 2 && live_.count(pid) != 0;
+    if (shown) unfinished(open, pid, pid);
+    // From here the exec'ing thread is the leader (strace's prefixes count it once).
+    forget_tasks(0, exec_tid);
+    live_.try_emplace(pid, pid);
+    choose_prefix();
+    if (shown) {
+      number(last_call(pid));
+      point(0);
+      line(pid, trace::format_superseded(pid, exec_tid, options_));
+    }
+    done.tid = pid;
+    emit(done);
+  }
+
   // exit_group or an exec by except_tid ended the other threads of process
   // pid: "+++ exited with STATUS +++" for each, after the call it waited in
   // (open: trace::OpenCall), as strace shows them.
-  void end_other_threads(const std::vector<trace::OpenCall>* open, int32_t pid, int32_t except_tid, int status) {
+  // keep: a thread not to end either (0: none).
+  void end_other_threads(const std::vector<trace::OpenCall>* open, int32_t pid, int32_t except_tid, int status,
+                         int32_t keep = 0) {
     const bool shown = !flags_.summary && !flags_.json && flags_.quiet < 2;  // -qq hides them
     for (const int32_t tid : other_threads(pid, except_tid)) {
+      if (tid == keep) continue;
       if (shown) {
         unfinished(open, pid, tid);
         number(last_call(tid));
@@ -337,7 +381,8 @@ class TracePrinter {
     for (const auto& [pid, enter] : pending_exec_) {
       trace::Record done = trace::exec_result(enter);
       done.tsc = 0;  // when it returned is not known: stamped now
-      emit(done);
+      stamp(0);
+      exec_done(enter, done);
     }
     pending_exec_.clear();
     if (flags_.summary || flags_.summary_too) out_.text() += summary_.render(summary_options_);

@@ -131,6 +131,13 @@ bool claim_a_free_ring(const TraceRegion& r, int32_t tid, int32_t pid, RingWrite
     w->generation = generation;
     w->released = 0;
     store_release(&c->state, uint32_t{trace::kRingOwned});
+    // A ring this thread's id owned before it exec'd (as another thread, or
+    // as the leader that thread's exec replaced) is never freed while the id
+    // lives: its mark of a call the exec ended is not this image's.
+    for (uint32_t k = 0; k < r.ring_count; ++k) {
+      RingControl* other = control_at(r, k);
+      if (k != index && other->owner_pid == pid && other->owner_tid == tid) store_relaxed(&other->open_call_tid, 0);
+    }
     wake_reader(r.header);
     // The claim is visible before this thread reads the TSC for a record:
     // the monitor counts on it (RingReader::last_poll_saw_one_writer).
@@ -216,6 +223,7 @@ void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6])
   if (c == nullptr) return;
   // The tid last: a reader that finds it finds the call's number and arguments.
   store_relaxed(&c->open_call_tid, 0);
+  asm volatile("" ::: "memory");  // x86 keeps stores in order; the compiler must too
   c->open_call_nr = static_cast<int32_t>(nr);
   for (int i = 0; i < 6; ++i) c->open_call_args[i] = args[i];
   store_release(&c->open_call_tid, tid);

@@ -98,10 +98,11 @@ bool ring_wait_drained(const TraceRegion& region, RingWriter* w);
 
 // The call the writer's thread is about to wait in (RingControl::open_call_*),
 // for the monitor to show if the thread ends there; ring_close_call empties
-// the slot as the call returns. No nesting: a program handler can only run
-// inside a marked call at its syscall, where the gate records the call and
-// empties the slot first (trace_pending_call); elsewhere the outer call has
-// not begun or is over.
+// the slot as the call returns. No nesting: a program handler that runs at a
+// marked call's syscall finds the slot emptied (trace_pending_call records
+// the call first); one that runs just before the syscall and makes a marked
+// call of its own empties the outer call's mark, which is then lost (its
+// line would be missing, never wrong).
 void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6]);
 void ring_close_call(RingWriter* w);
 

@@ -499,14 +499,13 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // Records come ring by ring; TimeOrder hands them on in the order they were
   // written (by their TSC stamps), a couple of polls late.
   trace::TimeOrder order;
-  // An exit_group's, an exec's or a death's line comes with the calls the
-  // process's (other) threads were left waiting in (trace::OpenCall), read from their rings
+  // An exit_group's or a death's line comes with the calls the process's
+  // (other) threads were left waiting in (trace::OpenCall), read from their rings
   // now, as the record goes out: while the process's other threads own
   // rings it goes a margin after it was written, when they are gone (a call
   // that still returned before has its own record and an emptied slot).
   const trace::TimeOrder::Sink deliver = [&](const trace::Record& r) {
-    const bool exec = r.kind == trace::kRecordSyscallEnter && (r.nr == SYS_execve || r.nr == SYS_execveat);
-    const bool ends = (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) || r.kind == trace::kRecordKilled || exec;
+    const bool ends = (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) || r.kind == trace::kRecordKilled;
     std::vector<trace::OpenCall> open;
     if (ends && reader) open = reader->open_calls_of(r.pid, r.kind == trace::kRecordKilled ? 0 : r.tid);
     if (open.empty()) return options.trace->on_record(r);
@@ -550,6 +549,12 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     busy = reader->poll([&](trace::Record& r) {
       deaths.saw(r.pid, r.tsc);
       if (r.kind == trace::kRecordExit && r.nr == SYS_exit_group) deaths.exited(r.pid);
+      if (r.kind == trace::kRecordSyscallEnter && (r.nr == SYS_execve || r.nr == SYS_execveat)) {
+        // An exec's, as its record arrives: the new image's first claim of a
+        // ring empties the marks its thread id left (gate::ring_claim).
+        std::vector<trace::OpenCall> open = reader->open_calls_of(r.pid, r.tid);
+        if (!open.empty()) r.extra().open_calls = std::move(open);
+      }
       if (options.trace->on_arrival) options.trace->on_arrival(r);
       order.add(std::move(r));
     }) > 0;

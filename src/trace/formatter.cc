@@ -501,6 +501,10 @@ std::string format_exited(int32_t tid, int status, const FormatOptions& options)
   return prefix(tid, options) + "+++ exited with " + std::to_string(status) + " +++";
 }
 
+std::string format_superseded(int32_t tid, int32_t exec_tid, const FormatOptions& options) {
+  return prefix(tid, options) + "+++ superseded by execve in pid " + std::to_string(exec_tid) + " +++";
+}
+
 std::string format_killed(int32_t tid, int signal, bool core_dumped, const FormatOptions& options) {
   const std::string_view name = constants::signal_name(signal);
   return prefix(tid, options) + "+++ killed by " + (name.empty() ? std::to_string(signal) : std::string(name)) +

@@ -144,6 +144,9 @@ std::string format_line_start(int32_t tid, const FormatOptions& options);
 // with options.pid_prefix's prefix.
 std::string format_exited(int32_t tid, int status, const FormatOptions& options = {});
 std::string format_killed(int32_t tid, int signal, bool core_dumped, const FormatOptions& options = {});
+// A process's leader that another of its threads' exec replaced:
+// "+++ superseded by execve in pid 1235 +++".
+std::string format_superseded(int32_t tid, int32_t exec_tid, const FormatOptions& options = {});
 
 // One JSON object on one line:
 //   {"pid":12,"tid":12,"syscall":"openat","nr":257,"args":[4294967196,...,0,0],

@@ -1846,6 +1846,32 @@ TEST(Trace, ACallExitGroupEndsShowsAsStraceShowsIt) {
   EXPECT_EQ(after_first_exec(calls_without_arguments(native_exec.trace)), exec_expected) << native_exec.trace;
   EXPECT_EQ(after_first_exec(calls_without_arguments(execed.trace)), exec_expected) << execed.trace;
 
+  // Another thread execs: the leader it replaces is "superseded", and the exec
+  // shows under the leader's pid.
+  const std::vector<std::string> thread_exec_cmd = {THREADS_PROGRAM, "threadexec"};
+  const Straced native_thread_exec = strace(thread_exec_cmd, true, "-e trace=pause,execve ");
+  const Traced thread_execed = trace(thread_exec_cmd, {"-e", "trace=pause,execve"});
+  EXPECT_EQ(thread_execed.run.status, native_thread_exec.run.status) << thread_execed.run.err;
+  const std::vector<std::string> thread_exec_expected = {"L pause() = ?", "L +++ superseded by execve in pid N +++",
+                                                         "L execve() = 0", "L +++ exited with 0 +++"};
+  EXPECT_EQ(after_first_exec(calls_without_arguments(native_thread_exec.trace)), thread_exec_expected)
+      << native_thread_exec.trace;
+  EXPECT_EQ(after_first_exec(calls_without_arguments(thread_execed.trace)), thread_exec_expected)
+      << thread_execed.trace;
+
+  // Execs that fail while another thread's calls are recorded end no thread.
+  const std::vector<std::string> exec_fail_cmd = {THREADS_PROGRAM, "execfail"};
+  const Traced failing = trace(exec_fail_cmd, {"-e", "trace=execve,getppid"});
+  EXPECT_EQ(failing.run.status, 0) << failing.run.err;
+  std::vector<std::string> failures;
+  for (const std::string& line : after_first_exec(calls_without_arguments(failing.trace))) {
+    if (line.find("getppid") == std::string::npos) failures.push_back(line);
+  }
+  const std::string enoent = "L execve() = -1 ENOENT (No such file or directory)";
+  EXPECT_EQ(failures, (std::vector<std::string>{enoent, enoent, enoent, enoent, enoent, "T +++ exited with 0 +++",
+                                                 "L +++ exited with 0 +++"}))
+      << failing.trace;
+
   // A handler forks while the call it interrupted is marked: the child's gate
   // state is reset under that call's frame, which must not touch it then
   // (with -e trace=read the child records nothing before: it has no ring).

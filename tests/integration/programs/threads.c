@@ -2,7 +2,9 @@
  * main thread joins it) or is ended by the process's exit (argv[1] "exit": it
  * waits in pause() while the main thread calls exit(3)), by a signal
  * (argv[1] "kill": the main thread sends the process SIGTERM) or by an exec
- * (argv[1] "exec": the main thread execs /bin/true). Used by
+ * (argv[1] "exec": the main thread execs /bin/true; "threadexec": the second
+ * thread does, while the main thread waits in pause()); or it keeps running
+ * while the main thread's execs fail (argv[1] "execfail"). Used by
  * tests/integration/trace_test.cc against strace -f: the "+++ exited" line of
  * each thread. */
 #include <pthread.h>
@@ -16,6 +18,19 @@ static pthread_cond_t started = PTHREAD_COND_INITIALIZER;
 static int running;
 
 static void* returns(void* arg) { return arg; }
+
+static volatile int stop;
+
+static void* spins(void* arg) {
+  while (!stop) getppid();
+  return arg;
+}
+
+static void* execs(void* arg) {
+  usleep(20000);  // let the main thread reach pause()
+  execl("/bin/true", "true", (char*)0);
+  return arg;
+}
 
 static void* waits(void* arg) {
   pthread_mutex_lock(&lock);
@@ -33,6 +48,17 @@ int main(int argc, char** argv) {
     if (pthread_create(&thread, NULL, returns, NULL) != 0) return 1;
     pthread_join(thread, NULL);  // returns once the kernel cleared its tid: it has exited
     return 0;
+  }
+  if (strcmp(argv[1], "execfail") == 0) {
+    if (pthread_create(&thread, NULL, spins, NULL) != 0) return 1;
+    for (int i = 0; i < 5; ++i) execl("/nonexistent", "nonexistent", (char*)0);
+    stop = 1;
+    pthread_join(thread, NULL);
+    return 0;
+  }
+  if (strcmp(argv[1], "threadexec") == 0) {
+    if (pthread_create(&thread, NULL, execs, NULL) != 0) return 1;
+    for (;;) pause();
   }
   if (pthread_create(&thread, NULL, waits, NULL) != 0) return 1;
   pthread_mutex_lock(&lock);
