@@ -275,7 +275,7 @@ class TracePrinter {
     // A process's end, and a thread's own (strace shows both). exit_group
     // ends the process's other threads first, with its status, as strace
     // shows them (the call each was blocked in has no line here).
-    if (r.kind == trace::kRecordExit && !flags_.summary && !flags_.json && flags_.quiet < 2) {  // -qq hides them
+    if (r.kind == trace::kRecordExit && shows_ends()) {
       stamp(r.tsc);
       point(0);
       const int status = static_cast<int>(r.args[0] & 0xff);
@@ -332,7 +332,7 @@ class TracePrinter {
       return emit(done);
     }
     end_other_threads(open, pid, exec_tid, 0, /*keep=*/pid);
-    const bool shown = !flags_.summary && !flags_.json && flags_.quiet < 2 && live_.count(pid) != 0;
+    const bool shown = shows_ends() && live_.count(pid) != 0;
     if (shown) unfinished(open, pid, pid);
     // From here the exec'ing thread is the leader (strace's prefixes count it once).
     forget_tasks(0, exec_tid);
@@ -353,7 +353,7 @@ class TracePrinter {
   // keep: a thread not to end either (0: none).
   void end_other_threads(const std::vector<trace::OpenCall>* open, int32_t pid, int32_t except_tid, int status,
                          int32_t keep = 0) {
-    const bool shown = !flags_.summary && !flags_.json && flags_.quiet < 2;  // -qq hides them
+    const bool shown = shows_ends();
     for (const int32_t tid : other_threads(pid, except_tid)) {
       if (tid == keep) continue;
       if (shown) {
@@ -366,6 +366,10 @@ class TracePrinter {
       choose_prefix();  // the last task's line has none on stderr, as strace's
     }
   }
+
+  // Whether tasks' ends ("+++ exited", "superseded") are printed: not by -c,
+  // --json or -qq.
+  bool shows_ends() const { return !flags_.summary && !flags_.json && flags_.quiet < 2; }
 
   // The live tasks of process pid but except_tid.
   std::vector<int32_t> other_threads(int32_t pid, int32_t except_tid) const {
