@@ -59,6 +59,7 @@ struct TraceFlags {
   std::string hooks;            // --hooks LIB, as for run
   bool verbose = false;         // -v: stat structs whole, exec environments listed
   int quiet = 0;                // -qq: no "+++ exited with N +++" lines (-q, -qqq: accepted)
+  bool quiet_superseded = false;  // -e quiet=superseded: no "+++ superseded by execve ..." lines
   std::vector<std::string> environment_changes;  // -E VAR=VALUE sets, -E VAR removes
   std::string user;             // -u USER (or UID:GID): sysgate, and so the command, run as that user
   std::vector<int> inherited_fds;  // sysgate's own >= 3 without CLOEXEC: the command keeps them, as under strace

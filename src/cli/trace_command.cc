@@ -50,22 +50,27 @@ namespace {
 // Writes lines to the output; execs are held until their outcome is known
 // (the next record of the same process says whether the exec happened).
 // strace's -e quiet=SET (attach, exit, path-resolution, personality,
-// thread-execve, superseded, all, none; "!" negates): whether it hides the
-// "+++ exited with N +++" lines, the only ones of those sysgate prints.
-Result<bool> quiets_exits(const std::string& set) {
-  const bool negated = !set.empty() && set[0] == '!';
+// thread-execve, superseded, all, none; "!" negates): which of the two kinds
+// of message sysgate prints it hides, "+++ exited with N +++" and
+// "+++ superseded by execve in pid N +++".
+struct Quiets {
   bool exits = false;
+  bool superseded = false;
+};
+Result<Quiets> quiets_of(const std::string& set) {
+  const bool negated = !set.empty() && set[0] == '!';
+  Quiets quiets;
   std::stringstream names(negated ? set.substr(1) : set);
   for (std::string name; std::getline(names, name, ',');) {
-    static const std::set<std::string> kOthers = {"attach", "path-resolution", "personality", "thread-execve",
-                                                  "superseded", "none"};
-    if (name == "exit" || name == "exits" || name == "all") {
-      exits = true;
-    } else if (kOthers.count(name) == 0) {
+    static const std::set<std::string> kOthers = {"attach", "path-resolution", "personality", "thread-execve", "none"};
+    if (name == "exit" || name == "exits" || name == "all") quiets.exits = true;
+    if (name == "superseded" || name == "all") quiets.superseded = true;
+    if (name != "exit" && name != "exits" && name != "all" && name != "superseded" && kOthers.count(name) == 0) {
       return make_error(ErrorCode::kInvalidArgument, "invalid quiet '" + name + "'");
     }
   }
-  return negated ? !exits : exits;
+  if (negated) quiets = {!quiets.exits, !quiets.superseded};
+  return quiets;
 }
 
 // strace's -e status=SET: successful, failed, unfinished, unavailable,
@@ -332,13 +337,13 @@ class TracePrinter {
       return emit(done);
     }
     end_other_threads(open, pid, exec_tid, 0, /*keep=*/pid);
-    const bool shown = shows_ends() && live_.count(pid) != 0;
-    if (shown) unfinished(open, pid, pid);
+    const bool leader_live = live_.count(pid) != 0;
+    if (leader_live && shows_calls()) unfinished(open, pid, pid);
     // From here the exec'ing thread is the leader (strace's prefixes count it once).
     forget_tasks(0, exec_tid);
     live_.try_emplace(pid, pid);
     choose_prefix();
-    if (shown) {
+    if (leader_live && shows_calls() && !flags_.quiet_superseded) {  // not -qq's: strace keeps it
       number(last_call(pid));
       point(0);
       line(pid, trace::format_superseded(pid, exec_tid, options_));
@@ -353,11 +358,10 @@ class TracePrinter {
   // keep: a thread not to end either (0: none).
   void end_other_threads(const std::vector<trace::OpenCall>* open, int32_t pid, int32_t except_tid, int status,
                          int32_t keep = 0) {
-    const bool shown = shows_ends();
     for (const int32_t tid : other_threads(pid, except_tid)) {
       if (tid == keep) continue;
-      if (shown) {
-        unfinished(open, pid, tid);
+      if (shows_calls()) unfinished(open, pid, tid);  // a call's line: -qq keeps it, as strace
+      if (shows_ends()) {
         number(last_call(tid));
         point(0);
         line(tid, trace::format_exited(tid, status, options_));
@@ -367,9 +371,10 @@ class TracePrinter {
     }
   }
 
-  // Whether tasks' ends ("+++ exited", "superseded") are printed: not by -c,
-  // --json or -qq.
-  bool shows_ends() const { return !flags_.summary && !flags_.json && flags_.quiet < 2; }
+  // Whether "+++ exited" lines are printed: not by -c, --json or -qq (-e
+  // quiet=exit). Lines of calls and of other task events: not by -c or --json.
+  bool shows_ends() const { return shows_calls() && flags_.quiet < 2; }
+  bool shows_calls() const { return !flags_.summary && !flags_.json; }
 
   // The live tasks of process pid but except_tid.
   std::vector<int32_t> other_threads(int32_t pid, int32_t except_tid) const {
@@ -742,7 +747,7 @@ int trace_command(const TraceFlags& given) {
   std::vector<trace::InjectSpec> injections;
   std::optional<trace::FdSet> dump_reads, dump_writes;
   std::optional<trace::TraceFilter> raw, abbreviated, decoded;
-  std::optional<bool> quiet_exits;
+  std::optional<Quiets> quiets;
   std::optional<int> statuses;
   for (const std::string& expression : flags.expressions) {
     // strace's -e QUALIFIER=SET; a bare SET is trace=. One of each but inject= and fault=.
@@ -774,9 +779,9 @@ int trace_command(const TraceFlags& given) {
       Result<int> parsed = status_set(set);
       if (parsed) statuses = *parsed;
       else error = parsed.error();
-    } else if (qualifier == "quiet" && !quiet_exits) {
-      Result<bool> parsed = quiets_exits(set);
-      if (parsed) quiet_exits = *parsed;
+    } else if (qualifier == "quiet" && !quiets) {
+      Result<Quiets> parsed = quiets_of(set);
+      if (parsed) quiets = *parsed;
       else error = parsed.error();
     } else if (qualifier == "inject" || qualifier == "fault") {
       Result<trace::InjectSpec> parsed = trace::parse_inject_spec(set, qualifier == "fault");
@@ -873,7 +878,8 @@ int trace_command(const TraceFlags& given) {
   }
 
   TraceFlags shown = flags;
-  if (quiet_exits.value_or(false)) shown.quiet = std::max(flags.quiet, 2);  // -e quiet=exit is -qq's
+  if (quiets && quiets->exits) shown.quiet = std::max(flags.quiet, 2);  // -e quiet=exit is -qq's
+  shown.quiet_superseded = quiets && quiets->superseded;
   // -z is status=successful, -Z status=failed; an -e status= given replaces them.
   shown.statuses = statuses.value_or(flags.successful_only ? kStatusSuccessful : flags.failed_only ? kStatusFailed : 0);
   TracePrinter printer(out, shown, std::move(filter), per_task ? flags.output : "");

@@ -1858,6 +1858,19 @@ TEST(Trace, ACallExitGroupEndsShowsAsStraceShowsIt) {
       << native_thread_exec.trace;
   EXPECT_EQ(after_first_exec(calls_without_arguments(thread_execed.trace)), thread_exec_expected)
       << thread_execed.trace;
+  // As strace: -qq hides the "+++ exited" lines only; -e quiet=superseded the other.
+  const std::vector<std::string> quiet_flags[] = {{"-qq"}, {"-e", "quiet=superseded"}};
+  for (const std::vector<std::string>& quiet : quiet_flags) {
+    std::string strace_flags;
+    for (const std::string& f : quiet) strace_flags += f + " ";
+    const Straced native_quiet = strace(thread_exec_cmd, true, strace_flags + "-e trace=pause,execve ");
+    std::vector<std::string> flags = quiet;
+    flags.insert(flags.end(), {"-e", "trace=pause,execve"});
+    const Traced quieted = trace(thread_exec_cmd, flags);
+    EXPECT_EQ(after_first_exec(calls_without_arguments(quieted.trace)),
+              after_first_exec(calls_without_arguments(native_quiet.trace)))
+        << strace_flags << "\n" << quieted.trace << native_quiet.trace;
+  }
 
   // Execs that fail while another thread's calls are recorded end no thread.
   const std::vector<std::string> exec_fail_cmd = {THREADS_PROGRAM, "execfail"};
