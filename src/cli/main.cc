@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
                       "traced, and on stderr lines get [pid N] while there are several); -ff with -o FILE:\n"
                       "each thread's lines in FILE.TID instead");
   auto* trace_t = trace_cmd->add_flag("-t", trace.timestamps,
-                                      "time of day on each line; -tt with microseconds, -ttt as seconds since the epoch\n"
-                                      "(when the call returned: strace shows when it was entered)");
+                                      "time of day on each line, when its call began (as strace); -tt with microseconds,\n"
+                                      "-ttt as seconds since the epoch");
   auto* trace_r = trace_cmd->add_flag("-r", trace.relative, "time since the previous line on each line")->excludes(trace_t);
   trace_cmd->add_flag("-T", trace.durations, "time spent in each call, as <seconds> after its result");
   trace_cmd->add_flag("-A,--output-append-mode", trace.append, "with -o FILE: append to it (and to -ff's files) instead of emptying it");

@@ -18,8 +18,8 @@ namespace {
 
 constexpr int kMaxScriptDepth = 4;        // the kernel's limit of interpreter nesting (ELOOP past it)
 constexpr uint64_t kMaxArgs = 1u << 20;   // more than ARG_MAX could hold
-// "sysgate-exec" --fd N --execfn P [--exe E] --gate O [--hooks-fd H] --
-constexpr int kLoaderArgs = 12;
+// "sysgate-exec" --fd N --execfn P [--exe E] [--comm C] --gate O [--hooks-fd H] --
+constexpr int kLoaderArgs = 14;
 
 // Zero-initialised (no constructor runs in the gate): `configured` says whether
 // loader_fd is meaningful.
@@ -45,6 +45,37 @@ const char* decimal(long v, char* buf) {
   for (int i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
   buf[n] = '\0';
   return buf;
+}
+
+// The kernel's name for what execveat ran from a directory descriptor
+// (bprm->filename): "/dev/fd/N" for the descriptor itself (AT_EMPTY_PATH),
+// "/dev/fd/N/PATH" for a relative path. Into buf (kMaxExecfn bytes); false if
+// path is unreadable or too long.
+constexpr uint64_t kMaxExecfn = 4096 + 32;
+bool descriptor_execfn(long dirfd, uint64_t path, char* buf) {
+  static const char kDevFd[] = "/dev/fd/";
+  copy_bytes(buf, kDevFd, sizeof kDevFd - 1);
+  char digits[24];
+  decimal(dirfd, digits);
+  const uint64_t nd = string_length(digits);
+  copy_bytes(buf + sizeof kDevFd - 1, digits, nd + 1);
+  uint64_t at = sizeof kDevFd - 1 + nd;
+  bool terminated = false;
+  const long len = app_string_length(path, 4095, 0, &terminated);
+  if (len < 0 || !terminated) return false;
+  if (len == 0) return true;
+  buf[at++] = '/';
+  copy_bytes(buf + at, reinterpret_cast<const char*>(path), static_cast<uint64_t>(len) + 1);
+  return true;
+}
+
+// The last component of path ("a/b" -> "b").
+const char* base_name(const char* path) {
+  const char* base = path;
+  for (const char* p = path; *p != 0; ++p) {
+    if (*p == '/' && p[1] != 0) base = p + 1;
+  }
+  return base;
 }
 
 // Counts argv's entries (argv may be NULL: none). -EFAULT if unreadable, -E2BIG if absurd.
@@ -135,8 +166,19 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
   // What the program asked to run, and with what; scripts replace these.
   uint64_t path = at ? call.args[1] : call.args[0];
   // The kernel's AT_EXECFN and task name come from the file execve was given,
-  // the script rather than its interpreter.
-  const uint64_t execfn = path;
+  // the script rather than its interpreter; for execveat from a directory
+  // descriptor, from the name the kernel makes up for it, "/dev/fd/N[/PATH]".
+  uint64_t execfn = path;
+  char fd_execfn[kMaxExecfn];
+  const bool from_dirfd = at && static_cast<int>(call.args[0]) != AT_FDCWD &&
+                          (!app_probe_read(path, 1) || *reinterpret_cast<const char*>(path) != '/');
+  if (from_dirfd) {
+    if (!descriptor_execfn(static_cast<int>(call.args[0]), path, fd_execfn)) return -EFAULT;
+    execfn = addr(fd_execfn);
+  }
+  // Of the descriptor itself, the kernel names the task after the file's own
+  // name (its dentry's), not "N".
+  const bool comm_from_file = from_dirfd && *reinterpret_cast<const char*>(path) == '\0';
   uint64_t argv = at ? call.args[2] : call.args[1];
   const uint64_t envp = at ? call.args[3] : call.args[2];
 
@@ -179,7 +221,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
         copy_bytes(a, interp_arg, alen + 1);
         args_out[1] = addr(a);
       }
-      args_out[extra] = path;
+      args_out[extra] = depth == 0 ? execfn : path;  // the kernel's name for the script
       nargs = keep + 1 + extra;
       path = addr(interp_copy[depth]);
       words[0] = __NR_execve;
@@ -196,6 +238,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     static const char kFd[] = "--fd";
     static const char kExecfn[] = "--execfn";
     static const char kExe[] = "--exe";
+    static const char kComm[] = "--comm";
     static const char kGate[] = "--gate";
     static const char kHooks[] = "--hooks-fd";
     static const char kEnd[] = "--";
@@ -204,7 +247,9 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     char hooks_text[24];
     exe_real[sizeof exe_real - 1] = '\0';
     const bool has_exe = exe_real[0] == '/';
-    const int count = 8 + (has_exe ? 2 : 0) + (g_exec.has_hooks != 0 ? 2 : 0);
+    // A script's real path is its interpreter's, not the script's.
+    const bool has_comm = comm_from_file && has_exe && depth == 0;
+    const int count = 8 + (has_exe ? 2 : 0) + (has_comm ? 2 : 0) + (g_exec.has_hooks != 0 ? 2 : 0);
     uint64_t* out = scratch.base + (kLoaderArgs - count);
     uint64_t* o = out;
     *o++ = addr(kName);
@@ -215,6 +260,10 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     if (has_exe) {
       *o++ = addr(kExe);
       *o++ = addr(exe_real);
+    }
+    if (has_comm) {
+      *o++ = addr(kComm);
+      *o++ = addr(base_name(exe_real));
     }
     *o++ = addr(kGate);
     *o++ = addr(g_exec.options);

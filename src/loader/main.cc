@@ -1,6 +1,6 @@
 // sysgate-exec: maps a program from an open fd and enters it with the gate armed.
 //
-//   sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--exe PATH] [--gate OPTIONS] [--hooks-fd H]
+//   sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--exe PATH] [--comm NAME] [--gate OPTIONS] [--hooks-fd H]
 //                -- ARGV0 [ARGS...]
 //
 // N: an fd open for reading the program (closed after mapping). M: an fd of its
@@ -9,7 +9,9 @@
 // derived from this process's (see stack_builder.h). H: an fd of a hook library
 // (include/sysgate/hook_library.h), mapped and linked for the gate and left
 // open for the next exec. --exe: the program's absolute path, which the gate
-// gives as /proc/self/exe's target (the kernel's names this loader). Any error prints
+// gives as /proc/self/exe's target (the kernel's names this loader). --comm:
+// the task's name, where the kernel would not take execfn's last component
+// (an execveat of the descriptor itself: the file's own name). Any error prints
 // "sysgate-exec: <what>: <why>" and exits 127. See docs/loader.md.
 //
 // Order: parse arguments -> read and validate the program's headers -> map it
@@ -42,7 +44,7 @@ namespace sysgate::loader {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--exe PATH] [--gate OPTIONS] [--hooks-fd H] -- "
+    "usage: sysgate-exec --fd N [--interp-fd M] [--execfn PATH] [--exe PATH] [--comm NAME] [--gate OPTIONS] [--hooks-fd H] -- "
     "ARGV0 [ARGS...]";
 
 struct Options {
@@ -51,6 +53,7 @@ struct Options {
   int hooks_fd = -1;
   const char* execfn = nullptr;
   const char* exe = nullptr;
+  const char* comm = nullptr;  // the task's name, when not execfn's basename
   const char* gate = nullptr;
   uint64_t argc = 0;  // the target's
   char** argv = nullptr;
@@ -80,7 +83,7 @@ bool parse_fd(const char* s, int* out) {
 Options parse_options(uint64_t argc, char** argv) {
   Options o;
   bool seen_fd = false, seen_interp = false, seen_execfn = false, seen_gate = false, seen_hooks = false;
-  bool seen_exe = false, seen_dashes = false;
+  bool seen_exe = false, seen_comm = false, seen_dashes = false;
   uint64_t i = 1;
   while (i < argc) {
     const char* a = argv[i++];
@@ -90,8 +93,10 @@ Options parse_options(uint64_t argc, char** argv) {
     }
     const bool is_fd = equal(a, "--fd"), is_interp = equal(a, "--interp-fd");
     const bool is_execfn = equal(a, "--execfn"), is_gate = equal(a, "--gate"), is_hooks = equal(a, "--hooks-fd");
-    const bool is_exe = equal(a, "--exe");
-    if (!is_fd && !is_interp && !is_execfn && !is_gate && !is_hooks && !is_exe) die("arguments", "unknown option", a);
+    const bool is_exe = equal(a, "--exe"), is_comm = equal(a, "--comm");
+    if (!is_fd && !is_interp && !is_execfn && !is_gate && !is_hooks && !is_exe && !is_comm) {
+      die("arguments", "unknown option", a);
+    }
     if (i >= argc) die("arguments", "option needs a value", a);
     const char* value = argv[i++];
     bool& seen = is_fd       ? seen_fd
@@ -99,6 +104,7 @@ Options parse_options(uint64_t argc, char** argv) {
                  : is_execfn ? seen_execfn
                  : is_hooks  ? seen_hooks
                  : is_exe    ? seen_exe
+                 : is_comm   ? seen_comm
                              : seen_gate;
     if (seen) die("arguments", "option given twice", a);
     seen = true;
@@ -110,6 +116,8 @@ Options parse_options(uint64_t argc, char** argv) {
       o.execfn = value;
     } else if (is_exe) {
       o.exe = value;
+    } else if (is_comm) {
+      o.comm = value;
     } else {
       o.gate = value;
     }
@@ -124,12 +132,14 @@ Options parse_options(uint64_t argc, char** argv) {
 
 // The kernel names a task after the basename of the path it execs; through
 // an exec of the loader's fd that name would be the fd number ("3").
-// PR_SET_NAME keeps the first 15 bytes, as the kernel does.
-void set_task_name(const char* execfn) {
+// PR_SET_NAME keeps the first 15 bytes, as the kernel does. comm, if not
+// null, is the name itself.
+void set_task_name(const char* execfn, const char* comm) {
   const char* base = execfn;
   for (const char* p = execfn; *p != 0; ++p) {
     if (*p == '/' && p[1] != 0) base = p + 1;
   }
+  if (comm != nullptr) base = comm;
   char name[16] = {};
   for (int i = 0; i < 15 && base[i] != 0 && base[i] != '/'; ++i) name[i] = base[i];
   (void)raw::prctl(PR_SET_NAME, reinterpret_cast<unsigned long>(name));  // cosmetic: errors ignored
@@ -197,6 +207,8 @@ void sysgate_loader_main(uint64_t* sp) {
     exe_copy = static_cast<char*>(__builtin_alloca(strlen(o.exe) + 1));
     memcpy(exe_copy, o.exe, strlen(o.exe) + 1);
   }
+  char comm_copy[16] = {};  // a task name's bytes, as PR_SET_NAME takes them
+  for (int i = 0; o.comm != nullptr && i < 15 && o.comm[i] != 0; ++i) comm_copy[i] = o.comm[i];
   hide_loader_arguments(argv, argc, o.argv, o.argc);
 
   StackSpec spec;
@@ -247,6 +259,6 @@ void sysgate_loader_main(uint64_t* sp) {
   sysgate_gate_arm(&info);
 
   // After arming: a filter that traps prctl now reaches the gate, not a kill.
-  set_task_name(execfn);
+  set_task_name(execfn, o.comm != nullptr ? comm_copy : nullptr);
   sysgate_loader_enter(entry, b.sp);
 }

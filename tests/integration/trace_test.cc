@@ -208,6 +208,32 @@ TEST(Trace, ScriptsRunThroughTheirInterpreter) {
   EXPECT_EQ(t.run.out, "from script arg\ns.sh\n") << t.run.err;
 }
 
+TEST(Trace, AnExecFromADescriptorIsNamedAsTheKernelNamesIt) {
+  // fexecve (execveat of the descriptor itself): AT_EXECFN "/dev/fd/N" and
+  // the task named after the file; execveat of a path relative to a
+  // directory descriptor: "/dev/fd/N/PATH", named after PATH.
+  const std::string show =
+      "import ctypes, sys\n"
+      "libc = ctypes.CDLL(None); libc.getauxval.restype = ctypes.c_ulong\n"
+      "fn = ctypes.cast(libc.getauxval(31), ctypes.c_char_p).value.decode()\n"
+      "print(fn, open('/proc/self/comm').read().strip())\n";
+  const std::string run_both =
+      "import os, sys, ctypes\n"
+      "show = sys.argv[1]\n"
+      "if os.fork() == 0:\n"
+      "    fd = os.open('/usr/bin/python3', os.O_RDONLY)\n"
+      "    os.execve(fd, ['py', '-c', show], dict(os.environ))\n"
+      "os.wait()\n"
+      "d = os.open('/usr/bin', os.O_RDONLY | os.O_DIRECTORY)\n"
+      "argv = (ctypes.c_char_p * 4)(b'py', b'-c', show.encode(), None)\n"
+      "ctypes.CDLL(None).execveat(d, b'python3', argv, None, 0)\n";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c", run_both, show};
+  Traced t = trace(cmd);
+  expect_same_output(cmd, t);
+  const std::string real = std::filesystem::canonical("/usr/bin/python3").filename();
+  EXPECT_EQ(t.run.out, "/dev/fd/3 " + real.substr(0, 15) + "\n/dev/fd/3/python3 python3\n") << t.run.err;
+}
+
 TEST(Trace, PythonThreadsAndSubprocess) {
   const std::vector<std::string> cmd = {
       "/usr/bin/python3", "-c",
