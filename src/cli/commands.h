@@ -42,6 +42,7 @@ struct TraceFlags {
   // -e status=SET (and -z, -Z, which it replaces): StatusBits of the calls shown; 0: all.
   int statuses = 0;
   int fd_paths = 0;             // -y: descriptors with what they name, "3</etc/passwd>"; -yy: sockets' endpoints, devices' numbers
+  bool pid_names = false;       // -Y: a task's command name after its id, "1234<sh>"
   std::vector<std::string> trace_paths;  // -P PATH: only calls that access these paths
   std::string output;           // -o FILE (default stderr)
   bool append = false;          // -A: -o FILE (and -ff's files) appended to, not emptied

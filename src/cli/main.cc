@@ -104,6 +104,10 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("-y", trace.fd_paths,
                       "show what each file descriptor names: 3</etc/passwd>; -yy: and a socket's endpoints,\n"
                       "4<TCP:[127.0.0.1:41234->127.0.0.1:80]>, a device's numbers, 1</dev/null<char 1:3>>");
+  trace_cmd->add_flag("-Y", trace.pid_names, "show each task's command name after its id: 1234<sh> (in [pid N] prefixes, pid\n"
+                                             "and tid arguments, getpid's or clone's result, a signal's sender)");
+  std::string decode_pids;
+  trace_cmd->add_option("--decode-pids", decode_pids, "comm: -Y's long form");
   trace_cmd->add_option("-P,--trace-path", trace.trace_paths, "show only calls that access this path (by name or descriptor); repeatable")
       ->expected(1)
       ->allow_extra_args(false)
@@ -250,6 +254,22 @@ int main(int argc, char** argv) {
         }
       }
       it = trace.expressions.erase(it);
+    }
+    if (!decode_pids.empty()) {  // strace's --decode-pids=comm|pidns|all|none
+      std::stringstream names(decode_pids);
+      for (std::string name; std::getline(names, name, ',');) {
+        if (name == "comm") {
+          trace.pid_names = true;
+        } else if (name == "pidns" || name == "all") {
+          std::cerr << "sysgate trace: --decode-pids=" << name
+                    << ": not supported (ids are shown as the traced program sees them, without a translation to "
+                       "sysgate's PID namespace)\n";
+          return 2;
+        } else if (name != "none") {
+          std::cerr << "sysgate trace: --decode-pids: invalid value '" << name << "' (comm, pidns, all or none)\n";
+          return 2;
+        }
+      }
     }
     return sysgate::cli::trace_command(trace);
   }

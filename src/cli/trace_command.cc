@@ -147,6 +147,10 @@ class TracePrinter {
         options_.fd_path = [this](int32_t fd) { return fd == AT_FDCWD ? fd_paths_->cwd(line_pid_) : shown_name(line_pid_, fd); };
       }
     }
+    if (flags.pid_names && !flags.summary) {
+      pid_names_.emplace(trace::PidNames::system_probe());
+      options_.task_name = [this](int32_t tid) { return pid_names_->name(tid); };
+    }
     to_file_ = !flags.output.empty();
     stamps_ = stamps_of(flags);
     if (flags.syscall_times) duration_digits_ = trace::parse_precision(*flags.syscall_times).value_or(6);
@@ -190,6 +194,8 @@ class TracePrinter {
     if (!first_exec_.empty()) {
       const int32_t pid = command_pid_ != 0 ? command_pid_ : r.pid;
       if (fd_paths_) fd_paths_->start(pid, start_cwd_, start_fds_);
+      // -Y: sysgate made the process; its exec names it after the command.
+      if (pid_names_) pid_names_->start(pid, trace::PidNames::system_probe()(getpid()).value_or(""));
       stamp(line_tsc(r));  // the command's first call comes right after its exec
       point(0);      // made by sysgate's launcher: where is not known
       number(__NR_execve);
@@ -210,6 +216,14 @@ class TracePrinter {
         summary_.add(exec, 0);
       }
       first_exec_.clear();
+      if (pid_names_) {
+        trace::Record exec;
+        exec.kind = trace::kRecordSyscall;
+        exec.nr = __NR_execve;
+        exec.pid = exec.tid = pid;
+        exec.payloads.push_back(trace::Payload{0, trace::kPayloadPath, false, 0, first_exec_path_});
+        pid_names_->after(exec);
+      }
     }
     if (r.kind == trace::kRecordRewriteCounts) {
       counts_.add(r);
@@ -454,7 +468,8 @@ class TracePrinter {
   }
 
   void emit(const trace::Record& record) {
-    if (!wanted(record.nr)) return follow_fds(record);
+    if (pid_names_) pid_names_->before(record);  // -Y: a child this wait reaped is named no more
+    if (!wanted(record.nr)) return follow_calls(record);
     // -e verbose=SET: a call outside it is shown from a copy without its structs.
     std::optional<trace::Record> addresses_only;
     if (decoded_ && !decoded_->matches(record.nr)) addresses_only = trace::with_structs_as_addresses(record);
@@ -462,16 +477,16 @@ class TracePrinter {
     options_.verbose = verbose_for(r.nr);
     last_nr_[r.tid] = r.nr;
     number(r.nr);
-    if (path_filter_ && !path_filter_->selects(record, *fd_paths_)) return follow_fds(record);  // -P
+    if (path_filter_ && !path_filter_->selects(record, *fd_paths_)) return follow_calls(record);  // -P
     const bool timed = time_calls() && r.kind == trace::kRecordSyscall && r.enter_tsc != 0 && r.tsc != 0;
     const int64_t duration = timed ? clock_.elapsed_ns(r.enter_tsc, r.tsc) : -1;
     if (flags_.summary || flags_.summary_too) summary_.add(r, duration);
     if (flags_.summary) return;
-    if (!status_wanted(r)) return follow_fds(record);
+    if (!status_wanted(r)) return follow_calls(record);
     stamp(line_tsc(r), r.tsc);
     point(r.ip);
     TraceOutput* out = output(r.tid);
-    if (out == nullptr) return follow_fds(record);
+    if (out == nullptr) return follow_calls(record);
     line_pid_ = r.pid;  // whose descriptors options_.fd_path names
     line_record_ = &r;  // -yy: its sockets as they were at the call
     struct ForgetLine {
@@ -481,17 +496,17 @@ class TracePrinter {
     // A pipe's or socketpair's line names the descriptors it made ("[3<pipe:[123]>, ...]"): the
     // tables learn them first. Every other line shows the names from before its call.
     const bool names_made_fds = trace::FdPaths::fd_array_arg(r) >= 0;
-    if (names_made_fds) follow_fds(record);
+    if (names_made_fds) follow_calls(record);
     if (flags_.json) {
       options_.json_duration_ns = flags_.durations ? duration : -1;
       trace::append_json(out->text(), r, options_);
-      if (!names_made_fds) follow_fds(record);
+      if (!names_made_fds) follow_calls(record);
       return out->end_line();
     }
     std::string& text = out->text();
     const size_t start = text.size();
     trace::append_record(text, r, options_);
-    if (!names_made_fds) follow_fds(record);
+    if (!names_made_fds) follow_calls(record);
     if (options_.fd_path && text.size() != start && trace::FdPaths::returns_fd(r)) {
       if (const std::string* name = shown_name(r.pid, r.ret)) text += "<" + *name + ">";  // "= 3</etc/passwd>"
     }
@@ -595,9 +610,11 @@ class TracePrinter {
   void note_sockets(trace::Record& r) { socket_names_.note(r); }
 
  private:
-  // -y: what the call did to the process's descriptors, shown or not.
-  void follow_fds(const trace::Record& r) {
+  // -y, -Y: what the call did to the process's descriptors and to its tasks'
+  // names, shown or not.
+  void follow_calls(const trace::Record& r) {
     if (fd_paths_) fd_paths_->after(r);
+    if (pid_names_) pid_names_->after(r);
   }
 
   // The prefix of the lines printed next, as strace picks it: with -o FILE
@@ -669,6 +686,7 @@ class TracePrinter {
   TraceOutput out_;
   std::optional<TaskFiles> task_files_;
   std::optional<trace::FdPaths> fd_paths_;
+  std::optional<trace::PidNames> pid_names_;  // -Y
   trace::SocketNames socket_names_;  // -yy
   int32_t line_pid_ = 0;
   const trace::Record* line_record_ = nullptr;  // the record whose line is being printed
@@ -821,13 +839,16 @@ int trace_command(const TraceFlags& given) {
 
   // Calls outside the set are not even recorded: the gate skips them. With -y
   // or -P, the calls that open, copy and close descriptors are recorded anyway,
-  // to name descriptors (their lines are not printed).
+  // to name descriptors, and with -Y those that name tasks (their lines are
+  // not printed).
   std::optional<std::array<uint64_t, 8>> call_mask;
   if (filter) {
     const bool names_fds = (flags.fd_paths && !flags.summary) || !flags.trace_paths.empty();
+    const bool names_tasks = flags.pid_names && !flags.summary;
     std::array<uint64_t, 8> mask{};
     for (int nr = 0; nr < trace::kCallMaskNumbers; ++nr) {
-      if (filter->matches(nr) || (names_fds && trace::FdPaths::follows(nr))) {
+      if (filter->matches(nr) || (names_fds && trace::FdPaths::follows(nr)) ||
+          (names_tasks && trace::PidNames::follows(nr))) {
         mask[static_cast<size_t>(nr / 64)] |= uint64_t{1} << (nr % 64);
       }
     }

@@ -229,6 +229,16 @@ std::span<const constants::detail::Named> named_values(int nr, int index) {
   return {};
 }
 
+// Whether a kPid argument names a task (strace's TID and TGID ids): a
+// positive id that is not a process group.
+bool names_a_task(int nr, int index, const uint64_t args[6]) {
+  const auto id = static_cast<int32_t>(args[index]);
+  if (id <= 0) return false;
+  if (nr == SYS_setpgid && index == 1) return false;                         // the group
+  if (nr == SYS_waitid && index == 1) return static_cast<int32_t>(args[0]) == 1;  // P_PID
+  return true;
+}
+
 void append_arg(std::string& out, const SyscallInfo& info, Special special, int index, const uint64_t args[6],
                 MemoryReader* reader, const FormatOptions& options) {
   const ArgSpec& spec = info.args[index];
@@ -276,6 +286,10 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
     case ArgType::kDirFd:
       constants::append_value(out, spec.type, value);
       if (options.fd_arg) options.fd_arg(index, value, out);
+      return;
+    case ArgType::kPid:
+      constants::append_value(out, spec.type, value);
+      if (options.pid_arg && names_a_task(info.nr, index, args)) options.pid_arg(index, value, out);
       return;
     default:
       break;

@@ -81,6 +81,11 @@ struct FormatOptions {
   // File descriptors (kFd, and kDirFd with AT_FDCWD), when set: called after
   // the number was printed, to add strace -y's "<path>" (its result is not used).
   ArgHook fd_arg;
+  // Process and thread ids (kPid) that name a task, when set: called after
+  // the number, to add strace -Y's "<comm>" (its result is not used). Not
+  // called for 0, negative ids (process groups, "any child"), setpgid's
+  // pgid, or waitid's id unless its idtype is P_PID.
+  ArgHook pid_arg;
 };
 
 // "name(arg, arg, ...)" without the return value. reader may be nullptr (then

@@ -63,8 +63,19 @@ std::string_view errno_display_name(int err) {
   return constants::errno_name(err);
 }
 
+// -Y: "<sh>" after an id that names a task with a known name.
+void append_task_name(std::string& out, int64_t id, const FormatOptions& options) {
+  if (!options.task_name || id <= 0 || id > INT32_MAX) return;
+  if (const std::string* name = options.task_name(static_cast<int32_t>(id))) {
+    out += '<';
+    out += *name;
+    out += '>';
+  }
+}
+
 // "[pid  1234] " (strace's "[pid %5d] ") or "1234  " (its "%-5d ") when the
 // options ask for it, then the line's timestamp and instruction pointer, if any.
+// With -Y: "[pid  1234<sh>] ", "1234<sh> ".
 void append_prefix(std::string& out, int32_t tid, const FormatOptions& options) {
   if (options.pid_prefix != PidPrefix::kNone) {
     char digits[16];
@@ -75,10 +86,14 @@ void append_prefix(std::string& out, int32_t tid, const FormatOptions& options) 
       out += "[pid ";
       out.append(pad, ' ');
       out.append(digits, end);
+      append_task_name(out, tid, options);
       out += "] ";
     } else {
+      const size_t start = out.size();
       out.append(digits, end);
-      out.append(pad + 1, ' ');
+      append_task_name(out, tid, options);
+      const size_t shown = out.size() - start;
+      out.append(shown < 5 ? 5 - shown + 1 : 1, ' ');
     }
   }
   out += options.timestamp;
@@ -261,7 +276,8 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
   if (append_select_arg(out, r, index, value)) return true;
   if (append_event_arg(out, r, index, value, call->options->max_string)) return true;
   if (append_msghdr_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
-  return append_struct_arg(out, r, index, value, call->options->string_style, call->options->verbose);
+  const TaskNames* names = call->options->task_name ? &call->options->task_name : nullptr;
+  return append_struct_arg(out, r, index, value, call->options->string_style, call->options->verbose, names);
 }
 
 // strace -y: "<path>" after a descriptor whose name is known.
@@ -272,6 +288,13 @@ bool fd_arg_hook(const void* context, int, uint64_t value, std::string& out) {
   out += '<';
   out += *name;
   out += '>';
+  return true;
+}
+
+// strace -Y: "<sh>" after a pid or tid argument (call_format's pid_arg).
+bool pid_arg_hook(const void* context, int, uint64_t value, std::string& out) {
+  const auto* call = static_cast<const CallContext*>(context);
+  append_task_name(out, static_cast<int32_t>(value), *call->options);
   return true;
 }
 
@@ -338,6 +361,7 @@ void append_call_text(std::string& out, const Record& record, const FormatOption
   call_options.output_buffer = {output_buffer_hook, &context};
   call_options.struct_arg = {struct_arg_hook, &context};
   if (options.fd_path) call_options.fd_arg = {fd_arg_hook, &context};
+  if (options.task_name) call_options.pid_arg = {pid_arg_hook, &context};
   syscalls::append_call(out, record.nr, record.args, &memory, call_options);
 }
 
@@ -389,16 +413,35 @@ void append_result_value(std::string& out, const Record& record) {
   syscalls::append_decimal(out, ret);
 }
 
-}  // namespace
+// Calls whose result names a task (strace's TID and TGID results).
+bool returns_task_id(const Record& record) {
+  switch (record.nr) {
+    case SYS_getpid: case SYS_getppid: case SYS_gettid: case SYS_clone: case SYS_clone3: case SYS_fork:
+    case SYS_vfork: case SYS_wait4:
+      return record.kind == kRecordSyscall && record.ret > 0;
+    default:
+      return false;
+  }
+}
 
-void append_result(std::string& out, const Record& record) {
+// The result, with -Y's name after an id that names a task.
+void append_result_named(std::string& out, const Record& record, const FormatOptions& options) {
   append_result_value(out, record);
+  // (A child the call reaped is gone by its return: strace finds no name.)
+  if (returns_task_id(record) && PidNames::reaped_by(record) != record.ret) append_task_name(out, record.ret, options);
   if (record.kind != kRecordSyscall) return;
   append_poll_result(out, record);    // " ([{fd=3, revents=POLLIN}])", " (Timeout)"
   append_select_result(out, record);  // " (in [3], left {tv_sec=0, tv_nsec=999})"
   // As strace marks what -e inject= did.
   if ((record.flags & kRecordInjected) != 0) out += " (INJECTED)";
   if ((record.flags & kRecordDelayed) != 0) out += " (DELAYED)";
+}
+
+}  // namespace
+
+void append_result(std::string& out, const Record& record) {
+  static const FormatOptions kNoNames;
+  append_result_named(out, record, kNoNames);
 }
 
 std::string format_result(const Record& record) {
@@ -422,7 +465,7 @@ void append_record(std::string& out, const Record& record, const FormatOptions& 
         out += "= ";  // -e raw=: the result in hex too, errors as ever
         return syscalls::append_hex_or_zero(out, static_cast<uint64_t>(record.ret));
       }
-      append_result(out, record);
+      append_result_named(out, record, options);
       return;
     }
     case kRecordSyscallEnter: {

@@ -43,6 +43,7 @@
 #include <string>
 
 #include "syscalls/call_format.h"
+#include "trace/pid_names.h"
 #include "trace/record.h"
 #include "trace/trace_filter.h"
 
@@ -67,6 +68,12 @@ struct FormatOptions {
   // strace -y: the name of a descriptor of the record's process (nullptr:
   // unknown), shown as "3</etc/passwd>" after fd arguments. Unset: numbers only.
   std::function<const std::string*(int32_t fd)> fd_path;
+  // strace -Y: the command name of a task (trace/pid_names.h; nullptr: none),
+  // shown as "1234<sh>" after the ids that name a task: the pid prefix, pid
+  // and tid arguments (not process groups), the results of getpid, getppid,
+  // gettid, clone, fork, vfork and wait4, and a siginfo's si_pid. Unset:
+  // numbers only.
+  TaskNames task_name;
   // --json with -T: the time spent in the call, printed as "duration": seconds
   // with microseconds. Negative: no "duration" member.
   int64_t json_duration_ns = -1;

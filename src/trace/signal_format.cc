@@ -116,12 +116,12 @@ bool is_fault_signal(int sig) {
 
 }  // namespace
 
-std::string format_siginfo(const Record& record) {
+std::string format_siginfo(const Record& record, const TaskNames* task_names) {
   const Siginfo s = siginfo_of(record);
-  return format_siginfo_bytes(std::string_view(reinterpret_cast<const char*>(s.bytes), sizeof s.bytes));
+  return format_siginfo_bytes(std::string_view(reinterpret_cast<const char*>(s.bytes), sizeof s.bytes), task_names);
 }
 
-std::string format_siginfo_bytes(std::string_view bytes) {
+std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_names) {
   Siginfo s{};
   std::memcpy(s.bytes, bytes.data(), bytes.size() < sizeof s.bytes ? bytes.size() : sizeof s.bytes);
   const int sig = s.i32(0);
@@ -132,7 +132,14 @@ std::string format_siginfo_bytes(std::string_view bytes) {
     const std::string_view name = constants::errno_name(err);
     out += ", si_errno=" + (name.empty() ? std::to_string(err) : std::string(name));
   }
-  auto sender = [&] { out += ", si_pid=" + std::to_string(s.i32(16)) + ", si_uid=" + std::to_string(static_cast<uint32_t>(s.i32(20))); };
+  auto sender = [&] {
+    const int32_t pid = s.i32(16);
+    out += ", si_pid=" + std::to_string(pid);
+    if (task_names != nullptr && *task_names && pid > 0) {
+      if (const std::string* name = (*task_names)(pid)) out += "<" + *name + ">";
+    }
+    out += ", si_uid=" + std::to_string(static_cast<uint32_t>(s.i32(20)));
+  };
   auto value = [&] {
     out += ", si_int=" + std::to_string(s.i32(24)) + ", si_ptr=" + pointer(static_cast<uint64_t>(s.i64(24)));
   };
@@ -164,7 +171,8 @@ std::string format_siginfo_bytes(std::string_view bytes) {
 }
 
 std::string format_signal(const Record& record, const FormatOptions& options) {
-  return line_prefix(record.tid, options) + "--- " + signal_text(record.nr) + " " + format_siginfo(record) + " ---";
+  const TaskNames* names = options.task_name ? &options.task_name : nullptr;
+  return line_prefix(record.tid, options) + "--- " + signal_text(record.nr) + " " + format_siginfo(record, names) + " ---";
 }
 
 std::string format_signal_json(const Record& record, const FormatOptions& options) {

@@ -17,10 +17,11 @@
 
 namespace sysgate::trace {
 
-// "{si_signo=SIGALRM, si_code=SI_KERNEL}"
-std::string format_siginfo(const Record& record);
+// "{si_signo=SIGALRM, si_code=SI_KERNEL}"; with task_names (strace -Y),
+// "si_pid=1234<sh>" for a sender or child it names.
+std::string format_siginfo(const Record& record, const TaskNames* task_names = nullptr);
 // The same from a siginfo's first 48 bytes (waitid's infop; fewer are taken as zeros).
-std::string format_siginfo_bytes(std::string_view bytes);
+std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_names = nullptr);
 
 // The whole line, with options.pid_prefix's prefix.
 std::string format_signal(const Record& record, const FormatOptions& options = {});

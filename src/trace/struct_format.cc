@@ -701,8 +701,10 @@ bool append_prctl_arg(std::string& out, uint64_t option, const Bytes& b) {
   switch (static_cast<uint32_t>(option)) {
     case 15:    // PR_SET_NAME
     case 16: {  // PR_GET_NAME
+      // As strace: a name set shows at most 15 bytes, then "..." unless a
+      // NUL came within them; a name got, up to its NUL.
       if (b.size() != 16) return false;
-      const std::string_view name = b.view(0, 16);
+      const std::string_view name = b.view(0, static_cast<uint32_t>(option) == 15 ? 15 : 16);
       const size_t nul = name.find('\0');
       syscalls::append_quoted(out, name.substr(0, nul), nul == std::string_view::npos, b.style());
       return true;
@@ -1115,7 +1117,7 @@ void append_group_list(std::string& out, const Record& record, std::string_view 
 }  // namespace
 
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
-                       syscalls::StringStyle style, bool verbose) {
+                       syscalls::StringStyle style, bool verbose, const TaskNames* task_names) {
   {
     const size_t start = out.size();
     if (append_socket_out_arg(out, record, index, addr, style)) return true;
@@ -1130,6 +1132,23 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
   if (p == nullptr || p->addr != addr) return false;
   if ((record.nr == SYS_getgroups || record.nr == SYS_setgroups) && index == 1) {
     append_group_list(out, record, p->bytes);
+    return true;
+  }
+  // -Y: a siginfo's sender or child named (a waitid that found no child wrote none).
+  const bool siginfo = (record.nr == SYS_waitid && index == 2) || (record.nr == SYS_rt_sigtimedwait && index == 1);
+  if (task_names != nullptr && siginfo && p->bytes.size() == 48 && p->bytes[0] != 0) {
+    // A child the call reaped is gone by its return: strace finds no name.
+    out += format_siginfo_bytes(p->bytes, PidNames::reaped_by(record) ? nullptr : task_names);
+    return true;
+  }
+  // -Y: the id clone stored in parent_tid, named: "[1234<python3>]".
+  if (task_names != nullptr && *task_names && record.nr == SYS_clone && index == 2 && p->bytes.size() == 4) {
+    int32_t tid = 0;
+    std::memcpy(&tid, p->bytes.data(), sizeof tid);
+    out += '[';
+    syscalls::append_decimal(out, tid);
+    if (const std::string* name = tid > 0 ? (*task_names)(tid) : nullptr) out += "<" + *name + ">";
+    out += ']';
     return true;
   }
   const size_t start = out.size();

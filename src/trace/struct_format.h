@@ -23,19 +23,22 @@
 #include <string_view>
 
 #include "syscalls/call_format.h"
+#include "trace/pid_names.h"
 #include "trace/record.h"
 
 namespace sysgate::trace {
 
 // verbose: as strace -v prints it (the stat family: every field, when the
-// record holds them all).
+// record holds them all). task_names: strace -Y's names for the si_pid of a
+// siginfo (waitid, rt_sigtimedwait); nullptr for none.
 std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr,
                                            syscalls::StringStyle style = syscalls::StringStyle::kEscaped,
                                            bool verbose = false);
 // The same, appended to out: true having appended the struct, false having
 // appended nothing (a syscalls::FormatOptions::struct_arg hook).
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
-                       syscalls::StringStyle style = syscalls::StringStyle::kEscaped, bool verbose = false);
+                       syscalls::StringStyle style = syscalls::StringStyle::kEscaped, bool verbose = false,
+                       const TaskNames* task_names = nullptr);
 
 // A socket address (AF_UNIX, AF_INET, AF_INET6) as strace prints it,
 // {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")};

@@ -138,6 +138,9 @@ int main(void) {
   int value;
   void* tid_address;
   prctl(PR_GET_NAME, name);
+  prctl(PR_SET_NAME, "exactly15bytes!");        // strace: 15 bytes shown, then "..."
+  prctl(PR_SET_NAME, "a-name-of-21-bytes...");
+  prctl(PR_GET_NAME, name);
   prctl(PR_SET_NAME, "worker-1");
   prctl(PR_SET_NAME, NULL);
   prctl(PR_GET_DUMPABLE);
