@@ -137,12 +137,15 @@ bool socket_address_out(int addr_index, int len_index, int i, const uint64_t arg
 
 uint32_t verbose_struct_bytes(long nr, uint32_t bytes) {
   constexpr uint32_t kWholeStat = 144;
+  constexpr uint32_t kWholeRusage = 144;
   constexpr uint32_t kStatxPrinted = 152;  // up to stx_mnt_id, what strace -v prints
   switch (nr) {
     case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat:
       return bytes == kStat ? kWholeStat : bytes;
     case __NR_statx:
       return bytes == kStatx ? kStatxPrinted : bytes;
+    case __NR_getrusage:
+      return bytes == kRusageTimes ? kWholeRusage : bytes;
     default:
       return bytes;
   }

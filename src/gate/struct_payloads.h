@@ -22,8 +22,8 @@ struct StructPayload {
 // depend on it (epoll_wait's events, sched_getaffinity's mask).
 bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayload* out);
 
-// With trace -v, the bytes to copy instead of bytes: the stat family's whole
-// struct (strace -v prints every field).
+// With trace -v, the bytes to copy instead of bytes: the stat family's and
+// getrusage's whole struct (strace -v prints every field).
 uint32_t verbose_struct_bytes(long nr, uint32_t bytes);
 
 // False when no argument of nr is ever a struct payload (the common case).

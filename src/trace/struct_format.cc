@@ -27,6 +27,8 @@
 namespace sysgate::trace {
 namespace {
 
+constexpr size_t kRusageBytes = 144;  // struct rusage: two timevals, 14 longs
+
 namespace constants = syscalls::constants;
 using syscalls::append_bracketed_decimal;
 using syscalls::append_decimal;
@@ -474,12 +476,31 @@ void append_sysinfo(std::string& out, const Bytes& b) {
   out += '}';
 }
 
-void append_utsname(std::string& out, const Bytes& b) {
-  out += "{sysname=";
-  append_c_string(out, b.view(0, 65), b.style());
-  out += ", nodename=";
-  append_c_string(out, b.view(65, 65), b.style());
-  out += ", ...}";
+// struct new_utsname: sysname and nodename, or with -v all six fields.
+void append_utsname(std::string& out, const Bytes& b, bool verbose) {
+  static constexpr const char* kFields[] = {"{sysname=", ", nodename=", ", release=", ", version=", ", machine=",
+                                            ", domainname="};
+  for (size_t i = 0; i < (verbose ? 6 : 2); ++i) {
+    out += kFields[i];
+    append_c_string(out, b.view(65 * i, 65), b.style());
+  }
+  out += verbose ? "}" : ", ...}";
+}
+
+// struct rusage: its two times, or with -v every field.
+void append_rusage(std::string& out, const Bytes& b, bool verbose) {
+  if (!verbose) return append_two_timevals(out, b, "{ru_utime=", ", ru_stime=", ", ...}");
+  append_two_timevals(out, b, "{ru_utime=", ", ru_stime=", "");
+  static constexpr const char* kFields[] = {"ru_maxrss", "ru_ixrss", "ru_idrss",  "ru_isrss",    "ru_minflt",
+                                            "ru_majflt", "ru_nswap", "ru_inblock", "ru_oublock", "ru_msgsnd",
+                                            "ru_msgrcv", "ru_nsignals", "ru_nvcsw", "ru_nivcsw"};
+  for (size_t i = 0; i < std::size(kFields); ++i) {
+    out += ", ";
+    out += kFields[i];
+    out += '=';
+    append_decimal(out, b.at<int64_t>(32 + 8 * i));
+  }
+  out += '}';
 }
 
 void append_pipe_fds(std::string& out, const Bytes& b) {
@@ -831,8 +852,8 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       append_two_timevals(out, b, "{it_interval=", ", it_value=", "}");
       return true;
     case SYS_getrusage:  // {ru_utime={tv_sec=0, tv_usec=15611}, ru_stime={tv_sec=0, tv_usec=0}, ...}
-      if (size != 32) return false;
-      append_two_timevals(out, b, "{ru_utime=", ", ru_stime=", ", ...}");
+      if (size != 32 && size != kRusageBytes) return false;  // (the whole struct with -v)
+      append_rusage(out, b, false);
       return true;
     case SYS_rt_sigtimedwait:  // [TERM], {si_signo=SIGTERM, ...}, {tv_sec=1, tv_nsec=0}
       if (size == 8) {
@@ -906,7 +927,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return true;
     case SYS_uname:
       if (size != 6 * 65) return false;
-      append_utsname(out, b);
+      append_utsname(out, b, false);
       return true;
     case SYS_sysinfo:
       if (size != 112) return false;
@@ -1161,6 +1182,15 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
     append_statx_verbose(out, Bytes(p->bytes, style));
     return true;
   }
+  if (verbose && p->bytes.size() == 6 * 65 && record.nr == SYS_uname) {
+    append_utsname(out, Bytes(p->bytes, style), true);
+    return true;
+  }
+  if (verbose && p->bytes.size() == kRusageBytes && record.nr == SYS_getrusage) {
+    append_rusage(out, Bytes(p->bytes, style), true);
+    return true;
+  }
+  if (verbose && record.nr == SYS_ioctl && append_terminal_ioctl_arg(out, record.args[1], p->bytes, true)) return true;
   if (append_payload(out, record, *p, style)) return true;
   out.resize(start);
   return false;

@@ -103,7 +103,44 @@ void append_word(std::string& out, uint32_t value, std::span<const Field> fields
   }
 }
 
-void append_termios(std::string& out, std::string_view b) {
+// <linux/tty.h>'s line disciplines, by number.
+constexpr const char* kLineDisciplines[] = {
+    "N_TTY",      "N_SLIP",    "N_MOUSE",     "N_PPP",       "N_STRIP",        "N_AX25",         "N_X25",
+    "N_6PACK",    "N_MASC",    "N_R3964",     "N_PROFIBUS_FDL", "N_IRDA",      "N_SMSBLOCK",     "N_HDLC",
+    "N_SYNC_PPP", "N_HCI",     "N_GIGASET_M101", "N_SLCAN",  "N_PPS",          "N_V253",         "N_CAIF",
+    "N_GSM0710",  "N_TI_WL",   "N_TRACESINK", "N_TRACEROUTER", "N_NCI",        "N_SPEAKUP",      "N_NULL",
+    "N_MCTP",     "N_DEVELOPMENT", "N_CAN327"};
+// x86's c_cc indices (<asm-generic/termbits.h>); the last two have no name.
+constexpr const char* kControlChars[] = {"VINTR", "VQUIT",    "VERASE",   "VKILL",  "VEOF",   "VTIME",
+                                         "VMIN",  "VSWTC",    "VSTART",   "VSTOP",  "VSUSP",  "VEOL",
+                                         "VREPRINT", "VDISCARD", "VWERASE", "VLNEXT", "VEOL2"};
+constexpr size_t kNccs = 19;
+
+// -v's rest of a termios: ", c_line=N_TTY, c_cc=[[VINTR]=0x3, ...]".
+void append_termios_rest(std::string& out, std::string_view b) {
+  out += ", c_line=";
+  const auto line = static_cast<uint8_t>(b[16]);
+  if (line < std::size(kLineDisciplines)) {
+    out += kLineDisciplines[line];
+  } else {
+    syscalls::append_decimal(out, line);
+  }
+  out += ", c_cc=[";
+  for (size_t i = 0; i < kNccs; ++i) {
+    if (i > 0) out += ", ";
+    out += '[';
+    if (i < std::size(kControlChars)) {
+      out += kControlChars[i];
+    } else {
+      syscalls::append_decimal(out, i);
+    }
+    out += "]=";
+    syscalls::append_hex_or_zero(out, static_cast<uint8_t>(b[17 + i]));
+  }
+  out += ']';
+}
+
+void append_termios(std::string& out, std::string_view b, bool verbose) {
   out += "{c_iflag=";
   append_word(out, payload_field<uint32_t>(b, 0), {}, kIflagBits);
   out += ", c_oflag=";
@@ -118,7 +155,12 @@ void append_termios(std::string& out, std::string_view b) {
   }
   out += ", c_lflag=";
   append_word(out, payload_field<uint32_t>(b, 12), {}, kLflagBits);
-  out += ", ...}";
+  if (!verbose) {
+    out += ", ...}";
+    return;
+  }
+  append_termios_rest(out, b);
+  out += '}';
 }
 
 void append_winsize(std::string& out, std::string_view b) {
@@ -135,14 +177,14 @@ void append_winsize(std::string& out, std::string_view b) {
 
 }  // namespace
 
-bool append_terminal_ioctl_arg(std::string& out, uint64_t request, std::string_view bytes) {
+bool append_terminal_ioctl_arg(std::string& out, uint64_t request, std::string_view bytes, bool verbose) {
   switch (static_cast<uint32_t>(request)) {
     case kTcgets:
     case kTcsets:
     case kTcsetsw:
     case kTcsetsf:
       if (bytes.size() != kTermios) return false;
-      append_termios(out, bytes);
+      append_termios(out, bytes, verbose);
       return true;
     case kTiocgwinsz:
     case kTiocswinsz:

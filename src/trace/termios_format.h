@@ -1,4 +1,5 @@
-// Terminal ioctls' structs as strace prints them (without -v):
+// Terminal ioctls' structs as strace prints them (with -v, a termios whole:
+// "..., c_line=N_TTY, c_cc=[[VINTR]=0x3, ..., [18]=0]}"):
 //
 //   ioctl(1, TCGETS, {c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR,
 //                     c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO|..., ...}) = 0
@@ -15,6 +16,6 @@
 namespace sysgate::trace {
 
 // False, appending nothing, for another request or a struct of the wrong size.
-bool append_terminal_ioctl_arg(std::string& out, uint64_t request, std::string_view bytes);
+bool append_terminal_ioctl_arg(std::string& out, uint64_t request, std::string_view bytes, bool verbose = false);
 
 }  // namespace sysgate::trace

@@ -2025,6 +2025,29 @@ TEST(Trace, VerboseStructsAgreeWithStrace) {
   EXPECT_NE(t.trace.find("st_rdev=makedev(0x1, 0x3), st_atime="), std::string::npos) << t.trace;
 }
 
+// -v on uname, getrusage and a termios (TCGETS, TCSETS): every field, as
+// strace -v; without -v the same calls abbreviated, as strace's.
+TEST(Trace, VerboseUnameRusageAndTermiosAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c",
+                                        "import os, pty, termios, resource\n"
+                                        "m, s = pty.openpty()\n"
+                                        "termios.tcsetattr(s, termios.TCSANOW, termios.tcgetattr(s))\n"
+                                        "os.uname(); resource.getrusage(resource.RUSAGE_SELF)\n"};
+  // The usage counts and times differ between runs.
+  auto masked = [](const std::string& l) {
+    if (l.rfind("ioctl(", 0) == 0 && l.find("TC") == std::string::npos) return std::string();
+    return std::regex_replace(l, std::regex(R"((ru_\w+|tv_sec|tv_usec)=\d+)"), "$1=N");
+  };
+  for (const char* verbose : {"-v ", ""}) {
+    const BothTraces t = trace_under_both(cmd, std::string(verbose) + "-e trace=uname,getrusage,ioctl", masked);
+    EXPECT_EQ(t.ours, t.theirs) << t.trace;
+    EXPECT_EQ(t.trace.find("c_line=N_TTY, c_cc=[[VINTR]=0x3,") != std::string::npos, *verbose != 0) << t.trace;
+    EXPECT_EQ(t.trace.find("ru_nivcsw=") != std::string::npos, *verbose != 0) << t.trace;
+    EXPECT_EQ(t.trace.find("machine=\"x86_64\"") != std::string::npos, *verbose != 0) << t.trace;
+  }
+}
+
 // ioctls with an int by pointer ([0], [1]), without an argument (FIOCLEX),
 // with a descriptor (FICLONE, as cp makes it), and numbers two drivers share
 // (strace: "SNDCTL_TMR_STOP or TCSETSW"), on a pty and a pipe.
