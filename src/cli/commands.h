@@ -50,6 +50,8 @@ struct TraceFlags {
   bool summary = false;         // -c: strace -c's table instead of lines
   bool summary_too = false;     // -C: the lines, and strace -c's table after them
   std::string summary_sort;     // -S: the table's order (time, calls, errors, name, nothing)
+  std::string summary_columns;  // -U: the table's columns (name,calls,min-time,...)
+  std::string summary_overhead; // -O: a tracing overhead taken from every call's time, OVERHEAD[UNIT]
   bool wall_clock = false;      // -w: accepted; -c's times are always wall-clock time in the calls
   size_t align_column = 40;     // -a: the column results are aligned to
   bool json = false;            // --json: one object per call

@@ -124,7 +124,13 @@ int main(int argc, char** argv) {
           "N"));
   auto* trace_c = trace_cmd->add_flag("-c,--summary-only", trace.summary, "count calls and errors per syscall (like strace -c)");
   trace_cmd->add_flag("-C,--summary", trace.summary_too, "the lines, and -c's table after them")->excludes(trace_c);
-  trace_cmd->add_option("-S,--summary-sort-by", trace.summary_sort, "order of -c's table: time (default), calls, errors, name, nothing");
+  trace_cmd->add_option("-S,--summary-sort-by", trace.summary_sort,
+                        "order of -c's table: time (default), min-time, max-time, avg-time, calls, errors, name, nothing");
+  trace_cmd->add_option("-U,--summary-columns", trace.summary_columns,
+                        "-c's columns, in order: time-percent, total-time, min-time, max-time, avg-time, calls, errors,\n"
+                        "name (last when not given)");
+  trace_cmd->add_option("-O,--summary-syscall-overhead", trace.summary_overhead,
+                        "OVERHEAD[UNIT]: taken from every call's time in -c's table (microseconds unless s, ms, us, ns)");
   trace_cmd->add_flag("-w,--summary-wall-clock", trace.wall_clock, "accepted: -c's times are always the wall-clock time in each call (strace -w)");
   trace_cmd->add_option("-a,--columns", trace.align_column, "align results at this column (default 40)");
   trace_cmd->add_flag("--json", trace.json, "one JSON object per call");

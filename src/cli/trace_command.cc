@@ -437,7 +437,11 @@ class TracePrinter {
   void set_signal_filter(const trace::SignalFilter& filter) { signals_ = filter; }
 
   // -S: the order of -c's and -C's table.
-  void set_summary_options(const trace::SummaryOptions& options) { summary_options_ = options; }
+  // -S, -U; -O's overhead, taken from every call's time (before any record).
+  void set_summary_options(const trace::SummaryOptions& options, int64_t overhead_ns) {
+    summary_options_ = options;
+    summary_ = trace::Summary(overhead_ns);
+  }
 
   // -o FILE: emptied while the command starts (TraceOutput::truncate_first).
   void truncate_output_first(const std::string& path) { out_.truncate_first(path); }
@@ -759,6 +763,23 @@ int trace_command(const TraceFlags& given) {
     }
     summary_options.sort = *sort;
   }
+  if (!flags.summary_columns.empty()) {
+    Result<std::vector<trace::SummaryColumn>> columns = trace::parse_summary_columns(flags.summary_columns);
+    if (!columns) {
+      std::cerr << "sysgate trace: -U: " << columns.error().message << "\n";
+      return 2;
+    }
+    summary_options.columns = std::move(*columns);
+  }
+  int64_t summary_overhead_ns = 0;
+  if (!flags.summary_overhead.empty()) {
+    Result<int64_t> overhead = trace::parse_summary_overhead(flags.summary_overhead);
+    if (!overhead) {
+      std::cerr << "sysgate trace: -O: " << overhead.error().message << "\n";
+      return 2;
+    }
+    summary_overhead_ns = *overhead;
+  }
 
   std::optional<trace::TraceFilter> filter;
   std::optional<trace::SignalFilter> signals;
@@ -904,7 +925,7 @@ int trace_command(const TraceFlags& given) {
   // -z is status=successful, -Z status=failed; an -e status= given replaces them.
   shown.statuses = statuses.value_or(flags.successful_only ? kStatusSuccessful : flags.failed_only ? kStatusFailed : 0);
   TracePrinter printer(out, shown, std::move(filter), per_task ? flags.output : "");
-  printer.set_summary_options(summary_options);
+  printer.set_summary_options(summary_options, summary_overhead_ns);
   const bool abbreviated_set = abbreviated.has_value();
   if (abbreviated) printer.set_abbreviated_calls(std::move(*abbreviated));
   if (decoded) printer.set_decoded_calls(std::move(*decoded));

@@ -1123,6 +1123,44 @@ TEST(Trace, SummarySortedAndAlignedAsStracePrintsThem) {
   EXPECT_TRUE(std::regex_search(narrow.err, std::regex(R"(\nbrk\(NULL\) {11}= 0x)"))) << narrow.err;
 }
 
+// -U's columns in its order, against strace's: the same header and dashes,
+// and the same calls, errors and names in each row (times masked); -O.
+TEST(Trace, SummaryColumnsAsStracePrintsThem) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/bin/cat", "/etc/hostname"};
+  auto masked = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find(" | ") != std::string::npos || line.empty()) continue;
+      out.push_back(std::regex_replace(std::regex_replace(line, std::regex(R"(\d+\.\d+)"), "T"), std::regex(" +"), " "));
+    }
+    return out;
+  };
+  // (usecs/call, an integer, is masked only in the header-and-dashes check.)
+  for (const std::string columns : {"max-time,time-percent,errors,calls,min-time,name,total-time", "calls,errors",
+                                    "shortest,count,syscall", "avg-time,name"}) {
+    Straced native = strace(cmd, false, "-c -S name -U " + columns + " ");
+    ASSERT_EQ(native.run.status, 0) << native.run.err;
+    Traced t = trace(cmd, {"-c", "-S", "name", "-U", columns});
+    ASSERT_EQ(t.run.status, 0) << t.run.err;
+    std::vector<std::string> ours = masked(t.trace), theirs = masked(native.trace);
+    if (columns.find("avg") != std::string::npos) {
+      ours.resize(std::min<size_t>(ours.size(), 2));
+      theirs.resize(std::min<size_t>(theirs.size(), 2));
+    }
+    EXPECT_EQ(ours, theirs) << columns << "\nsysgate:\n" << t.trace << "strace:\n" << native.trace;
+  }
+  // -O: at most 1 s a call remains of nothing.
+  Traced none = trace(cmd, {"-c", "-O", "1s"});
+  ASSERT_EQ(none.run.status, 0) << none.run.err;
+  EXPECT_TRUE(std::regex_search(none.trace, std::regex(R"(\n100\.00    0\.000000           0 +\d+ +\d+ total\n)"))) << none.trace;
+  expect_refused({kSysgate, "trace", "-c", "-U", "calls,bogus", "--", "/bin/true"}, "unknown column name: 'bogus'");
+  expect_refused({kSysgate, "trace", "-c", "-O", "-5", "--", "/bin/true"}, "invalid overhead '-5'");
+  expect_refused({kSysgate, "trace", "-c", "-U", "avg-time,name,avg_time", "--", "/bin/true"},
+                 "column given more than once: 'avg_time'");
+}
+
 // -P, against strace -P: only the calls on those paths, by name or through
 // their descriptors (ld.so's mmap of its cache), in the same lines.
 TEST(Trace, PathsSelectCallsAsStraceDoes) {

@@ -160,7 +160,10 @@ TEST(TraceSummary, SortOrders) {
 
 TEST(TraceSummary, ParsesStracesSortWords) {
   EXPECT_EQ(*parse_summary_sort("time"), SummarySort::kTime);
-  EXPECT_EQ(*parse_summary_sort("avg-time"), SummarySort::kTime);
+  EXPECT_EQ(*parse_summary_sort("total-time"), SummarySort::kTime);
+  EXPECT_EQ(*parse_summary_sort("avg-time"), SummarySort::kAvgTime);
+  EXPECT_EQ(*parse_summary_sort("min-time"), SummarySort::kMinTime);
+  EXPECT_EQ(*parse_summary_sort("max-time"), SummarySort::kMaxTime);
   EXPECT_EQ(*parse_summary_sort("calls"), SummarySort::kCalls);
   EXPECT_EQ(*parse_summary_sort("errors"), SummarySort::kErrors);
   EXPECT_EQ(*parse_summary_sort("name"), SummarySort::kName);
@@ -191,6 +194,71 @@ TEST(TraceSummary, ExecEntersOfDifferentThreadsAreTrackedApart) {
   s.add(rec("getpid", 4, kRecordSyscall, 4));
   s.add(rec("execve", -2, kRecordSyscall, 4));
   EXPECT_EQ(s.rows(SummarySort::kName).at(0).calls, 5u);
+}
+
+}  // namespace
+}  // namespace sysgate::trace
+
+namespace sysgate::trace {
+namespace {
+
+// -U's columns in its order, the name padded unless last, shortest and
+// longest per row and overall; -S by those times; -O taken from each call.
+TEST(TraceSummary, ColumnsSortsAndOverheadAsStraceTakesThem) {
+  Summary s(/*overhead_ns=*/1000);
+  s.add(rec("read", 1), 3000);     // 2 us after the overhead
+  s.add(rec("read", 1), 11000);    // 10 us
+  s.add(rec("close", -9), 6000);   // 5 us
+  s.add(rec("getpid", 1), 500);    // 0: never below
+  SummaryOptions options;
+  options.columns = *parse_summary_columns("name,calls,min-time,max-time,avg-time,errors");
+  options.sort = *parse_summary_sort("max-time");
+  EXPECT_EQ(s.render(options),
+            "syscall              calls shortest  longest  usecs/call    errors\n"
+            "---------------- --------- -------- -------- ----------- ---------\n"
+            "read                     2 0.000002 0.000010           6          \n"
+            "close                    1 0.000005 0.000005           5         1\n"
+            "getpid                   1 0.000000 0.000000           0          \n"
+            "---------------- --------- -------- -------- ----------- ---------\n"
+            "total                    4 0.000000 0.000010           4         1\n");
+  options.columns = *parse_summary_columns("calls");  // the name comes last
+  options.sort = *parse_summary_sort("min-time");
+  EXPECT_EQ(s.render(options),
+            "    calls syscall\n"
+            "--------- ----------------\n"
+            "        1 close\n"
+            "        2 read\n"
+            "        1 getpid\n"
+            "--------- ----------------\n"
+            "        4 total\n");
+  options.columns = *parse_summary_columns("time_percent,total_time,count,error,syscall");
+  options.sort = *parse_summary_sort("avg-time");
+  EXPECT_EQ(s.render(options),
+            "% time     seconds     calls    errors syscall\n"
+            "------ ----------- --------- --------- ----------------\n"
+            " 70.59    0.000012         2           read\n"
+            " 29.41    0.000005         1         1 close\n"
+            "  0.00    0.000000         1           getpid\n"
+            "------ ----------- --------- --------- ----------------\n"
+            "100.00    0.000017         4         1 total\n");
+  // The default is strace's table.
+  options.columns.clear();
+  EXPECT_EQ(s.render(options).substr(0, 59), "% time     seconds  usecs/call     calls    errors syscall\n");
+}
+
+TEST(TraceSummary, BadColumnsAndOverheadsAreRefused) {
+  EXPECT_FALSE(parse_summary_columns("calls,bogus"));
+  EXPECT_NE(parse_summary_columns("calls,bogus").error().message.find("'bogus'"), std::string::npos);
+  EXPECT_FALSE(parse_summary_columns(""));
+  EXPECT_FALSE(parse_summary_columns("calls,"));
+  EXPECT_FALSE(parse_summary_columns("calls,count"));
+  EXPECT_EQ(*parse_summary_overhead("5"), 5000);
+  EXPECT_EQ(*parse_summary_overhead("5ns"), 5);
+  EXPECT_EQ(*parse_summary_overhead("1.5ms"), 1500000);
+  EXPECT_EQ(*parse_summary_overhead("0.000001s"), 1000);
+  for (const char* bad : {"", "-1", "+1", "5x", "ms", "1e30s", "nan", "1 us"}) {
+    EXPECT_FALSE(parse_summary_overhead(bad)) << bad;
+  }
 }
 
 }  // namespace
