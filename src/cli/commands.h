@@ -57,6 +57,7 @@ struct TraceFlags {
   bool json = false;            // --json: one object per call
   std::vector<std::string> expressions;  // -e trace=SET, -e signal=SET (a bare SET is trace=)
   bool no_rewrite = false;      // --no-rewrite: every call on the SIGSYS trap path
+  bool detach_on_exec = false;  // -b execve: a process that execs is traced no more
   bool no_sweep = false;        // --no-sweep: rewrite only sites that trapped (docs/gate.md, "Sweeping a page")
   bool rewrite_stats = false;   // --rewrite-stats: what the site rewriter did, on stderr at the end
   std::string hooks;            // --hooks LIB, as for run

@@ -106,6 +106,10 @@ int main(int argc, char** argv) {
                       "4<TCP:[127.0.0.1:41234->127.0.0.1:80]>, a device's numbers, 1</dev/null<char 1:3>>");
   trace_cmd->add_flag("-Y", trace.pid_names, "show each task's command name after its id: 1234<sh> (in [pid N] prefixes, pid\n"
                                              "and tid arguments, getpid's or clone's result, a signal's sender)");
+  std::string detach_on;
+  trace_cmd->add_option("-b,--detach-on", detach_on,
+                        "execve: stop tracing a process once it execs (its exec shows as \"<detached ...>\"; the\n"
+                        "new image and what it starts run untraced, still confined)");
   std::string decode_pids;
   trace_cmd->add_option("--decode-pids", decode_pids, "comm: -Y's long form");
   trace_cmd->add_option("-P,--trace-path", trace.trace_paths, "show only calls that access this path (by name or descriptor); repeatable")
@@ -260,6 +264,13 @@ int main(int argc, char** argv) {
         }
       }
       it = trace.expressions.erase(it);
+    }
+    if (!detach_on.empty()) {
+      if (detach_on != "execve") {
+        std::cerr << "sysgate trace: -b " << detach_on << ": only execve is supported (as strace's -b)\n";
+        return 2;
+      }
+      trace.detach_on_exec = true;
     }
     if (!decode_pids.empty()) {  // strace's --decode-pids=comm|pidns|all|none
       std::stringstream names(decode_pids);

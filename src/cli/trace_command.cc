@@ -191,6 +191,9 @@ class TracePrinter {
 
   void record(const trace::Record& r) {
     if (r.kind == trace::kRecordPad) return;
+    // -b execve: nothing of a process after the exec the trace detached at
+    // (a clone's child with its pid again is another process).
+    if (!detached_.empty() && detached_.count(r.pid) != 0) return;
     if (!first_exec_.empty()) {
       const int32_t pid = command_pid_ != 0 ? command_pid_ : r.pid;
       if (fd_paths_) fd_paths_->start(pid, start_cwd_, start_fds_);
@@ -282,6 +285,7 @@ class TracePrinter {
       done.tsc = r.tsc;
       if (stamps_call_starts(flags_)) done.enter_tsc = enter.tsc;
       stamp(r.tsc);
+      if (flags_.detach_on_exec) return exec_detached(enter, done);  // r: the new image's one record
       exec_done(enter, done);
     }
     if (r.kind == trace::kRecordSyscallEnter) {
@@ -322,6 +326,7 @@ class TracePrinter {
   // tsc: when the monitor learned of the death; 0: now.
   void killed(int pid, int signal, bool core_dumped, const std::vector<trace::OpenCall>* open = nullptr,
               uint64_t tsc = 0) {
+    if (detached_.count(pid) != 0) return;  // -b execve: its end is not the trace's
     if (flags_.summary || flags_.json) return forget_tasks(pid, pid);
     stamp(tsc);
     auto end = [&](int32_t tid) {
@@ -364,6 +369,32 @@ class TracePrinter {
     }
     done.tid = pid;
     emit(done);
+  }
+
+  // -b execve: an exec that worked, as strace shows the call it detached in,
+  // "execve(...) <detached ...>"; the process records nothing after it (its
+  // gate writes the one record that told the exec worked), and its lines end.
+  void exec_detached(const trace::Record& enter, const trace::Record& done) {
+    const int32_t pid = enter.pid;
+    const int64_t duration = time_calls() && enter.tsc != 0 && done.tsc != 0 ? clock_.elapsed_ns(enter.tsc, done.tsc) : -1;
+    if (wanted(enter.nr) && (flags_.summary || flags_.summary_too)) summary_.add(done, duration);
+    const bool selected = !path_filter_ || path_filter_->selects(enter, *fd_paths_);
+    trace::Record call = enter;  // its enter record: "execve(...) <unfinished ...>"
+    call.kind = trace::kRecordSyscallEnter;
+    if (wanted(enter.nr) && selected && shows_calls() && status_wanted(call)) {  // a call that never returned
+      number(enter.nr);
+      point(enter.ip);
+      line_pid_ = pid;
+      std::string text;
+      trace::append_record(text, call, options_);
+      constexpr std::string_view kUnfinished = " <unfinished ...>";
+      if (text.ends_with(kUnfinished)) text.replace(text.size() - kUnfinished.size(), kUnfinished.size(), " <detached ...>");
+      line(enter.tid, text);
+    }
+    detached_.insert(pid);
+    pending_exec_.erase(pid);
+    forget_tasks(pid, enter.tid);
+    choose_prefix();
   }
 
   // exit_group or an exec by except_tid ended the other threads of process
@@ -645,6 +676,7 @@ class TracePrinter {
   void note_new_task(const trace::Record& r) {
     if (r.kind != trace::kRecordSyscall || r.ret <= 0 || r.ret > INT32_MAX) return;
     const auto child = static_cast<int32_t>(r.ret);
+    detached_.erase(child);  // a detached process's pid, used again
     if (ended_.count(child) != 0) return;  // its records, its end too, came before the clone's
     if (r.nr == __NR_clone) {
       live_.try_emplace(child, (r.args[0] & CLONE_THREAD) != 0 ? r.pid : child);
@@ -691,6 +723,7 @@ class TracePrinter {
   std::optional<TaskFiles> task_files_;
   std::optional<trace::FdPaths> fd_paths_;
   std::optional<trace::PidNames> pid_names_;  // -Y
+  std::set<int32_t> detached_;  // -b execve: processes whose exec the trace detached at
   trace::SocketNames socket_names_;  // -yy
   int32_t line_pid_ = 0;
   const trace::Record* line_record_ = nullptr;  // the record whose line is being printed
@@ -949,6 +982,7 @@ int trace_command(const TraceFlags& given) {
   trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));
   trace.rewrite = !flags.no_rewrite;
   trace.sweep = !flags.no_sweep;
+  trace.detach_on_exec = flags.detach_on_exec;
   trace.call_mask = call_mask;
   trace.time_calls = stamps_call_starts(flags);
   trace.record_ip = flags.instruction_pointers && !flags.summary;

@@ -14,6 +14,10 @@
 //   filter=exec install the signal-and-exec redirect filter: only execve,
 //               execveat and the signal calls trap (`sysgate run`)
 //   nopayloads  trace records without copied strings and buffers
+//   detach=exec (trace -b execve) the images this one execs get detached=1
+//   detached=1  an exec the trace detaches at made this image: it writes one
+//               record (telling the monitor the exec worked), then none; its
+//               own execs' images get no ring
 //   rewrite=1   rewrite syscall sites onto trampolines after their first trap
 //               (gate/rewrite.h); carried into every later image
 //   rewritestats[=FD]  at exit_group, one line of rewrite counts on FD (2; sites
@@ -42,6 +46,7 @@
 #include "gate/redirect_filter.h"
 #include "gate/rewrite.h"
 #include "gate/user_dispatch.h"
+#include "gate/util.h"
 #include "loader/gate_hook.h"
 // The interposer's functions handed to a hook library live in this same static
 // image: reach them PC-relative, not through a GOT the loader does not have.
@@ -64,7 +69,7 @@ void say(const char* prefix, const char* what) {
 
 [[noreturn]] void fail(const char* what) {
   say("gate: ", what);
-  for (;;) raw_syscall(__NR_exit_group, 127);
+  end_process(127);
 }
 
 // For what degrades but still works.
@@ -102,6 +107,8 @@ struct Options {
   bool sweep = true;  // with rewrite: kGateSweepPages
   int rewrite_stats = -1;  // fd for the report, or -1
   int hooks = -1;          // the hook library's fd, or -1
+  bool detach_exec = false;  // detach=exec
+  bool detached = false;     // detached=1
 };
 
 Options parse(const char* s) {
@@ -147,6 +154,12 @@ Options parse(const char* s) {
     } else if (starts_with(s, "nopayloads")) {
       o.no_payloads = true;
       end = s + 10;
+    } else if (starts_with(s, "detach=exec")) {
+      o.detach_exec = true;
+      end = s + 11;
+    } else if (starts_with(s, "detached=1")) {
+      o.detached = true;
+      end = s + 10;
     } else {
       fail("unknown --gate option");
     }
@@ -158,7 +171,8 @@ Options parse(const char* s) {
 }
 
 // The options every later image gets: the same, with dispatch=1 (SUD ends at
-// execve) or filtered=1 (the redirect filter stays) instead of filter=1.
+// execve) or filtered=1 (the redirect filter stays) instead of filter=1;
+// under trace -b execve, detached=1 for the next image and no ring after it.
 void options_for_exec(const Options& o, char* out, uint64_t size) {
   uint64_t n = 0;
   auto put = [&](const char* text) {
@@ -173,10 +187,10 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
     } while (fd > 0);
     while (k > 0 && n + 1 < size) out[n++] = digits[--k];
   };
-  if (o.ring >= 0) {
+  if (o.ring >= 0 && !o.detached) {
     put("ring=");
     put_fd(o.ring);
-    put(",");
+    put(o.detach_exec ? ",detached=1," : ",");
   }
   put("loader=");
   put_fd(o.loader);
@@ -264,6 +278,7 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   }
   rewrite_set_report(o.rewrite_stats);
   if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");
+  g_gate.detach_after_record = o.detached && o.ring >= 0 ? 1 : 0;
 
   // Every call outside the loader traps: through SUD where the kernel has it
   // (cheaper: the policy filter alone then judges the gate's calls, from its

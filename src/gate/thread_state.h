@@ -153,6 +153,11 @@ struct GateProcess {
   // Non-zero once an observer made its signal's default real and raised it
   // again: the process is ending by that signal (signals.cc, wait_if_dying).
   uint32_t dying_by;
+  // trace -b execve: this image came from an exec the trace detaches at. Its
+  // first record tells the monitor the exec worked; then detached is set and
+  // the process (and what it forks) records nothing more.
+  uint32_t detach_after_record;
+  uint32_t detached;
   uint32_t pad4;
   // The program's own executable (absolute), which readlink("/proc/self/exe")
   // answers with instead of the loader (the loader's --exe; "" when unknown).

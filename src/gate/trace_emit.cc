@@ -375,7 +375,7 @@ RingWriter* writer_for_depth(GateThread* t, uint32_t depth) {
 
 bool writer_ready(GateThread* t, RingWriter* w) {
   const TraceRegion& region = g_gate.region;
-  if (region.header == nullptr) return false;
+  if (region.header == nullptr || g_gate.detached != 0) return false;
   if (w->control != nullptr && w->released == 0) return true;
   if (w->control != nullptr) return ring_reacquire(region, t->tid, t->pid, w);
   return ring_claim(region, t->tid, t->pid, w);
@@ -456,7 +456,7 @@ void trace_pending_call(GateThread* t, const void* context) {
 void open_call_begin(GateThread* t, long nr, const uint64_t args[6], OpenCallMark* mark) {
   mark->control = nullptr;
   const TraceRegion& region = g_gate.region;
-  if (region.header == nullptr) return;
+  if (region.header == nullptr || g_gate.detached != 0) return;
   RingWriter* w = &t->ring;
   if (w->control == nullptr) {
     // A call -e trace= selects takes a ring for its record anyway: take it
@@ -488,8 +488,10 @@ uint64_t call_enter_tsc(const GateThread* t) {
 
 void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret,
                    uint64_t enter_tsc, uint64_t ip, uint64_t before, const CallSnapshot* snapshot) {
-  if (g_gate.region.header == nullptr) return;
-  if (kind == trace::kRecordSyscall && !call_selected(g_gate.region, nr)) return;
+  if (g_gate.region.header == nullptr || g_gate.detached != 0) return;
+  // An image a detaching exec made writes its first record whatever -e
+  // trace= selects: that record is how the monitor learns the exec worked.
+  if (kind == trace::kRecordSyscall && !call_selected(g_gate.region, nr) && g_gate.detach_after_record == 0) return;
   // One store each way: a signal handler that interrupts between the load and
   // the store records at the same depth and finishes before we go on.
   volatile uint32_t* depth_word = &t->record_depth;
@@ -500,6 +502,10 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
   if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret, enter_tsc, ip, before, snapshot);
   asm volatile("" ::: "memory");
   *depth_word = depth;
+  if (g_gate.detach_after_record != 0 && depth == 0) {  // trace -b execve: the one record is out
+    g_gate.detached = 1;
+    trace_release_rings(t);
+  }
 }
 
 namespace {

@@ -62,7 +62,12 @@ inline void full_fence() { asm volatile("lock orq $0, (%%rsp)" ::: "memory", "cc
 long futex_wait_shared(uint32_t* word, uint32_t expected, uint64_t timeout_ns);
 long futex_wake_shared(uint32_t* word);
 
-// Writes "sysgate gate: <message>[ <number>]\n" to fd 2 and exit_group(kDieStatus).
+// Ends the process with status. A policy can refuse exit_group: then an
+// undefined instruction ends it (SIGILL, fatal with every signal
+// blocked), never a loop.
+[[noreturn]] void end_process(int status);
+
+// Writes "sysgate gate: <message>[ <number>]\n" to fd 2 and end_process(kDieStatus).
 [[noreturn]] void die(const char* message);
 [[noreturn]] void die(const char* message, long number);
 

@@ -357,7 +357,8 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     if (!ring_fd.valid()) return make_error(ErrorCode::kSystem, std::string("dup of the trace region: ") + strerror(errno));
     protected_fds.push_back(ring_fd.get());
     gate = "ring=" + std::to_string(ring_fd.get()) + ",filter=1" + (options.trace->payloads ? "" : ",nopayloads") +
-           (options.trace->rewrite ? ",rewrite=1" : "") + (options.trace->sweep ? "" : ",sweep=0");
+           (options.trace->rewrite ? ",rewrite=1" : "") + (options.trace->sweep ? "" : ",sweep=0") +
+           (options.trace->detach_on_exec ? ",detach=exec" : "");
   }
   sandbox::UniqueFd opened(open(loader->path.c_str(), O_RDONLY | O_CLOEXEC));
   if (opened.valid()) loader_fd.reset(fcntl(opened.get(), F_DUPFD_CLOEXEC, high));

@@ -47,6 +47,9 @@ struct TraceOptions {
   // With rewrite: a page's first trapped site also rewrites the other sites of
   // its page and the pages beside it (docs/gate.md, "Sweeping a page").
   bool sweep = true;
+  // strace -b execve: the images the command's processes exec are not traced
+  // (each writes one record, which tells that its exec worked).
+  bool detach_on_exec = false;
   // Which completed calls are recorded at all (trace -e trace=SET): nullopt for
   // every one. Bit nr % 64 of word nr / 64 (trace::RegionHeader::call_mask).
   std::optional<std::array<uint64_t, 8>> call_mask;

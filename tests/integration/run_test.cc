@@ -1,5 +1,6 @@
 // `sysgate run`: the acceptance cases and the CLI's contract.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,20 @@ TEST(Run, EchoHello) {
   Output o = sysgate({"run", "--", "/bin/echo", "hello"});
   EXPECT_EQ(o.out, "hello\n");
   EXPECT_EQ(o.status, 0) << o.err;
+}
+
+// A policy that refuses even exit_group (an empty one refuses everything):
+// the loader cannot start the program, says why, and ends -- killed by an
+// undefined instruction, where a loop on exit_group used to hang for good.
+TEST(Run, APolicyThatRefusesExitEndsTheProcessInsteadOfHanging) {
+  TempDir dir;
+  dir.write("empty.toml", "");
+  for (const char* command : {"run", "trace"}) {
+    Output o = run({kSysgate, command, "--policy", dir.path() + "/empty.toml", "--", "/bin/true"}, "", "", 20);
+    EXPECT_EQ(o.status, 128 + SIGILL) << command << "\n" << o.err.substr(0, 2000);
+    EXPECT_NE(o.err.find("denied exit_group(127) = -EPERM"), std::string::npos) << o.err.substr(0, 2000);
+    EXPECT_LT(o.err.size(), 2000u) << "one refusal, not a loop of them";
+  }
 }
 
 TEST(Run, StdioProfileRefusesAndExplainsOpen) {
