@@ -37,6 +37,7 @@ struct TraceFlags {
   bool stack_traces = false;    // -k: each call's stack trace under its line
   bool syscall_numbers = false;  // -n: "[ 257] ": the call's number; on ---/+++ lines the task's last call's
   int hex_strings = 0;          // -x: non-ASCII strings in hex; -xx: all strings
+  bool hex_chars = false;       // --strings-in-hex=non-ascii-chars: escapes in hex instead of octal
   bool successful_only = false; // -z: only calls that returned without an error
   bool failed_only = false;     // -Z: only calls that returned an error
   // -e status=SET (and -z, -Z, which it replaces): StatusBits of the calls shown; 0: all.
@@ -58,6 +59,8 @@ struct TraceFlags {
   std::vector<std::string> expressions;  // -e trace=SET, -e signal=SET (a bare SET is trace=)
   bool no_rewrite = false;      // --no-rewrite: every call on the SIGSYS trap path
   bool detach_on_exec = false;  // -b execve: a process that execs is traced no more
+  std::string interruptible;    // -I: accepted (validated), no effect
+  std::string const_print_style;  // -X: abbrev only
   bool no_sweep = false;        // --no-sweep: rewrite only sites that trapped (docs/gate.md, "Sweeping a page")
   bool rewrite_stats = false;   // --rewrite-stats: what the site rewriter did, on stderr at the end
   std::string hooks;            // --hooks LIB, as for run

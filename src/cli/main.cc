@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <optional>
 #include <climits>
 #include <iostream>
 #include <iterator>
@@ -94,6 +95,22 @@ int main(int argc, char** argv) {
                                               "-T's long form: s|ms|us|ns (no value: us)")
                             ->expected(0, 1);
   trace_cmd->add_flag("-x", trace.hex_strings, "strings with other than printable ASCII in hex; -xx: all strings");
+  std::optional<std::string> strings_in_hex;
+  trace_cmd->add_option("--strings-in-hex", strings_in_hex,
+                        "-x's long form: non-ascii (-x), all (-xx, and with no value), non-ascii-chars (only the bytes\n"
+                        "shown escaped, as \\xHH instead of octal)")
+      ->expected(0, 1);
+  trace_cmd->add_option("-I,--interruptible", trace.interruptible,
+                        "accepted (strace's modes for when its own signals are blocked while it stops a tracee; the\n"
+                        "monitor stops no tracee)");
+  std::vector<std::string> attach;
+  trace_cmd->add_option("-p,--attach", attach, "not supported: sysgate traces the commands it starts (the gate must be\n"
+                                               "in a process from its first instruction)");
+  int daemonize = 0;
+  trace_cmd->add_flag("-D", daemonize, "not supported (strace's tracer as a detached grandchild; sysgate's monitor is "
+                                       "the command's parent)");
+  trace_cmd->add_option("-X,--const-print-style", trace.const_print_style,
+                        "abbrev only (strace's default, names); raw and verbose are not supported");
   trace_cmd->add_flag("-i,--instruction-pointer", trace.instruction_pointers,
                       "the instruction pointer at each call: [address after its syscall instruction]");
   trace_cmd->add_flag("-k,--stack-traces", trace.stack_traces,
@@ -185,7 +202,8 @@ int main(int argc, char** argv) {
   }
   bool output_separately = false;
   trace_cmd->add_flag("--output-separately", output_separately, "-ff's second f: with -o FILE, each thread's lines in FILE.TID");
-  trace_cmd->add_option("command", trace.command, "the command and its arguments (after --)")->required();
+  // Required, but checked after -p's own message (main, below).
+  trace_cmd->add_option("command", trace.command, "the command and its arguments (after --); required");
   trace_cmd->callback([&] {
     for (size_t i = 0; i < std::size(kQualifiers); ++i) {
       for (const std::string& set : qualified[i]) {
@@ -264,6 +282,44 @@ int main(int argc, char** argv) {
         }
       }
       it = trace.expressions.erase(it);
+    }
+    if (!attach.empty()) {
+      std::cerr << "sysgate trace: -p: not supported: sysgate traces only the commands it starts, whose every image "
+                   "the gate is in from its first instruction (trace -- COMMAND instead)\n";
+      return 2;
+    }
+    if (trace.command.empty()) {
+      std::cerr << "sysgate trace: a command is required: sysgate trace [OPTIONS] -- COMMAND [ARGS...]\n";
+      return 2;
+    }
+    if (daemonize != 0) {
+      std::cerr << "sysgate trace: -D: not supported: the monitor stays the command's parent\n";
+      return 2;
+    }
+    if (strings_in_hex) {
+      const std::string& v = *strings_in_hex;
+      if (v.empty() || v == "all") {
+        trace.hex_strings = 2;
+      } else if (v == "non-ascii") {
+        trace.hex_strings = std::max(trace.hex_strings, 1);
+      } else if (v == "non-ascii-chars") {
+        trace.hex_chars = true;
+      } else if (v != "none") {
+        std::cerr << "sysgate trace: --strings-in-hex=" << v << ": invalid value (none, non-ascii-chars, non-ascii, all)\n";
+        return 2;
+      }
+    }
+    if (!trace.const_print_style.empty() && trace.const_print_style != "abbrev") {
+      std::cerr << "sysgate trace: -X " << trace.const_print_style
+                << ": not supported (constants are shown by name, as -X abbrev, strace's default)\n";
+      return 2;
+    }
+    static const char* const kInterruptible[] = {"1", "2", "3", "4", "anywhere", "waiting", "never", "never_tstp"};
+    if (!trace.interruptible.empty() &&
+        std::find(std::begin(kInterruptible), std::end(kInterruptible), trace.interruptible) == std::end(kInterruptible)) {
+      std::cerr << "sysgate trace: -I " << trace.interruptible
+                << ": invalid value (1, 2, 3, 4, anywhere, waiting, never, never_tstp)\n";
+      return 2;
     }
     if (!detach_on.empty()) {
       if (detach_on != "execve") {

@@ -126,6 +126,7 @@ class TracePrinter {
     options_.align_column = flags.align_column;
     options_.string_style = flags.hex_strings >= 2   ? syscalls::StringStyle::kHexAll
                             : flags.hex_strings == 1 ? syscalls::StringStyle::kHexNonAscii
+                            : flags.hex_chars        ? syscalls::StringStyle::kHexChars
                                                      : syscalls::StringStyle::kEscaped;
     if (!task_files.empty()) task_files_.emplace(task_files, flags.append);
     if (!flags.trace_paths.empty()) path_filter_.emplace(flags.trace_paths);

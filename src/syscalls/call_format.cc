@@ -502,6 +502,10 @@ void append_quoted(std::string& out, std::string_view bytes, bool truncated, Str
       case '\r': out += "\\r"; continue;
       default: break;
     }
+    if (style == StringStyle::kHexChars) {  // only the bytes without a name of their own
+      append_hex_bytes(out, std::string_view(bytes.data() + i - 1, 1));
+      continue;
+    }
     // Shortest octal escape, but all three digits when an octal digit follows, so
     // that "\0" then '1' does not read back as "\01".
     const bool digit_follows = i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '7';

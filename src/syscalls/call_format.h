@@ -51,6 +51,7 @@ enum class StringStyle : uint8_t {
   kEscaped,      // "hello\n", with \t \n \v \f \r \" \\ and \ooo escapes
   kHexNonAscii,  // -x: a string with a byte other than printable ASCII and \t-\r is all \xHH
   kHexAll,       // -xx: every string is all \xHH
+  kHexChars,     // --strings-in-hex=non-ascii-chars: as kEscaped, but \xHH where it has \ooo
 };
 
 // Decodes one argument into out, in place of its address: returns true having

@@ -3146,6 +3146,28 @@ TEST(Trace, LongOptionsAreStracesToo) {
   EXPECT_EQ(lines(y_alone), lines(trace(to_null, {"-y", "-e", "trace=write"})));
   EXPECT_NE(y_alone.trace.find("write(1</dev/null>, \"x\\n\", 2) = 2"), std::string::npos) << y_alone.trace;
   expect_refused({kSysgate, "trace", "-e", "decode-fds=colour", "--", "/bin/true"}, "invalid decode-fds 'colour'");
+
+  // --strings-in-hex: -x's long form; its non-ascii-chars escapes only the
+  // bytes shown escaped, in hex instead of octal (as strace).
+  const std::vector<std::string> odd = {"/usr/bin/printf", "ab\tc\001\377d\n"};
+  const auto write_line = [&](const std::vector<std::string>& flags) {
+    std::vector<std::string> all = {"-e", "trace=write"};
+    all.insert(all.end(), flags.begin(), flags.end());
+    const std::string text = without_pid_prefixes(trace(odd, all).trace);
+    return text.substr(0, text.find(')') + 1);
+  };
+  EXPECT_EQ(write_line({"--strings-in-hex=non-ascii-chars"}), "write(1, \"ab\\tc\\x01\\xffd\\n\", 8)");
+  EXPECT_EQ(write_line({}), "write(1, \"ab\\tc\\1\\377d\\n\", 8)");
+  EXPECT_EQ(write_line({"--strings-in-hex=non-ascii"}), write_line({"-x"}));
+  EXPECT_EQ(write_line({"--strings-in-hex"}), write_line({"-xx"}));
+  expect_refused({kSysgate, "trace", "--strings-in-hex=octal", "--", "/bin/true"}, "invalid value");
+  // -I is accepted (the monitor stops no tracee); what sysgate cannot do is refused, saying why.
+  EXPECT_EQ(run({kSysgate, "trace", "-I", "2", "-o", "/dev/null", "--", "/bin/true"}).status, 0);
+  expect_refused({kSysgate, "trace", "-I", "5", "--", "/bin/true"}, "-I 5: invalid value");
+  expect_refused({kSysgate, "trace", "-p", "1"}, "-p: not supported");
+  expect_refused({kSysgate, "trace", "-D", "--", "/bin/true"}, "-D: not supported");
+  expect_refused({kSysgate, "trace", "-X", "raw", "--", "/bin/true"}, "-X raw: not supported");
+  expect_refused({kSysgate, "trace", "-o", "/dev/null"}, "a command is required");
 }
 
 }  // namespace
