@@ -229,6 +229,35 @@ class TracePrinter {
         pid_names_->after(exec);
       }
     }
+    // What tells an exec's outcome: the exec'ing thread's failure record, or
+    // the new image's first record (the gate flags it: kRecordFirstOfImage).
+    // Another thread's record may come between (one that returned before the
+    // exec ended it, or while the exec fails).
+    if (auto pending = pending_exec_.find(r.pid); pending != pending_exec_.end()) {
+      const bool failed =
+          r.kind == trace::kRecordSyscall && r.nr == pending->second.nr && r.tid == pending->second.tid;
+      if (failed || (r.flags & trace::kRecordFirstOfImage) != 0) {
+        trace::Record enter = std::move(pending->second);
+        pending_exec_.erase(pending);
+        choose_prefix();
+        if (failed) {
+          // The error of the exec, with the arguments as the enter record read
+          // them before the call: the failure record carries no argv or envp.
+          trace::Record error = r;
+          error.payloads = std::move(enter.payloads);
+          emit(error);
+          return;
+        }
+        // It returned when the new image began (that image's first record), and
+        // began when the enter record was written, just before the call.
+        trace::Record done = trace::exec_result(enter);
+        done.tsc = r.tsc;
+        if (stamps_call_starts(flags_)) done.enter_tsc = enter.tsc;
+        stamp(r.tsc);
+        if (flags_.detach_on_exec) return exec_detached(enter, done);  // r: the new image's one record
+        exec_done(enter, done);
+      }
+    }
     if (r.kind == trace::kRecordRewriteCounts) {
       counts_.add(r);
       return;
@@ -241,7 +270,11 @@ class TracePrinter {
         trace::Record done = trace::exec_result(enter);
         done.tsc = r.tsc;
         stamp(r.tsc);
-        exec_done(enter, done);
+        if (flags_.detach_on_exec) {
+          exec_detached(enter, done);  // -b execve: its death is not the trace's
+        } else {
+          exec_done(enter, done);
+        }
       }
       killed(r.pid, static_cast<int>(r.nr), r.args[0] != 0, r.extras ? &r.extras->open_calls : nullptr, r.tsc);
       return;
@@ -260,34 +293,6 @@ class TracePrinter {
         }
       }
       return;
-    }
-    auto pending = pending_exec_.find(r.pid);
-    // What tells an exec's outcome: the exec'ing thread's failure record, or
-    // the new image's first record, whose thread has the process's pid (a
-    // thread that execs takes it). Another thread's record may come between
-    // (one that returned before the exec ended it, or while the exec fails).
-    const bool tells =
-        pending != pending_exec_.end() && (r.tid == pending->second.tid || r.tid == pending->second.pid);
-    if (tells) {
-      trace::Record enter = pending->second;
-      pending_exec_.erase(pending);
-      const bool failed = r.kind == trace::kRecordSyscall && r.nr == enter.nr && r.tid == enter.tid;
-      if (failed) {
-        // The error of the exec, with the arguments as the enter record read
-        // them before the call: the failure record carries no argv or envp.
-        trace::Record error = r;
-        error.payloads = std::move(enter.payloads);
-        emit(error);
-        return;
-      }
-      // It returned when the new image began (that image's first record), and
-      // began when the enter record was written, just before the call.
-      trace::Record done = trace::exec_result(enter);
-      done.tsc = r.tsc;
-      if (stamps_call_starts(flags_)) done.enter_tsc = enter.tsc;
-      stamp(r.tsc);
-      if (flags_.detach_on_exec) return exec_detached(enter, done);  // r: the new image's one record
-      exec_done(enter, done);
     }
     if (r.kind == trace::kRecordSyscallEnter) {
       pending_exec_[r.pid] = r;

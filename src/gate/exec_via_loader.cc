@@ -49,10 +49,11 @@ const char* decimal(long v, char* buf) {
 
 // The kernel's name for what execveat ran from a directory descriptor
 // (bprm->filename): "/dev/fd/N" for the descriptor itself (AT_EMPTY_PATH),
-// "/dev/fd/N/PATH" for a relative path. Into buf (kMaxExecfn bytes); false if
-// path is unreadable or too long.
+// "/dev/fd/N/PATH" for a relative path. Into buf (kMaxExecfn bytes); 0, or
+// -EFAULT (path unreadable) or -ENAMETOOLONG (no NUL within PATH_MAX), as the
+// kernel's getname answers.
 constexpr uint64_t kMaxExecfn = 4096 + 32;
-bool descriptor_execfn(long dirfd, uint64_t path, char* buf) {
+long descriptor_execfn(long dirfd, uint64_t path, char* buf) {
   static const char kDevFd[] = "/dev/fd/";
   copy_bytes(buf, kDevFd, sizeof kDevFd - 1);
   char digits[24];
@@ -61,21 +62,43 @@ bool descriptor_execfn(long dirfd, uint64_t path, char* buf) {
   copy_bytes(buf + sizeof kDevFd - 1, digits, nd + 1);
   uint64_t at = sizeof kDevFd - 1 + nd;
   bool terminated = false;
-  const long len = app_string_length(path, 4095, 0, &terminated);
-  if (len < 0 || !terminated) return false;
-  if (len == 0) return true;
+  const long len = app_string_length(path, 4096, 0, &terminated);
+  if (len < 0) return -EFAULT;
+  if (!terminated) return -ENAMETOOLONG;  // (4096 bytes without a NUL)
+  if (len == 0) return 0;
   buf[at++] = '/';
   copy_bytes(buf + at, reinterpret_cast<const char*>(path), static_cast<uint64_t>(len) + 1);
-  return true;
+  return 0;
 }
 
-// The last component of path ("a/b" -> "b").
-const char* base_name(const char* path) {
-  const char* base = path;
-  for (const char* p = path; *p != 0; ++p) {
+// The name of the file at real path: its last component, less the " (deleted)"
+// readlink adds for an unlinked file or a memfd ("/memfd:x (deleted)" ->
+// "memfd:x"), as its dentry names it. Into buf (at most 15 bytes and a NUL,
+// the most a task name keeps).
+const char* file_name(const char* real, char* buf) {
+  const char* base = real;
+  for (const char* p = real; *p != 0; ++p) {
     if (*p == '/' && p[1] != 0) base = p + 1;
   }
-  return base;
+  static const char kDeleted[] = " (deleted)";
+  uint64_t n = string_length(base);
+  const uint64_t k = sizeof kDeleted - 1;
+  if (n > k) {
+    bool deleted = true;
+    for (uint64_t i = 0; i < k; ++i) deleted = deleted && base[n - k + i] == kDeleted[i];
+    if (deleted) n -= k;
+  }
+  if (n > 15) n = 15;
+  copy_bytes(buf, base, n);
+  buf[n] = '\0';
+  return buf;
+}
+
+// Whether the program's descriptor fd is close-on-exec (false if the kernel
+// will not say).
+bool close_on_exec(long fd) {
+  const long flags = raw_syscall(__NR_fcntl, static_cast<uint64_t>(fd), F_GETFD);
+  return flags > 0 && (flags & FD_CLOEXEC) != 0;
 }
 
 // Counts argv's entries (argv may be NULL: none). -EFAULT if unreadable, -E2BIG if absurd.
@@ -173,12 +196,13 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
   const bool from_dirfd = at && static_cast<int>(call.args[0]) != AT_FDCWD &&
                           (!app_probe_read(path, 1) || *reinterpret_cast<const char*>(path) != '/');
   if (from_dirfd) {
-    if (!descriptor_execfn(static_cast<int>(call.args[0]), path, fd_execfn)) return -EFAULT;
+    if (const long r = descriptor_execfn(static_cast<int>(call.args[0]), path, fd_execfn); r < 0) return r;
     execfn = addr(fd_execfn);
   }
   // Of the descriptor itself, the kernel names the task after the file's own
-  // name (its dentry's), not "N".
+  // name (its dentry's, the interpreter's for a script), not "N".
   const bool comm_from_file = from_dirfd && *reinterpret_cast<const char*>(path) == '\0';
+  char comm[16];
   uint64_t argv = at ? call.args[2] : call.args[1];
   const uint64_t envp = at ? call.args[3] : call.args[2];
 
@@ -203,6 +227,9 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     const char* interp_arg = nullptr;
     if (n > 0 && parse_shebang(header, n, &interp, &interp_arg)) {
       raw_syscall(__NR_close, static_cast<uint64_t>(fd));
+      // The script's /dev/fd/N path would be gone in the new image: the kernel
+      // refuses (BINPRM_FLAGS_PATH_INACCESSIBLE).
+      if (depth == 0 && from_dirfd && close_on_exec(static_cast<int>(call.args[0]))) return -ENOENT;
       if (depth + 1 >= kMaxScriptDepth) return -ELOOP;
       const uint64_t len = string_length(interp);
       copy_bytes(interp_copy[depth], interp, len + 1);
@@ -247,8 +274,8 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     char hooks_text[24];
     exe_real[sizeof exe_real - 1] = '\0';
     const bool has_exe = exe_real[0] == '/';
-    // A script's real path is its interpreter's, not the script's.
-    const bool has_comm = comm_from_file && has_exe && depth == 0;
+    // A script's real path is its interpreter's, whose name the kernel takes too.
+    const bool has_comm = comm_from_file && has_exe;
     const int count = 8 + (has_exe ? 2 : 0) + (has_comm ? 2 : 0) + (g_exec.has_hooks != 0 ? 2 : 0);
     uint64_t* out = scratch.base + (kLoaderArgs - count);
     uint64_t* o = out;
@@ -263,7 +290,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     }
     if (has_comm) {
       *o++ = addr(kComm);
-      *o++ = addr(base_name(exe_real));
+      *o++ = addr(file_name(exe_real, comm));
     }
     *o++ = addr(kGate);
     *o++ = addr(g_exec.options);

@@ -278,6 +278,8 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   }
   rewrite_set_report(o.rewrite_stats);
   if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");
+  g_gate.image_pid = static_cast<int32_t>(raw_syscall(__NR_getpid));
+  g_gate.first_record_pending = 1;
   g_gate.detach_after_record = o.detached && o.ring >= 0 ? 1 : 0;
 
   // Every call outside the loader traps: through SUD where the kernel has it

@@ -153,12 +153,18 @@ struct GateProcess {
   // Non-zero once an observer made its signal's default real and raised it
   // again: the process is ending by that signal (signals.cc, wait_if_dying).
   uint32_t dying_by;
+  // The process the loader armed this image in, and whether its first record
+  // (trace::kRecordFirstOfImage) is still to be written: set by the loader
+  // glue, exchanged to 0 by the record that takes the flag. A fork child (or a
+  // vfork child, which shares this memory) has another pid: never flagged.
+  int32_t image_pid;
+  uint32_t first_record_pending;
   // trace -b execve: this image came from an exec the trace detaches at. Its
   // first record tells the monitor the exec worked; then detached is set and
-  // the process (and what it forks) records nothing more.
+  // the process records nothing more; nor do its children, which never record
+  // (their pid is not image_pid).
   uint32_t detach_after_record;
   uint32_t detached;
-  uint32_t pad4;
   // The program's own executable (absolute), which readlink("/proc/self/exe")
   // answers with instead of the loader (the loader's --exe; "" when unknown).
   char exe_path[4096];

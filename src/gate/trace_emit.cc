@@ -478,7 +478,9 @@ void open_call_begin(GateThread* t, long nr, const uint64_t args[6], OpenCallMar
 }
 
 void open_call_end(GateThread* t, const OpenCallMark& mark) {
-  if (mark.control != nullptr && t->ring.control == mark.control) ring_close_call(&t->ring);
+  // Not once released (a -b execve image's first record, written by a signal
+  // handler during the call, gives it back): it may be another thread's now.
+  if (mark.control != nullptr && t->ring.control == mark.control && t->ring.released == 0) ring_close_call(&t->ring);
 }
 
 uint64_t call_enter_tsc(const GateThread* t) {
@@ -490,8 +492,11 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
                    uint64_t enter_tsc, uint64_t ip, uint64_t before, const CallSnapshot* snapshot) {
   if (g_gate.region.header == nullptr || g_gate.detached != 0) return;
   // An image a detaching exec made writes its first record whatever -e
-  // trace= selects: that record is how the monitor learns the exec worked.
-  if (kind == trace::kRecordSyscall && !call_selected(g_gate.region, nr) && g_gate.detach_after_record == 0) return;
+  // trace= selects (that record is how the monitor learns the exec worked),
+  // and its children none.
+  const bool detaching = g_gate.detach_after_record != 0;
+  if (detaching && t->pid != g_gate.image_pid) return;
+  if (kind == trace::kRecordSyscall && !detaching && !call_selected(g_gate.region, nr)) return;
   // One store each way: a signal handler that interrupts between the load and
   // the store records at the same depth and finishes before we go on.
   volatile uint32_t* depth_word = &t->record_depth;
@@ -499,12 +504,20 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
   *depth_word = depth + 1;
   asm volatile("" ::: "memory");
   RingWriter* w = writer_for_depth(t, depth);
-  if (w != nullptr && writer_ready(t, w)) write_record(t, w, kind, flags, nr, args, ret, enter_tsc, ip, before, snapshot);
+  bool first_of_image = false;
+  if (w != nullptr && writer_ready(t, w)) {
+    first_of_image = load_relaxed(&g_gate.first_record_pending) != 0 && t->pid == g_gate.image_pid &&
+                     __atomic_exchange_n(&g_gate.first_record_pending, 0u, __ATOMIC_RELAXED) != 0;
+    const uint16_t f = first_of_image ? static_cast<uint16_t>(flags | trace::kRecordFirstOfImage) : flags;
+    write_record(t, w, kind, f, nr, args, ret, enter_tsc, ip, before, snapshot);
+  }
   asm volatile("" ::: "memory");
   *depth_word = depth;
-  if (g_gate.detach_after_record != 0 && depth == 0) {  // trace -b execve: the one record is out
-    g_gate.detached = 1;
-    trace_release_rings(t);
+  // trace -b execve: the one record is out; its ring goes back to the pool
+  // (not from inside another record's writing: depth 0).
+  if (first_of_image && detaching) {
+    store_release(&g_gate.detached, 1u);
+    if (depth == 0) trace_release_rings(t);
   }
 }
 

@@ -21,6 +21,15 @@ std::string comm_of(const std::string& s) {
 
 bool is_task_id(int64_t v) { return v > 0 && v <= INT32_MAX; }
 
+// Past this many ids a table starts afresh: records come from the traced
+// program, which could name ids without end (names then come from /proc).
+constexpr size_t kMaxIds = size_t{1} << 16;
+
+template <typename Table>
+void bound(Table& table) {
+  if (table.size() > kMaxIds) table.clear();
+}
+
 }  // namespace
 
 PidNames::Probe PidNames::system_probe() {
@@ -79,6 +88,10 @@ void PidNames::reap(int32_t pid) {
 }
 
 void PidNames::before(const Record& r) {
+  bound(process_of_);
+  bound(names_);
+  bound(own_);
+  bound(reaped_);
   if (r.tid > 0 && r.pid > 0) process_of_[r.tid] = r.pid;
   if (r.kind != kRecordSyscall) return;
   // A child is named for its maker's line already: "clone(...) = 1234<sh>".

@@ -30,7 +30,8 @@
 // is gone by then, a thread gets its process's name, a process none. Not followed:
 // a name written to /proc/PID/task/TID/comm (pthread_setname_np for another
 // thread), which shows from the next record that names the task otherwise.
-// Not thread-safe.
+// Each table is bounded: past 65 536 ids it starts afresh (the records come
+// from the traced program), and names then come from /proc. Not thread-safe.
 #pragma once
 
 #include <cstdint>

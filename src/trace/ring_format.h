@@ -283,6 +283,11 @@ enum RecordFlags : uint16_t {
   // it, or -ERESTARTSYS (512) for a call the kernel restarts after the handler
   // (its own record follows). trace/restart_code.h shows strace's code.
   kRecordInterrupted = 16,
+  // The first record an image wrote from its own process (the gate's
+  // GateProcess::first_record_pending): the sign that the exec which made the
+  // image worked. Another thread's record, while a thread's exec is pending,
+  // does not carry it.
+  kRecordFirstOfImage = 32,
 };
 
 struct RecordHeader {

@@ -232,6 +232,33 @@ TEST(Trace, AnExecFromADescriptorIsNamedAsTheKernelNamesIt) {
   expect_same_output(cmd, t);
   const std::string real = std::filesystem::canonical("/usr/bin/python3").filename();
   EXPECT_EQ(t.run.out, "/dev/fd/3 " + real.substr(0, 15) + "\n/dev/fd/3/python3 python3\n") << t.run.err;
+
+  // A memfd is named as its dentry ("memfd:NAME", not readlink's "...
+  // (deleted)"); a script on a close-on-exec descriptor cannot run (ENOENT);
+  // a relative path of 4095 bytes is looked up (ENOENT), one of 4096 is too
+  // long -- as the kernel answers each.
+  TempDir dir;
+  dir.write("s.sh", "#!/bin/sh\necho script\n");
+  ASSERT_EQ(run({"/bin/chmod", "+x", dir.path() + "/s.sh"}).status, 0);
+  const std::string edges =
+      "import os, sys, ctypes\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "if os.fork() == 0:\n"
+      "    m = os.memfd_create('mybin', 0)\n"
+      "    with open('/usr/bin/python3', 'rb') as f: os.write(m, f.read())\n"
+      "    os.execve(m, ['py', '-c', 'print(open(\"/proc/self/comm\").read().strip())'], dict(os.environ))\n"
+      "os.wait()\n"
+      "try: os.execve(os.open(sys.argv[1], os.O_RDONLY | os.O_CLOEXEC), ['s'], {})\n"
+      "except OSError as e: print('script', e.errno)\n"
+      "d = os.open('/tmp', os.O_RDONLY | os.O_DIRECTORY)\n"
+      "argv = (ctypes.c_char_p * 2)(b'x', None)\n"
+      "for n in (4095, 4096):\n"
+      "    r = libc.syscall(322, d, ((b'a' * 99 + b'/') * 41)[:n], argv, None, 0)\n"
+      "    print(n, r, ctypes.get_errno())\n";
+  const std::vector<std::string> edge_cmd = {"/usr/bin/python3", "-c", edges, dir.path() + "/s.sh"};
+  Traced e = trace(edge_cmd);
+  expect_same_output(edge_cmd, e);
+  EXPECT_EQ(e.run.out, "memfd:mybin\nscript 2\n4095 -1 2\n4096 -1 36\n") << e.run.err;
 }
 
 TEST(Trace, PythonThreadsAndSubprocess) {
@@ -2069,6 +2096,24 @@ TEST(Trace, ACallExitGroupEndsShowsAsStraceShowsIt) {
   EXPECT_EQ(failures, (std::vector<std::string>{enoent, enoent, enoent, enoent, enoent, "T +++ exited with 0 +++",
                                                  "L +++ exited with 0 +++"}))
       << failing.trace;
+  // And a thread's execs that fail while the main thread's calls (with the
+  // process's pid) are recorded: only the gate's first record of a new image
+  // tells an exec worked (kRecordFirstOfImage), with or without -b execve.
+  for (const std::vector<std::string>& flags : {std::vector<std::string>{}, {"-b", "execve"}}) {
+    std::vector<std::string> all = {"-e", "trace=execve,getppid"};
+    all.insert(all.end(), flags.begin(), flags.end());
+    const Traced thread_failing = trace({THREADS_PROGRAM, "threadexecfail"}, all);
+    EXPECT_EQ(thread_failing.run.status, 0) << thread_failing.run.err;
+    std::vector<std::string> thread_failures;
+    for (const std::string& line : after_first_exec(calls_without_arguments(thread_failing.trace))) {
+      if (line.find("getppid") == std::string::npos) thread_failures.push_back(line);
+    }
+    const std::string thread_enoent = "T execve() = -1 ENOENT (No such file or directory)";
+    EXPECT_EQ(thread_failures, (std::vector<std::string>{thread_enoent, thread_enoent, thread_enoent, thread_enoent,
+                                                         thread_enoent, "T +++ exited with 0 +++",
+                                                         "L +++ exited with 0 +++"}))
+        << thread_failing.trace;
+  }
 
   // A handler forks while the call it interrupted is marked: the child's gate
   // state is reset under that call's frame, which must not touch it then

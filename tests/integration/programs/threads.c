@@ -4,7 +4,8 @@
  * (argv[1] "kill": the main thread sends the process SIGTERM) or by an exec
  * (argv[1] "exec": the main thread execs /bin/true; "threadexec": the second
  * thread does, while the main thread waits in pause()); or it keeps running
- * while the main thread's execs fail (argv[1] "execfail"). Used by
+ * while the main thread's execs fail (argv[1] "execfail"), or the main thread
+ * calls getppid while another thread's execs fail ("threadexecfail"). Used by
  * tests/integration/trace_test.cc against strace -f: the "+++ exited" line of
  * each thread. */
 #include <pthread.h>
@@ -23,6 +24,12 @@ static volatile int stop;
 
 static void* spins(void* arg) {
   while (!stop) getppid();
+  return arg;
+}
+
+static void* fails(void* arg) {
+  for (int i = 0; i < 5; ++i) execl("/nonexistent", "nonexistent", (char*)0);
+  stop = 1;
   return arg;
 }
 
@@ -53,6 +60,12 @@ int main(int argc, char** argv) {
     if (pthread_create(&thread, NULL, spins, NULL) != 0) return 1;
     for (int i = 0; i < 5; ++i) execl("/nonexistent", "nonexistent", (char*)0);
     stop = 1;
+    pthread_join(thread, NULL);
+    return 0;
+  }
+  if (strcmp(argv[1], "threadexecfail") == 0) {
+    if (pthread_create(&thread, NULL, fails, NULL) != 0) return 1;
+    while (!stop) getppid();
     pthread_join(thread, NULL);
     return 0;
   }
