@@ -229,14 +229,16 @@ class TracePrinter {
         pid_names_->after(exec);
       }
     }
-    // What tells an exec's outcome: the exec'ing thread's failure record, or
-    // the new image's first record (the gate flags it: kRecordFirstOfImage).
-    // Another thread's record may come between (one that returned before the
-    // exec ended it, or while the exec fails).
+    // What tells an exec's outcome: the new image's kRecordImageStarted (the
+    // gate writes it as the loader arms it; else its first record, flagged
+    // kRecordFirstOfImage), or the exec'ing thread's failure record. Another
+    // thread's record may come between (one that returned before the exec
+    // ended it, or while the exec fails).
+    const bool image_began = r.kind == trace::kRecordImageStarted || (r.flags & trace::kRecordFirstOfImage) != 0;
     if (auto pending = pending_exec_.find(r.pid); pending != pending_exec_.end()) {
-      const bool failed =
-          r.kind == trace::kRecordSyscall && r.nr == pending->second.nr && r.tid == pending->second.tid;
-      if (failed || (r.flags & trace::kRecordFirstOfImage) != 0) {
+      const bool failed = !image_began && r.kind == trace::kRecordSyscall && r.nr == pending->second.nr &&
+                          r.tid == pending->second.tid;
+      if (failed || image_began) {
         trace::Record enter = std::move(pending->second);
         pending_exec_.erase(pending);
         choose_prefix();
@@ -258,6 +260,7 @@ class TracePrinter {
         exec_done(enter, done);
       }
     }
+    if (r.kind == trace::kRecordImageStarted) return;  // (no line of its own)
     if (r.kind == trace::kRecordRewriteCounts) {
       counts_.add(r);
       return;
@@ -385,16 +388,16 @@ class TracePrinter {
     const int64_t duration = time_calls() && enter.tsc != 0 && done.tsc != 0 ? clock_.elapsed_ns(enter.tsc, done.tsc) : -1;
     if (wanted(enter.nr) && (flags_.summary || flags_.summary_too)) summary_.add(done, duration);
     const bool selected = !path_filter_ || path_filter_->selects(enter, *fd_paths_);
-    trace::Record call = enter;  // its enter record: "execve(...) <unfinished ...>"
-    call.kind = trace::kRecordSyscallEnter;
-    if (wanted(enter.nr) && selected && shows_calls() && status_wanted(call)) {  // a call that never returned
+    if (wanted(enter.nr) && selected && shows_calls() && status_wanted(enter)) {  // (a call that never returned)
       number(enter.nr);
       point(enter.ip);
       line_pid_ = pid;
-      std::string text;
-      trace::append_record(text, call, options_);
-      constexpr std::string_view kUnfinished = " <unfinished ...>";
-      if (text.ends_with(kUnfinished)) text.replace(text.size() - kUnfinished.size(), kUnfinished.size(), " <detached ...>");
+      // As an unfinished call's line, with strace's mark for the detach.
+      std::string text = trace::format_line_start(enter.tid, options_);
+      const size_t start = text.size();
+      trace::append_call_text(text, enter, options_);
+      if (text.size() > start && text.back() == ')') text.pop_back();
+      text += " <detached ...>";
       line(enter.tid, text);
     }
     detached_.insert(pid);
@@ -438,11 +441,16 @@ class TracePrinter {
 
   // Execs whose process ended without another record: the exec happened.
   void finish() {
-    for (const auto& [pid, enter] : pending_exec_) {
+    // (A copy: exec_detached takes its exec out of pending_exec_.)
+    for (const auto& [pid, enter] : std::map<int32_t, trace::Record>(pending_exec_)) {
       trace::Record done = trace::exec_result(enter);
       done.tsc = 0;  // when it returned is not known: stamped now
       stamp(0);
-      exec_done(enter, done);
+      if (flags_.detach_on_exec) {
+        exec_detached(enter, done);
+      } else {
+        exec_done(enter, done);
+      }
     }
     pending_exec_.clear();
     if (flags_.summary || flags_.summary_too) out_.text() += summary_.render(summary_options_);

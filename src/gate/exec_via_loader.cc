@@ -94,6 +94,15 @@ const char* file_name(const char* real, char* buf) {
   return buf;
 }
 
+// Whether the n bytes read of a file's start open an x86-64 ELF image.
+bool is_x86_64_elf(const char* header, long n) {
+  constexpr int kClass = 4, kMachine = 18;  // e_ident[EI_CLASS], e_machine
+  if (n < 20 || header[0] != 0x7f || header[1] != 'E' || header[2] != 'L' || header[3] != 'F') return false;
+  const auto machine = static_cast<uint16_t>(static_cast<uint8_t>(header[kMachine]) |
+                                             static_cast<uint8_t>(header[kMachine + 1]) << 8);
+  return header[kClass] == 2 && machine == 62;  // ELFCLASS64, EM_X86_64
+}
+
 // Whether the program's descriptor fd is close-on-exec (false if the kernel
 // will not say).
 bool close_on_exec(long fd) {
@@ -259,6 +268,13 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
       continue;
     }
 
+    // Neither a script nor an x86-64 ELF image: the kernel's answer, ENOEXEC
+    // (binfmt_elf checks the magic, the class and the machine), rather than the
+    // loader's death on it.
+    if (!is_x86_64_elf(header, n)) {
+      raw_syscall(__NR_close, static_cast<uint64_t>(fd));
+      return -ENOEXEC;
+    }
     // An image: start it in the loader. The loader's own arguments end right
     // before the program's argv at args_out, in scratch.base[0..kLoaderArgs).
     static const char kName[] = "sysgate-exec";

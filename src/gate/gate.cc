@@ -14,6 +14,7 @@
 #include "gate/rewrite.h"
 #include "gate/signals.h"
 #include "gate/thread_state.h"
+#include "gate/trace_emit.h"
 #include "gate/util.h"
 
 namespace sysgate::gate {
@@ -108,6 +109,13 @@ bool gate_install(const GateConfig& config) {
   raw_syscall(__NR_rt_sigprocmask, SIG_UNBLOCK, addr(&unblock), addr(&before), 8);
   t->sigsys_blocked = (before & arch::kSigsysBit) != 0 ? 1 : 0;
   g_gate.installed = 1;
+  if ((config.flags & kGateNewImage) != 0) {
+    // Still single-threaded, before any program code: stamped before any other
+    // record of the image.
+    g_gate.image_pid = t->pid;
+    g_gate.first_record_pending = 1;
+    trace_image_started(t);
+  }
   if ((config.flags & kGateRewrite) != 0) {
     LoadedObjects objects;
     objects.program_phdr = config.program_phdr;

@@ -103,6 +103,10 @@ enum GateFlags : uint32_t {
   // since (the loader): execve emptied every action's mask, so none holds
   // SIGSYS and gate_install need not look (62 rt_sigaction calls).
   kGateFreshImage = 1u << 5,
+  // The loader armed this gate in a new image: gate_install records
+  // kRecordImageStarted (tracing), before the program's first instruction, and
+  // the image's first record from its own process is flagged kRecordFirstOfImage.
+  kGateNewImage = 1u << 6,
 };
 
 struct GateConfig {

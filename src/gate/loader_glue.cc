@@ -258,9 +258,12 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   const bool hooks = hooks_registered();
   const bool hooks_fast = hooks && hooks_prepare();
 
+  // trace -b execve: before gate_install, whose first record is the one.
+  g_gate.detach_after_record = o.detached && o.ring >= 0 ? 1 : 0;
   GateConfig config;
   config.ring_fd = o.ring;
   config.flags = o.no_payloads ? static_cast<uint32_t>(kGateNoPayloads) : 0u;
+  config.flags |= kGateNewImage;
   if (hooks) config.flags |= kGateHooks;
   // Right after execve, unless a hook library's init ran code of its own.
   if (info->hooks_init == 0) config.flags |= kGateFreshImage;
@@ -278,9 +281,7 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   }
   rewrite_set_report(o.rewrite_stats);
   if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");
-  g_gate.image_pid = static_cast<int32_t>(raw_syscall(__NR_getpid));
-  g_gate.first_record_pending = 1;
-  g_gate.detach_after_record = o.detached && o.ring >= 0 ? 1 : 0;
+
 
   // Every call outside the loader traps: through SUD where the kernel has it
   // (cheaper: the policy filter alone then judges the gate's calls, from its

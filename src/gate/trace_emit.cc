@@ -388,6 +388,11 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
 
 bool trace_ring_ready(GateThread* t) { return writer_ready(t, &t->ring); }
 
+void trace_image_started(GateThread* t) {
+  const uint64_t none[6] = {};
+  trace_syscall(t, trace::kRecordImageStarted, 0, -1, none, 0, 0, 0);
+}
+
 void trace_release_rings(GateThread* t) {
   // trace -k: the monitor unwinds each record's stack with the process's
   // mappings as it reads the record; after an exit or an exec they are gone.

@@ -117,6 +117,10 @@ uint64_t call_enter_tsc(const GateThread* t);
 // -k, first waits until the reader took its records (trace_emit.cc).
 void trace_release_rings(GateThread* t);
 
+// A kRecordImageStarted record: the loader armed the gate in a new image (gate.h,
+// kGateNewImage). Under trace -b execve the image's one record.
+void trace_image_started(GateThread* t);
+
 // Makes sure t owns a ring (claims one if needed). False if tracing is off or
 // the reader detached.
 bool trace_ring_ready(GateThread* t);

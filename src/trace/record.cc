@@ -25,7 +25,7 @@ void resize_payloads(std::vector<Payload>& payloads, size_t count, std::vector<s
 
 bool is_record_kind(uint16_t kind) {
   return kind == kRecordSyscall || kind == kRecordSyscallEnter || kind == kRecordExit || kind == kRecordSignal ||
-         kind == kRecordRewriteCounts;
+         kind == kRecordRewriteCounts || kind == kRecordImageStarted;
 }
 
 }  // namespace

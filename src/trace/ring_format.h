@@ -252,6 +252,8 @@ enum RecordKind : uint16_t {
   kRecordKilled = 7,  // made by the monitor, never read from a ring (record.cc rejects it): a
                       // traced process other than the first was killed by signal nr;
                       // args[0] = 1 if it dumped core (monitor/process_deaths.h)
+  kRecordImageStarted = 8,  // the loader armed a gate in a new image, before its first
+                            // instruction: the exec that made it worked; nr = -1, ret 0
 };
 
 // The calls after which a writer waits with RegionHeader::wait_after_socket_calls
@@ -285,8 +287,8 @@ enum RecordFlags : uint16_t {
   kRecordInterrupted = 16,
   // The first record an image wrote from its own process (the gate's
   // GateProcess::first_record_pending): the sign that the exec which made the
-  // image worked. Another thread's record, while a thread's exec is pending,
-  // does not carry it.
+  // image worked, for when its kRecordImageStarted found no free ring. Another
+  // thread's record, while a thread's exec is pending, does not carry it.
   kRecordFirstOfImage = 32,
 };
 

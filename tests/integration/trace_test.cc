@@ -235,11 +235,13 @@ TEST(Trace, AnExecFromADescriptorIsNamedAsTheKernelNamesIt) {
 
   // A memfd is named as its dentry ("memfd:NAME", not readlink's "...
   // (deleted)"); a script on a close-on-exec descriptor cannot run (ENOENT);
-  // a relative path of 4095 bytes is looked up (ENOENT), one of 4096 is too
-  // long -- as the kernel answers each.
+  // a file neither ELF nor script is refused (ENOEXEC, where the loader used
+  // to end the process); a relative path of 4095 bytes is looked up (ENOENT),
+  // one of 4096 is too long -- as the kernel answers each.
   TempDir dir;
   dir.write("s.sh", "#!/bin/sh\necho script\n");
-  ASSERT_EQ(run({"/bin/chmod", "+x", dir.path() + "/s.sh"}).status, 0);
+  dir.write("garbage", "neither ELF nor script\n");
+  ASSERT_EQ(run({"/bin/chmod", "+x", dir.path() + "/s.sh", dir.path() + "/garbage"}).status, 0);
   const std::string edges =
       "import os, sys, ctypes\n"
       "libc = ctypes.CDLL(None, use_errno=True)\n"
@@ -250,15 +252,18 @@ TEST(Trace, AnExecFromADescriptorIsNamedAsTheKernelNamesIt) {
       "os.wait()\n"
       "try: os.execve(os.open(sys.argv[1], os.O_RDONLY | os.O_CLOEXEC), ['s'], {})\n"
       "except OSError as e: print('script', e.errno)\n"
+      "try: os.execv(sys.argv[2], ['g'])\n"
+      "except OSError as e: print('garbage', e.errno)\n"
       "d = os.open('/tmp', os.O_RDONLY | os.O_DIRECTORY)\n"
       "argv = (ctypes.c_char_p * 2)(b'x', None)\n"
       "for n in (4095, 4096):\n"
       "    r = libc.syscall(322, d, ((b'a' * 99 + b'/') * 41)[:n], argv, None, 0)\n"
       "    print(n, r, ctypes.get_errno())\n";
-  const std::vector<std::string> edge_cmd = {"/usr/bin/python3", "-c", edges, dir.path() + "/s.sh"};
+  const std::vector<std::string> edge_cmd = {"/usr/bin/python3", "-c", edges, dir.path() + "/s.sh",
+                                            dir.path() + "/garbage"};
   Traced e = trace(edge_cmd);
   expect_same_output(edge_cmd, e);
-  EXPECT_EQ(e.run.out, "memfd:mybin\nscript 2\n4095 -1 2\n4096 -1 36\n") << e.run.err;
+  EXPECT_EQ(e.run.out, "memfd:mybin\nscript 2\ngarbage 8\n4095 -1 2\n4096 -1 36\n") << e.run.err;  // (ENOEXEC: 8)
 }
 
 TEST(Trace, PythonThreadsAndSubprocess) {
