@@ -197,7 +197,7 @@ class TracePrinter {
           emit(error);
           return;
         }
-        // It returned when the new image began (that image's first record), and
+        // It returned when the new image began (its kRecordImageStarted), and
         // began when the enter record was written, just before the call.
         trace::Record done = trace::exec_result(enter);
         done.tsc = r.tsc;

@@ -483,7 +483,7 @@ void open_call_begin(GateThread* t, long nr, const uint64_t args[6], OpenCallMar
 }
 
 void open_call_end(GateThread* t, const OpenCallMark& mark) {
-  // Not once released (a -b execve image's first record, written by a signal
+  // Not once released (a -b execve image's one record, written by a signal
   // handler during the call, gives it back): it may be another thread's now.
   if (mark.control != nullptr && t->ring.control == mark.control && t->ring.released == 0) ring_close_call(&t->ring);
 }
