@@ -375,7 +375,7 @@ RingWriter* writer_for_depth(GateThread* t, uint32_t depth) {
 
 bool writer_ready(GateThread* t, RingWriter* w) {
   const TraceRegion& region = g_gate.region;
-  if (region.header == nullptr || g_gate.detached != 0) return false;
+  if (region.header == nullptr || load_relaxed(&g_gate.detached) != 0) return false;
   if (w->control != nullptr && w->released == 0) return true;
   if (w->control != nullptr) return ring_reacquire(region, t->tid, t->pid, w);
   return ring_claim(region, t->tid, t->pid, w);
@@ -461,7 +461,7 @@ void trace_pending_call(GateThread* t, const void* context) {
 void open_call_begin(GateThread* t, long nr, const uint64_t args[6], OpenCallMark* mark) {
   mark->control = nullptr;
   const TraceRegion& region = g_gate.region;
-  if (region.header == nullptr || g_gate.detached != 0) return;
+  if (region.header == nullptr || load_relaxed(&g_gate.detached) != 0) return;
   RingWriter* w = &t->ring;
   if (w->control == nullptr) {
     // A call -e trace= selects takes a ring for its record anyway: take it
@@ -495,7 +495,7 @@ uint64_t call_enter_tsc(const GateThread* t) {
 
 void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6], long ret,
                    uint64_t enter_tsc, uint64_t ip, uint64_t before, const CallSnapshot* snapshot) {
-  if (g_gate.region.header == nullptr || g_gate.detached != 0) return;
+  if (g_gate.region.header == nullptr || load_relaxed(&g_gate.detached) != 0) return;
   // An image a detaching exec made writes its first record whatever -e
   // trace= selects (that record is how the monitor learns the exec worked),
   // and its children none.
