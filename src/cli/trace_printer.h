@@ -182,12 +182,16 @@ class TracePrinter {
     // thread's record may come between (one that returned before the exec
     // ended it, or while the exec fails).
     const bool image_began = r.kind == trace::kRecordImageStarted || (r.flags & trace::kRecordFirstOfImage) != 0;
-    if (auto pending = pending_exec_.find(r.pid); pending != pending_exec_.end()) {
-      const bool failed = !image_began && r.kind == trace::kRecordSyscall && r.nr == pending->second.nr &&
-                          r.tid == pending->second.tid;
-      if (failed || image_began) {
+    if (auto pending = pending_exec_.find(r.tid); pending != pending_exec_.end() || image_began) {
+      const bool failed = !image_began && pending != pending_exec_.end() && r.kind == trace::kRecordSyscall &&
+                          r.nr == pending->second.nr && r.pid == pending->second.pid;
+      // The image names the thread whose exec made it (0 for the flagged
+      // fallback record: then the latest exec of the process).
+      if (image_began) pending = winning_exec(r.pid, r.kind == trace::kRecordImageStarted ? static_cast<int32_t>(r.args[0]) : 0);
+      if (pending != pending_exec_.end() && (failed || image_began)) {
         trace::Record enter = std::move(pending->second);
         pending_exec_.erase(pending);
+        if (image_began) end_losing_execs(enter.pid);
         choose_prefix();
         if (failed) {
           // The error of the exec, with the arguments as the enter record read
@@ -213,10 +217,11 @@ class TracePrinter {
       return;
     }
     if (r.kind == trace::kRecordKilled) {  // another process a signal killed (monitor/process_deaths.h)
-      if (auto pending = pending_exec_.find(r.pid); pending != pending_exec_.end()) {
+      if (auto pending = winning_exec(r.pid, 0); pending != pending_exec_.end()) {
         // Its exec worked: it would have come back with an error, not died.
         const trace::Record enter = std::move(pending->second);
         pending_exec_.erase(pending);
+        end_losing_execs(enter.pid);
         trace::Record done = trace::exec_result(enter);
         done.tsc = r.tsc;
         stamp(r.tsc);
@@ -245,7 +250,7 @@ class TracePrinter {
       return;
     }
     if (r.kind == trace::kRecordSyscallEnter) {
-      pending_exec_[r.pid] = r;
+      pending_exec_[r.tid] = r;
       return;
     }
     exit_backtrace_.clear();
@@ -348,9 +353,45 @@ class TracePrinter {
       line(enter.tid, text);
     }
     detached_.insert(pid);
-    pending_exec_.erase(pid);
     forget_tasks(pid, enter.tid);
     choose_prefix();
+  }
+
+  // The exec of process pid an image began from: thread exec_tid's, else
+  // (0, or not pending) the one entered last. end() if pid has none.
+  std::map<int32_t, trace::Record>::iterator winning_exec(int32_t pid, int32_t exec_tid) {
+    auto latest = pending_exec_.end();
+    for (auto it = pending_exec_.begin(); it != pending_exec_.end(); ++it) {
+      if (it->second.pid != pid) continue;
+      if (exec_tid != 0 && it->first == exec_tid) return it;
+      if (latest == pending_exec_.end() || it->second.tsc > latest->second.tsc) latest = it;
+    }
+    return latest;
+  }
+
+  // Execs of process pid still pending once another of its threads' exec
+  // worked: the kernel lets one exec end the others' threads, which never
+  // come back from theirs. As strace, "execve(...) = ?"; their threads' ends
+  // follow with the others' (end_other_threads).
+  void end_losing_execs(int32_t pid) {
+    for (auto it = pending_exec_.begin(); it != pending_exec_.end();) {
+      if (it->second.pid != pid) {
+        ++it;
+        continue;
+      }
+      trace::Record call = std::move(it->second);
+      it = pending_exec_.erase(it);
+      call.kind = trace::kRecordExit;  // a call that never returned, as exit_group's own: "= ?"
+      if (!wanted(call.nr) || !status_wanted(call) || !shows_calls()) continue;
+      if (path_filter_ && !path_filter_->selects(call, *fd_paths_)) continue;  // -P
+      options_.verbose = verbose_for(call.nr);
+      number(call.nr);
+      point(call.ip);
+      line_pid_ = call.pid;
+      std::string text;
+      trace::append_record(text, call, options_);
+      line(call.tid, text);
+    }
   }
 
   // exit_group or an exec by except_tid ended the other threads of process
@@ -388,8 +429,11 @@ class TracePrinter {
 
   // Execs whose process ended without another record: the exec happened.
   void finish() {
-    // (A copy: exec_detached takes its exec out of pending_exec_.)
-    for (const auto& [pid, enter] : std::map<int32_t, trace::Record>(pending_exec_)) {
+    while (!pending_exec_.empty()) {
+      auto pending = winning_exec(pending_exec_.begin()->second.pid, 0);
+      const trace::Record enter = std::move(pending->second);
+      pending_exec_.erase(pending);
+      end_losing_execs(enter.pid);
       trace::Record done = trace::exec_result(enter);
       done.tsc = 0;  // when it returned is not known: stamped now
       stamp(0);
@@ -399,7 +443,6 @@ class TracePrinter {
         exec_done(enter, done);
       }
     }
-    pending_exec_.clear();
     if (flags_.summary || flags_.summary_too) out_.text() += summary_.render(summary_options_);
   }
 

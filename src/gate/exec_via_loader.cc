@@ -308,8 +308,17 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
       *o++ = addr(kComm);
       *o++ = addr(file_name(exe_real, comm));
     }
+    // The loader's options, and which thread exec'd: the new image's
+    // kRecordImageStarted names it, so the monitor pairs the image with the
+    // right exec when two threads exec at once (the kernel lets one win).
+    static const char kExecTid[] = ",exectid=";
+    char options[sizeof g_exec.options + sizeof kExecTid + 12];
+    const uint64_t base = string_length(g_exec.options);
+    copy_bytes(options, g_exec.options, base);
+    copy_bytes(options + base, kExecTid, sizeof kExecTid - 1);
+    decimal(t->tid, options + base + sizeof kExecTid - 1);
     *o++ = addr(kGate);
-    *o++ = addr(g_exec.options);
+    *o++ = addr(options);
     if (g_exec.has_hooks != 0) {
       *o++ = addr(kHooks);
       *o++ = addr(decimal(g_exec.hooks_fd, hooks_text));

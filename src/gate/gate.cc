@@ -114,7 +114,7 @@ bool gate_install(const GateConfig& config) {
     // record of the image.
     g_gate.image_pid = t->pid;
     g_gate.first_record_pending = 1;
-    trace_image_started(t);
+    trace_image_started(t, config.exec_tid);
   }
   if ((config.flags & kGateRewrite) != 0) {
     LoadedObjects objects;

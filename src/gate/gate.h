@@ -126,6 +126,10 @@ struct GateConfig {
   uint64_t program_phdr = 0;
   uint64_t program_phnum = 0;
   uint64_t interp_base = 0;
+  // With kGateNewImage: the thread whose exec made this image, before the
+  // kernel made it the leader (0: the monitor started it). Its
+  // kRecordImageStarted carries it in args[0].
+  int32_t exec_tid = 0;
 };
 
 // Installs the gate in the calling process, for the calling thread: maps the

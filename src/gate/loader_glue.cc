@@ -18,6 +18,9 @@
 //   detached=1  an exec the trace detaches at made this image: it writes one
 //               record (telling the monitor the exec worked), then none; its
 //               own execs' images get no ring
+//   exectid=T   the thread whose exec made this image (added by the exec,
+//               exec_via_loader.cc; not carried on): its kRecordImageStarted
+//               names it
 //   rewrite=1   rewrite syscall sites onto trampolines after their first trap
 //               (gate/rewrite.h); carried into every later image
 //   rewritestats[=FD]  at exit_group, one line of rewrite counts on FD (2; sites
@@ -109,6 +112,7 @@ struct Options {
   int hooks = -1;          // the hook library's fd, or -1
   bool detach_exec = false;  // detach=exec
   bool detached = false;     // detached=1
+  int exec_tid = 0;          // exectid=T
 };
 
 Options parse(const char* s) {
@@ -160,6 +164,9 @@ Options parse(const char* s) {
     } else if (starts_with(s, "detached=1")) {
       o.detached = true;
       end = s + 10;
+    } else if (starts_with(s, "exectid=")) {
+      o.exec_tid = parse_fd(s + 8, &end);
+      if (o.exec_tid <= 0) fail("bad exectid= option");
     } else {
       fail("unknown --gate option");
     }
@@ -262,6 +269,7 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   g_gate.detach_after_record = o.detached && o.ring >= 0 ? 1 : 0;
   GateConfig config;
   config.ring_fd = o.ring;
+  config.exec_tid = o.exec_tid;
   config.flags = o.no_payloads ? static_cast<uint32_t>(kGateNoPayloads) : 0u;
   config.flags |= kGateNewImage;
   if (hooks) config.flags |= kGateHooks;

@@ -388,9 +388,9 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
 
 bool trace_ring_ready(GateThread* t) { return writer_ready(t, &t->ring); }
 
-void trace_image_started(GateThread* t) {
-  const uint64_t none[6] = {};
-  trace_syscall(t, trace::kRecordImageStarted, 0, -1, none, 0, 0, 0);
+void trace_image_started(GateThread* t, int32_t exec_tid) {
+  const uint64_t args[6] = {static_cast<uint64_t>(exec_tid)};
+  trace_syscall(t, trace::kRecordImageStarted, 0, -1, args, 0, 0, 0);
 }
 
 void trace_release_rings(GateThread* t) {

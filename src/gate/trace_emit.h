@@ -118,8 +118,9 @@ uint64_t call_enter_tsc(const GateThread* t);
 void trace_release_rings(GateThread* t);
 
 // A kRecordImageStarted record: the loader armed the gate in a new image (gate.h,
-// kGateNewImage). Under trace -b execve the image's one record.
-void trace_image_started(GateThread* t);
+// kGateNewImage), made by the exec of thread exec_tid (0: unknown), in
+// args[0]. Under trace -b execve the image's one record.
+void trace_image_started(GateThread* t, int32_t exec_tid);
 
 // Makes sure t owns a ring (claims one if needed). False if tracing is off or
 // the reader detached.

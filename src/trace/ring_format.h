@@ -253,7 +253,8 @@ enum RecordKind : uint16_t {
                       // traced process other than the first was killed by signal nr;
                       // args[0] = 1 if it dumped core (monitor/process_deaths.h)
   kRecordImageStarted = 8,  // the loader armed a gate in a new image, before its first
-                            // instruction: the exec that made it worked; nr = -1, ret 0
+                            // instruction: the exec that made it worked; nr = -1, ret 0,
+                            // args[0] = the tid that exec'd (0: not known)
 };
 
 // The calls after which a writer waits with RegionHeader::wait_after_socket_calls

@@ -5,7 +5,9 @@
  * (argv[1] "exec": the main thread execs /bin/true; "threadexec": the second
  * thread does, while the main thread waits in pause()); or it keeps running
  * while the main thread's execs fail (argv[1] "execfail"), or the main thread
- * calls getppid while another thread's execs fail ("threadexecfail"). Used by
+ * calls getppid while another thread's execs fail ("threadexecfail"); or two
+ * threads exec /bin/echo at once, printing "one" or "two" ("twoexec": the
+ * kernel lets one exec win and ends the other's thread). Used by
  * tests/integration/trace_test.cc against strace -f: the "+++ exited" line of
  * each thread. */
 #include <pthread.h>
@@ -39,6 +41,14 @@ static void* execs(void* arg) {
   return arg;
 }
 
+static pthread_barrier_t together;
+
+static void* echoes(void* word) {
+  pthread_barrier_wait(&together);
+  execl("/bin/echo", "echo", (const char*)word, (char*)0);
+  return word;
+}
+
 static void* waits(void* arg) {
   pthread_mutex_lock(&lock);
   running = 1;
@@ -68,6 +78,14 @@ int main(int argc, char** argv) {
     while (!stop) getppid();
     pthread_join(thread, NULL);
     return 0;
+  }
+  if (strcmp(argv[1], "twoexec") == 0) {
+    pthread_t second;
+    if (pthread_barrier_init(&together, NULL, 3) != 0) return 1;
+    if (pthread_create(&thread, NULL, echoes, "one") != 0) return 1;
+    if (pthread_create(&second, NULL, echoes, "two") != 0) return 1;
+    pthread_barrier_wait(&together);
+    for (;;) pause();
   }
   if (strcmp(argv[1], "threadexec") == 0) {
     if (pthread_create(&thread, NULL, execs, NULL) != 0) return 1;
