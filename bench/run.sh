@@ -204,6 +204,8 @@ done
 # interposer's hooks (each prints its own table).
 gate_micro=""
 [ -x "$benchdir/gate_rewrite_bench" ] && { log "gate_rewrite_bench"; gate_micro=$("$benchdir/gate_rewrite_bench" 2>&1); }
+floor_micro=""
+[ -x "$benchdir/kernel_floor_bench" ] && { log "kernel_floor_bench"; floor_micro=$("$benchdir/kernel_floor_bench" 2>&1); }
 hook_micro=""
 [ -x "$benchdir/interposer_bench" ] && { log "interposer_bench"; hook_micro=$("$benchdir/interposer_bench" 2>&1); }
 
@@ -303,6 +305,14 @@ whole_table() {
     echo
     echo '```'
     echo "$gate_micro"
+    echo '```'
+  fi
+  if [ -n "$floor_micro" ]; then
+    echo
+    echo "## the kernel's floor under the gate's own calls (build/bench/kernel_floor_bench, raw getppid)"
+    echo
+    echo '```'
+    echo "$floor_micro"
     echo '```'
   fi
   if [ -n "$hook_micro" ]; then
