@@ -12,6 +12,7 @@
 #include "gate/rewrite.h"
 #include "gate/trace_emit.h"
 #include "gate/util.h"
+#include "loader/exec_path.h"
 
 namespace sysgate::gate {
 namespace {
@@ -328,7 +329,9 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     if (nargs == 0) args_out[nargs++] = addr(kEmpty);
     args_out[nargs] = 0;
     trace_release_rings(t);
-    const uint64_t exec_words[7] = {__NR_execveat, static_cast<uint64_t>(g_exec.loader_fd), addr(kEmpty),
+    // The path, "", is the one the filter lets through: the loader's sealed page
+    // (loader/exec_path.h), not a string the program could rewrite to "/bin/sh".
+    const uint64_t exec_words[7] = {__NR_execveat, static_cast<uint64_t>(g_exec.loader_fd), loader::kLoaderExecPath,
                                     addr(out), envp, AT_EMPTY_PATH, 0};
     const long r = sysgate_gate_blocking_syscall(uc, exec_words);
     raw_syscall(__NR_close, static_cast<uint64_t>(fd));

@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "bpf/compiler.h"
+#include "loader/exec_path.h"
 
 namespace sysgate::monitor {
 
@@ -12,6 +14,8 @@ using policy::Action;
 using policy::CmpOp;
 using policy::Condition;
 using policy::Rule;
+
+constexpr int kSysMseal = 462;  // (not in older headers)
 
 policy::Policy with_loader_fd_rules(const policy::Policy& policy, int loader_fd, const std::vector<int>& more) {
   if (loader_fd < 0) return policy;
@@ -29,9 +33,26 @@ policy::Policy with_loader_fd_rules(const policy::Policy& policy, int loader_fd,
                      Condition::all_of({Condition::compare(0, 32, CmpOp::kLe, v), Condition::compare(1, 32, CmpOp::kGe, v)}),
                      Action::error(ENOSYS), origin});
   }
+  // The exec of the loader: its descriptor, and a path that can only be ""
+  // (the kernel ignores the descriptor for an absolute path): the one in the
+  // page each image maps and seals, by its address (loader/exec_path.h).
+  auto arg_is64 = [](uint8_t arg, uint64_t v) { return Condition::compare(arg, 64, CmpOp::kEq, v); };
   rules.push_back({SYS_execveat,
                    Condition::all_of({arg_is(0, static_cast<uint64_t>(loader_fd)),
+                                      arg_is64(1, loader::kLoaderExecPath),
                                       Condition::compare(4, 32, CmpOp::kEq, AT_EMPTY_PATH)}),
+                   Action::allow(), origin});
+  // The loader maps and seals that page, whatever the promises: a read-only
+  // shared view of its own file, which then cannot be changed or moved.
+  rules.push_back({SYS_mmap,
+                   Condition::all_of({arg_is64(0, loader::kLoaderExecPathPage),
+                                      arg_is64(1, loader::kLoaderExecPathBytes), arg_is64(2, PROT_READ),
+                                      arg_is64(3, MAP_SHARED | MAP_FIXED_NOREPLACE),
+                                      arg_is(4, static_cast<uint64_t>(loader_fd)), arg_is64(5, 0)}),
+                   Action::allow(), origin});
+  rules.push_back({kSysMseal,
+                   Condition::all_of({arg_is64(0, loader::kLoaderExecPathPage),
+                                      arg_is64(1, loader::kLoaderExecPathBytes), arg_is64(2, 0)}),
                    Action::allow(), origin});
   return policy::with_leading_rules(policy, rules);
 }

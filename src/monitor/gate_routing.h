@@ -15,9 +15,12 @@
 // The loader's fd (execveat of it is how a gated process execs) is protected:
 // close(), dup2()/dup3() onto it fail with EBADF, close_range() over it with
 // ENOSYS (libc then closes one fd at a time), and execveat(fd, "", ..,
-// AT_EMPTY_PATH) of it is allowed from the loader's code whatever the policy
-// says about exec (the gate only makes that call after the monitor approved and
-// opened the program: see runner.cc).
+// AT_EMPTY_PATH) of it is allowed whatever the policy says about exec (the gate
+// only makes that call after the monitor approved and opened the program: see
+// runner.cc) -- with "" by its address, kLoaderExecPath, in a page each image
+// maps read-only from the loader file and seals (loader/exec_path.h; the two
+// calls that do are allowed too): the kernel ignores the fd for an absolute
+// path, so any other pointer could name any file.
 //
 // The trap itself is the compiler's gate mode (bpf::CompileOptions::trap_outside);
 // the fd rules are leading rules of the policy. Pure: no syscalls, no globals.

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -238,6 +239,19 @@ int exit_status_of(const siginfo_t& info) {
   return 128 + info.si_status;
 }
 
+// Whether this kernel seals mappings (mseal, Linux 6.10): what keeps the page
+// that proves an exec names the loader in place (loader/exec_path.h). Leaves
+// one sealed page in the monitor.
+bool kernel_seals_mappings() {
+  void* page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return true;  // (cannot tell)
+  constexpr long kSysMseal = 462;  // (not in older headers)
+  if (syscall(kSysMseal, page, 4096, 0) == 0) return true;
+  const int err = errno;
+  munmap(page, 4096);
+  return err != ENOSYS;
+}
+
 }  // namespace
 
 Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& options) {
@@ -359,6 +373,11 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     gate = "ring=" + std::to_string(ring_fd.get()) + ",filter=1" + (options.trace->payloads ? "" : ",nopayloads") +
            (options.trace->rewrite ? ",rewrite=1" : "") + (options.trace->sweep ? "" : ",sweep=0") +
            (options.trace->detach_on_exec ? ",detach=exec" : "");
+  }
+  if (!kernel_seals_mappings()) {
+    note("this kernel has no mseal (Linux 6.10): a program could replace the page that proves its execs name "
+         "the loader, and exec a file of its choice without the loader and past the policy's exec rules (its "
+         "syscalls still pass the filter)");
   }
   sandbox::UniqueFd opened(open(loader->path.c_str(), O_RDONLY | O_CLOEXEC));
   if (opened.valid()) loader_fd.reset(fcntl(opened.get(), F_DUPFD_CLOEXEC, high));

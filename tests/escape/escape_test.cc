@@ -98,6 +98,37 @@ TEST(EscapeGate, ProtectedDescriptorsStay) {
   }
 }
 
+// Claim: the exec the filter lets through, execveat of the loader's
+// descriptor, runs the loader and nothing else. The kernel ignores the
+// descriptor for an absolute path, so the filter also requires the path to be
+// the "" of a page each image maps read-only from the loader file and seals
+// (src/loader/exec_path.h). The victim tries to unprotect, write (through
+// /proc/self/mem too), discard, unmap, map over and mremap over that page,
+// then execs /bin/echo by the descriptor with its own path, from the gate's
+// instruction, under a policy without the exec promise: refused, so echo never
+// prints. With the page's own "" it is the loader, which (given no program)
+// fails: still no echo. No file rules, so no Landlock, and wpath: the victim
+// can open /proc/self/mem for writing.
+TEST(EscapeGate, ExecOfTheLoadersDescriptorRunsOnlyTheLoader) {
+  TempDir dir;
+  dir.write("p.toml", "default = \"explain\"\npromises = [\"stdio\", \"rpath\", \"wpath\", \"prot_exec\"]\n");
+  const std::string policy = dir.path() + "/p.toml";
+  for (bool trace : {false, true}) {
+    Output o = trace ? traced({"--policy", policy}, {"exec-abs", "/bin/echo"})
+                     : under({"--policy", policy}, {"exec-abs", "/bin/echo"});
+    const std::string where = "trace=" + std::to_string(trace) + "\n" + o.out + o.err;
+    EXPECT_NE(o.out.find("exec path page found"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("mprotect -1\n"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("proc mem write -1"), std::string::npos) << where;  // (opened: not -2)
+    EXPECT_NE(o.out.find("page still \"\": 1\n"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("munmap -1\n"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("mmap over failed\n"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("mremap over failed\n"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("execveat own path -1"), std::string::npos) << where;
+    EXPECT_EQ(o.out.find("ESCAPED"), std::string::npos) << where;
+  }
+}
+
 // Claim: close_range over every descriptor, close-on-exec first, leaves the
 // gate's: the exec after it and the shell's exec after that start in the loader.
 TEST(EscapeGate, ProtectedDescriptorsSurviveCloseRange) {

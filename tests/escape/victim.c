@@ -7,6 +7,9 @@
  *   victim loosen PATH         install an allow-all filter on top, then open PATH
  *   victim ptrace              attach to the parent (the monitor), write its memory
  *   victim ioctl-high          TIOCSTI with garbage in the upper half of the request
+ *   victim exec-abs PROG       exec PROG by the loader's descriptor with an absolute path,
+ *                              after trying to unmap, remap, unprotect and write the page
+ *                              whose "" the filter requires
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/ptrace.h>
@@ -217,6 +221,87 @@ static int unmap_loader(void) {
   return 0;
 }
 
+/* The kernel ignores execveat's descriptor for an absolute path: with the
+ * loader's descriptor and AT_EMPTY_PATH, the call the filter lets through, it
+ * would run PROG without the loader, past the policy's exec rules. The filter
+ * requires the path to be the "" in the loader's page (src/loader/exec_path.h):
+ * try to change that page first, every way, then exec with a path of our own,
+ * from the gate's own `syscall; ret` (so the gate does not make it a proper
+ * exec through the loader), then with the page's own address. */
+static long gadget_execveat(long fd, unsigned long path, char* const* argv, char* const* envp, long flags) {
+  unsigned long lo[8], hi[8];
+  int n = loader_ranges(lo, hi, 8, 1);
+  for (int i = 0; i < n; ++i) {
+    for (unsigned long p = lo[i]; p + 3 <= hi[i]; ++p) {
+      const unsigned char* b = (const unsigned char*)p;
+      if (b[0] != 0x0f || b[1] != 0x05 || b[2] != 0xc3) continue;
+      long ret;
+      register long r10 __asm__("r10") = (long)envp;
+      register long r8 __asm__("r8") = flags;
+      __asm__ volatile("call *%[gadget]"
+                       : "=a"(ret)
+                       : "a"((long)SYS_execveat), "D"(fd), "S"(path), "d"(argv), "r"(r10), "r"(r8), [gadget] "r"(p)
+                       : "rcx", "r11", "memory");
+      return ret;
+    }
+  }
+  return -12345;  /* no gadget */
+}
+
+static int exec_absolute(const char* prog) {
+  int loader_fd = -1;
+  for (int fd = 3; fd < 1024 && loader_fd < 0; ++fd) {
+    char link[64], target[256];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t k = readlink(link, target, sizeof target - 1);
+    if (k <= 0) continue;
+    target[k] = 0;
+    if (strstr(target, "sysgate-exec")) loader_fd = fd;
+  }
+  unsigned long page = 0;
+  FILE* maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  while (maps && fgets(line, sizeof line, maps)) {
+    unsigned long lo, hi;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && !strcmp(perms, "r--s") && strstr(line, "sysgate-exec")) {
+      page = lo;
+    }
+  }
+  if (maps) fclose(maps);
+  printf("loader fd %d, exec path page %s\n", loader_fd, page ? "found" : "missing");
+  if (loader_fd < 0 || page == 0) return 1;
+  char* const argv[] = {(char*)prog, "ESCAPED", NULL};
+  char* const envp[] = {NULL};
+  const unsigned long path = page + 9;  /* the "" (e_ident[EI_PAD]) */
+
+  long r = syscall(SYS_mprotect, page, 4096, PROT_READ | PROT_WRITE);
+  printf("mprotect %ld\n", r);
+  int mem = open("/proc/self/mem", O_RDWR);
+  r = mem < 0 ? -2 : pwrite(mem, prog, strlen(prog) + 1, (off_t)path);
+  printf("proc mem write %ld\n", r);
+  if (mem >= 0) close(mem);
+  r = syscall(SYS_madvise, page, 4096, MADV_DONTNEED);
+  printf("page still \"\": %d\n", *(volatile char*)path == 0);
+  r = syscall(SYS_munmap, page, 4096);
+  printf("munmap %ld\n", r);
+  void* over = mmap((void*)page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  printf("mmap over %s\n", over == MAP_FAILED ? "failed" : "worked");
+  if (over != MAP_FAILED) strcpy((char*)path, prog);
+  char* moved = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  strcpy(moved + 9, prog);
+  r = (long)mremap(moved, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, (void*)page);
+  printf("mremap over %s\n", r == -1 ? "failed" : "worked");
+  fflush(stdout);
+
+  r = gadget_execveat(loader_fd, (unsigned long)prog, argv, envp, AT_EMPTY_PATH);
+  printf("execveat own path %ld\n", r);
+  fflush(stdout);
+  r = gadget_execveat(loader_fd, path, argv, envp, AT_EMPTY_PATH);
+  printf("execveat page path %ld\n", r);
+  return 0;
+}
+
 /* Closes or replaces every descriptor sysgate gave the process, then execs. */
 static int attack_fds(const char* then_exec) {
   for (int fd = 3; fd < 1024; ++fd) {
@@ -345,6 +430,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "unmap-loader")) return unmap_loader();
   if (!strcmp(what, "sud-off")) return sud_off();
   if (!strcmp(what, "fds") && argc == 3) return attack_fds(argv[2]);
+  if (!strcmp(what, "exec-abs") && argc == 3) return exec_absolute(argv[2]);
   if (!strcmp(what, "fd_range") && argc == 3) return attack_fd_range(argv[2]);
   if (!strcmp(what, "own-sigsys")) return own_sigsys_handler();
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();

@@ -10,6 +10,7 @@
 
 #include "bpf/compiler.h"
 #include "bpf/interpreter.h"
+#include "loader/exec_path.h"
 #include "policy/profiles.h"
 
 namespace sysgate::monitor {
@@ -88,6 +89,7 @@ TEST(GateRouting, WithoutExecPromiseOnlyTheLoaderRuns) {
   d.arch = AUDIT_ARCH_X86_64;
   d.instruction_pointer = kGateBegin;
   d.args[0] = kLoaderFd;
+  d.args[1] = loader::kLoaderExecPath;
   d.args[4] = AT_EMPTY_PATH;
   EXPECT_EQ(bpf::run(*prog, d), SECCOMP_RET_ALLOW);
   d.args[0] = 3;
@@ -95,6 +97,15 @@ TEST(GateRouting, WithoutExecPromiseOnlyTheLoaderRuns) {
   d.args[0] = kLoaderFd;
   d.args[4] = 0;  // a path relative to the loader fd: not the loader itself
   EXPECT_EQ(bpf::run(*prog, d), SECCOMP_RET_USER_NOTIF);
+  // Any other path pointer could name an absolute path, for which the kernel
+  // ignores the fd: only the sealed page's "" (loader/exec_path.h) passes,
+  // all 64 bits of it.
+  d.args[4] = AT_EMPTY_PATH;
+  for (uint64_t other : {loader::kLoaderExecPath + 1, loader::kLoaderExecPath & 0xffffffffu,
+                         loader::kLoaderExecPath ^ (uint64_t{1} << 40), uint64_t{0}}) {
+    d.args[1] = other;
+    EXPECT_EQ(bpf::run(*prog, d), SECCOMP_RET_USER_NOTIF) << std::hex << other;
+  }
 }
 
 }  // namespace
