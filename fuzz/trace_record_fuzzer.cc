@@ -21,6 +21,7 @@
 #include "trace/record.h"
 #include "trace/stack_unwinder.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -39,7 +40,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (p.arg < 0 || p.arg > 5) __builtin_trap();
   }
   if (r->extras && !r->extras->stack.empty()) {
-    static StackUnwinder unwinder;  // keeps this process's modules from one input to the next
+    // This process is the traced one: it holds a "region" (any file will do).
+    static TracedProcesses traced;
+    static const bool region_set = [] {
+      const int region = memfd_create("fuzz-region", MFD_CLOEXEC);
+      traced.set_region(region, region);
+      return true;
+    }();
+    (void)region_set;
+    static StackUnwinder unwinder(&traced);  // keeps this process's modules from one input to the next
     Record mine = *r;
     mine.pid = mine.tid = getpid();
     unwinder.resolve(mine);

@@ -291,7 +291,10 @@ int trace_command(const TraceFlags& given) {
   shown.quiet_superseded = quiets && quiets->superseded;
   // -z is status=successful, -Z status=failed; an -e status= given replaces them.
   shown.statuses = statuses.value_or(flags.successful_only ? kStatusSuccessful : flags.failed_only ? kStatusFailed : 0);
-  TracePrinter printer(out, shown, std::move(filter), per_task ? flags.output : "");
+  // The processes whose /proc the trace may read: those holding the trace
+  // region (a record's pid is the program's to write).
+  trace::TracedProcesses traced;
+  TracePrinter printer(out, shown, std::move(filter), &traced, per_task ? flags.output : "");
   printer.set_summary_options(summary_options, summary_overhead_ns);
   const bool abbreviated_set = abbreviated.has_value();
   if (abbreviated) printer.set_abbreviated_calls(std::move(*abbreviated));
@@ -335,7 +338,7 @@ int trace_command(const TraceFlags& given) {
   if (flags.stack_traces && flags.summary) {
     std::cerr << "sysgate trace: -k has no effect with -c\n";  // as strace says
   } else if (flags.stack_traces) {
-    unwinder.emplace();
+    unwinder.emplace(&traced);
     if (Result<monitor::LoaderImage> loader = monitor::find_loader_image(); loader) {
       unwinder->set_gate_code(loader->code_begin, loader->code_end);
     }
@@ -351,6 +354,7 @@ int trace_command(const TraceFlags& given) {
     };
   }
   trace.on_record = [&](const trace::Record& r) { printer.record(r); };
+  trace.on_region = [&](int monitor_fd, int program_fd) { traced.set_region(monitor_fd, program_fd); };
   trace.on_idle = [&] { printer.flush(); };
   options.trace = trace;
   // Reports go to stderr, where the trace may go too: the lines printed before

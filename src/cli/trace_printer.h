@@ -65,9 +65,10 @@ inline bool stamps_call_starts(const TraceFlags& flags) {
 class TracePrinter {
  public:
   // task_files: -ff -o FILE's base name (lines go to FILE.TID), or "" for one output.
+  // traced: the processes whose /proc -y and -yy may read (trace/traced_processes.h).
   TracePrinter(int fd, const TraceFlags& flags, std::optional<trace::TraceFilter> filter,
-               const std::string& task_files = "")
-      : out_(fd), flags_(flags), filter_(std::move(filter)) {
+               trace::TracedProcesses* traced, const std::string& task_files = "")
+      : out_(fd), socket_names_(traced), flags_(flags), filter_(std::move(filter)) {
     options_.max_string = flags.max_string;
     options_.verbose = flags.verbose;
     options_.align_column = flags.align_column;
@@ -78,7 +79,7 @@ class TracePrinter {
     if (!task_files.empty()) task_files_.emplace(task_files, flags.append);
     if (!flags.trace_paths.empty()) path_filter_.emplace(flags.trace_paths);
     if ((flags.fd_paths && !flags.summary) || path_filter_) {  // -P follows descriptors too
-      fd_paths_.emplace(trace::FdPaths::system_probe());
+      fd_paths_.emplace(trace::FdPaths::system_probe(traced));
       // The command starts where sysgate runs, with its 0, 1 and 2.
       if (char* here = getcwd(nullptr, 0); here != nullptr) {
         start_cwd_ = here;

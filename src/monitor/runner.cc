@@ -370,6 +370,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     ring_fd.reset(fcntl(reader->fd(), F_DUPFD_CLOEXEC, high));
     if (!ring_fd.valid()) return make_error(ErrorCode::kSystem, std::string("dup of the trace region: ") + strerror(errno));
     protected_fds.push_back(ring_fd.get());
+    if (options.trace->on_region) options.trace->on_region(reader->fd(), ring_fd.get());
     gate = "ring=" + std::to_string(ring_fd.get()) + ",filter=1" + (options.trace->payloads ? "" : ",nopayloads") +
            (options.trace->rewrite ? ",rewrite=1" : "") + (options.trace->sweep ? "" : ",sweep=0") +
            (options.trace->detach_on_exec ? ",detach=exec" : "");

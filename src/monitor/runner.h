@@ -73,6 +73,10 @@ struct TraceOptions {
   // stack_bytes, the moment the record's process still has the mappings its
   // stack refers to. May be unset.
   std::function<void(trace::Record&)> on_arrival;
+  // Called once the trace region exists, before the command starts: the
+  // monitor's descriptor of it and the number every image holds it at, which
+  // tell the processes of this trace (trace/traced_processes.h). May be unset.
+  std::function<void(int monitor_fd, int program_fd)> on_region;
   // Calls the gate tampers with (trace -e inject=; trace::RegionHeader::inject).
   trace::InjectTable inject{};
   // Calls whose whole buffer is copied (trace -e read=/write=; trace::RegionOptions).

@@ -18,13 +18,6 @@ constexpr uint64_t kMfdCloexec = 1;         // MFD_CLOEXEC
 
 bool succeeded(const Record& r) { return r.kind == kRecordSyscall && (r.ret < -4095 || r.ret >= 0); }
 
-std::optional<std::string> read_link(const std::string& path) {
-  char buf[PATH_MAX];
-  const ssize_t n = readlink(path.c_str(), buf, sizeof buf);
-  if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
-  return std::string(buf, static_cast<size_t>(n));
-}
-
 // "a/b" + "c" -> "a/b/c"; keeps a single slash.
 std::string join(const std::string& base, const std::string& path) {
   if (base.empty() || base.back() == '/') return base + path;
@@ -110,9 +103,16 @@ int FdPaths::fd_array_arg(const Record& r) {
   }
 }
 
-FdPaths::Probe FdPaths::system_probe() {
+FdPaths::Probe FdPaths::system_probe(TracedProcesses* traced) {
   Probe p;
-  p.link = [](int32_t pid, int fd) { return read_link("/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd)); };
+  p.link = [traced](int32_t pid, int fd) -> std::optional<std::string> {
+    const int dir = traced != nullptr ? traced->proc_dir(pid) : -1;
+    if (dir < 0) return std::nullopt;
+    char buf[PATH_MAX];
+    const ssize_t n = readlinkat(dir, ("fd/" + std::to_string(fd)).c_str(), buf, sizeof buf);
+    if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
+    return std::string(buf, static_cast<size_t>(n));
+  };
   p.resolve = [](const std::string& path) -> std::optional<std::string> {
     char* real = realpath(path.c_str(), nullptr);
     if (real == nullptr) return std::nullopt;

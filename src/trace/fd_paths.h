@@ -1,7 +1,7 @@
 // strace -y: what each file descriptor of each traced process refers to,
 // followed from the trace's own records in the order the calls were made.
 //
-//   trace::FdPaths paths(trace::FdPaths::system_probe());
+//   trace::FdPaths paths(trace::FdPaths::system_probe(&traced));
 //   const std::string* p = paths.path(record.pid, 3);   // before the call: "3</etc/passwd>"
 //   ...format the line...
 //   paths.after(record);                                // what the call changed
@@ -54,18 +54,21 @@
 #include <set>
 
 #include "trace/record.h"
+#include "trace/traced_processes.h"
 
 namespace sysgate::trace {
 
 class FdPaths {
  public:
   struct Probe {
-    // /proc/PID/fd/N's link.
+    // /proc/PID/fd/N's link (system_probe: of traced processes only).
     std::function<std::optional<std::string>(int32_t pid, int fd)> link;
     // The path with symlinks, "." and ".." resolved, if it exists (realpath).
     std::function<std::optional<std::string>(const std::string& path)> resolve;
   };
-  static Probe system_probe();
+  // The live system's: links of the processes traced asks about only, since a
+  // record's pid is the program's to write (traced_processes.h; null: none).
+  static Probe system_probe(TracedProcesses* traced);
 
   explicit FdPaths(Probe probe) : probe_(std::move(probe)) {}
 

@@ -186,13 +186,10 @@ std::optional<std::string> SocketDetails::describe_unix(uint64_t inode, uint64_t
   return unix_socket(fd, inode, peer);
 }
 
-std::optional<std::string> SocketDetails::describe_descriptor(pid_t pid, int fd, uint64_t* inode, uint64_t* peer) {
+std::optional<std::string> SocketDetails::describe_descriptor(int pidfd, int fd, uint64_t* inode, uint64_t* peer) {
   *inode = 0;
   if (peer != nullptr) *peer = 0;
-  const int process = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (process < 0) return std::nullopt;
-  const int copy = static_cast<int>(syscall(SYS_pidfd_getfd, process, fd, 0));
-  close(process);
+  const int copy = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
   if (copy < 0) return std::nullopt;
   std::optional<std::string> text;
   struct stat st {};

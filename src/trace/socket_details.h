@@ -1,7 +1,7 @@
 // strace -yy: what a socket is connected to, and which device a device file is.
 //
 //   trace::SocketDetails sockets;
-//   sockets.describe_descriptor(pid, 4, &inode, &peer);  // "TCP:[127.0.0.1:41234->127.0.0.1:80]"
+//   sockets.describe_descriptor(pidfd, 4, &inode, &peer);  // "TCP:[127.0.0.1:41234->127.0.0.1:80]"
 //   sockets.describe_unix(2818620, &peer);                // "UNIX-STREAM:[2818620->2818621]"
 //   trace::device_suffix("/dev/null");                    // "<char 1:3>"
 //
@@ -32,10 +32,12 @@ class SocketDetails {
   SocketDetails(const SocketDetails&) = delete;
   SocketDetails& operator=(const SocketDetails&) = delete;
 
-  // strace -yy's text for process pid's descriptor fd, if it is a socket
-  // (nullopt otherwise, or when the process or descriptor is gone). *inode:
-  // the socket's; *peer: a connected UNIX socket's peer's inode, else 0.
-  std::optional<std::string> describe_descriptor(pid_t pid, int fd, uint64_t* inode, uint64_t* peer);
+  // strace -yy's text for descriptor fd of the process pidfd names (a pidfd
+  // the caller checked is a traced process's: trace/traced_processes.h), if it
+  // is a socket (nullopt otherwise, or when the process or descriptor is
+  // gone). *inode: the socket's; *peer: a connected UNIX socket's peer's
+  // inode, else 0.
+  std::optional<std::string> describe_descriptor(int pidfd, int fd, uint64_t* inode, uint64_t* peer);
   // A UNIX socket by inode (a socketpair's ends, a peer); nullopt if none.
   std::optional<std::string> describe_unix(uint64_t inode, uint64_t* peer);
 

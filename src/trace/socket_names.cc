@@ -1,6 +1,8 @@
 #include "trace/socket_names.h"
 
 #include <asm/unistd.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cinttypes>
@@ -14,15 +16,12 @@ namespace sysgate::trace {
 
 namespace {
 
-std::string descriptor_path(int32_t pid, int32_t fd) {
-  return "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
-}
-
-// The inode of the socket fd names in process pid now, or 0.
-uint64_t socket_inode(int32_t pid, int32_t fd) {
-  if (fd < 0) return 0;
+// The inode of the socket fd names in the process of /proc/PID descriptor
+// dir (-1: none) now, or 0.
+uint64_t socket_inode(int dir, int32_t fd) {
+  if (fd < 0 || dir < 0) return 0;
   char link[64];
-  const ssize_t n = readlink(descriptor_path(pid, fd).c_str(), link, sizeof link - 1);
+  const ssize_t n = readlinkat(dir, ("fd/" + std::to_string(fd)).c_str(), link, sizeof link - 1);
   if (n <= 0) return 0;
   link[n] = '\0';
   uint64_t inode = 0;
@@ -39,7 +38,7 @@ void SocketNames::note(Record& r) {
   for (int i = 0; i < info->argc; ++i) {
     if (info->args[static_cast<size_t>(i)].type != syscalls::ArgType::kFd) continue;
     const auto fd = static_cast<int32_t>(r.args[i]);
-    const uint64_t inode = socket_inode(r.pid, fd);
+    const uint64_t inode = socket_inode(traced_ != nullptr ? traced_->proc_dir(r.pid) : -1, fd);
     if (inode == 0) continue;
     if (const auto it = sockets_by_inode_.find(inode); it != sockets_by_inode_.end()) {
       r.extra().socket_names.emplace_back(inode, it->second);
@@ -80,10 +79,16 @@ const std::string* SocketNames::shown(const std::string& name, const Record* lin
 // What a socket of the process is now; a UNIX socket's peer is asked again
 // too (a client's connect came before the accept that gave its peer an inode).
 void SocketNames::learn_descriptor(int32_t pid, int32_t fd) {
+  if (traced_ == nullptr) return;
+  // The pidfd first, then the check: a pid reused after the check could
+  // otherwise name another process; while the checked one lives, the pidfd is its.
+  const int process = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (process < 0) return;
   uint64_t inode = 0, peer = 0;
-  if (std::optional<std::string> text = sockets_.describe_descriptor(pid, fd, &inode, &peer)) {
-    sockets_by_inode_[inode] = std::move(*text);
-  }
+  std::optional<std::string> text;
+  if (traced_->proc_dir(pid) >= 0) text = sockets_.describe_descriptor(process, fd, &inode, &peer);
+  close(process);
+  if (text) sockets_by_inode_[inode] = std::move(*text);
   if (peer != 0 && peer != inode) learn_unix(peer);
 }
 

@@ -21,11 +21,15 @@
 
 #include "trace/record.h"
 #include "trace/socket_details.h"
+#include "trace/traced_processes.h"
 
 namespace sysgate::trace {
 
 class SocketNames {
  public:
+  // Looks into traced processes only (null: none).
+  explicit SocketNames(TracedProcesses* traced) : traced_(traced) {}
+
   // Learns what record's sockets are (see above); fills record.socket_names.
   void note(Record& record);
 
@@ -39,6 +43,7 @@ class SocketNames {
   void learn_descriptor(int32_t pid, int32_t fd);
   void learn_unix(uint64_t inode);
 
+  TracedProcesses* traced_;
   SocketDetails sockets_;
   std::map<uint64_t, std::string> sockets_by_inode_;  // as last learned
   std::map<std::string, std::string> devices_;        // a path, and it with its device numbers if any

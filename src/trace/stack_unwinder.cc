@@ -12,7 +12,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -27,14 +27,25 @@ namespace {
 // copies hold, but for the patched sites, which no frame returns to).
 constexpr std::string_view kGateCodeMapping = "/memfd:sysgate-code";
 
-// /proc/PID/maps without the gate's code copies; empty if the process is gone.
-std::string maps_text(int32_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+// /proc/PID/maps, from its directory's descriptor dir, without the gate's
+// code copies; empty if the process is gone (or dir is -1).
+std::string maps_text(int dir) {
+  const int fd = dir < 0 ? -1 : openat(dir, "maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string all;
+  char buf[16384];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) all.append(buf, static_cast<size_t>(n));
+  close(fd);
   std::string text;
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(kGateCodeMapping) != std::string::npos) continue;
-    text += line;
-    text += '\n';
+  for (size_t at = 0; at < all.size();) {
+    size_t end = all.find('\n', at);
+    if (end == std::string::npos) end = all.size();
+    const std::string_view line(all.data() + at, end - at);
+    if (line.find(kGateCodeMapping) == std::string_view::npos) {
+      text += line;
+      text += '\n';
+    }
+    at = end + 1;
   }
   return text;
 }
@@ -257,13 +268,13 @@ std::string interpreter_of(Elf* elf) {
 
 }  // namespace
 
-StackUnwinder::StackUnwinder() = default;
+StackUnwinder::StackUnwinder(TracedProcesses* traced) : traced_(traced) {}
 StackUnwinder::~StackUnwinder() = default;
 
 StackUnwinder::Process* StackUnwinder::process(int32_t pid, bool reread) {
   auto it = processes_.find(pid);
   if (it != processes_.end() && !reread) return it->second.get();
-  std::string maps = maps_text(pid);
+  std::string maps = maps_text(traced_ != nullptr ? traced_->proc_dir(pid) : -1);
   // Nothing new, or the process is gone (its other threads' last records come
   // after its exit): what was known still serves.
   if (it != processes_.end() && (maps == it->second->maps || maps.empty())) return it->second.get();

@@ -2,7 +2,7 @@
 // registers and stack bytes the gate copied into its record (Record::stack)
 // and the process's mappings.
 //
-//   trace::StackUnwinder unwinder;
+//   trace::StackUnwinder unwinder(&traced);
 //   unwinder.resolve(record);  // as soon as the record is read: the process still runs
 //   ...
 //   out += record.backtrace();  // " > /usr/lib/x86_64-linux-gnu/libc.so.6(__read+0x12) [0x1147e2]\n" ...
@@ -31,12 +31,15 @@
 #include <string>
 
 #include "trace/record.h"
+#include "trace/traced_processes.h"
 
 namespace sysgate::trace {
 
 class StackUnwinder {
  public:
-  StackUnwinder();
+  // Reads the mappings of traced processes only (a record's pid is the
+  // program's to write: traced_processes.h).
+  explicit StackUnwinder(TracedProcesses* traced);
   ~StackUnwinder();
   StackUnwinder(const StackUnwinder&) = delete;
   StackUnwinder& operator=(const StackUnwinder&) = delete;
@@ -69,6 +72,7 @@ class StackUnwinder {
  private:
   Process* process(int32_t pid, bool reread);
 
+  TracedProcesses* traced_;
   std::map<int32_t, std::unique_ptr<Process>> processes_;
   uint64_t gate_begin_ = 0, gate_end_ = 0;
 };

@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 
 #include "support/subprocess.h"
 
@@ -127,6 +132,43 @@ TEST(EscapeGate, ExecOfTheLoadersDescriptorRunsOnlyTheLoader) {
     EXPECT_NE(o.out.find("execveat own path -1"), std::string::npos) << where;
     EXPECT_EQ(o.out.find("ESCAPED"), std::string::npos) << where;
   }
+}
+
+// Claim: the monitor looks into traced processes only. A record's pid is the
+// program's to write: the forger publishes a socket() that "returned" this
+// test's connected TCP socket and a close() of a file this test holds open,
+// both under this test's pid. The forged lines show (the rings are the
+// program's memory), but under -yy neither the socket's addresses (read with
+// pidfd_getfd) nor the file's path (/proc/PID/fd) may reach the trace.
+TEST(EscapeTrace, ForgedRecordsDoNotOpenOtherProcesses) {
+  TempDir dir;
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  dir.write("secret-name-7d1f", "x");
+  const int file = open((dir.path() + "/secret-name-7d1f").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(file, 0);
+  const std::string trace_file = dir.path() + "/trace.txt";
+  Output o = run({kSysgate, "trace", "-yy", "-o", trace_file, "--", FORGE_RECORD_BIN, std::to_string(getpid()),
+                  std::to_string(client), std::to_string(file)});
+  std::ifstream in(trace_file);
+  const std::string trace((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(o.out.find("forged"), std::string::npos) << o.out << o.err;
+  const std::regex forged_line(std::to_string(getpid()) + R"( +socket\(AF_INET, SOCK_STREAM, IPPROTO_IP\) = )" +
+                               std::to_string(client) + "\n");
+  EXPECT_TRUE(std::regex_search(trace, forged_line)) << trace;
+  EXPECT_EQ(trace.find("TCP:["), std::string::npos) << trace;
+  EXPECT_EQ(trace.find("secret-name-7d1f"), std::string::npos) << trace;
+  close(file);
+  close(client);
+  close(listener);
 }
 
 // Claim: close_range over every descriptor, close-on-exec first, leaves the
