@@ -154,6 +154,24 @@ static int loader_ranges(unsigned long* lo, unsigned long* hi, int max, int want
   return n;
 }
 
+/* Syscall nr made by calling the `syscall; ret` at p (in the gate). */
+static long gadget_syscall(unsigned long p, long nr, long a0, long a1, long a2, long a3, long a4) {
+  long ret;
+  register long r10 __asm__("r10") = a3;
+  register long r8 __asm__("r8") = a4;
+  __asm__ volatile("call *%[gadget]"
+                   : "=a"(ret)
+                   : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), [gadget] "r"(p)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+/* Whether the 3 bytes at p are `syscall; ret`. */
+static int is_gadget(unsigned long p) {
+  const unsigned char* b = (const unsigned char*)p;
+  return b[0] == 0x0f && b[1] == 0x05 && b[2] == 0xc3;
+}
+
 /* Calls the gate's own `syscall; ret` with socket(AF_INET, SOCK_STREAM, 0): a
  * call from the gate's address is judged by the policy like any other. */
 static int gate_gadget(void) {
@@ -161,15 +179,8 @@ static int gate_gadget(void) {
   int n = loader_ranges(lo, hi, 8, 1);
   for (int i = 0; i < n; ++i) {
     for (unsigned long p = lo[i]; p + 3 <= hi[i]; ++p) {
-      const unsigned char* b = (const unsigned char*)p;
-      if (b[0] != 0x0f || b[1] != 0x05 || b[2] != 0xc3) continue;
-      long ret;
-      register long r10 __asm__("r10") = 0;
-      __asm__ volatile("call *%[gadget]"
-                       : "=a"(ret)
-                       : "a"((long)SYS_socket), "D"((long)AF_INET), "S"((long)SOCK_STREAM), "d"(0L), "r"(r10),
-                         [gadget] "r"(p)
-                       : "rcx", "r11", "memory");
+      if (!is_gadget(p)) continue;
+      long ret = gadget_syscall(p, SYS_socket, AF_INET, SOCK_STREAM, 0, 0, 0);
       printf("gadget %lx: socket returned %ld\n", p, ret);
     }
   }
@@ -181,14 +192,7 @@ static int gate_gadget(void) {
  * space) with prctl, from its own code and from every `syscall; ret` of the
  * gate, then makes a call the trace must still show: getpgid(4242). */
 static long gadget_prctl(unsigned long p, long a0, long a1, long a2, long a3, long a4) {
-  long ret;
-  register long r10 __asm__("r10") = a3;
-  register long r8 __asm__("r8") = a4;
-  __asm__ volatile("call *%[gadget]"
-                   : "=a"(ret)
-                   : "a"((long)SYS_prctl), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), [gadget] "r"(p)
-                   : "rcx", "r11", "memory");
-  return ret;
+  return gadget_syscall(p, SYS_prctl, a0, a1, a2, a3, a4);
 }
 
 static int sud_off(void) {
@@ -198,8 +202,7 @@ static int sud_off(void) {
   int n = loader_ranges(lo, hi, 8, 1), gadgets = 0, refused = 0;
   for (int i = 0; i < n; ++i) {
     for (unsigned long p = lo[i]; p + 3 <= hi[i]; ++p) {
-      const unsigned char* b = (const unsigned char*)p;
-      if (b[0] != 0x0f || b[1] != 0x05 || b[2] != 0xc3) continue;
+      if (!is_gadget(p)) continue;
       ++gadgets;
       if (gadget_prctl(p, 59, 0, 0, 0, 0) == -EPERM) ++refused;
       if (gadget_prctl(p, 59, 1, 0x1000, (long)(~0ul >> 17), 0) == -EPERM) ++refused;
@@ -233,16 +236,7 @@ static long gadget_execveat(long fd, unsigned long path, char* const* argv, char
   int n = loader_ranges(lo, hi, 8, 1);
   for (int i = 0; i < n; ++i) {
     for (unsigned long p = lo[i]; p + 3 <= hi[i]; ++p) {
-      const unsigned char* b = (const unsigned char*)p;
-      if (b[0] != 0x0f || b[1] != 0x05 || b[2] != 0xc3) continue;
-      long ret;
-      register long r10 __asm__("r10") = (long)envp;
-      register long r8 __asm__("r8") = flags;
-      __asm__ volatile("call *%[gadget]"
-                       : "=a"(ret)
-                       : "a"((long)SYS_execveat), "D"(fd), "S"(path), "d"(argv), "r"(r10), "r"(r8), [gadget] "r"(p)
-                       : "rcx", "r11", "memory");
-      return ret;
+      if (is_gadget(p)) return gadget_syscall(p, SYS_execveat, fd, (long)path, (long)argv, (long)envp, flags);
     }
   }
   return -12345;  /* no gadget */
