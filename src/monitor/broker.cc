@@ -2,12 +2,12 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <utility>
 
 #include "policy/policy.h"
 #include "sandbox/unique_fd.h"
@@ -94,7 +94,7 @@ std::optional<PathHint> path_hint(const sandbox::Notification& n) {
   return PathHint{shown, right_needed(*c)};
 }
 
-BrokerOutcome broker_path_call(sandbox::Listener& listener, const sandbox::Notification& n,
+BrokerOutcome broker_path_call(sandbox::Listener& listener, BlockingOpens& opens, const sandbox::Notification& n,
                                const ResolvedFiles& files) {
   std::optional<PathCall> call = decode(n);
   if (!call || files.empty()) return {};
@@ -158,20 +158,10 @@ BrokerOutcome broker_path_call(sandbox::Listener& listener, const sandbox::Notif
     return {BrokerOutcome::Kind::kAnswered, std::nullopt};
   }
 
-  // 5. Reopen exactly that object with the caller's flags and hand it over.
+  // 5. Reopen exactly that object with the caller's flags and hand it over;
+  // an open that can wait (a FIFO's) waits on a thread of its own.
   int flags = call->open_flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-  std::string self = "/proc/self/fd/" + std::to_string(object.get());
-  UniqueFd file(open(self.c_str(), flags | O_CLOEXEC | O_NOCTTY));
-  if (!file.valid()) {
-    (void)listener.respond_error(n.id, errno);
-    return {BrokerOutcome::Kind::kAnswered, std::nullopt};
-  }
-  struct stat a {}, b {};
-  if (fstat(object.get(), &a) != 0 || fstat(file.get(), &b) != 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
-    (void)listener.respond_error(n.id, EACCES);
-    return {BrokerOutcome::Kind::kAnswered, std::nullopt};
-  }
-  (void)listener.add_fd_and_respond(n.id, file.get(), (call->open_flags & O_CLOEXEC) != 0);
+  opens.reopen_and_answer(n.id, std::move(object), flags | O_CLOEXEC | O_NOCTTY, (call->open_flags & O_CLOEXEC) != 0);
   return {BrokerOutcome::Kind::kAnswered, std::nullopt};
 }
 

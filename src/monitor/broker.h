@@ -7,7 +7,8 @@
 // canonical path (/proc/self/fd/N), reopens that same file with the requested
 // flags, and hands the descriptor over with SECCOMP_ADDFD_FLAG_SEND, which
 // answers the syscall atomically. Changing the target's memory after the copy
-// changes nothing.
+// changes nothing. A reopen that can wait (a FIFO, a device) runs on a thread
+// of its own (monitor/blocking_open.h): only the caller waits, as natively.
 //
 // Brokered: open/openat without O_CREAT/O_TMPFILE (read needs r, writing needs
 // w), access/faccessat (needs r). Paths under /proc are never brokered: the
@@ -17,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "monitor/blocking_open.h"
 #include "monitor/explanation.h"
 #include "monitor/resolved_files.h"
 #include "sandbox/notify.h"
@@ -35,8 +37,9 @@ struct BrokerOutcome {
 };
 
 // Handles notification n if it is a brokerable call. Answers the notification
-// itself only for kAnswered. Not thread-safe (one monitor thread).
-BrokerOutcome broker_path_call(sandbox::Listener& listener, const sandbox::Notification& n,
+// itself (or has `opens` answer it later) only for kAnswered. Not thread-safe
+// (one monitor thread).
+BrokerOutcome broker_path_call(sandbox::Listener& listener, BlockingOpens& opens, const sandbox::Notification& n,
                                const ResolvedFiles& files);
 
 // For reports of calls that were not brokered: the absolute path (display only)

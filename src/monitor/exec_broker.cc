@@ -91,6 +91,8 @@ BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notificati
   }
 
   // 4. Judge the object we hold: what execve itself would check, then the x right.
+  // Only a regular file is ever opened (step 5): the open of a FIFO would wait,
+  // and with it every notification behind this one.
   struct stat st {};
   if (fstat(object.get(), &st) != 0) {
     (void)listener.respond_error(n.id, errno);

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "bpf/compiler.h"
+#include "monitor/blocking_open.h"
 #include "monitor/broker.h"
 #include "monitor/exec_broker.h"
 #include "monitor/process_images.h"
@@ -147,10 +148,12 @@ class Monitor {
  public:
   Monitor(const policy::Policy& policy, const ResolvedFiles& files, const RunOptions& options,
           sandbox::Listener& listener, pid_t main_pid)
-      : policy_(policy), files_(files), options_(options), listener_(listener), main_pid_(main_pid) {}
+      : policy_(policy), files_(files), options_(options), listener_(listener), main_pid_(main_pid), opens_(listener) {}
 
   // The image each process runs (for exec of /proc/self/exe); the first one's.
   ProcessImages& images() { return images_; }
+  // Brokered opens that wait on threads of their own (a FIFO's).
+  BlockingOpens& opens() { return opens_; }
 
   void handle(const sandbox::Notification& n) {
     policy::SyscallInput input;
@@ -187,7 +190,7 @@ class Monitor {
     }
 
     if (d.action.kind == ActionKind::kExplain) {
-      BrokerOutcome b = broker_path_call(listener_, n, files_);
+      BrokerOutcome b = broker_path_call(listener_, opens_, n, files_);
       if (b.kind == BrokerOutcome::Kind::kAnswered) return;
       hint = b.kind == BrokerOutcome::Kind::kRefused ? b.hint : path_hint(n);
     }
@@ -231,6 +234,7 @@ class Monitor {
   sandbox::Listener& listener_;
   pid_t main_pid_;
   ProcessImages images_;
+  BlockingOpens opens_;
   int violations_ = 0;
 };
 
@@ -591,11 +595,17 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   DrainRequests requests(reader && (options.trace->stack_bytes != 0 || options.trace->wait_after_socket_calls)
                              ? &*reader
                              : nullptr);
+  // While a brokered open waits on a thread of its own, look this often
+  // whether its caller is gone (killed, or its call interrupted), to end it.
+  constexpr int kWaitingOpenPollMs = 100;
   for (;;) {
-    Result<sandbox::Readiness> ready =
-        child->listener.wait(reader ? (busy ? 0 : idle_ms) : -1, child->pidfd.get(), requests.fd());
+    int timeout_ms = reader ? (busy ? 0 : idle_ms) : -1;
+    const bool opens_waiting = monitor.opens().any_waiting();
+    if (opens_waiting) timeout_ms = timeout_ms < 0 ? kWaitingOpenPollMs : std::min(timeout_ms, kWaitingOpenPollMs);
+    Result<sandbox::Readiness> ready = child->listener.wait(timeout_ms, child->pidfd.get(), requests.fd());
     if (!ready) return ready.error();
     if (ready->extra) requests.clear();
+    if (opens_waiting) monitor.opens().interrupt_abandoned();
     drain();
     if (ready->notification) {
       Result<std::optional<sandbox::Notification>> n = child->listener.receive();

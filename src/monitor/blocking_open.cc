@@ -1,0 +1,141 @@
+#include "monitor/blocking_open.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
+#include <map>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
+
+namespace sysgate::monitor {
+
+using sandbox::UniqueFd;
+
+namespace {
+
+// Ends a waiting open (its handler does nothing). SIGURG is ignored by
+// default and the monitor owns no socket the kernel would send it for.
+constexpr int kInterrupt = SIGURG;
+
+void do_nothing(int) {}
+
+void install_interrupt_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction action {};
+    action.sa_handler = do_nothing;  // no SA_RESTART: the open returns EINTR
+    sigemptyset(&action.sa_mask);
+    sigaction(kInterrupt, &action, nullptr);
+  });
+}
+
+UniqueFd reopen(int object, int flags) {
+  return UniqueFd(open(("/proc/self/fd/" + std::to_string(object)).c_str(), flags));
+}
+
+// Answers id with file if it is the object judged, else with EACCES; with
+// open_errno if the open failed.
+void answer(sandbox::Listener& listener, uint64_t id, int object, const UniqueFd& file, int open_errno,
+            bool cloexec) {
+  if (!file.valid()) {
+    (void)listener.respond_error(id, open_errno);
+    return;
+  }
+  struct stat a {}, b {};
+  if (fstat(object, &a) != 0 || fstat(file.get(), &b) != 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+    (void)listener.respond_error(id, EACCES);
+    return;
+  }
+  (void)listener.add_fd_and_respond(id, file.get(), cloexec);
+}
+
+}  // namespace
+
+struct BlockingOpens::Running {
+  std::mutex mutex;
+  std::map<uint64_t, pthread_t> threads;  // notification id -> the thread opening for it
+};
+
+BlockingOpens::BlockingOpens(sandbox::Listener& listener)
+    : listener_(listener), running_(std::make_shared<Running>()) {
+  install_interrupt_handler();
+}
+
+void BlockingOpens::reopen_and_answer(uint64_t id, UniqueFd object, int flags, bool cloexec) {
+  struct stat st {};
+  if (fstat(object.get(), &st) != 0) {
+    (void)listener_.respond_error(id, errno);
+    return;
+  }
+  // The memory devices (/dev/null, zero, full, random, urandom: major 1)
+  // open at once too, and programs open them often: no thread for them.
+  constexpr unsigned kMemoryDevices = 1;
+  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || (S_ISCHR(st.st_mode) && major(st.st_rdev) == kMemoryDevices)) {
+    UniqueFd file = reopen(object.get(), flags);
+    answer(listener_, id, object.get(), file, errno, cloexec);
+    return;
+  }
+  sandbox::Listener own(UniqueFd(fcntl(listener_.fd(), F_DUPFD_CLOEXEC, 0)));
+  if (!own.valid()) {
+    (void)listener_.respond_error(id, errno);
+    return;
+  }
+  // Registered before the thread can finish: it unregisters under this lock,
+  // so no entry ever names a thread that is gone.
+  std::lock_guard<std::mutex> lock(running_->mutex);
+  try {
+    std::thread thread(open_and_answer, running_, std::move(own), id, std::move(object), flags, cloexec);
+    running_->threads[id] = thread.native_handle();
+    thread.detach();
+  } catch (const std::system_error&) {
+    (void)listener_.respond_error(id, EAGAIN);  // no thread to spare
+  }
+}
+
+void BlockingOpens::open_and_answer(std::shared_ptr<Running> running, sandbox::Listener listener, uint64_t id,
+                                    UniqueFd object, int flags, bool cloexec) {
+  // Signals for the process are the monitor thread's to take; this one takes only the interrupt.
+  sigset_t others;
+  sigfillset(&others);
+  sigdelset(&others, kInterrupt);
+  pthread_sigmask(SIG_SETMASK, &others, nullptr);
+
+  UniqueFd file;
+  int open_errno = 0;
+  for (;;) {
+    file = reopen(object.get(), flags);
+    open_errno = errno;
+    if (file.valid() || open_errno != EINTR) break;
+    // Interrupted: by interrupt_abandoned() (nobody waits any more), or by a
+    // stray signal while the caller still waits: then open again.
+    Result<bool> pending = listener.id_valid(id);
+    if (!pending || !*pending) break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(running->mutex);
+    running->threads.erase(id);
+  }
+  answer(listener, id, object.get(), file, open_errno, cloexec);
+}
+
+bool BlockingOpens::any_waiting() const {
+  std::lock_guard<std::mutex> lock(running_->mutex);
+  return !running_->threads.empty();
+}
+
+void BlockingOpens::interrupt_abandoned() {
+  // Under the lock: a listed thread cannot exit before it is unlisted, so its pthread_t stays valid.
+  std::lock_guard<std::mutex> lock(running_->mutex);
+  for (const auto& [id, thread] : running_->threads) {
+    Result<bool> pending = listener_.id_valid(id);
+    if (pending && !*pending) pthread_kill(thread, kInterrupt);
+  }
+}
+
+}  // namespace sysgate::monitor
