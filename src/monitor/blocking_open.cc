@@ -67,16 +67,37 @@ BlockingOpens::BlockingOpens(sandbox::Listener& listener)
   install_interrupt_handler();
 }
 
+// Character devices of major 1: /dev/null, zero, full, random, urandom.
+constexpr unsigned kMemoryDevices = 1;
+
 void BlockingOpens::reopen_and_answer(uint64_t id, UniqueFd object, int flags, bool cloexec) {
   struct stat st {};
   if (fstat(object.get(), &st) != 0) {
     (void)listener_.respond_error(id, errno);
     return;
   }
-  // The memory devices (/dev/null, zero, full, random, urandom: major 1)
-  // open at once too, and programs open them often: no thread for them.
-  constexpr unsigned kMemoryDevices = 1;
-  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || (S_ISCHR(st.st_mode) && major(st.st_rdev) == kMemoryDevices)) {
+  // A regular file's open waits only to break another process's lease on it
+  // (up to /proc/sys/fs/lease-break-time, 45 s; a sandboxed process can take
+  // one with F_SETLEASE): with O_NONBLOCK it fails with EWOULDBLOCK instead,
+  // and then waits on a thread like a FIFO's. O_NONBLOCK means nothing else
+  // for a regular file, and is taken off again unless the caller asked for it.
+  if (S_ISREG(st.st_mode)) {
+    UniqueFd file = reopen(object.get(), flags | O_NONBLOCK);
+    int open_errno = errno;
+    if (file.valid() || open_errno != EWOULDBLOCK) {
+      if (file.valid() && (flags & O_NONBLOCK) == 0) {
+        const int now = fcntl(file.get(), F_GETFL);
+        if (now < 0 || fcntl(file.get(), F_SETFL, now & ~O_NONBLOCK) != 0) {
+          open_errno = errno;
+          file.reset();
+        }
+      }
+      answer(listener_, id, object.get(), file, open_errno, cloexec);
+      return;
+    }
+  } else if (S_ISDIR(st.st_mode) || (S_ISCHR(st.st_mode) && major(st.st_rdev) == kMemoryDevices)) {
+    // The memory devices (/dev/null, zero, full, random, urandom) open at
+    // once too, and programs open them often: no thread for them.
     UniqueFd file = reopen(object.get(), flags);
     answer(listener_, id, object.get(), file, errno, cloexec);
     return;

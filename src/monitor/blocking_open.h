@@ -1,6 +1,7 @@
 // The broker's last step: open again the object it judged, with the caller's
 // flags, and hand the result over. Opening can wait: a FIFO's open waits for
-// its other end, some devices' for a carrier. Natively only the calling thread
+// its other end, some devices' for a carrier, a regular file's for another
+// process to give up its lease on it. Natively only the calling thread
 // waits; the monitor answers every process of the sandbox from one thread, so
 // such an open runs on a thread of its own, which answers the notification
 // when the open returns (seccomp lets any holder of the listener answer, at
@@ -36,11 +37,12 @@ class BlockingOpens {
   // Opens object (an O_PATH descriptor the broker judged) again with flags,
   // checks that it got the same file (device and inode), and answers
   // notification id with it, installed in the target (O_CLOEXEC there if
-  // cloexec), or with the open's errno (EACCES if the file differs). A regular
-  // file or a directory is opened now, on this thread; anything else on a
-  // detached thread that owns object and its copy of the listener, and this
-  // returns at once (the memory devices, /dev/null and the like, are opened
-  // now too). Called by the monitor's thread only.
+  // cloexec), or with the open's errno (EACCES if the file differs). A
+  // directory, a memory device (/dev/null and the like) or a regular file no
+  // lease holds is opened now, on this thread; anything else (a FIFO, another
+  // device, a leased file) on a detached thread that owns object and its copy
+  // of the listener, and this returns at once. Called by the monitor's thread
+  // only.
   void reopen_and_answer(uint64_t id, sandbox::UniqueFd object, int flags, bool cloexec);
 
   // Whether an open started by reopen_and_answer still runs. Thread-safe.

@@ -33,7 +33,8 @@ constexpr int kTimeoutS = 20;
 // there, if more_promises has "exec").
 class FifoDir {
  public:
-  explicit FifoDir(const std::vector<std::string>& more_promises = {}) {
+  // more_rules: policy text appended (rules of its own).
+  explicit FifoDir(const std::vector<std::string>& more_promises = {}, const std::string& more_rules = "") {
     EXPECT_EQ(mkfifo((dir_.path() + "/fifo").c_str(), 0600), 0);
     EXPECT_EQ(mkfifo((dir_.path() + "/ready").c_str(), 0600), 0);
     dir_.write("plain", "plain text\n");
@@ -45,7 +46,8 @@ class FifoDir {
     if (std::find(more_promises.begin(), more_promises.end(), "exec") != more_promises.end()) {
       policy += "exec = [" + here + "]\n";
     }
-    dir_.write("policy.toml", policy);
+    dir_.write("leased", "leased text\n");
+    dir_.write("policy.toml", policy + more_rules);
   }
   const std::string& path() const { return dir_.path(); }
   std::vector<std::string> native(const std::string& mode) const { return {kProgram, mode, path()}; }
@@ -144,6 +146,23 @@ TEST(Run, AnInterruptedFifoOpenLeavesNoReaderBehind) {
   ASSERT_EQ(native.status, 0) << native.err;
   ASSERT_EQ(native.out, "fifo: Interrupted system call\nwriter: No such device or address\n");
   Output o = run(dir.confined("interrupt"), "", "", kTimeoutS);
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, native.out) << o.err;
+  EXPECT_EQ(o.err.find("<timed out>"), std::string::npos) << o.err;
+}
+
+// A regular file's open waits while another process holds a lease on it
+// (until the holder gives it up, or lease-break-time, 45 s, passes): the
+// program's own main thread holds a write lease (a policy that allows fcntl
+// lets it), its second thread opens the file; the main thread's open of
+// another file must not wait behind that one, and once it gives the lease up
+// the waiting open completes.
+TEST(Run, AnOpenWaitingForALeaseLetsTheOthersGoOn) {
+  FifoDir dir({}, "[[rule]]\nsyscall = \"fcntl\"\naction = \"allow\"\n");
+  Output native = run(dir.native("lease"), "", "", kTimeoutS);
+  ASSERT_EQ(native.status, 0) << native.err;
+  ASSERT_EQ(native.out, "plain: plain text\nleased: leased text\n");
+  Output o = run(dir.confined("lease"), "", "", kTimeoutS);
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_EQ(o.out, native.out) << o.err;
   EXPECT_EQ(o.err.find("<timed out>"), std::string::npos) << o.err;

@@ -14,7 +14,12 @@
  *   interrupt  interrupts that open with a signal (it fails with EINTR),
  *           waits a second and opens DIR/fifo for writing without blocking,
  *           which fails with ENXIO when no reader is left.
- * Mode "exec" only tries to exec DIR/fifo and prints the error. */
+ * Mode "exec" only tries to exec DIR/fifo and prints the error. Mode "lease"
+ * takes a write lease on DIR/leased; its second thread opens DIR/leased for
+ * reading instead of the FIFO, which waits for the lease to be given up; the
+ * main thread prints DIR/plain, then gives the lease up, and waits for the
+ * other thread (which prints "leased: " and the file). */
+#define _GNU_SOURCE  /* F_SETLEASE */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -23,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static char fifo[4096], plain[4096], ready[4096];
+static char fifo[4096], plain[4096], ready[4096], leased[4096];
 
 /* Writes prefix and the whole of fd's contents to stdout. */
 static int print_from(int fd, const char* prefix) {
@@ -48,6 +53,18 @@ static void* reads_fifo(void* arg) {
   return arg;
 }
 
+static void* reads_leased(void* arg) {
+  int fd = open(leased, O_RDONLY);
+  if (fd < 0) {
+    printf("leased: %s\n", strerror(errno));
+    fflush(stdout);
+    return arg;
+  }
+  print_from(fd, "leased: ");
+  close(fd);
+  return arg;
+}
+
 static void do_nothing(int sig) { (void)sig; }
 
 static int write_to(const char* path, const char* text) {
@@ -64,12 +81,22 @@ int main(int argc, char** argv) {
   snprintf(fifo, sizeof fifo, "%s/fifo", argv[2]);
   snprintf(plain, sizeof plain, "%s/plain", argv[2]);
   snprintf(ready, sizeof ready, "%s/ready", argv[2]);
+  snprintf(leased, sizeof leased, "%s/leased", argv[2]);
   if (strcmp(mode, "exec") == 0) {
     execl(fifo, "fifo", (char*)0);
     printf("exec: %s\n", strerror(errno));
     return 0;
   }
 
+  int lease = -1;
+  if (strcmp(mode, "lease") == 0) {
+    signal(SIGIO, do_nothing);  /* the kernel's news that an open waits for the lease */
+    lease = open(leased, O_WRONLY);
+    if (lease < 0 || fcntl(lease, F_SETLEASE, F_WRLCK) != 0) {
+      perror("lease");
+      return 1;
+    }
+  }
   if (strcmp(mode, "interrupt") == 0) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -77,7 +104,7 @@ int main(int argc, char** argv) {
     if (sigaction(SIGUSR1, &action, NULL) != 0) return 1;
   }
   pthread_t reader;
-  if (pthread_create(&reader, NULL, reads_fifo, NULL) != 0) return 1;
+  if (pthread_create(&reader, NULL, lease >= 0 ? reads_leased : reads_fifo, NULL) != 0) return 1;
   /* Long enough for the reader to be waiting in its open (nothing tells us
    * when it is): the main thread's calls below come after it. */
   usleep(300 * 1000);
@@ -103,6 +130,12 @@ int main(int argc, char** argv) {
   }
   close(fd);
   if (strcmp(mode, "exit") == 0) return 0;  /* exit_group ends the waiting thread */
+  if (lease >= 0) {
+    fcntl(lease, F_SETLEASE, F_UNLCK);
+    close(lease);
+    pthread_join(reader, NULL);
+    return 0;
+  }
   if (strcmp(mode, "signal") == 0) {
     if (write_to(ready, "ready\n") != 0) perror("write ready");
     pthread_join(reader, NULL);
