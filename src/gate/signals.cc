@@ -94,6 +94,11 @@ void wrap(int sig, KernelSigaction* action) {
   } else {
     __atomic_fetch_and(&g_gate.handler_without_siginfo, ~bit, __ATOMIC_RELAXED);
   }
+  if ((action->flags & SA_RESETHAND) != 0) {
+    __atomic_fetch_or(&g_gate.handler_resets, bit, __ATOMIC_RELAXED);
+  } else {
+    __atomic_fetch_and(&g_gate.handler_resets, ~bit, __ATOMIC_RELAXED);
+  }
   store_release(&g_gate.app_handlers[sig - 1], action->handler);
   action->handler = addr(sysgate_gate_signal_entry);
   action->flags |= SA_SIGINFO;  // the record needs the siginfo; the frame is the same
@@ -285,12 +290,33 @@ void record_delivery(int sig, const uint8_t* info, const void* context) {
 
 }  // namespace
 
+namespace {
+
+// A handler installed with SA_RESETHAND: entering it, the kernel made the
+// action SIG_DFL. Where that default ends the process, the observer takes its
+// place, so the death the next delivery brings shows too (a crash handler's
+// "reset, return, fault again"), as it does for a SIG_DFL set by the program.
+void observe_after_reset(int sig) {
+  GateThread* t = thread_from_gs();
+  if (t == nullptr || t->tid != static_cast<int32_t>(raw_syscall(__NR_gettid))) return;
+  lock_handlers();
+  KernelSigaction now;
+  if (raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), 0, addr(&now), kSigsetBytes) == 0 &&
+      should_observe(t, sig, now)) {
+    observe(sig, now);
+  }
+  unlock_handlers();
+}
+
+}  // namespace
+
 extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, const void* context) {
   const uint64_t handler = sig >= 1 && sig <= 64 ? load_acquire(&g_gate.app_handlers[sig - 1]) : 0;
   if (handler <= kSigIgn || handler == addr(sysgate_gate_signal_entry)) {
     die("signal wrapper entered without a program handler; signal", sig);
   }
   record_delivery(sig, info, context);
+  if ((load_relaxed(&g_gate.handler_resets) & arch::sigbit(sig)) != 0) observe_after_reset(sig);
   return handler;
 }
 

@@ -138,10 +138,12 @@ struct GateProcess {
   uint32_t app_stacks_installed;
   // Tracing: the program's handlers, which the kernel reaches through the gate's
   // signal wrapper (signals.h). Entry sig - 1: the handler; bit sig - 1 of
-  // handler_without_siginfo: the program did not ask for SA_SIGINFO.
+  // handler_without_siginfo: the program did not ask for SA_SIGINFO; of
+  // handler_resets: it asked for SA_RESETHAND.
   uint32_t handlers_lock;
   uint32_t pad3;
   uint64_t handler_without_siginfo;
+  uint64_t handler_resets;
   uint64_t app_handlers[64];
   // Tracing: for a signal whose action the program left or set at SIG_DFL and
   // whose default ends the process, the kernel's action is the gate's observer

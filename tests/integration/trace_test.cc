@@ -1779,10 +1779,12 @@ TEST(Trace, SignalsFollowTheCallThatRaisedThem) {
 // raised it (abort's tgkill, the write that met EPIPE) or that it interrupted
 // (a read waiting on a pipe, "= ? ERESTARTSYS") keeps its own, as under
 // strace, on the trap path and through rewritten sites (signals.cc: the
-// gate's observer). Before the observer, those calls' lines were lost.
+// gate's observer). Before the observer, those calls' lines were lost. A
+// handler with SA_RESETHAND leaves SIG_DFL behind, which the observer takes
+// over: the second SIGSEGV's line used to be missing ("resethand").
 TEST(Trace, DeathsBySignalShowAsStracesDo) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
-  for (const char* mode : {"term", "segv", "abort", "pipe", "alarm"}) {
+  for (const char* mode : {"term", "segv", "abort", "pipe", "alarm", "resethand"}) {
     const std::vector<std::string> cmd = {DEATHS_PROGRAM, mode};
     Straced native = strace(cmd, false);
     ASSERT_GT(native.run.status, 128) << mode << ": " << native.run.err;

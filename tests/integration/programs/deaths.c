@@ -8,6 +8,8 @@
  *   abort     abort(): tgkill with SIGABRT
  *   pipe      a write to a pipe without readers: EPIPE, then SIGPIPE
  *   alarm     a timer's SIGALRM ends a read that waits on a pipe
+ *   resethand a crash handler installed with SA_RESETHAND writes a line and
+ *             returns; the store to 0x10 faults again, now under SIG_DFL
  *   readback  survives: prints the SIG_DFL actions it reads back (as exec left
  *             them, and as it set them), ignores a SIGTERM, then takes one
  *             with sigwaitinfo while blocking it; exits 0
@@ -72,6 +74,11 @@ static int readback(void) {
   return 0;
 }
 
+static void crash_handler(int sig) {
+  (void)sig;
+  (void)!write(1, "handled\n", 8);
+}
+
 static pid_t forked;
 
 static void fork_on_alarm(int sig) {
@@ -103,6 +110,14 @@ int main(int argc, char** argv) {
   const char* mode = argv[1];
   if (strcmp(mode, "term") == 0) kill(getpid(), SIGTERM);
   if (strcmp(mode, "segv") == 0) *(volatile int*)0x10 = 1;
+  if (strcmp(mode, "resethand") == 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = crash_handler;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGSEGV, &sa, NULL);
+    *(volatile int*)0x10 = 1;
+  }
   if (strcmp(mode, "abort") == 0) abort();
   if (strcmp(mode, "pipe") == 0) {
     int p[2];
