@@ -70,6 +70,9 @@ struct TraceFlags {
   std::vector<std::string> environment_changes;  // -E VAR=VALUE sets, -E VAR removes
   std::string user;             // -u USER (or UID:GID): sysgate, and so the command, run as that user
   std::vector<int> inherited_fds;  // sysgate's own >= 3 without CLOEXEC: the command keeps them, as under strace
+  // -y: whether the monitor may resolve a path from a record (symlinks, "..")
+  // in its own view; set by trace_command from the policy (FdPaths::system_probe).
+  bool resolve_paths = true;
   std::vector<std::string> command;
 };
 

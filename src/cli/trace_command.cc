@@ -23,6 +23,7 @@
 #include "cli/commands.h"
 #include "cli/trace_output.h"
 #include "cli/trace_printer.h"
+#include "policy/evaluate.h"
 #include "syscalls/call_format.h"
 #include "monitor/loader_image.h"
 #include "monitor/runner.h"
@@ -47,6 +48,27 @@ extern char** environ;
 namespace sysgate::cli {
 
 namespace {
+
+// -y shows a descriptor opened by path by that path resolved (symlinks, ".."),
+// as the kernel names it, where the descriptor is gone by the time its record
+// is read. The monitor resolves it in its own, unconfined view, so only where
+// the program could have done the same: where the policy lets it readlink and
+// lstat any path. Else a forged record's path would make the monitor tell,
+// in a trace the program may read, where a symlink it may not read points
+// (a reviewer's finding); the path is then shown as the program gave it.
+bool program_resolves_paths(const policy::Policy& policy) {
+  auto allowed = [&](int nr, std::initializer_list<uint64_t> args) {
+    policy::SyscallInput input;
+    input.nr = nr;
+    int i = 0;
+    for (uint64_t a : args) input.args[i++] = a;
+    const policy::ActionKind kind = policy::evaluate(policy, input).action.kind;
+    return kind == policy::ActionKind::kAllow || kind == policy::ActionKind::kLog;
+  };
+  const uint64_t cwd = static_cast<uint64_t>(AT_FDCWD);
+  return (allowed(__NR_readlink, {0, 0, 4096}) || allowed(__NR_readlinkat, {cwd, 0, 0, 4096})) &&
+         allowed(__NR_newfstatat, {cwd, 0, 0, AT_SYMLINK_NOFOLLOW});
+}
 
 // strace's -e quiet=SET (attach, exit, path-resolution, personality,
 // thread-execve, superseded, all, none; "!" negates): which of the two kinds
@@ -287,6 +309,7 @@ int trace_command(const TraceFlags& given) {
   }
 
   TraceFlags shown = flags;
+  shown.resolve_paths = program_resolves_paths(*policy);
   if (quiets && quiets->exits) shown.quiet = std::max(flags.quiet, 2);  // -e quiet=exit is -qq's
   shown.quiet_superseded = quiets && quiets->superseded;
   // -z is status=successful, -Z status=failed; an -e status= given replaces them.

@@ -79,7 +79,7 @@ class TracePrinter {
     if (!task_files.empty()) task_files_.emplace(task_files, flags.append);
     if (!flags.trace_paths.empty()) path_filter_.emplace(flags.trace_paths);
     if ((flags.fd_paths && !flags.summary) || path_filter_) {  // -P follows descriptors too
-      fd_paths_.emplace(trace::FdPaths::system_probe(traced));
+      fd_paths_.emplace(trace::FdPaths::system_probe(traced, flags.resolve_paths));
       // The command starts where sysgate runs, with its 0, 1 and 2.
       if (char* here = getcwd(nullptr, 0); here != nullptr) {
         start_cwd_ = here;

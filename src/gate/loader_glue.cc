@@ -40,7 +40,6 @@
 #include <asm/unistd.h>
 #include <linux/elf.h>
 #include <linux/filter.h>
-#include <linux/mman.h>
 #include <linux/seccomp.h>
 
 #include "gate/exec_via_loader.h"
@@ -51,7 +50,6 @@
 #include "gate/rewrite.h"
 #include "gate/user_dispatch.h"
 #include "gate/util.h"
-#include "loader/exec_path.h"
 #include "loader/gate_hook.h"
 // The interposer's functions handed to a hook library live in this same static
 // image: reach them PC-relative, not through a GOT the loader does not have.
@@ -219,23 +217,6 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
   out[n] = '\0';
 }
 
-// The page holding the one path an exec of the loader may name
-// (loader/exec_path.h): the loader file's first page, shared from its
-// read-only descriptor, and sealed where the kernel has mseal (Linux 6.10;
-// the monitor tells the user when it has not).
-void map_exec_path_page(int loader_fd) {
-  using sysgate::loader::kLoaderExecPath;
-  using sysgate::loader::kLoaderExecPathBytes;
-  using sysgate::loader::kLoaderExecPathPage;
-  constexpr long kNrMseal = 462;  // (not in older kernel headers)
-  const long m = raw_syscall(__NR_mmap, kLoaderExecPathPage, kLoaderExecPathBytes, PROT_READ,
-                             MAP_SHARED | MAP_FIXED_NOREPLACE, static_cast<uint64_t>(loader_fd), 0);
-  if (static_cast<uint64_t>(m) != kLoaderExecPathPage) fail("cannot map the loader's exec path page");
-  if (*reinterpret_cast<const volatile char*>(kLoaderExecPath) != 0) fail("the loader file has no zero byte at EI_PAD");
-  const long s = raw_syscall(kNrMseal, kLoaderExecPathPage, kLoaderExecPathBytes, 0);
-  if (s != 0 && s != -ENOSYS) fail("cannot seal the loader's exec path page (mseal)");
-}
-
 // The loader's executable segment, from its own ELF header at image (the
 // first PT_LOAD maps it): the region SUD lets through, and the one the
 // monitor's policy names in the arming call it allows (loader_image.h).
@@ -263,8 +244,6 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   using namespace sysgate::gate;
   if (info->gate_options == nullptr) return;  // started without a gate: run unarmed
   Options o = parse(info->gate_options);
-  // Before any code but the loader's runs: every exec of this image names it.
-  if (o.loader >= 0) map_exec_path_page(o.loader);
 
   // readlink("/proc/self/exe") names the program, not us (signals.h).
   if (info->version >= 2 && info->size >= sizeof(sysgate_loader_info) && info->exe_path != nullptr) {

@@ -29,6 +29,7 @@
 #include "loader/gate_hook.h"
 #include "loader/hook_library.h"
 #include "loader/image_file.h"
+#include "loader/exec_path.h"
 #include "loader/map_image.h"
 #include "loader/raw.h"
 #include "loader/stack_builder.h"
@@ -149,6 +150,22 @@ void close_fd(int fd) {
   (void)raw::close(fd);  // the fd was fstat'ed successfully; EINTR still closes it
 }
 
+// The page whose zero byte is the one path an exec of the loader may name
+// (exec_path.h): shared, anonymous, never writable, sealed. Mapped before the
+// arguments are read, so that no image the loader starts -- armed or not, from
+// arguments a program wrote itself -- lacks it (a reviewer exec'd the loader
+// with no --gate, mapped a page of their own there and named "/bin/sh" in it).
+void map_exec_path_page() {
+  const long m = raw::mmap(kLoaderExecPathPage, kLoaderExecPathBytes, PROT_READ,
+                           MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (raw::failed(m) || static_cast<uint64_t>(m) != kLoaderExecPathPage) {
+    die_errno("exec path page", "cannot map it", raw::failed(m) ? raw::error_of(m) : EEXIST);
+  }
+  // Without mseal (Linux 6.10) the page stays replaceable: the monitor says so.
+  const long s = raw::mseal(kLoaderExecPathPage, kLoaderExecPathBytes);
+  if (raw::failed(s) && raw::error_of(s) != ENOSYS) die_errno("exec path page", "cannot seal it", raw::error_of(s));
+}
+
 }  // namespace
 }  // namespace sysgate::loader
 
@@ -162,6 +179,8 @@ void sysgate_loader_main(uint64_t* sp) {
   while (envp[envc] != nullptr) ++envc;
   const uint64_t* auxv = reinterpret_cast<const uint64_t*>(envp + envc + 1);
 
+  // First of all, whatever the arguments say: whoever exec'd the loader chose them.
+  map_exec_path_page();
   const Options o = parse_options(argc, argv);
   const char* execfn = o.execfn != nullptr ? o.execfn : o.argv[0];
   const char* name = execfn[0] != 0 ? execfn : "program";

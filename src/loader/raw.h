@@ -66,6 +66,10 @@ inline long mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint6
 inline long munmap(uint64_t addr, uint64_t len) {
   return syscall6(__NR_munmap, static_cast<long>(addr), static_cast<long>(len), 0, 0, 0, 0);
 }
+inline long mseal(uint64_t addr, uint64_t len) {
+  constexpr long kNrMseal = 462;  // (not in older kernel headers)
+  return syscall6(kNrMseal, static_cast<long>(addr), static_cast<long>(len), 0, 0, 0, 0);
+}
 inline long mprotect(uint64_t addr, uint64_t len, int prot) {
   return syscall6(__NR_mprotect, static_cast<long>(addr), static_cast<long>(len), prot, 0, 0, 0);
 }

@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 
 #include <cerrno>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
@@ -102,6 +103,12 @@ void BlockingOpens::reopen_and_answer(uint64_t id, UniqueFd object, int flags, b
     answer(listener_, id, object.get(), file, errno, cloexec);
     return;
   }
+  // A bound on the monitor's threads (and their two descriptors each): a
+  // program could otherwise start opens that wait by the thousand.
+  if (waiting() >= kMaxWaiting) {
+    (void)listener_.respond_error(id, EAGAIN);
+    return;
+  }
   sandbox::Listener own(UniqueFd(fcntl(listener_.fd(), F_DUPFD_CLOEXEC, 0)));
   if (!own.valid()) {
     (void)listener_.respond_error(id, errno);
@@ -145,12 +152,20 @@ void BlockingOpens::open_and_answer(std::shared_ptr<Running> running, sandbox::L
   answer(listener, id, object.get(), file, open_errno, cloexec);
 }
 
-bool BlockingOpens::any_waiting() const {
+size_t BlockingOpens::waiting() const {
   std::lock_guard<std::mutex> lock(running_->mutex);
-  return !running_->threads.empty();
+  return running_->threads.size();
 }
 
+bool BlockingOpens::any_waiting() const { return waiting() != 0; }
+
 void BlockingOpens::interrupt_abandoned() {
+  // At most every kCheckEvery: each check asks the kernel about every waiting
+  // notification, and each ask walks the filter's pending list (a reviewer's
+  // 2000 waiting opens made every notification of the run take seconds).
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_check_ < kCheckEvery) return;
+  last_check_ = now;
   // Under the lock: a listed thread cannot exit before it is unlisted, so its pthread_t stays valid.
   std::lock_guard<std::mutex> lock(running_->mutex);
   for (const auto& [id, thread] : running_->threads) {

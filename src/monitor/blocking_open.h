@@ -20,6 +20,8 @@
 // process exits end with it: they never keep sysgate alive.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -45,12 +47,19 @@ class BlockingOpens {
   // only.
   void reopen_and_answer(uint64_t id, sandbox::UniqueFd object, int flags, bool cloexec);
 
-  // Whether an open started by reopen_and_answer still runs. Thread-safe.
+  // Whether an open started by reopen_and_answer still runs, and how many.
+  // Thread-safe.
   bool any_waiting() const;
+  size_t waiting() const;
 
-  // Interrupts each running open whose notification is no longer pending.
-  // A signal that lands just before its open starts is lost: call again later.
+  // Past this many waiting opens, the next one is answered EAGAIN.
+  static constexpr size_t kMaxWaiting = 256;
+
+  // Interrupts each running open whose notification is no longer pending;
+  // does nothing if it last looked less than kCheckEvery ago. A signal that
+  // lands just before its open starts is lost: call again later.
   void interrupt_abandoned();
+  static constexpr std::chrono::milliseconds kCheckEvery{100};
 
  private:
   struct Running;  // the opens that run on threads, shared with those threads
@@ -59,6 +68,7 @@ class BlockingOpens {
 
   sandbox::Listener& listener_;
   std::shared_ptr<Running> running_;
+  std::chrono::steady_clock::time_point last_check_{};
 };
 
 }  // namespace sysgate::monitor

@@ -42,13 +42,13 @@ policy::Policy with_loader_fd_rules(const policy::Policy& policy, int loader_fd,
                                       arg_is64(1, loader::kLoaderExecPath),
                                       Condition::compare(4, 32, CmpOp::kEq, AT_EMPTY_PATH)}),
                    Action::allow(), origin});
-  // The loader maps and seals that page, whatever the promises: a read-only
-  // shared view of its own file, which then cannot be changed or moved.
+  // The loader maps and seals that page, whatever the promises: shared,
+  // anonymous and read-only, which then cannot be changed or moved.
   rules.push_back({SYS_mmap,
                    Condition::all_of({arg_is64(0, loader::kLoaderExecPathPage),
                                       arg_is64(1, loader::kLoaderExecPathBytes), arg_is64(2, PROT_READ),
-                                      arg_is64(3, MAP_SHARED | MAP_FIXED_NOREPLACE),
-                                      arg_is(4, static_cast<uint64_t>(loader_fd)), arg_is64(5, 0)}),
+                                      arg_is64(3, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE),
+                                      arg_is(4, 0xffffffffu), arg_is64(5, 0)}),
                    Action::allow(), origin});
   rules.push_back({kSysMseal,
                    Condition::all_of({arg_is64(0, loader::kLoaderExecPathPage),

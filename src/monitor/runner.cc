@@ -521,6 +521,10 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   Monitor monitor(policy, *files, options, child->listener, child->pid);
   if (!exe_real.empty()) monitor.images().set(child->pid, exe_real);
   target_fd.reset();  // the child has its copy
+  // So does the region's: the monitor keeps its reader's own descriptor, and
+  // holds nothing at the number the programs do, so a record naming the
+  // monitor's pid is not taken for a traced process's (trace/traced_processes.h).
+  ring_fd.reset();
   // Records come ring by ring; TimeOrder hands them on in the order they were
   // written (by their TSC stamps), a couple of polls late.
   trace::TimeOrder order;

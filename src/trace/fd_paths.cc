@@ -103,7 +103,7 @@ int FdPaths::fd_array_arg(const Record& r) {
   }
 }
 
-FdPaths::Probe FdPaths::system_probe(TracedProcesses* traced) {
+FdPaths::Probe FdPaths::system_probe(TracedProcesses* traced, bool resolve) {
   Probe p;
   p.link = [traced](int32_t pid, int fd) -> std::optional<std::string> {
     const int dir = traced != nullptr ? traced->proc_dir(pid) : -1;
@@ -113,6 +113,7 @@ FdPaths::Probe FdPaths::system_probe(TracedProcesses* traced) {
     if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
     return std::string(buf, static_cast<size_t>(n));
   };
+  if (!resolve) return p;
   p.resolve = [](const std::string& path) -> std::optional<std::string> {
     char* real = realpath(path.c_str(), nullptr);
     if (real == nullptr) return std::nullopt;

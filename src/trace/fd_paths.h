@@ -68,7 +68,8 @@ class FdPaths {
   };
   // The live system's: links of the processes traced asks about only, since a
   // record's pid is the program's to write (traced_processes.h; null: none).
-  static Probe system_probe(TracedProcesses* traced);
+  // resolve: whether paths are resolved (realpath) at all; else shown as given.
+  static Probe system_probe(TracedProcesses* traced, bool resolve = true);
 
   explicit FdPaths(Probe probe) : probe_(std::move(probe)) {}
 

@@ -26,6 +26,7 @@ void TracedProcesses::set_region(int monitor_fd, int program_fd) {
   region_dev_ = st.st_dev;
   region_ino_ = st.st_ino;
   program_fd_ = program_fd;
+  monitor_pid_ = getpid();
 }
 
 bool TracedProcesses::holds_region(int dir) const {
@@ -35,7 +36,9 @@ bool TracedProcesses::holds_region(int dir) const {
 }
 
 int TracedProcesses::proc_dir(int32_t pid) {
-  if (program_fd_ < 0 || pid <= 0) return -1;
+  // Never the monitor itself (which, before the launch, held the region at
+  // that number too; runner.cc closes it once the command has its copy).
+  if (program_fd_ < 0 || pid <= 0 || pid == monitor_pid_) return -1;
   // A kept descriptor still names the process it was opened for; while that
   // one lives and holds the region it answers (one fstatat).
   if (const auto it = dirs_.find(pid); it != dirs_.end()) {

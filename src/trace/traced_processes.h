@@ -46,6 +46,7 @@ class TracedProcesses {
   dev_t region_dev_ = 0;
   ino_t region_ino_ = 0;
   int program_fd_ = -1;
+  int32_t monitor_pid_ = 0;
   std::map<int32_t, int> dirs_;  // pid -> /proc/PID, checked once held
 };
 

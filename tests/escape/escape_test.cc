@@ -171,6 +171,53 @@ TEST(EscapeTrace, ForgedRecordsDoNotOpenOtherProcesses) {
   close(listener);
 }
 
+// Claim: the monitor tells a program nothing about paths it may not look at
+// itself. Under -y a descriptor's path is resolved (symlinks, "..") in the
+// monitor's view when its record is read; a forged openat of a symlink the
+// program may not readlink would make the monitor print the symlink's target
+// in a trace the program can read. With a policy that refuses readlink and
+// stat the monitor resolves nothing: the path shows as given.
+TEST(EscapeTrace, ForgedPathsAreNotResolvedForAProgramThatCannotStat) {
+  TempDir dir;
+  ASSERT_EQ(mkdir((dir.path() + "/private").c_str(), 0700), 0);
+  dir.write("private/target-name-5a2c", "x");
+  ASSERT_EQ(symlink((dir.path() + "/private/target-name-5a2c").c_str(), (dir.path() + "/link").c_str()), 0);
+  dir.write("p.toml", "extends = \"stdio\"\n");
+  const std::string trace_file = dir.path() + "/trace.txt";
+  Output o = run({kSysgate, "trace", "-y", "-o", trace_file, "--policy", dir.path() + "/p.toml", "--", FORGE_RECORD_BIN,
+                  "1", "0", "0", dir.path() + "/link"});
+  std::ifstream in(trace_file);
+  const std::string trace((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(o.out.find("forged"), std::string::npos) << o.out << o.err;
+  EXPECT_NE(trace.find("\"" + dir.path() + "/link\", O_RDONLY) = 42<" + dir.path() + "/link>"), std::string::npos)
+      << trace;
+  EXPECT_EQ(trace.find("target-name-5a2c"), std::string::npos) << trace;
+}
+
+// Claim: the same holds in an image the loader started from arguments the
+// program wrote itself (no --gate: the gate is not armed there): the loader
+// maps and seals the page before it reads its arguments. The victim execs the
+// loader to start itself unarmed, then attacks the page and execs /bin/echo
+// by the loader's descriptor. A reviewer did so before the loader mapped the
+// page unconditionally: the unarmed image mapped a page of its own there.
+// Under `trace` only: under `run` the redirect filter, which survives the
+// exec, kills an unarmed glibc program at its first signal call (it takes a
+// freestanding image there; the filter's rule is the same in both modes).
+TEST(EscapeGate, AnUnarmedImageStillHasTheSealedExecPath) {
+  TempDir dir;
+  dir.write("p.toml", "default = \"explain\"\npromises = [\"stdio\", \"rpath\", \"wpath\", \"prot_exec\"]\n");
+  const std::string policy = dir.path() + "/p.toml";
+  {
+    Output o = traced({"--policy", policy}, {"unarmed", "/bin/echo"});
+    const std::string where = o.out + o.err;
+    EXPECT_NE(o.out.find("unarmed image\n"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("exec path page found"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("mmap over failed\n"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("execveat own path -1"), std::string::npos) << where;
+    EXPECT_EQ(o.out.find("ESCAPED"), std::string::npos) << where;
+  }
+}
+
 // Claim: close_range over every descriptor, close-on-exec first, leaves the
 // gate's: the exec after it and the shell's exec after that start in the loader.
 TEST(EscapeGate, ProtectedDescriptorsSurviveCloseRange) {

@@ -3,9 +3,11 @@
 // "returned" descriptor SOCKET_FD of process PID, then a close() of its
 // FILE_FD -- as a program can, since the rings are its memory. The monitor
 // must not look into PID on their word (trace/traced_processes.h): -yy would
-// print that socket's addresses, -y that file's path.
+// print that socket's addresses, -y that file's path. With a fourth argument
+// it also forges its own openat(AT_FDCWD, PATH) = 42: under a policy that
+// lets it neither stat nor readlink, -y must not resolve PATH for it.
 //
-//   forge_record PID SOCKET_FD FILE_FD
+//   forge_record PID SOCKET_FD FILE_FD [PATH]
 #include <asm/unistd.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -24,23 +26,32 @@
 
 namespace {
 
+// The descriptor of the trace region: the file whose first bytes are its
+// magic (fstat and mmap only: a policy may refuse readlink of /proc).
 int region_fd() {
   for (int fd = 3; fd < 4096; ++fd) {
-    char link[256];
-    const ssize_t n = readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), link, sizeof link - 1);
-    if (n <= 0) continue;
-    link[n] = '\0';
-    if (std::strstr(link, "memfd:sysgate-trace") != nullptr) return fd;
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 4096) continue;
+    void* head = mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    if (head == MAP_FAILED) continue;
+    const bool region = *static_cast<const uint64_t*>(head) == sysgate::trace::kRegionMagic;
+    munmap(head, 4096);
+    if (region) return fd;
   }
   return -1;
 }
 
 void forge(const sysgate::gate::TraceRegion& region, sysgate::gate::RingWriter* w, int32_t pid, long nr,
-           uint64_t arg0, uint64_t arg1, uint64_t arg2, int64_t ret) {
-  uint8_t* at = sysgate::gate::ring_reserve(region, w, sizeof(sysgate::trace::RecordHeader));
+           uint64_t arg0, uint64_t arg1, uint64_t arg2, int64_t ret, const std::string& path = "") {
+  const uint32_t path_bytes = path.empty() ? 0 : static_cast<uint32_t>(sizeof(sysgate::trace::PayloadHeader) +
+                                                                        (path.size() + 7) / 8 * 8);
+  const uint32_t bytes = static_cast<uint32_t>(sizeof(sysgate::trace::RecordHeader)) + path_bytes;
+  uint8_t* at = sysgate::gate::ring_reserve(region, w, bytes);
   if (at == nullptr) return;
+  std::memset(at, 0, bytes);
   sysgate::trace::RecordHeader h = {};
-  h.size = sizeof h;
+  h.size = bytes;
+  h.payload_count = path.empty() ? 0 : 1;
   h.kind = sysgate::trace::kRecordSyscall;
   h.tid = h.pid = pid;
   h.nr = static_cast<int32_t>(nr);
@@ -50,13 +61,22 @@ void forge(const sysgate::gate::TraceRegion& region, sysgate::gate::RingWriter* 
   h.ret = ret;
   h.tsc = __rdtsc();
   std::memcpy(at, &h, sizeof h);
+  if (!path.empty()) {
+    sysgate::trace::PayloadHeader ph = {};
+    ph.length = static_cast<uint32_t>(path.size());
+    ph.arg = 1;
+    ph.kind = sysgate::trace::kPayloadPath;
+    ph.addr = arg1;
+    std::memcpy(at + sizeof h, &ph, sizeof ph);
+    std::memcpy(at + sizeof h + sizeof ph, path.data(), path.size());
+  }
   sysgate::gate::ring_commit(region, w);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) return 2;
+  if (argc != 4 && argc != 5) return 2;
   const int32_t pid = std::atoi(argv[1]);
   const int fd = region_fd();
   struct stat st {};
@@ -75,6 +95,9 @@ int main(int argc, char** argv) {
   if (!sysgate::gate::ring_claim(region, static_cast<int32_t>(syscall(SYS_gettid)), getpid(), &w)) return 1;
   forge(region, &w, pid, __NR_socket, 2 /* AF_INET */, 1 /* SOCK_STREAM */, 0, std::atoi(argv[2]));
   forge(region, &w, pid, __NR_close, static_cast<uint64_t>(std::atoi(argv[3])), 0, 0, 0);
+  if (argc == 5) {
+    forge(region, &w, getpid(), __NR_openat, static_cast<uint64_t>(AT_FDCWD), 0x1000, O_RDONLY, 42, argv[4]);
+  }
   usleep(200000);  // while the monitor reads them
   sysgate::gate::ring_release(&w);
   std::printf("forged\n");

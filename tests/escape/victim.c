@@ -10,6 +10,8 @@
  *   victim exec-abs PROG       exec PROG by the loader's descriptor with an absolute path,
  *                              after trying to unmap, remap, unprotect and write the page
  *                              whose "" the filter requires
+ *   victim unarmed PROG        exec the loader with arguments of its own (no --gate), to
+ *                              start itself unarmed, then, in that image, exec-abs PROG
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -242,32 +244,83 @@ static long gadget_execveat(long fd, unsigned long path, char* const* argv, char
   return -12345;  /* no gadget */
 }
 
-static int exec_absolute(const char* prog) {
-  int loader_fd = -1;
-  for (int fd = 3; fd < 1024 && loader_fd < 0; ++fd) {
+static int exec_absolute_in(const char* prog, int loader_fd);
+
+static int find_loader_fd(void) {
+  for (int fd = 3; fd < 1024; ++fd) {
     char link[64], target[256];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t k = readlink(link, target, sizeof target - 1);
     if (k <= 0) continue;
     target[k] = 0;
-    if (strstr(target, "sysgate-exec")) loader_fd = fd;
+    if (strstr(target, "sysgate-exec")) return fd;
   }
+  return -1;
+}
+
+static int exec_absolute(const char* prog) { return exec_absolute_in(prog, find_loader_fd()); }
+
+/* The loader's arguments are the program's to choose: exec it (with the ""
+ * the filter requires) to start this very program without --gate, unarmed,
+ * in mode "unarmed-image"; there, exec-abs PROG. */
+static int exec_unarmed(const char* self, const char* prog) {
+  const int loader_fd = find_loader_fd();
+  const int me = open(self, O_RDONLY);
   unsigned long page = 0;
   FILE* maps = fopen("/proc/self/maps", "r");
   char line[512];
   while (maps && fgets(line, sizeof line, maps)) {
     unsigned long lo, hi;
     char perms[8];
-    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && !strcmp(perms, "r--s") && strstr(line, "sysgate-exec")) {
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && !strcmp(perms, "r--s") && lo < 0x100000000000ul &&
+        hi == 0x100000000000ul - 0x10000 + 4096) {
+      page = lo;
+    }
+  }
+  if (maps) fclose(maps);
+  if (loader_fd < 0 || me < 0 || page == 0) {
+    printf("unarmed: loader fd %d, self %d, page %lx\n", loader_fd, me, page);
+    return 1;
+  }
+  char fd_text[16], loader_text[16];
+  snprintf(fd_text, sizeof fd_text, "%d", me);
+  snprintf(loader_text, sizeof loader_text, "%d", loader_fd);
+  char* const argv[] = {"sysgate-exec", "--fd", fd_text, "--", (char*)self, "unarmed-image", (char*)prog, loader_text, NULL};
+  char* const envp[] = {NULL};
+  printf("starting unarmed\n");
+  fflush(stdout);
+  long r = gadget_execveat(loader_fd, page, argv, envp, AT_EMPTY_PATH);
+  printf("loader exec %ld\n", r);
+  return 1;
+}
+
+static int exec_absolute_in(const char* prog, int loader_fd) {
+  unsigned long page = 0;
+  FILE* maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  while (maps && fgets(line, sizeof line, maps)) {
+    unsigned long lo, hi;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && !strcmp(perms, "r--s") && lo < 0x100000000000ul &&
+        hi == 0x100000000000ul - 0x10000 + 4096) {
       page = lo;
     }
   }
   if (maps) fclose(maps);
   printf("loader fd %d, exec path page %s\n", loader_fd, page ? "found" : "missing");
-  if (loader_fd < 0 || page == 0) return 1;
+  if (loader_fd < 0) return 1;
   char* const argv[] = {(char*)prog, "ESCAPED", NULL};
   char* const envp[] = {NULL};
-  const unsigned long path = page + 9;  /* the "" (e_ident[EI_PAD]) */
+  if (page == 0) {
+    /* No page: map one where the filter expects it, with our own path. */
+    page = 0x100000000000ul - 0x10000;
+    void* own = mmap((void*)page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (own == MAP_FAILED) return 1;
+    strcpy((char*)page, prog);
+    printf("execveat own page %ld\n", gadget_execveat(loader_fd, page, argv, envp, AT_EMPTY_PATH));
+    return 1;
+  }
+  const unsigned long path = page;  /* the "" (the page is all zeros) */
 
   long r = syscall(SYS_mprotect, page, 4096, PROT_READ | PROT_WRITE);
   printf("mprotect %ld\n", r);
@@ -425,6 +478,11 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "sud-off")) return sud_off();
   if (!strcmp(what, "fds") && argc == 3) return attack_fds(argv[2]);
   if (!strcmp(what, "exec-abs") && argc == 3) return exec_absolute(argv[2]);
+  if (!strcmp(what, "unarmed") && argc == 3) return exec_unarmed(argv[0], argv[2]);
+  if (!strcmp(what, "unarmed-image") && argc == 4) {
+    printf("unarmed image\n");
+    return exec_absolute_in(argv[2], atoi(argv[3]));
+  }
   if (!strcmp(what, "fd_range") && argc == 3) return attack_fd_range(argv[2]);
   if (!strcmp(what, "own-sigsys")) return own_sigsys_handler();
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
