@@ -246,14 +246,39 @@ static long gadget_execveat(long fd, unsigned long path, char* const* argv, char
 
 static int exec_absolute_in(const char* prog, int loader_fd);
 
+/* The sealed page whose "" the filter requires for an exec of the loader
+ * (src/loader/exec_path.h: 64 KiB below the loader, shared, read-only), as
+ * /proc/self/maps shows it; 0 if there is none. */
+static unsigned long exec_path_page(void) {
+  unsigned long page = 0;
+  FILE* maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  while (maps && fgets(line, sizeof line, maps)) {
+    unsigned long lo, hi;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && !strcmp(perms, "r--s") && lo == 0x100000000000ul - 0x10000 &&
+        hi == lo + 4096) {
+      page = lo;
+    }
+  }
+  if (maps) fclose(maps);
+  return page;
+}
+
+/* What descriptor fd names (its /proc/self/fd link) into target; 0 if it is not open. */
+static int fd_target(int fd, char* target, size_t size) {
+  char link[64];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t k = readlink(link, target, size - 1);
+  if (k <= 0) return 0;
+  target[k] = 0;
+  return 1;
+}
+
 static int find_loader_fd(void) {
   for (int fd = 3; fd < 1024; ++fd) {
-    char link[64], target[256];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t k = readlink(link, target, sizeof target - 1);
-    if (k <= 0) continue;
-    target[k] = 0;
-    if (strstr(target, "sysgate-exec")) return fd;
+    char target[256];
+    if (fd_target(fd, target, sizeof target) && strstr(target, "sysgate-exec")) return fd;
   }
   return -1;
 }
@@ -266,18 +291,7 @@ static int exec_absolute(const char* prog) { return exec_absolute_in(prog, find_
 static int exec_unarmed(const char* self, const char* prog) {
   const int loader_fd = find_loader_fd();
   const int me = open(self, O_RDONLY);
-  unsigned long page = 0;
-  FILE* maps = fopen("/proc/self/maps", "r");
-  char line[512];
-  while (maps && fgets(line, sizeof line, maps)) {
-    unsigned long lo, hi;
-    char perms[8];
-    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && !strcmp(perms, "r--s") && lo < 0x100000000000ul &&
-        hi == 0x100000000000ul - 0x10000 + 4096) {
-      page = lo;
-    }
-  }
-  if (maps) fclose(maps);
+  const unsigned long page = exec_path_page();
   if (loader_fd < 0 || me < 0 || page == 0) {
     printf("unarmed: loader fd %d, self %d, page %lx\n", loader_fd, me, page);
     return 1;
@@ -295,18 +309,7 @@ static int exec_unarmed(const char* self, const char* prog) {
 }
 
 static int exec_absolute_in(const char* prog, int loader_fd) {
-  unsigned long page = 0;
-  FILE* maps = fopen("/proc/self/maps", "r");
-  char line[512];
-  while (maps && fgets(line, sizeof line, maps)) {
-    unsigned long lo, hi;
-    char perms[8];
-    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && !strcmp(perms, "r--s") && lo < 0x100000000000ul &&
-        hi == 0x100000000000ul - 0x10000 + 4096) {
-      page = lo;
-    }
-  }
-  if (maps) fclose(maps);
+  unsigned long page = exec_path_page();
   printf("loader fd %d, exec path page %s\n", loader_fd, page ? "found" : "missing");
   if (loader_fd < 0) return 1;
   char* const argv[] = {(char*)prog, "ESCAPED", NULL};
@@ -352,11 +355,8 @@ static int exec_absolute_in(const char* prog, int loader_fd) {
 /* Closes or replaces every descriptor sysgate gave the process, then execs. */
 static int attack_fds(const char* then_exec) {
   for (int fd = 3; fd < 1024; ++fd) {
-    char link[64], target[256];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t k = readlink(link, target, sizeof target - 1);
-    if (k <= 0) continue;
-    target[k] = 0;
+    char target[256];
+    if (!fd_target(fd, target, sizeof target)) continue;
     long c = syscall(SYS_close, fd);
     int ce = errno;
     long d = dup2(1, fd);

@@ -59,18 +59,24 @@ class FifoDir {
   TempDir dir_;
 };
 
+// Runs the program in mode natively, expecting exit status 0 and output
+// `expected`, then under sysgate, expecting the same and no timeout.
+void expect_as_native(const FifoDir& dir, const std::string& mode, const std::string& expected) {
+  Output native = run(dir.native(mode), "", "", kTimeoutS);
+  ASSERT_EQ(native.status, 0) << native.err;
+  ASSERT_EQ(native.out, expected);
+  Output o = run(dir.confined(mode), "", "", kTimeoutS);
+  EXPECT_EQ(o.status, 0) << mode << ": " << o.err;
+  EXPECT_EQ(o.out, native.out) << mode << ": " << o.err;
+  EXPECT_EQ(o.err.find("<timed out>"), std::string::npos) << mode << ": " << o.err;
+}
+
 // The reviewer's case: one thread waits in a brokered open of a FIFO nobody
 // writes to; the main thread's brokered open of a regular file still succeeds
 // and the program exits, ending the waiting thread.
 TEST(Run, AThreadWaitingInAFifoOpenDoesNotStopTheOthersOrTheExit) {
   FifoDir dir;
-  Output native = run(dir.native("exit"), "", "", kTimeoutS);
-  ASSERT_EQ(native.status, 0) << native.err;
-  ASSERT_EQ(native.out, "plain: plain text\n");
-  Output o = run(dir.confined("exit"), "", "", kTimeoutS);
-  EXPECT_EQ(o.status, 0) << o.err;
-  EXPECT_EQ(o.out, native.out) << o.err;
-  EXPECT_EQ(o.err.find("<timed out>"), std::string::npos) << o.err;
+  expect_as_native(dir, "exit", "plain: plain text\n");
 }
 
 // Runs argv on a thread of its own; once it wrote "ready" to DIR/ready (after
@@ -116,13 +122,7 @@ TEST(Run, AFifoOpenWaitingForAnOutsideWriterLetsTheOthersGoOn) {
 // program, each brokered, the reader first.
 TEST(Run, AFifoOpenCompletesWhenItsWriterComesAndReadsItsData) {
   FifoDir dir;
-  Output native = run(dir.native("pair"), "", "", kTimeoutS);
-  ASSERT_EQ(native.status, 0) << native.err;
-  ASSERT_EQ(native.out, "fifo: through the fifo\n");
-  Output o = run(dir.confined("pair"), "", "", kTimeoutS);
-  EXPECT_EQ(o.status, 0) << o.err;
-  EXPECT_EQ(o.out, native.out) << o.err;
-  EXPECT_EQ(o.err.find("<timed out>"), std::string::npos) << o.err;
+  expect_as_native(dir, "pair", "fifo: through the fifo\n");
 }
 
 // SIGKILL while a thread waits in a brokered FIFO open: sysgate reports the
@@ -142,13 +142,7 @@ TEST(Run, APendingFifoOpenDoesNotKeepSysgateAliveAfterAKill) {
 // writer that does not wait finds no reader (ENXIO), as natively.
 TEST(Run, AnInterruptedFifoOpenLeavesNoReaderBehind) {
   FifoDir dir({"signal"});
-  Output native = run(dir.native("interrupt"), "", "", kTimeoutS);
-  ASSERT_EQ(native.status, 0) << native.err;
-  ASSERT_EQ(native.out, "fifo: Interrupted system call\nwriter: No such device or address\n");
-  Output o = run(dir.confined("interrupt"), "", "", kTimeoutS);
-  EXPECT_EQ(o.status, 0) << o.err;
-  EXPECT_EQ(o.out, native.out) << o.err;
-  EXPECT_EQ(o.err.find("<timed out>"), std::string::npos) << o.err;
+  expect_as_native(dir, "interrupt", "fifo: Interrupted system call\nwriter: No such device or address\n");
 }
 
 // A regular file's open waits while another process holds a lease on it
@@ -159,26 +153,14 @@ TEST(Run, AnInterruptedFifoOpenLeavesNoReaderBehind) {
 // the waiting open completes.
 TEST(Run, AnOpenWaitingForALeaseLetsTheOthersGoOn) {
   FifoDir dir({}, "[[rule]]\nsyscall = \"fcntl\"\naction = \"allow\"\n");
-  Output native = run(dir.native("lease"), "", "", kTimeoutS);
-  ASSERT_EQ(native.status, 0) << native.err;
-  ASSERT_EQ(native.out, "plain: plain text\nleased: leased text\n");
-  Output o = run(dir.confined("lease"), "", "", kTimeoutS);
-  EXPECT_EQ(o.status, 0) << o.err;
-  EXPECT_EQ(o.out, native.out) << o.err;
-  EXPECT_EQ(o.err.find("<timed out>"), std::string::npos) << o.err;
+  expect_as_native(dir, "lease", "plain: plain text\nleased: leased text\n");
 }
 
 // exec of a FIFO the policy lets run: EACCES, as the kernel answers (it
 // execs regular files only), decided without opening the FIFO.
 TEST(Run, ExecOfAFifoIsRefusedWithoutWaiting) {
   FifoDir dir({"exec"});
-  Output native = run(dir.native("exec"), "", "", kTimeoutS);
-  ASSERT_EQ(native.status, 0) << native.err;
-  ASSERT_EQ(native.out, "exec: Permission denied\n");
-  Output o = run(dir.confined("exec"), "", "", kTimeoutS);
-  EXPECT_EQ(o.status, 0) << o.err;
-  EXPECT_EQ(o.out, native.out) << o.err;
-  EXPECT_EQ(o.err.find("<timed out>"), std::string::npos) << o.err;
+  expect_as_native(dir, "exec", "exec: Permission denied\n");
 }
 
 }  // namespace
