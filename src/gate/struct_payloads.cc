@@ -169,6 +169,7 @@ bool has_struct_payloads(long nr) {
     case __NR_timer_create: case __NR_timer_settime: case __NR_timer_gettime:
     case __NR_timerfd_settime: case __NR_timerfd_gettime:
     case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid: case __NR_waitid:
+    case __NR_rt_sigqueueinfo: case __NR_rt_tgsigqueueinfo: case __NR_pidfd_send_signal:
       return true;
     default:
       return false;
@@ -250,6 +251,11 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       return i == 1 && set(out, kRusageTimes, written);
     case __NR_waitid:  // the child's siginfo (zeros: none ready under WNOHANG)
       return i == 2 && set(out, kSiginfoShown, written);
+    case __NR_rt_sigqueueinfo:  // the siginfo sent (pidfd_send_signal's may be NULL: none copied)
+    case __NR_pidfd_send_signal:
+      return i == 2 && set(out, kSiginfoShown, in);
+    case __NR_rt_tgsigqueueinfo:
+      return i == 3 && set(out, kSiginfoShown, in);
     case __NR_times:
       return i == 0 && set(out, kTms, written);
     case __NR_getresuid:

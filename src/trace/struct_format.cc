@@ -866,6 +866,12 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
         return false;
       }
       return true;
+    case SYS_rt_sigqueueinfo:  // the siginfo sent, as the signal's line shows it
+    case SYS_rt_tgsigqueueinfo:
+    case SYS_pidfd_send_signal:
+      if (size != 48) return false;
+      out += format_siginfo_bytes(b.view(0, 48));
+      return true;
     case SYS_waitid:  // the siginfo as a signal's line shows it; {} when no child was ready
       if (size != 48) return false;
       if (b.at<int32_t>(0) == 0) {
@@ -1156,7 +1162,9 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
     return true;
   }
   // -Y: a siginfo's sender or child named (a waitid that found no child wrote none).
-  const bool siginfo = (record.nr == SYS_waitid && index == 2) || (record.nr == SYS_rt_sigtimedwait && index == 1);
+  const bool siginfo = (record.nr == SYS_waitid && index == 2) || (record.nr == SYS_rt_sigtimedwait && index == 1) ||
+                       ((record.nr == SYS_rt_sigqueueinfo || record.nr == SYS_pidfd_send_signal) && index == 2) ||
+                       (record.nr == SYS_rt_tgsigqueueinfo && index == 3);
   if (task_names != nullptr && siginfo && p->bytes.size() == 48 && p->bytes[0] != 0) {
     // A child the call reaped is gone by its return: strace finds no name.
     out += format_siginfo_bytes(p->bytes, PidNames::reaped_by(record) ? nullptr : task_names);
