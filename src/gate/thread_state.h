@@ -151,7 +151,7 @@ struct GateProcess {
   // default real). Entry sig - 1: the action as the kernel kept it for the
   // program (its flags, mask and restorer), returned when it reads the action
   // back. Guarded by handlers_lock.
-  arch::KernelSigaction app_default_actions[31];
+  arch::KernelSigaction app_default_actions[64];
   // Non-zero once an observer made its signal's default real and raised it
   // again: the process is ending by that signal (signals.cc, wait_if_dying).
   uint32_t dying_by;

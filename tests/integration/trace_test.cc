@@ -1781,10 +1781,11 @@ TEST(Trace, SignalsFollowTheCallThatRaisedThem) {
 // strace, on the trap path and through rewritten sites (signals.cc: the
 // gate's observer). Before the observer, those calls' lines were lost. A
 // handler with SA_RESETHAND leaves SIG_DFL behind, which the observer takes
-// over: the second SIGSEGV's line used to be missing ("resethand").
+// over: the second SIGSEGV's line used to be missing ("resethand"). So did a
+// real-time signal's, whose default ends the process too ("rt").
 TEST(Trace, DeathsBySignalShowAsStracesDo) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
-  for (const char* mode : {"term", "segv", "abort", "pipe", "alarm", "resethand"}) {
+  for (const char* mode : {"term", "segv", "abort", "pipe", "alarm", "resethand", "rt"}) {
     const std::vector<std::string> cmd = {DEATHS_PROGRAM, mode};
     Straced native = strace(cmd, false);
     ASSERT_GT(native.run.status, 128) << mode << ": " << native.run.err;

@@ -8,6 +8,7 @@
  *   abort     abort(): tgkill with SIGABRT
  *   pipe      a write to a pipe without readers: EPIPE, then SIGPIPE
  *   alarm     a timer's SIGALRM ends a read that waits on a pipe
+ *   rt        sigqueue of SIGRTMIN+1 with a value: a real-time signal's default
  *   resethand a crash handler installed with SA_RESETHAND writes a line and
  *             returns; the store to 0x10 faults again, now under SIG_DFL
  *   readback  survives: prints the SIG_DFL actions it reads back (as exec left
@@ -110,6 +111,10 @@ int main(int argc, char** argv) {
   const char* mode = argv[1];
   if (strcmp(mode, "term") == 0) kill(getpid(), SIGTERM);
   if (strcmp(mode, "segv") == 0) *(volatile int*)0x10 = 1;
+  if (strcmp(mode, "rt") == 0) {
+    union sigval value = {.sival_int = 7};
+    sigqueue(getpid(), SIGRTMIN + 1, value);
+  }
   if (strcmp(mode, "resethand") == 0) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
