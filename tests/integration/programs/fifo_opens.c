@@ -41,26 +41,22 @@ static int print_from(int fd, const char* prefix) {
   return n < 0 ? -1 : 0;
 }
 
-static void* reads_fifo(void* arg) {
-  int fd = open(fifo, O_RDONLY);
-  if (fd < 0) {
-    printf("fifo: %s\n", strerror(errno));
-    fflush(stdout);
-    return arg;
-  }
-  print_from(fd, "fifo: ");
-  close(fd);
-  return arg;
-}
+/* What the second thread reads: DIR/fifo, or DIR/leased in mode "lease". */
+struct Reading {
+  const char* path;
+  const char* prefix;
+};
 
-static void* reads_leased(void* arg) {
-  int fd = open(leased, O_RDONLY);
+/* Opens the file, then prints prefix and its contents (or the open's error). */
+static void* reads(void* arg) {
+  const struct Reading* r = arg;
+  int fd = open(r->path, O_RDONLY);
   if (fd < 0) {
-    printf("leased: %s\n", strerror(errno));
+    printf("%s%s\n", r->prefix, strerror(errno));
     fflush(stdout);
     return arg;
   }
-  print_from(fd, "leased: ");
+  print_from(fd, r->prefix);
   close(fd);
   return arg;
 }
@@ -104,7 +100,10 @@ int main(int argc, char** argv) {
     if (sigaction(SIGUSR1, &action, NULL) != 0) return 1;
   }
   pthread_t reader;
-  if (pthread_create(&reader, NULL, lease >= 0 ? reads_leased : reads_fifo, NULL) != 0) return 1;
+  static struct Reading reading;
+  reading.path = lease >= 0 ? leased : fifo;
+  reading.prefix = lease >= 0 ? "leased: " : "fifo: ";
+  if (pthread_create(&reader, NULL, reads, &reading) != 0) return 1;
   /* Long enough for the reader to be waiting in its open (nothing tells us
    * when it is): the main thread's calls below come after it. */
   usleep(300 * 1000);
