@@ -626,7 +626,9 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     if (errno != EINTR) return make_error(ErrorCode::kSystem, std::string("waitid: ") + strerror(errno));
   }
   if (std::optional<int> err = child->exec_error()) {
-    return make_error(ErrorCode::kSystem, "cannot execute " + *executable + ": " + strerror(*err));
+    // The launcher's one exec is of the loader (as the user, with -u).
+    return make_error(ErrorCode::kSystem, "cannot execute " + *executable + ": cannot start the loader " + loader->path +
+                                              ": " + strerror(*err));
   }
   RunResult result;
   result.exit_status = exit_status_of(info);
