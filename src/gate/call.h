@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "gate/arch/x86_64/kernel_abi.h"
+#include "gate/raw_syscall.h"
 #include "gate/thread_state.h"
 
 namespace sysgate::gate {
@@ -30,6 +31,12 @@ struct Call {
 // its handlers can interrupt them; the mask goes back to "all blocked" after.
 // pending: the call's record (Call::pending), or null.
 long forward(const arch::KernelUcontext* uc, long nr, const uint64_t args[6], PendingCall* pending = nullptr);
+
+// A call that may block, with the program's own mask, the frame's uc_sigmask
+// (raw_syscall.h, sysgate_gate_blocking_syscall_masked).
+inline long blocking_syscall(const arch::KernelUcontext* uc, const uint64_t call[7]) {
+  return sysgate_gate_blocking_syscall_masked(uc, call, &uc->uc_sigmask);
+}
 
 // Sets the calling thread's real signal mask (the SIGSYS handler's is "all").
 void set_real_mask(uint64_t mask);

@@ -230,7 +230,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
   char header[256 + 1];
   char interp_copy[kMaxScriptDepth][257];
   for (int depth = 0;; ++depth) {
-    const long fd = sysgate_gate_blocking_syscall(uc, words);
+    const long fd = blocking_syscall(uc, words);
     if (fd < 0) return fd;  // the monitor's (or the kernel's) answer
     const long n = raw_syscall(__NR_pread64, static_cast<uint64_t>(fd), addr(header), 256, 0);
     const char* interp = nullptr;
@@ -333,7 +333,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     // (loader/exec_path.h), not a string the program could rewrite to "/bin/sh".
     const uint64_t exec_words[7] = {__NR_execveat, static_cast<uint64_t>(g_exec.loader_fd), loader::kLoaderExecPath,
                                     addr(out), envp, AT_EMPTY_PATH, 0};
-    const long r = sysgate_gate_blocking_syscall(uc, exec_words);
+    const long r = blocking_syscall(uc, exec_words);
     raw_syscall(__NR_close, static_cast<uint64_t>(fd));
     return r;  // failed: the handler records it, retaking the ring
   }

@@ -55,15 +55,25 @@ long forward(const arch::KernelUcontext* uc, long nr, const uint64_t a[6], Pendi
   // With the program's mask -- which never holds SIGSYS (sigprocmask is
   // virtualised) -- so its handlers may run, and trap, during the call. The
   // stub's unwind information leads from there straight back into the program.
+  // While tracing, plus the signals whose observer must not interrupt it (signals.h).
   const uint64_t call[7] = {static_cast<uint64_t>(nr), a[0], a[1], a[2], a[3], a[4], a[5]};
-  if (pending == nullptr) return sysgate_gate_blocking_syscall(uc, call);
+  const uint64_t quiet = quiet_signals_during(nr, a);
+  const uint64_t mask = uc->uc_sigmask | quiet;
+  if (pending == nullptr && quiet == 0) return sysgate_gate_blocking_syscall_masked(uc, call, &mask);
   // A signal arriving as the call returns writes its record first (trace_emit.h).
-  GateThread* t = pending->thread;
+  GateThread* t = pending != nullptr ? pending->thread : thread_from_gs();
+  // (A thread the gate never saw start has its parent's GS base.)
+  if (t == nullptr || (pending == nullptr && t->tid != static_cast<int32_t>(raw_syscall(__NR_gettid)))) {
+    return sysgate_gate_blocking_syscall_masked(uc, call, &mask);
+  }
   PendingCall* const outer = t->pending_call;
-  t->pending_call = pending;
+  const uint64_t outer_added = t->quiet_added;
+  if (pending != nullptr) t->pending_call = pending;
+  t->quiet_added = quiet & ~uc->uc_sigmask;
   asm volatile("" ::: "memory");
-  const long r = sysgate_gate_blocking_syscall(uc, call);
+  const long r = sysgate_gate_blocking_syscall_masked(uc, call, &mask);
   asm volatile("" ::: "memory");
+  t->quiet_added = outer_added;
   t->pending_call = outer;
   return r;
 }

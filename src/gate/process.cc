@@ -198,7 +198,7 @@ long do_execve(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
   // program's handlers may run, as around any blocking call).
   const uint64_t words[7] = {static_cast<uint64_t>(call.nr), call.args[0], call.args[1], call.args[2],
                              call.args[3], call.args[4], call.args[5]};
-  return sysgate_gate_blocking_syscall(uc, words);  // failed: the handler records it, retaking the ring
+  return blocking_syscall(uc, words);  // failed: the handler records it, retaking the ring
 }
 
 }  // namespace sysgate::gate

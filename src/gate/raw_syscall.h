@@ -15,9 +15,11 @@ extern "C" {
 // C ABI wrapper around the gate's syscall instruction (see gate_entry.S).
 long sysgate_gate_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
     __attribute__((visibility("hidden")));
-// call[0](call[1..6]) with the signal mask at uc_sigmask, then every signal
-// blocked again; uc is the SIGSYS frame's ucontext (see gate_entry.S).
-long sysgate_gate_blocking_syscall(const void* uc, const uint64_t call[7]) __attribute__((visibility("hidden")));
+// call[0](call[1..6]) with the signal mask *mask (the program's, uc_sigmask,
+// or more), then every signal blocked again; uc is the SIGSYS frame's
+// ucontext (see gate_entry.S).
+long sysgate_gate_blocking_syscall_masked(const void* uc, const uint64_t call[7], const uint64_t* mask)
+    __attribute__((visibility("hidden")));
 // clone(2) for CLONE_VM children; see gate_entry.S and process.cc.
 long sysgate_gate_clone(unsigned long flags, void* child_sp, void* ptid, void* ctid, unsigned long tls)
     __attribute__((visibility("hidden")));

@@ -3,6 +3,7 @@
 
 #include <asm/errno.h>
 #include <asm/unistd.h>
+#include <linux/futex.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
 
@@ -572,6 +573,17 @@ bool rewrite_install(const LoadedObjects& objects) {
     const bool every_call = hooks || region.record_all_calls != 0 || region.stack_bytes != 0;
     sysgate_rewrite_cpp_calls[i] = every_call ? ~uint64_t{0} : region.call_mask[i];
   }
+  // Calls a quiet signal's observer could end with EINTR take the C++ path,
+  // which blocks those signals around them (signals.h, quiet_signals_during).
+  if (region.header != nullptr) {
+    const uint64_t none[6] = {};
+    const uint64_t timed_wait[6] = {0, FUTEX_WAIT, 0, 1};
+    for (long nr = 0; nr < 512; ++nr) {
+      if (interrupted_despite_restart(nr, none) || interrupted_despite_restart(nr, timed_wait)) {
+        sysgate_rewrite_cpp_calls[nr / 64] |= uint64_t{1} << (nr % 64);
+      }
+    }
+  }
   store_release(&g_rw.enabled, 1u);
   return true;
 }
@@ -1042,6 +1054,15 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   long ret;
   PendingCall pending;
   pending.recorded = 0;
+  // Blocked until the record is out: a quiet signal's observer must not end
+  // the call with EINTR (signals.h), and its line comes after the call's.
+  const uint64_t quiet = quiet_signals_during(nr, args);
+  uint64_t program_mask = 0;
+  const uint64_t outer_added = t->quiet_added;
+  if (quiet != 0) {
+    raw_syscall(__NR_rt_sigprocmask, SIG_BLOCK, addr(&quiet), addr(&program_mask), 8);
+    t->quiet_added = quiet & ~program_mask;
+  }
   if ((g_gate.flags & kGateHooks) != 0) {
     ret = hooked_call(nr, args);
   } else if ((nr >= 0 && nr < 512 && (g_signal_prone[nr / 64] >> (nr % 64) & 1) == 0) || !signal_prone(nr, args)) {
@@ -1064,6 +1085,12 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   if (pending.recorded == 0) {
     trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, ret,
                   enter_tsc, ip, before, &snapshot);
+  }
+  if (quiet != 0) {
+    t->call_ip = ip;  // a signal let through here is shown at the call's site (trace -i)
+    t->quiet_added = outer_added;
+    raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&program_mask), 0, 8);
+    t->call_ip = outer_ip;
   }
   inject_exit(t, inject);
   return ret;

@@ -119,9 +119,8 @@ void unwrap_old_action(uint64_t oact, const AppHandler& wrapped) {
 // would end the process without running anything of the gate's, so while
 // tracing these signals' kernel action is the gate's observer
 // (sysgate_gate_default_signal) wherever the program's is SIG_DFL; the program
-// reads back SIG_DFL as it set it. Signals whose default is to be ignored or to
-// stop are left alone (a handler would change what the program sees: EINTR
-// from calls the kernel restarts unseen), and so is SIGSYS (the gate's own).
+// reads back SIG_DFL as it set it. SIGSYS is the gate's own; the signals
+// whose default is to stop the process are left alone.
 // The real-time signals, whose default ends the process too, are observed as
 // well (64 more rt_sigaction calls at an image's start, ~20 µs here).
 constexpr uint64_t kRealTimeSignals = ~uint64_t{0} << 31;  // 32..64
@@ -133,13 +132,39 @@ constexpr uint64_t kObservedDefaults = kRealTimeSignals |
     arch::sigbit(SIGXFSZ) | arch::sigbit(SIGVTALRM) | arch::sigbit(SIGPROF) | arch::sigbit(SIGIO) |
     arch::sigbit(SIGPWR);
 
-bool observes_default(int sig) { return sig >= 1 && sig <= 64 && (kObservedDefaults & arch::sigbit(sig)) != 0; }
+// The signals whose default is to ignore them: strace shows their deliveries
+// too ("--- SIGCHLD {...} ---" after a child's exit), since a traced process
+// gets even the signals it ignores. Their observer records the delivery and
+// returns. Installed with SA_RESTART, it lets the kernel restart the calls it
+// interrupts, as it would have had the signal been ignored; the calls a
+// handler interrupts with EINTR whatever SA_RESTART says run with these
+// signals blocked (quiet_signals_during), so the observer runs as they return.
+constexpr uint64_t kQuietDefaults =
+    arch::sigbit(SIGCHLD) | arch::sigbit(SIGURG) | arch::sigbit(SIGWINCH) | arch::sigbit(SIGCONT);
 
-// Observing needs a way to raise the signal again that the policy allows for
-// any arguments (the monitor decides: RegionHeader::raise_again).
+bool observes_default(int sig) {
+  return sig >= 1 && sig <= 64 && ((kObservedDefaults | kQuietDefaults) & arch::sigbit(sig)) != 0;
+}
+bool is_quiet(int sig) { return sig >= 1 && sig <= 64 && (kQuietDefaults & arch::sigbit(sig)) != 0; }
+
+// Observing a default that ends the process needs a way to raise the signal
+// again that the policy allows for any arguments (the monitor decides:
+// RegionHeader::raise_again).
 bool should_observe(const GateThread* t, int sig, const KernelSigaction& action) {
-  return g_gate.region.header != nullptr && g_gate.region.raise_again != 0 && t->foreign_handlers == 0 &&
-         action.handler == kSigDfl && observes_default(sig);
+  return g_gate.region.header != nullptr && (g_gate.region.raise_again != 0 || is_quiet(sig)) &&
+         t->foreign_handlers == 0 && action.handler == kSigDfl && observes_default(sig);
+}
+
+// Which quiet signals have the observer as their kernel action now. Not
+// changed by a vfork child, whose actions are its own but whose memory is its
+// parent's. Under handlers_lock.
+void set_quiet_observed(int sig, bool observed) {
+  if (!is_quiet(sig)) return;
+  if (observed) {
+    __atomic_fetch_or(&g_gate.quiet_observed, arch::sigbit(sig), __ATOMIC_RELEASE);
+  } else {
+    __atomic_fetch_and(&g_gate.quiet_observed, ~arch::sigbit(sig), __ATOMIC_RELEASE);
+  }
 }
 
 long install_observer(int sig) {
@@ -147,7 +172,7 @@ long install_observer(int sig) {
   observer.handler = addr(sysgate_gate_default_signal);
   // On the registered alternate stack (the gate's, or the program's own once
   // it has one): a stack overflow's SIGSEGV is recorded too.
-  observer.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER;
+  observer.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | (is_quiet(sig) ? SA_RESTART : 0);
   observer.restorer = addr(sysgate_gate_restorer);  // in the gate: its rt_sigreturn is not a program call
   observer.mask = arch::kAllSignals;
   return raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&observer), 0, kSigsetBytes);
@@ -157,7 +182,7 @@ long install_observer(int sig) {
 // left it): put the observer in its place. Under handlers_lock.
 void observe(int sig, const KernelSigaction& stored) {
   g_gate.app_default_actions[sig - 1] = stored;
-  install_observer(sig);
+  set_quiet_observed(sig, install_observer(sig) == 0);
 }
 
 // A thread's observer has made a default action real and raised its signal
@@ -246,6 +271,7 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
   if (r == 0) unobserve_old_action(oact, sig);
   // (EFAULT: the kernel installed the action, then could not write *oact.)
   if (r == 0 || r == -EFAULT) {
+    if (t->foreign_handlers == 0) set_quiet_observed(sig, false);  // the program's own action now
     // A vfork child shares the table with its parent: should_observe leaves it
     // alone, and it changes its own actions only (the kernel's), as it does
     // for handlers.
@@ -317,13 +343,22 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
   if (handler <= kSigIgn || handler == addr(sysgate_gate_signal_entry)) {
     die("signal wrapper entered without a program handler; signal", sig);
   }
+  // The mask the handler's frame restores is the program's, not the one the
+  // gate set for the call the signal interrupted (quiet_signals_during): that
+  // call ends in EINTR, and the gate puts the program's mask back after it.
+  if (GateThread* t = thread_from_gs();
+      t != nullptr && t->quiet_added != 0 && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
+    auto* uc = static_cast<arch::KernelUcontext*>(const_cast<void*>(context));
+    uc->uc_sigmask &= ~t->quiet_added;
+  }
   record_delivery(sig, info, context);
   if ((load_relaxed(&g_gate.handler_resets) & arch::sigbit(sig)) != 0) observe_after_reset(sig);
   return handler;
 }
 
-// The kernel entered the observer for a signal whose program action is SIG_DFL
-// and whose default ends the process: record the delivery (after the line of a
+// The kernel entered the observer for a signal whose program action is SIG_DFL.
+// A default that ignores the signal: record the delivery, and return. One that
+// ends the process: record the delivery (after the line of a
 // call it ended), then make the default real (marking the process as dying,
 // wait_if_dying) and raise the signal again with its siginfo. The raise stays
 // pending while this handler blocks every signal; sigreturn installs the
@@ -333,6 +368,7 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
 // memory with its parent, marks nothing: only its own kernel action changes.
 extern "C" void sysgate_gate_default_signal(int sig, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
   record_delivery(sig, reinterpret_cast<const uint8_t*>(info), uc);
+  if (is_quiet(sig)) return;  // ignored by default: shown, nothing else
   GateThread* t = thread_from_gs();
   const bool shares_parent_state = t != nullptr && t->foreign_handlers != 0;  // a vfork child
   KernelSigaction dfl = {};
@@ -475,6 +511,7 @@ long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call) 
         copy_bytes(&pselect_sig, reinterpret_cast<const void*>(args[5]), sizeof pselect_sig);
         if (pselect_sig.set != 0 && pselect_sig.size == kSigsetBytes &&
             read_mask_without_sigsys(pselect_sig.set, &mask)) {
+          mask |= quiet_signals_during(call.nr, call.args);
           pselect_sig.set = addr(&mask);
           args[5] = addr(&pselect_sig);
         }
@@ -485,6 +522,7 @@ long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call) 
   }
   // Anything odd (bad size, unreadable) goes to the kernel unchanged: it fails.
   if (args[mask_arg] != 0 && args[size_arg] == kSigsetBytes && read_mask_without_sigsys(args[mask_arg], &mask)) {
+    mask |= quiet_signals_during(call.nr, call.args);  // the call's mask is the one in force
     args[mask_arg] = addr(&mask);
   }
   return forward(uc, call.nr, args, call.pending);
@@ -523,10 +561,10 @@ void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc)
 }
 
 void observe_default_actions() {
-  if (g_gate.region.header == nullptr || g_gate.region.raise_again == 0) return;
+  if (g_gate.region.header == nullptr) return;
   lock_handlers();
   for (int sig = 1; sig <= 64; ++sig) {
-    if (!observes_default(sig)) continue;
+    if (!observes_default(sig) || (g_gate.region.raise_again == 0 && !is_quiet(sig))) continue;
     KernelSigaction action;
     if (raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), 0, addr(&action), kSigsetBytes) != 0) continue;
     if (action.handler == kSigDfl) observe(sig, action);

@@ -39,6 +39,8 @@
 #pragma once
 
 #include "gate/call.h"
+#include "gate/syscall_classes.h"
+#include "gate/thread_state.h"
 
 extern "C" {
 // gate_entry.S: the handler the kernel enters for a wrapped program handler.
@@ -67,8 +69,20 @@ void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc)
 
 // At install, while tracing: the observer in place of every SIG_DFL action
 // whose default ends the process (when the policy lets the gate raise a signal
-// again: tgkill of its own thread). Not for use in the handler.
+// again: tgkill of its own thread) or ignores the signal (SIGCHLD, SIGURG,
+// SIGWINCH, SIGCONT). Not for use in the handler.
 void observe_default_actions();
+
+// The signals to block while the gate makes call nr for the program: those
+// whose kernel action is the observer of a default that ignores them, if a
+// handler would interrupt the call with EINTR despite SA_RESTART
+// (syscall_classes.h, interrupted_despite_restart); else 0. Natively such a
+// signal is discarded and the call goes on; blocked, it stays pending and the
+// observer shows it as the call returns, as strace shows it there.
+inline uint64_t quiet_signals_during(long nr, const uint64_t args[6]) {
+  const uint64_t quiet = __atomic_load_n(&g_gate.quiet_observed, __ATOMIC_ACQUIRE);
+  return quiet != 0 && interrupted_despite_restart(nr, args) ? quiet : 0;
+}
 
 // At install: removes SIGSYS from the sa_mask of every handler already
 // installed (remembering which had it). Not for use in the handler.

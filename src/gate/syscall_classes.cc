@@ -49,6 +49,41 @@ bool signal_prone_for_some_args(long nr) {
   return signal_prone(nr, none) || signal_prone(nr, lock_and_wait);
 }
 
+bool interrupted_despite_restart(long nr, const uint64_t args[6]) {
+  switch (nr) {
+    case __NR_poll:
+    case __NR_ppoll:
+    case __NR_select:
+    case __NR_pselect6:
+    case __NR_epoll_wait:
+    case __NR_epoll_pwait:
+    case __NR_epoll_pwait2:
+    case __NR_pause:
+    case __NR_rt_sigsuspend:
+    case __NR_nanosleep:
+    case __NR_clock_nanosleep:
+    case __NR_rt_sigtimedwait:
+    case __NR_io_getevents:
+    case __NR_io_pgetevents:
+    case __NR_msgrcv:
+    case __NR_msgsnd:
+    case __NR_semop:
+    case __NR_semtimedop:
+    case __NR_mq_timedsend:
+    case __NR_mq_timedreceive:
+      return true;
+    case __NR_futex_waitv:
+      return args[3] != 0;  // with a timeout
+    case __NR_futex: {
+      // A wait with a timeout ends in EINTR; one without is restarted.
+      const uint32_t cmd = static_cast<uint32_t>(args[1]) & FUTEX_CMD_MASK;
+      return (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAIT_REQUEUE_PI) && args[3] != 0;
+    }
+    default:
+      return false;
+  }
+}
+
 bool may_block(long nr, const uint64_t args[6]) {
   switch (nr) {
     // I/O on pipes, sockets, terminals, FIFOs (even open(2) of a FIFO waits).

@@ -30,6 +30,16 @@ bool syscall_known(long nr);
 // after, when the handler returns). Unknown numbers count as blocking.
 bool may_block(long nr, const uint64_t args[6]);
 
+// True if a handler interrupts the call with EINTR even when it was installed
+// with SA_RESTART (signal(7): poll, select, epoll_wait, sleeps, sigtimedwait,
+// timed futex waits, System V and POSIX message queues...), or if the call
+// sets a temporary mask of its own (ppoll, pselect6, epoll_pwait(2),
+// rt_sigsuspend). While tracing, a signal the program leaves at a default
+// that ignores it (SIGCHLD...) has the gate's observer as its action, which
+// must not interrupt these calls: the gate blocks it around them (signals.h,
+// quiet_signals_during).
+bool interrupted_despite_restart(long nr, const uint64_t args[6]);
+
 // Calls at whose return a program signal can be expected: those that raise
 // one for the calling thread (kill, tkill, tgkill, rt_(tg)sigqueueinfo) and
 // those that may block (a signal interrupts them). A traced call of this

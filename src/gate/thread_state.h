@@ -103,6 +103,10 @@ struct GateThread {
   // the trap handler and the trampolines; by the signal wrapper for a signal
   // line), or null: its records carry a kPayloadStack from them.
   const CallRegisters* call_registers;
+  // The signals the gate added to this thread's mask for the call it makes
+  // now (signals.h, quiet_signals_during), or 0: a program handler that
+  // interrupts the call finds them taken out of its frame's mask.
+  uint64_t quiet_added;
   // trace -e inject=: this thread's invocations of each syscall a rule
   // selects, counted from 1 (inject.h); zeroed in a forked child.
   uint32_t inject_seen[trace::kCallMaskNumbers];
@@ -144,6 +148,9 @@ struct GateProcess {
   uint32_t pad3;
   uint64_t handler_without_siginfo;
   uint64_t handler_resets;
+  // Tracing: bit sig - 1 set while the kernel's action for sig, a signal whose
+  // default ignores it, is the gate's observer (signals.h, quiet_signals_during).
+  uint64_t quiet_observed;
   uint64_t app_handlers[64];
   // Tracing: for a signal whose action the program left or set at SIG_DFL and
   // whose default ends the process, the kernel's action is the gate's observer

@@ -2781,6 +2781,39 @@ TEST(Trace, SignalsAgreeWithStrace) {
   EXPECT_EQ(signal_lines(t.trace), expected) << t.trace;
 }
 
+// A signal whose default ignores it (SIGCHLD here) shows as strace shows it,
+// though natively the kernel discards it: the gate's observer records it.
+// That handler must change nothing: the children exit while the parent waits
+// in the calls a handler ends with EINTR whatever SA_RESTART says (poll,
+// select, epoll_wait, the sleeps, sigtimedwait, a timed futex wait, the
+// variants with a mask of their own) and in a read the kernel restarts; each
+// returns what it returns natively. Under the trampolines' C++ path, the
+// trap path (--no-rewrite) and the trampolines' own path (-e trace=none).
+TEST(Trace, IgnoredSignalsShowAsStraceShowsThemAndInterruptNothing) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {QUIET_SIGNALS_PROGRAM};
+  const Output native = run(cmd);  // not strace's: under ptrace epoll_wait and sigtimedwait do end in EINTR
+  ASSERT_EQ(native.status, 0) << native.err;
+  Straced straced = strace(cmd, true);
+  ASSERT_EQ(straced.run.status, 0) << straced.run.err;
+  auto signal_lines = [](const std::string& text) {
+    return picked_lines(text, [](std::string line) -> std::optional<std::string> {
+      if (line.rfind("--- ", 0) != 0) return std::nullopt;
+      line = std::regex_replace(line, std::regex(R"(si_pid=\d+)"), "si_pid=N");
+      return std::regex_replace(line, std::regex(R"(si_([us])time=\d+)"), "si_$1time=T");
+    });
+  };
+  const std::vector<std::string> expected = signal_lines(straced.trace);
+  ASSERT_EQ(expected.size(), 14u) << straced.trace;
+  for (const std::vector<std::string>& flags :
+       std::vector<std::vector<std::string>>{{}, {"--no-rewrite"}, {"-e", "trace=none"}}) {
+    Traced t = trace(cmd, flags);
+    ASSERT_EQ(t.run.status, 0) << t.run.out << t.run.err;
+    EXPECT_EQ(t.run.out, native.out) << ::testing::PrintToString(flags);
+    EXPECT_EQ(signal_lines(t.trace), expected) << ::testing::PrintToString(flags) << t.trace;
+  }
+}
+
 // Struct arguments decoded as strace decodes them: for every call of these
 // syscalls the line is strace's, once addresses (ASLR differs between the runs)
 // and pids are masked.

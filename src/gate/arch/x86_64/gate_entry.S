@@ -76,10 +76,13 @@ sysgate_gate_syscall_end:
 	.size sysgate_gate_syscall_insn, . - sysgate_gate_syscall_insn
 	.size sysgate_gate_syscall, . - sysgate_gate_syscall
 
-/* long sysgate_gate_blocking_syscall(const KernelUcontext* uc, const uint64_t call[7])
+/* long sysgate_gate_blocking_syscall_masked(const KernelUcontext* uc, const uint64_t call[7],
+ *                                           const uint64_t* mask)
  * Performs call[0](call[1..6]) -- a call that may block -- with the program's
- * signal mask (uc->uc_sigmask) and blocks every signal again afterwards:
- *   rt_sigprocmask(SIG_SETMASK, &uc->uc_sigmask); r = call; rt_sigprocmask(SIG_SETMASK, all)
+ * signal mask (*mask: uc->uc_sigmask, or that plus the signals the observer of
+ * an ignoring default must not interrupt it with, signals.h) and blocks every
+ * signal again afterwards:
+ *   rt_sigprocmask(SIG_SETMASK, mask); r = call; rt_sigprocmask(SIG_SETMASK, all)
  * This is the only place where the program's own signal handlers can run on top
  * of the gate (the rest of the gate runs with every signal blocked). Its unwind
  * information therefore describes its caller as the PROGRAM at the trapped
@@ -93,11 +96,11 @@ sysgate_gate_syscall_end:
 /* DW_CFA_expression reg: saved at rbx + off  (DW_OP_breg3, sleb128 in two bytes) */
 #define CFI_REG_AT_UC(dwreg, slot) \
 	.cfi_escape 0x10, dwreg, 0x03, 0x73, (0x80 | (UC_REG_OFFSET(slot) & 0x7f)), (UC_REG_OFFSET(slot) >> 7)
-	.globl sysgate_gate_blocking_syscall
-	.hidden sysgate_gate_blocking_syscall
-	.type sysgate_gate_blocking_syscall, @function
+	.globl sysgate_gate_blocking_syscall_masked
+	.hidden sysgate_gate_blocking_syscall_masked
+	.type sysgate_gate_blocking_syscall_masked, @function
 	.p2align 4
-sysgate_gate_blocking_syscall:
+sysgate_gate_blocking_syscall_masked:
 	.cfi_startproc
 	.cfi_signal_frame
 	pushq %rbx
@@ -129,7 +132,7 @@ sysgate_gate_blocking_syscall:
 	CFI_REG_AT_UC(16, 16)  /* rip: the return address column */
 	movl $NR_rt_sigprocmask, %eax
 	movl $SIG_SETMASK, %edi
-	leaq UC_SIGMASK_OFFSET(%rbx), %rsi
+	movq %rdx, %rsi  /* mask */
 	xorl %edx, %edx
 	movl $8, %r10d
 	call sysgate_gate_syscall_insn
@@ -163,7 +166,7 @@ sysgate_gate_blocking_call_return:
 	.cfi_restore %rbx
 	ret
 	.cfi_endproc
-	.size sysgate_gate_blocking_syscall, . - sysgate_gate_blocking_syscall
+	.size sysgate_gate_blocking_syscall_masked, . - sysgate_gate_blocking_syscall_masked
 
 /* SIGSYS handler, installed with SA_SIGINFO|SA_ONSTACK|SA_RESTORER and a signal
  * mask of every signal: void (int sig, siginfo_t* info, ucontext_t* uc), running
