@@ -60,7 +60,7 @@ struct TraceFlags {
   bool no_rewrite = false;      // --no-rewrite: every call on the SIGSYS trap path
   bool detach_on_exec = false;  // -b execve: a process that execs is traced no more
   std::string interruptible;    // -I: accepted (validated), no effect
-  std::string const_print_style;  // -X: abbrev only
+  std::string const_print_style;  // -X: abbrev (or ""), raw or verbose (syscalls/const_style.h)
   bool no_sweep = false;        // --no-sweep: rewrite only sites that trapped (docs/gate.md, "Sweeping a page")
   bool rewrite_stats = false;   // --rewrite-stats: what the site rewriter did, on stderr at the end
   std::string hooks;            // --hooks LIB, as for run

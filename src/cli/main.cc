@@ -12,6 +12,7 @@
 
 #include "cli/command_boundary.h"
 #include "cli/commands.h"
+#include "syscalls/const_style.h"
 #include "sandbox/inherited_fds.h"
 
 namespace {
@@ -110,7 +111,8 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("-D", daemonize, "not supported (strace's tracer as a detached grandchild; sysgate's monitor is "
                                        "the command's parent)");
   trace_cmd->add_option("-X,--const-print-style", trace.const_print_style,
-                        "abbrev only (strace's default, names); raw and verbose are not supported");
+                        "how named constants and flags print: abbrev (names, strace's default: O_RDONLY|O_CLOEXEC),\n"
+                        "raw (numbers: 0x80000), verbose (both: 0x80000 /* O_RDONLY|O_CLOEXEC */)");
   trace_cmd->add_flag("-i,--instruction-pointer", trace.instruction_pointers,
                       "the instruction pointer at each call: [address after its syscall instruction]");
   trace_cmd->add_flag("-k,--stack-traces", trace.stack_traces,
@@ -309,9 +311,8 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
-    if (!trace.const_print_style.empty() && trace.const_print_style != "abbrev") {
-      std::cerr << "sysgate trace: -X " << trace.const_print_style
-                << ": not supported (constants are shown by name, as -X abbrev, strace's default)\n";
+    if (!trace.const_print_style.empty() && !sysgate::syscalls::const_style_by_name(trace.const_print_style)) {
+      std::cerr << "sysgate trace: -X " << trace.const_print_style << ": invalid value (abbrev, raw, verbose)\n";
       return 2;
     }
     static const char* const kInterruptible[] = {"1", "2", "3", "4", "anywhere", "waiting", "never", "never_tstp"};

@@ -71,6 +71,8 @@ class TracePrinter {
       : out_(fd), socket_names_(traced), flags_(flags), filter_(std::move(filter)) {
     options_.max_string = flags.max_string;
     options_.verbose = flags.verbose;
+    options_.const_style =
+        syscalls::const_style_by_name(flags.const_print_style).value_or(syscalls::ConstStyle::kAbbrev);  // -X
     options_.align_column = flags.align_column;
     options_.string_style = flags.hex_strings >= 2   ? syscalls::StringStyle::kHexAll
                             : flags.hex_strings == 1 ? syscalls::StringStyle::kHexNonAscii

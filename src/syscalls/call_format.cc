@@ -59,12 +59,12 @@ void append_pointer(std::string& out, uint64_t addr) { constants::append_value(o
 // order: flags, stack, parent_tid, child_tid, tls):
 //   clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f...)
 // parent_tid shows the id the kernel stored there when the trace copied it ("[26420]").
-void append_clone_args(std::string& out, const uint64_t args[6], const ArgHook& struct_arg) {
+void append_clone_args(std::string& out, const uint64_t args[6], const ArgHook& struct_arg, ConstStyle style) {
   const uint64_t flags = args[0];
   out += "child_stack=";
   append_pointer(out, args[1]);
   out += ", flags=";
-  constants::append_value(out, ArgType::kCloneFlags, flags);
+  constants::append_value(out, ArgType::kCloneFlags, flags, style);
   if ((flags & (CLONE_PARENT_SETTID | CLONE_PIDFD)) != 0) {
     out += ", parent_tid=";
     if (!(args[2] != 0 && struct_arg && struct_arg(2, args[2], out))) append_pointer(out, args[2]);
@@ -116,11 +116,11 @@ void append_input_buffer(std::string& out, const SyscallInfo& info, const ArgSpe
 }
 
 // O_* flags of calls that take no access mode: O_CLOEXEC, not O_RDONLY|O_CLOEXEC.
-void append_flags_without_access_mode(std::string& out, uint64_t value) {
+void append_flags_without_access_mode(std::string& out, uint64_t value, ConstStyle style) {
   constants::detail::FlagSet set = constants::detail::kOpenFlags;
   set.field_mask = 0;
   set.field_values = {};
-  constants::detail::append_flags(out, set, static_cast<uint32_t>(value));
+  constants::detail::append_flags(out, set, static_cast<uint32_t>(value), style);
 }
 
 // Whether fcntl's command takes a third argument that strace shows.
@@ -140,12 +140,12 @@ bool fcntl_has_arg(uint64_t cmd_value) {
 }
 
 // fcntl's third argument as strace shows it (for a command fcntl_has_arg accepts).
-void append_fcntl_arg(std::string& out, uint64_t cmd_value, uint64_t arg) {
+void append_fcntl_arg(std::string& out, uint64_t cmd_value, uint64_t arg, ConstStyle style) {
   switch (static_cast<uint32_t>(cmd_value)) {
     case F_SETFD:
-      return constants::detail::append_flags(out, constants::detail::kFdFlags, static_cast<uint32_t>(arg));
+      return constants::detail::append_flags(out, constants::detail::kFdFlags, static_cast<uint32_t>(arg), style);
     case F_SETFL:
-      return constants::append_value(out, ArgType::kOpenFlags, arg);
+      return constants::append_value(out, ArgType::kOpenFlags, arg, style);
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
     case F_SETOWN:
@@ -159,23 +159,30 @@ void append_fcntl_arg(std::string& out, uint64_t cmd_value, uint64_t arg) {
 }
 
 // statx's flags: the AT_STATX_SYNC_TYPE field by name first (strace prints
-// AT_STATX_SYNC_AS_STAT for 0), then the other AT_* bits.
-void append_statx_flags(std::string& out, uint64_t value) {
+// AT_STATX_SYNC_AS_STAT for 0), then the other AT_* bits. -X raw and verbose
+// show the two parts apart, as strace 6.1 does: a sync type of 0 is nothing
+// raw ("|0x100", its text) and "0 /* AT_STATX_SYNC_AS_STAT */" verbose.
+void append_statx_flags(std::string& out, uint64_t value, ConstStyle style) {
   constexpr uint32_t kSyncType = 0x6000, kForceSync = 0x2000, kDontSync = 0x4000;
   const uint32_t v = static_cast<uint32_t>(value);
   const uint32_t sync = v & kSyncType;
-  out += sync == 0 ? "AT_STATX_SYNC_AS_STAT" : sync == kForceSync ? "AT_STATX_FORCE_SYNC"
-         : sync == kDontSync                                    ? "AT_STATX_DONT_SYNC"
-                                                                : "0x6000";
   const uint32_t rest = v & ~kSyncType;
+  const char* name = sync == 0 ? "AT_STATX_SYNC_AS_STAT" : sync == kForceSync ? "AT_STATX_FORCE_SYNC"
+                     : sync == kDontSync                                    ? "AT_STATX_DONT_SYNC"
+                                                                            : "0x6000";
+  if (style == ConstStyle::kRaw && sync == 0) {
+    if (rest == 0) out += '0';
+  } else {
+    append_named(out, style, sync, NumberForm::kHex, name);
+  }
   if (rest == 0) return;
   out += '|';
-  constants::append_value(out, ArgType::kAtFlags, rest);
+  constants::append_value(out, ArgType::kAtFlags, rest, style);
 }
 
 // socket()'s protocol for the IP families, as strace names it (IPPROTO_IP for 0),
 // and netlink's (NETLINK_ROUTE); other families' protocols are plain numbers.
-void append_socket_protocol(std::string& out, uint64_t domain, uint64_t protocol) {
+void append_socket_protocol(std::string& out, uint64_t domain, uint64_t protocol, ConstStyle style) {
   constexpr int kAfInet = 2, kAfInet6 = 10, kAfNetlink = 16;
   static constexpr const char* kNetlink[] = {
       "NETLINK_ROUTE",     "NETLINK_UNUSED",   "NETLINK_USERSOCK", "NETLINK_FIREWALL",  "NETLINK_SOCK_DIAG",
@@ -192,15 +199,11 @@ void append_socket_protocol(std::string& out, uint64_t domain, uint64_t protocol
   const int family = static_cast<int>(static_cast<uint32_t>(domain));
   const auto number = static_cast<uint32_t>(protocol);
   if (family == kAfNetlink && number < std::size(kNetlink) && kNetlink[number] != nullptr) {
-    out += kNetlink[number];
-    return;
+    return append_named(out, style, number, NumberForm::kHex, kNetlink[number]);
   }
   if (family == kAfInet || family == kAfInet6) {
     for (const auto& p : kProtocols) {
-      if (p.value == static_cast<uint32_t>(protocol)) {
-        out += p.name;
-        return;
-      }
+      if (p.value == static_cast<uint32_t>(protocol)) return append_named(out, style, number, NumberForm::kHex, p.name);
     }
   }
   constants::append_value(out, ArgType::kInt, protocol);
@@ -243,13 +246,13 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
                 MemoryReader* reader, const FormatOptions& options) {
   const ArgSpec& spec = info.args[index];
   const uint64_t value = args[index];
+  const ConstStyle style = options.const_style;
   if (const constants::detail::FlagSet* flags = named_flags(info.nr, index)) {
-    return constants::detail::append_flags(out, *flags, static_cast<uint32_t>(value));
+    return constants::detail::append_flags(out, *flags, static_cast<uint32_t>(value), style);
   }
   for (const constants::detail::Named& entry : named_values(info.nr, index)) {
     if (entry.value == static_cast<uint32_t>(value)) {
-      out += entry.name;
-      return;
+      return append_named(out, style, entry.value, NumberForm::kHex, entry.name);
     }
   }
   switch (spec.type) {
@@ -266,35 +269,35 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
       if (options.struct_arg && value != 0 && options.struct_arg(index, value, out)) return;
       break;
     case ArgType::kAtFlags:
-      if (special == Special::kStatx) return append_statx_flags(out, value);
+      if (special == Special::kStatx) return append_statx_flags(out, value, style);
       break;
     case ArgType::kUInt:
-      if (special == Special::kStatx && index == 3) return append_statx_mask(out, value);
+      if (special == Special::kStatx && index == 3) return append_statx_mask(out, value, style);
       // strace: rseq's length and signature in hex, getrandom's GRND_* flags.
       if (special == Special::kRseq && (index == 1 || index == 3)) return append_hex_or_zero(out, static_cast<uint32_t>(value));
       break;
     case ArgType::kInt:
-      if (special == Special::kSocket && index == 2) return append_socket_protocol(out, args[0], value);
+      if (special == Special::kSocket && index == 2) return append_socket_protocol(out, args[0], value, style);
       break;
     case ArgType::kOffset:
       if (special == Special::kMmap) return append_hex_or_zero(out, value);  // strace: mmap's offset in hex
       break;
     case ArgType::kOpenFlags:
-      if (special == Special::kNoAccessMode) return append_flags_without_access_mode(out, value);
+      if (special == Special::kNoAccessMode) return append_flags_without_access_mode(out, value, style);
       break;
     case ArgType::kFd:
     case ArgType::kDirFd:
-      constants::append_value(out, spec.type, value);
+      constants::append_value(out, spec.type, value, style);
       if (options.fd_arg) options.fd_arg(index, value, out);
       return;
     case ArgType::kPid:
-      constants::append_value(out, spec.type, value);
+      constants::append_value(out, spec.type, value, style);
       if (options.pid_arg && names_a_task(info.nr, index, args)) options.pid_arg(index, value, out);
       return;
     default:
       break;
   }
-  constants::append_value(out, spec.type, value);
+  constants::append_value(out, spec.type, value, style);
 }
 
 // futex: uaddr, op, then what the command takes (futex_format.h), and ")".
@@ -315,7 +318,7 @@ void append_futex_call_args(std::string& out, const SyscallInfo& info, const uin
         append_decimal(out, static_cast<uint32_t>(args[index]));
         break;
       default:
-        append_futex_val3(out, shown.how[k], args[index]);
+        append_futex_val3(out, shown.how[k], args[index], options.const_style);
         break;
     }
   }
@@ -363,12 +366,12 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
   }
   if (special == Special::kFutex) return append_futex_call_args(out, *info, args, reader, options);
   if (special == Special::kPrctl) {
-    append_prctl_args(out, args, options.struct_arg);
+    append_prctl_args(out, args, options.struct_arg, options.const_style);
     out += ')';
     return;
   }
   if (special == Special::kClone) {
-    append_clone_args(out, args, options.struct_arg);
+    append_clone_args(out, args, options.struct_arg, options.const_style);
     out += ')';
     return;
   }
@@ -377,8 +380,8 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
     if (special == Special::kIoctl && i == 2 && !ioctl_has_arg(args[1])) break;
     if (i > 0) out += ", ";
     if (special == Special::kSockopt && (i == 1 || i == 2)) {
-      if (i == 1) append_sockopt_level(out, args[1]);
-      else append_sockopt_name(out, args[1], args[2]);
+      if (i == 1) append_sockopt_level(out, args[1], options.const_style);
+      else append_sockopt_name(out, args[1], args[2], options.const_style);
       continue;
     }
     if (special == Special::kIoctl && i == 2 && ioctl_arg_is_fd(args[1])) {
@@ -392,7 +395,7 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
     if (special == Special::kFcntl && i == 2) {
       // A struct flock the trace copied (F_SETLK, F_GETLK, ...), else the value.
       if (args[2] != 0 && options.struct_arg && options.struct_arg(2, args[2], out)) continue;
-      append_fcntl_arg(out, args[1], args[2]);
+      append_fcntl_arg(out, args[1], args[2], options.const_style);
     } else {
       append_arg(out, *info, special, i, args, reader, options);
     }
@@ -407,7 +410,11 @@ std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader, co
   return out;
 }
 
-void append_statx_mask(std::string& out, uint64_t mask) {
+void append_statx_mask(std::string& out, uint64_t mask, ConstStyle style) {
+  if (style != ConstStyle::kAbbrev) {
+    return append_constant(out, style, static_cast<uint32_t>(mask), NumberForm::kHex,
+                           [mask](std::string& o) { append_statx_mask(o, mask); });
+  }
   static constexpr struct {
     uint64_t bits;
     const char* name;
@@ -436,8 +443,8 @@ void append_statx_mask(std::string& out, uint64_t mask) {
   append_hex(out, left);
 }
 
-void append_statx_attributes(std::string& out, uint64_t attributes) {
-  constants::detail::append_flags(out, constants::detail::kStatxAttributes, attributes);
+void append_statx_attributes(std::string& out, uint64_t attributes, ConstStyle style) {
+  constants::detail::append_flags(out, constants::detail::kStatxAttributes, attributes, style);
 }
 
 std::string format_statx_mask(uint64_t mask) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "syscalls/const_style.h"
 #include "syscalls/syscall_table.h"
 
 namespace sysgate::syscalls {
@@ -87,6 +88,9 @@ struct FormatOptions {
   // called for 0, negative ids (process groups, "any child"), setpgid's
   // pgid, or waitid's id unless its idtype is P_PID.
   ArgHook pid_arg;
+  // strace -X: named constants and flags as names, numbers, or both
+  // (const_style.h). The hooks above decode their structs in their own style.
+  ConstStyle const_style = ConstStyle::kAbbrev;
 };
 
 // "name(arg, arg, ...)" without the return value. reader may be nullptr (then
@@ -102,9 +106,9 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
 // "STATX_MODE|STATX_SIZE"; unknown bits in hex): statx's mask argument and the
 // stx_mask it fills in.
 std::string format_statx_mask(uint64_t mask);
-void append_statx_mask(std::string& out, uint64_t mask);
+void append_statx_mask(std::string& out, uint64_t mask, ConstStyle style = ConstStyle::kAbbrev);
 // statx's stx_attributes and stx_attributes_mask: STATX_ATTR_IMMUTABLE|..., or 0.
-void append_statx_attributes(std::string& out, uint64_t attributes);
+void append_statx_attributes(std::string& out, uint64_t attributes, ConstStyle style = ConstStyle::kAbbrev);
 
 
 // Quotes bytes as strace does: "hello\n" (or in hex, as style says), and "..."

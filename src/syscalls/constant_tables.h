@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "syscalls/const_style.h"
+
 namespace sysgate::syscalls::constants::detail {
 
 struct Named {
@@ -146,5 +148,8 @@ inline constexpr const std::span<const Named>* kLookupTables[] = {
 // Renders a value with a flag set as described above ("O_RDWR|O_CLOEXEC|0x40000000").
 std::string format_flags(const FlagSet& set, uint64_t value);
 void append_flags(std::string& out, const FlagSet& set, uint64_t value);  // the same, appended
+// In a -X style: raw, the value in hex (0 as "0"); verbose, that and the
+// names in a comment (const_style.h).
+void append_flags(std::string& out, const FlagSet& set, uint64_t value, ConstStyle style);
 
 }  // namespace sysgate::syscalls::constants::detail

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "syscalls/const_style.h"
 #include "syscalls/syscall_table.h"
 
 namespace sysgate::syscalls::constants {
@@ -39,10 +40,16 @@ std::string_view signal_name(int sig);
 // O_RDONLY|O_CLOEXEC, AT_FDCWD, PROT_READ|PROT_WRITE, 0644, SIGTERM, AF_INET,
 // SOCK_STREAM|SOCK_CLOEXEC, F_GETFL, TCGETS. Types without symbolic decoding
 // (integers, pointers, sizes) are formatted as numbers (pointers in hex, NULL as "NULL").
-// Unknown bits are appended in hex ("O_RDONLY|0x40000000").
-std::string format_value(ArgType type, uint64_t value);
+// Unknown bits are appended in hex ("O_RDONLY|0x40000000"). style: strace -X,
+// the names as numbers (kRaw: 0x80000, -100, 17) or both (kVerbose:
+// 0x80000 /* O_RDONLY|O_CLOEXEC */); see const_style.h.
+std::string format_value(ArgType type, uint64_t value, ConstStyle style = ConstStyle::kAbbrev);
 // The same text, appended to out: the trace formatter builds a whole line in
 // one buffer.
-void append_value(std::string& out, ArgType type, uint64_t value);
+void append_value(std::string& out, ArgType type, uint64_t value, ConstStyle style = ConstStyle::kAbbrev);
+
+// A signal number as strace shows one: SIGTERM, or 15 raw, 15 /* SIGTERM */
+// verbose; a number without a name in decimal.
+void append_signal(std::string& out, int64_t sig, ConstStyle style = ConstStyle::kAbbrev);
 
 }  // namespace sysgate::syscalls::constants

@@ -8,6 +8,7 @@
 // than the decoding itself.
 #include "syscalls/constant_tables.h"
 #include "syscalls/constants.h"
+#include "syscalls/const_style.h"
 #include "syscalls/number_text.h"
 
 namespace sysgate::syscalls::constants {
@@ -43,55 +44,71 @@ const Named* find_by_value(std::span<const Named> table, uint64_t value) {
   return nullptr;
 }
 
-// An enumeration argument: its name, or the number (signed) if it has none.
-void append_enum(std::string& out, std::span<const Named> table, uint32_t value) {
-  if (const Named* entry = find_by_value(table, value)) {
-    out += entry->name;
-    return;
+// An enumeration argument: its name, or the number (signed) if it has none;
+// in hex as a raw number (strace's "%#x").
+void append_enum(std::string& out, std::span<const Named> table, uint32_t value, ConstStyle style) {
+  const Named* entry = find_by_value(table, value);
+  if (entry == nullptr) {
+    if (style == ConstStyle::kAbbrev) return append_decimal(out, static_cast<int32_t>(value));
+    return append_hex_or_zero(out, value);
   }
-  append_decimal(out, static_cast<int32_t>(value));
+  append_named(out, style, value, NumberForm::kHex, entry->name);
 }
 
 // Like strace's "%#03o": 0644, 04755, and 000 for zero; with the file type first
-// when present (S_IFREG|0644), as mknod's mode carries it.
-void append_mode(std::string& out, uint32_t value) {
+// when present (S_IFREG|0644), as mknod's mode carries it; a mode with a type
+// is a number in octal as a raw constant ("%#o": 0100644).
+void append_mode(std::string& out, uint32_t value, ConstStyle style) {
   const uint64_t type = value & detail::kFileType.field_mask;
-  if (type != 0) {
-    if (const Named* entry = find_by_value(detail::kFileType.field_values, type)) {
-      out += entry->name;
-      out += '|';
-      value &= ~static_cast<uint32_t>(detail::kFileType.field_mask);
-    }
-  }
-  append_octal_mode(out, value);
-}
-
-// A signal's name, or its number when it has none.
-void append_signal(std::string& out, int64_t sig) {
-  const std::string_view name = signal_name(static_cast<int>(sig));
-  if (name.empty()) {
-    append_decimal(out, sig);
-  } else {
-    out += name;
-  }
+  const Named* entry = type != 0 ? find_by_value(detail::kFileType.field_values, type) : nullptr;
+  if (entry == nullptr) return append_octal_mode(out, value);
+  append_constant(out, style, value, NumberForm::kOctal, [&](std::string& o) {
+    o += entry->name;
+    o += '|';
+    append_octal_mode(o, value & ~static_cast<uint32_t>(detail::kFileType.field_mask));
+  });
 }
 
 // clone()'s flags carry the exit signal in the low byte (CSIGNAL). Signals stop below
 // 0x80, so bit 7 is decoded as a flag (CLONE_NEWTIME, for unshare and clone3).
-void append_clone_flags(std::string& out, uint64_t value) {
+// As raw constants the two parts stay apart, as strace shows them: 0x1200000|17.
+void append_clone_flags(std::string& out, uint64_t value, ConstStyle style) {
   const uint64_t signal = value & 0x7f;
   const uint64_t flags = value & ~uint64_t{0x7f};
-  if (flags != 0) detail::append_flags(out, detail::kCloneFlags, flags);
+  if (flags != 0) detail::append_flags(out, detail::kCloneFlags, flags, style);
   if (signal != 0) {
     if (flags != 0) out += '|';
-    append_signal(out, static_cast<int64_t>(signal));
+    append_signal(out, static_cast<int64_t>(signal), style);
   }
   if (value == 0) out += '0';
+}
+
+// socket()'s type: the type and its flags are two constants as strace shows
+// them raw, 0x1|0x80800 (0x1 /* SOCK_STREAM */|0x80800 /* SOCK_CLOEXEC|SOCK_NONBLOCK */).
+void append_socket_type(std::string& out, uint32_t value, ConstStyle style) {
+  if (style == ConstStyle::kAbbrev) return detail::append_flags(out, detail::kSocketType, value, style);
+  const FlagSet& set = detail::kSocketType;
+  const uint64_t type = value & set.field_mask;
+  const uint64_t flags = value & ~set.field_mask;
+  FlagSet type_only = set;
+  type_only.bits = {};
+  FlagSet flags_only = set;
+  flags_only.field_mask = 0;
+  flags_only.field_values = {};
+  if (type != 0 || flags == 0) detail::append_flags(out, type_only, type, style);
+  if (flags == 0) return;
+  if (type != 0) out += '|';
+  detail::append_flags(out, flags_only, flags, style);
 }
 
 }  // namespace
 
 namespace detail {
+
+void append_flags(std::string& out, const FlagSet& set, uint64_t value, ConstStyle style) {
+  if (style == ConstStyle::kAbbrev) return append_flags(out, set, value);
+  append_constant(out, style, value, NumberForm::kHex, [&](std::string& o) { append_flags(o, set, value); });
+}
 
 void append_flags(std::string& out, const FlagSet& set, uint64_t value) {
   if (value == 0 && !set.zero_name.empty()) {
@@ -131,7 +148,14 @@ std::string format_flags(const FlagSet& set, uint64_t value) {
 
 }  // namespace detail
 
-void append_value(std::string& out, ArgType type, uint64_t value) {
+// A signal's name, or its number when it has none; raw, its number in decimal.
+void append_signal(std::string& out, int64_t sig, ConstStyle style) {
+  const std::string_view name = signal_name(static_cast<int>(sig));
+  if (name.empty()) return append_decimal(out, sig);
+  append_named(out, style, static_cast<uint64_t>(sig), NumberForm::kDecimal, name);
+}
+
+void append_value(std::string& out, ArgType type, uint64_t value, ConstStyle style) {
   const auto u32 = static_cast<uint32_t>(value);
   const auto i32 = static_cast<int32_t>(u32);
   switch (type) {
@@ -155,8 +179,7 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
       return append_decimal(out, value);
     case ArgType::kDirFd:
       if (i32 == detail::kAtFdcwd) {
-        out += "AT_FDCWD";
-        return;
+        return append_named(out, style, static_cast<uint64_t>(int64_t{i32}), NumberForm::kDecimal, "AT_FDCWD");
       }
       return append_decimal(out, i32);
     case ArgType::kPath:
@@ -167,88 +190,84 @@ void append_value(std::string& out, ArgType type, uint64_t value) {
     case ArgType::kStructPtr:
       return append_pointer(out, value);
     case ArgType::kMode:
-      return append_mode(out, u32);
+      return append_mode(out, u32, style);
     case ArgType::kOpenFlags:
-      return detail::append_flags(out, detail::kOpenFlags, u32);
+      return detail::append_flags(out, detail::kOpenFlags, u32, style);
     case ArgType::kAtFlags:
-      return detail::append_flags(out, detail::kAtFlags, u32);
+      return detail::append_flags(out, detail::kAtFlags, u32, style);
     case ArgType::kAccessMode:
-      return detail::append_flags(out, detail::kAccessModes, u32);
+      return detail::append_flags(out, detail::kAccessModes, u32, style);
     case ArgType::kWaitOptions:
-      return detail::append_flags(out, detail::kWaitOptions, u32);
+      return detail::append_flags(out, detail::kWaitOptions, u32, style);
     case ArgType::kSocketType:
-      return detail::append_flags(out, detail::kSocketType, u32);
+      return append_socket_type(out, u32, style);
     case ArgType::kFutexOp:
-      return detail::append_flags(out, detail::kFutexOp, u32);
+      return detail::append_flags(out, detail::kFutexOp, u32, style);
     case ArgType::kProt:
-      return detail::append_flags(out, detail::kProt, value);
+      return detail::append_flags(out, detail::kProt, value, style);
     case ArgType::kMmapFlags:
-      return detail::append_flags(out, detail::kMmapFlags, value);
+      return detail::append_flags(out, detail::kMmapFlags, value, style);
     case ArgType::kCloneFlags:
-      return append_clone_flags(out, value);
+      return append_clone_flags(out, value, style);
     case ArgType::kSignal:
-      return append_signal(out, i32);
+      return append_signal(out, i32, style);
     case ArgType::kIoctlCmd:  // unnamed requests are bit-encoded (_IOR...): hex reads best
-      if (const char* both = ioctl_shared_name(u32)) {
-        out += both;
-        return;
-      }
+      if (const char* both = ioctl_shared_name(u32)) return append_named(out, style, u32, NumberForm::kHex, both);
       if (const Named* entry = find_by_value(detail::kIoctlCmds, u32)) {
-        out += entry->name;
-        return;
+        return append_named(out, style, u32, NumberForm::kHex, entry->name);
       }
       return append_hex(out, u32);
     case ArgType::kFcntlCmd:
-      return append_enum(out, detail::kFcntlCmds, u32);
+      return append_enum(out, detail::kFcntlCmds, u32, style);
     case ArgType::kSocketDomain:
-      return append_enum(out, detail::kSocketDomains, u32);
+      return append_enum(out, detail::kSocketDomains, u32, style);
     case ArgType::kPrctlOption:
-      return append_enum(out, detail::kPrctlOptions, u32);
+      return append_enum(out, detail::kPrctlOptions, u32, style);
     case ArgType::kMadvice:
-      return append_enum(out, detail::kMadvice, u32);
+      return append_enum(out, detail::kMadvice, u32, style);
     case ArgType::kWhence:
-      return append_enum(out, detail::kWhence, u32);
+      return append_enum(out, detail::kWhence, u32, style);
     case ArgType::kSigHow:
-      return append_enum(out, detail::kSigHow, u32);
+      return append_enum(out, detail::kSigHow, u32, style);
     case ArgType::kArchPrctl:
-      return append_enum(out, detail::kArchPrctl, u32);
+      return append_enum(out, detail::kArchPrctl, u32, style);
     case ArgType::kRlimit:
-      return append_enum(out, detail::kRlimits, u32);
+      return append_enum(out, detail::kRlimits, u32, style);
     case ArgType::kEpollOp:
-      return append_enum(out, detail::kEpollCtlOps, u32);
+      return append_enum(out, detail::kEpollCtlOps, u32, style);
     case ArgType::kRenameFlags:
-      return detail::append_flags(out, detail::kRenameFlags, u32);
+      return detail::append_flags(out, detail::kRenameFlags, u32, style);
     case ArgType::kMsgFlags:
-      return detail::append_flags(out, detail::kMsgFlags, u32);
+      return detail::append_flags(out, detail::kMsgFlags, u32, style);
     case ArgType::kPkeyAccess:
-      return detail::append_flags(out, detail::kPkeyAccess, value);
+      return detail::append_flags(out, detail::kPkeyAccess, value, style);
     case ArgType::kClockId:
-      return append_enum(out, detail::kClockIds, u32);
+      return append_enum(out, detail::kClockIds, u32, style);
     case ArgType::kTimerFlags:
-      return detail::append_flags(out, detail::kTimerFlags, u32);
+      return detail::append_flags(out, detail::kTimerFlags, u32, style);
     case ArgType::kItimerWhich:
-      return append_enum(out, detail::kItimers, u32);
+      return append_enum(out, detail::kItimers, u32, style);
     case ArgType::kPrioWhich:
-      return append_enum(out, detail::kPrioWhich, u32);
+      return append_enum(out, detail::kPrioWhich, u32, style);
     case ArgType::kFlockOp:
-      return detail::append_flags(out, detail::kFlockOps, u32);
+      return detail::append_flags(out, detail::kFlockOps, u32, style);
     case ArgType::kRusageWho:
-      return append_enum(out, detail::kRusageWho, u32);
+      return append_enum(out, detail::kRusageWho, u32, style);
     case ArgType::kIdType:
-      return append_enum(out, detail::kIdTypes, u32);
+      return append_enum(out, detail::kIdTypes, u32, style);
     case ArgType::kMempolicyMode:
-      return detail::append_flags(out, detail::kMempolicyModes, u32);
+      return detail::append_flags(out, detail::kMempolicyModes, u32, style);
     case ArgType::kMbindFlags:
-      return detail::append_flags(out, detail::kMbindFlags, u32);
+      return detail::append_flags(out, detail::kMbindFlags, u32, style);
     case ArgType::kMempolicyFlags:
-      return detail::append_flags(out, detail::kMempolicyFlags, value);
+      return detail::append_flags(out, detail::kMempolicyFlags, value, style);
   }
   append_hex(out, value);
 }
 
-std::string format_value(ArgType type, uint64_t value) {
+std::string format_value(ArgType type, uint64_t value, ConstStyle style) {
   std::string out;
-  append_value(out, type, value);
+  append_value(out, type, value, style);
   return out;
 }
 

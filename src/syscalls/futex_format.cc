@@ -2,6 +2,7 @@
 
 #include <linux/futex.h>
 
+#include "syscalls/const_style.h"
 #include "syscalls/number_text.h"
 
 namespace sysgate::syscalls {
@@ -53,11 +54,11 @@ FutexArgsShown futex_args_shown(uint64_t op) {
   }
 }
 
-void append_futex_val3(std::string& out, FutexArg how, uint64_t val3) {
+void append_futex_val3(std::string& out, FutexArg how, uint64_t val3, ConstStyle style) {
   const auto v = static_cast<uint32_t>(val3);
   if (how == FutexArg::kBitset) {
     if (v == FUTEX_BITSET_MATCH_ANY) {
-      out += "FUTEX_BITSET_MATCH_ANY";
+      append_named(out, style, v, NumberForm::kHex, "FUTEX_BITSET_MATCH_ANY");
     } else {
       append_hex_or_zero(out, v);
     }
@@ -69,10 +70,22 @@ void append_futex_val3(std::string& out, FutexArg how, uint64_t val3) {
   static constexpr const char* kCmps[] = {"FUTEX_OP_CMP_EQ", "FUTEX_OP_CMP_NE", "FUTEX_OP_CMP_LT",
                                           "FUTEX_OP_CMP_LE", "FUTEX_OP_CMP_GT", "FUTEX_OP_CMP_GE"};
   const uint32_t op = v >> 28, cmp = (v >> 24) & 0xf;
+  if (style == ConstStyle::kRaw) {
+    // strace 6.1's own text: each number, and the comment it gives a value it
+    // finds no name for after the shift (the raw style finds none).
+    append_hex_or_zero(out, op);
+    out += "<<28 /* FUTEX_OP_??? */|";
+    append_hex_or_zero(out, (v >> 12) & 0xfff);
+    out += "<<12|";
+    append_hex_or_zero(out, cmp);
+    out += "<<24 /* FUTEX_OP_CMP_??? */|";
+    append_hex_or_zero(out, v & 0xfff);
+    return;
+  }
   if ((op & FUTEX_OP_OPARG_SHIFT) != 0) out += "FUTEX_OP_OPARG_SHIFT|";
   const uint32_t kind = op & ~uint32_t{FUTEX_OP_OPARG_SHIFT};
   if (kind < std::size(kOps)) {
-    out += kOps[kind];
+    append_named(out, style, kind, NumberForm::kHex, kOps[kind]);
   } else {
     append_hex_or_zero(out, kind);
   }
@@ -80,7 +93,7 @@ void append_futex_val3(std::string& out, FutexArg how, uint64_t val3) {
   append_hex_or_zero(out, (v >> 12) & 0xfff);
   out += "<<12|";
   if (cmp < std::size(kCmps)) {
-    out += kCmps[cmp];
+    append_named(out, style, cmp, NumberForm::kHex, kCmps[cmp]);
   } else {
     append_hex_or_zero(out, cmp);
   }

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <string>
 
+#include "syscalls/const_style.h"
+
 namespace sysgate::syscalls {
 
 enum class FutexArg : uint8_t {
@@ -31,6 +33,7 @@ struct FutexArgsShown {
 FutexArgsShown futex_args_shown(uint64_t op);
 
 // val3 as strace prints it for how (kBitset, kWakeOp or kUnsigned).
-void append_futex_val3(std::string& out, FutexArg how, uint64_t val3);
+// style: strace -X (const_style.h).
+void append_futex_val3(std::string& out, FutexArg how, uint64_t val3, ConstStyle style = ConstStyle::kAbbrev);
 
 }  // namespace sysgate::syscalls

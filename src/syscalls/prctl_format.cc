@@ -47,33 +47,37 @@ Shape shape_of(uint64_t option) {
 }
 
 // A capability's name; a number the kernel does not know as strace shows it.
-void append_capability(std::string& out, uint64_t value) {
-  for (const detail::Named& n : detail::kCapabilities) {
-    if (n.value == value) {
-      out += n.name;
-      return;
+void append_capability(std::string& out, uint64_t value, ConstStyle style) {
+  append_constant(out, style, value, NumberForm::kHex, [value](std::string& o) {
+    for (const detail::Named& n : detail::kCapabilities) {
+      if (n.value == value) {
+        o += n.name;
+        return;
+      }
     }
-  }
-  append_hex_or_zero(out, value);
-  out += " /* CAP_??? */";
+    append_hex_or_zero(o, value);
+    o += " /* CAP_??? */";
+  });
 }
 
 }  // namespace
 
-void append_prctl_args(std::string& out, const uint64_t args[6], const ArgHook& pointer_arg) {
+void append_prctl_args(std::string& out, const uint64_t args[6], const ArgHook& pointer_arg, ConstStyle style) {
   const uint64_t option = static_cast<uint32_t>(args[0]);  // int option
   bool known = false;
   for (const detail::Named& n : detail::kPrctlOptions) {
-    if (n.value == option) {
-      out += n.name;
-      known = true;
-      break;
+    if (n.value == option) known = true;
+  }
+  append_constant(out, style, option, NumberForm::kHex, [option](std::string& o) {
+    for (const detail::Named& n : detail::kPrctlOptions) {
+      if (n.value == option) {
+        o += n.name;
+        return;
+      }
     }
-  }
-  if (!known) {
-    append_hex_or_zero(out, option);
-    out += " /* PR_??? */";
-  }
+    append_hex_or_zero(o, option);
+    o += " /* PR_??? */";
+  });
   const uint64_t arg2 = args[1];
   switch (known ? shape_of(option) : Shape::kFourHex) {
     case Shape::kNothing:
@@ -92,7 +96,7 @@ void append_prctl_args(std::string& out, const uint64_t args[6], const ArgHook& 
       if (arg2 == 0 || name.empty()) {
         append_decimal(out, arg2);
       } else {
-        out += name;
+        append_named(out, style, arg2, NumberForm::kDecimal, name);
       }
       return;
     }
@@ -100,7 +104,7 @@ void append_prctl_args(std::string& out, const uint64_t args[6], const ArgHook& 
       static constexpr const char* kDump[] = {"SUID_DUMP_DISABLE", "SUID_DUMP_USER", "SUID_DUMP_ROOT"};
       out += ", ";
       if (arg2 < 3) {
-        out += kDump[arg2];
+        append_named(out, style, arg2, NumberForm::kHex, kDump[arg2]);
       } else {
         append_decimal(out, arg2);
       }
@@ -108,7 +112,7 @@ void append_prctl_args(std::string& out, const uint64_t args[6], const ArgHook& 
     }
     case Shape::kCapability:
       out += ", ";
-      return append_capability(out, arg2);
+      return append_capability(out, arg2, style);
     case Shape::kOne:
       out += ", ";
       return append_decimal(out, arg2);

@@ -20,6 +20,7 @@ namespace sysgate::syscalls {
 // Appends everything between "prctl(" and ")". pointer_arg (FormatOptions::
 // struct_arg) appends a pointer argument's contents and returns true, or
 // returns false and the address is shown; it may be unset.
-void append_prctl_args(std::string& out, const uint64_t args[6], const ArgHook& pointer_arg);
+void append_prctl_args(std::string& out, const uint64_t args[6], const ArgHook& pointer_arg,
+                       ConstStyle style = ConstStyle::kAbbrev);
 
 }  // namespace sysgate::syscalls

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "syscalls/constant_tables.h"
+#include "syscalls/const_style.h"
 #include "syscalls/number_text.h"
 
 namespace sysgate::syscalls {
@@ -122,31 +123,27 @@ std::span<const Named> options_of(uint64_t level, std::string_view* prefix) {
 
 }  // namespace
 
-void append_sockopt_level(std::string& out, uint64_t level) {
+void append_sockopt_level(std::string& out, uint64_t level, ConstStyle style) {
   const uint32_t v = static_cast<uint32_t>(level);  // int level
   const std::string_view name = name_in(kLevels, v);
-  if (!name.empty()) {
-    out += name;
-    return;
-  }
+  if (!name.empty()) return append_named(out, style, v, NumberForm::kHex, name);
   append_hex_or_zero(out, v);
-  out += " /* SOL_??? */";
+  if (style == ConstStyle::kRaw) return;
+  out += style == ConstStyle::kVerbose ? " /* SOL_?? */" : " /* SOL_??? */";  // strace 6.1's two texts
 }
 
-void append_sockopt_name(std::string& out, uint64_t level, uint64_t optname) {
+void append_sockopt_name(std::string& out, uint64_t level, uint64_t optname, ConstStyle style) {
   const uint32_t v = static_cast<uint32_t>(optname);  // int optname
   std::string_view prefix;
   const std::span<const Named> table = options_of(static_cast<uint32_t>(level), &prefix);
   const std::string_view name = name_in(table, v);
-  if (!name.empty()) {
-    out += name;
-    return;
-  }
+  if (!name.empty()) return append_named(out, style, v, NumberForm::kHex, name);
   if (prefix.empty()) {
     append_decimal(out, v);
     return;
   }
   append_hex_or_zero(out, v);
+  if (style == ConstStyle::kRaw) return;
   out += " /* ";
   out += prefix;
   out += "_??? */";

@@ -7,9 +7,12 @@
 #include <cstdint>
 #include <string>
 
+#include "syscalls/const_style.h"
+
 namespace sysgate::syscalls {
 
-void append_sockopt_level(std::string& out, uint64_t level);
-void append_sockopt_name(std::string& out, uint64_t level, uint64_t optname);
+// style: strace -X (const_style.h); raw, an unknown option has no comment.
+void append_sockopt_level(std::string& out, uint64_t level, ConstStyle style = ConstStyle::kAbbrev);
+void append_sockopt_name(std::string& out, uint64_t level, uint64_t optname, ConstStyle style = ConstStyle::kAbbrev);
 
 }  // namespace sysgate::syscalls

@@ -25,11 +25,11 @@ const Payload* struct_payload(const Record& record, int index, uint64_t addr) {
   return p;
 }
 
-void append_epoll_event(std::string& out, const std::string& bytes, size_t at) {
+void append_epoll_event(std::string& out, const std::string& bytes, size_t at, syscalls::ConstStyle style) {
   const uint32_t events = payload_field<uint32_t>(bytes, at);
   const uint64_t data = payload_field<uint64_t>(bytes, at + 4);
   out += "{events=";
-  append_flags(out, kEpollEvents, events);
+  append_flags(out, kEpollEvents, events, style);
   out += ", data={u32=";
   syscalls::append_decimal(out, static_cast<uint32_t>(data));
   out += ", u64=";
@@ -53,7 +53,8 @@ void append_array(std::string& out, size_t count, size_t total, size_t max_strin
 
 }  // namespace
 
-bool append_event_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string) {
+bool append_event_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
+                      syscalls::ConstStyle style) {
   switch (record.nr) {
     case SYS_poll:
     case SYS_ppoll: {
@@ -64,7 +65,7 @@ bool append_event_arg(std::string& out, const Record& record, int index, uint64_
         out += "{fd=";
         syscalls::append_decimal(out, payload_field<int32_t>(p->bytes, k * kPollfd));
         out += ", events=";
-        append_flags(out, kPollEvents, payload_field<uint16_t>(p->bytes, k * kPollfd + 4));
+        append_flags(out, kPollEvents, payload_field<uint16_t>(p->bytes, k * kPollfd + 4), style);
         out += '}';
       });
       return true;
@@ -72,7 +73,7 @@ bool append_event_arg(std::string& out, const Record& record, int index, uint64_
     case SYS_epoll_ctl: {
       const Payload* p = index == 3 ? struct_payload(record, 3, addr) : nullptr;
       if (p == nullptr || p->bytes.size() != kEpollEvent) return false;
-      append_epoll_event(out, p->bytes, 0);
+      append_epoll_event(out, p->bytes, 0, style);
       return true;
     }
     case SYS_epoll_wait:
@@ -82,7 +83,7 @@ bool append_event_arg(std::string& out, const Record& record, int index, uint64_
       if (p == nullptr || p->bytes.size() % kEpollEvent != 0 || record.ret < 0) return false;
       const size_t count = p->bytes.size() / kEpollEvent;
       append_array(out, count, static_cast<size_t>(record.ret), max_string,
-                   [&](size_t k) { append_epoll_event(out, p->bytes, k * kEpollEvent); });
+                   [&](size_t k) { append_epoll_event(out, p->bytes, k * kEpollEvent, style); });
       return true;
     }
     default:
@@ -90,7 +91,7 @@ bool append_event_arg(std::string& out, const Record& record, int index, uint64_
   }
 }
 
-void append_poll_result(std::string& out, const Record& record) {
+void append_poll_result(std::string& out, const Record& record, syscalls::ConstStyle style) {
   if ((record.nr != SYS_poll && record.nr != SYS_ppoll) || record.kind != kRecordSyscall || record.ret < 0) return;
   if (record.ret == 0) {
     out += " (Timeout)";
@@ -108,7 +109,7 @@ void append_poll_result(std::string& out, const Record& record) {
     out += "{fd=";
     syscalls::append_decimal(out, payload_field<int32_t>(p->bytes, at));
     out += ", revents=";
-    append_flags(out, kPollEvents, revents);
+    append_flags(out, kPollEvents, revents, style);
     out += '}';
   }
   out += ']';

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 
+#include "syscalls/const_style.h"
 #include "trace/record.h"
 
 namespace sysgate::trace {
@@ -20,11 +21,14 @@ namespace sysgate::trace {
 // Appends argument index of poll/ppoll (the pollfd array), epoll_ctl (the
 // event) or epoll_wait/epoll_pwait/epoll_pwait2 (the events); false, having
 // appended nothing, when the record has no such payload for it.
-bool append_event_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string);
+// style: strace -X, the events as flags, numbers or both (syscalls/const_style.h).
+bool append_event_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
+                      syscalls::ConstStyle style = syscalls::ConstStyle::kAbbrev);
 
 // poll's and ppoll's result after "= N": " ([{fd=3, revents=POLLIN}])" for
 // the descriptors with events, " (Timeout)" for 0; nothing for other calls,
 // failures, or without the array.
-void append_poll_result(std::string& out, const Record& record);
+void append_poll_result(std::string& out, const Record& record,
+                        syscalls::ConstStyle style = syscalls::ConstStyle::kAbbrev);
 
 }  // namespace sysgate::trace

@@ -203,7 +203,8 @@ bool append_output_buffer(std::string& out, const Record& r, int index, uint64_t
 
 // "= 0x8002 (flags O_RDWR|O_LARGEFILE)": fcntl's results that strace decodes,
 // F_GETFL's and F_GETFD's flags. False (nothing appended) for the others.
-bool append_fcntl_result(std::string& out, const Record& r) {
+// As strace 6.1, -X changes F_GETFD's flags and leaves F_GETFL's named.
+bool append_fcntl_result(std::string& out, const Record& r, syscalls::ConstStyle style) {
   const auto cmd = static_cast<int32_t>(r.args[1]);
   const auto value = static_cast<uint64_t>(r.ret);
   if (cmd != kFGetFl && (cmd != kFGetFd || value == 0)) return false;
@@ -213,10 +214,12 @@ bool append_fcntl_result(std::string& out, const Record& r) {
   if (cmd == kFGetFl) {
     constants::append_value(out, syscalls::ArgType::kOpenFlags, value);
   } else {
-    const uint64_t rest = value & ~uint64_t{1};
-    if ((value & 1) != 0) out += "FD_CLOEXEC";
-    if ((value & 1) != 0 && rest != 0) out += '|';
-    if (rest != 0) append_hex_or_zero(out, rest);
+    syscalls::append_constant(out, style, value, syscalls::NumberForm::kHex, [value](std::string& o) {
+      const uint64_t rest = value & ~uint64_t{1};
+      if ((value & 1) != 0) o += "FD_CLOEXEC";
+      if ((value & 1) != 0 && rest != 0) o += '|';
+      if (rest != 0) append_hex_or_zero(o, rest);
+    });
   }
   out += ')';
   return true;
@@ -274,10 +277,11 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
   }
   if (append_iovec_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
   if (append_select_arg(out, r, index, value)) return true;
-  if (append_event_arg(out, r, index, value, call->options->max_string)) return true;
+  if (append_event_arg(out, r, index, value, call->options->max_string, call->options->const_style)) return true;
   if (append_msghdr_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
   const TaskNames* names = call->options->task_name ? &call->options->task_name : nullptr;
-  return append_struct_arg(out, r, index, value, call->options->string_style, call->options->verbose, names);
+  return append_struct_arg(out, r, index, value, call->options->string_style, call->options->verbose, names,
+                           call->options->const_style);
 }
 
 // strace -y: "<path>" after a descriptor whose name is known.
@@ -346,7 +350,8 @@ void append_call_text(std::string& out, const Record& record, const FormatOption
     out += "rt_sigreturn(";
     const Payload* mask = record.payload(0);
     if (mask != nullptr) {
-      if (std::optional<std::string> set = struct_arg_text(record, 0, mask->addr, options.string_style, false)) {
+      if (std::optional<std::string> set =
+              struct_arg_text(record, 0, mask->addr, options.string_style, false, options.const_style)) {
         out += "{mask=" + *set + "}";
       }
     }
@@ -358,6 +363,7 @@ void append_call_text(std::string& out, const Record& record, const FormatOption
   syscalls::FormatOptions call_options;
   call_options.max_string = options.max_string;
   call_options.string_style = options.string_style;
+  call_options.const_style = options.const_style;
   call_options.output_buffer = {output_buffer_hook, &context};
   call_options.struct_arg = {struct_arg_hook, &context};
   if (options.fd_path) call_options.fd_arg = {fd_arg_hook, &context};
@@ -373,7 +379,7 @@ std::string format_call_text(const Record& record, const FormatOptions& options)
 
 namespace {
 
-void append_result_value(std::string& out, const Record& record) {
+void append_result_value(std::string& out, const Record& record, syscalls::ConstStyle style) {
   if (record.kind != kRecordSyscall) {
     out += "= ?";
     return;
@@ -391,7 +397,7 @@ void append_result_value(std::string& out, const Record& record) {
       out += "= ";
       return syscalls::append_octal_mode(out, static_cast<uint64_t>(ret));
     case SYS_fcntl:
-      if (append_fcntl_result(out, record)) return;
+      if (append_fcntl_result(out, record, style)) return;
       break;
     case SYS_prctl:
       if (append_prctl_result(out, record)) return;
@@ -426,11 +432,11 @@ bool returns_task_id(const Record& record) {
 
 // The result, with -Y's name after an id that names a task.
 void append_result_named(std::string& out, const Record& record, const FormatOptions& options) {
-  append_result_value(out, record);
+  append_result_value(out, record, options.const_style);
   // (A child the call reaped is gone by its return: strace finds no name.)
   if (returns_task_id(record) && PidNames::reaped_by(record) != record.ret) append_task_name(out, record.ret, options);
   if (record.kind != kRecordSyscall) return;
-  append_poll_result(out, record);    // " ([{fd=3, revents=POLLIN}])", " (Timeout)"
+  append_poll_result(out, record, options.const_style);  // " ([{fd=3, revents=POLLIN}])", " (Timeout)"
   append_select_result(out, record);  // " (in [3], left {tv_sec=0, tv_nsec=999})"
   // As strace marks what -e inject= did.
   if ((record.flags & kRecordInjected) != 0) out += " (INJECTED)";

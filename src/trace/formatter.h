@@ -91,6 +91,14 @@ struct FormatOptions {
   syscalls::StringStyle string_style = syscalls::StringStyle::kEscaped;
   // -v: structs whole (the stat family: every field, as strace -v).
   bool verbose = false;
+  // -X: named constants and flags, in arguments, structs and a siginfo's
+  // fields, as names (abbrev, strace's default), numbers (raw: "openat(-100,
+  // \"/x\", 0x80000)") or numbers with the names in a comment (verbose:
+  // "0x80000 /* O_RDONLY|O_CLOEXEC */"); syscalls/const_style.h. What stays
+  // named in every style, as strace's: errors ("= -1 ENOENT (...)"), the
+  // signal of a "--- SIGCHLD" or "+++ killed by" line, wait statuses,
+  // F_GETFL's and prctl's decoded results, rt_sigtimedwait's "(SIGUSR1)".
+  syscalls::ConstStyle const_style = syscalls::ConstStyle::kAbbrev;
   // -e raw=SET: the calls whose arguments and result show as raw hex, as
   // strace -e raw= shows them ("openat(0xffffff9c, 0x7f..., 0x80000, 0) = 0x3");
   // nullptr for none.

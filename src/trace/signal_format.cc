@@ -72,13 +72,29 @@ std::string signal_text(int sig) {
   return name.empty() ? std::to_string(sig) : std::string(name);
 }
 
+// A signal number in a siginfo's fields: SIGCHLD, 17 (-X raw), 17 /* SIGCHLD */.
+std::string signal_text(int sig, syscalls::ConstStyle style) {
+  std::string out;
+  constants::append_signal(out, sig, style);
+  return out;
+}
+
 template <size_t N>
 std::string_view code_in(const std::string_view (&table)[N], int code) {
   return code >= 1 && static_cast<size_t>(code) <= N ? table[code - 1] : std::string_view{};
 }
 
-// si_code as strace names it: signal-specific codes are positive.
-std::string code_text(int sig, int code) {
+// si_code as strace names it: signal-specific codes are positive; a raw
+// constant in hex ("%#x": 0xfffffffa for SI_TKILL).
+std::string code_name(int sig, int code);
+std::string code_text(int sig, int code, syscalls::ConstStyle style) {
+  std::string out;
+  syscalls::append_constant(out, style, static_cast<uint32_t>(code), syscalls::NumberForm::kHex,
+                            [&](std::string& o) { o += code_name(sig, code); });
+  return out;
+}
+
+std::string code_name(int sig, int code) {
   std::string_view name;
   if (code > 0 && code != kSiKernel) {
     switch (sig) {
@@ -116,21 +132,27 @@ bool is_fault_signal(int sig) {
 
 }  // namespace
 
-std::string format_siginfo(const Record& record, const TaskNames* task_names) {
+std::string format_siginfo(const Record& record, const TaskNames* task_names, syscalls::ConstStyle style) {
   const Siginfo s = siginfo_of(record);
-  return format_siginfo_bytes(std::string_view(reinterpret_cast<const char*>(s.bytes), sizeof s.bytes), task_names);
+  return format_siginfo_bytes(std::string_view(reinterpret_cast<const char*>(s.bytes), sizeof s.bytes), task_names,
+                              style);
 }
 
-std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_names) {
+std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_names, syscalls::ConstStyle style) {
   Siginfo s{};
   std::memcpy(s.bytes, bytes.data(), bytes.size() < sizeof s.bytes ? bytes.size() : sizeof s.bytes);
   const int sig = s.i32(0);
   const int err = s.i32(4);
   const int code = s.i32(8);
-  std::string out = "{si_signo=" + signal_text(sig) + ", si_code=" + code_text(sig, code);
+  std::string out = "{si_signo=" + signal_text(sig, style) + ", si_code=" + code_text(sig, code, style);
   if (err != 0) {
     const std::string_view name = constants::errno_name(err);
-    out += ", si_errno=" + (name.empty() ? std::to_string(err) : std::string(name));
+    out += ", si_errno=";
+    if (name.empty()) {
+      out += std::to_string(err);
+    } else {
+      syscalls::append_named(out, style, static_cast<uint64_t>(int64_t{err}), syscalls::NumberForm::kDecimal, name);
+    }
   }
   auto sender = [&] {
     const int32_t pid = s.i32(16);
@@ -157,7 +179,7 @@ std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_n
     sender();
     const int status = s.i32(24);
     const bool by_signal = code == kCldKilled || code == kCldDumped || code == kCldTrapped || code == kCldStopped;
-    out += ", si_status=" + (by_signal ? signal_text(status) : std::to_string(status));
+    out += ", si_status=" + (by_signal ? signal_text(status, style) : std::to_string(status));
     out += ", si_utime=";
     append_clock_ticks(out, static_cast<uint64_t>(s.i64(32)));
     out += ", si_stime=";
@@ -172,7 +194,8 @@ std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_n
 
 std::string format_signal(const Record& record, const FormatOptions& options) {
   const TaskNames* names = options.task_name ? &options.task_name : nullptr;
-  return line_prefix(record.tid, options) + "--- " + signal_text(record.nr) + " " + format_siginfo(record, names) + " ---";
+  return line_prefix(record.tid, options) + "--- " + signal_text(record.nr) + " " +
+         format_siginfo(record, names, options.const_style) + " ---";
 }
 
 std::string format_signal_json(const Record& record, const FormatOptions& options) {

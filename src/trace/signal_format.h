@@ -18,10 +18,15 @@
 namespace sysgate::trace {
 
 // "{si_signo=SIGALRM, si_code=SI_KERNEL}"; with task_names (strace -Y),
-// "si_pid=1234<sh>" for a sender or child it names.
-std::string format_siginfo(const Record& record, const TaskNames* task_names = nullptr);
+// "si_pid=1234<sh>" for a sender or child it names. style (strace -X): the
+// signal numbers, codes and errno in si_signo, si_code, si_errno and a
+// child's si_status as numbers ("{si_signo=17, si_code=0x1, ...}") or both;
+// the line's "--- SIGCHLD" keeps its name in every style, as strace's.
+std::string format_siginfo(const Record& record, const TaskNames* task_names = nullptr,
+                           syscalls::ConstStyle style = syscalls::ConstStyle::kAbbrev);
 // The same from a siginfo's first 48 bytes (waitid's infop; fewer are taken as zeros).
-std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_names = nullptr);
+std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_names = nullptr,
+                                 syscalls::ConstStyle style = syscalls::ConstStyle::kAbbrev);
 
 // The whole line, with options.pid_prefix's prefix.
 std::string format_signal(const Record& record, const FormatOptions& options = {});

@@ -56,19 +56,19 @@ constexpr syscalls::constants::detail::FlagSet kMountFlags{0, {}, kMountFlagBits
 
 }  // namespace
 
-bool append_statfs(std::string& out, std::string_view b) {
+bool append_statfs(std::string& out, std::string_view b, syscalls::ConstStyle style) {
   if (b.size() < 88) return false;
   const uint64_t type = payload_field<uint64_t>(b, 0);
   out += "{f_type=";
-  bool named = false;
+  const Named* magic = nullptr;
   for (const Named& m : kMagics) {
-    if (m.value == type) {
-      out += m.name;
-      named = true;
-      break;
-    }
+    if (m.value == type) magic = &m;
   }
-  if (!named) syscalls::append_hex_or_zero(out, type);
+  if (magic != nullptr) {
+    syscalls::append_named(out, style, type, syscalls::NumberForm::kHex, magic->name);
+  } else {
+    syscalls::append_hex_or_zero(out, type);
+  }
   static constexpr const char* kCounts[] = {", f_bsize=", ", f_blocks=", ", f_bfree=", ", f_bavail=", ", f_files=",
                                             ", f_ffree="};
   for (size_t i = 0; i < 6; ++i) {
@@ -84,7 +84,7 @@ bool append_statfs(std::string& out, std::string_view b) {
   out += ", f_frsize=";
   syscalls::append_decimal(out, payload_field<int64_t>(b, 72));
   out += ", f_flags=";
-  syscalls::constants::detail::append_flags(out, kMountFlags, payload_field<uint64_t>(b, 80));
+  syscalls::constants::detail::append_flags(out, kMountFlags, payload_field<uint64_t>(b, 80), style);
   out += '}';
   return true;
 }

@@ -10,9 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "syscalls/const_style.h"
+
 namespace sysgate::trace {
 
 // False, appending nothing, when bytes is shorter than 88.
-bool append_statfs(std::string& out, std::string_view bytes);
+// style: strace -X, f_type and f_flags as names, numbers or both.
+bool append_statfs(std::string& out, std::string_view bytes,
+                   syscalls::ConstStyle style = syscalls::ConstStyle::kAbbrev);
 
 }  // namespace sysgate::trace

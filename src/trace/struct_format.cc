@@ -30,6 +30,10 @@ namespace {
 constexpr size_t kRusageBytes = 144;  // struct rusage: two timevals, 14 longs
 
 namespace constants = syscalls::constants;
+using syscalls::append_constant;
+using syscalls::append_named;
+using syscalls::ConstStyle;
+using syscalls::NumberForm;
 using syscalls::append_bracketed_decimal;
 using syscalls::append_decimal;
 using syscalls::append_hex_or_zero;
@@ -37,11 +41,14 @@ using syscalls::append_hex_or_zero;
 // The payload's bytes, read at fixed offsets (the kernel's x86-64 layouts).
 class Bytes {
  public:
-  explicit Bytes(std::string_view b, syscalls::StringStyle style = syscalls::StringStyle::kEscaped)
-      : b_(b), style_(style) {}
+  explicit Bytes(std::string_view b, syscalls::StringStyle style = syscalls::StringStyle::kEscaped,
+                 ConstStyle consts = ConstStyle::kAbbrev)
+      : b_(b), style_(style), consts_(consts) {}
   size_t size() const { return b_.size(); }
   // How the strings in the struct are quoted (-x, -xx).
   syscalls::StringStyle style() const { return style_; }
+  // How its named constants and flags are shown (-X).
+  ConstStyle consts() const { return consts_; }
   template <typename T>
   T at(size_t offset) const {
     T v{};
@@ -55,6 +62,7 @@ class Bytes {
  private:
   std::string_view b_;
   syscalls::StringStyle style_;
+  ConstStyle consts_;
 };
 
 void append_pointer(std::string& out, uint64_t v) {
@@ -70,8 +78,15 @@ void append_c_string(std::string& out, std::string_view field, syscalls::StringS
   syscalls::append_quoted(out, field.substr(0, field.find('\0')), false, style);
 }
 
-// "S_IFREG|0644" for a mode, as strace prints st_mode and stx_mode.
-void append_mode(std::string& out, uint32_t mode) {
+void append_mode_names(std::string& out, uint32_t mode);
+
+// "S_IFREG|0644" for a mode, as strace prints st_mode and stx_mode; a raw
+// constant in octal ("%#o": 0100644).
+void append_mode(std::string& out, uint32_t mode, ConstStyle style) {
+  append_constant(out, style, mode, NumberForm::kOctal, [mode](std::string& o) { append_mode_names(o, mode); });
+}
+
+void append_mode_names(std::string& out, uint32_t mode) {
   static constexpr struct {
     uint32_t type;
     const char* name;
@@ -90,15 +105,29 @@ void append_mode(std::string& out, uint32_t mode) {
   syscalls::append_octal_mode(out, mode & 0777);
 }
 
+// A device number as strace shows it, makedev(0x1, 0x3); raw, the number
+// (0x103).
+void append_device(std::string& out, uint64_t dev, ConstStyle style) {
+  append_constant(out, style, dev, NumberForm::kHex, [dev](std::string& o) {
+    const uint64_t major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~uint64_t{0xfff});
+    const uint64_t minor = (dev & 0xff) | ((dev >> 12) & ~uint64_t{0xff});
+    o += "makedev(";
+    append_hex_or_zero(o, major);
+    o += ", ";
+    append_hex_or_zero(o, minor);
+    o += ')';
+  });
+}
+
 // struct statx: {stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0,
 // stx_mode=S_IFREG|0755, stx_size=3, ...}
 void append_statx(std::string& out, const Bytes& b) {
   out += "{stx_mask=";
-  syscalls::append_statx_mask(out, b.at<uint32_t>(0));
+  syscalls::append_statx_mask(out, b.at<uint32_t>(0), b.consts());
   out += ", stx_attributes=";
-  syscalls::append_statx_attributes(out, b.at<uint64_t>(8));
+  syscalls::append_statx_attributes(out, b.at<uint64_t>(8), b.consts());
   out += ", stx_mode=";
-  append_mode(out, b.at<uint16_t>(28));
+  append_mode(out, b.at<uint16_t>(28), b.consts());
   out += ", stx_size=";
   append_decimal(out, b.at<uint64_t>(40));
   out += ", ...}";
@@ -108,17 +137,11 @@ void append_statx(std::string& out, const Bytes& b) {
 void append_stat(std::string& out, const Bytes& b) {
   const uint32_t mode = b.at<uint32_t>(24);
   out += "{st_mode=";
-  append_mode(out, mode);
+  append_mode(out, mode, b.consts());
   const uint32_t kind = mode & 0170000;
   if (kind == 0020000 || kind == 0060000) {
-    const uint64_t dev = b.at<uint64_t>(40);
-    const uint64_t major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~uint64_t{0xfff});
-    const uint64_t minor = (dev & 0xff) | ((dev >> 12) & ~uint64_t{0xff});
-    out += ", st_rdev=makedev(";
-    append_hex_or_zero(out, major);
-    out += ", ";
-    append_hex_or_zero(out, minor);
-    out += ')';
+    out += ", st_rdev=";
+    append_device(out, b.at<uint64_t>(40), b.consts());
   } else {
     out += ", st_size=";
     append_decimal(out, b.at<int64_t>(48));
@@ -126,7 +149,13 @@ void append_stat(std::string& out, const Bytes& b) {
   out += ", ...}";
 }
 
-void append_sigaction_flags(std::string& out, uint64_t flags) {
+void append_sigaction_flag_names(std::string& out, uint64_t flags);
+
+void append_sigaction_flags(std::string& out, uint64_t flags, ConstStyle style) {
+  append_constant(out, style, flags, NumberForm::kHex, [flags](std::string& o) { append_sigaction_flag_names(o, flags); });
+}
+
+void append_sigaction_flag_names(std::string& out, uint64_t flags) {
   // strace's order.
   static constexpr struct {
     uint64_t bit;
@@ -157,16 +186,16 @@ void append_sigaction(std::string& out, const Bytes& b) {
   const uint64_t flags = b.at<uint64_t>(8);
   out += "{sa_handler=";
   if (handler == 0) {
-    out += "SIG_DFL";
+    append_named(out, b.consts(), handler, NumberForm::kHex, "SIG_DFL");
   } else if (handler == 1) {
-    out += "SIG_IGN";
+    append_named(out, b.consts(), handler, NumberForm::kHex, "SIG_IGN");
   } else {
     append_hex_or_zero(out, handler);
   }
   out += ", sa_mask=";
-  append_sigset(out, b.at<uint64_t>(24));
+  append_sigset(out, b.at<uint64_t>(24), b.consts());
   out += ", sa_flags=";
-  append_sigaction_flags(out, flags);
+  append_sigaction_flags(out, flags, b.consts());
   if ((flags & 0x04000000) != 0) {
     out += ", sa_restorer=";
     append_pointer(out, b.at<uint64_t>(16));
@@ -174,15 +203,18 @@ void append_sigaction(std::string& out, const Bytes& b) {
   out += '}';
 }
 
-void append_rlimit_value(std::string& out, uint64_t v) {
-  if (v == ~uint64_t{0}) {
-    out += "RLIM64_INFINITY";
-  } else if (v != 0 && v % 1024 == 0) {
-    append_decimal(out, v / 1024);
-    out += "*1024";
-  } else {
-    append_decimal(out, v);
-  }
+// RLIM64_INFINITY, 8192*1024, 20000; raw, the number in decimal.
+void append_rlimit_value(std::string& out, uint64_t v, ConstStyle style) {
+  append_constant(out, style, v, NumberForm::kUnsigned, [v](std::string& o) {
+    if (v == ~uint64_t{0}) {
+      o += "RLIM64_INFINITY";
+    } else if (v != 0 && v % 1024 == 0) {
+      append_decimal(o, v / 1024);
+      o += "*1024";
+    } else {
+      append_decimal(o, v);
+    }
+  });
 }
 
 // Two struct timevals in a row (itimerval, rusage's first fields), each
@@ -234,17 +266,20 @@ bool append_sigevent(std::string& out, const Bytes& b) {
   }
   out += "sigev_signo=";
   if (notify == kSigevNone) append_decimal(out, signo);
-  else syscalls::constants::append_value(out, syscalls::ArgType::kSignal, static_cast<uint32_t>(signo));
+  else syscalls::constants::append_value(out, syscalls::ArgType::kSignal, static_cast<uint32_t>(signo), b.consts());
+  out += ", sigev_notify=";
+  static constexpr std::string_view kNotify[] = {"SIGEV_SIGNAL", "SIGEV_NONE", "SIGEV_THREAD", "", "SIGEV_THREAD_ID"};
+  append_named(out, b.consts(), static_cast<uint32_t>(notify), NumberForm::kHex, kNotify[notify]);
   switch (notify) {
-    case kSigevSignal: out += ", sigev_notify=SIGEV_SIGNAL}"; return true;
-    case kSigevNone: out += ", sigev_notify=SIGEV_NONE}"; return true;
+    case kSigevSignal: out += '}'; return true;
+    case kSigevNone: out += '}'; return true;
     case kSigevThreadId:
-      out += ", sigev_notify=SIGEV_THREAD_ID, sigev_notify_thread_id=";
+      out += ", sigev_notify_thread_id=";
       append_decimal(out, b.at<int32_t>(16));
       out += '}';
       return true;
     default:
-      out += ", sigev_notify=SIGEV_THREAD, sigev_notify_function=";
+      out += ", sigev_notify_function=";
       append_pointer(out, b.at<uint64_t>(16));
       out += ", sigev_notify_attributes=";
       append_pointer(out, b.at<uint64_t>(24));
@@ -260,19 +295,22 @@ void append_stack(std::string& out, const Bytes& b) {
   out += "{ss_sp=";
   append_pointer(out, b.at<uint64_t>(0));
   out += ", ss_flags=";
-  uint64_t flags = b.at<uint32_t>(8);
-  bool first = true;
-  for (const auto& [bit, name] : kFlags) {
-    if ((flags & bit) == 0) continue;
-    if (!first) out += '|';
-    first = false;
-    out += name;
-    flags &= ~bit;
-  }
-  if (flags != 0 || first) {
-    if (!first) out += '|';
-    append_hex_or_zero(out, flags);
-  }
+  const uint64_t ss_flags = b.at<uint32_t>(8);
+  append_constant(out, b.consts(), ss_flags, NumberForm::kHex, [ss_flags](std::string& o) {
+    uint64_t flags = ss_flags;
+    bool first = true;
+    for (const auto& [bit, name] : kFlags) {
+      if ((flags & bit) == 0) continue;
+      if (!first) o += '|';
+      first = false;
+      o += name;
+      flags &= ~bit;
+    }
+    if (flags != 0 || first) {
+      if (!first) o += '|';
+      append_hex_or_zero(o, flags);
+    }
+  });
   out += ", ss_size=";
   append_decimal(out, b.at<uint64_t>(16));
   out += '}';
@@ -280,9 +318,9 @@ void append_stack(std::string& out, const Bytes& b) {
 
 void append_rlimit(std::string& out, const Bytes& b) {
   out += "{rlim_cur=";
-  append_rlimit_value(out, b.at<uint64_t>(0));
+  append_rlimit_value(out, b.at<uint64_t>(0), b.consts());
   out += ", rlim_max=";
-  append_rlimit_value(out, b.at<uint64_t>(8));
+  append_rlimit_value(out, b.at<uint64_t>(8), b.consts());
   out += '}';
 }
 
@@ -343,11 +381,11 @@ void append_statx_verbose(std::string& out, const Bytes& b) {
   constexpr uint32_t kStatxMntId = 0x1000;
   const uint32_t mask = b.at<uint32_t>(0);
   out += "{stx_mask=";
-  syscalls::append_statx_mask(out, mask);
+  syscalls::append_statx_mask(out, mask, b.consts());
   out += ", stx_blksize=";
   append_decimal(out, b.at<uint32_t>(4));
   out += ", stx_attributes=";
-  syscalls::append_statx_attributes(out, b.at<uint64_t>(8));
+  syscalls::append_statx_attributes(out, b.at<uint64_t>(8), b.consts());
   out += ", stx_nlink=";
   append_decimal(out, b.at<uint32_t>(16));
   out += ", stx_uid=";
@@ -355,7 +393,7 @@ void append_statx_verbose(std::string& out, const Bytes& b) {
   out += ", stx_gid=";
   append_decimal(out, b.at<uint32_t>(24));
   out += ", stx_mode=";
-  append_mode(out, b.at<uint16_t>(28));
+  append_mode(out, b.at<uint16_t>(28), b.consts());
   out += ", stx_ino=";
   append_decimal(out, b.at<uint64_t>(32));
   out += ", stx_size=";
@@ -363,7 +401,7 @@ void append_statx_verbose(std::string& out, const Bytes& b) {
   out += ", stx_blocks=";
   append_decimal(out, b.at<uint64_t>(48));
   out += ", stx_attributes_mask=";
-  syscalls::append_statx_attributes(out, b.at<uint64_t>(56));
+  syscalls::append_statx_attributes(out, b.at<uint64_t>(56), b.consts());
   static constexpr const char* kTimes[] = {"atime", "btime", "ctime", "mtime"};
   for (size_t i = 0; i < 4; ++i) {
     const int64_t sec = b.at<int64_t>(64 + 16 * i);
@@ -396,22 +434,14 @@ void append_statx_verbose(std::string& out, const Bytes& b) {
 //  st_blksize=4096, st_blocks=88, st_size=41747, st_atime=1795728001 /* 2026-11-26T21:20:01.2...+0000 */,
 //  st_atime_nsec=203093107, st_mtime=..., st_mtime_nsec=..., st_ctime=..., st_ctime_nsec=...}
 void append_stat_verbose(std::string& out, const Bytes& b) {
-  auto makedev = [&](uint64_t dev) {
-    const uint64_t major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~uint64_t{0xfff});
-    const uint64_t minor = (dev & 0xff) | ((dev >> 12) & ~uint64_t{0xff});
-    out += "makedev(";
-    append_hex_or_zero(out, major);
-    out += ", ";
-    append_hex_or_zero(out, minor);
-    out += ')';
-  };
+  auto makedev = [&](uint64_t dev) { append_device(out, dev, b.consts()); };
   const uint32_t mode = b.at<uint32_t>(24);
   out += "{st_dev=";
   makedev(b.at<uint64_t>(0));
   out += ", st_ino=";
   append_decimal(out, b.at<uint64_t>(8));
   out += ", st_mode=";
-  append_mode(out, mode);
+  append_mode(out, mode, b.consts());
   out += ", st_nlink=";
   append_decimal(out, b.at<uint64_t>(16));
   out += ", st_uid=";
@@ -520,6 +550,24 @@ void append_signal_or_number(std::string& out, int sig) {
   }
 }
 
+// A field of a socket address that strace shows as its bytes as a raw
+// constant ("\x00\x09"), and in verbose style with the abbreviated text as a
+// comment ("\x00\x09" /* htons(9) */).
+template <typename Abbreviated>
+void append_address_field(std::string& out, const Bytes& b, size_t offset, size_t size, Abbreviated&& abbreviated) {
+  if (b.consts() == ConstStyle::kAbbrev) return abbreviated(out);
+  syscalls::append_quoted(out, b.view(offset, size), false, syscalls::StringStyle::kHexAll);
+  if (b.consts() == ConstStyle::kRaw) return;
+  out += " /* ";
+  abbreviated(out);
+  out += " */";
+}
+
+void append_family(std::string& out, const Bytes& b, uint16_t family, std::string_view name) {
+  out += "{sa_family=";
+  append_named(out, b.consts(), family, NumberForm::kHex, name);
+}
+
 void append_wait_status(std::string& out, const Bytes& b) {
   const uint32_t s = b.at<uint32_t>(0);
   out += "[{";
@@ -546,15 +594,16 @@ bool append_sockaddr(std::string& out, const Bytes& b) {
   switch (b.at<uint16_t>(0)) {
     case AF_UNIX: {
       const std::string_view path = b.view(2, b.size() - 2);
+      append_family(out, b, AF_UNIX, "AF_UNIX");
       if (path.empty()) {
-        out += "{sa_family=AF_UNIX}";  // an unnamed socket's address: the family alone
+        out += '}';  // an unnamed socket's address: the family alone
         return true;
       }
       if (path[0] == '\0') {
-        out += "{sa_family=AF_UNIX, sun_path=@";
+        out += ", sun_path=@";
         syscalls::append_quoted(out, path.substr(1), false, b.style());
       } else {
-        out += "{sa_family=AF_UNIX, sun_path=";
+        out += ", sun_path=";
         append_c_string(out, path, b.style());
       }
       out += '}';
@@ -565,11 +614,20 @@ bool append_sockaddr(std::string& out, const Bytes& b) {
       char ip[INET_ADDRSTRLEN] = "";
       const uint32_t addr = b.at<uint32_t>(4);
       inet_ntop(AF_INET, &addr, ip, sizeof ip);
-      out += "{sa_family=AF_INET, sin_port=htons(";
-      append_decimal(out, ntohs(b.at<uint16_t>(2)));
-      out += "), sin_addr=inet_addr(\"";
-      out += ip;
-      out += "\")}";
+      append_family(out, b, AF_INET, "AF_INET");
+      out += ", sin_port=";
+      append_address_field(out, b, 2, 2, [&](std::string& o) {
+        o += "htons(";
+        append_decimal(o, ntohs(b.at<uint16_t>(2)));
+        o += ')';
+      });
+      out += ", sin_addr=";
+      append_address_field(out, b, 4, 4, [&](std::string& o) {
+        o += "inet_addr(\"";
+        o += ip;
+        o += "\")";
+      });
+      out += '}';
       return true;
     }
     case AF_INET6: {
@@ -578,13 +636,32 @@ bool append_sockaddr(std::string& out, const Bytes& b) {
       unsigned char addr[16];
       std::memcpy(addr, b.view(8, 16).data(), 16);
       inet_ntop(AF_INET6, addr, ip, sizeof ip);
-      out += "{sa_family=AF_INET6, sin6_port=htons(";
-      append_decimal(out, ntohs(b.at<uint16_t>(2)));
-      out += "), sin6_flowinfo=htonl(";
-      append_decimal(out, ntohl(b.at<uint32_t>(4)));
-      out += "), inet_pton(AF_INET6, \"";
-      out += ip;
-      out += "\", &sin6_addr), sin6_scope_id=";
+      append_family(out, b, AF_INET6, "AF_INET6");
+      out += ", sin6_port=";
+      append_address_field(out, b, 2, 2, [&](std::string& o) {
+        o += "htons(";
+        append_decimal(o, ntohs(b.at<uint16_t>(2)));
+        o += ')';
+      });
+      out += ", sin6_flowinfo=";
+      append_address_field(out, b, 4, 4, [&](std::string& o) {
+        o += "htonl(";
+        append_decimal(o, ntohl(b.at<uint32_t>(4)));
+        o += ')';
+      });
+      if (b.consts() == ConstStyle::kAbbrev) {
+        out += ", inet_pton(AF_INET6, \"";
+        out += ip;
+        out += "\", &sin6_addr)";
+      } else {  // strace's own text for the two styles: the address's bytes, "inet_pton(AF_INET6, "::1")"
+        out += ", sin6_addr=";
+        append_address_field(out, b, 8, 16, [&](std::string& o) {
+          o += "inet_pton(AF_INET6, \"";
+          o += ip;
+          o += "\")";
+        });
+      }
+      out += ", sin6_scope_id=";
       append_decimal(out, b.at<uint32_t>(24));
       out += '}';
       return true;
@@ -593,7 +670,8 @@ bool append_sockaddr(std::string& out, const Bytes& b) {
       if (b.size() < 12) return false;
       char groups[16];
       std::snprintf(groups, sizeof groups, "%08x", b.at<uint32_t>(8));
-      out += "{sa_family=AF_NETLINK, ";
+      append_family(out, b, AF_NETLINK, "AF_NETLINK");
+      out += ", ";
       if (const uint16_t pad = b.at<uint16_t>(2); pad != 0) {
         char text[16];
         std::snprintf(text, sizeof text, "%#x", pad);
@@ -663,15 +741,32 @@ void append_cap_header(std::string& out, const Bytes& b) {
   for (const auto& v : kVersions) {
     if (v.version == version) name = v.name;
   }
-  if (name != nullptr) {
-    out += name;
-  } else {
-    append_hex_or_zero(out, version);
-    out += " /* _LINUX_CAPABILITY_VERSION_??? */";
-  }
+  append_constant(out, b.consts(), version, NumberForm::kHex, [&](std::string& o) {
+    if (name != nullptr) {
+      o += name;
+    } else {
+      append_hex_or_zero(o, version);
+      o += " /* _LINUX_CAPABILITY_VERSION_??? */";
+    }
+  });
   out += ", pid=";
   append_decimal(out, b.at<int32_t>(4));
   out += '}';
+}
+
+void append_capabilities(std::string& out, uint64_t set);
+
+// A capability set in a -X style: strace shows the two 32-bit words the
+// kernel passes apart, 0xfeffffff|0x1ff (the high word's names in its comment).
+void append_capabilities(std::string& out, uint64_t set, ConstStyle style) {
+  if (style == ConstStyle::kAbbrev) return append_capabilities(out, set);
+  const uint64_t low = set & 0xffffffff, high = set >> 32;
+  if (low != 0 || high == 0) {
+    append_constant(out, style, low, NumberForm::kHex, [low](std::string& o) { append_capabilities(o, low); });
+  }
+  if (high == 0) return;
+  if (low != 0) out += '|';
+  append_constant(out, style, high, NumberForm::kHex, [high](std::string& o) { append_capabilities(o, high << 32); });
 }
 
 // A capability set as strace shows it: 1<<CAP_CHOWN|1<<CAP_KILL, or 0.
@@ -707,11 +802,11 @@ void append_cap_data(std::string& out, const Bytes& b) {
     return uint64_t{b.at<uint32_t>(offset)} | high << 32;
   };
   out += "{effective=";
-  append_capabilities(out, set(0));
+  append_capabilities(out, set(0), b.consts());
   out += ", permitted=";
-  append_capabilities(out, set(4));
+  append_capabilities(out, set(4), b.consts());
   out += ", inheritable=";
-  append_capabilities(out, set(8));
+  append_capabilities(out, set(8), b.consts());
   out += '}';
 }
 
@@ -738,7 +833,7 @@ bool append_prctl_arg(std::string& out, uint64_t option, const Bytes& b) {
       if (name.empty()) {
         append_decimal(out, sig);
       } else {
-        out += name;
+        append_named(out, b.consts(), static_cast<uint64_t>(int64_t{sig}), NumberForm::kDecimal, name);
       }
       out += ']';
       return true;
@@ -769,12 +864,12 @@ bool append_clone_args(std::string& out, const Bytes& b) {
     append_pointer(out, b.at<uint64_t>(offset));
   };
   out += "{flags=";
-  syscalls::constants::append_value(out, syscalls::ArgType::kCloneFlags, flags);
+  syscalls::constants::append_value(out, syscalls::ArgType::kCloneFlags, flags, b.consts());
   if ((flags & kPidfd) != 0) field(", pidfd=", 8);
   if ((flags & (kChildSettid | kChildCleartid)) != 0) field(", child_tid=", 16);
   if ((flags & kParentSettid) != 0) field(", parent_tid=", 24);
   out += ", exit_signal=";
-  append_signal_or_number(out, static_cast<int>(b.at<uint64_t>(32)));
+  syscalls::constants::append_signal(out, static_cast<int>(b.at<uint64_t>(32)), b.consts());
   field(", stack=", 40);
   out += ", stack_size=";
   append_hex_or_zero(out, b.at<uint64_t>(48));
@@ -844,7 +939,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_rt_sigpending:
     case SYS_ppoll:  // its mask (argument 3)
       if (size != 8) return false;
-      append_sigset(out, b.at<uint64_t>(0));
+      append_sigset(out, b.at<uint64_t>(0), b.consts());
       return true;
     case SYS_getitimer:
     case SYS_setitimer:  // {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=1, tv_usec=0}}
@@ -857,9 +952,9 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return true;
     case SYS_rt_sigtimedwait:  // [TERM], {si_signo=SIGTERM, ...}, {tv_sec=1, tv_nsec=0}
       if (size == 8) {
-        append_sigset(out, b.at<uint64_t>(0));
+        append_sigset(out, b.at<uint64_t>(0), b.consts());
       } else if (size == 48) {
-        out += format_siginfo_bytes(b.view(0, 48));
+        out += format_siginfo_bytes(b.view(0, 48), nullptr, b.consts());
       } else if (size == 16) {
         append_timespec(out, b);
       } else {
@@ -870,7 +965,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_rt_tgsigqueueinfo:
     case SYS_pidfd_send_signal:
       if (size != 48) return false;
-      out += format_siginfo_bytes(b.view(0, 48));
+      out += format_siginfo_bytes(b.view(0, 48), nullptr, b.consts());
       return true;
     case SYS_waitid:  // the siginfo as a signal's line shows it; {} when no child was ready
       if (size != 48) return false;
@@ -878,7 +973,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
         out += "{}";
         return true;
       }
-      out += format_siginfo_bytes(b.view(0, 48));
+      out += format_siginfo_bytes(b.view(0, 48), nullptr, b.consts());
       return true;
     case SYS_times:  // {tms_utime=1 /* 0.01 s */, tms_stime=0, ...}: clock ticks, 100 a second
       if (size != 32) return false;
@@ -951,7 +1046,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return append_clone_args(out, b);
     case SYS_statfs:
     case SYS_fstatfs:
-      return append_statfs(out, b.view(0, size));
+      return append_statfs(out, b.view(0, size), b.consts());
     case SYS_clone:  // parent_tid: "[26420]"
       if (size != 4) return false;
       syscalls::append_bracketed_decimal(out, b.at<uint32_t>(0));
@@ -978,10 +1073,11 @@ bool append_flock(std::string& out, uint64_t cmd, const Bytes& b) {
   static constexpr std::string_view kTypes[] = {"F_RDLCK", "F_WRLCK", "F_UNLCK"};
   const auto type = b.at<int16_t>(0);
   out += "{l_type=";
-  if (type >= 0 && type <= 2) out += kTypes[type];
+  if (type >= 0 && type <= 2) append_named(out, b.consts(), static_cast<uint16_t>(type), NumberForm::kHex, kTypes[type]);
   else syscalls::append_decimal(out, type);
   out += ", l_whence=";
-  syscalls::constants::append_value(out, syscalls::ArgType::kWhence, static_cast<uint16_t>(b.at<int16_t>(2)));
+  syscalls::constants::append_value(out, syscalls::ArgType::kWhence, static_cast<uint16_t>(b.at<int16_t>(2)),
+                                    b.consts());
   out += ", l_start=";
   syscalls::append_decimal(out, b.at<int64_t>(8));
   out += ", l_len=";
@@ -994,14 +1090,15 @@ bool append_flock(std::string& out, uint64_t cmd, const Bytes& b) {
   return true;
 }
 
-bool append_payload(std::string& out, const Record& record, const Payload& p, syscalls::StringStyle style) {
+bool append_payload(std::string& out, const Record& record, const Payload& p, syscalls::StringStyle style,
+                    ConstStyle consts) {
   switch (p.kind) {
     case kPayloadStringArray: return append_argv(out, p, style);
     case kPayloadArrayCount: return append_env_count(out, p);
     case kPayloadStructIn:
     case kPayloadStructOut:
-      if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes, style));
-      if (record.nr == SYS_fcntl) return append_flock(out, record.args[1], Bytes(p.bytes, style));
+      if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes, style, consts));
+      if (record.nr == SYS_fcntl) return append_flock(out, record.args[1], Bytes(p.bytes, style, consts));
       if (record.nr == SYS_ioctl) return append_terminal_ioctl_arg(out, record.args[1], p.bytes);
       if (record.nr == SYS_get_mempolicy || record.nr == SYS_set_mempolicy || record.nr == SYS_mbind) {
         return append_mempolicy_payload(out, record, p);
@@ -1010,16 +1107,16 @@ bool append_payload(std::string& out, const Record& record, const Payload& p, sy
         // The version as the program passed it (call_before.h), not the kernel's answer.
         std::string header = p.bytes;
         std::memcpy(header.data(), &record.before_value, 4);
-        return append_struct_of_call(out, record.nr, Bytes(header, style));
+        return append_struct_of_call(out, record.nr, Bytes(header, style, consts));
       }
-      return append_struct_of_call(out, record.nr, Bytes(p.bytes, style));
+      return append_struct_of_call(out, record.nr, Bytes(p.bytes, style, consts));
     default: return false;
   }
 }
 
 }  // namespace
 
-void append_sigset(std::string& out, uint64_t set) {
+void append_sigset(std::string& out, uint64_t set, ConstStyle style) {
   const bool complement = std::popcount(set) > 32;
   if (complement) {
     set = ~set;
@@ -1036,15 +1133,16 @@ void append_sigset(std::string& out, uint64_t set) {
     if (name.empty()) {
       append_decimal(out, sig);
     } else {
-      out += name;
+      append_named(out, style, static_cast<uint64_t>(sig), NumberForm::kDecimal, name);
     }
   }
   out += ']';
 }
 
-bool append_socket_address(std::string& out, std::string_view bytes, syscalls::StringStyle style) {
+bool append_socket_address(std::string& out, std::string_view bytes, syscalls::StringStyle style,
+                           ConstStyle consts) {
   const size_t start = out.size();
-  if (append_sockaddr(out, Bytes(bytes, style))) return true;
+  if (append_sockaddr(out, Bytes(bytes, style, consts))) return true;
   out.resize(start);
   return false;
 }
@@ -1058,9 +1156,9 @@ void append_clock_ticks(std::string& out, uint64_t ticks) {
   out += seconds;
 }
 
-std::string format_sigset(uint64_t set) {
+std::string format_sigset(uint64_t set, ConstStyle style) {
   std::string out;
-  append_sigset(out, set);
+  append_sigset(out, set, style);
   return out;
 }
 
@@ -1105,7 +1203,7 @@ bool append_sockopt_value(std::string& out, const Record& record, const Bytes& b
 // getsockname's, getpeername's, accept's, accept4's and recvfrom's address
 // and its length; setsockopt's and getsockopt's value and getsockopt's length.
 bool append_socket_out_arg(std::string& out, const Record& record, int index, uint64_t addr,
-                           syscalls::StringStyle style) {
+                           syscalls::StringStyle style, ConstStyle consts) {
   int addr_index = 1, len_index = 2;
   switch (record.nr) {
     case SYS_getsockname: case SYS_getpeername: case SYS_accept: case SYS_accept4: break;
@@ -1118,9 +1216,9 @@ bool append_socket_out_arg(std::string& out, const Record& record, int index, ui
   if (index == addr_index) {
     if (p == nullptr || (p->kind != kPayloadStructOut && p->kind != kPayloadStructIn)) return false;
     if (record.nr == SYS_setsockopt || record.nr == SYS_getsockopt) {
-      return append_sockopt_value(out, record, Bytes(p->bytes, style));
+      return append_sockopt_value(out, record, Bytes(p->bytes, style, consts));
     }
-    return p->kind == kPayloadStructOut && append_sockaddr(out, Bytes(p->bytes, style));
+    return p->kind == kPayloadStructOut && append_sockaddr(out, Bytes(p->bytes, style, consts));
   }
   return index == len_index && append_in_out_length(out, record, index, p);
 }
@@ -1144,10 +1242,10 @@ void append_group_list(std::string& out, const Record& record, std::string_view 
 }  // namespace
 
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
-                       syscalls::StringStyle style, bool verbose, const TaskNames* task_names) {
+                       syscalls::StringStyle style, bool verbose, const TaskNames* task_names, ConstStyle consts) {
   {
     const size_t start = out.size();
-    if (append_socket_out_arg(out, record, index, addr, style)) return true;
+    if (append_socket_out_arg(out, record, index, addr, style, consts)) return true;
     out.resize(start);
   }
   // getgroups that returned 0 wrote no group: strace shows the empty list.
@@ -1167,7 +1265,7 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
                        (record.nr == SYS_rt_tgsigqueueinfo && index == 3);
   if (task_names != nullptr && siginfo && p->bytes.size() == 48 && p->bytes[0] != 0) {
     // A child the call reaped is gone by its return: strace finds no name.
-    out += format_siginfo_bytes(p->bytes, PidNames::reaped_by(record) ? nullptr : task_names);
+    out += format_siginfo_bytes(p->bytes, PidNames::reaped_by(record) ? nullptr : task_names, consts);
     return true;
   }
   // -Y: the id clone stored in parent_tid, named: "[1234<python3>]".
@@ -1183,11 +1281,11 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
   const size_t start = out.size();
   if (verbose && p->bytes.size() == 144 && (record.nr == SYS_stat || record.nr == SYS_fstat ||
                                             record.nr == SYS_lstat || record.nr == SYS_newfstatat)) {
-    append_stat_verbose(out, Bytes(p->bytes, style));
+    append_stat_verbose(out, Bytes(p->bytes, style, consts));
     return true;
   }
   if (verbose && p->bytes.size() == 152 && record.nr == SYS_statx) {
-    append_statx_verbose(out, Bytes(p->bytes, style));
+    append_statx_verbose(out, Bytes(p->bytes, style, consts));
     return true;
   }
   if (verbose && p->bytes.size() == 6 * 65 && record.nr == SYS_uname) {
@@ -1199,15 +1297,15 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
     return true;
   }
   if (verbose && record.nr == SYS_ioctl && append_terminal_ioctl_arg(out, record.args[1], p->bytes, true)) return true;
-  if (append_payload(out, record, *p, style)) return true;
+  if (append_payload(out, record, *p, style, consts)) return true;
   out.resize(start);
   return false;
 }
 
 std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr,
-                                           syscalls::StringStyle style, bool verbose) {
+                                           syscalls::StringStyle style, bool verbose, ConstStyle consts) {
   std::string out;
-  if (!append_struct_arg(out, record, index, addr, style, verbose)) return std::nullopt;
+  if (!append_struct_arg(out, record, index, addr, style, verbose, nullptr, consts)) return std::nullopt;
   return out;
 }
 

@@ -31,28 +31,34 @@ namespace sysgate::trace {
 // verbose: as strace -v prints it (the stat family: every field, when the
 // record holds them all). task_names: strace -Y's names for the si_pid of a
 // siginfo (waitid, rt_sigtimedwait); nullptr for none.
+// consts: strace -X, the named constants and flags inside the struct as
+// names, numbers or both (syscalls/const_style.h).
 std::optional<std::string> struct_arg_text(const Record& record, int index, uint64_t addr,
                                            syscalls::StringStyle style = syscalls::StringStyle::kEscaped,
-                                           bool verbose = false);
+                                           bool verbose = false,
+                                           syscalls::ConstStyle consts = syscalls::ConstStyle::kAbbrev);
 // The same, appended to out: true having appended the struct, false having
 // appended nothing (a syscalls::FormatOptions::struct_arg hook).
 bool append_struct_arg(std::string& out, const Record& record, int index, uint64_t addr,
                        syscalls::StringStyle style = syscalls::StringStyle::kEscaped, bool verbose = false,
-                       const TaskNames* task_names = nullptr);
+                       const TaskNames* task_names = nullptr,
+                       syscalls::ConstStyle consts = syscalls::ConstStyle::kAbbrev);
 
 // A socket address (AF_UNIX, AF_INET, AF_INET6) as strace prints it,
 // {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")};
 // false, appending nothing, for another family or too few bytes.
 bool append_socket_address(std::string& out, std::string_view bytes,
-                           syscalls::StringStyle style = syscalls::StringStyle::kEscaped);
+                           syscalls::StringStyle style = syscalls::StringStyle::kEscaped,
+                           syscalls::ConstStyle consts = syscalls::ConstStyle::kAbbrev);
 
 // A count of clock ticks (clock_t: times, a child's si_utime) as strace prints
 // it: "4 /* 0.04 s */" (USER_HZ, 100 ticks a second on x86-64), "0".
 void append_clock_ticks(std::string& out, uint64_t ticks);
 
 // A kernel signal set as strace prints it: "[INT TERM]", "~[RTMIN RT_1]" (the
-// complement, when more than half the signals are in it), "[]".
-std::string format_sigset(uint64_t set);
-void append_sigset(std::string& out, uint64_t set);
+// complement, when more than half the signals are in it), "[]"; -X raw
+// "~[32 33]", verbose "[2 /* INT */ 15 /* TERM */]".
+std::string format_sigset(uint64_t set, syscalls::ConstStyle style = syscalls::ConstStyle::kAbbrev);
+void append_sigset(std::string& out, uint64_t set, syscalls::ConstStyle style = syscalls::ConstStyle::kAbbrev);
 
 }  // namespace sysgate::trace

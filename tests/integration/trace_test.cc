@@ -2837,6 +2837,85 @@ TEST(Trace, StructsAgreeWithStrace) {
   EXPECT_EQ(lines(t.trace), expected) << t.trace;
 }
 
+// -X raw and -X verbose (strace's --const-print-style): whole programs' lines
+// are strace's, for the calls of ls, id and busybox (flags, enumerations,
+// signals, ioctls, modes, AT_FDCWD, stat structs, sigactions, rlimits,
+// socket types and addresses), the struct-decoding program's (statx's
+// flags, clone's flags, capabilities, futex's operations, prctl's options,
+// wait statuses) and the siginfo of every delivery, pids and addresses
+// masked. What stays named in every style (errors, "--- SIGCHLD", wait
+// statuses, "+++ killed by") is compared too.
+TEST(Trace, ConstPrintStylesAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::map<std::string, std::string> expected_openat = {
+      {"raw", "openat(-100, \"/etc/ld.so.cache\", 0x80000) = 3"},
+      {"verbose", "openat(-100 /* AT_FDCWD */, \"/etc/ld.so.cache\", 0x80000 /* O_RDONLY|O_CLOEXEC */) = 3"}};
+  for (const std::string style : {"raw", "verbose"}) {
+    for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+             {"/bin/ls", "-l", "/usr/include/linux"}, {"/usr/bin/id"}, {"/bin/busybox", "cat", "/etc/hostname"}}) {
+      Straced native = strace(cmd, false, "-X " + style + " ");
+      ASSERT_EQ(native.run.status, 0) << native.run.err;
+      Traced t = trace(cmd, {"-X", style});
+      ASSERT_EQ(t.run.status, 0) << t.run.err;
+      const std::vector<std::string> ours = comparable_lines(without_pid_prefixes(t.trace)),
+                                     theirs = comparable_lines(native.trace);
+      size_t first = 0;
+      while (first < ours.size() && first < theirs.size() && ours[first] == theirs[first]) ++first;
+      EXPECT_EQ(ours, theirs) << style << " " << cmd[0] << ": first difference at line " << first
+                              << ":\n  sysgate: " << (first < ours.size() ? ours[first] : "(end)")
+                              << "\n  strace:  " << (first < theirs.size() ? theirs[first] : "(end)");
+      if (cmd[0] == "/usr/bin/id") {
+        EXPECT_NE(t.trace.find(expected_openat.at(style)), std::string::npos) << t.trace;
+      }
+    }
+
+    // The struct-decoding program, as Trace.StructsAgreeWithStrace compares it.
+    Straced native = strace({STRUCTS_PROGRAM}, false, "-X " + style + " ");
+    ASSERT_EQ(native.run.status, 0) << native.run.err;
+    Traced t = trace({STRUCTS_PROGRAM}, {"--const-print-style=" + style});
+    ASSERT_EQ(t.run.status, 0) << t.run.err;
+    const std::regex decoded(
+        R"(^(newfstatat|statx|rt_sigaction|rt_sigprocmask|prlimit64|pipe2|clock_nanosleep|connect|socket|uname|wait4|futex|prctl|capget|capset|socketpair|kill)\()");
+    auto lines = [&](const std::string& text) {
+      return picked_lines(text, [&](std::string line) -> std::optional<std::string> {
+        if (!std::regex_search(line, decoded)) return std::nullopt;
+        if (line.rfind("prctl(0x27", 0) == 0) return std::nullopt;  // PR_GET_NO_NEW_PRIVS: sysgate sets it
+        line = without_alignment_and_addresses(line);
+        line = std::regex_replace(line, std::regex(R"(^(wait4|kill)\(\d+)"), "$1(PID");
+        return std::regex_replace(line, std::regex(R"(= \d+$)"), "= N");
+      });
+    };
+    const std::vector<std::string> expected = lines(native.trace);
+    ASSERT_GE(expected.size(), 50u) << native.trace;
+    EXPECT_EQ(lines(t.trace), expected) << style << "\n" << t.trace;
+
+    // Deliveries: the signal's name stays on the line, its siginfo's numbers change.
+    Straced signals_native = strace({SIGNALS_PROGRAM}, true, "-X " + style + " ");
+    ASSERT_EQ(signals_native.run.status, 0) << signals_native.run.err;
+    Traced signals = trace({SIGNALS_PROGRAM}, {"-X", style});
+    ASSERT_EQ(signals.run.status, 0) << signals.run.err;
+    auto signal_lines = [](const std::string& text) {
+      return picked_lines(text, [](std::string line) -> std::optional<std::string> {
+        if (line.rfind("--- ", 0) != 0 && line.rfind("rt_sigqueueinfo(", 0) != 0 && line.rfind("rt_sigaction(", 0) != 0 &&
+            line.rfind("timer_create(", 0) != 0) {
+          return std::nullopt;
+        }
+        line = std::regex_replace(line, std::regex(R"(si_pid=\d+)"), "si_pid=N");
+        line = std::regex_replace(line, std::regex(R"(si_ptr=0x[0-9a-f]+)"), "si_ptr=P");
+        line = std::regex_replace(line, std::regex(R"(^rt_sigqueueinfo\(\d+)"), "rt_sigqueueinfo(PID");
+        return without_alignment_and_addresses(line);
+      });
+    };
+    const std::vector<std::string> expected_signals = signal_lines(signals_native.trace);
+    ASSERT_GE(expected_signals.size(), 14u) << signals_native.trace;
+    EXPECT_EQ(signal_lines(signals.trace), expected_signals) << style << "\n" << signals.trace;
+    EXPECT_NE(signals.trace.find(style == "raw" ? "--- SIGCHLD {si_signo=17, si_code=0x1, "
+                                                : "--- SIGCHLD {si_signo=17 /* SIGCHLD */, si_code=0x1 /* CLD_EXITED */, "),
+              std::string::npos)
+        << signals.trace;
+  }
+}
+
 // Lines of different threads in the order the calls happened, not ring by ring:
 // two threads taking turns to write (each waits for the other through a pipe).
 TEST(Trace, ThreadsLinesAreInTimeOrder) {
@@ -3289,7 +3368,7 @@ TEST(Trace, LongOptionsAreStracesToo) {
   expect_refused({kSysgate, "trace", "-I", "5", "--", "/bin/true"}, "-I 5: invalid value");
   expect_refused({kSysgate, "trace", "-p", "1"}, "-p: not supported");
   expect_refused({kSysgate, "trace", "-D", "--", "/bin/true"}, "-D: not supported");
-  expect_refused({kSysgate, "trace", "-X", "raw", "--", "/bin/true"}, "-X raw: not supported");
+  expect_refused({kSysgate, "trace", "-X", "hex", "--", "/bin/true"}, "-X hex: invalid value");
   expect_refused({kSysgate, "trace", "-o", "/dev/null"}, "a command is required");
 }
 

@@ -374,5 +374,39 @@ TEST(QuoteString, EscapesLikeStrace) {
   EXPECT_EQ(quote_string("abc", true), "\"abc\"...");
 }
 
+// strace -X raw and verbose, as strace 6.1 prints these calls: statx's sync
+// type apart from its other flags (nothing for 0 in raw: strace's "|0x900"),
+// socket's protocol, prctl's option and its argument, futex's bitset.
+TEST_F(CallFormatTest, ConstStylesAsStraceXPrintsThem) {
+  FormatOptions raw, verbose;
+  raw.const_style = ConstStyle::kRaw;
+  verbose.const_style = ConstStyle::kVerbose;
+  EXPECT_EQ(call(SYS_statx, {kAtFdcwd, kPath, 0x900, 0x25e, 0}, &memory_, raw),
+            "statx(-100, \"/etc/hostname\", |0x900, 0x25e, NULL)");
+  EXPECT_EQ(call(SYS_statx, {kAtFdcwd, kPath, 0x900, 0x25e, 0}, &memory_, verbose),
+            "statx(-100 /* AT_FDCWD */, \"/etc/hostname\", 0 /* AT_STATX_SYNC_AS_STAT */|0x900 /* "
+            "AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT */, 0x25e /* STATX_MODE|STATX_NLINK|STATX_UID|STATX_GID|STATX_MTIME|"
+            "STATX_SIZE */, NULL)");
+  EXPECT_EQ(call(SYS_statx, {3, kPath, 0x4000, 0xfff, 0}, &memory_, raw), "statx(3, \"/etc/hostname\", 0x4000, 0xfff, NULL)");
+  EXPECT_EQ(call(SYS_socket, {AF_INET, SOCK_STREAM, 0}, nullptr, verbose),
+            "socket(0x2 /* AF_INET */, 0x1 /* SOCK_STREAM */, 0 /* IPPROTO_IP */)");
+  EXPECT_EQ(call(SYS_socket, {AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0}, nullptr, raw), "socket(0x1, 0x1|0x80000, 0)");
+  EXPECT_EQ(call(SYS_prctl, {PR_SET_PDEATHSIG, SIGTERM}, nullptr, verbose), "prctl(0x1 /* PR_SET_PDEATHSIG */, 15 /* SIGTERM */)");
+  EXPECT_EQ(call(SYS_prctl, {0x12345678, 1, 2, 3, 4}, nullptr, raw), "prctl(0x12345678, 0x1, 0x2, 0x3, 0x4)");
+  EXPECT_EQ(call(SYS_prctl, {0x12345678, 1, 2, 3, 4}, nullptr, verbose),
+            "prctl(0x12345678 /* PR_??? */, 0x1, 0x2, 0x3, 0x4)");
+  EXPECT_EQ(call(SYS_prctl, {PR_CAPBSET_READ, 21}, nullptr, verbose), "prctl(0x17 /* PR_CAPBSET_READ */, 0x15 /* CAP_SYS_ADMIN */)");
+  EXPECT_EQ(call(SYS_futex, {0x1000, 0x189, 1, 0, 0, 0xffffffff}, nullptr, verbose),
+            "futex(0x1000, 0x189 /* FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME */, 1, NULL, 0xffffffff /* "
+            "FUTEX_BITSET_MATCH_ANY */)");
+  EXPECT_EQ(call(SYS_futex, {0x1000, 0x85, 1, 1, 0x2000, 0x17007001}, nullptr, raw),
+            "futex(0x1000, 0x85, 1, 1, 0x2000, 0x1<<28 /* FUTEX_OP_??? */|0x7<<12|0x7<<24 /* FUTEX_OP_CMP_??? */|0x1)");
+  EXPECT_EQ(call(SYS_fcntl, {3, F_SETFD, FD_CLOEXEC}, nullptr, verbose), "fcntl(3, 0x2 /* F_SETFD */, 0x1 /* FD_CLOEXEC */)");
+  EXPECT_EQ(call(SYS_setsockopt, {3, 1, 2, 0, 4}, nullptr, verbose),
+            "setsockopt(3, 0x1 /* SOL_SOCKET */, 0x2 /* SO_REUSEADDR */, NULL, 4)");
+  EXPECT_EQ(call(SYS_setsockopt, {3, 999, 9999, 0, 4}, nullptr, verbose), "setsockopt(3, 0x3e7 /* SOL_?? */, 9999, NULL, 4)");
+  EXPECT_EQ(call(SYS_setsockopt, {3, 1, 9999, 0, 4}, nullptr, raw), "setsockopt(3, 0x1, 0x270f, NULL, 4)");
+}
+
 }  // namespace
 }  // namespace sysgate::syscalls

@@ -179,5 +179,53 @@ TEST(FormatValue, AppendValueAddsToTheBuffer) {
   EXPECT_EQ(out, "flags=O_WRONLY|O_CREAT|0x40000000");
 }
 
+// strace -X raw and -X verbose, as strace 6.1 prints each kind of value.
+TEST(FormatValue, RawAndVerboseStyles) {
+  auto raw = [](ArgType type, uint64_t value) { return format_value(type, value, ConstStyle::kRaw); };
+  auto verbose = [](ArgType type, uint64_t value) { return format_value(type, value, ConstStyle::kVerbose); };
+  EXPECT_EQ(raw(ArgType::kOpenFlags, O_RDONLY | O_CLOEXEC), "0x80000");
+  EXPECT_EQ(verbose(ArgType::kOpenFlags, O_RDONLY | O_CLOEXEC), "0x80000 /* O_RDONLY|O_CLOEXEC */");
+  EXPECT_EQ(raw(ArgType::kOpenFlags, O_RDONLY), "0");
+  EXPECT_EQ(verbose(ArgType::kOpenFlags, O_RDONLY), "0 /* O_RDONLY */");
+  EXPECT_EQ(raw(ArgType::kDirFd, static_cast<uint64_t>(int64_t{AT_FDCWD})), "-100");
+  EXPECT_EQ(verbose(ArgType::kDirFd, static_cast<uint64_t>(int64_t{AT_FDCWD})), "-100 /* AT_FDCWD */");
+  EXPECT_EQ(verbose(ArgType::kDirFd, 3), "3");
+  EXPECT_EQ(raw(ArgType::kAtFlags, 0), "0");
+  EXPECT_EQ(verbose(ArgType::kAtFlags, 0), "0");  // no name for 0: no comment
+  EXPECT_EQ(verbose(ArgType::kAccessMode, F_OK), "0 /* F_OK */");
+  EXPECT_EQ(raw(ArgType::kAccessMode, R_OK), "0x4");
+  EXPECT_EQ(raw(ArgType::kSignal, SIGCHLD), "17");
+  EXPECT_EQ(verbose(ArgType::kSignal, SIGKILL), "9 /* SIGKILL */");
+  EXPECT_EQ(verbose(ArgType::kSignal, 35), "35 /* SIGRT_3 */");
+  EXPECT_EQ(raw(ArgType::kProt, PROT_READ | PROT_WRITE), "0x3");
+  EXPECT_EQ(verbose(ArgType::kMmapFlags, MAP_PRIVATE | MAP_ANONYMOUS), "0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */");
+  EXPECT_EQ(raw(ArgType::kCloneFlags, CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD), "0x1200000|17");
+  EXPECT_EQ(verbose(ArgType::kCloneFlags, CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD),
+            "0x1200000 /* CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID */|17 /* SIGCHLD */");
+  EXPECT_EQ(raw(ArgType::kSocketType, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK), "0x1|0x80800");
+  EXPECT_EQ(verbose(ArgType::kSocketType, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK),
+            "0x1 /* SOCK_STREAM */|0x80800 /* SOCK_CLOEXEC|SOCK_NONBLOCK */");
+  EXPECT_EQ(verbose(ArgType::kSocketType, SOCK_DGRAM), "0x2 /* SOCK_DGRAM */");
+  EXPECT_EQ(raw(ArgType::kSocketDomain, AF_INET6), "0xa");
+  EXPECT_EQ(raw(ArgType::kIoctlCmd, TCGETS), "0x5401");
+  EXPECT_EQ(verbose(ArgType::kIoctlCmd, TCGETS), "0x5401 /* TCGETS */");
+  EXPECT_EQ(verbose(ArgType::kIoctlCmd, 0x5403), "0x5403 /* SNDCTL_TMR_STOP or TCSETSW */");
+  EXPECT_EQ(raw(ArgType::kFcntlCmd, F_DUPFD), "0");
+  EXPECT_EQ(verbose(ArgType::kFcntlCmd, F_SETFD), "0x2 /* F_SETFD */");
+  EXPECT_EQ(verbose(ArgType::kFcntlCmd, 4242), "0x1092");  // no name: no comment
+  EXPECT_EQ(verbose(ArgType::kWhence, SEEK_SET), "0 /* SEEK_SET */");
+  EXPECT_EQ(verbose(ArgType::kFutexOp, FUTEX_WAIT_PRIVATE), "0x80 /* FUTEX_WAIT_PRIVATE */");
+  EXPECT_EQ(raw(ArgType::kArchPrctl, ARCH_SET_FS), "0x1002");
+  EXPECT_EQ(verbose(ArgType::kRlimit, RLIMIT_STACK), "0x3 /* RLIMIT_STACK */");
+  // Modes stay octal; one with a file type is a number in "%#o".
+  EXPECT_EQ(raw(ArgType::kMode, 0644), "0644");
+  EXPECT_EQ(verbose(ArgType::kMode, 0644), "0644");
+  EXPECT_EQ(raw(ArgType::kMode, S_IFREG | 0644), "0100644");
+  EXPECT_EQ(verbose(ArgType::kMode, S_IFREG | 0644), "0100644 /* S_IFREG|0644 */");
+  // Numbers stay numbers.
+  EXPECT_EQ(raw(ArgType::kInt, static_cast<uint64_t>(-1)), "-1");
+  EXPECT_EQ(verbose(ArgType::kPtr, 0), "NULL");
+}
+
 }  // namespace
 }  // namespace sysgate::syscalls::constants

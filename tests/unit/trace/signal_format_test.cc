@@ -118,5 +118,24 @@ TEST(SignalFormat, PrefixAndJson) {
   EXPECT_EQ(nlohmann::json::parse(line)["text"], "--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
 }
 
+// strace -X raw and verbose: the siginfo's numbers, the line's own name kept.
+TEST(SignalFormat, ConstStylesAsStraceXPrintsThem) {
+  FormatOptions raw, verbose;
+  raw.const_style = syscalls::ConstStyle::kRaw;
+  verbose.const_style = syscalls::ConstStyle::kVerbose;
+  SiginfoBytes killed = sender(25030, 0);
+  killed.put32(24, 9);
+  EXPECT_EQ(format_signal(signal(17, 2, killed), raw),
+            "--- SIGCHLD {si_signo=17, si_code=0x2, si_pid=25030, si_uid=0, si_status=9, si_utime=0, si_stime=0} ---");
+  EXPECT_EQ(format_signal(signal(17, 2, killed), verbose),
+            "--- SIGCHLD {si_signo=17 /* SIGCHLD */, si_code=0x2 /* CLD_KILLED */, si_pid=25030, si_uid=0, "
+            "si_status=9 /* SIGKILL */, si_utime=0, si_stime=0} ---");
+  EXPECT_EQ(format_signal(signal(12, -6, sender(7, 0)), raw),
+            "--- SIGUSR2 {si_signo=12, si_code=0xfffffffa, si_pid=7, si_uid=0} ---");
+  EXPECT_EQ(format_signal(signal(10, 0, sender(7, 0)), verbose),
+            "--- SIGUSR1 {si_signo=10 /* SIGUSR1 */, si_code=0 /* SI_USER */, si_pid=7, si_uid=0} ---");
+  EXPECT_EQ(format_signal(signal(14, 0x80), verbose), "--- SIGALRM {si_signo=14 /* SIGALRM */, si_code=0x80 /* SI_KERNEL */} ---");
+}
+
 }  // namespace
 }  // namespace sysgate::trace

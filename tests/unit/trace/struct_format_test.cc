@@ -506,5 +506,68 @@ TEST(StructFormat, EmptyGroupList) {
   EXPECT_EQ(struct_arg_text(r, 1, kAddr), std::nullopt);
 }
 
+// strace -X raw and verbose inside structs, as strace 6.1 printed them for
+// tests/integration/programs/structs.c.
+TEST(StructFormat, ConstStylesAsStraceXPrintsThem) {
+  auto styled = [](const char* name, int index, std::string bytes, syscalls::ConstStyle style,
+                   PayloadKind kind = kPayloadStructOut) {
+    Record r;
+    r.nr = syscalls::by_name(name)->nr;
+    r.args[index] = kAddr;
+    r.payloads.push_back(Payload{.arg = index, .kind = kind, .truncated = false, .addr = kAddr, .bytes = std::move(bytes)});
+    return struct_arg_text(r, index, kAddr, syscalls::StringStyle::kEscaped, false, style).value_or("(none)");
+  };
+  constexpr auto kRaw = syscalls::ConstStyle::kRaw;
+  constexpr auto kVerbose = syscalls::ConstStyle::kVerbose;
+  std::string st(56, '\0');
+  put<uint32_t>(st, 24, 020666);
+  put<uint64_t>(st, 40, 0x103);
+  EXPECT_EQ(styled("newfstatat", 2, st, kRaw), "{st_mode=020666, st_rdev=0x103, ...}");
+  EXPECT_EQ(styled("newfstatat", 2, st, kVerbose),
+            "{st_mode=020666 /* S_IFCHR|0666 */, st_rdev=0x103 /* makedev(0x1, 0x3) */, ...}");
+  put<uint32_t>(st, 24, 041777);
+  EXPECT_EQ(styled("newfstatat", 2, st, kVerbose), "{st_mode=041777 /* S_IFDIR|S_ISVTX|0777 */, st_size=0, ...}");
+
+  std::string act(32, '\0');
+  put<uint64_t>(act, 0, 0x56229e1512e9);
+  put<uint64_t>(act, 8, 0xffffffff84000004);
+  put<uint64_t>(act, 16, 0x7fc544bea050);
+  put<uint64_t>(act, 24, ~((uint64_t{1} << 31) | (uint64_t{1} << 32)));
+  EXPECT_EQ(styled("rt_sigaction", 1, act, kRaw, kPayloadStructIn),
+            "{sa_handler=0x56229e1512e9, sa_mask=~[32 33], sa_flags=0xffffffff84000004, sa_restorer=0x7fc544bea050}");
+  EXPECT_EQ(styled("rt_sigaction", 1, act, kVerbose, kPayloadStructIn),
+            "{sa_handler=0x56229e1512e9, sa_mask=~[32 /* RTMIN */ 33 /* RT_1 */], sa_flags=0xffffffff84000004 /* "
+            "SA_RESTORER|SA_RESETHAND|SA_SIGINFO|0xffffffff00000000 */, sa_restorer=0x7fc544bea050}");
+  std::string dfl(32, '\0');
+  EXPECT_EQ(styled("rt_sigaction", 2, dfl, kVerbose), "{sa_handler=0 /* SIG_DFL */, sa_mask=[], sa_flags=0}");
+  put<uint64_t>(dfl, 0, 1);
+  EXPECT_EQ(styled("rt_sigaction", 2, dfl, kRaw), "{sa_handler=0x1, sa_mask=[], sa_flags=0}");
+  EXPECT_EQ(format_sigset((1u << (1 - 1)) | (1u << (12 - 1)), kVerbose), "[1 /* HUP */ 12 /* USR2 */]");
+
+  std::string limit;
+  put<uint64_t>(limit, 0, 8192 * 1024);
+  put<uint64_t>(limit, 8, ~uint64_t{0});
+  EXPECT_EQ(styled("prlimit64", 3, limit, kRaw), "{rlim_cur=8388608, rlim_max=18446744073709551615}");
+  EXPECT_EQ(styled("prlimit64", 3, limit, kVerbose),
+            "{rlim_cur=8388608 /* 8192*1024 */, rlim_max=18446744073709551615 /* RLIM64_INFINITY */}");
+
+  std::string in(16, '\0');
+  put<uint16_t>(in, 0, AF_INET);
+  put<uint16_t>(in, 2, htons(9));
+  put<uint32_t>(in, 4, htonl(0x7f000001));
+  EXPECT_EQ(styled("connect", 1, in, kRaw, kPayloadStructIn),
+            "{sa_family=0x2, sin_port=\"\\x00\\x09\", sin_addr=\"\\x7f\\x00\\x00\\x01\"}");
+  EXPECT_EQ(styled("connect", 1, in, kVerbose, kPayloadStructIn),
+            "{sa_family=0x2 /* AF_INET */, sin_port=\"\\x00\\x09\" /* htons(9) */, "
+            "sin_addr=\"\\x7f\\x00\\x00\\x01\" /* inet_addr(\"127.0.0.1\") */}");
+
+  std::string caps(24, '\0');
+  put<uint32_t>(caps, 0, 0x21);           // CAP_CHOWN, CAP_KILL
+  put<uint32_t>(caps, 12, 0x1);           // CAP_MAC_OVERRIDE
+  EXPECT_EQ(styled("capget", 1, caps, kRaw), "{effective=0x21|0x1, permitted=0, inheritable=0}");
+  EXPECT_EQ(styled("capget", 1, caps, kVerbose),
+            "{effective=0x21 /* 1<<CAP_CHOWN|1<<CAP_KILL */|0x1 /* 1<<CAP_MAC_OVERRIDE */, permitted=0, inheritable=0}");
+}
+
 }  // namespace
 }  // namespace sysgate::trace
