@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -32,6 +33,10 @@ policy::Policy with_loader_fd_rules(const policy::Policy& policy, int loader_fd,
     rules.push_back({SYS_close_range,
                      Condition::all_of({Condition::compare(0, 32, CmpOp::kLe, v), Condition::compare(1, 32, CmpOp::kGe, v)}),
                      Action::error(ENOSYS), origin});
+    // Close-on-exec would let the next exec close it, and the program put a
+    // file of its own at its number, which the exec rule below names.
+    rules.push_back({SYS_fcntl, Condition::all_of({arg_is(0, v), arg_is(1, F_SETFD)}), Action::error(EBADF), origin});
+    rules.push_back({SYS_ioctl, Condition::all_of({arg_is(0, v), arg_is(1, FIOCLEX)}), Action::error(EBADF), origin});
   }
   // The exec of the loader: its descriptor, and a path that can only be ""
   // (the kernel ignores the descriptor for an absolute path): the one in the

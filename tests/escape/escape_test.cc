@@ -88,7 +88,10 @@ TEST(EscapeGate, UnmappingTheGateGainsNothing) {
 
 // Claim: the descriptors the gate needs (the loader, the trace region) cannot
 // be closed or replaced, so every later image still starts in the loader.
-// close and dup2 onto them fail as for a descriptor that is not open; a
+// close and dup2 onto them fail as for a descriptor that is not open, and so
+// does making them close-on-exec (fcntl F_SETFD, ioctl FIOCLEX): the next
+// exec would close the loader's, and the program could put a file of its own
+// at that number, which the filter lets it exec by that number alone; a
 // close_range over them closes the rest of its range (the gate splits it,
 // close_range.h) and succeeds, as over descriptors that are not open.
 TEST(EscapeGate, ProtectedDescriptorsStay) {
@@ -96,7 +99,8 @@ TEST(EscapeGate, ProtectedDescriptorsStay) {
   const std::string policy = no_network_with_proc(dir);
   for (bool trace : {false, true}) {
     Output o = trace ? traced({"--policy", policy}, {"fds", "/bin/echo"}) : under({"--policy", policy}, {"fds", "/bin/echo"});
-    EXPECT_NE(o.out.find("(loader): close -1/9 dup2 -1/9 close_range 0/0"), std::string::npos)
+    EXPECT_NE(o.out.find("(loader): close -1/9 dup2 -1/9 close_range 0/0 setfd -1/9 fioclex -1/9 flags 0\n"),
+              std::string::npos)
         << "trace=" << trace << "\n" << o.out << o.err;
     EXPECT_NE(o.out.find("after\n"), std::string::npos) << o.out << o.err;  // the exec still worked
     EXPECT_EQ(o.status, 0) << o.out << o.err;

@@ -363,8 +363,14 @@ static int attack_fds(const char* then_exec) {
     int de = errno;
     long r = syscall(SYS_close_range, fd, fd, 0);
     int re = errno;
-    printf("fd %d (%s): close %ld/%d dup2 %ld/%d close_range %ld/%d\n", fd, strstr(target, "sysgate-exec") ? "loader" : "other",
-           c, c < 0 ? ce : 0, d, d < 0 ? de : 0, r, r < 0 ? re : 0);
+    /* Close-on-exec: the next exec would close it for the kernel. */
+    long s = syscall(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+    int se = errno;
+    long i = syscall(SYS_ioctl, fd, FIOCLEX, 0);
+    int ie = errno;
+    printf("fd %d (%s): close %ld/%d dup2 %ld/%d close_range %ld/%d setfd %ld/%d fioclex %ld/%d flags %d\n", fd,
+           strstr(target, "sysgate-exec") ? "loader" : "other", c, c < 0 ? ce : 0, d, d < 0 ? de : 0, r, r < 0 ? re : 0,
+           s, s < 0 ? se : 0, i, i < 0 ? ie : 0, fcntl(fd, F_GETFD));
   }
   execl(then_exec, then_exec, "after", (char*)NULL);
   printf("exec failed: %d\n", errno);
