@@ -299,6 +299,22 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   Result<ResolvedFiles> files = resolve_files(policy.file_rules(), places);
   if (!files) return files.error();
   sandbox::UniqueFd ruleset;
+  // A policy that refuses anything keeps the program to itself: no ptrace or
+  // pidfd_getfd of processes outside (the monitor's listener is one's
+  // descriptor to take), no signals to them, no abstract unix sockets made by
+  // them. A policy whose default allows (`--profile all`, trace's default) is
+  // not a sandbox, and may signal whom it likes.
+  sandbox::landlock::BuildOptions landlock_options;
+  landlock_options.scope_outside = policy.default_action().kind != policy::ActionKind::kAllow;
+  if (files->empty() && landlock_options.scope_outside) {
+    Result<sandbox::landlock::Ruleset> scope = sandbox::landlock::build_process_scope(landlock_options);
+    if (scope) {
+      ruleset = std::move(scope->fd);
+    } else {
+      note(scope.error().message + ": the program can reach processes outside the sandbox as far as the "
+           "policy's calls allow (ptrace, pidfd_getfd, kill)");
+    }
+  }
   if (!files->empty()) {
     std::vector<ChainEntry> chain = exec_chain(*executable);
     chain.push_back({loader->path});
@@ -318,7 +334,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     }
     std::vector<std::string> notes;
     std::vector<sandbox::landlock::Rule> rules = files->landlock_rules(nullptr);
-    Result<sandbox::landlock::Ruleset> rs = sandbox::landlock::build_ruleset(rules);
+    Result<sandbox::landlock::Ruleset> rs = sandbox::landlock::build_ruleset(rules, landlock_options);
     if (!rs) return rs.error();
     for (const std::string& d : rs->degradations) note(d);
     ruleset = std::move(rs->fd);

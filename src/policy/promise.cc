@@ -227,7 +227,8 @@ std::vector<Grant> proc() {
   GrantList g;
   g.add({"fork", "vfork", "wait4", "waitid", "kill", "setpgid", "setsid", "getpgid", "setpriority",
          "sched_setaffinity", "sched_getparam", "sched_getscheduler", "sched_get_priority_max",
-         "sched_get_priority_min", "pidfd_open", "pidfd_send_signal", "pidfd_getfd"});
+         "sched_get_priority_min", "pidfd_open", "pidfd_send_signal"});
+  // Not pidfd_getfd: taking another process's descriptors is ptrace's power.
   g.add_if("clone", none_of64(0, kNamespaceFlags | CLONE_THREAD));
   // Setting limits on itself or children.
   g.add_if("prlimit64", eq32(0, 0));

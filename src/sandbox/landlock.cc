@@ -40,12 +40,23 @@ constexpr uint64_t kFsFileRights =
 constexpr uint32_t kCreateRulesetVersion = 1U << 0;  // LANDLOCK_CREATE_RULESET_VERSION
 constexpr int kRulePathBeneath = 1;                  // LANDLOCK_RULE_PATH_BENEATH
 
-// The first member of struct landlock_ruleset_attr. Later ABIs append fields
-// (handled_access_net, scoped); passing the shorter struct leaves them zero,
-// which is what we want: filesystem rights only.
+// struct landlock_ruleset_attr. handled_access_net (ABI 4) stays zero: the
+// network is the filter's. scoped (ABI 6) is passed only when set, so older
+// kernels see the struct they know.
 struct RulesetAttr {
   uint64_t handled_access_fs;
+  uint64_t handled_access_net;
+  uint64_t scoped;
 };
+constexpr uint64_t kScopeAbstractUnixSocket = 1ULL << 0;  // LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+constexpr uint64_t kScopeSignal = 1ULL << 1;              // LANDLOCK_SCOPE_SIGNAL
+constexpr int kScopeAbi = 6;
+
+long create_ruleset(uint64_t handled_fs, bool scoped) {
+  RulesetAttr attr{handled_fs, 0, scoped ? kScopeAbstractUnixSocket | kScopeSignal : 0};
+  const size_t size = scoped ? sizeof attr : sizeof attr.handled_access_fs;
+  return raw_syscall(__NR_landlock_create_ruleset, reinterpret_cast<long>(&attr), static_cast<long>(size), 0);
+}
 
 struct __attribute__((packed)) PathBeneathAttr {
   uint64_t allowed_access;
@@ -126,9 +137,13 @@ Result<Ruleset> build_ruleset(std::span<const Rule> rules, const BuildOptions& o
     out.degradations.push_back(abi_name + ": ioctl on device files not restricted (needs ABI 5)");
   }
 
-  RulesetAttr attr{out.handled_access_fs};
-  long fd =
-      raw_syscall(__NR_landlock_create_ruleset, reinterpret_cast<long>(&attr), sizeof(attr), 0);
+  const bool scoped = options.scope_outside && out.abi >= kScopeAbi;
+  if (options.scope_outside && !scoped) {
+    out.degradations.push_back(abi_name +
+                               ": signals to processes outside the sandbox and abstract unix sockets made "
+                               "outside it are not refused (needs ABI 6)");
+  }
+  long fd = create_ruleset(out.handled_access_fs, scoped);
   if (fd < 0) return system_error("landlock_create_ruleset", static_cast<int>(-fd));
   out.fd.reset(static_cast<int>(fd));
 
@@ -162,6 +177,22 @@ Result<Ruleset> build_ruleset(std::span<const Rule> rules, const BuildOptions& o
       return system_error("landlock_add_rule(" + rule.path + ")", static_cast<int>(-r));
     }
   }
+  return out;
+}
+
+Result<Ruleset> build_process_scope(const BuildOptions& options) {
+  int abi = abi_version();
+  if (options.max_abi > 0 && options.max_abi < abi) abi = options.max_abi;
+  if (abi < kScopeAbi) {
+    return make_error(ErrorCode::kUnsupported,
+                      abi == 0 ? std::string("this kernel has no Landlock")
+                               : "Landlock ABI " + std::to_string(abi) + " cannot scope signals and sockets (needs ABI 6)");
+  }
+  Ruleset out;
+  out.abi = abi;
+  const long fd = create_ruleset(0, true);
+  if (fd < 0) return system_error("landlock_create_ruleset", static_cast<int>(-fd));
+  out.fd.reset(static_cast<int>(fd));
   return out;
 }
 

@@ -20,8 +20,11 @@
 // metadata (stat, access, readlink, chmod, chown, utime, xattr) or descriptors
 // opened before restrict_self; the broker covers what Landlock cannot. Note that
 // execve of a program needs Execute on the program and on its ELF interpreter.
-// Signals and abstract unix sockets are deliberately not scoped: the sandboxed
-// program must stay killable by its parent shell.
+// With BuildOptions::scope_outside (ABI 6), the domain also refuses signals
+// to processes outside it and connections to abstract unix sockets made
+// outside it; processes outside can still signal the sandboxed ones. Any
+// domain already refuses ptrace, and so pidfd_getfd and /proc/PID/mem
+// writes, of processes outside it.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +56,9 @@ struct BuildOptions {
   // Use at most this ABI even if the kernel offers more (reproducible rulesets,
   // tests of degraded kernels). 0: the kernel's ABI.
   int max_abi = 0;
+  // Scope signals and abstract unix sockets to the domain (ABI 6; a
+  // degradation note below that).
+  bool scope_outside = false;
 };
 
 struct Ruleset {
@@ -86,6 +92,12 @@ uint64_t kernel_access(uint32_t access, bool is_directory, uint64_t handled);
 // unknown access bits), kUnsupported (no Landlock), kSystem (open, fstat,
 // landlock_* failed; message names the call and the path). Thread-safe.
 Result<Ruleset> build_ruleset(std::span<const Rule> rules, const BuildOptions& options = {});
+
+// A domain that restricts no file access but only reaching processes
+// outside it: ptrace (and pidfd_getfd), signals and abstract unix sockets.
+// Needs ABI 6 (kUnsupported below: a file-less ruleset could not be built
+// without changing what files may be opened).
+Result<Ruleset> build_process_scope(const BuildOptions& options = {});
 
 // landlock_restrict_self(ruleset_fd, 0) on the calling thread. Requires
 // no_new_privs (or CAP_SYS_ADMIN). Does not close the fd. Returns 0 or -errno.

@@ -86,6 +86,27 @@ TEST(EscapeGate, UnmappingTheGateGainsNothing) {
   }
 }
 
+// Claim: a sandboxed program cannot reach processes outside the sandbox, even
+// where the policy lets it make the calls: it takes no descriptor of the
+// monitor's (its seccomp listener would let it answer its own refused calls)
+// nor of this test's (pidfd_getfd, allowed by an explicit rule), and cannot
+// signal them (kill, in the proc promise). A Landlock domain scoped to the
+// sandbox refuses all three (ABI 6), with or without file rules.
+TEST(EscapeRun, ProcessesOutsideAreOutOfReach) {
+  TempDir dir;
+  dir.write("p.toml", "default = \"explain\"\npromises = [\"stdio\", \"rpath\", \"proc\", \"prot_exec\"]\n"
+                      "[[rule]]\nsyscall = \"pidfd_getfd\"\naction = \"allow\"\n");
+  dir.write("f.toml", "default = \"explain\"\npromises = [\"stdio\", \"rpath\", \"proc\", \"prot_exec\"]\n"
+                      "[files]\nread = [\"/\"]\n[[rule]]\nsyscall = \"pidfd_getfd\"\naction = \"allow\"\n");
+  for (const char* policy : {"p.toml", "f.toml"}) {
+    for (const std::string& target : {std::string("parent"), std::to_string(getpid())}) {  // the monitor, this test
+      Output o = under({"--policy", dir.path() + "/" + policy}, {"reach", target});
+      const std::string where = std::string(policy) + " " + target + "\n" + o.out + o.err;
+      EXPECT_NE(o.out.find("pidfd_open 0 taken 0 (errno 1) kill -1/1\n"), std::string::npos) << where;
+    }
+  }
+}
+
 // Claim: the descriptors the gate needs (the loader, the trace region) cannot
 // be closed or replaced, so every later image still starts in the loader.
 // close and dup2 onto them fail as for a descriptor that is not open, and so

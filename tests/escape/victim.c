@@ -10,6 +10,7 @@
  *   victim exec-abs PROG       exec PROG by the loader's descriptor with an absolute path,
  *                              after trying to unmap, remap, unprotect and write the page
  *                              whose "" the filter requires
+ *   victim reach PID|parent    take PID's descriptors (pidfd_getfd) and signal it (SIGCONT)
  *   victim unarmed PROG        exec the loader with arguments of its own (no --gate), to
  *                              start itself unarmed, then, in that image, exec-abs PROG
  */
@@ -377,6 +378,29 @@ static int attack_fds(const char* then_exec) {
   return 1;
 }
 
+/* Reaches a process outside the sandbox: takes every descriptor it has
+ * (pidfd_getfd; the monitor's include its seccomp listener, through which the
+ * program could answer its own refused calls) and sends it SIGCONT. */
+static int reach_outside(pid_t pid) {
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  int opened = pidfd >= 0 ? 0 : errno;
+  int taken = 0;
+  int last_error = 0;
+  for (int fd = 0; pidfd >= 0 && fd < 1024; ++fd) {
+    long r = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+    if (r >= 0) {
+      ++taken;
+      close((int)r);
+    } else if (errno != EBADF) {
+      last_error = errno;
+    }
+  }
+  long k = kill(pid, SIGCONT);
+  int ke = errno;
+  printf("pidfd_open %d taken %d (errno %d) kill %ld/%d\n", opened, taken, last_error, k, k < 0 ? ke : 0);
+  return 0;
+}
+
 /* Marks every descriptor from 3 up close-on-exec, then closes them all, with
  * close_range, then runs a shell that execs again: both execs need the loader. */
 static int attack_fd_range(const char* then_exec) {
@@ -484,6 +508,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "sud-off")) return sud_off();
   if (!strcmp(what, "fds") && argc == 3) return attack_fds(argv[2]);
   if (!strcmp(what, "exec-abs") && argc == 3) return exec_absolute(argv[2]);
+  if (!strcmp(what, "reach") && argc == 3) return reach_outside(strcmp(argv[2], "parent") ? (pid_t)atoi(argv[2]) : getppid());
   if (!strcmp(what, "unarmed") && argc == 3) return exec_unarmed(argv[0], argv[2]);
   if (!strcmp(what, "unarmed-image") && argc == 4) {
     printf("unarmed image\n");
