@@ -340,8 +340,11 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     ruleset = std::move(rs->fd);
   }
 
-  // 3. The filter: the policy, with every execve routed to the monitor (the
-  // launcher's handshake needs the first; the monitor applies the policy to the rest).
+  // 3. The filter: the policy, with every exec routed to the monitor (the
+  // launcher's handshake needs the first; the monitor applies the policy to the
+  // rest). The launcher's exec is execveat(loader_fd, "", ..., AT_EMPTY_PATH)
+  // with a "" of its own, not the one at kLoaderExecPath: the allow rule of
+  // with_loader_fd_rules, below, does not match it, so this rule notifies it.
   std::vector<policy::Rule> routing;
   for (int nr : {SYS_execve, SYS_execveat}) {
     routing.push_back({nr, policy::Condition::always(), Action::explain(),
@@ -482,6 +485,10 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // 4. Start it.
   sandbox::LaunchSpec spec;
   spec.executable = loader->path;
+  // By the descriptor: with -u the user need not be able to search the
+  // directories above the loader (a build tree under a 0700 directory), only
+  // to execute the file itself.
+  spec.executable_fd = loader_fd.get();
   spec.argv = argv;
   spec.env = env;
   spec.keep_fds = {loader_fd.get(), target_fd.get()};
@@ -526,7 +533,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     }
   } restore{{&old_int, &old_quit, &old_term, &old_hup}};
 
-  if (Result<void> r = sandbox::release_first_exec(child->listener, child->pid); !r) {
+  if (Result<void> r = sandbox::release_first_exec(*child); !r) {
     kill(child->pid, SIGKILL);
     siginfo_t info{};
     waitid(P_PID, static_cast<id_t>(child->pid), &info, WEXITED);
@@ -642,7 +649,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     if (errno != EINTR) return make_error(ErrorCode::kSystem, std::string("waitid: ") + strerror(errno));
   }
   if (std::optional<int> err = child->exec_error()) {
-    // The launcher's one exec is of the loader (as the user, with -u).
+    // The launcher's one exec is of the loader, by its descriptor (as the user, with -u).
     return make_error(ErrorCode::kSystem, "cannot execute " + *executable + ": cannot start the loader " + loader->path +
                                               ": " + strerror(*err));
   }

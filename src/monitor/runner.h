@@ -9,7 +9,7 @@
 // What it does: resolves the policy's file rules for this run ($CWD, a private
 // $TMP exported as TMPDIR, $HOME), builds a Landlock ruleset from them (the
 // command's own exec chain is always executable), compiles the filter with the
-// first execve routed to the monitor, starts the command (sandbox::launch), and
+// first exec routed to the monitor, starts the command (sandbox::launch), and
 // serves the filter's notifications until the command exits: refusals are
 // explained, brokerable path calls covered by a file rule are performed
 // (monitor/broker.h). Library code: never prints, never exits.

@@ -1,12 +1,13 @@
 // Launching a confined command: the parent/child handshake.
 //
 // The parent does everything that can fail with a useful message first: it
-// resolves the executable like execvp, builds argv/envp, checks descriptors,
-// and maps one MAP_SHARED anonymous "handoff" page. Then it forks. The child
-// runs only raw syscalls on memory prepared by the parent (no allocation, no
-// libc calls, no lazy PLT binding), because it is a fork of a possibly
-// multi-threaded process:
+// resolves the executable like execvp (unless it is given as a descriptor),
+// builds argv/envp, checks descriptors, and maps one MAP_SHARED anonymous
+// "handoff" page. Then it forks. The child runs only raw syscalls on memory
+// prepared by the parent (no allocation, no libc calls, no lazy PLT binding),
+// because it is a fork of a possibly multi-threaded process:
 //
+//   0. with LaunchSpec::user, setgroups, setresgid, setresuid;
 //   1. prctl(PR_SET_PDEATHSIG, SIGKILL), then exit if getppid() is no longer
 //      the parent (it died before the prctl took effect);
 //   2. signal handlers inherited from the parent are reset to SIG_DFL (the
@@ -16,30 +17,38 @@
 //   4. chdir, prctl(PR_SET_NO_NEW_PRIVS), landlock_restrict_self + close;
 //   5. seccomp(SET_MODE_FILTER, NEW_LISTENER|TSYNC|TSYNC_ESRCH) -> listener fd;
 //   6. a release store of the listener fd number into the handoff page;
-//   7. execve(path, argv, envp).
-// A failure in steps 1-5 writes (step, errno) to the page and exits 126.
+//   7. the exec: execve(path, argv, envp), or with LaunchSpec::executable_fd
+//      execveat(executable_fd, "", argv, envp, AT_EMPTY_PATH).
+// A failure in steps 0-5 writes (step, errno) to the page and exits 126.
 //
 // Why no syscall between 5 and 7: from step 5 on, the filter judges every
 // syscall and the policy may allow almost nothing (a write(2) to a pipe, a
 // futex wake, even getpid could be refused or kill). A plain memory store on a
 // shared page needs no permission, so the only syscall after the filter is the
-// execve itself.
+// exec itself.
 //
-// Why the filter must route execve to a user notification: the listener fd
+// Why the filter must route the exec to a user notification: the listener fd
 // exists only in the child and is O_CLOEXEC, so the parent must copy it
-// (pidfd_getfd) *before* the exec closes it. Because execve is a notification,
-// the child blocks at the entry of its first execve until the parent answers,
-// which gives the parent all the time it needs: it polls the page (and the
-// pidfd, so a dead child is an error, not a hang), copies the fd, checks it
-// really is a seccomp listener, and returns. The caller then calls
+// (pidfd_getfd) *before* the exec closes it. Because the exec is a
+// notification, the child blocks at the entry of its first exec until the
+// parent answers, which gives the parent all the time it needs: it polls the
+// page (and the pidfd, so a dead child is an error, not a hang), copies the fd,
+// checks it really is a seccomp listener, and returns. The caller then calls
 // release_first_exec(), which receives that first notification, checks it is
-// execve from the child, and answers CONTINUE; from then on the caller's
-// monitor loop owns the listener. If the filter did not notify execve, the
-// child could exec before the copy and the parent could copy whatever the new
-// program put under that fd number; the anon-inode check and release_first_exec
-// (which must see an execve from the child) detect that.
+// exactly the exec the child makes (is_first_exec: execve, or execveat of
+// executable_fd with the launcher's "" and AT_EMPTY_PATH), and answers
+// CONTINUE; from then on the caller's monitor loop owns the listener. If the
+// filter did not notify the exec, the child could exec before the copy and
+// the parent could copy whatever the new program put under that fd number; the
+// anon-inode check and release_first_exec (which must see that exec from the
+// child) detect that.
 //
-// If execve returns (the parent answered with an error, or the kernel failed
+// Why exec by descriptor: the parent opened the program with its own rights;
+// the child, which may have taken a user's ids (step 0), then needs no
+// search permission on the directories above it. The kernel still checks the
+// file: the child's exec permission on it, Landlock's rights, noexec mounts.
+//
+// If the exec returns (the parent answered with an error, or the kernel failed
 // the continued exec: ENOEXEC, Landlock's EACCES, ...), the child stores the
 // errno in the page (plain store) and calls exit_group(127) in a loop; if even
 // that is refused it executes ud2 and dies of SIGILL.
@@ -125,10 +134,15 @@ namespace {
 
 // --- the child -------------------------------------------------------------
 
+// The path of an exec by descriptor. In static storage: the child, a fork,
+// finds it at the same address, and is_first_exec compares that address.
+constexpr char kEmptyPath[] = "";
+
 // Everything the child needs, computed by the parent before fork.
 struct ChildPlan {
   pid_t parent = 0;
   const char* path = nullptr;
+  int executable_fd = -1;  // >= 0: execveat(executable_fd, kEmptyPath, ..., AT_EMPTY_PATH)
   char* const* argv = nullptr;
   char* const* envp = nullptr;
   const char* working_directory = nullptr;  // nullptr: inherit
@@ -239,12 +253,17 @@ constexpr int kMaxSignal = 64;
 
   r = raw_install_filter(&plan.filter, plan.filter_flags);
   if (r < 0) child_fail(h, ChildStep::kSeccomp, r);
-  // From here on: no syscall but execve (see the top of this file).
+  // From here on: no syscall but the exec (see the top of this file).
   h->listener_fd.store(static_cast<int32_t>(r), std::memory_order_relaxed);
   h->state.store(kReady, std::memory_order_release);
 
-  r = raw_syscall(__NR_execve, reinterpret_cast<long>(plan.path), reinterpret_cast<long>(plan.argv),
-                  reinterpret_cast<long>(plan.envp));
+  if (plan.executable_fd >= 0) {
+    r = raw_syscall(__NR_execveat, plan.executable_fd, reinterpret_cast<long>(kEmptyPath),
+                    reinterpret_cast<long>(plan.argv), reinterpret_cast<long>(plan.envp), AT_EMPTY_PATH);
+  } else {
+    r = raw_syscall(__NR_execve, reinterpret_cast<long>(plan.path), reinterpret_cast<long>(plan.argv),
+                    reinterpret_cast<long>(plan.envp));
+  }
   h->exec_errno.store(static_cast<int32_t>(-r), std::memory_order_release);
   child_exit(127);
 }
@@ -373,12 +392,23 @@ Result<Prepared> prepare(const LaunchSpec& spec) {
   if (spec.landlock_ruleset_fd >= 0 && ::fcntl(spec.landlock_ruleset_fd, F_GETFD) < 0) {
     return system_error("launch: Landlock ruleset descriptor", errno);
   }
-
-  Result<std::string> path = resolve_executable(spec.executable, spec.env, spec.working_directory);
-  if (!path) return path.error();
+  // (>= 3: the stdio dup2s must not replace it; the child closes the ruleset's.)
+  if (spec.executable_fd != -1 &&
+      (spec.executable_fd < 3 || spec.executable_fd == spec.landlock_ruleset_fd ||
+       ::fcntl(spec.executable_fd, F_GETFD) < 0)) {
+    return make_error(ErrorCode::kInvalidArgument, "launch: executable_fd " + std::to_string(spec.executable_fd) +
+                                                       " is not an open descriptor >= 3");
+  }
 
   Prepared out;
-  out.path = std::move(path).value();
+  if (spec.executable_fd != -1) {
+    if (spec.executable.empty()) return make_error(ErrorCode::kInvalidArgument, "no executable given");
+    out.path = spec.executable;  // (not used: the child execs the descriptor)
+  } else {
+    Result<std::string> path = resolve_executable(spec.executable, spec.env, spec.working_directory);
+    if (!path) return path.error();
+    out.path = std::move(path).value();
+  }
   if (spec.argv.empty()) {
     out.argv.push_back(const_cast<char*>(spec.executable.c_str()));
   } else {
@@ -464,6 +494,7 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
   ChildPlan plan;
   plan.parent = ::getpid();
   plan.path = prepared->path.c_str();
+  plan.executable_fd = spec.executable_fd;
   plan.argv = prepared->argv.data();
   plan.envp = prepared->envp.data();
   plan.working_directory =
@@ -499,6 +530,7 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
   LaunchedProcess out;
   out.pid = pid;
   out.pidfd.reset(static_cast<int>(pidfd));
+  out.executable_fd = spec.executable_fd;
 
   // Wait for the child to publish its listener fd number (or its failure),
   // watching the pidfd so that a child that dies is noticed at once.
@@ -562,7 +594,7 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
     kill_and_reap(pid);
     std::string call = "pidfd_getfd(listener " + std::to_string(remote_fd) + ")";
     if (fd == -EPERM) call += " (ptrace access to the child refused; check Yama ptrace_scope)";
-    if (fd == -EBADF) call += " (the child already closed it: does the filter notify execve?)";
+    if (fd == -EBADF) call += " (the child already closed it: does the filter notify its exec?)";
     return system_error(call, static_cast<int>(-fd));
   }
   out.listener = Listener(UniqueFd(static_cast<int>(fd)));
@@ -570,19 +602,29 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
     kill_and_reap(pid);
     return make_error(ErrorCode::kSystem,
                       "the descriptor copied from the sandbox child is not a seccomp listener "
-                      "(does the filter notify execve?)");
+                      "(does the filter notify its exec?)");
   }
   out.handoff = std::move(handoff);
   return out;
 }
 
-Result<void> release_first_exec(Listener& listener, pid_t pid, int timeout_ms) {
+bool is_first_exec(const bpf::SeccompData& data, int executable_fd) {
+  if (data.arch != bpf::kArchX86_64) return false;
+  if (executable_fd < 0) return data.nr == __NR_execve;
+  return data.nr == __NR_execveat && data.args[0] == static_cast<uint64_t>(executable_fd) &&
+         data.args[1] == reinterpret_cast<uint64_t>(kEmptyPath) && data.args[4] == AT_EMPTY_PATH;
+}
+
+Result<void> release_first_exec(LaunchedProcess& child, int timeout_ms) {
+  Listener& listener = child.listener;
+  const pid_t pid = child.pid;
+  const char* const expected = child.executable_fd < 0 ? "execve" : "execveat of the executable's descriptor";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      return make_error(ErrorCode::kSystem, "no execve notification from sandbox child " +
+      return make_error(ErrorCode::kSystem, std::string("no ") + expected + " notification from sandbox child " +
                                                 std::to_string(pid) + " within " +
                                                 std::to_string(timeout_ms) + " ms");
     }
@@ -591,22 +633,21 @@ Result<void> release_first_exec(Listener& listener, pid_t pid, int timeout_ms) {
     if (!ready->notification) {
       if (ready->no_targets) {
         return make_error(ErrorCode::kSystem,
-                          "sandbox child " + std::to_string(pid) + " died before its first execve");
+                          "sandbox child " + std::to_string(pid) + " died before its first exec");
       }
       continue;
     }
     Result<std::optional<Notification>> received = listener.receive();
     if (!received) return received.error();
-    // Gone: a signal interrupted the child's execve (it restarts and notifies
+    // Gone: a signal interrupted the child's exec (it restarts and notifies
     // again) or killed the child (the next wait reports no_targets).
     if (!*received) continue;
     const Notification& n = **received;
-    if (n.pid != static_cast<uint32_t>(pid) || n.data.arch != bpf::kArchX86_64 ||
-        n.data.nr != __NR_execve) {
+    if (n.pid != static_cast<uint32_t>(pid) || !is_first_exec(n.data, child.executable_fd)) {
       (void)listener.respond_error(n.id, EPERM);
       return make_error(ErrorCode::kSystem, "first notification from the sandbox was syscall " +
                                                 std::to_string(n.data.nr) + " from pid " +
-                                                std::to_string(n.pid) + ", expected execve from " +
+                                                std::to_string(n.pid) + ", expected " + expected + " from " +
                                                 std::to_string(pid));
     }
     Result<Reply> reply = listener.respond_continue(n.id);

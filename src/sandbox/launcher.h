@@ -8,14 +8,17 @@
 //   spec.filter = program;                          // MUST route execve to SECCOMP_RET_USER_NOTIF
 //   Result<LaunchedProcess> child = launch(spec);
 //   if (!child) return child.error();               // e.g. kNotFound: command "echo" not found
-//   if (auto r = release_first_exec(child->listener, child->pid); !r) return r.error();
+//   if (auto r = release_first_exec(*child); !r) return r.error();
 //   ...monitor loop on child->listener; reap child->pid (waitpid or child->pidfd)...
 //
-// The handshake (why the filter must notify execve, why the child makes no
-// syscall between installing the filter and execve) is described at the top of
-// launcher.cc. Every failure the parent can detect before fork is reported with
-// a precise error; failures inside the child before the filter is installed come
-// back through a shared page as "step: strerror".
+// With spec.executable_fd the child execs that descriptor instead of a path
+// (execveat), and the filter must route execveat to SECCOMP_RET_USER_NOTIF.
+//
+// The handshake (why the filter must notify the first exec, why the child makes
+// no syscall between installing the filter and its exec) is described at the
+// top of launcher.cc. Every failure the parent can detect before fork is
+// reported with a precise error; failures inside the child before the filter
+// is installed come back through a shared page as "step: strerror".
 //
 // The child stays in the caller's process group and session (signals from the
 // terminal reach it; sysgate forwards the rest). It is killed (SIGKILL) if the
@@ -47,13 +50,26 @@ struct LaunchSpec {
   // A path (contains '/'; relative paths are relative to working_directory) or a
   // command name searched like execvp in the PATH of env (default "/bin:/usr/bin").
   // Scripts need a "#!" line: there is no /bin/sh fallback on ENOEXEC.
+  // With executable_fd it only names the program (argv[0] when argv is empty)
+  // and is neither searched nor checked.
   std::string executable;
+  // An open descriptor >= 3 of the program, or -1. Set: the child's exec is
+  // execveat(executable_fd, "", argv, envp, AT_EMPTY_PATH) instead of an exec
+  // by path, so no path is looked up with the child's ids: with `user`, a
+  // program in a directory the user may not search (a build tree under a 0700
+  // directory) still starts. The kernel still checks the file itself: the
+  // user's exec permission on it, Landlock's rights, noexec mounts. The filter
+  // must then notify execveat (322). The caller keeps ownership; the program
+  // keeps the descriptor across the exec only if it is in keep_fds (a "#!"
+  // script needs that: its interpreter opens /dev/fd/N).
+  int executable_fd = -1;
   // argv[0] included. Empty: {executable}.
   std::vector<std::string> argv;
   // The complete environment, "NAME=value" each. Nothing is inherited implicitly.
   std::vector<std::string> env;
   // Installed with NEW_LISTENER|TSYNC|TSYNC_ESRCH. It must return
-  // SECCOMP_RET_USER_NOTIF for execve (59) on x86-64 — see launcher.cc.
+  // SECCOMP_RET_USER_NOTIF for the child's exec on x86-64: execve (59), or
+  // execveat (322) with executable_fd — see launcher.cc.
   bpf::Program filter;
   // A Landlock ruleset fd (landlock::build_ruleset) enforced before the filter,
   // or -1. The caller keeps ownership; the child closes its copy.
@@ -80,13 +96,15 @@ struct HandoffUnmapper {
   void operator()(Handoff* page) const;
 };
 
-// A child blocked in (or past) its first execve. The caller reaps it.
+// A child blocked in (or past) its first exec. The caller reaps it.
 struct LaunchedProcess {
   pid_t pid = -1;
   UniqueFd pidfd;     // O_CLOEXEC; poll it (readable when the child exits) or waitid(P_PIDFD)
   Listener listener;  // the filter's notification listener, owned by the parent
+  // LaunchSpec::executable_fd: the exec release_first_exec must see (-1: execve).
+  int executable_fd = -1;
 
-  // The errno of the child's first execve if it failed (after release_first_exec
+  // The errno of the child's first exec if it failed (after release_first_exec
   // continued it, or after the caller answered it with an error); nullopt while
   // it has not returned, and forever once it succeeded. The child then exits 127.
   std::optional<int> exec_error() const;
@@ -109,9 +127,17 @@ Result<std::string> resolve_executable(const std::string& executable,
 Result<LaunchedProcess> launch(const LaunchSpec& spec);
 
 // Step 2 of starting a command: receives the child's first notification, checks
-// it is execve from pid on x86-64, and lets the kernel run it
-// (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Anything else is answered EPERM and
-// reported as an error, as is the child dying first. Waits at most timeout_ms.
-Result<void> release_first_exec(Listener& listener, pid_t pid, int timeout_ms = 10000);
+// it comes from child.pid and is the exec the child makes (is_first_exec), and
+// lets the kernel run it (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Anything else is
+// answered EPERM and reported as an error, as is the child dying first. Waits
+// at most timeout_ms.
+Result<void> release_first_exec(LaunchedProcess& child, int timeout_ms = 10000);
+
+// Whether data is exactly the exec launch()'s child makes, on x86-64: execve
+// when executable_fd is -1; else execveat(executable_fd, "", argv, envp,
+// AT_EMPTY_PATH) with the launcher's own "" (the child is a fork of this
+// process: the address is the same), the three arguments equal in all 64 bits.
+// Pure and thread-safe; release_first_exec's check.
+bool is_first_exec(const bpf::SeccompData& data, int executable_fd);
 
 }  // namespace sysgate::sandbox

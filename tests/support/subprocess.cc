@@ -4,7 +4,6 @@
 #include <ftw.h>
 #include <signal.h>
 #include <linux/close_range.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,15 +16,6 @@
 #include <thread>
 
 namespace sysgate::testing {
-
-std::string unsearchable_ancestor(const std::string& path) {
-  for (size_t end = path.find('/', 1); end != std::string::npos; end = path.find('/', end + 1)) {
-    const std::string dir = path.substr(0, end);
-    struct stat st {};
-    if (stat(dir.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) return dir;
-  }
-  return "";
-}
 
 namespace {
 

@@ -18,12 +18,6 @@ struct Output {
 Output run(const std::vector<std::string>& argv, const std::string& cwd = "", const std::string& input = "",
            int timeout_s = 60);
 
-// The first directory on the way to path that others may not search (its
-// o+x bit clear), or "" if there is none. `trace -u USER` starts the loader
-// as USER by its path: a build tree under such a directory (mktemp -d makes
-// one 0700) cannot be tested as another user.
-std::string unsearchable_ancestor(const std::string& path);
-
 // A fresh directory under /tmp, removed with its contents on destruction.
 class TempDir {
  public:

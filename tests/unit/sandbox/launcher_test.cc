@@ -28,9 +28,19 @@ using test_support::TempDir;
 
 const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin", "LC_ALL=C"};
 
-// execve -> USER_NOTIF, everything else allowed.
+// execve and execveat -> USER_NOTIF, everything else allowed.
 bpf::Program exec_notifying_filter() {
-  return filter_with({{__NR_execve, SECCOMP_RET_USER_NOTIF}}, SECCOMP_RET_ALLOW);
+  return filter_with({{__NR_execve, SECCOMP_RET_USER_NOTIF}, {__NR_execveat, SECCOMP_RET_USER_NOTIF}},
+                     SECCOMP_RET_ALLOW);
+}
+
+// The first notification of a child launch() started.
+std::optional<Notification> first_notification(LaunchedProcess& child) {
+  Result<Readiness> ready = child.listener.wait(5000);
+  if (!ready.ok() || !ready->notification) return std::nullopt;
+  Result<std::optional<Notification>> n = child.listener.receive();
+  if (!n.ok()) return std::nullopt;
+  return *n;
 }
 
 int wait_status(pid_t pid) {
@@ -79,7 +89,7 @@ RunResult run_confined(LaunchSpec spec) {
     ADD_FAILURE() << child.error().describe();
     return {};
   }
-  Result<void> released = release_first_exec(child->listener, child->pid);
+  Result<void> released = release_first_exec(*child);
   EXPECT_TRUE(released.ok()) << (released.ok() ? "" : released.error().describe());
   RunResult r;
   r.out = pipe.drain();
@@ -254,10 +264,29 @@ TEST_P(DenyAllFilter, HandshakeStillWorks) {
   // (its loader cannot even map libc), not hang.
   Result<LaunchedProcess> second = launch(spec);
   ASSERT_TRUE(second.ok()) << second.error().describe();
-  ASSERT_TRUE(release_first_exec(second->listener, second->pid).ok());
+  ASSERT_TRUE(release_first_exec(*second).ok());
   status = wait_status(second->pid);
   EXPECT_FALSE(exited_with(status, 0)) << describe_status(status);
   EXPECT_EQ(second->exec_error(), std::nullopt);  // the exec itself succeeded
+}
+
+// The same with the exec by descriptor: nothing but the execveat after the filter.
+TEST_P(DenyAllFilter, HandshakeStillWorksByDescriptor) {
+  UniqueFd program(::open("/bin/true", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(program.valid());
+  LaunchSpec spec;
+  spec.executable = "/bin/true";
+  spec.executable_fd = program.get();
+  spec.env = kEnv;
+  spec.filter = filter_with(
+      {{__NR_execveat, SECCOMP_RET_USER_NOTIF}, {__NR_exit_group, SECCOMP_RET_ALLOW}}, GetParam());
+  Result<LaunchedProcess> child = launch(spec);
+  ASSERT_TRUE(child.ok()) << child.error().describe();
+  Result<void> released = release_first_exec(*child);
+  ASSERT_TRUE(released.ok()) << released.error().describe();
+  int status = wait_status(child->pid);
+  EXPECT_FALSE(exited_with(status, 0)) << describe_status(status);
+  EXPECT_EQ(child->exec_error(), std::nullopt);  // the exec itself succeeded
 }
 
 INSTANTIATE_TEST_SUITE_P(DefaultVerdicts, DenyAllFilter,
@@ -295,6 +324,145 @@ TEST(Launcher, ClosesInheritedDescriptorsExceptKeptOnes) {
   RunResult r = run_confined(spec);
   EXPECT_EQ(r.out, "100 closed\n101 open\n");
   EXPECT_TRUE(exited_with(r.status, 0)) << describe_status(r.status);
+}
+
+// executable_fd: the child execs the descriptor; the name is not searched.
+TEST(Launcher, ExecsByDescriptor) {
+  UniqueFd program(::open("/bin/echo", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(program.valid());
+  LaunchSpec spec;
+  spec.executable = "sysgate-no-such-command";
+  spec.executable_fd = program.get();
+  spec.argv = {"echo", "by", "descriptor"};
+  spec.env = kEnv;
+  spec.filter = exec_notifying_filter();
+  RunResult r = run_confined(spec);
+  EXPECT_EQ(r.out, "by descriptor\n");
+  EXPECT_TRUE(exited_with(r.status, 0)) << describe_status(r.status);
+  EXPECT_EQ(r.exec_error, std::nullopt);
+
+  for (int bad : {-2, 1, 1000}) {
+    spec.executable_fd = bad;
+    Result<LaunchedProcess> child = launch(spec);
+    ASSERT_FALSE(child.ok()) << bad;
+    EXPECT_EQ(child.error().code, ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
+// With a user, the exec by path looks the path up with the user's ids; by
+// descriptor it does not: a program in a directory the user may not search
+// still starts (mkdtemp makes the directory 0700).
+TEST(Launcher, ExecsByDescriptorAsAUserWhoCannotSearchItsDirectory) {
+  if (::geteuid() != 0) GTEST_SKIP() << "taking a user's ids needs root";
+  TempDir tmp;
+  const std::string copy = tmp.path() + "/echo";
+  std::filesystem::copy_file("/bin/echo", copy);
+  ASSERT_EQ(::chmod(copy.c_str(), 0755), 0);
+  struct stat st {};
+  ASSERT_EQ(::stat(tmp.path().c_str(), &st), 0);
+  ASSERT_EQ(st.st_mode & 07777, 0700u);
+
+  LaunchSpec spec;
+  spec.executable = copy;
+  spec.argv = {"echo", "as", "nobody"};
+  spec.env = kEnv;
+  spec.working_directory = "/";
+  spec.user = UserIds{65534, 65534, {65534}};
+  spec.filter = exec_notifying_filter();
+  RunResult by_path = run_confined(spec);
+  EXPECT_TRUE(exited_with(by_path.status, 127)) << describe_status(by_path.status);
+  EXPECT_EQ(by_path.exec_error, EACCES);
+
+  UniqueFd program(::open(copy.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(program.valid());
+  spec.executable_fd = program.get();
+  RunResult by_fd = run_confined(spec);
+  EXPECT_EQ(by_fd.out, "as nobody\n");
+  EXPECT_TRUE(exited_with(by_fd.status, 0)) << describe_status(by_fd.status);
+
+  // The kernel still checks the file's own mode for the user.
+  ASSERT_EQ(::chmod(copy.c_str(), 0700), 0);
+  RunResult not_the_users = run_confined(spec);
+  EXPECT_TRUE(exited_with(not_the_users.status, 127)) << describe_status(not_the_users.status);
+  EXPECT_EQ(not_the_users.exec_error, EACCES);
+}
+
+// is_first_exec accepts the child's real notification and nothing that
+// differs from it in the call, the descriptor, the path's address or the flags.
+TEST(Launcher, FirstExecIsExactlyTheOneTheChildMakes) {
+  UniqueFd program(::open("/bin/true", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(program.valid());
+  const int fd = program.get();
+  LaunchSpec spec;
+  spec.executable = "/bin/true";
+  spec.env = kEnv;
+  spec.filter = exec_notifying_filter();
+
+  Result<LaunchedProcess> by_path = launch(spec);
+  ASSERT_TRUE(by_path.ok()) << by_path.error().describe();
+  std::optional<Notification> n = first_notification(*by_path);
+  ASSERT_TRUE(n.has_value());
+  EXPECT_TRUE(is_first_exec(n->data, -1));
+  EXPECT_FALSE(is_first_exec(n->data, fd));
+  ASSERT_TRUE(by_path->listener.respond_continue(n->id).ok());
+  EXPECT_TRUE(exited_with(wait_status(by_path->pid), 0));
+
+  spec.executable_fd = fd;
+  Result<LaunchedProcess> by_fd = launch(spec);
+  ASSERT_TRUE(by_fd.ok()) << by_fd.error().describe();
+  n = first_notification(*by_fd);
+  ASSERT_TRUE(n.has_value());
+  const bpf::SeccompData real = n->data;
+  EXPECT_EQ(real.nr, __NR_execveat);
+  EXPECT_TRUE(is_first_exec(real, fd));
+  EXPECT_FALSE(is_first_exec(real, -1));
+  EXPECT_FALSE(is_first_exec(real, fd + 1));
+  auto changed = [&](auto change) {
+    bpf::SeccompData d = real;
+    change(d);
+    return is_first_exec(d, fd);
+  };
+  EXPECT_FALSE(changed([](bpf::SeccompData& d) { d.nr = __NR_execve; }));
+  EXPECT_FALSE(changed([](bpf::SeccompData& d) { d.arch = 0x40000003; }));  // AUDIT_ARCH_I386
+  EXPECT_FALSE(changed([](bpf::SeccompData& d) { d.args[0] += 1; }));
+  EXPECT_FALSE(changed([](bpf::SeccompData& d) { d.args[0] |= 1ULL << 32; }));
+  EXPECT_FALSE(changed([](bpf::SeccompData& d) { d.args[1] += 1; }));
+  EXPECT_FALSE(changed([](bpf::SeccompData& d) { d.args[1] = 0; }));
+  EXPECT_FALSE(changed([](bpf::SeccompData& d) { d.args[4] = 0; }));
+  EXPECT_FALSE(changed([](bpf::SeccompData& d) { d.args[4] |= AT_SYMLINK_NOFOLLOW; }));
+  EXPECT_FALSE(changed([](bpf::SeccompData& d) { d.args[4] |= 1ULL << 32; }));
+  EXPECT_TRUE(changed([](bpf::SeccompData& d) { d.args[5] = 42; }));  // (execveat has five arguments)
+  ASSERT_TRUE(by_fd->listener.respond_continue(n->id).ok());
+  EXPECT_TRUE(exited_with(wait_status(by_fd->pid), 0));
+}
+
+// release_first_exec refuses (EPERM) an exec other than the one it expects:
+// the child's exec returns and it exits 127.
+TEST(Launcher, ReleaseRefusesAnotherExec) {
+  UniqueFd program(::open("/bin/true", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(program.valid());
+  LaunchSpec spec;
+  spec.executable = "/bin/true";
+  spec.env = kEnv;
+  spec.filter = exec_notifying_filter();
+  struct Case {
+    int launched_fd, expected_fd;
+  };
+  for (const Case c : {Case{-1, program.get()}, Case{program.get(), -1}, Case{program.get(), program.get() + 1}}) {
+    spec.executable_fd = c.launched_fd;
+    Result<LaunchedProcess> child = launch(spec);
+    ASSERT_TRUE(child.ok()) << child.error().describe();
+    child->executable_fd = c.expected_fd;
+    Result<void> released = release_first_exec(*child);
+    ASSERT_FALSE(released.ok()) << c.launched_fd << " " << c.expected_fd;
+    EXPECT_NE(released.error().message.find(c.expected_fd < 0 ? "expected execve from"
+                                                              : "expected execveat of the executable's descriptor"),
+              std::string::npos)
+        << released.error().message;
+    int status = wait_status(child->pid);
+    EXPECT_TRUE(exited_with(status, 127)) << describe_status(status);
+    EXPECT_EQ(child->exec_error(), EPERM);
+  }
 }
 
 // The Landlock ruleset built in the parent confines the launched program.
