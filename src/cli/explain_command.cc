@@ -5,6 +5,7 @@
 #include "bpf/compiler.h"
 #include "bpf/interpreter.h"
 #include "cli/commands.h"
+#include "monitor/broker.h"
 #include "monitor/explanation.h"
 #include "policy/evaluate.h"
 #include "syscalls/call_format.h"
@@ -86,8 +87,14 @@ int explain_command(const policy::PolicySource& source, const std::string& sysca
     default:
       break;
   }
+  // What `run` does with an explain verdict (monitor::may_broker): the same question, the same answer.
+  const bool brokered = !p->file_rules().empty() && monitor::may_broker(d) && monitor::is_brokerable_call(input.nr);
   if (d.action.kind != policy::ActionKind::kAllow) {
     std::cout << "  " << monitor::explain_refusal(*p, input, d).summary() << "\n";
+  }
+  if (brokered) {
+    std::cout << "  under run, the monitor performs the call when a file rule grants the right it needs on the "
+                 "file its path names (brokered), and refuses it otherwise\n";
   }
   // The compiled filter must agree with the policy; say so, and fail loudly if not.
   Result<bpf::Program> program = bpf::compile(*p);

@@ -53,6 +53,7 @@ void answer(sandbox::Listener& listener, uint64_t id, int object, const UniqueFd
     (void)listener.respond_error(id, EACCES);
     return;
   }
+  // On failure (EMFILE: the target's table is full) this answers with that errno itself.
   (void)listener.add_fd_and_respond(id, file.get(), cloexec);
 }
 

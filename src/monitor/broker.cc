@@ -2,13 +2,16 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <utility>
+#include <vector>
 
+#include "monitor/metadata_change.h"
 #include "policy/policy.h"
 #include "sandbox/unique_fd.h"
 
@@ -25,26 +28,53 @@ constexpr int kTmpfileBit = 020000000;
 struct PathCall {
   int dirfd = AT_FDCWD;
   uint64_t path_addr = 0;
-  int open_flags = -1;  // -1: an access check, not an open
+  int open_flags = -1;  // -1: not an open
   int access_mode = 0;
+  bool metadata = false;  // a metadata change (monitor/metadata_change.h): needs the write right
+  bool nofollow = false;  // a final symlink is the object, not followed
 };
+
+constexpr int kSysFchmodat2 = 452;  // (not in older headers)
 
 std::optional<PathCall> decode(const sandbox::Notification& n) {
   const uint64_t* a = n.data.args;
   PathCall c;
-  switch (n.data.nr) {
+  const int nr = n.data.nr;
+  switch (nr) {
     case SYS_open: c.path_addr = a[0]; c.open_flags = static_cast<int>(a[1]); break;
     case SYS_openat: c.dirfd = static_cast<int>(a[0]); c.path_addr = a[1]; c.open_flags = static_cast<int>(a[2]); break;
     case SYS_access: c.path_addr = a[0]; c.access_mode = static_cast<int>(a[1]); break;
     case SYS_faccessat: c.dirfd = static_cast<int>(a[0]); c.path_addr = a[1]; c.access_mode = static_cast<int>(a[2]); break;
+    // Metadata changes: the path is the first argument, or the second after a dirfd.
+    case SYS_chmod: case SYS_chown: case SYS_utime: case SYS_utimes: case SYS_setxattr: case SYS_removexattr:
+      c.path_addr = a[0]; break;
+    case SYS_lchown: case SYS_lsetxattr: case SYS_lremovexattr:
+      c.path_addr = a[0]; c.nofollow = true; break;
+    case SYS_fchmodat: case SYS_futimesat:
+      c.dirfd = static_cast<int>(a[0]); c.path_addr = a[1]; break;
+    case kSysFchmodat2: case SYS_utimensat: case SYS_fchownat: {
+      const int flags = static_cast<int>(a[nr == SYS_fchownat ? 4 : 3]);
+      // Other flags (AT_EMPTY_PATH: the dirfd itself) are not brokered: refused.
+      if ((flags & ~AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
+      c.dirfd = static_cast<int>(a[0]); c.path_addr = a[1]; c.nofollow = (flags & AT_SYMLINK_NOFOLLOW) != 0;
+      break;
+    }
     default: return std::nullopt;
   }
-  if (c.open_flags != -1 && (c.open_flags & (O_CREAT | kTmpfileBit)) != 0) return std::nullopt;
+  c.metadata = is_metadata_call(nr);
+  if (c.path_addr == 0) return std::nullopt;  // utimensat(fd, NULL, ...) changes fd's file: not a path call
+  if (c.open_flags != -1) {
+    if ((c.open_flags & (O_CREAT | kTmpfileBit)) != 0) return std::nullopt;
+    c.nofollow = (c.open_flags & O_NOFOLLOW) != 0;
+  }
   return c;
 }
 
 uint8_t right_needed(const PathCall& c) {
+  if (c.metadata) return policy::kWrite;  // a file's mode, owner, times and xattrs are written like its data
   if (c.open_flags == -1) return policy::kRead;
+  // O_PATH ignores the access mode and O_TRUNC; what we hand over for it is read-only (step 5).
+  if (c.open_flags & O_PATH) return policy::kRead;
   int mode = c.open_flags & O_ACCMODE;
   if (mode == O_RDONLY) return (c.open_flags & O_TRUNC) ? policy::kRead | policy::kWrite : policy::kRead;
   if (mode == O_WRONLY) return policy::kWrite;
@@ -81,7 +111,66 @@ long openat2_path(int dirfd, const std::string& path, int flags) {
   return syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
 }
 
+// The kernel walks a path's ".." physically (from where the walk really is,
+// after symlinks), while the hint's path is normalised lexically; so a failed
+// open's errno (ENOENT, ENOTDIR, ELOOP), or a ".." walk's success, would tell
+// the program about places no rule lets it see: "/refused/x/../../allowed/f"
+// opens only if /refused/x is a directory. This walks `path` from `base` as the
+// kernel does, one prefix at a time (each resolved like the whole, no magic
+// links), and returns the first place the program may not learn about: a
+// place it passes through that is not ResolvedFiles::visible (the starting
+// directory, which the program holds, excepted), or the place where the walk
+// fails unless a rule grants read or `right` there. nullopt: nothing is
+// hidden. Only where the walk names a real place: symlinks met on the way are
+// followed, and the places inside a link's target are not looked at one by one.
+std::optional<std::string> hidden_place(const ResolvedFiles& files, int base, const std::string& path,
+                                        int last_flags, uint8_t right) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < path.size();) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  const std::string start = path[0] == '/' ? "/" : fd_path(base);
+  std::string prefix = path[0] == '/' ? "" : ".", reached = start;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    prefix += "/" + parts[i];
+    const bool last = i + 1 == parts.size();
+    long fd = openat2_path(base, prefix, O_PATH | O_CLOEXEC | (last ? last_flags : 0));
+    if (fd < 0) {
+      // The walk stopped here: its errno speaks of this place only.
+      const std::string place = (reached == "/" ? "" : reached) + "/" + parts[i];
+      if (files.allows(place, policy::kRead) || files.allows(place, right)) return std::nullopt;
+      return place;
+    }
+    UniqueFd held(static_cast<int>(fd));
+    reached = fd_path(held.get());
+    if (reached.empty() || reached[0] != '/') return path;  // (not a place with a name: hide it)
+    if (!last && reached != start && !files.visible(reached)) return reached;
+  }
+  return std::nullopt;
+}
+
+bool has_dot_dot(const std::string& path) {
+  for (size_t i = 0; (i = path.find("..", i)) != std::string::npos; i += 2) {
+    if ((i == 0 || path[i - 1] == '/') && (i + 2 == path.size() || path[i + 2] == '/')) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool may_broker(const policy::Decision& d) {
+  if (d.action.kind != policy::ActionKind::kExplain) return false;
+  if (d.reason == policy::Decision::Reason::kDefault) return true;
+  return d.reason == policy::Decision::Reason::kRule && d.rule != nullptr &&
+         d.rule->origin.source == policy::Origin::Source::kPromise;
+}
+
+bool is_brokerable_call(int nr) {
+  return nr == SYS_open || nr == SYS_openat || nr == SYS_access || nr == SYS_faccessat || is_metadata_call(nr);
+}
 
 std::optional<PathHint> path_hint(const sandbox::Notification& n) {
   std::optional<PathCall> c = decode(n);
@@ -130,24 +219,43 @@ BrokerOutcome broker_path_call(sandbox::Listener& listener, BlockingOpens& opens
   if (hint.path.rfind("/proc/", 0) == 0 || hint.path == "/proc") return {BrokerOutcome::Kind::kRefused, hint};
 
   // 3. Resolve our copy without side effects (O_PATH), no magic links.
-  int nofollow = call->open_flags != -1 ? (call->open_flags & O_NOFOLLOW) : 0;
+  const int nofollow = call->nofollow ? O_NOFOLLOW : 0;
   long opened = openat2_path(base.valid() ? base.get() : AT_FDCWD, path, O_PATH | O_CLOEXEC | nofollow);
+  const int walk_base = base.valid() ? base.get() : AT_FDCWD;
   if (opened < 0) {
     int err = errno;
-    // A missing file may be reported only where its place is readable to the program.
-    if (files.allows(hint.path, policy::kRead) || files.allows(hint.path, right)) {
+    // The kernel's errno is the program's only where the walk stopped at a
+    // place it may see; otherwise refused, as a place no rule covers is.
+    std::optional<std::string> hidden = hidden_place(files, walk_base, path, nofollow, right);
+    if (!hidden) {
       (void)listener.respond_error(n.id, err);
       return {BrokerOutcome::Kind::kAnswered, std::nullopt};
     }
+    hint.path = *hidden;
     return {BrokerOutcome::Kind::kRefused, hint};
   }
   UniqueFd object(static_cast<int>(opened));
+  // A ".." walk that succeeds tells as much about the places it left.
+  if (has_dot_dot(path)) {
+    if (std::optional<std::string> hidden = hidden_place(files, walk_base, path, nofollow, right)) {
+      hint.path = *hidden;
+      return {BrokerOutcome::Kind::kRefused, hint};
+    }
+  }
 
   // 4. Judge the object we hold, by its real path.
   std::string real = fd_path(object.get());
   if (real.empty() || real[0] != '/' || real.rfind("/proc/", 0) == 0 || !files.allows(real, right)) {
     hint.path = real.empty() || real[0] != '/' ? hint.path : real;
     return {BrokerOutcome::Kind::kRefused, hint};
+  }
+
+  if (call->metadata) {
+    // chmod, chown, utimes, xattrs: changed on exactly the object we judged.
+    const int err = change_metadata(object.get(), n.data.nr, n.data.args, memory);
+    if (err == 0) (void)listener.respond_value(n.id, 0);
+    else (void)listener.respond_error(n.id, err);
+    return {BrokerOutcome::Kind::kAnswered, std::nullopt};
   }
 
   if (call->open_flags == -1) {
@@ -161,6 +269,20 @@ BrokerOutcome broker_path_call(sandbox::Listener& listener, BlockingOpens& opens
   // 5. Reopen exactly that object with the caller's flags and hand it over;
   // an open that can wait (a FIFO's) waits on a thread of its own.
   int flags = call->open_flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (call->open_flags & O_PATH) {
+    // The kernel installs no O_PATH file in another process (ADDFD's fget()
+    // refuses them: EBADF). A directory or regular file is handed over opened
+    // read-only instead, which the read right judged above allows; anything
+    // else (a FIFO, device or socket would be opened for real, with its side
+    // effects and waits; a symlink met with O_NOFOLLOW cannot be reopened) is
+    // refused with EACCES. docs/policy.md, "Brokered calls".
+    struct stat st {};
+    if (fstat(object.get(), &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+      (void)listener.respond_error(n.id, EACCES);
+      return {BrokerOutcome::Kind::kAnswered, std::nullopt};
+    }
+    flags = O_RDONLY | (call->open_flags & O_DIRECTORY);
+  }
   opens.reopen_and_answer(n.id, std::move(object), flags | O_CLOEXEC | O_NOCTTY, (call->open_flags & O_CLOEXEC) != 0);
   return {BrokerOutcome::Kind::kAnswered, std::nullopt};
 }

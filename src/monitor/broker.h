@@ -11,7 +11,8 @@
 // of its own (monitor/blocking_open.h): only the caller waits, as natively.
 //
 // Brokered: open/openat without O_CREAT/O_TMPFILE (read needs r, writing needs
-// w), access/faccessat (needs r). Paths under /proc are never brokered: the
+// w), access/faccessat (needs r), and the metadata changes that take a path
+// (chmod, chown, utimes, xattrs; need w; monitor/metadata_change.h). Paths under /proc are never brokered: the
 // monitor's /proc/self is not the target's.
 #pragma once
 
@@ -21,6 +22,7 @@
 #include "monitor/blocking_open.h"
 #include "monitor/explanation.h"
 #include "monitor/resolved_files.h"
+#include "policy/evaluate.h"
 #include "sandbox/notify.h"
 
 namespace sysgate::monitor {
@@ -35,6 +37,17 @@ struct BrokerOutcome {
   Kind kind = Kind::kNotBrokerable;
   std::optional<PathHint> hint;  // kRefused: the path and right that a rule would need
 };
+
+// Whether an explain verdict may be brokered: only the default action's (a
+// call no rule decides, which a file rule may then allow) and a promise
+// grant's (Grant::path_metadata: the compiler sends those calls to the monitor
+// to be judged against the file rules). A rule the policy states itself
+// means what it says: its errno, reported, whatever the file rules allow.
+// `run` and `explain` both ask this.
+bool may_broker(const policy::Decision& d);
+
+// Whether syscall nr is one broker_path_call() can perform (for `explain`).
+bool is_brokerable_call(int nr);
 
 // Handles notification n if it is a brokerable call. Answers the notification
 // itself (or has `opens` answer it later) only for kAnswered. Not thread-safe

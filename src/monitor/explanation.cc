@@ -38,6 +38,14 @@ Explanation explain_refusal(const policy::Policy& policy, const policy::SyscallI
       const Origin& o = decision.rule->origin;
       if (o.source == Origin::Source::kBuiltin) {
         e.cause = "answered by sysgate's " + o.where;
+      } else if (o.source == Origin::Source::kPromise) {
+        // A promise's grant judged by the monitor (policy::Grant::path_metadata): no file rule allowed it.
+        if (hint) {
+          e.cause = o.where + ", and no file rule grants the right it needs";
+          e.fixes.push_back(allow_flag(hint->right) + " " + hint->path);
+        } else {
+          e.cause = o.where + ": the monitor changes a file's metadata only where a file rule grants the write right";
+        }
       } else {
         std::string when = decision.rule->when.is_true() ? "" : " (when " + to_string(decision.rule->when, input.nr) + ")";
         e.cause = "refused by the rule at " + o.where + when;

@@ -102,6 +102,17 @@ bool ResolvedFiles::allows(const std::string& path, uint8_t rights) const {
   return (granted & rights) == rights;
 }
 
+bool ResolvedFiles::visible(const std::string& path) const {
+  for (const ResolvedRule& r : rules_) {
+    if (is_under(r.path, path)) return true;  // on the way to r (or r itself)
+    if (!is_under(path, r.path)) continue;
+    bool carved = false;
+    for (const std::string& x : r.except) carved = carved || is_under(path, x);
+    if (!carved) return true;
+  }
+  return false;
+}
+
 std::vector<sandbox::landlock::Rule> ResolvedFiles::landlock_rules(std::vector<std::string>* notes) const {
   std::vector<sandbox::landlock::Rule> out;
   for (const ResolvedRule& r : rules_) {

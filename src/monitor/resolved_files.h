@@ -43,6 +43,12 @@ class ResolvedFiles {
   // Does some rule grant every bit of `rights` on canonical path `path`?
   bool allows(const std::string& path, uint8_t rights) const;
 
+  // May the program learn that canonical path `path` exists, and what it is?
+  // Yes if some rule covers it (outside its carve-outs), or it lies on the way
+  // to a rule's path ("/", "/usr" for a rule on /usr/lib). The broker's walk
+  // asks this of every place a path passes through (broker.cc, hidden_place).
+  bool visible(const std::string& path) const;
+
   // Landlock rules, with carve-outs expanded: a tree rule with exceptions becomes
   // rules for its entries except those (recursively where an exception lies
   // deeper). Symlinks met during expansion are skipped: Landlock judges the file

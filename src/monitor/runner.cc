@@ -189,7 +189,7 @@ class Monitor {
         break;
     }
 
-    if (d.action.kind == ActionKind::kExplain) {
+    if (d.action.kind == ActionKind::kExplain && may_broker(d)) {
       BrokerOutcome b = broker_path_call(listener_, opens_, n, files_);
       if (b.kind == BrokerOutcome::Kind::kAnswered) return;
       hint = b.kind == BrokerOutcome::Kind::kRefused ? b.hint : path_hint(n);

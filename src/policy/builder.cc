@@ -153,6 +153,16 @@ Result<Policy> PolicyBuilder::build() const {
     list.push_back(rule);
   }
 
+  // File rules some promises imply: tmppath is a private temp dir; dns must read the resolver's files.
+  std::vector<FileRule> files = files_;
+  if (std::find(promises_.begin(), promises_.end(), Promise::kTmppath) != promises_.end()) {
+    files.push_back({"$TMP", kRead | kWrite | kCreate, {}, {Origin::Source::kPromise, "promise tmppath"}});
+  }
+  if (std::find(promises_.begin(), promises_.end(), Promise::kDns) != promises_.end()) {
+    for (const char* f : {"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf"}) {
+      files.push_back({f, kRead, {}, {Origin::Source::kPromise, "promise dns"}});
+    }
+  }
   // Promise grants follow, as allow rules. Grants shadowed by an unconditional
   // explicit rule, or already present, are dropped (they could never decide).
   for (Promise p : promises_) {
@@ -162,8 +172,13 @@ Result<Policy> PolicyBuilder::build() const {
         return r.when.is_true() || (r.when == grant.when && r.action == Action::allow());
       });
       if (dead) continue;
-      list.push_back(Rule{grant.nr, grant.when, Action::allow(),
-                          Origin{Origin::Source::kPromise, "promise " + std::string(promise_name(p))}});
+      // With file rules, a path's metadata is the monitor's to change (Grant::path_metadata):
+      // "explain" sends the call there, and the monitor brokers explain verdicts of promise grants.
+      const bool brokered = grant.path_metadata && !files.empty();
+      list.push_back(Rule{grant.nr, grant.when, brokered ? Action::explain() : Action::allow(),
+                          Origin{Origin::Source::kPromise,
+                                 "promise " + std::string(promise_name(p)) +
+                                     (brokered ? " (by path: judged by the monitor against the file rules)" : "")}});
     }
   }
   // What keeps libc working when a call's flags live in memory (clone3, openat2) or
@@ -182,16 +197,6 @@ Result<Policy> PolicyBuilder::build() const {
     it = it->second.empty() ? policy.rules_.erase(it) : std::next(it);
   }
 
-  // File rules some promises imply: tmppath is a private temp dir; dns must read the resolver's files.
-  std::vector<FileRule> files = files_;
-  if (std::find(promises_.begin(), promises_.end(), Promise::kTmppath) != promises_.end()) {
-    files.push_back({"$TMP", kRead | kWrite | kCreate, {}, {Origin::Source::kPromise, "promise tmppath"}});
-  }
-  if (std::find(promises_.begin(), promises_.end(), Promise::kDns) != promises_.end()) {
-    for (const char* f : {"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf"}) {
-      files.push_back({f, kRead, {}, {Origin::Source::kPromise, "promise dns"}});
-    }
-  }
   for (const FileRule& f : files) {
     if (!valid_rule_path(f.path)) {
       return make_error(ErrorCode::kInvalidArgument,

@@ -81,6 +81,15 @@ class GrantList {
     grants_.push_back({nr_of(name), std::move(when)});
     return *this;
   }
+  // Calls that change a path's metadata (Grant::path_metadata).
+  GrantList& add_path_metadata(std::initializer_list<const char*> names) {
+    for (const char* n : names) grants_.push_back({nr_of(n), Condition::always(), true});
+    return *this;
+  }
+  GrantList& add_path_metadata_if(const char* name, Condition when) {
+    grants_.push_back({nr_of(name), std::move(when), true});
+    return *this;
+  }
   std::vector<Grant> take() { return std::move(grants_); }
 
  private:
@@ -130,7 +139,16 @@ std::vector<Grant> stdio() {
          "timerfd_settime", "timerfd_gettime", "memfd_create"});
   // Thread-local and per-thread bookkeeping every glibc program does at start.
   g.add({"arch_prctl", "set_tid_address", "set_robust_list", "get_robust_list", "rseq", "futex"});
-  g.add_if("socketpair", eq32(0, AF_UNIX));
+  // Connected pairs only: a stream or seqpacket socket's sendmsg ignores or
+  // refuses msg_name (unix_stream_sendmsg: EISCONN; unix_seqpacket_sendmsg
+  // clears it), so nothing here can address another socket. A datagram pair
+  // would send to any unix socket by path or abstract name through
+  // sendmsg/sendmmsg's msg_name, which the filter cannot see
+  // (Escape.StdioCannotAddressOtherSockets). The type's low bits; SOCK_NONBLOCK
+  // and SOCK_CLOEXEC live above them.
+  constexpr uint64_t kSocketTypeMask = 0xf;
+  g.add_if("socketpair", Condition::all_of({eq32(0, AF_UNIX), Condition::any_of({masked32(1, kSocketTypeMask, SOCK_STREAM),
+                                                                               masked32(1, kSocketTypeMask, SOCK_SEQPACKET)})}));
   g.add({"recvfrom", "recvmsg", "recvmmsg", "sendmsg", "sendmmsg", "shutdown", "getsockname", "getpeername",
          "getsockopt"});
   g.add_if("sendto", Condition::compare(4, 64, CmpOp::kEq, 0));  // no destination address
@@ -183,16 +201,24 @@ std::vector<Grant> tmppath() {
   return g.take();
 }
 
+// fattr and chown: the descriptor forms act on a file the program opened
+// (utimensat with a NULL path is futimens); the path forms can name any file,
+// and Landlock has no right for metadata, so with file rules the monitor
+// judges them against the write right (Grant::path_metadata).
 std::vector<Grant> fattr() {
   GrantList g;
-  g.add({"chmod", "fchmod", "fchmodat", "fchmodat2", "utime", "utimes", "utimensat", "futimesat", "setxattr",
-         "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr"});
+  g.add({"fchmod", "fsetxattr", "fremovexattr"});
+  g.add_if("utimensat", Condition::compare(1, 64, CmpOp::kEq, 0));
+  g.add_path_metadata({"chmod", "fchmodat", "fchmodat2", "utime", "utimes", "futimesat", "setxattr", "lsetxattr",
+                       "removexattr", "lremovexattr"});
+  g.add_path_metadata_if("utimensat", Condition::compare(1, 64, CmpOp::kNe, 0));
   return g.take();
 }
 
 std::vector<Grant> chown() {
   GrantList g;
-  g.add({"chown", "fchown", "lchown", "fchownat"});
+  g.add({"fchown"});
+  g.add_path_metadata({"chown", "lchown", "fchownat"});
   return g.take();
 }
 

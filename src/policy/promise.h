@@ -36,6 +36,11 @@ enum class Promise : uint8_t {
 struct Grant {
   int nr;
   Condition when;  // kTrue: unconditional
+  // A call that changes a file's metadata by path (chmod, chown, utimes,
+  // xattrs). Landlock has no right for metadata, so in a policy with file
+  // rules the compiled grant is "explain": the monitor performs the call when
+  // a file rule grants the write right on the object (monitor/broker.h).
+  bool path_metadata = false;
 };
 
 // Every promise, in declaration order.

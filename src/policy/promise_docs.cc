@@ -23,23 +23,41 @@ std::string promises_markdown() {
       "  paths reachable from an open directory fd can leak.\n"
       "- `inet`, `unix` and `dns` cannot see socket addresses (they are in memory): which hosts a\n"
       "  program may reach is for the broker, not the filter.\n"
+      "- Landlock has no right for a file's metadata. So in a policy with file rules, the calls that\n"
+      "  change a file's mode, owner, times or extended attributes by path (`chmod`, `fchmodat`,\n"
+      "  `utimensat` with a path, `setxattr`, `chown`, ...) are judged by the monitor against the\n"
+      "  write right, like an open for writing, and performed by it on the file it judged. The\n"
+      "  descriptor forms (`fchmod`, `fchown`, `fsetxattr`, `futimens`) act on a file the program\n"
+      "  opened, with whatever right it was opened with, read included.\n"
+      "- `stdio` creates only stream and seqpacket socket pairs, whose `sendmsg` cannot address\n"
+      "  another socket (`msg_name` is refused or ignored). A datagram socket the program inherits\n"
+      "  (as its stdin, say) can still send to any address through `sendmsg`, whose address the\n"
+      "  filter cannot see.\n"
       "- Every policy that does not allow everything answers `clone3`, `openat2` and `faccessat2`\n"
       "  with ENOSYS unless a rule or promise decides them: their flags live in memory or libc only\n"
       "  probes them, and ENOSYS makes glibc fall back to calls the filter can judge.\n\n";
   for (Promise p : all_promises()) {
     out += "## " + std::string(promise_name(p)) + "\n\n" + std::string(promise_summary(p)) + ".\n\n";
     // Group unconditional grants on one line; conditional ones get their condition.
-    std::string plain;
+    std::string plain, by_path;
     std::map<std::string, std::vector<std::string>> conditional;
     for (const Grant& g : promise_grants(p)) {
       std::string name = syscalls::display_name(g.nr);
-      if (g.when.is_true()) {
+      if (g.path_metadata) {
+        by_path += (by_path.empty() ? "" : ", ") + ("`" + name + "`" +
+                                                   (g.when.is_true() ? "" : " when `" + to_string(g.when, g.nr) + "`"));
+      } else if (g.when.is_true()) {
         plain += (plain.empty() ? "" : ", ") + ("`" + name + "`");
       } else {
         conditional[name].push_back(to_string(g.when, g.nr));
       }
     }
     if (!plain.empty()) out += "- " + plain + "\n";
+    if (!by_path.empty()) {
+      out += "- by path: " + by_path +
+             "; in a policy with file rules, the monitor performs these when a file rule grants the write "
+             "right on the file the path names, and refuses them otherwise (Landlock has no right for metadata)\n";
+    }
     for (const auto& [name, conditions] : conditional) {
       for (const std::string& c : conditions) out += "- `" + name + "` when `" + c + "`\n";
     }

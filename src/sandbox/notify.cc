@@ -150,7 +150,13 @@ Result<std::optional<int>> Listener::add_fd_and_respond(uint64_t id, int local_f
     // EINTR: the kernel withdrew the request before the target took it; retry.
     if (errno == EINTR) continue;
     if (errno == ENOENT) return std::optional<int>();
-    return system_error("ioctl(SECCOMP_IOCTL_NOTIF_ADDFD, SEND)", errno);
+    // Any other failure leaves the notification unanswered, and its caller
+    // would wait for ever: answer it with that error. EBADF: the kernel takes
+    // no O_PATH file (fget() refuses FMODE_PATH); EMFILE: the target's
+    // descriptor table is full (RLIMIT_NOFILE).
+    const int err = errno;
+    (void)respond_error(id, err);
+    return system_error("ioctl(SECCOMP_IOCTL_NOTIF_ADDFD, SEND)", err);
   }
 }
 

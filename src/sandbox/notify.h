@@ -100,6 +100,9 @@ class Listener {
   // and, atomically, answers the syscall with that fd's number
   // (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND). Returns the fd
   // number in the target; nullopt when the target is gone. local_fd stays ours.
+  // Always answers: if the kernel refuses the descriptor (EBADF for an O_PATH
+  // file, EMFILE when the target's table is full), the syscall fails with that
+  // errno, and that error is returned.
   Result<std::optional<int>> add_fd_and_respond(uint64_t id, int local_fd, bool cloexec);
 
  private:

@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -349,6 +351,169 @@ TEST(Escape, SymlinkOutOfAnAllowedTreeIsRefused) {
   EXPECT_EQ(o.out.find("SECRET"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("errno 1"), std::string::npos) << o.out << o.err;
   EXPECT_NE(o.err.find("--allow-read " + outside.path() + "/secret.txt"), std::string::npos) << o.err;
+}
+
+// Claim: every brokered open is answered. The kernel refuses to install an
+// O_PATH file in another process (ADDFD: EBADF) and any file in a full
+// descriptor table (EMFILE); both used to leave the call waiting for ever.
+// Now an O_PATH open of a directory or regular file gets it opened read-only
+// (the read right allows that much), of a FIFO EACCES without opening it, and
+// a full table EMFILE, as natively.
+TEST(Escape, BrokeredOpensThatCannotBeInstalledAreAnsweredNotLeftWaiting) {
+  TempDir dir;
+  ASSERT_EQ(mkdir((dir.path() + "/d").c_str(), 0755), 0);
+  dir.write("d/f.txt", "readable\n");
+  ASSERT_EQ(mkfifo((dir.path() + "/d/fifo").c_str(), 0644), 0);
+  dir.write("p.toml", "extends = \"stdio\"\n[files]\nread = [\"" + dir.path() + "/d\"]\n"
+                      "[[rule]]\nsyscall = \"prlimit64\"\naction = \"allow\"\n");
+  const std::string policy = dir.path() + "/p.toml";
+  Output o = run({kSysgate, "run", "--policy", policy, "--", kVictim, "opath", dir.path() + "/d",
+                  dir.path() + "/d/f.txt", dir.path() + "/d/fifo"},
+                 "", "", 20);
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("opath dir: 3 errno 0\n"), std::string::npos) << o.out << o.err;
+  EXPECT_NE(o.out.find("opath file: 4 errno 0\nread through it: 9 readable\n"), std::string::npos) << o.out << o.err;
+  EXPECT_NE(o.out.find("opath fifo: -1 errno 13\n"), std::string::npos) << o.out << o.err;
+
+  Output full = run({kSysgate, "run", "--policy", policy, "--", kVictim, "full-table", dir.path() + "/d/f.txt"},
+                    "", "", 20);
+  EXPECT_EQ(full.status, 0) << full.out << full.err;
+  EXPECT_NE(full.out.find("dup: errno 24\nopen with a full table: -1 errno 24\n"), std::string::npos)
+      << full.out << full.err;
+}
+
+// Claim: the fattr and chown promises change metadata only where the file
+// rules grant the write right. Landlock has no right for metadata, so the
+// default profile's fattr used to let a (root) program set the setuid bit and
+// a security.capability xattr on any file. Now the path forms are judged by
+// the monitor: outside the write trees every one is refused (and the file is
+// unchanged), inside the working directory every one works, and so do the
+// programs that change metadata (touch -d, chmod, cp -p).
+TEST(Escape, MetadataChangesByPathNeedTheWriteRight) {
+  TempDir outside, work;
+  outside.write("victim.txt", "x\n");
+  work.write("mine.txt", "y\n");
+  work.write("p.toml", "extends = \"default\"\npromises = [\"chown\"]\n");
+  const std::string target = outside.path() + "/victim.txt";
+  ASSERT_EQ(chmod(target.c_str(), 0644), 0);
+  struct stat before {};
+  ASSERT_EQ(stat(target.c_str(), &before), 0);
+
+  Output o = under({"--policy", work.path() + "/p.toml"}, {"meta", target}, work.path());
+  for (const char* call : {"chmod", "setxattr user", "setxattr capability", "utimensat", "removexattr", "chown"}) {
+    EXPECT_NE(o.out.find(std::string(call) + ": -1 errno 1\n"), std::string::npos) << call << "\n" << o.out << o.err;
+  }
+  EXPECT_NE(o.err.find("denied chmod(\"" + target + "\", 04755) = -EPERM"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("--allow-write " + target), std::string::npos) << o.err;
+  struct stat after {};
+  ASSERT_EQ(stat(target.c_str(), &after), 0);
+  EXPECT_EQ(after.st_mode, before.st_mode);
+  EXPECT_EQ(after.st_mtime, before.st_mtime);
+  EXPECT_EQ(getxattr(target.c_str(), "security.capability", nullptr, 0), -1);
+
+  // Inside the working directory (read, write, create): every call works.
+  Output mine = under({"--policy", work.path() + "/p.toml"}, {"meta", work.path() + "/mine.txt"}, work.path());
+  for (const char* call : {"chmod", "setxattr user", "utimensat", "removexattr", "chown"}) {
+    EXPECT_NE(mine.out.find(std::string(call) + ": 0 errno 0\n"), std::string::npos) << call << "\n" << mine.out << mine.err;
+  }
+  EXPECT_EQ(mine.err.find("denied"), std::string::npos) << mine.err;
+
+  // Real programs, under the default profile as it is.
+  Output tools = run({kSysgate, "run", "--", "/bin/sh", "-c",
+                      "touch -d 2001-02-03 mine.txt && chmod 0640 mine.txt && cp -p mine.txt copy.txt && "
+                      "stat -c '%a %y' mine.txt copy.txt && chmod 0777 " + target + "; touch " + target},
+                     work.path());
+  EXPECT_NE(tools.out.find("640 2001-02-03 00:00:00.000000000"), std::string::npos) << tools.out << tools.err;
+  EXPECT_NE(tools.out.find("640 2001-02-03"), tools.out.rfind("640 2001-02-03")) << "both files: " << tools.out;
+  EXPECT_NE(tools.err.find("denied fchmodat(AT_FDCWD, \"" + target + "\", 0777)"), std::string::npos) << tools.err;
+  EXPECT_NE(tools.err.find("denied utimensat(AT_FDCWD, \"" + target + "\", NULL, 0)"), std::string::npos) << tools.err;
+  ASSERT_EQ(stat(target.c_str(), &after), 0);
+  EXPECT_EQ(after.st_mode, before.st_mode);
+  EXPECT_EQ(after.st_mtime, before.st_mtime);
+}
+
+// Claim: a rule the policy states itself decides, whatever the file rules
+// allow. The rule below refuses every open for writing with EACCES; the
+// monitor used to broker its explain verdict like the default's, and the
+// write right on the directory let the open through. `explain` says the same.
+TEST(Escape, AnExplicitExplainRuleIsNotOverriddenByFileRules) {
+  TempDir dir;
+  dir.write("data.txt", "original\n");
+  dir.write("p.toml", "extends = \"stdio\"\npromises = [\"rpath\"]\n[files]\nread = [\"" + dir.path() +
+                          "\"]\nwrite = [\"" + dir.path() + "\"]\n"
+                          "[[rule]]\nsyscall = \"openat\"\nwhen = \"(flags & O_ACCMODE) != O_RDONLY\"\n"
+                          "action = \"explain(EACCES)\"\n");
+  const std::string policy = dir.path() + "/p.toml";
+  Output o = under({"--policy", policy}, {"open-write", dir.path() + "/data.txt"});
+  EXPECT_NE(o.out.find("open for writing: -1 errno 13\n"), std::string::npos) << o.out << o.err;
+  EXPECT_NE(o.err.find("denied openat(AT_FDCWD, \"" + dir.path() + "/data.txt\", O_WRONLY|O_TRUNC) = -EACCES"),
+            std::string::npos)
+      << o.err;
+  std::ifstream in(dir.path() + "/data.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "original\n");
+
+  Output e = run({kSysgate, "explain", policy, "openat", "AT_FDCWD", "0", "O_WRONLY"});
+  EXPECT_NE(e.out.find("explain(EACCES)"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("decided by " + policy), std::string::npos) << e.out;
+  EXPECT_EQ(e.out.find("brokered"), std::string::npos) << e.out;
+}
+
+// Claim: under stdio a program cannot address another socket. sendto needs
+// a NULL address, but sendmsg's msg_name is in memory: a datagram socket pair
+// used to send to any unix socket by path (or abstract name). stdio's pairs
+// are now stream and seqpacket only, whose sendmsg refuses (stream: EISCONN)
+// or ignores (seqpacket: the peer gets it) msg_name, as this test checks on
+// the kernel; a descriptor still passes over a stream pair.
+TEST(Escape, StdioCannotAddressOtherSockets) {
+  TempDir dir;
+  const std::string path = dir.path() + "/listening.sock";
+  int listening = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listening, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ASSERT_EQ(bind(listening, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+
+  Output o = under({"--profile", "stdio"}, {"dgram", path});
+  EXPECT_NE(o.out.find("dgram socketpair: errno 1\n"), std::string::npos) << o.out << o.err;
+  EXPECT_NE(o.err.find("denied socketpair(AF_UNIX, SOCK_DGRAM, 0"), std::string::npos) << o.err;
+  EXPECT_NE(o.out.find("stream sendmsg to " + path + ": -1 errno " + std::to_string(EISCONN) + "\n"),
+            std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("seqpacket sendmsg to " + path + ": 17 errno 0\nseqpacket peer got 17\n"), std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("scm_rights: sent 17 received 17 with a descriptor\n"), std::string::npos) << o.out;
+  char got[64];
+  EXPECT_EQ(recv(listening, got, sizeof got, MSG_DONTWAIT), -1) << "a datagram reached " << path;
+  close(listening);
+}
+
+// Claim: the broker's answers tell nothing about places no rule covers. The
+// kernel walks ".." physically, so "REFUSED/x/../../../etc/ld.so.cache"
+// opened when x was a directory, failed with ENOENT when it was missing and
+// ENOTDIR when it was a file: an oracle for paths stdio may not see. Now each
+// is refused alike (EPERM, reported); a ".." between places the program may
+// see still works, and a missing file where it may read still says ENOENT.
+TEST(Escape, DotDotWalksTellNothingAboutRefusedPlaces) {
+  TempDir dir;
+  ASSERT_EQ(mkdir((dir.path() + "/a_dir").c_str(), 0755), 0);
+  dir.write("a_file", "SECRET\n");
+  // dir.path() is /tmp/NAME: three ".." from one level below it reach "/".
+  for (const char* place : {"a_dir", "missing", "a_file"}) {
+    const std::string path = dir.path() + "/" + place + "/../../../etc/ld.so.cache";
+    Output o = under({"--profile", "stdio"}, {"open", path});
+    EXPECT_NE(o.out.find("open " + path + ": errno 1\n"), std::string::npos) << place << "\n" << o.out << o.err;
+    // The first place on the way the program may not see: the test's
+    // directory, or /tmp itself when the working directory (which the
+    // program sees) is not under it.
+    EXPECT_TRUE(o.err.find("--allow-read " + dir.path() + "\n") != std::string::npos ||
+                o.err.find("--allow-read /tmp\n") != std::string::npos)
+        << o.err;
+  }
+  Output seen = under({"--profile", "stdio"}, {"open", "/etc/../etc/ld.so.cache"});
+  EXPECT_NE(seen.out.find("read /etc/../etc/ld.so.cache"), std::string::npos) << seen.out << seen.err;
+  Output missing = under({"--profile", "stdio"}, {"open", "/usr/lib/no-such-dir/no-such-file"});
+  EXPECT_NE(missing.out.find("errno 2\n"), std::string::npos) << missing.out << missing.err;
+  EXPECT_EQ(missing.err.find("denied"), std::string::npos) << missing.err;
 }
 
 // Claim: the broker never hands out /proc paths (its /proc/self is the monitor).

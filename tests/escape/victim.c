@@ -13,6 +13,15 @@
  *   victim reach PID|parent    take PID's descriptors (pidfd_getfd) and signal it (SIGCONT)
  *   victim unarmed PROG        exec the loader with arguments of its own (no --gate), to
  *                              start itself unarmed, then, in that image, exec-abs PROG
+ *   victim opath DIR FILE FIFO open each with O_PATH (DIR with O_DIRECTORY), read FILE's
+ *                              descriptor, and print each result (a brokered O_PATH used to hang)
+ *   victim full-table PATH     fill the descriptor table under a low RLIMIT_NOFILE, then open PATH
+ *   victim open-write PATH     open PATH for writing, write to it, print the result
+ *   victim dgram PATH          send to the unix socket bound at PATH from socket pairs (datagram,
+ *                              stream, seqpacket) through sendmsg's msg_name; pass a descriptor
+ *                              over the stream pair
+ *   victim meta PATH           change PATH's mode (setuid), xattrs (security.capability too),
+ *                              times and owner by path, and print each result
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,10 +38,14 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -482,6 +495,94 @@ static int attack_parent(void) {
   return 0;
 }
 
+static int open_o_path(const char* dir, const char* file, const char* fifo) {
+  int d = openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY);
+  printf("opath dir: %d errno %d\n", d, d < 0 ? errno : 0);
+  int f = openat(AT_FDCWD, file, O_PATH);
+  printf("opath file: %d errno %d\n", f, f < 0 ? errno : 0);
+  if (f >= 0) {
+    char buf[64] = {0};
+    ssize_t n = pread(f, buf, sizeof buf - 1, 0);
+    printf("read through it: %zd %s\n", n, n > 0 ? buf : "");
+  }
+  int p = openat(AT_FDCWD, fifo, O_PATH);
+  printf("opath fifo: %d errno %d\n", p, p < 0 ? errno : 0);
+  return 0;
+}
+
+static int full_table(const char* path) {
+  struct rlimit low = {32, 32};
+  if (setrlimit(RLIMIT_NOFILE, &low) != 0) {
+    printf("setrlimit: errno %d\n", errno);
+    return 1;
+  }
+  int last = 0;
+  while ((last = dup(0)) >= 0) {
+  }
+  printf("dup: errno %d\n", errno);
+  int fd = open(path, O_RDONLY);
+  printf("open with a full table: %d errno %d\n", fd, fd < 0 ? errno : 0);
+  return 0;
+}
+
+static void said(const char* what, int r);
+
+static int send_to_path(const char* path) {
+  struct sockaddr_un to = {.sun_family = AF_UNIX};
+  strncpy(to.sun_path, path, sizeof to.sun_path - 1);
+  const int types[3] = {SOCK_DGRAM, SOCK_STREAM, SOCK_SEQPACKET};
+  const char* names[3] = {"dgram", "stream", "seqpacket"};
+  for (int i = 0; i < 3; ++i) {
+    int sv[2];
+    if (socketpair(AF_UNIX, types[i], 0, sv) != 0) {
+      printf("%s socketpair: errno %d\n", names[i], errno);
+      continue;
+    }
+    char msg[] = "from the sandbox";
+    struct iovec iov = {msg, sizeof msg};
+    struct msghdr m = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov, .msg_iovlen = 1};
+    ssize_t r = sendmsg(sv[0], &m, 0);
+    printf("%s sendmsg to %s: %zd errno %d\n", names[i], path, r, r < 0 ? errno : 0);
+    char got[64];
+    ssize_t n = recv(sv[1], got, sizeof got, MSG_DONTWAIT);
+    printf("%s peer got %zd\n", names[i], n);
+    if (types[i] == SOCK_STREAM) {
+      /* What stdio programs need: a descriptor passed over a connected pair. */
+      int p[2];
+      if (pipe(p) != 0) return 1;
+      char control[CMSG_SPACE(sizeof(int))] = {0};
+      struct msghdr pass = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+      struct cmsghdr* c = CMSG_FIRSTHDR(&pass);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+      ssize_t sent = sendmsg(sv[0], &pass, 0);
+      struct msghdr take = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+      ssize_t taken = recvmsg(sv[1], &take, 0);
+      c = CMSG_FIRSTHDR(&take);
+      printf("scm_rights: sent %zd received %zd with %s\n", sent, taken,
+             c != NULL && c->cmsg_type == SCM_RIGHTS ? "a descriptor" : "nothing");
+    }
+  }
+  return 0;
+}
+
+static void said(const char* what, int r) { printf("%s: %d errno %d\n", what, r, r < 0 ? errno : 0); }
+
+static int change_metadata_by_path(const char* path) {
+  said("chmod", chmod(path, 04755));
+  said("setxattr user", setxattr(path, "user.evil", "pwned", 5, 0));
+  /* VFS_CAP_REVISION_2, effective; permitted CAP_SETUID and CAP_SYS_ADMIN */
+  unsigned cap[5] = {0x02000001, (1u << 7) | (1u << 21), 0, 0, 0};
+  said("setxattr capability", setxattr(path, "security.capability", cap, sizeof cap, 0));
+  struct timespec times[2] = {{1000000000, 0}, {1000000000, 0}};
+  said("utimensat", utimensat(AT_FDCWD, path, times, 0));
+  said("removexattr", removexattr(path, "user.evil"));
+  said("chown", chown(path, 0, 0));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc < 2) return 64;
@@ -516,6 +617,16 @@ int main(int argc, char** argv) {
   }
   if (!strcmp(what, "fd_range") && argc == 3) return attack_fd_range(argv[2]);
   if (!strcmp(what, "own-sigsys")) return own_sigsys_handler();
+  if (!strcmp(what, "opath") && argc == 5) return open_o_path(argv[2], argv[3], argv[4]);
+  if (!strcmp(what, "full-table") && argc == 3) return full_table(argv[2]);
+  if (!strcmp(what, "open-write") && argc == 3) {
+    int fd = open(argv[2], O_WRONLY | O_TRUNC);
+    printf("open for writing: %s errno %d\n", fd < 0 ? "-1" : "ok", fd < 0 ? errno : 0);
+    if (fd >= 0) printf("wrote %zd\n", write(fd, "overwritten\n", 12));
+    return 0;
+  }
+  if (!strcmp(what, "dgram") && argc == 3) return send_to_path(argv[2]);
+  if (!strcmp(what, "meta") && argc == 3) return change_metadata_by_path(argv[2]);
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';

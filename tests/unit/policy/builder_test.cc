@@ -32,6 +32,31 @@ TEST(Builder, RejectsErrnoTheKernelWouldClamp) {
   EXPECT_TRUE(PolicyBuilder().rule(SYS_read, Condition::always(), Action::error(4095)).build().ok());
 }
 
+// Landlock has no right for metadata: with file rules, fattr's path forms go
+// to the monitor (explain, from the promise); without, they are plain grants.
+// The descriptor forms (futimens is utimensat with a NULL path) stay allowed.
+TEST(Builder, MetadataByPathGoesToTheMonitorWhenThereAreFileRules) {
+  auto decide = [](const Policy& p, int nr, uint64_t arg1) {
+    SyscallInput in{.nr = nr};
+    in.args[1] = arg1;
+    return evaluate(p, in);
+  };
+  Result<Policy> files = PolicyBuilder().promise(Promise::kFattr).file({.path = "/x", .rights = kRead}).build();
+  Result<Policy> none = PolicyBuilder().promise(Promise::kFattr).build();
+  ASSERT_TRUE(files.ok() && none.ok());
+  for (int nr : {SYS_chmod, SYS_fchmodat, SYS_setxattr, SYS_lremovexattr, SYS_utimes}) {
+    Decision d = decide(*files, nr, 0x1000);
+    EXPECT_EQ(d.action, Action::explain()) << nr;
+    ASSERT_NE(d.rule, nullptr);
+    EXPECT_EQ(d.rule->origin.source, Origin::Source::kPromise);
+    EXPECT_EQ(decide(*none, nr, 0x1000).action, Action::allow()) << nr;
+  }
+  EXPECT_EQ(decide(*files, SYS_utimensat, 0x1000).action, Action::explain());
+  EXPECT_EQ(decide(*files, SYS_utimensat, 0).action, Action::allow());
+  EXPECT_EQ(decide(*files, SYS_fchmod, 0).action, Action::allow());
+  EXPECT_EQ(decide(*files, SYS_fsetxattr, 0).action, Action::allow());
+}
+
 TEST(Builder, ExplicitRulesPrecedePromiseGrants) {
   Result<Policy> p = PolicyBuilder()
                          .promise(Promise::kUnix)

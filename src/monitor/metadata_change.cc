@@ -1,0 +1,133 @@
+#include "monitor/metadata_change.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
+#include <linux/limits.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+
+namespace sysgate::monitor {
+
+namespace {
+
+constexpr int kSysFchmodat2 = 452;  // (not in older headers)
+
+std::string fd_link(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+bool is_symlink(int object) {
+  struct stat st {};
+  return fstat(object, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+// The times argument of utime/utimes/futimesat/utimensat as utimensat's two
+// timespecs; nullptr (0) means "now". Returns an errno, or 0 with *times set
+// (times_ptr false: now).
+int copy_times(int nr, uint64_t addr, sandbox::ProcessMemory& memory, timespec times[2], bool* given) {
+  *given = addr != 0;
+  if (addr == 0) return 0;
+  if (nr == SYS_utime) {
+    std::optional<std::string> b = memory.read_bytes(addr, sizeof(utimbuf));
+    if (!b) return EFAULT;
+    utimbuf u;
+    std::memcpy(&u, b->data(), sizeof u);
+    times[0] = {u.actime, 0};
+    times[1] = {u.modtime, 0};
+    return 0;
+  }
+  if (nr == SYS_utimes || nr == SYS_futimesat) {
+    std::optional<std::string> b = memory.read_bytes(addr, 2 * sizeof(timeval));
+    if (!b) return EFAULT;
+    timeval tv[2];
+    std::memcpy(tv, b->data(), sizeof tv);
+    for (int i = 0; i < 2; ++i) {
+      if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000) return EINVAL;  // as the kernel checks
+      times[i] = {tv[i].tv_sec, tv[i].tv_usec * 1000};
+    }
+    return 0;
+  }
+  std::optional<std::string> b = memory.read_bytes(addr, 2 * sizeof(timespec));  // utimensat
+  if (!b) return EFAULT;
+  std::memcpy(times, b->data(), 2 * sizeof(timespec));
+  return 0;
+}
+
+// An xattr's name, copied as the kernel would (ERANGE past XATTR_NAME_MAX).
+int copy_name(uint64_t addr, sandbox::ProcessMemory& memory, std::string* name) {
+  bool truncated = false;
+  std::optional<std::string> n = memory.read_string(addr, XATTR_NAME_MAX + 1, &truncated);
+  if (!n) return EFAULT;
+  if (truncated || n->size() > XATTR_NAME_MAX || n->empty()) return ERANGE;
+  *name = std::move(*n);
+  return 0;
+}
+
+int result(long r) { return r == 0 ? 0 : errno; }
+
+}  // namespace
+
+bool is_metadata_call(int nr) {
+  switch (nr) {
+    case SYS_chmod: case SYS_fchmodat: case kSysFchmodat2:
+    case SYS_chown: case SYS_lchown: case SYS_fchownat:
+    case SYS_utime: case SYS_utimes: case SYS_futimesat: case SYS_utimensat:
+    case SYS_setxattr: case SYS_lsetxattr: case SYS_removexattr: case SYS_lremovexattr:
+      return true;
+    default:
+      return false;
+  }
+}
+
+int change_metadata(int object, int nr, const uint64_t args[6], sandbox::ProcessMemory& memory) {
+  switch (nr) {
+    case SYS_chmod: case SYS_fchmodat: case kSysFchmodat2: {
+      const mode_t mode = static_cast<mode_t>(args[nr == SYS_chmod ? 1 : 2]);
+      // A symlink's mode cannot be changed (lchmod fails so natively); through
+      // /proc/self/fd/N chmod reaches the object itself, never a link's target.
+      if (is_symlink(object)) return EOPNOTSUPP;
+      return result(chmod(fd_link(object).c_str(), mode & 07777));
+    }
+    case SYS_chown: case SYS_lchown: case SYS_fchownat: {
+      const int at = nr == SYS_fchownat ? 2 : 1;
+      return result(fchownat(object, "", static_cast<uid_t>(args[at]), static_cast<gid_t>(args[at + 1]),
+                             AT_EMPTY_PATH));
+    }
+    case SYS_utime: case SYS_utimes: case SYS_futimesat: case SYS_utimensat: {
+      const uint64_t addr = args[nr == SYS_utime || nr == SYS_utimes ? 1 : 2];
+      timespec times[2] = {};
+      bool given = false;
+      if (int err = copy_times(nr, addr, memory, times, &given); err != 0) return err;
+      return result(utimensat(object, "", given ? times : nullptr, AT_EMPTY_PATH));
+    }
+    case SYS_setxattr: case SYS_lsetxattr: case SYS_removexattr: case SYS_lremovexattr: {
+      std::string name;
+      if (int err = copy_name(args[1], memory, &name); err != 0) return err;
+      // Through /proc/self/fd/N the call reaches the object, which must not be
+      // a symlink (the link would be followed): xattrs on symlinks are refused
+      // as the kernel refuses user.* ones there.
+      if (is_symlink(object)) return EPERM;
+      const std::string link = fd_link(object);
+      if (nr == SYS_removexattr || nr == SYS_lremovexattr) return result(removexattr(link.c_str(), name.c_str()));
+      const size_t size = static_cast<size_t>(args[3]);
+      if (size > XATTR_SIZE_MAX) return E2BIG;
+      std::string value;
+      if (size != 0) {
+        std::optional<std::string> v = memory.read_bytes(args[2], size);
+        if (!v) return EFAULT;
+        value = std::move(*v);
+      }
+      return result(setxattr(link.c_str(), name.c_str(), value.data(), size, static_cast<int>(args[4])));
+    }
+    default:
+      return ENOSYS;
+  }
+}
+
+}  // namespace sysgate::monitor
