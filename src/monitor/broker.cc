@@ -169,7 +169,8 @@ bool may_broker(const policy::Decision& d) {
 }
 
 bool is_brokerable_call(int nr) {
-  return nr == SYS_open || nr == SYS_openat || nr == SYS_access || nr == SYS_faccessat || is_metadata_call(nr);
+  return nr == SYS_open || nr == SYS_openat || nr == SYS_access || nr == SYS_faccessat || is_metadata_call(nr) ||
+         nr == SYS_fchmod || nr == SYS_fchown || nr == SYS_fsetxattr || nr == SYS_fremovexattr;
 }
 
 std::optional<PathHint> path_hint(const sandbox::Notification& n) {
@@ -183,8 +184,56 @@ std::optional<PathHint> path_hint(const sandbox::Notification& n) {
   return PathHint{shown, right_needed(*c)};
 }
 
+namespace {
+
+// A memfd: the program's own object, named by no path (its link reads
+// "/memfd:NAME (deleted)"; a real file so named would need a write right on "/").
+bool is_memfd(int file, const std::string& real) {
+  struct stat st {};
+  return real.rfind("/memfd:", 0) == 0 && fstat(file, &st) == 0 && st.st_nlink == 0;
+}
+
+// fchmod, fchown, fsetxattr, fremovexattr, futimens: Landlock judged the
+// descriptor only for the access it was opened with, so a file opened for
+// reading is no licence to change its mode or xattrs. The monitor takes a copy
+// of the program's very open file (pidfd_getfd), judges the file it names
+// against the write right, and makes the call on that copy. A descriptor of
+// no file in the tree (a pipe, socket, anonymous inode, memfd) is the
+// program's own object: no rule is needed.
+BrokerOutcome broker_descriptor_metadata(sandbox::Listener& listener, const sandbox::Notification& n,
+                                         const ResolvedFiles& files) {
+  const pid_t pid = static_cast<pid_t>(n.pid);
+  const int fd = static_cast<int>(n.data.args[0]);
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  long copied = pidfd.valid() ? syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0) : -1;
+  const int err = errno;
+  UniqueFd file(copied >= 0 ? static_cast<int>(copied) : -1);
+  // After the copy: if the target died and its pid was reused, the copy is another's.
+  Result<bool> still_there = listener.id_valid(n.id);
+  if (!still_there || !*still_there) return {BrokerOutcome::Kind::kAnswered, std::nullopt};
+  if (!file.valid()) {
+    (void)listener.respond_error(n.id, err == EBADF || !pidfd.valid() ? EBADF : err);
+    return {BrokerOutcome::Kind::kAnswered, std::nullopt};
+  }
+  const std::string real = fd_path(file.get());
+  const bool in_tree = !real.empty() && real[0] == '/' && !is_memfd(file.get(), real);
+  if (in_tree && !files.allows(real, policy::kWrite)) {
+    return {BrokerOutcome::Kind::kRefused, PathHint{real, policy::kWrite}};
+  }
+  sandbox::ProcessMemory memory(pid);
+  const int changed = change_descriptor_metadata(file.get(), n.data.nr, n.data.args, memory);
+  if (changed == 0) (void)listener.respond_value(n.id, 0);
+  else (void)listener.respond_error(n.id, changed);
+  return {BrokerOutcome::Kind::kAnswered, std::nullopt};
+}
+
+}  // namespace
+
 BrokerOutcome broker_path_call(sandbox::Listener& listener, BlockingOpens& opens, const sandbox::Notification& n,
                                const ResolvedFiles& files) {
+  if (!files.empty() && is_descriptor_metadata_call(n.data.nr, n.data.args)) {
+    return broker_descriptor_metadata(listener, n, files);
+  }
   std::optional<PathCall> call = decode(n);
   if (!call || files.empty()) return {};
   const pid_t pid = static_cast<pid_t>(n.pid);

@@ -40,7 +40,7 @@ struct BrokerOutcome {
 
 // Whether an explain verdict may be brokered: only the default action's (a
 // call no rule decides, which a file rule may then allow) and a promise
-// grant's (Grant::path_metadata: the compiler sends those calls to the monitor
+// grant's (Grant::metadata: the compiler sends those calls to the monitor
 // to be judged against the file rules). A rule the policy states itself
 // means what it says: its errno, reported, whatever the file rules allow.
 // `run` and `explain` both ask this.

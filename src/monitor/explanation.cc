@@ -39,7 +39,7 @@ Explanation explain_refusal(const policy::Policy& policy, const policy::SyscallI
       if (o.source == Origin::Source::kBuiltin) {
         e.cause = "answered by sysgate's " + o.where;
       } else if (o.source == Origin::Source::kPromise) {
-        // A promise's grant judged by the monitor (policy::Grant::path_metadata): no file rule allowed it.
+        // A promise's grant judged by the monitor (policy::Grant::metadata): no file rule allowed it.
         if (hint) {
           e.cause = o.where + ", and no file rule grants the right it needs";
           e.fixes.push_back(allow_flag(hint->right) + " " + hint->path);

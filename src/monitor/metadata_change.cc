@@ -85,6 +85,44 @@ bool is_metadata_call(int nr) {
   }
 }
 
+bool is_descriptor_metadata_call(int nr, const uint64_t args[6]) {
+  return nr == SYS_fchmod || nr == SYS_fchown || nr == SYS_fsetxattr || nr == SYS_fremovexattr ||
+         (nr == SYS_utimensat && args[1] == 0);
+}
+
+int change_descriptor_metadata(int file, int nr, const uint64_t args[6], sandbox::ProcessMemory& memory) {
+  switch (nr) {
+    case SYS_fchmod:
+      return result(syscall(SYS_fchmod, file, static_cast<mode_t>(args[1])));
+    case SYS_fchown:
+      return result(syscall(SYS_fchown, file, static_cast<uid_t>(args[1]), static_cast<gid_t>(args[2])));
+    case SYS_utimensat: {
+      timespec times[2] = {};
+      bool given = false;
+      if (int err = copy_times(nr, args[2], memory, times, &given); err != 0) return err;
+      // The flags as the program passed them (the kernel refuses any with a NULL path).
+      return result(syscall(SYS_utimensat, file, nullptr, given ? times : nullptr, static_cast<int>(args[3])));
+    }
+    case SYS_fsetxattr:
+    case SYS_fremovexattr: {
+      std::string name;
+      if (int err = copy_name(args[1], memory, &name); err != 0) return err;
+      if (nr == SYS_fremovexattr) return result(fremovexattr(file, name.c_str()));
+      const size_t size = static_cast<size_t>(args[3]);
+      if (size > XATTR_SIZE_MAX) return E2BIG;
+      std::string value;
+      if (size != 0) {
+        std::optional<std::string> v = memory.read_bytes(args[2], size);
+        if (!v) return EFAULT;
+        value = std::move(*v);
+      }
+      return result(fsetxattr(file, name.c_str(), value.data(), size, static_cast<int>(args[4])));
+    }
+    default:
+      return ENOSYS;
+  }
+}
+
 int change_metadata(int object, int nr, const uint64_t args[6], sandbox::ProcessMemory& memory) {
   switch (nr) {
     case SYS_chmod: case SYS_fchmodat: case kSysFchmodat2: {

@@ -27,4 +27,14 @@ bool is_metadata_call(int nr);
 // call's value arguments through memory. Thread-compatible.
 int change_metadata(int object, int nr, const uint64_t args[6], sandbox::ProcessMemory& memory);
 
+// The descriptor forms: fchmod, fchown, fsetxattr, fremovexattr, and
+// utimensat with a NULL path (futimens). The descriptor is args[0].
+bool is_descriptor_metadata_call(int nr, const uint64_t args[6]);
+
+// Makes call nr on `file`, the monitor's copy of the program's own open file
+// (pidfd_getfd), with the program's other arguments: the kernel answers as it
+// would have answered the program (EBADF for an O_PATH descriptor...).
+// Returns 0 or the errno.
+int change_descriptor_metadata(int file, int nr, const uint64_t args[6], sandbox::ProcessMemory& memory);
+
 }  // namespace sysgate::monitor

@@ -172,9 +172,9 @@ Result<Policy> PolicyBuilder::build() const {
         return r.when.is_true() || (r.when == grant.when && r.action == Action::allow());
       });
       if (dead) continue;
-      // With file rules, a path's metadata is the monitor's to change (Grant::path_metadata):
+      // With file rules, a path's metadata is the monitor's to change (Grant::metadata):
       // "explain" sends the call there, and the monitor brokers explain verdicts of promise grants.
-      const bool brokered = grant.path_metadata && !files.empty();
+      const bool brokered = grant.metadata && !files.empty();
       list.push_back(Rule{grant.nr, grant.when, brokered ? Action::explain() : Action::allow(),
                           Origin{Origin::Source::kPromise,
                                  "promise " + std::string(promise_name(p)) +

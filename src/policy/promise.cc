@@ -81,12 +81,12 @@ class GrantList {
     grants_.push_back({nr_of(name), std::move(when)});
     return *this;
   }
-  // Calls that change a path's metadata (Grant::path_metadata).
-  GrantList& add_path_metadata(std::initializer_list<const char*> names) {
+  // Calls that change a path's metadata (Grant::metadata).
+  GrantList& add_metadata(std::initializer_list<const char*> names) {
     for (const char* n : names) grants_.push_back({nr_of(n), Condition::always(), true});
     return *this;
   }
-  GrantList& add_path_metadata_if(const char* name, Condition when) {
+  GrantList& add_metadata_if(const char* name, Condition when) {
     grants_.push_back({nr_of(name), std::move(when), true});
     return *this;
   }
@@ -201,24 +201,21 @@ std::vector<Grant> tmppath() {
   return g.take();
 }
 
-// fattr and chown: the descriptor forms act on a file the program opened
-// (utimensat with a NULL path is futimens); the path forms can name any file,
-// and Landlock has no right for metadata, so with file rules the monitor
-// judges them against the write right (Grant::path_metadata).
+// fattr and chown: Landlock has no right for metadata, so with file rules
+// the monitor judges every one of these against the write right
+// (Grant::metadata): the path forms can name any file, and the descriptor
+// forms act on any file the program could open, for reading too (utimensat
+// with a NULL path is futimens).
 std::vector<Grant> fattr() {
   GrantList g;
-  g.add({"fchmod", "fsetxattr", "fremovexattr"});
-  g.add_if("utimensat", Condition::compare(1, 64, CmpOp::kEq, 0));
-  g.add_path_metadata({"chmod", "fchmodat", "fchmodat2", "utime", "utimes", "futimesat", "setxattr", "lsetxattr",
-                       "removexattr", "lremovexattr"});
-  g.add_path_metadata_if("utimensat", Condition::compare(1, 64, CmpOp::kNe, 0));
+  g.add_metadata({"chmod", "fchmodat", "fchmodat2", "utime", "utimes", "futimesat", "setxattr", "lsetxattr",
+                  "removexattr", "lremovexattr", "fchmod", "fsetxattr", "fremovexattr", "utimensat"});
   return g.take();
 }
 
 std::vector<Grant> chown() {
   GrantList g;
-  g.add({"fchown"});
-  g.add_path_metadata({"chown", "lchown", "fchownat"});
+  g.add_metadata({"chown", "lchown", "fchownat", "fchown"});
   return g.take();
 }
 

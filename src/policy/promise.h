@@ -36,11 +36,12 @@ enum class Promise : uint8_t {
 struct Grant {
   int nr;
   Condition when;  // kTrue: unconditional
-  // A call that changes a file's metadata by path (chmod, chown, utimes,
-  // xattrs). Landlock has no right for metadata, so in a policy with file
-  // rules the compiled grant is "explain": the monitor performs the call when
-  // a file rule grants the write right on the object (monitor/broker.h).
-  bool path_metadata = false;
+  // A call that changes a file's metadata (chmod, chown, utimes, xattrs), by
+  // path or by descriptor. Landlock has no right for metadata, so in a policy
+  // with file rules the compiled grant is "explain": the monitor performs the
+  // call when a file rule grants the write right on the object
+  // (monitor/broker.h, monitor/metadata_change.h).
+  bool metadata = false;
 };
 
 // Every promise, in declaration order.

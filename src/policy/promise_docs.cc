@@ -24,11 +24,11 @@ std::string promises_markdown() {
       "- `inet`, `unix` and `dns` cannot see socket addresses (they are in memory): which hosts a\n"
       "  program may reach is for the broker, not the filter.\n"
       "- Landlock has no right for a file's metadata. So in a policy with file rules, the calls that\n"
-      "  change a file's mode, owner, times or extended attributes by path (`chmod`, `fchmodat`,\n"
-      "  `utimensat` with a path, `setxattr`, `chown`, ...) are judged by the monitor against the\n"
-      "  write right, like an open for writing, and performed by it on the file it judged. The\n"
-      "  descriptor forms (`fchmod`, `fchown`, `fsetxattr`, `futimens`) act on a file the program\n"
-      "  opened, with whatever right it was opened with, read included.\n"
+      "  change a file's mode, owner, times or extended attributes, by path (`chmod`, `fchmodat`,\n"
+      "  `utimensat` with a path, `setxattr`, `chown`, ...) or by descriptor (`fchmod`, `fchown`,\n"
+      "  `fsetxattr`, `futimens`: a file opened for reading is no licence to chmod it), are judged\n"
+      "  by the monitor against the write right, like an open for writing, and performed by it on\n"
+      "  the file it judged (a descriptor's: a copy of the program's own open file).\n"
       "- `stdio` creates only stream and seqpacket socket pairs, whose `sendmsg` cannot address\n"
       "  another socket (`msg_name` is refused or ignored). A datagram socket the program inherits\n"
       "  (as its stdin, say) can still send to any address through `sendmsg`, whose address the\n"
@@ -43,7 +43,7 @@ std::string promises_markdown() {
     std::map<std::string, std::vector<std::string>> conditional;
     for (const Grant& g : promise_grants(p)) {
       std::string name = syscalls::display_name(g.nr);
-      if (g.path_metadata) {
+      if (g.metadata) {
         by_path += (by_path.empty() ? "" : ", ") + ("`" + name + "`" +
                                                    (g.when.is_true() ? "" : " when `" + to_string(g.when, g.nr) + "`"));
       } else if (g.when.is_true()) {
@@ -54,9 +54,10 @@ std::string promises_markdown() {
     }
     if (!plain.empty()) out += "- " + plain + "\n";
     if (!by_path.empty()) {
-      out += "- by path: " + by_path +
+      out += "- " + by_path +
              "; in a policy with file rules, the monitor performs these when a file rule grants the write "
-             "right on the file the path names, and refuses them otherwise (Landlock has no right for metadata)\n";
+             "right on the file the path or descriptor names (a descriptor of no file, such as a pipe, socket or "
+             "memfd, needs none), and refuses them otherwise (Landlock has no right for metadata)\n";
     }
     for (const auto& [name, conditions] : conditional) {
       for (const std::string& c : conditions) out += "- `" + name + "` when `" + c + "`\n";

@@ -385,11 +385,13 @@ TEST(Escape, BrokeredOpensThatCannotBeInstalledAreAnsweredNotLeftWaiting) {
 // Claim: the fattr and chown promises change metadata only where the file
 // rules grant the write right. Landlock has no right for metadata, so the
 // default profile's fattr used to let a (root) program set the setuid bit and
-// a security.capability xattr on any file. Now the path forms are judged by
-// the monitor: outside the write trees every one is refused (and the file is
-// unchanged), inside the working directory every one works, and so do the
-// programs that change metadata (touch -d, chmod, cp -p).
-TEST(Escape, MetadataChangesByPathNeedTheWriteRight) {
+// a security.capability xattr on any file. Now the monitor judges them, by
+// path and by descriptor (a file opened for reading is no licence to chmod
+// it): outside the write trees every one is refused (and the file is
+// unchanged), inside the working directory every one works, on a memfd (the
+// program's own) too, and so do the programs that change metadata (touch -d,
+// chmod, cp -p).
+TEST(Escape, MetadataChangesNeedTheWriteRight) {
   TempDir outside, work;
   outside.write("victim.txt", "x\n");
   work.write("mine.txt", "y\n");
@@ -411,7 +413,25 @@ TEST(Escape, MetadataChangesByPathNeedTheWriteRight) {
   EXPECT_EQ(after.st_mtime, before.st_mtime);
   EXPECT_EQ(getxattr(target.c_str(), "security.capability", nullptr, 0), -1);
 
+  // Nor through a descriptor opened for reading: Landlock judged only that.
+  work.write("q.toml", "extends = \"default\"\npromises = [\"chown\"]\n[files]\nread = [\"" + outside.path() + "\"]\n");
+  Output by_fd = under({"--policy", work.path() + "/q.toml"}, {"meta-fd", target}, work.path());
+  for (const char* call : {"fchmod", "fsetxattr user", "fsetxattr capability", "futimens", "fremovexattr", "fchown"}) {
+    EXPECT_NE(by_fd.out.find(std::string(call) + ": -1 errno 1\n"), std::string::npos) << call << "\n" << by_fd.out << by_fd.err;
+  }
+  EXPECT_NE(by_fd.out.find("memfd fchmod: 0 errno 0\n"), std::string::npos) << by_fd.out << by_fd.err;  // its own
+  EXPECT_NE(by_fd.err.find("--allow-write " + target), std::string::npos) << by_fd.err;
+  ASSERT_EQ(stat(target.c_str(), &after), 0);
+  EXPECT_EQ(after.st_mode, before.st_mode);
+  EXPECT_EQ(after.st_mtime, before.st_mtime);
+  EXPECT_EQ(getxattr(target.c_str(), "security.capability", nullptr, 0), -1);
+
   // Inside the working directory (read, write, create): every call works.
+  Output mine_by_fd = under({"--policy", work.path() + "/q.toml"}, {"meta-fd", work.path() + "/mine.txt"}, work.path());
+  for (const char* call : {"fchmod", "fsetxattr user", "futimens", "fremovexattr", "fchown", "memfd fchmod"}) {
+    EXPECT_NE(mine_by_fd.out.find(std::string(call) + ": 0 errno 0\n"), std::string::npos)
+        << call << "\n" << mine_by_fd.out << mine_by_fd.err;
+  }
   Output mine = under({"--policy", work.path() + "/p.toml"}, {"meta", work.path() + "/mine.txt"}, work.path());
   for (const char* call : {"chmod", "setxattr user", "utimensat", "removexattr", "chown"}) {
     EXPECT_NE(mine.out.find(std::string(call) + ": 0 errno 0\n"), std::string::npos) << call << "\n" << mine.out << mine.err;

@@ -583,6 +583,27 @@ static int change_metadata_by_path(const char* path) {
   return 0;
 }
 
+/* The same through a descriptor opened for reading only (Landlock judged the
+ * read right, nothing more), and on a memfd, which is the program's own. */
+static int change_metadata_by_descriptor(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    printf("open %s: errno %d\n", path, errno);
+    return 1;
+  }
+  said("fchmod", fchmod(fd, 04755));
+  said("fsetxattr user", fsetxattr(fd, "user.evil", "pwned", 5, 0));
+  unsigned cap[5] = {0x02000001, (1u << 7) | (1u << 21), 0, 0, 0};
+  said("fsetxattr capability", fsetxattr(fd, "security.capability", cap, sizeof cap, 0));
+  struct timespec times[2] = {{1000000000, 0}, {1000000000, 0}};
+  said("futimens", futimens(fd, times));
+  said("fremovexattr", fremovexattr(fd, "user.evil"));
+  said("fchown", fchown(fd, 0, 0));
+  int m = memfd_create("mine", MFD_CLOEXEC);
+  said("memfd fchmod", fchmod(m, 0600));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc < 2) return 64;
@@ -627,6 +648,7 @@ int main(int argc, char** argv) {
   }
   if (!strcmp(what, "dgram") && argc == 3) return send_to_path(argv[2]);
   if (!strcmp(what, "meta") && argc == 3) return change_metadata_by_path(argv[2]);
+  if (!strcmp(what, "meta-fd") && argc == 3) return change_metadata_by_descriptor(argv[2]);
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';

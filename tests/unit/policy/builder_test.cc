@@ -51,10 +51,13 @@ TEST(Builder, MetadataByPathGoesToTheMonitorWhenThereAreFileRules) {
     EXPECT_EQ(d.rule->origin.source, Origin::Source::kPromise);
     EXPECT_EQ(decide(*none, nr, 0x1000).action, Action::allow()) << nr;
   }
-  EXPECT_EQ(decide(*files, SYS_utimensat, 0x1000).action, Action::explain());
-  EXPECT_EQ(decide(*files, SYS_utimensat, 0).action, Action::allow());
-  EXPECT_EQ(decide(*files, SYS_fchmod, 0).action, Action::allow());
-  EXPECT_EQ(decide(*files, SYS_fsetxattr, 0).action, Action::allow());
+  // The descriptor forms too: a file opened for reading is no licence to chmod it.
+  for (int nr : {SYS_utimensat, SYS_fchmod, SYS_fsetxattr, SYS_fremovexattr}) {
+    for (uint64_t arg1 : {uint64_t{0}, uint64_t{0x1000}}) {
+      EXPECT_EQ(decide(*files, nr, arg1).action, Action::explain()) << nr;
+      EXPECT_EQ(decide(*none, nr, arg1).action, Action::allow()) << nr;
+    }
+  }
 }
 
 TEST(Builder, ExplicitRulesPrecedePromiseGrants) {
