@@ -204,7 +204,11 @@ BrokerOutcome broker_descriptor_metadata(sandbox::Listener& listener, const sand
                                          const ResolvedFiles& files) {
   const pid_t pid = static_cast<pid_t>(n.pid);
   const int fd = static_cast<int>(n.data.args[0]);
-  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  // The notification names the calling thread, which need not lead its
+  // process (PIDFD_THREAD, Linux 6.9; before it, a leader's only).
+  constexpr unsigned kPidfdThread = O_EXCL;
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, kPidfdThread)));
+  if (!pidfd.valid() && errno == EINVAL) pidfd.reset(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   long copied = pidfd.valid() ? syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0) : -1;
   const int err = errno;
   UniqueFd file(copied >= 0 ? static_cast<int>(copied) : -1);

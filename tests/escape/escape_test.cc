@@ -416,7 +416,8 @@ TEST(Escape, MetadataChangesNeedTheWriteRight) {
   // Nor through a descriptor opened for reading: Landlock judged only that.
   work.write("q.toml", "extends = \"default\"\npromises = [\"chown\"]\n[files]\nread = [\"" + outside.path() + "\"]\n");
   Output by_fd = under({"--policy", work.path() + "/q.toml"}, {"meta-fd", target}, work.path());
-  for (const char* call : {"fchmod", "fsetxattr user", "fsetxattr capability", "futimens", "fremovexattr", "fchown"}) {
+  for (const char* call :
+       {"fchmod", "fsetxattr user", "fsetxattr capability", "futimens", "fremovexattr", "fchown", "thread fchmod"}) {
     EXPECT_NE(by_fd.out.find(std::string(call) + ": -1 errno 1\n"), std::string::npos) << call << "\n" << by_fd.out << by_fd.err;
   }
   EXPECT_NE(by_fd.out.find("memfd fchmod: 0 errno 0\n"), std::string::npos) << by_fd.out << by_fd.err;  // its own
@@ -428,7 +429,7 @@ TEST(Escape, MetadataChangesNeedTheWriteRight) {
 
   // Inside the working directory (read, write, create): every call works.
   Output mine_by_fd = under({"--policy", work.path() + "/q.toml"}, {"meta-fd", work.path() + "/mine.txt"}, work.path());
-  for (const char* call : {"fchmod", "fsetxattr user", "futimens", "fremovexattr", "fchown", "memfd fchmod"}) {
+  for (const char* call : {"fchmod", "fsetxattr user", "futimens", "fremovexattr", "fchown", "thread fchmod", "memfd fchmod"}) {
     EXPECT_NE(mine_by_fd.out.find(std::string(call) + ": 0 errno 0\n"), std::string::npos)
         << call << "\n" << mine_by_fd.out << mine_by_fd.err;
   }

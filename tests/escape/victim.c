@@ -583,8 +583,16 @@ static int change_metadata_by_path(const char* path) {
   return 0;
 }
 
+static int thread_fd = -1;
+static void* fchmod_from_a_thread(void* arg) {
+  (void)arg;
+  said("thread fchmod", fchmod(thread_fd, 0644));
+  return NULL;
+}
+
 /* The same through a descriptor opened for reading only (Landlock judged the
- * read right, nothing more), and on a memfd, which is the program's own. */
+ * read right, nothing more), from a second thread too, and on a memfd, which
+ * is the program's own. */
 static int change_metadata_by_descriptor(const char* path) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -599,6 +607,10 @@ static int change_metadata_by_descriptor(const char* path) {
   said("futimens", futimens(fd, times));
   said("fremovexattr", fremovexattr(fd, "user.evil"));
   said("fchown", fchown(fd, 0, 0));
+  thread_fd = fd;
+  pthread_t thread;
+  pthread_create(&thread, NULL, fchmod_from_a_thread, NULL);
+  pthread_join(thread, NULL);
   int m = memfd_create("mine", MFD_CLOEXEC);
   said("memfd fchmod", fchmod(m, 0600));
   return 0;
