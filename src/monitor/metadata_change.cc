@@ -69,6 +69,18 @@ int copy_name(uint64_t addr, sandbox::ProcessMemory& memory, std::string* name) 
   return 0;
 }
 
+// The value of a setxattr-family call (args[2], args[3] bytes), as the kernel
+// copies it (E2BIG past XATTR_SIZE_MAX).
+int copy_value(const uint64_t args[6], sandbox::ProcessMemory& memory, std::string* value) {
+  const size_t size = static_cast<size_t>(args[3]);
+  if (size > XATTR_SIZE_MAX) return E2BIG;
+  if (size == 0) return 0;
+  std::optional<std::string> v = memory.read_bytes(args[2], size);
+  if (!v) return EFAULT;
+  *value = std::move(*v);
+  return 0;
+}
+
 int result(long r) { return r == 0 ? 0 : errno; }
 
 }  // namespace
@@ -108,14 +120,9 @@ int change_descriptor_metadata(int file, int nr, const uint64_t args[6], sandbox
       std::string name;
       if (int err = copy_name(args[1], memory, &name); err != 0) return err;
       if (nr == SYS_fremovexattr) return result(fremovexattr(file, name.c_str()));
-      const size_t size = static_cast<size_t>(args[3]);
-      if (size > XATTR_SIZE_MAX) return E2BIG;
       std::string value;
-      if (size != 0) {
-        std::optional<std::string> v = memory.read_bytes(args[2], size);
-        if (!v) return EFAULT;
-        value = std::move(*v);
-      }
+      if (int err = copy_value(args, memory, &value); err != 0) return err;
+      const size_t size = value.size();
       return result(fsetxattr(file, name.c_str(), value.data(), size, static_cast<int>(args[4])));
     }
     default:
@@ -153,14 +160,9 @@ int change_metadata(int object, int nr, const uint64_t args[6], sandbox::Process
       if (is_symlink(object)) return EPERM;
       const std::string link = fd_link(object);
       if (nr == SYS_removexattr || nr == SYS_lremovexattr) return result(removexattr(link.c_str(), name.c_str()));
-      const size_t size = static_cast<size_t>(args[3]);
-      if (size > XATTR_SIZE_MAX) return E2BIG;
       std::string value;
-      if (size != 0) {
-        std::optional<std::string> v = memory.read_bytes(args[2], size);
-        if (!v) return EFAULT;
-        value = std::move(*v);
-      }
+      if (int err = copy_value(args, memory, &value); err != 0) return err;
+      const size_t size = value.size();
       return result(setxattr(link.c_str(), name.c_str(), value.data(), size, static_cast<int>(args[4])));
     }
     default:
