@@ -88,7 +88,7 @@ int explain_command(const policy::PolicySource& source, const std::string& sysca
       break;
   }
   // What `run` does with an explain verdict (monitor::may_broker): the same question, the same answer.
-  const bool brokered = !p->file_rules().empty() && monitor::may_broker(d) && monitor::is_brokerable_call(input.nr);
+  const bool brokered = !p->file_rules().empty() && monitor::may_broker(d, input.nr) && monitor::is_brokerable_call(input.nr);
   if (d.action.kind != policy::ActionKind::kAllow) {
     std::cout << "  " << monitor::explain_refusal(*p, input, d).summary() << "\n";
   }

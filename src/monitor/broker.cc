@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -161,11 +162,16 @@ bool has_dot_dot(const std::string& path) {
 
 }  // namespace
 
-bool may_broker(const policy::Decision& d) {
+bool may_broker(const policy::Decision& d, int nr) {
   if (d.action.kind != policy::ActionKind::kExplain) return false;
-  if (d.reason == policy::Decision::Reason::kDefault) return true;
-  return d.reason == policy::Decision::Reason::kRule && d.rule != nullptr &&
-         d.rule->origin.source == policy::Origin::Source::kPromise;
+  const bool promised = d.reason == policy::Decision::Reason::kRule && d.rule != nullptr &&
+                        d.rule->origin.source == policy::Origin::Source::kPromise;
+  // A metadata change needs its promise (fattr, chown), as under pledge: the
+  // write right alone is no licence to chown or chmod.
+  if (is_metadata_call(nr) || nr == SYS_fchmod || nr == SYS_fchown || nr == SYS_fsetxattr || nr == SYS_fremovexattr) {
+    return promised;
+  }
+  return d.reason == policy::Decision::Reason::kDefault || promised;
 }
 
 bool is_brokerable_call(int nr) {
@@ -219,10 +225,24 @@ BrokerOutcome broker_descriptor_metadata(sandbox::Listener& listener, const sand
     (void)listener.respond_error(n.id, err == EBADF || !pidfd.valid() ? EBADF : err);
     return {BrokerOutcome::Kind::kAnswered, std::nullopt};
   }
-  const std::string real = fd_path(file.get());
-  const bool in_tree = !real.empty() && real[0] == '/' && !is_memfd(file.get(), real);
-  if (in_tree && !files.allows(real, policy::kWrite)) {
-    return {BrokerOutcome::Kind::kRefused, PathHint{real, policy::kWrite}};
+  // Fail closed: only an object whose link names no place ("pipe:[N]",
+  // "socket:[N]", "anon_inode:...") or a memfd goes without a rule; a path
+  // too long to read is judged as no place a rule covers.
+  std::string real = fd_path(file.get());
+  if (real.empty()) {
+    return {BrokerOutcome::Kind::kRefused, PathHint{"(a file whose path is longer than PATH_MAX)", policy::kWrite}};
+  }
+  const bool in_tree = real[0] == '/' && !is_memfd(file.get(), real);
+  // An unlinked name's link reads "PATH (deleted)" (the file may live on
+  // under another name), which an `except` on PATH would not match: such a
+  // file is judged at PATH as well (a file really so named, too: both must
+  // be allowed).
+  constexpr std::string_view kDeleted = " (deleted)";
+  const bool maybe_unlinked = real.size() > kDeleted.size() &&
+                              real.compare(real.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0;
+  const std::string where = maybe_unlinked ? real.substr(0, real.size() - kDeleted.size()) : real;
+  if (in_tree && (!files.allows(real, policy::kWrite) || !files.allows(where, policy::kWrite))) {
+    return {BrokerOutcome::Kind::kRefused, PathHint{where, policy::kWrite}};
   }
   sandbox::ProcessMemory memory(pid);
   const int changed = change_descriptor_metadata(file.get(), n.data.nr, n.data.args, memory);

@@ -43,8 +43,10 @@ struct BrokerOutcome {
 // grant's (Grant::metadata: the compiler sends those calls to the monitor
 // to be judged against the file rules). A rule the policy states itself
 // means what it says: its errno, reported, whatever the file rules allow.
+// A metadata change (chmod, chown, utimes, xattrs, by path or descriptor) is
+// brokered only for its promise's grant: the default's verdict is not enough.
 // `run` and `explain` both ask this.
-bool may_broker(const policy::Decision& d);
+bool may_broker(const policy::Decision& d, int nr);
 
 // Whether syscall nr is one broker_path_call() can perform (for `explain`).
 bool is_brokerable_call(int nr);

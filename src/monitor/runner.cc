@@ -24,6 +24,7 @@
 #include "bpf/compiler.h"
 #include "monitor/blocking_open.h"
 #include "monitor/broker.h"
+#include "monitor/caller_credentials.h"
 #include "monitor/exec_broker.h"
 #include "monitor/process_images.h"
 #include "monitor/exec_chain.h"
@@ -166,6 +167,9 @@ class Monitor {
     // Only exec reaches us with a verdict other than explain: it is always routed here.
     const bool exec = n.data.nr == SYS_execve || n.data.nr == SYS_execveat;
     std::optional<PathHint> hint;
+    // The broker acts with the monitor's rights: never for a thread that
+    // changed its ids or capabilities since (caller_credentials.h).
+    const bool same_credentials = acts_with_monitor_credentials(static_cast<pid_t>(n.pid));
     switch (d.action.kind) {
       case ActionKind::kAllow:
       case ActionKind::kLog: {
@@ -177,6 +181,7 @@ class Monitor {
         }
         // The gate asks us to open the program for the loader (exec_broker.h);
         // after the launcher's first exec, no exec is ever continued.
+        if (!same_credentials) break;
         BrokerOutcome b = broker_exec(listener_, n, files_, images_);
         if (b.kind == BrokerOutcome::Kind::kAnswered) return;
         hint = b.hint;
@@ -189,7 +194,7 @@ class Monitor {
         break;
     }
 
-    if (d.action.kind == ActionKind::kExplain && may_broker(d)) {
+    if (d.action.kind == ActionKind::kExplain && may_broker(d, n.data.nr) && same_credentials) {
       BrokerOutcome b = broker_path_call(listener_, opens_, n, files_);
       if (b.kind == BrokerOutcome::Kind::kAnswered) return;
       hint = b.kind == BrokerOutcome::Kind::kRefused ? b.hint : path_hint(n);
@@ -211,6 +216,11 @@ class Monitor {
     if (file_rules_refused && hint) {
       v.why.cause = "the policy allows exec, but no file rule lets " + hint->path + " run";
       v.why.fixes = {allow_flag(hint->right) + " " + hint->path};
+    }
+    if (!same_credentials && (exec || may_broker(d, n.data.nr))) {
+      v.why.cause = "the program changed its ids or capabilities since it started, and the monitor opens, "
+                    "execs and changes files for it only with the rights it started with";
+      v.why.fixes = {};
     }
     v.killed = options_.kill_on_violation || shown.action.kind == ActionKind::kKill;
     v.error = shown.action.errno_value ? shown.action.errno_value : EPERM;

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <regex>
+#include <thread>
 
 #include "support/subprocess.h"
 
@@ -380,6 +381,90 @@ TEST(Escape, BrokeredOpensThatCannotBeInstalledAreAnsweredNotLeftWaiting) {
   EXPECT_EQ(full.status, 0) << full.out << full.err;
   EXPECT_NE(full.out.find("dup: errno 24\nopen with a full table: -1 errno 24\n"), std::string::npos)
       << full.out << full.err;
+}
+
+// Claim: the monitor never lends its own rights to a program that gave its
+// up. It opens and changes files with root's credentials; a program that
+// became "nobody" (the id promise) asked it to chmod 04755 and chown to root
+// a file only root may touch, and got it (a setuid-root file made by nobody),
+// or to read it. Now the broker refuses a caller whose ids or capabilities
+// are not the monitor's: each call fails, and the file is unchanged.
+TEST(Escape, AProgramThatDroppedItsIdsGetsNoRootRightsFromTheMonitor) {
+  TempDir work;
+  work.write("root-only", "secret\n");
+  const std::string target = work.path() + "/root-only";
+  ASSERT_EQ(chmod(target.c_str(), 0600), 0);
+  ASSERT_EQ(chmod(work.path().c_str(), 0777), 0);
+  work.write("p.toml", "default = \"explain\"\n"
+                       "promises = [\"stdio\", \"rpath\", \"wpath\", \"cpath\", \"fattr\", \"chown\", \"id\", \"prot_exec\"]\n"
+                       "[files]\nread = [\"/\"]\nwrite = [\"" + work.path() + "\"]\n");
+  struct stat before {};
+  ASSERT_EQ(stat(target.c_str(), &before), 0);
+  Output o = under({"--policy", work.path() + "/p.toml"}, {"as-nobody", target}, work.path());
+  EXPECT_NE(o.out.find("open as nobody: -1"), std::string::npos) << o.out << o.err;
+  for (const char* call : {"chmod", "setxattr user", "setxattr capability", "utimensat", "chown"}) {
+    EXPECT_NE(o.out.find(std::string(call) + ": -1 errno"), std::string::npos) << call << "\n" << o.out << o.err;
+  }
+  EXPECT_NE(o.err.find("changed its ids"), std::string::npos) << o.err;
+  struct stat after {};
+  ASSERT_EQ(stat(target.c_str(), &after), 0);
+  EXPECT_EQ(after.st_mode, before.st_mode);
+  EXPECT_EQ(after.st_uid, before.st_uid);
+  EXPECT_EQ(after.st_mtime, before.st_mtime);
+  EXPECT_EQ(getxattr(target.c_str(), "security.capability", nullptr, 0), -1);
+}
+
+// Claim: the judgment of a descriptor's file fails closed, and a carve-out
+// holds for a file whose name is gone. A file below a path longer than
+// PATH_MAX (whose link cannot be read) was taken for a pipe or socket, which
+// need no rule; an unlinked file's link reads "PATH (deleted)", which the
+// `except` on PATH did not match. A write right alone, without fattr, is no
+// licence to chmod either (as under pledge).
+TEST(Escape, DescriptorMetadataJudgmentFailsClosed) {
+  TempDir work;
+  const std::string name(200, 'd');
+  std::string deep = work.path();
+  int dir = open(deep.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_EQ(mkdirat(dir, name.c_str(), 0755), 0);
+    const int next = openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    close(dir);
+    dir = next;
+  }
+  const int target = openat(dir, "target", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  ASSERT_GE(target, 0);
+  close(dir);
+  work.write("p.toml", "default = \"explain\"\npromises = [\"stdio\", \"rpath\", \"fattr\", \"prot_exec\"]\n"
+                       "[files]\nread = [\"/\"]\nwrite = [\"" + work.path() + "/w\"]\n");
+  Output o = under({"--policy", work.path() + "/p.toml"}, {"deep-fchmod", work.path(), "25", name}, work.path());
+  EXPECT_NE(o.out.find("deep fchmod: -1 errno 1\n"), std::string::npos) << o.out << o.err;
+  struct stat st {};
+  ASSERT_EQ(fstat(target, &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+  close(target);
+
+  ASSERT_EQ(mkdir((work.path() + "/w").c_str(), 0755), 0);
+  work.write("w/secret", "s\n");
+  const std::string secret = work.path() + "/w/secret";
+  ASSERT_EQ(link(secret.c_str(), (work.path() + "/other-name").c_str()), 0);  // the inode lives on
+  work.write("e.toml", "default = \"explain\"\npromises = [\"stdio\", \"rpath\", \"fattr\", \"prot_exec\"]\n"
+                       "[files]\nread = [\"/\"]\nwrite = [\"" + work.path() + "/w\"]\nexcept = [\"" + secret + "\"]\n");
+  std::thread unlinker([&] {
+    usleep(500000);
+    unlink(secret.c_str());
+  });
+  Output d = under({"--policy", work.path() + "/e.toml"}, {"fchmod-after-unlink", secret}, work.path());
+  unlinker.join();
+  EXPECT_NE(d.out.find("before unlink fchmod: -1 errno 1\nafter unlink fchmod: -1 errno 1\n"), std::string::npos)
+      << d.out << d.err;
+  ASSERT_EQ(stat((work.path() + "/other-name").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+
+  work.write("w/mine", "m\n");
+  work.write("q.toml", "default = \"explain\"\npromises = [\"stdio\", \"rpath\", \"wpath\", \"prot_exec\"]\n"
+                       "[files]\nread = [\"/\"]\nwrite = [\"" + work.path() + "/w\"]\n");
+  Output w = under({"--policy", work.path() + "/q.toml"}, {"meta", work.path() + "/w/mine"}, work.path());
+  EXPECT_NE(w.out.find("chmod: -1 errno 1\n"), std::string::npos) << w.out << w.err;
 }
 
 // Claim: the fattr and chown promises change metadata only where the file

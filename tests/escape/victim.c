@@ -583,6 +583,53 @@ static int change_metadata_by_path(const char* path) {
   return 0;
 }
 
+/* Becomes "nobody", then asks for what only root may do to PATH (a root
+ * file, mode 0600): read it, and change its mode, owner and xattrs. */
+static int as_nobody(const char* path) {
+  if (syscall(SYS_setgroups, 0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+      setresuid(65534, 65534, 65534) != 0) {
+    printf("cannot become nobody: errno %d\n", errno);
+    return 1;
+  }
+  int fd = open(path, O_RDONLY);
+  printf("open as nobody: %d errno %d\n", fd < 0 ? -1 : 0, fd < 0 ? errno : 0);
+  return change_metadata_by_path(path);
+}
+
+/* Walks N levels of directories named NAME below DIR (each openat from the
+ * last: the whole path is longer than PATH_MAX), opens "target" there for
+ * reading and changes its mode. */
+static int deep_fchmod(const char* dir, int levels, const char* name) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (int i = 0; fd >= 0 && i < levels; ++i) {
+    int next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    close(fd);
+    fd = next;
+  }
+  int file = fd >= 0 ? openat(fd, "target", O_RDONLY | O_CLOEXEC) : -1;
+  if (file < 0) {
+    printf("walk: errno %d\n", errno);
+    return 1;
+  }
+  said("deep fchmod", fchmod(file, 04777));
+  return 0;
+}
+
+/* Opens PATH for reading, waits (up to 5 s) until someone else unlinks it,
+ * then changes its mode through the descriptor. */
+static int fchmod_after_unlink(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    printf("open: errno %d\n", errno);
+    return 1;
+  }
+  said("before unlink fchmod", fchmod(fd, 0600));
+  struct stat st;
+  for (int i = 0; i < 500 && fstat(fd, &st) == 0 && st.st_nlink != 0; ++i) usleep(10000);
+  said("after unlink fchmod", fchmod(fd, 04777));
+  return 0;
+}
+
 static int thread_fd = -1;
 static void* fchmod_from_a_thread(void* arg) {
   (void)arg;
@@ -661,6 +708,9 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "dgram") && argc == 3) return send_to_path(argv[2]);
   if (!strcmp(what, "meta") && argc == 3) return change_metadata_by_path(argv[2]);
   if (!strcmp(what, "meta-fd") && argc == 3) return change_metadata_by_descriptor(argv[2]);
+  if (!strcmp(what, "as-nobody") && argc == 3) return as_nobody(argv[2]);
+  if (!strcmp(what, "deep-fchmod") && argc == 5) return deep_fchmod(argv[2], atoi(argv[3]), argv[4]);
+  if (!strcmp(what, "fchmod-after-unlink") && argc == 3) return fchmod_after_unlink(argv[2]);
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';
