@@ -119,11 +119,12 @@ long openat2_path(int dirfd, const std::string& path, int flags) {
 // opens only if /refused/x is a directory. This walks `path` from `base` as the
 // kernel does, one prefix at a time (each resolved like the whole, no magic
 // links), and returns the first place the program may not learn about: a
-// place it passes through that is not ResolvedFiles::visible (the starting
-// directory, which the program holds, excepted), or the place where the walk
-// fails unless a rule grants read or `right` there. nullopt: nothing is
-// hidden. Only where the walk names a real place: symlinks met on the way are
-// followed, and the places inside a link's target are not looked at one by one.
+// place it passes through whose object is not ResolvedFiles::visible (the
+// starting directory, which the program holds, excepted), or the place where
+// the walk fails unless a rule grants read or `right` there (by name: nothing
+// is there to judge). nullopt: nothing is hidden. Only where the walk names a
+// real place: symlinks met on the way are followed, and the places inside a
+// link's target are not looked at one by one.
 std::optional<std::string> hidden_place(const ResolvedFiles& files, int base, const std::string& path,
                                         int last_flags, uint8_t right) {
   std::vector<std::string> parts;
@@ -142,13 +143,13 @@ std::optional<std::string> hidden_place(const ResolvedFiles& files, int base, co
     if (fd < 0) {
       // The walk stopped here: its errno speaks of this place only.
       const std::string place = (reached == "/" ? "" : reached) + "/" + parts[i];
-      if (files.allows(place, policy::kRead) || files.allows(place, right)) return std::nullopt;
+      if (files.allows_name(place, policy::kRead) || files.allows_name(place, right)) return std::nullopt;
       return place;
     }
     UniqueFd held(static_cast<int>(fd));
     reached = fd_path(held.get());
     if (reached.empty() || reached[0] != '/') return path;  // (not a place with a name: hide it)
-    if (!last && reached != start && !files.visible(reached)) return reached;
+    if (!last && reached != start && !files.visible_object(held.get(), reached)) return reached;
   }
   return std::nullopt;
 }
@@ -228,21 +229,19 @@ BrokerOutcome broker_descriptor_metadata(sandbox::Listener& listener, const sand
   // Fail closed: only an object whose link names no place ("pipe:[N]",
   // "socket:[N]", "anon_inode:...") or a memfd goes without a rule; a path
   // too long to read is judged as no place a rule covers.
-  std::string real = fd_path(file.get());
+  const std::string real = fd_path(file.get());
   if (real.empty()) {
     return {BrokerOutcome::Kind::kRefused, PathHint{"(a file whose path is longer than PATH_MAX)", policy::kWrite}};
   }
   const bool in_tree = real[0] == '/' && !is_memfd(file.get(), real);
-  // An unlinked name's link reads "PATH (deleted)" (the file may live on
-  // under another name), which an `except` on PATH would not match: such a
-  // file is judged at PATH as well (a file really so named, too: both must
-  // be allowed).
-  constexpr std::string_view kDeleted = " (deleted)";
-  const bool maybe_unlinked = real.size() > kDeleted.size() &&
-                              real.compare(real.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0;
-  const std::string where = maybe_unlinked ? real.substr(0, real.size() - kDeleted.size()) : real;
-  if (in_tree && (!files.allows(real, policy::kWrite) || !files.allows(where, policy::kWrite))) {
-    return {BrokerOutcome::Kind::kRefused, PathHint{where, policy::kWrite}};
+  // Judged by identity (resolved_files.h): an unlinked name, whose link reads
+  // "PATH (deleted)", has no honest place and is refused; the hint names PATH.
+  if (in_tree && !files.allows_object(file.get(), real, policy::kWrite)) {
+    constexpr std::string_view kDeleted = " (deleted)";
+    const bool unlinked = real.size() > kDeleted.size() &&
+                          real.compare(real.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0;
+    return {BrokerOutcome::Kind::kRefused,
+            PathHint{unlinked ? real.substr(0, real.size() - kDeleted.size()) : real, policy::kWrite}};
   }
   sandbox::ProcessMemory memory(pid);
   const int changed = change_descriptor_metadata(file.get(), n.data.nr, n.data.args, memory);
@@ -316,9 +315,13 @@ BrokerOutcome broker_path_call(sandbox::Listener& listener, BlockingOpens& opens
     }
   }
 
-  // 4. Judge the object we hold, by its real path.
+  // 4. Judge the object we hold, by what it is and where it lies now (its
+  // identity and its ancestors'), as Landlock judges an open: its path string
+  // could be a name a rename gave it under a rule's path. The path is for the
+  // report, and /proc is never brokered.
   std::string real = fd_path(object.get());
-  if (real.empty() || real[0] != '/' || real.rfind("/proc/", 0) == 0 || !files.allows(real, right)) {
+  if (real.empty() || real[0] != '/' || real.rfind("/proc/", 0) == 0 ||
+      !files.allows_object(object.get(), real, right)) {
     hint.path = real.empty() || real[0] != '/' ? hint.path : real;
     return {BrokerOutcome::Kind::kRefused, hint};
   }

@@ -103,7 +103,10 @@ BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notificati
     return answered();
   }
   const std::string real = link_target("/proc/self/fd/" + std::to_string(object.get()));
-  if (!files.empty() && (real.empty() || real[0] != '/' || !files.allows(real, policy::kExecute))) {
+  // The x right is judged on the file's identity and its ancestors', as
+  // Landlock would on a real exec, not on the name it has now (resolved_files.h).
+  if (!files.empty() &&
+      (real.empty() || real[0] != '/' || !files.allows_object(object.get(), real, policy::kExecute))) {
     return {BrokerOutcome::Kind::kRefused, PathHint{real.empty() ? path : real, policy::kExecute}};
   }
 

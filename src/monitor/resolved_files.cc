@@ -1,8 +1,10 @@
 #include "monitor/resolved_files.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <memory>
@@ -91,7 +93,33 @@ std::string canonical_path(const std::string& path) {
   return (canonical_parent == "/" ? "" : canonical_parent) + "/" + base;
 }
 
-bool ResolvedFiles::allows(const std::string& path, uint8_t rights) const {
+bool ResolvedFiles::covers(const ResolvedRule& r, const std::vector<FileId>& lineage, const std::string& real) const {
+  auto in_lineage = [&](const std::optional<FileId>& id) {
+    return id && std::find(lineage.begin(), lineage.end(), *id) != lineage.end();
+  };
+  if (!in_lineage(r.object)) return false;
+  for (size_t i = 0; i < r.except.size(); ++i) {
+    // A carve-out that did not exist at start still carves out its name, as
+    // Landlock's expansion leaves whatever appears there later without a rule.
+    if (r.except_objects[i] ? in_lineage(r.except_objects[i]) : is_under(real, r.except[i])) return false;
+  }
+  return true;
+}
+
+bool ResolvedFiles::allows(const std::vector<FileId>& lineage, const std::string& real, uint8_t rights) const {
+  uint8_t granted = 0;
+  for (const ResolvedRule& r : rules_) {
+    if (covers(r, lineage, real)) granted |= r.rights;
+  }
+  return (granted & rights) == rights;
+}
+
+bool ResolvedFiles::allows_object(int fd, const std::string& real, uint8_t rights) const {
+  std::optional<std::vector<FileId>> up = lineage(fd);
+  return up && allows(*up, real, rights);
+}
+
+bool ResolvedFiles::allows_name(const std::string& path, uint8_t rights) const {
   uint8_t granted = 0;
   for (const ResolvedRule& r : rules_) {
     if (!is_under(path, r.path)) continue;
@@ -102,15 +130,43 @@ bool ResolvedFiles::allows(const std::string& path, uint8_t rights) const {
   return (granted & rights) == rights;
 }
 
-bool ResolvedFiles::visible(const std::string& path) const {
-  for (const ResolvedRule& r : rules_) {
-    if (is_under(r.path, path)) return true;  // on the way to r (or r itself)
-    if (!is_under(path, r.path)) continue;
-    bool carved = false;
-    for (const std::string& x : r.except) carved = carved || is_under(path, x);
-    if (!carved) return true;
+bool ResolvedFiles::visible(const std::vector<FileId>& lineage, const std::string& real) const {
+  if (lineage.empty()) return false;
+  if (std::find(on_the_way_.begin(), on_the_way_.end(), lineage.front()) != on_the_way_.end()) return true;
+  return std::any_of(rules_.begin(), rules_.end(), [&](const ResolvedRule& r) { return covers(r, lineage, real); });
+}
+
+bool ResolvedFiles::visible_object(int fd, const std::string& real) const {
+  std::optional<std::vector<FileId>> up = lineage(fd);
+  return up && visible(*up, real);
+}
+
+std::optional<FileId> ResolvedFiles::pin(const std::string& path) {
+  sandbox::UniqueFd fd(open(path.c_str(), O_PATH | O_CLOEXEC));
+  std::optional<FileId> id = fd.valid() ? file_id(fd.get()) : std::nullopt;
+  if (id) pinned_.push_back(std::move(fd));
+  return id;
+}
+
+void ResolvedFiles::add(ResolvedRule rule) {
+  rule.object = pin(rule.path);
+  rule.except_objects.clear();
+  for (const std::string& x : rule.except) rule.except_objects.push_back(pin(x));
+  // The places on the way to the rule's, as they were at start: the nearest
+  // that exists (a missing rule's parent, say) and every directory above it.
+  std::string place = rule.path;
+  sandbox::UniqueFd fd(open(place.c_str(), O_PATH | O_CLOEXEC));
+  while (!fd.valid() && place != "/") {
+    const size_t slash = place.rfind('/');
+    place = slash == 0 || slash == std::string::npos ? "/" : place.substr(0, slash);
+    fd.reset(open(place.c_str(), O_PATH | O_CLOEXEC));
   }
-  return false;
+  if (std::optional<std::vector<FileId>> up = fd.valid() ? lineage(fd.get()) : std::nullopt) {
+    for (const FileId& id : *up) {
+      if (std::find(on_the_way_.begin(), on_the_way_.end(), id) == on_the_way_.end()) on_the_way_.push_back(id);
+    }
+  }
+  rules_.push_back(std::move(rule));
 }
 
 std::vector<sandbox::landlock::Rule> ResolvedFiles::landlock_rules(std::vector<std::string>* notes) const {

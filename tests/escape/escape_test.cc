@@ -354,6 +354,48 @@ TEST(Escape, SymlinkOutOfAnAllowedTreeIsRefused) {
   EXPECT_NE(o.err.find("--allow-read " + outside.path() + "/secret.txt"), std::string::npos) << o.err;
 }
 
+// Claim: a file rule covers the directory or file its path named at start,
+// as Landlock's does, not whatever later takes that name. With reads brokered
+// (no rpath) and the working directory writable, the program moves the read
+// tree aside and its private directory to the tree's name (or a secret file
+// over the one readable file): the broker used to judge the opened file by its
+// path string, which now lies under the rule's, and handed over the secret.
+// The moved rule object keeps its right, wherever it went (pub.old/ok.txt),
+// as under Landlock.
+TEST(Escape, RenamingAnotherTreeOntoARulesPathGainsNothing) {
+  struct Case {
+    const char* read;                    // the one readable place in the working directory
+    std::vector<std::string> swap_open;  // the victim's arguments
+  };
+  const Case cases[] = {
+      {"pub", {"swap-open", "pub", "private", "pub/ok.txt", "pub/key.txt", "pub.old/ok.txt"}},
+      {"public.txt", {"swap-open", "public.txt", "secret.txt", "public.txt", "public.txt.old"}},
+  };
+  for (const Case& c : cases) {
+    TempDir dir;
+    ASSERT_EQ(mkdir((dir.path() + "/pub").c_str(), 0755), 0);
+    ASSERT_EQ(mkdir((dir.path() + "/private").c_str(), 0755), 0);
+    dir.write("pub/ok.txt", "public\n");
+    dir.write("private/key.txt", "SECRET\n");
+    dir.write("public.txt", "public\n");
+    dir.write("secret.txt", "SECRET\n");
+    dir.write("p.toml", "default = \"explain\"\npromises = [\"stdio\", \"prot_exec\", \"cpath\", \"wpath\"]\n"
+                        "[files]\nread = [\"$CWD/" + std::string(c.read) + "\", \"/usr\", \"/etc\"]\n"
+                        "write = [\"$CWD\"]\ncreate = [\"$CWD\"]\n");
+    Output o = under({"--policy", dir.path() + "/p.toml"}, c.swap_open, dir.path());
+    const std::string where = std::string(c.read) + "\n" + o.out + o.err;
+    EXPECT_EQ(o.status, 0) << where;
+    const std::string first = c.swap_open[3];
+    EXPECT_EQ(o.out.find("read " + first + ": public\n"), 0u) << "readable before the swap: " << where;
+    EXPECT_NE(o.out.find("aside: 0\n"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("to " + std::string(c.read) + ": 0\n"), std::string::npos) << where;
+    EXPECT_EQ(o.out.find("SECRET"), std::string::npos) << where;
+    const std::string secret = c.swap_open.size() == 6 ? "pub/key.txt" : "public.txt";
+    EXPECT_NE(o.out.find("open " + secret + ": errno 1\n"), std::string::npos) << where;
+    EXPECT_NE(o.out.find("read " + c.swap_open.back() + ": public\n"), std::string::npos) << where;
+  }
+}
+
 // Claim: every brokered open is answered. The kernel refuses to install an
 // O_PATH file in another process (ADDFD: EBADF) and any file in a full
 // descriptor table (EMFILE); both used to leave the call waiting for ever.

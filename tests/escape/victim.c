@@ -22,6 +22,9 @@
  *                              over the stream pair
  *   victim meta PATH           change PATH's mode (setuid), xattrs (security.capability too),
  *                              times and owner by path, and print each result
+ *   victim swap-open OLD NEW PATH...
+ *                              open PATH; rename OLD to OLD.old and NEW to OLD, then open each
+ *                              PATH again (a rule's path string now names another object)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,6 +63,18 @@ static int print_file(const char* path) {
   buf[n > 0 ? n : 0] = 0;
   printf("read %s: %s", path, buf);
   close(fd);
+  return 0;
+}
+
+static int swap_open(int argc, char** argv) {
+  const char* old = argv[2];
+  const char* replacement = argv[3];
+  print_file(argv[4]);
+  char aside[4096];
+  snprintf(aside, sizeof aside, "%s.old", old);
+  printf("rename %s aside: %d\n", old, rename(old, aside) == 0 ? 0 : errno);
+  printf("rename %s to %s: %d\n", replacement, old, rename(replacement, old) == 0 ? 0 : errno);
+  for (int i = 4; i < argc; ++i) print_file(argv[i]);
   return 0;
 }
 
@@ -707,6 +722,7 @@ int main(int argc, char** argv) {
   }
   if (!strcmp(what, "dgram") && argc == 3) return send_to_path(argv[2]);
   if (!strcmp(what, "meta") && argc == 3) return change_metadata_by_path(argv[2]);
+  if (!strcmp(what, "swap-open") && argc >= 5) return swap_open(argc, argv);
   if (!strcmp(what, "meta-fd") && argc == 3) return change_metadata_by_descriptor(argv[2]);
   if (!strcmp(what, "as-nobody") && argc == 3) return as_nobody(argv[2]);
   if (!strcmp(what, "deep-fchmod") && argc == 5) return deep_fchmod(argv[2], atoi(argv[3]), argv[4]);
