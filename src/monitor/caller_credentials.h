@@ -8,19 +8,43 @@
 // sandbox) would otherwise have the monitor open, exec and chmod what it no
 // longer may itself: a setuid-root file made by "nobody". So the broker acts
 // only for a calling thread whose file-system ids, supplementary groups and
-// effective capabilities are the monitor's. (Acting with the caller's
-// credentials instead, on a thread that takes them, is the fuller answer; not
-// built.) The calling thread is blocked in the call being judged, so its
-// credentials cannot change meanwhile.
+// effective capabilities are the monitor's -- except exec, which the exec
+// broker performs with the caller's credentials, on a thread that takes them
+// (as_caller), as the kernel would have checked them. The calling thread is
+// blocked in the call being judged, so its credentials cannot change
+// meanwhile.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
 namespace sysgate::monitor {
+
+// What the kernel checks a thread's file access with.
+struct Credentials {
+  uid_t fsuid = 0;
+  gid_t fsgid = 0;
+  std::vector<gid_t> groups;
+  uint64_t effective_capabilities = 0;
+};
+
+// Thread tid's, from /proc/TID/status; nullopt if unreadable.
+std::optional<Credentials> credentials_of(pid_t tid);
+
+// Runs fn on a new thread of the monitor that has taken c (raw per-thread
+// setgroups, setfsgid, setfsuid, then capset: its effective capabilities are
+// c's, within the monitor's permitted set) and returns true; false, without
+// running fn, if the thread could not take them.
 
 // True if thread tid (the notification's pid: a thread id) has the calling
 // thread's fsuid, fsgid, supplementary groups and effective capabilities, as
 // /proc/TID/status shows them. False if they differ or cannot be read.
 bool acts_with_monitor_credentials(pid_t tid);
+
+bool as_caller(const Credentials& c, const std::function<void()>& fn);
 
 }  // namespace sysgate::monitor

@@ -10,6 +10,7 @@
 #include <climits>
 #include <string>
 
+#include "monitor/caller_credentials.h"
 #include "sandbox/notify.h"
 #include "sandbox/unique_fd.h"
 
@@ -74,50 +75,75 @@ BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notificati
     return answered();
   }
 
-  // 3. Resolve our copy without side effects.
-  UniqueFd object;
-  if (path.empty()) {
-    object = std::move(base);  // execveat(fd, "", AT_EMPTY_PATH): the fd itself
-  } else {
-    open_how how{};
-    how.flags = O_PATH | O_CLOEXEC | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
-    how.resolve = RESOLVE_NO_MAGICLINKS;
-    long fd = syscall(SYS_openat2, base.valid() ? base.get() : AT_FDCWD, path.c_str(), &how, sizeof how);
-    if (fd < 0) {
-      (void)listener.respond_error(n.id, errno);
-      return answered();
+  // Steps 3 to 5 decide what the kernel would have decided for the caller:
+  // with its credentials, on a thread that takes them, if it changed them
+  // since it started (caller_credentials.h); else as the monitor is.
+  struct Verdict {
+    int error = 0;                  // answer with this errno
+    std::optional<PathHint> refused;  // or refuse and report
+    UniqueFd file;                  // or hand this over
+    std::string real;
+  } v;
+  auto decide = [&] {
+    // 3. Resolve our copy without side effects.
+    UniqueFd object;
+    if (path.empty()) {
+      object = std::move(base);  // execveat(fd, "", AT_EMPTY_PATH): the fd itself
+    } else {
+      open_how how{};
+      how.flags = O_PATH | O_CLOEXEC | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+      how.resolve = RESOLVE_NO_MAGICLINKS;
+      long fd = syscall(SYS_openat2, base.valid() ? base.get() : AT_FDCWD, path.c_str(), &how, sizeof how);
+      if (fd < 0) {
+        v.error = errno;
+        return;
+      }
+      object.reset(static_cast<int>(fd));
     }
-    object.reset(static_cast<int>(fd));
-  }
 
-  // 4. Judge the object we hold: what execve itself would check, then the x right.
-  // Only a regular file is ever opened (step 5): the open of a FIFO would wait,
-  // and with it every notification behind this one.
-  struct stat st {};
-  if (fstat(object.get(), &st) != 0) {
-    (void)listener.respond_error(n.id, errno);
-    return answered();
-  }
-  if (!S_ISREG(st.st_mode) || syscall(SYS_faccessat2, object.get(), "", X_OK, AT_EMPTY_PATH) != 0) {
-    (void)listener.respond_error(n.id, EACCES);
-    return answered();
-  }
-  const std::string real = link_target("/proc/self/fd/" + std::to_string(object.get()));
-  // The x right is judged on the file's identity and its ancestors', as
-  // Landlock would on a real exec, not on the name it has now (resolved_files.h).
-  if (!files.empty() &&
-      (real.empty() || real[0] != '/' || !files.allows_object(object.get(), real, policy::kExecute))) {
-    return {BrokerOutcome::Kind::kRefused, PathHint{real.empty() ? path : real, policy::kExecute}};
-  }
+    // 4. Judge the object we hold: what execve itself would check, then the x right.
+    // Only a regular file is ever opened (step 5): the open of a FIFO would wait,
+    // and with it every notification behind this one.
+    struct stat st {};
+    if (fstat(object.get(), &st) != 0) {
+      v.error = errno;
+      return;
+    }
+    if (!S_ISREG(st.st_mode) || syscall(SYS_faccessat2, object.get(), "", X_OK, AT_EMPTY_PATH | AT_EACCESS) != 0) {
+      v.error = EACCES;
+      return;
+    }
+    v.real = link_target("/proc/self/fd/" + std::to_string(object.get()));
+    // The x right is judged on the file's identity and its ancestors', as
+    // Landlock would on a real exec, not on the name it has now (resolved_files.h).
+    if (!files.empty() &&
+        (v.real.empty() || v.real[0] != '/' || !files.allows_object(object.get(), v.real, policy::kExecute))) {
+      v.refused = PathHint{v.real.empty() ? path : v.real, policy::kExecute};
+      return;
+    }
 
-  // 5. Reopen that same file for reading and hand it over (not close-on-exec:
-  // the loader reads it after the exec that starts it).
-  UniqueFd file(open(("/proc/self/fd/" + std::to_string(object.get())).c_str(), O_RDONLY | O_CLOEXEC));
-  struct stat again {};
-  if (!file.valid() || fstat(file.get(), &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
-    (void)listener.respond_error(n.id, file.valid() ? EACCES : errno);
+    // 5. Reopen that same file for reading, to hand it over (not close-on-exec:
+    // the loader reads it after the exec that starts it).
+    v.file.reset(open(("/proc/self/fd/" + std::to_string(object.get())).c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat again {};
+    if (!v.file.valid() || fstat(v.file.get(), &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
+      v.error = v.file.valid() ? EACCES : errno;
+      v.file.reset();
+    }
+  };
+  if (acts_with_monitor_credentials(pid)) {
+    decide();
+  } else {
+    const std::optional<Credentials> caller = credentials_of(pid);
+    if (!caller || !as_caller(*caller, decide)) v.error = EPERM;
+  }
+  if (v.refused) return {BrokerOutcome::Kind::kRefused, v.refused};
+  if (v.error != 0 || !v.file.valid()) {
+    (void)listener.respond_error(n.id, v.error != 0 ? v.error : EACCES);
     return answered();
   }
+  const std::string& real = v.real;
+  UniqueFd file = std::move(v.file);
   // The gate passes a buffer in the sixth argument (which exec does not read)
   // for the file's real path: the next image's /proc/self/exe (src/gate/exe_link.h).
   // Only the notifying process's own memory is written: its /proc/PID/mem is

@@ -181,7 +181,7 @@ class Monitor {
         }
         // The gate asks us to open the program for the loader (exec_broker.h);
         // after the launcher's first exec, no exec is ever continued.
-        if (!same_credentials) break;
+        // (With the caller's credentials if it changed them: exec_broker.h.)
         BrokerOutcome b = broker_exec(listener_, n, files_, images_);
         if (b.kind == BrokerOutcome::Kind::kAnswered) return;
         hint = b.hint;
@@ -217,7 +217,7 @@ class Monitor {
       v.why.cause = "the policy allows exec, but no file rule lets " + hint->path + " run";
       v.why.fixes = {allow_flag(hint->right) + " " + hint->path};
     }
-    if (!same_credentials && (exec || may_broker(d, n.data.nr))) {
+    if (!same_credentials && !exec && may_broker(d, n.data.nr)) {
       v.why.cause = "the program changed its ids or capabilities since it started, and the monitor opens, "
                     "execs and changes files for it only with the rights it started with";
       v.why.fixes = {};

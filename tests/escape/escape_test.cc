@@ -429,8 +429,10 @@ TEST(Escape, BrokeredOpensThatCannotBeInstalledAreAnsweredNotLeftWaiting) {
 // up. It opens and changes files with root's credentials; a program that
 // became "nobody" (the id promise) asked it to chmod 04755 and chown to root
 // a file only root may touch, and got it (a setuid-root file made by nobody),
-// or to read it. Now the broker refuses a caller whose ids or capabilities
-// are not the monitor's: each call fails, and the file is unchanged.
+// or to read it, or to exec a program only root may run. Now the broker
+// refuses a caller whose ids or capabilities are not the monitor's: each call
+// fails, and the file is unchanged; and the exec broker judges an exec with
+// the caller's credentials: a program nobody may run still runs.
 TEST(Escape, AProgramThatDroppedItsIdsGetsNoRootRightsFromTheMonitor) {
   TempDir work;
   work.write("root-only", "secret\n");
@@ -438,12 +440,19 @@ TEST(Escape, AProgramThatDroppedItsIdsGetsNoRootRightsFromTheMonitor) {
   ASSERT_EQ(chmod(target.c_str(), 0600), 0);
   ASSERT_EQ(chmod(work.path().c_str(), 0777), 0);
   work.write("p.toml", "default = \"explain\"\n"
-                       "promises = [\"stdio\", \"rpath\", \"wpath\", \"cpath\", \"fattr\", \"chown\", \"id\", \"prot_exec\"]\n"
-                       "[files]\nread = [\"/\"]\nwrite = [\"" + work.path() + "\"]\n");
+                       "promises = [\"stdio\", \"rpath\", \"wpath\", \"cpath\", \"fattr\", \"chown\", \"id\", \"exec\", \"prot_exec\"]\n"
+                       "[files]\nread = [\"/\"]\nwrite = [\"" + work.path() + "\"]\nexec = [\"/\"]\n");
+  std::filesystem::copy_file("/bin/echo", work.path() + "/root-only-echo");
+  ASSERT_EQ(chmod((work.path() + "/root-only-echo").c_str(), 0700), 0);
   struct stat before {};
   ASSERT_EQ(stat(target.c_str(), &before), 0);
-  Output o = under({"--policy", work.path() + "/p.toml"}, {"as-nobody", target}, work.path());
+  Output o = under({"--policy", work.path() + "/p.toml"}, {"as-nobody", target, work.path() + "/root-only-echo"},
+                   work.path());
   EXPECT_NE(o.out.find("open as nobody: -1"), std::string::npos) << o.out << o.err;
+  EXPECT_NE(o.out.find("exec as nobody: errno 13\n"), std::string::npos) << o.out << o.err;
+  EXPECT_EQ(o.out.find("ran as nobody"), std::string::npos) << o.out;
+  Output may = under({"--policy", work.path() + "/p.toml"}, {"as-nobody", target, "/bin/echo"}, work.path());
+  EXPECT_NE(may.out.find("ran as nobody\n"), std::string::npos) << may.out << may.err;
   for (const char* call : {"chmod", "setxattr user", "setxattr capability", "utimensat", "chown"}) {
     EXPECT_NE(o.out.find(std::string(call) + ": -1 errno"), std::string::npos) << call << "\n" << o.out << o.err;
   }

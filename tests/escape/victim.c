@@ -599,8 +599,9 @@ static int change_metadata_by_path(const char* path) {
 }
 
 /* Becomes "nobody", then asks for what only root may do to PATH (a root
- * file, mode 0600): read it, and change its mode, owner and xattrs. */
-static int as_nobody(const char* path) {
+ * file, mode 0600): read it, and change its mode, owner and xattrs; then
+ * execs PROG (if given), which nobody may or may not execute. */
+static int as_nobody(const char* path, const char* prog) {
   if (syscall(SYS_setgroups, 0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
       setresuid(65534, 65534, 65534) != 0) {
     printf("cannot become nobody: errno %d\n", errno);
@@ -608,7 +609,12 @@ static int as_nobody(const char* path) {
   }
   int fd = open(path, O_RDONLY);
   printf("open as nobody: %d errno %d\n", fd < 0 ? -1 : 0, fd < 0 ? errno : 0);
-  return change_metadata_by_path(path);
+  change_metadata_by_path(path);
+  if (prog != NULL) {
+    execl(prog, prog, "ran as nobody", (char*)NULL);
+    printf("exec as nobody: errno %d\n", errno);
+  }
+  return 0;
 }
 
 /* Walks N levels of directories named NAME below DIR (each openat from the
@@ -724,7 +730,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "meta") && argc == 3) return change_metadata_by_path(argv[2]);
   if (!strcmp(what, "swap-open") && argc >= 5) return swap_open(argc, argv);
   if (!strcmp(what, "meta-fd") && argc == 3) return change_metadata_by_descriptor(argv[2]);
-  if (!strcmp(what, "as-nobody") && argc == 3) return as_nobody(argv[2]);
+  if (!strcmp(what, "as-nobody") && (argc == 3 || argc == 4)) return as_nobody(argv[2], argc == 4 ? argv[3] : NULL);
   if (!strcmp(what, "deep-fchmod") && argc == 5) return deep_fchmod(argv[2], atoi(argv[3]), argv[4]);
   if (!strcmp(what, "fchmod-after-unlink") && argc == 3) return fchmod_after_unlink(argv[2]);
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
