@@ -36,6 +36,9 @@ __attribute__((visibility("hidden"))) uint64_t sysgate_rewrite_cpp_calls[512 / 6
 __attribute__((visibility("hidden"))) uint64_t sysgate_rewrite_dynamic_ok[512 / 64] = {};
 // Bit nr: signal_prone_for_some_args(nr) (the C++ path asks signal_prone only then).
 uint64_t g_signal_prone[512 / 64] = {};
+// The numbers interrupted_despite_restart holds for with some arguments: a
+// table, made once, spares every other traced call the lookup.
+uint64_t g_quiet_prone[512 / 64] = {};
 extern const uint8_t sysgate_tramp_template[] __attribute__((visibility("hidden")));
 extern const uint8_t sysgate_tramp_template_end[] __attribute__((visibility("hidden")));
 void sysgate_tramp_entry() __attribute__((visibility("hidden")));
@@ -581,6 +584,7 @@ bool rewrite_install(const LoadedObjects& objects) {
     for (long nr = 0; nr < 512; ++nr) {
       if (interrupted_despite_restart(nr, none) || interrupted_despite_restart(nr, timed_wait)) {
         sysgate_rewrite_cpp_calls[nr / 64] |= uint64_t{1} << (nr % 64);
+        g_quiet_prone[nr / 64] |= uint64_t{1} << (nr % 64);
       }
     }
   }
@@ -1056,7 +1060,8 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   pending.recorded = 0;
   // Blocked until the record is out: a quiet signal's observer must not end
   // the call with EINTR (signals.h), and its line comes after the call's.
-  const uint64_t quiet = quiet_signals_during(nr, args);
+  const bool quiet_prone = nr >= 0 && nr < 512 && (g_quiet_prone[nr / 64] >> (nr % 64) & 1) != 0;
+  const uint64_t quiet = quiet_prone ? quiet_signals_during(nr, args) : 0;
   uint64_t program_mask = 0;
   const uint64_t outer_added = t->quiet_added;
   if (quiet != 0) {
