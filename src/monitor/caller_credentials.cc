@@ -4,67 +4,92 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 
 namespace sysgate::monitor {
 namespace {
 
-// The lines of a status file that make up what the broker acts with: the
-// fourth (file-system) id of Uid: and Gid:, Groups:, CapEff:.
-std::optional<std::string> credentials_in(const std::string& status_path) {
-  std::ifstream in(status_path);
-  if (!in) return std::nullopt;
-  std::string out;
-  int found = 0;
-  for (std::string line; std::getline(in, line);) {
-    const bool ids = line.rfind("Uid:", 0) == 0 || line.rfind("Gid:", 0) == 0;
-    if (ids) {
-      std::istringstream fields(line.substr(4));
-      std::string real, effective, saved, fs;
-      if (!(fields >> real >> effective >> saved >> fs)) return std::nullopt;
-      out += line.substr(0, 4) + fs + "\n";
-      ++found;
-    } else if (line.rfind("Groups:", 0) == 0 || line.rfind("CapEff:", 0) == 0) {
-      out += line + "\n";
-      ++found;
+// The whole of a thread's status file (about 1.5 KiB), read with plain
+// syscalls: this runs for every brokered call, and iostreams cost more than
+// the kernel's rendering of the file.
+std::optional<std::string> read_status(const char* path) {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd);
+      if (n < 0) return std::nullopt;
+      return text;
     }
+    text.append(buf, static_cast<size_t>(n));
   }
-  if (found != 4) return std::nullopt;
-  return out;
+}
+
+// The rest of the line that starts with key ("Uid:"), or nullptr.
+const char* field(const std::string& status, const char* key) {
+  const size_t k = strlen(key);
+  for (size_t at = 0; at < status.size();) {
+    if (status.compare(at, k, key) == 0) return status.c_str() + at + k;
+    const size_t nl = status.find('\n', at);
+    if (nl == std::string::npos) break;
+    at = nl + 1;
+  }
+  return nullptr;
+}
+
+// Uid:/Gid: lines hold real, effective, saved and file-system ids: the fourth.
+bool fourth_id(const char* p, unsigned long* out) {
+  char* end = nullptr;
+  for (int i = 0; i < 4; ++i) {
+    errno = 0;
+    *out = strtoul(p, &end, 10);
+    if (end == p || errno != 0) return false;
+    p = end;
+  }
+  return true;
+}
+
+std::optional<Credentials> parse(const std::string& status) {
+  const char* uid = field(status, "Uid:");
+  const char* gid = field(status, "Gid:");
+  const char* groups = field(status, "Groups:");
+  const char* caps = field(status, "CapEff:");
+  unsigned long fsuid = 0, fsgid = 0;
+  if (!uid || !gid || !groups || !caps || !fourth_id(uid, &fsuid) || !fourth_id(gid, &fsgid)) return std::nullopt;
+  Credentials c;
+  c.fsuid = static_cast<uid_t>(fsuid);
+  c.fsgid = static_cast<gid_t>(fsgid);
+  for (const char* p = groups;;) {
+    while (*p == ' ' || *p == '\t') ++p;
+    if (*p < '0' || *p > '9') break;
+    char* end = nullptr;
+    c.groups.push_back(static_cast<gid_t>(strtoul(p, &end, 10)));
+    p = end;
+  }
+  char* end = nullptr;
+  errno = 0;
+  c.effective_capabilities = strtoull(caps, &end, 16);
+  if (end == caps || errno != 0) return std::nullopt;
+  return c;
 }
 
 }  // namespace
 
 std::optional<Credentials> credentials_of(pid_t tid) {
-  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
-  if (!in) return std::nullopt;
-  Credentials c;
-  int found = 0;
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream fields(line);
-    std::string key;
-    fields >> key;
-    if (key == "Uid:" || key == "Gid:") {
-      unsigned long real, effective, saved, fs;
-      if (!(fields >> real >> effective >> saved >> fs)) return std::nullopt;
-      (key == "Uid:" ? c.fsuid : c.fsgid) = static_cast<uid_t>(fs);
-      ++found;
-    } else if (key == "Groups:") {
-      for (unsigned long g; fields >> g;) c.groups.push_back(static_cast<gid_t>(g));
-      ++found;
-    } else if (key == "CapEff:") {
-      std::string hex;
-      fields >> hex;
-      c.effective_capabilities = std::stoull(hex, nullptr, 16);
-      ++found;
-    }
-  }
-  if (found != 4) return std::nullopt;
-  return c;
+  const std::optional<std::string> status = read_status(("/proc/" + std::to_string(tid) + "/status").c_str());
+  if (!status) return std::nullopt;
+  return parse(*status);
 }
 
 bool as_caller(const Credentials& c, const std::function<void()>& fn) {
@@ -92,10 +117,23 @@ bool as_caller(const Credentials& c, const std::function<void()>& fn) {
   return took;
 }
 
-bool acts_with_monitor_credentials(pid_t tid) {
-  const std::optional<std::string> caller = credentials_in("/proc/" + std::to_string(tid) + "/status");
-  const std::optional<std::string> own = credentials_in("/proc/thread-self/status");
-  return caller && own && *caller == *own;
+const std::optional<Credentials>& own_credentials() {
+  // The monitor's threads never change their credentials after they read
+  // them here (as_caller's threads take the caller's before anything else
+  // and ask nothing of this): one read per thread.
+  thread_local const std::optional<Credentials> own = [] {
+    const std::optional<std::string> status = read_status("/proc/thread-self/status");
+    return status ? parse(*status) : std::nullopt;
+  }();
+  return own;
+}
+
+Caller caller_of(pid_t tid) {
+  Caller c;
+  c.credentials = credentials_of(tid);
+  const std::optional<Credentials>& own = own_credentials();
+  c.same_as_monitor = c.credentials && own && *c.credentials == *own;
+  return c;
 }
 
 }  // namespace sysgate::monitor

@@ -1,6 +1,6 @@
 // Whose rights the broker may act with.
 //
-//   if (!acts_with_monitor_credentials(n.pid)) { refuse: EPERM, reported }
+//   if (!caller_of(n.pid).same_as_monitor) { refuse: EPERM, reported }
 //
 // The monitor opens, execs and changes metadata for the program with its own
 // credentials (root, usually). A program that changed its ids since it
@@ -30,21 +30,27 @@ struct Credentials {
   gid_t fsgid = 0;
   std::vector<gid_t> groups;
   uint64_t effective_capabilities = 0;
+  bool operator==(const Credentials&) const = default;
 };
 
 // Thread tid's, from /proc/TID/status; nullopt if unreadable.
 std::optional<Credentials> credentials_of(pid_t tid);
 
+// A notifying thread's credentials, read once per notification (one read of
+// /proc/TID/status), and whether they are those of the calling thread of the
+// monitor (fsuid, fsgid, supplementary groups, effective capabilities; its own
+// are read once per monitor thread). same_as_monitor is false if either
+// cannot be read.
+struct Caller {
+  std::optional<Credentials> credentials;
+  bool same_as_monitor = false;
+};
+Caller caller_of(pid_t tid);
+
 // Runs fn on a new thread of the monitor that has taken c (raw per-thread
 // setgroups, setfsgid, setfsuid, then capset: its effective capabilities are
 // c's, within the monitor's permitted set) and returns true; false, without
 // running fn, if the thread could not take them.
-
-// True if thread tid (the notification's pid: a thread id) has the calling
-// thread's fsuid, fsgid, supplementary groups and effective capabilities, as
-// /proc/TID/status shows them. False if they differ or cannot be read.
-bool acts_with_monitor_credentials(pid_t tid);
-
 bool as_caller(const Credentials& c, const std::function<void()>& fn);
 
 }  // namespace sysgate::monitor

@@ -30,8 +30,8 @@ std::string link_target(const std::string& link) {
 
 }  // namespace
 
-BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const ResolvedFiles& files,
-                          ProcessImages& images) {
+BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const Caller& caller,
+                          const ResolvedFiles& files, ProcessImages& images) {
   const pid_t pid = static_cast<pid_t>(n.pid);
   const uint64_t* a = n.data.args;
   const bool at = n.data.nr == SYS_execveat;
@@ -131,11 +131,10 @@ BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notificati
       v.file.reset();
     }
   };
-  if (acts_with_monitor_credentials(pid)) {
+  if (caller.same_as_monitor) {
     decide();
-  } else {
-    const std::optional<Credentials> caller = credentials_of(pid);
-    if (!caller || !as_caller(*caller, decide)) v.error = EPERM;
+  } else if (!caller.credentials || !as_caller(*caller.credentials, decide)) {
+    v.error = EPERM;
   }
   if (v.refused) return {BrokerOutcome::Kind::kRefused, v.refused};
   if (v.error != 0 || !v.file.valid()) {

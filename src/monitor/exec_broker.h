@@ -12,6 +12,7 @@
 #pragma once
 
 #include "monitor/broker.h"
+#include "monitor/caller_credentials.h"
 #include "monitor/process_images.h"
 
 namespace sysgate::monitor {
@@ -24,7 +25,9 @@ namespace sysgate::monitor {
 // the new image there, and, when the sixth argument is non-zero, writes the
 // file's real path (NUL-terminated, < PATH_MAX) to that address in the
 // process -- the gate's buffer for the next loader's --exe.
-BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const ResolvedFiles& files,
-                          ProcessImages& images);
+// caller: the notifying thread's credentials (caller_credentials.h), read
+// once for the whole notification.
+BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notification& n, const Caller& caller,
+                          const ResolvedFiles& files, ProcessImages& images);
 
 }  // namespace sysgate::monitor

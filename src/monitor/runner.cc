@@ -169,7 +169,8 @@ class Monitor {
     std::optional<PathHint> hint;
     // The broker acts with the monitor's rights: never for a thread that
     // changed its ids or capabilities since (caller_credentials.h).
-    const bool same_credentials = acts_with_monitor_credentials(static_cast<pid_t>(n.pid));
+    const Caller caller = caller_of(static_cast<pid_t>(n.pid));
+    const bool same_credentials = caller.same_as_monitor;
     switch (d.action.kind) {
       case ActionKind::kAllow:
       case ActionKind::kLog: {
@@ -182,7 +183,7 @@ class Monitor {
         // The gate asks us to open the program for the loader (exec_broker.h);
         // after the launcher's first exec, no exec is ever continued.
         // (With the caller's credentials if it changed them: exec_broker.h.)
-        BrokerOutcome b = broker_exec(listener_, n, files_, images_);
+        BrokerOutcome b = broker_exec(listener_, n, caller, files_, images_);
         if (b.kind == BrokerOutcome::Kind::kAnswered) return;
         hint = b.hint;
         break;
