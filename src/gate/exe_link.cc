@@ -43,6 +43,10 @@ bool is_own_pid_link(const char* path, int32_t pid) {
 
 }  // namespace
 
+bool names_own_exe_link(const char* path, int32_t pid) {
+  return same(path, "/proc/self/exe") || same(path, "/proc/thread-self/exe") || is_own_pid_link(path, pid);
+}
+
 bool emulate_exe_link(const GateThread* t, Call& call, long* ret) {
   if (g_gate.exe_path[0] == '\0') return false;
   const bool at = call.nr == __NR_readlinkat;
@@ -59,9 +63,7 @@ bool emulate_exe_link(const GateThread* t, Call& call, long* ret) {
   copy_bytes(name, reinterpret_cast<const void*>(path), static_cast<uint64_t>(len));
   name[len] = '\0';
   if (name[0] != '/' && (!at || static_cast<long>(call.args[0]) != kAtFdcwd)) return false;
-  if (!same(name, "/proc/self/exe") && !same(name, "/proc/thread-self/exe") && !is_own_pid_link(name, t->pid)) {
-    return false;
-  }
+  if (!names_own_exe_link(name, t->pid)) return false;
   // A buffer under 8 bytes cannot be probed without writing past it (app_memory.h):
   // the kernel answers those (with the loader's path, cut short).
   if (size < 8) return false;

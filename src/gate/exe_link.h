@@ -19,4 +19,7 @@ namespace sysgate::gate {
 
 bool emulate_exe_link(const GateThread* t, Call& call, long* ret);
 
+// Whether path is "/proc/self/exe", "/proc/thread-self/exe" or "/proc/<pid>/exe".
+bool names_own_exe_link(const char* path, int32_t pid);
+
 }  // namespace sysgate::gate

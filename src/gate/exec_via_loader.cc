@@ -7,9 +7,11 @@
 #include <linux/mman.h>
 
 #include "gate/app_memory.h"
+#include "gate/exec_open.h"
 #include "gate/process.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
+#include "gate/ring_writer.h"
 #include "gate/trace_emit.h"
 #include "gate/util.h"
 #include "loader/exec_path.h"
@@ -29,6 +31,7 @@ struct ExecLoader {
   int configured;
   int hooks_fd;  // valid when has_hooks
   int has_hooks;
+  int open_here;  // exec_open.h
   char options[256];
 };
 ExecLoader g_exec __attribute__((visibility("hidden")));
@@ -166,13 +169,14 @@ long map_scratch(Scratch* s, uint64_t slots) {
 
 }  // namespace
 
-bool exec_loader_configure(int loader_fd, const char* options, int hooks_fd) {
+bool exec_loader_configure(int loader_fd, const char* options, int hooks_fd, bool open_here) {
   const uint64_t n = string_length(options);
   if (loader_fd < 0 || n >= sizeof g_exec.options) return false;
   copy_bytes(g_exec.options, options, n + 1);
   g_exec.loader_fd = loader_fd;
   g_exec.hooks_fd = hooks_fd;
   g_exec.has_hooks = hooks_fd >= 0 ? 1 : 0;
+  g_exec.open_here = open_here ? 1 : 0;
   g_exec.configured = 1;
   protect_fd(loader_fd);  // the filter refuses to close them (close_range.h)
   protect_fd(hooks_fd);
@@ -192,7 +196,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
   // The sixth argument, which neither execve nor execveat reads, carries a
   // buffer the monitor fills with the real path of the file it hands over
   // (exec_broker.h): the next image's /proc/self/exe (exe_link.h).
-  char exe_real[4096];
+  char exe_real[kExecRealBytes];
   exe_real[0] = '\0';
   uint64_t words[7] = {static_cast<uint64_t>(call.nr), call.args[0], call.args[1], call.args[2],
                        call.args[3], call.args[4], addr(exe_real)};
@@ -230,7 +234,8 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
   char header[256 + 1];
   char interp_copy[kMaxScriptDepth][257];
   for (int depth = 0;; ++depth) {
-    const long fd = blocking_syscall(uc, words);
+    long fd = g_exec.open_here != 0 ? exec_open_here(t, words, exe_real) : kExecAskMonitor;
+    if (fd == kExecAskMonitor) fd = blocking_syscall(uc, words);
     if (fd < 0) return fd;  // the monitor's (or the kernel's) answer
     const long n = raw_syscall(__NR_pread64, static_cast<uint64_t>(fd), addr(header), 256, 0);
     const char* interp = nullptr;
@@ -328,6 +333,14 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     // The loader needs an argv[0]; the kernel, too, invents "" for an empty argv.
     if (nargs == 0) args_out[nargs++] = addr(kEmpty);
     args_out[nargs] = 0;
+    // Another thread waits in a call this exec will end: the monitor shows it
+    // ("<... pause resumed>) = ?") from the mark it reads as the exec's enter
+    // record arrives, and the new image's first ring claim clears the
+    // leader's. So the record is read first (rare: the thread that execs is
+    // nearly always alone).
+    if (t->ring.control != nullptr && ring_other_open_call(g_gate.region, t->pid, t->tid)) {
+      ring_wait_drained(g_gate.region, &t->ring);
+    }
     trace_release_rings(t);
     // The path, "", is the one the filter lets through: the loader's sealed page
     // (loader/exec_path.h), not a string the program could rewrite to "/bin/sh".

@@ -11,6 +11,10 @@
 //      process (SECCOMP_IOCTL_NOTIF_ADDFD): the call "returns" that fd. A real
 //      execve never returns success, so a result >= 0 can only mean that.
 //      An error is the answer to the program.
+//      Where the policy leaves the monitor nothing to judge (no file rules,
+//      every exec allowed: gate option selfexec=1), the gate opens the file
+//      itself, with the same checks (exec_open.h), and asks the monitor only
+//      for what it cannot do there.
 //   2. "#!" scripts: the gate reads the first line (as the kernel would), closes
 //      the fd and asks again for the interpreter, with the kernel's argv
 //      [interp, optional-arg, path, argv[1], ...]. At most 4 levels (ELOOP).
@@ -30,8 +34,10 @@
 namespace sysgate::gate {
 
 // Copies options (at most 255 bytes; longer: false); hooks_fd >= 0 is passed to
-// each next loader as --hooks-fd. Not thread-safe: call once before the program runs.
-bool exec_loader_configure(int loader_fd, const char* options, int hooks_fd = -1);
+// each next loader as --hooks-fd; open_here: open each program in the process
+// where it can (exec_open.h) rather than ask the monitor. Not thread-safe:
+// call once before the program runs.
+bool exec_loader_configure(int loader_fd, const char* options, int hooks_fd = -1, bool open_here = false);
 
 long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call);
 

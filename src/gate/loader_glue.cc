@@ -18,6 +18,9 @@
 //   detached=1  an exec the trace detaches at made this image: it writes one
 //               record (telling the monitor the exec worked), then none; its
 //               own execs' images get no ring
+//   selfexec=1  open each exec's program in the process, where the monitor
+//               would only repeat the kernel's checks (exec_open.h); carried
+//               into every later image
 //   exectid=T   the thread whose exec made this image (added by the exec,
 //               exec_via_loader.cc; not carried on): its kRecordImageStarted
 //               names it
@@ -113,6 +116,7 @@ struct Options {
   bool detach_exec = false;  // detach=exec
   bool detached = false;     // detached=1
   int exec_tid = 0;          // exectid=T
+  bool self_exec = false;    // selfexec=1
 };
 
 Options parse(const char* s) {
@@ -164,6 +168,9 @@ Options parse(const char* s) {
     } else if (starts_with(s, "detached=1")) {
       o.detached = true;
       end = s + 10;
+    } else if (starts_with(s, "selfexec=1")) {
+      o.self_exec = true;
+      end = s + 10;
     } else if (starts_with(s, "exectid=")) {
       o.exec_tid = parse_fd(s + 8, &end);
       if (o.exec_tid <= 0) fail("bad exectid= option");
@@ -206,6 +213,7 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
   else if (o.filter || o.filtered) put(",filtered=1");
   if (o.rewrite) put(",rewrite=1");
   if (!o.sweep) put(",sweep=0");
+  if (o.self_exec) put(",selfexec=1");
   if (o.rewrite_stats >= 0) {
     put(",rewritestats=");
     put_fd(o.rewrite_stats);
@@ -319,7 +327,7 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (o.loader >= 0) {
     char next[160];
     options_for_exec(o, next, sizeof next);
-    if (!exec_loader_configure(o.loader, next, o.hooks)) fail("cannot configure exec through the loader");
+    if (!exec_loader_configure(o.loader, next, o.hooks, o.self_exec)) fail("cannot configure exec through the loader");
   }
   static_assert(kSignalExecRedirectFilterLength >= kRedirectFilterLength);
   static_assert(kMaxListedFilterLength >= kSignalExecRedirectFilterLength);

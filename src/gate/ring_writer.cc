@@ -218,6 +218,15 @@ bool ring_wait_drained(const TraceRegion& r, RingWriter* w) {
   return wait_for_space(r, w, r.ring_bytes);
 }
 
+bool ring_other_open_call(const TraceRegion& r, int32_t pid, int32_t tid) {
+  for (uint32_t k = 0; k < r.ring_count; ++k) {
+    const RingControl* c = control_at(r, k);
+    const int32_t marked = load_acquire(&c->open_call_tid);
+    if (marked != 0 && marked != tid && c->owner_pid == pid) return true;
+  }
+  return false;
+}
+
 void ring_open_call(RingWriter* w, int32_t tid, long nr, const uint64_t args[6]) {
   RingControl* c = w->control;
   if (c == nullptr) return;

@@ -96,6 +96,12 @@ void ring_commit(const TraceRegion& region, RingWriter* w);
 // ring or the reader detached.
 bool ring_wait_drained(const TraceRegion& region, RingWriter* w);
 
+// Whether a thread of process pid other than tid marked a call it waits in
+// (ring_open_call). An exec ends such a call: the monitor reads the mark as
+// the exec's enter record arrives, and the new image's first claim clears
+// the marks of the leader's id (the exec'ing thread takes it).
+bool ring_other_open_call(const TraceRegion& region, int32_t pid, int32_t tid);
+
 // The call the writer's thread is about to wait in (RingControl::open_call_*),
 // for the monitor to show if the thread ends there; ring_close_call empties
 // the slot as the call returns. No nesting: a program handler that runs at a

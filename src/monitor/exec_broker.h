@@ -7,6 +7,9 @@
 // right, the check Landlock would have made on a real exec), opens it read-only
 // and puts the descriptor into the process (SECCOMP_IOCTL_NOTIF_ADDFD with
 // SEND): the call "returns" the fd, and the gate hands it to the loader.
+// Under a policy with no file rules that allows every exec, the gate does
+// those steps itself (gate/exec_open.h) and comes here only for what it
+// cannot open.
 // The same race-free steps as broker.h: one copy of the path, O_PATH resolution
 // without magic links, judging the object held, reopening that same object.
 #pragma once

@@ -145,6 +145,19 @@ class TempDir {
   std::string path_;
 };
 
+// Whether the policy allows every exec, whatever its arguments: the default
+// allows, and so does every rule for execve and execveat (one that refuses
+// some would need the monitor to judge each).
+bool allows_every_exec(const policy::Policy& policy) {
+  if (policy.default_action().kind != ActionKind::kAllow) return false;
+  for (int nr : {SYS_execve, SYS_execveat}) {
+    for (const policy::Rule& rule : policy.rules_for(nr)) {
+      if (rule.action.kind != ActionKind::kAllow) return false;
+    }
+  }
+  return true;
+}
+
 class Monitor {
  public:
   Monitor(const policy::Policy& policy, const ResolvedFiles& files, const RunOptions& options,
@@ -433,6 +446,9 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   }
   if (!target_fd.valid()) return make_error(ErrorCode::kSystem, "cannot open " + target->path + ": " + strerror(errno));
   gate += ",loader=" + std::to_string(loader_fd.get());
+  // No file rule to judge and every exec allowed: the gate opens each program
+  // itself (gate/exec_open.h), and asks here only for what it cannot open.
+  if (files->empty() && allows_every_exec(policy)) gate += ",selfexec=1";
   sandbox::UniqueFd hooks_fd;
   if (!options.hooks.empty()) {
     sandbox::UniqueFd hooks_file(open(options.hooks.c_str(), O_RDONLY | O_CLOEXEC));

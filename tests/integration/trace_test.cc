@@ -266,6 +266,61 @@ TEST(Trace, AnExecFromADescriptorIsNamedAsTheKernelNamesIt) {
   EXPECT_EQ(e.run.out, "memfd:mybin\nscript 2\ngarbage 8\n4095 -1 2\n4096 -1 36\n") << e.run.err;  // (ENOEXEC: 8)
 }
 
+// Where no file rule is there to judge and every exec is allowed (trace's
+// default), the gate opens each program itself (gate/exec_open.h); else the
+// monitor does (monitor/exec_broker.h). Either way an exec fails as the
+// kernel's would, nothing is opened for reading but a regular file (an
+// executable FIFO must not hang the exec), and the new image's
+// /proc/self/exe is the file's real path. The monitor then hears of no exec
+// but the command's own.
+TEST(Trace, ExecsFailAndSucceedAsTheKernelsWhoeverOpensThePrograms) {
+  TempDir dir;
+  dir.write("noexec", "#!/bin/sh\necho never\n");
+  dir.write("garbage", "neither ELF nor script\n");
+  dir.write("file", "");
+  dir.write("log.toml", "default = \"allow\"\n[[rule]]\nsyscall = \"execve\"\naction = \"log\"\n");
+  ASSERT_EQ(run({"/bin/chmod", "+x", dir.path() + "/garbage"}).status, 0);
+  ASSERT_EQ(run({"/usr/bin/mkfifo", "-m", "0755", dir.path() + "/fifo"}).status, 0);
+  ASSERT_EQ(symlink("loop2", (dir.path() + "/loop1").c_str()), 0);
+  ASSERT_EQ(symlink("loop1", (dir.path() + "/loop2").c_str()), 0);
+  ASSERT_EQ(symlink("/usr/bin/python3", (dir.path() + "/py").c_str()), 0);
+  const std::string script =
+      "import os, sys\n"
+      "d = sys.argv[1]\n"
+      "for name in ['missing', 'noexec', '.', 'fifo', 'loop1', 'file/x', 'garbage', '/dev/null']:\n"
+      "    try: os.execv(os.path.join(d, name), ['x'])\n"
+      "    except OSError as e: print(name, e.errno, flush=True)\n"
+      "os.execv(os.path.join(d, 'py'), ['py', '-c', 'import os; print(os.readlink(\"/proc/self/exe\"))'])\n";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-c", script, dir.path()};
+  const Output native = run(cmd);
+  ASSERT_EQ(native.status, 0) << native.err;
+  EXPECT_EQ(native.out, "missing 2\nnoexec 13\n. 13\nfifo 13\nloop1 40\nfile/x 20\ngarbage 8\n/dev/null 13\n" +
+                            std::filesystem::canonical("/usr/bin/python3").string() + "\n");
+  const Traced here = trace(cmd);
+  EXPECT_EQ(here.run.out, native.out) << here.run.err;
+  EXPECT_EQ(here.run.status, 0) << here.run.err;
+  const Traced monitor = trace(cmd, {"--policy", dir.path() + "/log.toml"});
+  EXPECT_EQ(monitor.run.out, native.out) << monitor.run.err;
+  EXPECT_EQ(monitor.run.status, 0) << monitor.run.err;
+
+  // Who opened them: the monitor's own notifications, by strace on it alone
+  // (the program runs in a child it does not follow).
+  auto notifications = [&](const std::vector<std::string>& flags) {
+    std::vector<std::string> argv = {"/usr/bin/strace", "-o", dir.path() + "/monitor.txt", "-e", "trace=ioctl",
+                                     kSysgate, "trace", "-o", "/dev/null"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {"--", "/bin/sh", "-c", "/bin/true; /bin/true; /bin/true"});
+    const Output out = run(argv);
+    EXPECT_EQ(out.status, 0) << out.err;
+    std::ifstream in(dir.path() + "/monitor.txt");
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line.find("SECCOMP_IOCTL_NOTIF_RECV") != std::string::npos;
+    return n;
+  };
+  EXPECT_EQ(notifications({}), 1);  // the launcher's exec of sh, nothing after
+  EXPECT_EQ(notifications({"--policy", dir.path() + "/log.toml"}), 4);  // and each /bin/true's
+}
+
 TEST(Trace, PythonThreadsAndSubprocess) {
   const std::vector<std::string> cmd = {
       "/usr/bin/python3", "-c",
