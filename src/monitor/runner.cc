@@ -145,12 +145,15 @@ class TempDir {
   std::string path_;
 };
 
-// Whether the policy allows every exec, whatever its arguments: the default
-// allows, and so does every rule for execve and execveat (one that refuses
-// some would need the monitor to judge each).
-bool allows_every_exec(const policy::Policy& policy) {
+// Whether the gate may open the programs the process execs itself
+// (gate/exec_open.h): the policy allows every exec, whatever its arguments,
+// and every call the gate makes for it (a rule that refuses some of them
+// would need the monitor to judge each, or would refuse an exec the monitor
+// allows, and report an open the program never made).
+bool gate_may_open_programs(const policy::Policy& policy) {
   if (policy.default_action().kind != ActionKind::kAllow) return false;
-  for (int nr : {SYS_execve, SYS_execveat}) {
+  for (int nr : {SYS_execve, SYS_execveat, SYS_openat, SYS_newfstatat, SYS_fstat, SYS_faccessat2, SYS_readlink,
+                 SYS_close}) {
     for (const policy::Rule& rule : policy.rules_for(nr)) {
       if (rule.action.kind != ActionKind::kAllow) return false;
     }
@@ -448,7 +451,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   gate += ",loader=" + std::to_string(loader_fd.get());
   // No file rule to judge and every exec allowed: the gate opens each program
   // itself (gate/exec_open.h), and asks here only for what it cannot open.
-  if (files->empty() && allows_every_exec(policy)) gate += ",selfexec=1";
+  if (files->empty() && gate_may_open_programs(policy)) gate += ",selfexec=1";
   sandbox::UniqueFd hooks_fd;
   if (!options.hooks.empty()) {
     sandbox::UniqueFd hooks_file(open(options.hooks.c_str(), O_RDONLY | O_CLOEXEC));

@@ -279,6 +279,11 @@ TEST(Trace, ExecsFailAndSucceedAsTheKernelsWhoeverOpensThePrograms) {
   dir.write("garbage", "neither ELF nor script\n");
   dir.write("file", "");
   dir.write("log.toml", "default = \"allow\"\n[[rule]]\nsyscall = \"execve\"\naction = \"log\"\n");
+  // A policy that refuses some opens the gate would make for an exec: the
+  // monitor opens the programs (and no open the program never made is refused).
+  dir.write("opath.toml",
+            "default = \"allow\"\n[[rule]]\nsyscall = \"openat\"\nwhen = \"flags == O_PATH|O_CLOEXEC\"\n"
+            "action = \"errno(EACCES)\"\n");
   ASSERT_EQ(run({"/bin/chmod", "+x", dir.path() + "/garbage"}).status, 0);
   ASSERT_EQ(run({"/usr/bin/mkfifo", "-m", "0755", dir.path() + "/fifo"}).status, 0);
   ASSERT_EQ(symlink("loop2", (dir.path() + "/loop1").c_str()), 0);
@@ -299,9 +304,11 @@ TEST(Trace, ExecsFailAndSucceedAsTheKernelsWhoeverOpensThePrograms) {
   const Traced here = trace(cmd);
   EXPECT_EQ(here.run.out, native.out) << here.run.err;
   EXPECT_EQ(here.run.status, 0) << here.run.err;
-  const Traced monitor = trace(cmd, {"--policy", dir.path() + "/log.toml"});
-  EXPECT_EQ(monitor.run.out, native.out) << monitor.run.err;
-  EXPECT_EQ(monitor.run.status, 0) << monitor.run.err;
+  for (const char* policy : {"/log.toml", "/opath.toml"}) {
+    const Traced monitor = trace(cmd, {"--policy", dir.path() + policy});
+    EXPECT_EQ(monitor.run.out, native.out) << policy << monitor.run.err;
+    EXPECT_EQ(monitor.run.status, 0) << policy << monitor.run.err;
+  }
 
   // Who opened them: the monitor's own notifications, by strace on it alone
   // (the program runs in a child it does not follow).
@@ -319,6 +326,7 @@ TEST(Trace, ExecsFailAndSucceedAsTheKernelsWhoeverOpensThePrograms) {
   };
   EXPECT_EQ(notifications({}), 1);  // the launcher's exec of sh, nothing after
   EXPECT_EQ(notifications({"--policy", dir.path() + "/log.toml"}), 4);  // and each /bin/true's
+  EXPECT_EQ(notifications({"--policy", dir.path() + "/opath.toml"}), 4);
 }
 
 TEST(Trace, PythonThreadsAndSubprocess) {
