@@ -174,15 +174,17 @@ log "open+close loop on $open_path: $open_configs"
 loop_bench open "$open_configs" -- "$benchdir/open_loop" "$open_path"
 
 whole_configs="native sg_default sg_trace strace_file strace bwrap"
-declare -a programs=(true tar find python)
+declare -a programs=(true spawn tar find python)
 declare -A program_text=(
   [true]="/bin/true (start-up cost)"
+  [spawn]="sh: 100 x fork+exec of /bin/true (per-exec cost)"
   [tar]="tar cf /dev/null /usr/include"
   [find]="find /usr -name '*.h'"
   [python]="python3 -c 'import json, email, http.client, decimal, asyncio'"
 )
 log "whole programs: $whole_configs"
 whole_bench true "$whole_configs" -- /bin/true
+whole_bench spawn "$whole_configs" -- /bin/sh -c 'i=0; while [ $i -lt 100 ]; do /bin/true; i=$((i + 1)); done'
 whole_bench tar "$whole_configs" -- /bin/tar cf /dev/null /usr/include
 whole_bench find "$whole_configs" -- /usr/bin/find /usr -name '*.h'
 whole_bench python "$whole_configs" -- /usr/bin/python3 -c 'import json, email, http.client, decimal, asyncio'

@@ -167,7 +167,7 @@ void set_quiet_observed(int sig, bool observed) {
   }
 }
 
-long install_observer(int sig) {
+long install_observer(int sig, KernelSigaction* old = nullptr) {
   KernelSigaction observer = {};
   observer.handler = addr(sysgate_gate_default_signal);
   // On the registered alternate stack (the gate's, or the program's own once
@@ -175,7 +175,7 @@ long install_observer(int sig) {
   observer.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | (is_quiet(sig) ? SA_RESTART : 0);
   observer.restorer = addr(sysgate_gate_restorer);  // in the gate: its rt_sigreturn is not a program call
   observer.mask = arch::kAllSignals;
-  return raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&observer), 0, kSigsetBytes);
+  return raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&observer), addr(old), kSigsetBytes);
 }
 
 // The kernel holds `stored` for sig (SIG_DFL, as the program set it or exec
@@ -562,14 +562,27 @@ void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc)
 
 void observe_default_actions() {
   if (g_gate.region.header == nullptr) return;
+  // One call a signal rather than a read and then a write: the observer goes
+  // in, and the action it replaced comes back where it was not SIG_DFL (an
+  // image's start: SIG_IGN an exec kept). With every signal blocked meanwhile,
+  // none is delivered to an observer it was not meant for; one that arrived is
+  // delivered after, by the action restored (SIG_IGN drops it).
+  uint64_t all = arch::kAllSignals, saved = 0;
+  raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&all), addr(&saved), kSigsetBytes);
   lock_handlers();
   for (int sig = 1; sig <= 64; ++sig) {
     if (!observes_default(sig) || (g_gate.region.raise_again == 0 && !is_quiet(sig))) continue;
-    KernelSigaction action;
-    if (raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), 0, addr(&action), kSigsetBytes) != 0) continue;
-    if (action.handler == kSigDfl) observe(sig, action);
+    KernelSigaction replaced;
+    if (install_observer(sig, &replaced) != 0) continue;
+    if (replaced.handler == kSigDfl) {
+      g_gate.app_default_actions[sig - 1] = replaced;
+      set_quiet_observed(sig, true);
+    } else {
+      raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&replaced), 0, kSigsetBytes);
+    }
   }
   unlock_handlers();
+  raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&saved), 0, kSigsetBytes);
 }
 
 void strip_sigsys_from_installed_handlers() {

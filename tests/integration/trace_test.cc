@@ -2854,6 +2854,24 @@ TEST(Trace, SignalsAgreeWithStrace) {
 // variants with a mask of their own) and in a read the kernel restarts; each
 // returns what it returns natively. Under the trampolines' C++ path, the
 // trap path (--no-rewrite) and the trampolines' own path (-e trace=none).
+// A signal ignored before an exec stays ignored in the new image (the kernel
+// keeps SIG_IGN across exec), though the gate puts its observer on every
+// default action it finds there: the program reads SIG_IGN back, and the
+// signals it is sent do nothing.
+TEST(Trace, SignalsIgnoredBeforeAnExecStayIgnored) {
+  const std::vector<std::string> cmd = {
+      "/bin/sh", "-c",
+      "trap '' USR1 HUP TERM PIPE ALRM; exec /usr/bin/python3 -c \"import os, signal\n"
+      "print([signal.getsignal(s) == signal.SIG_IGN for s in (signal.SIGUSR1, signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT)])\n"
+      "for s in (signal.SIGUSR1, signal.SIGHUP, signal.SIGTERM, signal.SIGPIPE, signal.SIGALRM): os.kill(os.getpid(), s)\n"
+      "print('alive')\""};
+  const Output native = run(cmd);
+  ASSERT_EQ(native.status, 0) << native.err;
+  EXPECT_EQ(native.out, "[True, True, True, False]\nalive\n");
+  const Traced t = trace(cmd);
+  expect_same_output(cmd, t);
+}
+
 TEST(Trace, IgnoredSignalsShowAsStraceShowsThemAndInterruptNothing) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
   const std::vector<std::string> cmd = {QUIET_SIGNALS_PROGRAM};
