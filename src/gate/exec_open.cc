@@ -27,19 +27,11 @@ bool starts_with(const char* s, const char* prefix) {
   return true;
 }
 
-// "/proc/self/fd/N" into buf (at least 32 bytes).
+// "/proc/self/fd/N" into buf (at least 40 bytes).
 const char* fd_link(long fd, char* buf) {
   static const char kPrefix[] = "/proc/self/fd/";
   copy_bytes(buf, kPrefix, sizeof kPrefix - 1);
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + fd % 10);
-    fd /= 10;
-  } while (fd > 0 && n < 20);
-  char* p = buf + sizeof kPrefix - 1;
-  while (n > 0) *p++ = digits[--n];
-  *p = '\0';
+  format_decimal(static_cast<uint64_t>(fd), buf + sizeof kPrefix - 1);
   return buf;
 }
 
@@ -86,7 +78,7 @@ long exec_open_here(const GateThread* t, const uint64_t words[7], char* exe_real
   close_fd(object);
   if (is_error(fd)) return kExecAskMonitor;  // e.g. executable but not readable: the monitor may open it
   struct stat again;
-  char link[32];
+  char link[40];
   long n = 0;
   if (raw_syscall(__NR_fstat, static_cast<uint64_t>(fd), addr(&again)) != 0 || again.st_dev != st.st_dev ||
       again.st_ino != st.st_ino ||

@@ -38,18 +38,8 @@ ExecLoader g_exec __attribute__((visibility("hidden")));
 
 bool is_error(long r) { return r < 0 && r > -4096; }
 
-// Decimal of a non-negative int into buf (at least 12 bytes).
-const char* decimal(long v, char* buf) {
-  char tmp[24];
-  int n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v > 0 && n < 20);
-  for (int i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
-  buf[n] = '\0';
-  return buf;
-}
+// Decimal of a non-negative number into buf (at least 21 bytes).
+const char* decimal(long v, char* buf) { return format_decimal(static_cast<uint64_t>(v), buf); }
 
 // The kernel's name for what execveat ran from a directory descriptor
 // (bprm->filename): "/dev/fd/N" for the descriptor itself (AT_EMPTY_PATH),

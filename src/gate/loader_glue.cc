@@ -193,13 +193,8 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
     while (*text != '\0' && n + 1 < size) out[n++] = *text++;
   };
   auto put_fd = [&](int fd) {
-    char digits[12];
-    int k = 0;
-    do {
-      digits[k++] = static_cast<char>('0' + fd % 10);
-      fd /= 10;
-    } while (fd > 0);
-    while (k > 0 && n + 1 < size) out[n++] = digits[--k];
+    char digits[21];
+    put(format_decimal(static_cast<uint64_t>(fd), digits));
   };
   if (o.ring >= 0 && !o.detached) {
     put("ring=");

@@ -24,6 +24,19 @@ inline void zero_bytes(void* dst, size_t n) {
   asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(0) : "memory");
 }
 
+// The decimal digits of v, NUL-terminated, into buf (at least 21 bytes); returns buf.
+inline char* format_decimal(uint64_t v, char* buf) {
+  char tmp[20];
+  int n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  for (int i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
+  buf[n] = '\0';
+  return buf;
+}
+
 inline uint64_t read_tsc() {
   uint32_t lo, hi;
   asm volatile("rdtsc" : "=a"(lo), "=d"(hi));

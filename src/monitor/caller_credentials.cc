@@ -4,8 +4,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -13,28 +11,10 @@
 #include <string>
 #include <thread>
 
+#include "monitor/proc_file.h"
+
 namespace sysgate::monitor {
 namespace {
-
-// The whole of a thread's status file (about 1.5 KiB), read with plain
-// syscalls: this runs for every brokered call, and iostreams cost more than
-// the kernel's rendering of the file.
-std::optional<std::string> read_status(const char* path) {
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      close(fd);
-      if (n < 0) return std::nullopt;
-      return text;
-    }
-    text.append(buf, static_cast<size_t>(n));
-  }
-}
 
 // The rest of the line that starts with key ("Uid:"), or nullptr.
 const char* field(const std::string& status, const char* key) {
@@ -87,7 +67,7 @@ std::optional<Credentials> parse(const std::string& status) {
 }  // namespace
 
 std::optional<Credentials> credentials_of(pid_t tid) {
-  const std::optional<std::string> status = read_status(("/proc/" + std::to_string(tid) + "/status").c_str());
+  const std::optional<std::string> status = read_proc_file("/proc/" + std::to_string(tid) + "/status");
   if (!status) return std::nullopt;
   return parse(*status);
 }
@@ -122,7 +102,7 @@ const std::optional<Credentials>& own_credentials() {
   // them here (as_caller's threads take the caller's before anything else
   // and ask nothing of this): one read per thread.
   thread_local const std::optional<Credentials> own = [] {
-    const std::optional<std::string> status = read_status("/proc/thread-self/status");
+    const std::optional<std::string> status = read_proc_file("/proc/thread-self/status");
     return status ? parse(*status) : std::nullopt;
   }();
   return own;

@@ -1,10 +1,8 @@
 #include "monitor/process_images.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
+
+#include "monitor/proc_file.h"
 
 namespace sysgate::monitor {
 namespace {
@@ -14,25 +12,6 @@ struct ProcStatus {
   pid_t ppid = 0;
   unsigned long long start_time = 0;  // /proc/PID/stat field 22, clock ticks since boot
 };
-
-// The whole of a small /proc file, or nullopt (the process may be gone: reads
-// then fail with ESRCH, which must not throw as iostreams would).
-std::optional<std::string> read_proc_file(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buf[1024];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      close(fd);
-      if (n < 0) return std::nullopt;
-      return text;
-    }
-    text.append(buf, static_cast<size_t>(n));
-  }
-}
 
 // The number after `key` on its line of /proc/PID/status; 0 if absent.
 long status_field(const std::string& status, const std::string& key) {
