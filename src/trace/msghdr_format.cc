@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "syscalls/constant_tables.h"
+#include "syscalls/constants.h"
 #include "syscalls/number_text.h"
 #include "syscalls/sockopt_names.h"
 #include "trace/payload_field.h"
@@ -145,7 +146,7 @@ bool append_control_messages(std::string& out, std::string_view b) {
 }  // namespace
 
 bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
-                       syscalls::StringStyle style) {
+                       syscalls::StringStyle style, syscalls::ConstStyle consts) {
   if ((record.nr != SYS_sendmsg && record.nr != SYS_recvmsg) || index != 1) return false;
   const bool receives = record.nr == SYS_recvmsg;
   if (receives && record.kind == kRecordSyscall && record.ret < 0) {
@@ -207,7 +208,7 @@ bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64
   out += ", msg_controllen=";
   syscalls::append_decimal(out, controllen);
   out += ", msg_flags=";
-  syscalls::constants::detail::append_flags(out, syscalls::constants::detail::kMsgFlags, static_cast<uint32_t>(flags));
+  syscalls::constants::append_value(out, syscalls::ArgType::kMsgFlags, static_cast<uint32_t>(flags), consts);
   out += '}';
   return true;
 }

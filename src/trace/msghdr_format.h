@@ -21,7 +21,8 @@ namespace sysgate::trace {
 
 // Appends argument index (1) of sendmsg/recvmsg; false, appending nothing,
 // when the record has no msghdr for it.
+// consts: -X, for msg_flags (MSG_TRUNC, 0x20, 0x20 /* MSG_TRUNC */).
 bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
-                       syscalls::StringStyle style);
+                       syscalls::StringStyle style, syscalls::ConstStyle consts = syscalls::ConstStyle::kAbbrev);
 
 }  // namespace sysgate::trace

@@ -365,7 +365,14 @@ void append_utime_timespecs(std::string& out, const Bytes& b) {
     if (i > 0) out += ", ";
     const int64_t sec = b.at<int64_t>(16 * i), nsec = b.at<int64_t>(16 * i + 8);
     if (nsec == kUtimeNow || nsec == kUtimeOmit) {
-      out += nsec == kUtimeNow ? "UTIME_NOW" : "UTIME_OMIT";
+      // -X raw: the struct as it is; verbose: and the name in a comment.
+      const char* name = nsec == kUtimeNow ? "UTIME_NOW" : "UTIME_OMIT";
+      if (b.consts() == ConstStyle::kAbbrev) {
+        out += name;
+        continue;
+      }
+      append_timespec(out, Bytes(b.view(16 * i, 16), b.style()));
+      if (b.consts() == ConstStyle::kVerbose) out += std::string(" /* ") + name + " */";
       continue;
     }
     append_timespec(out, Bytes(b.view(16 * i, 16), b.style()));

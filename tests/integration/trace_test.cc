@@ -2972,6 +2972,30 @@ TEST(Trace, ConstPrintStylesAgreeWithStrace) {
     ASSERT_GE(expected.size(), 50u) << native.trace;
     EXPECT_EQ(lines(t.trace), expected) << style << "\n" << t.trace;
 
+    // Inside other structs: recvmsg's msg_flags (MSG_TRUNC: the datagram was
+    // longer), and utimensat's UTIME_NOW and UTIME_OMIT (touch -a).
+    TempDir dir;
+    dir.write("f", "");
+    for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+             {"/usr/bin/python3", "-c",
+              "import socket\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+              "a.sendmsg([b'hello world'])\nb.recvmsg(4)\n"},
+             {"/usr/bin/touch", "-a", dir.path() + "/f"}}) {
+      const std::string only = "-e trace=sendmsg,recvmsg,utimensat ";
+      Straced in_native = strace(cmd, false, only + "-X " + style + " ");
+      ASSERT_EQ(in_native.run.status, 0) << in_native.run.err;
+      Traced in_ours = trace(cmd, {"-X", style, "-e", "trace=sendmsg,recvmsg,utimensat"});
+      ASSERT_EQ(in_ours.run.status, 0) << in_ours.run.err;
+      auto kept = [](const std::string& text) {
+        return picked_lines(text, [](std::string line) -> std::optional<std::string> {
+          if (line.find("msg(") == std::string::npos && line.rfind("utimensat(", 0) != 0) return std::nullopt;
+          return without_alignment_and_addresses(line);
+        });
+      };
+      ASSERT_FALSE(kept(in_native.trace).empty()) << in_native.trace;
+      EXPECT_EQ(kept(in_ours.trace), kept(in_native.trace)) << style << " " << cmd[0];
+    }
+
     // Deliveries: the signal's name stays on the line, its siginfo's numbers change.
     Straced signals_native = strace({SIGNALS_PROGRAM}, true, "-X " + style + " ");
     ASSERT_EQ(signals_native.run.status, 0) << signals_native.run.err;

@@ -544,6 +544,14 @@ TEST(StructFormat, ConstStylesAsStraceXPrintsThem) {
   EXPECT_EQ(styled("rt_sigaction", 2, dfl, kRaw), "{sa_handler=0x1, sa_mask=[], sa_flags=0}");
   EXPECT_EQ(format_sigset((1u << (1 - 1)) | (1u << (12 - 1)), kVerbose), "[1 /* HUP */ 12 /* USR2 */]");
 
+  std::string times(32, '\0');  // utimensat's UTIME_NOW and UTIME_OMIT: the numbers
+  put<int64_t>(times, 8, (1 << 30) - 1);
+  put<int64_t>(times, 24, (1 << 30) - 2);
+  EXPECT_EQ(styled("utimensat", 2, times, kRaw, kPayloadStructIn),
+            "[{tv_sec=0, tv_nsec=1073741823}, {tv_sec=0, tv_nsec=1073741822}]");
+  EXPECT_EQ(styled("utimensat", 2, times, kVerbose, kPayloadStructIn),
+            "[{tv_sec=0, tv_nsec=1073741823} /* UTIME_NOW */, {tv_sec=0, tv_nsec=1073741822} /* UTIME_OMIT */]");
+
   std::string limit;
   put<uint64_t>(limit, 0, 8192 * 1024);
   put<uint64_t>(limit, 8, ~uint64_t{0});
