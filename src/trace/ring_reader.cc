@@ -63,9 +63,17 @@ Result<RingReader> RingReader::create(const RegionOptions& options) {
 
   RingReader reader;
   reader.free_rings_of_dead_owners_ = options.free_rings_of_dead_owners;
-  reader.fd_ = static_cast<int>(syscall(SYS_memfd_create, "sysgate-trace", MFD_CLOEXEC));
+  reader.fd_ = static_cast<int>(syscall(SYS_memfd_create, "sysgate-trace", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (reader.fd_ < 0) return system_error("memfd_create");
   if (ftruncate(reader.fd_, static_cast<off_t>(options.region_bytes)) != 0) return system_error("ftruncate");
+  // The traced program holds the region's descriptor: its size is sealed, or
+  // an ftruncate would take the pages from under the monitor's mapping (its
+  // next read of a ring: SIGBUS). The program can still write the bytes
+  // (records are its own); F_SEAL_SEAL keeps anyone from adding F_SEAL_WRITE,
+  // which would stop the gate's writes.
+  if (fcntl(reader.fd_, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+    return system_error("sealing the trace region's size");
+  }
   void* m = mmap(nullptr, options.region_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, reader.fd_, 0);
   if (m == MAP_FAILED) return system_error("mmap of the trace region");
   reader.base_ = static_cast<uint8_t*>(m);

@@ -723,6 +723,17 @@ TEST(Escape, UpperHalfGarbageDoesNotSmuggleTiocsti) {
 // and refused again when the command execs it (the monitor's exec broker opens
 // it, as the user by then). Each also runs as root first: the same command
 // works there, so the refusals come from -u.
+// The trace region's memfd is the program's to write, not to resize: an
+// ftruncate under the monitor's mapping ended the monitor with SIGBUS (and
+// left a forked child running untraced), from a promise as small as stdio.
+TEST(EscapeTrace, TheTraceRegionCannotBeResized) {
+  for (const char* profile : {"stdio", "default", "all"}) {
+    Output o = traced({"--profile", profile}, {"resize-region"});
+    EXPECT_EQ(o.status, 0) << profile << ": " << o.err;
+    EXPECT_EQ(o.out, "shrink -1 errno 1 grow -1 errno 1\n") << profile << ": " << o.err;
+  }
+}
+
 TEST(Escape, TraceAsAUserGainsNoRootRights) {
   if (geteuid() != 0) GTEST_SKIP() << "-u needs root";
   TempDir dir;

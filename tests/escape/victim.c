@@ -684,6 +684,32 @@ static int change_metadata_by_descriptor(const char* path) {
   return 0;
 }
 
+/* The trace region is the memfd (no links, at least 1 MiB) whose first word
+ * is the region's magic ("SGTRACE1"): truncate it under the monitor's
+ * mapping, grow it, then go on making calls the monitor must read. */
+static int resize_trace_region(void) {
+  int region = -1;
+  for (int fd = 3; fd < 4096 && region < 0; ++fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 0 || st.st_size < (1 << 20)) continue;
+    void* p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) continue;
+    if (*(unsigned long*)p == 0x3145434152544753ul) region = fd;
+    munmap(p, 4096);
+  }
+  if (region < 0) {
+    printf("no region\n");
+    return 1;
+  }
+  long shrink = syscall(SYS_ftruncate, region, 0L);
+  int shrink_errno = shrink < 0 ? errno : 0;
+  long grow = syscall(SYS_ftruncate, region, 1L << 40);
+  int grow_errno = grow < 0 ? errno : 0;
+  for (int i = 0; i < 100; ++i) getppid();
+  printf("shrink %ld errno %d grow %ld errno %d\n", shrink, shrink_errno, grow, grow_errno);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc < 2) return 64;
@@ -734,6 +760,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "deep-fchmod") && argc == 5) return deep_fchmod(argv[2], atoi(argv[3]), argv[4]);
   if (!strcmp(what, "fchmod-after-unlink") && argc == 3) return fchmod_after_unlink(argv[2]);
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
+  if (!strcmp(what, "resize-region")) return resize_trace_region();
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';
     long r = syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c);
