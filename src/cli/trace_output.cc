@@ -49,9 +49,35 @@ TraceOutput* TaskFiles::output(int32_t tid) {
     if (files_.size() >= kMaxOpen) close_least_recent();
     const std::string path = base_ + "." + std::to_string(tid);
     const bool again = append_ || started_.count(tid) != 0;
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0666);
+    // Opened as the traced program runs, in a directory it may be able to
+    // write: a name it planted must not lead the monitor (root, often)
+    // elsewhere. No symlink is followed, and nothing but a regular file is
+    // kept (O_NONBLOCK: a FIFO's open would wait for a reader; it is
+    // refused instead, and O_TRUNC truncates only regular files).
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0666);
+    struct stat st {};
+    if (fd >= 0 && (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+      ::close(fd);
+      fd = -1;
+      errno = EINVAL;
+    }
+    if (fd >= 0 && !again && ::ftruncate(fd, 0) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+    if (fd >= 0 && (::fcntl(fd, F_SETFL, again ? O_APPEND : 0) != 0)) {
+      ::close(fd);
+      fd = -1;
+    }
     if (fd < 0) {
-      if (!failed_) std::cerr << "sysgate trace: cannot write " << path << ": " << std::strerror(errno) << "\n";
+      const int error = errno;
+      if (!failed_) {
+        std::cerr << "sysgate trace: cannot write " << path << ": "
+                  << (error == ELOOP ? "a symbolic link (not followed)"
+                      : error == EINVAL || error == ENXIO ? "not a regular file"
+                                        : std::strerror(error))
+                  << "\n";
+      }
       failed_ = true;
       return nullptr;
     }

@@ -734,6 +734,28 @@ TEST(EscapeTrace, TheTraceRegionCannotBeResized) {
   }
 }
 
+// trace -ff opens PREFIX.TID as each task makes its first record, while the
+// program runs: a symlink it planted there led the monitor to truncate and
+// write a file outside its reach, a FIFO would hang the monitor. Neither is
+// followed or opened; the trace of those tasks is lost, and sysgate says so.
+TEST(EscapeTrace, PerTaskTraceFilesFollowNoPlantedName) {
+  TempDir work, outside;
+  outside.write("precious", "keep me\n");
+  const std::string precious = outside.path() + "/precious";
+  std::vector<std::string> argv = {kSysgate, "trace", "-ff", "-o", work.path() + "/tr", "--profile", "default",
+                                   "--", kVictim, "plant-trace-files", work.path() + "/tr", precious};
+  Output o = run(argv, work.path());
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "planted\n") << o.err;
+  std::ifstream in(precious);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "keep me\n");
+  EXPECT_TRUE(o.err.find("a symbolic link (not followed)") != std::string::npos ||
+              o.err.find("not a regular file") != std::string::npos)
+      << o.err;
+}
+
 TEST(Escape, TraceAsAUserGainsNoRootRights) {
   if (geteuid() != 0) GTEST_SKIP() << "-u needs root";
   TempDir dir;

@@ -710,6 +710,28 @@ static int resize_trace_region(void) {
   return 0;
 }
 
+/* trace -ff -o PREFIX, PREFIX in a directory the program may write: plant
+ * PREFIX.N -> target (a symlink) and a FIFO for the next pids, then fork
+ * children that make calls, so the monitor opens PREFIX.<child's pid>. */
+static int plant_trace_files(const char* prefix, const char* target) {
+  char path[4096];
+  const int me = getpid();
+  for (int n = me + 1; n < me + 200; ++n) {
+    snprintf(path, sizeof path, "%s.%d", prefix, n);
+    if (n % 2) symlink(target, path); else mkfifo(path, 0600);
+  }
+  for (int i = 0; i < 4; ++i) {
+    pid_t c = fork();
+    if (c == 0) {
+      getppid();
+      _exit(0);
+    }
+    waitpid(c, NULL, 0);
+  }
+  printf("planted\n");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc < 2) return 64;
@@ -761,6 +783,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "fchmod-after-unlink") && argc == 3) return fchmod_after_unlink(argv[2]);
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
   if (!strcmp(what, "resize-region")) return resize_trace_region();
+  if (!strcmp(what, "plant-trace-files") && argc == 4) return plant_trace_files(argv[2], argv[3]);
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';
     long r = syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c);
