@@ -1,6 +1,5 @@
 #include "monitor/runner.h"
 
-#include <ftw.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -31,6 +30,7 @@
 #include "monitor/gate_routing.h"
 #include "monitor/loader_image.h"
 #include "monitor/process_deaths.h"
+#include "monitor/private_tmp.h"
 #include "monitor/resolved_files.h"
 #include "policy/evaluate.h"
 #include "sandbox/landlock.h"
@@ -108,11 +108,25 @@ class DrainRequests {
 using policy::Action;
 using policy::ActionKind;
 
-// The command's pid, for forwarding SIGTERM/SIGHUP from the signal handler.
+// The command's pid, for forwarding SIGTERM/SIGHUP from the signal handler;
+// 0 once it has ended, while the rest of the sandbox still runs.
 volatile sig_atomic_t g_child = 0;
+// Set by SIGINT, SIGQUIT, SIGTERM or SIGHUP once the command has ended: stop
+// waiting for the processes of the sandbox that outlive it.
+volatile sig_atomic_t g_stop_waiting = 0;
 
 void forward_signal(int sig) {
-  if (g_child > 0) kill(g_child, sig);
+  if (g_child > 0) {
+    kill(g_child, sig);
+  } else {
+    g_stop_waiting = 1;
+  }
+}
+
+// ^C and ^\ reach the command through the terminal's process group, not
+// through us; once it has ended, they end the wait for the rest.
+void stop_waiting_after_the_command(int) {
+  if (g_child <= 0) g_stop_waiting = 1;
 }
 
 bool mentions_tmp(const policy::Policy& p) {
@@ -121,29 +135,6 @@ bool mentions_tmp(const policy::Policy& p) {
   }
   return false;
 }
-
-int remove_entry(const char* path, const struct stat*, int, struct FTW*) { return remove(path); }
-
-// Removes the run's private temp dir when the run ends, whatever the outcome.
-class TempDir {
- public:
-  ~TempDir() {
-    if (!path_.empty()) nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-  }
-  Result<void> create() {
-    const char* base = getenv("TMPDIR");
-    std::string templ = std::string(base && *base ? base : "/tmp") + "/sysgate.XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) {
-      return make_error(ErrorCode::kSystem, "cannot create the private temp dir " + templ + ": " + strerror(errno));
-    }
-    path_ = templ;
-    return {};
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Whether the gate may open the programs the process execs itself
 // (gate/exec_open.h): the policy allows every exec, whatever its arguments,
@@ -303,7 +294,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   }
   places.cwd = cwd;
   if (const char* home = getenv("HOME")) places.home = home;
-  TempDir tmp;
+  PrivateTmp tmp;
   if (mentions_tmp(policy)) {
     if (Result<void> r = tmp.create(); !r) return r.error();
     places.tmp = tmp.path();
@@ -528,6 +519,9 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   spec.filter = std::move(*program);
   spec.landlock_ruleset_fd = ruleset.valid() ? ruleset.get() : -1;
   spec.user = options.user;
+  // Orphans of the sandbox come to us, not to init: the run waits for them
+  // and reaps them (step 5).
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   Result<sandbox::LaunchedProcess> child = sandbox::launch(spec);
   if (!child) return child.error();
   if (options.user) {
@@ -545,9 +539,10 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   if (options.on_launched) options.on_launched(child->pid);
   struct sigaction forward {}, ignore {}, old_int {}, old_quit {}, old_term {}, old_hup {};
   forward.sa_handler = forward_signal;
-  ignore.sa_handler = SIG_IGN;
+  ignore.sa_handler = stop_waiting_after_the_command;
   // ^C and ^\ reach the command through the terminal's process group; sysgate
   // outlives them to report the command's status. SIGTERM and SIGHUP are passed on.
+  g_stop_waiting = 0;
   sigaction(SIGINT, &ignore, &old_int);
   sigaction(SIGQUIT, &ignore, &old_quit);
   sigaction(SIGTERM, &forward, &old_term);
@@ -655,11 +650,33 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   // While a brokered open waits on a thread of its own, look this often
   // whether its caller is gone (killed, or its call interrupted), to end it.
   constexpr int kWaitingOpenPollMs = 100;
+  // The command's first process may end before the rest of the sandbox (a
+  // child it forked, a daemon): those stay served, traced and reported until
+  // no task uses the filter any more (the listener's POLLHUP), as strace -f
+  // waits for every tracee, and only then is the private $TMP removed. The
+  // monitor is their subreaper (see launch), so orphans are its to reap: a
+  // zombie still counts as a user of the filter. A signal that would have
+  // gone to the command (^C, SIGTERM) ends the wait instead.
+  std::optional<siginfo_t> command_end;
+  auto reap = [&] {
+    for (;;) {
+      siginfo_t si{};
+      if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) != 0 || si.si_pid == 0) return;
+      if (si.si_pid == child->pid) {
+        command_end = si;
+        g_child = 0;
+      }
+    }
+  };
+  constexpr int kReapPollMs = 100;
+  bool left_running = false;
   for (;;) {
     int timeout_ms = reader ? (busy ? 0 : idle_ms) : -1;
     const bool opens_waiting = monitor.opens().any_waiting();
     if (opens_waiting) timeout_ms = timeout_ms < 0 ? kWaitingOpenPollMs : std::min(timeout_ms, kWaitingOpenPollMs);
-    Result<sandbox::Readiness> ready = child->listener.wait(timeout_ms, child->pidfd.get(), requests.fd());
+    if (command_end) timeout_ms = timeout_ms < 0 ? kReapPollMs : std::min(timeout_ms, kReapPollMs);
+    Result<sandbox::Readiness> ready =
+        child->listener.wait(timeout_ms, command_end ? -1 : child->pidfd.get(), requests.fd());
     if (!ready) return ready.error();
     if (ready->extra) requests.clear();
     if (opens_waiting) monitor.opens().interrupt_abandoned();
@@ -669,14 +686,28 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
       if (n && *n) monitor.handle(**n);
       continue;
     }
-    if (ready->other || ready->no_targets) break;
+    if (ready->other || command_end) reap();
+    if (ready->no_targets) break;
+    if (command_end && g_stop_waiting) {
+      left_running = true;
+      break;
+    }
   }
   drain();
   order.flush(deliver);
   if (reader && options.trace->on_idle) options.trace->on_idle();
   siginfo_t info{};
-  while (waitid(P_PID, static_cast<id_t>(child->pid), &info, WEXITED) != 0) {
-    if (errno != EINTR) return make_error(ErrorCode::kSystem, std::string("waitid: ") + strerror(errno));
+  if (command_end) {
+    info = *command_end;
+  } else {
+    while (waitid(P_PID, static_cast<id_t>(child->pid), &info, WEXITED) != 0) {
+      if (errno != EINTR) return make_error(ErrorCode::kSystem, std::string("waitid: ") + strerror(errno));
+    }
+  }
+  reap();
+  if (left_running) {
+    note("stopped waiting for the processes of the sandbox that outlived the command: they still run, "
+         "confined, but nothing is brokered, reported or traced for them any more");
   }
   if (std::optional<int> err = child->exec_error()) {
     // The launcher's one exec is of the loader, by its descriptor (as the user, with -u).

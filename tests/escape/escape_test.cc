@@ -756,6 +756,47 @@ TEST(EscapeTrace, PerTaskTraceFilesFollowNoPlantedName) {
       << o.err;
 }
 
+// A process of the sandbox that outlives the command stays served: its
+// refusals are reported and its calls traced (sysgate waits for it, as
+// strace -f does). It used to run on after sysgate returned, unmonitored.
+TEST(EscapeRun, ProcessesThatOutliveTheCommandStayMonitored) {
+  Output o = under({"--profile", "default"}, {"outlive"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "parent done\nchild: socket -1 errno 1\n") << o.err;
+  EXPECT_NE(o.err.find("denied socket(AF_INET"), std::string::npos) << o.err;
+  TempDir dir;
+  Output t = run({kSysgate, "trace", "-f", "-o", dir.path() + "/t", "--", kVictim, "outlive"});
+  EXPECT_EQ(t.status, 0) << t.err;
+  EXPECT_EQ(t.out, "parent done\nchild: socket 3 errno 0\n") << t.err;
+  std::ifstream in(dir.path() + "/t");
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3"), std::string::npos) << text.str();
+}
+
+// The private $TMP is removed once no process of the sandbox is left, and by
+// names relative to directories held open: a survivor that swapped a
+// directory there for a symlink to files it cannot touch had the monitor
+// (root) delete them (reviewer's finding 1).
+TEST(EscapeRun, RemovingThePrivateTmpFollowsNoSwap) {
+  TempDir work, outside;
+  for (int i = 0; i < 20; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "v%04d", i);
+    outside.write(name, "keep\n");
+  }
+  const std::string policy = work.path() + "/p.toml";
+  std::ofstream(policy) << "default = \"explain\"\npromises = [\"stdio\", \"rpath\", \"wpath\", \"cpath\", "
+                           "\"tmppath\", \"proc\", \"exec\", \"prot_exec\"]\n[files]\nread = [\"/usr\", \"/lib\", "
+                           "\"/lib64\", \"/etc\"]\nwrite = [\"$TMP\"]\ncreate = [\"$TMP\"]\n";
+  Output o = under({"--policy", policy}, {"swap-tmp", outside.path(), "20"}, work.path());
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "names made\n") << o.err;
+  int left = 0;
+  for (const auto& e : std::filesystem::directory_iterator(outside.path())) left += e.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(left, 20);
+}
+
 TEST(Escape, TraceAsAUserGainsNoRootRights) {
   if (geteuid() != 0) GTEST_SKIP() << "-u needs root";
   TempDir dir;

@@ -47,8 +47,11 @@
 #include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/inotify.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <poll.h>
+#include <dirent.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -732,6 +735,50 @@ static int plant_trace_files(const char* prefix, const char* target) {
   return 0;
 }
 
+/* The command's first process ends at once; the child it forked goes on,
+ * then makes a call the default profile refuses, and says what it got. */
+static int outlive_the_command(void) {
+  if (fork() != 0) {
+    printf("parent done\n");
+    return 0;
+  }
+  usleep(300 * 1000);
+  errno = 0;
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  printf("child: socket %d errno %d\n", s, s < 0 ? errno : 0);
+  return 0;
+}
+
+/* sysgate removes the run's private $TMP when the run ends: a child that
+ * outlives the command waits for the removal to start (inotify on $TMP/d),
+ * then swaps $TMP/d for a symlink to target, whose files bear the names
+ * made in $TMP/d: were names resolved again from the top, they would be
+ * removed there. It gives up after 2 s (when the removal waits for it). */
+static int swap_tmp_during_removal(const char* target, int names) {
+  const char* tmp = getenv("TMPDIR");
+  char d[4096], old[4096], path[4200];
+  if (tmp == NULL) return 2;
+  snprintf(d, sizeof d, "%s/d", tmp);
+  snprintf(old, sizeof old, "%s/old", tmp);
+  if (mkdir(d, 0755) != 0) return 3;
+  for (int i = 0; i < names; ++i) {
+    snprintf(path, sizeof path, "%s/v%04d", d, i);
+    close(open(path, O_CREAT | O_WRONLY, 0644));
+  }
+  int in = inotify_init1(IN_NONBLOCK);
+  if (in < 0 || inotify_add_watch(in, d, IN_DELETE | IN_OPEN) < 0) return 4;
+  char buf[4096];
+  while (read(in, buf, sizeof buf) > 0) {
+  }
+  printf("names made\n");
+  if (fork() != 0) return 0;
+  struct pollfd p = {in, POLLIN, 0};
+  if (poll(&p, 1, 2000) != 1) return 0;
+  rename(d, old);
+  symlink(target, d);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc < 2) return 64;
@@ -783,6 +830,8 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "fchmod-after-unlink") && argc == 3) return fchmod_after_unlink(argv[2]);
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
   if (!strcmp(what, "resize-region")) return resize_trace_region();
+  if (!strcmp(what, "outlive")) return outlive_the_command();
+  if (!strcmp(what, "swap-tmp") && argc == 4) return swap_tmp_during_removal(argv[2], atoi(argv[3]));
   if (!strcmp(what, "plant-trace-files") && argc == 4) return plant_trace_files(argv[2], argv[3]);
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';
