@@ -1,6 +1,9 @@
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/trace_output.h"
 #include "monitor/runner.h"
 
 namespace sysgate::cli {
@@ -30,12 +33,14 @@ int run_command(const RunFlags& flags) {
   options.kill_on_violation = flags.kill_on_violation;
   options.hooks = flags.hooks;
   options.on_violation = [&](const monitor::Violation& v) {
-    // One write per report, so lines from the program and from sysgate never interleave mid-line.
-    std::string line = (flags.json ? monitor::format_json(v) : monitor::format_text(v)) + "\n";
-    std::cerr.write(line.data(), static_cast<std::streamsize>(line.size())).flush();
+    // One write per report, so lines from the program and from sysgate never
+    // interleave mid-line; and a write that waits while the pipe is full: the
+    // program shares stderr, and may have made it non-blocking to have the
+    // reports dropped (std::cerr stayed failed after one EAGAIN).
+    write_all(STDERR_FILENO, (flags.json ? monitor::format_json(v) : monitor::format_text(v)) + "\n");
   };
   options.on_note = [&](const std::string& line) {
-    if (!flags.quiet && !flags.json) std::cerr << "sysgate: note: " << line << std::endl;
+    if (!flags.quiet && !flags.json) write_all(STDERR_FILENO, "sysgate: note: " + line + "\n");
   };
   Result<monitor::RunResult> result = monitor::run_confined(*policy, options);
   if (!result) return report_error(result.error());

@@ -384,8 +384,8 @@ int trace_command(const TraceFlags& given) {
   // a report come before it.
   options.on_violation = [&](const monitor::Violation& v) {
     printer.flush();
-    std::string line = monitor::format_text(v) + "\n";
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    // write_all: the program shares stderr, and may have made it non-blocking.
+    write_all(STDERR_FILENO, monitor::format_text(v) + "\n");
   };
   options.on_launched = [&](int pid) {
     printer.set_command_pid(pid);
@@ -393,7 +393,7 @@ int trace_command(const TraceFlags& given) {
   };
   options.on_note = [&](const std::string& line) {
     printer.flush();
-    std::cerr << "sysgate: note: " << line << "\n";
+    write_all(STDERR_FILENO, "sysgate: note: " + line + "\n");
   };
   Result<monitor::RunResult> result = monitor::run_confined(*policy, options);
   printer.finish();

@@ -797,6 +797,18 @@ TEST(EscapeRun, RemovingThePrivateTmpFollowsNoSwap) {
   EXPECT_EQ(left, 20);
 }
 
+// Refusal reports go to the stderr the program shares: made non-blocking and
+// full when a report came, it had every later report of the run dropped
+// (std::cerr stayed failed). Each report now waits for room, as a blocking
+// write would (reviewer's finding 5; erasing a log file the program may
+// write is still possible: docs/policy.md).
+TEST(EscapeRun, ANonBlockingFullStderrLosesNoReport) {
+  const std::string command = kSysgate + " run --profile default -- " + kVictim +
+                              " full-stderr 2>&1 | (sleep 1; grep -c 'denied socket')";
+  Output o = run({"/bin/sh", "-c", command});
+  EXPECT_EQ(o.out, "3\n") << o.err;
+}
+
 TEST(Escape, TraceAsAUserGainsNoRootRights) {
   if (geteuid() != 0) GTEST_SKIP() << "-u needs root";
   TempDir dir;

@@ -779,6 +779,28 @@ static int swap_tmp_during_removal(const char* target, int names) {
   return 0;
 }
 
+/* sysgate's stderr is the program's too: make it non-blocking, fill it,
+ * then make refused calls, whose reports meet a full pipe. */
+static int refused_calls_on_a_full_stderr(void) {
+  const int flags = fcntl(2, F_GETFL);
+  fcntl(2, F_SETFL, flags | O_NONBLOCK);
+  char junk[4096];
+  memset(junk, '.', sizeof junk);
+  junk[sizeof junk - 1] = '\n';
+  for (long total = 0; total < (16L << 20);) {
+    ssize_t w = write(2, junk, sizeof junk);
+    if (w <= 0) break;
+    total += w;
+  }
+  socket(AF_INET, SOCK_STREAM, 0);
+  fcntl(2, F_SETFL, flags);
+  usleep(200 * 1000);
+  socket(AF_INET6, SOCK_DGRAM, 0);
+  socket(AF_INET6, SOCK_STREAM, 0);
+  printf("made 3 refused calls\n");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc < 2) return 64;
@@ -831,6 +853,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
   if (!strcmp(what, "resize-region")) return resize_trace_region();
   if (!strcmp(what, "outlive")) return outlive_the_command();
+  if (!strcmp(what, "full-stderr")) return refused_calls_on_a_full_stderr();
   if (!strcmp(what, "swap-tmp") && argc == 4) return swap_tmp_during_removal(argv[2], atoi(argv[3]));
   if (!strcmp(what, "plant-trace-files") && argc == 4) return plant_trace_files(argv[2], argv[3]);
   if (!strcmp(what, "ioctl-high")) {
