@@ -705,6 +705,13 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     }
   }
   reap();
+  if (reader && reader->stats().corrupt > 0) {
+    // Only the program writes its rings: what it broke there is skipped, and said.
+    const std::vector<trace::RingError> errors = reader->take_errors();
+    note(std::to_string(reader->stats().corrupt) +
+         " inconsistencies in the trace rings, which the program can write: the records there were skipped" +
+         (errors.empty() ? std::string() : " (the first: " + errors.front().message + ")"));
+  }
   if (left_running) {
     note("stopped waiting for the processes of the sandbox that outlived the command: they still run, "
          "confined, but nothing is brokered, reported or traced for them any more");

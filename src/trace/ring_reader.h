@@ -149,7 +149,8 @@ class RingReader {
   // From now on writers drop records instead of waiting for space or rings.
   void detach();
 
-  // Inconsistencies found since the last call.
+  // Inconsistencies found since the last call (the first 16 of them:
+  // stats().corrupt counts them all).
   std::vector<RingError> take_errors();
   Stats stats() const { return stats_; }
   // Records writers dropped because the reader had detached.

@@ -18,7 +18,8 @@
 // single ring has been in use for a margin, a record goes as soon as it is
 // stamped before the current poll (release's sole_writer). Records of one
 // thread keep their order (their stamps only grow). A record without a stamp
-// (the program turned rdtsc off) sorts as the newest stamp seen. Polls may come
+// (the program turned rdtsc off) sorts as the newest stamp seen, and one
+// stamped after it arrived (written by the program) as arriving then. Polls may come
 // as often as the caller likes: the margin is time, not a number of polls.
 // Ties between equal stamps go to the record added first.
 // Thread-compatible.

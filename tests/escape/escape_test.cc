@@ -809,6 +809,19 @@ TEST(EscapeRun, ANonBlockingFullStderrLosesNoReport) {
   EXPECT_EQ(o.out, "3\n") << o.err;
 }
 
+// A record the program stamped far in the future, then rdtsc turned off (its
+// later records unstamped): every record after it waited in the monitor's
+// reordering for that time to come, ~1 GB within 9 s (reviewer's finding 6).
+// A stamp later than its arrival now sorts as arriving then.
+TEST(EscapeTrace, AStampFromTheFutureHoldsNoRecordBack) {
+  TempDir dir;
+  Output o = run({kSysgate, "trace", "-o", dir.path() + "/t", "--", FORGE_RECORD_BIN, "future", "1000000"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  std::smatch peak;
+  ASSERT_TRUE(std::regex_search(o.out, peak, std::regex(R"(monitor peak (\d+) MiB)"))) << o.out << o.err;
+  EXPECT_LT(std::stol(peak[1]), 64) << o.out;  // 6-8 MiB here; 260 before
+}
+
 TEST(Escape, TraceAsAUserGainsNoRootRights) {
   if (geteuid() != 0) GTEST_SKIP() << "-u needs root";
   TempDir dir;

@@ -11,6 +11,7 @@
 #include <asm/unistd.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -42,7 +43,8 @@ int region_fd() {
 }
 
 void forge(const sysgate::gate::TraceRegion& region, sysgate::gate::RingWriter* w, int32_t pid, long nr,
-           uint64_t arg0, uint64_t arg1, uint64_t arg2, int64_t ret, const std::string& path = "") {
+           uint64_t arg0, uint64_t arg1, uint64_t arg2, int64_t ret, const std::string& path = "",
+           uint64_t tsc = 0) {
   const uint32_t path_bytes = path.empty() ? 0 : static_cast<uint32_t>(sizeof(sysgate::trace::PayloadHeader) +
                                                                         (path.size() + 7) / 8 * 8);
   const uint32_t bytes = static_cast<uint32_t>(sizeof(sysgate::trace::RecordHeader)) + path_bytes;
@@ -59,7 +61,7 @@ void forge(const sysgate::gate::TraceRegion& region, sysgate::gate::RingWriter* 
   h.args[1] = arg1;
   h.args[2] = arg2;
   h.ret = ret;
-  h.tsc = __rdtsc();
+  h.tsc = tsc != 0 ? tsc : __rdtsc();
   std::memcpy(at, &h, sizeof h);
   if (!path.empty()) {
     sysgate::trace::PayloadHeader ph = {};
@@ -75,9 +77,28 @@ void forge(const sysgate::gate::TraceRegion& region, sysgate::gate::RingWriter* 
 
 }  // namespace
 
+// The monitor's peak resident set (VmHWM of our parent), in MiB.
+long monitor_peak_mib() {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", getppid());
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, "VmHWM:", 6) == 0) kib = std::atol(line + 6);
+  }
+  std::fclose(f);
+  return kib < 0 ? -1 : kib / 1024;
+}
+
 int main(int argc, char** argv) {
-  if (argc != 4 && argc != 5) return 2;
-  const int32_t pid = std::atoi(argv[1]);
+  // forge_record future CALLS: one record stamped far in the future, rdtsc
+  // then turned off (every later record unstamped), CALLS getppid calls,
+  // and the monitor's peak memory.
+  const bool future = argc == 3 && std::strcmp(argv[1], "future") == 0;
+  if (argc != 4 && argc != 5 && !future) return 2;
+  const int32_t pid = future ? getpid() : std::atoi(argv[1]);
   const int fd = region_fd();
   struct stat st {};
   if (fd < 0 || fstat(fd, &st) != 0) {
@@ -93,6 +114,15 @@ int main(int argc, char** argv) {
   }
   sysgate::gate::RingWriter w;
   if (!sysgate::gate::ring_claim(region, static_cast<int32_t>(syscall(SYS_gettid)), getpid(), &w)) return 1;
+  if (future) {
+    forge(region, &w, pid, __NR_getppid, 0, 0, 0, getppid(), "", uint64_t{1} << 62);
+    sysgate::gate::ring_release(&w);
+    prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+    const long calls = std::atol(argv[2]);
+    for (long i = 0; i < calls; ++i) syscall(SYS_getppid);
+    std::printf("monitor peak %ld MiB\n", monitor_peak_mib());
+    return 0;
+  }
   forge(region, &w, pid, __NR_socket, 2 /* AF_INET */, 1 /* SOCK_STREAM */, 0, std::atoi(argv[2]));
   forge(region, &w, pid, __NR_close, static_cast<uint64_t>(std::atoi(argv[3])), 0, 0, 0);
   if (argc == 5) {

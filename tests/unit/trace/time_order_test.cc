@@ -72,6 +72,28 @@ TEST(TimeOrder, ASoleWriterForAMarginReleasesWhatIsStampedBeforeThePollAtOnce) {
   EXPECT_EQ(order.pending(), 0u);
 }
 
+// A stamp later than the record's arrival can only have been written by the
+// program: it sorts as arriving then, so it holds nothing back. Ring 1 forged
+// one far in the future, then turned rdtsc off; its records still go out a
+// margin after they came, each with the stamp it carries.
+TEST(TimeOrder, AStampFromTheFutureHoldsNothingBack) {
+  TimeOrder order(/*margin_ns=*/1000);
+  std::vector<Record> out;
+  const TimeOrder::Sink sink = [&](const Record& r) { out.push_back(r); };
+  const uint64_t start = TimeOrder::now();
+  order.add(stamped(1, UINT64_MAX - 1));
+  for (int i = 0; i < 1000; ++i) order.add(stamped(1, 0));
+  order.add(stamped(2, start));
+  const uint64_t later = TimeOrder::now();
+  order.release(later, 0, sink);
+  order.release(later + 1, 1000, sink);
+  EXPECT_EQ(out.size(), 1002u);
+  EXPECT_EQ(order.pending(), 0u);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.front().tsc, start);  // ring 2's honest record first: the forged one arrived after it was stamped
+  EXPECT_EQ(out[1].tsc, UINT64_MAX - 1);
+}
+
 TEST(TimeOrder, KeepsEachThreadsOrderAndPlacesUnstampedRecordsAsNewest) {
   TimeOrder order;
   std::vector<Record> out;
