@@ -6,11 +6,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <string>
 
 #include "monitor/caller_credentials.h"
+#include "monitor/proc_file.h"
 #include "sandbox/notify.h"
 #include "sandbox/unique_fd.h"
 
@@ -21,6 +24,28 @@ namespace {
 using sandbox::UniqueFd;
 
 BrokerOutcome answered() { return {BrokerOutcome::Kind::kAnswered, std::nullopt}; }
+
+// Whether [addr, addr + len) lies in one writable mapping of process pid, as
+// /proc/PID/maps shows it. A write through /proc/PID/mem ignores page
+// protections (FOLL_FORCE): without this, a program that named its own code
+// as the buffer had the monitor write a path over its read-only text.
+bool writable_in(pid_t pid, uint64_t addr, uint64_t len) {
+  const std::optional<std::string> maps = read_proc_file("/proc/" + std::to_string(pid) + "/maps");
+  if (!maps || len == 0 || addr + len < addr) return false;
+  size_t at = 0;
+  while (at < maps->size()) {
+    const size_t end_of_line = std::min(maps->find('\n', at), maps->size());
+    const char* line = maps->c_str() + at;
+    char* rest = nullptr;
+    const unsigned long long begin = std::strtoull(line, &rest, 16);
+    if (rest != nullptr && *rest == '-') {
+      const unsigned long long end = std::strtoull(rest + 1, &rest, 16);
+      if (begin <= addr && addr + len <= end) return rest[0] == ' ' && rest[1] == 'r' && rest[2] == 'w';
+    }
+    at = end_of_line + 1;
+  }
+  return false;
+}
 
 std::string link_target(const std::string& link) {
   char buf[PATH_MAX];
@@ -151,7 +176,7 @@ BrokerOutcome broker_exec(sandbox::Listener& listener, const sandbox::Notificati
   if (a[5] != 0 && !real.empty() && real.size() < PATH_MAX) {
     UniqueFd mem(open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_WRONLY | O_CLOEXEC));
     Result<bool> pending = listener.id_valid(n.id);
-    if (mem.valid() && pending && *pending) {
+    if (mem.valid() && pending && *pending && writable_in(pid, a[5], real.size() + 1)) {
       (void)pwrite(mem.get(), real.c_str(), real.size() + 1, static_cast<off_t>(a[5]));
     }
   }

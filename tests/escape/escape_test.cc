@@ -822,6 +822,17 @@ TEST(EscapeTrace, AStampFromTheFutureHoldsNoRecordBack) {
   EXPECT_LT(std::stol(peak[1]), 64) << o.out;  // 6-8 MiB here; 260 before
 }
 
+// The exec broker writes the file's real path where exec's unused sixth
+// argument points, through /proc/PID/mem, which ignores page protections: a
+// program that named its own read-only code had its text overwritten
+// (reviewer's finding 11). Only a writable mapping is written now.
+TEST(EscapeGate, TheExecBrokerWritesOnlyWritableMemory) {
+  TempDir dir;
+  Output o = under({"--policy", no_network_with_proc(dir)}, {"exe-path-into-code"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "code unchanged\nbuffer filled\n") << o.err;
+}
+
 TEST(Escape, TraceAsAUserGainsNoRootRights) {
   if (geteuid() != 0) GTEST_SKIP() << "-u needs root";
   TempDir dir;

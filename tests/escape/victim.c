@@ -222,6 +222,53 @@ static int gate_gadget(void) {
   return 0;
 }
 
+static long gadget_syscall6(unsigned long p, long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+  long ret;
+  register long r10 __asm__("r10") = a3;
+  register long r8 __asm__("r8") = a4;
+  register long r9 __asm__("r9") = a5;
+  __asm__ volatile("call *%[gadget]"
+                   : "=a"(ret)
+                   : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9), [gadget] "r"(p)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+__attribute__((noinline)) static int some_code(void) { return 42; }
+
+/* The monitor writes an exec'd file's real path where exec's unused sixth
+ * argument points (the gate's buffer for the next image's /proc/self/exe):
+ * made through the gate's own instruction, with that argument naming this
+ * program's read-only code, then a writable buffer. */
+static int exe_path_into_code(void) {
+  unsigned long lo[8], hi[8], gadget = 0;
+  int n = loader_ranges(lo, hi, 8, 1);
+  for (int i = 0; i < n && gadget == 0; ++i) {
+    for (unsigned long p = lo[i]; p + 3 <= hi[i]; ++p) {
+      if (is_gadget(p)) {
+        gadget = p;
+        break;
+      }
+    }
+  }
+  if (gadget == 0) {
+    printf("no gadget\n");
+    return 1;
+  }
+  extern char** environ;
+  char* av[] = {"true", NULL};
+  unsigned char before[16];
+  memcpy(before, (const void*)some_code, sizeof before);
+  long r = gadget_syscall6(gadget, SYS_execve, (long)"/bin/true", (long)av, (long)environ, 0, 0, (long)some_code);
+  printf("code %s\n", memcmp(before, (const void*)some_code, sizeof before) ? "changed" : "unchanged");
+  if (r >= 0) close((int)r);
+  static char buffer[4096];
+  r = gadget_syscall6(gadget, SYS_execve, (long)"/bin/true", (long)av, (long)environ, 0, 0, (long)buffer);
+  printf("buffer %s\n", buffer[0] == '/' ? "filled" : "empty");
+  if (r >= 0) close((int)r);
+  return 0;
+}
+
 /* Tries to turn Syscall User Dispatch off (or re-aim it at the whole address
  * space) with prctl, from its own code and from every `syscall; ret` of the
  * gate, then makes a call the trace must still show: getpgid(4242). */
@@ -823,6 +870,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "ptrace")) return attack_parent();
   if (!strcmp(what, "second-listener") && argc == 3) return second_listener(argv[2]);
   if (!strcmp(what, "gate-gadget")) return gate_gadget();
+  if (!strcmp(what, "exe-path-into-code")) return exe_path_into_code();
   if (!strcmp(what, "unmap-loader")) return unmap_loader();
   if (!strcmp(what, "sud-off")) return sud_off();
   if (!strcmp(what, "fds") && argc == 3) return attack_fds(argv[2]);
