@@ -154,12 +154,13 @@ bool ring_try_claim(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* 
   return claim_a_free_ring(r, tid, pid, w);
 }
 
-bool ring_claim(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* w) {
+bool ring_claim(const TraceRegion& r, int32_t tid, int32_t pid, RingWriter* w, uint64_t patience_ns) {
   if (r.header == nullptr || r.ring_count == 0) return false;
   RegionHeader* h = r.header;
-  for (;;) {
+  for (uint64_t waited_ns = 0;; waited_ns += kClaimWaitNs) {
     if (claim_a_free_ring(r, tid, pid, w)) return true;
     if (load_relaxed(&h->reader_detached) != 0) return false;
+    if (patience_ns != 0 && waited_ns >= patience_ns) return false;
     // Every ring is owned: sleep until the reader frees one.
     const uint32_t seq = load_acquire(&h->free_seq);
     store_relaxed(&h->claimers_waiting, 1u);

@@ -76,9 +76,13 @@ struct RingWriter {
   uint64_t room_until = 0;
 };
 
-// Claims a free ring for thread tid of process pid. Waits while none is free.
-// False only if the region has no rings or the reader detached.
-bool ring_claim(const TraceRegion& region, int32_t tid, int32_t pid, RingWriter* w);
+// Claims a free ring for thread tid of process pid. Waits while none is free,
+// for at most kClaimPatienceNs (0: for as long as it takes). False if the
+// region has no rings, the reader detached, or the patience ran out (the
+// program runs more threads than the region has rings: the caller drops the
+// record, and counts it in RegionHeader::dropped_records).
+inline constexpr uint64_t kClaimPatienceNs = 500000000;  // 0.5 s
+bool ring_claim(const TraceRegion& region, int32_t tid, int32_t pid, RingWriter* w, uint64_t patience_ns = 0);
 // The same if a ring is free now; false at once otherwise.
 bool ring_try_claim(const TraceRegion& region, int32_t tid, int32_t pid, RingWriter* w);
 

@@ -90,7 +90,10 @@ struct GateThread {
   RingWriter nested_rings[2];
   // This thread's GS base is this GateThread (arch_prctl succeeded).
   uint32_t gs_set;
-  uint32_t pad2;
+  // 1 once a claim of a ring found none free for kClaimPatienceNs (more
+  // threads than rings): from then on each record only looks for a free
+  // ring, without waiting, and is dropped (counted) if there is none.
+  uint32_t ring_claim_gave_up;
   // trace -i: where the call this thread is in resumes the program (the address
   // after its syscall instruction), 0 outside calls: a signal that arrives
   // while the gate makes the call is shown at that address, as strace shows it.

@@ -378,7 +378,17 @@ bool writer_ready(GateThread* t, RingWriter* w) {
   if (region.header == nullptr || load_relaxed(&g_gate.detached) != 0) return false;
   if (w->control != nullptr && w->released == 0) return true;
   if (w->control != nullptr) return ring_reacquire(region, t->tid, t->pid, w);
-  return ring_claim(region, t->tid, t->pid, w);
+  // More threads than rings: a thread that waited in vain once only looks
+  // for a free ring after that; its records meanwhile are dropped and counted
+  // (the monitor says how many at the end), where it used to wait forever
+  // (63 threads at a barrier never got past it).
+  const bool claimed = t->ring_claim_gave_up != 0 ? ring_try_claim(region, t->tid, t->pid, w)
+                                                  : ring_claim(region, t->tid, t->pid, w, kClaimPatienceNs);
+  if (!claimed && load_relaxed(&region.header->reader_detached) == 0) {
+    t->ring_claim_gave_up = 1;
+    __atomic_fetch_add(&region.header->dropped_records, uint64_t{1}, __ATOMIC_RELAXED);
+  }
+  return claimed;
 }
 
 void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, long nr, const uint64_t args[6],

@@ -705,6 +705,11 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     }
   }
   reap();
+  if (reader && reader->dropped_after_detach() > 0) {
+    note(std::to_string(reader->dropped_after_detach()) + " trace records were dropped: more threads ran at once than "
+         "the trace region's " + std::to_string(reader->ring_count()) + " rings (a thread waits 0.5 s for one, "
+         "then its records are dropped until one is free)");
+  }
   if (reader && reader->stats().corrupt > 0) {
     // Only the program writes its rings: what it broke there is skipped, and said.
     const std::vector<trace::RingError> errors = reader->take_errors();

@@ -11,6 +11,7 @@
  * tests/integration/trace_test.cc against strace -f: the "+++ exited" line of
  * each thread. */
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,9 +59,30 @@ static void* waits(void* arg) {
   return arg;
 }
 
+static pthread_barrier_t all_here;
+
+static void* waits_for_all(void* arg) {
+  getppid();
+  pthread_barrier_wait(&all_here);
+  return arg;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   pthread_t thread;
+  if (strcmp(argv[1], "barrier") == 0 && argc == 3) {
+    /* N threads, each makes a call, then all wait for each other. */
+    const int n = atoi(argv[2]);
+    pthread_t* threads = calloc((size_t)n, sizeof *threads);
+    if (threads == NULL || pthread_barrier_init(&all_here, NULL, (unsigned)n + 1) != 0) return 1;
+    for (int i = 0; i < n; ++i) {
+      if (pthread_create(&threads[i], NULL, waits_for_all, NULL) != 0) return 1;
+    }
+    pthread_barrier_wait(&all_here);
+    for (int i = 0; i < n; ++i) pthread_join(threads[i], NULL);
+    printf("all %d threads passed\n", n);
+    return 0;
+  }
   if (strcmp(argv[1], "join") == 0) {
     if (pthread_create(&thread, NULL, returns, NULL) != 0) return 1;
     pthread_join(thread, NULL);  // returns once the kernel cleared its tid: it has exited
