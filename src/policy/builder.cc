@@ -1,5 +1,7 @@
 #include "policy/builder.h"
 
+#include <sys/syscall.h>
+
 #include <algorithm>
 #include <cerrno>
 
@@ -112,6 +114,13 @@ PolicyBuilder& PolicyBuilder::fail(Error error) {
   return *this;
 }
 
+// The calls the gate needs whatever the policy (monitor/runner.cc's builtin
+// rules): each only changes the process's own signal state or identifies it.
+static bool gate_needs(int nr) {
+  return nr == SYS_rt_sigaction || nr == SYS_rt_sigprocmask || nr == SYS_sigaltstack || nr == SYS_gettid ||
+         nr == SYS_getpid;
+}
+
 Result<Policy> PolicyBuilder::build() const {
   if (!errors_.empty()) return errors_.front();
 
@@ -124,6 +133,18 @@ Result<Policy> PolicyBuilder::build() const {
   // rule for the same syscall (it would be dead), and two rules with the same
   // condition must agree: both are almost certainly mistakes in a policy file.
   for (const Rule& rule : rules_) {
+    // The gate makes these itself in every process, and the monitor's filter
+    // lets them through whatever the policy says (monitor/runner.cc): a rule
+    // refusing one would be shown by explain and check, and never enforced.
+    const bool written = rule.origin.source == Origin::Source::kPolicyFile ||
+                         rule.origin.source == Origin::Source::kCommandLine;
+    if (written && rule.action.kind != ActionKind::kAllow && gate_needs(rule.nr)) {
+      return make_error(ErrorCode::kConflict,
+                        "rule for " + syscalls::display_name(rule.nr) +
+                            " cannot be enforced: sysgate's in-process gate makes it in every process (it keeps SIGSYS "
+                            "its own and identifies threads), so the filter always allows it; remove the rule",
+                        position_of(rule.origin));
+    }
     std::vector<Rule>& list = policy.rules_[rule.nr];
     // A profile's rule that a rule of the extending file overrides is dropped: overriding is the point of extends.
     if (rule.origin.source == Origin::Source::kProfile &&

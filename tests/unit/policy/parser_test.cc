@@ -129,6 +129,12 @@ const Bad kBad[] = {
     {"unreachable rule",
      "[[rule]]\nsyscall = \"read\"\naction = \"allow\"\n[[rule]]\nsyscall = \"read\"\nwhen = \"fd == 0\"\naction = \"kill\"",
      "never reached: rule at <t>:1:1 already decides every call", 4, 1},
+    // The gate makes these in every process and the filter always lets them
+    // through: a rule refusing one would never be enforced.
+    {"refusing a call the gate needs", "default = \"allow\"\n[[rule]]\nsyscall = \"rt_sigaction\"\naction = \"kill\"",
+     "rule for rt_sigaction cannot be enforced", 2, 1},
+    {"failing getpid", "[[rule]]\nsyscall = \"getpid\"\naction = \"errno(EACCES)\"", "rule for getpid cannot be enforced",
+     1, 1},
     {"unknown profile", "extends = \"defualt\"", "unknown profile \"defualt\"", 1, 11},
     {"extends not string", "extends = []", "\"extends\" must be a string", 1, 11},
     {"32-bit overflow", "[[rule]]\nsyscall = \"read\"\nwhen = \"fd == 0x1ffffffff\"\naction = \"allow\"",
