@@ -41,7 +41,11 @@
 namespace sysgate::trace {
 
 struct RegionOptions {
-  uint64_t region_bytes = uint64_t{64} << 20;  // size of the memfd
+  // Size of the memfd: 255 rings of 1 MiB. Only what is written takes memory
+  // (a ring a thread fills is 1 MiB); the rest is address space, in the
+  // monitor and in each traced process. More threads at once than rings run
+  // with their records dropped (a thread waits 0.5 s for a ring first).
+  uint64_t region_bytes = uint64_t{256} << 20;
   uint32_t ring_bytes = 1u << 20;  // per ring; power of two in [kMinRingBytes, kMaxRingBytes]
   uint32_t max_path = 4096;        // path bytes copied per argument (<= kMaxPathBytes)
   uint32_t max_data = 32;          // data / string bytes copied (<= kMaxDataBytes), like strace -s

@@ -329,14 +329,19 @@ TEST(Trace, ExecsFailAndSucceedAsTheKernelsWhoeverOpensThePrograms) {
   EXPECT_EQ(notifications({"--policy", dir.path() + "/opath.toml"}), 4);
 }
 
-// More threads at once than the trace region has rings (63): each thread
+// More threads at once than the trace region has rings (255): each thread
 // waits for a free ring at most 0.5 s, then runs with its records dropped,
-// and sysgate says how many. 100 threads at a barrier used to wait forever.
+// and sysgate says how many. 100 threads at a barrier used to wait forever
+// (when the region had 63 rings); 100 now all get one.
 TEST(Trace, MoreThreadsThanRingsAllRun) {
-  const std::vector<std::string> cmd = {THREADS_PROGRAM, "barrier", "100"};
+  Traced hundred = trace({THREADS_PROGRAM, "barrier", "100"});
+  EXPECT_EQ(hundred.run.status, 0) << hundred.run.err;
+  EXPECT_EQ(hundred.run.out, "all 100 threads passed\n") << hundred.run.err;
+  EXPECT_EQ(hundred.run.err.find("dropped"), std::string::npos) << hundred.run.err;
+  const std::vector<std::string> cmd = {THREADS_PROGRAM, "barrier", "300"};
   Traced t = trace(cmd);
   EXPECT_EQ(t.run.status, 0) << t.run.err;
-  EXPECT_EQ(t.run.out, "all 100 threads passed\n") << t.run.err;
+  EXPECT_EQ(t.run.out, "all 300 threads passed\n") << t.run.err;
   EXPECT_NE(t.run.err.find("trace records were dropped: more threads ran at once than the trace region's"),
             std::string::npos)
       << t.run.err;
