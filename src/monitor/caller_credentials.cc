@@ -110,7 +110,11 @@ const std::optional<Credentials>& own_credentials() {
 
 Caller caller_of(pid_t tid) {
   Caller c;
-  c.credentials = credentials_of(tid);
+  const std::optional<std::string> status = read_proc_file("/proc/" + std::to_string(tid) + "/status");
+  if (status) {
+    c.credentials = parse(*status);
+    if (const char* tgid = field(*status, "Tgid:")) c.tgid = static_cast<pid_t>(std::strtol(tgid, nullptr, 10));
+  }
   const std::optional<Credentials>& own = own_credentials();
   c.same_as_monitor = c.credentials && own && *c.credentials == *own;
   return c;

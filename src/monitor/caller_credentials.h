@@ -44,6 +44,7 @@ std::optional<Credentials> credentials_of(pid_t tid);
 struct Caller {
   std::optional<Credentials> credentials;
   bool same_as_monitor = false;
+  pid_t tgid = 0;  // its process (Tgid:), 0 if unreadable
 };
 Caller caller_of(pid_t tid);
 

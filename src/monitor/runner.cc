@@ -210,7 +210,9 @@ class Monitor {
 
     Violation v;
     v.pid = static_cast<pid_t>(n.pid);
-    v.main_process = v.pid == main_pid_;
+    // Any thread of the command's first process is that process (its
+    // refusals carry no [pid N], as the main thread's do not).
+    v.main_process = v.pid == main_pid_ || caller.tgid == main_pid_;
     v.nr = n.data.nr;
     for (int i = 0; i < 6; ++i) v.args[i] = n.data.args[i];
     sandbox::ProcessMemory memory(v.pid);

@@ -774,6 +774,16 @@ TEST(EscapeRun, ProcessesThatOutliveTheCommandStayMonitored) {
   EXPECT_NE(text.str().find("socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3"), std::string::npos) << text.str();
 }
 
+// A refusal by another thread of the command's own process is the command's:
+// no "[pid N]", as if another process made it (a fifth review's finding 12).
+TEST(EscapeRun, AThreadsRefusalIsTheCommands) {
+  Output o = under({"--profile", "default"}, {"thread-refusal"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "joined\n");
+  EXPECT_NE(o.err.find("sysgate: denied socket(AF_INET"), std::string::npos) << o.err;
+  EXPECT_EQ(o.err.find("[pid"), std::string::npos) << o.err;
+}
+
 // The private $TMP is removed once no process of the sandbox is left, and by
 // names relative to directories held open: a survivor that swapped a
 // directory there for a symlink to files it cannot touch had the monitor

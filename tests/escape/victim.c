@@ -782,6 +782,20 @@ static int plant_trace_files(const char* prefix, const char* target) {
   return 0;
 }
 
+static void* refused_in_a_thread(void* arg) {
+  socket(AF_INET, SOCK_STREAM, 0);
+  return arg;
+}
+
+/* A refused call made by a second thread of the command's process. */
+static int refusal_from_a_thread(void) {
+  pthread_t t;
+  if (pthread_create(&t, NULL, refused_in_a_thread, NULL) != 0) return 1;
+  pthread_join(t, NULL);
+  printf("joined\n");
+  return 0;
+}
+
 /* The command's first process ends at once; the child it forked goes on,
  * then makes a call the default profile refuses, and says what it got. */
 static int outlive_the_command(void) {
@@ -901,6 +915,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "forged-sigreturn")) return forged_sigreturn();
   if (!strcmp(what, "resize-region")) return resize_trace_region();
   if (!strcmp(what, "outlive")) return outlive_the_command();
+  if (!strcmp(what, "thread-refusal")) return refusal_from_a_thread();
   if (!strcmp(what, "full-stderr")) return refused_calls_on_a_full_stderr();
   if (!strcmp(what, "swap-tmp") && argc == 4) return swap_tmp_during_removal(argv[2], atoi(argv[3]));
   if (!strcmp(what, "plant-trace-files") && argc == 4) return plant_trace_files(argv[2], argv[3]);

@@ -41,6 +41,7 @@ TEST(CallerCredentials, AThreadWithTheMonitorsCredentialsIsTheSame) {
   EXPECT_TRUE(caller_of(thread_id()).same_as_monitor);
   const Caller other = judged_after([] {});
   EXPECT_TRUE(other.same_as_monitor);
+  EXPECT_EQ(other.tgid, getpid());  // a thread of this process
   ASSERT_TRUE(other.credentials.has_value());
   EXPECT_EQ(*other.credentials, *own);
 }
