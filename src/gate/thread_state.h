@@ -113,6 +113,12 @@ struct GateThread {
   // trace -e inject=: this thread's invocations of each syscall a rule
   // selects, counted from 1 (inject.h); zeroed in a forked child.
   uint32_t inject_seen[trace::kCallMaskNumbers];
+  // The frame (its address on the gate stack) of the record written at each
+  // depth of record_depth: a record whose frame is at or above the frame of
+  // the record starting now, on the gate stack, was abandoned (a program
+  // handler that interrupted it left by siglongjmp), not interrupted, and its
+  // depth is given back (trace_emit.cc).
+  uint64_t record_frame[3];
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);

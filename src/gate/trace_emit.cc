@@ -515,7 +515,20 @@ void trace_syscall(GateThread* t, uint16_t kind, uint16_t flags, long nr, const 
   // One store each way: a signal handler that interrupts between the load and
   // the store records at the same depth and finishes before we go on.
   volatile uint32_t* depth_word = &t->record_depth;
-  const uint32_t depth = *depth_word;
+  uint32_t depth = *depth_word;
+  // A handler that interrupts a record runs below it; one that left by
+  // siglongjmp abandoned it (and its own records' depths): the next record
+  // then starts at or above the abandoned one's frame, on the gate stack.
+  // Without this, every later record of the thread went to a nested ring
+  // and, past two, nowhere (a longjmp loop kept 61 of 20 000 signal lines).
+  const uint64_t here = addr(__builtin_frame_address(0));
+  const uint64_t stack_begin = addr(t->stack), stack_end = stack_begin + t->stack_bytes;
+  const bool here_on_gate_stack = here >= stack_begin && here < stack_end;
+  while (here_on_gate_stack && depth > 0 && depth <= 3 && t->record_frame[depth - 1] >= stack_begin &&
+         t->record_frame[depth - 1] <= here) {
+    --depth;
+  }
+  if (depth < 3) t->record_frame[depth] = here;
   *depth_word = depth + 1;
   asm volatile("" ::: "memory");
   RingWriter* w = writer_for_depth(t, depth);
