@@ -542,6 +542,12 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   struct sigaction forward {}, ignore {}, old_int {}, old_quit {}, old_term {}, old_hup {};
   forward.sa_handler = forward_signal;
   ignore.sa_handler = stop_waiting_after_the_command;
+  // The monitor's own calls (an ADDFD, a write of the trace) restart: ^C
+  // reaches sysgate too, through the terminal's process group, while the
+  // command may well survive it (a shell, python's KeyboardInterrupt). Only
+  // the loop's poll returns early, to look at g_stop_waiting.
+  forward.sa_flags = SA_RESTART;
+  ignore.sa_flags = SA_RESTART;
   // ^C and ^\ reach the command through the terminal's process group; sysgate
   // outlives them to report the command's status. SIGTERM and SIGHUP are passed on.
   g_stop_waiting = 0;
