@@ -189,15 +189,20 @@ static int loader_ranges(unsigned long* lo, unsigned long* hi, int max, int want
 }
 
 /* Syscall nr made by calling the `syscall; ret` at p (in the gate). */
-static long gadget_syscall(unsigned long p, long nr, long a0, long a1, long a2, long a3, long a4) {
+static long gadget_syscall6(unsigned long p, long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
   long ret;
   register long r10 __asm__("r10") = a3;
   register long r8 __asm__("r8") = a4;
+  register long r9 __asm__("r9") = a5;
   __asm__ volatile("call *%[gadget]"
                    : "=a"(ret)
-                   : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), [gadget] "r"(p)
+                   : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9), [gadget] "r"(p)
                    : "rcx", "r11", "memory");
   return ret;
+}
+
+static long gadget_syscall(unsigned long p, long nr, long a0, long a1, long a2, long a3, long a4) {
+  return gadget_syscall6(p, nr, a0, a1, a2, a3, a4, 0);
 }
 
 /* Whether the 3 bytes at p are `syscall; ret`. */
@@ -220,18 +225,6 @@ static int gate_gadget(void) {
   }
   printf("gadgets tried in %d ranges\n", n);
   return 0;
-}
-
-static long gadget_syscall6(unsigned long p, long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
-  long ret;
-  register long r10 __asm__("r10") = a3;
-  register long r8 __asm__("r8") = a4;
-  register long r9 __asm__("r9") = a5;
-  __asm__ volatile("call *%[gadget]"
-                   : "=a"(ret)
-                   : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9), [gadget] "r"(p)
-                   : "rcx", "r11", "memory");
-  return ret;
 }
 
 __attribute__((noinline)) static int some_code(void) { return 42; }
