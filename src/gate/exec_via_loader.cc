@@ -9,6 +9,7 @@
 #include "gate/app_memory.h"
 #include "gate/exec_open.h"
 #include "gate/process.h"
+#include "gate/program_filters.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/ring_writer.h"
@@ -37,6 +38,23 @@ struct ExecLoader {
 ExecLoader g_exec __attribute__((visibility("hidden")));
 
 bool is_error(long r) { return r < 0 && r > -4096; }
+
+// The exec'ing thread has the redirect filter (program_filters.h), which the
+// new image keeps: it relies on that ("filtered=1") and does not ask for SUD,
+// whose prctl a filter of the program's could refuse or fake. Same length.
+void redirected_instead_of_dispatch(char* options) {
+  static const char kDispatch[] = ",dispatch=1";
+  static const char kFiltered[] = ",filtered=1";
+  static_assert(sizeof kDispatch == sizeof kFiltered);
+  for (char* p = options; *p != '\0'; ++p) {
+    uint64_t n = 0;
+    while (n + 1 < sizeof kDispatch && p[n] == kDispatch[n]) ++n;
+    if (n + 1 == sizeof kDispatch && (p[n] == ',' || p[n] == '\0')) {
+      copy_bytes(p, kFiltered, sizeof kFiltered - 1);
+      return;
+    }
+  }
+}
 
 // Decimal of a non-negative number into buf (at least 21 bytes).
 const char* decimal(long v, char* buf) { return format_decimal(static_cast<uint64_t>(v), buf); }
@@ -313,6 +331,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     copy_bytes(options, g_exec.options, base);
     copy_bytes(options + base, kExecTid, sizeof kExecTid - 1);
     decimal(t->tid, options + base + sizeof kExecTid - 1);
+    if (thread_redirected(t)) redirected_instead_of_dispatch(options);
     *o++ = addr(kGate);
     *o++ = addr(options);
     if (g_exec.has_hooks != 0) {

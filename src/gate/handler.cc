@@ -38,6 +38,7 @@
 #include "gate/hooks.h"
 #include "gate/inject.h"
 #include "gate/process.h"
+#include "gate/program_filters.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/signals.h"
@@ -140,8 +141,17 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       }
       return hooked_forward(uc, call);
     case __NR_prctl: {
+      // The program's own filter: the gate's later prctls must not depend on it (program_filters.h).
+      if (const long e = program_filter_before(t, call.nr, a); e != 0) return e;
       const long r = forward(uc, call.nr, a);
       if (r == 0 && a[0] == PR_SET_TSC) t->tsc_disabled = a[1] == PR_TSC_SIGSEGV ? 1 : 0;
+      program_filter_after(t, call.nr, a, r);
+      return r;
+    }
+    case __NR_seccomp: {
+      if (const long e = program_filter_before(t, call.nr, a); e != 0) return e;
+      const long r = hooked_forward(uc, call);
+      program_filter_after(t, call.nr, a, r);
       return r;
     }
     default:

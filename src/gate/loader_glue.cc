@@ -8,7 +8,8 @@
 //               the first image only, since filters survive exec
 //               -- or, where the kernel has it, arm Syscall User Dispatch
 //               instead (user_dispatch.h), which later images then re-arm
-//   dispatch=1  arm Syscall User Dispatch (an earlier image of this trace did)
+//   dispatch=1  arm Syscall User Dispatch (an earlier image of this trace did;
+//               if it is refused, install the redirect filter instead)
 //   filtered=1  an earlier image installed the redirect filter: every call
 //               outside the loader traps here too
 //   filter=exec install the signal-and-exec redirect filter: only execve,
@@ -306,8 +307,10 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
     if (r == 0) {
       o.filter = false;
     } else if (o.dispatch) {
-      // An earlier image armed it, under the same filters: this one must too.
-      fail("cannot arm Syscall User Dispatch (prctl refused)");
+      // An earlier image armed it: a filter the program installed since,
+      // unseen by the gate (program_filters.h), refused it. The redirect
+      // filter does the same job, silently.
+      o.filter = true;
     }
     // Else (-EINVAL: no SUD in this kernel; -EPERM: a filter sysgate runs
     // under refused it) the redirect filter does the same job, for more.

@@ -8,7 +8,7 @@
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/trace_emit.h"
-#include "gate/user_dispatch.h"
+#include "gate/program_filters.h"
 #include "gate/util.h"
 
 namespace sysgate::gate {
@@ -50,7 +50,7 @@ static_assert(sizeof(ChildStart) == CHILD_START_SIZE && CHILD_START_SIZE % 16 ==
 // A forked child (a private copy of memory): same thread state, new identity.
 // Its ring would be the parent's: it claims its own on its first record.
 void after_fork_in_child(GateThread* t) {
-  user_dispatch_rearm();  // SUD is not inherited: before any program code runs
+  thread_arm_dispatch(t);  // SUD is not inherited: before any program code runs
   thread_identify(t);
   zero_bytes(&t->ring, sizeof t->ring);
   zero_bytes(t->inject_seen, sizeof t->inject_seen);  // a new tracee counts afresh, as under strace
@@ -100,7 +100,7 @@ extern "C" __attribute__((visibility("hidden"))) void sysgate_gate_child_start(C
   if ((cs->flags & kChildIsACopy) != 0) {
     after_fork_in_child(t);
   } else {
-    user_dispatch_rearm();  // SUD is per thread and not inherited
+    thread_arm_dispatch(t);  // SUD is per thread and not inherited
     thread_identify(t);
     const long r = thread_register_stack(t, nullptr);
     if (r < 0) die("cannot register a new thread's gate stack; sigaltstack error", -r);
@@ -148,6 +148,7 @@ long do_clone(GateThread* t, arch::KernelUcontext* uc, Call& call, uint64_t flag
   const bool vfork = (flags & CLONE_VFORK) != 0;
   child->sigsys_blocked = t->sigsys_blocked;
   child->tsc_disabled = t->tsc_disabled;
+  child->redirected = t->redirected;  // the kernel copies the caller's filters
   child->foreign_handlers = (flags & CLONE_SIGHAND) == 0 ? 1 : t->foreign_handlers;
   if (vfork) {
     // The kernel keeps the alternate stack of a CLONE_VM|CLONE_VFORK child (and

@@ -528,7 +528,9 @@ SiteMatch shape_at(uint64_t rip, long nr) {
 bool rewrite_number_allowed(long nr) {
   switch (nr) {
     // The handler emulates these, or must see them (new threads and processes,
-    // exits, execs, signal state, GS base).
+    // exits, execs, signal state, GS base, the program's own seccomp filters:
+    // program_filters.h).
+    case __NR_seccomp:
     case __NR_clone:
     case __NR_clone3:
     case __NR_fork:

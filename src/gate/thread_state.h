@@ -119,6 +119,10 @@ struct GateThread {
   // handler that interrupted it left by siglongjmp), not interrupted, and its
   // depth is given back (trace_emit.cc).
   uint64_t record_frame[3];
+  // The redirect filter is on this thread: every call it makes outside the
+  // loader traps, whatever SUD says (program_filters.h). Copied into the
+  // threads and children it starts, which inherit its filters.
+  uint32_t redirected;
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);
@@ -132,6 +136,9 @@ struct GateProcess {
   // gate without the loader): trace -k tells a signal that arrived in a call
   // the gate was making from one that arrived in the program's code.
   uint64_t code_begin, code_end;
+  // A filter installed with TSYNC gave every thread the redirect filter
+  // (program_filters.h).
+  uint32_t every_thread_redirected;
 
   // The program's SIGSYS action: rt_sigaction(SIGSYS) reads and writes this,
   // never the kernel's (the real handler stays the gate's).

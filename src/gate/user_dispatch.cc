@@ -35,10 +35,9 @@ long user_dispatch_arm(uint64_t begin, uint64_t end) {
 
 bool user_dispatch_on() { return g_dispatch.on != 0; }
 
-void user_dispatch_rearm() {
-  if (g_dispatch.on == 0) return;
-  const long r = arm(g_dispatch.begin, g_dispatch.end);
-  if (r != 0) die("cannot arm Syscall User Dispatch in a new thread or child; prctl error", -r);
+long user_dispatch_rearm() {
+  if (g_dispatch.on == 0) return 0;
+  return arm(g_dispatch.begin, g_dispatch.end);
 }
 
 }  // namespace sysgate::gate

@@ -3,7 +3,7 @@
 //
 //   long r = user_dispatch_arm(code_begin, code_end);   // the loader, once
 //   if (r == -EINVAL) ... no SUD in this kernel: stack the redirect filter instead
-//   ... every new thread and forked child: user_dispatch_rearm();
+//   ... every new thread and forked child: thread_arm_dispatch(t) (program_filters.h)
 //
 // With SUD on, the kernel raises SIGSYS (si_code SYS_USER_DISPATCH) for every
 // syscall made outside [code_begin, code_end) -- the loader's executable
@@ -18,7 +18,8 @@
 // What SUD does not do, and the gate does instead:
 // - It is per thread and is not inherited by clone or fork (measured on 6.18):
 //   the gate arms it in every thread and child it starts, before they run
-//   program code (process.cc); a failure there kills the process.
+//   program code (process.cc), or stacks the redirect filter where a filter
+//   of the program's would refuse or fake the prctl (program_filters.h).
 // - It ends at execve: the next loader arms it again.
 // - It traps rt_sigreturn too (the redirect filter let it through): the gate
 //   performs the program's sigreturn itself (handler.cc, emulate_rt_sigreturn).
@@ -45,8 +46,9 @@ long user_dispatch_arm(uint64_t begin, uint64_t end);
 // True once user_dispatch_arm succeeded in this process.
 bool user_dispatch_on();
 
-// In a new thread or forked child of a process with SUD on: arms it again
-// (dies if that fails). No-op otherwise.
-void user_dispatch_rearm();
+// In a new thread or forked child of a process with SUD on: arms it again.
+// 0 or -errno; 0 at once if SUD is off. (program_filters.h, thread_arm_dispatch,
+// decides what a refusal means.)
+long user_dispatch_rearm();
 
 }  // namespace sysgate::gate

@@ -2920,6 +2920,40 @@ TEST(Trace, SiglongjmpOutOfRewrittenCallsIsAsNative) {
   }
 }
 
+// A program that sandboxes itself, with a filter that refuses, fakes or
+// kills the prctl arming Syscall User Dispatch, then starts threads, forks and
+// execs: it runs as natively, and every one of its threads, children and
+// images stays traced (before: status 159 at its first thread for a refusal
+// or a kill, and an untraced thread, child and image for a faked answer).
+// "eperm-unseen" installs its filter through the gate's own instruction,
+// unseen: the refused prctl then falls back on the redirect filter.
+TEST(Trace, AProgramsOwnSeccompFilterLeavesNothingUntraced) {
+  for (const char* mode : {"eperm", "fake", "kill", "eperm-unseen"}) {
+    for (const char* sync : {"", "tsync"}) {
+      std::vector<std::string> cmd = {OWN_FILTER_PROGRAM, mode};
+      if (*sync != 0) cmd.push_back(sync);
+      const Output native = run(cmd);
+      ASSERT_EQ(native.status, 0) << mode << sync << native.err;
+      const std::string expected = std::string(*sync != 0 ? "grandthread\n" : "") + "thread\nchild\nimage\n";
+      ASSERT_EQ(native.out, expected) << mode << sync;
+      for (const char* rewrite : {"", "--no-rewrite"}) {
+        std::vector<std::string> flags;
+        if (*rewrite != 0) flags.push_back(rewrite);
+        Traced t = trace(cmd, flags);
+        const std::string what = std::string(mode) + " " + sync + " " + rewrite;
+        EXPECT_EQ(t.run.status, 0) << what << t.run.err;
+        EXPECT_EQ(t.run.out, native.out) << what;
+        for (const char* line : {"grandthread", "thread", "child", "image"}) {
+          if (std::string(line) == "grandthread" && *sync == 0) continue;
+          const std::string call = "write(1, \"" + std::string(line) + "\\n\", ";
+          EXPECT_NE(t.trace.find(call), std::string::npos) << what << ": no " << call << "\n" << t.trace;
+        }
+        EXPECT_NE(t.trace.find("+++ exited with 0 +++"), std::string::npos) << what;
+      }
+    }
+  }
+}
+
 TEST(Trace, IgnoredSignalsShowAsStraceShowsThemAndInterruptNothing) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
   const std::vector<std::string> cmd = {QUIET_SIGNALS_PROGRAM};
