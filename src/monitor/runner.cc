@@ -263,6 +263,38 @@ int exit_status_of(const siginfo_t& info) {
   return 128 + info.si_status;
 }
 
+// The soft RLIMIT_NOFILE raised to room for the gate's descriptors (916: 900
+// and up, see run_confined) where the hard limit allows, until restore() or
+// the end of the scope.
+class NofileRaised {
+ public:
+  NofileRaised() {
+    if (getrlimit(RLIMIT_NOFILE, &saved_) != 0) return;
+    struct rlimit wider = saved_;
+    wider.rlim_cur = std::max<rlim_t>(saved_.rlim_cur, std::min<rlim_t>(saved_.rlim_max, 916));
+    if (wider.rlim_cur != saved_.rlim_cur && setrlimit(RLIMIT_NOFILE, &wider) == 0) raised_ = true;
+    soft_ = raised_ ? wider.rlim_cur : saved_.rlim_cur;
+  }
+  ~NofileRaised() { restore(); }
+  NofileRaised(const NofileRaised&) = delete;
+  NofileRaised& operator=(const NofileRaised&) = delete;
+  rlim_t soft() const { return soft_; }
+  // The limit before, if it was raised.
+  std::optional<std::pair<uint64_t, uint64_t>> original() const {
+    if (!raised_) return std::nullopt;
+    return std::make_pair(uint64_t{saved_.rlim_cur}, uint64_t{saved_.rlim_max});
+  }
+  void restore() {
+    if (raised_) setrlimit(RLIMIT_NOFILE, &saved_);
+    raised_ = false;
+  }
+
+ private:
+  struct rlimit saved_ {};
+  rlim_t soft_ = 1024;
+  bool raised_ = false;
+};
+
 // Whether this kernel seals mappings (mseal, Linux 6.10): what keeps the page
 // that proves an exec names the loader in place (loader/exec_path.h). Leaves
 // one sealed page in the monitor.
@@ -283,6 +315,13 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   auto note = [&](const std::string& line) {
     if (options.on_note) options.on_note(line);
   };
+  // A low soft RLIMIT_NOFILE (`ulimit -n 20`) is raised for the monitor's
+  // own descriptors (the policy's paths, the listener) and for placing the
+  // gate's high; the command gets it back (LaunchSpec::nofile_limit). A
+  // descriptor above the soft limit stays usable -- the limit only bounds new
+  // ones -- so the program keeps every number its limit gives it, as
+  // natively. (Before: "dup of the trace region: Invalid argument".)
+  NofileRaised raised;
 
   std::vector<std::string> env;
   if (options.environment) env = *options.environment;
@@ -316,6 +355,15 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
 
   // 2. File rules -> Landlock. The command's own exec chain is always executable
   // (and the loader, which is what the kernel actually execs).
+  // The monitor holds a descriptor for each path the rules name, for the run.
+  const size_t descriptors = policy.file_rules().size() + 32;
+  if (!policy.file_rules().empty() && raised.soft() < descriptors) {
+    return make_error(ErrorCode::kUnsupported,
+                      "RLIMIT_NOFILE is " + std::to_string(raised.soft()) + " and cannot be raised (its hard limit): "
+                      "the monitor needs about " + std::to_string(descriptors) + " descriptors for this policy (one "
+                      "for each of its " + std::to_string(policy.file_rules().size()) + " file rules, and some "
+                      "of its own); raise the hard limit (ulimit -Hn)");
+  }
   Result<ResolvedFiles> files = resolve_files(policy.file_rules(), places);
   if (!files) return files.error();
   sandbox::UniqueFd ruleset;
@@ -386,10 +434,10 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   std::optional<trace::RingReader> reader;
   sandbox::UniqueFd loader_fd, target_fd, ring_fd;
   // The gate's fds live high, out of the way of the program's own numbering
-  // (dup2 onto them fails, see gate_routing.h).
-  struct rlimit nofile {};
-  getrlimit(RLIMIT_NOFILE, &nofile);
-  const int high = static_cast<int>(std::min<rlim_t>(900, nofile.rlim_cur > 64 ? nofile.rlim_cur - 16 : 32));
+  // (dup2 onto them fails, see gate_routing.h), above the program's soft
+  // RLIMIT_NOFILE if need be (`raised`, above).
+  const rlim_t room = raised.soft();
+  const int high = static_cast<int>(room > 64 ? std::min<rlim_t>(900, room - 16) : room / 2);
   std::string gate = "filter=exec";
   std::vector<int> protected_fds;
   if (options.trace) {
@@ -520,6 +568,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   spec.keep_fds.insert(spec.keep_fds.end(), options.pass_fds.begin(), options.pass_fds.end());
   spec.filter = std::move(*program);
   spec.landlock_ruleset_fd = ruleset.valid() ? ruleset.get() : -1;
+  spec.nofile_limit = raised.original();
   spec.user = options.user;
   // Orphans of the sandbox come to us, not to init: the run waits for them
   // and reaps them (step 5).

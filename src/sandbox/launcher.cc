@@ -13,8 +13,12 @@
 //   2. signal handlers inherited from the parent are reset to SIG_DFL (the
 //      parent blocked every signal around fork, so none ran in the child), then
 //      the signal mask is emptied;
-//   3. stdio dup2s, close_range(3, ~0, CLOSE_RANGE_CLOEXEC), keep_fds un-CLOEXEC'd;
-//   4. chdir, prctl(PR_SET_NO_NEW_PRIVS), landlock_restrict_self + close;
+//   3. stdio dup2s, close_range(3, ~0, CLOSE_RANGE_CLOEXEC), every descriptor
+//      but keep_fds, the Landlock ruleset and the executable closed (the
+//      listener must find a free number under the command's RLIMIT_NOFILE),
+//      keep_fds un-CLOEXEC'd;
+//   4. chdir, prctl(PR_SET_NO_NEW_PRIVS), landlock_restrict_self + close,
+//      prlimit64(RLIMIT_NOFILE) with LaunchSpec::nofile_limit;
 //   5. seccomp(SET_MODE_FILTER, NEW_LISTENER|TSYNC|TSYNC_ESRCH) -> listener fd;
 //   6. a release store of the listener fd number into the handoff page;
 //   7. the exec: execve(path, argv, envp), or with LaunchSpec::executable_fd
@@ -60,12 +64,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -93,6 +99,7 @@ enum class ChildStep : int32_t {
   kChdir,
   kNoNewPrivs,
   kLandlock,
+  kNofileLimit,
   kSeccomp,
 };
 
@@ -150,6 +157,10 @@ struct ChildPlan {
   int stdio[3] = {-1, -1, -1};
   const int* keep_fds = nullptr;
   size_t keep_count = 0;
+  // Descriptors >= 3 open until the exec, sorted: keep_fds, the Landlock
+  // ruleset, executable_fd. The child closes every other one.
+  const int* survivors = nullptr;
+  size_t survivor_count = 0;
   sock_fprog filter{};
   unsigned filter_flags = 0;
   Handoff* handoff = nullptr;
@@ -159,6 +170,9 @@ struct ChildPlan {
   gid_t gid = 0;
   const gid_t* groups = nullptr;
   size_t group_count = 0;
+  // LaunchSpec::nofile_limit, as prlimit64 takes it.
+  bool set_nofile = false;
+  uint64_t nofile[2] = {0, 0};
 };
 
 // struct sigaction as the x86-64 kernel's rt_sigaction takes it.
@@ -234,6 +248,17 @@ constexpr int kMaxSignal = 64;
   }
   r = raw_syscall(__NR_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   if (r < 0) child_fail(h, ChildStep::kCloseRange, r);
+  unsigned next = 3;  // the lowest descriptor not yet closed or kept
+  for (size_t i = 0; i < plan.survivor_count; ++i) {
+    const unsigned keep = static_cast<unsigned>(plan.survivors[i]);
+    if (keep > next) {
+      r = raw_syscall(__NR_close_range, next, keep - 1, 0);
+      if (r < 0) child_fail(h, ChildStep::kCloseRange, r);
+    }
+    next = keep + 1;
+  }
+  r = raw_syscall(__NR_close_range, next, ~0U, 0);
+  if (r < 0) child_fail(h, ChildStep::kCloseRange, r);
   for (size_t i = 0; i < plan.keep_count; ++i) {
     r = raw_syscall(__NR_fcntl, plan.keep_fds[i], F_SETFD, 0);
     if (r < 0) child_fail(h, ChildStep::kKeepFd, r);
@@ -249,6 +274,11 @@ constexpr int kMaxSignal = 64;
     r = landlock::raw_restrict_self(plan.landlock_fd);
     if (r < 0) child_fail(h, ChildStep::kLandlock, r);
     raw_syscall(__NR_close, plan.landlock_fd);
+  }
+  if (plan.set_nofile) {
+    // Last before the filter, whose listener is the one descriptor still to come.
+    r = raw_syscall(__NR_prlimit64, 0, RLIMIT_NOFILE, reinterpret_cast<long>(plan.nofile), 0);
+    if (r < 0) child_fail(h, ChildStep::kNofileLimit, r);
   }
 
   r = raw_install_filter(&plan.filter, plan.filter_flags);
@@ -296,6 +326,8 @@ std::string step_name(ChildStep step, const LaunchSpec& spec) {
       return "prctl(PR_SET_NO_NEW_PRIVS)";
     case ChildStep::kLandlock:
       return "landlock_restrict_self";
+    case ChildStep::kNofileLimit:
+      return "prlimit64(RLIMIT_NOFILE)";
     case ChildStep::kSeccomp:
       return "seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER|TSYNC|TSYNC_ESRCH)";
     case ChildStep::kNone:
@@ -503,6 +535,14 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
   for (int i = 0; i < 3; ++i) plan.stdio[i] = spec.stdio[static_cast<size_t>(i)];
   plan.keep_fds = spec.keep_fds.data();
   plan.keep_count = spec.keep_fds.size();
+  std::vector<int> survivors = spec.keep_fds;
+  for (int fd : {spec.landlock_ruleset_fd, spec.executable_fd}) {
+    if (fd >= 3) survivors.push_back(fd);
+  }
+  std::sort(survivors.begin(), survivors.end());
+  survivors.erase(std::unique(survivors.begin(), survivors.end()), survivors.end());
+  plan.survivors = survivors.data();
+  plan.survivor_count = survivors.size();
   plan.filter = to_sock_fprog(spec.filter);
   plan.filter_flags = filter_flags({.tsync = true, .new_listener = true});
   plan.handoff = handoff.get();
@@ -512,6 +552,11 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
     plan.gid = spec.user->gid;
     plan.groups = spec.user->groups.data();
     plan.group_count = spec.user->groups.size();
+  }
+  if (spec.nofile_limit) {
+    plan.set_nofile = true;
+    plan.nofile[0] = spec.nofile_limit->first;
+    plan.nofile[1] = spec.nofile_limit->second;
   }
 
   pid_t pid;

@@ -36,6 +36,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -86,6 +87,10 @@ struct LaunchSpec {
   // the caller must be root), so everything after, the exec included, is the
   // user's. nullopt: the caller's ids.
   std::optional<UserIds> user;
+  // The child's RLIMIT_NOFILE (soft, hard), set just before its filter; nullopt:
+  // the caller's. The caller may have raised its own soft limit to place
+  // descriptors high (runner.cc); the command starts with the limit it was given.
+  std::optional<std::pair<uint64_t, uint64_t>> nofile_limit;
   // How long launch() waits for the child to install its filter.
   int handshake_timeout_ms = 10000;
 };

@@ -25,6 +25,37 @@ TEST(Run, EchoHello) {
   EXPECT_EQ(o.status, 0) << o.err;
 }
 
+// Under a low RLIMIT_NOFILE (`ulimit -Sn 20`) the command runs, with the
+// limit it was given, under run and trace: before, trace failed with "dup of
+// the trace region: Invalid argument" and run with "Too many open files" (the
+// launcher's listener, past the monitor's descriptors). With a hard limit as
+// low, run's default profile (a descriptor per path) says so and what to do;
+// trace, with no file rules, still runs.
+TEST(Run, ALowDescriptorLimitIsTheCommandsAndNoFailure) {
+  auto with_limit = [](const std::string& ulimit, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/bin/sh", "-c", ulimit + " && exec \"$@\"", "sh", kSysgate};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  };
+  const std::vector<std::string> command = {"--", "/bin/sh", "-c", "ulimit -Sn; ulimit -Hn; echo ok"};
+  for (const char* mode : {"run", "trace"}) {
+    std::vector<std::string> args = {mode};
+    if (std::string(mode) == "trace") args.insert(args.end(), {"-o", "/dev/null"});
+    args.insert(args.end(), command.begin(), command.end());
+    Output soft = with_limit("ulimit -Sn 20", args);
+    EXPECT_EQ(soft.status, 0) << mode << soft.err;
+    const Output hard_now = run({"/bin/sh", "-c", "ulimit -Hn"});
+    EXPECT_EQ(soft.out, "20\n" + hard_now.out + "ok\n") << mode << soft.err;
+  }
+  Output hard = with_limit("ulimit -n 20", {"run", "--", "/bin/true"});
+  EXPECT_EQ(hard.status, 126);
+  EXPECT_NE(hard.err.find("RLIMIT_NOFILE is 20 and cannot be raised"), std::string::npos) << hard.err;
+  EXPECT_NE(hard.err.find("ulimit -Hn"), std::string::npos) << hard.err;
+  Output traced = with_limit("ulimit -n 20", {"trace", "-o", "/dev/null", "--", "/bin/sh", "-c", "ulimit -n; echo ok"});
+  EXPECT_EQ(traced.status, 0) << traced.err;
+  EXPECT_EQ(traced.out, "20\nok\n") << traced.err;
+}
+
 // A policy that refuses even exit_group (an empty one refuses everything):
 // the loader cannot start the program, says why, and ends -- killed by an
 // undefined instruction, where a loop on exit_group used to hang for good.

@@ -3,6 +3,7 @@
 #include "sandbox/launcher.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -323,6 +324,33 @@ TEST(Launcher, ClosesInheritedDescriptorsExceptKeptOnes) {
   spec.filter = exec_notifying_filter();
   RunResult r = run_confined(spec);
   EXPECT_EQ(r.out, "100 closed\n101 open\n");
+  EXPECT_TRUE(exited_with(r.status, 0)) << describe_status(r.status);
+}
+
+// nofile_limit: the command gets that limit even where this process holds
+// more descriptors than it allows -- they are closed before the listener
+// needs a number under it -- and kept ones above it stay open.
+TEST(Launcher, SetsTheCommandsDescriptorLimitUnderManyOpenOnes) {
+  std::vector<UniqueFd> many;
+  for (int i = 0; i < 40; ++i) many.emplace_back(::open("/dev/null", O_RDONLY));  // no O_CLOEXEC
+  Pipe probe;
+  UniqueFd kept(::dup2(probe.read_end.get(), 200));
+  ASSERT_TRUE(kept.valid());
+  struct rlimit nofile {};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+  LaunchSpec spec;
+  spec.executable = "sh";
+  // Builtins only: the filter notifies every exec and only the first is answered.
+  spec.argv = {"sh", "-c",
+               "ulimit -Sn; [ -e /proc/self/fd/200 ] && echo 200 open; "
+               "n=0; for fd in /proc/self/fd/*; do n=$((n + 1)); done; echo $n"};
+  spec.env = kEnv;
+  spec.keep_fds = {200};
+  spec.nofile_limit = std::make_pair(uint64_t{16}, uint64_t{nofile.rlim_max});
+  spec.filter = exec_notifying_filter();
+  RunResult r = run_confined(spec);
+  // 0, 1, 2, 200, and the directory the glob reads.
+  EXPECT_EQ(r.out, "16\n200 open\n5\n") << r.err;
   EXPECT_TRUE(exited_with(r.status, 0)) << describe_status(r.status);
 }
 
