@@ -63,6 +63,14 @@ constexpr uint64_t kFGetlk = 5, kFSetlk = 6, kFSetlkw = 7, kFOfdGetlk = 36, kFOf
 constexpr uint64_t kPrGetPdeathsig = 2, kPrSetName = 15, kPrGetName = 16, kPrGetChildSubreaper = 37,
                    kPrGetTidAddress = 40;
 
+// seccomp's third argument, and prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER)'s
+// (syscalls/seccomp_format.h): <linux/seccomp.h>'s and <linux/prctl.h>'s numbers.
+constexpr uint64_t kSeccompSetModeFilter = 1, kSeccompGetActionAvail = 2, kSeccompGetNotifSizes = 3;
+constexpr uint64_t kPrSetSeccomp = 22, kSeccompModeFilter = 2;
+constexpr uint32_t kSockFprog = 16;   // struct sock_fprog: its length (u16) and the instructions' address
+constexpr uint32_t kNotifSizes = 6;   // struct seccomp_notif_sizes: three u16
+constexpr uint32_t kSeccompAction = 4;  // GET_ACTION_AVAIL's u32
+
 bool set(StructPayload* out, uint32_t bytes, uint8_t kind) {
   out->bytes = bytes;
   out->kind = kind;
@@ -91,6 +99,18 @@ bool prctl_payload(uint64_t option, StructPayload* out) {
     case kPrGetPdeathsig:
     case kPrGetChildSubreaper: return set(out, 4, trace::kPayloadStructOut);
     case kPrGetTidAddress: return set(out, 8, trace::kPayloadStructOut);
+    default: return false;
+  }
+}
+
+// What seccomp's op reads (a filter's sock_fprog, the action asked about:
+// copied whatever the call returned, as strace reads them before it) or
+// writes (the notification sizes, only if it worked).
+bool seccomp_payload(uint64_t op, StructPayload* out) {
+  switch (static_cast<uint32_t>(op)) {
+    case kSeccompSetModeFilter: return set(out, kSockFprog, trace::kPayloadStructIn);
+    case kSeccompGetActionAvail: return set(out, kSeccompAction, trace::kPayloadStructIn);
+    case kSeccompGetNotifSizes: return set(out, kNotifSizes, trace::kPayloadStructOut);
     default: return false;
   }
 }
@@ -169,7 +189,7 @@ bool has_struct_payloads(long nr) {
     case __NR_timer_create: case __NR_timer_settime: case __NR_timer_gettime:
     case __NR_timerfd_settime: case __NR_timerfd_gettime:
     case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid: case __NR_waitid:
-    case __NR_rt_sigqueueinfo: case __NR_rt_tgsigqueueinfo: case __NR_pidfd_send_signal:
+    case __NR_rt_sigqueueinfo: case __NR_rt_tgsigqueueinfo: case __NR_pidfd_send_signal: case __NR_seccomp:
       return true;
     default:
       return false;
@@ -236,7 +256,13 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
     case __NR_wait4:
       return i == 1 && set(out, kWaitStatus, written);
     case __NR_prctl:
+      if (i == 2) {  // the kernel reads the mode as unsigned long
+        return static_cast<uint32_t>(args[0]) == kPrSetSeccomp && args[1] == kSeccompModeFilter &&
+               set(out, kSockFprog, in);
+      }
       return i == 1 && prctl_payload(args[0], out);
+    case __NR_seccomp:
+      return i == 2 && seccomp_payload(args[0], out);
     case __NR_capget:
     case __NR_capset: {
       // Both copied when the record is written, after the call: a version

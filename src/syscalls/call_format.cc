@@ -20,6 +20,7 @@
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
 #include "syscalls/prctl_format.h"
+#include "syscalls/seccomp_format.h"
 #include "syscalls/sockopt_names.h"
 
 namespace sysgate::syscalls {
@@ -29,7 +30,7 @@ namespace {
 // per call from its number, rather than by comparing names per argument.
 enum class Special : uint8_t {
   kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl, kClone, kSockopt,
-  kIoctl
+  kIoctl, kSeccomp
 };
 
 Special special_of(int nr) {
@@ -43,6 +44,7 @@ Special special_of(int nr) {
     case SYS_mmap: return Special::kMmap;
     case SYS_rseq: return Special::kRseq;
     case SYS_prctl: return Special::kPrctl;
+    case SYS_seccomp: return Special::kSeccomp;
     case SYS_clone: return Special::kClone;
     case SYS_setsockopt:
     case SYS_getsockopt: return Special::kSockopt;
@@ -367,6 +369,11 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
   if (special == Special::kFutex) return append_futex_call_args(out, *info, args, reader, options);
   if (special == Special::kPrctl) {
     append_prctl_args(out, args, options.struct_arg, options.const_style);
+    out += ')';
+    return;
+  }
+  if (special == Special::kSeccomp) {
+    append_seccomp_args(out, args, options.struct_arg, options.const_style);
     out += ')';
     return;
   }

@@ -118,6 +118,10 @@ extern const std::span<const Named> kEpollCtlOps;  // EPOLL_CTL_ADD, EPOLL_CTL_D
 extern const FlagSet kEpollEvents;               // EPOLLIN, ... (epoll_event's events; not looked up)
 extern const FlagSet kPollEvents;                // POLLIN, ... (pollfd's events; not looked up)
 extern const FlagSet kPkeyAccess;                // PKEY_DISABLE_ACCESS, PKEY_DISABLE_WRITE (pkey_alloc)
+extern const std::span<const Named> kSeccompOps;      // SECCOMP_SET_MODE_*, SECCOMP_GET_* (seccomp's op)
+extern const std::span<const Named> kSeccompModes;    // SECCOMP_MODE_* (prctl's PR_SET_SECCOMP)
+extern const std::span<const Named> kSeccompActions;  // SECCOMP_RET_* (a filter's actions)
+extern const FlagSet kSeccompFilterFlags;             // SECCOMP_FILTER_FLAG_* (SET_MODE_FILTER's flags)
 
 // errno_table.cc
 struct ErrnoEntry {
@@ -136,13 +140,14 @@ inline constexpr const FlagSet* kLookupFlagSets[] = {
     &kProt,      &kMmapFlags,  &kCloneFlags,  &kFutexOp,  &kSocketType,
     &kWaitOptions, &kGrndFlags, &kEfdFlags, &kEpollCreateFlags, &kTfdFlags, &kTfdSetFlags, &kSfdFlags, &kInotifyFlags, &kMfdFlags,
     &kPkeyAccess, &kMsgFlags, &kRenameFlags, &kTimerFlags, &kFlockOps,
-    &kMempolicyModes, &kMbindFlags, &kMempolicyFlags,
+    &kMempolicyModes, &kMbindFlags, &kMempolicyFlags, &kSeccompFilterFlags,
 };
 inline constexpr const std::span<const Named>* kLookupTables[] = {
     &kFcntlCmds,    &kWhence,      &kFileOther,     &kFadvice,     &kMadvice,      &kMemoryOther,
     &kPrctlOptions, &kArchPrctl,   &kProcessOther,  &kRlimits,      &kClockIds,     &kItimers,      &kPrioWhich,
     &kResourceOther, &kSignals,    &kSigHow,        &kSignalOther,  &kSocketDomains,
-    &kSocketOther,  &kIoctlCmds,   &kMiscOther,     &kEpollCtlOps,
+    &kSocketOther,  &kIoctlCmds,   &kMiscOther,     &kEpollCtlOps,  &kSeccompOps,   &kSeccompModes,
+    &kSeccompActions,
 };
 
 // Renders a value with a flag set as described above ("O_RDWR|O_CLOEXEC|0x40000000").

@@ -46,21 +46,33 @@ constexpr Named kPkeyAccessBits[] = {Named{"PKEY_DISABLE_ACCESS", 0x1}, Named{"P
 constexpr Named kMiscOtherTable[] = {
     SYSGATE_NAMED(TFD_TIMER_ABSTIME),
     SYSGATE_NAMED(TFD_TIMER_CANCEL_ON_SET),
-    SYSGATE_NAMED(SECCOMP_MODE_DISABLED),
-    SYSGATE_NAMED(SECCOMP_MODE_STRICT),
-    SYSGATE_NAMED(SECCOMP_MODE_FILTER),
+    SYSGATE_NAMED(LANDLOCK_CREATE_RULESET_VERSION),
+    SYSGATE_NAMED(LANDLOCK_RULE_PATH_BENEATH),
+};
+
+// seccomp's operations, prctl(PR_SET_SECCOMP)'s modes, a filter's flags (in
+// bit order, as strace lists them; WAIT_KILLABLE_RECV, Linux 6.0, may be
+// missing from older headers) and its actions (syscalls/seccomp_format.h).
+constexpr Named kSeccompOpTable[] = {
     SYSGATE_NAMED(SECCOMP_SET_MODE_STRICT),
     SYSGATE_NAMED(SECCOMP_SET_MODE_FILTER),
     SYSGATE_NAMED(SECCOMP_GET_ACTION_AVAIL),
     SYSGATE_NAMED(SECCOMP_GET_NOTIF_SIZES),
+};
+constexpr Named kSeccompModeTable[] = {
+    SYSGATE_NAMED(SECCOMP_MODE_DISABLED),
+    SYSGATE_NAMED(SECCOMP_MODE_STRICT),
+    SYSGATE_NAMED(SECCOMP_MODE_FILTER),
+};
+constexpr Named kSeccompFilterFlagBits[] = {
     SYSGATE_NAMED(SECCOMP_FILTER_FLAG_TSYNC),
     SYSGATE_NAMED(SECCOMP_FILTER_FLAG_LOG),
     SYSGATE_NAMED(SECCOMP_FILTER_FLAG_SPEC_ALLOW),
     SYSGATE_NAMED(SECCOMP_FILTER_FLAG_NEW_LISTENER),
     SYSGATE_NAMED(SECCOMP_FILTER_FLAG_TSYNC_ESRCH),
-#ifdef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-    SYSGATE_NAMED(SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV),
-#endif
+    Named{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1u << 5},
+};
+constexpr Named kSeccompActionTable[] = {
     SYSGATE_NAMED(SECCOMP_RET_KILL_PROCESS),
     SYSGATE_NAMED(SECCOMP_RET_KILL_THREAD),
     SYSGATE_NAMED(SECCOMP_RET_TRAP),
@@ -69,8 +81,6 @@ constexpr Named kMiscOtherTable[] = {
     SYSGATE_NAMED(SECCOMP_RET_TRACE),
     SYSGATE_NAMED(SECCOMP_RET_LOG),
     SYSGATE_NAMED(SECCOMP_RET_ALLOW),
-    SYSGATE_NAMED(LANDLOCK_CREATE_RULESET_VERSION),
-    SYSGATE_NAMED(LANDLOCK_RULE_PATH_BENEATH),
 };
 
 // The descriptor-creating calls' flags, each in strace's order.
@@ -92,6 +102,10 @@ constexpr Named kGrndFlagBits[] = {
 
 constinit const std::span<const Named> kMiscOther{kMiscOtherTable};
 constinit const std::span<const Named> kEpollCtlOps{kEpollCtlOpTable};
+constinit const std::span<const Named> kSeccompOps{kSeccompOpTable};
+constinit const std::span<const Named> kSeccompModes{kSeccompModeTable};
+constinit const std::span<const Named> kSeccompActions{kSeccompActionTable};
+constinit const FlagSet kSeccompFilterFlags{0, {}, kSeccompFilterFlagBits, {}};
 constinit const FlagSet kEpollEvents{0, {}, kEpollEventBits, {}};
 constinit const FlagSet kPollEvents{0, {}, kPollEventBits, {}};
 constinit const FlagSet kPkeyAccess{0, {}, kPkeyAccessBits, {}};

@@ -5,6 +5,7 @@
 #include "syscalls/constant_tables.h"
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
+#include "syscalls/seccomp_format.h"
 
 namespace sysgate::syscalls {
 namespace {
@@ -21,6 +22,7 @@ enum class Shape : uint8_t {
   kOne,         // one unsigned number
   kFour,        // four unsigned numbers
   kFourHex,     // options strace does not decode: four in hex
+  kSeccomp,     // PR_SET_SECCOMP: a mode, and a filter (syscalls/seccomp_format.h)
 };
 
 Shape shape_of(uint64_t option) {
@@ -34,6 +36,8 @@ Shape shape_of(uint64_t option) {
       return Shape::kSignal;
     case PR_SET_DUMPABLE:
       return Shape::kDumpable;
+    case PR_SET_SECCOMP:
+      return Shape::kSeccomp;
     case PR_CAPBSET_READ: case PR_CAPBSET_DROP:
       return Shape::kCapability;
     case PR_SET_KEEPCAPS: case PR_SET_TIMERSLACK: case PR_SET_CHILD_SUBREAPER:
@@ -128,6 +132,9 @@ void append_prctl_args(std::string& out, const uint64_t args[6], const ArgHook& 
         append_hex_or_zero(out, args[i]);
       }
       return;
+    case Shape::kSeccomp:
+      out += ", ";
+      return append_prctl_seccomp_args(out, args, pointer_arg, style);
   }
 }
 

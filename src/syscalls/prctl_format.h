@@ -4,8 +4,9 @@
 //   prctl(PR_SET_NAME, "worker-1")            prctl(PR_GET_DUMPABLE)
 //   prctl(PR_SET_PDEATHSIG, SIGTERM)          prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN)
 //   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)    prctl(0x12345678 /* PR_??? */, 0x1, 0x2, 0x3, 0x4)
+//   prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, {len=1, filter=0x7ffd...})  (syscalls/seccomp_format.h)
 //
-// Pointer arguments (PR_GET_NAME's buffer, PR_GET_PDEATHSIG's int, ...) are
+// Pointer arguments (PR_GET_NAME's buffer, PR_GET_PDEATHSIG's int, PR_SET_SECCOMP's filter, ...) are
 // shown by the caller's struct hook, which has the bytes the gate copied, or
 // as their address. Pure functions; thread-safe.
 #pragma once

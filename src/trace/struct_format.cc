@@ -20,6 +20,7 @@
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
 #include "trace/mempolicy_format.h"
+#include "trace/seccomp_format.h"
 #include "trace/signal_format.h"
 #include "trace/statfs_format.h"
 #include "trace/termios_format.h"
@@ -1104,6 +1105,9 @@ bool append_payload(std::string& out, const Record& record, const Payload& p, sy
     case kPayloadArrayCount: return append_env_count(out, p);
     case kPayloadStructIn:
     case kPayloadStructOut:
+      if (record.nr == SYS_seccomp || (record.nr == SYS_prctl && p.arg == 2)) {
+        return append_seccomp_payload(out, record, p, consts);
+      }
       if (record.nr == SYS_prctl) return append_prctl_arg(out, record.args[0], Bytes(p.bytes, style, consts));
       if (record.nr == SYS_fcntl) return append_flock(out, record.args[1], Bytes(p.bytes, style, consts));
       if (record.nr == SYS_ioctl) return append_terminal_ioctl_arg(out, record.args[1], p.bytes);

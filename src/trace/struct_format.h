@@ -10,6 +10,7 @@
 //   connect(3, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT (...)
 //   uname({sysname="Linux", nodename="vm", ...}) = 0
 //   wait4(42, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 42
+//   seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=1, filter=0x7ffd...}) = 0   (trace/seccomp_format.h)
 //
 // nullopt when the record has no such struct (not copied, the call failed, a
 // syscall or address family not decoded): the caller prints the address, as

@@ -1,6 +1,7 @@
 /* Makes the calls whose struct arguments `sysgate trace` decodes as strace does
  * (stat, statx, sigaction, signal sets, rlimits, pipes, timespecs, socket addresses,
- * uname, wait statuses, prctl's options, capabilities), successful and failing. Used by
+ * uname, wait statuses, prctl's options, capabilities, seccomp's operations and filters),
+ * successful and failing. Used by
  * tests/integration/trace_test.cc against strace. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -12,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -180,5 +183,40 @@ int main(void) {
   socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair);
   close(pair[0]);
   close(pair[1]);
+
+  // seccomp and prctl(PR_SET_SECCOMP): operations, a filter's flags and its
+  // struct sock_fprog, the action GET_ACTION_AVAIL asks about (read even
+  // when the call fails), GET_NOTIF_SIZES's answer, and unknown values. Last
+  // in the program: a filter stays for its lifetime, so the ones that go on
+  // allow everything, after PR_SET_NO_NEW_PRIVS (sysgate has set it: without
+  // it here the filters would fail only natively). Strict mode only once a
+  // filter is on, which makes the kernel refuse it (it would kill the program
+  // at its next call; under sysgate its own filter is on from the start); no
+  // NEW_LISTENER, which sysgate's policy refuses in every mode.
+  struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  struct sock_fprog prog = {1, allow};
+  uint32_t kill_thread = SECCOMP_RET_KILL_THREAD, log = SECCOMP_RET_LOG, unknown = 0x12340000;
+  struct seccomp_notif_sizes sizes;
+  syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &kill_thread);
+  syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &log);
+  syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &unknown);     /* EOPNOTSUPP */
+  syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 5, &kill_thread); /* EINVAL, the action shown */
+  syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, NULL);         /* EFAULT */
+  syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes);
+  syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 1, &sizes);        /* EINVAL: the address */
+  syscall(SYS_seccomp, 7, 3, (void*)1);                            /* EINVAL */
+  syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0x80000000u | SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_TSYNC,
+          &prog);                                                  /* EINVAL */
+  syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0x100, &prog);     /* EINVAL */
+  syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (void*)8);      /* EFAULT: the address */
+  prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0);          /* EFAULT */
+  prctl(PR_SET_SECCOMP, 5, &prog, 0, 0);                           /* EINVAL */
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+  prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+  syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG, &prog);
+  syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 0, NULL);          /* EINVAL: a filter is on */
+  prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);             /* EINVAL */
+  prctl(PR_GET_SECCOMP);  // 2 here under both (sysgate's own filter makes it 2 from the start)
   return 0;
 }

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <linux/prctl.h>
+#include <linux/seccomp.h>
 #include <sys/socket.h>
 
 namespace sysgate::syscalls {
@@ -348,6 +349,56 @@ TEST(CallFormat, PrctlShowsWhatEachOptionTakes) {
   EXPECT_EQ(p(PR_GET_PDEATHSIG, 0x7ffd2000, 0, 0, 0, named), "prctl(PR_GET_PDEATHSIG, 0x7ffd2000)");
 }
 
+// seccomp, and prctl(PR_SET_SECCOMP): as strace 6.1 showed them for
+// tests/integration/programs/structs.c. Only a filter's flags are names; the
+// third argument is the struct hook's (a trace record's copy) or its address.
+TEST(CallFormat, SeccompShowsItsOperationFlagsAndFilter) {
+  auto s = [](uint64_t op, uint64_t flags, uint64_t uargs, FormatOptions options = {}) {
+    const uint64_t args[6] = {op, flags, uargs, 0, 0, 0};
+    return format_call(SYS_seccomp, args, nullptr, options);
+  };
+  EXPECT_EQ(s(SECCOMP_SET_MODE_FILTER, 0, 0x8), "seccomp(SECCOMP_SET_MODE_FILTER, 0, 0x8)");
+  EXPECT_EQ(s(SECCOMP_SET_MODE_FILTER, 0x80000003, 0x7ffe1000),
+            "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_LOG|0x80000000, 0x7ffe1000)");
+  EXPECT_EQ(s(SECCOMP_SET_MODE_FILTER, 0x3f, 0),
+            "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_LOG|"
+            "SECCOMP_FILTER_FLAG_SPEC_ALLOW|SECCOMP_FILTER_FLAG_NEW_LISTENER|SECCOMP_FILTER_FLAG_TSYNC_ESRCH|"
+            "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, NULL)");
+  EXPECT_EQ(s(SECCOMP_SET_MODE_FILTER, 0x100, 0x7ffe1000),
+            "seccomp(SECCOMP_SET_MODE_FILTER, 0x100 /* SECCOMP_FILTER_FLAG_??? */, 0x7ffe1000)");
+  EXPECT_EQ(s(SECCOMP_SET_MODE_STRICT, 1, 0), "seccomp(SECCOMP_SET_MODE_STRICT, 0x1, NULL)");
+  EXPECT_EQ(s(SECCOMP_GET_ACTION_AVAIL, 5, 0), "seccomp(SECCOMP_GET_ACTION_AVAIL, 0x5, NULL)");
+  EXPECT_EQ(s(SECCOMP_GET_NOTIF_SIZES, 1, 0x7ffe1000), "seccomp(SECCOMP_GET_NOTIF_SIZES, 0x1, 0x7ffe1000)");
+  EXPECT_EQ(s(7, 3, 1), "seccomp(0x7 /* SECCOMP_SET_MODE_??? */, 0x3, 0x1)");
+  // The kernel reads op and flags as unsigned int.
+  EXPECT_EQ(s(0xffffffff00000001, 0xffffffff00000000, 0), "seccomp(SECCOMP_SET_MODE_FILTER, 0, NULL)");
+
+  FormatOptions hooked;
+  hooked.struct_arg.decode = [](const void*, int index, uint64_t value, std::string& out) {
+    if (index != 2 || value != 0x7ffe1000) return false;
+    out += "{len=1, filter=0x7ffe2000}";
+    return true;
+  };
+  EXPECT_EQ(s(SECCOMP_SET_MODE_FILTER, 0, 0x7ffe1000, hooked),
+            "seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=1, filter=0x7ffe2000})");
+  // Strict mode's and unknown operations' argument is only an address, as strace's.
+  EXPECT_EQ(s(SECCOMP_SET_MODE_STRICT, 0, 0x7ffe1000, hooked), "seccomp(SECCOMP_SET_MODE_STRICT, 0, 0x7ffe1000)");
+  EXPECT_EQ(s(9, 0, 0x7ffe1000, hooked), "seccomp(0x9 /* SECCOMP_SET_MODE_??? */, 0, 0x7ffe1000)");
+
+  auto p = [](uint64_t mode, uint64_t filter, FormatOptions options = {}) {
+    const uint64_t args[6] = {PR_SET_SECCOMP, mode, filter, 0, 0, 0};
+    return format_call(SYS_prctl, args, nullptr, options);
+  };
+  EXPECT_EQ(p(SECCOMP_MODE_FILTER, 0), "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL)");
+  EXPECT_EQ(p(SECCOMP_MODE_FILTER, 0x7ffe1000, hooked),
+            "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, {len=1, filter=0x7ffe2000})");
+  EXPECT_EQ(p(SECCOMP_MODE_STRICT, 0x7ffe1000), "prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT)");
+  EXPECT_EQ(p(SECCOMP_MODE_DISABLED, 0x7ffe1000), "prctl(PR_SET_SECCOMP, SECCOMP_MODE_DISABLED, 0x7ffe1000, 0, 0)");
+  EXPECT_EQ(p(5, 0x7ffe1000), "prctl(PR_SET_SECCOMP, 0x5 /* SECCOMP_MODE_??? */, 0x7ffe1000, 0, 0)");
+  const uint64_t get[6] = {PR_GET_SECCOMP, 0, 0, 0, 0, 0};
+  EXPECT_EQ(format_call(SYS_prctl, get, nullptr), "prctl(PR_GET_SECCOMP)");
+}
+
 // -x hexes a string only when it holds other than printable ASCII and the
 // whitespace \t-\r (strace's test); -xx hexes every string.
 TEST(QuoteString, HexStylesAsStraceXAndXX) {
@@ -396,6 +447,22 @@ TEST_F(CallFormatTest, ConstStylesAsStraceXPrintsThem) {
   EXPECT_EQ(call(SYS_prctl, {0x12345678, 1, 2, 3, 4}, nullptr, verbose),
             "prctl(0x12345678 /* PR_??? */, 0x1, 0x2, 0x3, 0x4)");
   EXPECT_EQ(call(SYS_prctl, {PR_CAPBSET_READ, 21}, nullptr, verbose), "prctl(0x17 /* PR_CAPBSET_READ */, 0x15 /* CAP_SYS_ADMIN */)");
+  // seccomp's, as strace 6.1 -X showed tests/integration/programs/structs.c's.
+  EXPECT_EQ(call(SYS_seccomp, {SECCOMP_SET_MODE_FILTER, 0x80000003, 0x8}, nullptr, raw), "seccomp(0x1, 0x80000003, 0x8)");
+  EXPECT_EQ(call(SYS_seccomp, {SECCOMP_SET_MODE_FILTER, 0x80000003, 0x8}, nullptr, verbose),
+            "seccomp(0x1 /* SECCOMP_SET_MODE_FILTER */, 0x80000003 /* SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_LOG|"
+            "0x80000000 */, 0x8)");
+  EXPECT_EQ(call(SYS_seccomp, {SECCOMP_SET_MODE_FILTER, 0x100, 0}, nullptr, verbose),
+            "seccomp(0x1 /* SECCOMP_SET_MODE_FILTER */, 0x100 /* SECCOMP_FILTER_FLAG_??? */, NULL)");
+  EXPECT_EQ(call(SYS_seccomp, {SECCOMP_SET_MODE_STRICT, 1, 0}, nullptr, verbose),
+            "seccomp(0 /* SECCOMP_SET_MODE_STRICT */, 0x1, NULL)");
+  EXPECT_EQ(call(SYS_seccomp, {7, 3, 1}, nullptr, raw), "seccomp(0x7, 0x3, 0x1)");
+  EXPECT_EQ(call(SYS_seccomp, {7, 3, 1}, nullptr, verbose), "seccomp(0x7 /* SECCOMP_SET_MODE_??? */, 0x3, 0x1)");
+  EXPECT_EQ(call(SYS_prctl, {PR_SET_SECCOMP, 5, 0x8}, nullptr, raw), "prctl(0x16, 0x5, 0x8, 0, 0)");
+  EXPECT_EQ(call(SYS_prctl, {PR_SET_SECCOMP, SECCOMP_MODE_DISABLED, 0x8}, nullptr, verbose),
+            "prctl(0x16 /* PR_SET_SECCOMP */, 0 /* SECCOMP_MODE_DISABLED */, 0x8, 0, 0)");
+  EXPECT_EQ(call(SYS_prctl, {PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0}, nullptr, verbose),
+            "prctl(0x16 /* PR_SET_SECCOMP */, 0x2 /* SECCOMP_MODE_FILTER */, NULL)");
   EXPECT_EQ(call(SYS_futex, {0x1000, 0x189, 1, 0, 0, 0xffffffff}, nullptr, verbose),
             "futex(0x1000, 0x189 /* FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME */, 1, NULL, 0xffffffff /* "
             "FUTEX_BITSET_MATCH_ANY */)");

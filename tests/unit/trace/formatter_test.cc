@@ -189,6 +189,59 @@ TEST(TraceFormatter, PointerReturningCallsInHex) {
   EXPECT_EQ(format_result(call("mmap", {0, 8192, 3, 0x22, neg(-1), 0}, -12)), "= -1 ENOMEM (Cannot allocate memory)");
 }
 
+// seccomp's and PR_SET_SECCOMP's structs from the copies the gate makes
+// (src/gate/struct_payloads.cc), as strace 6.1 showed the calls of
+// tests/integration/programs/structs.c; a call with no copy (or not a whole
+// struct) shows the address.
+TEST(TraceFormatter, SeccompStructsAsStraceShowsThem) {
+  auto copied = [](uint64_t addr, std::string bytes, PayloadKind kind = kPayloadStructIn) {
+    return Payload{.arg = 2, .kind = kind, .truncated = false, .addr = addr, .bytes = std::move(bytes)};
+  };
+  auto u32 = [](uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  constexpr uint64_t kFprog = 0x7ffeb79ac870, kFilter = 0x7ffeb79ac880;
+  std::string fprog(16, '\0');
+  fprog[0] = 1;  // len
+  std::memcpy(fprog.data() + 8, &kFilter, 8);
+  EXPECT_EQ(format_record(call("seccomp", {1, 0, kFprog}, 0, {copied(kFprog, fprog)})),
+            "seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=1, filter=0x7ffeb79ac880}) = 0");
+  EXPECT_EQ(format_record(call("seccomp", {1, 0x80000003, kFprog}, -22, {copied(kFprog, fprog)})),
+            "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_LOG|0x80000000, "
+            "{len=1, filter=0x7ffeb79ac880}) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(format_record(call("seccomp", {1, 0, 8}, -14)), "seccomp(SECCOMP_SET_MODE_FILTER, 0, 0x8) = -1 EFAULT (Bad address)");
+  EXPECT_EQ(format_record(call("prctl", {22, 2, kFprog}, 0, {copied(kFprog, fprog)})),
+            "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, {len=1, filter=0x7ffeb79ac880}) = 0");
+  EXPECT_EQ(format_record(call("prctl", {22, 2, kFprog}, 0, {copied(kFprog, fprog.substr(0, 8))})),
+            "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0x7ffeb79ac870) = 0");
+
+  constexpr uint64_t kAction = 0x7ffeb79ac84c;
+  EXPECT_EQ(format_record(call("seccomp", {2, 0, kAction}, 0, {copied(kAction, u32(0))})),
+            "seccomp(SECCOMP_GET_ACTION_AVAIL, 0, [SECCOMP_RET_KILL_THREAD]) = 0");
+  EXPECT_EQ(format_record(call("seccomp", {2, 5, kAction}, -22, {copied(kAction, u32(0))})),
+            "seccomp(SECCOMP_GET_ACTION_AVAIL, 0x5, [SECCOMP_RET_KILL_THREAD]) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(format_record(call("seccomp", {2, 0, kAction}, -95, {copied(kAction, u32(0x12340000))})),
+            "seccomp(SECCOMP_GET_ACTION_AVAIL, 0, [0x12340000 /* SECCOMP_RET_??? */]) = -1 EOPNOTSUPP (Operation not "
+            "supported)");
+  EXPECT_EQ(format_record(call("seccomp", {2, 0, 0}, -14)), "seccomp(SECCOMP_GET_ACTION_AVAIL, 0, NULL) = -1 EFAULT (Bad address)");
+
+  constexpr uint64_t kSizes = 0x7ffeb79ac85e;
+  const std::string sizes("\x50\0\x18\0\x40\0", 6);  // 80, 24, 64
+  EXPECT_EQ(format_record(call("seccomp", {3, 0, kSizes}, 0, {copied(kSizes, sizes, kPayloadStructOut)})),
+            "seccomp(SECCOMP_GET_NOTIF_SIZES, 0, {seccomp_notif=80, seccomp_notif_resp=24, seccomp_data=64}) = 0");
+  EXPECT_EQ(format_record(call("seccomp", {3, 1, kSizes}, -22)),
+            "seccomp(SECCOMP_GET_NOTIF_SIZES, 0x1, 0x7ffeb79ac85e) = -1 EINVAL (Invalid argument)");
+
+  // -X: the action a number, with its name in verbose (strace 6.1's "[0x7ffc0000 /* SECCOMP_RET_LOG */]").
+  FormatOptions raw, verbose;
+  raw.const_style = syscalls::ConstStyle::kRaw;
+  verbose.const_style = syscalls::ConstStyle::kVerbose;
+  const Record log = call("seccomp", {2, 0, kAction}, 0, {copied(kAction, u32(0x7ffc0000))});
+  EXPECT_EQ(format_record(log, raw), "seccomp(0x2, 0, [0x7ffc0000])           = 0");
+  EXPECT_EQ(format_record(log, verbose),
+            "seccomp(0x2 /* SECCOMP_GET_ACTION_AVAIL */, 0, [0x7ffc0000 /* SECCOMP_RET_LOG */]) = 0");
+  EXPECT_EQ(format_record(call("seccomp", {2, 0, kAction}, 0, {copied(kAction, u32(0))}), verbose),
+            "seccomp(0x2 /* SECCOMP_GET_ACTION_AVAIL */, 0, [0 /* SECCOMP_RET_KILL_THREAD */]) = 0");
+}
+
 TEST(TraceFormatter, ResultsStraceDecodes) {
   EXPECT_EQ(format_record(call("umask", {022}, 022)), "umask(022)                              = 022");
   EXPECT_EQ(format_record(call("umask", {0}, 022)), "umask(000)                              = 022");
