@@ -759,16 +759,20 @@ static int resize_trace_region(void) {
 static int plant_trace_files(const char* prefix, const char* target) {
   char path[4096];
   const int me = getpid();
-  for (int n = me + 1; n < me + 200; ++n) {
+  const int planted = 1000;  // other processes of the machine take pids meanwhile
+  for (int n = me + 1; n <= me + planted; ++n) {
     snprintf(path, sizeof path, "%s.%d", prefix, n);
     if (n % 2) symlink(target, path); else mkfifo(path, 0600);
   }
-  for (int i = 0; i < 4; ++i) {
+  // Children until two have landed on planted names (under a loaded machine
+  // the next pids are not this process's to predict).
+  for (int i = 0, landed = 0; i < 64 && landed < 2; ++i) {
     pid_t c = fork();
     if (c == 0) {
       getppid();
       _exit(0);
     }
+    if (c > me && c <= me + planted) ++landed;
     waitpid(c, NULL, 0);
   }
   printf("planted\n");
