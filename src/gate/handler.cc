@@ -38,6 +38,7 @@
 #include "gate/hooks.h"
 #include "gate/inject.h"
 #include "gate/process.h"
+#include "gate/program_dispatch.h"
 #include "gate/program_filters.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
@@ -141,6 +142,7 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       }
       return hooked_forward(uc, call);
     case __NR_prctl: {
+      if (is_program_dispatch_call(a) && !user_dispatch_on()) return program_dispatch_set(t, a);
       // The program's own filter: the gate's later prctls must not depend on it (program_filters.h).
       if (const long e = program_filter_before(t, call.nr, a); e != 0) return e;
       const long r = forward(uc, call.nr, a);
@@ -255,9 +257,15 @@ extern "C" uint64_t sysgate_gate_sigsys_relocate(uint64_t frame, arch::KernelUco
 }
 
 extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
-  const bool dispatched = info->si_code == kSysUserDispatch && user_dispatch_on();
+  bool dispatched = info->si_code == kSysUserDispatch && user_dispatch_on();
+  if (info->si_code == kSysUserDispatch && !dispatched) {
+    // The program's own SUD (program_dispatch.h): from the region it exempted,
+    // a call the kernel would have made; else its to handle.
+    const GateThread* t = thread_from_context(uc);
+    dispatched = program_dispatch_on(t) && program_dispatch_exempt(t, info->call_addr);
+  }
   if (info->si_code != arch::kSysSeccomp && !dispatched) {
-    deliver_foreign_sigsys(info, uc);  // kill(pid, SIGSYS) and the like: the program's to handle
+    deliver_foreign_sigsys(info, uc);  // kill(pid, SIGSYS), the program's SUD and the like: the program's to handle
     return;
   }
   if (info->arch != arch::kAuditArchX86_64) die("trapped syscall of a foreign architecture; arch", info->arch);

@@ -294,15 +294,16 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   rewrite_set_report(o.rewrite_stats);
   if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");
 
+  // The gate's code: what SUD lets through, ours or the program's (program_dispatch.h).
+  uint64_t begin = 0, end = 0;
+  if (!loader_code(info->loader_start, &begin, &end)) fail("cannot find the loader's own code segment");
+  g_gate.code_begin = begin;
+  g_gate.code_end = end;
 
   // Every call outside the loader traps: through SUD where the kernel has it
   // (cheaper: the policy filter alone then judges the gate's calls, from its
   // verdict cache), else through the redirect filter below.
   if (o.filter || o.dispatch) {
-    uint64_t begin = 0, end = 0;
-    if (!loader_code(info->loader_start, &begin, &end)) fail("cannot find the loader's own code segment");
-    g_gate.code_begin = begin;
-    g_gate.code_end = end;
     const long r = user_dispatch_arm(begin, end);
     if (r == 0) {
       o.filter = false;

@@ -8,6 +8,7 @@
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/trace_emit.h"
+#include "gate/program_dispatch.h"
 #include "gate/program_filters.h"
 #include "gate/util.h"
 
@@ -51,6 +52,7 @@ static_assert(sizeof(ChildStart) == CHILD_START_SIZE && CHILD_START_SIZE % 16 ==
 // Its ring would be the parent's: it claims its own on its first record.
 void after_fork_in_child(GateThread* t) {
   thread_arm_dispatch(t);  // SUD is not inherited: before any program code runs
+  program_dispatch_forget(t);  // nor the program's
   thread_identify(t);
   zero_bytes(&t->ring, sizeof t->ring);
   zero_bytes(t->inject_seen, sizeof t->inject_seen);  // a new tracee counts afresh, as under strace

@@ -123,6 +123,11 @@ struct GateThread {
   // loader traps, whatever SUD says (program_filters.h). Copied into the
   // threads and children it starts, which inherit its filters.
   uint32_t redirected;
+  // The program's own Syscall User Dispatch (program_dispatch.h): on, and the
+  // region it asked to let through.
+  uint32_t program_dispatch_on;
+  uint64_t program_dispatch_offset;
+  uint64_t program_dispatch_length;
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);

@@ -25,6 +25,24 @@ TEST(Run, EchoHello) {
   EXPECT_EQ(o.status, 0) << o.err;
 }
 
+// A program's own Syscall User Dispatch (Wine's way to catch Windows
+// syscalls) works under run as natively: its blocked call reaches its SIGSYS
+// handler, a call from the region it exempted is made, a forked child has
+// none, and it turns it off. Before, the gate's own calls were dispatched too
+// and the process died of SIGSYS. Under trace SUD is the gate's: the prctl is
+// refused (EPERM), which the program reports.
+TEST(Run, AProgramsOwnSyscallUserDispatchWorksAsNatively) {
+  const Output native = run({OWN_DISPATCH_PROGRAM});
+  ASSERT_EQ(native.status, 0) << native.err;
+  ASSERT_NE(native.out.find("blocked getppid: si_code=2 nr=110"), std::string::npos) << native.out;
+  Output o = sysgate({"run", "--profile", "all", "--", OWN_DISPATCH_PROGRAM});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, native.out) << o.err;
+  Output traced = sysgate({"trace", "-o", "/dev/null", "--", OWN_DISPATCH_PROGRAM});
+  EXPECT_EQ(traced.status, 1) << traced.err;
+  EXPECT_EQ(traced.out, "arm: Operation not permitted\n") << traced.err;
+}
+
 // Under a low RLIMIT_NOFILE (`ulimit -Sn 20`) the command runs, with the
 // limit it was given, under run and trace: before, trace failed with "dup of
 // the trace region: Invalid argument" and run with "Too many open files" (the

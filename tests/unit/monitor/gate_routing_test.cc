@@ -160,8 +160,9 @@ TEST(RedirectFilter, AgreesWithTheCompilersGateMode) {
 namespace sysgate::monitor {
 namespace {
 
-// `sysgate run`'s variant traps exactly exec, the signal calls and readlink(at) outside the
-// range; everything else is ALLOW on a path the kernel's verdict cache can take.
+// `sysgate run`'s variant traps exactly exec, the signal calls, readlink(at),
+// close_range and prctl outside the range; everything else is ALLOW on a path
+// the kernel's verdict cache can take.
 TEST(RedirectFilter, SignalExecVariantTrapsOnlyItsCalls) {
   const uint64_t begin = 0x100000001000ull, end = 0x100000004000ull;
   sock_filter raw[gate::kSignalExecRedirectFilterLength];
@@ -171,7 +172,7 @@ TEST(RedirectFilter, SignalExecVariantTrapsOnlyItsCalls) {
   ASSERT_TRUE(bpf::validate(redirect).ok());
   const std::set<int> trapped = {SYS_execve,      SYS_execveat,    SYS_rt_sigaction, SYS_rt_sigprocmask,
                                  SYS_sigaltstack, SYS_arch_prctl,  SYS_readlink,     SYS_readlinkat,
-                                 SYS_close_range};
+                                 SYS_close_range, SYS_prctl};
   for (int nr = 0; nr < 470; ++nr) {
     for (uint64_t ip : std::initializer_list<uint64_t>{begin, end - 1, end, begin - 1, 0x555555554000ull}) {
       bpf::SeccompData d;
