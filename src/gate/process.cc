@@ -51,7 +51,8 @@ static_assert(sizeof(ChildStart) == CHILD_START_SIZE && CHILD_START_SIZE % 16 ==
 // A forked child (a private copy of memory): same thread state, new identity.
 // Its ring would be the parent's: it claims its own on its first record.
 void after_fork_in_child(GateThread* t) {
-  thread_arm_dispatch(t);  // SUD is not inherited: before any program code runs
+  forked_child_arm_dispatch(t, thread_redirected(t));  // SUD is not inherited: before any program code runs
+  t->shares_memory_with_another_process = 0;          // a copy of its own
   program_dispatch_forget(t);  // nor the program's
   thread_identify(t);
   zero_bytes(&t->ring, sizeof t->ring);
@@ -102,8 +103,8 @@ extern "C" __attribute__((visibility("hidden"))) void sysgate_gate_child_start(C
   if ((cs->flags & kChildIsACopy) != 0) {
     after_fork_in_child(t);
   } else {
+    thread_identify(t);      // first: thread_arm_dispatch asks which process this is
     thread_arm_dispatch(t);  // SUD is per thread and not inherited
-    thread_identify(t);
     const long r = thread_register_stack(t, nullptr);
     if (r < 0) die("cannot register a new thread's gate stack; sigaltstack error", -r);
     thread_set_gs(t);           // the GS base was inherited from the parent thread
@@ -150,7 +151,8 @@ long do_clone(GateThread* t, arch::KernelUcontext* uc, Call& call, uint64_t flag
   const bool vfork = (flags & CLONE_VFORK) != 0;
   child->sigsys_blocked = t->sigsys_blocked;
   child->tsc_disabled = t->tsc_disabled;
-  child->redirected = t->redirected;  // the kernel copies the caller's filters
+  child->redirected = thread_redirected(t) ? 1 : 0;  // the kernel copies the caller's filters
+  child->shares_memory_with_another_process = (flags & CLONE_THREAD) == 0 ? 1 : t->shares_memory_with_another_process;
   child->foreign_handlers = (flags & CLONE_SIGHAND) == 0 ? 1 : t->foreign_handlers;
   if (vfork) {
     // The kernel keeps the alternate stack of a CLONE_VM|CLONE_VFORK child (and

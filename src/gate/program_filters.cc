@@ -27,31 +27,26 @@ long install_redirect_filter(GateThread* t) {
   return r;
 }
 
-uint64_t filter_flags(long nr, const uint64_t a[6]) { return nr == __NR_seccomp ? a[1] : 0; }
+// The kernel takes seccomp's operation and flags and prctl's option as 32-bit
+// ints: higher bits a program sets are not the gate's to see (a reviewer hid
+// a filter behind bit 32 of the operation).
+uint32_t filter_flags(long nr, const uint64_t a[6]) { return nr == __NR_seccomp ? static_cast<uint32_t>(a[1]) : 0; }
 
-}  // namespace
-
-bool installs_seccomp_filter(long nr, const uint64_t a[6]) {
-  if (nr == __NR_seccomp) return a[0] == SECCOMP_SET_MODE_FILTER;
-  return nr == __NR_prctl && a[0] == PR_SET_SECCOMP && a[1] == SECCOMP_MODE_FILTER;
+// What the gate guards: a filter of the program's going on, without a
+// listener (the policy refuses those anyway, runner.cc).
+bool guarded(long nr, const uint64_t a[6]) {
+  return user_dispatch_on() && installs_seccomp_filter(nr, a) &&
+         (filter_flags(nr, a) & SECCOMP_FILTER_FLAG_NEW_LISTENER) == 0;
 }
 
-bool thread_redirected(const GateThread* t) { return t->redirected != 0 || g_gate.every_thread_redirected != 0; }
+bool synchronises_threads(long nr, const uint64_t a[6]) { return (filter_flags(nr, a) & SECCOMP_FILTER_FLAG_TSYNC) != 0; }
 
-long program_filter_before(GateThread* t, long nr, const uint64_t a[6]) {
-  if (!user_dispatch_on() || thread_redirected(t) || !installs_seccomp_filter(nr, a)) return 0;
-  // A listener the policy refuses anyway (runner.cc): nothing to guard against.
-  if ((filter_flags(nr, a) & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0) return 0;
-  const long r = install_redirect_filter(t);
-  return r == 0 ? 0 : r;
+void lock_filters() {
+  while (!compare_exchange(&g_gate.filter_lock, 0u, 1u)) cpu_relax();
 }
+void unlock_filters() { store_release(&g_gate.filter_lock, 0u); }
 
-void program_filter_after(GateThread* t, long nr, const uint64_t a[6], long result) {
-  if (result < 0 || t->redirected == 0 || !installs_seccomp_filter(nr, a)) return;
-  if ((filter_flags(nr, a) & SECCOMP_FILTER_FLAG_TSYNC) != 0) store_release(&g_gate.every_thread_redirected, 1u);
-}
-
-void thread_arm_dispatch(GateThread* t) {
+void arm(GateThread* t) {
   if (!user_dispatch_on() || thread_redirected(t)) return;
   const long r = user_dispatch_rearm();
   if (r == 0) return;
@@ -60,6 +55,55 @@ void thread_arm_dispatch(GateThread* t) {
   // same job, for ~35 ns more a call.
   const long f = install_redirect_filter(t);
   if (f != 0) die("cannot send a new thread's calls to the gate (SUD refused, then the redirect filter); seccomp error", -f);
+}
+
+}  // namespace
+
+bool installs_seccomp_filter(long nr, const uint64_t a[6]) {
+  if (nr == __NR_seccomp) return static_cast<uint32_t>(a[0]) == SECCOMP_SET_MODE_FILTER;
+  // The mode is an unsigned long.
+  return nr == __NR_prctl && static_cast<uint32_t>(a[0]) == PR_SET_SECCOMP && a[1] == SECCOMP_MODE_FILTER;
+}
+
+bool thread_redirected(const GateThread* t) {
+  const int32_t every = load_acquire(&g_gate.every_thread_redirected_pid);
+  return t->redirected != 0 || (every != 0 && every == t->pid);
+}
+
+long program_filter_before(GateThread* t, long nr, const uint64_t a[6]) {
+  if (!guarded(nr, a)) return 0;
+  // With TSYNC the kernel gives the filters to threads that are starting
+  // now, before this thread can say so: they wait (thread_arm_dispatch).
+  const bool sync = synchronises_threads(nr, a);
+  if (sync) lock_filters();
+  if (thread_redirected(t)) return 0;
+  const long r = install_redirect_filter(t);
+  if (r != 0 && sync) unlock_filters();
+  return r;
+}
+
+void program_filter_after(GateThread* t, long nr, const uint64_t a[6], long result) {
+  if (!guarded(nr, a) || !synchronises_threads(nr, a)) return;
+  // A TSYNC the kernel refused returns the id of the thread in the way (> 0).
+  // A vfork child's threads are not its parent's.
+  if (result == 0 && t->redirected != 0 && t->shares_memory_with_another_process == 0) {
+    store_release(&g_gate.every_thread_redirected_pid, t->pid);
+  }
+  unlock_filters();
+}
+
+void thread_arm_dispatch(GateThread* t) {
+  lock_filters();
+  arm(t);
+  unlock_filters();
+}
+
+void forked_child_arm_dispatch(GateThread* t, bool parent_redirected) {
+  // The child has the forking thread's filters; the lock is a copy another
+  // thread may have held: it is the child's alone now.
+  t->redirected = parent_redirected ? 1 : 0;
+  store_release(&g_gate.filter_lock, 0u);
+  arm(t);
 }
 
 }  // namespace sysgate::gate

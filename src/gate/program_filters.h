@@ -45,7 +45,9 @@ bool installs_seccomp_filter(long nr, const uint64_t a[6]);
 
 // Before such a call: stacks the redirect filter on thread t if it has none
 // yet. 0, or the -errno of that (then the program's call is not made: its
-// filter would let the gate's later prctls be lied to).
+// filter would let the gate's later prctls be lied to). With
+// SECCOMP_FILTER_FLAG_TSYNC it returns (0) holding the gate's filter lock,
+// which program_filter_after releases: the caller makes the call between.
 long program_filter_before(GateThread* t, long nr, const uint64_t a[6]);
 
 // After it: a filter installed with SECCOMP_FILTER_FLAG_TSYNC gave every
@@ -55,9 +57,15 @@ void program_filter_after(GateThread* t, long nr, const uint64_t a[6], long resu
 // Whether thread t's calls trap through the redirect filter.
 bool thread_redirected(const GateThread* t);
 
-// In a new thread or forked child, before any program code: SUD again, unless
-// the redirect filter covers it; if the prctl is refused, the redirect filter
-// instead. Dies if neither can be had.
+// In a new thread (CLONE_VM), before any program code: SUD again, unless the
+// redirect filter covers it; if the prctl is refused, the redirect filter
+// instead. Dies if neither can be had. Waits while another thread installs
+// a filter with TSYNC (the kernel may be giving it this thread's too).
 void thread_arm_dispatch(GateThread* t);
+
+// The same in a forked child, which has the filters of the thread that
+// forked (parent_redirected: thread_redirected(that thread), asked before
+// the fork's new identity).
+void forked_child_arm_dispatch(GateThread* t, bool parent_redirected);
 
 }  // namespace sysgate::gate

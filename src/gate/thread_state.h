@@ -123,6 +123,9 @@ struct GateThread {
   // loader traps, whatever SUD says (program_filters.h). Copied into the
   // threads and children it starts, which inherit its filters.
   uint32_t redirected;
+  // A CLONE_VM child that is not a thread (vfork): it shares the gate's
+  // memory with another process, whose state it must not set.
+  uint32_t shares_memory_with_another_process;
   // The program's own Syscall User Dispatch (program_dispatch.h): on, and the
   // region it asked to let through.
   uint32_t program_dispatch_on;
@@ -141,9 +144,11 @@ struct GateProcess {
   // gate without the loader): trace -k tells a signal that arrived in a call
   // the gate was making from one that arrived in the program's code.
   uint64_t code_begin, code_end;
-  // A filter installed with TSYNC gave every thread the redirect filter
-  // (program_filters.h).
-  uint32_t every_thread_redirected;
+  // A filter installed with TSYNC gave every thread of this process (the
+  // pid here; 0: none) the redirect filter, and filter_lock keeps new threads
+  // from arming SUD while such an install is under way (program_filters.h).
+  int32_t every_thread_redirected_pid;
+  uint32_t filter_lock;
 
   // The program's SIGSYS action: rt_sigaction(SIGSYS) reads and writes this,
   // never the kernel's (the real handler stays the gate's).

@@ -263,15 +263,14 @@ int exit_status_of(const siginfo_t& info) {
   return 128 + info.si_status;
 }
 
-// The soft RLIMIT_NOFILE raised to room for the gate's descriptors (916: 900
-// and up, see run_confined) where the hard limit allows, until restore() or
-// the end of the scope.
+// The soft RLIMIT_NOFILE raised to `want` where the hard limit allows, until
+// restore() or the end of the scope.
 class NofileRaised {
  public:
-  NofileRaised() {
+  explicit NofileRaised(rlim_t want) {
     if (getrlimit(RLIMIT_NOFILE, &saved_) != 0) return;
     struct rlimit wider = saved_;
-    wider.rlim_cur = std::max<rlim_t>(saved_.rlim_cur, std::min<rlim_t>(saved_.rlim_max, 916));
+    wider.rlim_cur = std::max<rlim_t>(saved_.rlim_cur, std::min<rlim_t>(saved_.rlim_max, want));
     if (wider.rlim_cur != saved_.rlim_cur && setrlimit(RLIMIT_NOFILE, &wider) == 0) raised_ = true;
     soft_ = raised_ ? wider.rlim_cur : saved_.rlim_cur;
   }
@@ -279,6 +278,7 @@ class NofileRaised {
   NofileRaised(const NofileRaised&) = delete;
   NofileRaised& operator=(const NofileRaised&) = delete;
   rlim_t soft() const { return soft_; }
+  rlim_t hard() const { return saved_.rlim_max; }
   // The limit before, if it was raised.
   std::optional<std::pair<uint64_t, uint64_t>> original() const {
     if (!raised_) return std::nullopt;
@@ -316,12 +316,21 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     if (options.on_note) options.on_note(line);
   };
   // A low soft RLIMIT_NOFILE (`ulimit -n 20`) is raised for the monitor's
-  // own descriptors (the policy's paths, the listener) and for placing the
-  // gate's high; the command gets it back (LaunchSpec::nofile_limit). A
-  // descriptor above the soft limit stays usable -- the limit only bounds new
-  // ones -- so the program keeps every number its limit gives it, as
-  // natively. (Before: "dup of the trace region: Invalid argument".)
-  NofileRaised raised;
+  // own descriptors (one for each path the policy's file rules name, held for
+  // the run, and some of its own) and for placing the gate's high (900 and
+  // up); the command gets it back (LaunchSpec::nofile_limit). A descriptor
+  // above the soft limit stays usable -- the limit only bounds new ones -- so
+  // the program keeps every number its limit gives it, as natively. (Before:
+  // "dup of the trace region: Invalid argument".)
+  const size_t descriptors = policy.file_rules().empty() ? 0 : policy.file_rules().size() + 32;
+  NofileRaised raised(std::max<rlim_t>(916, descriptors));
+  if (raised.soft() < descriptors) {
+    return make_error(ErrorCode::kUnsupported,
+                      "the monitor needs about " + std::to_string(descriptors) + " descriptors for this policy (one " +
+                          "for each of its " + std::to_string(policy.file_rules().size()) + " file rules, and some " +
+                          "of its own), and RLIMIT_NOFILE's hard limit is " + std::to_string(raised.hard()) +
+                          ": raise it (ulimit -Hn)");
+  }
 
   std::vector<std::string> env;
   if (options.environment) env = *options.environment;
@@ -355,15 +364,6 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
 
   // 2. File rules -> Landlock. The command's own exec chain is always executable
   // (and the loader, which is what the kernel actually execs).
-  // The monitor holds a descriptor for each path the rules name, for the run.
-  const size_t descriptors = policy.file_rules().size() + 32;
-  if (!policy.file_rules().empty() && raised.soft() < descriptors) {
-    return make_error(ErrorCode::kUnsupported,
-                      "RLIMIT_NOFILE is " + std::to_string(raised.soft()) + " and cannot be raised (its hard limit): "
-                      "the monitor needs about " + std::to_string(descriptors) + " descriptors for this policy (one "
-                      "for each of its " + std::to_string(policy.file_rules().size()) + " file rules, and some "
-                      "of its own); raise the hard limit (ulimit -Hn)");
-  }
   Result<ResolvedFiles> files = resolve_files(policy.file_rules(), places);
   if (!files) return files.error();
   sandbox::UniqueFd ruleset;
