@@ -3,6 +3,7 @@
 // otherwise the confined command's own status (run).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ struct RunFlags {
   bool quiet = false;  // no notes (degradations), only violations
   std::string hooks;   // --hooks LIB: a hook library for the gate (include/sysgate/hook_library.h)
   std::vector<std::string> command;
+  std::array<bool, 3> closed_stdio = {false, false, false};  // 0, 1, 2 sysgate was started without
 };
 
 // strace's -e status= classes that sysgate can tell apart ("unavailable" and
@@ -70,6 +72,7 @@ struct TraceFlags {
   std::vector<std::string> environment_changes;  // -E VAR=VALUE sets, -E VAR removes
   std::string user;             // -u USER (or UID:GID): sysgate, and so the command, run as that user
   std::vector<int> inherited_fds;  // sysgate's own >= 3 without CLOEXEC: the command keeps them, as under strace
+  std::array<bool, 3> closed_stdio = {false, false, false};  // 0, 1, 2 sysgate was started without
   // -y: whether the monitor may resolve a path from a record (symlinks, "..")
   // in its own view; set by trace_command from the policy (FdPaths::system_probe).
   bool resolve_paths = true;

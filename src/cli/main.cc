@@ -35,12 +35,14 @@ void add_path_rules(std::vector<FileRule>& out, const std::vector<std::string>& 
 
 int main(int argc, char** argv) {
   // Before sysgate opens anything: what a traced command keeps, as under strace.
+  const std::array<bool, 3> closed_stdio = sysgate::sandbox::occupy_closed_stdio();
   const std::vector<int> inherited_fds = sysgate::sandbox::inheritable_descriptors();
   CLI::App app{"sysgate: run untrusted native code under a seccomp policy, and explain every refusal"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "sysgate 0.1");
 
   sysgate::cli::RunFlags run;
+  run.closed_stdio = closed_stdio;
   std::vector<std::string> allow_read, allow_write, allow_exec;
   CLI::App* run_cmd = app.add_subcommand("run", "run a command confined by a policy");
   auto* policy_opt = run_cmd->add_option("--policy", run.source.file, "policy file (TOML)");
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
 
   sysgate::cli::TraceFlags trace;
   trace.inherited_fds = inherited_fds;
+  trace.closed_stdio = closed_stdio;
   CLI::App* trace_cmd = app.add_subcommand("trace", "run a command and print its syscalls in strace's grammar");
   auto* trace_policy = trace_cmd->add_option("--policy", trace.source.file, "confine it by this policy file too");
   trace_cmd->add_option("--profile", trace.source.profile, "confine it by an embedded profile (default: all)")

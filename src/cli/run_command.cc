@@ -31,6 +31,7 @@ int run_command(const RunFlags& flags) {
   monitor::RunOptions options;
   options.command = flags.command;
   options.kill_on_violation = flags.kill_on_violation;
+  options.closed_stdio = flags.closed_stdio;
   options.hooks = flags.hooks;
   options.on_violation = [&](const monitor::Violation& v) {
     // One write per report, so lines from the program and from sysgate never

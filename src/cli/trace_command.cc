@@ -337,6 +337,7 @@ int trace_command(const TraceFlags& given) {
   options.environment = std::move(environment);
   options.hooks = flags.hooks;
   options.pass_fds = flags.inherited_fds;
+  options.closed_stdio = flags.closed_stdio;
   options.user = user;
   monitor::TraceOptions trace;
   trace.max_data = static_cast<uint32_t>(std::min<size_t>(flags.max_string, 4096));

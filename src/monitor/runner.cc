@@ -566,6 +566,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
   if (ring_fd.valid()) spec.keep_fds.push_back(ring_fd.get());
   if (hooks_fd.valid()) spec.keep_fds.push_back(hooks_fd.get());
   spec.keep_fds.insert(spec.keep_fds.end(), options.pass_fds.begin(), options.pass_fds.end());
+  spec.close_stdio = options.closed_stdio;
   spec.filter = std::move(*program);
   spec.landlock_ruleset_fd = ruleset.valid() ? ruleset.get() : -1;
   spec.nofile_limit = raised.original();

@@ -94,6 +94,9 @@ struct RunOptions {
   // itself inherited, as strace's child keeps them; sandbox/inherited_fds.h).
   // Every other descriptor is closed at the command's exec.
   std::vector<int> pass_fds;
+  // Of 0, 1, 2: those sysgate was started without (closed for the command too,
+  // sandbox/inherited_fds.h).
+  std::array<bool, 3> closed_stdio = {false, false, false};
   // A hook library (include/sysgate/hook_library.h) the loader maps into every
   // image and the gate runs; "" for none. Opened here: a missing file is an error.
   std::string hooks;

@@ -3,8 +3,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 
 namespace sysgate::sandbox {
@@ -16,6 +18,18 @@ bool passed_on_exec(int fd) {
 }
 
 }  // namespace
+
+std::array<bool, 3> occupy_closed_stdio() {
+  std::array<bool, 3> closed = {false, false, false};
+  for (int fd = 0; fd < 3; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    // The lowest free number: this one, since the lower ones are open by now.
+    const int null = ::open("/dev/null", O_RDWR);
+    if (null == fd) closed[static_cast<size_t>(fd)] = true;
+    else if (null >= 0) ::close(null);
+  }
+  return closed;
+}
 
 std::vector<int> inheritable_descriptors() {
   std::vector<int> fds;

@@ -13,7 +13,7 @@
 //   2. signal handlers inherited from the parent are reset to SIG_DFL (the
 //      parent blocked every signal around fork, so none ran in the child), then
 //      the signal mask is emptied;
-//   3. stdio dup2s, close_range(3, ~0, CLOSE_RANGE_CLOEXEC), every descriptor
+//   3. stdio dup2s (or closes: LaunchSpec::close_stdio), close_range(3, ~0, CLOSE_RANGE_CLOEXEC), every descriptor
 //      but keep_fds, the Landlock ruleset and the executable closed (the
 //      listener must find a free number under the command's RLIMIT_NOFILE),
 //      keep_fds un-CLOEXEC'd;
@@ -155,6 +155,7 @@ struct ChildPlan {
   const char* working_directory = nullptr;  // nullptr: inherit
   int landlock_fd = -1;
   int stdio[3] = {-1, -1, -1};
+  bool close_stdio[3] = {false, false, false};
   const int* keep_fds = nullptr;
   size_t keep_count = 0;
   // Descriptors >= 3 open until the exec, sorted: keep_fds, the Landlock
@@ -245,6 +246,9 @@ constexpr int kMaxSignal = 64;
     r = source == target ? raw_syscall(__NR_fcntl, target, F_SETFD, 0)
                          : raw_syscall(__NR_dup2, source, target);
     if (r < 0) child_fail(h, ChildStep::kStdio, r);
+  }
+  for (int target = 0; target < 3; ++target) {
+    if (plan.close_stdio[target] && plan.stdio[target] < 0) raw_syscall(__NR_close, target);
   }
   r = raw_syscall(__NR_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   if (r < 0) child_fail(h, ChildStep::kCloseRange, r);
@@ -532,7 +536,10 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
   plan.working_directory =
       spec.working_directory.empty() ? nullptr : spec.working_directory.c_str();
   plan.landlock_fd = spec.landlock_ruleset_fd;
-  for (int i = 0; i < 3; ++i) plan.stdio[i] = spec.stdio[static_cast<size_t>(i)];
+  for (int i = 0; i < 3; ++i) {
+    plan.stdio[i] = spec.stdio[static_cast<size_t>(i)];
+    plan.close_stdio[i] = spec.close_stdio[static_cast<size_t>(i)];
+  }
   plan.keep_fds = spec.keep_fds.data();
   plan.keep_count = spec.keep_fds.size();
   std::vector<int> survivors = spec.keep_fds;

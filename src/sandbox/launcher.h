@@ -79,6 +79,9 @@ struct LaunchSpec {
   std::string working_directory;
   // Descriptors dup2'ed onto the child's 0, 1, 2 (in that order); -1 inherits.
   std::array<int, 3> stdio = {-1, -1, -1};
+  // Of 0, 1, 2 that inherit: closed in the child instead (the caller was
+  // started without them and holds /dev/null there, inherited_fds.h).
+  std::array<bool, 3> close_stdio = {false, false, false};
   // Descriptors >= 3 that stay open across execve. Every other descriptor of
   // the caller is closed at exec (close_range CLOEXEC), so supervisor fds
   // (listeners, pidfds, sockets) never leak into the sandbox.

@@ -43,6 +43,30 @@ TEST(Run, AProgramsOwnSyscallUserDispatchWorksAsNatively) {
   EXPECT_EQ(traced.out, "arm: Operation not permitted\n") << traced.err;
 }
 
+// Started with stdin and stdout closed, the command finds them closed, as
+// natively and under strace. Before, the program's descriptor (opened by
+// sysgate) took number 0 and the launch failed: "keep_fds entry 0 is not an
+// open descriptor >= 3".
+TEST(Run, ClosedStdioStaysClosedForTheCommand) {
+  const std::string probe = "for f in 0 1 2; do [ -e /proc/self/fd/$f ] && echo \"$f open\" >&2 || echo \"$f closed\" >&2; done";
+  auto closed = [](std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$@\" 0<&- 1>&-", "sh"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  };
+  const Output native = closed({"/bin/sh", "-c", probe});
+  ASSERT_EQ(native.err, "0 closed\n1 closed\n2 open\n");
+  for (const std::vector<std::string>& mode : std::vector<std::vector<std::string>>{
+           {"run", "--profile", "all"}, {"run"}, {"trace", "-o", "/dev/null"}}) {
+    std::vector<std::string> args = {kSysgate};
+    args.insert(args.end(), mode.begin(), mode.end());
+    args.insert(args.end(), {"--", "/bin/sh", "-c", probe});
+    const Output o = closed(args);
+    EXPECT_EQ(o.status, 0) << mode[0] << o.err;
+    EXPECT_EQ(o.err, native.err) << mode[0];
+  }
+}
+
 // Under a low RLIMIT_NOFILE (`ulimit -Sn 20`) the command runs, with the
 // limit it was given, under run and trace: before, trace failed with "dup of
 // the trace region: Invalid argument" and run with "Too many open files" (the
