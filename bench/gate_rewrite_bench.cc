@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "gate/gate.h"
+#include "gate/gate_trap.h"
 #include "gate/rewrite_stats.h"
 #include "gate/user_dispatch.h"
 #include "trace/ring_reader.h"
@@ -68,7 +69,7 @@ bool install_filter() {
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, 2),
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpLo),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP | sysgate::gate::kGateTrapData),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
   sock_fprog prog = {static_cast<unsigned short>(p.size()), p.data()};
@@ -107,7 +108,7 @@ bool install_bare_trap() {
   std::vector<sock_filter> p = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))};
   for (const int nr : {SYS_getppid, SYS_getuid, SYS_getgid, SYS_geteuid, SYS_getegid}) {
     p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
-    p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP));
+    p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP | sysgate::gate::kGateTrapData));
   }
   p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
   sock_fprog prog = {static_cast<unsigned short>(p.size()), p.data()};

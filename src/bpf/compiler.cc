@@ -18,7 +18,7 @@
 //        jeq  #__NR_rt_sigreturn, tree, ip
 //   ip:  <ip in [begin, end)>  true -> inside, false -> trap
 //   trap:
-//        ret  TRAP
+//        ret  TRAP(kGateTrapData)      ; gate/gate_trap.h
 //   inside:
 //        ld   [0]                       ; A = nr again for the tree
 //   tree:                               ; binary search over ranges of nr
@@ -44,6 +44,7 @@
 // leaf of the tree that jumps straight to a `ret`; the path to it only loads
 // arch and nr and uses jeq/jge/jset with constants, which is exactly what the
 // kernel's seccomp verdict cache can evaluate ahead of time (it caches ALLOW).
+#include "gate/gate_trap.h"
 #include "bpf/compiler.h"
 
 #include <sys/syscall.h>
@@ -275,7 +276,7 @@ Result<SymbolicProgram> Compiler::run() {
     as_.bind(ip);
     emit_condition(Condition::ip_range(options_.trap_outside.begin, options_.trap_outside.end), inside, trap);
     as_.bind(trap);
-    as_.ret(policy::to_seccomp_ret(Action::trap()));
+    as_.ret(policy::to_seccomp_ret(Action::trap(gate::kGateTrapData)));  // the gate's, not the program's
     as_.bind(inside);
     as_.load(kOffsetNr);
     as_.jump(root);

@@ -34,6 +34,7 @@
 #include "gate/call_snapshot.h"
 #include "gate/call.h"
 #include "gate/exe_link.h"
+#include "gate/gate_trap.h"
 #include "gate/exec_via_loader.h"
 #include "gate/hooks.h"
 #include "gate/inject.h"
@@ -264,8 +265,11 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
     const GateThread* t = thread_from_context(uc);
     dispatched = program_dispatch_on(t) && program_dispatch_exempt(t, info->call_addr);
   }
-  if (info->si_code != arch::kSysSeccomp && !dispatched) {
-    deliver_foreign_sigsys(info, uc);  // kill(pid, SIGSYS), the program's SUD and the like: the program's to handle
+  // A seccomp trap of the program's own filter (gate_trap.h), kill(pid,
+  // SIGSYS), the program's SUD and the like: the program's to handle.
+  const bool ours = dispatched || (info->si_code == arch::kSysSeccomp && static_cast<uint32_t>(info->si_errno) == kGateTrapData);
+  if (!ours) {
+    deliver_foreign_sigsys(info, uc);
     return;
   }
   if (info->arch != arch::kAuditArchX86_64) die("trapped syscall of a foreign architecture; arch", info->arch);

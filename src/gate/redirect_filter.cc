@@ -1,5 +1,7 @@
 #include "gate/redirect_filter.h"
 
+#include "gate/gate_trap.h"
+
 #include <asm/unistd.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -30,7 +32,7 @@ bool build_redirect_filter(uint64_t begin, uint64_t end, sock_filter out[kRedire
   out[6] = load(kOffsetIpLo);
   out[7] = jump(BPF_JGE, lo_first, 0, 1);           // -> 8 / trap
   out[8] = jump(BPF_JGT, lo_last, 0, 1);            // -> trap / allow
-  out[9] = ret(SECCOMP_RET_TRAP);
+  out[9] = ret(SECCOMP_RET_TRAP | kGateTrapData);
   out[10] = ret(SECCOMP_RET_ALLOW);
   return true;
 }
@@ -64,7 +66,7 @@ int build_listed_redirect_filter(const long* nrs, int count, uint64_t begin, uin
   out[ip + 2] = load(kOffsetIpLo);
   out[ip + 3] = jump(BPF_JGE, static_cast<uint32_t>(begin), 0, skip(ip + 3, trap));
   out[ip + 4] = jump(BPF_JGT, static_cast<uint32_t>(end - 1), 0, 1);
-  out[trap] = ret(SECCOMP_RET_TRAP);
+  out[trap] = ret(SECCOMP_RET_TRAP | kGateTrapData);
   out[allow] = ret(SECCOMP_RET_ALLOW);
   return allow + 1;
 }

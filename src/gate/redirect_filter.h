@@ -17,7 +17,7 @@
 //   lo:  ld   [8]                     ; low word
 //        jge  #lo(begin), last, trap
 //   last:jgt  #lo(end - 1), trap, allow
-//   trap: ret TRAP
+//   trap: ret TRAP(kGateTrapData)        ; gate_trap.h: the gate's, not the program's
 //   allow: ret ALLOW
 //
 // Why a second filter and not one: the kernel runs every filter and keeps the

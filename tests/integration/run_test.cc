@@ -43,6 +43,23 @@ TEST(Run, AProgramsOwnSyscallUserDispatchWorksAsNatively) {
   EXPECT_EQ(traced.out, "arm: Operation not permitted\n") << traced.err;
 }
 
+// A program whose own filter traps a call for its SIGSYS handler to emulate
+// (a browser's sandbox) runs as natively, in its thread, child and exec'd
+// image: the gate hands a trap that is not its own (other SECCOMP_RET_DATA,
+// gate/gate_trap.h) to the program. Before, the gate took it for its own,
+// made the call again, and the filter's second trap, with SIGSYS blocked in
+// the gate's handler, killed the process (status 159). Not under trace yet:
+// there the gate makes every call again, and that trap still kills
+// (docs/gate.md, "Known gaps").
+TEST(Run, AProgramsOwnTrappingFilterWorksAsNatively) {
+  const Output native = run({TRAPPING_FILTER_PROGRAM});
+  ASSERT_EQ(native.status, 0) << native.err;
+  ASSERT_NE(native.out.find("image: getppid 4242"), std::string::npos) << native.out;
+  Output o = sysgate({"run", "--profile", "all", "--", TRAPPING_FILTER_PROGRAM});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, native.out) << o.err;
+}
+
 // Started with stdin and stdout closed, the command finds them closed, as
 // natively and under strace. Before, the program's descriptor (opened by
 // sysgate) took number 0 and the launch failed: "keep_fds entry 0 is not an

@@ -15,6 +15,7 @@
 #include "bpf/compiler.h"
 #include "bpf/disassembler.h"
 #include "bpf/interpreter.h"
+#include "gate/gate_trap.h"
 #include "policy/evaluate.h"
 #include "test_support.h"
 
@@ -145,7 +146,7 @@ TEST(BpfProperty, GateModeTrapsOutsideTheRangeAndIsThePolicyInside) {
       const bool header_decides = d.arch != AUDIT_ARCH_X86_64 || (static_cast<uint32_t>(d.nr) & 0x40000000u);
       const bool in_range = d.instruction_pointer >= begin && d.instruction_pointer < end;
       uint32_t want = ungated;
-      if (!header_decides && d.nr != SYS_rt_sigreturn && !in_range) want = SECCOMP_RET_TRAP;
+      if (!header_decides && d.nr != SYS_rt_sigreturn && !in_range) want = SECCOMP_RET_TRAP | gate::kGateTrapData;
       (in_range ? inside : outside)++;
       ++cases;
       const uint32_t got = run(*gated, d);

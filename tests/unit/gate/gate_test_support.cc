@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "gate/gate.h"
+#include "gate/gate_trap.h"
 #include "syscalls/call_format.h"
 
 namespace sysgate::gate::test {
@@ -49,7 +50,7 @@ bool install_test_filter() {
       /* 14 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo_end, 2, 3),    // -> 17 trap : 18 allow
       /* 15 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),  // unreachable
       /* 16 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),  // unreachable
-      /* 17 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+      /* 17 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP | gate::kGateTrapData),
       /* 18 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
       /* 19 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
   };

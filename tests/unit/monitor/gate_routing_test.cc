@@ -10,11 +10,15 @@
 
 #include "bpf/compiler.h"
 #include "bpf/interpreter.h"
+#include "gate/gate_trap.h"
 #include "loader/exec_path.h"
 #include "policy/profiles.h"
 
 namespace sysgate::monitor {
 namespace {
+
+// The TRAP that sends a call to the gate (gate/gate_trap.h).
+constexpr uint32_t kGateTrap = SECCOMP_RET_TRAP | gate::kGateTrapData;
 
 constexpr uint64_t kGateBegin = 0x100000001000, kGateEnd = 0x100000009000;
 constexpr uint64_t kApp = 0x555555554000;
@@ -44,16 +48,16 @@ class GateRoutingTest : public ::testing::Test {
 TEST_F(GateRoutingTest, FitsTheKernelLimit) { EXPECT_LT(program_.size(), 4096u); }
 
 TEST_F(GateRoutingTest, ProgramCallsTrapAndGateCallsFollowThePolicy) {
-  EXPECT_EQ(verdict(SYS_getppid, kApp), SECCOMP_RET_TRAP);
+  EXPECT_EQ(verdict(SYS_getppid, kApp), kGateTrap);
   EXPECT_EQ(verdict(SYS_getppid, kGateBegin), SECCOMP_RET_ALLOW);
   EXPECT_EQ(verdict(SYS_getppid, kGateEnd - 1), SECCOMP_RET_ALLOW);
-  EXPECT_EQ(verdict(SYS_getppid, kGateEnd), SECCOMP_RET_TRAP);
-  EXPECT_EQ(verdict(SYS_getppid, kGateBegin - 1), SECCOMP_RET_TRAP);
+  EXPECT_EQ(verdict(SYS_getppid, kGateEnd), kGateTrap);
+  EXPECT_EQ(verdict(SYS_getppid, kGateBegin - 1), kGateTrap);
   // The policy still refuses from the gate what it refuses anywhere.
   EXPECT_EQ(verdict(SYS_socket, kGateBegin, {AF_INET, SOCK_STREAM, 0}), SECCOMP_RET_USER_NOTIF);
   EXPECT_EQ(verdict(SYS_ptrace, kGateBegin), SECCOMP_RET_USER_NOTIF);
   // Same low 32 bits as the gate, other high half: still outside.
-  EXPECT_EQ(verdict(SYS_getppid, kGateBegin & 0xffffffffull), SECCOMP_RET_TRAP);
+  EXPECT_EQ(verdict(SYS_getppid, kGateBegin & 0xffffffffull), kGateTrap);
 }
 
 TEST_F(GateRoutingTest, SigreturnIsNeverTrapped) {
@@ -74,7 +78,7 @@ TEST_F(GateRoutingTest, TheLoaderFdIsProtected) {
 
 TEST_F(GateRoutingTest, OnlyTheLoaderCanBeExecutedDirectly) {
   EXPECT_EQ(verdict(SYS_execveat, kGateBegin, {kLoaderFd, 0, 0, 0, AT_EMPTY_PATH}), SECCOMP_RET_ALLOW);
-  EXPECT_EQ(verdict(SYS_execveat, kApp, {kLoaderFd, 0, 0, 0, AT_EMPTY_PATH}), SECCOMP_RET_TRAP);
+  EXPECT_EQ(verdict(SYS_execveat, kApp, {kLoaderFd, 0, 0, 0, AT_EMPTY_PATH}), kGateTrap);
   // Any other execveat is the policy's business (default grants exec; Landlock checks the file).
   EXPECT_EQ(verdict(SYS_execveat, kGateBegin, {3, 0, 0, 0, AT_EMPTY_PATH}), SECCOMP_RET_ALLOW);
 }
@@ -180,7 +184,7 @@ TEST(RedirectFilter, SignalExecVariantTrapsOnlyItsCalls) {
       d.arch = AUDIT_ARCH_X86_64;
       d.instruction_pointer = ip;
       const bool inside = ip >= begin && ip < end;
-      const uint32_t want = trapped.count(nr) && !inside ? SECCOMP_RET_TRAP : SECCOMP_RET_ALLOW;
+      const uint32_t want = trapped.count(nr) && !inside ? kGateTrap : SECCOMP_RET_ALLOW;
       EXPECT_EQ(bpf::run(redirect, d), want) << "nr " << nr << std::hex << " ip " << ip;
     }
   }
