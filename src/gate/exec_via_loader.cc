@@ -10,6 +10,7 @@
 #include "gate/exec_open.h"
 #include "gate/process.h"
 #include "gate/program_filters.h"
+#include "gate/program_traps.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/ring_writer.h"
@@ -325,12 +326,18 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     // The loader's options, and which thread exec'd: the new image's
     // kRecordImageStarted names it, so the monitor pairs the image with the
     // right exec when two threads exec at once (the kernel lets one win).
+    // And whether filters of the program's came with it (program_traps.h).
     static const char kExecTid[] = ",exectid=";
-    char options[sizeof g_exec.options + sizeof kExecTid + 12];
-    const uint64_t base = string_length(g_exec.options);
-    copy_bytes(options, g_exec.options, base);
-    copy_bytes(options + base, kExecTid, sizeof kExecTid - 1);
-    decimal(t->tid, options + base + sizeof kExecTid - 1);
+    static const char kProgramFilters[] = ",progfilters=1";
+    char options[sizeof g_exec.options + sizeof kProgramFilters + sizeof kExecTid + 12];
+    uint64_t used = string_length(g_exec.options);
+    copy_bytes(options, g_exec.options, used);
+    if (program_filters_may_trap()) {
+      copy_bytes(options + used, kProgramFilters, sizeof kProgramFilters - 1);
+      used += sizeof kProgramFilters - 1;
+    }
+    copy_bytes(options + used, kExecTid, sizeof kExecTid - 1);
+    decimal(t->tid, options + used + sizeof kExecTid - 1);
     if (thread_redirected(t)) redirected_instead_of_dispatch(options);
     *o++ = addr(kGate);
     *o++ = addr(options);

@@ -41,6 +41,7 @@
 #include "gate/process.h"
 #include "gate/program_dispatch.h"
 #include "gate/program_filters.h"
+#include "gate/program_traps.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/signals.h"
@@ -53,8 +54,30 @@ namespace sysgate::gate {
 
 void set_real_mask(uint64_t mask) { raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&mask), 0, 8); }
 
+long forward_blocking(const arch::KernelUcontext* uc, long nr, const uint64_t a[6], PendingCall* pending);
+
+namespace {
+
+// forward() where a filter of the program's may trap the call (program_traps.h):
+// with SIGSYS open even for a call that cannot block.
+long forward_open_to_program_traps(const arch::KernelUcontext* uc, long nr, const uint64_t a[6],
+                                   PendingCall* pending) {
+  const ProgramTrapWindow window(thread_from_gs());
+  if (may_block(nr, a)) return forward_blocking(uc, nr, a, pending);
+  const uint64_t call[7] = {static_cast<uint64_t>(nr), a[0], a[1], a[2], a[3], a[4], a[5]};
+  const uint64_t mask = arch::kAllSignals & ~arch::kSigsysBit;
+  return sysgate_gate_blocking_syscall_masked(uc, call, &mask);
+}
+
+}  // namespace
+
 long forward(const arch::KernelUcontext* uc, long nr, const uint64_t a[6], PendingCall* pending) {
+  if (program_filters_may_trap()) return forward_open_to_program_traps(uc, nr, a, pending);
   if (!may_block(nr, a)) return raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  return forward_blocking(uc, nr, a, pending);
+}
+
+long forward_blocking(const arch::KernelUcontext* uc, long nr, const uint64_t a[6], PendingCall* pending) {
   // With the program's mask -- which never holds SIGSYS (sigprocmask is
   // virtualised) -- so its handlers may run, and trap, during the call. The
   // stub's unwind information leads from there straight back into the program.
@@ -266,9 +289,14 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
     dispatched = program_dispatch_on(t) && program_dispatch_exempt(t, info->call_addr);
   }
   // A seccomp trap of the program's own filter (gate_trap.h), kill(pid,
-  // SIGSYS), the program's SUD and the like: the program's to handle.
+  // SIGSYS), the program's SUD and the like: the program's to handle -- once
+  // the call's line is written, if its filter trapped a call the gate was
+  // making for it (program_traps.h).
   const bool ours = dispatched || (info->si_code == arch::kSysSeccomp && static_cast<uint32_t>(info->si_errno) == kGateTrapData);
   if (!ours) {
+    GateThread* const t = thread_from_gs();
+    if (info->si_code == arch::kSysSeccomp && program_trap_caught(t, info)) return;
+    program_trap_at_call_site(t, info);
     deliver_foreign_sigsys(info, uc);
     return;
   }
@@ -334,6 +362,7 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
                   &snapshot);
   }
   inject_exit(t, inject);  // every signal is blocked here: its signal arrives after the sigreturn
+  deliver_program_trap(t, call, uc);  // after the call's line, as strace shows it
   // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).
   rewrite_after_trap(call.nr, info->call_addr);
 }

@@ -22,6 +22,9 @@
 //   selfexec=1  open each exec's program in the process, where the monitor
 //               would only repeat the kernel's checks (exec_open.h); carried
 //               into every later image
+//   progfilters=1  the exec'ing thread had seccomp filters of the program's
+//               own, which may trap the calls the gate makes for it
+//               (program_traps.h; added by the exec, not carried on)
 //   exectid=T   the thread whose exec made this image (added by the exec,
 //               exec_via_loader.cc; not carried on): its kRecordImageStarted
 //               names it
@@ -50,6 +53,7 @@
 #include "gate/gate.h"
 #include "gate/hooks.h"
 #include "gate/raw_syscall.h"
+#include "gate/program_traps.h"
 #include "gate/redirect_filter.h"
 #include "gate/rewrite.h"
 #include "gate/user_dispatch.h"
@@ -118,6 +122,7 @@ struct Options {
   bool detached = false;     // detached=1
   int exec_tid = 0;          // exectid=T
   bool self_exec = false;    // selfexec=1
+  bool program_filters = false;  // progfilters=1
 };
 
 Options parse(const char* s) {
@@ -172,6 +177,9 @@ Options parse(const char* s) {
     } else if (starts_with(s, "selfexec=1")) {
       o.self_exec = true;
       end = s + 10;
+    } else if (starts_with(s, "progfilters=1")) {
+      o.program_filters = true;
+      end = s + 13;
     } else if (starts_with(s, "exectid=")) {
       o.exec_tid = parse_fd(s + 8, &end);
       if (o.exec_tid <= 0) fail("bad exectid= option");
@@ -292,6 +300,7 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
     config.interp_base = info->interp_base;
   }
   rewrite_set_report(o.rewrite_stats);
+  if (o.program_filters) note_program_filters();
   if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");
 
   // The gate's code: what SUD lets through, ours or the program's (program_dispatch.h).

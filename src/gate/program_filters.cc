@@ -6,6 +6,7 @@
 #include <linux/prctl.h>
 #include <linux/seccomp.h>
 
+#include "gate/program_traps.h"
 #include "gate/raw_syscall.h"
 #include "gate/redirect_filter.h"
 #include "gate/user_dispatch.h"
@@ -83,6 +84,8 @@ long program_filter_before(GateThread* t, long nr, const uint64_t a[6]) {
 }
 
 void program_filter_after(GateThread* t, long nr, const uint64_t a[6], long result) {
+  // Its traps of the calls the gate makes for the program now go to the program.
+  if (installs_seccomp_filter(nr, a) && result == 0) note_program_filters();
   if (!guarded(nr, a) || !synchronises_threads(nr, a)) return;
   // A TSYNC the kernel refused returns the id of the thread in the way (> 0).
   // A vfork child's threads are not its parent's.

@@ -126,6 +126,11 @@ struct GateThread {
   // A CLONE_VM child that is not a thread (vfork): it shares the gate's
   // memory with another process, whose state it must not set.
   uint32_t shares_memory_with_another_process;
+  // program_traps.h: the gate is making a call for the program with SIGSYS
+  // open, and the SECCOMP_RET_DATA (+ kProgramTrapPending) of the program's
+  // filter's trap of it, to deliver once the call's record is written.
+  uint32_t forwarding;
+  uint32_t program_trap;
   // The program's own Syscall User Dispatch (program_dispatch.h): on, and the
   // region it asked to let through.
   uint32_t program_dispatch_on;
@@ -149,6 +154,9 @@ struct GateProcess {
   // from arming SUD while such an install is under way (program_filters.h).
   int32_t every_thread_redirected_pid;
   uint32_t filter_lock;
+  // A filter of the program's may trap the calls the gate makes for it
+  // (program_traps.h).
+  uint32_t program_filters;
 
   // The program's SIGSYS action: rt_sigaction(SIGSYS) reads and writes this,
   // never the kernel's (the real handler stays the gate's).

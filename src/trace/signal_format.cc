@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "syscalls/constants.h"
+#include "syscalls/syscall_table.h"
 #include "trace/struct_format.h"
 
 namespace sysgate::trace {
@@ -17,7 +18,8 @@ namespace constants = syscalls::constants;
 
 // <asm-generic/siginfo.h>, spelled out: the monitor must not depend on the C
 // library's idea of these.
-constexpr int kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigFpe = 8, kSigSegv = 11, kSigChld = 17, kSigPoll = 29;
+constexpr int kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigFpe = 8, kSigSegv = 11, kSigChld = 17, kSigPoll = 29,
+              kSigSys = 31;
 constexpr int kSiUser = 0, kSiKernel = 0x80, kSiQueue = -1, kSiTimer = -2, kSiMesgq = -3;
 constexpr int kCldKilled = 2, kCldDumped = 3, kCldTrapped = 4, kCldStopped = 5;
 
@@ -45,6 +47,8 @@ constexpr std::string_view kTrapCodes[] = {"TRAP_BRKPT",  "TRAP_TRACE", "TRAP_BR
 constexpr std::string_view kChldCodes[] = {"CLD_EXITED",  "CLD_KILLED",  "CLD_DUMPED",
                                            "CLD_TRAPPED", "CLD_STOPPED", "CLD_CONTINUED"};
 constexpr std::string_view kPollCodes[] = {"POLL_IN", "POLL_OUT", "POLL_MSG", "POLL_ERR", "POLL_PRI", "POLL_HUP"};
+constexpr std::string_view kSysCodes[] = {"SYS_SECCOMP", "SYS_USER_DISPATCH"};
+constexpr uint32_t kAuditArchX86_64 = 0xc000003e, kAuditArchI386 = 0x40000003;
 
 // The siginfo bytes the record carries.
 struct Siginfo {
@@ -105,6 +109,7 @@ std::string code_name(int sig, int code) {
       case kSigTrap: name = code_in(kTrapCodes, code); break;
       case kSigChld: name = code_in(kChldCodes, code); break;
       case kSigPoll: name = code_in(kPollCodes, code); break;
+      case kSigSys: name = code_in(kSysCodes, code); break;
       default: break;
     }
   }
@@ -188,6 +193,17 @@ std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_n
     out += ", si_addr=" + pointer(static_cast<uint64_t>(s.i64(16)));
   } else if (sig == kSigPoll) {
     out += ", si_band=" + std::to_string(s.i64(16)) + ", si_fd=" + std::to_string(s.i32(24));
+  } else if (sig == kSigSys) {
+    // A seccomp trap's or Syscall User Dispatch's: the call and where it was made.
+    out += ", si_call_addr=" + pointer(static_cast<uint64_t>(s.i64(16)));
+    const int nr = s.i32(24);
+    const syscalls::SyscallInfo* info = syscalls::by_number(nr);
+    out += ", si_syscall=" + (info != nullptr ? "__NR_" + std::string(info->name) : std::to_string(nr));
+    const auto arch = static_cast<uint32_t>(s.i32(28));
+    out += ", si_arch=";
+    if (arch == kAuditArchX86_64) out += "AUDIT_ARCH_X86_64";
+    else if (arch == kAuditArchI386) out += "AUDIT_ARCH_I386";
+    else out += pointer(arch);
   }
   return out + "}";
 }

@@ -48,9 +48,8 @@ TEST(Run, AProgramsOwnSyscallUserDispatchWorksAsNatively) {
 // image: the gate hands a trap that is not its own (other SECCOMP_RET_DATA,
 // gate/gate_trap.h) to the program. Before, the gate took it for its own,
 // made the call again, and the filter's second trap, with SIGSYS blocked in
-// the gate's handler, killed the process (status 159). Not under trace yet:
-// there the gate makes every call again, and that trap still kills
-// (docs/gate.md, "Known gaps").
+// the gate's handler, killed the process (status 159). Under trace:
+// Trace.AProgramsOwnTrappingFilterRunsAsNatively.
 TEST(Run, AProgramsOwnTrappingFilterWorksAsNatively) {
   const Output native = run({TRAPPING_FILTER_PROGRAM});
   ASSERT_EQ(native.status, 0) << native.err;

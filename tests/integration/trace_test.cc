@@ -2959,6 +2959,44 @@ TEST(Trace, AProgramsOwnSeccompFilterLeavesNothingUntraced) {
   }
 }
 
+// A program whose own filter traps a call for its SIGSYS handler to emulate
+// (a browser's sandbox pattern) runs under trace as natively, in its thread,
+// child and exec'd image: the gate makes its calls with SIGSYS open and hands
+// its filter's trap to its handler (program_traps.h). The main thread's call
+// and its delivery read as strace's (the address of libc's syscall() masked).
+// Before: killed by SIGSYS (status 159) at its first trapped call.
+TEST(Trace, AProgramsOwnTrappingFilterRunsAsNatively) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {TRAPPING_FILTER_PROGRAM};
+  const Output native = run(cmd);
+  ASSERT_EQ(native.status, 0) << native.err;
+  ASSERT_NE(native.out.find("image: getppid 4242"), std::string::npos) << native.out;
+  const Straced straced = strace(cmd, false);
+  auto trap_lines = [](const std::string& text) {
+    return picked_lines(text, [](std::string line) -> std::optional<std::string> {
+      if (line.rfind("getppid()", 0) != 0 && line.rfind("--- SIGSYS", 0) != 0) return std::nullopt;
+      line = std::regex_replace(line, std::regex(R"(\) +=)"), ") =");  // the column padding
+      return std::regex_replace(line, std::regex(R"(si_call_addr=0x[0-9a-f]+)"), "si_call_addr=A");
+    });
+  };
+  std::vector<std::string> expected = trap_lines(straced.trace);
+  ASSERT_EQ(expected.size(), 4u) << straced.trace;  // the main thread's, then the exec'd image's
+  expected.resize(2);
+  for (const char* rewrite : {"", "--no-rewrite"}) {
+    Traced t = trace(cmd, *rewrite ? std::vector<std::string>{rewrite} : std::vector<std::string>{});
+    EXPECT_EQ(t.run.status, 0) << rewrite << t.run.err;
+    EXPECT_EQ(t.run.out, native.out) << rewrite;
+    // -f prefixes: the command's own lines, before its first clone.
+    std::string main_lines;
+    std::istringstream in(t.trace);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("clone") != std::string::npos) break;
+      main_lines += std::regex_replace(line, std::regex(R"(^\d+ +)"), "") + "\n";  // the pid column
+    }
+    EXPECT_EQ(trap_lines(main_lines), expected) << rewrite << t.trace;
+  }
+}
+
 TEST(Trace, IgnoredSignalsShowAsStraceShowsThemAndInterruptNothing) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
   const std::vector<std::string> cmd = {QUIET_SIGNALS_PROGRAM};

@@ -92,6 +92,26 @@ TEST(SignalFormat, FaultsAndPoll) {
   EXPECT_EQ(format_signal(signal(29, 1, band)), "--- SIGIO {si_signo=SIGIO, si_code=POLL_IN, si_band=1, si_fd=5} ---");
 }
 
+// A seccomp trap's SIGSYS, and Syscall User Dispatch's, as strace 6.1 shows
+// them: the call, where it was made, its architecture.
+TEST(SignalFormat, SeccompTrapsAndUserDispatch) {
+  SiginfoBytes trap;
+  trap.err = 7;
+  trap.put64(16, 0x7f6c15d1d829);
+  trap.put32(24, 110);
+  trap.put32(28, static_cast<int32_t>(0xc000003e));
+  EXPECT_EQ(format_signal(signal(31, 1, trap)),
+            "--- SIGSYS {si_signo=SIGSYS, si_code=SYS_SECCOMP, si_errno=E2BIG, si_call_addr=0x7f6c15d1d829, "
+            "si_syscall=__NR_getppid, si_arch=AUDIT_ARCH_X86_64} ---");
+  SiginfoBytes dispatched;
+  dispatched.put64(16, 0x401000);
+  dispatched.put32(24, 9999);
+  dispatched.put32(28, 0x40000003);
+  EXPECT_EQ(format_signal(signal(31, 2, dispatched)),
+            "--- SIGSYS {si_signo=SIGSYS, si_code=SYS_USER_DISPATCH, si_call_addr=0x401000, si_syscall=9999, "
+            "si_arch=AUDIT_ARCH_I386} ---");
+}
+
 TEST(SignalFormat, UnknownCodesAndSignalsStayNumeric) {
   EXPECT_EQ(format_signal(signal(11, 99)), "--- SIGSEGV {si_signo=SIGSEGV, si_code=0x63, si_addr=NULL} ---");
   EXPECT_EQ(format_signal(signal(70, 0x80)), "--- 70 {si_signo=70, si_code=SI_KERNEL} ---");

@@ -1,0 +1,55 @@
+#include "gate/program_traps.h"
+
+#include "gate/signals.h"
+#include "gate/util.h"
+
+namespace sysgate::gate {
+namespace {
+
+constexpr uint32_t kProgramTrapPending = 1u << 16;  // above the 16 bits of SECCOMP_RET_DATA
+constexpr int32_t kSysSigsys = 31;                   // SIGSYS
+
+}  // namespace
+
+bool program_filters_may_trap() { return load_relaxed(&g_gate.program_filters) != 0; }
+
+void note_program_filters() { store_relaxed(&g_gate.program_filters, 1u); }
+
+ProgramTrapWindow::ProgramTrapWindow(GateThread* t) : t_(t), outer_(t != nullptr ? t->forwarding : 0) {
+  if (t_ != nullptr) t_->forwarding = 1;
+}
+
+ProgramTrapWindow::~ProgramTrapWindow() {
+  if (t_ != nullptr) t_->forwarding = outer_;
+}
+
+bool program_trap_caught(GateThread* t, const arch::KernelSiginfo* info) {
+  // The address after the syscall instruction that trapped: the gate's.
+  const bool at_gate = info->call_addr >= g_gate.code_begin && info->call_addr <= g_gate.code_end;
+  if (t == nullptr || t->forwarding == 0 || !at_gate) return false;
+  t->program_trap = (static_cast<uint32_t>(info->si_errno) & 0xffff) | kProgramTrapPending;
+  return true;
+}
+
+void program_trap_at_call_site(const GateThread* t, arch::KernelSiginfo* info) {
+  const bool at_gate = info->call_addr >= g_gate.code_begin && info->call_addr <= g_gate.code_end;
+  if (t != nullptr && at_gate && info->si_code == arch::kSysSeccomp && t->call_ip != 0) info->call_addr = t->call_ip;
+}
+
+void deliver_program_trap(GateThread* t, const Call& call, arch::KernelUcontext* uc) {
+  if ((t->program_trap & kProgramTrapPending) == 0) return;
+  // A whole siginfo_t (128 bytes), as the program's handler may read it.
+  alignas(8) uint8_t whole[128];
+  zero_bytes(whole, sizeof whole);
+  auto* info = reinterpret_cast<arch::KernelSiginfo*>(whole);
+  info->si_signo = kSysSigsys;
+  info->si_errno = static_cast<int32_t>(t->program_trap & 0xffff);
+  info->si_code = arch::kSysSeccomp;
+  info->call_addr = call.ip;  // the program's call, as the kernel would have named it
+  info->syscall = static_cast<int32_t>(call.nr);
+  info->arch = arch::kAuditArchX86_64;
+  t->program_trap = 0;
+  deliver_foreign_sigsys(info, uc);
+}
+
+}  // namespace sysgate::gate
