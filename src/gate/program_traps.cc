@@ -9,6 +9,9 @@ namespace {
 constexpr uint32_t kProgramTrapPending = 1u << 16;  // above the 16 bits of SECCOMP_RET_DATA
 constexpr int32_t kSysSigsys = 31;                   // SIGSYS
 
+// A trap's si_call_addr, the address after the syscall instruction: the gate's.
+bool at_gate_code(uint64_t call_addr) { return call_addr >= g_gate.code_begin && call_addr <= g_gate.code_end; }
+
 }  // namespace
 
 bool program_filters_may_trap() { return load_relaxed(&g_gate.program_filters) != 0; }
@@ -24,16 +27,15 @@ ProgramTrapWindow::~ProgramTrapWindow() {
 }
 
 bool program_trap_caught(GateThread* t, const arch::KernelSiginfo* info) {
-  // The address after the syscall instruction that trapped: the gate's.
-  const bool at_gate = info->call_addr >= g_gate.code_begin && info->call_addr <= g_gate.code_end;
-  if (t == nullptr || t->forwarding == 0 || !at_gate) return false;
+  if (t == nullptr || t->forwarding == 0 || !at_gate_code(info->call_addr)) return false;
   t->program_trap = (static_cast<uint32_t>(info->si_errno) & 0xffff) | kProgramTrapPending;
   return true;
 }
 
 void program_trap_at_call_site(const GateThread* t, arch::KernelSiginfo* info) {
-  const bool at_gate = info->call_addr >= g_gate.code_begin && info->call_addr <= g_gate.code_end;
-  if (t != nullptr && at_gate && info->si_code == arch::kSysSeccomp && t->call_ip != 0) info->call_addr = t->call_ip;
+  if (t != nullptr && at_gate_code(info->call_addr) && info->si_code == arch::kSysSeccomp && t->call_ip != 0) {
+    info->call_addr = t->call_ip;
+  }
 }
 
 void deliver_program_trap(GateThread* t, const Call& call, arch::KernelUcontext* uc) {
