@@ -292,7 +292,11 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   // SIGSYS), the program's SUD and the like: the program's to handle -- once
   // the call's line is written, if its filter trapped a call the gate was
   // making for it (program_traps.h).
-  const bool ours = dispatched || (info->si_code == arch::kSysSeccomp && static_cast<uint32_t>(info->si_errno) == kGateTrapData);
+  // (The gate's filters trap only calls made outside its code: one made
+  // inside it with the gate's data is a program filter's that happens to use it.)
+  const bool at_gate = info->call_addr >= g_gate.code_begin && info->call_addr <= g_gate.code_end;
+  const bool ours = dispatched || (info->si_code == arch::kSysSeccomp &&
+                                   static_cast<uint32_t>(info->si_errno) == kGateTrapData && !at_gate);
   if (!ours) {
     GateThread* const t = thread_from_gs();
     if (info->si_code == arch::kSysSeccomp && program_trap_caught(t, info)) return;

@@ -12,6 +12,12 @@ namespace {
 constexpr uint64_t kPrSetSyscallUserDispatch = 59;
 constexpr uint64_t kPrSysDispatchOff = 0, kPrSysDispatchOn = 1;
 
+// Whether t is the calling task's own state: a vfork child the gate did not
+// see start (`sysgate run` does not trap vfork) runs on its parent's, whose
+// dispatch is not its own (its region is then not honoured: its calls from
+// it reach its handler).
+bool own_state(const GateThread* t) { return t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid)); }
+
 }  // namespace
 
 bool is_program_dispatch_call(const uint64_t a[6]) {
@@ -23,7 +29,7 @@ long program_dispatch_set(GateThread* t, const uint64_t a[6]) {
   if (mode == kPrSysDispatchOff) {
     if (offset != 0 || length != 0 || selector != 0) return -EINVAL;
     const long r = raw_syscall(__NR_prctl, kPrSetSyscallUserDispatch, kPrSysDispatchOff, 0, 0, 0);
-    if (r == 0) program_dispatch_forget(t);
+    if (r == 0 && own_state(t)) program_dispatch_forget(t);
     return r;
   }
   // Later kernels' other modes (an inclusive region) are not emulated.
@@ -34,7 +40,7 @@ long program_dispatch_set(GateThread* t, const uint64_t a[6]) {
   // The gate's code goes through; the kernel reads (and checks) the selector.
   const long r = raw_syscall(__NR_prctl, kPrSetSyscallUserDispatch, kPrSysDispatchOn, g_gate.code_begin,
                              g_gate.code_end - g_gate.code_begin, selector);
-  if (r != 0) return r;
+  if (r != 0 || !own_state(t)) return r;
   t->program_dispatch_offset = offset;
   t->program_dispatch_length = length;
   t->program_dispatch_on = 1;

@@ -12,6 +12,7 @@
 #include "gate/rewrite.h"
 #include "gate/trace_emit.h"
 #include "gate/raw_syscall.h"
+#include "gate/user_dispatch.h"
 #include "gate/util.h"
 #include "trace/ring_format.h"
 
@@ -236,9 +237,14 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
       copy_bytes(&next, reinterpret_cast<const void*>(act), sizeof next);
     }
     if (oact != 0 && !app_probe_write(oact, sizeof(KernelSigaction))) return -EFAULT;
+    // A process that shares this memory but not these actions (posix_spawn's
+    // and Go's CLONE_VM children, which reset every handler before their
+    // exec) must not change the parent's: they cost the parent its SIGSYS
+    // handler. Its own change is not kept (it execs or exits next).
+    const bool own_actions = t->foreign_handlers == 0 && t->pid == static_cast<int32_t>(raw_syscall(__NR_getpid));
     lock_app_sigsys();
     const KernelSigaction old = g_gate.app_sigsys;
-    if (act != 0) g_gate.app_sigsys = next;
+    if (act != 0 && own_actions) g_gate.app_sigsys = next;
     unlock_app_sigsys();
     if (oact != 0) copy_bytes(reinterpret_cast<void*>(oact), &old, sizeof old);
     return 0;
@@ -529,13 +535,21 @@ long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call) 
 }
 
 void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
+  GateThread* t = thread_from_gs();
+  if (t != nullptr && t->tid != static_cast<int32_t>(raw_syscall(__NR_gettid))) t = nullptr;  // not its state
   // Traced like any delivery (strace shows it whatever the action).
-  if (GateThread* t = thread_from_gs(); t != nullptr && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
+  if (t != nullptr) {
     uint64_t words[6];
     copy_bytes(words, info, sizeof words);
     trace_syscall(t, trace::kRecordSignal, 0, SIGSYS, words, 0, 0, signal_ip(t, uc));
   }
+  // A seccomp trap's or Syscall User Dispatch's SIGSYS is forced, as the
+  // kernel forces it: ignored or blocked, its action becomes SIG_DFL and the
+  // process ends (a sandbox whose traps mean "crash" counts on it).
+  const bool forced = info->si_code == arch::kSysSeccomp || info->si_code == kSysUserDispatch;
+  const bool blocked = t != nullptr && t->sigsys_blocked != 0;
   lock_app_sigsys();
+  if (forced && (g_gate.app_sigsys.handler == kSigIgn || blocked)) g_gate.app_sigsys.handler = kSigDfl;
   KernelSigaction action = g_gate.app_sigsys;
   if ((action.flags & SA_RESETHAND) != 0 && action.handler > kSigIgn) g_gate.app_sigsys.handler = kSigDfl;
   unlock_app_sigsys();

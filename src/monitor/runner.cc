@@ -530,13 +530,16 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     constexpr uint64_t kPrSetSyscallUserDispatch = 59, kPrSysDispatchOn = 1;
     const policy::Origin sud{policy::Origin::Source::kBuiltin, "the gate's syscall user dispatch"};
     auto arg_is = [](uint8_t arg, uint64_t v) { return policy::Condition::compare(arg, 64, policy::CmpOp::kEq, v); };
+    // prctl's option is an int: the kernel ignores its high bits (a review
+    // turned SUD off with 0x10000003b past a 64-bit comparison).
+    const policy::Condition option_is_sud = policy::Condition::compare(0, 32, policy::CmpOp::kEq, kPrSetSyscallUserDispatch);
     routed = policy::with_leading_rules(
         routed, {{SYS_prctl,
                   policy::Condition::all_of({arg_is(0, kPrSetSyscallUserDispatch), arg_is(1, kPrSysDispatchOn),
                                              arg_is(2, loader->code_begin),
                                              arg_is(3, loader->code_end - loader->code_begin), arg_is(4, 0)}),
                   Action::allow(), sud},
-                 {SYS_prctl, arg_is(0, kPrSetSyscallUserDispatch), Action::error(EPERM), sud}});
+                 {SYS_prctl, option_is_sud, Action::error(EPERM), sud}});
   }
   std::vector<std::string> argv = {"sysgate-exec", "--fd", std::to_string(target_fd.get()), "--execfn", *executable};
   // The program's real path, for readlink("/proc/self/exe") (src/gate/exe_link.h).

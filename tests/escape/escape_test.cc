@@ -284,6 +284,7 @@ TEST(EscapeGate, SyscallUserDispatchCannotBeTurnedOff) {
   EXPECT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_NE(o.out.find("prctl off returned -1\n"), std::string::npos) << o.out << o.err;
   EXPECT_NE(o.out.find("prctl everywhere returned -1\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("prctl off, high bit, returned -1\n"), std::string::npos) << o.out;  // a review: 0
   const size_t at = o.out.find("gadgets ");
   ASSERT_NE(at, std::string::npos) << o.out;
   int gadgets = 0, refused = -1;

@@ -272,6 +272,8 @@ static long gadget_prctl(unsigned long p, long a0, long a1, long a2, long a3, lo
 static int sud_off(void) {
   printf("prctl off returned %ld\n", syscall(SYS_prctl, 59, 0, 0, 0, 0));
   printf("prctl everywhere returned %ld\n", syscall(SYS_prctl, 59, 1, 0x1000, ~0ul >> 17, 0));
+  // The kernel reads the option as an int: bit 32 is not there for it.
+  printf("prctl off, high bit, returned %ld\n", syscall(SYS_prctl, (1ul << 32) | 59, 0, 0, 0, 0));
   unsigned long lo[8], hi[8];
   int n = loader_ranges(lo, hi, 8, 1), gadgets = 0, refused = 0;
   for (int i = 0; i < n; ++i) {

@@ -74,6 +74,17 @@ int main(void) {
   }
   int status = 0;
   waitpid(child, &status, 0);
+  // A vfork child turns its own dispatch off (it has none: the kernel did
+  // not carry it over); the parent's, and its exempt region, stay.
+  const pid_t borrower = vfork();
+  if (borrower == 0) _exit(prctl(SET_DISPATCH, DISPATCH_OFF, 0, 0, 0) == 0 ? 0 : 1);
+  waitpid(borrower, &status, 0);
+  caught_code = 0;
+  selector = BLOCK;
+  const long still_exempt = exempt_getppid();
+  selector = ALLOW;
+  printf("after a vfork child's off, exempt getppid: %s, si_code=%d\n",
+         still_exempt == getppid() ? "the parent" : "something else", caught_code);
   printf("off: %d\n", prctl(SET_DISPATCH, DISPATCH_OFF, 0, 0, 0));
   selector = BLOCK;  // nothing is dispatched any more
   printf("after off: %s\n", getppid() > 1 ? "a pid" : "something else");

@@ -1,14 +1,20 @@
 // A program whose own seccomp filter answers getppid with SECCOMP_RET_TRAP
 // (data 7) for its SIGSYS handler to emulate (it returns 4242), as a
 // browser's sandbox does; then a thread, a forked child and an exec'd image
-// of it make the call.
+// of it make the call. HOW, if given (each from a review of the gate):
+//   spawn      posix_spawn /bin/true first (its child resets every handler)
+//   gate-data  the filter's data is 0x5347, the gate's own (gate_trap.h)
+//   ignored    SIGSYS ignored before the first call: the kernel forces the
+//              trap's SIGSYS, so the process dies by it (status 159)
+//   blocked    SIGSYS blocked instead: the same
 //
-//   trapping_filter     -> a line per step on stdout
+//   trapping_filter [HOW]     -> a line per step on stdout
 #define _GNU_SOURCE
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,20 +53,35 @@ int main(int argc, char** argv) {
   action.sa_sigaction = emulate;
   action.sa_flags = SA_SIGINFO;
   if (sigaction(SIGSYS, &action, NULL) != 0) return 2;
-  if (argc >= 2 && strcmp(argv[1], "image") == 0) {
+  const char* how = argc >= 2 ? argv[1] : "";
+  if (strcmp(how, "image") == 0) {
     call("image");  // the filter survived the exec
     return 0;
   }
   struct sock_filter f[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP | 7),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP | (strcmp(how, "gate-data") == 0 ? 0x5347 : 7)),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
   struct sock_fprog program = {sizeof f / sizeof f[0], f};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
     perror("seccomp");
     return 1;
+  }
+  if (strcmp(how, "spawn") == 0) {
+    extern char** environ;
+    char* const args[] = {"true", NULL};
+    pid_t pid;
+    int status = 0;
+    if (posix_spawn(&pid, "/bin/true", NULL, NULL, args, environ) != 0 || waitpid(pid, &status, 0) != pid) return 7;
+  }
+  if (strcmp(how, "ignored") == 0) signal(SIGSYS, SIG_IGN);
+  if (strcmp(how, "blocked") == 0) {
+    sigset_t sys;
+    sigemptyset(&sys);
+    sigaddset(&sys, SIGSYS);
+    sigprocmask(SIG_BLOCK, &sys, NULL);
   }
   call("main");
   pthread_t t;
