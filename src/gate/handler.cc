@@ -298,9 +298,7 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   const bool ours = dispatched || (info->si_code == arch::kSysSeccomp &&
                                    static_cast<uint32_t>(info->si_errno) == kGateTrapData && !at_gate);
   if (!ours) {
-    GateThread* const t = thread_from_gs();
-    if (info->si_code == arch::kSysSeccomp && program_trap_caught(t, info)) return;
-    program_trap_at_call_site(t, info);
+    if (info->si_code == arch::kSysSeccomp && program_trap_at_gate(thread_from_gs(), info, uc)) return;
     deliver_foreign_sigsys(info, uc);
     return;
   }

@@ -7,7 +7,7 @@
 //     if (program_filters_may_trap()) { ProgramTrapWindow open(t); ...mask without SIGSYS... }
 //   }
 //   ... a SIGSYS with data not the gate's (gate_trap.h):
-//     if (program_trap_caught(t, info)) return;   // in the call the gate makes
+//     if (program_trap_at_gate(t, info, uc)) return;   // in a call the gate makes
 //     deliver_foreign_sigsys(info, uc);           // anywhere else
 //   ... after the call's record:
 //     deliver_program_trap(t, call, uc);
@@ -61,17 +61,20 @@ class ProgramTrapWindow {
   uint32_t outer_;
 };
 
-// A SIGSYS from seccomp with the program's data: if it trapped the call the
-// gate was making for thread t (inside a ProgramTrapWindow, at the gate's
-// code), keeps it for deliver_program_trap and returns true.
-bool program_trap_caught(GateThread* t, const arch::KernelSiginfo* info);
-
-// One that trapped a call a trampoline was making (rewrite.h) is delivered
-// at once, in the trampoline's context (the call's registers; the program's
-// handler sets its result there): its si_call_addr becomes the program's
-// call site, t->call_ip. The call's line then follows the signal's, with the
-// handler's result.
-void program_trap_at_call_site(const GateThread* t, arch::KernelSiginfo* info);
+// A SIGSYS from seccomp with the program's data, at the gate's code: the
+// program's filter trapped a call the gate was making for thread t. Returns
+// false if it was not at the gate's code (the program's own call: deliver it
+// as any other). Inside a ProgramTrapWindow it is kept for
+// deliver_program_trap. One that trapped a call a trampoline was making
+// (rewrite.h) is delivered at once, in the trampoline's context (the call's
+// registers; the program's handler sets its result there), its si_call_addr
+// the program's call site (t->call_ip); the call's line then follows the
+// signal's, with the handler's result. One caught while a handler of the
+// program runs for another such trap ends the process with a message: the
+// filter lets the handler's own call through only from the handler's address
+// (Chromium's escape hatch), which the gate's repeat never has, and each
+// delivery would recurse until the gate's stack ran out.
+bool program_trap_at_gate(GateThread* t, arch::KernelSiginfo* info, arch::KernelUcontext* uc);
 
 // After the call's record: the kept trap, if any, delivered to the program's
 // SIGSYS action with its own context uc.

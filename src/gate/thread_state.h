@@ -131,6 +131,7 @@ struct GateThread {
   // filter's trap of it, to deliver once the call's record is written.
   uint32_t forwarding;
   uint32_t program_trap;
+  uint32_t program_trap_depth;  // program handlers running for such traps
   // The program's own Syscall User Dispatch (program_dispatch.h): on, and the
   // region it asked to let through.
   uint32_t program_dispatch_on;

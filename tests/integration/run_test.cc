@@ -54,9 +54,11 @@ TEST(Run, AProgramsOwnSyscallUserDispatchWorksAsNatively) {
 // child's reset of every handler cost the parent its SIGSYS handler (then
 // 159); the filter's data being the gate's own sent the gate round in
 // circles (139); a trap with SIGSYS ignored or blocked, which the kernel
-// forces, left the process running (0, where natively 159).
+// forces, left the process running (0, where natively 159). A filter with an
+// escape hatch by address (Chromium's) works under run; under trace it ends
+// with a message saying why (it crashed: the gate's stack ran out).
 TEST(Run, AProgramsOwnTrappingFilterWorksAsNatively) {
-  for (const char* how : {"", "spawn", "gate-data", "ignored", "blocked"}) {
+  for (const char* how : {"", "spawn", "gate-data", "ignored", "blocked", "escape-hatch"}) {
     const Output native = run({TRAPPING_FILTER_PROGRAM, how});
     const bool dies = std::string(how) == "ignored" || std::string(how) == "blocked";
     ASSERT_EQ(native.status, dies ? 128 + SIGSYS : 0) << how << native.err;
@@ -67,6 +69,12 @@ TEST(Run, AProgramsOwnTrappingFilterWorksAsNatively) {
       else args.insert(args.end(), {"-o", "/dev/null"});
       args.insert(args.end(), {"--", TRAPPING_FILTER_PROGRAM, how});
       Output o = sysgate(args);
+      if (std::string(how) == "escape-hatch" && std::string(mode) == "trace") {
+        EXPECT_EQ(o.status, 159) << o.err;
+        EXPECT_NE(o.err.find("an escape hatch by address, as Chromium's): not supported under trace"),
+                  std::string::npos) << o.err;
+        continue;
+      }
       EXPECT_EQ(o.status, native.status) << how << " " << mode << o.err;
       EXPECT_EQ(o.out, native.out) << how << " " << mode << o.err;
     }
