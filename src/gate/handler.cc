@@ -34,7 +34,6 @@
 #include "gate/call_snapshot.h"
 #include "gate/call.h"
 #include "gate/exe_link.h"
-#include "gate/gate_trap.h"
 #include "gate/exec_via_loader.h"
 #include "gate/hooks.h"
 #include "gate/inject.h"
@@ -288,16 +287,11 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
     const GateThread* t = thread_from_context(uc);
     dispatched = program_dispatch_on(t) && program_dispatch_exempt(t, info->call_addr);
   }
-  // A seccomp trap of the program's own filter (gate_trap.h), kill(pid,
-  // SIGSYS), the program's SUD and the like: the program's to handle -- once
-  // the call's line is written, if its filter trapped a call the gate was
-  // making for it (program_traps.h).
-  // (The gate's filters trap only calls made outside its code: one made
-  // inside it with the gate's data is a program filter's that happens to use it.)
-  const bool at_gate = info->call_addr >= g_gate.code_begin && info->call_addr <= g_gate.code_end;
-  const bool ours = dispatched || (info->si_code == arch::kSysSeccomp &&
-                                   static_cast<uint32_t>(info->si_errno) == kGateTrapData && !at_gate);
-  if (!ours) {
+  // A seccomp trap of the program's own filter, kill(pid, SIGSYS), the
+  // program's SUD and the like: the program's to handle -- once the call's
+  // line is written, if its filter trapped a call the gate was making for it
+  // (program_traps.h).
+  if (!dispatched && !is_gate_trap(info)) {
     if (info->si_code == arch::kSysSeccomp && program_trap_at_gate(thread_from_gs(), info, uc)) return;
     deliver_foreign_sigsys(info, uc);
     return;

@@ -1,5 +1,6 @@
 #include "gate/program_traps.h"
 
+#include "gate/gate_trap.h"
 #include "gate/signals.h"
 #include "gate/util.h"
 
@@ -13,6 +14,11 @@ constexpr int32_t kSysSigsys = 31;                   // SIGSYS
 bool at_gate_code(uint64_t call_addr) { return call_addr >= g_gate.code_begin && call_addr <= g_gate.code_end; }
 
 }  // namespace
+
+bool is_gate_trap(const arch::KernelSiginfo* info) {
+  return info->si_code == arch::kSysSeccomp && static_cast<uint32_t>(info->si_errno) == kGateTrapData &&
+         !at_gate_code(info->call_addr);
+}
 
 bool program_filters_may_trap() { return load_relaxed(&g_gate.program_filters) != 0; }
 

@@ -41,6 +41,12 @@
 
 namespace sysgate::gate {
 
+// Whether a seccomp SIGSYS is one of the gate's filters' traps (gate_trap.h):
+// their data, and a call made outside the gate's code (they trap only
+// those; one made inside it with that data is a program filter's that
+// happens to use it).
+bool is_gate_trap(const arch::KernelSiginfo* info);
+
 // Whether the calls the gate makes for the program must let SIGSYS in.
 bool program_filters_may_trap();
 
