@@ -13,10 +13,10 @@
 //   2. signal handlers inherited from the parent are reset to SIG_DFL (the
 //      parent blocked every signal around fork, so none ran in the child), then
 //      the signal mask is emptied;
-//   3. stdio dup2s (or closes: LaunchSpec::close_stdio), close_range(3, ~0, CLOSE_RANGE_CLOEXEC), every descriptor
-//      but keep_fds, the Landlock ruleset and the executable closed (the
-//      listener must find a free number under the command's RLIMIT_NOFILE),
-//      keep_fds un-CLOEXEC'd;
+//   3. stdio dup2s (or closes: LaunchSpec::close_stdio), close_range(3, ~0,
+//      CLOSE_RANGE_CLOEXEC), every descriptor but keep_fds, the Landlock
+//      ruleset and the executable closed (the listener must find a free
+//      number under the command's RLIMIT_NOFILE), keep_fds un-CLOEXEC'd;
 //   4. chdir, prctl(PR_SET_NO_NEW_PRIVS), landlock_restrict_self + close,
 //      prlimit64(RLIMIT_NOFILE) with LaunchSpec::nofile_limit;
 //   5. seccomp(SET_MODE_FILTER, NEW_LISTENER|TSYNC|TSYNC_ESRCH) -> listener fd;
