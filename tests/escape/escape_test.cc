@@ -297,6 +297,17 @@ TEST(EscapeGate, SyscallUserDispatchCannotBeTurnedOff) {
   EXPECT_NE(trace.find("getpgid(4242)"), std::string::npos) << trace;
 }
 
+// A SIGSYS the program forges to itself, as if Syscall User Dispatch had
+// caught a call at an address without code: the gate (which may take it for
+// a call) reads no such address blindly. It crashed (status 139) in the site
+// rewriter under trace (a seventh review).
+TEST(EscapeGate, AForgedSigsysNamingNoCodeCrashesNothing) {
+  TempDir dir;
+  Output o = run({kSysgate, "trace", "-o", dir.path() + "/t", "--", kVictim, "forge-sigsys"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "alive\n") << o.err;
+}
+
 // Claim: a forged signal frame only sets registers (under `run` the kernel
 // performs the rt_sigreturn, under `trace` the gate does, from the same frame):
 // the syscall it lands on is judged like any other.

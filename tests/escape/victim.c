@@ -918,6 +918,21 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "full-stderr")) return refused_calls_on_a_full_stderr();
   if (!strcmp(what, "swap-tmp") && argc == 4) return swap_tmp_during_removal(argv[2], atoi(argv[3]));
   if (!strcmp(what, "plant-trace-files") && argc == 4) return plant_trace_files(argv[2], argv[3]);
+  if (!strcmp(what, "forge-sigsys")) {
+    /* A SIGSYS sent to itself as Syscall User Dispatch would send it, naming
+     * an address that holds no code: the gate may take it for a call, but
+     * must not read that address blindly (it crashed). */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = SIGSYS;
+    si.si_code = 2; /* SYS_USER_DISPATCH */
+    si.si_syscall = SYS_getppid;
+    si.si_arch = 0xc000003e; /* AUDIT_ARCH_X86_64 */
+    si.si_call_addr = (void*)0x1234;
+    syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), SIGSYS, &si);
+    printf("alive\n");
+    return 0;
+  }
   if (!strcmp(what, "ioctl-high")) {
     char c = 'x';
     long r = syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c);
