@@ -9,24 +9,18 @@
 
 #include "syscalls/number_text.h"
 #include "syscalls/seccomp_format.h"
+#include "trace/payload_field.h"
 
 namespace sysgate::trace {
 namespace {
-
-template <typename T>
-T field(const std::string& bytes, size_t offset) {
-  T v{};
-  std::memcpy(&v, bytes.data() + offset, sizeof v);
-  return v;
-}
 
 // struct sock_fprog: a u16 count of instructions and, 8 bytes in, their address.
 bool append_sock_fprog(std::string& out, const std::string& bytes) {
   if (bytes.size() != 16) return false;
   out += "{len=";
-  syscalls::append_decimal(out, field<uint16_t>(bytes, 0));
+  syscalls::append_decimal(out, payload_field<uint16_t>(bytes, 0));
   out += ", filter=";
-  const auto filter = field<uint64_t>(bytes, 8);
+  const auto filter = payload_field<uint64_t>(bytes, 8);
   if (filter == 0) {
     out += "NULL";
   } else {
@@ -40,11 +34,11 @@ bool append_sock_fprog(std::string& out, const std::string& bytes) {
 bool append_notif_sizes(std::string& out, const std::string& bytes) {
   if (bytes.size() != 6) return false;
   out += "{seccomp_notif=";
-  syscalls::append_decimal(out, field<uint16_t>(bytes, 0));
+  syscalls::append_decimal(out, payload_field<uint16_t>(bytes, 0));
   out += ", seccomp_notif_resp=";
-  syscalls::append_decimal(out, field<uint16_t>(bytes, 2));
+  syscalls::append_decimal(out, payload_field<uint16_t>(bytes, 2));
   out += ", seccomp_data=";
-  syscalls::append_decimal(out, field<uint16_t>(bytes, 4));
+  syscalls::append_decimal(out, payload_field<uint16_t>(bytes, 4));
   out += '}';
   return true;
 }
@@ -64,7 +58,7 @@ bool append_seccomp_payload(std::string& out, const Record& r, const Payload& p,
     case SECCOMP_GET_ACTION_AVAIL:
       if (p.bytes.size() != 4) return false;
       out += '[';
-      syscalls::append_seccomp_action(out, field<uint32_t>(p.bytes, 0), consts);
+      syscalls::append_seccomp_action(out, payload_field<uint32_t>(p.bytes, 0), consts);
       out += ']';
       return true;
     case SECCOMP_GET_NOTIF_SIZES:
