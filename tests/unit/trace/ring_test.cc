@@ -411,8 +411,13 @@ TEST(TraceRing, DetachReleasesAWriterWaitingForSpace) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_FALSE(finished.load());
   EXPECT_GT(written.load(), 100u);
+  // Woken by detach, not by the end of its bounded sleep (1 s from ~200 ms
+  // before the detach: ~800 ms after it). detach wakes only the rings whose
+  // writer says it sleeps, and this one does.
+  const auto detached = std::chrono::steady_clock::now();
   reader->detach();
   writer.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - detached, std::chrono::milliseconds(500));
   EXPECT_TRUE(finished.load());
   EXPECT_EQ(reader->dropped_after_detach(), 1u);
 }
