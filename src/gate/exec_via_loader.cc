@@ -14,6 +14,7 @@
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/ring_writer.h"
+#include "gate/signals.h"
 #include "gate/trace_emit.h"
 #include "gate/util.h"
 #include "loader/exec_path.h"
@@ -326,16 +327,24 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     // The loader's options, and which thread exec'd: the new image's
     // kRecordImageStarted names it, so the monitor pairs the image with the
     // right exec when two threads exec at once (the kernel lets one win).
-    // And whether filters of the program's came with it (program_traps.h).
+    // And whether filters of the program's came with it (program_traps.h),
+    // and what execve keeps of the program's SIGSYS, which the kernel's state
+    // does not show (signals.h).
     static const char kExecTid[] = ",exectid=";
     static const char kProgramFilters[] = ",progfilters=1";
-    char options[sizeof g_exec.options + sizeof kProgramFilters + sizeof kExecTid + 12];
+    static const char kSigsysIgnored[] = ",sigsys=ign";
+    static const char kSigsysBlocked[] = ",sigsysblocked=1";
+    char options[sizeof g_exec.options + sizeof kProgramFilters + sizeof kSigsysIgnored + sizeof kSigsysBlocked +
+                 sizeof kExecTid + 12];
     uint64_t used = string_length(g_exec.options);
     copy_bytes(options, g_exec.options, used);
-    if (program_filters_may_trap()) {
-      copy_bytes(options + used, kProgramFilters, sizeof kProgramFilters - 1);
-      used += sizeof kProgramFilters - 1;
-    }
+    auto append = [&](const char* text, uint64_t n) {
+      copy_bytes(options + used, text, n);
+      used += n;
+    };
+    if (program_filters_may_trap()) append(kProgramFilters, sizeof kProgramFilters - 1);
+    if (program_sigsys_ignored()) append(kSigsysIgnored, sizeof kSigsysIgnored - 1);
+    if (t->sigsys_blocked != 0) append(kSigsysBlocked, sizeof kSigsysBlocked - 1);
     copy_bytes(options + used, kExecTid, sizeof kExecTid - 1);
     decimal(t->tid, options + used + sizeof kExecTid - 1);
     if (thread_redirected(t)) redirected_instead_of_dispatch(options);

@@ -96,6 +96,12 @@ bool gate_install(const GateConfig& config) {
     return false;
   }
   g_gate.app_sigsys = old_action;
+  // execve keeps SIG_IGN (and only it: a handler becomes SIG_DFL, flags and
+  // mask are emptied).
+  if ((config.flags & kGateSigsysIgnored) != 0) {
+    g_gate.app_sigsys = arch::KernelSigaction{};
+    g_gate.app_sigsys.handler = arch::kSigIgn;
+  }
   observe_default_actions();  // tracing: deliveries that end the process get their line too
 
   // The GS base finds the thread's state once the program's own alternate stack
@@ -107,7 +113,7 @@ bool gate_install(const GateConfig& config) {
   uint64_t unblock = arch::kSigsysBit;
   uint64_t before = 0;
   raw_syscall(__NR_rt_sigprocmask, SIG_UNBLOCK, addr(&unblock), addr(&before), 8);
-  t->sigsys_blocked = (before & arch::kSigsysBit) != 0 ? 1 : 0;
+  t->sigsys_blocked = (before & arch::kSigsysBit) != 0 || (config.flags & kGateSigsysBlocked) != 0 ? 1 : 0;
   g_gate.installed = 1;
   if ((config.flags & kGateNewImage) != 0) {
     // Still single-threaded, before any program code: stamped before any other

@@ -107,6 +107,11 @@ enum GateFlags : uint32_t {
   // kRecordImageStarted (tracing), before the program's first instruction, and
   // the image's first record from its own process is flagged kRecordFirstOfImage.
   kGateNewImage = 1u << 6,
+  // With kGateNewImage: what the exec'ing thread's program believed of SIGSYS,
+  // which execve keeps natively (an ignored action, a blocked signal) while the
+  // kernel's own state is the gate's: the new image's virtual state starts so.
+  kGateSigsysIgnored = 1u << 7,
+  kGateSigsysBlocked = 1u << 8,
 };
 
 struct GateConfig {

@@ -25,6 +25,10 @@
 //   progfilters=1  the exec'ing thread had seccomp filters of the program's
 //               own, which may trap the calls the gate makes for it
 //               (program_traps.h; added by the exec, not carried on)
+//   sigsys=ign, sigsysblocked=1  the exec'ing thread's program had SIGSYS
+//               ignored, or blocked: execve keeps both natively, and the
+//               new image's virtual SIGSYS state starts so (added by the exec,
+//               not carried on; signals.h)
 //   exectid=T   the thread whose exec made this image (added by the exec,
 //               exec_via_loader.cc; not carried on): its kRecordImageStarted
 //               names it
@@ -123,6 +127,8 @@ struct Options {
   int exec_tid = 0;          // exectid=T
   bool self_exec = false;    // selfexec=1
   bool program_filters = false;  // progfilters=1
+  bool sigsys_ignored = false;   // sigsys=ign
+  bool sigsys_blocked = false;   // sigsysblocked=1
 };
 
 Options parse(const char* s) {
@@ -180,6 +186,12 @@ Options parse(const char* s) {
     } else if (starts_with(s, "progfilters=1")) {
       o.program_filters = true;
       end = s + 13;
+    } else if (starts_with(s, "sigsys=ign")) {
+      o.sigsys_ignored = true;
+      end = s + 10;
+    } else if (starts_with(s, "sigsysblocked=1")) {
+      o.sigsys_blocked = true;
+      end = s + 15;
     } else if (starts_with(s, "exectid=")) {
       o.exec_tid = parse_fd(s + 8, &end);
       if (o.exec_tid <= 0) fail("bad exectid= option");
@@ -287,6 +299,8 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (hooks) config.flags |= kGateHooks;
   // Right after execve, unless a hook library's init ran code of its own.
   if (info->hooks_init == 0) config.flags |= kGateFreshImage;
+  if (o.sigsys_ignored) config.flags |= kGateSigsysIgnored;
+  if (o.sigsys_blocked) config.flags |= kGateSigsysBlocked;
   if (o.rewrite || hooks_fast) {
     config.flags |= kGateRewrite;
     // The loader is single-threaded, and SUD or the full redirect filter trap clones.

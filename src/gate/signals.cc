@@ -58,8 +58,8 @@ bool read_mask_without_sigsys(uint64_t p, uint64_t* out) {
   return true;
 }
 
-constexpr uint64_t kSigDfl = 0;
-constexpr uint64_t kSigIgn = 1;
+using arch::kSigDfl;
+using arch::kSigIgn;
 
 // Serialises the wrapper table's updates with the kernel calls that install
 // them, so the table and the kernel's actions agree. Held with every signal
@@ -609,6 +609,13 @@ void strip_sigsys_from_installed_handlers() {
     action.mask &= ~kSigsysBit;
     raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&action), 0, kSigsetBytes);
   }
+}
+
+bool program_sigsys_ignored() {
+  lock_app_sigsys();
+  const bool ignored = g_gate.app_sigsys.handler == kSigIgn;
+  unlock_app_sigsys();
+  return ignored;
 }
 
 }  // namespace sysgate::gate

@@ -88,4 +88,7 @@ inline uint64_t quiet_signals_during(long nr, const uint64_t args[6]) {
 // installed (remembering which had it). Not for use in the handler.
 void strip_sigsys_from_installed_handlers();
 
+// The program's virtual SIGSYS action is SIG_IGN (which execve keeps).
+bool program_sigsys_ignored();
+
 }  // namespace sysgate::gate

@@ -276,6 +276,29 @@ TEST(Run, ProcSelfExeNamesTheProgram) {
   }
 }
 
+// execve keeps an ignored SIGSYS and a blocked one, which the gate only
+// believes (the kernel's SIGSYS is the gate's): the next image is told, and
+// its program reads back what it would natively. Before, both were lost:
+// "[10] 0" where natively "[10, 31] 1".
+TEST(Run, ExecKeepsAnIgnoredOrBlockedSigsys) {
+  // python3 -c PROGRAM STEP N PROGRAM: runs STEP, or shows the mask and the
+  // SIGSYS action, then execs itself N more times showing them.
+  const std::string program =
+      "import os, signal, sys\n"
+      "if sys.argv[1] != 'show': exec(sys.argv[1])\n"
+      "else: print(sorted(int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, [])),"
+      " int(signal.getsignal(signal.SIGSYS)))\n"
+      "n = int(sys.argv[2])\n"
+      "if n > 0: os.execv('/usr/bin/python3', ['python3', '-c', sys.argv[3], 'show', str(n - 1), sys.argv[3]])\n";
+  // A handler becomes SIG_DFL at exec, as natively; and the second exec still
+  // keeps what the first one kept.
+  for (const char* step : {"signal.signal(signal.SIGSYS, signal.SIG_IGN)",
+                           "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGSYS, signal.SIGUSR1])",
+                           "signal.signal(signal.SIGSYS, lambda *a: None)"}) {
+    expect_native_under_run_and_trace({"/usr/bin/python3", "-c", program, step, "2", program});
+  }
+}
+
 // The monitor learns each exec'd image (process_images.h) while the process is
 // stopped, and tolerates processes that are gone by the time it looks: many
 // short-lived execs in a row (a /proc read of an exited process once threw).

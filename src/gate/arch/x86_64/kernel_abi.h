@@ -30,6 +30,8 @@ inline constexpr uint64_t sigbit(int sig) { return uint64_t{1} << (sig - 1); }
 inline constexpr uint64_t kSigsysBit = sigbit(SIGSYS);
 inline constexpr uint64_t kUnblockableBits = sigbit(SIGKILL) | sigbit(SIGSTOP);
 inline constexpr uint64_t kAllSignals = ~uint64_t{0};
+inline constexpr uint64_t kSigDfl = 0;  // sa_handler values
+inline constexpr uint64_t kSigIgn = 1;
 
 struct KernelSigcontext {
   uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
