@@ -388,8 +388,9 @@ int trace_command(const TraceFlags& given) {
     // write_all: the program shares stderr, and may have made it non-blocking.
     write_all(STDERR_FILENO, monitor::format_text(v) + "\n");
   };
-  options.on_launched = [&](int pid) {
+  options.on_launched = [&](int pid, uint64_t envp_address) {
     printer.set_command_pid(pid);
+    printer.set_first_exec_envp(envp_address);
     if (out != STDERR_FILENO && !flags.append) printer.truncate_output_first(flags.output);
   };
   options.on_note = [&](const std::string& line) {

@@ -25,6 +25,7 @@
 #include "cli/commands.h"
 #include "cli/trace_output.h"
 #include "syscalls/call_format.h"
+#include "syscalls/number_text.h"
 #include "trace/fd_paths.h"
 #include "trace/formatter.h"
 #include "trace/io_dump.h"
@@ -109,7 +110,7 @@ class TracePrinter {
 
   // The command's own first execve is made by sysgate's launcher, before any gate
   // exists: print it as strace would, from what sysgate itself passed (the
-  // environment's address is not known, so only its size is shown).
+  // environment's address once launched: set_first_exec_envp).
   void set_first_exec(const std::string& path, const std::vector<std::string>& argv,
                       const std::vector<std::string>& env) {
     first_exec_path_ = path;
@@ -128,8 +129,19 @@ class TracePrinter {
     if (verbose_for(__NR_execve)) {  // -v: the environment's strings
       first_exec_ += "], [" + strings(env) + "]) = 0";
     } else {
-      first_exec_ += "], /* " + std::to_string(env.size()) + " vars */) = 0";
+      first_exec_ += "], ";
+      first_exec_env_ = "/* " + std::to_string(env.size()) + " vars */) = 0";
     }
+  }
+
+  // Where the launcher's envp array was (the monitor built it before it forked
+  // the launcher, so the address is the same there): strace prints the
+  // address its own exec passed, "0x7ffd4b5e0d08 /* 37 vars */".
+  void set_first_exec_envp(uint64_t address) {
+    if (first_exec_env_.empty() || address == 0) return;
+    std::string shown;
+    syscalls::append_hex(shown, address);
+    first_exec_env_ = shown + " " + first_exec_env_;
   }
 
   // The command's process: the one its first execve is shown for (the first
@@ -157,7 +169,7 @@ class TracePrinter {
       const bool shown_status = flags_.statuses == 0 || (flags_.statuses & kStatusSuccessful) != 0;
       if (wanted(__NR_execve) && path_selected && !flags_.summary && !flags_.json && shown_status) {
         choose_prefix();
-        line(pid, trace::format_line_start(pid, options_) + first_exec_);
+        line(pid, trace::format_line_start(pid, options_) + first_exec_ + first_exec_env_);
         if (TraceOutput* out = output(pid)) print_backtrace(out, first_exec_backtrace_);
       }
       if ((flags_.summary || flags_.summary_too) && wanted(__NR_execve) && path_selected) {
@@ -764,6 +776,7 @@ class TracePrinter {
   trace::RewriteCounts counts_;
   std::map<int32_t, trace::Record> pending_exec_;
   std::string first_exec_;
+  std::string first_exec_env_;  // without -v: "0x... /* N vars */) = 0"
 };
 
 }  // namespace sysgate::cli

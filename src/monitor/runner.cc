@@ -591,7 +591,7 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
     }
   }
   g_child = child->pid;
-  if (options.on_launched) options.on_launched(child->pid);
+  if (options.on_launched) options.on_launched(child->pid, child->envp_address);
   struct sigaction forward {}, ignore {}, old_int {}, old_quit {}, old_term {}, old_hup {};
   forward.sa_handler = forward_signal;
   ignore.sa_handler = stop_waiting_after_the_command;

@@ -107,8 +107,8 @@ struct RunOptions {
   // can overlap with the command's start. The monitor's descriptors are all
   // open by then (a second thread started earlier would make growing the
   // descriptor table wait for an RCU grace period, ~15 ms here). Given the
-  // command's pid.
-  std::function<void(int pid)> on_launched;
+  // command's pid and the address of the envp array its first exec was given.
+  std::function<void(int pid, uint64_t envp_address)> on_launched;
   // sysgate trace -u: the command runs as this user (the launcher's child
   // takes its ids first), and the monitor takes them too once it holds the
   // child's listener, before the command's first instruction: nothing it

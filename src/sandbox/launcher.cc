@@ -583,6 +583,7 @@ Result<LaunchedProcess> launch(const LaunchSpec& spec) {
   out.pid = pid;
   out.pidfd.reset(static_cast<int>(pidfd));
   out.executable_fd = spec.executable_fd;
+  out.envp_address = reinterpret_cast<uint64_t>(plan.envp);
 
   // Wait for the child to publish its listener fd number (or its failure),
   // watching the pidfd so that a child that dies is noticed at once.

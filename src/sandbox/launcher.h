@@ -111,6 +111,9 @@ struct LaunchedProcess {
   Listener listener;  // the filter's notification listener, owned by the parent
   // LaunchSpec::executable_fd: the exec release_first_exec must see (-1: execve).
   int executable_fd = -1;
+  // The envp array the child's exec was given: its address here, which fork
+  // made its address in the child too (`sysgate trace` prints it, as strace).
+  uint64_t envp_address = 0;
 
   // The errno of the child's first exec if it failed (after release_first_exec
   // continued it, or after the caller answered it with an error); nullopt while
