@@ -21,7 +21,7 @@ namespace constants = syscalls::constants;
 constexpr int kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigFpe = 8, kSigSegv = 11, kSigChld = 17, kSigPoll = 29,
               kSigSys = 31;
 constexpr int kSiUser = 0, kSiKernel = 0x80, kSiQueue = -1, kSiTimer = -2, kSiMesgq = -3;
-constexpr int kCldKilled = 2, kCldDumped = 3, kCldTrapped = 4, kCldStopped = 5;
+constexpr int kCldExited = 1;
 
 struct CodeName {
   int code;
@@ -183,7 +183,8 @@ std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_n
   } else if (sig == kSigChld) {
     sender();
     const int status = s.i32(24);
-    const bool by_signal = code == kCldKilled || code == kCldDumped || code == kCldTrapped || code == kCldStopped;
+    // A signal for every code but CLD_EXITED (CLD_CONTINUED's is SIGCONT), as strace prints it.
+    const bool by_signal = code != kCldExited;
     out += ", si_status=" + (by_signal ? signal_text(status, style) : std::to_string(status));
     out += ", si_utime=";
     append_clock_ticks(out, static_cast<uint64_t>(s.i64(32)));
