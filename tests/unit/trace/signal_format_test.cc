@@ -78,17 +78,19 @@ TEST(SignalFormat, ChildStatus) {
   EXPECT_EQ(format_signal(signal(17, 2, killed)),
             "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=25030, si_uid=0, si_status=SIGTERM, "
             "si_utime=2 /* 0.02 s */, si_stime=125 /* 1.25 s */} ---");
-  // A stopped or continued child's status is a signal too (it printed 18).
-  SiginfoBytes continued = sender(25031, 0);
-  continued.put32(24, 18);
-  EXPECT_EQ(format_signal(signal(17, 6, continued)),
-            "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_CONTINUED, si_pid=25031, si_uid=0, si_status=SIGCONT, "
-            "si_utime=0, si_stime=0} ---");
-  SiginfoBytes stopped = sender(25031, 0);
-  stopped.put32(24, 19);
-  EXPECT_EQ(format_signal(signal(17, 5, stopped)),
-            "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_STOPPED, si_pid=25031, si_uid=0, si_status=SIGSTOP, "
-            "si_utime=0, si_stime=0} ---");
+  // A stopped or continued child's status is a signal too (CLD_CONTINUED's
+  // printed 18).
+  const struct {
+    int code, status;
+    const char* shown;
+  } by_signal[] = {{5, 19, "CLD_STOPPED, si_pid=25031, si_uid=0, si_status=SIGSTOP"},
+                   {6, 18, "CLD_CONTINUED, si_pid=25031, si_uid=0, si_status=SIGCONT"}};
+  for (const auto& c : by_signal) {
+    SiginfoBytes child = sender(25031, 0);
+    child.put32(24, c.status);
+    EXPECT_EQ(format_signal(signal(17, c.code, child)),
+              std::string("--- SIGCHLD {si_signo=SIGCHLD, si_code=") + c.shown + ", si_utime=0, si_stime=0} ---");
+  }
 }
 
 TEST(SignalFormat, FaultsAndPoll) {
