@@ -412,14 +412,10 @@ bool waits_on_after_stop(uint64_t nr) {
 // as that call returned (at the instruction after the gate's syscall, with the
 // rcx the syscall left), or -1: in sysgate_gate_blocking_syscall_masked
 // (the trap path), from the stub's call[], which it keeps in r12; through a
-// trampoline (sysgate_tramp_traced), from the thread's pending call. A
-// program that jumped to the gate's instruction itself chose rsp and r12:
-// both are probed before they are read.
+// trampoline (sysgate_tramp_traced), from the thread's pending call.
 long call_returning_to(const arch::KernelUcontext* uc) {
   if (uc->mc.rip != addr(sysgate_gate_syscall_begin) || uc->mc.rcx != addr(sysgate_gate_syscall_begin)) return -1;
-  if (!app_probe_read(uc->mc.rsp, 8)) return -1;
   if (*reinterpret_cast<const uint64_t*>(uc->mc.rsp) == addr(sysgate_gate_blocking_call_return)) {
-    if (!app_probe_read(uc->mc.r12, 8)) return -1;
     return static_cast<long>(*reinterpret_cast<const uint64_t*>(uc->mc.r12));
   }
   const GateThread* t = thread_from_gs();
