@@ -120,8 +120,8 @@ void unwrap_old_action(uint64_t oact, const AppHandler& wrapped) {
 // would end the process without running anything of the gate's, so while
 // tracing these signals' kernel action is the gate's observer
 // (sysgate_gate_default_signal) wherever the program's is SIG_DFL; the program
-// reads back SIG_DFL as it set it. SIGSYS is the gate's own; SIGSTOP cannot
-// be caught (strace shows no delivery line for it either).
+// reads back SIG_DFL as it set it. SIGSYS is the gate's own; the signals
+// whose default is to stop the process are left alone.
 // The real-time signals, whose default ends the process too, are observed as
 // well (64 more rt_sigaction calls at an image's start, ~20 µs here).
 constexpr uint64_t kRealTimeSignals = ~uint64_t{0} << 31;  // 32..64
@@ -143,21 +143,13 @@ constexpr uint64_t kObservedDefaults = kRealTimeSignals |
 constexpr uint64_t kQuietDefaults =
     arch::sigbit(SIGCHLD) | arch::sigbit(SIGURG) | arch::sigbit(SIGWINCH) | arch::sigbit(SIGCONT);
 
-// The catchable signals whose default stops the process: strace shows their
-// delivery, then "--- stopped by SIGTSTP ---". Their observer records both,
-// then stops the process as the default would (stop_by_default). Installed
-// with SA_RESTART, so that the calls the kernel restarts after a stop and a
-// continue (a read waiting on a pipe) go on as natively.
-constexpr uint64_t kStopDefaults = arch::sigbit(SIGTSTP) | arch::sigbit(SIGTTIN) | arch::sigbit(SIGTTOU);
-
 bool observes_default(int sig) {
-  return sig >= 1 && sig <= 64 && ((kObservedDefaults | kQuietDefaults | kStopDefaults) & arch::sigbit(sig)) != 0;
+  return sig >= 1 && sig <= 64 && ((kObservedDefaults | kQuietDefaults) & arch::sigbit(sig)) != 0;
 }
 bool is_quiet(int sig) { return sig >= 1 && sig <= 64 && (kQuietDefaults & arch::sigbit(sig)) != 0; }
-bool is_stop(int sig) { return sig >= 1 && sig <= 64 && (kStopDefaults & arch::sigbit(sig)) != 0; }
 
-// Observing a default that ends or stops the process needs a way to raise the
-// signal again that the policy allows for any arguments (the monitor decides:
+// Observing a default that ends the process needs a way to raise the signal
+// again that the policy allows for any arguments (the monitor decides:
 // RegionHeader::raise_again).
 bool should_observe(const GateThread* t, int sig, const KernelSigaction& action) {
   return g_gate.region.header != nullptr && (g_gate.region.raise_again != 0 || is_quiet(sig)) &&
@@ -181,7 +173,7 @@ long install_observer(int sig, KernelSigaction* old = nullptr) {
   observer.handler = addr(sysgate_gate_default_signal);
   // On the registered alternate stack (the gate's, or the program's own once
   // it has one): a stack overflow's SIGSEGV is recorded too.
-  observer.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | (is_quiet(sig) || is_stop(sig) ? SA_RESTART : 0);
+  observer.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | (is_quiet(sig) ? SA_RESTART : 0);
   observer.restorer = addr(sysgate_gate_restorer);  // in the gate: its rt_sigreturn is not a program call
   observer.mask = arch::kAllSignals;
   return raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&observer), addr(old), kSigsetBytes);
@@ -310,9 +302,8 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
 // program's handler, which the entry jumps to with the kernel's registers.
 namespace {
 
-// Writes the record of a delivery the gate's wrapper or observer was entered
-// for (flags: trace::kRecordStopped for the stop its default made).
-void record_delivery(int sig, const uint8_t* info, const void* context, uint16_t flags = 0) {
+// Writes the record of a delivery the gate's wrapper or observer was entered for.
+void record_delivery(int sig, const uint8_t* info, const void* context) {
   GateThread* t = thread_from_gs();
   // A thread the gate never saw start has its parent's GS base: not its state.
   if (t != nullptr && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
@@ -327,7 +318,7 @@ void record_delivery(int sig, const uint8_t* info, const void* context, uint16_t
     const CallRegistersRestore restore_registers{t, t->call_registers};
     const bool in_gate = uc->mc.rip >= g_gate.code_begin && uc->mc.rip < g_gate.code_end;
     if (g_gate.region.stack_bytes != 0 && !in_gate) set_call_registers(t, &at_signal, uc, uc->mc.rip);
-    trace_syscall(t, trace::kRecordSignal, flags, sig, words, 0, 0, signal_ip(t, context));
+    trace_syscall(t, trace::kRecordSignal, 0, sig, words, 0, 0, signal_ip(t, context));
   }
 }
 
@@ -371,110 +362,8 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
   return handler;
 }
 
-namespace {
-
-// Raises sig again on the calling thread, with its siginfo where the policy
-// allows rt_tgsigqueueinfo (the monitor chose a call it allows for any
-// arguments); 0 or the call's error.
-long raise_again(int sig, arch::KernelSiginfo* info) {
-  const uint64_t pid = static_cast<uint64_t>(raw_syscall(__NR_getpid));
-  const uint64_t tid = static_cast<uint64_t>(raw_syscall(__NR_gettid));
-  return g_gate.region.raise_again == trace::kRaiseBySigqueue
-             ? raw_syscall(__NR_rt_tgsigqueueinfo, pid, tid, static_cast<uint64_t>(sig), addr(info))
-             : raw_syscall(__NR_tgkill, pid, tid, static_cast<uint64_t>(sig));
-}
-
-// The calls that natively wait on after a stop and a continue (the kernel
-// restarts them when no handler ran: ERESTARTNOHAND, ERESTART_RESTARTBLOCK),
-// though a handler's delivery ends them with EINTR even under SA_RESTART.
-// Not those that natively end in EINTR after a stop too (signal(7):
-// epoll_wait, rt_sigtimedwait, semop, io_getevents).
-bool waits_on_after_stop(uint64_t nr) {
-  switch (nr) {
-    case __NR_pause:
-    case __NR_rt_sigsuspend:
-    case __NR_poll:
-    case __NR_ppoll:
-    case __NR_select:
-    case __NR_pselect6:
-    case __NR_nanosleep:
-    case __NR_clock_nanosleep:
-    case __NR_futex:
-    case __NR_msgrcv:
-    case __NR_msgsnd:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The number of the program's call the gate was making when the signal came,
-// as that call returned (at the instruction after the gate's syscall, with the
-// rcx the syscall left), or -1: in sysgate_gate_blocking_syscall_masked
-// (the trap path), from the stub's call[], which it keeps in r12; through a
-// trampoline (sysgate_tramp_traced), from the thread's pending call.
-long call_returning_to(const arch::KernelUcontext* uc) {
-  if (uc->mc.rip != addr(sysgate_gate_syscall_begin) || uc->mc.rcx != addr(sysgate_gate_syscall_begin)) return -1;
-  if (*reinterpret_cast<const uint64_t*>(uc->mc.rsp) == addr(sysgate_gate_blocking_call_return)) {
-    return static_cast<long>(*reinterpret_cast<const uint64_t*>(uc->mc.r12));
-  }
-  const GateThread* t = thread_from_gs();
-  if (t == nullptr || t->tid != static_cast<int32_t>(raw_syscall(__NR_gettid))) return -1;
-  const PendingCall* p = t->pending_call;
-  return p != nullptr && p->via_stub == 0 && p->recorded == 0 ? p->nr : -1;
-}
-
-// The stop observer was entered as a call the gate makes for the program
-// returned and, having a handler to run, the kernel ended it with EINTR where
-// natively the stop would have left it waiting: rewound to the gate's syscall
-// instruction with its number (the kernel keeps the argument registers), it
-// is made again as sigreturn returns there, as the kernel restarts it
-// natively. Before the delivery's record, so that the trace shows the call
-// interrupted, then made again. (A relative timeout starts again in full:
-// natively the kernel keeps the first deadline.)
-void restart_call_a_stop_ended(arch::KernelUcontext* uc) {
-  if (static_cast<long>(uc->mc.rax) != -EINTR) return;
-  const long nr = call_returning_to(uc);
-  if (nr < 0 || !waits_on_after_stop(static_cast<uint64_t>(nr))) return;
-  uc->mc.rax = static_cast<uint64_t>(nr);
-  uc->mc.rip = addr(sysgate_gate_syscall_insn);
-}
-
-// A default that stops the process (SIGTSTP, SIGTTIN, SIGTTOU), the delivery
-// recorded: made real for the time of the stop, here in the observer. The
-// signal, raised again on this thread, is let through alone: the kernel
-// delivers it as the mask call returns and stops the process there, every
-// thread with it ("--- stopped by SIGTSTP ---" written just before). SIGCONT
-// resumes it in that call, and the observer goes back in place of the default
-// before the program runs again: unlike a fatal default, nothing is marked
-// dying. handlers_lock is held throughout, so another thread's rt_sigaction
-// waits for the continue (stopped with the rest of the process meanwhile):
-// it never reads back the observer, nor has its action replaced by it. A
-// vfork child changes only its own kernel action and takes no lock: its
-// parent waits in vfork. If the kernel discards the signal instead (an
-// orphaned process group's members ignore these at SIG_DFL), the mask call
-// returns at once, and the stop's record was written all the same.
-void stop_by_default(int sig, arch::KernelSiginfo* info, const arch::KernelUcontext* uc) {
-  GateThread* t = thread_from_gs();
-  const bool shares_parent_state = t != nullptr && t->foreign_handlers != 0;  // a vfork child
-  if (!shares_parent_state) lock_handlers();
-  KernelSigaction dfl = {};
-  raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&dfl), 0, kSigsetBytes);
-  if (raise_again(sig, info) == 0) {
-    record_delivery(sig, reinterpret_cast<const uint8_t*>(info), uc, trace::kRecordStopped);
-    uint64_t only_sig = ~arch::sigbit(sig), all = arch::kAllSignals;
-    raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&only_sig), 0, kSigsetBytes);  // stopped in here
-    raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&all), 0, kSigsetBytes);
-  }
-  install_observer(sig);
-  if (!shares_parent_state) unlock_handlers();
-}
-
-}  // namespace
-
 // The kernel entered the observer for a signal whose program action is SIG_DFL.
 // A default that ignores the signal: record the delivery, and return. One that
-// stops the process: record the delivery, then stop (stop_by_default). One that
 // ends the process: record the delivery (after the line of a
 // call it ended), then make the default real (marking the process as dying,
 // wait_if_dying) and raise the signal again with its siginfo. The raise stays
@@ -484,10 +373,8 @@ void stop_by_default(int sig, arch::KernelSiginfo* info, const arch::KernelUcont
 // program's registers at that point). A vfork child, which shares the gate's
 // memory with its parent, marks nothing: only its own kernel action changes.
 extern "C" void sysgate_gate_default_signal(int sig, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
-  if (is_stop(sig)) restart_call_a_stop_ended(uc);
   record_delivery(sig, reinterpret_cast<const uint8_t*>(info), uc);
   if (is_quiet(sig)) return;  // ignored by default: shown, nothing else
-  if (is_stop(sig)) return stop_by_default(sig, info, uc);
   GateThread* t = thread_from_gs();
   const bool shares_parent_state = t != nullptr && t->foreign_handlers != 0;  // a vfork child
   KernelSigaction dfl = {};
@@ -495,7 +382,13 @@ extern "C" void sysgate_gate_default_signal(int sig, arch::KernelSiginfo* info, 
   if (!shares_parent_state) store_release(&g_gate.dying_by, static_cast<uint32_t>(sig));
   raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&dfl), 0, kSigsetBytes);
   unlock_handlers();
-  if (raise_again(sig, info) != 0) die("cannot raise again the signal whose default action ends the process; signal", sig);
+  const uint64_t pid = static_cast<uint64_t>(raw_syscall(__NR_getpid));
+  const uint64_t tid = static_cast<uint64_t>(raw_syscall(__NR_gettid));
+  // The monitor chose a call the policy allows for any arguments.
+  const long raised = g_gate.region.raise_again == trace::kRaiseBySigqueue
+                          ? raw_syscall(__NR_rt_tgsigqueueinfo, pid, tid, static_cast<uint64_t>(sig), addr(info))
+                          : raw_syscall(__NR_tgkill, pid, tid, static_cast<uint64_t>(sig));
+  if (raised != 0) die("cannot raise again the signal whose default action ends the process; signal", sig);
   // Every other signal stays blocked: one queued meanwhile would be
   // delivered first, and the first fatal one ends the process natively.
   uc->uc_sigmask = ~arch::sigbit(sig);

@@ -13,10 +13,9 @@
 //                            each delivery and jumps to it with the kernel's
 //                            registers and frame untouched; the program reads
 //                            back its own handler and flags; a SIG_DFL action
-//                            whose default ends or stops the process, or
-//                            ignores the signal, is the gate's observer, which
-//                            records the delivery and then makes the default
-//                            real (a stop: for its time, inside the observer)
+//                            whose default ends the process is the gate's
+//                            observer, which records the delivery and then
+//                            makes the default real
 //   rt_sigprocmask           applied to the frame's saved mask (uc_sigmask), which
 //                            sigreturn installs; SIGSYS is never really blocked,
 //                            a per-thread bit remembers that the program blocked it
@@ -47,8 +46,7 @@ extern "C" {
 // gate_entry.S: the handler the kernel enters for a wrapped program handler.
 void sysgate_gate_signal_entry(int sig, void* info, void* uc) __attribute__((visibility("hidden")));
 // signals.cc: the handler the kernel enters, while tracing, for a signal whose
-// program action is SIG_DFL and whose default ends or stops the process, or
-// ignores the signal.
+// program action is SIG_DFL and whose default ends the process.
 void sysgate_gate_default_signal(int sig, sysgate::gate::arch::KernelSiginfo* info,
                                  sysgate::gate::arch::KernelUcontext* uc) __attribute__((visibility("hidden")));
 }
@@ -70,9 +68,9 @@ long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call);
 void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc);
 
 // At install, while tracing: the observer in place of every SIG_DFL action
-// whose default ends or stops the process (when the policy lets the gate raise
-// a signal again: tgkill of its own thread) or ignores the signal (SIGCHLD,
-// SIGURG, SIGWINCH, SIGCONT). Not for use in the handler.
+// whose default ends the process (when the policy lets the gate raise a signal
+// again: tgkill of its own thread) or ignores the signal (SIGCHLD, SIGURG,
+// SIGWINCH, SIGCONT). Not for use in the handler.
 void observe_default_actions();
 
 // The signals to block while the gate makes call nr for the program: those

@@ -188,8 +188,7 @@ struct GateProcess {
   uint64_t quiet_observed;
   uint64_t app_handlers[64];
   // Tracing: for a signal whose action the program left or set at SIG_DFL and
-  // whose default ends or stops the process (or ignores the signal), the
-  // kernel's action is the gate's observer
+  // whose default ends the process, the kernel's action is the gate's observer
   // (sysgate_gate_default_signal: it records the delivery, then makes the
   // default real). Entry sig - 1: the action as the kernel kept it for the
   // program (its flags, mask and restorer), returned when it reads the action

@@ -291,11 +291,6 @@ enum RecordFlags : uint16_t {
   // image worked, for when its kRecordImageStarted found no free ring. Another
   // thread's record, while a thread's exec is pending, does not carry it.
   kRecordFirstOfImage = 32,
-  // Of a kRecordSignal: not a delivery but the stop that the delivery just
-  // recorded made, its default action being to stop the process (SIGTSTP,
-  // SIGTTIN, SIGTTOU): strace's "--- stopped by SIGTSTP ---". The same nr,
-  // siginfo and ip as the delivery's.
-  kRecordStopped = 64,
 };
 
 struct RecordHeader {

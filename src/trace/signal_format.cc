@@ -135,9 +135,6 @@ bool is_fault_signal(int sig) {
   return sig == kSigIll || sig == kSigFpe || sig == kSigSegv || sig == kSigBus || sig == kSigTrap;
 }
 
-// Not a delivery: the stop its default made (strace's "--- stopped by SIGTSTP ---").
-bool is_stop(const Record& record) { return (record.flags & kRecordStopped) != 0; }
-
 }  // namespace
 
 std::string format_siginfo(const Record& record, const TaskNames* task_names, syscalls::ConstStyle style) {
@@ -213,7 +210,6 @@ std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_n
 }
 
 std::string format_signal(const Record& record, const FormatOptions& options) {
-  if (is_stop(record)) return line_prefix(record.tid, options) + "--- stopped by " + signal_text(record.nr) + " ---";
   const TaskNames* names = options.task_name ? &options.task_name : nullptr;
   return line_prefix(record.tid, options) + "--- " + signal_text(record.nr) + " " +
          format_siginfo(record, names, options.const_style) + " ---";
@@ -225,12 +221,8 @@ std::string format_signal_json(const Record& record, const FormatOptions& option
   j["tid"] = record.tid;
   j["signal"] = signal_text(record.nr);
   j["signo"] = record.nr;
-  if (is_stop(record)) {
-    j["stopped"] = true;
-  } else {
-    j["code"] = siginfo_of(record).i32(8);
-    j["siginfo"] = format_siginfo(record);
-  }
+  j["code"] = siginfo_of(record).i32(8);
+  j["siginfo"] = format_siginfo(record);
   FormatOptions plain = options;
   plain.pid_prefix = PidPrefix::kNone;
   plain.timestamp.clear();

@@ -4,7 +4,6 @@
 //   --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, si_uid=0, si_status=3, si_utime=0, si_stime=0} ---
 //   --- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---
 //   [pid  4242] --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=7, si_uid=0} ---
-//   --- stopped by SIGTSTP ---     (a record flagged kRecordStopped: the stop a default made)
 //
 // The record's args hold the first 48 bytes of the kernel's siginfo; which union
 // member they are read as follows si_code and the signal, as strace decides it.
@@ -33,8 +32,7 @@ std::string format_siginfo_bytes(std::string_view bytes, const TaskNames* task_n
 std::string format_signal(const Record& record, const FormatOptions& options = {});
 
 // One JSON object: {"pid":..,"tid":..,"signal":"SIGALRM","signo":14,"code":128,
-// "siginfo":"{...}","text":"--- SIGALRM {...} ---"}; for a stop,
-// {"pid":..,"tid":..,"signal":"SIGTSTP","signo":20,"stopped":true,"text":"--- stopped by SIGTSTP ---"}.
+// "siginfo":"{...}","text":"--- SIGALRM {...} ---"}.
 std::string format_signal_json(const Record& record, const FormatOptions& options = {});
 
 }  // namespace sysgate::trace

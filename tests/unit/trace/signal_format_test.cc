@@ -151,31 +151,6 @@ TEST(SignalFormat, PrefixAndJson) {
   EXPECT_EQ(nlohmann::json::parse(line)["text"], "--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
 }
 
-// The stop a SIG_DFL SIGTSTP, SIGTTIN or SIGTTOU made (the gate's second
-// record of the delivery, flagged kRecordStopped), as strace 6 prints it
-// after the delivery's line: the signal's name in every -X style, no siginfo.
-TEST(SignalFormat, StopsAsStracePrintsThem) {
-  Record stopped = signal(20, 0, sender(27276, 0), 4242);
-  stopped.flags = kRecordStopped;
-  EXPECT_EQ(format_signal(stopped), "--- stopped by SIGTSTP ---");
-  FormatOptions options;
-  options.pid_prefix = PidPrefix::kBracketed;
-  options.const_style = syscalls::ConstStyle::kRaw;
-  EXPECT_EQ(format_signal(stopped, options), "[pid  4242] --- stopped by SIGTSTP ---");
-  Record ttou = signal(22, 0x80);
-  ttou.flags = kRecordStopped;
-  EXPECT_EQ(format_signal(ttou), "--- stopped by SIGTTOU ---");
-  const nlohmann::json j = nlohmann::json::parse(format_signal_json(stopped, options));
-  EXPECT_EQ(j["signal"], "SIGTSTP");
-  EXPECT_EQ(j["signo"], 20);
-  EXPECT_EQ(j["stopped"], true);
-  EXPECT_FALSE(j.contains("siginfo"));
-  EXPECT_EQ(j["text"], "--- stopped by SIGTSTP ---");
-  // The delivery itself, unflagged, keeps its siginfo.
-  EXPECT_EQ(format_signal(signal(20, 0, sender(27276, 0))),
-            "--- SIGTSTP {si_signo=SIGTSTP, si_code=SI_USER, si_pid=27276, si_uid=0} ---");
-}
-
 // strace -X raw and verbose: the siginfo's numbers, the line's own name kept.
 TEST(SignalFormat, ConstStylesAsStraceXPrintsThem) {
   FormatOptions raw, verbose;
