@@ -343,7 +343,7 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
       used += n;
     };
     if (program_filters_may_trap()) append(kProgramFilters, sizeof kProgramFilters - 1);
-    if (program_sigsys_ignored()) append(kSigsysIgnored, sizeof kSigsysIgnored - 1);
+    if (program_sigsys_ignored(t)) append(kSigsysIgnored, sizeof kSigsysIgnored - 1);
     if (t->sigsys_blocked != 0) append(kSigsysBlocked, sizeof kSigsysBlocked - 1);
     copy_bytes(options + used, kExecTid, sizeof kExecTid - 1);
     decimal(t->tid, options + used + sizeof kExecTid - 1);

@@ -240,12 +240,18 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
     // A process that shares this memory but not these actions (posix_spawn's
     // and Go's CLONE_VM children, which reset every handler before their
     // exec) must not change the parent's: they cost the parent its SIGSYS
-    // handler. Its own change is not kept (it execs or exits next).
-    const bool own_actions = t->foreign_handlers == 0 && t->pid == static_cast<int32_t>(raw_syscall(__NR_getpid));
+    // handler. Its own change is kept only as far as its exec keeps it: whether
+    // it ignores SIGSYS (GateProcess::spawned_child_sigsys).
+    const int32_t pid = static_cast<int32_t>(raw_syscall(__NR_getpid));
+    const bool own_actions = t->foreign_handlers == 0 && t->pid == pid;
     lock_app_sigsys();
     const KernelSigaction old = g_gate.app_sigsys;
     if (act != 0 && own_actions) g_gate.app_sigsys = next;
     unlock_app_sigsys();
+    if (act != 0 && !own_actions) {
+      store_release(&g_gate.spawned_child_sigsys,
+                    uint64_t{static_cast<uint32_t>(pid)} << 32 | (next.handler == kSigIgn ? 1u : 0u));
+    }
     if (oact != 0) copy_bytes(reinterpret_cast<void*>(oact), &old, sizeof old);
     return 0;
   }
@@ -611,7 +617,14 @@ void strip_sigsys_from_installed_handlers() {
   }
 }
 
-bool program_sigsys_ignored() {
+bool program_sigsys_ignored(const GateThread* t) {
+  // A CLONE_VM child without the program's actions: its own, if it set one;
+  // else what it was born with, its parent's (which waits in vfork).
+  const int32_t pid = static_cast<int32_t>(raw_syscall(__NR_getpid));
+  if (t->foreign_handlers != 0 || t->pid != pid) {
+    const uint64_t child = load_acquire(&g_gate.spawned_child_sigsys);
+    if (static_cast<int32_t>(child >> 32) == pid) return (child & 1) != 0;
+  }
   lock_app_sigsys();
   const bool ignored = g_gate.app_sigsys.handler == kSigIgn;
   unlock_app_sigsys();

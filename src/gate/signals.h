@@ -88,7 +88,8 @@ inline uint64_t quiet_signals_during(long nr, const uint64_t args[6]) {
 // installed (remembering which had it). Not for use in the handler.
 void strip_sigsys_from_installed_handlers();
 
-// The program's virtual SIGSYS action is SIG_IGN (which execve keeps).
-bool program_sigsys_ignored();
+// The SIGSYS action thread t's process believes it has is SIG_IGN (which
+// execve keeps): the program's virtual one, or a posix_spawn or vfork child's own.
+bool program_sigsys_ignored(const GateThread* t);
 
 }  // namespace sysgate::gate

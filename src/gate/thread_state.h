@@ -186,6 +186,11 @@ struct GateProcess {
   // Tracing: bit sig - 1 set while the kernel's action for sig, a signal whose
   // default ignores it, is the gate's observer (signals.h, quiet_signals_during).
   uint64_t quiet_observed;
+  // The SIGSYS action of a process that shares this memory but not the
+  // program's actions (posix_spawn's and Go's CLONE_VM children), which its
+  // exec keeps if it is SIG_IGN: its pid << 32 | 1 if ignored. One slot: the
+  // last such child to set it (a posix_spawn parent waits for its child's exec).
+  uint64_t spawned_child_sigsys;
   uint64_t app_handlers[64];
   // Tracing: for a signal whose action the program left or set at SIG_DFL and
   // whose default ends the process, the kernel's action is the gate's observer
