@@ -11,6 +11,7 @@
 #include "gate/inject.h"
 #include "gate/io_dump.h"
 #include "gate/raw_syscall.h"
+#include "gate/process.h"
 #include "gate/rewrite.h"
 #include "gate/signals.h"
 #include "gate/thread_state.h"
@@ -103,6 +104,7 @@ bool gate_install(const GateConfig& config) {
     g_gate.app_sigsys.handler = arch::kSigIgn;
   }
   observe_default_actions();  // tracing: deliveries that end the process get their line too
+  fork_marker_install();
 
   // The GS base finds the thread's state once the program's own alternate stack
   // is the registered one (thread_state.h); without it, alternate stacks stay

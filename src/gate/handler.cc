@@ -121,7 +121,7 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
     case __NR_pselect6:
     case __NR_epoll_pwait:
     case __NR_epoll_pwait2:
-      return forward_without_sigsys_in_mask(uc, call);
+      return forward_without_sigsys_in_mask(t, uc, call);
     case __NR_clone:
       return do_clone(t, uc, call, a[0], a[1], a[2], a[3], a[4]);
     case __NR_clone3:
@@ -280,6 +280,7 @@ extern "C" uint64_t sysgate_gate_sigsys_relocate(uint64_t frame, arch::KernelUco
 }
 
 extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
+  adopt_unseen_fork();  // a fork child's first trap: its copy of the thread state becomes its own
   bool dispatched = info->si_code == kSysUserDispatch && user_dispatch_on();
   if (info->si_code == kSysUserDispatch && !dispatched) {
     // The program's own SUD (program_dispatch.h): from the region it exempted,
@@ -359,6 +360,7 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   }
   inject_exit(t, inject);  // every signal is blocked here: its signal arrives after the sigreturn
   deliver_program_trap(t, call, uc);  // after the call's line, as strace shows it
+  deliver_pending_sigsys(t, uc);      // a kill-sent SIGSYS the program just unblocked
   // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).
   rewrite_after_trap(call.nr, info->call_addr);
 }

@@ -2,6 +2,7 @@
 
 #include <asm/errno.h>
 #include <asm/unistd.h>
+#include <linux/mman.h>
 #include <linux/sched.h>
 
 #include "gate/arch/x86_64/child_start.h"
@@ -57,6 +58,10 @@ void after_fork_in_child(GateThread* t) {
   thread_identify(t);
   zero_bytes(&t->ring, sizeof t->ring);
   zero_bytes(t->inject_seen, sizeof t->inject_seen);  // a new tracee counts afresh, as under strace
+  // A child starts with no signal pending.
+  t->pending_sigsys.pending = 0;
+  g_gate.pending_sigsys.pending = 0;
+  if (g_gate.fork_marker != nullptr) *g_gate.fork_marker = 1;  // seen: nothing for adopt_unseen_fork
   // Another thread of the parent may have held it at the fork; it does not exist here.
   store_release(&g_gate.sigsys_lock, 0u);
   // Likewise the handlers' lock, and a parent thread's death by a signal is
@@ -204,6 +209,34 @@ long do_execve(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
   const uint64_t words[7] = {static_cast<uint64_t>(call.nr), call.args[0], call.args[1], call.args[2],
                              call.args[3], call.args[4], call.args[5]};
   return blocking_syscall(uc, words);  // failed: the handler records it, retaking the ring
+}
+
+void fork_marker_install() {
+  constexpr uint64_t kMadvWipeOnFork = 18;
+  const long m = raw_syscall(__NR_mmap, 0, kPageBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                             static_cast<uint64_t>(-1), 0);
+  if (m < 0 && m > -4096) return;
+  if (raw_syscall(__NR_madvise, static_cast<uint64_t>(m), kPageBytes, kMadvWipeOnFork) != 0) {
+    raw_syscall(__NR_munmap, static_cast<uint64_t>(m), kPageBytes);
+    return;
+  }
+  uint32_t* marker = reinterpret_cast<uint32_t*>(m);
+  *marker = 1;
+  g_gate.fork_marker = marker;
+}
+
+void adopt_unseen_fork() {
+  uint32_t* marker = g_gate.fork_marker;
+  if (marker == nullptr || load_relaxed(marker) != 0) return;
+  *marker = 1;  // this child's children are the next to read zero
+  GateThread* t = thread_from_gs();
+  if (t != nullptr) thread_identify(t);
+  // Its parent's pending signals are not its (nor, with every other thread
+  // of the parent gone, are locks they held).
+  if (t != nullptr) t->pending_sigsys.pending = 0;
+  g_gate.pending_sigsys.pending = 0;
+  store_release(&g_gate.sigsys_lock, 0u);
+  store_release(&g_gate.handlers_lock, 0u);
 }
 
 }  // namespace sysgate::gate

@@ -45,4 +45,19 @@ long do_fork(GateThread* t, Call& call);
 [[noreturn]] void do_exit(GateThread* t, Call& call);
 long do_execve(GateThread* t, const arch::KernelUcontext* uc, Call& call);
 
+// A fork the gate did not make (`sysgate run` traps no fork): the child runs
+// with a copy of its parent's thread state, its GS base still leading there,
+// and must make that copy its own -- its tid and pid, no signal pending -- or
+// it would take itself for a vfork child sharing its parent's memory (whose
+// SIGSYS actions are not the program's). Told apart by a page advised
+// MADV_WIPEONFORK: a fork child's copy of it reads zero; a CLONE_VM child
+// shares it, unchanged.
+//
+//   fork_marker_install();              // gate_install, once per image
+//   adopt_unseen_fork();                // first thing in the SIGSYS handler
+//
+// Without the page (mmap or madvise refused) children stay as before.
+void fork_marker_install();
+void adopt_unseen_fork();
+
 }  // namespace sysgate::gate

@@ -32,6 +32,62 @@ void lock_app_sigsys() {
 }
 void unlock_app_sigsys() { store_release(&g_gate.sigsys_lock, 0u); }
 
+constexpr int32_t kSiTkill = -6;  // tgkill's si_code
+
+// Whether slot holds a SIGSYS still pending for owner (the process's pid, or
+// the thread's tid): SIG_IGN since it came discarded it. Under lock_app_sigsys.
+bool pending_in(const PendingSigsys& slot, int32_t owner) {
+  return slot.pending != 0 && slot.owner == owner && slot.ignores == g_gate.sigsys_ignores;
+}
+
+int32_t own_pid() { return static_cast<int32_t>(raw_syscall(__NR_getpid)); }
+int32_t own_tid() { return static_cast<int32_t>(raw_syscall(__NR_gettid)); }
+
+// A SIGSYS the program blocks, kept: in the thread's slot if tgkill sent it
+// to this thread, or if this process shares the gate's memory with another
+// (a vfork child: the process slot is its parent's), else in the process's.
+// One already pending there absorbs it, as the kernel does a standard signal.
+void keep_pending_sigsys(GateThread* t, const arch::KernelSiginfo* info) {
+  const bool to_thread = info->si_code == kSiTkill || t->shares_memory_with_another_process != 0;
+  PendingSigsys* slot = to_thread ? &t->pending_sigsys : &g_gate.pending_sigsys;
+  const int32_t owner = to_thread ? own_tid() : own_pid();
+  lock_app_sigsys();
+  if (!pending_in(*slot, owner)) {
+    copy_bytes(slot->info, info, sizeof slot->info);
+    slot->owner = owner;
+    slot->ignores = g_gate.sigsys_ignores;
+    store_relaxed(&slot->pending, 1u);
+  }
+  unlock_app_sigsys();
+}
+
+// Takes thread t's pending SIGSYS, else its process's, into info (a whole
+// siginfo); false if there is none.
+bool take_pending_sigsys(GateThread* t, uint8_t info[128]) {
+  const int32_t pid = own_pid(), tid = own_tid();
+  lock_app_sigsys();
+  PendingSigsys* slot = pending_in(t->pending_sigsys, tid)          ? &t->pending_sigsys
+                        : pending_in(g_gate.pending_sigsys, pid) ? &g_gate.pending_sigsys
+                                                                   : nullptr;
+  if (slot != nullptr) {
+    zero_bytes(info, 128);
+    copy_bytes(info, slot->info, sizeof slot->info);
+    store_relaxed(&slot->pending, 0u);
+  }
+  unlock_app_sigsys();
+  return slot != nullptr;
+}
+
+// Whether a SIGSYS is pending for thread t (its own or its process's).
+bool sigsys_pending(GateThread* t) {
+  if (load_relaxed(&t->pending_sigsys.pending) == 0 && load_relaxed(&g_gate.pending_sigsys.pending) == 0) return false;
+  const int32_t pid = own_pid(), tid = own_tid();
+  lock_app_sigsys();
+  const bool pending = pending_in(t->pending_sigsys, tid) || pending_in(g_gate.pending_sigsys, pid);
+  unlock_app_sigsys();
+  return pending;
+}
+
 void remember_mask_had_sigsys(int sig, bool had) {
   const uint64_t bit = arch::sigbit(sig);
   if (had) {
@@ -56,6 +112,38 @@ bool read_mask_without_sigsys(uint64_t p, uint64_t* out) {
   copy_bytes(out, reinterpret_cast<const void*>(p), kSigsetBytes);
   *out &= ~kSigsysBit;
   return true;
+}
+
+// Whether call (rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2)
+// replaces the mask with one that lets a SIGSYS pending for t through: natively
+// the call then ends at once with EINTR and the signal is delivered.
+bool temporary_mask_takes_pending_sigsys(GateThread* t, const Call& call) {
+  uint64_t set = 0, size = 0;
+  switch (call.nr) {
+    case __NR_rt_sigsuspend:
+      set = call.args[0], size = call.args[1];
+      break;
+    case __NR_ppoll:
+      set = call.args[3], size = call.args[4];
+      break;
+    case __NR_epoll_pwait:
+    case __NR_epoll_pwait2:
+      set = call.args[4], size = call.args[5];
+      break;
+    case __NR_pselect6: {
+      uint64_t pair[2];
+      if (call.args[5] == 0 || !app_probe_read(call.args[5], sizeof pair)) return false;
+      copy_bytes(pair, reinterpret_cast<const void*>(call.args[5]), sizeof pair);
+      set = pair[0], size = pair[1];
+      break;
+    }
+    default:
+      return false;
+  }
+  uint64_t mask;
+  if (set == 0 || size != kSigsetBytes || !app_probe_read(set, kSigsetBytes)) return false;
+  copy_bytes(&mask, reinterpret_cast<const void*>(set), kSigsetBytes);
+  return (mask & kSigsysBit) == 0 && sigsys_pending(t);
 }
 
 using arch::kSigDfl;
@@ -247,6 +335,8 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
     lock_app_sigsys();
     const KernelSigaction old = g_gate.app_sigsys;
     if (act != 0 && own_actions) g_gate.app_sigsys = next;
+    // Natively SIG_IGN discards a pending SIGSYS, the process's and every thread's.
+    if (act != 0 && own_actions && next.handler == kSigIgn) ++g_gate.sigsys_ignores;
     unlock_app_sigsys();
     if (act != 0 && !own_actions) {
       store_release(&g_gate.spawned_child_sigsys,
@@ -448,8 +538,11 @@ long emulate_rt_sigpending(GateThread* t, const arch::KernelUcontext* uc, Call& 
   // signal); the program blocks fewer. The kernel just wrote these bytes.
   call.record_flags |= trace::kRecordEmulated;
   const uint64_t blocked = uc->uc_sigmask | (t->sigsys_blocked != 0 ? kSigsysBit : 0);
-  uint8_t* bytes = reinterpret_cast<uint8_t*>(set);
-  for (uint64_t i = 0; i < size && i < kSigsetBytes; ++i) bytes[i] &= static_cast<uint8_t>(blocked >> (8 * i));
+  uint64_t pending = 0;
+  copy_bytes(&pending, reinterpret_cast<const void*>(set), size < kSigsetBytes ? size : kSigsetBytes);
+  pending &= blocked;
+  if (sigsys_pending(t)) pending |= kSigsysBit;  // blocked while pending: the gate holds it
+  copy_bytes(reinterpret_cast<void*>(set), &pending, size < kSigsetBytes ? size : kSigsetBytes);
   return r;
 }
 
@@ -493,7 +586,11 @@ long emulate_sigaltstack(GateThread* t, const arch::KernelUcontext* uc, Call& ca
   return 0;
 }
 
-long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call) {
+long forward_without_sigsys_in_mask(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
+  if (temporary_mask_takes_pending_sigsys(t, call)) {
+    t->deliver_pending_sigsys_now = 1;  // after the call's record (handler.cc)
+    return -EINTR;
+  }
   uint64_t args[6];
   for (int i = 0; i < 6; ++i) args[i] = call.args[i];
   uint64_t mask = 0;
@@ -540,9 +637,9 @@ long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call) 
   return forward(uc, call.nr, args, call.pending);
 }
 
-void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
-  GateThread* t = thread_from_gs();
-  if (t != nullptr && t->tid != static_cast<int32_t>(raw_syscall(__NR_gettid))) t = nullptr;  // not its state
+namespace {
+
+void deliver_sigsys_now(GateThread* t, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
   // Traced like any delivery (strace shows it whatever the action).
   if (t != nullptr) {
     uint64_t words[6];
@@ -579,6 +676,36 @@ void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc)
   mask = arch::kAllSignals;
   set_real_mask(mask);
 }
+
+}  // namespace
+
+void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
+  GateThread* t = thread_from_gs();
+  // Another thread's state (one the gate did not see start: the kernel gave
+  // it no alternate stack), not its own -- but a fork child's copy of its
+  // parent's is (`sysgate run` traps no fork: its alternate stack stays
+  // registered, and its calls trap with that state).
+  if (t != nullptr && t->tid != own_tid() && !stack_enabled(uc->uc_stack)) t = nullptr;
+  const bool forced = info->si_code == arch::kSysSeccomp || info->si_code == kSysUserDispatch;
+  if (!forced && t != nullptr && t->sigsys_blocked != 0) {
+    keep_pending_sigsys(t, info);  // delivered when the program unblocks SIGSYS
+    return;
+  }
+  deliver_sigsys_now(t, info, uc);
+}
+
+void deliver_pending_sigsys(GateThread* t, arch::KernelUcontext* uc) {
+  const bool despite_mask = t->deliver_pending_sigsys_now != 0;
+  t->deliver_pending_sigsys_now = 0;
+  if (load_relaxed(&t->pending_sigsys.pending) == 0 && load_relaxed(&g_gate.pending_sigsys.pending) == 0) return;
+  // The thread's own first, then the process's, as the kernel dequeues them;
+  // the second only if the first one's handler left SIGSYS unblocked.
+  alignas(8) uint8_t info[128];
+  for (int i = 0; i < 2 && (despite_mask || t->sigsys_blocked == 0) && take_pending_sigsys(t, info); ++i) {
+    deliver_sigsys_now(t, reinterpret_cast<arch::KernelSiginfo*>(info), uc);
+  }
+}
+
 
 void observe_default_actions() {
   if (g_gate.region.header == nullptr) return;

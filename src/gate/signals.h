@@ -21,7 +21,8 @@
 //                            a per-thread bit remembers that the program blocked it
 //                            and the old set it reads back says so
 //   rt_sigpending            reports only signals the program blocks (in the
-//                            handler every signal is blocked)
+//                            handler every signal is blocked), and a SIGSYS
+//                            kept pending while the program blocks it
 //   sigaltstack              the program's alternate stack is remembered and
 //                            reported, and registered for real as the call returns
 //                            (thread_sync_altstack: through the frame's uc_stack),
@@ -57,15 +58,25 @@ long emulate_rt_sigaction(GateThread* t, Call& call);
 long emulate_rt_sigprocmask(GateThread* t, arch::KernelUcontext* uc, Call& call);
 long emulate_rt_sigpending(GateThread* t, const arch::KernelUcontext* uc, Call& call);
 long emulate_sigaltstack(GateThread* t, const arch::KernelUcontext* uc, Call& call);
-// rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2.
-long forward_without_sigsys_in_mask(const arch::KernelUcontext* uc, Call& call);
+// rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2. With a mask that
+// lets a pending SIGSYS through: -EINTR at once, the SIGSYS delivered after
+// the call's record (deliver_pending_sigsys).
+long forward_without_sigsys_in_mask(GateThread* t, const arch::KernelUcontext* uc, Call& call);
 
 // A SIGSYS that no seccomp filter sent (kill, tgkill, sigqueue from the program
 // or another process): delivered as the program's virtual SIGSYS action says --
 // ignored, its handler called (with the program's mask plus the action's, on
 // the gate stack), or, for SIG_DFL, the default action made real and the
 // signal raised again, so the process ends by SIGSYS as it would natively.
+// While the thread blocks SIGSYS it is kept pending instead (thread_state.h,
+// PendingSigsys): rt_sigpending shows it, SIG_IGN discards it.
 void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc);
+
+// At the end of every trapped call of thread t, after its record: a SIGSYS kept
+// pending is delivered, as deliver_foreign_sigsys would have, once the thread
+// no longer blocks SIGSYS (rt_sigprocmask unblocked it, or another thread
+// takes its process's), or when a temporary mask let it through.
+void deliver_pending_sigsys(GateThread* t, arch::KernelUcontext* uc);
 
 // At install, while tracing: the observer in place of every SIG_DFL action
 // whose default ends the process (when the policy lets the gate raise a signal

@@ -67,8 +67,6 @@ constexpr uint64_t kArchGetGs = 0x1004;  // ARCH_GET_GS
 
 bool is_thread(const GateThread* t) { return t != nullptr && t->magic == kThreadMagic && t->self == t; }
 
-bool stack_enabled(const arch::KernelStack& ss) { return (ss.ss_flags & SS_DISABLE) == 0 && ss.ss_size != 0; }
-
 }  // namespace
 
 long thread_set_gs(GateThread* t) {

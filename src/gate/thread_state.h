@@ -52,6 +52,22 @@ struct AppAltStack {
 
 struct PendingCall;  // trace_emit.h
 
+// A SIGSYS that no seccomp filter sent (kill, tgkill, sigqueue) and that
+// arrived while the program blocked SIGSYS: pending, as the kernel would keep
+// it, until the program unblocks SIGSYS (signals.h, deliver_pending_sigsys).
+// One at most, as for any standard signal.
+struct PendingSigsys {
+  uint32_t pending;
+  // The process it was sent to (the process slot, in GateProcess) or the
+  // thread (a GateThread's): a fork child's copy is not its, nor is the
+  // parent's slot a vfork child sees. With g_gate.sigsys_ignores when it came:
+  // the program setting SIGSYS to SIG_IGN since then discarded it, as natively.
+  int32_t owner;
+  uint32_t ignores;
+  uint32_t pad;
+  uint64_t info[6];  // the first 48 bytes of its siginfo: si_code, si_pid, si_uid, si_value
+};
+
 // trace -k: the program's registers at the syscall instruction of a call the
 // gate is making for a thread, and the call of the gate's that call
 // interrupted (a program handler running inside the gate made it), or null.
@@ -137,6 +153,12 @@ struct GateThread {
   uint32_t program_dispatch_on;
   uint64_t program_dispatch_offset;
   uint64_t program_dispatch_length;
+  // A thread-directed SIGSYS (tgkill) the program has not had yet, because
+  // it blocks SIGSYS (PendingSigsys).
+  PendingSigsys pending_sigsys;
+  // The call being made let a pending SIGSYS through with a temporary mask
+  // (rt_sigsuspend and the like): deliver it despite sigsys_blocked.
+  uint32_t deliver_pending_sigsys_now;
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);
@@ -191,6 +213,16 @@ struct GateProcess {
   // exec keeps if it is SIG_IGN: its pid << 32 | 1 if ignored. One slot: the
   // last such child to set it (a posix_spawn parent waits for its child's exec).
   uint64_t spawned_child_sigsys;
+  // A process-directed SIGSYS (kill, sigqueue) that arrived at a thread that
+  // blocks SIGSYS, and the number of times the program set SIGSYS to SIG_IGN
+  // (which discards pending ones). Guarded by sigsys_lock.
+  PendingSigsys pending_sigsys;
+  uint32_t sigsys_ignores;
+  uint32_t pad4;
+  // A word on a page advised MADV_WIPEONFORK, 1 in the process that set it:
+  // zero in a fork child the gate did not see (process.h, adopt_unseen_fork).
+  // Null without such a page.
+  uint32_t* fork_marker;
   uint64_t app_handlers[64];
   // Tracing: for a signal whose action the program left or set at SIG_DFL and
   // whose default ends the process, the kernel's action is the gate's observer
@@ -259,5 +291,8 @@ void thread_sync_altstack(GateThread* t, arch::KernelUcontext* uc);
 
 // Reads gettid/getpid into t.
 void thread_identify(GateThread* t);
+
+// Whether a signal frame's uc_stack shows an alternate stack registered.
+inline bool stack_enabled(const arch::KernelStack& ss) { return (ss.ss_flags & 2) == 0 && ss.ss_size != 0; }  // SS_DISABLE
 
 }  // namespace sysgate::gate

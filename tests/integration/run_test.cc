@@ -309,6 +309,63 @@ TEST(Run, ExecKeepsAnIgnoredOrBlockedSigsys) {
   }
 }
 
+// A SIGSYS that kill or tgkill sends while the program blocks SIGSYS stays
+// pending, as natively: sigpending shows it, a forked child does not inherit
+// it, SIG_IGN discards it, unblocking or a sigsuspend that lets it through
+// delivers it (sigsuspend then ends with EINTR), and its SIG_DFL action ends
+// the process. The gate, which owns the kernel's SIGSYS, delivered it at once.
+TEST(Run, AKillSentSigsysWaitsWhileBlocked) {
+  const std::string program =
+      "import ctypes, os, signal, threading\n"
+      "SYS = signal.SIGSYS\n"
+      "got = []\n"
+      "def h(sig, frame): got.append(sig)\n"
+      "def pend(): return sorted(int(s) for s in signal.sigpending())\n"
+      "def block(): signal.pthread_sigmask(signal.SIG_BLOCK, [SYS])\n"
+      "def unblock(): signal.pthread_sigmask(signal.SIG_UNBLOCK, [SYS])\n"
+      "signal.alarm(10)\n"
+      "signal.signal(SYS, h)\n"
+      "block(); os.kill(os.getpid(), SYS)\n"
+      "print('kill while blocked:', got, pend())\n"
+      "signal.pthread_kill(threading.get_ident(), SYS); os.kill(os.getpid(), SYS)\n"
+      "print('tgkill and kill again:', got, pend())\n"
+      "pid = os.fork()\n"
+      "if pid == 0:\n"
+      "    print('fork child:', got, pend()); unblock(); print('fork child unblocked:', got); os._exit(0)\n"
+      "os.waitpid(pid, 0)\n"
+      "unblock(); print('unblocked:', got, pend())\n"
+      "block(); os.kill(os.getpid(), SYS); signal.signal(SYS, signal.SIG_IGN)\n"
+      "print('SIG_IGN discards:', pend()); signal.signal(SYS, h); unblock(); print('then unblocked:', got)\n"
+      "block(); os.kill(os.getpid(), SYS)\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "r = libc.sigsuspend(ctypes.create_string_buffer(128))\n"
+      "print('sigsuspend:', r, ctypes.get_errno())\n"
+      "print('after sigsuspend:', got, pend())\n"
+      "pid = os.fork()\n"
+      "if pid == 0:\n"
+      "    signal.pthread_kill(threading.get_ident(), SYS); signal.signal(SYS, signal.SIG_DFL); unblock()\n"
+      "    print('child still alive'); os._exit(0)\n"
+      "_, st = os.waitpid(pid, 0)\n"
+      "print('child with SIG_DFL:', os.WIFSIGNALED(st) and os.WTERMSIG(st))\n";
+  expect_native_under_run_and_trace({"/usr/bin/python3", "-u", "-c", program});
+}
+
+// A child forked where the gate did not see the fork (`sysgate run` traps
+// none) sets its own SIGSYS action: it took itself for a vfork child sharing
+// its parent's, kept the parent's SIG_IGN, and lived through its kill.
+TEST(Run, AForkedChildsSigsysActionIsItsOwn) {
+  expect_native_under_run_and_trace(
+      {"/usr/bin/python3", "-u", "-c",
+       "import os, signal\n"
+       "signal.signal(signal.SIGSYS, signal.SIG_IGN)\n"
+       "pid = os.fork()\n"
+       "if pid == 0:\n"
+       "    signal.signal(signal.SIGSYS, signal.SIG_DFL); os.kill(os.getpid(), signal.SIGSYS)\n"
+       "    print('child alive'); os._exit(0)\n"
+       "_, st = os.waitpid(pid, 0)\n"
+       "print('parent', signal.getsignal(signal.SIGSYS), os.WIFSIGNALED(st) and os.WTERMSIG(st))\n"});
+}
+
 // The monitor learns each exec'd image (process_images.h) while the process is
 // stopped, and tolerates processes that are gone by the time it looks: many
 // short-lived execs in a row (a /proc read of an exited process once threw).
