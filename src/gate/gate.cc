@@ -26,8 +26,22 @@ constexpr uint64_t kMaxRegionBytes = uint64_t{1} << 40;
 
 bool is_error(long r) { return r < 0 && r > -4096; }
 
+// Where to ask for the trace region: 16 GiB below near, the interpreter or
+// the program (0: anywhere). Why: left to the kernel, its 256 MiB land next
+// to the libraries the dynamic linker maps next, right where the site
+// rewriter wants trampoline blocks within a jump's reach of their code -- a
+// punned jump's 16 MiB window (rewrite.cc) often fell wholly inside it, and
+// every site there cost 15 refused mmaps and stayed on the trap path. A hint
+// only: the kernel places it elsewhere if that range is taken.
+uint64_t region_hint(uint64_t near) {
+  constexpr uint64_t kBelow = uint64_t{16} << 30;
+  constexpr uint64_t kAlign = uint64_t{2} << 20;
+  if (near < kBelow + (uint64_t{1} << 32)) return 0;
+  return (near - kBelow) & ~(kAlign - 1);
+}
+
 // Maps the trace region behind fd: the header page first, to learn the size.
-bool map_region(int fd, TraceRegion* out) {
+bool map_region(int fd, uint64_t hint, TraceRegion* out) {
   const long probe = raw_syscall(__NR_mmap, 0, kPageBytes, PROT_READ, MAP_SHARED, static_cast<uint64_t>(fd), 0);
   if (is_error(probe)) return false;
   const trace::RegionHeader* h = reinterpret_cast<const trace::RegionHeader*>(probe);
@@ -35,7 +49,7 @@ bool map_region(int fd, TraceRegion* out) {
   const uint64_t bytes = h->region_bytes;
   raw_syscall(__NR_munmap, static_cast<uint64_t>(probe), kPageBytes);
   if (!looks_right || bytes < trace::kRegionHeaderBytes || bytes > kMaxRegionBytes) return false;
-  const long m = raw_syscall(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<uint64_t>(fd), 0);
+  const long m = raw_syscall(__NR_mmap, hint, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<uint64_t>(fd), 0);
   if (is_error(m)) return false;
   if (!region_check(reinterpret_cast<trace::RegionHeader*>(m), bytes, out)) {
     raw_syscall(__NR_munmap, static_cast<uint64_t>(m), bytes);
@@ -50,7 +64,8 @@ bool gate_install(const GateConfig& config) {
   if (g_gate.installed != 0) return false;
 
   TraceRegion region;
-  if (config.ring_fd >= 0 && !map_region(config.ring_fd, &region)) return false;
+  const uint64_t hint = region_hint(config.interp_base != 0 ? config.interp_base : config.program_phdr);
+  if (config.ring_fd >= 0 && !map_region(config.ring_fd, hint, &region)) return false;
   protect_fd(config.ring_fd);  // the filter refuses to close it (close_range.h)
 
   uint64_t stack_bytes = config.stack_bytes != 0 ? config.stack_bytes : kDefaultStackBytes;
