@@ -11,6 +11,7 @@
 #include "gate/process.h"
 #include "gate/program_filters.h"
 #include "gate/program_traps.h"
+#include "gate/pending_sigsys.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/ring_writer.h"
@@ -334,8 +335,9 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     static const char kProgramFilters[] = ",progfilters=1";
     static const char kSigsysIgnored[] = ",sigsys=ign";
     static const char kSigsysBlocked[] = ",sigsysblocked=1";
+    static const char kSigsysPending[] = ",sigsyspending=";
     char options[sizeof g_exec.options + sizeof kProgramFilters + sizeof kSigsysIgnored + sizeof kSigsysBlocked +
-                 sizeof kExecTid + 12];
+                 sizeof kSigsysPending + 4 * 17 + sizeof kExecTid + 12];
     uint64_t used = string_length(g_exec.options);
     copy_bytes(options, g_exec.options, used);
     auto append = [&](const char* text, uint64_t n) {
@@ -345,6 +347,16 @@ long exec_via_loader(GateThread* t, const arch::KernelUcontext* uc, Call& call) 
     if (program_filters_may_trap()) append(kProgramFilters, sizeof kProgramFilters - 1);
     if (program_sigsys_ignored(t)) append(kSigsysIgnored, sizeof kSigsysIgnored - 1);
     if (t->sigsys_blocked != 0) append(kSigsysBlocked, sizeof kSigsysBlocked - 1);
+    uint64_t pending[4];
+    if (t->sigsys_blocked != 0 && sigsys_pending(t, pending)) {  // execve keeps it pending
+      append(kSigsysPending, sizeof kSigsysPending - 1);
+      for (int i = 0; i < 4; ++i) {
+        if (i > 0) append(".", 1);
+        char digits[17];
+        const uint64_t n = format_hex(pending[i], digits);
+        append(digits, n);
+      }
+    }
     copy_bytes(options + used, kExecTid, sizeof kExecTid - 1);
     decimal(t->tid, options + used + sizeof kExecTid - 1);
     if (thread_redirected(t)) redirected_instead_of_dispatch(options);

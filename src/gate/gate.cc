@@ -11,6 +11,7 @@
 #include "gate/inject.h"
 #include "gate/io_dump.h"
 #include "gate/raw_syscall.h"
+#include "gate/pending_sigsys.h"
 #include "gate/process.h"
 #include "gate/rewrite.h"
 #include "gate/signals.h"
@@ -127,6 +128,12 @@ bool gate_install(const GateConfig& config) {
   g_gate.gs_owned = 1;
   thread_set_gs(t);
 
+  // The program's SIGSYS as the exec'ing thread left it, before SIGSYS is
+  // unblocked for real: one pending then arrives blocked, and is kept.
+  if ((config.flags & kGateSigsysBlocked) != 0) t->sigsys_blocked = 1;
+  if ((config.flags & (kGateSigsysBlocked | kGateSigsysPending)) == (kGateSigsysBlocked | kGateSigsysPending)) {
+    restore_pending_sigsys(config.pending_sigsys);
+  }
   uint64_t unblock = arch::kSigsysBit;
   uint64_t before = 0;
   raw_syscall(__NR_rt_sigprocmask, SIG_UNBLOCK, addr(&unblock), addr(&before), 8);

@@ -112,6 +112,9 @@ enum GateFlags : uint32_t {
   // kernel's own state is the gate's: the new image's virtual state starts so.
   kGateSigsysIgnored = 1u << 7,
   kGateSigsysBlocked = 1u << 8,
+  // With kGateSigsysBlocked: a SIGSYS was pending (pending_sigsys.h), which
+  // execve keeps; GateConfig::pending_sigsys has its siginfo's first bytes.
+  kGateSigsysPending = 1u << 9,
 };
 
 struct GateConfig {
@@ -135,6 +138,8 @@ struct GateConfig {
   // kernel made it the leader (0: the monitor started it). Its
   // kRecordImageStarted carries it in args[0].
   int32_t exec_tid = 0;
+  // With kGateSigsysPending: the first 32 bytes of the pending SIGSYS's siginfo.
+  uint64_t pending_sigsys[4] = {};
 };
 
 // Installs the gate in the calling process, for the calling thread: maps the

@@ -114,6 +114,8 @@ long dispatch(GateThread* t, arch::KernelUcontext* uc, Call& call) {
       return emulate_rt_sigprocmask(t, uc, call);
     case __NR_rt_sigpending:
       return emulate_rt_sigpending(t, uc, call);
+    case __NR_rt_sigtimedwait:
+      return emulate_rt_sigtimedwait(t, uc, call);
     case __NR_sigaltstack:
       return emulate_sigaltstack(t, uc, call);
     case __NR_rt_sigsuspend:

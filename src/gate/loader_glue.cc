@@ -29,6 +29,9 @@
 //               ignored, or blocked: execve keeps both natively, and the
 //               new image's virtual SIGSYS state starts so (added by the exec,
 //               not carried on; signals.h)
+//   sigsyspending=W.W.W.W  with sigsysblocked=1: a SIGSYS was pending, which
+//               execve keeps; W are the first 32 bytes of its siginfo as four
+//               hexadecimal words (pending_sigsys.h; added by the exec)
 //   exectid=T   the thread whose exec made this image (added by the exec,
 //               exec_via_loader.cc; not carried on): its kRecordImageStarted
 //               names it
@@ -129,7 +132,29 @@ struct Options {
   bool program_filters = false;  // progfilters=1
   bool sigsys_ignored = false;   // sigsys=ign
   bool sigsys_blocked = false;   // sigsysblocked=1
+  bool sigsys_pending = false;   // sigsyspending=W.W.W.W (hex words of its siginfo)
+  uint64_t pending_sigsys[4] = {};
 };
+
+// Four hexadecimal words separated by dots, up to a ',' or the end; false if malformed.
+bool parse_hex_words(const char* s, uint64_t out[4], const char** end) {
+  for (int i = 0; i < 4; ++i) {
+    if (i > 0 && *s++ != '.') return false;
+    uint64_t v = 0;
+    int digits = 0;
+    for (;; ++s, ++digits) {
+      const char c = *s;
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) break;
+      if (digits == 16) return false;
+      v = v << 4 | static_cast<uint64_t>(d);
+    }
+    if (digits == 0) return false;
+    out[i] = v;
+  }
+  *end = s;
+  return *s == ',' || *s == '\0';
+}
 
 Options parse(const char* s) {
   Options o;
@@ -192,6 +217,9 @@ Options parse(const char* s) {
     } else if (starts_with(s, "sigsysblocked=1")) {
       o.sigsys_blocked = true;
       end = s + 15;
+    } else if (starts_with(s, "sigsyspending=")) {
+      if (!parse_hex_words(s + 14, o.pending_sigsys, &end)) fail("bad sigsyspending= option");
+      o.sigsys_pending = true;
     } else if (starts_with(s, "exectid=")) {
       o.exec_tid = parse_fd(s + 8, &end);
       if (o.exec_tid <= 0) fail("bad exectid= option");
@@ -301,6 +329,10 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
   if (info->hooks_init == 0) config.flags |= kGateFreshImage;
   if (o.sigsys_ignored) config.flags |= kGateSigsysIgnored;
   if (o.sigsys_blocked) config.flags |= kGateSigsysBlocked;
+  if (o.sigsys_pending) {
+    config.flags |= kGateSigsysPending;
+    for (int i = 0; i < 4; ++i) config.pending_sigsys[i] = o.pending_sigsys[i];
+  }
   if (o.rewrite || hooks_fast) {
     config.flags |= kGateRewrite;
     // The loader is single-threaded, and SUD or the full redirect filter trap clones.

@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 
 #include "gate/arch/x86_64/child_start.h"
+#include "gate/pending_sigsys.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/trace_emit.h"
@@ -58,9 +59,7 @@ void after_fork_in_child(GateThread* t) {
   thread_identify(t);
   zero_bytes(&t->ring, sizeof t->ring);
   zero_bytes(t->inject_seen, sizeof t->inject_seen);  // a new tracee counts afresh, as under strace
-  // A child starts with no signal pending.
-  t->pending_sigsys.pending = 0;
-  g_gate.pending_sigsys.pending = 0;
+  forget_pending_sigsys(t);  // a child starts with no signal pending
   if (g_gate.fork_marker != nullptr) *g_gate.fork_marker = 1;  // seen: nothing for adopt_unseen_fork
   // Another thread of the parent may have held it at the fork; it does not exist here.
   store_release(&g_gate.sigsys_lock, 0u);
@@ -233,8 +232,7 @@ void adopt_unseen_fork() {
   if (t != nullptr) thread_identify(t);
   // Its parent's pending signals are not its (nor, with every other thread
   // of the parent gone, are locks they held).
-  if (t != nullptr) t->pending_sigsys.pending = 0;
-  g_gate.pending_sigsys.pending = 0;
+  forget_pending_sigsys(t);
   store_release(&g_gate.sigsys_lock, 0u);
   store_release(&g_gate.handlers_lock, 0u);
 }

@@ -56,7 +56,11 @@ long do_execve(GateThread* t, const arch::KernelUcontext* uc, Call& call);
 //   fork_marker_install();              // gate_install, once per image
 //   adopt_unseen_fork();                // first thing in the SIGSYS handler
 //
-// Without the page (mmap or madvise refused) children stay as before.
+// Without the page (mmap or madvise refused) children stay as before. Like
+// the gate's other memory it is the program's to harm: unmapped, the next
+// trap faults in the gate; zeroed, the gate forgets pending signals and
+// takes the locks for free (not sealed: the policy filter would have to let
+// every mseal through, and sealing protects the program only from itself).
 void fork_marker_install();
 void adopt_unseen_fork();
 

@@ -55,19 +55,19 @@ int build_listed_redirect_filter(const long* nrs, int count, uint64_t begin, uin
 
 // The calls every gate must see, whoever makes them: execve and execveat (every
 // image starts in the loader), rt_sigaction, rt_sigprocmask and sigaltstack
-// (SIGSYS stays the gate's, so its traps are delivered), rt_sigpending and
-// rt_sigsuspend (a SIGSYS the program blocks is pending in the gate, not the
-// kernel: signals.h), arch_prctl (the gate
+// (SIGSYS stays the gate's, so its traps are delivered), rt_sigpending,
+// rt_sigsuspend and rt_sigtimedwait (a SIGSYS the program blocks is pending
+// in the gate, not the kernel: pending_sigsys.h), arch_prctl (the gate
 // finds its per-thread state through GS and must see a program that takes GS
 // for itself), readlink and readlinkat (the gate answers "/proc/self/exe" with
 // the program, not the loader), close_range (the gate closes a range
 // around its protected descriptors, which the policy filter will not let a
 // close_range cover: close_range.h), and prctl (a program's own Syscall User
 // Dispatch must let the gate's code through: program_dispatch.h).
-inline constexpr long kGateTrappedNumbers[] = {__NR_execve,         __NR_execveat,      __NR_rt_sigaction,
-                                               __NR_rt_sigprocmask, __NR_rt_sigpending, __NR_rt_sigsuspend,
-                                               __NR_sigaltstack,    __NR_arch_prctl,    __NR_readlink,
-                                               __NR_readlinkat,     __NR_close_range,   __NR_prctl};
+inline constexpr long kGateTrappedNumbers[] = {
+    __NR_execve,     __NR_execveat,   __NR_rt_sigaction, __NR_rt_sigprocmask, __NR_rt_sigpending,
+    __NR_rt_sigsuspend, __NR_rt_sigtimedwait, __NR_sigaltstack, __NR_arch_prctl, __NR_readlink,
+    __NR_readlinkat, __NR_close_range, __NR_prctl};
 inline constexpr int kGateTrappedCount = static_cast<int>(sizeof kGateTrappedNumbers / sizeof kGateTrappedNumbers[0]);
 
 // `sysgate run`'s variant: only kGateTrappedNumbers trap outside [begin, end).

@@ -542,6 +542,7 @@ bool rewrite_number_allowed(long nr) {
     case __NR_rt_sigreturn:
     case __NR_rt_sigprocmask:
     case __NR_rt_sigpending:
+    case __NR_rt_sigtimedwait:
     case __NR_sigaltstack:
     case __NR_rt_sigsuspend:
     case __NR_ppoll:

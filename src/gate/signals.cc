@@ -4,6 +4,7 @@
 #include <asm/unistd.h>
 
 #include "gate/app_memory.h"
+#include "gate/pending_sigsys.h"
 // The gate's symbols are in this same library: reach them PC-relative, not
 // through a GOT (the freestanding check refuses _GLOBAL_OFFSET_TABLE_).
 #pragma GCC visibility push(hidden)
@@ -32,61 +33,7 @@ void lock_app_sigsys() {
 }
 void unlock_app_sigsys() { store_release(&g_gate.sigsys_lock, 0u); }
 
-constexpr int32_t kSiTkill = -6;  // tgkill's si_code
-
-// Whether slot holds a SIGSYS still pending for owner (the process's pid, or
-// the thread's tid): SIG_IGN since it came discarded it. Under lock_app_sigsys.
-bool pending_in(const PendingSigsys& slot, int32_t owner) {
-  return slot.pending != 0 && slot.owner == owner && slot.ignores == g_gate.sigsys_ignores;
-}
-
-int32_t own_pid() { return static_cast<int32_t>(raw_syscall(__NR_getpid)); }
 int32_t own_tid() { return static_cast<int32_t>(raw_syscall(__NR_gettid)); }
-
-// A SIGSYS the program blocks, kept: in the thread's slot if tgkill sent it
-// to this thread, or if this process shares the gate's memory with another
-// (a vfork child: the process slot is its parent's), else in the process's.
-// One already pending there absorbs it, as the kernel does a standard signal.
-void keep_pending_sigsys(GateThread* t, const arch::KernelSiginfo* info) {
-  const bool to_thread = info->si_code == kSiTkill || t->shares_memory_with_another_process != 0;
-  PendingSigsys* slot = to_thread ? &t->pending_sigsys : &g_gate.pending_sigsys;
-  const int32_t owner = to_thread ? own_tid() : own_pid();
-  lock_app_sigsys();
-  if (!pending_in(*slot, owner)) {
-    copy_bytes(slot->info, info, sizeof slot->info);
-    slot->owner = owner;
-    slot->ignores = g_gate.sigsys_ignores;
-    store_relaxed(&slot->pending, 1u);
-  }
-  unlock_app_sigsys();
-}
-
-// Takes thread t's pending SIGSYS, else its process's, into info (a whole
-// siginfo); false if there is none.
-bool take_pending_sigsys(GateThread* t, uint8_t info[128]) {
-  const int32_t pid = own_pid(), tid = own_tid();
-  lock_app_sigsys();
-  PendingSigsys* slot = pending_in(t->pending_sigsys, tid)          ? &t->pending_sigsys
-                        : pending_in(g_gate.pending_sigsys, pid) ? &g_gate.pending_sigsys
-                                                                   : nullptr;
-  if (slot != nullptr) {
-    zero_bytes(info, 128);
-    copy_bytes(info, slot->info, sizeof slot->info);
-    store_relaxed(&slot->pending, 0u);
-  }
-  unlock_app_sigsys();
-  return slot != nullptr;
-}
-
-// Whether a SIGSYS is pending for thread t (its own or its process's).
-bool sigsys_pending(GateThread* t) {
-  if (load_relaxed(&t->pending_sigsys.pending) == 0 && load_relaxed(&g_gate.pending_sigsys.pending) == 0) return false;
-  const int32_t pid = own_pid(), tid = own_tid();
-  lock_app_sigsys();
-  const bool pending = pending_in(t->pending_sigsys, tid) || pending_in(g_gate.pending_sigsys, pid);
-  unlock_app_sigsys();
-  return pending;
-}
 
 void remember_mask_had_sigsys(int sig, bool had) {
   const uint64_t bit = arch::sigbit(sig);
@@ -115,9 +62,9 @@ bool read_mask_without_sigsys(uint64_t p, uint64_t* out) {
 }
 
 // Whether call (rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2)
-// replaces the mask with one that lets a SIGSYS pending for t through: natively
-// the call then ends at once with EINTR and the signal is delivered.
-bool temporary_mask_takes_pending_sigsys(GateThread* t, const Call& call) {
+// keeps SIGSYS blocked while it waits: it has no temporary mask (the thread's
+// stays), or one that blocks SIGSYS. A mask it cannot read: the thread's.
+bool temporary_mask_blocks_sigsys(const Call& call) {
   uint64_t set = 0, size = 0;
   switch (call.nr) {
     case __NR_rt_sigsuspend:
@@ -132,22 +79,25 @@ bool temporary_mask_takes_pending_sigsys(GateThread* t, const Call& call) {
       break;
     case __NR_pselect6: {
       uint64_t pair[2];
-      if (call.args[5] == 0 || !app_probe_read(call.args[5], sizeof pair)) return false;
+      if (call.args[5] == 0 || !app_probe_read(call.args[5], sizeof pair)) return true;
       copy_bytes(pair, reinterpret_cast<const void*>(call.args[5]), sizeof pair);
       set = pair[0], size = pair[1];
       break;
     }
     default:
-      return false;
+      return true;
   }
   uint64_t mask;
-  if (set == 0 || size != kSigsetBytes || !app_probe_read(set, kSigsetBytes)) return false;
+  if (set == 0 || size != kSigsetBytes || !app_probe_read(set, kSigsetBytes)) return true;
   copy_bytes(&mask, reinterpret_cast<const void*>(set), kSigsetBytes);
-  return (mask & kSigsysBit) == 0 && sigsys_pending(t);
+  return (mask & kSigsysBit) != 0;
 }
 
 using arch::kSigDfl;
 using arch::kSigIgn;
+
+// GateProcess::spawned_child_sigsys's low bits: the child set SIG_IGN, SIG_DFL.
+constexpr uint64_t kSpawnedChildIgnores = 1, kSpawnedChildDefault = 2;
 
 // Serialises the wrapper table's updates with the kernel calls that install
 // them, so the table and the kernel's actions agree. Held with every signal
@@ -336,11 +286,13 @@ long emulate_rt_sigaction(GateThread* t, Call& call) {
     const KernelSigaction old = g_gate.app_sigsys;
     if (act != 0 && own_actions) g_gate.app_sigsys = next;
     // Natively SIG_IGN discards a pending SIGSYS, the process's and every thread's.
-    if (act != 0 && own_actions && next.handler == kSigIgn) ++g_gate.sigsys_ignores;
+    if (act != 0 && own_actions && next.handler == kSigIgn) discard_pending_sigsys();
     unlock_app_sigsys();
     if (act != 0 && !own_actions) {
-      store_release(&g_gate.spawned_child_sigsys,
-                    uint64_t{static_cast<uint32_t>(pid)} << 32 | (next.handler == kSigIgn ? 1u : 0u));
+      store_release(&g_gate.spawned_child_sigsys, uint64_t{static_cast<uint32_t>(pid)} << 32 |
+                                                      (next.handler == kSigIgn   ? kSpawnedChildIgnores
+                                                       : next.handler == kSigDfl ? kSpawnedChildDefault
+                                                                                 : 0u));
     }
     if (oact != 0) copy_bytes(reinterpret_cast<void*>(oact), &old, sizeof old);
     return 0;
@@ -586,11 +538,29 @@ long emulate_sigaltstack(GateThread* t, const arch::KernelUcontext* uc, Call& ca
   return 0;
 }
 
+namespace {
+long forward_masked(const arch::KernelUcontext* uc, Call& call);
+}  // namespace
+
 long forward_without_sigsys_in_mask(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
-  if (temporary_mask_takes_pending_sigsys(t, call)) {
-    t->deliver_pending_sigsys_now = 1;  // after the call's record (handler.cc)
-    return -EINTR;
+  if (!temporary_mask_blocks_sigsys(call)) {
+    if (sigsys_pending(t)) {
+      t->deliver_pending_sigsys_now = 1;  // after the call's record (handler.cc)
+      return -EINTR;
+    }
+    // One that arrives during the call is delivered there, and ends it.
+    const uint32_t outer = t->sigsys_open_in_call;
+    t->sigsys_open_in_call = 1;
+    const long r = forward_masked(uc, call);
+    t->sigsys_open_in_call = outer;
+    return r;
   }
+  return forward_masked(uc, call);
+}
+
+namespace {
+
+long forward_masked(const arch::KernelUcontext* uc, Call& call) {
   uint64_t args[6];
   for (int i = 0; i < 6; ++i) args[i] = call.args[i];
   uint64_t mask = 0;
@@ -637,7 +607,8 @@ long forward_without_sigsys_in_mask(GateThread* t, const arch::KernelUcontext* u
   return forward(uc, call.nr, args, call.pending);
 }
 
-namespace {
+// Whether the program blocks SIGSYS in thread t right now.
+bool sigsys_blocked_now(const GateThread* t) { return t->sigsys_blocked != 0 && t->sigsys_open_in_call == 0; }
 
 void deliver_sigsys_now(GateThread* t, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
   // Traced like any delivery (strace shows it whatever the action).
@@ -650,12 +621,22 @@ void deliver_sigsys_now(GateThread* t, arch::KernelSiginfo* info, arch::KernelUc
   // kernel forces it: ignored or blocked, its action becomes SIG_DFL and the
   // process ends (a sandbox whose traps mean "crash" counts on it).
   const bool forced = info->si_code == arch::kSysSeccomp || info->si_code == kSysUserDispatch;
-  const bool blocked = t != nullptr && t->sigsys_blocked != 0;
+  const bool blocked = t != nullptr && sigsys_blocked_now(t);
   lock_app_sigsys();
   if (forced && (g_gate.app_sigsys.handler == kSigIgn || blocked)) g_gate.app_sigsys.handler = kSigDfl;
   KernelSigaction action = g_gate.app_sigsys;
   if ((action.flags & SA_RESETHAND) != 0 && action.handler > kSigIgn) g_gate.app_sigsys.handler = kSigDfl;
   unlock_app_sigsys();
+  // A process sharing this memory but not the program's actions (a vfork or
+  // posix_spawn child) that set SIGSYS to SIG_IGN or SIG_DFL itself: its own.
+  // (One that set a handler of its own still gets the program's.)
+  if (t == nullptr || t->foreign_handlers != 0 || t->pid != static_cast<int32_t>(raw_syscall(__NR_getpid))) {
+    const uint64_t child = load_acquire(&g_gate.spawned_child_sigsys);
+    if (static_cast<int32_t>(child >> 32) == static_cast<int32_t>(raw_syscall(__NR_getpid))) {
+      if ((child & kSpawnedChildIgnores) != 0) action.handler = kSigIgn;
+      if ((child & kSpawnedChildDefault) != 0) action.handler = kSigDfl;
+    }
+  }
   if (action.handler == kSigIgn) return;
   if (action.handler == kSigDfl) {
     // The kernel's default for SIGSYS: end the process with a core. Made real
@@ -667,14 +648,39 @@ void deliver_sigsys_now(GateThread* t, arch::KernelSiginfo* info, arch::KernelUc
     uc->uc_sigmask &= ~kSigsysBit;
     return;
   }
-  // The program's handler, with the mask it asked for (SIGSYS never blocked:
-  // its calls must still reach the gate). Its return comes back here.
+  // The program's handler, with the mask it asked for (SIGSYS never blocked
+  // for real: its calls must still reach the gate), and SIGSYS blocked for it
+  // as natively -- unless SA_NODEFER -- so that one sent meanwhile waits for
+  // the handler's return (sigreturn's restore of the mask is ours). Its
+  // return comes back here.
+  const uint32_t saved_blocked = t != nullptr ? t->sigsys_blocked : 0;
+  const uint32_t saved_open = t != nullptr ? t->sigsys_open_in_call : 0;
+  if (t != nullptr) {
+    const bool block = blocked || (action.flags & SA_NODEFER) == 0 || (action.mask & kSigsysBit) != 0;
+    t->sigsys_blocked = block ? 1 : 0;
+    t->sigsys_open_in_call = 0;
+  }
   uint64_t mask = (uc->uc_sigmask | action.mask) & ~kSigsysBit;
   set_real_mask(mask);
   using Handler = void (*)(int, void*, void*);
   reinterpret_cast<Handler>(action.handler)(SIGSYS, info, uc);
   mask = arch::kAllSignals;
   set_real_mask(mask);
+  if (t != nullptr) {
+    t->sigsys_blocked = saved_blocked;
+    t->sigsys_open_in_call = saved_open;
+  }
+}
+
+// Delivers what is pending for t while SIGSYS is not blocked -- or, the
+// first, despite_mask (a temporary mask let it through) -- one slot at a
+// time, as the kernel would after each handler's return.
+void drain_pending_sigsys(GateThread* t, arch::KernelUcontext* uc, bool despite_mask) {
+  alignas(8) uint8_t info[128];
+  for (int i = 0; i < 3 && (despite_mask || !sigsys_blocked_now(t)) && take_pending_sigsys(t, info); ++i) {
+    deliver_sigsys_now(t, reinterpret_cast<arch::KernelSiginfo*>(info), uc);
+    despite_mask = false;  // sigreturn restored the thread's mask
+  }
 }
 
 }  // namespace
@@ -687,25 +693,43 @@ void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc)
   // registered, and its calls trap with that state).
   if (t != nullptr && t->tid != own_tid() && !stack_enabled(uc->uc_stack)) t = nullptr;
   const bool forced = info->si_code == arch::kSysSeccomp || info->si_code == kSysUserDispatch;
-  if (!forced && t != nullptr && t->sigsys_blocked != 0) {
-    keep_pending_sigsys(t, info);  // delivered when the program unblocks SIGSYS
+  if (!forced && t != nullptr && sigsys_blocked_now(t)) {
+    keep_pending_sigsys(t, info);  // delivered when the program lets it in
     return;
   }
   deliver_sigsys_now(t, info, uc);
+  if (t != nullptr) drain_pending_sigsys(t, uc, false);  // one its handler sent itself, say
 }
 
 void deliver_pending_sigsys(GateThread* t, arch::KernelUcontext* uc) {
   const bool despite_mask = t->deliver_pending_sigsys_now != 0;
   t->deliver_pending_sigsys_now = 0;
-  if (load_relaxed(&t->pending_sigsys.pending) == 0 && load_relaxed(&g_gate.pending_sigsys.pending) == 0) return;
-  // The thread's own first, then the process's, as the kernel dequeues them;
-  // the second only if the first one's handler left SIGSYS unblocked.
-  alignas(8) uint8_t info[128];
-  for (int i = 0; i < 2 && (despite_mask || t->sigsys_blocked == 0) && take_pending_sigsys(t, info); ++i) {
-    deliver_sigsys_now(t, reinterpret_cast<arch::KernelSiginfo*>(info), uc);
-  }
+  drain_pending_sigsys(t, uc, despite_mask);
 }
 
+long emulate_rt_sigtimedwait(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
+  const uint64_t set = call.args[0];
+  const uint64_t info = call.args[1];
+  uint64_t wanted = 0;
+  if (set != 0 && call.args[3] == kSigsetBytes && app_probe_read(set, kSigsetBytes)) {
+    copy_bytes(&wanted, reinterpret_cast<const void*>(set), kSigsetBytes);
+  }
+  if ((wanted & kSigsysBit) == 0 || !sigsys_pending(t)) return forward(uc, call.nr, call.args, call.pending);
+  if (info != 0 && !app_probe_write(info, 128)) return -EFAULT;
+  call.record_flags |= trace::kRecordEmulated;
+  // A lower-numbered standard signal the call waits for comes first, as the
+  // kernel dequeues them: taken without waiting (the kernel's own pending set).
+  const uint64_t lower = wanted & (kSigsysBit - 1);
+  if (lower != 0) {
+    const uint64_t zero[2] = {0, 0};
+    const long r = raw_syscall(__NR_rt_sigtimedwait, addr(&lower), info, addr(zero), kSigsetBytes);
+    if (r > 0) return r;
+  }
+  alignas(8) uint8_t taken[128];
+  if (!take_pending_sigsys(t, taken)) return forward(uc, call.nr, call.args, call.pending);  // another thread took it
+  if (info != 0) copy_bytes(reinterpret_cast<void*>(info), taken, sizeof taken);
+  return SIGSYS;
+}
 
 void observe_default_actions() {
   if (g_gate.region.header == nullptr) return;
@@ -750,7 +774,7 @@ bool program_sigsys_ignored(const GateThread* t) {
   const int32_t pid = static_cast<int32_t>(raw_syscall(__NR_getpid));
   if (t->foreign_handlers != 0 || t->pid != pid) {
     const uint64_t child = load_acquire(&g_gate.spawned_child_sigsys);
-    if (static_cast<int32_t>(child >> 32) == pid) return (child & 1) != 0;
+    if (static_cast<int32_t>(child >> 32) == pid) return (child & kSpawnedChildIgnores) != 0;
   }
   lock_app_sigsys();
   const bool ignored = g_gate.app_sigsys.handler == kSigIgn;

@@ -72,6 +72,11 @@ long forward_without_sigsys_in_mask(GateThread* t, const arch::KernelUcontext* u
 // PendingSigsys): rt_sigpending shows it, SIG_IGN discards it.
 void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc);
 
+// rt_sigtimedwait: a SIGSYS pending in the gate is taken when the set names
+// it (after any lower-numbered standard signal the kernel has pending for the
+// call); else forwarded.
+long emulate_rt_sigtimedwait(GateThread* t, const arch::KernelUcontext* uc, Call& call);
+
 // At the end of every trapped call of thread t, after its record: a SIGSYS kept
 // pending is delivered, as deliver_foreign_sigsys would have, once the thread
 // no longer blocks SIGSYS (rt_sigprocmask unblocked it, or another thread

@@ -54,8 +54,8 @@ struct PendingCall;  // trace_emit.h
 
 // A SIGSYS that no seccomp filter sent (kill, tgkill, sigqueue) and that
 // arrived while the program blocked SIGSYS: pending, as the kernel would keep
-// it, until the program unblocks SIGSYS (signals.h, deliver_pending_sigsys).
-// One at most, as for any standard signal.
+// it, until the program unblocks SIGSYS (pending_sigsys.h). One at most, as
+// for any standard signal.
 struct PendingSigsys {
   uint32_t pending;
   // The process it was sent to (the process slot, in GateProcess) or the
@@ -154,11 +154,15 @@ struct GateThread {
   uint64_t program_dispatch_offset;
   uint64_t program_dispatch_length;
   // A thread-directed SIGSYS (tgkill) the program has not had yet, because
-  // it blocks SIGSYS (PendingSigsys).
+  // it blocks SIGSYS (pending_sigsys.h).
   PendingSigsys pending_sigsys;
   // The call being made let a pending SIGSYS through with a temporary mask
   // (rt_sigsuspend and the like): deliver it despite sigsys_blocked.
   uint32_t deliver_pending_sigsys_now;
+  // The gate is making a call whose temporary mask (rt_sigsuspend, ppoll,
+  // ...) does not block SIGSYS: one arriving now is delivered, whatever
+  // sigsys_blocked says.
+  uint32_t sigsys_open_in_call;
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);
@@ -210,15 +214,18 @@ struct GateProcess {
   uint64_t quiet_observed;
   // The SIGSYS action of a process that shares this memory but not the
   // program's actions (posix_spawn's and Go's CLONE_VM children), which its
-  // exec keeps if it is SIG_IGN: its pid << 32 | 1 if ignored. One slot: the
-  // last such child to set it (a posix_spawn parent waits for its child's exec).
+  // exec keeps if it is SIG_IGN: its pid << 32 | 1 if ignored, | 2 if SIG_DFL
+  // (a SIGSYS it gets then ends it). One slot: the last such child to set it
+  // (a posix_spawn parent waits for its child's exec).
   uint64_t spawned_child_sigsys;
   // A process-directed SIGSYS (kill, sigqueue) that arrived at a thread that
-  // blocks SIGSYS, and the number of times the program set SIGSYS to SIG_IGN
-  // (which discards pending ones). Guarded by sigsys_lock.
+  // blocks SIGSYS; one that arrived at a process sharing this memory unknown
+  // to the gate; the number of times the program set SIGSYS to SIG_IGN (which
+  // discards pending ones). Guarded by pending_sigsys_lock (pending_sigsys.h).
   PendingSigsys pending_sigsys;
+  PendingSigsys stranger_pending_sigsys;
   uint32_t sigsys_ignores;
-  uint32_t pad4;
+  uint32_t pending_sigsys_lock;
   // A word on a page advised MADV_WIPEONFORK, 1 in the process that set it:
   // zero in a fork child the gate did not see (process.h, adopt_unseen_fork).
   // Null without such a page.

@@ -37,6 +37,19 @@ inline char* format_decimal(uint64_t v, char* buf) {
   return buf;
 }
 
+// The lowercase hexadecimal digits of v (no prefix), NUL-terminated, into buf
+// (at least 17 bytes); returns how many digits.
+inline uint64_t format_hex(uint64_t v, char* buf) {
+  uint64_t n = 0;
+  for (int shift = 60; shift >= 0; shift -= 4) {
+    const uint64_t d = (v >> shift) & 0xf;
+    if (n == 0 && d == 0 && shift != 0) continue;
+    buf[n++] = static_cast<char>(d < 10 ? '0' + d : 'a' + d - 10);
+  }
+  buf[n] = '\0';
+  return n;
+}
+
 inline uint64_t read_tsc() {
   uint32_t lo, hi;
   asm volatile("rdtsc" : "=a"(lo), "=d"(hi));

@@ -350,6 +350,21 @@ TEST(Run, AKillSentSigsysWaitsWhileBlocked) {
   expect_native_under_run_and_trace({"/usr/bin/python3", "-u", "-c", program});
 }
 
+// The cases a review found after the first version: a SIGSYS that arrives
+// while sigsuspend lets it in (it stayed pending, sigsuspend ended with no
+// handler run), one pending across execve (lost), one a handler sends
+// itself (delivered inside the handler, nested, where natively it waits for
+// the return, unless SA_NODEFER), one sigtimedwait should take (it timed
+// out), a vfork child's own SIG_DFL (it ran its parent's handler), and a
+// pthread_sigqueue to the main thread (a worker that does not block SIGSYS
+// took it).
+TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
+  for (const char* how : {"sigsuspend", "exec", "nested", "nodefer", "resethand", "sigtimedwait", "vfork", "thread"}) {
+    SCOPED_TRACE(how);
+    expect_native_under_run_and_trace({PENDING_SIGSYS_PROGRAM, how});
+  }
+}
+
 // A child forked where the gate did not see the fork (`sysgate run` traps
 // none) sets its own SIGSYS action: it took itself for a vfork child sharing
 // its parent's, kept the parent's SIG_IGN, and lived through its kill.

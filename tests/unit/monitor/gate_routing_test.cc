@@ -175,7 +175,7 @@ TEST(RedirectFilter, SignalExecVariantTrapsOnlyItsCalls) {
   for (const sock_filter& f : raw) redirect.instructions.push_back(f);
   ASSERT_TRUE(bpf::validate(redirect).ok());
   const std::set<int> trapped = {SYS_execve,         SYS_execveat,    SYS_rt_sigaction, SYS_rt_sigprocmask,
-                                 SYS_rt_sigpending,  SYS_rt_sigsuspend, SYS_sigaltstack, SYS_arch_prctl,
+                                 SYS_rt_sigpending,  SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_sigaltstack, SYS_arch_prctl,
                                  SYS_readlink,       SYS_readlinkat,  SYS_close_range, SYS_prctl};
   for (int nr = 0; nr < 470; ++nr) {
     for (uint64_t ip : std::initializer_list<uint64_t>{begin, end - 1, end, begin - 1, 0x555555554000ull}) {
