@@ -475,6 +475,7 @@ long emulate_rt_sigprocmask(GateThread* t, arch::KernelUcontext* uc, Call& call)
     // sigreturn installs uc_sigmask: the new mask takes effect, and signals it
     // unblocks are delivered, as the program returns from its syscall.
     t->sigsys_blocked = (next & kSigsysBit) != 0 ? 1 : 0;
+    t->sigsys_open_in_call = 0;  // (a siglongjmp out of a handler that interrupted sigsuspend)
     uc->uc_sigmask = next & ~kSigsysBit;
   }
   if (oset != 0) copy_bytes(reinterpret_cast<void*>(oset), &current, kSigsetBytes);
@@ -654,7 +655,6 @@ void deliver_sigsys_now(GateThread* t, arch::KernelSiginfo* info, arch::KernelUc
   // the handler's return (sigreturn's restore of the mask is ours). Its
   // return comes back here.
   const uint32_t saved_blocked = t != nullptr ? t->sigsys_blocked : 0;
-  const uint32_t saved_open = t != nullptr ? t->sigsys_open_in_call : 0;
   if (t != nullptr) {
     const bool block = blocked || (action.flags & SA_NODEFER) == 0 || (action.mask & kSigsysBit) != 0;
     t->sigsys_blocked = block ? 1 : 0;
@@ -666,10 +666,10 @@ void deliver_sigsys_now(GateThread* t, arch::KernelSiginfo* info, arch::KernelUc
   reinterpret_cast<Handler>(action.handler)(SIGSYS, info, uc);
   mask = arch::kAllSignals;
   set_real_mask(mask);
-  if (t != nullptr) {
-    t->sigsys_blocked = saved_blocked;
-    t->sigsys_open_in_call = saved_open;
-  }
+  // Its return restores the mask from before: the thread's own, even when it
+  // ran inside a call with a temporary mask (natively sigsuspend's saved mask
+  // is what the frame restores), which then ends with EINTR.
+  if (t != nullptr) t->sigsys_blocked = saved_blocked;
 }
 
 // Delivers what is pending for t while SIGSYS is not blocked -- or, the
@@ -710,24 +710,38 @@ void deliver_pending_sigsys(GateThread* t, arch::KernelUcontext* uc) {
 long emulate_rt_sigtimedwait(GateThread* t, const arch::KernelUcontext* uc, Call& call) {
   const uint64_t set = call.args[0];
   const uint64_t info = call.args[1];
+  const uint64_t timeout = call.args[2];
   uint64_t wanted = 0;
   if (set != 0 && call.args[3] == kSigsetBytes && app_probe_read(set, kSigsetBytes)) {
     copy_bytes(&wanted, reinterpret_cast<const void*>(set), kSigsetBytes);
   }
   if ((wanted & kSigsysBit) == 0 || !sigsys_pending(t)) return forward(uc, call.nr, call.args, call.pending);
-  if (info != 0 && !app_probe_write(info, 128)) return -EFAULT;
+  // The kernel's checks of the timeout come before it takes a signal.
+  if (timeout != 0) {
+    int64_t ts[2];
+    if (!app_probe_read(timeout, sizeof ts)) return -EFAULT;
+    copy_bytes(ts, reinterpret_cast<const void*>(timeout), sizeof ts);
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000) return -EINVAL;
+  }
   call.record_flags |= trace::kRecordEmulated;
-  // A lower-numbered standard signal the call waits for comes first, as the
-  // kernel dequeues them: taken without waiting (the kernel's own pending set).
-  const uint64_t lower = wanted & (kSigsysBit - 1);
-  if (lower != 0) {
+  // The kernel dequeues the synchronous signals first, lowest number first,
+  // SIGSYS among them (kernel/signal.c, SYNCHRONOUS_MASK): one of the others
+  // the call waits for is taken first, without waiting.
+  constexpr uint64_t kSynchronousBelowSigsys = arch::sigbit(SIGILL) | arch::sigbit(SIGTRAP) | arch::sigbit(SIGBUS) |
+                                               arch::sigbit(SIGFPE) | arch::sigbit(SIGSEGV);
+  const uint64_t first = wanted & kSynchronousBelowSigsys;
+  if (first != 0) {
     const uint64_t zero[2] = {0, 0};
-    const long r = raw_syscall(__NR_rt_sigtimedwait, addr(&lower), info, addr(zero), kSigsetBytes);
-    if (r > 0) return r;
+    const long r = raw_syscall(__NR_rt_sigtimedwait, addr(&first), info, addr(zero), kSigsetBytes);
+    if (r > 0 || r == -EFAULT) return r;
   }
   alignas(8) uint8_t taken[128];
   if (!take_pending_sigsys(t, taken)) return forward(uc, call.nr, call.args, call.pending);  // another thread took it
-  if (info != 0) copy_bytes(reinterpret_cast<void*>(info), taken, sizeof taken);
+  // As the kernel: taken, then the copy out fails.
+  if (info != 0) {
+    if (!app_probe_write(info, sizeof taken)) return -EFAULT;
+    copy_bytes(reinterpret_cast<void*>(info), taken, sizeof taken);
+  }
   return SIGSYS;
 }
 

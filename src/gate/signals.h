@@ -73,8 +73,9 @@ long forward_without_sigsys_in_mask(GateThread* t, const arch::KernelUcontext* u
 void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc);
 
 // rt_sigtimedwait: a SIGSYS pending in the gate is taken when the set names
-// it (after any lower-numbered standard signal the kernel has pending for the
-// call); else forwarded.
+// it (after a lower-numbered synchronous signal -- SIGILL, SIGTRAP, SIGBUS,
+// SIGFPE, SIGSEGV -- the kernel has pending for the call, as it orders
+// them); else forwarded.
 long emulate_rt_sigtimedwait(GateThread* t, const arch::KernelUcontext* uc, Call& call);
 
 // At the end of every trapped call of thread t, after its record: a SIGSYS kept

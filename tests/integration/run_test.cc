@@ -357,9 +357,13 @@ TEST(Run, AKillSentSigsysWaitsWhileBlocked) {
 // the return, unless SA_NODEFER), one sigtimedwait should take (it timed
 // out), a vfork child's own SIG_DFL (it ran its parent's handler), and a
 // pthread_sigqueue to the main thread (a worker that does not block SIGSYS
-// took it).
+// took it). And a second review's: a second one the handler sent itself
+// inside sigsuspend was delivered there too, sigtimedwait took signals in
+// number order (the kernel takes SIGSYS, a synchronous signal, first) and
+// took one despite a timeout the kernel refuses.
 TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
-  for (const char* how : {"sigsuspend", "exec", "nested", "nodefer", "resethand", "sigtimedwait", "vfork", "thread"}) {
+  for (const char* how : {"sigsuspend", "resend", "exec", "nested", "nodefer", "resethand", "sigtimedwait", "order",
+                          "badtimeout", "vfork", "thread"}) {
     SCOPED_TRACE(how);
     expect_native_under_run_and_trace({PENDING_SIGSYS_PROGRAM, how});
   }

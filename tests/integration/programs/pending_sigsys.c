@@ -4,11 +4,14 @@
  * it pending itself (src/gate/pending_sigsys.h). One case per run:
  *
  *   pending_sigsys sigsuspend    one that arrives while sigsuspend lets it in
+ *   pending_sigsys resend        ... whose handler sends another: that one waits for the old mask
  *   pending_sigsys exec          pending across execve, delivered in the new image
  *   pending_sigsys nested        one the handler sends itself waits for its return
  *   pending_sigsys nodefer       ... unless SA_NODEFER
  *   pending_sigsys resethand     SA_RESETHAND: the second one ends the process after the handler
  *   pending_sigsys sigtimedwait  sigtimedwait takes a pending one
+ *   pending_sigsys order         ... in the kernel's order: synchronous signals first
+ *   pending_sigsys badtimeout    ... not with a timeout the kernel refuses
  *   pending_sigsys vfork         a vfork child's own SIG_DFL ends it; the parent's stays pending
  *   pending_sigsys thread        pthread_sigqueue to the main thread waits for main, not the worker
  *
@@ -72,8 +75,8 @@ static int report_child(pid_t pid) {
   return 0;
 }
 
-static int arrives_in_sigsuspend(void) {
-  pending_in_handler = -1;
+static int arrives_in_sigsuspend(int resend) {
+  pending_in_handler = resend ? 0 : -1;
   install(0);
   set_sigsys(SIG_BLOCK);
   const pid_t parent = getpid();
@@ -87,6 +90,8 @@ static int arrives_in_sigsuspend(void) {
   sigemptyset(&none);
   const int r = sigsuspend(&none);
   printf("sigsuspend: %d %s, handled %d, pending %d\n", r, strerror(errno), got, sigsys_pending());
+  set_sigsys(SIG_UNBLOCK);
+  printf("unblocked: handled %d\n", got);
   return report_child(pid);
 }
 
@@ -148,6 +153,35 @@ static int taken_by_sigtimedwait(void) {
   return 0;
 }
 
+static int taken_in_the_kernels_order(void) {
+  sigset_t wanted;
+  sigemptyset(&wanted);
+  sigaddset(&wanted, SIGSYS);
+  sigaddset(&wanted, SIGUSR1);
+  sigaddset(&wanted, SIGSEGV);
+  sigprocmask(SIG_BLOCK, &wanted, NULL);
+  kill(getpid(), SIGUSR1);
+  kill(getpid(), SIGSYS);
+  kill(getpid(), SIGSEGV);
+  const struct timespec zero = {0, 0};
+  printf("order:");
+  for (int i = 0; i < 4; ++i) printf(" %d", sigtimedwait(&wanted, NULL, &zero));
+  printf("\n");
+  return 0;
+}
+
+static int with_a_bad_timeout(void) {
+  set_sigsys(SIG_BLOCK);
+  kill(getpid(), SIGSYS);
+  sigset_t wanted;
+  sigemptyset(&wanted);
+  sigaddset(&wanted, SIGSYS);
+  const struct timespec bad = {0, 2000000000};
+  const int r = sigtimedwait(&wanted, NULL, &bad);
+  printf("sigtimedwait: %d %s, pending %d\n", r, strerror(errno), sigsys_pending());
+  return 0;
+}
+
 static int in_a_vfork_child(void) {
   pending_in_handler = -1;
   install(0);
@@ -201,7 +235,10 @@ static int queued_to_the_main_thread(void) {
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char* what = argc > 1 ? argv[1] : "";
-  if (strcmp(what, "sigsuspend") == 0) return arrives_in_sigsuspend();
+  if (strcmp(what, "sigsuspend") == 0) return arrives_in_sigsuspend(0);
+  if (strcmp(what, "resend") == 0) return arrives_in_sigsuspend(1);
+  if (strcmp(what, "order") == 0) return taken_in_the_kernels_order();
+  if (strcmp(what, "badtimeout") == 0) return with_a_bad_timeout();
   if (strcmp(what, "exec") == 0) return across_exec(argv);
   if (strcmp(what, "nested") == 0) return sent_from_the_handler(0);
   if (strcmp(what, "nodefer") == 0) return sent_from_the_handler(SA_NODEFER);
@@ -209,6 +246,7 @@ int main(int argc, char** argv) {
   if (strcmp(what, "sigtimedwait") == 0) return taken_by_sigtimedwait();
   if (strcmp(what, "vfork") == 0) return in_a_vfork_child();
   if (strcmp(what, "thread") == 0) return queued_to_the_main_thread();
-  fprintf(stderr, "usage: %s sigsuspend|exec|nested|nodefer|resethand|sigtimedwait|vfork|thread\n", argv[0]);
+  fprintf(stderr, "usage: %s sigsuspend|resend|exec|nested|nodefer|resethand|sigtimedwait|order|badtimeout|vfork|thread\n",
+          argv[0]);
   return 2;
 }
