@@ -11,9 +11,6 @@ namespace {
 constexpr int32_t kSiQueue = -1;  // sigqueue's and rt_tgsigqueueinfo's si_code
 constexpr int32_t kSiTkill = -6;  // tgkill's
 
-int32_t own_pid() { return static_cast<int32_t>(raw_syscall(__NR_getpid)); }
-int32_t own_tid() { return static_cast<int32_t>(raw_syscall(__NR_gettid)); }
-
 // Held with every signal blocked, so a holder is never interrupted.
 void lock() {
   while (!compare_exchange(&g_gate.pending_sigsys_lock, 0u, 1u)) cpu_relax();
@@ -49,7 +46,7 @@ PendingSigsys* first_pending(GateThread* t, int32_t pid, int32_t tid) {
 }  // namespace
 
 void keep_pending_sigsys(GateThread* t, const arch::KernelSiginfo* info) {
-  const int32_t pid = own_pid(), tid = own_tid();
+  const int32_t pid = current_pid(), tid = current_tid();
   int32_t sender = 0;
   copy_bytes(&sender, reinterpret_cast<const uint8_t*>(info) + 16, sizeof sender);  // si_pid
   const bool to_thread = info->si_code == kSiTkill || (info->si_code == kSiQueue && sender == pid) ||
@@ -65,7 +62,7 @@ void keep_pending_sigsys(GateThread* t, const arch::KernelSiginfo* info) {
 
 bool take_pending_sigsys(GateThread* t, uint8_t info[128]) {
   if (!any_slot_full(t)) return false;
-  const int32_t pid = own_pid(), tid = own_tid();
+  const int32_t pid = current_pid(), tid = current_tid();
   lock();
   PendingSigsys* slot = first_pending(t, pid, tid);
   if (slot != nullptr) {
@@ -79,7 +76,7 @@ bool take_pending_sigsys(GateThread* t, uint8_t info[128]) {
 
 bool sigsys_pending(GateThread* t, uint64_t out[4]) {
   if (!any_slot_full(t)) return false;
-  const int32_t pid = own_pid(), tid = own_tid();
+  const int32_t pid = current_pid(), tid = current_tid();
   lock();
   const PendingSigsys* slot = first_pending(t, pid, tid);
   if (slot != nullptr && out != nullptr) copy_bytes(out, slot->info, 4 * sizeof(uint64_t));
@@ -89,7 +86,7 @@ bool sigsys_pending(GateThread* t, uint64_t out[4]) {
 
 void restore_pending_sigsys(const uint64_t info[4]) {
   lock();
-  fill(&g_gate.pending_sigsys, own_pid(), info, 4 * sizeof(uint64_t));
+  fill(&g_gate.pending_sigsys, current_pid(), info, 4 * sizeof(uint64_t));
   unlock();
 }
 

@@ -9,6 +9,7 @@
 // touched (there is no libc here). Async-signal-safe, thread-safe.
 #pragma once
 
+#include <asm/unistd.h>
 #include <stdint.h>
 
 extern "C" {
@@ -37,6 +38,11 @@ inline long raw_syscall(long nr, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 =
   return sysgate_gate_syscall(nr, static_cast<long>(a1), static_cast<long>(a2), static_cast<long>(a3),
                               static_cast<long>(a4), static_cast<long>(a5), static_cast<long>(a6));
 }
+
+// The calling thread's and process's ids, as the kernel knows them now (a
+// fork child's copy of the gate's state may still name its parent's).
+inline int32_t current_tid() { return static_cast<int32_t>(raw_syscall(__NR_gettid)); }
+inline int32_t current_pid() { return static_cast<int32_t>(raw_syscall(__NR_getpid)); }
 
 template <typename T>
 inline uint64_t addr(T* p) {

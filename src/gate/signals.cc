@@ -33,8 +33,6 @@ void lock_app_sigsys() {
 }
 void unlock_app_sigsys() { store_release(&g_gate.sigsys_lock, 0u); }
 
-int32_t own_tid() { return static_cast<int32_t>(raw_syscall(__NR_gettid)); }
-
 void remember_mask_had_sigsys(int sig, bool had) {
   const uint64_t bit = arch::sigbit(sig);
   if (had) {
@@ -631,9 +629,9 @@ void deliver_sigsys_now(GateThread* t, arch::KernelSiginfo* info, arch::KernelUc
   // A process sharing this memory but not the program's actions (a vfork or
   // posix_spawn child) that set SIGSYS to SIG_IGN or SIG_DFL itself: its own.
   // (One that set a handler of its own still gets the program's.)
-  if (t == nullptr || t->foreign_handlers != 0 || t->pid != static_cast<int32_t>(raw_syscall(__NR_getpid))) {
+  if (t == nullptr || t->foreign_handlers != 0 || t->pid != current_pid()) {
     const uint64_t child = load_acquire(&g_gate.spawned_child_sigsys);
-    if (static_cast<int32_t>(child >> 32) == static_cast<int32_t>(raw_syscall(__NR_getpid))) {
+    if (static_cast<int32_t>(child >> 32) == current_pid()) {
       if ((child & kSpawnedChildIgnores) != 0) action.handler = kSigIgn;
       if ((child & kSpawnedChildDefault) != 0) action.handler = kSigDfl;
     }
@@ -691,7 +689,7 @@ void deliver_foreign_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc)
   // it no alternate stack), not its own -- but a fork child's copy of its
   // parent's is (`sysgate run` traps no fork: its alternate stack stays
   // registered, and its calls trap with that state).
-  if (t != nullptr && t->tid != own_tid() && !stack_enabled(uc->uc_stack)) t = nullptr;
+  if (t != nullptr && t->tid != current_tid() && !stack_enabled(uc->uc_stack)) t = nullptr;
   const bool forced = info->si_code == arch::kSysSeccomp || info->si_code == kSysUserDispatch;
   if (!forced && t != nullptr && sigsys_blocked_now(t)) {
     keep_pending_sigsys(t, info);  // delivered when the program lets it in
