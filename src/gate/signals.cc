@@ -59,31 +59,38 @@ bool read_mask_without_sigsys(uint64_t p, uint64_t* out) {
   return true;
 }
 
+// Which argument of call nr holds its temporary signal mask (the next one its
+// size), or -1: rt_sigsuspend, ppoll, epoll_pwait, epoll_pwait2. pselect6's
+// is a {set, size} pair its sixth argument points to.
+int temporary_mask_argument(long nr) {
+  switch (nr) {
+    case __NR_rt_sigsuspend:
+      return 0;
+    case __NR_ppoll:
+      return 3;
+    case __NR_epoll_pwait:
+    case __NR_epoll_pwait2:
+      return 4;
+    default:
+      return -1;
+  }
+}
+
 // Whether call (rt_sigsuspend, ppoll, pselect6, epoll_pwait, epoll_pwait2)
 // keeps SIGSYS blocked while it waits: it has no temporary mask (the thread's
 // stays), or one that blocks SIGSYS. A mask it cannot read: the thread's.
 bool temporary_mask_blocks_sigsys(const Call& call) {
   uint64_t set = 0, size = 0;
-  switch (call.nr) {
-    case __NR_rt_sigsuspend:
-      set = call.args[0], size = call.args[1];
-      break;
-    case __NR_ppoll:
-      set = call.args[3], size = call.args[4];
-      break;
-    case __NR_epoll_pwait:
-    case __NR_epoll_pwait2:
-      set = call.args[4], size = call.args[5];
-      break;
-    case __NR_pselect6: {
-      uint64_t pair[2];
-      if (call.args[5] == 0 || !app_probe_read(call.args[5], sizeof pair)) return true;
-      copy_bytes(pair, reinterpret_cast<const void*>(call.args[5]), sizeof pair);
-      set = pair[0], size = pair[1];
-      break;
-    }
-    default:
-      return true;
+  const int arg = temporary_mask_argument(call.nr);
+  if (arg >= 0) {
+    set = call.args[arg], size = call.args[arg + 1];
+  } else if (call.nr == __NR_pselect6) {
+    uint64_t pair[2];
+    if (call.args[5] == 0 || !app_probe_read(call.args[5], sizeof pair)) return true;
+    copy_bytes(pair, reinterpret_cast<const void*>(call.args[5]), sizeof pair);
+    set = pair[0], size = pair[1];
+  } else {
+    return true;
   }
   uint64_t mask;
   if (set == 0 || size != kSigsetBytes || !app_probe_read(set, kSigsetBytes)) return true;
@@ -567,39 +574,22 @@ long forward_masked(const arch::KernelUcontext* uc, Call& call) {
     uint64_t set;
     uint64_t size;
   } pselect_sig = {};
-  // Which argument holds the mask (and its size); pselect6 has a {set, size} pair.
-  int mask_arg = -1;
-  int size_arg = -1;
-  switch (call.nr) {
-    case __NR_rt_sigsuspend:
-      mask_arg = 0;
-      size_arg = 1;
-      break;
-    case __NR_ppoll:
-      mask_arg = 3;
-      size_arg = 4;
-      break;
-    case __NR_epoll_pwait:
-    case __NR_epoll_pwait2:
-      mask_arg = 4;
-      size_arg = 5;
-      break;
-    case __NR_pselect6:
-      if (args[5] != 0 && app_probe_read(args[5], sizeof pselect_sig)) {
-        copy_bytes(&pselect_sig, reinterpret_cast<const void*>(args[5]), sizeof pselect_sig);
-        if (pselect_sig.set != 0 && pselect_sig.size == kSigsetBytes &&
-            read_mask_without_sigsys(pselect_sig.set, &mask)) {
-          mask |= quiet_signals_during(call.nr, call.args);
-          pselect_sig.set = addr(&mask);
-          args[5] = addr(&pselect_sig);
-        }
+  // pselect6 has a {set, size} pair.
+  if (call.nr == __NR_pselect6) {
+    if (args[5] != 0 && app_probe_read(args[5], sizeof pselect_sig)) {
+      copy_bytes(&pselect_sig, reinterpret_cast<const void*>(args[5]), sizeof pselect_sig);
+      if (pselect_sig.set != 0 && pselect_sig.size == kSigsetBytes && read_mask_without_sigsys(pselect_sig.set, &mask)) {
+        mask |= quiet_signals_during(call.nr, call.args);
+        pselect_sig.set = addr(&mask);
+        args[5] = addr(&pselect_sig);
       }
-      return forward(uc, call.nr, args, call.pending);
-    default:
-      return forward(uc, call.nr, args, call.pending);
+    }
+    return forward(uc, call.nr, args, call.pending);
   }
+  const int mask_arg = temporary_mask_argument(call.nr);
+  if (mask_arg < 0) return forward(uc, call.nr, args, call.pending);
   // Anything odd (bad size, unreadable) goes to the kernel unchanged: it fails.
-  if (args[mask_arg] != 0 && args[size_arg] == kSigsetBytes && read_mask_without_sigsys(args[mask_arg], &mask)) {
+  if (args[mask_arg] != 0 && args[mask_arg + 1] == kSigsetBytes && read_mask_without_sigsys(args[mask_arg], &mask)) {
     mask |= quiet_signals_during(call.nr, call.args);  // the call's mask is the one in force
     args[mask_arg] = addr(&mask);
   }
