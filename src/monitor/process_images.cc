@@ -20,6 +20,27 @@ long status_field(const std::string& status, const std::string& key) {
   return std::strtol(status.c_str() + at + 1 + key.size(), nullptr, 10);
 }
 
+// Field 22 of /proc/PID/stat: the process's start, in clock ticks since boot.
+// The command name (field 2) may hold spaces and parentheses: fields resume
+// after the last ')'.
+std::optional<unsigned long long> start_time_in(const std::string& stat) {
+  const size_t close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return std::nullopt;
+  const char* p = stat.c_str() + close_paren + 1;
+  for (int field = 3; field <= 22; ++field) {
+    while (*p == ' ') ++p;
+    if (*p == '\0') return std::nullopt;
+    if (field == 22) return std::strtoull(p, nullptr, 10);
+    while (*p != ' ' && *p != '\0') ++p;
+  }
+  return std::nullopt;
+}
+
+std::optional<unsigned long long> start_time_of(pid_t pid) {
+  std::optional<std::string> stat = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
+  return stat ? start_time_in(*stat) : std::nullopt;
+}
+
 std::optional<ProcStatus> read_status(pid_t pid) {
   const std::string dir = "/proc/" + std::to_string(pid);
   std::optional<std::string> status = read_proc_file(dir + "/status");
@@ -28,19 +49,9 @@ std::optional<ProcStatus> read_status(pid_t pid) {
   ProcStatus s;
   s.tgid = static_cast<pid_t>(status_field(*status, "Tgid:"));
   s.ppid = static_cast<pid_t>(status_field(*status, "PPid:"));
-  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-  const size_t close_paren = stat->rfind(')');
-  if (s.tgid == 0 || close_paren == std::string::npos) return std::nullopt;
-  const char* p = stat->c_str() + close_paren + 1;
-  for (int field = 3; field <= 22; ++field) {
-    while (*p == ' ') ++p;
-    if (*p == '\0') return std::nullopt;
-    if (field == 22) {
-      s.start_time = std::strtoull(p, nullptr, 10);
-      break;
-    }
-    while (*p != ' ' && *p != '\0') ++p;
-  }
+  std::optional<unsigned long long> start = start_time_in(*stat);
+  if (s.tgid == 0 || !start) return std::nullopt;
+  s.start_time = *start;
   return s;
 }
 
@@ -48,6 +59,10 @@ std::optional<ProcStatus> read_status(pid_t pid) {
 
 void ProcessImages::set(pid_t pid, const std::string& path) {
   if (std::optional<ProcStatus> s = read_status(pid)) images_[s->tgid] = Image{s->start_time, path};
+}
+
+void ProcessImages::set_for_process(pid_t tgid, const std::string& path) {
+  if (std::optional<unsigned long long> start = start_time_of(tgid)) images_[tgid] = Image{*start, path};
 }
 
 std::optional<std::string> ProcessImages::image_of(pid_t pid) const {

@@ -30,6 +30,9 @@ class ProcessImages {
  public:
   // pid: any thread of the process.
   void set(pid_t pid, const std::string& path);
+  // The same, for a process whose thread-group id the caller read already
+  // (one /proc file read instead of two: this runs on every brokered exec).
+  void set_for_process(pid_t tgid, const std::string& path);
   std::optional<std::string> image_of(pid_t pid) const;
 
  private:
