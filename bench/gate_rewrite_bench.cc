@@ -10,7 +10,8 @@
 // stat out: the call tar makes most, whose record is ~300 bytes where a
 // getppid's is 88), and the same call from the gate's own instruction.
 //
-//   build/bench/gate_rewrite_bench [calls]      (default 200000)
+//   build/bench/gate_rewrite_bench [calls] [ROW]   (default 200000; ROW: only rows
+//                                                  whose name contains it, and native)
 //
 // Each mode runs in a forked child that installs the gate and sends every
 // syscall made outside the gate to it, as `sysgate trace` does: with Syscall
@@ -36,6 +37,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <vector>
 
@@ -233,6 +235,7 @@ bool run(Mode mode, bool traced, bool ip_filter, bool sweep, long calls, double*
 
 int main(int argc, char** argv) {
   const long calls = argc > 1 ? std::atol(argv[1]) : 200000;
+  const char* only = argc > 2 ? argv[2] : nullptr;
   struct Row {
     const char* name;
     Mode mode;
@@ -254,6 +257,7 @@ int main(int argc, char** argv) {
   double native = 0, stat_native = 0;
   constexpr int kReps = 5;
   for (const Row& r : rows) {
+    if (only != nullptr && r.mode != kNative && std::strstr(r.name, only) == nullptr) continue;
     double best = 1e18, filtered = 1e18, stat_best = 1e18, stat_filtered = 1e18;
     std::vector<double> firsts, sites;
     for (int rep = 0; rep < kReps; ++rep) {  // best of 5 per call: the machine is shared
