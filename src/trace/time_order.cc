@@ -47,8 +47,12 @@ void TimeOrder::add(Record&& record) {
   // arriving now, or it (and every record after it) would wait for that time
   // to come, all held here meanwhile (a reviewer's far-future stamp held
   // 1 GB within 9 s). The record keeps its stamp for its line.
-  const uint64_t arrived = now();
-  const uint64_t stamp = record.tsc > arrived ? arrived : record.tsc;
+  // The clock is read again only for a stamp newer than its last reading: a
+  // stamp no newer than a past reading is no later than now either. Records
+  // drained in one batch were all stamped before the batch's first reading,
+  // so that is about one reading a batch, not an rdtsc and a fence a record.
+  if (record.tsc > last_now_) last_now_ = now();
+  const uint64_t stamp = record.tsc > last_now_ ? last_now_ : record.tsc;
   if (stamp > newest_) newest_ = stamp;
   const uint64_t key = stamp != 0 ? stamp : newest_;
   const uint32_t ring = record.ring;

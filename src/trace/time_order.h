@@ -101,6 +101,7 @@ class TimeOrder {
   size_t pending_ = 0;
   uint64_t arrivals_ = 0;
   uint64_t newest_ = 0;
+  uint64_t last_now_ = 0;  // the TSC when add() last read it
   struct Poll {
     uint64_t tsc;
     int64_t ns;
