@@ -12,6 +12,8 @@
 #include "syscalls/call_format.h"
 
 #include <linux/fcntl.h>
+#include <linux/membarrier.h>
+#include <linux/mman.h>
 #include <linux/sched.h>
 #include <sys/syscall.h>
 
@@ -30,7 +32,7 @@ namespace {
 // per call from its number, rather than by comparing names per argument.
 enum class Special : uint8_t {
   kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl, kClone, kSockopt,
-  kIoctl, kSeccomp
+  kIoctl, kSeccomp, kMembarrier, kMremap, kMknod, kPersonality
 };
 
 Special special_of(int nr) {
@@ -49,6 +51,11 @@ Special special_of(int nr) {
     case SYS_setsockopt:
     case SYS_getsockopt: return Special::kSockopt;
     case SYS_ioctl: return Special::kIoctl;
+    case SYS_membarrier: return Special::kMembarrier;
+    case SYS_mremap: return Special::kMremap;
+    case SYS_mknod:
+    case SYS_mknodat: return Special::kMknod;
+    case SYS_personality: return Special::kPersonality;
     case SYS_dup3:
     case SYS_pipe2: return Special::kNoAccessMode;
     default: return Special::kNone;
@@ -148,10 +155,13 @@ void append_fcntl_arg(std::string& out, uint64_t cmd_value, uint64_t arg, ConstS
       return constants::detail::append_flags(out, constants::detail::kFdFlags, static_cast<uint32_t>(arg), style);
     case F_SETFL:
       return constants::append_value(out, ArgType::kOpenFlags, arg, style);
+    case F_SETSIG:
+      return constants::append_value(out, ArgType::kSignal, arg, style);
+    case F_NOTIFY:
+      return constants::detail::append_flags(out, constants::detail::kDnotifyFlags, arg, style);
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
     case F_SETOWN:
-    case F_SETSIG:
     case F_SETPIPE_SZ:
     case F_SETLEASE:
       return constants::append_value(out, ArgType::kInt, arg);
@@ -224,6 +234,20 @@ const constants::detail::FlagSet* named_flags(int nr, int index) {
     case SYS_inotify_init1: return index == 0 ? &c::kInotifyFlags : nullptr;
     case SYS_memfd_create: return index == 1 ? &c::kMfdFlags : nullptr;
     case SYS_getrandom: return index == 2 ? &c::kGrndFlags : nullptr;
+    case SYS_faccessat2: return index == 3 ? &c::kAccessAtFlags : nullptr;
+    case SYS_inotify_add_watch: return index == 2 ? &c::kInotifyMask : nullptr;
+    case SYS_setxattr:
+    case SYS_lsetxattr:
+    case SYS_fsetxattr: return index == 4 ? &c::kXattrFlags : nullptr;
+    case SYS_fallocate: return index == 1 ? &c::kFallocateMode : nullptr;
+    case SYS_close_range: return index == 2 ? &c::kCloseRangeFlags : nullptr;
+    case SYS_sync_file_range: return index == 3 ? &c::kSyncFileRangeFlags : nullptr;
+    case SYS_msync: return index == 2 ? &c::kMsyncFlags : nullptr;
+    case SYS_mlock2: return index == 2 ? &c::kMlock2Flags : nullptr;
+    case SYS_mlockall: return index == 0 ? &c::kMlockallFlags : nullptr;
+    case SYS_mremap: return index == 3 ? &c::kMremapFlags : nullptr;
+    case SYS_umount2: return index == 1 ? &c::kUmountFlags : nullptr;
+    case SYS_membarrier: return index == 1 ? &c::kMembarrierFlags : nullptr;
     default: return nullptr;
   }
 }
@@ -232,6 +256,23 @@ const constants::detail::FlagSet* named_flags(int nr, int index) {
 std::span<const constants::detail::Named> named_values(int nr, int index) {
   if (nr == SYS_fadvise64 && index == 3) return constants::detail::kFadvice;
   return {};
+}
+
+// Integers that strace shows by name, and as "0x5 /* SHUT_??? */" when they
+// have none; an empty table for the others.
+struct NamedEnum {
+  std::span<const constants::detail::Named> table;
+  std::string_view unknown;
+};
+NamedEnum named_enum(int nr, int index) {
+  namespace c = constants::detail;
+  switch (nr) {
+    case SYS_shutdown: return index == 1 ? NamedEnum{c::kShutdownHow, "SHUT_???"} : NamedEnum{};
+    case SYS_sched_get_priority_max:
+    case SYS_sched_get_priority_min: return index == 0 ? NamedEnum{c::kSchedPolicies, "SCHED_???"} : NamedEnum{};
+    case SYS_membarrier: return index == 0 ? NamedEnum{c::kMembarrierCmds, "MEMBARRIER_CMD_???"} : NamedEnum{};
+    default: return {};
+  }
 }
 
 // Whether a kPid argument names a task (strace's TID and TGID ids): a
@@ -250,7 +291,11 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
   const uint64_t value = args[index];
   const ConstStyle style = options.const_style;
   if (const constants::detail::FlagSet* flags = named_flags(info.nr, index)) {
-    return constants::detail::append_flags(out, *flags, static_cast<uint32_t>(value), style);
+    const uint64_t shown = arg_width_bits(spec.type) == 32 ? static_cast<uint32_t>(value) : value;
+    return constants::detail::append_flags(out, *flags, shown, style);
+  }
+  if (const NamedEnum e = named_enum(info.nr, index); !e.table.empty()) {
+    return constants::detail::append_named_or_unknown(out, e.table, static_cast<uint32_t>(value), e.unknown, style);
   }
   for (const constants::detail::Named& entry : named_values(info.nr, index)) {
     if (entry.value == static_cast<uint32_t>(value)) {
@@ -332,6 +377,45 @@ void append_futex_call_args(std::string& out, const SyscallInfo& info, const uin
 constexpr uint32_t kFioclex = 0x5451, kFionclex = 0x5450;  // <asm/ioctls.h>
 constexpr uint32_t kFiclone = 0x40049409;                  // <linux/fs.h>: _IOW(0x94, 9, int)
 
+// A terminal's requests whose argument is a number, not a pointer: TCFLSH's
+// queue and TCXONC's action by name, TCSBRK's and TCSBRKP's duration in
+// decimal (<asm-generic/ioctls.h>). False for other requests.
+bool append_terminal_ioctl_arg(std::string& out, uint64_t request, uint64_t arg, ConstStyle style) {
+  constexpr uint32_t kTcsbrk = 0x5409, kTcxonc = 0x540A, kTcflsh = 0x540B, kTcsbrkp = 0x5425;
+  namespace c = constants::detail;
+  switch (static_cast<uint32_t>(request)) {
+    case kTcflsh:
+      c::append_named_or_unknown(out, c::kTcflshQueues, static_cast<uint32_t>(arg), "TC???", style);
+      return true;
+    case kTcxonc:
+      c::append_named_or_unknown(out, c::kTcxoncActions, static_cast<uint32_t>(arg), "TC???", style);
+      return true;
+    case kTcsbrk:
+    case kTcsbrkp:
+      append_decimal(out, static_cast<int32_t>(arg));
+      return true;
+    default:
+      return false;
+  }
+}
+
+// mknod's and mknodat's device, for a character or block special file only:
+// strace's "makedev(0x1, 0x3)", split as glibc's major() and minor() split
+// the 32-bit value the kernel reads.
+void append_device(std::string& out, uint64_t dev) {
+  const auto d = static_cast<uint32_t>(dev);
+  out += "makedev(";
+  append_hex_or_zero(out, (d >> 8) & 0xfff);
+  out += ", ";
+  append_hex_or_zero(out, (d & 0xff) | ((d >> 12) & 0xfff00));
+  out += ')';
+}
+
+bool makes_device(uint64_t mode) {
+  const uint32_t type = static_cast<uint32_t>(mode) & 0170000;
+  return type == 0020000 || type == 0060000;  // S_IFCHR, S_IFBLK
+}
+
 bool ioctl_has_arg(uint64_t request) {
   const auto r = static_cast<uint32_t>(request);
   return r != kFioclex && r != kFionclex;
@@ -382,6 +466,20 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
     out += ')';
     return;
   }
+  if (special == Special::kPersonality) {
+    if (static_cast<uint32_t>(args[0]) == 0xffffffff) {
+      out += "0xffffffff";  // the query: no persona
+    } else {
+      append_personality(out, args[0], options.const_style);
+    }
+    out += ')';
+    return;
+  }
+  // As strace, the arguments only some commands and flags make the kernel read.
+  if (special == Special::kMembarrier && (args[1] & MEMBARRIER_CMD_FLAG_CPU) == 0) argc = 2;
+  if (special == Special::kMremap && (args[3] & MREMAP_FIXED) == 0) argc = 4;
+  const bool device_arg = special == Special::kMknod && makes_device(args[argc - 2]);
+  if (special == Special::kMknod && !device_arg) --argc;
   for (int i = 0; i < argc; ++i) {
     if (special == Special::kFcntl && i == 2 && !fcntl_has_arg(args[1])) break;
     if (special == Special::kIoctl && i == 2 && !ioctl_has_arg(args[1])) break;
@@ -389,6 +487,13 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
     if (special == Special::kSockopt && (i == 1 || i == 2)) {
       if (i == 1) append_sockopt_level(out, args[1], options.const_style);
       else append_sockopt_name(out, args[1], args[2], options.const_style);
+      continue;
+    }
+    if (device_arg && i == argc - 1) {
+      append_device(out, args[i]);
+      continue;
+    }
+    if (special == Special::kIoctl && i == 2 && append_terminal_ioctl_arg(out, args[1], args[2], options.const_style)) {
       continue;
     }
     if (special == Special::kIoctl && i == 2 && ioctl_arg_is_fd(args[1])) {
@@ -408,6 +513,27 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
     }
   }
   out += ')';
+}
+
+void append_personality(std::string& out, uint64_t persona, ConstStyle style) {
+  namespace c = constants::detail;
+  const auto value = static_cast<uint32_t>(persona);
+  append_constant(out, style, value, NumberForm::kHex, [&](std::string& o) {
+    constexpr uint32_t kPerMask = 0xff;
+    c::append_named_or_unknown(o, c::kPersonalityDomains, value & kPerMask, "PER_???", ConstStyle::kAbbrev);
+    uint32_t rest = value & ~kPerMask;
+    for (const c::Named& bit : c::kPersonalityFlags.bits) {
+      if ((rest & bit.value) == bit.value) {
+        o += '|';
+        o += bit.name;
+        rest &= ~static_cast<uint32_t>(bit.value);
+      }
+    }
+    if (rest != 0) {
+      o += '|';
+      append_hex_or_zero(o, rest);
+    }
+  });
 }
 
 std::string format_call(int nr, const uint64_t args[6], MemoryReader* reader, const FormatOptions& options) {

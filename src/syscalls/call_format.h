@@ -109,6 +109,9 @@ std::string format_statx_mask(uint64_t mask);
 void append_statx_mask(std::string& out, uint64_t mask, ConstStyle style = ConstStyle::kAbbrev);
 // statx's stx_attributes and stx_attributes_mask: STATX_ATTR_IMMUTABLE|..., or 0.
 void append_statx_attributes(std::string& out, uint64_t attributes, ConstStyle style = ConstStyle::kAbbrev);
+// personality's persona: "PER_LINUX|ADDR_NO_RANDOMIZE", an unknown domain as
+// "0xb /* PER_??? */" (its argument, and the previous persona it returns).
+void append_personality(std::string& out, uint64_t persona, ConstStyle style = ConstStyle::kAbbrev);
 
 
 // Quotes bytes as strace does: "hello\n" (or in hex, as style says), and "..."

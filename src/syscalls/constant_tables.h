@@ -51,6 +51,7 @@ extern const FlagSet kTimerFlags;     // TIMER_ABSTIME (clock_nanosleep, timer_s
 extern const FlagSet kFlockOps;       // LOCK_* (flock)
 extern const FlagSet kStatxAttributes;  // STATX_ATTR_* (display only, not looked up)
 extern const FlagSet kAtFlags;        // AT_*
+extern const FlagSet kAccessAtFlags;  // faccessat2's: AT_SYMLINK_NOFOLLOW, AT_EACCESS, AT_EMPTY_PATH
 extern const FlagSet kAccessModes;    // F_OK, R_OK, W_OK, X_OK
 extern const FlagSet kFdFlags;        // FD_CLOEXEC
 extern const FlagSet kFileType;       // S_IFMT field of a mode: S_IFREG, S_IFDIR, ...
@@ -122,6 +123,33 @@ extern const std::span<const Named> kSeccompOps;      // SECCOMP_SET_MODE_*, SEC
 extern const std::span<const Named> kSeccompModes;    // SECCOMP_MODE_* (prctl's PR_SET_SECCOMP)
 extern const std::span<const Named> kSeccompActions;  // SECCOMP_RET_* (a filter's actions)
 extern const FlagSet kSeccompFilterFlags;             // SECCOMP_FILTER_FLAG_* (SET_MODE_FILTER's flags)
+
+// int_arg_constants.cc: flags and enumerations of arguments declared as plain
+// integers, display only (not in the lookup tables below)
+extern const FlagSet kInotifyMask;         // IN_* (inotify_add_watch's mask)
+extern const FlagSet kXattrFlags;          // XATTR_CREATE, XATTR_REPLACE
+extern const FlagSet kFallocateMode;       // FALLOC_FL_*
+extern const FlagSet kCloseRangeFlags;     // CLOSE_RANGE_*
+extern const FlagSet kSyncFileRangeFlags;  // SYNC_FILE_RANGE_*
+extern const FlagSet kMsyncFlags;          // MS_ASYNC, MS_SYNC, MS_INVALIDATE
+extern const FlagSet kMlock2Flags;         // MLOCK_ONFAULT
+extern const FlagSet kMlockallFlags;       // MCL_*
+extern const FlagSet kMremapFlags;         // MREMAP_*
+extern const FlagSet kUmountFlags;         // MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW
+extern const FlagSet kDnotifyFlags;        // DN_* (fcntl F_NOTIFY)
+extern const FlagSet kMembarrierFlags;     // MEMBARRIER_CMD_FLAG_CPU
+extern const FlagSet kPersonalityFlags;    // ADDR_NO_RANDOMIZE, ... (personality's high bits)
+extern const std::span<const Named> kShutdownHow;         // SHUT_*
+extern const std::span<const Named> kSchedPolicies;       // SCHED_*
+extern const std::span<const Named> kMembarrierCmds;      // MEMBARRIER_CMD_* (also a QUERY result's bits)
+extern const std::span<const Named> kTcflshQueues;        // TCIFLUSH, TCOFLUSH, TCIOFLUSH
+extern const std::span<const Named> kTcxoncActions;       // TCOOFF, TCOON, TCIOFF, TCION
+extern const std::span<const Named> kPersonalityDomains;  // PER_* (personality's low byte)
+
+// value's name in table, or strace's text for a value it does not know:
+// "0x7 /* SECCOMP_SET_MODE_??? */" (unknown is "SECCOMP_SET_MODE_???").
+void append_named_or_unknown(std::string& out, std::span<const Named> table, uint64_t value, std::string_view unknown,
+                             ConstStyle style);
 
 // errno_table.cc
 struct ErrnoEntry {

@@ -38,12 +38,20 @@ constexpr Named kOpenFlagBits[] = {
 };
 static_assert(O_LARGEFILE == 0100000, "need the kernel's O_LARGEFILE, not glibc's 0");
 
-// AT_EACCESS (faccessat) shares 0x200 with AT_REMOVEDIR (unlinkat); shown as the latter.
+// AT_EACCESS (faccessat2) shares 0x200 with AT_REMOVEDIR (unlinkat); shown as the
+// latter except in faccessat2's flags (kAccessAtFlags).
 constexpr Named kAtFlagBits[] = {
     SYSGATE_NAMED(AT_SYMLINK_NOFOLLOW), SYSGATE_NAMED(AT_REMOVEDIR),
     SYSGATE_NAMED(AT_SYMLINK_FOLLOW),   SYSGATE_NAMED(AT_NO_AUTOMOUNT),
     SYSGATE_NAMED(AT_EMPTY_PATH),       SYSGATE_NAMED(AT_STATX_FORCE_SYNC),
     SYSGATE_NAMED(AT_STATX_DONT_SYNC),  SYSGATE_NAMED(AT_RECURSIVE),
+};
+
+// faccessat2's flags, where 0x200 is AT_EACCESS (strace's order).
+constexpr Named kAccessAtFlagBits[] = {
+    SYSGATE_NAMED(AT_SYMLINK_NOFOLLOW),
+    SYSGATE_NAMED(AT_EACCESS),
+    SYSGATE_NAMED(AT_EMPTY_PATH),
 };
 
 // renameat2's flags (<linux/fs.h>).
@@ -172,6 +180,7 @@ constexpr Named kFileOtherTable[] = {
 
 constinit const FlagSet kOpenFlags{O_ACCMODE, kAccessModeField, kOpenFlagBits, {}};
 constinit const FlagSet kAtFlags{0, {}, kAtFlagBits, {}};
+constinit const FlagSet kAccessAtFlags{0, {}, kAccessAtFlagBits, {}};
 static_assert(F_OK == 0, "F_OK is the zero value of the access-mode set");
 constinit const FlagSet kAccessModes{0, {}, kAccessModeBits, "F_OK"};
 constinit const FlagSet kRenameFlags{0, {}, kRenameFlagBits, {}};

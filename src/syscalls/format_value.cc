@@ -105,6 +105,20 @@ void append_socket_type(std::string& out, uint32_t value, ConstStyle style) {
 
 namespace detail {
 
+void append_named_or_unknown(std::string& out, std::span<const Named> table, uint64_t value, std::string_view unknown,
+                             ConstStyle style) {
+  append_constant(out, style, value, NumberForm::kHex, [&](std::string& o) {
+    if (const Named* entry = find_by_value(table, value)) {
+      o += entry->name;
+      return;
+    }
+    append_hex_or_zero(o, value);
+    o += " /* ";
+    o += unknown;
+    o += " */";
+  });
+}
+
 void append_flags(std::string& out, const FlagSet& set, uint64_t value, ConstStyle style) {
   if (style == ConstStyle::kAbbrev) return append_flags(out, set, value);
   append_constant(out, style, value, NumberForm::kHex, [&](std::string& o) { append_flags(o, set, value); });

@@ -14,24 +14,6 @@ namespace {
 
 namespace detail = constants::detail;
 
-// value's name in table, or strace's text for a value it does not know:
-// "0x7 /* SECCOMP_SET_MODE_??? */".
-void append_named_or_unknown(std::string& out, std::span<const detail::Named> table, uint64_t value,
-                             std::string_view unknown, ConstStyle style) {
-  append_constant(out, style, value, NumberForm::kHex, [&](std::string& o) {
-    for (const detail::Named& n : table) {
-      if (n.value == value) {
-        o += n.name;
-        return;
-      }
-    }
-    append_hex_or_zero(o, value);
-    o += " /* ";
-    o += unknown;
-    o += " */";
-  });
-}
-
 // A filter's flags: known bits by name, the rest in hex after them; a word of
 // unknown bits alone is strace's "0x100 /* SECCOMP_FILTER_FLAG_??? */".
 void append_filter_flags(std::string& out, uint32_t flags, ConstStyle style) {
@@ -56,7 +38,7 @@ void append_seccomp_args(std::string& out, const uint64_t args[6], const ArgHook
   // The kernel takes op and flags as unsigned int.
   const auto op = static_cast<uint32_t>(args[0]);
   const auto flags = static_cast<uint32_t>(args[1]);
-  append_named_or_unknown(out, detail::kSeccompOps, op, "SECCOMP_SET_MODE_???", style);
+  detail::append_named_or_unknown(out, detail::kSeccompOps, op, "SECCOMP_SET_MODE_???", style);
   out += ", ";
   if (op == SECCOMP_SET_MODE_FILTER) {
     append_filter_flags(out, flags, style);
@@ -73,7 +55,7 @@ void append_seccomp_args(std::string& out, const uint64_t args[6], const ArgHook
 void append_prctl_seccomp_args(std::string& out, const uint64_t args[6], const ArgHook& pointer_arg,
                                ConstStyle style) {
   const uint64_t mode = args[1];  // unsigned long
-  append_named_or_unknown(out, detail::kSeccompModes, mode, "SECCOMP_MODE_???", style);
+  detail::append_named_or_unknown(out, detail::kSeccompModes, mode, "SECCOMP_MODE_???", style);
   if (mode == SECCOMP_MODE_STRICT) return;  // it takes nothing more
   out += ", ";
   if (mode == SECCOMP_MODE_FILTER) return append_pointer_arg(out, 2, args[2], pointer_arg);
@@ -85,7 +67,7 @@ void append_prctl_seccomp_args(std::string& out, const uint64_t args[6], const A
 }
 
 void append_seccomp_action(std::string& out, uint32_t action, ConstStyle style) {
-  append_named_or_unknown(out, detail::kSeccompActions, action, "SECCOMP_RET_???", style);
+  detail::append_named_or_unknown(out, detail::kSeccompActions, action, "SECCOMP_RET_???", style);
 }
 
 }  // namespace sysgate::syscalls

@@ -26,6 +26,7 @@
 #include "syscalls/call_format.h"
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
+#include "syscalls/result_names.h"
 #include "syscalls/syscall_table.h"
 #include "trace/fd_paths.h"
 #include "trace/event_format.h"
@@ -389,6 +390,7 @@ void append_result_value(std::string& out, const Record& record, syscalls::Const
   }
   const int64_t ret = shown_result(record);  // "? ERESTARTSYS" for an interrupted call, as strace
   if (is_error(ret)) return append_error(out, static_cast<int>(-ret));
+  if (syscalls::append_named_result(out, record.nr, record.args, ret)) return;  // "= 10 (SIGUSR1)"
   switch (record.nr) {
     case SYS_mmap:
     case SYS_mremap:

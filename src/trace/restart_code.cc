@@ -27,8 +27,8 @@ int64_t restart_code(const Record& r) {
       return kErestartRestartBlock;
     case SYS_clock_nanosleep:  // an absolute time needs no restart block
       return (a[1] & TIMER_ABSTIME) != 0 ? kErestartNoHand : kErestartRestartBlock;
-    case SYS_poll:  // a timeout is kept in the restart block
-      return static_cast<int32_t>(a[2]) < 0 ? kErestartNoHand : kErestartRestartBlock;
+    case SYS_poll:  // with or without a timeout (fs/select.c: has_timeout says which)
+      return kErestartRestartBlock;
     case SYS_futex: {
       const uint32_t cmd = static_cast<uint32_t>(a[1]) & FUTEX_CMD_MASK;
       if (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET) return 0;

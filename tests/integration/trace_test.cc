@@ -1826,14 +1826,15 @@ TEST(Trace, InterruptedCallsShowTheKernelsRestartCodes) {
       "os.read(r, 1); alarm(); signal.pause()\n"
       "alarm(); libc.syscall(35, ctypes.byref(T(2, 0)), None)\n"  // nanosleep (glibc's makes clock_nanosleep)
       "mask = ctypes.c_ulong(0); alarm(); libc.sigsuspend(ctypes.byref(mask))\n"
+      "os.read(r, 16); p = select.poll(); p.register(r, select.POLLIN); alarm(); p.poll()\n"  // no timeout
       "signal.siginterrupt(signal.SIGALRM, False)\n"
       "pid = os.fork()\n"
       "if pid == 0: time.sleep(0.3); os._exit(0)\n"
       "alarm(); os.waitpid(pid, 0)\n"};
-  const std::string set = "-e trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4,rt_sigreturn";
+  const std::string set = "-e trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4,rt_sigreturn,poll";
   auto mask = [](const std::string& l) -> std::string {
     static const std::regex kept(
-        R"(ERESTART|^(pause|rt_sigsuspend|nanosleep|pselect6|wait4|rt_sigreturn)\(|^--- SIGALRM|^read\(3, "x")");
+        R"(ERESTART|^(pause|rt_sigsuspend|nanosleep|pselect6|wait4|rt_sigreturn|poll)\(|^--- SIGALRM|^read\(3, "x")");
     if (!std::regex_search(l, kept)) return "";
     std::string m = std::regex_replace(l, std::regex(R"(tv_nsec=\d+)"), "tv_nsec=N");
     return std::regex_replace(m, std::regex(R"(0x[0-9a-f]+|\b\d{3,}\b)"), "X");  // addresses, pids
@@ -1849,6 +1850,11 @@ TEST(Trace, InterruptedCallsShowTheKernelsRestartCodes) {
   EXPECT_NE(t.trace.find("nanosleep({tv_sec=2, tv_nsec=0}, NULL) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"),
             std::string::npos)
       << t.trace;
+  // poll keeps even an endless wait in a restart block (fs/select.c).
+  EXPECT_NE(std::find(t.ours.begin(), t.ours.end(),
+                      "poll([{fd=3, events=POLLIN}], 1, -1) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"),
+            t.ours.end())
+      << t.trace;
   // Each handler's return: the mask its frame restores, and the rax (EINTR, or
   // the number of the call the kernel restarts).
   EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), "rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)"),
@@ -1856,7 +1862,7 @@ TEST(Trace, InterruptedCallsShowTheKernelsRestartCodes) {
       << t.trace;
   EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), "rt_sigreturn({mask=[]}) = 61"), t.ours.end()) << t.trace;
   Traced trapped =
-      trace(cmd, {"--no-rewrite", "-e", "trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4,rt_sigreturn"});
+      trace(cmd, {"--no-rewrite", "-e", "trace=read,pselect6,pause,nanosleep,rt_sigsuspend,wait4,rt_sigreturn,poll"});
   std::vector<std::string> ours;
   for (const std::string& l : comparable_lines(without_pid_prefixes(trapped.trace))) {
     if (std::string m = mask(l); !m.empty()) ours.push_back(m);
@@ -2431,6 +2437,75 @@ TEST(Trace, PosixTimersPrioritiesAndLocksAgreeWithStrace) {
                            "timer_create(CLOCK_REALTIME, {sigev_signo=SIGUSR2, sigev_notify=SIGEV_SIGNAL}, [0]) = 0",
                            "timer_settime(0, 0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=100, tv_nsec=0}}, {"}) {
     EXPECT_NE(t.trace.find(line), std::string::npos) << line << "\n" << t.trace;
+  }
+}
+
+// Arguments the signatures declare as plain integers but strace names --
+// flags (IN_*, XATTR_*, FALLOC_FL_*, MS_*, MCL_*, MREMAP_*, MNT_*, DN_*, ...),
+// enumerations with strace's "0x5 /* SHUT_??? */" for unknown values, the
+// arguments only some flags make the kernel read (mremap's new address,
+// membarrier's cpu, mknod's device) -- and the results strace explains
+// ("= 10 (SIGUSR1)", "= 0 (PER_LINUX)", a time as a date). Each line as
+// strace 6.1 prints it (a reviewer's list of differences, 2026-11-28).
+TEST(Trace, IntegerFlagsEnumsAndExplainedResultsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  TempDir dir;
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-S", "-c",
+      "import ctypes, os, sys, socket, pty\n"
+      "libc = ctypes.CDLL(None); S = libc.syscall; libc.mmap.restype = ctypes.c_void_p\n"
+      "d = sys.argv[1]; f = d + '/f'; open(f, 'w').write('x' * 8192)\n"
+      "S(439, -100, f.encode(), 4, 0x200)\n"                                   // faccessat2, AT_EACCESS
+      "S(324, 0, 0); S(324, 1, 0, 5); S(324, 0x1000, 0, 0); S(324, 0x10, 5, 2)\n"  // membarrier
+      "a = libc.mmap(None, 4096, 3, 0x22, -1, 0)\n"
+      "S(25, ctypes.c_void_p(a), 4096, 4096, 1, 0)\n"                          // mremap, no new address
+      "S(25, ctypes.c_void_p(a), 4096, 4096, 7, ctypes.c_void_p(0x10000))\n"  // ... and with one
+      "S(259, -100, (d + '/fifo').encode(), 0o10644, 0)\n"                     // mknodat: no device
+      "S(259, -100, (d + '/null').encode(), 0o20666, 0x103)\n"                 // ... makedev(0x1, 0x3)
+      "S(133, b'/nonexistent/y', 0o60600, ctypes.c_uint(0xfff12345))\n"        // mknod, a block device
+      "s1, s2 = socket.socketpair(); S(48, s1.fileno(), 1); S(48, s2.fileno(), 2); S(48, 99, 5)\n"
+      "S(254, libc.inotify_init1(0), d.encode(), 0x102)\n"                     // IN_MODIFY|IN_CREATE
+      "fd = os.open(f, os.O_RDWR)\n"
+      "S(188, f.encode(), b'user.k', b'v', 1, 1); S(188, f.encode(), b'user.k', b'v', 1, 7)\n"
+      "S(285, fd, 3, 0, 4096); S(285, fd, 0x10, 0, 4096); S(285, 99, 0x7f, 0, 4096)\n"
+      "S(436, 100, 200, 4); S(436, 100, 200, 6); S(277, fd, 0, 0, 7)\n"
+      "S(26, ctypes.c_void_p(a), 4096, 6); S(325, ctypes.c_void_p(a), 4096, 3)\n"
+      "S(151, 7); S(152)\n"                                                   // mlockall, munlockall
+      "S(72, fd, 10, 10); S(72, fd, 11); S(72, fd, 10, 0)\n"                   // F_SETSIG, F_GETSIG
+      "S(72, os.open(d, os.O_RDONLY), 1026, ctypes.c_long(0x80000004))\n"      // F_NOTIFY
+      "S(145, 0); S(146, 2); S(147, 1); S(146, 7)\n"                           // SCHED_*
+      "S(166, b'/nonexistent-x', 15)\n"                                        // umount2
+      "m, t = pty.openpty(); S(16, t, 0x540B, 0); S(16, t, 0x5409, 1); S(16, t, 0x540A, 1); S(16, t, 0x540B, 5)\n"
+      "S(135, 0xffffffff); S(135, 0x40000); S(135, 0); S(135, 0x0410000b); S(135, 0)\n"
+      "S(201, 0)\n"
+      "for name in ('fifo', 'null', 'f'): os.unlink(d + '/' + name)\n",  // the next run starts afresh
+      dir.path()};
+  const std::string set =
+      "-e trace=faccessat2,membarrier,mremap,mknodat,mknod,shutdown,inotify_add_watch,setxattr,fallocate,"
+      "close_range,sync_file_range,msync,mlock2,mlockall,munlockall,fcntl,sched_getscheduler,"
+      "sched_get_priority_max,sched_get_priority_min,umount2,ioctl,personality,time";
+  const BothTraces t = trace_under_both(cmd, set, [&](const std::string& l) -> std::string {
+    // python's own fcntl and ioctl calls (TCGETS, FIOCLEX, F_GETFD ...) are not the point.
+    if (std::regex_search(l, std::regex(R"(TCGETS|FIOCLEX|TIOCG|TIOCS|F_[GS]ETF[DL])"))) return "";
+    std::string m = std::regex_replace(l, std::regex(dir.path()), "DIR");
+    return std::regex_replace(m, std::regex(R"(^time\(NULL\) = \d+ \(.*\)$)"), "time(NULL) = NOW (DATE)");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
+  EXPECT_GE(t.ours.size(), 45u) << t.trace;
+  for (const char* line : {
+           "faccessat2(AT_FDCWD, \"DIR/f\", R_OK, AT_EACCESS) = 0",
+           "membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, MEMBARRIER_CMD_FLAG_CPU|0x4, 2) = -1 EINVAL (Invalid argument)",
+           "mremap(ADDR, 4096, 4096, MREMAP_MAYMOVE) = ADDR",
+           "mknodat(AT_FDCWD, \"DIR/fifo\", S_IFIFO|0644) = 0",
+           "mknodat(AT_FDCWD, \"DIR/null\", S_IFCHR|0666, makedev(0x1, 0x3)) = 0",
+           "shutdown(99, 0x5 /* SHUT_??? */) = -1 EBADF (Bad file descriptor)",
+           "fcntl(6, F_GETSIG) = 10 (SIGUSR1)",
+           "sched_getscheduler(0) = 0 (SCHED_OTHER)",
+           "ioctl(9, TCFLSH, TCIFLUSH) = 0",
+           "personality(PER_LINUX) = 0x40000 (PER_LINUX|ADDR_NO_RANDOMIZE)",
+           "personality(0xb /* PER_??? */|MMAP_PAGE_ZERO|STICKY_TIMEOUTS) = 0 (PER_LINUX)",
+       }) {
+    EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), line), t.ours.end()) << line << "\n" << t.trace;
   }
 }
 

@@ -159,7 +159,7 @@ TEST(TraceFormatter, InterruptedCallsShowTheKernelsRestartCode) {
   EXPECT_EQ(interrupted("clock_nanosleep", {1, 0, 0x1000, 0}), block);
   EXPECT_EQ(interrupted("clock_nanosleep", {1, 1 /* TIMER_ABSTIME */, 0x1000, 0}), nohand);
   EXPECT_EQ(interrupted("poll", {0x1000, 1, 500}), block);
-  EXPECT_EQ(interrupted("poll", {0x1000, 1, neg(-1)}), nohand);
+  EXPECT_EQ(interrupted("poll", {0x1000, 1, neg(-1)}), block);  // endless too (fs/select.c)
   EXPECT_EQ(interrupted("futex", {0x1000, 0x80 /* FUTEX_WAIT_PRIVATE */, 0, 0}), sys);
   EXPECT_EQ(interrupted("futex", {0x1000, 0x80, 0, 0x2000}), block);
   EXPECT_EQ(interrupted("epoll_wait", {3, 0x1000, 1, neg(-1)}), eintr);  // EINTR is the kernel's own
