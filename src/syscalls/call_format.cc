@@ -313,6 +313,7 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
       if (options.output_buffer && options.output_buffer(index, value, out)) return;
       break;
     case ArgType::kStructPtr:
+      if (special == Special::kRseq) return append_hex_or_zero(out, value);  // strace: rseq(0, 0, 0, 0), not NULL
       if (options.struct_arg && value != 0 && options.struct_arg(index, value, out)) return;
       break;
     case ArgType::kAtFlags:

@@ -18,6 +18,8 @@ constexpr uint64_t kMfdCloexec = 1;         // MFD_CLOEXEC
 
 bool succeeded(const Record& r) { return r.kind == kRecordSyscall && (r.ret < -4095 || r.ret >= 0); }
 
+constexpr uint32_t kTiocgptpeer = 0x5441;
+
 // "a/b" + "c" -> "a/b/c"; keeps a single slash.
 std::string join(const std::string& base, const std::string& path) {
   if (base.empty() || base.back() == '/') return base + path;
@@ -85,6 +87,7 @@ bool FdPaths::follows(int nr) {
     case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_fcntl: case SYS_pipe: case SYS_pipe2:
     case SYS_socketpair: case SYS_chdir: case SYS_fchdir: case SYS_execve: case SYS_execveat:
     case SYS_fork: case SYS_vfork: case SYS_clone: case SYS_clone3: case SYS_exit_group:
+    case SYS_ioctl:  // TIOCGPTPEER
       return true;
     default: {
       Record r;
@@ -240,6 +243,11 @@ void FdPaths::after(const Record& r) {
       }
       return;
     }
+    case SYS_ioctl:
+      // TIOCGPTPEER (<asm-generic/ioctls.h>): a pty's slave, opened through its
+      // master (how glibc's openpty opens it); its number is the system's to say.
+      if (static_cast<uint32_t>(a[1]) == kTiocgptpeer) set_from_probe(pid, r.ret, "/dev/pts/", (a[2] & O_CLOEXEC) != 0);
+      return;
     case SYS_dup: return copy(static_cast<int32_t>(a[0]), r.ret, false);
     case SYS_dup2: return copy(static_cast<int32_t>(a[0]), r.ret, false);
     case SYS_dup3: return copy(static_cast<int32_t>(a[0]), r.ret, (a[2] & O_CLOEXEC) != 0);

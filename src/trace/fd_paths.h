@@ -25,6 +25,8 @@
 //     close-on-exec ones, if it exec'd);
 //   - the command's first process starts with what the caller says it
 //     inherited (start());
+//   - a pty's slave opened through its master (ioctl TIOCGPTPEER) is asked
+//     of the system (the probe below) and kept if it names /dev/pts/;
 //   - event fds, epoll, timerfd, signalfd, inotify, pidfd, userfaultfd and
 //     perf_event descriptors get the kernel's fixed name for them
 //     ("anon_inode:[eventfd]"), memfds "/memfd:NAME (deleted)";

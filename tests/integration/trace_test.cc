@@ -1147,6 +1147,20 @@ BothTraces trace_under_both(const std::vector<std::string>& cmd, const std::stri
   return both;
 }
 
+// A pty's slave that glibc's openpty opens through the master (ioctl
+// TIOCGPTPEER) is named as strace names it, also when -e trace= leaves the
+// ioctl out (the gate records it for the names).
+TEST(Trace, APtySlaveOpenedThroughItsMasterIsNamed) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {"/usr/bin/python3", "-S", "-c",
+                                        "import os, pty\nm, s = pty.openpty()\nos.write(s, b'q')\n"};
+  const BothTraces t = trace_under_both(cmd, "-y -e trace=write", [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(/dev/pts/\d+)"), "/dev/pts/N");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
+  EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), "write(4</dev/pts/N>, \"q\", 1) = 1"), t.ours.end()) << t.trace;
+}
+
 TEST(Trace, WholeLinesAgreeWithStrace) {
   for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
            {"/bin/cat", "/etc/hostname"}, {"/bin/ls", "-l", "/usr/include/linux"}, {"/bin/echo", "same"}, {"/usr/bin/id"},

@@ -170,6 +170,7 @@ TEST_F(CallFormatTest, Mmap) {
 // As strace 6 prints them (ls -l's calls, compared by hand).
 TEST_F(CallFormatTest, RseqGetrandomAndSocketFlagsAsStrace) {
   EXPECT_EQ(call(SYS_rseq, {0x7f553df8f060, 0x20, 0, 0x53053053}, &memory_), "rseq(0x7f553df8f060, 0x20, 0, 0x53053053)");
+  EXPECT_EQ(call(SYS_rseq, {0, 0, 0, 0}, &memory_), "rseq(0, 0, 0, 0)");  // unregistering: strace 6.1's 0
   const std::string random = call(SYS_getrandom, {0x1000, 8, 1}, &memory_);
   EXPECT_EQ(random.substr(random.rfind(", ")), ", GRND_NONBLOCK)") << random;
   const std::string insecure = call(SYS_getrandom, {0x1000, 8, 4 | 2}, &memory_);
