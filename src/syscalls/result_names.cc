@@ -17,8 +17,6 @@ namespace c = constants::detail;
 
 constexpr int kFGetsig = 11;  // <linux/fcntl.h>'s F_GETSIG
 
-void open_meaning(std::string& out) { out += " ("; }
-
 // MEMBARRIER_CMD_QUERY's answer: the commands the kernel supports, as bits.
 void append_membarrier_commands(std::string& out, uint64_t set) {
   uint64_t rest = set;
@@ -49,51 +47,37 @@ void append_date(std::string& out, int64_t seconds) {
 
 bool append_named_result(std::string& out, int nr, const uint64_t args[6], int64_t ret) {
   if (ret < 0) return false;
+  // "= 10 (SIGUSR1)": the result, in hex or decimal, then its meaning.
+  auto explained = [&](bool hex, auto&& meaning) {
+    out += "= ";
+    if (hex) {
+      append_hex_or_zero(out, static_cast<uint64_t>(ret));
+    } else {
+      append_decimal(out, ret);
+    }
+    out += " (";
+    meaning();
+    out += ')';
+    return true;
+  };
   switch (nr) {
     case SYS_fcntl: {
       const std::string_view name = constants::signal_name(static_cast<int>(ret));
       if (static_cast<int32_t>(args[1]) != kFGetsig || ret == 0 || name.empty()) return false;
-      out += "= ";
-      append_decimal(out, ret);
-      open_meaning(out);
-      out += name;
-      out += ')';
-      return true;
+      return explained(false, [&] { out += name; });
     }
-    case SYS_sched_getscheduler: {
+    case SYS_sched_getscheduler:
       for (const c::Named& policy : c::kSchedPolicies) {
-        if (policy.value != static_cast<uint64_t>(ret)) continue;
-        out += "= ";
-        append_decimal(out, ret);
-        open_meaning(out);
-        out += policy.name;
-        out += ')';
-        return true;
+        if (policy.value == static_cast<uint64_t>(ret)) return explained(false, [&] { out += policy.name; });
       }
       return false;
-    }
     case SYS_membarrier:
       if (static_cast<int32_t>(args[0]) != MEMBARRIER_CMD_QUERY || ret == 0) return false;
-      out += "= ";
-      append_hex_or_zero(out, static_cast<uint64_t>(ret));
-      open_meaning(out);
-      append_membarrier_commands(out, static_cast<uint64_t>(ret));
-      out += ')';
-      return true;
+      return explained(true, [&] { append_membarrier_commands(out, static_cast<uint64_t>(ret)); });
     case SYS_personality:
-      out += "= ";
-      append_hex_or_zero(out, static_cast<uint64_t>(ret));
-      open_meaning(out);
-      append_personality(out, static_cast<uint64_t>(ret));
-      out += ')';
-      return true;
+      return explained(true, [&] { append_personality(out, static_cast<uint64_t>(ret)); });
     case SYS_time:
-      out += "= ";
-      append_decimal(out, ret);
-      open_meaning(out);
-      append_date(out, ret);
-      out += ')';
-      return true;
+      return explained(false, [&] { append_date(out, ret); });
     default:
       return false;
   }
