@@ -37,11 +37,13 @@
 #include "gate/exec_via_loader.h"
 #include "gate/hooks.h"
 #include "gate/inject.h"
+#include "gate/moved_handler.h"
 #include "gate/process.h"
 #include "gate/program_dispatch.h"
 #include "gate/program_filters.h"
 #include "gate/program_traps.h"
 #include "gate/raw_syscall.h"
+#include "gate/signal_frame.h"
 #include "gate/rewrite.h"
 #include "gate/signals.h"
 #include "gate/syscall_classes.h"
@@ -215,14 +217,7 @@ void emulate_rt_sigreturn(arch::KernelUcontext* uc) {
   uc->uc_sigmask = program.uc_sigmask & ~arch::kSigsysBit;
 }
 
-constexpr uint64_t kRedZoneBytes = 128;
-constexpr uint64_t kSigframeBytes = 8 + sizeof(arch::KernelUcontext) + 128;  // pretcode, uc, siginfo
-constexpr uint32_t kFpXstateMagic1 = 0x46505853;                              // FP_XSTATE_MAGIC1
-constexpr uint64_t kFxsaveBytes = 512;
-constexpr uint64_t kMaxFpstateBytes = 64 * 1024;
 constexpr uint64_t kMinGateStackLeft = 32 * 1024;  // for the handler itself
-
-bool on_stack(uint64_t sp, uint64_t base, uint64_t size) { return sp > base && sp - base <= size; }
 
 }  // namespace
 
@@ -256,28 +251,15 @@ extern "C" uint64_t sysgate_gate_sigsys_relocate(uint64_t frame, arch::KernelUco
   if (addr(uc) != frame + 8 || addr(info) != frame + 8 + sizeof(arch::KernelUcontext)) return 0;
   const uint64_t fpstate = uc->mc.fpstate;
   uint64_t fp_bytes = 0;
-  if (fpstate != 0) {
-    const uint8_t* fx = reinterpret_cast<const uint8_t*>(fpstate);
-    uint32_t magic1 = 0;
-    uint32_t extended = 0;
-    copy_bytes(&magic1, fx + 464, 4);  // struct _fpx_sw_bytes in the fxsave area's reserved bytes
-    copy_bytes(&extended, fx + 468, 4);
-    fp_bytes = magic1 == kFpXstateMagic1 ? extended : kFxsaveBytes;
-    if (fp_bytes < kFxsaveBytes || fp_bytes > kMaxFpstateBytes) return 0;
-    // The kernel put it above the frame, on the same stack.
-    if (fpstate < frame + kSigframeBytes || fpstate + fp_bytes > ss.ss_sp + ss.ss_size) return 0;
-  }
+  if (!fpstate_bytes(uc, &fp_bytes)) return 0;
+  // The kernel put it above the frame, on the same stack.
+  if (fpstate != 0 && (fpstate < frame + kSigframeBytes || fpstate + fp_bytes > ss.ss_sp + ss.ss_size)) return 0;
   uint64_t top = gate_base + t->stack_bytes;
   if (on_stack(sp, gate_base, t->stack_bytes)) top = sp - kRedZoneBytes;
-  uint64_t new_fp = top;
-  if (fpstate != 0) new_fp = (top - fp_bytes) & ~uint64_t{63};  // xrstor needs 64-byte alignment
-  const uint64_t new_frame = ((new_fp - kSigframeBytes) & ~uint64_t{15}) - 8;  // as the kernel aligns it
+  uint64_t new_fp = 0;
+  const uint64_t new_frame = signal_frame_place(top, fp_bytes, &new_fp);
   if (new_frame < gate_base + kMinGateStackLeft || new_frame > top) return 0;
-  copy_bytes(reinterpret_cast<void*>(new_frame), reinterpret_cast<const void*>(frame), kSigframeBytes);
-  if (fpstate != 0) {
-    copy_bytes(reinterpret_cast<void*>(new_fp), reinterpret_cast<const void*>(fpstate), fp_bytes);
-    reinterpret_cast<arch::KernelUcontext*>(new_frame + 8)->mc.fpstate = new_fp;
-  }
+  copy_signal_frame(frame, uc, fp_bytes, new_frame, new_fp);
   return new_frame;
 }
 
@@ -308,6 +290,7 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   if (dispatched && info->syscall == __NR_rt_sigreturn) {
     ++t->trap_calls;
     const uint64_t enter_tsc = call_enter_tsc(t);  // trace -T
+    moved_frame_returns(t, uc->mc.rsp - 8);  // a handler moved to the program's stack (moved_handler.h)
     emulate_rt_sigreturn(uc);
     thread_sync_altstack(t, uc);
     if (g_gate.region.stack_bytes != 0) {
@@ -327,6 +310,10 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
                   info->call_addr);
     return;
   }
+  // Where the program is, for a handler of its own that interrupts the call
+  // (moved_handler.h).
+  const uint64_t callee_saved[6] = {uc->mc.rbx, uc->mc.rbp, uc->mc.r12, uc->mc.r13, uc->mc.r14, uc->mc.r15};
+  const ProgramPlaceScope place(t, uc->mc.rsp, callee_saved);
   Call call;
   call.pending = nullptr;
   call.nr = info->syscall;

@@ -15,6 +15,7 @@
 #include "gate/gate.h"
 #include "gate/hooks.h"
 #include "gate/inject.h"
+#include "gate/moved_handler.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite_decoder.h"
 #include "gate/rewrite_function_scan.h"
@@ -993,6 +994,9 @@ struct TrampFrame {
 };
 
 extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const TrampFrame* f, GateThread* t) {
+  // Where the program is, for a handler of its own that interrupts the call
+  // (moved_handler.h): rbx, rbp, r12-r15 are consecutive in the frame.
+  const ProgramPlaceScope place(t, f->program_rsp, &f->rbx);
   const long nr = static_cast<long>(f->nr);
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
   uint32_t record_flags = 0;

@@ -143,6 +143,11 @@ void wrap(int sig, KernelSigaction* action) {
   } else {
     __atomic_fetch_and(&g_gate.handler_resets, ~bit, __ATOMIC_RELAXED);
   }
+  if ((action->flags & SA_ONSTACK) != 0) {
+    __atomic_fetch_or(&g_gate.handler_on_stack, bit, __ATOMIC_RELAXED);
+  } else {
+    __atomic_fetch_and(&g_gate.handler_on_stack, ~bit, __ATOMIC_RELAXED);
+  }
   store_release(&g_gate.app_handlers[sig - 1], action->handler);
   action->handler = addr(sysgate_gate_signal_entry);
   action->flags |= SA_SIGINFO;  // the record needs the siginfo; the frame is the same

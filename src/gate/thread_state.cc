@@ -133,6 +133,8 @@ GateThread* thread_from_context(arch::KernelUcontext* uc) {
 void thread_sync_altstack(GateThread* t, arch::KernelUcontext* uc) {
   uint64_t sp = addr(t->stack);
   uint64_t size = t->stack_bytes;
+  // Below the gate frames a moved program handler keeps suspended (moved_handler.h).
+  if (const uint64_t top = load_relaxed(&t->moved_top); top > sp && top - sp < size) size = top - sp;
   const AppAltStack& app = t->app_altstack;
   if (load_relaxed(&g_gate.gs_owned) != 0 && t->gs_set != 0 && (app.flags & SS_DISABLE) == 0 && app.size != 0) {
     sp = app.sp;

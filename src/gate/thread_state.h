@@ -76,6 +76,15 @@ struct CallRegisters {
   const CallRegisters* outer;
 };
 
+// Where the program is while the gate makes a call for it (moved_handler.h):
+// its rsp at its syscall, its callee-saved registers, and the place of the
+// call this one is nested in (a program handler's call inside another), or null.
+struct ProgramPlace {
+  uint64_t sp;
+  const uint64_t* callee_saved;  // rbx, rbp, r12, r13, r14, r15
+  const ProgramPlace* outer;
+};
+
 struct GateThread {
   uint64_t magic;  // kThreadMagic
   GateThread* self;
@@ -163,6 +172,25 @@ struct GateThread {
   // ...) does not block SIGSYS: one arriving now is delivered, whatever
   // sigsys_blocked says.
   uint32_t sigsys_open_in_call;
+  // Where the program is while the gate makes a call for it (moved_handler.h),
+  // set around the call by the trampolines' C++ path and the SIGSYS handler;
+  // null outside calls.
+  const ProgramPlace* program_place;
+  // Program handlers the gate moved off the gate stack to the program's (a
+  // signal that arrived inside a call the gate makes), innermost last: the
+  // gate rsp they interrupted -- the frames above it stay suspended, and the
+  // trampolines' stack switch and the registered alternate stack end below it
+  // -- and the program rsp they run below. moved_top: the innermost's gate
+  // rsp, 0 with none (read by trampoline.S at a fixed offset).
+  uint64_t moved_top;
+  uint64_t moved_program_sp;  // the innermost's program rsp (trampoline.S)
+  uint32_t moved_depth;
+  uint32_t moved_pad;
+  struct {
+    uint64_t gate_sp;
+    uint64_t program_sp;
+    uint64_t frame;  // the moved frame (its return address): its rt_sigreturn drops the level
+  } moved[4];
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);
@@ -209,6 +237,8 @@ struct GateProcess {
   uint32_t pad3;
   uint64_t handler_without_siginfo;
   uint64_t handler_resets;
+  // handler_on_stack: it asked for SA_ONSTACK (moved_handler.h moves only the others).
+  uint64_t handler_on_stack;
   // Tracing: bit sig - 1 set while the kernel's action for sig, a signal whose
   // default ignores it, is the gate's observer (signals.h, quiet_signals_during).
   uint64_t quiet_observed;

@@ -369,6 +369,20 @@ TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
   }
 }
 
+// A handler whose signal interrupts a call the gate is making (under trace,
+// every blocking call at a rewritten site; the trap path's calls) runs on
+// the interrupted thread's stack, as natively, not on the gate stack
+// (moved_handler.h; a review found Boehm GC crashing on it): in a thread and
+// the main thread, with a 512 KiB local (more than the gate stack holds),
+// and a second handler interrupting a call the first one makes (that one
+// crashed before with SIGSEGV).
+TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
+  for (const char* how : {"thread", "main", "big", "nested"}) {
+    SCOPED_TRACE(how);
+    expect_native_under_run_and_trace({HANDLER_STACK_PROGRAM, how});
+  }
+}
+
 // A child forked where the gate did not see the fork (`sysgate run` traps
 // none) sets its own SIGSYS action: it took itself for a vfork child sharing
 // its parent's, kept the parent's SIG_IGN, and lived through its kill.

@@ -253,17 +253,38 @@ sysgate_gate_signal_entry:
 	pushq %rdx  /* rsp was 8 mod 16 (as for a call): now 16-aligned */
 	.cfi_adjust_cfa_offset 8
 	call sysgate_gate_signal_record
+	pushq %rax  /* the program's handler */
+	.cfi_adjust_cfa_offset 8
+	subq $8, %rsp
+	.cfi_adjust_cfa_offset 8
+	leaq 40(%rsp), %rdi  /* the frame: its return address */
+	movq 16(%rsp), %rsi  /* uc */
+	movl 32(%rsp), %edx  /* sig */
+	call sysgate_gate_move_handler_frame
+	addq $8, %rsp
+	.cfi_adjust_cfa_offset -8
+	popq %r11
+	.cfi_adjust_cfa_offset -8
 	popq %rdx
 	.cfi_adjust_cfa_offset -8
 	popq %rsi
 	.cfi_adjust_cfa_offset -8
 	popq %rdi
 	.cfi_adjust_cfa_offset -8
-	movq %rax, %r11
-	xorl %eax, %eax
+	testq %rax, %rax
+	jz 1f
+	/* Moved below the program's red zone (moved_handler.h): info and uc at
+	 * the same offsets in the copy. */
+	subq %rsp, %rsi
+	addq %rax, %rsi
+	subq %rsp, %rdx
+	addq %rax, %rdx
+	movq %rax, %rsp
+1:	xorl %eax, %eax
 	jmp *%r11
 	.cfi_endproc
 	.size sysgate_gate_signal_entry, . - sysgate_gate_signal_entry
+
 
 /* long sysgate_gate_clone(unsigned long flags, void* child_sp, int* ptid, int* ctid,
  *                         unsigned long tls)

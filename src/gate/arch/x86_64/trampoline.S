@@ -47,6 +47,8 @@
 #define GT_APP_ALT_SP 72 /* GateThread::app_altstack.sp */
 #define GT_APP_ALT_SIZE 80 /* GateThread::app_altstack.size */
 #define GT_TRAMP_CALLS 144 /* static_assert in rewrite.cc */
+#define GT_MOVED_TOP 2496 /* GateThread::moved_top, static_assert in moved_handler.cc */
+#define GT_MOVED_PROGRAM_SP 2504
 #define SLOT_NR 0
 #define SLOT_RET 8
 #define SLOT_FLAG 32
@@ -74,7 +76,14 @@
 	subq %gs:GT_APP_ALT_SP, %rcx
 	cmpq %gs:GT_APP_ALT_SIZE, %rcx
 	jb 1f
-	movq %gs:GT_SELF, %rcx /* top of the gate stack */
+	/* A program handler moved off the gate stack (moved_handler.h) suspended
+	 * the gate frames above moved_top: a call it makes goes below them. */
+	movq %gs:GT_MOVED_TOP, %rcx
+	testq %rcx, %rcx
+	jz 3f
+	cmpq %gs:GT_MOVED_PROGRAM_SP, %rsp
+	jb 2f /* below the interrupted call's program rsp: inside that handler */
+3:	movq %gs:GT_SELF, %rcx /* top of the gate stack */
 	jmp 2f
 1:	leaq -128(%rsp), %rcx /* nested: below the red zone of the code running there */
 2:	andq $-16, %rcx

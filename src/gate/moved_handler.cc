@@ -1,0 +1,140 @@
+// The gate's symbols are in this same library: reach them PC-relative, not
+// through a GOT (the freestanding check refuses _GLOBAL_OFFSET_TABLE_).
+#pragma GCC visibility push(hidden)
+#include "gate/gate.h"
+#pragma GCC visibility pop
+#include "gate/moved_handler.h"
+
+#include <asm/unistd.h>
+#include <stddef.h>
+
+#include "gate/app_memory.h"
+#include "gate/raw_syscall.h"
+#include "gate/signal_frame.h"
+#include "gate/util.h"
+
+namespace sysgate::gate {
+namespace {
+
+constexpr uint32_t kMaxMoved = sizeof(GateThread::moved) / sizeof(GateThread::moved[0]);
+constexpr int kSigSetmask = 2;
+constexpr uint64_t kSsDisable = 2;
+constexpr uint64_t kCalleeSavedBytes = 6 * 8;
+
+bool on_gate_stack(const GateThread* t, uint64_t p) { return on_stack(p, addr(t->stack), t->stack_bytes); }
+
+// The innermost level's values where trampoline.S reads them, or 0 with none.
+void publish_innermost(GateThread* t) {
+  const uint32_t depth = t->moved_depth;
+  t->moved_program_sp = depth != 0 ? t->moved[depth - 1].program_sp : 0;
+  asm volatile("" ::: "memory");
+  t->moved_top = depth != 0 ? t->moved[depth - 1].gate_sp : 0;
+}
+
+// Levels whose handler is gone without returning (siglongjmp): the program
+// now runs above the stack the handler ran on.
+void drop_abandoned_levels(GateThread* t, uint64_t program_sp) {
+  bool dropped = false;
+  while (t->moved_depth != 0 && program_sp > t->moved[t->moved_depth - 1].program_sp) {
+    --t->moved_depth;
+    dropped = true;
+  }
+  if (dropped) publish_innermost(t);
+}
+
+// Whether every page of [begin, end) of the program's stack takes a write
+// (the kernel grows a stack on the write it would have made itself).
+bool writable(uint64_t begin, uint64_t end) {
+  for (uint64_t p = begin & ~uint64_t{4095}; p < end; p += 4096) {
+    const uint64_t at = p < begin ? begin : p;
+    if (!app_probe_write(at, 8)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ProgramPlaceScope::ProgramPlaceScope(GateThread* t, uint64_t program_sp, const uint64_t* callee_saved) : t_(t) {
+  const ProgramPlace* outer = t->program_place;
+  // A place below this one on the gate stack was left by a call a siglongjmp
+  // abandoned: its frame is this frame's memory now.
+  if (outer != nullptr && on_gate_stack(t, addr(outer)) && addr(outer) < addr(&place_)) outer = nullptr;
+  drop_abandoned_levels(t, program_sp);
+  place_.sp = program_sp;
+  place_.callee_saved = callee_saved;
+  place_.outer = outer;
+  asm volatile("" ::: "memory");  // complete before a signal handler can find it
+  t->program_place = &place_;
+}
+
+ProgramPlaceScope::~ProgramPlaceScope() { t_->program_place = place_.outer; }
+
+}  // namespace sysgate::gate
+
+using namespace sysgate::gate;
+
+extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::KernelUcontext* uc, int sig) {
+  GateThread* t = thread_from_gs();
+  if (t == nullptr || t->gs_set == 0 || sig < 1 || sig > 64) return 0;
+  if ((load_relaxed(&g_gate.handler_on_stack) & arch::sigbit(sig)) != 0) return 0;
+  // Delivered inside the gate's code, on the gate stack, while the gate stack
+  // is the registered alternate stack (else the program's own is installed).
+  const uint64_t interrupted = uc->mc.rsp;
+  if (!on_gate_stack(t, interrupted) || !on_gate_stack(t, frame)) return 0;
+  if (addr(uc) != frame + 8) return 0;  // rt_sigframe: return address, ucontext, siginfo
+  if (uc->uc_stack.ss_sp != addr(t->stack) || (uc->uc_stack.ss_flags & kSsDisable) != 0) return 0;
+  // The call the interrupted code makes must have said where the program is:
+  // a place above the interrupted code, and below the frames a moved
+  // handler's level keeps suspended (else it is an outer call's).
+  const ProgramPlace* place = t->program_place;
+  if (place == nullptr || !on_gate_stack(t, addr(place)) || addr(place) <= interrupted) return 0;
+  if (t->moved_depth != 0 && addr(place) >= t->moved_top) return 0;
+  if (t->moved_depth >= kMaxMoved || !could_be_app_pointer(place->sp)) return 0;
+  uint64_t fp_bytes = 0;
+  if (!fpstate_bytes(uc, &fp_bytes)) return 0;
+
+  uint64_t all = arch::kAllSignals, mask = 0;
+  raw_syscall(__NR_rt_sigprocmask, kSigSetmask, addr(&all), addr(&mask), 8);
+  // Below the program's red zone: its callee-saved registers, then the frame
+  // and its FPU state, as the kernel would have put them there.
+  const uint64_t registers_at = ((place->sp - kRedZoneBytes) & ~uint64_t{15}) - kCalleeSavedBytes;
+  uint64_t fp_at = 0;
+  const uint64_t new_frame = signal_frame_place(registers_at, fp_bytes, &fp_at);
+  uint64_t moved = 0;
+  if (new_frame < registers_at && writable(new_frame, registers_at + kCalleeSavedBytes)) {
+    if (place->callee_saved != nullptr) {
+      copy_bytes(reinterpret_cast<void*>(registers_at), place->callee_saved, kCalleeSavedBytes);
+    } else {
+      zero_bytes(reinterpret_cast<void*>(registers_at), kCalleeSavedBytes);
+    }
+    copy_signal_frame(frame, uc, fp_bytes, new_frame, fp_at);  // returning to the program's restorer
+    // The frames above the interrupted code (and its red zone) stay as they are.
+    const uint64_t keep_below = (interrupted - kRedZoneBytes) & ~uint64_t{15};
+    t->moved[t->moved_depth].gate_sp = keep_below;
+    t->moved[t->moved_depth].program_sp = place->sp;
+    t->moved[t->moved_depth].frame = new_frame;
+    ++t->moved_depth;
+    publish_innermost(t);
+    // A SIGSYS the handler's calls raise lands below them too. The kernel puts
+    // the whole stack back (uc_stack) at the moved frame's rt_sigreturn.
+    arch::KernelStack lowered{addr(t->stack), 0, 0, keep_below - addr(t->stack)};
+    sysgate_gate_sigaltstack_on(&lowered, nullptr, reinterpret_cast<uint8_t*>(t) + kPageBytes - 64);
+    moved = new_frame;
+  }
+  raw_syscall(__NR_rt_sigprocmask, kSigSetmask, addr(&mask), 0, 8);
+  return moved;
+}
+
+namespace sysgate::gate {
+
+void moved_frame_returns(GateThread* t, uint64_t frame) {
+  if (t->moved_depth == 0 || t->moved[t->moved_depth - 1].frame != frame) return;
+  --t->moved_depth;
+  publish_innermost(t);
+}
+
+}  // namespace sysgate::gate
+
+// trampoline.S reads these at fixed offsets (GT_MOVED_TOP, GT_MOVED_PROGRAM_SP).
+static_assert(offsetof(GateThread, moved_top) == 2496);
+static_assert(offsetof(GateThread, moved_program_sp) == 2504);

@@ -1,0 +1,74 @@
+// A program signal handler whose signal arrived while the gate was making a
+// call for the program runs on the program's stack, as it would natively.
+//
+// The gate makes a traced call on the gate stack (a trampoline switched
+// there, or the SIGSYS handler runs on it), so the kernel puts the frame of a
+// handler without SA_ONSTACK that interrupts it there, where natively it goes
+// below the interrupted thread's stack pointer. Programs count on that: Boehm
+// GC's suspend handler takes its own stack pointer for the top of the thread's
+// stack and scans up from it; a handler may need more than the gate stack's
+// room. So the signal wrapper (sysgate_gate_signal_entry, tracing) moves the
+// frame -- siginfo, ucontext, FPU state -- below the program's red zone, with
+// the program's callee-saved registers in a block above it (a conservative
+// collector scanning the stack finds the pointers they hold), and enters the
+// handler there.
+//
+// While the moved handler runs, the gate frames it interrupted stay suspended
+// at the top of the gate stack; a call the handler makes must not land on
+// them. A level per moved handler (GateThread::moved) lowers the top the
+// trampolines switch to (trampoline.S) and the registered alternate stack (the
+// kernel puts a SIGSYS frame at the top of an alternate stack it is not on).
+// The moved frame returns to the program's own restorer; its rt_sigreturn,
+// which traps, drops the level and puts the alternate stack back. A
+// handler that leaves by siglongjmp leaves its level: the next call the gate
+// makes from above it drops it (the program is above the handler's stack, so
+// the handler is gone), and the next trapped call puts the alternate stack
+// back (thread_sync_altstack follows the levels).
+//
+//   ProgramPlaceScope place(t, program_sp, callee_saved);   // around a call the gate makes
+//
+// Not moved (the handler runs on the gate stack, as before): SA_ONSTACK
+// handlers, a thread whose registered alternate stack is not the gate stack
+// (the program's own is installed), a signal that arrives while no call's
+// place is known (the trampoline's first and last instructions, and the
+// fast path of calls that are not traced: outside `-e trace=`, or hooks only),
+// more than four levels, and under `sysgate run` (its program handlers have
+// no wrapper: a handler interrupting its trapped sigsuspend still runs on the
+// gate stack).
+#pragma once
+
+#include <stdint.h>
+
+#include "gate/arch/x86_64/kernel_abi.h"
+#include "gate/thread_state.h"
+
+namespace sysgate::gate {
+
+// Sets t->program_place for the duration of a call the gate makes for the
+// program. callee_saved: the program's rbx, rbp, r12, r13, r14, r15.
+class ProgramPlaceScope {
+ public:
+  ProgramPlaceScope(GateThread* t, uint64_t program_sp, const uint64_t* callee_saved);
+  ~ProgramPlaceScope();
+  ProgramPlaceScope(const ProgramPlaceScope&) = delete;
+  ProgramPlaceScope& operator=(const ProgramPlaceScope&) = delete;
+
+ private:
+  GateThread* t_;
+  ProgramPlace place_;
+};
+
+// The program's rt_sigreturn (trapped: handler.cc) of the frame at frame
+// (its return address): a moved handler's drops its level.
+void moved_frame_returns(GateThread* t, uint64_t frame);
+
+}  // namespace sysgate::gate
+
+extern "C" {
+// The signal wrapper, before it enters the program's handler for sig: the new
+// rsp (the moved frame's return address) if it moved the frame at frame (its
+// return address; uc inside it), else 0. Signals are as the kernel set them
+// for the handler.
+uint64_t sysgate_gate_move_handler_frame(uint64_t frame, sysgate::gate::arch::KernelUcontext* uc, int sig)
+    __attribute__((visibility("hidden")));
+}
