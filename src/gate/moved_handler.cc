@@ -128,9 +128,14 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
 namespace sysgate::gate {
 
 void moved_frame_returns(GateThread* t, uint64_t frame) {
-  if (t->moved_depth == 0 || t->moved[t->moved_depth - 1].frame != frame) return;
-  --t->moved_depth;
-  publish_innermost(t);
+  // Its level, and the levels above it: handlers moved inside this one that
+  // left by siglongjmp into it.
+  for (uint32_t i = t->moved_depth; i > 0; --i) {
+    if (t->moved[i - 1].frame != frame) continue;
+    t->moved_depth = i - 1;
+    publish_innermost(t);
+    return;
+  }
 }
 
 }  // namespace sysgate::gate
