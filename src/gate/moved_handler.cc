@@ -140,6 +140,10 @@ void moved_frame_returns(GateThread* t, uint64_t frame) {
 
 }  // namespace sysgate::gate
 
-// trampoline.S reads these at fixed offsets (GT_MOVED_TOP, GT_MOVED_PROGRAM_SP).
+// trampoline.S reads these at fixed offsets (GT_PROGRAM_PLACE, GT_MOVED_TOP,
+// GT_MOVED_PROGRAM_SP), and its fast path builds a ProgramPlace of 3 words.
+static_assert(offsetof(GateThread, program_place) == 2488);
+static_assert(sizeof(ProgramPlace) == 24 && offsetof(ProgramPlace, sp) == 0 &&
+              offsetof(ProgramPlace, callee_saved) == 8 && offsetof(ProgramPlace, outer) == 16);
 static_assert(offsetof(GateThread, moved_top) == 2496);
 static_assert(offsetof(GateThread, moved_program_sp) == 2504);

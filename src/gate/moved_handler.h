@@ -27,12 +27,14 @@
 //
 //   ProgramPlaceScope place(t, program_sp, callee_saved);   // around a call the gate makes
 //
+// (trampoline.S's fast path, for calls it makes untraced, builds the same
+// ProgramPlace on the gate stack, with the callee-saved registers left live.)
+//
 // Not moved (the handler runs on the gate stack, as before): SA_ONSTACK
 // handlers, a thread whose registered alternate stack is not the gate stack
 // (the program's own is installed), a signal that arrives while no call's
-// place is known (the trampoline's first and last instructions, and the
-// fast path of calls that are not traced: outside `-e trace=`, or hooks only),
-// more than four levels, and under `sysgate run` (its program handlers have
+// place is known (a trampoline's first and last instructions), more than
+// four levels, and under `sysgate run` (its program handlers have
 // no wrapper: a handler interrupting its trapped sigsuspend still runs on the
 // gate stack).
 #pragma once

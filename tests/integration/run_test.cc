@@ -375,11 +375,16 @@ TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
 // (moved_handler.h; a review found Boehm GC crashing on it): in a thread and
 // the main thread, with a 512 KiB local (more than the gate stack holds),
 // and a second handler interrupting a call the first one makes (that one
-// crashed before with SIGSEGV).
+// crashed before with SIGSEGV); traced calls and untraced ones (-e trace=).
 TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
   for (const char* how : {"thread", "main", "big", "nested"}) {
     SCOPED_TRACE(how);
     expect_native_under_run_and_trace({HANDLER_STACK_PROGRAM, how});
+    // The trampolines' fast path too: calls outside -e trace= are not traced.
+    const Output native = run({HANDLER_STACK_PROGRAM, how});
+    const Output untraced = run({kSysgate, "trace", "-e", "trace=write", "-o", "/dev/null", "--", HANDLER_STACK_PROGRAM, how});
+    EXPECT_EQ(untraced.status, 0) << untraced.err;
+    EXPECT_EQ(untraced.out, native.out) << untraced.err;
   }
 }
 

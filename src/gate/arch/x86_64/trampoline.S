@@ -47,6 +47,7 @@
 #define GT_APP_ALT_SP 72 /* GateThread::app_altstack.sp */
 #define GT_APP_ALT_SIZE 80 /* GateThread::app_altstack.size */
 #define GT_TRAMP_CALLS 144 /* static_assert in rewrite.cc */
+#define GT_PROGRAM_PLACE 2488 /* GateThread::program_place, static_assert in moved_handler.cc */
 #define GT_MOVED_TOP 2496 /* GateThread::moved_top, static_assert in moved_handler.cc */
 #define GT_MOVED_PROGRAM_SP 2504
 #define SLOT_NR 0
@@ -135,7 +136,16 @@ sysgate_tramp_entry:
 	movq SLOT_NR(%r11), %rax
 	choose_path .Ltramp_cpp_flags_in_rcx
 	restore_flags_from_rcx
-.Ltramp_fast: /* rax = nr; stack: [program rsp] */
+.Ltramp_fast: /* rax = nr; stack: [program rsp]. The flags are the program's: lea, not sub. */
+	/* A ProgramPlace {sp, callee_saved, outer} for the call (moved_handler.h:
+	 * a handler the call's signal interrupts runs below the program's rsp),
+	 * the callee-saved registers live in the registers; a pad keeps the
+	 * call's alignment. */
+	leaq -8(%rsp), %rsp
+	pushq %gs:GT_PROGRAM_PLACE
+	pushq $0
+	pushq 24(%rsp)
+	movq %rsp, %gs:GT_PROGRAM_PLACE
 	pushq %r11
 	call sysgate_gate_syscall_insn
 	/* A signal that interrupts that call finds this return address at its
@@ -143,12 +153,15 @@ sysgate_tramp_entry:
 	.globl sysgate_tramp_fast_return
 	.hidden sysgate_tramp_fast_return
 sysgate_tramp_fast_return:
-	/* stack: [slot][program rsp]. The flags, and r11, are what the
-	 * syscall left: the program's as they were at it. Nothing below may
-	 * change them (no popfq needed: it cost ~6 ns a call here). */
+	/* stack: [slot][place: sp, 0, outer][pad][program rsp]. The flags, and
+	 * r11, are what the syscall left: the program's as they were at it.
+	 * Nothing below may change them (no popfq needed: it cost ~6 ns a call
+	 * here; lea and pop to memory leave them). */
 	popq %rcx
 	movq SLOT_RET(%rcx), %rcx
-	movq (%rsp), %rsp
+	leaq 16(%rsp), %rsp
+	popq %gs:GT_PROGRAM_PLACE
+	movq 8(%rsp), %rsp
 	jmp *%rcx
 
 .Ltramp_cpp_flags_in_rcx:
