@@ -23,23 +23,28 @@ constexpr uint64_t kCalleeSavedBytes = 6 * 8;
 
 bool on_gate_stack(const GateThread* t, uint64_t p) { return on_stack(p, addr(t->stack), t->stack_bytes); }
 
-// The innermost level's values where trampoline.S reads them, or 0 with none.
-void publish_innermost(GateThread* t) {
+// What trampoline.S reads: the innermost level's gate rsp (the lowest: below
+// every suspended frame) and the outermost's program rsp (a call from below
+// it is inside some moved handler -- not necessarily the innermost's, which
+// may have left by siglongjmp into an outer one), or 0 with none.
+void publish_levels(GateThread* t) {
   const uint32_t depth = t->moved_depth;
-  t->moved_program_sp = depth != 0 ? t->moved[depth - 1].program_sp : 0;
+  t->moved_program_sp = depth != 0 ? t->moved[0].program_sp : 0;
   asm volatile("" ::: "memory");
   t->moved_top = depth != 0 ? t->moved[depth - 1].gate_sp : 0;
 }
 
 // Levels whose handler is gone without returning (siglongjmp): the program
-// now runs above the stack the handler ran on.
+// now runs above the stack the handler ran on. program_sp is a program
+// stack's (a call from a handler running on the gate stack says nothing).
 void drop_abandoned_levels(GateThread* t, uint64_t program_sp) {
+  if (on_gate_stack(t, program_sp)) return;
   bool dropped = false;
   while (t->moved_depth != 0 && program_sp > t->moved[t->moved_depth - 1].program_sp) {
     --t->moved_depth;
     dropped = true;
   }
-  if (dropped) publish_innermost(t);
+  if (dropped) publish_levels(t);
 }
 
 // Whether every page of [begin, end) of the program's stack takes a write
@@ -89,7 +94,12 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
   const ProgramPlace* place = t->program_place;
   if (place == nullptr || !on_gate_stack(t, addr(place)) || addr(place) <= interrupted) return 0;
   if (t->moved_depth != 0 && addr(place) >= t->moved_top) return 0;
-  if (t->moved_depth >= kMaxMoved || !could_be_app_pointer(place->sp)) return 0;
+  // Read once: the copy may land where the place was, were it wrong. A call
+  // made from a handler that runs on the gate stack (SA_ONSTACK, or one that
+  // was not moved) has its place there: that handler stays where it is.
+  const uint64_t program_sp = place->sp;
+  const uint64_t* const callee_saved = place->callee_saved;
+  if (t->moved_depth >= kMaxMoved || !could_be_app_pointer(program_sp) || on_gate_stack(t, program_sp)) return 0;
   uint64_t fp_bytes = 0;
   if (!fpstate_bytes(uc, &fp_bytes)) return 0;
 
@@ -97,13 +107,17 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
   raw_syscall(__NR_rt_sigprocmask, kSigSetmask, addr(&all), addr(&mask), 8);
   // Below the program's red zone: its callee-saved registers, then the frame
   // and its FPU state, as the kernel would have put them there.
-  const uint64_t registers_at = ((place->sp - kRedZoneBytes) & ~uint64_t{15}) - kCalleeSavedBytes;
+  const uint64_t registers_at = ((program_sp - kRedZoneBytes) & ~uint64_t{15}) - kCalleeSavedBytes;
   uint64_t fp_at = 0;
   const uint64_t new_frame = signal_frame_place(registers_at, fp_bytes, &fp_at);
   uint64_t moved = 0;
-  if (new_frame < registers_at && writable(new_frame, registers_at + kCalleeSavedBytes)) {
-    if (place->callee_saved != nullptr) {
-      copy_bytes(reinterpret_cast<void*>(registers_at), place->callee_saved, kCalleeSavedBytes);
+  // Never into the gate's own mapping (a program stack right above it).
+  const uint64_t copy_end = registers_at + kCalleeSavedBytes;
+  const uint64_t map_begin = addr(t->map), map_end = map_begin + t->map_bytes;
+  const bool into_gate = new_frame < map_end && copy_end > map_begin;
+  if (new_frame < registers_at && !into_gate && writable(new_frame, copy_end)) {
+    if (callee_saved != nullptr) {
+      copy_bytes(reinterpret_cast<void*>(registers_at), callee_saved, kCalleeSavedBytes);
     } else {
       zero_bytes(reinterpret_cast<void*>(registers_at), kCalleeSavedBytes);
     }
@@ -111,10 +125,10 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
     // The frames above the interrupted code (and its red zone) stay as they are.
     const uint64_t keep_below = (interrupted - kRedZoneBytes) & ~uint64_t{15};
     t->moved[t->moved_depth].gate_sp = keep_below;
-    t->moved[t->moved_depth].program_sp = place->sp;
+    t->moved[t->moved_depth].program_sp = program_sp;
     t->moved[t->moved_depth].frame = new_frame;
     ++t->moved_depth;
-    publish_innermost(t);
+    publish_levels(t);
     // A SIGSYS the handler's calls raise lands below them too. The kernel puts
     // the whole stack back (uc_stack) at the moved frame's rt_sigreturn.
     arch::KernelStack lowered{addr(t->stack), 0, 0, keep_below - addr(t->stack)};
@@ -133,7 +147,7 @@ void moved_frame_returns(GateThread* t, uint64_t frame) {
   for (uint32_t i = t->moved_depth; i > 0; --i) {
     if (t->moved[i - 1].frame != frame) continue;
     t->moved_depth = i - 1;
-    publish_innermost(t);
+    publish_levels(t);
     return;
   }
 }

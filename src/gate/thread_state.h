@@ -181,9 +181,10 @@ struct GateThread {
   // gate rsp they interrupted -- the frames above it stay suspended, and the
   // trampolines' stack switch and the registered alternate stack end below it
   // -- and the program rsp they run below. moved_top: the innermost's gate
-  // rsp, 0 with none (read by trampoline.S at a fixed offset).
+  // rsp, 0 with none (read by trampoline.S at a fixed offset); a call from
+  // below the outermost's program rsp switches to it.
   uint64_t moved_top;
-  uint64_t moved_program_sp;  // the innermost's program rsp (trampoline.S)
+  uint64_t moved_program_sp;  // the outermost's program rsp (trampoline.S)
   uint32_t moved_depth;
   uint32_t moved_pad;
   struct {

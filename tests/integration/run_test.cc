@@ -376,8 +376,12 @@ TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
 // the main thread, with a 512 KiB local (more than the gate stack holds),
 // and a second handler interrupting a call the first one makes (that one
 // crashed before with SIGSEGV); traced calls and untraced ones (-e trace=).
+// And a review's attacks on the first version of the move (each crashed it):
+// a moved handler interrupting an SA_ONSTACK handler's call, a siglongjmp
+// from a moved handler back into the one it interrupted, a thread whose
+// stack lies below the gate stack.
 TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
-  for (const char* how : {"thread", "main", "big", "nested"}) {
+  for (const char* how : {"thread", "main", "big", "nested", "onstack", "jumpback", "lowstack"}) {
     SCOPED_TRACE(how);
     expect_native_under_run_and_trace({HANDLER_STACK_PROGRAM, how});
     // The trampolines' fast path too: calls outside -e trace= are not traced.

@@ -9,6 +9,16 @@
  *   handler_stack big      the same, with a handler using 512 KiB of stack
  *   handler_stack nested   the handler itself sleeps, and a SIGALRM
  *                          interrupts that sleep
+ *   handler_stack onstack  an SA_ONSTACK handler (no alternate stack of the
+ *                          program's: natively on the thread's stack) sleeps,
+ *                          and a SIGALRM without SA_ONSTACK interrupts it
+ *   handler_stack jumpback a SIGALRM handler interrupting the first handler's
+ *                          read siglongjmps back into it, which then makes
+ *                          calls and returns; three rounds
+ *   handler_stack lowstack the thread blocked in read() runs on a stack mapped
+ *                          low in memory; its handler sleeps, an SA_ONSTACK
+ *                          handler interrupts the sleep and makes a call
+ * (the last three crashed a first version of the gate's moving of handlers)
  *
  * Prints "on its stack" for each handler that ran within its thread's stack
  * bounds (pthread_getattr_np), "elsewhere" otherwise. */
@@ -21,6 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <setjmp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -67,6 +80,102 @@ static void handler(int sig) {
   }
 }
 
+static volatile int onstack_runs, alarm_runs, jumps;
+static sigjmp_buf back_into_handler;
+
+static void alarm_then_call(int sig) {
+  (void)sig;
+  alarm_runs++;
+  syscall(SYS_getpid);
+}
+
+static void sleep_interrupted(int sig) {
+  struct itimerval soon = {{0, 0}, {0, 20 * 1000}};
+  struct timespec ts = {0, 200 * 1000 * 1000};
+  (void)sig;
+  setitimer(ITIMER_REAL, &soon, NULL);
+  nanosleep(&ts, NULL);
+  syscall(SYS_getppid);
+  onstack_runs++;
+}
+
+static void jump_back(int sig) {
+  (void)sig;
+  siglongjmp(back_into_handler, 1);
+}
+
+static void read_then_jumped_into(int sig) {
+  (void)sig;
+  if (sigsetjmp(back_into_handler, 1) == 0) {
+    struct itimerval soon = {{0, 0}, {0, 20 * 1000}};
+    char byte;
+    setitimer(ITIMER_REAL, &soon, NULL);
+    if (read(pipe_fds[0], &byte, 1) >= 0) abort();  /* nothing comes: the SIGALRM jumps back */
+  }
+  jumps++;
+  syscall(SYS_getppid);
+  syscall(SYS_getppid);
+}
+
+static void install(int sig, void (*fn)(int), int flags) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = fn;
+  sa.sa_flags = flags;
+  sigaction(sig, &sa, NULL);
+}
+
+/* SIGUSR2 (moved) sleeps; SIGUSR1 (SA_ONSTACK) interrupts that sleep. */
+static void low_sleeper(int sig) {
+  struct timespec ts = {0, 200 * 1000 * 1000};
+  (void)sig;
+  nanosleep(&ts, NULL);
+  syscall(SYS_getppid);
+  syscall(SYS_getppid);
+  onstack_runs++;
+}
+
+static void low_onstack(int sig) {
+  (void)sig;
+  alarm_runs++;
+  syscall(SYS_getpid);
+}
+
+static void* low_reader(void* arg) {
+  char byte;
+  (void)arg;
+  for (int round = 0; round < 3; ++round) {
+    if (read(pipe_fds[0], &byte, 1) != -1 || errno != EINTR) abort();
+  }
+  return NULL;
+}
+
+static int run_lowstack(void) {
+  const size_t size = 1 << 20;
+  void* stack = mmap((void*)0x200000000ul, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                     -1, 0);
+  if (stack == MAP_FAILED) return 1;
+  install(SIGUSR2, low_sleeper, 0);
+  install(SIGUSR1, low_onstack, SA_ONSTACK);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstack(&attr, stack, size);
+  pthread_t t;
+  if (pthread_create(&t, &attr, low_reader, NULL) != 0) return 1;
+  for (int round = 0; round < 3; ++round) {
+    struct timespec settle = {0, 30 * 1000 * 1000};
+    nanosleep(&settle, NULL);
+    pthread_kill(t, SIGUSR2);  /* interrupts the read; its handler sleeps */
+    nanosleep(&settle, NULL);
+    pthread_kill(t, SIGUSR1);  /* interrupts that sleep */
+    struct timespec rest = {0, 250 * 1000 * 1000};
+    nanosleep(&rest, NULL);
+  }
+  pthread_join(t, NULL);
+  printf("sleeper %d, on-stack handler %d\n", onstack_runs, alarm_runs);
+  return 0;
+}
+
 static void* waiter(void* arg) {
   char byte;
   (void)arg;
@@ -83,8 +192,36 @@ static void wait_a_little(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: handler_stack thread|main|big|nested\n");
+    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack\n");
     return 2;
+  }
+  if (strcmp(argv[1], "onstack") == 0) {
+    install(SIGUSR1, sleep_interrupted, SA_ONSTACK);
+    install(SIGALRM, alarm_then_call, 0);
+    for (int i = 0; i < 3; i++) raise(SIGUSR1);
+    printf("on-stack handler %d, alarm %d\n", onstack_runs, alarm_runs);
+    return 0;
+  }
+  if (strcmp(argv[1], "jumpback") == 0 || strcmp(argv[1], "lowstack") == 0) {
+    if (pipe(pipe_fds) != 0) return 1;
+    if (strcmp(argv[1], "lowstack") == 0) return run_lowstack();
+    install(SIGUSR1, read_then_jumped_into, 0);
+    install(SIGALRM, jump_back, 0);
+    for (int round = 0; round < 3; ++round) {
+      timer_t timer;
+      struct sigevent ev;
+      memset(&ev, 0, sizeof ev);
+      ev.sigev_notify = SIGEV_SIGNAL;
+      ev.sigev_signo = SIGUSR1;
+      if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) return 1;
+      struct itimerspec when = {{0, 0}, {0, 20 * 1000 * 1000}};
+      timer_settime(timer, 0, &when, NULL);
+      char byte;
+      if (read(pipe_fds[0], &byte, 1) != -1 || errno != EINTR) return 1;
+      timer_delete(timer);
+    }
+    printf("jumped back %d times\n", jumps);
+    return 0;
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

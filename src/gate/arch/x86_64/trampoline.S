@@ -83,7 +83,7 @@
 	testq %rcx, %rcx
 	jz 3f
 	cmpq %gs:GT_MOVED_PROGRAM_SP, %rsp
-	jb 2f /* below the interrupted call's program rsp: inside that handler */
+	jb 2f /* below the outermost one's program rsp: inside some moved handler */
 3:	movq %gs:GT_SELF, %rcx /* top of the gate stack */
 	jmp 2f
 1:	leaq -128(%rsp), %rcx /* nested: below the red zone of the code running there */
