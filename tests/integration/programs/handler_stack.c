@@ -150,6 +150,17 @@ static void* low_reader(void* arg) {
   return NULL;
 }
 
+/* A timer that sends this process SIGUSR1 once, ms milliseconds from now. */
+static int usr1_timer(long ms, timer_t* timer) {
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_SIGNAL;
+  ev.sigev_signo = SIGUSR1;
+  if (timer_create(CLOCK_MONOTONIC, &ev, timer) != 0) return 0;
+  struct itimerspec when = {{0, 0}, {ms / 1000, (ms % 1000) * 1000 * 1000}};
+  return timer_settime(*timer, 0, &when, NULL) == 0;
+}
+
 static int run_lowstack(void) {
   const size_t size = 1 << 20;
   void* stack = mmap((void*)0x200000000ul, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
@@ -209,13 +220,7 @@ int main(int argc, char** argv) {
     install(SIGALRM, jump_back, 0);
     for (int round = 0; round < 3; ++round) {
       timer_t timer;
-      struct sigevent ev;
-      memset(&ev, 0, sizeof ev);
-      ev.sigev_notify = SIGEV_SIGNAL;
-      ev.sigev_signo = SIGUSR1;
-      if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) return 1;
-      struct itimerspec when = {{0, 0}, {0, 20 * 1000 * 1000}};
-      timer_settime(timer, 0, &when, NULL);
+      if (!usr1_timer(20, &timer)) return 1;
       char byte;
       if (read(pipe_fds[0], &byte, 1) != -1 || errno != EINTR) return 1;
       timer_delete(timer);
@@ -245,13 +250,7 @@ int main(int argc, char** argv) {
     stack_bounds();
     /* A child writes to the pipe later; a timer's SIGUSR1 interrupts the read first. */
     timer_t timer;
-    struct sigevent ev;
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = SIGUSR1;
-    if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) return 1;
-    struct itimerspec when = {{0, 0}, {0, 50 * 1000 * 1000}};
-    timer_settime(timer, 0, &when, NULL);
+    if (!usr1_timer(50, &timer)) return 1;
     pid_t pid = fork();
     if (pid == 0) {
       struct timespec ts = {0, 300 * 1000 * 1000};
