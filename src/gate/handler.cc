@@ -283,6 +283,7 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   }
   if (info->arch != arch::kAuditArchX86_64) die("trapped syscall of a foreign architecture; arch", info->arch);
   GateThread* t = thread_from_context(uc);
+  moved_levels_follow_altstack(t, uc->uc_stack);  // handlers moved, returned untrapped (`run`)
   // trace -k: where an unwinder starts (the outer call's back after this one).
   CallRegisters registers;
   const CallRegistersRestore restore_registers{t, t->call_registers};

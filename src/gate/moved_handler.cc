@@ -40,7 +40,9 @@ void publish_levels(GateThread* t) {
 void drop_abandoned_levels(GateThread* t, uint64_t program_sp) {
   if (on_gate_stack(t, program_sp)) return;
   bool dropped = false;
-  while (t->moved_depth != 0 && program_sp > t->moved[t->moved_depth - 1].program_sp) {
+  // (At the interrupted call's own sp: the same call site again. The
+  // handler's calls are all below its frame, below that sp's red zone.)
+  while (t->moved_depth != 0 && program_sp >= t->moved[t->moved_depth - 1].program_sp) {
     --t->moved_depth;
     dropped = true;
   }
@@ -58,6 +60,16 @@ bool writable(uint64_t begin, uint64_t end) {
 }
 
 }  // namespace
+
+void moved_levels_follow_altstack(GateThread* t, const arch::KernelStack& registered) {
+  if (t->moved_depth == 0 || registered.ss_sp != addr(t->stack) || (registered.ss_flags & kSsDisable) != 0) return;
+  bool dropped = false;
+  while (t->moved_depth != 0 && t->moved[t->moved_depth - 1].gate_sp - addr(t->stack) < registered.ss_size) {
+    --t->moved_depth;
+    dropped = true;
+  }
+  if (dropped) publish_levels(t);
+}
 
 ProgramPlaceScope::ProgramPlaceScope(GateThread* t, uint64_t program_sp, const uint64_t* callee_saved) : t_(t) {
   const ProgramPlace* outer = t->program_place;
@@ -88,6 +100,7 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
   if (!on_gate_stack(t, interrupted) || !on_gate_stack(t, frame)) return 0;
   if (addr(uc) != frame + 8) return 0;  // rt_sigframe: return address, ucontext, siginfo
   if (uc->uc_stack.ss_sp != addr(t->stack) || (uc->uc_stack.ss_flags & kSsDisable) != 0) return 0;
+  moved_levels_follow_altstack(t, uc->uc_stack);
   // The call the interrupted code makes must have said where the program is:
   // a place above the interrupted code, and below the frames a moved
   // handler's level keeps suspended (else it is an outer call's).

@@ -34,9 +34,12 @@
 // handlers, a thread whose registered alternate stack is not the gate stack
 // (the program's own is installed), a signal that arrives while no call's
 // place is known (a trampoline's first and last instructions), more than
-// four levels, and under `sysgate run` (its program handlers have
-// no wrapper: a handler interrupting its trapped sigsuspend still runs on the
-// gate stack).
+// four levels.
+//
+// Under `sysgate run` the program's rt_sigreturn is not trapped: a moved
+// handler's level is dropped when the next trap or signal finds the
+// alternate stack that rt_sigreturn put back (moved_levels_follow_altstack),
+// or the program calling from above it (a siglongjmp).
 #pragma once
 
 #include <stdint.h>
@@ -63,6 +66,13 @@ class ProgramPlaceScope {
 // The program's rt_sigreturn (trapped: handler.cc) of the frame at frame
 // (its return address): a moved handler's drops its level.
 void moved_frame_returns(GateThread* t, uint64_t frame);
+
+// Drops the levels of moved handlers that returned without the gate seeing
+// their rt_sigreturn (`sysgate run` does not trap it): that rt_sigreturn put
+// back the alternate stack registered when their signal came (the frame's
+// uc_stack), larger than the one their level registered. registered: the
+// alternate stack a signal frame the kernel just wrote records.
+void moved_levels_follow_altstack(GateThread* t, const arch::KernelStack& registered);
 
 }  // namespace sysgate::gate
 

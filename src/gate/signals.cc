@@ -122,13 +122,18 @@ AppHandler app_handler_of(int sig) {
           (load_relaxed(&g_gate.handler_without_siginfo) & arch::sigbit(sig)) != 0};
 }
 
-// Tracing shows every delivery to a program handler (strace's "--- SIGCHLD
-// {...} ---"); the kernel enters handlers directly, so while tracing each one
-// is installed behind the gate's wrapper. Not in a vfork child: it shares this
-// table with a parent whose actions stay as they were.
+// Every program handler is installed behind the gate's wrapper
+// (sysgate_gate_signal_entry), which the kernel enters in its place: under
+// `trace` to show each delivery (strace's "--- SIGCHLD {...} ---"), in both
+// modes to move a handler whose signal interrupted a call the gate was making
+// onto the program's stack (moved_handler.h) -- under `run` the gate makes the
+// program's sigsuspend and sigtimedwait, where Boehm GC's stopped threads wait.
+// Only by the process whose memory this is: not by a vfork child sharing the
+// table with a parent whose actions stay as they were (foreign_handlers, or,
+// under `run`, which traps no fork, a pid that is not the thread's).
 bool should_wrap(const GateThread* t, int sig, const KernelSigaction& action) {
-  return g_gate.region.header != nullptr && t->foreign_handlers == 0 && sig != SIGKILL && sig != SIGSTOP &&
-         action.handler > kSigIgn && action.handler != addr(sysgate_gate_signal_entry);
+  return t->foreign_handlers == 0 && sig != SIGKILL && sig != SIGSTOP && action.handler > kSigIgn &&
+         action.handler != addr(sysgate_gate_signal_entry) && t->pid == current_pid();
 }
 
 void wrap(int sig, KernelSigaction* action) {
@@ -415,6 +420,7 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
     auto* uc = static_cast<arch::KernelUcontext*>(const_cast<void*>(context));
     uc->uc_sigmask &= ~t->quiet_added;
   }
+  if (g_gate.region.header == nullptr) return handler;  // `run`: the wrapper only moves handlers
   record_delivery(sig, info, context);
   if ((load_relaxed(&g_gate.handler_resets) & arch::sigbit(sig)) != 0) observe_after_reset(sig);
   return handler;
@@ -434,6 +440,10 @@ extern "C" void sysgate_gate_default_signal(int sig, arch::KernelSiginfo* info, 
   record_delivery(sig, reinterpret_cast<const uint8_t*>(info), uc);
   if (is_quiet(sig)) return;  // ignored by default: shown, nothing else
   GateThread* t = thread_from_gs();
+  // The monitor learns how a process other than the command's first ended
+  // from a pidfd it opens on the process's first record: it must have read
+  // it before the parent can reap this process (`yes | head -1`).
+  if (t != nullptr && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) trace_wait_read(t);
   const bool shares_parent_state = t != nullptr && t->foreign_handlers != 0;  // a vfork child
   KernelSigaction dfl = {};
   lock_handlers();

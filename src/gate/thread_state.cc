@@ -4,6 +4,7 @@
 #include <linux/mman.h>
 
 #include "gate/app_memory.h"
+#include "gate/moved_handler.h"
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/util.h"
@@ -131,6 +132,12 @@ GateThread* thread_from_context(arch::KernelUcontext* uc) {
 }
 
 void thread_sync_altstack(GateThread* t, arch::KernelUcontext* uc) {
+  if (t->moved_depth != 0) {
+    // A moved handler that returned while this trap's call was in the kernel
+    // (its rt_sigreturn, not trapped under `run`, put back a larger stack).
+    arch::KernelStack registered = {};
+    if (raw_syscall(__NR_sigaltstack, 0, addr(&registered)) == 0) moved_levels_follow_altstack(t, registered);
+  }
   uint64_t sp = addr(t->stack);
   uint64_t size = t->stack_bytes;
   // Below the gate frames a moved program handler keeps suspended (moved_handler.h).

@@ -417,6 +417,16 @@ void trace_release_rings(GateThread* t) {
   }
 }
 
+void trace_wait_read(GateThread* t) {
+  const TraceRegion& region = g_gate.region;
+  if (region.header == nullptr || load_relaxed(&g_gate.detached) != 0) return;
+  if (t->ring.control != nullptr && t->ring.released == 0) ring_wait_drained(region, &t->ring);
+  if (t->nested_owner_tid != static_cast<uint32_t>(t->tid)) return;
+  for (RingWriter& w : t->nested_rings) {
+    if (w.control != nullptr && w.released == 0) ring_wait_drained(region, &w);
+  }
+}
+
 // sysgate trace -e trace=SET: the completed calls outside the set get no record
 // (execve and execveat always do: the monitor pairs them with their enter
 // records; so do the calls that make tasks: the monitor counts the tasks it

@@ -117,6 +117,13 @@ uint64_t call_enter_tsc(const GateThread* t);
 // -k, first waits until the reader took its records (trace_emit.cc).
 void trace_release_rings(GateThread* t);
 
+// Waits until the monitor has read every record t wrote (its rings, nested
+// ones too): before a signal ends t's process, so that the monitor has seen
+// the process, and holds a pidfd that tells how it died (process_deaths.h),
+// before its parent can reap it. Returns at once when tracing is off or the
+// monitor detached.
+void trace_wait_read(GateThread* t);
+
 // A kRecordImageStarted record: the loader armed the gate in a new image (gate.h,
 // kGateNewImage), made by the exec of thread exec_tid (0: unknown), in
 // args[0]. Under trace -b execve the image's one record.

@@ -18,6 +18,13 @@
  *   handler_stack lowstack the thread blocked in read() runs on a stack mapped
  *                          low in memory; its handler sleeps, an SA_ONSTACK
  *                          handler interrupts the sleep and makes a call
+ *   handler_stack suspend  a thread blocked in sigsuspend() gets SIGUSR1, six
+ *                          times, each time waiting deeper in its stack (as
+ *                          Boehm GC's stopped threads wait for the restart
+ *                          signal)
+ *   handler_stack bigsuspend  the same, with the 512 KiB handler
+ *   handler_stack timedwait   a thread blocked in sigtimedwait() for SIGUSR2
+ *                          gets SIGUSR1
  * (the last three crashed a first version of the gate's moving of handlers)
  *
  * Prints "on its stack" for each handler that ran within its thread's stack
@@ -42,6 +49,7 @@ static uintptr_t stack_lo, stack_hi;
 static volatile sig_atomic_t where_ok = -1, where_inner = -1;
 static volatile int big_handler;
 static volatile int nested;
+static volatile int handler_runs;
 
 static void stack_bounds(void) {
   pthread_attr_t attr;
@@ -64,7 +72,8 @@ static void inner_handler(int sig) {
 static void handler(int sig) {
   char here;
   (void)sig;
-  where_ok = on_own_stack(&here);
+  where_ok = where_ok != 0 && on_own_stack(&here);  /* every time it runs */
+  handler_runs++;
   if (big_handler) {
     volatile char block[512 * 1024];
     for (size_t i = 0; i < sizeof block; i += 4096) block[i] = (char)i;
@@ -196,6 +205,42 @@ static void* waiter(void* arg) {
   return NULL;
 }
 
+/* Waits in sigsuspend, or sigtimedwait for SIGUSR2, once, depth frames of
+ * 1 KiB further down the stack. */
+static volatile int use_timedwait;
+static __attribute__((noinline)) void wait_once(int depth) {
+  volatile char frame[1024];
+  frame[0] = (char)depth;
+  if (depth > 0) {
+    wait_once(depth - 1);
+    if (frame[0] != (char)depth) abort();  /* (no tail call: the frame stays) */
+    return;
+  }
+  if (use_timedwait) {
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGUSR2);
+    struct timespec limit = {5, 0};
+    if (sigtimedwait(&wanted, NULL, &limit) != -1 || errno != EINTR) abort();
+    return;
+  }
+  sigset_t wait_mask;
+  pthread_sigmask(SIG_SETMASK, NULL, &wait_mask);
+  sigdelset(&wait_mask, SIGUSR1);
+  if (sigsuspend(&wait_mask) != -1 || errno != EINTR) abort();
+}
+
+/* Until the handler ran six times (more than the gate's four levels of
+ * moved handlers): each wait deeper than the one before (where its stack
+ * pointer says nothing of the handler before having returned). */
+enum { kSuspendRounds = 6 };
+static void* suspender(void* arg) {
+  (void)arg;
+  stack_bounds();
+  while (handler_runs < kSuspendRounds) wait_once(handler_runs);
+  return NULL;
+}
+
 static void wait_a_little(void) {
   struct timespec ts = {0, 100 * 1000 * 1000};
   nanosleep(&ts, NULL);
@@ -203,7 +248,7 @@ static void wait_a_little(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack\n");
+    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait\n");
     return 2;
   }
   if (strcmp(argv[1], "onstack") == 0) {
@@ -243,6 +288,24 @@ int main(int argc, char** argv) {
     pthread_kill(t, SIGUSR1);
     wait_a_little();
     if (write(pipe_fds[1], "x", 1) != 1) return 1;
+    pthread_join(t, NULL);
+  } else if (strcmp(mode, "suspend") == 0 || strcmp(mode, "bigsuspend") == 0 || strcmp(mode, "timedwait") == 0) {
+    big_handler = strcmp(mode, "bigsuspend") == 0;
+    use_timedwait = strcmp(mode, "timedwait") == 0;
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 2 << 20);  /* room for the big handler */
+    pthread_create(&t, &attr, suspender, NULL);
+    for (int round = 0; round < kSuspendRounds; ++round) {
+      struct timespec settle = {0, 30 * 1000 * 1000};
+      nanosleep(&settle, NULL);
+      pthread_kill(t, SIGUSR1);
+    }
     pthread_join(t, NULL);
   } else {
     big_handler = strcmp(mode, "big") == 0;

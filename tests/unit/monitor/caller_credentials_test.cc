@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <functional>
+#include <string>
 #include <thread>
 
 namespace sysgate::monitor {
@@ -82,6 +83,11 @@ TEST(CallerCredentials, AThreadThatIsGoneIsNotTheSame) {
   pid_t gone = 0;
   std::thread t([&] { gone = thread_id(); });
   t.join();
+  // join returns once the kernel cleared the thread's tid word, a little
+  // before it unhashes the task: wait for /proc to stop showing it.
+  const std::string task = "/proc/self/task/" + std::to_string(gone);
+  for (int i = 0; i < 10000 && access(task.c_str(), F_OK) == 0; ++i) std::this_thread::yield();
+  ASSERT_NE(access(task.c_str(), F_OK), 0) << "the thread never went";
   const Caller c = caller_of(gone);
   EXPECT_FALSE(c.same_as_monitor);
   EXPECT_FALSE(c.credentials.has_value());

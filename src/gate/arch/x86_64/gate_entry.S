@@ -235,11 +235,13 @@ sysgate_gate_restorer:
 	.size sysgate_gate_restorer, . - sysgate_gate_restorer
 
 /* void sysgate_gate_signal_entry(int sig, siginfo_t* info, ucontext_t* uc)
- * The handler the kernel enters, while tracing, for a signal the program has a
- * handler for (signals.h). sysgate_gate_signal_record writes the delivery's
- * record and returns the program's handler; the jump enters it as the kernel
- * would have: same rsp (the frame, its return address the program's restorer),
- * same rdi/rsi/rdx, eax zero. Nothing is left of this function on the stack. */
+ * The handler the kernel enters for a signal the program has a handler for
+ * (signals.cc, should_wrap). sysgate_gate_signal_record writes the delivery's
+ * record (tracing) and returns the program's handler;
+ * sysgate_gate_move_handler_frame may move the frame to the program's stack
+ * (moved_handler.h). The jump enters the handler as the kernel would have: the
+ * frame's rsp (its return address the program's restorer), same rdi/rsi/rdx,
+ * eax zero. Nothing is left of this function on the stack. */
 	.globl sysgate_gate_signal_entry
 	.hidden sysgate_gate_signal_entry
 	.type sysgate_gate_signal_entry, @function
