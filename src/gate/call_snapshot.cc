@@ -28,6 +28,16 @@ void call_snapshot_take(long nr, const uint64_t args[6], CallSnapshot* out) {
     take(out, 2, args[2], kTime, true);
     return;
   }
+  constexpr uint32_t kOffset = 8;  // loff_t
+  if (nr == __NR_sendfile) {
+    take(out, 2, args[2], kOffset, true);
+    return;
+  }
+  if (nr == __NR_splice || nr == __NR_copy_file_range) {
+    take(out, 1, args[1], kOffset, false);
+    take(out, 3, args[3], kOffset, false);
+    return;
+  }
   // select, pselect6: three fd sets, the timeout (which pselect6 and select
   // both overwrite with the time left), and pselect6's {sigmask, sigsetsize}.
   const int32_t nfds = static_cast<int32_t>(args[0]);

@@ -6,7 +6,10 @@
 //   pselect6(5, [3 4], [4], NULL, {tv_sec=1, tv_nsec=0}, NULL) = 2 (in [3], out [4], left {tv_sec=0, tv_nsec=999})
 //
 // and pselect6's sixth argument, {sigmask=[CHLD], sigsetsize=8}, which points
-// to the set: its 16 bytes and the 8 of the set are taken here too.
+// to the set: its 16 bytes and the 8 of the set are taken here too. And the
+// file offsets sendfile, splice and copy_file_range take by pointer and
+// advance: strace shows sendfile's "[0] => [4096]", the others' value as they
+// were given, "[0]".
 //
 //   CallSnapshot snapshot;
 //   call_snapshot(nr, args, &snapshot);   // before making the call
@@ -14,7 +17,7 @@
 //   trace_syscall(..., &snapshot);        // one kPayloadInOut per argument taken
 //
 // Each argument is probed (one syscall a page) before it is read, only for
-// these three calls and only while tracing. Fd sets of more than
+// these calls and only while tracing. Fd sets of more than
 // kSnapshotMaxFds descriptors are not taken (they show as addresses).
 // Freestanding.
 #pragma once
@@ -44,7 +47,10 @@ void call_snapshot_take(long nr, const uint64_t args[6], CallSnapshot* out);
 // Inline: asked for every traced call.
 inline void call_snapshot(long nr, const uint64_t args[6], CallSnapshot* out) {
   out->any = 0;
-  if (nr == __NR_select || nr == __NR_pselect6 || nr == __NR_ppoll) call_snapshot_take(nr, args, out);
+  if (nr == __NR_select || nr == __NR_pselect6 || nr == __NR_ppoll || nr == __NR_sendfile || nr == __NR_splice ||
+      nr == __NR_copy_file_range) {
+    call_snapshot_take(nr, args, out);
+  }
 }
 
 // Bytes of one fd set of nfds descriptors as the kernel copies it (whole

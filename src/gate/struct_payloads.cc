@@ -190,6 +190,7 @@ bool has_struct_payloads(long nr) {
     case __NR_timerfd_settime: case __NR_timerfd_gettime:
     case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid: case __NR_waitid:
     case __NR_rt_sigqueueinfo: case __NR_rt_tgsigqueueinfo: case __NR_pidfd_send_signal: case __NR_seccomp:
+    case __NR_signalfd: case __NR_signalfd4:
       return true;
     default:
       return false;
@@ -313,8 +314,14 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
     case __NR_epoll_wait:
     case __NR_epoll_pwait:
     case __NR_epoll_pwait2:
+      // The mask ([USR1]), and epoll_pwait2's timeout.
+      if (i == 4) return nr != __NR_epoll_wait && args[5] == kSigset && set(out, kSigset, in);
+      if (i == 3) return nr == __NR_epoll_pwait2 && set(out, kTimespec, in);
       // The events the kernel wrote: ret of them ([] for none).
       return i == 1 && ret >= 0 && set(out, min32(static_cast<uint64_t>(ret), kMaxEpollEvents) * kEpollEvent, written);
+    case __NR_signalfd:
+    case __NR_signalfd4:  // the set, when its size is the kernel's
+      return i == 1 && args[2] == kSigset && set(out, kSigset, in);
     case __NR_sched_getaffinity:
       return i == 2 && ret > 0 && set(out, min32(static_cast<uint64_t>(ret), kMaxCpuMask), written);
     case __NR_getgroups:  // the ret gids it wrote (gid_t: 4 bytes), as many as fit a struct payload

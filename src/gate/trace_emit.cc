@@ -290,7 +290,7 @@ bool plan_payload(long nr, int i, uint16_t kind, const uint64_t args[6], long re
 // (a read-only one) is probed.
 void plan_in_out(long nr, int i, const uint64_t args[6], long ret, const CallSnapshot& snapshot, PlannedPayload* out) {
   const uint32_t n = snapshot.bytes[i];
-  const bool timeout = i == (nr == __NR_ppoll ? 2 : 4);
+  const bool timeout = (nr == __NR_select || nr == __NR_pselect6 || nr == __NR_ppoll) && i == (nr == __NR_ppoll ? 2 : 4);
   const bool after = snapshot.overwritten[i] != 0 && ret > 0 && (!timeout || app_probe_read(args[i], n));
   out->addr = args[i];
   out->arg = static_cast<uint8_t>(i);
@@ -304,12 +304,21 @@ void plan_in_out(long nr, int i, const uint64_t args[6], long ret, const CallSna
 // trace -y (RegionHeader::record_fd_inodes): the inode numbers of the
 // descriptors a socket, accept, accept4, socketpair, pipe or pipe2 just made, asked now,
 // while the numbers surely name them: the monitor may read the record after
-// the program closed them (a shell's pipe ends, a probe's socket). How many
-// descriptors there are (0: not such a call).
+// the program closed them (a shell's pipe ends, a probe's socket). For a
+// pty's slave opened through its master (ioctl TIOCGPTPEER), the pty's number
+// plus one instead (its name is /dev/pts/N). How many descriptors there are
+// (0: not such a call).
 uint32_t made_fd_inodes(long nr, const uint64_t args[6], long ret, uint64_t out[2]) {
   int32_t fds[2] = {static_cast<int32_t>(ret), -1};
   uint32_t n = 1;
+  constexpr uint32_t kTiocgptpeer = 0x5441, kTiocgptn = 0x80045430;
   switch (nr) {
+    case __NR_ioctl: {
+      if (static_cast<uint32_t>(args[1]) != kTiocgptpeer) return 0;
+      uint32_t index = 0;  // the master's number is its slave's
+      out[0] = raw_syscall(__NR_ioctl, args[0], kTiocgptn, addr(&index)) == 0 ? uint64_t{index} + 1 : 0;
+      return 1;
+    }
     case __NR_socket:
     case __NR_accept:
     case __NR_accept4:

@@ -245,8 +245,17 @@ void FdPaths::after(const Record& r) {
     }
     case SYS_ioctl:
       // TIOCGPTPEER (<asm-generic/ioctls.h>): a pty's slave, opened through its
-      // master (how glibc's openpty opens it); its number is the system's to say.
-      if (static_cast<uint32_t>(a[1]) == kTiocgptpeer) set_from_probe(pid, r.ret, "/dev/pts/", (a[2] & O_CLOEXEC) != 0);
+      // master (how glibc's openpty opens it); its number is the system's to
+      // say: the gate asked the master (plus one: 0 when it did not), else
+      // /proc is asked now, when the process may be gone.
+      if (static_cast<uint32_t>(a[1]) == kTiocgptpeer) {
+        const bool cloexec = (a[2] & O_CLOEXEC) != 0;
+        if (r.fd_inodes[0] != 0 && r.ret <= INT_MAX) {
+          set(pid, r.ret, "/dev/pts/" + std::to_string(r.fd_inodes[0] - 1), cloexec);
+        } else {
+          set_from_probe(pid, r.ret, "/dev/pts/", cloexec);
+        }
+      }
       return;
     case SYS_dup: return copy(static_cast<int32_t>(a[0]), r.ret, false);
     case SYS_dup2: return copy(static_cast<int32_t>(a[0]), r.ret, false);

@@ -31,6 +31,7 @@
 #include "trace/fd_paths.h"
 #include "trace/event_format.h"
 #include "trace/restart_code.h"
+#include "trace/offset_format.h"
 #include "trace/select_format.h"
 #include "trace/iovec_format.h"
 #include "trace/msghdr_format.h"
@@ -278,6 +279,7 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
   }
   if (append_iovec_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
   if (append_select_arg(out, r, index, value)) return true;
+  if (append_offset_arg(out, r, index, value)) return true;
   if (append_event_arg(out, r, index, value, call->options->max_string, call->options->const_style)) return true;
   if (append_msghdr_arg(out, r, index, value, call->options->max_string, call->options->string_style,
                         call->options->const_style)) {

@@ -946,8 +946,20 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
     case SYS_rt_sigsuspend:
     case SYS_rt_sigpending:
     case SYS_ppoll:  // its mask (argument 3)
+    case SYS_signalfd:
+    case SYS_signalfd4:
+    case SYS_epoll_pwait:  // its mask (argument 4; the events are event_format's)
       if (size != 8) return false;
       append_sigset(out, b.at<uint64_t>(0), b.consts());
+      return true;
+    case SYS_epoll_pwait2:  // its timeout, its mask
+      if (size == 16) {
+        append_timespec(out, b);
+      } else if (size == 8) {
+        append_sigset(out, b.at<uint64_t>(0), b.consts());
+      } else {
+        return false;
+      }
       return true;
     case SYS_getitimer:
     case SYS_setitimer:  // {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=1, tv_usec=0}}

@@ -2454,6 +2454,46 @@ TEST(Trace, PosixTimersPrioritiesAndLocksAgreeWithStrace) {
   }
 }
 
+// Values a call takes through a pointer that is not a struct: the file
+// offsets sendfile advances ("[0] => [3]") and splice and copy_file_range
+// take ("[1]"), signalfd's mask, epoll_pwait's and epoll_pwait2's masks and
+// epoll_pwait2's timeout -- as strace 6.1 prints them, where they were
+// addresses before.
+TEST(Trace, OffsetsMasksAndTimeoutsByPointerAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  TempDir dir;
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-S", "-c",
+      "import ctypes, os, sys, select\n"
+      "libc = ctypes.CDLL(None); S = libc.syscall\n"
+      "d = sys.argv[1]; f = d + '/f'; open(f, 'w').write('0123456789')\n"
+      "i = os.open(f, os.O_RDONLY); r, w = os.pipe(); o = os.open(d + '/o', os.O_WRONLY | os.O_CREAT, 0o644)\n"
+      "off = ctypes.c_int64(2); S(40, w, i, ctypes.byref(off), 4)\n"                   // sendfile
+      "off = ctypes.c_int64(20); S(40, w, i, ctypes.byref(off), 4)\n"                  // ... at the end: 0
+      "off = ctypes.c_int64(1); S(275, i, ctypes.byref(off), w, None, 3, 0)\n"         // splice
+      "off = ctypes.c_int64(3); S(326, i, ctypes.byref(off), o, None, 2, 0)\n"         // copy_file_range
+      "mask = ctypes.c_uint64((1 << 9) | (1 << 16)); S(289, -1, ctypes.byref(mask), 8, 0o4000)\n"  // signalfd4
+      "ep = select.epoll(); ev = (ctypes.c_char * 24)()\n"
+      "S(281, ep.fileno(), ev, 2, 0, ctypes.byref(mask), ctypes.c_long(8))\n"          // epoll_pwait
+      "ts = (ctypes.c_int64 * 2)(0, 1000); S(441, ep.fileno(), ev, 2, ts, ctypes.byref(mask), ctypes.c_long(8))\n"
+      "os.unlink(f); os.unlink(d + '/o')\n",
+      dir.path()};
+  const BothTraces t = trace_under_both(cmd, "-e trace=sendfile,splice,copy_file_range,signalfd4,epoll_pwait,epoll_pwait2",
+                                        [&](const std::string& l) { return l; });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
+  for (const char* line : {
+           "sendfile(5, 3, [2] => [6], 4) = 4",
+           "sendfile(5, 3, [20], 4) = 0",
+           "splice(3, [1], 5, NULL, 3, 0) = 3",
+           "copy_file_range(3, [3], 6, NULL, 2, 0) = 2",
+           "signalfd4(-1, [USR1 CHLD], 8, SFD_NONBLOCK) = 7",
+           "epoll_pwait(8, [], 2, 0, [USR1 CHLD], 8) = 0",
+           "epoll_pwait2(8, [], 2, {tv_sec=0, tv_nsec=1000}, [USR1 CHLD], 8) = 0",
+       }) {
+    EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), line), t.ours.end()) << line << "\n" << t.trace;
+  }
+}
+
 // Arguments the signatures declare as plain integers but strace names --
 // flags (IN_*, XATTR_*, FALLOC_FL_*, MS_*, MCL_*, MREMAP_*, MNT_*, DN_*, ...),
 // enumerations with strace's "0x5 /* SHUT_??? */" for unknown values, the

@@ -60,6 +60,43 @@ TEST(StructFormat, TimesTicksWithSeconds) {
   EXPECT_EQ(decode("times", 0, tms.substr(0, 16)), std::nullopt);  // not a whole struct: the address
 }
 
+// sendfile's, splice's and copy_file_range's offsets from kPayloadInOut
+// payloads: the value given, and what sendfile left after moving bytes.
+TEST(StructFormat, FileOffsetsTakenByPointer) {
+  auto offset = [](int arg, std::initializer_list<int64_t> values) {
+    std::string bytes;
+    for (int64_t v : values) put<int64_t>(bytes, bytes.size(), v);
+    return Payload{.arg = arg, .kind = kPayloadInOut, .truncated = false, .addr = kAddr, .bytes = std::move(bytes)};
+  };
+  Record r;
+  r.nr = syscalls::by_name("sendfile")->nr;
+  r.args[0] = 5;
+  r.args[1] = 3;
+  r.args[2] = kAddr;
+  r.args[3] = 4;
+  r.ret = 4;
+  r.payloads.push_back(offset(2, {2, 6}));
+  EXPECT_EQ(format_call_text(r), "sendfile(5, 3, [2] => [6], 4)");
+  r.ret = 0;  // nothing moved: the gate copies nothing after the call
+  r.payloads[0] = offset(2, {20});
+  EXPECT_EQ(format_call_text(r), "sendfile(5, 3, [20], 4)");
+  r.payloads[0] = offset(2, {20, 24});
+  r.ret = -9;
+  EXPECT_EQ(format_call_text(r), "sendfile(5, 3, [20], 4)");
+  r.payloads[0].bytes.resize(5);  // not an offset: the address
+  EXPECT_EQ(format_call_text(r), "sendfile(5, 3, 0x7ffc1000, 4)");
+
+  Record s;
+  s.nr = syscalls::by_name("splice")->nr;
+  s.args[0] = 3;
+  s.args[1] = kAddr;
+  s.args[2] = 5;
+  s.args[4] = 3;
+  s.ret = 3;
+  s.payloads.push_back(offset(1, {1}));
+  EXPECT_EQ(format_call_text(s), "splice(3, [1], 5, NULL, 3, 0)");
+}
+
 // select/pselect6/ppoll from kPayloadInOut payloads (bytes before the call,
 // then after it): strace 6.1's lines for the calls
 // tests/integration/trace_test.cc's SelectPpollAndAltStacksAgreeWithStrace makes.
