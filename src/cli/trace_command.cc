@@ -371,9 +371,12 @@ int trace_command(const TraceFlags& given) {
   // -yy: sockets are looked up as their records arrive, while they are open.
   const bool socket_names = flags.fd_paths >= 2 && !flags.summary;
   trace.wait_after_socket_calls = socket_names;
-  if (socket_names || unwinder) {
-    trace.on_arrival = [&, socket_names](trace::Record& r) {
+  // -y: a recvmsg's SCM_RIGHTS descriptors likewise (the gate waits).
+  const bool received_names = flags.fd_paths >= 1 && !flags.summary;
+  if (socket_names || unwinder || received_names) {
+    trace.on_arrival = [&, socket_names, received_names](trace::Record& r) {
       if (socket_names) printer.note_sockets(r);
+      if (received_names) printer.note_received_fds(r);
       if (unwinder) unwinder->resolve(r);
     };
   }

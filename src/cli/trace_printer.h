@@ -549,7 +549,7 @@ class TracePrinter {
     } forget{line_record_};
     // A pipe's or socketpair's line names the descriptors it made ("[3<pipe:[123]>, ...]"): the
     // tables learn them first. Every other line shows the names from before its call.
-    const bool names_made_fds = trace::FdPaths::fd_array_arg(r) >= 0;
+    const bool names_made_fds = trace::FdPaths::fd_array_arg(r) >= 0 || trace::FdPaths::names_fds_it_received(r);
     if (names_made_fds) follow_calls(record);
     if (flags_.json) {
       options_.json_duration_ns = flags_.durations ? duration : -1;
@@ -662,6 +662,10 @@ class TracePrinter {
  public:
   // -yy: as a record arrives, what its sockets are (trace::SocketNames).
   void note_sockets(trace::Record& r) { socket_names_.note(r); }
+  // -y: as a recvmsg's record arrives, the names of the descriptors it received.
+  void note_received_fds(trace::Record& r) {
+    if (fd_paths_ && trace::FdPaths::names_fds_it_received(r)) fd_paths_->note_received(r);
+  }
 
  private:
   // -y, -Y: what the call did to the process's descriptors and to its tasks'

@@ -301,8 +301,37 @@ void plan_in_out(long nr, int i, const uint64_t args[6], long ret, const CallSna
   out->value2 = n;
 }
 
+// The first two descriptors a recvmsg just received (SCM_RIGHTS), from the
+// struct msghdr at msg as the kernel left it; how many (0: none).
+uint32_t scm_rights_received(uint64_t msg, int32_t fds[2]) {
+  uint64_t header[6];  // msg_name, msg_namelen, msg_iov, msg_iovlen, msg_control, msg_controllen
+  if (!app_probe_read(msg, sizeof header)) return 0;
+  copy_bytes(header, reinterpret_cast<const void*>(msg), sizeof header);
+  const uint64_t control = header[4];
+  const uint64_t length = header[5] < 1024 ? header[5] : 1024;  // ring_format.h kMaxMsgControlBytes
+  constexpr uint64_t kCmsghdr = 16;
+  constexpr int32_t kSolSocket = 1, kScmRights = 1;
+  uint32_t n = 0;
+  for (uint64_t at = 0; at + kCmsghdr <= length && n < 2;) {
+    uint64_t cmsg[2];  // cmsg_len; cmsg_level and cmsg_type
+    if (!app_probe_read(control + at, sizeof cmsg)) return n;
+    copy_bytes(cmsg, reinterpret_cast<const void*>(control + at), sizeof cmsg);
+    const uint64_t len = cmsg[0];
+    if (len < kCmsghdr || len > length - at) break;
+    if (static_cast<int32_t>(cmsg[1]) == kSolSocket && static_cast<int32_t>(cmsg[1] >> 32) == kScmRights) {
+      for (uint64_t d = kCmsghdr; d + 4 <= len && n < 2; d += 4) {
+        if (!app_probe_read(control + at + d, 4)) return n;
+        copy_bytes(&fds[n++], reinterpret_cast<const void*>(control + at + d), 4);
+      }
+    }
+    at += (len + 7) & ~uint64_t{7};  // CMSG_ALIGN
+  }
+  return n;
+}
+
 // trace -y (RegionHeader::record_fd_inodes): the inode numbers of the
-// descriptors a socket, accept, accept4, socketpair, pipe or pipe2 just made, asked now,
+// descriptors a socket, accept, accept4, socketpair, pipe or pipe2 just made,
+// or the first two a recvmsg received (SCM_RIGHTS), asked now,
 // while the numbers surely name them: the monitor may read the record after
 // the program closed them (a shell's pipe ends, a probe's socket). For a
 // pty's slave opened through its master (ioctl TIOCGPTPEER), the pty's number
@@ -313,6 +342,10 @@ uint32_t made_fd_inodes(long nr, const uint64_t args[6], long ret, uint64_t out[
   uint32_t n = 1;
   constexpr uint32_t kTiocgptpeer = 0x5441, kTiocgptn = 0x80045430;
   switch (nr) {
+    case __NR_recvmsg:
+      n = scm_rights_received(args[1], fds);
+      if (n == 0) return 0;
+      break;
     case __NR_ioctl: {
       if (static_cast<uint32_t>(args[1]) != kTiocgptpeer) return 0;
       uint32_t index = 0;  // the master's number is its slave's
@@ -719,6 +752,10 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   // trace -yy: the monitor looks the socket up as it reads this record; until
   // then the program must not change or close it.
   if (region.wait_after_socket_calls != 0 && kind == trace::kRecordSyscall && trace::sets_up_socket(nr)) {
+    ring_wait_drained(region, w);
+  } else if (made != 0 && nr == __NR_recvmsg) {
+    // trace -y: likewise the descriptors SCM_RIGHTS brought, which the
+    // monitor names by asking /proc (a path the gate cannot put in a record).
     ring_wait_drained(region, w);
   }
 }

@@ -5,10 +5,13 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
+
+#include "trace/msghdr_format.h"
 
 namespace sysgate::trace {
 namespace {
@@ -81,6 +84,24 @@ bool FdPaths::returns_fd(const Record& r) {
   }
 }
 
+void FdPaths::note_received(Record& r) {
+  if (!probe_.link || !probe_.inode) return;
+  const std::vector<int32_t> received = received_fds(r);
+  // The gate recorded the inodes of the first two: never another's name.
+  for (size_t i = 0; i < received.size() && i < 2; ++i) {
+    const int32_t fd = received[i];
+    if (fd < 0 || r.fd_inodes[i] == 0 || probe_.inode(r.pid, fd) != std::optional<uint64_t>(r.fd_inodes[i])) continue;
+    std::optional<std::string> name = probe_.link(r.pid, fd);
+    if (name && probe_.inode(r.pid, fd) == std::optional<uint64_t>(r.fd_inodes[i])) {
+      r.extra().received_fd_names.emplace_back(fd, std::move(*name));
+    }
+  }
+}
+
+bool FdPaths::names_fds_it_received(const Record& record) {
+  return record.nr == SYS_recvmsg && !received_fds(record).empty();
+}
+
 bool FdPaths::follows(int nr) {
   switch (nr) {
     case SYS_open: case SYS_creat: case SYS_openat: case SYS_openat2: case SYS_close: case SYS_close_range:
@@ -88,6 +109,7 @@ bool FdPaths::follows(int nr) {
     case SYS_socketpair: case SYS_chdir: case SYS_fchdir: case SYS_execve: case SYS_execveat:
     case SYS_fork: case SYS_vfork: case SYS_clone: case SYS_clone3: case SYS_exit_group:
     case SYS_ioctl:  // TIOCGPTPEER
+    case SYS_recvmsg:  // SCM_RIGHTS
       return true;
     default: {
       Record r;
@@ -115,6 +137,12 @@ FdPaths::Probe FdPaths::system_probe(TracedProcesses* traced, bool resolve) {
     const ssize_t n = readlinkat(dir, ("fd/" + std::to_string(fd)).c_str(), buf, sizeof buf);
     if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
     return std::string(buf, static_cast<size_t>(n));
+  };
+  p.inode = [traced](int32_t pid, int fd) -> std::optional<uint64_t> {
+    const int dir = traced != nullptr ? traced->proc_dir(pid) : -1;
+    struct stat st;
+    if (dir < 0 || fstatat(dir, ("fd/" + std::to_string(fd)).c_str(), &st, 0) != 0) return std::nullopt;
+    return static_cast<uint64_t>(st.st_ino);
   };
   if (!resolve) return p;
   p.resolve = [](const std::string& path) -> std::optional<std::string> {
@@ -257,6 +285,24 @@ void FdPaths::after(const Record& r) {
         }
       }
       return;
+    case SYS_recvmsg: {
+      // SCM_RIGHTS: the names note_received found as the record arrived.
+      const bool cloexec = (a[2] & MSG_CMSG_CLOEXEC) != 0;
+      for (int32_t fd : received_fds(r)) {
+        const std::string* name = nullptr;
+        if (r.extras) {
+          for (const auto& [named, text] : r.extras->received_fd_names) {
+            if (named == fd) name = &text;
+          }
+        }
+        if (name != nullptr) {
+          set(pid, fd, *name, cloexec);
+        } else {
+          drop(pid, fd);
+        }
+      }
+      return;
+    }
     case SYS_dup: return copy(static_cast<int32_t>(a[0]), r.ret, false);
     case SYS_dup2: return copy(static_cast<int32_t>(a[0]), r.ret, false);
     case SYS_dup3: return copy(static_cast<int32_t>(a[0]), r.ret, (a[2] & O_CLOEXEC) != 0);

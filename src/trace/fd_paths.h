@@ -65,6 +65,9 @@ class FdPaths {
   struct Probe {
     // /proc/PID/fd/N's link (system_probe: of traced processes only).
     std::function<std::optional<std::string>(int32_t pid, int fd)> link;
+    // The inode number of the file /proc/PID/fd/N is (system_probe: of
+    // traced processes only); empty: none asked.
+    std::function<std::optional<uint64_t>(int32_t pid, int fd)> inode;
     // The path with symlinks, "." and ".." resolved, if it exists (realpath).
     std::function<std::optional<std::string>(const std::string& path)> resolve;
   };
@@ -97,6 +100,14 @@ class FdPaths {
   // socketpair: 3), or -1. strace -y names them in the call's own line, so
   // the caller applies the call (after()) before formatting that line.
   static int fd_array_arg(const Record& record);
+  // Whether the call's own line names descriptors it made inside a struct
+  // (recvmsg's SCM_RIGHTS: "cmsg_data=[5</etc/hosts>]"), so the caller
+  // applies it first too.
+  static bool names_fds_it_received(const Record& record);
+  // As a recvmsg's record arrives (the gate waits for it to be read), the
+  // names of the descriptors it received, into its extras: asked of /proc,
+  // kept only for a descriptor that is still the file the gate saw at the call.
+  void note_received(Record& record);
 
  private:
   struct Fd {

@@ -79,13 +79,19 @@ bool append_ip_control_data(std::string& out, int type, std::string_view data) {
 
 // A control message's data, when strace decodes it: SCM_RIGHTS' descriptors,
 // SCM_CREDENTIALS' {pid, uid, gid}.
-void append_control_data(std::string& out, int level, int type, std::string_view data) {
+void append_control_data(std::string& out, int level, int type, std::string_view data, const FdName& fd_name) {
   if (level != kSolSocket || data.empty()) return;
   if (type == kScmRights) {
     out += ", cmsg_data=[";
     for (size_t at = 0; at + 4 <= data.size(); at += 4) {
       if (at > 0) out += ", ";
-      syscalls::append_decimal(out, payload_field<int32_t>(data, at));
+      const auto fd = payload_field<int32_t>(data, at);
+      syscalls::append_decimal(out, fd);
+      if (const std::string* name = fd_name ? fd_name(fd) : nullptr) {
+        out += '<';
+        out += *name;
+        out += '>';
+      }
     }
     out += ']';
   } else if (type == kScmCredentials && data.size() >= 12) {
@@ -107,7 +113,7 @@ void append_control_data(std::string& out, int level, int type, std::string_view
 // what its cmsg_len covers of the bytes. False (nothing appended) when a
 // message's header does not fit, or its level or SOL_IP type is one whose
 // form is not known here.
-bool append_control_messages(std::string& out, std::string_view b) {
+bool append_control_messages(std::string& out, std::string_view b, const FdName& fd_name) {
   std::string text = "[";
   size_t at = 0;
   while (b.size() - at >= kCmsghdr) {
@@ -132,7 +138,7 @@ bool append_control_messages(std::string& out, std::string_view b) {
       if (type == kScmRights) text += "SCM_RIGHTS";
       else if (type == kScmCredentials) text += "SCM_CREDENTIALS";
       else syscalls::append_decimal(text, type);
-      append_control_data(text, level, type, bytes);
+      append_control_data(text, level, type, bytes, fd_name);
     }
     text += '}';
     at += align_record(len);  // CMSG_ALIGN
@@ -146,7 +152,7 @@ bool append_control_messages(std::string& out, std::string_view b) {
 }  // namespace
 
 bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
-                       syscalls::StringStyle style, syscalls::ConstStyle consts) {
+                       syscalls::StringStyle style, syscalls::ConstStyle consts, const FdName& fd_name) {
   if ((record.nr != SYS_sendmsg && record.nr != SYS_recvmsg) || index != 1) return false;
   const bool receives = record.nr == SYS_recvmsg;
   if (receives && record.kind == kRecordSyscall && record.ret < 0) {
@@ -201,7 +207,8 @@ bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64
   syscalls::append_decimal(out, iovlen);
   if (controllen != 0) {
     out += ", msg_control=";
-    if (control_bytes == 0 || !append_control_messages(out, std::string_view(b).substr(control_at, control_bytes))) {
+    if (control_bytes == 0 ||
+        !append_control_messages(out, std::string_view(b).substr(control_at, control_bytes), fd_name)) {
       append_pointer(out, control);
     }
   }
@@ -211,6 +218,28 @@ bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64
   syscalls::constants::append_value(out, syscalls::ArgType::kMsgFlags, static_cast<uint32_t>(flags), consts);
   out += '}';
   return true;
+}
+
+std::vector<int32_t> received_fds(const Record& record) {
+  std::vector<int32_t> fds;
+  if (record.nr != SYS_recvmsg || record.kind != kRecordSyscall || record.ret < 0) return fds;
+  const Payload* p = record.payload(1);
+  if (p == nullptr || p->kind != kPayloadMsghdr || p->bytes.size() < kMsghdr + 8) return fds;
+  const std::string_view b = p->bytes;
+  const uint32_t name_bytes = payload_field<uint32_t>(b, kMsghdr);
+  const uint32_t control_bytes = payload_field<uint32_t>(b, kMsghdr + 4);
+  const size_t control_at = kMsghdr + 8 + align_record(name_bytes);
+  if (name_bytes > b.size() - kMsghdr - 8 || control_bytes > kMaxMsgControlBytes || control_at > b.size()) return fds;
+  const std::string_view control = b.substr(control_at, control_bytes);
+  for (size_t at = 0; control.size() >= kCmsghdr && at <= control.size() - kCmsghdr;) {
+    const uint64_t len = payload_field<uint64_t>(control, at);
+    if (len < kCmsghdr || len > control.size() - at) break;
+    if (payload_field<int32_t>(control, at + 8) == kSolSocket && payload_field<int32_t>(control, at + 12) == kScmRights) {
+      for (uint64_t d = kCmsghdr; d + 4 <= len; d += 4) fds.push_back(payload_field<int32_t>(control, at + d));
+    }
+    at += align_record(len);
+  }
+  return fds;
 }
 
 }  // namespace sysgate::trace

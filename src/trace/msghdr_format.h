@@ -12,17 +12,28 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "syscalls/call_format.h"
 #include "trace/record.h"
 
 namespace sysgate::trace {
 
+// -y: the name of one of the record's process's descriptors, or null.
+using FdName = std::function<const std::string*(int32_t fd)>;
+
 // Appends argument index (1) of sendmsg/recvmsg; false, appending nothing,
 // when the record has no msghdr for it.
 // consts: -X, for msg_flags (MSG_TRUNC, 0x20, 0x20 /* MSG_TRUNC */).
+// fd_name: -y, for the descriptors SCM_RIGHTS passes ("cmsg_data=[3</etc/hosts>]").
 bool append_msghdr_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
-                       syscalls::StringStyle style, syscalls::ConstStyle consts = syscalls::ConstStyle::kAbbrev);
+                       syscalls::StringStyle style, syscalls::ConstStyle consts = syscalls::ConstStyle::kAbbrev,
+                       const FdName& fd_name = {});
+
+// The descriptors a successful recvmsg received through SCM_RIGHTS, as its
+// msghdr payload shows them (empty: none, or no payload).
+std::vector<int32_t> received_fds(const Record& record);
 
 }  // namespace sysgate::trace

@@ -58,6 +58,9 @@ struct RecordExtras {
   // descriptor arguments as they were before the call, the ones it made as
   // they were after.
   std::vector<std::pair<uint64_t, std::string>> socket_names;
+  // trace -y: a recvmsg's received descriptors (SCM_RIGHTS) and their names,
+  // as the monitor found them when the record arrived (FdPaths::note_received).
+  std::vector<std::pair<int32_t, std::string>> received_fd_names;
   // An exit_group record's: the calls its process's other threads were
   // waiting in as it arrived (RingReader::open_calls_of).
   std::vector<OpenCall> open_calls;

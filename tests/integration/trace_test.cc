@@ -1161,6 +1161,36 @@ TEST(Trace, APtySlaveOpenedThroughItsMasterIsNamed) {
   EXPECT_NE(std::find(t.ours.begin(), t.ours.end(), "write(4</dev/pts/N>, \"q\", 1) = 1"), t.ours.end()) << t.trace;
 }
 
+// Descriptors passed with SCM_RIGHTS are named with -y as strace names them:
+// the sender's in sendmsg's line, the received ones in recvmsg's (the gate
+// waits until the monitor asked /proc, and records each one's inode so that
+// a name is never another file's) and in the calls that use them after --
+// also when -e trace= leaves recvmsg out. The receiver exits at once.
+TEST(Trace, DescriptorsPassedBetweenProcessesAreNamed) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-S", "-c",
+      "import os, socket\n"
+      "a, b = socket.socketpair(); f = os.open('/etc/hostname', os.O_RDONLY); r, w = os.pipe()\n"
+      "socket.send_fds(a, [b'x'], [f, r]); msg, fds, flags, addr = socket.recv_fds(b, 10, 4)\n"
+      "os.pread(fds[0], 2, 0); os.write(w, b'z'); os.read(fds[1], 1)\n"};
+  auto masked = [](const std::string& l) {
+    if (l.find("SCM_RIGHTS") == std::string::npos && l.find("pread64") != 0 && l.find("read(") != 0) return std::string();
+    return std::regex_replace(l, std::regex(R"((socket|pipe):\[\d+\])"), "$1:[N]");
+  };
+  const BothTraces t = trace_under_both(cmd, "-y -e trace=sendmsg,recvmsg,pread64,read", masked);
+  EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
+  bool received = false;
+  for (const std::string& l : t.ours) {
+    if (l.find("recvmsg(") == 0 && l.find("cmsg_data=[8</etc/hostname>, 9<pipe:[N]>]") != std::string::npos) received = true;
+  }
+  EXPECT_TRUE(received) << t.trace;
+  const BothTraces quiet = trace_under_both(cmd, "-y -e trace=pread64", masked);
+  EXPECT_EQ(quiet.ours, quiet.theirs) << quiet.trace << "\n---- strace:\n" << quiet.strace_text;
+  EXPECT_NE(std::find(quiet.ours.begin(), quiet.ours.end(), "pread64(8</etc/hostname>, \"vm\", 2, 0) = 2"), quiet.ours.end())
+      << quiet.trace;
+}
+
 TEST(Trace, WholeLinesAgreeWithStrace) {
   for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
            {"/bin/cat", "/etc/hostname"}, {"/bin/ls", "-l", "/usr/include/linux"}, {"/bin/echo", "same"}, {"/usr/bin/id"},
