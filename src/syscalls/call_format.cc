@@ -19,6 +19,7 @@
 
 #include "syscalls/constant_tables.h"
 #include "syscalls/futex_format.h"
+#include "syscalls/ipc_format.h"
 #include "syscalls/constants.h"
 #include "syscalls/number_text.h"
 #include "syscalls/prctl_format.h"
@@ -248,6 +249,7 @@ const constants::detail::FlagSet* named_flags(int nr, int index) {
     case SYS_mremap: return index == 3 ? &c::kMremapFlags : nullptr;
     case SYS_umount2: return index == 1 ? &c::kUmountFlags : nullptr;
     case SYS_membarrier: return index == 1 ? &c::kMembarrierFlags : nullptr;
+    case SYS_setns: return index == 1 ? &c::kSetnsTypes : nullptr;
     default: return nullptr;
   }
 }
@@ -271,8 +273,22 @@ NamedEnum named_enum(int nr, int index) {
     case SYS_sched_get_priority_max:
     case SYS_sched_get_priority_min: return index == 0 ? NamedEnum{c::kSchedPolicies, "SCHED_???"} : NamedEnum{};
     case SYS_membarrier: return index == 0 ? NamedEnum{c::kMembarrierCmds, "MEMBARRIER_CMD_???"} : NamedEnum{};
+    case SYS_ioprio_get:
+    case SYS_ioprio_set: return index == 0 ? NamedEnum{c::kIoprioWho, "IOPRIO_WHO_???"} : NamedEnum{};
     default: return {};
   }
+}
+
+// mount's type (index 2) and data (4), which strace shows as addresses where
+// the flags make the kernel ignore them: a remount's type; a bind's, a
+// move's or a propagation change's type and data.
+bool mount_ignores(uint64_t flags, int index) {
+  constexpr uint64_t kMgcMask = 0xffff0000, kMgcVal = 0xc0ed0000;  // MS_MGC_MSK, MS_MGC_VAL
+  if ((flags & kMgcMask) == kMgcVal) flags &= ~kMgcMask;
+  constexpr uint64_t kRemount = 32, kBind = 4096, kMove = 8192, kUnbindable = 1 << 17, kPrivate = 1 << 18,
+                     kSlave = 1 << 19, kShared = 1 << 20;
+  if ((flags & kRemount) != 0) return index == 2;
+  return (flags & (kBind | kMove | kShared | kPrivate | kSlave | kUnbindable)) != 0;
 }
 
 // Whether a kPid argument names a task (strace's TID and TGID ids): a
@@ -290,6 +306,12 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
   const ArgSpec& spec = info.args[index];
   const uint64_t value = args[index];
   const ConstStyle style = options.const_style;
+  if (append_ipc_arg(out, info.nr, index, args, style)) return;
+  if (info.nr == SYS_mount && index == 3) return append_mount_flags(out, value, style);
+  if (info.nr == SYS_mount && (index == 2 || index == 4) && mount_ignores(args[3], index)) {
+    return append_pointer(out, value);
+  }
+  if ((info.nr == SYS_ioprio_set && index == 2)) return append_ioprio_value(out, value, style);
   if (const constants::detail::FlagSet* flags = named_flags(info.nr, index)) {
     const uint64_t shown = arg_width_bits(spec.type) == 32 ? static_cast<uint32_t>(value) : value;
     return constants::detail::append_flags(out, *flags, shown, style);
@@ -516,6 +538,38 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
   out += ')';
 }
 
+// mount's flags: "MS_MGC_VAL|MS_REMOUNT" when the high half holds the old
+// magic (whose bits are then not flags), else the MS_* bits; "0x200 /* MS_??? */"
+// for bits strace does not know.
+void append_mount_flags(std::string& out, uint64_t flags, ConstStyle style) {
+  namespace c = constants::detail;
+  constexpr uint64_t kMgcMask = 0xffff0000, kMgcVal = 0xc0ed0000;  // MS_MGC_MSK, MS_MGC_VAL
+  const uint64_t value = flags;
+  append_constant(out, style, value, NumberForm::kHex, [&](std::string& o) {
+    uint64_t rest = value;
+    bool first = true;
+    if ((rest & kMgcMask) == kMgcVal) {
+      o += "MS_MGC_VAL";
+      rest &= ~kMgcMask;
+      first = false;
+    }
+    for (const c::Named& bit : c::kMountFlags.bits) {
+      if ((rest & bit.value) != bit.value) continue;
+      if (!first) o += '|';
+      o += bit.name;
+      rest &= ~bit.value;
+      first = false;
+    }
+    if (rest != 0) {
+      if (!first) o += '|';
+      append_hex_or_zero(o, rest);
+      if (first) o += " /* MS_??? */";
+    } else if (first) {
+      o += '0';
+    }
+  });
+}
+
 void append_personality(std::string& out, uint64_t persona, ConstStyle style) {
   namespace c = constants::detail;
   const auto value = static_cast<uint32_t>(persona);
@@ -534,6 +588,19 @@ void append_personality(std::string& out, uint64_t persona, ConstStyle style) {
       o += '|';
       append_hex_or_zero(o, rest);
     }
+  });
+}
+
+void append_ioprio_value(std::string& out, uint64_t ioprio, ConstStyle style) {
+  namespace c = constants::detail;
+  const auto value = static_cast<uint32_t>(ioprio);
+  append_constant(out, style, value, NumberForm::kHex, [&](std::string& o) {
+    constexpr uint32_t kClassShift = 13;  // IOPRIO_CLASS_SHIFT
+    o += "IOPRIO_PRIO_VALUE(";
+    c::append_named_or_unknown(o, c::kIoprioClasses, value >> kClassShift, "IOPRIO_CLASS_???", ConstStyle::kAbbrev);
+    o += ", ";
+    append_decimal(o, value & ((1u << kClassShift) - 1));
+    o += ')';
   });
 }
 

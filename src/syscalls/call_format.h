@@ -112,6 +112,12 @@ void append_statx_attributes(std::string& out, uint64_t attributes, ConstStyle s
 // personality's persona: "PER_LINUX|ADDR_NO_RANDOMIZE", an unknown domain as
 // "0xb /* PER_??? */" (its argument, and the previous persona it returns).
 void append_personality(std::string& out, uint64_t persona, ConstStyle style = ConstStyle::kAbbrev);
+// mount's flags: "MS_RDONLY|MS_NOSUID", "MS_MGC_VAL|MS_REMOUNT" (the old
+// magic in the high half), "0x200 /* MS_??? */".
+void append_mount_flags(std::string& out, uint64_t flags, ConstStyle style = ConstStyle::kAbbrev);
+// An I/O priority: "IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)", an unknown class
+// as "0x7 /* IOPRIO_CLASS_??? */" (ioprio_set's argument, ioprio_get's result).
+void append_ioprio_value(std::string& out, uint64_t ioprio, ConstStyle style = ConstStyle::kAbbrev);
 
 
 // Quotes bytes as strace does: "hello\n" (or in hex, as style says), and "..."

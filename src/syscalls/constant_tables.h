@@ -145,6 +145,10 @@ extern const std::span<const Named> kMembarrierCmds;      // MEMBARRIER_CMD_* (a
 extern const std::span<const Named> kTcflshQueues;        // TCIFLUSH, TCOFLUSH, TCIOFLUSH
 extern const std::span<const Named> kTcxoncActions;       // TCOOFF, TCOON, TCIOFF, TCION
 extern const std::span<const Named> kPersonalityDomains;  // PER_* (personality's low byte)
+extern const FlagSet kMountFlags;                         // MS_* (mount's flags, MS_MGC_VAL aside)
+extern const FlagSet kSetnsTypes;                         // CLONE_NEW* (setns's nstype)
+extern const std::span<const Named> kIoprioWho;           // IOPRIO_WHO_*
+extern const std::span<const Named> kIoprioClasses;       // IOPRIO_CLASS_*
 
 // value's name in table, or strace's text for a value it does not know:
 // "0x7 /* SECCOMP_SET_MODE_??? */" (unknown is "SECCOMP_SET_MODE_???").

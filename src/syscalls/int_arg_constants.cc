@@ -2,7 +2,8 @@
 // as plain integers (int, uint, ulong): inotify masks, xattr and fallocate
 // flags, msync/mlock flags, shutdown's how, scheduling policies, umount2's
 // flags, membarrier's commands, directory notifications, a terminal's flush
-// and flow-control requests, and execution domains (personality). Display
+// and flow-control requests, execution domains (personality), mount's
+// flags, setns's namespace types and the I/O priority calls'. Display
 // only: none is looked up by name for a policy (a policy compares numbers).
 //
 // The order of each table is strace's (compared by hand against strace 6.1's
@@ -114,8 +115,41 @@ constexpr Named kPersonalityFlagBits[] = {
     SYSGATE_NAMED(STICKY_TIMEOUTS),  SYSGATE_NAMED(ADDR_LIMIT_3GB),
 };
 
+// mount's flags, in bit order (MS_MGC_VAL, the old magic in the high half,
+// is call_format.cc's to print).
+constexpr Named kMountFlagBits[] = {
+    SYSGATE_NAMED(MS_RDONLY),      SYSGATE_NAMED(MS_NOSUID),     SYSGATE_NAMED(MS_NODEV),
+    SYSGATE_NAMED(MS_NOEXEC),      SYSGATE_NAMED(MS_SYNCHRONOUS), SYSGATE_NAMED(MS_REMOUNT),
+    SYSGATE_NAMED(MS_MANDLOCK),    SYSGATE_NAMED(MS_DIRSYNC),    Named{"MS_NOSYMFOLLOW", 256},
+    SYSGATE_NAMED(MS_NOATIME),     SYSGATE_NAMED(MS_NODIRATIME), SYSGATE_NAMED(MS_BIND),
+    SYSGATE_NAMED(MS_MOVE),        SYSGATE_NAMED(MS_REC),        SYSGATE_NAMED(MS_SILENT),
+    SYSGATE_NAMED(MS_POSIXACL),    SYSGATE_NAMED(MS_UNBINDABLE), SYSGATE_NAMED(MS_PRIVATE),
+    SYSGATE_NAMED(MS_SLAVE),       SYSGATE_NAMED(MS_SHARED),     SYSGATE_NAMED(MS_RELATIME),
+    SYSGATE_NAMED(MS_KERNMOUNT),   SYSGATE_NAMED(MS_I_VERSION),  SYSGATE_NAMED(MS_STRICTATIME),
+    SYSGATE_NAMED(MS_LAZYTIME),    Named{"MS_SUBMOUNT", 1u << 26}, Named{"MS_NOREMOTELOCK", 1u << 27},
+    Named{"MS_NOSEC", 1u << 28},   Named{"MS_BORN", 1u << 29},   SYSGATE_NAMED(MS_ACTIVE),
+    Named{"MS_NOUSER", 1u << 31},
+};
+
+// setns's namespace types, in bit order.
+constexpr Named kSetnsTypeBits[] = {
+    Named{"CLONE_NEWTIME", 0x80},  SYSGATE_NAMED(CLONE_NEWNS),  SYSGATE_NAMED(CLONE_NEWCGROUP),
+    SYSGATE_NAMED(CLONE_NEWUTS),   SYSGATE_NAMED(CLONE_NEWIPC), SYSGATE_NAMED(CLONE_NEWUSER),
+    SYSGATE_NAMED(CLONE_NEWPID),   SYSGATE_NAMED(CLONE_NEWNET),
+};
+
+// ioprio_get's and ioprio_set's `which`, and a priority's class (<linux/ioprio.h>).
+constexpr Named kIoprioWhoTable[] = {Named{"IOPRIO_WHO_PROCESS", 1}, Named{"IOPRIO_WHO_PGRP", 2},
+                                     Named{"IOPRIO_WHO_USER", 3}};
+constexpr Named kIoprioClassTable[] = {Named{"IOPRIO_CLASS_NONE", 0}, Named{"IOPRIO_CLASS_RT", 1},
+                                       Named{"IOPRIO_CLASS_BE", 2}, Named{"IOPRIO_CLASS_IDLE", 3}};
+
 }  // namespace
 
+constinit const FlagSet kMountFlags{0, {}, kMountFlagBits, {}};
+constinit const FlagSet kSetnsTypes{0, {}, kSetnsTypeBits, {}};
+constinit const std::span<const Named> kIoprioWho{kIoprioWhoTable};
+constinit const std::span<const Named> kIoprioClasses{kIoprioClassTable};
 constinit const FlagSet kInotifyMask{0, {}, kInotifyMaskBits, {}};
 constinit const FlagSet kXattrFlags{0, {}, kXattrFlagBits, {}};
 constinit const FlagSet kFallocateMode{0, {}, kFallocateModeBits, {}};

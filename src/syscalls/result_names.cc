@@ -78,6 +78,8 @@ bool append_named_result(std::string& out, int nr, const uint64_t args[6], int64
       return explained(true, [&] { append_personality(out, static_cast<uint64_t>(ret)); });
     case SYS_time:
       return explained(false, [&] { append_date(out, ret); });
+    case SYS_ioprio_get:
+      return explained(false, [&] { append_ioprio_value(out, static_cast<uint64_t>(ret)); });
     default:
       return false;
   }
