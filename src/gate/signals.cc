@@ -393,14 +393,20 @@ namespace {
 // action SIG_DFL. Where that default ends the process, the observer takes its
 // place, so the death the next delivery brings shows too (a crash handler's
 // "reset, return, fault again"), as it does for a SIG_DFL set by the program.
-void observe_after_reset(int sig) {
+// Either way, the SIG_DFL the kernel left has the flags the program gave,
+// without the SA_SIGINFO the wrapper added (the program reads them back).
+void after_reset(int sig) {
   GateThread* t = thread_from_gs();
   if (t == nullptr || t->tid != static_cast<int32_t>(raw_syscall(__NR_gettid))) return;
   lock_handlers();
   KernelSigaction now;
   if (raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), 0, addr(&now), kSigsetBytes) == 0 &&
-      should_observe(t, sig, now)) {
-    observe(sig, now);
+      now.handler == kSigDfl) {
+    if ((now.flags & SA_SIGINFO) != 0 && (load_relaxed(&g_gate.handler_without_siginfo) & arch::sigbit(sig)) != 0) {
+      now.flags &= ~static_cast<uint64_t>(SA_SIGINFO);
+      raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), addr(&now), 0, kSigsetBytes);
+    }
+    if (should_observe(t, sig, now)) observe(sig, now);
   }
   unlock_handlers();
 }
@@ -420,9 +426,13 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
     auto* uc = static_cast<arch::KernelUcontext*>(const_cast<void*>(context));
     uc->uc_sigmask &= ~t->quiet_added;
   }
-  if (g_gate.region.header == nullptr) return handler;  // `run`: the wrapper only moves handlers
+  const bool resets = (load_relaxed(&g_gate.handler_resets) & arch::sigbit(sig)) != 0;
+  if (g_gate.region.header == nullptr) {  // `run`: the wrapper only moves handlers
+    if (resets) after_reset(sig);
+    return handler;
+  }
   record_delivery(sig, info, context);
-  if ((load_relaxed(&g_gate.handler_resets) & arch::sigbit(sig)) != 0) observe_after_reset(sig);
+  if (resets) after_reset(sig);
   return handler;
 }
 

@@ -392,6 +392,11 @@ TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
   }
 }
 
+// The program reads back its own handlers and flags, not the gate's wrapper
+// (every handler is behind it in both modes), also once an SA_RESETHAND
+// handler ran and the kernel made the action SIG_DFL.
+TEST(Run, SigactionReadsBackTheProgramsOwnActions) { expect_native_under_run_and_trace({SIGNALS_PROGRAM}); }
+
 // A child forked where the gate did not see the fork (`sysgate run` traps
 // none) sets its own SIGSYS action: it took itself for a vfork child sharing
 // its parent's, kept the parent's SIG_IGN, and lived through its kill.

@@ -3093,7 +3093,7 @@ TEST(Trace, SignalsAgreeWithStrace) {
     });
   };
   const std::vector<std::string> expected = signal_lines(native.trace);
-  ASSERT_EQ(expected.size(), 7u) << native.trace;
+  ASSERT_EQ(expected.size(), 8u) << native.trace;
   EXPECT_EQ(signal_lines(t.trace), expected) << t.trace;
 }
 

@@ -2,7 +2,7 @@
  * tgkill (SI_TKILL), sigqueue (SI_QUEUE), a child's exit (SIGCHLD, CLD_EXITED),
  * alarm (SI_KERNEL), a POSIX timer (SI_TIMER) -- in handlers installed with and
  * without SA_SIGINFO, and checks that sigaction reads back the program's own
- * handlers and flags. Prints how many it handled; exits 1 on a wrong readback.
+ * handlers and flags, also after an SA_RESETHAND handler ran. Prints how many it handled; exits 1 on a wrong readback.
  * Used by tests/integration/trace_test.cc against strace. */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -77,6 +77,20 @@ int main(void) {
   struct itimerspec in_1ms = {{0, 0}, {0, 1000000}};
   timer_settime(timer, 0, &in_1ms, NULL);
   wait_for(6);
+
+  /* A one-shot handler: once it ran, the action is SIG_DFL with the flags
+   * the program gave (no SA_SIGINFO it did not ask for). */
+  struct sigaction once = {0};
+  once.sa_handler = plain_handler;
+  once.sa_flags = SA_RESETHAND;
+  sigaction(SIGPROF, &once, NULL);
+  raise(SIGPROF);
+  wait_for(7);
+  sigaction(SIGPROF, NULL, &old);
+  if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO) != 0 || (old.sa_flags & SA_RESETHAND) == 0) {
+    printf("SIGPROF: wrong action read back after its reset: flags %#x\n", (unsigned)old.sa_flags);
+    return 1;
+  }
 
   printf("handled %d signals\n", (int)handled);
   return 0;
