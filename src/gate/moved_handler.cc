@@ -90,7 +90,8 @@ ProgramPlaceScope::~ProgramPlaceScope() { t_->program_place = place_.outer; }
 
 using namespace sysgate::gate;
 
-extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::KernelUcontext* uc, int sig) {
+extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::KernelUcontext* uc, int sig,
+                                                    uint64_t handler) {
   GateThread* t = thread_from_gs();
   if (t == nullptr || t->gs_set == 0 || sig < 1 || sig > 64) return 0;
   if ((load_relaxed(&g_gate.handler_on_stack) & arch::sigbit(sig)) != 0) return 0;
@@ -148,8 +149,33 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
     sysgate_gate_sigaltstack_on(&lowered, nullptr, reinterpret_cast<uint8_t*>(t) + kPageBytes - 64);
     moved = new_frame;
   }
-  raw_syscall(__NR_rt_sigprocmask, kSigSetmask, addr(&mask), 0, 8);
-  return moved;
+  if (moved == 0) {
+    raw_syscall(__NR_rt_sigprocmask, kSigSetmask, addr(&mask), 0, 8);
+    return 0;
+  }
+  // Enter the handler as the kernel would have: the interrupted context's
+  // registers but for its arguments, rip and rsp, the handler's mask, and a
+  // clean FPU state (fpstate 0).
+  struct LaunchFrame {  // struct rt_sigframe
+    uint64_t pretcode;
+    arch::KernelUcontext uc;
+    uint8_t info[128];
+  } launch;
+  static_assert(sizeof(LaunchFrame) == kSigframeBytes && offsetof(LaunchFrame, info) == 8 + sizeof(arch::KernelUcontext));
+  launch.pretcode = 0;
+  launch.uc = *uc;
+  launch.uc.uc_sigmask = mask;
+  arch::KernelSigcontext& mc = launch.uc.mc;
+  mc.rip = handler;
+  mc.rsp = moved;
+  mc.rdi = static_cast<uint64_t>(sig);
+  mc.rsi = moved + offsetof(LaunchFrame, info);
+  mc.rdx = moved + offsetof(LaunchFrame, uc);
+  mc.rax = 0;
+  constexpr uint64_t kTf = 0x100, kDf = 0x400, kRf = 0x10000;
+  mc.eflags &= ~(kTf | kDf | kRf);
+  mc.fpstate = 0;
+  sysgate_gate_launch_handler(addr(&launch));
 }
 
 namespace sysgate::gate {

@@ -19,7 +19,7 @@
 // trampolines switch to (trampoline.S) and the registered alternate stack (the
 // kernel puts a SIGSYS frame at the top of an alternate stack it is not on).
 // The moved frame returns to the program's own restorer; its rt_sigreturn,
-// which traps, drops the level and puts the alternate stack back. A
+// which traps under `trace`, drops the level and puts the alternate stack back. A
 // handler that leaves by siglongjmp leaves its level: the next call the gate
 // makes from above it drops it (the program is above the handler's stack, so
 // the handler is gone), and the next trapped call puts the alternate stack
@@ -35,6 +35,11 @@
 // (the program's own is installed), a signal that arrives while no call's
 // place is known (a trampoline's first and last instructions), more than
 // four levels.
+//
+// The moved handler is entered by an rt_sigreturn into a frame that says so
+// (sysgate_gate_launch_handler): its mask takes effect as it starts, so a
+// signal that came while every signal was blocked for the move is delivered
+// on top of it, on the program's stack, as the kernel would have.
 //
 // Under `sysgate run` the program's rt_sigreturn is not trapped: a moved
 // handler's level is dropped when the next trap or signal finds the
@@ -77,10 +82,17 @@ void moved_levels_follow_altstack(GateThread* t, const arch::KernelStack& regist
 }  // namespace sysgate::gate
 
 extern "C" {
-// The signal wrapper, before it enters the program's handler for sig: the new
-// rsp (the moved frame's return address) if it moved the frame at frame (its
-// return address; uc inside it), else 0. Signals are as the kernel set them
-// for the handler.
-uint64_t sysgate_gate_move_handler_frame(uint64_t frame, sysgate::gate::arch::KernelUcontext* uc, int sig)
-    __attribute__((visibility("hidden")));
+// The signal wrapper, before it enters the program's handler for sig: moves
+// the frame at frame (its return address; uc inside it) and enters handler
+// there, not returning; else returns 0 and the wrapper enters it in place.
+// Signals are as the kernel set them for the handler. The moved handler is
+// entered by an rt_sigreturn into a frame that says so: the handler's mask
+// takes effect at the moment it starts, so a signal pending meanwhile (every
+// one is blocked while the frame moves) is delivered on top of it, where the
+// kernel would have put it, and no signal finds the wrapper between the two.
+uint64_t sysgate_gate_move_handler_frame(uint64_t frame, sysgate::gate::arch::KernelUcontext* uc, int sig,
+                                         uint64_t handler) __attribute__((visibility("hidden")));
+
+// rt_sigreturn with the frame at frame (its return address): gate_entry.S.
+[[noreturn]] void sysgate_gate_launch_handler(uint64_t frame) __attribute__((visibility("hidden")));
 }

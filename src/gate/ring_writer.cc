@@ -40,8 +40,12 @@ uint64_t free_bytes(const TraceRegion& r, RingWriter* w) {
   return free;
 }
 
-bool wait_for_space(const TraceRegion& r, RingWriter* w, uint64_t need) {
+// Waits until need bytes are free. patience_ns: how long at most, in waits
+// of kPatienceSliceNs (0: until the reader detaches).
+constexpr uint64_t kPatienceSliceNs = 10 * 1000 * 1000;
+bool wait_for_space(const TraceRegion& r, RingWriter* w, uint64_t need, uint64_t patience_ns = 0) {
   RingControl* c = w->control;
+  uint64_t slices = patience_ns / kPatienceSliceNs;
   for (;;) {
     if (free_bytes(r, w) >= need) return true;
     if (load_relaxed(&r.header->reader_detached) != 0) return false;
@@ -53,7 +57,11 @@ bool wait_for_space(const TraceRegion& r, RingWriter* w, uint64_t need) {
       return true;
     }
     wake_reader(r.header);
-    futex_wait_shared(&c->space_seq, seq, kSpaceWaitNs);
+    if (patience_ns != 0 && slices-- == 0) {
+      store_relaxed(&c->writer_waiting, 0u);
+      return false;
+    }
+    futex_wait_shared(&c->space_seq, seq, patience_ns != 0 ? kPatienceSliceNs : kSpaceWaitNs);
     store_relaxed(&c->writer_waiting, 0u);
   }
 }
@@ -212,11 +220,11 @@ void ring_commit(const TraceRegion& r, RingWriter* w) {
   }
 }
 
-bool ring_wait_drained(const TraceRegion& r, RingWriter* w) {
+bool ring_wait_drained(const TraceRegion& r, RingWriter* w, uint64_t patience_ns) {
   if (w->control == nullptr) return false;
   __atomic_fetch_add(&r.header->drain_seq, 1u, __ATOMIC_RELEASE);
   futex_wake_shared(&r.header->drain_seq);
-  return wait_for_space(r, w, r.ring_bytes);
+  return wait_for_space(r, w, r.ring_bytes, patience_ns);
 }
 
 bool ring_other_open_call(const TraceRegion& r, int32_t pid, int32_t tid) {

@@ -97,8 +97,9 @@ void ring_commit(const TraceRegion& region, RingWriter* w);
 
 // Waits until the reader has taken every record published on w's ring (trace
 // -k: before the process's mappings go, at exit and exec). False if it has no
-// ring or the reader detached.
-bool ring_wait_drained(const TraceRegion& region, RingWriter* w);
+// ring or the reader detached, or patience_ns (0: none) passed first -- a
+// monitor that was killed never detaches.
+bool ring_wait_drained(const TraceRegion& region, RingWriter* w, uint64_t patience_ns = 0);
 
 // Whether a thread of process pid other than tid marked a call it waits in
 // (ring_open_call). An exec ends such a call: the monitor reads the mark as

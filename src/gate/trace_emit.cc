@@ -459,13 +459,21 @@ void trace_release_rings(GateThread* t) {
   }
 }
 
+// How long a process waits for the monitor to read its records before a
+// signal ends it or after a recvmsg's descriptors: a monitor killed without
+// detaching never will (review D: the process then ignored SIGTERM).
+constexpr uint64_t kReadPatienceNs = 1000ull * 1000 * 1000;
+
 void trace_wait_read(GateThread* t) {
   const TraceRegion& region = g_gate.region;
   if (region.header == nullptr || load_relaxed(&g_gate.detached) != 0) return;
-  if (t->ring.control != nullptr && t->ring.released == 0) ring_wait_drained(region, &t->ring);
+  // One patience for all: a ring not read in time means no reader.
+  if (t->ring.control != nullptr && t->ring.released == 0 && !ring_wait_drained(region, &t->ring, kReadPatienceNs)) {
+    return;
+  }
   if (t->nested_owner_tid != static_cast<uint32_t>(t->tid)) return;
   for (RingWriter& w : t->nested_rings) {
-    if (w.control != nullptr && w.released == 0) ring_wait_drained(region, &w);
+    if (w.control != nullptr && w.released == 0 && !ring_wait_drained(region, &w, kReadPatienceNs)) return;
   }
 }
 
@@ -756,7 +764,7 @@ void write_record(GateThread* t, RingWriter* w, uint16_t kind, uint16_t flags, l
   } else if (made != 0 && nr == __NR_recvmsg) {
     // trace -y: likewise the descriptors SCM_RIGHTS brought, which the
     // monitor names by asking /proc (a path the gate cannot put in a record).
-    ring_wait_drained(region, w);
+    ring_wait_drained(region, w, kReadPatienceNs);
   }
 }
 

@@ -2821,6 +2821,46 @@ TEST(Trace, DescendantsKilledBySignalsAsStrace) {
   EXPECT_LT(t.trace.find("--- SIGALRM"), t.trace.find("+++ killed by SIGTERM +++")) << t.trace;
 }
 
+// A monitor killed outright never says it is gone; a traced process that a
+// signal ends waits for the monitor to read its records first (the "+++
+// killed by" line), but not for ever: it still dies of SIGTERM (it ignored
+// it, every signal blocked, before that wait had a bound -- review D).
+TEST(Trace, AProcessStillDiesOfASignalOnceTheMonitorWasKilled) {
+  TempDir dir;
+  const std::string pidfile = dir.path() + "/pid";
+  const pid_t monitor = fork();
+  ASSERT_GE(monitor, 0);
+  if (monitor == 0) {
+    const std::string script = "sleep 30 & echo $! > " + pidfile + "; wait";
+    execl(kSysgate.c_str(), kSysgate.c_str(), "trace", "-o", (dir.path() + "/trace").c_str(), "--", "/bin/sh", "-c",
+          script.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  pid_t sleeper = 0;
+  for (int i = 0; i < 1000 && sleeper == 0; ++i) {  // up to 10 s for the script to start
+    std::ifstream in(pidfile);
+    if (!(in >> sleeper)) sleeper = 0;
+    if (sleeper == 0) usleep(10 * 1000);
+  }
+  ASSERT_GT(sleeper, 0);
+  kill(monitor, SIGKILL);
+  waitpid(monitor, nullptr, 0);
+  ASSERT_EQ(kill(sleeper, SIGTERM), 0);
+  // Gone, or a zombie its (traced) shell has not reaped yet, within 10 s.
+  bool ended = false;
+  for (int i = 0; i < 1000 && !ended; ++i) {
+    std::ifstream status("/proc/" + std::to_string(sleeper) + "/status");
+    std::string line;
+    ended = true;
+    while (std::getline(status, line)) {
+      if (line.rfind("State:", 0) == 0) ended = line.find('Z') != std::string::npos;
+    }
+    if (!ended) usleep(10 * 1000);
+  }
+  if (!ended) kill(sleeper, SIGKILL);
+  EXPECT_TRUE(ended) << "the traced sleep outlived its SIGTERM by 10 s";
+}
+
 // NUMA memory policies (ps makes get_mempolicy and set_mempolicy): modes and
 // their flags, get_mempolicy's written mode, node masks as longs (a mask
 // longer than -s elements cut with "..."), mbind's flags, against strace.

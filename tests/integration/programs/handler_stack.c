@@ -25,6 +25,9 @@
  *   handler_stack bigsuspend  the same, with the 512 KiB handler
  *   handler_stack timedwait   a thread blocked in sigtimedwait() for SIGUSR2
  *                          gets SIGUSR1
+ *   handler_stack pair     a thread blocked in sigsuspend() gets SIGUSR1, then
+ *                          0-5 µs later SIGALRM, 1000 times: the second
+ *                          arrives while the first's frame is being moved
  * (the last three crashed a first version of the gate's moving of handlers)
  *
  * Prints "on its stack" for each handler that ran within its thread's stack
@@ -241,6 +244,57 @@ static void* suspender(void* arg) {
   return NULL;
 }
 
+/* pair: each handler counts itself, and whether it ran on the thread's stack. */
+static volatile int pair_runs, pair_elsewhere;
+static void pair_handler(int sig) {
+  char here;
+  (void)sig;
+  if (!on_own_stack(&here)) pair_elsewhere++;
+  pair_runs++;
+}
+static volatile int pair_stop;
+static void* pair_waiter(void* arg) {
+  (void)arg;
+  stack_bounds();
+  sigset_t none;
+  sigemptyset(&none);
+  while (!pair_stop) sigsuspend(&none);
+  return NULL;
+}
+static int run_pair(void) {
+  enum { kRounds = 1000 };
+  install(SIGUSR1, pair_handler, 0);
+  install(SIGALRM, pair_handler, 0);
+  sigset_t blocked;  /* this thread takes none of them */
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGUSR1);
+  sigaddset(&blocked, SIGALRM);
+  pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+  pthread_t t;
+  pthread_create(&t, NULL, pair_waiter, NULL);
+  for (int round = 0; round < kRounds; ++round) {
+    struct timespec settle = {0, 500 * 1000};
+    const int before = pair_runs;
+    nanosleep(&settle, NULL);
+    pthread_kill(t, SIGUSR1);
+    /* 0 to 5 µs later: while the first is being delivered and moved. */
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    const long spin_ns = (round * 7919L) % 5000;
+    do {
+      clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < spin_ns);
+    pthread_kill(t, SIGALRM);
+    while (pair_runs < before + 2) sched_yield();
+  }
+  pair_stop = 1;
+  pthread_kill(t, SIGUSR1);
+  pthread_join(t, NULL);
+  printf("pair: %d handlers, %s\n", pair_runs >= 2 * kRounds ? 2 * kRounds : pair_runs,
+         pair_elsewhere == 0 ? "all on the thread's stack" : "some elsewhere");
+  return 0;
+}
+
 static void wait_a_little(void) {
   struct timespec ts = {0, 100 * 1000 * 1000};
   nanosleep(&ts, NULL);
@@ -248,9 +302,10 @@ static void wait_a_little(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait\n");
+    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair\n");
     return 2;
   }
+  if (strcmp(argv[1], "pair") == 0) return run_pair();
   if (strcmp(argv[1], "onstack") == 0) {
     install(SIGUSR1, sleep_interrupted, SA_ONSTACK);
     install(SIGALRM, alarm_then_call, 0);

@@ -262,7 +262,8 @@ sysgate_gate_signal_entry:
 	leaq 40(%rsp), %rdi  /* the frame: its return address */
 	movq 16(%rsp), %rsi  /* uc */
 	movl 32(%rsp), %edx  /* sig */
-	call sysgate_gate_move_handler_frame
+	movq 8(%rsp), %rcx   /* the program's handler */
+	call sysgate_gate_move_handler_frame /* returns only when it did not move the frame */
 	addq $8, %rsp
 	.cfi_adjust_cfa_offset -8
 	popq %r11
@@ -273,19 +274,24 @@ sysgate_gate_signal_entry:
 	.cfi_adjust_cfa_offset -8
 	popq %rdi
 	.cfi_adjust_cfa_offset -8
-	testq %rax, %rax
-	jz 1f
-	/* Moved below the program's red zone (moved_handler.h): info and uc at
-	 * the same offsets in the copy. */
-	subq %rsp, %rsi
-	addq %rax, %rsi
-	subq %rsp, %rdx
-	addq %rax, %rdx
-	movq %rax, %rsp
-1:	xorl %eax, %eax
+	xorl %eax, %eax
 	jmp *%r11
 	.cfi_endproc
 	.size sysgate_gate_signal_entry, . - sysgate_gate_signal_entry
+
+
+/* void sysgate_gate_launch_handler(uint64_t frame): rt_sigreturn with rsp at
+ * frame + 8, as after its return address was popped (moved_handler.h). */
+	.globl sysgate_gate_launch_handler
+	.hidden sysgate_gate_launch_handler
+	.type sysgate_gate_launch_handler, @function
+	.p2align 4
+sysgate_gate_launch_handler:
+	leaq 8(%rdi), %rsp
+	movq $NR_rt_sigreturn, %rax
+	syscall
+	ud2
+	.size sysgate_gate_launch_handler, . - sysgate_gate_launch_handler
 
 
 /* long sysgate_gate_clone(unsigned long flags, void* child_sp, int* ptid, int* ctid,
