@@ -553,13 +553,7 @@ void append_mount_flags(std::string& out, uint64_t flags, ConstStyle style) {
       rest &= ~kMgcMask;
       first = false;
     }
-    for (const c::Named& bit : c::kMountFlags.bits) {
-      if ((rest & bit.value) != bit.value) continue;
-      if (!first) o += '|';
-      o += bit.name;
-      rest &= ~bit.value;
-      first = false;
-    }
+    c::append_set_bits(o, c::kMountFlags.bits, &rest, &first);
     if (rest != 0) {
       if (!first) o += '|';
       append_hex_or_zero(o, rest);

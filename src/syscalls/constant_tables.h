@@ -155,6 +155,11 @@ extern const std::span<const Named> kIoprioClasses;       // IOPRIO_CLASS_*
 void append_named_or_unknown(std::string& out, std::span<const Named> table, uint64_t value, std::string_view unknown,
                              ConstStyle style);
 
+// Appends the names of the table's entries whose bits are all in *rest (0
+// entries aside), '|'-separated and after a '|' unless *first, and clears
+// their bits from *rest; *first becomes false once a name is appended.
+void append_set_bits(std::string& out, std::span<const Named> table, uint64_t* rest, bool* first);
+
 // errno_table.cc
 struct ErrnoEntry {
   int number;

@@ -119,6 +119,16 @@ void append_named_or_unknown(std::string& out, std::span<const Named> table, uin
   });
 }
 
+void append_set_bits(std::string& out, std::span<const Named> table, uint64_t* rest, bool* first) {
+  for (const Named& bit : table) {
+    if (bit.value == 0 || (*rest & bit.value) != bit.value) continue;
+    if (!*first) out += '|';
+    out += bit.name;
+    *rest &= ~bit.value;
+    *first = false;
+  }
+}
+
 void append_flags(std::string& out, const FlagSet& set, uint64_t value, ConstStyle style) {
   if (style == ConstStyle::kAbbrev) return append_flags(out, set, value);
   append_constant(out, style, value, NumberForm::kHex, [&](std::string& o) { append_flags(o, set, value); });

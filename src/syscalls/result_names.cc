@@ -21,13 +21,7 @@ constexpr int kFGetsig = 11;  // <linux/fcntl.h>'s F_GETSIG
 void append_membarrier_commands(std::string& out, uint64_t set) {
   uint64_t rest = set;
   bool first = true;
-  for (const c::Named& cmd : c::kMembarrierCmds) {
-    if (cmd.value == 0 || (rest & cmd.value) != cmd.value) continue;
-    if (!first) out += '|';
-    out += cmd.name;
-    rest &= ~cmd.value;
-    first = false;
-  }
+  c::append_set_bits(out, c::kMembarrierCmds, &rest, &first);
   if (rest != 0) {
     if (!first) out += '|';
     append_hex_or_zero(out, rest);
