@@ -426,6 +426,17 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
     auto* uc = static_cast<arch::KernelUcontext*>(const_cast<void*>(context));
     uc->uc_sigmask &= ~t->quiet_added;
   }
+  // Under `run`, ppoll, pselect6 and epoll_pwait reach the kernel untrapped,
+  // with the program's temporary mask, SIGSYS and all: a handler their signal
+  // runs inherits it (the frame saves the mask from before the call), and its
+  // first trapped call would end the process (a seccomp SIGSYS that is
+  // blocked kills). So a handler whose signal ended a call with EINTR runs
+  // with SIGSYS open for real, at the cost of one call.
+  constexpr uint64_t kEintrResult = static_cast<uint64_t>(-EINTR);
+  if (g_gate.region.header == nullptr && static_cast<const arch::KernelUcontext*>(context)->mc.rax == kEintrResult) {
+    const uint64_t sigsys = kSigsysBit;
+    raw_syscall(__NR_rt_sigprocmask, SIG_UNBLOCK, addr(&sigsys), 0, kSigsetBytes);
+  }
   const bool resets = (load_relaxed(&g_gate.handler_resets) & arch::sigbit(sig)) != 0;
   if (g_gate.region.header == nullptr) {  // `run`: the wrapper only moves handlers
     if (resets) after_reset(sig);

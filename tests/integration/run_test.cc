@@ -381,7 +381,7 @@ TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
 // from a moved handler back into the one it interrupted, a thread whose
 // stack lies below the gate stack.
 TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
-  for (const char* how : {"thread", "main", "big", "nested", "onstack", "jumpback", "lowstack", "suspend", "bigsuspend", "timedwait", "pair"}) {
+  for (const char* how : {"thread", "main", "big", "nested", "onstack", "jumpback", "lowstack", "suspend", "bigsuspend", "timedwait", "pair", "fullmask"}) {
     SCOPED_TRACE(how);
     expect_native_under_run_and_trace({HANDLER_STACK_PROGRAM, how});
     // The trampolines' fast path too: calls outside -e trace= are not traced.

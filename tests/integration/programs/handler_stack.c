@@ -25,6 +25,10 @@
  *   handler_stack bigsuspend  the same, with the 512 KiB handler
  *   handler_stack timedwait   a thread blocked in sigtimedwait() for SIGUSR2
  *                          gets SIGUSR1
+ *   handler_stack fullmask ppoll(), pselect() and epoll_pwait() wait with a
+ *                          mask that blocks every signal but SIGUSR1 (SIGSYS
+ *                          too); SIGUSR1's handler makes a call the gate traps
+ *                          (`run` does not trap those three calls)
  *   handler_stack pair     a thread blocked in sigsuspend() gets SIGUSR1, then
  *                          0-5 µs later SIGALRM, 1000 times: the second
  *                          arrives while the first's frame is being moved
@@ -42,7 +46,10 @@
 #include <string.h>
 #include <time.h>
 #include <setjmp.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -244,6 +251,39 @@ static void* suspender(void* arg) {
   return NULL;
 }
 
+/* fullmask: the handler asks for its mask (a trapped call under `run`). */
+static volatile int masked_runs;
+static void masked_handler(int sig) {
+  sigset_t now;
+  (void)sig;
+  sigprocmask(SIG_BLOCK, NULL, &now);
+  masked_runs++;
+}
+static int run_fullmask(void) {
+  install(SIGUSR1, masked_handler, 0);
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &usr1, NULL);  /* taken only inside the waits */
+  sigset_t all_but_usr1;
+  sigfillset(&all_but_usr1);
+  sigdelset(&all_but_usr1, SIGUSR1);
+  const int ep = epoll_create1(0);
+  for (int how = 0; how < 3; ++how) {
+    timer_t timer;
+    if (!usr1_timer(30, &timer)) return 1;
+    struct timespec limit = {5, 0};
+    struct epoll_event ev;
+    const int r = how == 0   ? ppoll(NULL, 0, &limit, &all_but_usr1)
+                  : how == 1 ? pselect(0, NULL, NULL, NULL, &limit, &all_but_usr1)
+                             : epoll_pwait(ep, &ev, 1, 5000, &all_but_usr1);
+    if (r != -1 || errno != EINTR) return 1;
+    timer_delete(timer);
+  }
+  printf("fullmask: the handler ran %d times\n", masked_runs);
+  return 0;
+}
+
 /* pair: each handler counts itself, and whether it ran on the thread's stack. */
 static volatile int pair_runs, pair_elsewhere;
 static void pair_handler(int sig) {
@@ -302,10 +342,11 @@ static void wait_a_little(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair\n");
+    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair|fullmask\n");
     return 2;
   }
   if (strcmp(argv[1], "pair") == 0) return run_pair();
+  if (strcmp(argv[1], "fullmask") == 0) return run_fullmask();
   if (strcmp(argv[1], "onstack") == 0) {
     install(SIGUSR1, sleep_interrupted, SA_ONSTACK);
     install(SIGALRM, alarm_then_call, 0);
