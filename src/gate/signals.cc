@@ -431,9 +431,13 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
   // runs inherits it (the frame saves the mask from before the call), and its
   // first trapped call would end the process (a seccomp SIGSYS that is
   // blocked kills). So a handler whose signal ended a call with EINTR runs
-  // with SIGSYS open for real, at the cost of one call.
+  // with SIGSYS open for real, at the cost of one call; so does one whose
+  // signal the kernel delivered on top of another's (its frame is at the
+  // wrapper's first instruction, and the mask it got is the other's).
   constexpr uint64_t kEintrResult = static_cast<uint64_t>(-EINTR);
-  if (g_gate.region.header == nullptr && static_cast<const arch::KernelUcontext*>(context)->mc.rax == kEintrResult) {
+  const auto* interrupted = &static_cast<const arch::KernelUcontext*>(context)->mc;
+  if (g_gate.region.header == nullptr &&
+      (interrupted->rax == kEintrResult || interrupted->rip == addr(sysgate_gate_signal_entry))) {
     const uint64_t sigsys = kSigsysBit;
     raw_syscall(__NR_rt_sigprocmask, SIG_UNBLOCK, addr(&sigsys), 0, kSigsetBytes);
   }
