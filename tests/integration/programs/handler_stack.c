@@ -413,7 +413,10 @@ int main(int argc, char** argv) {
     for (int round = 0; round < kSuspendRounds; ++round) {
       struct timespec settle = {0, 30 * 1000 * 1000};
       nanosleep(&settle, NULL);
+      /* One at a time: a SIGUSR1 sent while one is pending is lost. */
+      const int before = handler_runs;
       pthread_kill(t, SIGUSR1);
+      while (handler_runs == before) sched_yield();
     }
     pthread_join(t, NULL);
   } else {
