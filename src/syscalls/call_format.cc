@@ -282,8 +282,9 @@ NamedEnum named_enum(int nr, int index) {
 // mount's type (index 2) and data (4), which strace shows as addresses where
 // the flags make the kernel ignore them: a remount's type; a bind's, a
 // move's or a propagation change's type and data.
+constexpr uint64_t kMgcMask = 0xffff0000, kMgcVal = 0xc0ed0000;  // MS_MGC_MSK, MS_MGC_VAL: mount's old magic
+
 bool mount_ignores(uint64_t flags, int index) {
-  constexpr uint64_t kMgcMask = 0xffff0000, kMgcVal = 0xc0ed0000;  // MS_MGC_MSK, MS_MGC_VAL
   if ((flags & kMgcMask) == kMgcVal) flags &= ~kMgcMask;
   constexpr uint64_t kRemount = 32, kBind = 4096, kMove = 8192, kUnbindable = 1 << 17, kPrivate = 1 << 18,
                      kSlave = 1 << 19, kShared = 1 << 20;
@@ -543,7 +544,6 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
 // for bits strace does not know.
 void append_mount_flags(std::string& out, uint64_t flags, ConstStyle style) {
   namespace c = constants::detail;
-  constexpr uint64_t kMgcMask = 0xffff0000, kMgcVal = 0xc0ed0000;  // MS_MGC_MSK, MS_MGC_VAL
   const uint64_t value = flags;
   append_constant(out, style, value, NumberForm::kHex, [&](std::string& o) {
     uint64_t rest = value;
