@@ -77,6 +77,7 @@ bool gate_install(const GateConfig& config) {
     return false;
   }
   thread_identify(t);
+  t->program_stack_top = config.program_stack_top;
   arch::KernelStack previous = {};
   if (thread_register_stack(t, &previous) < 0) {
     thread_unmap(t);

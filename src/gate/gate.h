@@ -140,6 +140,11 @@ struct GateConfig {
   int32_t exec_tid = 0;
   // With kGateSigsysPending: the first 32 bytes of the pending SIGSYS's siginfo.
   uint64_t pending_sigsys[4] = {};
+  // The highest address of the calling thread's stack (the end of the main
+  // thread's [stack] mapping), or 0 if unknown: tells a program handler's
+  // calls from another stack (a coroutine's) from a siglongjmp out of it
+  // (moved_handler.h).
+  uint64_t program_stack_top = 0;
 };
 
 // Installs the gate in the calling process, for the calling thread: maps the

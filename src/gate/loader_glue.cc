@@ -345,6 +345,7 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
     config.program_phnum = info->phnum;
     config.interp_base = info->interp_base;
   }
+  if (info->version >= 3 && info->size >= sizeof(sysgate_loader_info)) config.program_stack_top = info->stack_top;
   rewrite_set_report(o.rewrite_stats);
   if (o.program_filters) note_program_filters();
   if (!gate_install(config)) fail("cannot install the gate (bad trace region or a refused syscall)");

@@ -29,20 +29,35 @@ bool on_gate_stack(const GateThread* t, uint64_t p) { return on_stack(p, addr(t-
 // may have left by siglongjmp into an outer one), or 0 with none.
 void publish_levels(GateThread* t) {
   const uint32_t depth = t->moved_depth;
-  t->moved_program_sp = depth != 0 ? t->moved[0].program_sp : 0;
+  const uint64_t outermost = depth != 0 ? t->moved[0].program_sp : 0;
+  const uint64_t top = t->program_stack_top;
+  t->moved_program_sp = outermost;
+  t->moved_same_stack_end = top != 0 && outermost < top ? top : ~uint64_t{0};
   asm volatile("" ::: "memory");
   t->moved_top = depth != 0 ? t->moved[depth - 1].gate_sp : 0;
 }
 
+// Whether a call made at program_sp is from above the moved handler that
+// runs below level_sp, on the same stack (GateThread::program_stack_top): the
+// handler is gone. (At the interrupted call's own sp: the same call site
+// again. The handler's calls are all below its frame, below that sp's red
+// zone.) A handler whose stack is not the thread's own (it interrupted code
+// running on another) is gone at any call from above it, as is every
+// handler of a thread whose stack is unknown.
+bool above_on_its_stack(const GateThread* t, uint64_t level_sp, uint64_t program_sp) {
+  if (program_sp < level_sp) return false;
+  const uint64_t top = t->program_stack_top;
+  return top == 0 || level_sp >= top || program_sp < top;
+}
+
 // Levels whose handler is gone without returning (siglongjmp): the program
-// now runs above the stack the handler ran on. program_sp is a program
-// stack's (a call from a handler running on the gate stack says nothing).
+// now runs above the handler on the stack the handler ran on. program_sp is
+// a program stack's (a call from a handler running on the gate stack says
+// nothing).
 void drop_abandoned_levels(GateThread* t, uint64_t program_sp) {
   if (on_gate_stack(t, program_sp)) return;
   bool dropped = false;
-  // (At the interrupted call's own sp: the same call site again. The
-  // handler's calls are all below its frame, below that sp's red zone.)
-  while (t->moved_depth != 0 && program_sp >= t->moved[t->moved_depth - 1].program_sp) {
+  while (t->moved_depth != 0 && above_on_its_stack(t, t->moved[t->moved_depth - 1].program_sp, program_sp)) {
     --t->moved_depth;
     dropped = true;
   }
@@ -200,3 +215,4 @@ static_assert(sizeof(ProgramPlace) == 24 && offsetof(ProgramPlace, sp) == 0 &&
               offsetof(ProgramPlace, callee_saved) == 8 && offsetof(ProgramPlace, outer) == 16);
 static_assert(offsetof(GateThread, moved_top) == 2496);
 static_assert(offsetof(GateThread, moved_program_sp) == 2504);
+static_assert(offsetof(GateThread, moved_same_stack_end) == 2624);

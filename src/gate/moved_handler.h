@@ -21,9 +21,11 @@
 // The moved frame returns to the program's own restorer; its rt_sigreturn,
 // which traps under `trace`, drops the level and puts the alternate stack back. A
 // handler that leaves by siglongjmp leaves its level: the next call the gate
-// makes from above it drops it (the program is above the handler's stack, so
-// the handler is gone), and the next trapped call puts the alternate stack
-// back (thread_sync_altstack follows the levels).
+// makes from above it, on the stack it ran on, drops it (the program is above
+// the handler's frame, so the handler is gone), and the next trapped call
+// puts the alternate stack back (thread_sync_altstack follows the levels). A
+// call from above it on another stack -- a coroutine's the handler switched
+// to -- keeps it: the thread's stack ends at GateThread::program_stack_top.
 //
 //   ProgramPlaceScope place(t, program_sp, callee_saved);   // around a call the gate makes
 //

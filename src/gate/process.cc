@@ -158,6 +158,8 @@ long do_clone(GateThread* t, arch::KernelUcontext* uc, Call& call, uint64_t flag
   child->redirected = thread_redirected(t) ? 1 : 0;  // the kernel copies the caller's filters
   child->shares_memory_with_another_process = (flags & CLONE_THREAD) == 0 ? 1 : t->shares_memory_with_another_process;
   child->foreign_handlers = (flags & CLONE_SIGHAND) == 0 ? 1 : t->foreign_handlers;
+  // Its frames are all below the stack it starts on (moved_handler.h).
+  child->program_stack_top = stack != 0 ? stack : t->program_stack_top;
   if (vfork) {
     // The kernel keeps the alternate stack of a CLONE_VM|CLONE_VFORK child (and
     // clears it for other CLONE_VM children): mirror that for the virtual one.

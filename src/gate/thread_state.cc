@@ -65,6 +65,7 @@ namespace {
 
 constexpr uint64_t kArchSetGs = 0x1001;  // ARCH_SET_GS
 constexpr uint64_t kArchGetGs = 0x1004;  // ARCH_GET_GS
+constexpr uint64_t kArchGetFs = 0x1003;  // ARCH_GET_FS
 
 bool is_thread(const GateThread* t) { return t != nullptr && t->magic == kThreadMagic && t->self == t; }
 
@@ -112,6 +113,14 @@ GateThread* thread_from_context(arch::KernelUcontext* uc) {
   GateThread* t = thread_create(g_gate.stack_bytes != 0 ? g_gate.stack_bytes : kDefaultStackBytes);
   if (t == nullptr) die("cannot map a gate stack for a new thread");
   thread_identify(t);
+  // A clone the gate did not make (`run` lets them through): its stack is
+  // unknown, but glibc and musl put a thread's TLS block right above its
+  // stack, so every frame of it is below the thread pointer. Where it is
+  // below the stack (a main thread's TLS block), moved_handler.h takes a
+  // call from anywhere above a handler as its end, as with no top; where it
+  // is far above, so does a coroutine stack in between.
+  uint64_t fs = 0;
+  if (raw_syscall(__NR_arch_prctl, kArchGetFs, addr(&fs)) == 0) t->program_stack_top = fs;
   arch::KernelStack old = {};
   const long r = thread_register_stack(t, &old);
   if (r < 0) die("cannot register the gate stack; sigaltstack error", -r);

@@ -192,6 +192,18 @@ struct GateThread {
     uint64_t program_sp;
     uint64_t frame;  // the moved frame (its return address): its rt_sigreturn drops the level
   } moved[4];
+  // The highest address of the program stack this thread started on (the
+  // main thread's from the loader, a CLONE_VM child's from its new stack,
+  // a fork's from its parent), 0 when unknown. A call made between a moved
+  // handler's program rsp and it comes from above the handler on the stack
+  // the handler ran on: the handler is gone (siglongjmp). One from another
+  // stack -- a coroutine's the handler switched to -- is still inside it.
+  uint64_t program_stack_top;
+  // What trampoline.S reads after moved_program_sp: a call from
+  // [moved_program_sp, moved_same_stack_end) is from above every moved
+  // handler, on their stack (all ones: any call from above, as without a
+  // known top).
+  uint64_t moved_same_stack_end;
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);

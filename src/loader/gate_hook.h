@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define SYSGATE_LOADER_INFO_VERSION 2
+#define SYSGATE_LOADER_INFO_VERSION 3
 
 typedef struct sysgate_loader_info {
   uint32_t version; /* SYSGATE_LOADER_INFO_VERSION */
@@ -68,6 +68,9 @@ typedef struct sysgate_loader_info {
   uint64_t hooks_init;
   /* --exe: the program's absolute path, for readlink("/proc/self/exe"); NULL without. */
   const char* exe_path;
+  /* Version 3: the end of the process's stack mapping (the kernel's [stack],
+   * where the target's stack is too), 0 if unknown. */
+  uint64_t stack_top;
 } sysgate_loader_info;
 
 void sysgate_gate_arm(const sysgate_loader_info* info);

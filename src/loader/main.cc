@@ -166,6 +166,19 @@ void map_exec_path_page() {
   if (raw::failed(s) && raw::error_of(s) != ENOSYS) die_errno("exec path page", "cannot seal it", raw::error_of(s));
 }
 
+// The end of the kernel's [stack] mapping: the page that holds the end of
+// the file name the kernel copied there first, at its very top (AT_EXECFN);
+// 0 without one.
+uint64_t stack_mapping_end(const uint64_t* auxv) {
+  constexpr uint64_t kAtExecfn = 31, kPage = 4096;
+  for (const uint64_t* a = auxv; a[0] != 0; a += 2) {
+    if (a[0] != kAtExecfn || a[1] == 0) continue;
+    const uint64_t end = a[1] + strlen(reinterpret_cast<const char*>(a[1])) + 1;
+    return (end + kPage - 1) & ~(kPage - 1);
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace sysgate::loader
 
@@ -275,6 +288,7 @@ void sysgate_loader_main(uint64_t* sp) {
   info.loader_end = reinterpret_cast<uint64_t>(_end);
   info.hooks_init = hooks_init;
   info.exe_path = exe_copy;
+  info.stack_top = stack_mapping_end(auxv);
   sysgate_gate_arm(&info);
 
   // After arming: a filter that traps prctl now reaches the gate, not a kill.

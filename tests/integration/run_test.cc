@@ -379,9 +379,11 @@ TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
 // And a review's attacks on the first version of the move (each crashed it):
 // a moved handler interrupting an SA_ONSTACK handler's call, a siglongjmp
 // from a moved handler back into the one it interrupted, a thread whose
-// stack lies below the gate stack.
+// stack lies below the gate stack; a moved handler that switches to a
+// coroutine on a stack right above or below its thread's.
 TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
-  for (const char* how : {"thread", "main", "big", "nested", "onstack", "jumpback", "lowstack", "suspend", "bigsuspend", "timedwait", "pair", "fullmask"}) {
+  for (const char* how : {"thread", "main", "big", "nested", "onstack", "jumpback", "lowstack", "suspend", "bigsuspend",
+                          "timedwait", "pair", "fullmask", "coroutine"}) {
     SCOPED_TRACE(how);
     expect_native_under_run_and_trace({HANDLER_STACK_PROGRAM, how});
     // The trampolines' fast path too: calls outside -e trace= are not traced.

@@ -33,6 +33,12 @@
  *   handler_stack pair     a thread blocked in sigsuspend() gets SIGUSR1, then
  *                          0-5 µs later SIGALRM, 1000 times: the second
  *                          arrives while the first's frame is being moved
+ *   handler_stack coroutine a thread blocked in sigsuspend() gets SIGUSR1,
+ *                          whose handler swapcontext()s to a coroutine that
+ *                          makes calls and swaps back: its stack lies right
+ *                          above the thread's, then right below it (review
+ *                          D's `coro`: the coroutine's calls looked like a
+ *                          siglongjmp out of the handler)
  * (the last three crashed a first version of the gate's moving of handlers)
  *
  * Prints "on its stack" for each handler that ran within its thread's stack
@@ -47,6 +53,7 @@
 #include <string.h>
 #include <time.h>
 #include <setjmp.h>
+#include <ucontext.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -348,6 +355,68 @@ static int run_pair(void) {
   return 0;
 }
 
+/* coroutine: one mapping holds [coroutine stack | thread stack | coroutine
+ * stack], so each coroutine stack touches the thread's. */
+enum { kCoroutineBytes = 256 * 1024, kCoroutineThreadBytes = 2 << 20, kCoroutineRounds = 20 };
+static ucontext_t coroutine_return, coroutine_context[2];
+static volatile int coroutine_runs, coroutine_handlers, coroutine_stop;
+static void coroutine_body(void) {
+  for (;;) {
+    sigset_t mask;
+    sigprocmask(SIG_BLOCK, NULL, &mask);
+    (void)getppid();
+    struct timespec ts = {0, 100 * 1000};
+    nanosleep(&ts, NULL);
+    coroutine_runs++;
+    swapcontext(&coroutine_context[coroutine_handlers % 2], &coroutine_return);
+  }
+}
+static void coroutine_handler(int sig) {
+  (void)sig;
+  swapcontext(&coroutine_return, &coroutine_context[coroutine_handlers % 2]);
+  coroutine_handlers++;
+}
+static void* coroutine_waiter(void* arg) {
+  (void)arg;
+  sigset_t none;
+  sigemptyset(&none);
+  while (!coroutine_stop) sigsuspend(&none);
+  return NULL;
+}
+static int run_coroutine(void) {
+  char* m = mmap(NULL, 2 * kCoroutineBytes + kCoroutineThreadBytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return 1;
+  for (int i = 0; i < 2; ++i) {
+    getcontext(&coroutine_context[i]);
+    coroutine_context[i].uc_stack.ss_sp = i == 0 ? m + kCoroutineBytes + kCoroutineThreadBytes : m;
+    coroutine_context[i].uc_stack.ss_size = kCoroutineBytes;
+    coroutine_context[i].uc_link = NULL;
+    makecontext(&coroutine_context[i], coroutine_body, 0);
+  }
+  install(SIGUSR1, coroutine_handler, 0);
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstack(&attr, m + kCoroutineBytes, kCoroutineThreadBytes);
+  pthread_t t;
+  pthread_create(&t, &attr, coroutine_waiter, NULL);
+  for (int round = 0; round < kCoroutineRounds; ++round) {
+    const int before = coroutine_handlers;
+    pthread_kill(t, SIGUSR1);
+    while (coroutine_handlers == before) sched_yield();
+  }
+  const int handlers = coroutine_handlers, runs = coroutine_runs;
+  coroutine_stop = 1;  /* it may be past its check of coroutine_stop: one more */
+  pthread_kill(t, SIGUSR1);
+  pthread_join(t, NULL);
+  printf("coroutine: %d handlers, %d coroutine runs\n", handlers, runs);
+  return 0;
+}
+
 static void wait_a_little(void) {
   struct timespec ts = {0, 100 * 1000 * 1000};
   nanosleep(&ts, NULL);
@@ -355,11 +424,12 @@ static void wait_a_little(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair|fullmask\n");
+    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair|fullmask|coroutine\n");
     return 2;
   }
   if (strcmp(argv[1], "pair") == 0) return run_pair();
   if (strcmp(argv[1], "fullmask") == 0) return run_fullmask();
+  if (strcmp(argv[1], "coroutine") == 0) return run_coroutine();
   if (strcmp(argv[1], "onstack") == 0) {
     install(SIGUSR1, sleep_interrupted, SA_ONSTACK);
     install(SIGALRM, alarm_then_call, 0);

@@ -50,6 +50,7 @@
 #define GT_PROGRAM_PLACE 2488 /* GateThread::program_place, static_assert in moved_handler.cc */
 #define GT_MOVED_TOP 2496 /* GateThread::moved_top, static_assert in moved_handler.cc */
 #define GT_MOVED_PROGRAM_SP 2504
+#define GT_MOVED_SAME_STACK_END 2624
 #define SLOT_NR 0
 #define SLOT_RET 8
 #define SLOT_FLAG 32
@@ -84,6 +85,8 @@
 	jz 3f
 	cmpq %gs:GT_MOVED_PROGRAM_SP, %rsp
 	jb 2f /* below the outermost one's program rsp: inside some moved handler */
+	cmpq %gs:GT_MOVED_SAME_STACK_END, %rsp
+	jae 2f /* above it on another stack (a coroutine's a handler switched to): inside still */
 3:	movq %gs:GT_SELF, %rcx /* top of the gate stack */
 	jmp 2f
 1:	leaq -128(%rsp), %rcx /* nested: below the red zone of the code running there */
