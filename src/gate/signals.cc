@@ -421,10 +421,19 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
   // The mask the handler's frame restores is the program's, not the one the
   // gate set for the call the signal interrupted (quiet_signals_during): that
   // call ends in EINTR, and the gate puts the program's mask back after it.
+  // The handler itself runs without those signals blocked too, as natively
+  // (it reads its mask back; the kernel added the call's to it), but for
+  // those its action's sa_mask blocks: two calls, for such handlers only.
   if (GateThread* t = thread_from_gs();
       t != nullptr && t->quiet_added != 0 && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
     auto* uc = static_cast<arch::KernelUcontext*>(const_cast<void*>(context));
     uc->uc_sigmask &= ~t->quiet_added;
+    uint64_t open = t->quiet_added & ~arch::sigbit(sig);
+    KernelSigaction action;
+    if (raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), 0, addr(&action), kSigsetBytes) == 0) {
+      open &= ~action.mask;
+    }
+    if (open != 0) raw_syscall(__NR_rt_sigprocmask, SIG_UNBLOCK, addr(&open), 0, kSigsetBytes);
   }
   // Under `run`, ppoll, pselect6 and epoll_pwait reach the kernel untrapped,
   // with the program's temporary mask, SIGSYS and all: a handler their signal

@@ -380,10 +380,12 @@ TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
 // a moved handler interrupting an SA_ONSTACK handler's call, a siglongjmp
 // from a moved handler back into the one it interrupted, a thread whose
 // stack lies below the gate stack; a moved handler that switches to a
-// coroutine on a stack right above or below its thread's.
+// coroutine on a stack right above or below its thread's; the mask a
+// handler runs with (under trace the gate blocks default-ignored signals
+// for some calls: not for the handler).
 TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
   for (const char* how : {"thread", "main", "big", "nested", "onstack", "jumpback", "lowstack", "suspend", "bigsuspend",
-                          "timedwait", "pair", "fullmask", "coroutine"}) {
+                          "timedwait", "pair", "fullmask", "coroutine", "handlermask"}) {
     SCOPED_TRACE(how);
     expect_native_under_run_and_trace({HANDLER_STACK_PROGRAM, how});
     // The trampolines' fast path too: calls outside -e trace= are not traced.

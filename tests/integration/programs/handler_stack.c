@@ -39,6 +39,11 @@
  *                          above the thread's, then right below it (review
  *                          D's `coro`: the coroutine's calls looked like a
  *                          siglongjmp out of the handler)
+ *   handler_stack handlermask  handlers interrupting sigsuspend(), nanosleep(),
+ *                          poll() and read() print the mask they run with
+ *                          (the gate blocks default-ignored signals for some
+ *                          of those calls under `trace`), one with SIGCHLD
+ *                          in its sa_mask
  * (the last three crashed a first version of the gate's moving of handlers)
  *
  * Prints "on its stack" for each handler that ran within its thread's stack
@@ -417,6 +422,58 @@ static int run_coroutine(void) {
   return 0;
 }
 
+/* handlermask: the mask each handler ran with, as signal numbers. */
+static char handler_mask_seen[128];
+static void mask_reporter(int sig) {
+  (void)sig;
+  sigset_t mask;
+  sigprocmask(SIG_BLOCK, NULL, &mask);
+  int n = 0;
+  for (int s = 1; s < 65 && n < (int)sizeof handler_mask_seen - 4; ++s) {
+    if (sigismember(&mask, s)) n += snprintf(handler_mask_seen + n, sizeof handler_mask_seen - n, " %d", s);
+  }
+}
+static int run_handlermask(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = mask_reporter;
+  sigaction(SIGUSR1, &sa, NULL);
+  sigaddset(&sa.sa_mask, SIGCHLD);
+  sigaction(SIGALRM, &sa, NULL);
+  if (pipe(pipe_fds) != 0) return 1;
+  const char* calls[] = {"sigsuspend", "nanosleep", "poll", "read"};
+  for (int with_chld = 0; with_chld < 2; ++with_chld) {
+    for (int i = 0; i < 4; ++i) {
+      timer_t timer;
+      struct sigevent ev;
+      memset(&ev, 0, sizeof ev);
+      ev.sigev_notify = SIGEV_SIGNAL;
+      ev.sigev_signo = with_chld ? SIGALRM : SIGUSR1;
+      struct itimerspec when = {{0, 0}, {0, 20 * 1000 * 1000}};
+      if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0 || timer_settime(timer, 0, &when, NULL) != 0) return 1;
+      handler_mask_seen[0] = 0;
+      if (i == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigsuspend(&none);
+      } else if (i == 1) {
+        struct timespec ts = {2, 0};
+        nanosleep(&ts, NULL);
+      } else if (i == 2) {
+        struct pollfd p = {pipe_fds[0], POLLIN, 0};
+        poll(&p, 1, 2000);
+      } else {
+        char byte;
+        if (read(pipe_fds[0], &byte, 1) != -1) return 1;
+      }
+      timer_delete(timer);
+      printf("%s, %s: handler's mask:%s\n", calls[i], with_chld ? "SIGALRM (sa_mask SIGCHLD)" : "SIGUSR1",
+             handler_mask_seen);
+    }
+  }
+  return 0;
+}
+
 static void wait_a_little(void) {
   struct timespec ts = {0, 100 * 1000 * 1000};
   nanosleep(&ts, NULL);
@@ -424,12 +481,13 @@ static void wait_a_little(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair|fullmask|coroutine\n");
+    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair|fullmask|coroutine|handlermask\n");
     return 2;
   }
   if (strcmp(argv[1], "pair") == 0) return run_pair();
   if (strcmp(argv[1], "fullmask") == 0) return run_fullmask();
   if (strcmp(argv[1], "coroutine") == 0) return run_coroutine();
+  if (strcmp(argv[1], "handlermask") == 0) return run_handlermask();
   if (strcmp(argv[1], "onstack") == 0) {
     install(SIGUSR1, sleep_interrupted, SA_ONSTACK);
     install(SIGALRM, alarm_then_call, 0);
