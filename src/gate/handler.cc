@@ -314,7 +314,7 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   // Where the program is, for a handler of its own that interrupts the call
   // (moved_handler.h).
   const uint64_t callee_saved[6] = {uc->mc.rbx, uc->mc.rbp, uc->mc.r12, uc->mc.r13, uc->mc.r14, uc->mc.r15};
-  const ProgramPlaceScope place(t, uc->mc.rsp, callee_saved);
+  const ProgramPlaceScope place(t, uc->mc.rsp, callee_saved, uc->mc.rip);
   Call call;
   call.pending = nullptr;
   call.nr = info->syscall;

@@ -11,6 +11,7 @@
 #include "gate/app_memory.h"
 #include "gate/raw_syscall.h"
 #include "gate/signal_frame.h"
+#include "gate/user_dispatch.h"
 #include "gate/util.h"
 
 namespace sysgate::gate {
@@ -22,6 +23,37 @@ constexpr uint64_t kSsDisable = 2;
 constexpr uint64_t kCalleeSavedBytes = 6 * 8;
 
 bool on_gate_stack(const GateThread* t, uint64_t p) { return on_stack(p, addr(t->stack), t->stack_bytes); }
+
+// The gate's registers at the signal, while the moved frame shows the
+// program's (moved_handler.h), and what it shows, to tell whether the
+// handler changed where it returns to.
+struct KeptRegisters {
+  uint64_t shown_rip, shown_rsp;
+  uint64_t registers[18];  // KernelSigcontext r8 .. eflags
+};
+constexpr uint64_t kKeptBytes = sizeof(KeptRegisters);
+static_assert(offsetof(arch::KernelSigcontext, eflags) == 17 * 8);
+
+// The frame shows the program at its call: after its syscall instruction (at
+// it, with the number in rax, when the kernel is to restart the gate's call),
+// its rsp and callee-saved registers (null: the live ones, unchanged).
+void show_program_registers(arch::KernelSigcontext* mc, uint64_t program_sp, const uint64_t* callee_saved,
+                            uint64_t program_ip, KeptRegisters* kept) {
+  copy_bytes(kept->registers, mc, sizeof kept->registers);
+  const bool restarts = mc->rip == addr(sysgate_gate_syscall_insn);
+  mc->rip = restarts ? program_ip - 2 : program_ip;
+  mc->rsp = program_sp;
+  if (callee_saved != nullptr) {
+    mc->rbx = callee_saved[0];
+    mc->rbp = callee_saved[1];
+    mc->r12 = callee_saved[2];
+    mc->r13 = callee_saved[3];
+    mc->r14 = callee_saved[4];
+    mc->r15 = callee_saved[5];
+  }
+  kept->shown_rip = mc->rip;
+  kept->shown_rsp = mc->rsp;
+}
 
 // What trampoline.S reads: the innermost level's gate rsp (the lowest: below
 // every suspended frame) and the outermost's program rsp (a call from below
@@ -86,7 +118,9 @@ void moved_levels_follow_altstack(GateThread* t, const arch::KernelStack& regist
   if (dropped) publish_levels(t);
 }
 
-ProgramPlaceScope::ProgramPlaceScope(GateThread* t, uint64_t program_sp, const uint64_t* callee_saved) : t_(t) {
+ProgramPlaceScope::ProgramPlaceScope(GateThread* t, uint64_t program_sp, const uint64_t* callee_saved,
+                                     uint64_t program_ip)
+    : t_(t) {
   const ProgramPlace* outer = t->program_place;
   // A place below this one on the gate stack was left by a call a siglongjmp
   // abandoned: its frame is this frame's memory now.
@@ -95,6 +129,7 @@ ProgramPlaceScope::ProgramPlaceScope(GateThread* t, uint64_t program_sp, const u
   place_.sp = program_sp;
   place_.callee_saved = callee_saved;
   place_.outer = outer;
+  place_.ip = program_ip;
   asm volatile("" ::: "memory");  // complete before a signal handler can find it
   t->program_place = &place_;
 }
@@ -128,6 +163,7 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
   // was not moved) has its place there: that handler stays where it is.
   const uint64_t program_sp = place->sp;
   const uint64_t* const callee_saved = place->callee_saved;
+  const uint64_t program_ip = place->ip;
   if (t->moved_depth >= kMaxMoved || !could_be_app_pointer(program_sp) || on_gate_stack(t, program_sp)) return 0;
   uint64_t fp_bytes = 0;
   if (!fpstate_bytes(uc, &fp_bytes)) return 0;
@@ -140,6 +176,7 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
   uint64_t fp_at = 0;
   const uint64_t new_frame = signal_frame_place(registers_at, fp_bytes, &fp_at);
   uint64_t moved = 0;
+  uint64_t kept = 0;
   // Never into the gate's own mapping (a program stack right above it).
   const uint64_t copy_end = registers_at + kCalleeSavedBytes;
   const uint64_t map_begin = addr(t->map), map_end = map_begin + t->map_bytes;
@@ -151,11 +188,18 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
       zero_bytes(reinterpret_cast<void*>(registers_at), kCalleeSavedBytes);
     }
     copy_signal_frame(frame, uc, fp_bytes, new_frame, fp_at);  // returning to the program's restorer
-    // The frames above the interrupted code (and its red zone) stay as they are.
-    const uint64_t keep_below = (interrupted - kRedZoneBytes) & ~uint64_t{15};
+    // The frames above the interrupted code (and its red zone) stay as they
+    // are; below them, the registers the frame does not show. (Written once
+    // the kernel's frame there is read: every signal is blocked till then.)
+    uint64_t keep_below = (interrupted - kRedZoneBytes) & ~uint64_t{15};
+    if (program_ip != 0 && user_dispatch_on()) {
+      kept = (keep_below - kKeptBytes) & ~uint64_t{15};
+      keep_below = kept;
+    }
     t->moved[t->moved_depth].gate_sp = keep_below;
     t->moved[t->moved_depth].program_sp = program_sp;
     t->moved[t->moved_depth].frame = new_frame;
+    t->moved_kept[t->moved_depth] = kept;
     ++t->moved_depth;
     publish_levels(t);
     // A SIGSYS the handler's calls raise lands below them too. The kernel puts
@@ -179,6 +223,11 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
   static_assert(sizeof(LaunchFrame) == kSigframeBytes && offsetof(LaunchFrame, info) == 8 + sizeof(arch::KernelUcontext));
   launch.pretcode = 0;
   launch.uc = *uc;
+  if (kept != 0) {
+    auto* moved_uc = reinterpret_cast<arch::KernelUcontext*>(moved + 8);
+    show_program_registers(&moved_uc->mc, program_sp, callee_saved, program_ip,
+                           reinterpret_cast<KeptRegisters*>(kept));
+  }
   launch.uc.uc_sigmask = mask;
   arch::KernelSigcontext& mc = launch.uc.mc;
   mc.rip = handler;
@@ -200,6 +249,12 @@ void moved_frame_returns(GateThread* t, uint64_t frame) {
   // left by siglongjmp into it.
   for (uint32_t i = t->moved_depth; i > 0; --i) {
     if (t->moved[i - 1].frame != frame) continue;
+    const auto* kept = reinterpret_cast<const KeptRegisters*>(t->moved_kept[i - 1]);
+    auto* uc = reinterpret_cast<arch::KernelUcontext*>(frame + 8);
+    if (kept != nullptr && app_probe_write(addr(&uc->mc), sizeof kept->registers) &&
+        uc->mc.rip == kept->shown_rip && uc->mc.rsp == kept->shown_rsp) {
+      copy_bytes(&uc->mc, kept->registers, sizeof kept->registers);
+    }
     t->moved_depth = i - 1;
     publish_levels(t);
     return;
@@ -211,8 +266,9 @@ void moved_frame_returns(GateThread* t, uint64_t frame) {
 // trampoline.S reads these at fixed offsets (GT_PROGRAM_PLACE, GT_MOVED_TOP,
 // GT_MOVED_PROGRAM_SP), and its fast path builds a ProgramPlace of 3 words.
 static_assert(offsetof(GateThread, program_place) == 2488);
-static_assert(sizeof(ProgramPlace) == 24 && offsetof(ProgramPlace, sp) == 0 &&
-              offsetof(ProgramPlace, callee_saved) == 8 && offsetof(ProgramPlace, outer) == 16);
+static_assert(sizeof(ProgramPlace) == 32 && offsetof(ProgramPlace, sp) == 0 &&
+              offsetof(ProgramPlace, callee_saved) == 8 && offsetof(ProgramPlace, outer) == 16 &&
+              offsetof(ProgramPlace, ip) == 24);
 static_assert(offsetof(GateThread, moved_top) == 2496);
 static_assert(offsetof(GateThread, moved_program_sp) == 2504);
 static_assert(offsetof(GateThread, moved_same_stack_end) == 2624);

@@ -38,6 +38,17 @@
 // place is known (a trampoline's first and last instructions), more than
 // four levels.
 //
+// Where the program's rt_sigreturn traps (Syscall User Dispatch: `trace`),
+// the moved frame shows the program's registers at its call -- the address
+// after its syscall instruction, its rsp and callee-saved registers --
+// rather than the gate's, so that an unwinder started in the handler
+// (pthread_cancel's forced unwind, a profiler's backtrace) walks the
+// program's frames, as natively, instead of stopping at the gate's code,
+// which no unwind table describes. The gate's own registers are kept below
+// the suspended frames and put back into the frame at its rt_sigreturn, if
+// the handler left rip and rsp as shown (one that changed them goes where it
+// said, leaving the gate's call behind as a siglongjmp would).
+//
 // The moved handler is entered by an rt_sigreturn into a frame that says so
 // (sysgate_gate_launch_handler): its mask takes effect as it starts, so a
 // signal that came while every signal was blocked for the move is delivered
@@ -57,10 +68,11 @@
 namespace sysgate::gate {
 
 // Sets t->program_place for the duration of a call the gate makes for the
-// program. callee_saved: the program's rbx, rbp, r12, r13, r14, r15.
+// program. callee_saved: the program's rbx, rbp, r12, r13, r14, r15;
+// program_ip: the address after its syscall instruction.
 class ProgramPlaceScope {
  public:
-  ProgramPlaceScope(GateThread* t, uint64_t program_sp, const uint64_t* callee_saved);
+  ProgramPlaceScope(GateThread* t, uint64_t program_sp, const uint64_t* callee_saved, uint64_t program_ip);
   ~ProgramPlaceScope();
   ProgramPlaceScope(const ProgramPlaceScope&) = delete;
   ProgramPlaceScope& operator=(const ProgramPlaceScope&) = delete;
@@ -71,7 +83,9 @@ class ProgramPlaceScope {
 };
 
 // The program's rt_sigreturn (trapped: handler.cc) of the frame at frame
-// (its return address): a moved handler's drops its level.
+// (its return address): a moved handler's drops its level, and gets back the
+// gate's registers where it showed the program's, unless the handler changed
+// where it returns to.
 void moved_frame_returns(GateThread* t, uint64_t frame);
 
 // Drops the levels of moved handlers that returned without the gate seeing

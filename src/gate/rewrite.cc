@@ -996,7 +996,7 @@ struct TrampFrame {
 extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const TrampFrame* f, GateThread* t) {
   // Where the program is, for a handler of its own that interrupts the call
   // (moved_handler.h): rbx, rbp, r12-r15 are consecutive in the frame.
-  const ProgramPlaceScope place(t, f->program_rsp, &f->rbx);
+  const ProgramPlaceScope place(t, f->program_rsp, &f->rbx, f->slot->ret);
   const long nr = static_cast<long>(f->nr);
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
   uint32_t record_flags = 0;

@@ -77,12 +77,15 @@ struct CallRegisters {
 };
 
 // Where the program is while the gate makes a call for it (moved_handler.h):
-// its rsp at its syscall, its callee-saved registers, and the place of the
-// call this one is nested in (a program handler's call inside another), or null.
+// its rsp at its syscall, its callee-saved registers (null: live in the
+// registers), the place of the call this one is nested in (a program
+// handler's call inside another), or null, and the address after its
+// syscall instruction (0: unknown).
 struct ProgramPlace {
   uint64_t sp;
   const uint64_t* callee_saved;  // rbx, rbp, r12, r13, r14, r15
   const ProgramPlace* outer;
+  uint64_t ip;
 };
 
 struct GateThread {
@@ -204,6 +207,11 @@ struct GateThread {
   // handler, on their stack (all ones: any call from above, as without a
   // known top).
   uint64_t moved_same_stack_end;
+  // Per level: where the registers of the gate code its handler interrupted
+  // are kept, on the gate stack right below the suspended frames, while its
+  // frame shows the program's at its call (moved_handler.h); 0 when the
+  // frame shows the gate's.
+  uint64_t moved_kept[4];
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);

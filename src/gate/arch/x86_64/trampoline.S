@@ -140,11 +140,11 @@ sysgate_tramp_entry:
 	choose_path .Ltramp_cpp_flags_in_rcx
 	restore_flags_from_rcx
 .Ltramp_fast: /* rax = nr; stack: [program rsp]. The flags are the program's: lea, not sub. */
-	/* A ProgramPlace {sp, callee_saved, outer} for the call (moved_handler.h:
-	 * a handler the call's signal interrupts runs below the program's rsp),
-	 * the callee-saved registers live in the registers; a pad keeps the
-	 * call's alignment. */
-	leaq -8(%rsp), %rsp
+	/* A ProgramPlace {sp, callee_saved, outer, ip} for the call
+	 * (moved_handler.h: a handler the call's signal interrupts runs below the
+	 * program's rsp, and shows the program there), the callee-saved registers
+	 * live in the registers. */
+	pushq SLOT_RET(%r11)
 	pushq %gs:GT_PROGRAM_PLACE
 	pushq $0
 	pushq 24(%rsp)
@@ -156,7 +156,7 @@ sysgate_tramp_entry:
 	.globl sysgate_tramp_fast_return
 	.hidden sysgate_tramp_fast_return
 sysgate_tramp_fast_return:
-	/* stack: [slot][place: sp, 0, outer][pad][program rsp]. The flags, and
+	/* stack: [slot][place: sp, 0, outer, ip][program rsp]. The flags, and
 	 * r11, are what the syscall left: the program's as they were at it.
 	 * Nothing below may change them (no popfq needed: it cost ~6 ns a call
 	 * here; lea and pop to memory leave them). */
