@@ -190,7 +190,7 @@ bool has_struct_payloads(long nr) {
     case __NR_timerfd_settime: case __NR_timerfd_gettime:
     case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid: case __NR_waitid:
     case __NR_rt_sigqueueinfo: case __NR_rt_tgsigqueueinfo: case __NR_pidfd_send_signal: case __NR_seccomp:
-    case __NR_signalfd: case __NR_signalfd4:
+    case __NR_signalfd: case __NR_signalfd4: case __NR_getcpu: case __NR_get_robust_list:
       return true;
     default:
       return false;
@@ -288,6 +288,10 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
     case __NR_getresuid:
     case __NR_getresgid:  // [0], [0], [0]
       return i <= 2 && set(out, 4, written);
+    case __NR_getcpu:  // the cpu and the node: [1], [0]
+      return i <= 1 && ret == 0 && set(out, 4, written);
+    case __NR_get_robust_list:  // the list's head, [0x7f...], and its length, [24]
+      return (i == 1 || i == 2) && ret == 0 && set(out, 8, written);
     case __NR_mq_notify:
       return i == 1 && set(out, kSigevent, in);
     case __NR_timer_create:  // the event asked for, then the timer's id

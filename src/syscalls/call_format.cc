@@ -33,7 +33,7 @@ namespace {
 // per call from its number, rather than by comparing names per argument.
 enum class Special : uint8_t {
   kNone, kOpen, kOpenat, kFcntl, kStatx, kSocket, kNoAccessMode, kFutex, kMmap, kRseq, kPrctl, kClone, kSockopt,
-  kIoctl, kSeccomp, kMembarrier, kMremap, kMknod, kPersonality
+  kIoctl, kSeccomp, kMembarrier, kMremap, kMknod, kPersonality, kSyslog
 };
 
 Special special_of(int nr) {
@@ -57,6 +57,7 @@ Special special_of(int nr) {
     case SYS_mknod:
     case SYS_mknodat: return Special::kMknod;
     case SYS_personality: return Special::kPersonality;
+    case SYS_syslog: return Special::kSyslog;
     case SYS_dup3:
     case SYS_pipe2: return Special::kNoAccessMode;
     default: return Special::kNone;
@@ -275,6 +276,7 @@ NamedEnum named_enum(int nr, int index) {
     case SYS_membarrier: return index == 0 ? NamedEnum{c::kMembarrierCmds, "MEMBARRIER_CMD_???"} : NamedEnum{};
     case SYS_ioprio_get:
     case SYS_ioprio_set: return index == 0 ? NamedEnum{c::kIoprioWho, "IOPRIO_WHO_???"} : NamedEnum{};
+    case SYS_kcmp: return index == 2 ? NamedEnum{c::kKcmpTypes, "KCMP_???"} : NamedEnum{};
     default: return {};
   }
 }
@@ -461,6 +463,29 @@ void append_unknown_call(std::string& out, int nr, const uint64_t args[6]) {
 
 }  // namespace
 
+namespace {
+
+// syslog's type as strace shows it whatever -X says, "10 /* SYSLOG_ACTION_SIZE_BUFFER */"
+// (a number only with -X raw). True when the type makes the kernel ignore the
+// buffer and the length, which strace then leaves out.
+bool append_syslog_type(std::string& out, uint64_t value, ConstStyle style) {
+  const auto type = static_cast<int32_t>(value);  // int type
+  append_decimal(out, type);
+  if (style != ConstStyle::kRaw) {
+    out += " /* ";
+    std::string_view name = "SYSLOG_ACTION_???";
+    for (const constants::detail::Named& n : constants::detail::kSyslogActions) {
+      if (type >= 0 && n.value == static_cast<uint32_t>(type)) name = n.name;
+    }
+    out += name;
+    out += " */";
+  }
+  // CLOSE, OPEN, CLEAR, CONSOLE_OFF, CONSOLE_ON, SIZE_UNREAD, SIZE_BUFFER.
+  return type == 0 || type == 1 || type == 5 || type == 6 || type == 7 || type == 9 || type == 10;
+}
+
+}  // namespace
+
 void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader* reader,
                  const FormatOptions& options) {
   const SyscallInfo* info = by_number(nr);
@@ -499,12 +524,20 @@ void append_call(std::string& out, int nr, const uint64_t args[6], MemoryReader*
     out += ')';
     return;
   }
+  int first = 0;
+  if (special == Special::kSyslog) {
+    if (append_syslog_type(out, args[0], options.const_style)) {
+      out += ')';
+      return;
+    }
+    first = 1;
+  }
   // As strace, the arguments only some commands and flags make the kernel read.
   if (special == Special::kMembarrier && (args[1] & MEMBARRIER_CMD_FLAG_CPU) == 0) argc = 2;
   if (special == Special::kMremap && (args[3] & MREMAP_FIXED) == 0) argc = 4;
   const bool device_arg = special == Special::kMknod && makes_device(args[argc - 2]);
   if (special == Special::kMknod && !device_arg) --argc;
-  for (int i = 0; i < argc; ++i) {
+  for (int i = first; i < argc; ++i) {
     if (special == Special::kFcntl && i == 2 && !fcntl_has_arg(args[1])) break;
     if (special == Special::kIoctl && i == 2 && !ioctl_has_arg(args[1])) break;
     if (i > 0) out += ", ";

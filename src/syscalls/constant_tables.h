@@ -148,6 +148,8 @@ extern const std::span<const Named> kPersonalityDomains;  // PER_* (personality'
 extern const FlagSet kMountFlags;                         // MS_* (mount's flags, MS_MGC_VAL aside)
 extern const FlagSet kSetnsTypes;                         // CLONE_NEW* (setns's nstype)
 extern const std::span<const Named> kIoprioWho;           // IOPRIO_WHO_*
+extern const std::span<const Named> kKcmpTypes;           // KCMP_*
+extern const std::span<const Named> kSyslogActions;       // SYSLOG_ACTION_*
 extern const std::span<const Named> kIoprioClasses;       // IOPRIO_CLASS_*
 
 // value's name in table, or strace's text for a value it does not know:

@@ -3,7 +3,8 @@
 // flags, msync/mlock flags, shutdown's how, scheduling policies, umount2's
 // flags, membarrier's commands, directory notifications, a terminal's flush
 // and flow-control requests, execution domains (personality), mount's
-// flags, setns's namespace types and the I/O priority calls'. Display
+// flags, setns's namespace types, the I/O priority calls', kcmp's types and
+// syslog's actions. Display
 // only: none is looked up by name for a policy (a policy compares numbers).
 //
 // The order of each table is strace's (compared by hand against strace 6.1's
@@ -138,6 +139,21 @@ constexpr Named kSetnsTypeBits[] = {
     SYSGATE_NAMED(CLONE_NEWPID),   SYSGATE_NAMED(CLONE_NEWNET),
 };
 
+// kcmp's type (<linux/kcmp.h>).
+constexpr Named kKcmpTypeTable[] = {Named{"KCMP_FILE", 0},    Named{"KCMP_VM", 1},      Named{"KCMP_FILES", 2},
+                                    Named{"KCMP_FS", 3},      Named{"KCMP_SIGHAND", 4}, Named{"KCMP_IO", 5},
+                                    Named{"KCMP_SYSVSEM", 6}, Named{"KCMP_EPOLL_TFD", 7}};
+
+// syslog's type (the kernel's SYSLOG_ACTION_*, in no uapi header).
+constexpr Named kSyslogActionTable[] = {
+    Named{"SYSLOG_ACTION_CLOSE", 0},       Named{"SYSLOG_ACTION_OPEN", 1},
+    Named{"SYSLOG_ACTION_READ", 2},        Named{"SYSLOG_ACTION_READ_ALL", 3},
+    Named{"SYSLOG_ACTION_READ_CLEAR", 4},  Named{"SYSLOG_ACTION_CLEAR", 5},
+    Named{"SYSLOG_ACTION_CONSOLE_OFF", 6}, Named{"SYSLOG_ACTION_CONSOLE_ON", 7},
+    Named{"SYSLOG_ACTION_CONSOLE_LEVEL", 8}, Named{"SYSLOG_ACTION_SIZE_UNREAD", 9},
+    Named{"SYSLOG_ACTION_SIZE_BUFFER", 10},
+};
+
 // ioprio_get's and ioprio_set's `which`, and a priority's class (<linux/ioprio.h>).
 constexpr Named kIoprioWhoTable[] = {Named{"IOPRIO_WHO_PROCESS", 1}, Named{"IOPRIO_WHO_PGRP", 2},
                                      Named{"IOPRIO_WHO_USER", 3}};
@@ -149,6 +165,8 @@ constexpr Named kIoprioClassTable[] = {Named{"IOPRIO_CLASS_NONE", 0}, Named{"IOP
 constinit const FlagSet kMountFlags{0, {}, kMountFlagBits, {}};
 constinit const FlagSet kSetnsTypes{0, {}, kSetnsTypeBits, {}};
 constinit const std::span<const Named> kIoprioWho{kIoprioWhoTable};
+constinit const std::span<const Named> kKcmpTypes{kKcmpTypeTable};
+constinit const std::span<const Named> kSyslogActions{kSyslogActionTable};
 constinit const std::span<const Named> kIoprioClasses{kIoprioClassTable};
 constinit const FlagSet kInotifyMask{0, {}, kInotifyMaskBits, {}};
 constinit const FlagSet kXattrFlags{0, {}, kXattrFlagBits, {}};

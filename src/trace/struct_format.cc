@@ -1001,6 +1001,7 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return true;
     case SYS_getresuid:
     case SYS_getresgid:
+    case SYS_getcpu:
       if (size != 4) return false;
       append_bracketed_decimal(out, b.at<uint32_t>(0));
       return true;
@@ -1208,7 +1209,18 @@ bool append_in_out_length(std::string& out, const Record& record, int index, con
 // setsockopt's value, or the one getsockopt returned: an int ("[1]"),
 // SO_LINGER's struct; else nothing (the address is shown).
 bool append_sockopt_value(std::string& out, const Record& record, const Bytes& b) {
-  constexpr uint32_t kSolSocket = 1, kSoLinger = 13;
+  constexpr uint32_t kSolSocket = 1, kSoLinger = 13, kSoPeercred = 17;
+  if (static_cast<uint32_t>(record.args[1]) == kSolSocket && static_cast<uint32_t>(record.args[2]) == kSoPeercred &&
+      b.size() == 12) {  // struct ucred
+    out += "{pid=";
+    syscalls::append_decimal(out, b.at<int32_t>(0));
+    out += ", uid=";
+    syscalls::append_decimal(out, b.at<uint32_t>(4));
+    out += ", gid=";
+    syscalls::append_decimal(out, b.at<uint32_t>(8));
+    out += '}';
+    return true;
+  }
   if (static_cast<uint32_t>(record.args[1]) == kSolSocket && static_cast<uint32_t>(record.args[2]) == kSoLinger &&
       b.size() == 8) {
     out += "{l_onoff=";
@@ -1280,6 +1292,22 @@ bool append_struct_arg(std::string& out, const Record& record, int index, uint64
   if (p == nullptr || p->addr != addr) return false;
   if ((record.nr == SYS_getgroups || record.nr == SYS_setgroups) && index == 1) {
     append_group_list(out, record, p->bytes);
+    return true;
+  }
+  if (record.nr == SYS_get_robust_list && p->bytes.size() == 8) {  // [0x7f...], [24]
+    uint64_t value = 0;
+    std::memcpy(&value, p->bytes.data(), sizeof value);
+    out += '[';
+    if (index == 1) {
+      if (value == 0) {
+        out += "NULL";
+      } else {
+        syscalls::append_hex(out, value);
+      }
+    } else {
+      syscalls::append_decimal(out, value);
+    }
+    out += ']';
     return true;
   }
   // -Y: a siginfo's sender or child named (a waitid that found no child wrote none).

@@ -2523,6 +2523,38 @@ TEST(Trace, IpcMountIoprioAndSetnsArgumentsAgreeWithStrace) {
   EXPECT_GE(t.ours.size(), 30u) << t.trace;
 }
 
+// getcpu's cpu and node and get_robust_list's head and length (by pointer),
+// SO_PEERCRED's credentials, kcmp's type, syslog's type (and the arguments
+// strace leaves out for the types that ignore them) -- as strace 6.1 prints
+// them; and PR_GET_SECCOMP's 2, unnamed (the program installs a filter of its
+// own first, so that it is 2 natively too: under sysgate it always is).
+TEST(Trace, CpuRobustListPeerCredKcmpSyslogAndSeccompModeAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-S", "-c",
+      "import ctypes, os, socket\n"
+      "libc = ctypes.CDLL(None); S = libc.syscall; L = ctypes.c_long\n"
+      "cpu, node = ctypes.c_uint(), ctypes.c_uint(); S(309, ctypes.byref(cpu), ctypes.byref(node), None)\n"
+      "head, size = ctypes.c_void_p(), ctypes.c_size_t(); S(274, 0, ctypes.byref(head), ctypes.byref(size))\n"
+      "a, b = socket.socketpair(); a.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)\n"
+      "S(312, os.getpid(), os.getpid(), 0, a.fileno(), b.fileno())\n"
+      "S(103, 10, None, 0); S(103, 9, None, 0); S(103, 2, None, -1)\n"
+      "allow = (ctypes.c_ubyte * 8)(6, 0, 0, 0, 0, 0, 0xff, 0x7f)\n"
+      "class Prog(ctypes.Structure): _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]\n"
+      "prog = Prog(1, ctypes.addressof(allow)); S(157, 38, 1, 0, 0, 0); S(317, 1, 0, ctypes.byref(prog))\n"
+      "S(157, 21)\n"};
+  const BothTraces t = trace_under_both(cmd, "-e trace=getcpu,get_robust_list,getsockopt,kcmp,syslog,prctl",
+                                        [](const std::string& l) {
+                                          // Which cpu, the head's address and the pid differ between runs.
+                                          std::string m = std::regex_replace(l, std::regex(R"(0x[0-9a-f]{8,})"), "ADDR");
+                                          m = std::regex_replace(m, std::regex(R"(^getcpu\(\[\d+\])"), "getcpu([N]");
+                                          m = std::regex_replace(m, std::regex(R"(pid=\d+)"), "pid=N");
+                                          return std::regex_replace(m, std::regex(R"(^kcmp\(\d+, \d+,)"), "kcmp(N, N,");
+                                        });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
+  EXPECT_GE(t.ours.size(), 10u) << t.trace;
+}
+
 // Values a call takes through a pointer that is not a struct: the file
 // offsets sendfile advances ("[0] => [3]") and splice and copy_file_range
 // take ("[1]"), signalfd's mask, epoll_pwait's and epoll_pwait2's masks and
