@@ -54,7 +54,7 @@ void append_array(std::string& out, size_t count, size_t total, size_t max_strin
 }  // namespace
 
 bool append_event_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
-                      syscalls::ConstStyle style) {
+                      syscalls::ConstStyle style, const FdName& fd_name) {
   switch (record.nr) {
     case SYS_poll:
     case SYS_ppoll: {
@@ -63,7 +63,7 @@ bool append_event_arg(std::string& out, const Record& record, int index, uint64_
       const size_t count = p->bytes.size() / kPollfd;
       append_array(out, count, static_cast<uint32_t>(record.args[1]), max_string, [&](size_t k) {
         out += "{fd=";
-        syscalls::append_decimal(out, payload_field<int32_t>(p->bytes, k * kPollfd));
+        append_fd_with_name(out, payload_field<int32_t>(p->bytes, k * kPollfd), fd_name);
         out += ", events=";
         append_flags(out, kPollEvents, payload_field<uint16_t>(p->bytes, k * kPollfd + 4), style);
         out += '}';

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "syscalls/const_style.h"
+#include "trace/fd_name.h"
 #include "trace/record.h"
 
 namespace sysgate::trace {
@@ -22,8 +23,10 @@ namespace sysgate::trace {
 // event) or epoll_wait/epoll_pwait/epoll_pwait2 (the events); false, having
 // appended nothing, when the record has no such payload for it.
 // style: strace -X, the events as flags, numbers or both (syscalls/const_style.h).
+// fd_name: -y, for the pollfds' descriptors ("{fd=3</dev/null>, ...}"; the
+// result's stay numbers, as strace shows them).
 bool append_event_arg(std::string& out, const Record& record, int index, uint64_t addr, size_t max_string,
-                      syscalls::ConstStyle style = syscalls::ConstStyle::kAbbrev);
+                      syscalls::ConstStyle style = syscalls::ConstStyle::kAbbrev, const FdName& fd_name = {});
 
 // poll's and ppoll's result after "= N": " ([{fd=3, revents=POLLIN}])" for
 // the descriptors with events, " (Timeout)" for 0; nothing for other calls,

@@ -278,9 +278,12 @@ bool struct_arg_hook(const void* context, int index, uint64_t value, std::string
     return true;
   }
   if (append_iovec_arg(out, r, index, value, call->options->max_string, call->options->string_style)) return true;
-  if (append_select_arg(out, r, index, value)) return true;
+  if (append_select_arg(out, r, index, value, call->options->fd_path)) return true;
   if (append_offset_arg(out, r, index, value)) return true;
-  if (append_event_arg(out, r, index, value, call->options->max_string, call->options->const_style)) return true;
+  if (append_event_arg(out, r, index, value, call->options->max_string, call->options->const_style,
+                       call->options->fd_path)) {
+    return true;
+  }
   if (append_msghdr_arg(out, r, index, value, call->options->max_string, call->options->string_style,
                         call->options->const_style, call->options->fd_path)) {
     return true;

@@ -85,13 +85,7 @@ void append_control_data(std::string& out, int level, int type, std::string_view
     out += ", cmsg_data=[";
     for (size_t at = 0; at + 4 <= data.size(); at += 4) {
       if (at > 0) out += ", ";
-      const auto fd = payload_field<int32_t>(data, at);
-      syscalls::append_decimal(out, fd);
-      if (const std::string* name = fd_name ? fd_name(fd) : nullptr) {
-        out += '<';
-        out += *name;
-        out += '>';
-      }
+      append_fd_with_name(out, payload_field<int32_t>(data, at), fd_name);
     }
     out += ']';
   } else if (type == kScmCredentials && data.size() >= 12) {

@@ -17,12 +17,10 @@
 #include <vector>
 
 #include "syscalls/call_format.h"
+#include "trace/fd_name.h"
 #include "trace/record.h"
 
 namespace sysgate::trace {
-
-// -y: the name of one of the record's process's descriptors, or null.
-using FdName = std::function<const std::string*(int32_t fd)>;
 
 // Appends argument index (1) of sendmsg/recvmsg; false, appending nothing,
 // when the record has no msghdr for it.

@@ -34,15 +34,15 @@ const Payload* in_out(const Record& r, int index, uint64_t addr, size_t bytes) {
   return p;
 }
 
-// "[3 4]": the descriptors below nfds whose bits are set.
-void append_fd_set(std::string& out, std::string_view set, int32_t nfds) {
+// "[3 4]": the descriptors below nfds whose bits are set (-y: named).
+void append_fd_set(std::string& out, std::string_view set, int32_t nfds, const FdName& fd_name = {}) {
   out += '[';
   bool first = true;
   for (int32_t fd = 0; fd < nfds && static_cast<size_t>(fd / 8) < set.size(); ++fd) {
     if ((static_cast<uint8_t>(set[static_cast<size_t>(fd / 8)]) >> (fd % 8) & 1) == 0) continue;
     if (!first) out += ' ';
     first = false;
-    syscalls::append_decimal(out, fd);
+    append_fd_with_name(out, fd, fd_name);
   }
   out += ']';
 }
@@ -81,7 +81,7 @@ const Payload* time_left(const Record& r) {
 
 }  // namespace
 
-bool append_select_arg(std::string& out, const Record& record, int index, uint64_t addr) {
+bool append_select_arg(std::string& out, const Record& record, int index, uint64_t addr, const FdName& fd_name) {
   if (record.nr == SYS_ppoll) {
     if (index != 2) return false;
     const Payload* p = in_out(record, index, addr, kTime);
@@ -94,7 +94,8 @@ bool append_select_arg(std::string& out, const Record& record, int index, uint64
     const int64_t n = set_bytes(record);
     const Payload* p = n < 0 ? nullptr : in_out(record, index, addr, static_cast<size_t>(n));
     if (p == nullptr) return false;
-    append_fd_set(out, std::string_view(p->bytes).substr(0, static_cast<size_t>(n)), static_cast<int32_t>(record.args[0]));
+    append_fd_set(out, std::string_view(p->bytes).substr(0, static_cast<size_t>(n)), static_cast<int32_t>(record.args[0]),
+                  fd_name);
     return true;
   }
   if (index == 4) {

@@ -13,14 +13,17 @@
 #include <cstdint>
 #include <string>
 
+#include "trace/fd_name.h"
 #include "trace/record.h"
 
 namespace sysgate::trace {
 
 // Appends argument index of select/pselect6 (fd sets, timeout, pselect6's
 // sigmask) or ppoll (timeout) as the program passed it; false, having
-// appended nothing, when the record has no copy of it.
-bool append_select_arg(std::string& out, const Record& record, int index, uint64_t addr);
+// appended nothing, when the record has no copy of it. fd_name: -y, for the
+// sets' descriptors ("[3</dev/null> 4<pipe:[12]>]"; the result's sets stay
+// numbers, as strace shows them).
+bool append_select_arg(std::string& out, const Record& record, int index, uint64_t addr, const FdName& fd_name = {});
 
 // select's and pselect6's result after "= N": " (in [3], out [4], left {...})",
 // " (Timeout)" for 0; nothing for other calls or failures.

@@ -1191,6 +1191,29 @@ TEST(Trace, DescriptorsPassedBetweenProcessesAreNamed) {
       << quiet.trace;
 }
 
+// -y inside select's fd sets and poll's array, as strace names them there
+// (the results' sets and arrays stay numbers), where they were numbers.
+TEST(Trace, DescriptorsInFdSetsAndPollArraysAreNamed) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-S", "-c",
+      "import select, os\n"
+      "r, w = os.pipe(); f = open('/etc/hostname')\n"
+      "select.select([r, f], [w], [], 0)\n"
+      "p = select.poll(); p.register(r); p.register(f.fileno(), select.POLLIN); p.poll(0)\n"};
+  const BothTraces t = trace_under_both(cmd, "-y -e trace=pselect6,select,poll,ppoll", [](const std::string& l) {
+    return std::regex_replace(l, std::regex(R"(pipe:\[\d+\])"), "pipe:[N]");
+  });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
+  bool named = false;
+  for (const std::string& l : t.ours) {
+    if (l.find("poll([{fd=3<pipe:[N]>, ") == 0 && l.find("{fd=5</etc/hostname>, events=POLLIN}") != std::string::npos) {
+      named = true;
+    }
+  }
+  EXPECT_TRUE(named) << t.trace;
+}
+
 TEST(Trace, WholeLinesAgreeWithStrace) {
   for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
            {"/bin/cat", "/etc/hostname"}, {"/bin/ls", "-l", "/usr/include/linux"}, {"/bin/echo", "same"}, {"/usr/bin/id"},
