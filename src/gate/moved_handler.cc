@@ -43,6 +43,7 @@ void show_program_registers(arch::KernelSigcontext* mc, uint64_t program_sp, con
   const bool restarts = mc->rip == addr(sysgate_gate_syscall_insn);
   mc->rip = restarts ? program_ip - 2 : program_ip;
   mc->rsp = program_sp;
+  mc->rcx = program_ip;  // what the program's syscall leaves there
   if (callee_saved != nullptr) {
     mc->rbx = callee_saved[0];
     mc->rbp = callee_saved[1];
@@ -251,9 +252,27 @@ void moved_frame_returns(GateThread* t, uint64_t frame) {
     if (t->moved[i - 1].frame != frame) continue;
     const auto* kept = reinterpret_cast<const KeptRegisters*>(t->moved_kept[i - 1]);
     auto* uc = reinterpret_cast<arch::KernelUcontext*>(frame + 8);
-    if (kept != nullptr && app_probe_write(addr(&uc->mc), sizeof kept->registers) &&
+    // Back into the gate's call, unless the handler sent the program
+    // elsewhere. At the gate's syscall (returned, or to be restarted by the
+    // kernel) the gate's rax and argument registers are the program's call's
+    // own, so the handler's changes to them stay: the call's result, or the
+    // number and arguments of the call the kernel restarts, as natively.
+    // Elsewhere in the gate they are its own. (Read before the write probe,
+    // which clobbers the first and last words it checks.)
+    if (kept != nullptr && app_probe_read(addr(&uc->mc), sizeof kept->registers) &&
         uc->mc.rip == kept->shown_rip && uc->mc.rsp == kept->shown_rsp) {
-      copy_bytes(&uc->mc, kept->registers, sizeof kept->registers);
+      arch::KernelSigcontext gate;
+      copy_bytes(&gate, kept->registers, sizeof kept->registers);
+      if (gate.rip == addr(sysgate_gate_syscall_begin) || gate.rip == addr(sysgate_gate_syscall_insn)) {
+        gate.rax = uc->mc.rax;
+        gate.rdi = uc->mc.rdi;
+        gate.rsi = uc->mc.rsi;
+        gate.rdx = uc->mc.rdx;
+        gate.r10 = uc->mc.r10;
+        gate.r8 = uc->mc.r8;
+        gate.r9 = uc->mc.r9;
+      }
+      if (app_probe_write(addr(&uc->mc), sizeof kept->registers)) copy_bytes(&uc->mc, &gate, sizeof kept->registers);
     }
     t->moved_depth = i - 1;
     publish_levels(t);

@@ -382,10 +382,12 @@ TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
 // stack lies below the gate stack; a moved handler that switches to a
 // coroutine on a stack right above or below its thread's; the mask a
 // handler runs with (under trace the gate blocks default-ignored signals
-// for some calls: not for the handler).
+// for some calls: not for the handler); handlers that change the frame of the
+// call they interrupted (its result, the call restarted, where the program
+// goes on), which under trace shows the program's registers (moved_handler.h).
 TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
   for (const char* how : {"thread", "main", "big", "nested", "onstack", "jumpback", "lowstack", "suspend", "bigsuspend",
-                          "timedwait", "pair", "fullmask", "coroutine", "handlermask"}) {
+                          "timedwait", "pair", "fullmask", "coroutine", "handlermask", "editframe"}) {
     SCOPED_TRACE(how);
     expect_native_under_run_and_trace({HANDLER_STACK_PROGRAM, how});
     // The trampolines' fast path too: calls outside -e trace= are not traced.

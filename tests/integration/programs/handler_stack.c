@@ -44,6 +44,13 @@
  *                          (the gate blocks default-ignored signals for some
  *                          of those calls under `trace`), one with SIGCHLD
  *                          in its sa_mask
+ *   handler_stack editframe handlers interrupting read() change the frame:
+ *                          its result (42 for EINTR), the call the kernel
+ *                          restarts (getpid for read), the restart skipped
+ *                          (rip past the syscall, EINTR), and where the
+ *                          program goes on (a function of its own); they
+ *                          also name the function the frame's rip is in
+ *                          (review E: the gate's own registers came back)
  * (the last three crashed a first version of the gate's moving of handlers)
  *
  * Prints "on its stack" for each handler that ran within its thread's stack
@@ -59,6 +66,7 @@
 #include <time.h>
 #include <setjmp.h>
 #include <ucontext.h>
+#include <dlfcn.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -474,6 +482,78 @@ static int run_handlermask(void) {
   return 0;
 }
 
+/* editframe: what each handler does to the frame of the read it interrupted. */
+enum { kEditResult, kEditRestartedCall, kEditSkipRestart, kEditRedirect };
+static volatile int edit_how;
+static volatile sig_atomic_t landed;
+static char edit_rip_function[64];
+static jmp_buf after_landing;
+static __attribute__((noinline)) void landing(void) {
+  /* The program's own code, run where the frame sent it: calls and memory. */
+  char* p = malloc(4096);
+  memset(p, 1, 4096);
+  landed = p[100] + (getpid() > 0);
+  free(p);
+  longjmp(after_landing, 1);
+}
+static void frame_editor(int sig, siginfo_t* info, void* context) {
+  (void)sig;
+  (void)info;
+  greg_t* g = ((ucontext_t*)context)->uc_mcontext.gregs;
+  Dl_info where;
+  memset(&where, 0, sizeof where);
+  snprintf(edit_rip_function, sizeof edit_rip_function, "%s",
+           dladdr((void*)g[REG_RIP], &where) && where.dli_sname ? where.dli_sname : "?");
+  const int at_restart = *(const uint16_t*)g[REG_RIP] == 0x050f; /* rip back at the syscall */
+  switch (edit_how) {
+    case kEditResult:
+      if (g[REG_RAX] == -EINTR) g[REG_RAX] = 42;
+      break;
+    case kEditRestartedCall:
+      if (at_restart) g[REG_RAX] = SYS_getpid;
+      break;
+    case kEditSkipRestart:
+      if (at_restart) {
+        g[REG_RIP] += 2;
+        g[REG_RAX] = -EINTR;
+      }
+      break;
+    case kEditRedirect:
+      g[REG_RSP] = (g[REG_RSP] - 256) & ~15L;
+      g[REG_RSP] -= 8; /* as after a call */
+      g[REG_RIP] = (greg_t)landing;
+      break;
+  }
+}
+static int run_editframe(void) {
+  if (pipe(pipe_fds) != 0) return 1;
+  static const char* const kHow[] = {"result", "restarted call", "skipped restart", "redirect"};
+  for (int how = kEditResult; how <= kEditRedirect; ++how) {
+    edit_how = how;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = frame_editor;
+    sa.sa_flags = SA_SIGINFO | (how == kEditRestartedCall || how == kEditSkipRestart ? SA_RESTART : 0);
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval soon = {{0, 0}, {0, 20 * 1000}};
+    setitimer(ITIMER_REAL, &soon, NULL);
+    char byte;
+    if (how == kEditRedirect && setjmp(after_landing) != 0) {
+      printf("editframe %s: landed %d, rip in %s\n", kHow[how], (int)landed, edit_rip_function);
+      continue;
+    }
+    errno = 0;
+    const long r = read(pipe_fds[0], &byte, 1);
+    const int error = errno;
+    if (how == kEditRestartedCall) {
+      printf("editframe %s: %s, rip in %s\n", kHow[how], r == getpid() ? "the pid" : "not the pid", edit_rip_function);
+    } else {
+      printf("editframe %s: %ld %s, rip in %s\n", kHow[how], r, r < 0 ? strerror(error) : "", edit_rip_function);
+    }
+  }
+  return 0;
+}
+
 static void wait_a_little(void) {
   struct timespec ts = {0, 100 * 1000 * 1000};
   nanosleep(&ts, NULL);
@@ -481,13 +561,14 @@ static void wait_a_little(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair|fullmask|coroutine|handlermask\n");
+    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair|fullmask|coroutine|handlermask|editframe\n");
     return 2;
   }
   if (strcmp(argv[1], "pair") == 0) return run_pair();
   if (strcmp(argv[1], "fullmask") == 0) return run_fullmask();
   if (strcmp(argv[1], "coroutine") == 0) return run_coroutine();
   if (strcmp(argv[1], "handlermask") == 0) return run_handlermask();
+  if (strcmp(argv[1], "editframe") == 0) return run_editframe();
   if (strcmp(argv[1], "onstack") == 0) {
     install(SIGUSR1, sleep_interrupted, SA_ONSTACK);
     install(SIGALRM, alarm_then_call, 0);
