@@ -39,6 +39,9 @@ struct FlagSet {
   std::span<const Named> field_values;
   std::span<const Named> bits;
   std::string_view zero_name;
+  // What strace adds to a value with no bit it knows, "0x100 /* MS_??? */";
+  // empty: the number alone.
+  std::string_view unknown_name;
 };
 
 // process_constants.cc: <linux/wait.h>

@@ -180,11 +180,11 @@ constexpr Named kFileOtherTable[] = {
 
 constinit const FlagSet kOpenFlags{O_ACCMODE, kAccessModeField, kOpenFlagBits, {}};
 constinit const FlagSet kAtFlags{0, {}, kAtFlagBits, {}};
-constinit const FlagSet kAccessAtFlags{0, {}, kAccessAtFlagBits, {}};
+constinit const FlagSet kAccessAtFlags{0, {}, kAccessAtFlagBits, {}, "AT_???"};
 static_assert(F_OK == 0, "F_OK is the zero value of the access-mode set");
 constinit const FlagSet kAccessModes{0, {}, kAccessModeBits, "F_OK"};
-constinit const FlagSet kRenameFlags{0, {}, kRenameFlagBits, {}};
-constinit const FlagSet kFlockOps{0, {}, kFlockOpBits, {}};
+constinit const FlagSet kRenameFlags{0, {}, kRenameFlagBits, {}, "RENAME_??"};
+constinit const FlagSet kFlockOps{0, {}, kFlockOpBits, {}, "LOCK_???"};
 constinit const FlagSet kStatxAttributes{0, {}, kStatxAttributeBits, {}};
 constinit const FlagSet kFdFlags{0, {}, kFdFlagBits, {}};
 constinit const FlagSet kFileType{S_IFMT, kFileTypeField, {}, {}};

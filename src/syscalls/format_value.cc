@@ -158,8 +158,14 @@ void append_flags(std::string& out, const FlagSet& set, uint64_t value) {
     }
   }
   if (rest != 0) {
+    const bool only_unknown = out.size() == start;
     separate();
     append_hex(out, rest);
+    if (only_unknown && !set.unknown_name.empty()) {
+      out += " /* ";
+      out += set.unknown_name;
+      out += " */";
+    }
   }
   if (out.size() == start) out += '0';
 }

@@ -104,6 +104,6 @@ constinit const FlagSet kProt{0, {}, kProtBits, "PROT_NONE"};
 constinit const FlagSet kMmapFlags{MAP_TYPE, kMapTypeField, kMapFlagBits, {}};
 constinit const std::span<const Named> kMadvice{kMadviceTable};
 constinit const std::span<const Named> kMemoryOther{kMemoryOtherTable};
-constinit const FlagSet kMfdFlags{0, {}, kMfdFlagBits, {}};
+constinit const FlagSet kMfdFlags{0, {}, kMfdFlagBits, {}, "MFD_???"};
 
 }  // namespace sysgate::syscalls::constants::detail

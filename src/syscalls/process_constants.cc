@@ -163,6 +163,6 @@ constinit const std::span<const Named> kArchPrctl{kArchPrctlTable};
 constinit const FlagSet kFutexOp{0xffffffffu & ~uint64_t{FUTEX_CLOCK_REALTIME}, kFutexOpField,
                                  kFutexOpBits, {}};
 constinit const std::span<const Named> kProcessOther{kProcessOtherTable};
-constinit const FlagSet kWaitOptions{0, {}, kWaitOptionBits, {}};
+constinit const FlagSet kWaitOptions{0, {}, kWaitOptionBits, {}, "W???"};
 
 }  // namespace sysgate::syscalls::constants::detail

@@ -93,7 +93,7 @@ constinit const std::span<const Named> kItimers{kItimerTable};
 constinit const std::span<const Named> kPrioWhich{kPrioWhichTable};
 constinit const std::span<const Named> kRusageWho{kRusageWhoTable};
 constinit const std::span<const Named> kIdTypes{kIdTypeTable};
-constinit const FlagSet kTimerFlags{0, {}, kTimerFlagBits, {}};
+constinit const FlagSet kTimerFlags{0, {}, kTimerFlagBits, {}, "TIMER_???"};
 constinit const std::span<const Named> kResourceOther{kResourceOtherTable};
 
 }  // namespace sysgate::syscalls::constants::detail

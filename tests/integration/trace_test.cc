@@ -2582,6 +2582,28 @@ TEST(Trace, CpuRobustListPeerCredKcmpSyslogAndSeccompModeAgreeWithStrace) {
   EXPECT_GE(t.ours.size(), 10u) << t.trace;
 }
 
+// A flags argument with no bit strace knows: "0x100 /* MS_??? */", with the
+// name strace's decoder gives its flags, where it was the number alone.
+TEST(Trace, FlagsWithOnlyUnknownBitsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-S", "-c",
+      "import ctypes\n"
+      "libc = ctypes.CDLL(None); S = libc.syscall\n"
+      "S(26, 0, 0, 0x100); S(166, b'/nonexistent', 0x100); S(325, 0, 0, 4); S(285, 99, 0x100, 0, 0)\n"
+      "S(151, 0x100); S(436, 99, 99, 0x100); S(316, -100, b'/a', -100, b'/b', 0x100)\n"
+      "S(188, b'/x', b'user.a', b'v', 1, 0x100); S(25, 0, 0, 0, 0x100, 0); S(277, 99, 0, 0, 0x100)\n"
+      "S(324, 0, 0x100, 0); S(73, 99, 0x100); S(439, -100, b'/x', 0, 0x10000); S(61, -1, 0, 0x10000000, 0)\n"
+      "S(230, 0, 0x100, 0, 0); S(294, 0x100); S(290, 0, 0x100); S(291, 0x100); S(319, b'x', 0x100)\n"
+      "S(26, 0, 0, 4 | 0x100)\n"};
+  const BothTraces t = trace_under_both(
+      cmd,
+      "-e trace=msync,umount2,mlock2,fallocate,mlockall,close_range,renameat2,setxattr,mremap,sync_file_range,"
+      "membarrier,flock,faccessat2,wait4,clock_nanosleep,inotify_init1,eventfd2,epoll_create1,memfd_create");
+  EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
+  EXPECT_GE(t.ours.size(), 20u) << t.trace;
+}
+
 // Values a call takes through a pointer that is not a struct: the file
 // offsets sendfile advances ("[0] => [3]") and splice and copy_file_range
 // take ("[1]"), signalfd's mask, epoll_pwait's and epoll_pwait2's masks and
