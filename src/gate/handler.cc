@@ -95,12 +95,15 @@ long forward_blocking(const arch::KernelUcontext* uc, long nr, const uint64_t a[
   }
   PendingCall* const outer = t->pending_call;
   const uint64_t outer_added = t->quiet_added;
+  const ProgramPlace* const outer_quiet_place = t->quiet_place;
   if (pending != nullptr) t->pending_call = pending;
   t->quiet_added = quiet & ~uc->uc_sigmask;
+  t->quiet_place = t->program_place;
   asm volatile("" ::: "memory");
   const long r = sysgate_gate_blocking_syscall_masked(uc, call, &mask);
   asm volatile("" ::: "memory");
   t->quiet_added = outer_added;
+  t->quiet_place = outer_quiet_place;
   t->pending_call = outer;
   return r;
 }

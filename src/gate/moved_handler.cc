@@ -28,11 +28,26 @@ bool on_gate_stack(const GateThread* t, uint64_t p) { return on_stack(p, addr(t-
 // program's (moved_handler.h), and what it shows, to tell whether the
 // handler changed where it returns to.
 struct KeptRegisters {
-  uint64_t shown_rip, shown_rsp;
-  uint64_t registers[18];  // KernelSigcontext r8 .. eflags
+  uint64_t registers[18];  // KernelSigcontext r8 .. eflags: the gate's
+  uint64_t shown[18];      // and what the frame shows
 };
 constexpr uint64_t kKeptBytes = sizeof(KeptRegisters);
 static_assert(offsetof(arch::KernelSigcontext, eflags) == 17 * 8);
+
+// Whether a signal that interrupted the gate at mc came at the syscall the
+// gate makes for the program's call, whose site ends at program_ip: after it
+// (rax is the call's result), or at it (rax is the number: the kernel
+// restarts it, or it is still to be made) where the program's own syscall
+// instruction is still there to restart it (a punned jump may have taken its
+// bytes). Only there is the program's state the frame can show a state it
+// can go on from (the gate's call abandoned, moved_handler.h): elsewhere in
+// the gate the call is half made or its result is not in rax.
+bool at_the_calls_syscall(const arch::KernelSigcontext& mc, uint64_t program_ip) {
+  if (mc.rip == addr(sysgate_gate_syscall_begin)) return true;
+  if (mc.rip != addr(sysgate_gate_syscall_insn) || !app_probe_read(program_ip - 2, 2)) return false;
+  const auto* insn = reinterpret_cast<const uint8_t*>(program_ip - 2);
+  return insn[0] == 0x0f && insn[1] == 0x05;
+}
 
 // The frame shows the program at its call: after its syscall instruction (at
 // it, with the number in rax, when the kernel is to restart the gate's call),
@@ -52,8 +67,7 @@ void show_program_registers(arch::KernelSigcontext* mc, uint64_t program_sp, con
     mc->r14 = callee_saved[4];
     mc->r15 = callee_saved[5];
   }
-  kept->shown_rip = mc->rip;
-  kept->shown_rsp = mc->rsp;
+  copy_bytes(kept->shown, mc, sizeof kept->shown);
 }
 
 // What trampoline.S reads: the innermost level's gate rsp (the lowest: below
@@ -125,8 +139,26 @@ ProgramPlaceScope::ProgramPlaceScope(GateThread* t, uint64_t program_sp, const u
   const ProgramPlace* outer = t->program_place;
   // A place below this one on the gate stack was left by a call a siglongjmp
   // abandoned: its frame is this frame's memory now.
-  if (outer != nullptr && on_gate_stack(t, addr(outer)) && addr(outer) < addr(&place_)) outer = nullptr;
+  if (outer != nullptr && on_gate_stack(t, addr(outer)) && addr(outer) <= addr(&place_)) outer = nullptr;
   drop_abandoned_levels(t, program_sp);
+  // A call of the program's is in progress only under a handler that
+  // interrupted it: one moved to the program's stack (a level), or one
+  // running on the gate stack or the program's alternate stack. Program code
+  // on its own stack otherwise: any place left is an abandoned call's (a
+  // siglongjmp, or a handler that sent the program elsewhere), and so is
+  // what it set for its duration: its record to write for a signal at its
+  // return (review F: garbage lines, then SIGSEGV), the default-ignored
+  // signals it blocked (the signal wrapper took them out of every later
+  // handler's mask).
+  const AppAltStack& alt = t->app_altstack;
+  const bool under_a_handler = t->moved_depth != 0 || on_gate_stack(t, program_sp) ||
+                               (alt.size != 0 && on_stack(program_sp, alt.sp, alt.size));
+  if (!under_a_handler) outer = nullptr;
+  if (outer == nullptr) {
+    t->pending_call = nullptr;
+    t->quiet_added = 0;
+    t->quiet_place = nullptr;
+  }
   place_.sp = program_sp;
   place_.callee_saved = callee_saved;
   place_.outer = outer;
@@ -193,7 +225,7 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
     // are; below them, the registers the frame does not show. (Written once
     // the kernel's frame there is read: every signal is blocked till then.)
     uint64_t keep_below = (interrupted - kRedZoneBytes) & ~uint64_t{15};
-    if (program_ip != 0 && user_dispatch_on()) {
+    if (program_ip != 0 && user_dispatch_on() && at_the_calls_syscall(uc->mc, program_ip)) {
       kept = (keep_below - kKeptBytes) & ~uint64_t{15};
       keep_below = kept;
     }
@@ -252,27 +284,35 @@ void moved_frame_returns(GateThread* t, uint64_t frame) {
     if (t->moved[i - 1].frame != frame) continue;
     const auto* kept = reinterpret_cast<const KeptRegisters*>(t->moved_kept[i - 1]);
     auto* uc = reinterpret_cast<arch::KernelUcontext*>(frame + 8);
-    // Back into the gate's call, unless the handler sent the program
-    // elsewhere. At the gate's syscall (returned, or to be restarted by the
-    // kernel) the gate's rax and argument registers are the program's call's
-    // own, so the handler's changes to them stay: the call's result, or the
-    // number and arguments of the call the kernel restarts, as natively.
-    // Elsewhere in the gate they are its own. (Read before the write probe,
-    // which clobbers the first and last words it checks.)
-    if (kept != nullptr && app_probe_read(addr(&uc->mc), sizeof kept->registers) &&
-        uc->mc.rip == kept->shown_rip && uc->mc.rsp == kept->shown_rsp) {
-      arch::KernelSigcontext gate;
+    // Back into the gate's call, with the handler's changes to rax and the
+    // argument registers (the gate's there are the program's call's own: its
+    // result, or the number and arguments of the call the kernel restarts),
+    // as natively. A handler that changed anything else the frame shows
+    // (where the program goes on, its stack, its callee-saved registers, rcx,
+    // the flags) gets the program on from the frame as it left it, the
+    // gate's call abandoned as by a siglongjmp: at its syscall, where it
+    // shows a state the program can go on from (at_the_calls_syscall).
+    // (Read before the write probe, which clobbers the first and last words
+    // it checks.)
+    if (kept != nullptr && app_probe_read(addr(&uc->mc), sizeof kept->registers)) {
+      arch::KernelSigcontext now, shown, gate;
+      copy_bytes(&now, &uc->mc, sizeof kept->registers);
+      copy_bytes(&shown, kept->shown, sizeof kept->shown);
       copy_bytes(&gate, kept->registers, sizeof kept->registers);
-      if (gate.rip == addr(sysgate_gate_syscall_begin) || gate.rip == addr(sysgate_gate_syscall_insn)) {
-        gate.rax = uc->mc.rax;
-        gate.rdi = uc->mc.rdi;
-        gate.rsi = uc->mc.rsi;
-        gate.rdx = uc->mc.rdx;
-        gate.r10 = uc->mc.r10;
-        gate.r8 = uc->mc.r8;
-        gate.r9 = uc->mc.r9;
+      const bool unchanged = now.rip == shown.rip && now.rsp == shown.rsp && now.rbx == shown.rbx &&
+                             now.rbp == shown.rbp && now.r12 == shown.r12 && now.r13 == shown.r13 &&
+                             now.r14 == shown.r14 && now.r15 == shown.r15 && now.rcx == shown.rcx &&
+                             now.eflags == shown.eflags;
+      if (unchanged) {
+        gate.rax = now.rax;
+        gate.rdi = now.rdi;
+        gate.rsi = now.rsi;
+        gate.rdx = now.rdx;
+        gate.r10 = now.r10;
+        gate.r8 = now.r8;
+        gate.r9 = now.r9;
+        if (app_probe_write(addr(&uc->mc), sizeof kept->registers)) copy_bytes(&uc->mc, &gate, sizeof kept->registers);
       }
-      if (app_probe_write(addr(&uc->mc), sizeof kept->registers)) copy_bytes(&uc->mc, &gate, sizeof kept->registers);
     }
     t->moved_depth = i - 1;
     publish_levels(t);

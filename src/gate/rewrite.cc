@@ -1073,9 +1073,11 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   const uint64_t quiet = quiet_prone ? quiet_signals_during(nr, args) : 0;
   uint64_t program_mask = 0;
   const uint64_t outer_added = t->quiet_added;
+  const ProgramPlace* const outer_quiet_place = t->quiet_place;
   if (quiet != 0) {
     raw_syscall(__NR_rt_sigprocmask, SIG_BLOCK, addr(&quiet), addr(&program_mask), 8);
     t->quiet_added = quiet & ~program_mask;
+    t->quiet_place = t->program_place;
   }
   if ((g_gate.flags & kGateHooks) != 0) {
     ret = hooked_call(nr, args);
@@ -1103,6 +1105,7 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   if (quiet != 0) {
     t->call_ip = ip;  // a signal let through here is shown at the call's site (trace -i)
     t->quiet_added = outer_added;
+    t->quiet_place = outer_quiet_place;
     raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&program_mask), 0, 8);
     t->call_ip = outer_ip;
   }

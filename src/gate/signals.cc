@@ -424,8 +424,11 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
   // The handler itself runs without those signals blocked too, as natively
   // (it reads its mask back; the kernel added the call's to it), but for
   // those its action's sa_mask blocks: two calls, for such handlers only.
-  if (GateThread* t = thread_from_gs();
-      t != nullptr && t->quiet_added != 0 && t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
+  // (Only while that call is the innermost: quiet_added may be an abandoned
+  // call's, thread_state.h.)
+  if (GateThread* t = thread_from_gs(); t != nullptr && t->quiet_added != 0 && t->program_place != nullptr &&
+                                        t->quiet_place == t->program_place &&
+                                        t->tid == static_cast<int32_t>(raw_syscall(__NR_gettid))) {
     auto* uc = static_cast<arch::KernelUcontext*>(const_cast<void*>(context));
     uc->uc_sigmask &= ~t->quiet_added;
     uint64_t open = t->quiet_added & ~arch::sigbit(sig);

@@ -212,6 +212,10 @@ struct GateThread {
   // frame shows the program's at its call (moved_handler.h); 0 when the
   // frame shows the gate's.
   uint64_t moved_kept[4];
+  // The place of the call that quiet_added is for (the innermost call while
+  // it runs): a signal interrupting another call, or program code, finds
+  // quiet_added left by a call a siglongjmp abandoned, not its call's.
+  const ProgramPlace* quiet_place;
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);

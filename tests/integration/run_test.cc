@@ -384,10 +384,12 @@ TEST(Run, APendingSigsysIsDeliveredWhereAndWhenTheKernelWouldDeliverIt) {
 // handler runs with (under trace the gate blocks default-ignored signals
 // for some calls: not for the handler); handlers that change the frame of the
 // call they interrupted (its result, the call restarted, where the program
-// goes on), which under trace shows the program's registers (moved_handler.h).
+// goes on), which under trace shows the program's registers (moved_handler.h);
+// handlers that leave the call (siglongjmp, or the frame sent elsewhere),
+// after which the program goes on making calls and blocking signals.
 TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
   for (const char* how : {"thread", "main", "big", "nested", "onstack", "jumpback", "lowstack", "suspend", "bigsuspend",
-                          "timedwait", "pair", "fullmask", "coroutine", "handlermask", "editframe"}) {
+                          "timedwait", "pair", "fullmask", "coroutine", "handlermask", "editframe", "abandon"}) {
     SCOPED_TRACE(how);
     expect_native_under_run_and_trace({HANDLER_STACK_PROGRAM, how});
     // The trampolines' fast path too: calls outside -e trace= are not traced.

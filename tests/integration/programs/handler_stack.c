@@ -50,7 +50,14 @@
  *                          (rip past the syscall, EINTR), and where the
  *                          program goes on (a function of its own); they
  *                          also name the function the frame's rip is in
- *                          (review E: the gate's own registers came back)
+ *                          (review E: the gate's own registers came back);
+ *                          and one that changes rbx (review F: lost)
+ *   handler_stack abandon  handlers leave a read() and a nanosleep() by
+ *                          siglongjmp and by sending the program elsewhere;
+ *                          the program then makes calls under a 20 µs timer,
+ *                          blocks SIGWINCH and SIGCHLD and takes a signal
+ *                          (review F: the abandoned calls' state, left
+ *                          behind, crashed it and unblocked those signals)
  * (the last three crashed a first version of the gate's moving of handlers)
  *
  * Prints "on its stack" for each handler that ran within its thread's stack
@@ -73,6 +80,7 @@
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int pipe_fds[2];
@@ -525,6 +533,28 @@ static void frame_editor(int sig, siginfo_t* info, void* context) {
       break;
   }
 }
+/* A read whose rbx holds a marker across its syscall (the handler changes it). */
+static volatile int rbx_edit;
+static void rbx_editor(int sig, siginfo_t* info, void* context) {
+  (void)sig;
+  (void)info;
+  greg_t* g = ((ucontext_t*)context)->uc_mcontext.gregs;
+  if (g[REG_RBX] == 0x1111) {
+    g[REG_RBX] = 0x2222;
+    rbx_edit = 1;
+  }
+}
+static long read_keeping_rbx(int fd, void* buf, long n, long* rbx_after) {
+  long ret;
+  long rbx = 0x1111;
+  __asm__ volatile("xchg %[rbx], %%rbx\n\tsyscall\n\txchg %[rbx], %%rbx"
+                   : "=a"(ret), [rbx] "+r"(rbx)
+                   : "0"((long)SYS_read), "D"((long)fd), "S"(buf), "d"(n)
+                   : "rcx", "r11", "memory");
+  *rbx_after = rbx;
+  return ret;
+}
+
 static int run_editframe(void) {
   if (pipe(pipe_fds) != 0) return 1;
   static const char* const kHow[] = {"result", "restarted call", "skipped restart", "redirect"};
@@ -551,6 +581,111 @@ static int run_editframe(void) {
       printf("editframe %s: %ld %s, rip in %s\n", kHow[how], r, r < 0 ? strerror(error) : "", edit_rip_function);
     }
   }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = rbx_editor;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval soon = {{0, 0}, {0, 20 * 1000}};
+  setitimer(ITIMER_REAL, &soon, NULL);
+  char byte;
+  long rbx_after = 0;
+  const long r = read_keeping_rbx(pipe_fds[0], &byte, 1, &rbx_after);
+  printf("editframe rbx: %ld, rbx %#lx, edited %d\n", r, rbx_after, rbx_edit);
+  return 0;
+}
+
+/* abandon: handlers that leave the call their signal interrupted. */
+static sigjmp_buf abandon_jump;
+static volatile int abandon_how, abandon_first;
+static volatile long abandon_ticks;
+static void abandon_landing(void);
+static void abandoner(int sig, siginfo_t* info, void* context) {
+  (void)sig;
+  (void)info;
+  if (!abandon_first) {
+    abandon_ticks++;
+    return;
+  }
+  abandon_first = 0;
+  if (abandon_how == 0) siglongjmp(abandon_jump, 1);
+  greg_t* g = ((ucontext_t*)context)->uc_mcontext.gregs;
+  g[REG_RSP] = ((g[REG_RSP] - 4096) & ~15L) - 8;
+  g[REG_RIP] = (greg_t)abandon_landing;
+}
+static volatile int mask_in_handler = -1;
+static void mask_taker(int sig) {
+  (void)sig;
+  sigset_t now;
+  sigprocmask(SIG_BLOCK, NULL, &now);
+  mask_in_handler = sigismember(&now, SIGWINCH) && sigismember(&now, SIGCHLD);
+}
+static void abandon_landing(void) {
+  /* Calls, many of them interrupted, after the abandoned one. */
+  struct itimerval often = {{0, 20}, {0, 20}};
+  setitimer(ITIMER_REAL, &often, NULL);
+  const pid_t me = getpid();
+  long wrong = 0;
+  for (long i = 0; i < 50000; ++i) wrong += syscall(SYS_getpid) != me;
+  struct itimerval stop = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &stop, NULL);
+  /* The program's own mask holds, in a handler and after it. */
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGWINCH);
+  sigaddset(&blocked, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &blocked, NULL);
+  signal(SIGUSR1, mask_taker);
+  raise(SIGUSR1);
+  sigset_t after, pending;
+  sigprocmask(SIG_BLOCK, NULL, &after);
+  raise(SIGWINCH);
+  sigpending(&pending);
+  printf("abandon: %ld wrong, ticks %s, mask in handler %d, after %d, SIGWINCH pending %d\n", wrong,
+         abandon_ticks > 0 ? "yes" : "no", (int)mask_in_handler,
+         sigismember(&after, SIGWINCH) && sigismember(&after, SIGCHLD), sigismember(&pending, SIGWINCH));
+  fflush(stdout);
+  if (abandon_how == 1) _exit(0);  /* entered by the handler, not called: nowhere to return to */
+  sigprocmask(SIG_UNBLOCK, &blocked, NULL);
+}
+static int run_abandon(void) {
+  if (pipe(pipe_fds) != 0) return 1;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = abandoner;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGALRM, &sa, NULL);
+  for (int how = 0; how < 2; ++how) {
+    for (int call = 0; call < 2; ++call) {
+      abandon_how = how;
+      abandon_first = 1;
+      abandon_ticks = 0;
+      if (how == 1) {
+        /* The redirected program lands in abandon_landing, then exits this child. */
+        fflush(stdout);
+        const pid_t child = fork();
+        if (child != 0) {
+          int status;
+          waitpid(child, &status, 0);
+          if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) printf("abandon: the child ended with %#x\n", status);
+          continue;
+        }
+      } else if (sigsetjmp(abandon_jump, 1) != 0) {
+        abandon_landing();
+        continue;
+      }
+      struct itimerval soon = {{0, 0}, {0, 20 * 1000}};
+      setitimer(ITIMER_REAL, &soon, NULL);
+      if (call == 0) {
+        char byte;
+        if (read(pipe_fds[0], &byte, 1) < 0) return 1;
+      } else {
+        struct timespec ts = {2, 0};
+        nanosleep(&ts, NULL);
+      }
+      return 1; /* not reached: the handler leaves the call */
+    }
+  }
   return 0;
 }
 
@@ -561,7 +696,7 @@ static void wait_a_little(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair|fullmask|coroutine|handlermask|editframe\n");
+    fprintf(stderr, "usage: handler_stack thread|main|big|nested|onstack|jumpback|lowstack|suspend|bigsuspend|timedwait|pair|fullmask|coroutine|handlermask|editframe|abandon\n");
     return 2;
   }
   if (strcmp(argv[1], "pair") == 0) return run_pair();
@@ -569,6 +704,7 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "coroutine") == 0) return run_coroutine();
   if (strcmp(argv[1], "handlermask") == 0) return run_handlermask();
   if (strcmp(argv[1], "editframe") == 0) return run_editframe();
+  if (strcmp(argv[1], "abandon") == 0) return run_abandon();
   if (strcmp(argv[1], "onstack") == 0) {
     install(SIGUSR1, sleep_interrupted, SA_ONSTACK);
     install(SIGALRM, alarm_then_call, 0);
