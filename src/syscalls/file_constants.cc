@@ -179,7 +179,7 @@ constexpr Named kFileOtherTable[] = {
 }  // namespace
 
 constinit const FlagSet kOpenFlags{O_ACCMODE, kAccessModeField, kOpenFlagBits, {}};
-constinit const FlagSet kAtFlags{0, {}, kAtFlagBits, {}};
+constinit const FlagSet kAtFlags{0, {}, kAtFlagBits, {}, "AT_???"};
 constinit const FlagSet kAccessAtFlags{0, {}, kAccessAtFlagBits, {}, "AT_???"};
 static_assert(F_OK == 0, "F_OK is the zero value of the access-mode set");
 constinit const FlagSet kAccessModes{0, {}, kAccessModeBits, "F_OK"};

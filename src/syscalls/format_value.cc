@@ -253,8 +253,8 @@ void append_value(std::string& out, ArgType type, uint64_t value, ConstStyle sty
       return append_enum(out, detail::kSocketDomains, u32, style);
     case ArgType::kPrctlOption:
       return append_enum(out, detail::kPrctlOptions, u32, style);
-    case ArgType::kMadvice:
-      return append_enum(out, detail::kMadvice, u32, style);
+    case ArgType::kMadvice:  // strace: "0x100 /* MADV_??? */" for a number without a name
+      return detail::append_named_or_unknown(out, detail::kMadvice, u32, "MADV_???", style);
     case ArgType::kWhence:
       return append_enum(out, detail::kWhence, u32, style);
     case ArgType::kSigHow:

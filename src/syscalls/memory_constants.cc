@@ -100,7 +100,7 @@ constexpr Named kMempolicyFlagBits[] = {
 constinit const FlagSet kMempolicyModes{0x1fff, kMempolicyModeField, kMempolicyModeBits, {}};
 constinit const FlagSet kMbindFlags{0, {}, kMbindFlagBits, {}};
 constinit const FlagSet kMempolicyFlags{0, {}, kMempolicyFlagBits, {}};
-constinit const FlagSet kProt{0, {}, kProtBits, "PROT_NONE"};
+constinit const FlagSet kProt{0, {}, kProtBits, "PROT_NONE", "PROT_???"};
 constinit const FlagSet kMmapFlags{MAP_TYPE, kMapTypeField, kMapFlagBits, {}};
 constinit const std::span<const Named> kMadvice{kMadviceTable};
 constinit const std::span<const Named> kMemoryOther{kMemoryOtherTable};

@@ -112,7 +112,7 @@ constinit const FlagSet kPkeyAccess{0, {}, kPkeyAccessBits, {}};
 constinit const FlagSet kGrndFlags{0, {}, kGrndFlagBits, {}};
 constinit const FlagSet kEfdFlags{0, {}, kEfdFlagBits, {}, "EFD_???"};
 constinit const FlagSet kEpollCreateFlags{0, {}, kEpollCreateFlagBits, {}, "EPOLL_???"};
-constinit const FlagSet kTfdFlags{0, {}, kTfdFlagBits, {}};
+constinit const FlagSet kTfdFlags{0, {}, kTfdFlagBits, {}, "TFD_???"};
 constinit const FlagSet kTfdSetFlags{0, {}, kTfdSetFlagBits, {}};
 constinit const FlagSet kSfdFlags{0, {}, kSfdFlagBits, {}};
 constinit const FlagSet kInotifyFlags{0, {}, kInotifyFlagBits, {}, "IN_???"};

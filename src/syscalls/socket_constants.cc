@@ -81,7 +81,7 @@ constexpr Named kMsgFlagBits[] = {
 }  // namespace
 
 constinit const std::span<const Named> kSocketDomains{kSocketDomainTable};
-constinit const FlagSet kSocketType{kSocketTypeMask, kSocketTypeField, kSocketTypeBits, {}};
+constinit const FlagSet kSocketType{kSocketTypeMask, kSocketTypeField, kSocketTypeBits, {}, "SOCK_???"};
 constinit const std::span<const Named> kSocketOther{kSocketOtherTable};
 constinit const FlagSet kMsgFlags{0, {}, kMsgFlagBits, {}};
 
