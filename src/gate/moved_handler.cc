@@ -25,8 +25,8 @@ constexpr uint64_t kCalleeSavedBytes = 6 * 8;
 bool on_gate_stack(const GateThread* t, uint64_t p) { return on_stack(p, addr(t->stack), t->stack_bytes); }
 
 // The gate's registers at the signal, while the moved frame shows the
-// program's (moved_handler.h), and what it shows, to tell whether the
-// handler changed where it returns to.
+// program's (moved_handler.h), and what it shows, to tell what the handler
+// changed.
 struct KeptRegisters {
   uint64_t registers[18];  // KernelSigcontext r8 .. eflags: the gate's
   uint64_t shown[18];      // and what the frame shows
@@ -323,7 +323,8 @@ void moved_frame_returns(GateThread* t, uint64_t frame) {
 }  // namespace sysgate::gate
 
 // trampoline.S reads these at fixed offsets (GT_PROGRAM_PLACE, GT_MOVED_TOP,
-// GT_MOVED_PROGRAM_SP), and its fast path builds a ProgramPlace of 3 words.
+// GT_MOVED_PROGRAM_SP, GT_MOVED_SAME_STACK_END), and its fast path builds a
+// ProgramPlace of 4 words.
 static_assert(offsetof(GateThread, program_place) == 2488);
 static_assert(sizeof(ProgramPlace) == 32 && offsetof(ProgramPlace, sp) == 0 &&
               offsetof(ProgramPlace, callee_saved) == 8 && offsetof(ProgramPlace, outer) == 16 &&
