@@ -461,10 +461,6 @@ void append_unknown_call(std::string& out, int nr, const uint64_t args[6]) {
   out += ')';
 }
 
-}  // namespace
-
-namespace {
-
 // syslog's type as strace shows it whatever -X says, "10 /* SYSLOG_ACTION_SIZE_BUFFER */"
 // (a number only with -X raw). True when the type makes the kernel ignore the
 // buffer and the length, which strace then leaves out.

@@ -1207,7 +1207,7 @@ bool append_in_out_length(std::string& out, const Record& record, int index, con
 }
 
 // setsockopt's value, or the one getsockopt returned: an int ("[1]"),
-// SO_LINGER's struct; else nothing (the address is shown).
+// SO_LINGER's or SO_PEERCRED's struct; else nothing (the address is shown).
 bool append_sockopt_value(std::string& out, const Record& record, const Bytes& b) {
   constexpr uint32_t kSolSocket = 1, kSoLinger = 13, kSoPeercred = 17;
   if (static_cast<uint32_t>(record.args[1]) == kSolSocket && static_cast<uint32_t>(record.args[2]) == kSoPeercred &&
