@@ -33,6 +33,7 @@
 #include "gate/call_before.h"
 #include "gate/call_snapshot.h"
 #include "gate/call.h"
+#include "gate/deferred_signal.h"
 #include "gate/exe_link.h"
 #include "gate/exec_via_loader.h"
 #include "gate/hooks.h"
@@ -266,7 +267,9 @@ extern "C" uint64_t sysgate_gate_sigsys_relocate(uint64_t frame, arch::KernelUco
   return new_frame;
 }
 
-extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
+namespace {
+
+void handle_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
   adopt_unseen_fork();  // a fork child's first trap: its copy of the thread state becomes its own
   bool dispatched = info->si_code == kSysUserDispatch && user_dispatch_on();
   if (info->si_code == kSysUserDispatch && !dispatched) {
@@ -356,6 +359,18 @@ extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch:
   deliver_pending_sigsys(t, uc);      // a kill-sent SIGSYS the program just unblocked
   // Lazily move this site onto a trampoline (a no-op unless --gate rewrite=1).
   rewrite_after_trap(call.nr, info->call_addr);
+}
+
+}  // namespace
+
+// Signals deferred in a trampoline (deferred_signal.h) are blocked: open in the
+// mask the trapped call sees and restores, and the kernel delivers them as the
+// handler returns to the program -- also those deferred meanwhile, as the
+// blocking stub's call returned.
+extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
+  deferred_to_frame(thread_from_gs(), uc);
+  handle_sigsys(info, uc);
+  deferred_to_frame(thread_from_gs(), uc);
 }
 
 }  // namespace sysgate::gate

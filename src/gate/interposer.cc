@@ -17,6 +17,7 @@
 #include "gate/gate.h"
 #pragma GCC visibility pop
 #include "gate/hooks.h"
+#include "gate/deferred_signal.h"
 #include "gate/redirect_filter.h"
 #include "gate/raw_syscall.h"
 #include "gate/util.h"
@@ -164,7 +165,14 @@ long hooked_forward(const arch::KernelUcontext* uc, const Call& call) {
 
 long hooked_call(long nr, uint64_t args[6]) {
   const HookSlot* slot = hooks_of(nr);
-  if (slot == nullptr) return raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+  // The program's call (deferred_signal.h: a signal that came at its
+  // syscall is the program's, told by this call's return address).
+  const auto call = [nr](const uint64_t* a) {
+    return sysgate_gate_program_syscall(nr, static_cast<long>(a[0]), static_cast<long>(a[1]),
+                                        static_cast<long>(a[2]), static_cast<long>(a[3]),
+                                        static_cast<long>(a[4]), static_cast<long>(a[5]));
+  };
+  if (slot == nullptr) return call(args);
   Syscall s;
   s.nr = nr;
   for (int i = 0; i < 6; ++i) s.args[i] = args[i];
@@ -179,7 +187,7 @@ long hooked_call(long nr, uint64_t args[6]) {
     sysgate_vector_save(area, g_vector_features);
   }
   const long ret =
-      run_hooks(slot, s, [&](const uint64_t* a) { return raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]); });
+      run_hooks(slot, s, call);
   if (save) sysgate_vector_restore(area, g_vector_features);
   for (int i = 0; i < 6; ++i) args[i] = s.args[i];
   return ret;

@@ -14,6 +14,13 @@
 #include "gate/user_dispatch.h"
 #include "gate/util.h"
 
+extern "C" {
+extern const char sysgate_tramp_fast_return[] __attribute__((visibility("hidden")));
+extern const char sysgate_gate_program_call_return[] __attribute__((visibility("hidden")));
+extern const char sysgate_gate_blocking_mask_return[] __attribute__((visibility("hidden")));
+extern const char sysgate_gate_blocking_call[] __attribute__((visibility("hidden")));
+}
+
 namespace sysgate::gate {
 namespace {
 
@@ -43,8 +50,9 @@ static_assert(offsetof(arch::KernelSigcontext, eflags) == 17 * 8);
 // can go on from (the gate's call abandoned, moved_handler.h): elsewhere in
 // the gate the call is half made or its result is not in rax.
 bool at_the_calls_syscall(const arch::KernelSigcontext& mc, uint64_t program_ip) {
-  if (mc.rip == addr(sysgate_gate_syscall_begin)) return true;
-  if (mc.rip != addr(sysgate_gate_syscall_insn) || !app_probe_read(program_ip - 2, 2)) return false;
+  const CallPoint point = call_point(mc);
+  if (point == CallPoint::kAfter) return true;
+  if (point == CallPoint::kElsewhere || !app_probe_read(program_ip - 2, 2)) return false;
   const auto* insn = reinterpret_cast<const uint8_t*>(program_ip - 2);
   return insn[0] == 0x0f && insn[1] == 0x05;
 }
@@ -55,7 +63,20 @@ bool at_the_calls_syscall(const arch::KernelSigcontext& mc, uint64_t program_ip)
 void show_program_registers(arch::KernelSigcontext* mc, uint64_t program_sp, const uint64_t* callee_saved,
                             uint64_t program_ip, KeptRegisters* kept) {
   copy_bytes(kept->registers, mc, sizeof kept->registers);
-  const bool restarts = mc->rip == addr(sysgate_gate_syscall_insn);
+  const CallPoint point = call_point(*mc);
+  if (point == CallPoint::kBeforeInStub) {
+    // The number and arguments are still being loaded from the stub's
+    // call[] (r12, on the gate stack below the interrupted rsp's frame).
+    const auto* call = reinterpret_cast<const uint64_t*>(mc->r12);
+    mc->rax = call[0];
+    mc->rdi = call[1];
+    mc->rsi = call[2];
+    mc->rdx = call[3];
+    mc->r10 = call[4];
+    mc->r8 = call[5];
+    mc->r9 = call[6];
+  }
+  const bool restarts = point != CallPoint::kAfter;
   mc->rip = restarts ? program_ip - 2 : program_ip;
   mc->rsp = program_sp;
   mc->rcx = program_ip;  // what the program's syscall leaves there
@@ -122,6 +143,22 @@ bool writable(uint64_t begin, uint64_t end) {
 }
 
 }  // namespace
+
+CallPoint call_point(const arch::KernelSigcontext& mc) {
+  // The trap path's blocking stub between the program's mask and its call.
+  if (mc.rip >= addr(sysgate_gate_blocking_mask_return) && mc.rip <= addr(sysgate_gate_blocking_call)) {
+    return CallPoint::kBeforeInStub;
+  }
+  const bool after = mc.rip == addr(sysgate_gate_syscall_begin);
+  if (!after && mc.rip != addr(sysgate_gate_syscall_insn)) return CallPoint::kElsewhere;
+  const uint64_t ret = *reinterpret_cast<const uint64_t*>(mc.rsp);
+  if (after && ret == addr(sysgate_gate_blocking_mask_return)) return CallPoint::kBeforeInStub;
+  if (ret != addr(sysgate_tramp_fast_return) && ret != addr(sysgate_gate_program_call_return) &&
+      ret != addr(sysgate_gate_blocking_call_return)) {
+    return CallPoint::kElsewhere;
+  }
+  return after ? CallPoint::kAfter : CallPoint::kBefore;
+}
 
 void moved_levels_follow_altstack(GateThread* t, const arch::KernelStack& registered) {
   if (t->moved_depth == 0 || registered.ss_sp != addr(t->stack) || (registered.ss_flags & kSsDisable) != 0) return;

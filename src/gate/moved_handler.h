@@ -82,6 +82,18 @@ class ProgramPlaceScope {
   ProgramPlace place_;
 };
 
+// Where a signal that interrupted the gate at mc (rsp on the gate stack)
+// found the call the gate makes for the program: at its syscall instruction,
+// not made yet or to be restarted (kBefore: rax is the number), right after
+// it (kAfter: rax is the result), in the trap path's blocking stub between
+// setting the program's mask and the call (kBeforeInStub: the number and
+// arguments are in the stub's call[] at r12), or elsewhere -- in the gate's
+// own work, or at a syscall of the gate's own. The program's calls are the
+// ones made from the trampolines' fast path, sysgate_gate_program_syscall and
+// the trap path's blocking stub, told by the return address at rsp.
+enum class CallPoint { kElsewhere, kBefore, kBeforeInStub, kAfter };
+CallPoint call_point(const arch::KernelSigcontext& mc);
+
 // The program's rt_sigreturn (trapped: handler.cc) of the frame at frame
 // (its return address): a moved handler's drops its level, and gets back the
 // gate's registers where it showed the program's, unless the handler changed

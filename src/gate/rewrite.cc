@@ -11,6 +11,7 @@
 #include "gate/call_before.h"
 #include "gate/call_snapshot.h"
 #include "gate/code_alias.h"
+#include "gate/deferred_signal.h"
 #include "gate/exe_link.h"
 #include "gate/gate.h"
 #include "gate/hooks.h"
@@ -969,6 +970,14 @@ void rewrite_stats(RewriteStats* out) {
   out->sole_thread = sole_thread() ? 1 : 0;
 }
 
+bool rewrite_in_slot_code(uint64_t ip) {
+  const uint32_t count = load_acquire(&g_rw.block_count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (ip - g_rw.blocks[i].code < kBlockCodeBytes) return true;
+  }
+  return false;
+}
+
 extern "C" char sysgate_tramp_fast_return[] __attribute__((visibility("hidden")));
 
 uint64_t rewrite_fast_path_resume_ip(const GateThread* t, uint64_t rsp) {
@@ -992,6 +1001,14 @@ struct TrampFrame {
   uint64_t rflags;
   uint64_t program_rsp;  // at the site (it jumped here: nothing pushed)
 };
+
+// The program's call, as sysgate_gate_program_syscall makes it: not while a
+// signal is deferred (deferred_signal.h).
+long program_syscall(long nr, const uint64_t args[6]) {
+  return sysgate_gate_program_syscall(nr, static_cast<long>(args[0]), static_cast<long>(args[1]),
+                                      static_cast<long>(args[2]), static_cast<long>(args[3]),
+                                      static_cast<long>(args[4]), static_cast<long>(args[5]));
+}
 
 extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const TrampFrame* f, GateThread* t) {
   // Where the program is, for a handler of its own that interrupts the call
@@ -1082,7 +1099,7 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   if ((g_gate.flags & kGateHooks) != 0) {
     ret = hooked_call(nr, args);
   } else if ((nr >= 0 && nr < 512 && (g_signal_prone[nr / 64] >> (nr % 64) & 1) == 0) || !signal_prone(nr, args)) {
-    ret = raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+    ret = program_syscall(nr, args);
   } else {
     // A program signal arriving as the call returns writes its record first
     // (trace_emit.h, PendingCall). Saved and restored: a handler that
@@ -1093,11 +1110,17 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     t->pending_call = &pending;  // sysgate_gate_syscall is opaque: stored before it, reloaded after
     OpenCallMark open;
     open_call_begin(t, nr, args, &open);
-    ret = raw_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+    ret = program_syscall(nr, args);
     open_call_end(t, open);
     t->pending_call = outer_pending;
   }
   t->call_ip = outer_ip;
+  // A deferred signal stopped the call before it was made: the trampoline
+  // delivers it at the site's syscall, which the program then makes again.
+  if (static_cast<uint64_t>(ret) == kCallNotMade) {
+    t->deferred_call_nr = static_cast<uint64_t>(nr);
+    pending.recorded = 1;
+  }
   if (pending.recorded == 0) {
     trace_syscall(t, trace::kRecordSyscall, static_cast<uint16_t>(record_flags | inject.record_flags()), nr, args, ret,
                   enter_tsc, ip, before, &snapshot);

@@ -95,4 +95,7 @@ void rewrite_trace_counts(GateThread* t);
 // stack.
 uint64_t rewrite_fast_path_resume_ip(const GateThread* t, uint64_t rsp);
 
+// Whether ip is in the code of a trampoline block (a slot's `lea; jmp`).
+bool rewrite_in_slot_code(uint64_t ip);
+
 }  // namespace sysgate::gate

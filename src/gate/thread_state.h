@@ -216,6 +216,20 @@ struct GateThread {
   // it runs): a signal interrupting another call, or program code, finds
   // quiet_added left by a call a siglongjmp abandoned, not its call's.
   const ProgramPlace* quiet_place;
+  // Signals of program handlers that arrived in a trampoline's code on the
+  // gate stack, queued again and blocked until the trampoline gets back to
+  // the program (deferred_signal.h; trampoline.S reads it at a fixed
+  // offset). Written by the signal wrapper, read by the trampolines' checks.
+  uint64_t deferred;
+  // The number of the call a deferred signal stopped before it was made
+  // (the trampolines' C++ path, sysgate_gate_program_syscall).
+  uint64_t deferred_call_nr;
+  // From the last frame the kernel wrote for a deferred signal: its
+  // uc_flags, cs/gs/fs/ss and the xsave layout (struct _fpx_sw_bytes) of its
+  // FPU state, so the frame the delivery builds is one the kernel accepts.
+  uint64_t deferred_uc_flags;
+  uint64_t deferred_segments;
+  uint32_t deferred_fpx_sw[12];
   // The end of the page (64 bytes) is the scratch stack of sysgate_gate_sigaltstack_on.
 };
 static_assert(sizeof(GateThread) <= 4096 - 64);

@@ -400,6 +400,32 @@ TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
   }
 }
 
+// A timer's handler that takes the context it interrupted for the program's:
+// one that checks the frame is the program's (rsp on the thread's stack, rip
+// in the program's code) while the thread makes calls back to back, and a
+// user-level thread scheduler that puts another thread's registers in the
+// frame and resumes the saved ones later. Under trace many of those signals
+// come while the gate works on a call in a trampoline: they are delivered as
+// the trampoline gets back to the program (deferred_signal.h). Before, the
+// frame showed the gate's registers (`frames`: 20-30 of ~2000 elsewhere) and
+// the scheduler resumed gate frames other calls had reused (review F's
+// `ultsw`: SIGSEGV, or a hang with -e trace=write).
+TEST(Run, TimerHandlersSeeAndSwapTheProgramsContext) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {PREEMPT_PROGRAM, "frames", "300000"}, {PREEMPT_PROGRAM, "ult", "getpid"}, {PREEMPT_PROGRAM, "ult", "read"}}) {
+    SCOPED_TRACE(args[1] + " " + args[2]);
+    for (int round = 0; round < 3; ++round) {
+      expect_native_under_run_and_trace(args);
+      const Output native = run(args);
+      std::vector<std::string> untraced_args = {kSysgate, "trace", "-e", "trace=write", "-o", "/dev/null", "--"};
+      untraced_args.insert(untraced_args.end(), args.begin(), args.end());
+      const Output untraced = run(untraced_args);
+      EXPECT_EQ(untraced.status, 0) << untraced.err;
+      EXPECT_EQ(untraced.out, native.out) << untraced.err;
+    }
+  }
+}
+
 // pthread_cancel of a thread blocked in a call runs its cleanup handlers and
 // C++ destructors. Under trace the gate makes every blocking call (at a
 // rewritten site, traced or not, or on the trap path), and glibc's unwinder,

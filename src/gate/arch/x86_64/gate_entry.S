@@ -76,6 +76,42 @@ sysgate_gate_syscall_end:
 	.size sysgate_gate_syscall_insn, . - sysgate_gate_syscall_insn
 	.size sysgate_gate_syscall, . - sysgate_gate_syscall
 
+/* long sysgate_gate_program_syscall(long nr, long a1, ..., long a6)
+ * sysgate_gate_syscall for the call a trampoline's C++ path makes for the
+ * program (rewrite.cc), with signals as the program has them: while a signal
+ * is deferred (deferred_signal.h) it makes no call and returns CALL_NOT_MADE,
+ * for the trampoline to deliver the signal first. A signal arriving between
+ * the check and the syscall starts the check again (the signal wrapper
+ * rewinds rip to it), so no call is ever made with a deferred signal blocked.
+ * A signal at the syscall finds sysgate_gate_program_call_return at rsp. */
+#define GT_DEFERRED 2672 /* GateThread::deferred, as in trampoline.S */
+	.globl sysgate_gate_program_syscall
+	.hidden sysgate_gate_program_syscall
+	.type sysgate_gate_program_syscall, @function
+	.p2align 4
+sysgate_gate_program_syscall:
+	movq %rdi, %rax
+	movq %rsi, %rdi
+	movq %rdx, %rsi
+	movq %rcx, %rdx
+	movq %r8, %r10
+	movq %r9, %r8
+	movq 8(%rsp), %r9
+	.globl sysgate_gate_program_check
+	.hidden sysgate_gate_program_check
+sysgate_gate_program_check:
+	movq %gs:GT_DEFERRED, %rcx
+	jrcxz 1f
+	movabsq $0x8000000000000000, %rax /* CALL_NOT_MADE */
+	ret
+1:	xorl %ecx, %ecx /* as in sysgate_gate_syscall */
+	call sysgate_gate_syscall_insn
+	.globl sysgate_gate_program_call_return
+	.hidden sysgate_gate_program_call_return
+sysgate_gate_program_call_return:
+	ret
+	.size sysgate_gate_program_syscall, . - sysgate_gate_program_syscall
+
 /* long sysgate_gate_blocking_syscall_masked(const KernelUcontext* uc, const uint64_t call[7],
  *                                           const uint64_t* mask)
  * Performs call[0](call[1..6]) -- a call that may block -- with the program's
@@ -136,6 +172,12 @@ sysgate_gate_blocking_syscall_masked:
 	xorl %edx, %edx
 	movl $8, %r10d
 	call sysgate_gate_syscall_insn
+	/* The program's mask is in place, its call not made yet: a signal from
+	 * here to the call's syscall finds the program before its call
+	 * (moved_handler.cc). */
+	.globl sysgate_gate_blocking_mask_return
+	.hidden sysgate_gate_blocking_mask_return
+sysgate_gate_blocking_mask_return:
 	movq 0(%r12), %rax
 	movq 8(%r12), %rdi
 	movq 16(%r12), %rsi
@@ -143,6 +185,9 @@ sysgate_gate_blocking_syscall_masked:
 	movq 32(%r12), %r10
 	movq 40(%r12), %r8
 	movq 48(%r12), %r9
+	.globl sysgate_gate_blocking_call
+	.hidden sysgate_gate_blocking_call
+sysgate_gate_blocking_call:
 	call sysgate_gate_syscall_insn
 	/* A signal delivered as the program's call returns finds this return
 	 * address at its rsp (trace_emit.h, PendingCall). */
@@ -254,6 +299,18 @@ sysgate_gate_signal_entry:
 	.cfi_adjust_cfa_offset 8
 	pushq %rdx  /* rsp was 8 mod 16 (as for a call): now 16-aligned */
 	.cfi_adjust_cfa_offset 8
+	/* A signal that came in a trampoline's code on the gate stack is queued
+	 * again and blocked, to be delivered as the trampoline gets back to the
+	 * program (deferred_signal.h): then this returns the frame to go back
+	 * into. */
+	call sysgate_gate_signal_defer
+	testq %rax, %rax
+	jz 1f
+	movq %rax, %rdi
+	jmp sysgate_gate_launch_handler
+1:	movq 16(%rsp), %rdi
+	movq 8(%rsp), %rsi
+	movq (%rsp), %rdx
 	call sysgate_gate_signal_record
 	pushq %rax  /* the program's handler */
 	.cfi_adjust_cfa_offset 8

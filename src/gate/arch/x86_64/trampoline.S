@@ -51,6 +51,8 @@
 #define GT_MOVED_TOP 2496 /* GateThread::moved_top, static_assert in moved_handler.cc */
 #define GT_MOVED_PROGRAM_SP 2504
 #define GT_MOVED_SAME_STACK_END 2624
+#define GT_DEFERRED 2672 /* GateThread::deferred, static_assert in deferred_signal.cc */
+#define CALL_NOT_MADE 0x8000000000000000 /* deferred_signal.h kCallNotMade */
 #define SLOT_NR 0
 #define SLOT_RET 8
 #define SLOT_FLAG 32
@@ -150,7 +152,18 @@ sysgate_tramp_entry:
 	pushq 24(%rsp)
 	movq %rsp, %gs:GT_PROGRAM_PLACE
 	pushq %r11
-	call sysgate_gate_syscall_insn
+	/* A signal deferred so far (deferred_signal.h) is delivered before the
+	 * call is made: made with it blocked, a blocking call would wait for
+	 * nothing. One that arrives from here to the syscall starts this check
+	 * again (the signal wrapper rewinds to it). jrcxz: the flags stay the
+	 * program's. */
+	.globl sysgate_tramp_fast_check
+	.hidden sysgate_tramp_fast_check
+sysgate_tramp_fast_check:
+	movq %gs:GT_DEFERRED, %rcx
+	jrcxz 1f
+	jmp .Lfast_deliver_before
+1:	call sysgate_gate_syscall_insn
 	/* A signal that interrupts that call finds this return address at its
 	 * rsp and the slot above it (rewrite_fast_path_resume_ip, trace -i). */
 	.globl sysgate_tramp_fast_return
@@ -159,13 +172,69 @@ sysgate_tramp_fast_return:
 	/* stack: [slot][place: sp, 0, outer, ip][program rsp]. The flags, and
 	 * r11, are what the syscall left: the program's as they were at it.
 	 * Nothing below may change them (no popfq needed: it cost ~6 ns a call
-	 * here; lea and pop to memory leave them). */
-	popq %rcx
-	movq SLOT_RET(%rcx), %rcx
-	leaq 16(%rsp), %rsp
-	popq %gs:GT_PROGRAM_PLACE
-	movq 8(%rsp), %rsp
+	 * here; mov, lea and jrcxz leave them). */
+	movq 24(%rsp), %rcx
+	movq %rcx, %gs:GT_PROGRAM_PLACE
+	/* A signal deferred while the call was made or since is delivered as
+	 * the program gets back; one that arrives from here to the switch
+	 * starts this check again. */
+	.globl sysgate_tramp_fast_exit_check
+	.hidden sysgate_tramp_fast_exit_check
+sysgate_tramp_fast_exit_check:
+	movq %gs:GT_DEFERRED, %rcx
+	jrcxz 1f
+	jmp .Lfast_deliver_after
+1:	movq 32(%rsp), %rcx
+	movq 40(%rsp), %rsp
+	.globl sysgate_tramp_fast_exit_end
+	.hidden sysgate_tramp_fast_exit_end
+sysgate_tramp_fast_exit_end:
 	jmp *%rcx
+
+/* Deferred signals (deferred_signal.h): the program's registers as a
+ * KernelSigcontext's first 18 words (r8 .. eflags) on the gate stack, then
+ * sysgate_gate_deliver_deferred, which never returns. On entry: rcx = rip,
+ * r11 = the program's rsp, the eflags pushed; \before: 1 when the call is
+ * still to be made (rip is then the address after the site's syscall). */
+	.macro deliver_deferred before
+	pushq %rcx /* rip */
+	pushq %r11 /* rsp */
+	pushq %rcx /* rcx: what syscall leaves */
+	pushq %rax
+	pushq %rdx
+	pushq %rbx
+	pushq %rbp
+	pushq %rsi
+	pushq %rdi
+	pushq %r15
+	pushq %r14
+	pushq %r13
+	pushq %r12
+	pushq 104(%rsp) /* r11: the eflags, as syscall leaves it */
+	pushq %r10
+	pushq %r9
+	pushq %r8
+	movq %rsp, %rdi
+	movl $\before, %esi
+	andq $-16, %rsp
+	cld
+	call sysgate_gate_deliver_deferred
+	ud2
+	.endm
+
+.Lfast_deliver_before: /* stack: [slot][place: sp, 0, outer, ip][program rsp]; rax = nr */
+	movq 24(%rsp), %rcx
+	movq %rcx, %gs:GT_PROGRAM_PLACE /* the call is not made: its place is gone */
+	movq 32(%rsp), %rcx
+	movq 40(%rsp), %r11
+	pushfq
+	deliver_deferred 1
+
+.Lfast_deliver_after: /* the same stack; rax = the result */
+	movq 32(%rsp), %rcx
+	movq 40(%rsp), %r11
+	pushfq
+	deliver_deferred 0
 
 .Ltramp_cpp_flags_in_rcx:
 	restore_flags_from_rcx
@@ -201,13 +270,43 @@ sysgate_tramp_fast_return:
 	popq %rsi
 	popq %rdi
 	addq $48, %rsp /* rbx rbp r12-r15: unchanged */
-	/* stack: [slot][rflags][program rsp] */
-	popq %r11
-	movq SLOT_RET(%r11), %rcx
+	/* stack: [slot][rflags][program rsp]. A signal deferred while the C++
+	 * path ran is delivered as the program gets back, and so is one that
+	 * stopped the call before it was made (rax = kCallNotMade); one that
+	 * arrives from here to the switch starts this check again (the signal
+	 * wrapper rewinds rip, and rsp by what the pops below took). */
+	.globl sysgate_tramp_cpp_exit_check
+	.hidden sysgate_tramp_cpp_exit_check
+sysgate_tramp_cpp_exit_check:
+	movq %gs:GT_DEFERRED, %rcx
+	jrcxz 1f
+	jmp .Lcpp_deliver
+1:	movabsq $CALL_NOT_MADE, %rcx
+	cmpq %rcx, %rax
+	je .Lcpp_deliver
 	movq (%rsp), %r11
+	movq SLOT_RET(%r11), %rcx
+	movq 8(%rsp), %r11
+	leaq 8(%rsp), %rsp
+	.globl sysgate_tramp_cpp_exit_popf
+	.hidden sysgate_tramp_cpp_exit_popf
+sysgate_tramp_cpp_exit_popf: /* rsp 8 above the check's */
 	popfq
+	.globl sysgate_tramp_cpp_exit_leave
+	.hidden sysgate_tramp_cpp_exit_leave
+sysgate_tramp_cpp_exit_leave: /* rsp 16 above the check's */
 	movq (%rsp), %rsp
+	.globl sysgate_tramp_cpp_exit_end
+	.hidden sysgate_tramp_cpp_exit_end
+sysgate_tramp_cpp_exit_end:
 	jmp *%rcx
+
+.Lcpp_deliver: /* stack: [slot][rflags][program rsp]; rax = the result, or kCallNotMade */
+	movq (%rsp), %r11
+	movq SLOT_RET(%r11), %rcx
+	movq 16(%rsp), %r11
+	pushq 8(%rsp)
+	deliver_deferred 0
 
 /* The entry for a site whose number is in rax at run time (glibc's syscall()),
  * from sysgate_tramp_dynamic below once the number was found rewritable. The
@@ -269,6 +368,11 @@ sysgate_tramp_entry_stcheck:
 	jmp *%rax
 1:	xorl %eax, %eax /* the flags the program's xor leaves, kept across the call */
 	jmp sysgate_tramp_entry
+	/* (Its taken branch goes back to the program with no check: no signal is
+	 * deferred before this point, deferred_signal.cc.) */
+	.globl sysgate_tramp_entry_stcheck_end
+	.hidden sysgate_tramp_entry_stcheck_end
+sysgate_tramp_entry_stcheck_end:
 	.size sysgate_tramp_entry_stcheck, . - sysgate_tramp_entry_stcheck
 
 /* Entries for sites where one instruction D sits between the number and the

@@ -1,0 +1,222 @@
+// The gate's symbols are in this same library: reach them PC-relative, not
+// through a GOT (the freestanding check refuses _GLOBAL_OFFSET_TABLE_).
+#pragma GCC visibility push(hidden)
+#include "gate/gate.h"
+#pragma GCC visibility pop
+#include "gate/deferred_signal.h"
+
+#include <asm/unistd.h>
+#include <stddef.h>
+
+#include "gate/moved_handler.h"
+#include "gate/raw_syscall.h"
+#include "gate/rewrite.h"
+#include "gate/signal_frame.h"
+#include "gate/util.h"
+#include "trace/ring_format.h"
+
+extern "C" {
+// trampoline.S: the checks, and the ends of what each guards.
+extern const char sysgate_tramp_fast_check[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_fast_return[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_fast_exit_check[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_fast_exit_end[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_cpp_exit_check[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_cpp_exit_popf[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_cpp_exit_leave[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_cpp_exit_end[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_entry_stcheck[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_entry[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_template[] __attribute__((visibility("hidden")));
+extern const char sysgate_tramp_entry_stcheck_end[] __attribute__((visibility("hidden")));
+// gate_entry.S
+extern const char sysgate_gate_program_check[] __attribute__((visibility("hidden")));
+extern const char sysgate_gate_program_call_return[] __attribute__((visibility("hidden")));
+// vector_state.S
+void sysgate_vector_save(void* area, uint64_t features) __attribute__((visibility("hidden")));
+}
+
+namespace sysgate::gate {
+namespace {
+
+constexpr int kSigSetmask = 2;
+constexpr uint32_t kFpXstateMagic1 = 0x46505853;  // FP_XSTATE_MAGIC1
+constexpr uint32_t kFpXstateMagic2 = 0x46505845;  // FP_XSTATE_MAGIC2
+constexpr uint64_t kFxswOffset = 464;             // struct _fpx_sw_bytes in the fxsave area
+// Room for the largest xsave layout a frame can have here (AVX-512 ~2.7 KiB,
+// AMX's tiles 8 KiB more).
+constexpr uint64_t kMaxXsaveBytes = 16 * 1024;
+
+uint64_t at(const char* symbol) { return reinterpret_cast<uint64_t>(symbol); }
+
+bool in(uint64_t rip, const char* begin, const char* end) { return rip >= at(begin) && rip < at(end); }
+
+// A fault of the gate's own: never deferred (it would fault again).
+bool is_fault(int sig, const uint8_t* info) {
+  if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE && sig != SIGTRAP) return false;
+  int32_t code = 0;
+  copy_bytes(&code, info + 8, sizeof code);  // si_code
+  return code > 0;                           // from the kernel, not sent
+}
+
+// Where the gate is in the program's call when a signal finds it at mc,
+// rewound to the check that guards it: rip at the check, rsp as it was
+// there. False where a deferred signal would not be seen by a check before
+// the gate makes a call or gets back to the program, or where the handler
+// runs at the program's call itself (moved_handler.h).
+bool rewind_to_check(GateThread* t, arch::KernelSigcontext* mc) {
+  const uint64_t rip = mc->rip;
+  if (call_point(*mc) != CallPoint::kElsewhere) return false;
+  // The trap path's blocking stub, up to its call: the program's mask is on
+  // and the call is still to be made, with no check (the handler runs there).
+  const uint64_t stub = reinterpret_cast<uint64_t>(&sysgate_gate_blocking_syscall_masked);
+  if (rip >= stub && rip < at(sysgate_gate_blocking_call_return)) return false;
+  if (rip == at(sysgate_gate_syscall_insn) || rip == at(sysgate_gate_syscall_begin)) {
+    // A call of the stub's before the program's (its mask) returns there.
+    const uint64_t ret = *reinterpret_cast<const uint64_t*>(mc->rsp);
+    if (ret >= stub && ret < at(sysgate_gate_blocking_call_return)) return false;
+  }
+  // stcheck's taken branch goes back to the program unchecked.
+  if (in(rip, sysgate_tramp_entry_stcheck, sysgate_tramp_entry_stcheck_end)) return false;
+  if (in(rip, sysgate_tramp_fast_check, sysgate_tramp_fast_return)) {
+    mc->rip = at(sysgate_tramp_fast_check);
+  } else if (in(rip, sysgate_tramp_fast_exit_check, sysgate_tramp_fast_exit_end)) {
+    mc->rip = at(sysgate_tramp_fast_exit_check);
+  } else if (in(rip, sysgate_tramp_cpp_exit_check, sysgate_tramp_cpp_exit_popf)) {
+    mc->rip = at(sysgate_tramp_cpp_exit_check);
+  } else if (rip == at(sysgate_tramp_cpp_exit_popf)) {
+    mc->rip = at(sysgate_tramp_cpp_exit_check);
+    mc->rsp -= 8;
+  } else if (rip == at(sysgate_tramp_cpp_exit_leave)) {
+    mc->rip = at(sysgate_tramp_cpp_exit_check);
+    mc->rsp -= 16;
+  } else if (in(rip, sysgate_gate_program_check, sysgate_gate_program_call_return)) {
+    // Up to its syscall instruction (at it, call_point said kBefore).
+    mc->rip = at(sysgate_gate_program_check);
+  }
+  (void)t;
+  return true;
+}
+
+// Whether a signal found the gate at mc working for a trampoline: in its
+// code before it switched stacks (a slot, an entry), or in the gate's code on
+// the stack a trampoline switches to (the gate stack, or the program's
+// alternate stack for a call from a handler running there).
+bool in_trampoline(const GateThread* t, const arch::KernelSigcontext& mc) {
+  const uint64_t rip = mc.rip;
+  if (rip >= g_gate.code_begin && rip < g_gate.code_end) {
+    if (in(rip, sysgate_tramp_entry, sysgate_tramp_template)) return true;
+    const AppAltStack& alt = t->app_altstack;
+    return on_stack(mc.rsp, addr(t->stack), t->stack_bytes) || (alt.size != 0 && on_stack(mc.rsp, alt.sp, alt.size));
+  }
+  return rewrite_in_slot_code(rip);
+}
+
+}  // namespace
+
+void deferred_to_frame(GateThread* t, arch::KernelUcontext* uc) {
+  if (t == nullptr) return;
+  const uint64_t deferred = load_relaxed(&t->deferred);
+  if (deferred == 0) return;
+  uc->uc_sigmask &= ~deferred;
+  store_relaxed(&t->deferred, uint64_t{0});
+}
+
+}  // namespace sysgate::gate
+
+using namespace sysgate::gate;
+
+extern "C" uint64_t sysgate_gate_signal_defer(int sig, const uint8_t* info, arch::KernelUcontext* uc) {
+  if (sig < 1 || sig > 64) return 0;
+  GateThread* t = thread_from_gs();
+  if (t == nullptr || t->gs_set == 0) return 0;
+  const uint64_t bit = arch::sigbit(sig);
+  arch::KernelSigcontext& mc = uc->mc;
+  // A trampoline's last instruction jumps back to the program, every
+  // register the program's: the handler sees the program there.
+  if ((mc.rip == at(sysgate_tramp_fast_exit_end) || mc.rip == at(sysgate_tramp_cpp_exit_end)) &&
+      !on_stack(mc.rsp, addr(t->stack), t->stack_bytes)) {
+    mc.rip = mc.rcx;
+  }
+  if (!in_trampoline(t, mc)) {
+    // Delivered to the program: a deferred copy a mask of the gate's let
+    // through is one no longer waiting.
+    if ((load_relaxed(&t->deferred) & bit) != 0 && t->tid == current_tid()) {
+      store_relaxed(&t->deferred, load_relaxed(&t->deferred) & ~bit);
+    }
+    return 0;
+  }
+  if (g_gate.region.header == nullptr || g_gate.region.raise_again != sysgate::trace::kRaiseBySigqueue) return 0;
+  if ((g_gate.flags & kGateHooks) != 0 || (load_relaxed(&g_gate.handler_resets) & bit) != 0) return 0;
+  if (is_fault(sig, info)) return 0;
+  // A frame whose FPU state the delivery can rebuild: the kernel's xsave layout.
+  if (mc.fpstate == 0) return 0;
+  const auto* fx = reinterpret_cast<const uint8_t*>(mc.fpstate);
+  uint32_t sw[12];
+  copy_bytes(sw, fx + kFxswOffset, sizeof sw);
+  if (sw[0] != kFpXstateMagic1 || sw[4] < 576 || sw[4] + 4 > kMaxXsaveBytes) return 0;  // xstate_size
+  if (t->tid != current_tid()) return 0;  // a thread the gate did not see start: its parent's state
+  arch::KernelSigcontext rewound = mc;
+  if (!rewind_to_check(t, &rewound)) return 0;
+  uint8_t queued[128];
+  copy_bytes(queued, info, sizeof queued);
+  if (raw_syscall(__NR_rt_tgsigqueueinfo, static_cast<uint64_t>(current_pid()), static_cast<uint64_t>(t->tid),
+                  static_cast<uint64_t>(sig), addr(queued)) != 0) {
+    return 0;
+  }
+  mc.rip = rewound.rip;
+  mc.rsp = rewound.rsp;
+  uc->uc_sigmask |= bit;
+  t->deferred_uc_flags = uc->uc_flags;
+  copy_bytes(&t->deferred_segments, &mc.cs, sizeof t->deferred_segments);
+  copy_bytes(t->deferred_fpx_sw, sw, sizeof sw);
+  store_relaxed(&t->deferred, load_relaxed(&t->deferred) | bit);
+  return addr(uc) - 8;  // the frame's return address
+}
+
+extern "C" void sysgate_gate_deliver_deferred(uint64_t* regs, uint64_t before) {
+  GateThread* t = thread_from_gs();
+  uint64_t all = arch::kAllSignals;
+  uint64_t mask = 0;
+  raw_syscall(__NR_rt_sigprocmask, kSigSetmask, addr(&all), addr(&mask), 8);
+  const uint64_t deferred = load_relaxed(&t->deferred);
+  store_relaxed(&t->deferred, uint64_t{0});
+
+  struct Frame {  // struct rt_sigframe
+    uint64_t pretcode;
+    arch::KernelUcontext uc;
+    uint8_t info[128];
+  };
+  alignas(64) uint8_t fp[kMaxXsaveBytes];
+  alignas(16) Frame frame;
+  zero_bytes(&frame, sizeof frame);
+  arch::KernelSigcontext& mc = frame.uc.mc;
+  copy_bytes(&mc, regs, 18 * 8);  // r8 .. eflags
+  if (before || mc.rax == kCallNotMade) {
+    // At the site's syscall instruction, which the program executes again
+    // (the trap path makes it): the call was not made.
+    if (mc.rax == kCallNotMade) mc.rax = t->deferred_call_nr;
+    mc.rip -= 2;
+  }
+  copy_bytes(&mc.cs, &t->deferred_segments, sizeof t->deferred_segments);
+  frame.uc.uc_flags = t->deferred_uc_flags;
+  // rt_sigreturn installs uc_stack unless rsp is on the registered stack:
+  // the registration as it is.
+  raw_syscall(__NR_sigaltstack, 0, addr(&frame.uc.uc_stack));
+  frame.uc.uc_stack.ss_flags &= ~1;  // SS_ONSTACK: what it says, not a mode
+  frame.uc.uc_sigmask = mask & ~deferred;
+  // The program's vector and x87 state as it is (the gate touches none), in
+  // the layout the kernel wrote for the deferred signal.
+  const uint32_t* sw = t->deferred_fpx_sw;
+  const uint64_t features = sw[2] | static_cast<uint64_t>(sw[3]) << 32;
+  const uint32_t size = sw[4];
+  zero_bytes(fp + 512, 64);  // the XSAVE header
+  sysgate_vector_save(fp, features);
+  copy_bytes(fp + kFxswOffset, sw, sizeof t->deferred_fpx_sw);
+  copy_bytes(fp + size, &kFpXstateMagic2, 4);
+  mc.fpstate = addr(fp);
+  sysgate_gate_launch_handler(addr(&frame));
+}
+
+// trampoline.S and gate_entry.S read it at this offset (GT_DEFERRED).
+static_assert(offsetof(GateThread, deferred) == 2672);

@@ -1,0 +1,196 @@
+/* Signal handlers that take the interrupted context for the program's own: a
+ * timer interrupts a thread that makes calls back to back, so many signals
+ * arrive while the gate is at work for one of those calls.
+ *
+ *   preempt frames N   a SIGALRM timer (100 µs) interrupts N getppid() calls;
+ *                      each handler checks that the frame it got is the
+ *                      program's -- rsp on the thread's own stack, rip in no
+ *                      mapping but the program's code or its libraries' -- and
+ *                      that its own stack pointer is there too (Boehm GC's
+ *                      suspend handler takes it for the top of the stack it
+ *                      scans). Prints how many frames were elsewhere: 0.
+ *   preempt ult KIND   user-level threads: a SIGALRM handler (200 µs) saves
+ *                      the interrupted registers and puts another thread's in
+ *                      the frame -- rip, rsp and all -- round robin over three
+ *                      threads that each make 100000 calls (KIND: getpid or
+ *                      read of /dev/zero) and check results and locals. A
+ *                      frame that was the gate's is resumed later, after the
+ *                      other threads' calls reused the gate stack (review F's
+ *                      `ultsw`: SIGSEGV under trace, or a hang with
+ *                      -e trace=write).
+ *
+ * Under `sysgate trace` a signal that comes in a trampoline's code is
+ * delivered as the trampoline gets back to the program (deferred_signal.h). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+/* ---- frames ---- */
+
+static uintptr_t stack_low, stack_high;   /* the main thread's stack */
+static uintptr_t code_ranges[64][2];      /* executable mappings of files */
+static int code_count;
+static volatile long frames_seen, frames_elsewhere, handler_elsewhere;
+
+static void read_maps(void) {
+  FILE* maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  while (maps != NULL && fgets(line, sizeof line, maps) != NULL) {
+    unsigned long lo, hi;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3) continue;
+    if (strstr(line, "[stack]") != NULL) {
+      stack_low = lo;
+      stack_high = hi;
+    }
+    /* Code of the program and its libraries: a file's executable mapping
+     * (under trace a patched page is a copy, "/memfd:sysgate-code"), the vdso
+     * too. The gate's own, the loader's image, is a file's too: left out by
+     * its name. */
+    if (perms[2] == 'x' && strchr(line, '/') != NULL && strstr(line, "/sysgate-exec") == NULL && code_count < 64) {
+      code_ranges[code_count][0] = lo;
+      code_ranges[code_count][1] = hi;
+      ++code_count;
+    }
+    if (perms[2] == 'x' && strstr(line, "[vdso]") != NULL && code_count < 64) {
+      code_ranges[code_count][0] = lo;
+      code_ranges[code_count][1] = hi;
+      ++code_count;
+    }
+  }
+  if (maps != NULL) fclose(maps);
+}
+
+static int in_program_code(uintptr_t ip) {
+  for (int i = 0; i < code_count; ++i) {
+    if (ip >= code_ranges[i][0] && ip < code_ranges[i][1]) return 1;
+  }
+  return 0;
+}
+
+static void on_frame(int sig, siginfo_t* info, void* context) {
+  (void)sig;
+  (void)info;
+  const greg_t* g = ((ucontext_t*)context)->uc_mcontext.gregs;
+  const uintptr_t sp = (uintptr_t)g[REG_RSP], ip = (uintptr_t)g[REG_RIP];
+  const uintptr_t own = (uintptr_t)__builtin_frame_address(0);
+  ++frames_seen;
+  if (sp < stack_low || sp >= stack_high || !in_program_code(ip)) ++frames_elsewhere;
+  if (own < stack_low || own >= stack_high) ++handler_elsewhere;
+}
+
+static int run_frames(long n) {
+  read_maps();
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_frame;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = {{0, 100}, {0, 100}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  long bad = 0;
+  const pid_t parent = getppid();
+  for (long i = 0; i < n; ++i) {
+    if (getppid() != parent) ++bad;
+  }
+  memset(&it, 0, sizeof it);
+  setitimer(ITIMER_REAL, &it, NULL);
+  printf("frames: %s, elsewhere %ld, handlers off the stack %ld, bad results %ld\n",
+         frames_seen > 10 ? "many" : "few", frames_elsewhere, handler_elsewhere, bad);
+  return 0;
+}
+
+/* ---- ult ---- */
+
+enum { kThreads = 3, kCalls = 100000 };
+static gregset_t saved[kThreads];
+static int current;
+static volatile long switches;
+static volatile long bad[kThreads];
+static volatile int finished[kThreads];
+static int kind_read, zero_fd;
+static pid_t self_pid;
+
+static void on_tick(int sig, siginfo_t* info, void* context) {
+  (void)sig;
+  (void)info;
+  greg_t* g = ((ucontext_t*)context)->uc_mcontext.gregs;
+  memcpy(saved[current], g, sizeof(gregset_t));
+  current = (current + 1) % kThreads;
+  const greg_t segments = g[REG_CSGSFS];
+  memcpy(g, saved[current], sizeof(gregset_t));
+  g[REG_CSGSFS] = segments;
+  ++switches;
+}
+
+static long one_call(void) {
+  if (kind_read) {
+    char c = 1;
+    return read(zero_fd, &c, 1) == 1 && c == 0 ? 0 : 1;
+  }
+  return syscall(SYS_getpid) == self_pid ? 0 : 1;
+}
+
+static void calls(int id) {
+  volatile long local = id * 1000;
+  for (long i = 0; i < kCalls; ++i) {
+    const long expect = local + i;
+    bad[id] += one_call();
+    if (local + i != expect) ++bad[id];
+  }
+}
+
+static void thread_main(int id) {
+  calls(id);
+  finished[id] = 1;
+  for (;;) syscall(SYS_sched_yield);
+}
+
+static int run_ult(const char* kind) {
+  kind_read = strcmp(kind, "read") == 0;
+  self_pid = getpid();
+  zero_fd = open("/dev/zero", O_RDONLY);
+  for (int i = 1; i < kThreads; ++i) {
+    ucontext_t u;
+    memset(&u, 0, sizeof u);
+    getcontext(&u);
+    const size_t size = 1 << 20;
+    u.uc_stack.ss_sp = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    u.uc_stack.ss_size = size;
+    u.uc_link = NULL;
+    makecontext(&u, (void (*)(void))thread_main, 1, i);
+    memcpy(saved[i], u.uc_mcontext.gregs, sizeof(gregset_t));
+    saved[i][REG_EFL] = 0x202; /* IF and the reserved bit: getcontext saves none */
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_tick;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = {{0, 200}, {0, 200}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  calls(0);
+  finished[0] = 1;
+  while (!finished[1] || !finished[2]) syscall(SYS_sched_yield);
+  memset(&it, 0, sizeof it);
+  setitimer(ITIMER_REAL, &it, NULL);
+  printf("ult %s: bad %ld %ld %ld, switches: %s\n", kind, bad[0], bad[1], bad[2], switches > 100 ? "many" : "few");
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "frames") == 0) return run_frames(atol(argv[2]));
+  if (argc == 3 && strcmp(argv[1], "ult") == 0) return run_ult(argv[2]);
+  fprintf(stderr, "usage: preempt frames N | preempt ult getpid|read\n");
+  return 2;
+}
