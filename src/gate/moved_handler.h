@@ -35,8 +35,9 @@
 // Not moved (the handler runs on the gate stack, as before): SA_ONSTACK
 // handlers, a thread whose registered alternate stack is not the gate stack
 // (the program's own is installed), a signal that arrives while no call's
-// place is known (a trampoline's first and last instructions), more than
-// four levels.
+// place is known, more than four levels. (Under `trace` a signal that comes
+// in a trampoline anywhere but at the program's syscall is deferred to the
+// trampoline's way back to the program instead: deferred_signal.h.)
 //
 // Where the program's rt_sigreturn traps (Syscall User Dispatch: `trace`),
 // the moved frame shows the program's registers at its call -- the address
