@@ -12,6 +12,8 @@
 #include "gate/raw_syscall.h"
 #include "gate/rewrite.h"
 #include "gate/signal_frame.h"
+#include "gate/trace_emit.h"
+#include "gate/user_dispatch.h"
 #include "gate/util.h"
 #include "trace/ring_format.h"
 
@@ -98,11 +100,22 @@ bool rewind_to_check(GateThread* t, arch::KernelSigcontext* mc) {
   return true;
 }
 
-// Whether a signal found the gate at mc working for a trampoline: in its
-// code before it switched stacks (a slot, an entry), or in the gate's code on
-// the stack a trampoline switches to (the gate stack, or the program's
-// alternate stack for a call from a handler running there).
-bool in_trampoline(const GateThread* t, const arch::KernelSigcontext& mc) {
+// Whether a signal found the gate's blocking stub right after the program's
+// call, which it ended (EINTR) or came as it returned, where the moved
+// handler's frame cannot show the program (without Syscall User Dispatch the
+// program's rt_sigreturn is not trapped: `sysgate run`). The stub then blocks
+// every signal, and the SIGSYS handler's return opens the deferred ones at
+// the program's registers, the result in rax -- as natively.
+bool ended_a_trapped_call(const arch::KernelSigcontext& mc) {
+  return !user_dispatch_on() && call_point(mc) == CallPoint::kAfter &&
+         *reinterpret_cast<const uint64_t*>(mc.rsp) == at(sysgate_gate_blocking_call_return);
+}
+
+// Whether a signal found the gate at mc at work: in a trampoline's code
+// before it switched stacks (a slot, an entry), or in the gate's code on the
+// stack a trampoline switches to or the SIGSYS handler runs on (the gate
+// stack, or the program's alternate stack).
+bool at_work(const GateThread* t, const arch::KernelSigcontext& mc) {
   const uint64_t rip = mc.rip;
   if (rip >= g_gate.code_begin && rip < g_gate.code_end) {
     if (in(rip, sysgate_tramp_entry, sysgate_tramp_template)) return true;
@@ -138,7 +151,7 @@ extern "C" uint64_t sysgate_gate_signal_defer(int sig, const uint8_t* info, arch
       !on_stack(mc.rsp, addr(t->stack), t->stack_bytes)) {
     mc.rip = mc.rcx;
   }
-  if (!in_trampoline(t, mc)) {
+  if (!at_work(t, mc)) {
     // Delivered to the program: a deferred copy a mask of the gate's let
     // through is one no longer waiting.
     if ((load_relaxed(&t->deferred) & bit) != 0 && t->tid == current_tid()) {
@@ -146,7 +159,10 @@ extern "C" uint64_t sysgate_gate_signal_defer(int sig, const uint8_t* info, arch
     }
     return 0;
   }
-  if (g_gate.region.header == nullptr || g_gate.region.raise_again != sysgate::trace::kRaiseBySigqueue) return 0;
+  const bool may_requeue = (g_gate.region.header != nullptr &&
+                            g_gate.region.raise_again == sysgate::trace::kRaiseBySigqueue) ||
+                           g_gate.may_requeue != 0;
+  if (!may_requeue) return 0;
   if ((g_gate.flags & kGateHooks) != 0 || (load_relaxed(&g_gate.handler_resets) & bit) != 0) return 0;
   if (is_fault(sig, info)) return 0;
   // A frame whose FPU state the delivery can rebuild: the kernel's xsave layout.
@@ -157,7 +173,11 @@ extern "C" uint64_t sysgate_gate_signal_defer(int sig, const uint8_t* info, arch
   if (sw[0] != kFpXstateMagic1 || sw[4] < 576 || sw[4] + 4 > kMaxXsaveBytes) return 0;  // xstate_size
   if (t->tid != current_tid()) return 0;  // a thread the gate did not see start: its parent's state
   arch::KernelSigcontext rewound = mc;
-  if (!rewind_to_check(t, &rewound)) return 0;
+  if (ended_a_trapped_call(mc)) {
+    trace_pending_call(t, uc);  // the call's line before the signal's, as it ended
+  } else if (!rewind_to_check(t, &rewound)) {
+    return 0;
+  }
   uint8_t queued[128];
   copy_bytes(queued, info, sizeof queued);
   if (raw_syscall(__NR_rt_tgsigqueueinfo, static_cast<uint64_t>(current_pid()), static_cast<uint64_t>(t->tid),

@@ -19,6 +19,12 @@
 //   detached=1  an exec the trace detaches at made this image: it writes one
 //               record (telling the monitor the exec worked), then none; its
 //               own execs' images get no ring
+//   requeue=1   the policy lets the gate queue a signal on its own thread with
+//               its siginfo (rt_tgsigqueueinfo): a program signal that ends a
+//               blocking call the gate makes is delivered after the gate's
+//               SIGSYS handler, at the program's registers (deferred_signal.h;
+//               `sysgate run`: under trace the trace region says so); carried
+//               into every later image
 //   selfexec=1  open each exec's program in the process, where the monitor
 //               would only repeat the kernel's checks (exec_open.h); carried
 //               into every later image
@@ -129,6 +135,7 @@ struct Options {
   bool detached = false;     // detached=1
   int exec_tid = 0;          // exectid=T
   bool self_exec = false;    // selfexec=1
+  bool requeue = false;      // requeue=1
   bool program_filters = false;  // progfilters=1
   bool sigsys_ignored = false;   // sigsys=ign
   bool sigsys_blocked = false;   // sigsysblocked=1
@@ -208,6 +215,9 @@ Options parse(const char* s) {
     } else if (starts_with(s, "selfexec=1")) {
       o.self_exec = true;
       end = s + 10;
+    } else if (starts_with(s, "requeue=1")) {
+      o.requeue = true;
+      end = s + 9;
     } else if (starts_with(s, "progfilters=1")) {
       o.program_filters = true;
       end = s + 13;
@@ -258,6 +268,7 @@ void options_for_exec(const Options& o, char* out, uint64_t size) {
   if (o.rewrite) put(",rewrite=1");
   if (!o.sweep) put(",sweep=0");
   if (o.self_exec) put(",selfexec=1");
+  if (o.requeue) put(",requeue=1");
   if (o.rewrite_stats >= 0) {
     put(",rewritestats=");
     put_fd(o.rewrite_stats);
@@ -319,6 +330,7 @@ extern "C" void sysgate_gate_arm(const sysgate_loader_info* info) {
 
   // trace -b execve: before gate_install, whose first record is the one.
   g_gate.detach_after_record = o.detached && o.ring >= 0 ? 1 : 0;
+  g_gate.may_requeue = o.requeue ? 1 : 0;
   GateConfig config;
   config.ring_fd = o.ring;
   config.exec_tid = o.exec_tid;

@@ -325,6 +325,10 @@ struct GateProcess {
   // The program's own executable (absolute), which readlink("/proc/self/exe")
   // answers with instead of the loader (the loader's --exe; "" when unknown).
   char exe_path[4096];
+  // `sysgate run` with a policy that allows rt_tgsigqueueinfo for any
+  // arguments (--gate requeue=1): the gate may queue a signal again on its
+  // own thread (deferred_signal.h). Under trace: RegionHeader::raise_again.
+  uint32_t may_requeue;
 };
 
 extern GateProcess g_gate __attribute__((visibility("hidden")));

@@ -466,6 +466,10 @@ Result<RunResult> run_confined(const policy::Policy& policy, const RunOptions& o
            (options.trace->rewrite ? ",rewrite=1" : "") + (options.trace->sweep ? "" : ",sweep=0") +
            (options.trace->detach_on_exec ? ",detach=exec" : "");
   }
+  // `run`: the gate may queue a signal again on its own thread, which lets it
+  // deliver one that ended a blocking call it made at the program's registers
+  // (src/gate/deferred_signal.h); under trace the region says so.
+  if (!options.trace && raise_again(routed) == trace::kRaiseBySigqueue) gate += ",requeue=1";
   if (!kernel_seals_mappings()) {
     note("this kernel has no mseal (Linux 6.10): a program could replace the page that proves its execs name "
          "the loader, and exec a file of its choice without the loader and past the policy's exec rules (its "
