@@ -51,7 +51,9 @@ constexpr uint32_t kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414;
 // ioctls that pass one int by pointer, which strace shows as [N] (<asm/ioctls.h>).
 constexpr uint32_t kFionread = 0x541B, kTiocoutq = 0x5411, kTiocgpgrp = 0x540F, kTiocgptn = 0x80045430;
 constexpr uint32_t kTiocspgrp = 0x5410, kTiocsptlck = 0x40045431, kFionbio = 0x5421, kFioasync = 0x5452;
+constexpr uint32_t kFsIocGetflags = 0x80086601, kFsIocSetflags = 0x40086602;  // an int, the inode's FS_*_FL
 constexpr uint32_t kInt = 4;
+constexpr uint32_t kOpenHow = 24;  // struct open_how
 constexpr uint32_t kTermios = 36, kWinsize = 8;  // the kernel's struct termios, struct winsize  // the ints and small structs strace decodes  // struct statfs up to f_flags (of 120): what strace prints
 constexpr uint64_t kCloneParentSettid = 0x00100000, kClonePidfd = 0x00001000;
 constexpr uint32_t kCloneArgsV0 = 64, kCloneArgs = 88;  // struct clone_args: first version, and with cgroup
@@ -190,7 +192,7 @@ bool has_struct_payloads(long nr) {
     case __NR_timerfd_settime: case __NR_timerfd_gettime:
     case __NR_getrusage: case __NR_times: case __NR_getresuid: case __NR_getresgid: case __NR_waitid:
     case __NR_rt_sigqueueinfo: case __NR_rt_tgsigqueueinfo: case __NR_pidfd_send_signal: case __NR_seccomp:
-    case __NR_signalfd: case __NR_signalfd4: case __NR_getcpu: case __NR_get_robust_list:
+    case __NR_signalfd: case __NR_signalfd4: case __NR_getcpu: case __NR_get_robust_list: case __NR_openat2:
       return true;
     default:
       return false;
@@ -367,8 +369,9 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
         case kTcsets: case kTcsetsw: case kTcsetsf: return set(out, kTermios, in);
         case kTiocgwinsz: return ret >= 0 && set(out, kWinsize, written);
         case kTiocswinsz: return set(out, kWinsize, in);
-        case kFionread: case kTiocoutq: case kTiocgpgrp: case kTiocgptn: return ret >= 0 && set(out, kInt, written);
-        case kTiocspgrp: case kTiocsptlck: case kFionbio: case kFioasync: return set(out, kInt, in);
+        case kFionread: case kTiocoutq: case kTiocgpgrp: case kTiocgptn: case kFsIocGetflags:
+          return ret >= 0 && set(out, kInt, written);
+        case kTiocspgrp: case kTiocsptlck: case kFionbio: case kFioasync: case kFsIocSetflags: return set(out, kInt, in);
         default: return false;
       }
     }
@@ -386,6 +389,8 @@ bool struct_payload(long nr, int i, const uint64_t args[6], long ret, StructPayl
       const uint32_t bytes = min32(len, kMaxSockoptValue);
       return (bytes == 0 || app_probe_read(args[3], bytes)) && set(out, bytes, written);
     }
+    case __NR_openat2:  // struct open_how {flags, mode, resolve}; a larger usize's tail is not shown
+      return i == 2 && args[3] == kOpenHow && set(out, kOpenHow, in);
     case __NR_clone3:
       // struct clone_args, as far as the size says (88 bytes since Linux 5.7).
       return i == 0 && args[1] >= kCloneArgsV0 && set(out, min32(args[1], kCloneArgs), in);

@@ -251,6 +251,8 @@ const constants::detail::FlagSet* named_flags(int nr, int index) {
     case SYS_umount2: return index == 1 ? &c::kUmountFlags : nullptr;
     case SYS_membarrier: return index == 1 ? &c::kMembarrierFlags : nullptr;
     case SYS_setns: return index == 1 ? &c::kSetnsTypes : nullptr;
+    case SYS_userfaultfd: return index == 0 ? &c::kUffdFlags : nullptr;
+    case SYS_fanotify_init: return index == 0 ? &c::kFanInitFlags : nullptr;
     default: return nullptr;
   }
 }

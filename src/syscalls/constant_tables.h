@@ -118,6 +118,8 @@ extern const FlagSet kTfdFlags;                  // TFD_CLOEXEC, TFD_NONBLOCK (t
 extern const FlagSet kTfdSetFlags;      // TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET (timerfd_settime)
 extern const FlagSet kSfdFlags;                  // SFD_* (signalfd4)
 extern const FlagSet kInotifyFlags;              // IN_NONBLOCK, IN_CLOEXEC (inotify_init1)
+extern const FlagSet kUffdFlags;                 // UFFD_USER_MODE_ONLY, O_NONBLOCK, O_CLOEXEC (userfaultfd; not looked up)
+extern const FlagSet kFanInitFlags;              // FAN_CLASS_*, FAN_* (fanotify_init; not looked up)
 extern const std::span<const Named> kEpollCtlOps;  // EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD
 extern const FlagSet kEpollEvents;               // EPOLLIN, ... (epoll_event's events; not looked up)
 extern const FlagSet kPollEvents;                // POLLIN, ... (pollfd's events; not looked up)

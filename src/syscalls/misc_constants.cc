@@ -4,6 +4,7 @@
 // glibc's headers for the calls it wraps (their values are the kernel's, many are
 // spelled O_CLOEXEC/O_NONBLOCK), the kernel's uapi headers for seccomp and landlock,
 // which glibc does not wrap; neither set redefines the other's names.
+#include <fcntl.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <sys/epoll.h>
@@ -91,6 +92,19 @@ constexpr Named kTfdSetFlagBits[] = {SYSGATE_NAMED(TFD_TIMER_ABSTIME), SYSGATE_N
 constexpr Named kSfdFlagBits[] = {SYSGATE_NAMED(SFD_CLOEXEC), SYSGATE_NAMED(SFD_NONBLOCK)};
 constexpr Named kInotifyFlagBits[] = {SYSGATE_NAMED(IN_NONBLOCK), SYSGATE_NAMED(IN_CLOEXEC)};
 
+// userfaultfd's flags: its own, then the open flags it takes, in strace's order.
+constexpr Named kUffdFlagBits[] = {Named{"UFFD_USER_MODE_ONLY", 0x1}, SYSGATE_NAMED(O_NONBLOCK), SYSGATE_NAMED(O_CLOEXEC)};
+
+// fanotify_init's flags: the notification class (a field of two bits), then
+// the flags, in strace's order (<linux/fanotify.h>; the newer ones by value).
+constexpr Named kFanClassValues[] = {
+    Named{"FAN_CLASS_NOTIF", 0x0}, Named{"FAN_CLASS_CONTENT", 0x4}, Named{"FAN_CLASS_PRE_CONTENT", 0x8}};
+constexpr Named kFanInitFlagBits[] = {
+    Named{"FAN_CLOEXEC", 0x1},         Named{"FAN_NONBLOCK", 0x2},       Named{"FAN_UNLIMITED_QUEUE", 0x10},
+    Named{"FAN_UNLIMITED_MARKS", 0x20}, Named{"FAN_ENABLE_AUDIT", 0x40},  Named{"FAN_REPORT_PIDFD", 0x80},
+    Named{"FAN_REPORT_TID", 0x100},     Named{"FAN_REPORT_FID", 0x200},   Named{"FAN_REPORT_DIR_FID", 0x400},
+    Named{"FAN_REPORT_NAME", 0x800},    Named{"FAN_REPORT_TARGET_FID", 0x1000}};
+
 // getrandom's flags (GRND_INSECURE, Linux 5.6, may be missing from older headers).
 constexpr Named kGrndFlagBits[] = {
     SYSGATE_NAMED(GRND_NONBLOCK),
@@ -116,5 +130,7 @@ constinit const FlagSet kTfdFlags{0, {}, kTfdFlagBits, {}, "TFD_???"};
 constinit const FlagSet kTfdSetFlags{0, {}, kTfdSetFlagBits, {}};
 constinit const FlagSet kSfdFlags{0, {}, kSfdFlagBits, {}};
 constinit const FlagSet kInotifyFlags{0, {}, kInotifyFlagBits, {}, "IN_???"};
+constinit const FlagSet kUffdFlags{0, {}, kUffdFlagBits, {}};
+constinit const FlagSet kFanInitFlags{0xc, kFanClassValues, kFanInitFlagBits, {}, "FAN_???"};
 
 }  // namespace sysgate::syscalls::constants::detail

@@ -862,6 +862,29 @@ bool append_prctl_arg(std::string& out, uint64_t option, const Bytes& b) {
 }
 
 // clone3's struct clone_args as strace shows it: the fields the flags use.
+// openat2's struct open_how: {flags=O_RDONLY|O_CLOEXEC, resolve=RESOLVE_BENEATH},
+// the mode only when it is set or the flags create a file, as strace 6.1.
+bool append_open_how(std::string& out, const Bytes& b) {
+  if (b.size() != 24) return false;
+  using syscalls::constants::detail::Named;
+  static constexpr Named kResolveBits[] = {{"RESOLVE_NO_XDEV", 0x01},    {"RESOLVE_NO_MAGICLINKS", 0x02},
+                                           {"RESOLVE_NO_SYMLINKS", 0x04}, {"RESOLVE_BENEATH", 0x08},
+                                           {"RESOLVE_IN_ROOT", 0x10},     {"RESOLVE_CACHED", 0x20}};
+  static constexpr syscalls::constants::detail::FlagSet kResolve{0, {}, kResolveBits, {}, "RESOLVE_???"};
+  constexpr uint64_t kCreat = 0100, kTmpfile = 020000000;
+  const uint64_t flags = b.at<uint64_t>(0), mode = b.at<uint64_t>(8);
+  out += "{flags=";
+  syscalls::constants::append_value(out, syscalls::ArgType::kOpenFlags, flags, b.consts());
+  if (mode != 0 || (flags & (kCreat | kTmpfile)) != 0) {
+    out += ", mode=";
+    syscalls::constants::append_value(out, syscalls::ArgType::kMode, mode, b.consts());
+  }
+  out += ", resolve=";
+  syscalls::constants::detail::append_flags(out, kResolve, b.at<uint64_t>(16));
+  out += '}';
+  return true;
+}
+
 bool append_clone_args(std::string& out, const Bytes& b) {
   if (b.size() < 64) return false;
   constexpr uint64_t kPidfd = 0x1000, kChildSettid = 0x01000000, kChildCleartid = 0x00200000,
@@ -1065,6 +1088,8 @@ bool append_struct_of_call(std::string& out, int nr, const Bytes& b) {
       return append_sockaddr(out, b);
     case SYS_clone3:
       return append_clone_args(out, b);
+    case SYS_openat2:
+      return append_open_how(out, b);
     case SYS_statfs:
     case SYS_fstatfs:
       return append_statfs(out, b.view(0, size), b.consts());

@@ -17,6 +17,8 @@ constexpr uint32_t kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414;
 // One int by pointer, [N] (gate/struct_payloads.cc copies it).
 constexpr uint32_t kFionread = 0x541B, kTiocoutq = 0x5411, kTiocgpgrp = 0x540F, kTiocgptn = 0x80045430;
 constexpr uint32_t kTiocspgrp = 0x5410, kTiocsptlck = 0x40045431, kFionbio = 0x5421, kFioasync = 0x5452;
+// An inode's flags by pointer, [FS_EXTENT_FL] (an int, whatever the macros' long says).
+constexpr uint32_t kFsIocGetflags = 0x80086601, kFsIocSetflags = 0x40086602;
 constexpr size_t kTermios = 36;  // the kernel's struct termios: 4 flags, c_line, c_cc[19]
 constexpr size_t kWinsize = 8;
 
@@ -175,6 +177,20 @@ void append_winsize(std::string& out, std::string_view b) {
   out += '}';
 }
 
+// <linux/fs.h>'s FS_*_FL, in strace's order.
+constexpr Named kInodeFlagBits[] = {
+    {"FS_SECRM_FL", 0x1},           {"FS_UNRM_FL", 0x2},         {"FS_COMPR_FL", 0x4},
+    {"FS_SYNC_FL", 0x8},            {"FS_IMMUTABLE_FL", 0x10},   {"FS_APPEND_FL", 0x20},
+    {"FS_NODUMP_FL", 0x40},         {"FS_NOATIME_FL", 0x80},     {"FS_DIRTY_FL", 0x100},
+    {"FS_COMPRBLK_FL", 0x200},      {"FS_NOCOMP_FL", 0x400},     {"FS_ENCRYPT_FL", 0x800},
+    {"FS_INDEX_FL", 0x1000},        {"FS_IMAGIC_FL", 0x2000},    {"FS_JOURNAL_DATA_FL", 0x4000},
+    {"FS_NOTAIL_FL", 0x8000},       {"FS_DIRSYNC_FL", 0x10000},  {"FS_TOPDIR_FL", 0x20000},
+    {"FS_HUGE_FILE_FL", 0x40000},   {"FS_EXTENT_FL", 0x80000},   {"FS_VERITY_FL", 0x100000},
+    {"FS_EA_INODE_FL", 0x200000},   {"FS_EOFBLOCKS_FL", 0x400000}, {"FS_NOCOW_FL", 0x800000},
+    {"FS_DAX_FL", 0x2000000},       {"FS_INLINE_DATA_FL", 0x10000000}, {"FS_PROJINHERIT_FL", 0x20000000},
+    {"FS_CASEFOLD_FL", 0x40000000}, {"FS_RESERVED_FL", 0x80000000}};
+constexpr syscalls::constants::detail::FlagSet kInodeFlags{0, {}, kInodeFlagBits, {}};
+
 }  // namespace
 
 bool append_terminal_ioctl_arg(std::string& out, uint64_t request, std::string_view bytes, bool verbose) {
@@ -197,6 +213,16 @@ bool append_terminal_ioctl_arg(std::string& out, uint64_t request, std::string_v
       int32_t v;
       std::memcpy(&v, bytes.data(), 4);
       syscalls::append_bracketed_decimal(out, v);
+      return true;
+    }
+    case kFsIocGetflags:
+    case kFsIocSetflags: {
+      if (bytes.size() != 4) return false;
+      uint32_t v;
+      std::memcpy(&v, bytes.data(), 4);
+      out += '[';
+      syscalls::constants::detail::append_flags(out, kInodeFlags, v);
+      out += ']';
       return true;
     }
     default:

@@ -6,7 +6,9 @@
 //   ioctl(1, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0
 //
 // TCGETS and TCSETS, TCSETSW, TCSETSF take the kernel's struct termios (36
-// bytes), TIOCGWINSZ and TIOCSWINSZ a struct winsize. Pure.
+// bytes), TIOCGWINSZ and TIOCSWINSZ a struct winsize. Also the ioctls that
+// pass one int by pointer: FIONREAD and the like as [N], and an inode's flags
+// (FS_IOC_GETFLAGS, FS_IOC_SETFLAGS) as [FS_EXTENT_FL]. Pure.
 #pragma once
 
 #include <cstdint>

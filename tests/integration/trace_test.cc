@@ -2608,6 +2608,40 @@ TEST(Trace, FlagsWithOnlyUnknownBitsAgreeWithStrace) {
   EXPECT_GE(t.ours.size(), 28u) << t.trace;
 }
 
+// openat2's struct open_how (its mode only where strace shows it, an unknown
+// resolve bit), userfaultfd's and fanotify_init's flags, and an inode's flags
+// by pointer (FS_IOC_GETFLAGS) -- as strace 6.1 prints them, where they were
+// numbers and addresses.
+TEST(Trace, OpenHowFaultFdFanotifyAndInodeFlagsAgreeWithStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
+  TempDir dir;
+  const std::vector<std::string> cmd = {
+      "/usr/bin/python3", "-S", "-c",
+      "import ctypes, os, sys\n"
+      "libc = ctypes.CDLL(None); S = libc.syscall; Q = ctypes.c_uint64\n"
+      "d = sys.argv[1].encode()\n"
+      "def how(f, m, r): return (Q * 3)(f, m, r)\n"
+      "S(437, -100, d, ctypes.byref(how(os.O_RDONLY | os.O_CLOEXEC, 0, 0x4 | 0x8)), 24)\n"
+      "S(437, -100, d + b'/new', ctypes.byref(how(os.O_WRONLY | os.O_CREAT, 0o640, 0)), 24)\n"
+      "S(437, -100, d, ctypes.byref(how(os.O_RDONLY | os.O_DIRECTORY, 0, 0x40)), 24)\n"
+      "S(437, -100, d, ctypes.byref(how(os.O_RDONLY, 0, 0)), 16)\n"
+      "S(323, os.O_CLOEXEC | os.O_NONBLOCK); S(323, 1)\n"
+      "S(300, 0x1 | 0x2, os.O_RDONLY); S(300, 0x4 | 0x200, os.O_RDONLY)\n"
+      "fd = os.open(sys.argv[1] + '/new', os.O_RDONLY); v = ctypes.c_int(-1)\n"
+      "S(16, fd, ctypes.c_ulong(0x80086601), ctypes.byref(v))\n",
+      dir.path()};
+  const BothTraces t = trace_under_both(cmd, "-e trace=openat2,userfaultfd,fanotify_init,ioctl",
+                                        [&](const std::string& l) {
+                                          std::string m = std::regex_replace(l, std::regex(R"(0x[0-9a-f]{8,})"), "ADDR");
+                                          for (size_t at; (at = m.find(dir.path())) != std::string::npos;) {
+                                            m.replace(at, dir.path().size(), "DIR");
+                                          }
+                                          return m;
+                                        });
+  EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
+  EXPECT_GE(t.ours.size(), 9u) << t.trace;
+}
+
 // Values a call takes through a pointer that is not a struct: the file
 // offsets sendfile advances ("[0] => [3]") and splice and copy_file_range
 // take ("[1]"), signalfd's mask, epoll_pwait's and epoll_pwait2's masks and
