@@ -319,7 +319,8 @@ void handle_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
   }
   // Where the program is, for a handler of its own that interrupts the call
   // (moved_handler.h).
-  const uint64_t callee_saved[6] = {uc->mc.rbx, uc->mc.rbp, uc->mc.r12, uc->mc.r13, uc->mc.r14, uc->mc.r15};
+  const uint64_t callee_saved[8] = {uc->mc.rbx, uc->mc.rbp, uc->mc.r12, uc->mc.r13,
+                                    uc->mc.r14, uc->mc.r15, 0,          uc->mc.eflags};
   const ProgramPlaceScope place(t, uc->mc.rsp, callee_saved, uc->mc.rip);
   Call call;
   call.pending = nullptr;

@@ -87,6 +87,7 @@ void show_program_registers(arch::KernelSigcontext* mc, uint64_t program_sp, con
     mc->r13 = callee_saved[3];
     mc->r14 = callee_saved[4];
     mc->r15 = callee_saved[5];
+    mc->eflags = callee_saved[7];  // the C++ path's own flags are the gate's
   }
   copy_bytes(kept->shown, mc, sizeof kept->shown);
 }

@@ -69,7 +69,8 @@
 namespace sysgate::gate {
 
 // Sets t->program_place for the duration of a call the gate makes for the
-// program. callee_saved: the program's rbx, rbp, r12, r13, r14, r15;
+// program. callee_saved: the program's rbx, rbp, r12, r13, r14, r15, a word
+// not read, and its rflags;
 // program_ip: the address after its syscall instruction.
 class ProgramPlaceScope {
  public:

@@ -2,6 +2,7 @@
 #include "gate/rewrite.h"
 
 #include <asm/errno.h>
+#include <stddef.h>
 #include <asm/unistd.h>
 #include <linux/futex.h>
 #include <linux/mman.h>
@@ -1001,6 +1002,8 @@ struct TrampFrame {
   uint64_t rflags;
   uint64_t program_rsp;  // at the site (it jumped here: nothing pushed)
 };
+// ProgramPlace::callee_saved points at rbx: rflags is its eighth word.
+static_assert(offsetof(TrampFrame, rflags) - offsetof(TrampFrame, rbx) == 7 * 8);
 
 // The program's call, as sysgate_gate_program_syscall makes it: not while a
 // signal is deferred (deferred_signal.h).

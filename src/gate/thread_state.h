@@ -83,7 +83,10 @@ struct CallRegisters {
 // syscall instruction (0: unknown).
 struct ProgramPlace {
   uint64_t sp;
-  const uint64_t* callee_saved;  // rbx, rbp, r12, r13, r14, r15
+  // rbx, rbp, r12, r13, r14, r15, (unused), rflags: the C++ paths' (a
+  // trampoline's TrampFrame, the trap path's copy of its frame); null on the
+  // trampolines' fast path, where they are live in the registers.
+  const uint64_t* callee_saved;
   const ProgramPlace* outer;
   uint64_t ip;
 };

@@ -409,11 +409,14 @@ TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
 // the trampoline gets back to the program (deferred_signal.h). Before, the
 // frame showed the gate's registers (`frames`: 20-30 of ~2000 elsewhere) and
 // the scheduler resumed gate frames other calls had reused (review F's
-// `ultsw`: SIGSEGV, or a hang with -e trace=write).
+// `ultsw`: SIGSEGV, or a hang with -e trace=write). And a handler that
+// interrupts a blocking call sees the program's flags in its frame (`flags`:
+// the gate's showed on the trap path and the C++ path).
 TEST(Run, TimerHandlersSeeAndSwapTheProgramsContext) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {PREEMPT_PROGRAM, "frames", "300000"}, {PREEMPT_PROGRAM, "ult", "getpid"}, {PREEMPT_PROGRAM, "ult", "read"}}) {
-    SCOPED_TRACE(args[1] + " " + args[2]);
+           {PREEMPT_PROGRAM, "frames", "300000"}, {PREEMPT_PROGRAM, "ult", "getpid"}, {PREEMPT_PROGRAM, "ult", "read"},
+           {PREEMPT_PROGRAM, "flags"}}) {
+    SCOPED_TRACE(args[1] + (args.size() > 2 ? " " + args[2] : ""));
     for (int round = 0; round < 3; ++round) {
       expect_native_under_run_and_trace(args);
       const Output native = run(args);

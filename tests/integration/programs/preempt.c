@@ -18,6 +18,12 @@
  *                      other threads' calls reused the gate stack (review F's
  *                      `ultsw`: SIGSEGV under trace, or a hang with
  *                      -e trace=write).
+ *   preempt flags      a 20 ms timer interrupts a read of an empty pipe made
+ *                      with the carry flag set (`stc; mov $0,%eax; syscall`,
+ *                      the site shape the gate rewrites), three times; the
+ *                      handler reports the carry flag its frame shows: set,
+ *                      as at the program's syscall (under trace the gate's
+ *                      own flags showed, on the trap path and the C++ path).
  *
  * Under `sysgate trace` a signal that comes in a trampoline's code is
  * delivered as the trampoline gets back to the program (deferred_signal.h). */
@@ -188,9 +194,42 @@ static int run_ult(const char* kind) {
   return 0;
 }
 
+/* ---- flags ---- */
+
+static volatile long frame_carry = -1;
+
+static void on_alarm_flags(int sig, siginfo_t* info, void* context) {
+  (void)sig;
+  (void)info;
+  frame_carry = ((ucontext_t*)context)->uc_mcontext.gregs[REG_EFL] & 1;
+}
+
+static int run_flags(void) {
+  int fds[2];
+  if (pipe(fds) != 0) return 1;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_alarm_flags;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGALRM, &sa, NULL);
+  for (int i = 0; i < 3; ++i) {
+    struct itimerval it = {{0, 0}, {0, 20000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    char buf[8];
+    long r;
+    __asm__ volatile("stc\n\tmov $0, %%eax\n\tsyscall"
+                     : "=a"(r)
+                     : "D"(fds[0]), "S"(buf), "d"(sizeof buf)
+                     : "rcx", "r11", "memory", "cc");
+    printf("read %ld, carry in the frame %ld\n", r, frame_carry);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "flags") == 0) return run_flags();
   if (argc == 3 && strcmp(argv[1], "frames") == 0) return run_frames(atol(argv[2]));
   if (argc == 3 && strcmp(argv[1], "ult") == 0) return run_ult(argv[2]);
-  fprintf(stderr, "usage: preempt frames N | preempt ult getpid|read\n");
+  fprintf(stderr, "usage: preempt frames N | preempt ult getpid|read | preempt flags\n");
   return 2;
 }
