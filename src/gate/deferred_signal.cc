@@ -103,12 +103,37 @@ bool rewind_to_check(GateThread* t, arch::KernelSigcontext* mc) {
 // Whether a signal found the gate's blocking stub right after the program's
 // call, which it ended (EINTR) or came as it returned, where the moved
 // handler's frame cannot show the program (without Syscall User Dispatch the
-// program's rt_sigreturn is not trapped: `sysgate run`). The stub then blocks
+// program's rt_sigreturn is not trapped: `sysgate run`), or where the wrapper
+// would not move the handler at all (handler_stays_put). The stub then blocks
 // every signal, and the SIGSYS handler's return opens the deferred ones at
 // the program's registers, the result in rax -- as natively.
-bool ended_a_trapped_call(const arch::KernelSigcontext& mc) {
-  return !user_dispatch_on() && call_point(mc) == CallPoint::kAfter &&
-         *reinterpret_cast<const uint64_t*>(mc.rsp) == at(sysgate_gate_blocking_call_return);
+bool ended_a_trapped_call(const GateThread* t, int sig, const arch::KernelUcontext* uc) {
+  const arch::KernelSigcontext& mc = uc->mc;
+  return call_point(mc) == CallPoint::kAfter &&
+         *reinterpret_cast<const uint64_t*>(mc.rsp) == at(sysgate_gate_blocking_call_return) &&
+         (!user_dispatch_on() || handler_stays_put(t, sig, uc));
+}
+
+// Whether a signal found a trampoline at the program's call -- where its
+// handler runs at once, moved to the program's stack (moved_handler.h) --
+// with a handler the wrapper would leave where the kernel put it (an
+// SA_ONSTACK one, one of a thread with an alternate stack of its own, a
+// fifth level): on top of the gate's frames, seeing the gate's registers.
+// Deferred instead: after the call (kAfter) as the trampoline gets back; at
+// it (kBefore: not made yet, or to be restarted) rewound to the check before
+// it, which delivers the signal at the program's syscall instruction.
+bool at_a_trampolines_call_to_stay_put(const GateThread* t, int sig, const arch::KernelUcontext* uc,
+                                       arch::KernelSigcontext* rewound) {
+  const CallPoint point = call_point(uc->mc);
+  if (point != CallPoint::kBefore && point != CallPoint::kAfter) return false;
+  const uint64_t ret = *reinterpret_cast<const uint64_t*>(uc->mc.rsp);
+  const bool fast = ret == at(sysgate_tramp_fast_return);
+  if ((!fast && ret != at(sysgate_gate_program_call_return)) || !handler_stays_put(t, sig, uc)) return false;
+  if (point == CallPoint::kBefore) {
+    rewound->rsp += 8;  // the call to the syscall instruction, not made
+    rewound->rip = fast ? at(sysgate_tramp_fast_check) : at(sysgate_gate_program_check);
+  }
+  return true;
 }
 
 // Whether a signal found the gate at mc at work: in a trampoline's code
@@ -173,7 +198,7 @@ extern "C" uint64_t sysgate_gate_signal_defer(int sig, const uint8_t* info, arch
   if (sw[0] != kFpXstateMagic1 || sw[4] < 576 || sw[4] + 4 > kMaxXsaveBytes) return 0;  // xstate_size
   if (t->tid != current_tid()) return 0;  // a thread the gate did not see start: its parent's state
   arch::KernelSigcontext rewound = mc;
-  if (ended_a_trapped_call(mc)) {
+  if (ended_a_trapped_call(t, sig, uc) || at_a_trampolines_call_to_stay_put(t, sig, uc, &rewound)) {
     trace_pending_call(t, uc);  // the call's line before the signal's, as it ended
   } else if (!rewind_to_check(t, &rewound)) {
     return 0;

@@ -145,6 +145,12 @@ bool writable(uint64_t begin, uint64_t end) {
 
 }  // namespace
 
+bool handler_stays_put(const GateThread* t, int sig, const arch::KernelUcontext* uc) {
+  return (load_relaxed(&g_gate.handler_on_stack) & arch::sigbit(sig)) != 0 ||
+         uc->uc_stack.ss_sp != addr(t->stack) || (uc->uc_stack.ss_flags & kSsDisable) != 0 ||
+         t->moved_depth >= kMaxMoved;
+}
+
 CallPoint call_point(const arch::KernelSigcontext& mc) {
   // The trap path's blocking stub between the program's mask and its call.
   if (mc.rip >= addr(sysgate_gate_blocking_mask_return) && mc.rip <= addr(sysgate_gate_blocking_call)) {

@@ -96,6 +96,11 @@ class ProgramPlaceScope {
 enum class CallPoint { kElsewhere, kBefore, kBeforeInStub, kAfter };
 CallPoint call_point(const arch::KernelSigcontext& mc);
 
+// Whether the signal wrapper would leave sig's handler where the kernel put
+// it, whatever the call: an SA_ONSTACK handler, a thread whose registered
+// alternate stack is the program's own, four levels already held.
+bool handler_stays_put(const GateThread* t, int sig, const arch::KernelUcontext* uc);
+
 // The program's rt_sigreturn (trapped: handler.cc) of the frame at frame
 // (its return address): a moved handler's drops its level, and gets back the
 // gate's registers where it showed the program's, unless the handler changed

@@ -9,6 +9,13 @@
  *                      that its own stack pointer is there too (Boehm GC's
  *                      suspend handler takes it for the top of the stack it
  *                      scans). Prints how many frames were elsewhere: 0.
+ *   preempt onstack N  the same with an alternate stack of the program's and
+ *                      an SA_ONSTACK handler, which must run there; and
+ *                      reads of an empty pipe interrupted by SIGUSR1 from
+ *                      another thread, whose frames must show the program
+ *                      too (the gate moves no SA_ONSTACK handler: one that
+ *                      came at the gate's syscall ran on top of the gate's
+ *                      frames, seeing its registers)
  *   preempt ult KIND   user-level threads: a SIGALRM handler (200 µs) saves
  *                      the interrupted registers and puts another thread's in
  *                      the frame -- rip, rsp and all -- round robin over three
@@ -84,6 +91,8 @@ static int in_program_code(uintptr_t ip) {
   return 0;
 }
 
+static uintptr_t handler_low, handler_high;  /* where handlers must run */
+
 static void on_frame(int sig, siginfo_t* info, void* context) {
   (void)sig;
   (void)info;
@@ -92,15 +101,56 @@ static void on_frame(int sig, siginfo_t* info, void* context) {
   const uintptr_t own = (uintptr_t)__builtin_frame_address(0);
   ++frames_seen;
   if (sp < stack_low || sp >= stack_high || !in_program_code(ip)) ++frames_elsewhere;
-  if (own < stack_low || own >= stack_high) ++handler_elsewhere;
+  if (own < handler_low || own >= handler_high) ++handler_elsewhere;
 }
 
-static int run_frames(long n) {
+static int read_pipe;
+static volatile int reads_done;
+
+/* Until the reader has its 200 interrupted reads (a signal that comes
+ * between two reads interrupts none). */
+static void* send_usr1(void* arg) {
+  const pthread_t reader = *(pthread_t*)arg;
+  while (!reads_done) {
+    usleep(500);
+    pthread_kill(reader, SIGUSR1);
+  }
+  return NULL;
+}
+
+static int run_frames(long n, int onstack) {
   read_maps();
+  handler_low = stack_low;
+  handler_high = stack_high;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_frame;
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  if (onstack) {
+    const size_t size = 1 << 16;
+    stack_t ss = {.ss_sp = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                  .ss_flags = 0, .ss_size = size};
+    sigaltstack(&ss, NULL);
+    handler_low = (uintptr_t)ss.ss_sp;
+    handler_high = handler_low + size;
+    sa.sa_flags |= SA_ONSTACK;
+    /* Reads interrupted by SIGUSR1 (no SA_RESTART: each ends with EINTR). */
+    struct sigaction usr1 = sa;
+    usr1.sa_flags &= ~SA_RESTART;
+    sigaction(SIGUSR1, &usr1, NULL);
+    int fds[2];
+    if (pipe(fds) != 0) return 1;
+    read_pipe = fds[0];
+    pthread_t self = pthread_self(), sender;
+    pthread_create(&sender, NULL, send_usr1, &self);
+    long interrupted = 0;
+    char c;
+    while (interrupted < 200) {
+      if (read(read_pipe, &c, 1) < 0) ++interrupted;
+    }
+    reads_done = 1;
+    pthread_join(sender, NULL);
+  }
   sigaction(SIGALRM, &sa, NULL);
   struct itimerval it = {{0, 100}, {0, 100}};
   setitimer(ITIMER_REAL, &it, NULL);
@@ -228,8 +278,9 @@ static int run_flags(void) {
 
 int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "flags") == 0) return run_flags();
-  if (argc == 3 && strcmp(argv[1], "frames") == 0) return run_frames(atol(argv[2]));
+  if (argc == 3 && strcmp(argv[1], "frames") == 0) return run_frames(atol(argv[2]), 0);
+  if (argc == 3 && strcmp(argv[1], "onstack") == 0) return run_frames(atol(argv[2]), 1);
   if (argc == 3 && strcmp(argv[1], "ult") == 0) return run_ult(argv[2]);
-  fprintf(stderr, "usage: preempt frames N | preempt ult getpid|read | preempt flags\n");
+  fprintf(stderr, "usage: preempt frames|onstack N | preempt ult getpid|read | preempt flags\n");
   return 2;
 }
