@@ -42,6 +42,19 @@
 	.hidden sysgate_gate_text_begin
 sysgate_gate_text_begin:
 
+/* The number and six arguments of a C call f(nr, a1, ..., a6) -- rdi, rsi,
+ * rdx, rcx, r8, r9 and the stack -- where the kernel takes them: rax, rdi,
+ * rsi, rdx, r10, r8, r9. */
+	.macro c_call_to_kernel_call
+	movq %rdi, %rax
+	movq %rsi, %rdi
+	movq %rdx, %rsi
+	movq %rcx, %rdx
+	movq %r8, %r10
+	movq %r9, %r8
+	movq 8(%rsp), %r9
+	.endm
+
 /* long sysgate_gate_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
  * C calling convention in, kernel convention out: rax=nr, rdi rsi rdx r10 r8 r9.
  * Returns the kernel's rax (-errno on failure). Clobbers only what a C call may
@@ -52,13 +65,7 @@ sysgate_gate_text_begin:
 	.p2align 4
 sysgate_gate_syscall:
 	.cfi_startproc  /* rsp stays at the return address throughout */
-	movq %rdi, %rax
-	movq %rsi, %rdi
-	movq %rdx, %rsi
-	movq %rcx, %rdx
-	movq %r8, %r10
-	movq %r9, %r8
-	movq 8(%rsp), %r9
+	c_call_to_kernel_call
 	/* rcx is the kernel's: a frame whose rcx is sysgate_gate_syscall_begin
 	 * was saved by the syscall itself (the kernel rewinds rip to restart it),
 	 * not by a signal that came before it (trace_emit.cc, trace_pending_call). */
@@ -90,13 +97,7 @@ sysgate_gate_syscall_end:
 	.type sysgate_gate_program_syscall, @function
 	.p2align 4
 sysgate_gate_program_syscall:
-	movq %rdi, %rax
-	movq %rsi, %rdi
-	movq %rdx, %rsi
-	movq %rcx, %rdx
-	movq %r8, %r10
-	movq %r9, %r8
-	movq 8(%rsp), %r9
+	c_call_to_kernel_call
 	.globl sysgate_gate_program_check
 	.hidden sysgate_gate_program_check
 sysgate_gate_program_check:
