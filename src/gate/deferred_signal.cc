@@ -152,6 +152,10 @@ bool at_work(const GateThread* t, const arch::KernelSigcontext& mc) {
 
 }  // namespace
 
+void deferred_out_of_frame(const GateThread* t, arch::KernelUcontext* uc) {
+  if (t != nullptr) uc->uc_sigmask &= ~load_relaxed(&t->deferred);
+}
+
 void deferred_to_frame(GateThread* t, arch::KernelUcontext* uc) {
   if (t == nullptr) return;
   const uint64_t deferred = load_relaxed(&t->deferred);
@@ -164,10 +168,9 @@ void deferred_to_frame(GateThread* t, arch::KernelUcontext* uc) {
 
 using namespace sysgate::gate;
 
-extern "C" uint64_t sysgate_gate_signal_defer(int sig, const uint8_t* info, arch::KernelUcontext* uc) {
-  if (sig < 1 || sig > 64) return 0;
-  GateThread* t = thread_from_gs();
-  if (t == nullptr || t->gs_set == 0) return 0;
+namespace {
+
+uint64_t defer(GateThread* t, int sig, const uint8_t* info, arch::KernelUcontext* uc) {
   const uint64_t bit = arch::sigbit(sig);
   arch::KernelSigcontext& mc = uc->mc;
   // A trampoline's last instruction jumps back to the program, every
@@ -203,6 +206,16 @@ extern "C" uint64_t sysgate_gate_signal_defer(int sig, const uint8_t* info, arch
   } else if (!rewind_to_check(t, &rewound)) {
     return 0;
   }
+  // Not a real-time signal: queued again, it goes behind any other of its
+  // number queued meanwhile, which then overtakes it (review G's rtorder3:
+  // 0 after 1007; checking for a pending one first still left a race with
+  // the sender, 5 of 20 000 out of order). Its handler runs where the signal
+  // found the gate. (A standard signal is deferred even with another of its
+  // number pending: it merges into that one, as the kernel merges standard
+  // signals -- one delivery where natively the second would have waited for
+  // the first's handler.)
+  constexpr int kFirstRealTime = 32;
+  if (sig >= kFirstRealTime) return 0;
   uint8_t queued[128];
   copy_bytes(queued, info, sizeof queued);
   if (raw_syscall(__NR_rt_tgsigqueueinfo, static_cast<uint64_t>(current_pid()), static_cast<uint64_t>(t->tid),
@@ -219,6 +232,26 @@ extern "C" uint64_t sysgate_gate_signal_defer(int sig, const uint8_t* info, arch
   return addr(uc) - 8;  // the frame's return address
 }
 
+}  // namespace
+
+extern "C" uint64_t sysgate_gate_signal_defer(int sig, const uint8_t* info, arch::KernelUcontext* uc) {
+  if (sig < 1 || sig > 64) return 0;
+  GateThread* t = thread_from_gs();
+  if (t == nullptr || t->gs_set == 0) return 0;
+  const uint64_t frame = defer(t, sig, info, uc);
+  // A frame that goes to a handler is restored when the handler is done. The
+  // gate blocked the deferred signals, not the program: kept blocked there,
+  // restored after they went out, they would stay blocked for good (review
+  // G's injcnt: a handler's trapped rt_sigreturn put back the interrupted
+  // mask after the deferred SIGUSR1 went out; every later one then merged
+  // into a pending, blocked one). Open, a copy still queued comes again and
+  // is deferred again. (Not in a frame that defers: it goes straight back
+  // into the gate, which must keep them blocked -- two deferred signals
+  // would open each other without end.)
+  if (frame == 0) deferred_out_of_frame(t, uc);
+  return frame;
+}
+
 extern "C" void sysgate_gate_deliver_deferred(uint64_t* regs, uint64_t before) {
   GateThread* t = thread_from_gs();
   uint64_t all = arch::kAllSignals;
@@ -232,7 +265,12 @@ extern "C" void sysgate_gate_deliver_deferred(uint64_t* regs, uint64_t before) {
     arch::KernelUcontext uc;
     uint8_t info[128];
   };
-  alignas(64) uint8_t fp[kMaxXsaveBytes];
+  // The FPU state's own size, not the largest: the trampoline may run on
+  // the program's alternate stack, as small as the program made it (review
+  // G's altovf: a 16 KiB area overflowed a 16 KiB stack).
+  const uint32_t* sw = t->deferred_fpx_sw;
+  const uint32_t size = sw[4];
+  uint8_t* fp = reinterpret_cast<uint8_t*>((addr(__builtin_alloca(size + 4 + 63)) + 63) & ~uint64_t{63});
   alignas(16) Frame frame;
   zero_bytes(&frame, sizeof frame);
   arch::KernelSigcontext& mc = frame.uc.mc;
@@ -252,9 +290,7 @@ extern "C" void sysgate_gate_deliver_deferred(uint64_t* regs, uint64_t before) {
   frame.uc.uc_sigmask = mask & ~deferred;
   // The program's vector and x87 state as it is (the gate touches none), in
   // the layout the kernel wrote for the deferred signal.
-  const uint32_t* sw = t->deferred_fpx_sw;
   const uint64_t features = sw[2] | static_cast<uint64_t>(sw[3]) << 32;
-  const uint32_t size = sw[4];
   zero_bytes(fp + 512, 64);  // the XSAVE header
   sysgate_vector_save(fp, features);
   copy_bytes(fp + kFxswOffset, sw, sizeof t->deferred_fpx_sw);

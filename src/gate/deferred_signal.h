@@ -36,7 +36,10 @@
 //     the queued signals there at once, as for any signal.
 //   - The trap path (every signal blocked but around its blocking call) also
 //     gives deferred signals back: its frame's mask opens them when the SIGSYS
-//     handler returns (sysgate_gate_deferred_to_frame).
+//     handler returns (deferred_to_frame). Every frame the kernel makes
+//     meanwhile -- a program signal's, a trap's -- gets them opened in the
+//     mask it restores (deferred_out_of_frame): blocked there, they would
+//     stay blocked after their delivery.
 //
 // Only while tracing with a policy that lets the gate queue a signal with its
 // siginfo (RegionHeader::raise_again is kRaiseBySigqueue), without hooks, and
@@ -59,9 +62,14 @@ namespace sysgate::gate {
 // offset reaches the sign bit).
 inline constexpr uint64_t kCallNotMade = uint64_t{1} << 63;
 
+// A signal frame at uc made while signals were deferred: they are the gate's
+// to block, not the program's -- open in the mask the frame restores (every
+// frame a program signal or a trap makes, as the gate first sees it).
+void deferred_out_of_frame(const GateThread* t, arch::KernelUcontext* uc);
+
 // The SIGSYS handler's frame at uc returns to the program: signals deferred
 // while the gate worked (or before a trapped call) are opened in its mask,
-// and the kernel delivers them there.
+// and the kernel delivers them there; none is deferred any more.
 void deferred_to_frame(GateThread* t, arch::KernelUcontext* uc);
 
 }  // namespace sysgate::gate

@@ -369,7 +369,7 @@ void handle_sigsys(arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
 // handler returns to the program -- also those deferred meanwhile, as the
 // blocking stub's call returned.
 extern "C" void sysgate_gate_handle_sigsys(int, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
-  deferred_to_frame(thread_from_gs(), uc);
+  deferred_out_of_frame(thread_from_gs(), uc);
   handle_sigsys(info, uc);
   deferred_to_frame(thread_from_gs(), uc);
 }

@@ -75,6 +75,13 @@ InjectStep inject_enter_rule(GateThread* t, long nr) {
   return {&rule};
 }
 
+void inject_uncount(GateThread* t, long nr) {
+  const trace::InjectTable& table = g_inject;
+  if (table.rule_count == 0 || nr < 0 || nr >= trace::kCallMaskNumbers || table.rule_of[nr] == 0) return;
+  uint32_t& seen = t->inject_seen[nr];
+  if (seen != 0 && seen != UINT32_MAX) --seen;
+}
+
 void inject_exit_rule(GateThread* t, const InjectStep& step) {
   if (step.rule->delay_exit_ns != 0) sleep_ns(step.rule->delay_exit_ns);
   if (step.rule->signal != 0) send_signal(t, step.rule->signal);

@@ -56,5 +56,9 @@ inline InjectStep inject_enter(GateThread* t, long nr) {
 inline void inject_exit(GateThread* t, const InjectStep& step) {
   if (step.rule != nullptr) inject_exit_rule(t, step);
 }
+// The invocation inject_enter counted was not made after all (a deferred
+// signal stopped it: deferred_signal.h); the program makes it again, and it
+// is counted then.
+void inject_uncount(GateThread* t, long nr);
 
 }  // namespace sysgate::gate

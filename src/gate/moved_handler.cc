@@ -143,6 +143,22 @@ bool writable(uint64_t begin, uint64_t end) {
   return true;
 }
 
+// The mask the moved handler starts with: the one the kernel set for it
+// (current), but for the signals deferred meanwhile (deferred_signal.h: one
+// that came while the wrapper worked on the gate stack), which the gate
+// blocked and the handler's action does not: they are delivered on top of
+// it as it starts, as natively (review G's nestblk: blocked for the whole
+// handler before, which then waited for them).
+uint64_t handler_mask(const GateThread* t, int sig, const arch::KernelUcontext* uc, uint64_t current) {
+  const uint64_t deferred = load_relaxed(&t->deferred) & current;
+  if (deferred == 0) return current;
+  arch::KernelSigaction action;
+  if (raw_syscall(__NR_rt_sigaction, static_cast<uint64_t>(sig), 0, addr(&action), 8) != 0) return current;
+  constexpr uint64_t kSaNodefer = 0x40000000;
+  const uint64_t blocks = uc->uc_sigmask | action.mask | ((action.flags & kSaNodefer) != 0 ? 0 : arch::sigbit(sig));
+  return current & ~(deferred & ~blocks);
+}
+
 }  // namespace
 
 bool handler_stays_put(const GateThread* t, int sig, const arch::KernelUcontext* uc) {
@@ -305,7 +321,7 @@ extern "C" uint64_t sysgate_gate_move_handler_frame(uint64_t frame, arch::Kernel
     show_program_registers(&moved_uc->mc, program_sp, callee_saved, program_ip,
                            reinterpret_cast<KeptRegisters*>(kept));
   }
-  launch.uc.uc_sigmask = mask;
+  launch.uc.uc_sigmask = handler_mask(t, sig, uc, mask);
   arch::KernelSigcontext& mc = launch.uc.mc;
   mc.rip = handler;
   mc.rsp = moved;

@@ -1119,8 +1119,10 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
   }
   t->call_ip = outer_ip;
   // A deferred signal stopped the call before it was made: the trampoline
-  // delivers it at the site's syscall, which the program then makes again.
-  if (static_cast<uint64_t>(ret) == kCallNotMade) {
+  // delivers it at the site's syscall, which the program then makes again
+  // (and -e inject= counts then).
+  const bool not_made = static_cast<uint64_t>(ret) == kCallNotMade;
+  if (not_made) {
     t->deferred_call_nr = static_cast<uint64_t>(nr);
     pending.recorded = 1;
   }
@@ -1134,6 +1136,10 @@ extern "C" __attribute__((visibility("hidden"))) long sysgate_tramp_traced(const
     t->quiet_place = outer_quiet_place;
     raw_syscall(__NR_rt_sigprocmask, SIG_SETMASK, addr(&program_mask), 0, 8);
     t->call_ip = outer_ip;
+  }
+  if (not_made) {
+    inject_uncount(t, nr);
+    return ret;
   }
   inject_exit(t, inject);
   return ret;

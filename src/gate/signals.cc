@@ -4,6 +4,7 @@
 #include <asm/unistd.h>
 
 #include "gate/app_memory.h"
+#include "gate/deferred_signal.h"
 #include "gate/pending_sigsys.h"
 // The gate's symbols are in this same library: reach them PC-relative, not
 // through a GOT (the freestanding check refuses _GLOBAL_OFFSET_TABLE_).
@@ -474,6 +475,7 @@ extern "C" uint64_t sysgate_gate_signal_record(int sig, const uint8_t* info, con
 // program's registers at that point). A vfork child, which shares the gate's
 // memory with its parent, marks nothing: only its own kernel action changes.
 extern "C" void sysgate_gate_default_signal(int sig, arch::KernelSiginfo* info, arch::KernelUcontext* uc) {
+  deferred_out_of_frame(thread_from_gs(), uc);  // deferred_signal.h
   record_delivery(sig, reinterpret_cast<const uint8_t*>(info), uc);
   if (is_quiet(sig)) return;  // ignored by default: shown, nothing else
   GateThread* t = thread_from_gs();

@@ -16,6 +16,22 @@
  *                      too (the gate moves no SA_ONSTACK handler: one that
  *                      came at the gate's syscall ran on top of the gate's
  *                      frames, seeing its registers)
+ *   preempt rtorder    another thread sigqueues SIGRTMIN with the values 0 to
+ *                      19999, in bursts of 8, while this one makes calls
+ *                      back to back: they must arrive in order (review G: a
+ *                      deferred one, queued again behind others of its
+ *                      number, arrived after ~1000 later ones)
+ *   preempt nested     SIGUSR1, then SIGUSR2 again and again until SIGUSR1's
+ *                      handler, which SIGUSR2 may interrupt, has seen one:
+ *                      50 rounds while the thread makes calls (review G's
+ *                      nestblk: a SIGUSR2 that came while the gate moved
+ *                      SIGUSR1's handler was deferred, and stayed blocked
+ *                      for the whole handler)
+ *   preempt inject N   N getppid calls while another thread sends SIGUSR2
+ *                      now and then; prints how many SIGUSR1 came, which
+ *                      `sysgate trace -e inject=getppid:signal=SIGUSR1` sends
+ *                      one per call (review G: a call a deferred signal
+ *                      stopped was counted, and signalled, twice)
  *   preempt ult KIND   user-level threads: a SIGALRM handler (200 µs) saves
  *                      the interrupted registers and puts another thread's in
  *                      the frame -- rip, rsp and all -- round robin over three
@@ -45,6 +61,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
+#include <sched.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -276,11 +294,152 @@ static int run_flags(void) {
   return 0;
 }
 
+/* ---- rtorder ---- */
+
+enum { kQueued = 20000 };
+static volatile int rt_got, rt_inversions, rt_last = -1;
+static pthread_t main_thread;
+
+static void on_rt(int sig, siginfo_t* info, void* context) {
+  (void)sig;
+  (void)context;
+  const int v = info->si_value.sival_int;
+  if (v < rt_last || info->si_code != SI_QUEUE) ++rt_inversions;
+  rt_last = v;
+  ++rt_got;
+}
+
+static void* send_queued(void* arg) {
+  (void)arg;
+  for (int i = 0; i < kQueued;) {
+    for (int j = 0; j < 8 && i < kQueued; ++j, ++i) {
+      union sigval v = {.sival_int = i};
+      while (pthread_sigqueue(main_thread, SIGRTMIN, v) != 0) sched_yield();
+    }
+    usleep(20);
+  }
+  return NULL;
+}
+
+static int run_rtorder(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_rt;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigaction(SIGRTMIN, &sa, NULL);
+  main_thread = pthread_self();
+  pthread_t sender;
+  pthread_create(&sender, NULL, send_queued, NULL);
+  while (rt_got < kQueued) getppid();
+  pthread_join(sender, NULL);
+  printf("rtorder: %d arrived, %d out of order\n", rt_got, rt_inversions);
+  return 0;
+}
+
+/* ---- nested ---- */
+
+static volatile int usr2_seen, usr1_done, nested_stop, nested_timeouts;
+static pid_t nested_tid;
+
+static void on_usr2(int sig) {
+  (void)sig;
+  ++usr2_seen;
+}
+
+static void on_usr1(int sig) {
+  (void)sig;
+  const int before = usr2_seen;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  do {
+    clock_gettime(CLOCK_MONOTONIC, &t1);  /* the vdso's: no syscall */
+    if ((t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec - t0.tv_nsec > 200000000L) {
+      ++nested_timeouts;
+      break;
+    }
+  } while (usr2_seen == before);
+  usr1_done = 1;
+}
+
+static void* send_nested(void* arg) {
+  (void)arg;
+  for (int r = 0; r < 50; ++r) {
+    usr1_done = 0;
+    syscall(SYS_tgkill, getpid(), nested_tid, SIGUSR1);
+    while (!usr1_done) {
+      syscall(SYS_tgkill, getpid(), nested_tid, SIGUSR2);
+      for (volatile int i = 0; i < 50; ++i) {
+      }
+    }
+  }
+  nested_stop = 1;
+  return NULL;
+}
+
+static int run_nested(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_flags = SA_RESTART;
+  sa.sa_handler = on_usr1;
+  sigaction(SIGUSR1, &sa, NULL);
+  sa.sa_handler = on_usr2;
+  sigaddset(&sa.sa_mask, SIGUSR1);
+  sigaction(SIGUSR2, &sa, NULL);
+  nested_tid = (pid_t)syscall(SYS_gettid);
+  pthread_t sender;
+  pthread_create(&sender, NULL, send_nested, NULL);
+  while (!nested_stop) getppid();
+  pthread_join(sender, NULL);
+  printf("nested: SIGUSR1's handler waited for SIGUSR2 in vain %d times\n", nested_timeouts);
+  return 0;
+}
+
+/* ---- inject ---- */
+
+static volatile int usr1_count, inject_stop;
+
+static void count_usr1(int sig) {
+  (void)sig;
+  ++usr1_count;
+}
+
+static void* send_usr2(void* arg) {
+  (void)arg;
+  while (!inject_stop) {
+    syscall(SYS_tgkill, getpid(), nested_tid, SIGUSR2);
+    for (volatile int i = 0; i < 2000; ++i) {
+    }
+  }
+  return NULL;
+}
+
+static int run_inject(long n) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_flags = SA_RESTART;
+  sa.sa_handler = count_usr1;
+  sigaction(SIGUSR1, &sa, NULL);
+  sa.sa_handler = on_usr2;
+  sigaction(SIGUSR2, &sa, NULL);
+  nested_tid = (pid_t)syscall(SYS_gettid);
+  pthread_t sender;
+  pthread_create(&sender, NULL, send_usr2, NULL);
+  for (long i = 0; i < n; ++i) getppid();
+  const int got = usr1_count;
+  inject_stop = 1;
+  pthread_join(sender, NULL);
+  printf("inject: %ld calls, %d SIGUSR1\n", n, got);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "rtorder") == 0) return run_rtorder();
+  if (argc == 2 && strcmp(argv[1], "nested") == 0) return run_nested();
+  if (argc == 3 && strcmp(argv[1], "inject") == 0) return run_inject(atol(argv[2]));
   if (argc == 2 && strcmp(argv[1], "flags") == 0) return run_flags();
   if (argc == 3 && strcmp(argv[1], "frames") == 0) return run_frames(atol(argv[2]), 0);
   if (argc == 3 && strcmp(argv[1], "onstack") == 0) return run_frames(atol(argv[2]), 1);
   if (argc == 3 && strcmp(argv[1], "ult") == 0) return run_ult(argv[2]);
-  fprintf(stderr, "usage: preempt frames|onstack N | preempt ult getpid|read | preempt flags\n");
+  fprintf(stderr, "usage: preempt frames|onstack|inject N | preempt ult getpid|read | preempt flags|rtorder|nested\n");
   return 2;
 }
