@@ -201,21 +201,26 @@ uint64_t defer(GateThread* t, int sig, const uint8_t* info, arch::KernelUcontext
   if (sw[0] != kFpXstateMagic1 || sw[4] < 576 || sw[4] + 4 > kMaxXsaveBytes) return 0;  // xstate_size
   if (t->tid != current_tid()) return 0;  // a thread the gate did not see start: its parent's state
   arch::KernelSigcontext rewound = mc;
-  if (ended_a_trapped_call(t, sig, uc) || at_a_trampolines_call_to_stay_put(t, sig, uc, &rewound)) {
-    trace_pending_call(t, uc);  // the call's line before the signal's, as it ended
-  } else if (!rewind_to_check(t, &rewound)) {
-    return 0;
-  }
-  // Not a real-time signal: queued again, it goes behind any other of its
-  // number queued meanwhile, which then overtakes it (review G's rtorder3:
-  // 0 after 1007; checking for a pending one first still left a race with
-  // the sender, 5 of 20 000 out of order). Its handler runs where the signal
-  // found the gate. (A standard signal is deferred even with another of its
-  // number pending: it merges into that one, as the kernel merges standard
-  // signals -- one delivery where natively the second would have waited for
-  // the first's handler.)
+  const bool ended = ended_a_trapped_call(t, sig, uc);
+  const bool at_call = !ended && at_a_trampolines_call_to_stay_put(t, sig, uc, &rewound);
+  if (!ended && !at_call && !rewind_to_check(t, &rewound)) return 0;
+  // A real-time signal, queued again, goes behind any other of its number
+  // queued meanwhile, which then overtakes it (review G's rtorder3: 0 after
+  // 1007; checking for a pending one first still left a race with a sender
+  // that keeps queueing, 5 of 20 000 out of order). So only where the
+  // handler could not run otherwise at the program's registers -- a trapped
+  // blocking call it ended under `run`: glibc's SIGCANCEL, whose unwinding
+  // needs them -- and with none of its number pending; elsewhere its handler
+  // runs where the signal found the gate. (A standard signal is deferred even
+  // with another of its number pending: it merges into that one, as the
+  // kernel merges standard signals -- one delivery where natively the second
+  // would have waited for the first's handler.)
   constexpr int kFirstRealTime = 32;
-  if (sig >= kFirstRealTime) return 0;
+  if (sig >= kFirstRealTime) {
+    uint64_t pending = 0;
+    if (!ended || raw_syscall(__NR_rt_sigpending, addr(&pending), 8) != 0 || (pending & bit) != 0) return 0;
+  }
+  if (ended || at_call) trace_pending_call(t, uc);  // the call's line before the signal's, as it ended
   uint8_t queued[128];
   copy_bytes(queued, info, sizeof queued);
   if (raw_syscall(__NR_rt_tgsigqueueinfo, static_cast<uint64_t>(current_pid()), static_cast<uint64_t>(t->tid),
