@@ -66,7 +66,7 @@ bool is_fault(int sig, const uint8_t* info) {
 // there. False where a deferred signal would not be seen by a check before
 // the gate makes a call or gets back to the program, or where the handler
 // runs at the program's call itself (moved_handler.h).
-bool rewind_to_check(GateThread* t, arch::KernelSigcontext* mc) {
+bool rewind_to_check(arch::KernelSigcontext* mc) {
   const uint64_t rip = mc->rip;
   if (call_point(*mc) != CallPoint::kElsewhere) return false;
   // The trap path's blocking stub, up to its call: the program's mask is on
@@ -96,7 +96,6 @@ bool rewind_to_check(GateThread* t, arch::KernelSigcontext* mc) {
     // Up to its syscall instruction (at it, call_point said kBefore).
     mc->rip = at(sysgate_gate_program_check);
   }
-  (void)t;
   return true;
 }
 
@@ -136,16 +135,17 @@ bool at_a_trampolines_call_to_stay_put(const GateThread* t, int sig, const arch:
   return true;
 }
 
-// Whether a signal found the gate at mc at work: in a trampoline's code
-// before it switched stacks (a slot, an entry), or in the gate's code on the
-// stack a trampoline switches to or the SIGSYS handler runs on (the gate
-// stack, or the program's alternate stack).
+// Whether a signal found the gate at mc at work: in a trampoline's code (a
+// slot; the assembly, on whatever stack), or in the gate's code on the gate
+// stack (a trampoline's C++ path, the SIGSYS handler's stub). Not the gate's
+// code on the program's alternate stack: there it is mostly the signal
+// wrapper entering an SA_ONSTACK handler in place, which would start with a
+// signal deferred meanwhile blocked (what handler_mask undoes for a moved
+// handler).
 bool at_work(const GateThread* t, const arch::KernelSigcontext& mc) {
   const uint64_t rip = mc.rip;
   if (rip >= g_gate.code_begin && rip < g_gate.code_end) {
-    if (in(rip, sysgate_tramp_entry, sysgate_tramp_template)) return true;
-    const AppAltStack& alt = t->app_altstack;
-    return on_stack(mc.rsp, addr(t->stack), t->stack_bytes) || (alt.size != 0 && on_stack(mc.rsp, alt.sp, alt.size));
+    return in(rip, sysgate_tramp_entry, sysgate_tramp_template) || on_stack(mc.rsp, addr(t->stack), t->stack_bytes);
   }
   return rewrite_in_slot_code(rip);
 }
@@ -203,7 +203,7 @@ uint64_t defer(GateThread* t, int sig, const uint8_t* info, arch::KernelUcontext
   arch::KernelSigcontext rewound = mc;
   const bool ended = ended_a_trapped_call(t, sig, uc);
   const bool at_call = !ended && at_a_trampolines_call_to_stay_put(t, sig, uc, &rewound);
-  if (!ended && !at_call && !rewind_to_check(t, &rewound)) return 0;
+  if (!ended && !at_call && !rewind_to_check(&rewound)) return 0;
   // A real-time signal, queued again, goes behind any other of its number
   // queued meanwhile, which then overtakes it (review G's rtorder3: 0 after
   // 1007; checking for a pending one first still left a race with a sender

@@ -418,12 +418,14 @@ TEST(Run, AHandlerThatInterruptsACallRunsOnItsThreadsStack) {
 // found: real-time signals of one number out of order (`rtorder`: a
 // deferred one queued again behind later ones; real-time signals are not
 // deferred now); a signal that came while the wrapper moved another's
-// handler blocked for that whole handler (`nested`: 26-50 of 50 rounds).
+// handler blocked for that whole handler (`nested`: 26-50 of 50 rounds; and
+// one that came while the wrapper entered an SA_ONSTACK handler on the
+// program's alternate stack, `nestedonstack`).
 TEST(Run, TimerHandlersSeeAndSwapTheProgramsContext) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {PREEMPT_PROGRAM, "frames", "300000"}, {PREEMPT_PROGRAM, "onstack", "300000"},
            {PREEMPT_PROGRAM, "ult", "getpid"}, {PREEMPT_PROGRAM, "ult", "read"}, {PREEMPT_PROGRAM, "flags"},
-           {PREEMPT_PROGRAM, "rtorder"}, {PREEMPT_PROGRAM, "nested"}}) {
+           {PREEMPT_PROGRAM, "rtorder"}, {PREEMPT_PROGRAM, "nested"}, {PREEMPT_PROGRAM, "nestedonstack"}}) {
     SCOPED_TRACE(args[1] + (args.size() > 2 ? " " + args[2] : ""));
     for (int round = 0; round < 3; ++round) {
       expect_native_under_run_and_trace(args);

@@ -27,6 +27,10 @@
  *                      nestblk: a SIGUSR2 that came while the gate moved
  *                      SIGUSR1's handler was deferred, and stayed blocked
  *                      for the whole handler)
+ *   preempt nestedonstack  the same with SA_ONSTACK handlers on an alternate
+ *                      stack of the program's (a SIGUSR2 that came while the
+ *                      wrapper entered SIGUSR1's handler there was deferred,
+ *                      and stayed blocked for the whole handler)
  *   preempt inject N   N getppid calls while another thread sends SIGUSR2
  *                      now and then; prints how many SIGUSR1 came, which
  *                      `sysgate trace -e inject=getppid:signal=SIGUSR1` sends
@@ -376,10 +380,17 @@ static void* send_nested(void* arg) {
   return NULL;
 }
 
-static int run_nested(void) {
+static int run_nested(int onstack) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_flags = SA_RESTART;
+  if (onstack) {
+    const size_t size = 1 << 16;
+    stack_t ss = {.ss_sp = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                  .ss_flags = 0, .ss_size = size};
+    sigaltstack(&ss, NULL);
+    sa.sa_flags |= SA_ONSTACK;
+  }
   sa.sa_handler = on_usr1;
   sigaction(SIGUSR1, &sa, NULL);
   sa.sa_handler = on_usr2;
@@ -434,12 +445,13 @@ static int run_inject(long n) {
 
 int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "rtorder") == 0) return run_rtorder();
-  if (argc == 2 && strcmp(argv[1], "nested") == 0) return run_nested();
+  if (argc == 2 && strcmp(argv[1], "nested") == 0) return run_nested(0);
+  if (argc == 2 && strcmp(argv[1], "nestedonstack") == 0) return run_nested(1);
   if (argc == 3 && strcmp(argv[1], "inject") == 0) return run_inject(atol(argv[2]));
   if (argc == 2 && strcmp(argv[1], "flags") == 0) return run_flags();
   if (argc == 3 && strcmp(argv[1], "frames") == 0) return run_frames(atol(argv[2]), 0);
   if (argc == 3 && strcmp(argv[1], "onstack") == 0) return run_frames(atol(argv[2]), 1);
   if (argc == 3 && strcmp(argv[1], "ult") == 0) return run_ult(argv[2]);
-  fprintf(stderr, "usage: preempt frames|onstack|inject N | preempt ult getpid|read | preempt flags|rtorder|nested\n");
+  fprintf(stderr, "usage: preempt frames|onstack|inject N | preempt ult getpid|read | preempt flags|rtorder|nested|nestedonstack\n");
   return 2;
 }
