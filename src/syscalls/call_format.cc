@@ -312,6 +312,7 @@ void append_arg(std::string& out, const SyscallInfo& info, Special special, int 
   const uint64_t value = args[index];
   const ConstStyle style = options.const_style;
   if (append_ipc_arg(out, info.nr, index, args, style)) return;
+  if (info.nr == SYS_sysfs) return append_hex_or_zero(out, value);  // strace's printargs: every argument in hex
   if (info.nr == SYS_mount && index == 3) return append_mount_flags(out, value, style);
   if (info.nr == SYS_mount && (index == 2 || index == 4) && mount_ignores(args[3], index)) {
     return append_pointer(out, value);

@@ -2609,10 +2609,10 @@ TEST(Trace, FlagsWithOnlyUnknownBitsAgreeWithStrace) {
 }
 
 // openat2's struct open_how (its mode only where strace shows it, an unknown
-// resolve bit), userfaultfd's and fanotify_init's flags, and an inode's flags
-// by pointer (FS_IOC_GETFLAGS) -- as strace 6.1 prints them, where they were
-// numbers and addresses.
-TEST(Trace, OpenHowFaultFdFanotifyAndInodeFlagsAgreeWithStrace) {
+// resolve bit), userfaultfd's and fanotify_init's flags, an inode's flags
+// by pointer (FS_IOC_GETFLAGS), and sysfs's arguments (all in hex) -- as
+// strace 6.1 prints them, where they were numbers and addresses.
+TEST(Trace, OpenHowFaultFdFanotifyInodeFlagsAndSysfsAgreeWithStrace) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "no strace";
   TempDir dir;
   const std::vector<std::string> cmd = {
@@ -2628,9 +2628,10 @@ TEST(Trace, OpenHowFaultFdFanotifyAndInodeFlagsAgreeWithStrace) {
       "S(323, os.O_CLOEXEC | os.O_NONBLOCK); S(323, 1)\n"
       "S(300, 0x1 | 0x2, os.O_RDONLY); S(300, 0x4 | 0x200, os.O_RDONLY)\n"
       "fd = os.open(sys.argv[1] + '/new', os.O_RDONLY); v = ctypes.c_int(-1)\n"
-      "S(16, fd, ctypes.c_ulong(0x80086601), ctypes.byref(v))\n",
+      "S(16, fd, ctypes.c_ulong(0x80086601), ctypes.byref(v))\n"
+      "S(139, 3); S(139, 1, b'ext4'); S(139, 2, 0, 0)\n",
       dir.path()};
-  const BothTraces t = trace_under_both(cmd, "-e trace=openat2,userfaultfd,fanotify_init,ioctl",
+  const BothTraces t = trace_under_both(cmd, "-e trace=openat2,userfaultfd,fanotify_init,ioctl,sysfs",
                                         [&](const std::string& l) {
                                           std::string m = std::regex_replace(l, std::regex(R"(0x[0-9a-f]{8,})"), "ADDR");
                                           for (size_t at; (at = m.find(dir.path())) != std::string::npos;) {
@@ -2639,7 +2640,7 @@ TEST(Trace, OpenHowFaultFdFanotifyAndInodeFlagsAgreeWithStrace) {
                                           return m;
                                         });
   EXPECT_EQ(t.ours, t.theirs) << t.trace << "\n---- strace:\n" << t.strace_text;
-  EXPECT_GE(t.ours.size(), 9u) << t.trace;
+  EXPECT_GE(t.ours.size(), 12u) << t.trace;
 }
 
 // Values a call takes through a pointer that is not a struct: the file
