@@ -45,8 +45,8 @@ constexpr int kSigSetmask = 2;
 constexpr uint32_t kFpXstateMagic1 = 0x46505853;  // FP_XSTATE_MAGIC1
 constexpr uint32_t kFpXstateMagic2 = 0x46505845;  // FP_XSTATE_MAGIC2
 constexpr uint64_t kFxswOffset = 464;             // struct _fpx_sw_bytes in the fxsave area
-// Room for the largest xsave layout a frame can have here (AVX-512 ~2.7 KiB,
-// AMX's tiles 8 KiB more).
+// The largest xsave layout deferred (AVX-512 ~2.7 KiB, AMX's tiles 8 KiB
+// more): the delivery takes that much of the stack it runs on.
 constexpr uint64_t kMaxXsaveBytes = 16 * 1024;
 
 uint64_t at(const char* symbol) { return reinterpret_cast<uint64_t>(symbol); }

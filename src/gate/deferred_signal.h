@@ -41,13 +41,17 @@
 //     mask it restores (deferred_out_of_frame): blocked there, they would
 //     stay blocked after their delivery.
 //
-// Only while tracing with a policy that lets the gate queue a signal with its
-// siginfo (RegionHeader::raise_again is kRaiseBySigqueue), without hooks, and
-// not for SA_RESETHAND handlers (the kernel reset the action as it entered
-// the wrapper: a second delivery would not reach the handler). Otherwise, and
-// for faults in the gate itself, the handler runs where the signal found the
-// gate, as before. A standard signal already pending again when it is queued
-// is merged with it, as the kernel merges standard signals.
+// Only with a policy that lets the gate queue a signal with its siginfo
+// (tracing: RegionHeader::raise_again is kRaiseBySigqueue; `sysgate run`:
+// --gate requeue=1, where only a signal that ended a blocking call of the
+// trap path is deferred), without hooks, not for SA_RESETHAND handlers (the
+// kernel reset the action as it entered the wrapper: a second delivery would
+// not reach the handler), and not for real-time signals (queued again, one
+// goes behind later ones of its number) but one that ended a trapped call
+// under `run` with none of its number pending (glibc's SIGCANCEL).
+// Otherwise, and for faults in the gate itself, the handler runs where the
+// signal found the gate, as before. A standard signal already pending again
+// when it is queued is merged with it, as the kernel merges standard signals.
 #pragma once
 
 #include <stdint.h>
